@@ -1,0 +1,60 @@
+# hive — the front door. `make run` sets up everything on a fresh Debian
+# machine (as root) and shows hive working; `make test` does the same set-up
+# and runs every test.
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+HIVE_ROOT ?= /var/lib/hive
+export HIVE_ROOT
+
+DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev \
+	busybox-static file zstd bats hyperfine podman skopeo time python3 iproute2
+RELEASE_FLAGS := -c release --static-swift-stdlib
+BIN := .build/release/hive
+
+.PHONY: run test deps build debug base unit system interop bench install clean
+
+run: deps build base
+	@echo "== hive images"
+	$(BIN) images
+
+test: deps build base
+	swift build --build-tests
+	$(MAKE) unit system
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "== installing:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	@if [ ! -f /etc/containers/containers.conf ] || ! grep -q default_ulimits /etc/containers/containers.conf; then \
+	  mkdir -p /etc/containers && cp tests-support/containers.conf /etc/containers/containers.conf; fi
+
+build:
+	swift build $(RELEASE_FLAGS)
+
+debug:
+	swift build
+
+# The base image busybox:latest, from Debian's busybox-static.
+base: build
+	@if ! $(BIN) image inspect busybox:latest >/dev/null 2>&1; then \
+	  echo "== creating busybox:latest from $$(readlink -f /bin/busybox)"; \
+	  scripts/mkbase.sh | $(BIN) import \
+	    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+	    --change 'CMD ["sh"]' - busybox:latest; fi
+
+unit:
+	swift test --skip-build --parallel
+
+system:
+	HIVE=$(CURDIR)/$(BIN) bats --print-output-on-failure Tests/system
+
+bench: build base
+	bench/run.sh
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hive
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/hive/plugins
+	cp -r plugins/. $(DESTDIR)$(PREFIX)/lib/hive/plugins/
+
+clean:
+	rm -rf .build

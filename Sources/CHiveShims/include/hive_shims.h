@@ -1,0 +1,67 @@
+// Small C helpers for what Swift cannot import directly (STYLE.md 5):
+// macros, variadic functions, _GNU_SOURCE declarations, and the hashing
+// byte source that feeds libarchive's tar reader.
+#ifndef HIVE_SHIMS_H
+#define HIVE_SHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+
+struct archive;
+struct lua_State;
+
+// ---- SHA-256 (libcrypto; uses the CPU's SHA extensions where present) ----
+typedef struct hive_sha256 hive_sha256;
+hive_sha256 *hive_sha256_new(void);
+void hive_sha256_update(hive_sha256 *ctx, const void *data, size_t len);
+void hive_sha256_final(hive_sha256 *ctx, unsigned char out[32]);
+void hive_sha256_free(hive_sha256 *ctx);
+
+// ---- A byte source feeding a tar reader while hashing (and optionally teeing) ----
+// The source reads `fd`; with `decompress` it first undoes gzip/zstd/xz/bzip2
+// through libarchive's raw format. Every decompressed byte the tar reader
+// consumes is hashed (the layer's diffID) and, when tee_fd >= 0, written to tee_fd.
+typedef struct hive_src hive_src;
+hive_src *hive_src_open(int fd, int decompress, int tee_fd, char *err, size_t errlen);
+// A libarchive tar reader reading from the source (owned by the source).
+struct archive *hive_src_tar(hive_src *src, char *err, size_t errlen);
+// Reads the rest of the stream (padding after the end-of-archive blocks) so the
+// digest covers every byte. Returns 0, or -1 with err set.
+int hive_src_drain(hive_src *src, char *err, size_t errlen);
+void hive_src_digest(hive_src *src, unsigned char out[32]);
+uint64_t hive_src_bytes(const hive_src *src);
+// The first error the source saw (I/O, decompression, tee), or NULL.
+const char *hive_src_error(const hive_src *src);
+void hive_src_free(hive_src *src);
+
+// ---- libarchive cast macros ----
+unsigned int hive_ae_ifmt(void);
+unsigned int hive_ae_ifreg(void);
+unsigned int hive_ae_ifdir(void);
+unsigned int hive_ae_iflnk(void);
+unsigned int hive_ae_ifchr(void);
+unsigned int hive_ae_ifblk(void);
+unsigned int hive_ae_ififo(void);
+unsigned int hive_ae_ifsock(void);
+
+// ---- _GNU_SOURCE and macro wrappers ----
+int hive_syncfs(int fd);
+int hive_renameat2_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+dev_t hive_makedev(unsigned int major, unsigned int minor);
+int hive_open_dir_nofollow(int dirfd, const char *name);
+int hive_open_path_nofollow(int dirfd, const char *name);
+int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *value, size_t size);
+
+// ---- Lua macro wrappers (the hook engine builds on these) ----
+int hive_lua_pcall(struct lua_State *L, int nargs, int nresults, int msgh);
+void hive_lua_pop(struct lua_State *L, int n);
+const char *hive_lua_tostring(struct lua_State *L, int idx, size_t *len);
+const char *hive_lua_version(void);
+
+// ---- libseccomp / libcap presence (the runtime builds on these) ----
+const char *hive_seccomp_version(void);
+int hive_cap_from_name(const char *name);
+
+#endif

@@ -1,0 +1,59 @@
+// Wrappers for macros, variadics and _GNU_SOURCE declarations (STYLE.md 5).
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <lua5.4/lua.h>
+#include <lua5.4/lauxlib.h>
+#include <seccomp.h>
+#include <sys/capability.h>
+#include "hive_shims.h"
+
+unsigned int hive_ae_ifmt(void) { return AE_IFMT; }
+unsigned int hive_ae_ifreg(void) { return AE_IFREG; }
+unsigned int hive_ae_ifdir(void) { return AE_IFDIR; }
+unsigned int hive_ae_iflnk(void) { return AE_IFLNK; }
+unsigned int hive_ae_ifchr(void) { return AE_IFCHR; }
+unsigned int hive_ae_ifblk(void) { return AE_IFBLK; }
+unsigned int hive_ae_ififo(void) { return AE_IFIFO; }
+unsigned int hive_ae_ifsock(void) { return AE_IFSOCK; }
+
+int hive_syncfs(int fd) { return syncfs(fd); }
+int hive_renameat2_noreplace(int od, const char *op, int nd, const char *np) {
+    return renameat2(od, op, nd, np, RENAME_NOREPLACE);
+}
+dev_t hive_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
+int hive_open_dir_nofollow(int dirfd, const char *name) {
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+int hive_open_path_nofollow(int dirfd, const char *name) {
+    return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+// Sets an xattr on dirfd/name without following a final symlink (no lsetxattrat exists).
+int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *value, size_t size) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d/", dirfd);
+    char full[4200];
+    snprintf(full, sizeof full, "%s%s", path, name);
+    return lsetxattr(full, key, value, size, 0);
+}
+
+int hive_lua_pcall(lua_State *L, int nargs, int nresults, int msgh) { return lua_pcall(L, nargs, nresults, msgh); }
+void hive_lua_pop(lua_State *L, int n) { lua_pop(L, n); }
+const char *hive_lua_tostring(lua_State *L, int idx, size_t *len) { return lua_tolstring(L, idx, len); }
+const char *hive_lua_version(void) { return LUA_RELEASE; }
+
+const char *hive_seccomp_version(void) {
+    static char buf[32];
+    const struct scmp_version *v = seccomp_version();
+    snprintf(buf, sizeof buf, "%u.%u.%u", v->major, v->minor, v->micro);
+    return buf;
+}
+int hive_cap_from_name(const char *name) {
+    cap_value_t v;
+    return cap_from_name(name, &v) == 0 ? (int)v : -1;
+}

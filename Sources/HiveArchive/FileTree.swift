@@ -1,0 +1,50 @@
+// Removing directory trees through fds, never following symlinks.
+import Glibc
+import HiveOCI
+
+public enum FileTree {
+    /// Removes `name` in `dirfd` (file or whole tree). A missing name is success.
+    public static func remove(_ dirfd: Int32, _ name: String) throws(HiveError) {
+        if unlinkat(dirfd, name, 0) == 0 || Glibc.errno == ENOENT { return }
+        guard Glibc.errno == EISDIR else { throw HiveError.errno("cannot remove \(name)") }
+        if unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || Glibc.errno == ENOENT { return }
+        let fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw HiveError.errno("cannot open \(name)") }
+        guard let dir = fdopendir(fd) else { close(fd); throw HiveError.errno("cannot read \(name)") }
+        var children: [String] = []
+        while let ent = readdir(dir) {
+            let child = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if child != "." && child != ".." { children.append(child) }
+        }
+        var failure: HiveError?
+        for child in children {
+            do { try remove(fd, child) } catch { failure = error }
+        }
+        closedir(dir)
+        if let failure { throw failure }
+        if unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && Glibc.errno != ENOENT {
+            throw HiveError.errno("cannot remove \(name)")
+        }
+    }
+
+    /// Removes an absolute path (file or tree). A missing path is success.
+    public static func remove(path: String) throws(HiveError) {
+        try remove(AT_FDCWD, path)
+    }
+
+    /// Total bytes of regular files under a directory (for `du`-like figures).
+    public static func names(in path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let ent = readdir(dir) {
+            let child = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if child != "." && child != ".." { out.append(child) }
+        }
+        return out
+    }
+}

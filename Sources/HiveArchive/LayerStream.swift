@@ -1,0 +1,56 @@
+// A layer tar read from an fd (optionally decompressed), hashed as it is read
+// (the diffID) and optionally copied to a second fd (the blob being stored).
+import CArchive
+import CHiveShims
+import HiveOCI
+
+public final class LayerStream {
+    private let src: OpaquePointer
+
+    /// - Parameters:
+    ///   - fd: the input; not closed by the stream.
+    ///   - decompress: undo gzip/zstd/xz/bzip2 if present.
+    ///   - teeFD: where to copy the (decompressed) bytes, or -1.
+    public init(fd: Int32, decompress: Bool, teeFD: Int32 = -1, name: String) throws(HiveError) {
+        var err = [CChar](repeating: 0, count: 256)
+        guard let s = hive_src_open(fd, decompress ? 1 : 0, teeFD, &err, err.count) else {
+            throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: err))
+        }
+        src = s
+    }
+
+    deinit { hive_src_free(src) }
+
+    /// Reads the whole stream without extracting; returns its digest.
+    public func digest(name: String) throws(HiveError) -> Digest {
+        var err = [CChar](repeating: 0, count: 256)
+        guard hive_src_drain(src, &err, err.count) == 0 else {
+            throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: err))
+        }
+        var raw = [UInt8](repeating: 0, count: 32)
+        hive_src_digest(src, &raw)
+        return Digest(raw: raw)
+    }
+
+    /// Extracts the tar into `rootFD`, reads to the end, and returns the
+    /// digest of every byte read (the diffID) and the stats.
+    public func extract(into rootFD: Int32, name: String) throws(HiveError) -> (Digest, ExtractStats, Int64) {
+        var err = [CChar](repeating: 0, count: 256)
+        guard let tar = hive_src_tar(src, &err, err.count) else {
+            throw HiveError(.corrupt, "\(name) is not a tar archive", cause: String(cString: err))
+        }
+        let stats: ExtractStats
+        do {
+            stats = try LayerExtractor(rootFD: rootFD).extract(from: tar)
+        } catch {
+            if let e = hive_src_error(src) { throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: e)) }
+            throw error
+        }
+        guard hive_src_drain(src, &err, err.count) == 0 else {
+            throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: err))
+        }
+        var raw = [UInt8](repeating: 0, count: 32)
+        hive_src_digest(src, &raw)
+        return (Digest(raw: raw), stats, Int64(hive_src_bytes(src)))
+    }
+}

@@ -1,0 +1,68 @@
+// Streaming tar writer (pax restricted, like docker save).
+import CArchive
+import Glibc
+import HiveOCI
+
+public final class TarWriter {
+    private let a: OpaquePointer
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    private let mtime: Int
+
+    public init(fd: Int32, mtime: Int = 0) throws(HiveError) {
+        a = archive_write_new()
+        archive_write_set_format_pax_restricted(a)
+        archive_write_set_bytes_per_block(a, 10240)
+        archive_write_set_bytes_in_last_block(a, 1)
+        self.mtime = mtime
+        guard archive_write_open_fd(a, fd) == ARCHIVE_OK else {
+            let msg = Archive.errorString(a)
+            archive_write_free(a)
+            throw HiveError(.io, "cannot write archive", cause: msg)
+        }
+    }
+
+    deinit { archive_write_free(a) }
+
+    private func header(_ path: String, type: UInt32, size: Int64, mode: UInt32) throws(HiveError) {
+        let e = archive_entry_new()!
+        defer { archive_entry_free(e) }
+        archive_entry_set_pathname(e, path)
+        archive_entry_set_filetype(e, type)
+        archive_entry_set_perm(e, mode_t(mode))
+        archive_entry_set_size(e, size)
+        archive_entry_set_mtime(e, mtime, 0)
+        guard archive_write_header(a, e) == ARCHIVE_OK else {
+            throw HiveError(.io, "cannot write archive entry \(path)", cause: Archive.errorString(a))
+        }
+    }
+
+    public func addDirectory(_ path: String) throws(HiveError) {
+        try header(path, type: S_IFDIR, size: 0, mode: 0o755)
+    }
+
+    public func addFile(_ path: String, bytes: [UInt8]) throws(HiveError) {
+        try header(path, type: S_IFREG, size: Int64(bytes.count), mode: 0o644)
+        let n = bytes.withUnsafeBytes { archive_write_data(a, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw HiveError(.io, "cannot write archive entry \(path)", cause: Archive.errorString(a)) }
+    }
+
+    /// Copies `size` bytes from `fd` as a regular file entry.
+    public func addFile(_ path: String, from fd: Int32, size: Int64) throws(HiveError) {
+        try header(path, type: S_IFREG, size: size, mode: 0o644)
+        var left = size
+        while left > 0 {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, Int(left))) }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            guard n > 0 else { throw HiveError.errno("cannot read \(path) while writing the archive") }
+            let w = buffer.withUnsafeBytes { archive_write_data(a, $0.baseAddress, n) }
+            guard w == n else { throw HiveError(.io, "cannot write archive entry \(path)", cause: Archive.errorString(a)) }
+            left -= Int64(n)
+        }
+    }
+
+    public func finish() throws(HiveError) {
+        guard archive_write_close(a) == ARCHIVE_OK else {
+            throw HiveError(.io, "cannot finish archive", cause: Archive.errorString(a))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+// Command definitions and the context a verb runs with.
+import Glibc
+import HiveEngine
+import HiveOCI
+
+struct CommandDef {
+    let name: String
+    /// Full invocations that reach this verb, e.g. ["images", "image ls", "image list"].
+    let aliases: [String]
+    let usage: String
+    let summary: String
+    var options: [OptionDef] = []
+    /// false: options end at the first positional (`run IMAGE CMD -x`).
+    var interspersed = true
+    let run: (Context) throws -> Int32
+}
+
+struct GlobalOptions {
+    var root = "/var/lib/hive"
+    var runroot = "/run/hive"
+    var logLevel = "warn"
+
+    static let defs: [OptionDef] = [
+        .value("root", nil, "path", "Storage root (default /var/lib/hive, or $HIVE_ROOT)"),
+        .value("runroot", nil, "path", "Runtime state directory (default /run/hive, or $HIVE_RUNROOT)"),
+        .value("log-level", nil, "level", "Logging level: debug, info, warn, error (default warn)"),
+    ]
+
+    static func fromEnvironment() -> GlobalOptions {
+        var g = GlobalOptions()
+        if let r = getenv("HIVE_ROOT"), r.pointee != 0 { g.root = String(cString: r) }
+        if let r = getenv("HIVE_RUNROOT"), r.pointee != 0 { g.runroot = String(cString: r) }
+        if let l = getenv("HIVE_LOG_LEVEL"), l.pointee != 0 { g.logLevel = String(cString: l) }
+        return g
+    }
+
+    mutating func apply(_ p: ParsedArgs) throws {
+        if let r = p.value("root") { root = r }
+        if let r = p.value("runroot") { runroot = r }
+        if let l = p.value("log-level") {
+            guard ["debug", "info", "warn", "warning", "error", "fatal", "panic", "trace"].contains(l) else {
+                throw HiveError(.invalidArgument, "invalid --log-level \"\(l)\" (use debug, info, warn or error)")
+            }
+            logLevel = l
+        }
+    }
+}
+
+final class Context {
+    let globals: GlobalOptions
+    let args: ParsedArgs
+    let command: CommandDef
+    let out = Output.out
+    let err = Output.err
+    private var _engine: Engine?
+
+    init(globals: GlobalOptions, args: ParsedArgs, command: CommandDef) {
+        self.globals = globals
+        self.args = args
+        self.command = command
+    }
+
+    /// Opens the store on first use (help and version never touch it).
+    func engine() throws -> Engine {
+        if let e = _engine { return e }
+        guard globals.root.hasPrefix("/") else {
+            throw HiveError(.invalidArgument, "--root must be an absolute path, not \"\(globals.root)\"")
+        }
+        let e = try Engine(root: globals.root, runroot: globals.runroot)
+        _engine = e
+        return e
+    }
+
+    func warn(_ s: String) {
+        if globals.logLevel != "error" { err.line("hive: warning: " + s) }
+    }
+
+    /// Checks the number of positionals.
+    func expect(min: Int, max: Int? = nil) throws {
+        let n = args.positionals.count
+        if n < min || (max != nil && n > max!) {
+            let want: String
+            if let max, max == min { want = "exactly \(min) argument\(min == 1 ? "" : "s")" }
+            else if let max { want = "\(min) to \(max) arguments" }
+            else { want = "at least \(min) argument\(min == 1 ? "" : "s")" }
+            throw UsageError(message: "\"hive \(command.aliases[0])\" requires \(want)", command: command.aliases[0])
+        }
+    }
+}

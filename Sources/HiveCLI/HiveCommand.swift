@@ -1,0 +1,100 @@
+// Entry point: global options, dispatch to a verb, errors to exit codes
+// (125 hive error; the container's own status comes with `run`).
+import Glibc
+import HiveEngine
+import HiveOCI
+
+public enum HiveCommand {
+    static let version = "0.1.0"
+
+    static let commands: [CommandDef] = [
+        ImageList.def, ImageImport.def, ImageLoad.def, ImageSave.def, ImageTag.def, ImageRemove.def,
+        ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
+    ]
+
+    public static func main(_ argv: [String]) -> Int32 {
+        let code = run(argv)
+        Output.out.flush()
+        Output.err.flush()
+        return code
+    }
+
+    static func run(_ argv: [String]) -> Int32 {
+        var globals = GlobalOptions.fromEnvironment()
+        var args = ArraySlice(argv.dropFirst())
+        // Global options before the verb.
+        while let a = args.first, a.hasPrefix("-") {
+            if a == "--help" || a == "-h" { printMainHelp(); return 0 }
+            if a == "--version" || a == "-v" { Output.out.line("hive version \(version)"); return 0 }
+            var name = String(a.dropFirst(2))
+            var value: String? = nil
+            if let eq = name.firstIndex(of: "=") { value = String(name[name.index(after: eq)...]); name = String(name[..<eq]) }
+            guard GlobalOptions.defs.contains(where: { $0.long == name }), a.hasPrefix("--") else {
+                return usageFailure(UsageError(message: "unknown flag: \(a)", command: ""))
+            }
+            args = args.dropFirst()
+            if value == nil {
+                guard let v = args.first else { return usageFailure(UsageError(message: "flag needs an argument: \(a)", command: "")) }
+                value = v
+                args = args.dropFirst()
+            }
+            do { try globals.apply(ParsedArgs(values: [name: [value!]])) } catch { return fail(error) }
+        }
+        guard let verb = args.first else { printMainHelp(); return 0 }
+        args = args.dropFirst()
+        if verb == "help" {
+            if let target = args.first, let def = lookup(target, args.dropFirst().first).0 { printHelp(def); return 0 }
+            printMainHelp()
+            return 0
+        }
+        let (found, consumed) = lookup(verb, args.first)
+        guard let def = found else {
+            if groups.contains(verb) {
+                if args.isEmpty || args.first == "--help" { printGroupHelp(verb); return 0 }
+                return usageFailure(UsageError(message: "unknown command \"\(args.first!)\" for \"hive \(verb)\"", command: verb))
+            }
+            return usageFailure(UsageError(message: "unknown command \"\(verb)\" (hive --help lists them)", command: ""))
+        }
+        if consumed { args = args.dropFirst() }
+        if args.contains("--help") || (def.interspersed && args.contains("-h")) {
+            printHelp(def)
+            return 0
+        }
+        do {
+            let parsed = try ArgumentParser.parse(args, options: def.options + GlobalOptions.defs + [.flag("help", nil, "")],
+                                                  interspersed: def.interspersed, command: def.aliases[0])
+            try globals.apply(parsed)
+            return try def.run(Context(globals: globals, args: parsed, command: def))
+        } catch let u as UsageError {
+            return usageFailure(u)
+        } catch {
+            return fail(error)
+        }
+    }
+
+    static let groups: Set<String> = ["image"]
+
+    /// Finds a verb by `word` or `word next` (`image ls`); says whether `next` was used.
+    static func lookup(_ word: String, _ next: String?) -> (CommandDef?, Bool) {
+        if let next, groups.contains(word) {
+            let full = word + " " + next
+            if let d = commands.first(where: { $0.aliases.contains(full) }) { return (d, true) }
+            return (nil, false)
+        }
+        return (commands.first { $0.aliases.contains(word) }, false)
+    }
+
+    static func fail(_ error: any Error) -> Int32 {
+        let msg: String
+        if let h = error as? HiveError { msg = h.description } else { msg = "\(error)" }
+        Output.out.flush()
+        Output.err.line("hive: " + msg)
+        return 125
+    }
+
+    static func usageFailure(_ u: UsageError) -> Int32 {
+        Output.err.line("hive: " + u.message)
+        Output.err.line("See 'hive \(u.command.isEmpty ? "" : u.command + " ")--help'.")
+        return 125
+    }
+}

@@ -1,0 +1,105 @@
+// `hive image inspect`: Docker-compatible JSON.
+import HiveEngine
+import HiveOCI
+
+enum ImageInspect {
+    static let def = CommandDef(
+        name: "image inspect", aliases: ["image inspect"], usage: "[OPTIONS] IMAGE [IMAGE...]",
+        summary: "Display detailed information on one or more images",
+        options: [.value("format", "f", "string", "Format output using a Go template or json")], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        return try Inspect.render(c) { engine, name in try json(engine, name) }
+    }
+
+    /// Docker's image inspect object.
+    static func json(_ engine: Engine, _ name: String) throws -> JSONValue {
+        let id = try engine.resolveImage(name).id
+        let (rec, _, config) = try engine.manifestAndConfig(id)
+        let cc = config.config ?? ContainerConfig()
+        func strings(_ a: [String]?) -> JSONValue { a.map { .array($0.map { .string($0) }) } ?? .null }
+        func set(_ d: [String: EmptyObject]?) -> JSONValue { d.map { .object($0.mapValues { _ in .object([:]) }) } ?? .null }
+        var configJSON: [String: JSONValue] = [
+            "Hostname": .string(""), "Domainname": .string(""), "User": .string(cc.user ?? ""),
+            "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
+            "Tty": .bool(false), "OpenStdin": .bool(false), "StdinOnce": .bool(false),
+            "Env": strings(cc.env), "Cmd": strings(cc.cmd), "Image": .string(""),
+            "Volumes": set(cc.volumes), "WorkingDir": .string(cc.workingDir ?? ""),
+            "Entrypoint": strings(cc.entrypoint), "OnBuild": strings(cc.onBuild),
+            "Labels": cc.labels.map { .object($0.mapValues { .string($0) }) } ?? .null,
+        ]
+        if let p = cc.exposedPorts { configJSON["ExposedPorts"] = set(p) }
+        if let s = cc.stopSignal { configJSON["StopSignal"] = .string(s) }
+        if let s = cc.shell { configJSON["Shell"] = strings(s) }
+        if let h = cc.healthcheck { configJSON["Healthcheck"] = (try? JSONValue.from(h)) ?? .null }
+        let layers = try engine.store.layers(of: id)
+        let dirs = layers.reversed().map { engine.store.layerDiffDir($0.chainID) }
+        let repos = Set(rec.tags.compactMap { try? Reference(parsing: $0).familiarRepository })
+        let lastTag = try rec.tags.compactMap { try engine.store.tagTime($0) }.max()
+        return .object([
+            "Id": .string(id.description),
+            "RepoTags": .array(rec.tags.map { .string(familiarName($0)) }),
+            "RepoDigests": .array(repos.sorted().map { .string($0 + "@" + rec.manifestDigest.description) }),
+            "Parent": .string(rec.parent?.description ?? ""),
+            "Comment": .string(config.history?.last?.comment ?? ""),
+            "Created": .string(config.created ?? ""),
+            "DockerVersion": .string(""),
+            "Author": .string(config.author ?? ""),
+            "Config": .object(configJSON),
+            "Architecture": .string(config.architecture),
+            "Os": .string(config.os),
+            "Size": .int(rec.size),
+            "VirtualSize": .int(rec.size),
+            "GraphDriver": .object([
+                "Name": .string("overlay"),
+                "Data": .object([
+                    "LowerDir": .string(dirs.dropFirst().joined(separator: ":")),
+                    "UpperDir": .string(dirs.first ?? ""),
+                ]),
+            ]),
+            "RootFS": .object(["Type": .string("layers"), "Layers": .array(config.rootfs.diffIDs.map { .string($0.description) })]),
+            "Metadata": .object(["LastTagTime": .string(lastTag.map { Timestamp(unixNanos: $0).rfc3339 } ?? "0001-01-01T00:00:00Z")]),
+        ])
+    }
+}
+
+/// `hive inspect`: images now; containers join with the container verbs.
+enum Inspect {
+    static let def = CommandDef(
+        name: "inspect", aliases: ["inspect"], usage: "[OPTIONS] NAME|ID [NAME|ID...]",
+        summary: "Return low-level information on hive objects",
+        options: [
+            .value("format", "f", "string", "Format output using a Go template or json"),
+            .value("type", nil, "string", "Only inspect objects of the given type (image)"),
+        ], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        if let t = c.args.value("type"), t != "image" {
+            throw HiveError(.invalidArgument, "unsupported --type \"\(t)\" (this hive inspects images)")
+        }
+        return try render(c) { engine, name in try ImageInspect.json(engine, name) }
+    }
+
+    /// Inspects every name; prints the array (or the template per object); reports each failure.
+    static func render(_ c: Context, _ one: (Engine, String) throws -> JSONValue) throws -> Int32 {
+        let engine = try c.engine()
+        var objects: [JSONValue] = []
+        var failures: [String] = []
+        for name in c.args.positionals {
+            do { objects.append(try one(engine, name)) } catch {
+                failures.append((error as? HiveError)?.description ?? "\(error)")
+            }
+        }
+        if let f = c.args.value("format"), f != "json" {
+            let t = try Template(f)
+            for o in objects { c.out.line(try t.render(o)) }
+        } else {
+            c.out.line(JSONValue.array(objects).serialized(indent: "    "))
+        }
+        c.out.flush()
+        for f in failures { c.err.line("hive: " + f) }
+        return failures.isEmpty ? 0 : 1
+    }
+}

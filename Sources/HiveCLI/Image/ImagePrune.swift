@@ -1,0 +1,44 @@
+// `hive image prune [-a] [-f] [--filter ...]`.
+import Glibc
+import HiveEngine
+import HiveOCI
+
+enum ImagePrune {
+    static let def = CommandDef(
+        name: "prune", aliases: ["image prune"], usage: "[OPTIONS]",
+        summary: "Remove unused images",
+        options: [
+            .flag("all", "a", "Remove all unused images, not just dangling ones"),
+            .multi("filter", nil, "filter", "Provide filter values (e.g. \"until=24h\", \"label=k=v\")"),
+            .flag("force", "f", "Do not prompt for confirmation"),
+        ], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 0, max: 0)
+        let all = c.args.flag("all")
+        if !c.args.flag("force") {
+            let what = all ? "all images without at least one container associated to them" : "all dangling images"
+            guard confirm("WARNING! This will remove \(what).\nAre you sure you want to continue? [y/N] ", c) else { return 0 }
+        }
+        let r = try c.engine().pruneImages(all: all, filters: try ImageFilters(c.args.all("filter")))
+        if !r.untagged.isEmpty || !r.deleted.isEmpty {
+            c.out.line("Deleted Images:")
+            for t in r.untagged { c.out.line("untagged: " + familiarName(t)) }
+            for d in r.deleted { c.out.line("deleted: " + d.description) }
+            c.out.line("")
+        }
+        c.out.line("Total reclaimed space: " + Units.humanSize(r.reclaimed))
+        return 0
+    }
+
+    /// Asks on the terminal (or reads a line from stdin, as Docker does).
+    static func confirm(_ prompt: String, _ c: Context) -> Bool {
+        c.out.write(prompt)
+        c.out.flush()
+        var line: [UInt8] = []
+        var ch: UInt8 = 0
+        while read(0, &ch, 1) == 1 && ch != 10 { line.append(ch) }
+        let answer = String(decoding: line, as: UTF8.self).lowercased()
+        return answer == "y" || answer == "yes"
+    }
+}

@@ -1,0 +1,31 @@
+// `hive rmi [-f] IMAGE...`: tries every name, reports each failure.
+import HiveEngine
+import HiveOCI
+
+enum ImageRemove {
+    static let def = CommandDef(
+        name: "rmi", aliases: ["rmi", "image rm", "image remove"], usage: "[OPTIONS] IMAGE [IMAGE...]",
+        summary: "Remove one or more images",
+        options: [
+            .flag("force", "f", "Force removal of the image"),
+            .flag("no-prune", nil, "Do not delete untagged parents"),
+        ], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        var failed = false
+        for name in c.args.positionals {
+            do {
+                let r = try engine.removeImage(name, force: c.args.flag("force"))
+                for t in r.untagged { c.out.line("Untagged: " + familiarName(t)) }
+                for d in r.deleted { c.out.line("Deleted: " + d.description) }
+            } catch {
+                failed = true
+                c.out.flush()
+                c.err.line("hive: " + ((error as? HiveError)?.description ?? "\(error)"))
+            }
+        }
+        return failed ? 1 : 0
+    }
+}

@@ -1,0 +1,73 @@
+// Human-readable sizes and durations, as Docker prints them (go-units).
+import HiveOCI
+
+enum Units {
+    /// `HumanSizeWithPrecision(size, 3)`: decimal units, 3 significant digits: 4.26MB.
+    static func humanSize(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+        var size = Double(bytes)
+        var i = 0
+        while size >= 1000 && i < units.count - 1 {
+            size /= 1000
+            i += 1
+        }
+        return significant(size, 3) + units[i]
+    }
+
+    /// Like Go's %.Ng: up to n significant digits, trailing zeros dropped.
+    static func significant(_ v: Double, _ n: Int) -> String {
+        if v == 0 { return "0" }
+        var digits = 0
+        var x = abs(v)
+        while x >= 1 { x /= 10; digits += 1 }
+        let decimals = max(0, n - max(digits, 1))
+        var s = fixed(v, decimals)
+        // rounding may have added a digit (999.5 -> 1000)
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        return s
+    }
+
+    static func fixed(_ v: Double, _ decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let r = (v * scale).rounded() / scale
+        let whole = Int64(r)
+        if decimals == 0 { return String(whole) }
+        var frac = String(Int64(((r - Double(whole)) * scale).rounded()))
+        while frac.count < decimals { frac = "0" + frac }
+        return "\(whole).\(frac)"
+    }
+
+    /// go-units HumanDuration.
+    static func humanDuration(seconds s: Int64) -> String {
+        if s < 1 { return "Less than a second" }
+        if s == 1 { return "1 second" }
+        if s < 60 { return "\(s) seconds" }
+        let minutes = s / 60
+        if minutes == 1 { return "About a minute" }
+        if minutes < 60 { return "\(minutes) minutes" }
+        let hours = (Double(s) / 3600).rounded()
+        if hours == 1 { return "About an hour" }
+        if hours < 48 { return "\(Int(hours)) hours" }
+        if hours < 24 * 7 * 2 { return "\(Int(hours / 24)) days" }
+        if hours < 24 * 30 * 2 { return "\(Int(hours / 24 / 7)) weeks" }
+        if hours < 24 * 365 * 2 { return "\(Int(hours / 24 / 30)) months" }
+        return "\(Int(hours / 24 / 365)) years"
+    }
+
+    static func since(_ nanos: Int64) -> String {
+        let now = Timestamp.now().unixNanos
+        return humanDuration(seconds: max(0, (now - nanos) / 1_000_000_000)) + " ago"
+    }
+
+    /// Go's time.Time.String() in UTC: `2024-01-02 03:04:05 +0000 UTC`.
+    static func goTime(_ nanos: Int64) -> String {
+        let r = Timestamp(unixNanos: nanos).rfc3339
+        let date = r.prefix(10)
+        let time = r.dropFirst(11).prefix(8)
+        return "\(date) \(time) +0000 UTC"
+    }
+}

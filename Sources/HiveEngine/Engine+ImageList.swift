@@ -1,0 +1,121 @@
+// Listing images with Docker's filters (dangling, reference, label, before,
+// since, until).
+import HiveOCI
+import HiveStore
+
+public struct ImageSummary {
+    public var record: ImageRecord
+    /// The tags to show (after a reference filter), fully qualified.
+    public var tags: [String]
+    public var labels: [String: String]
+}
+
+public struct ImageFilters {
+    public var values: [String: [String]] = [:]
+    public static let keys: Set<String> = ["dangling", "reference", "label", "before", "since", "until"]
+
+    /// Parses `key=value` filter arguments.
+    public init(_ args: [String]) throws {
+        for a in args {
+            guard let eq = a.firstIndex(of: "=") else {
+                throw HiveError(.invalidArgument, "bad format of filter \"\(a)\" (expected name=value)")
+            }
+            let k = String(a[..<eq]).lowercased()
+            guard ImageFilters.keys.contains(k) else {
+                throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (use dangling, reference, label, before, since or until)")
+            }
+            values[k, default: []].append(String(a[a.index(after: eq)...]))
+        }
+        for v in values["dangling"] ?? [] where !["true", "false", "1", "0"].contains(v.lowercased()) {
+            throw HiveError(.invalidArgument, "invalid filter \"dangling=\(v)\" (use true or false)")
+        }
+    }
+}
+
+extension Engine {
+    public func listImages(filters: ImageFilters = try! ImageFilters([]), all: Bool = true) throws -> [ImageSummary] {
+        let records = try store.allImages()
+        let f = filters.values
+        func createdOf(_ text: String) throws -> Int64 {
+            let id = try resolveImage(text).id
+            return records.first { $0.id == id }?.created ?? 0
+        }
+        let before = try f["before"]?.map(createdOf).min()
+        let since = try f["since"]?.map(createdOf).max()
+        let until = try f["until"]?.map { try Engine.parseTimeFilter($0) }.min()
+        let parents = Set(records.compactMap { $0.parent })
+        var out: [ImageSummary] = []
+        for r in records {
+            var tags = r.tags
+            if let d = f["dangling"] {
+                let want = d.contains { $0.lowercased() == "true" || $0 == "1" }
+                if want != tags.isEmpty { continue }
+            }
+            if !all && tags.isEmpty && parents.contains(r.id) { continue }  // intermediate image
+            if let before, r.created >= before { continue }
+            if let since, r.created <= since { continue }
+            if let until, r.created > until { continue }
+            if let refs = f["reference"] {
+                tags = tags.filter { t in refs.contains { Engine.referenceMatches($0, t) } }
+                if tags.isEmpty { continue }
+            }
+            var labels: [String: String] = [:]
+            if let wanted = f["label"] {
+                labels = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+                let ok = wanted.allSatisfy { w in
+                    if let eq = w.firstIndex(of: "=") {
+                        return labels[String(w[..<eq])] == String(w[w.index(after: eq)...])
+                    }
+                    return labels[w] != nil
+                }
+                if !ok { continue }
+            }
+            out.append(ImageSummary(record: r, tags: tags, labels: labels))
+        }
+        return out
+    }
+
+    /// Docker matches a reference filter against `name` and `name:tag` in familiar form.
+    static func referenceMatches(_ pattern: String, _ fullTag: String) -> Bool {
+        guard let ref = try? Reference(parsing: fullTag) else { return false }
+        return Glob.match(pattern, ref.familiar) || Glob.match(pattern, ref.familiarRepository)
+            || Glob.match(pattern, ref.description) || Glob.match(pattern, ref.repository)
+    }
+
+    /// `until=` takes an RFC 3339 time, a unix timestamp or a duration before now (`10m`, `24h`).
+    public static func parseTimeFilter(_ text: String) throws -> Int64 {
+        if let ts = Timestamp(rfc3339: text) { return ts.unixNanos }
+        if let secs = Double(text) { return Int64(secs * 1e9) }
+        if let d = parseDuration(text) { return Timestamp.now().unixNanos - d }
+        throw HiveError(.invalidArgument, "invalid time \"\(text)\" (use an RFC 3339 time, a unix timestamp or a duration like 24h)")
+    }
+
+    /// Go-style durations: 10m, 1h30m, 1.5h, 500ms (and d for days).
+    public static func parseDuration(_ text: String) -> Int64? {
+        guard !text.isEmpty else { return nil }
+        var total: Double = 0
+        var num = ""
+        var chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c.isNumber || c == "." { num.append(c); i += 1; continue }
+            var unit = String(c)
+            if c == "m" && i + 1 < chars.count && chars[i + 1] == "s" { unit = "ms"; i += 1 }
+            i += 1
+            guard let v = Double(num) else { return nil }
+            num = ""
+            switch unit {
+            case "ms": total += v / 1000
+            case "s": total += v
+            case "m": total += v * 60
+            case "h": total += v * 3600
+            case "d": total += v * 86400
+            default: return nil
+            }
+        }
+        chars.removeAll()
+        guard num.isEmpty else { return nil }
+        return Int64(total * 1_000_000_000)
+    }
+}

@@ -1,0 +1,85 @@
+// `hive tag`, `hive rmi`, `hive image prune`: untag vs delete as Docker does.
+import HiveOCI
+import HiveStore
+
+/// What removing one name did, line by line (`Untagged: x`, `Deleted: sha256:...`).
+public struct RemovalReport {
+    public var untagged: [String] = []
+    public var deleted: [Digest] = []
+    public var reclaimed: Int64 = 0
+}
+
+extension Engine {
+    public func tag(_ source: String, _ target: String) throws {
+        let src = try resolveImage(source)
+        let ref: Reference
+        do { ref = try Reference(parsing: target) } catch { throw HiveError(.invalidArgument, "\(error)") }
+        guard ref.digest == nil else {
+            throw HiveError(.invalidArgument, "cannot tag \"\(target)\": a tag may not contain a digest")
+        }
+        try store.db.transaction { () throws(HiveError) in try store.setTag(ref.description, to: src.id) }
+    }
+
+    /// Removes one image name (Docker's rules):
+    /// - a tag: untag; delete the image when it was the last tag;
+    /// - an ID: delete the image; with several tags only when `force`.
+    public func removeImage(_ name: String, force: Bool) throws -> RemovalReport {
+        let target = try resolveImage(name)
+        var report = RemovalReport()
+        try store.db.transaction { () throws(HiveError) in
+            guard let rec = try store.image(target.id) else {
+                throw HiveError(.notFound, "image \"\(name)\" not found locally (hive images lists them)")
+            }
+            if let tag = target.tag, rec.tags.count > 1 {
+                try store.removeTag(tag)
+                report.untagged.append(tag)
+                return
+            }
+            if target.tag == nil && rec.tags.count > 1 && !force {
+                throw HiveError(.conflict, "conflict: unable to delete \(rec.id.shortID) (must be forced) - image is referenced in multiple repositories")
+            }
+            let children = try store.children(of: rec.id)
+            if !children.isEmpty && !force {
+                throw HiveError(.conflict, "conflict: unable to delete \(rec.id.shortID) (cannot be forced) - image has dependent child images")
+            }
+            for t in rec.tags { try store.removeTag(t) }
+            report.untagged.append(contentsOf: rec.tags)
+            try store.deleteImage(rec.id)
+            report.deleted.append(rec.id)
+            report.reclaimed += rec.size
+        }
+        if !report.deleted.isEmpty {
+            store.markPending()
+            store.sweepIfIdle()
+        }
+        return report
+    }
+
+    /// Removes dangling images (or, with `all`, every image no container uses).
+    public func pruneImages(all: Bool, filters: ImageFilters) throws -> RemovalReport {
+        var report = RemovalReport()
+        var f = filters
+        if !all { f.values["dangling"] = ["true"] }
+        var untilNanos: Int64? = nil
+        if let u = f.values.removeValue(forKey: "until")?.first { untilNanos = try Engine.parseTimeFilter(u) }
+        let candidates = try listImages(filters: f)
+        try store.db.transaction { () throws(HiveError) in
+            for c in candidates {
+                if let untilNanos, c.record.created > untilNanos { continue }
+                guard let rec = try store.image(c.record.id) else { continue }  // removed concurrently
+                if !all && !rec.tags.isEmpty { continue }                         // tagged meanwhile
+                if !(try store.children(of: rec.id)).isEmpty { continue }
+                for t in rec.tags { try store.removeTag(t) }
+                report.untagged.append(contentsOf: rec.tags)
+                try store.deleteImage(rec.id)
+                report.deleted.append(rec.id)
+                report.reclaimed += rec.size
+            }
+        }
+        if !report.deleted.isEmpty {
+            store.markPending()
+            store.sweepIfIdle()
+        }
+        return report
+    }
+}

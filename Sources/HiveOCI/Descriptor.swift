@@ -1,0 +1,61 @@
+// Content descriptor.
+// Spec: https://github.com/opencontainers/image-spec/blob/main/descriptor.md
+
+public struct Descriptor: Codable, Sendable, Equatable {
+    public var mediaType: String
+    public var digest: Digest
+    public var size: Int64
+    public var urls: [String]?
+    public var annotations: [String: String]?
+    public var platform: Platform?
+    public var artifactType: String?
+
+    public init(mediaType: String, digest: Digest, size: Int64, annotations: [String: String]? = nil, platform: Platform? = nil) {
+        self.mediaType = mediaType
+        self.digest = digest
+        self.size = size
+        self.annotations = annotations
+        self.platform = platform
+    }
+}
+
+public struct Platform: Codable, Sendable, Equatable {
+    public var architecture: String
+    public var os: String
+    public var osVersion: String?
+    public var osFeatures: [String]?
+    public var variant: String?
+
+    enum CodingKeys: String, CodingKey {
+        case architecture, os, variant
+        case osVersion = "os.version"
+        case osFeatures = "os.features"
+    }
+
+    public init(architecture: String, os: String, variant: String? = nil) {
+        self.architecture = architecture
+        self.os = os
+        self.variant = variant
+    }
+}
+
+public enum MediaType {
+    public static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
+    public static let ociIndex = "application/vnd.oci.image.index.v1+json"
+    public static let ociConfig = "application/vnd.oci.image.config.v1+json"
+    public static let ociLayer = "application/vnd.oci.image.layer.v1.tar"
+    public static let ociLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
+    public static let ociLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd"
+    public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+    public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    public static let dockerLayer = "application/vnd.docker.image.rootfs.diff.tar"
+    public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    public static let dockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+
+    public static func isManifest(_ m: String?) -> Bool { m == ociManifest || m == dockerManifest }
+    public static func isIndex(_ m: String?) -> Bool { m == ociIndex || m == dockerManifestList }
+    public static func isLayer(_ m: String) -> Bool {
+        m.hasPrefix("application/vnd.oci.image.layer.") || m.hasPrefix("application/vnd.docker.image.rootfs.")
+    }
+}

@@ -1,0 +1,134 @@
+// A thin wrapper over the system libsqlite3 (STYLE.md 12): prepared
+// statements, typed binds, one transaction per operation, busy timeout.
+import CSQLite
+import HiveOCI
+
+let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+
+    public init(path: String) throws(HiveError) {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw HiveError(.io, "cannot open the state database \(path)", cause: msg)
+        }
+        handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, 30_000)
+        try exec("PRAGMA foreign_keys = ON")
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    public func exec(_ sql: String) throws(HiveError) {
+        var err: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? lastError
+            sqlite3_free(err)
+            throw HiveError(.io, "state database error", cause: msg)
+        }
+    }
+
+    public func prepare(_ sql: String) throws(HiveError) -> Statement {
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+            throw HiveError(.internal, "state database: cannot prepare statement", cause: lastError)
+        }
+        return Statement(stmt, db: self)
+    }
+
+    /// Runs `body` in one transaction (BEGIN IMMEDIATE for writers), committing
+    /// on success and rolling back on any error.
+    public func transaction<T>(write: Bool = true, _ body: () throws(HiveError) -> T) throws(HiveError) -> T {
+        try exec(write ? "BEGIN IMMEDIATE" : "BEGIN")
+        do {
+            let v = try body()
+            try exec("COMMIT")
+            return v
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+}
+
+public final class Statement {
+    let stmt: OpaquePointer
+    unowned let db: Database
+
+    init(_ stmt: OpaquePointer, db: Database) {
+        self.stmt = stmt
+        self.db = db
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    public enum Value {
+        case int(Int64)
+        case text(String)
+        case null
+    }
+
+    /// Binds `values` to ?1, ?2, ... (after a reset).
+    @discardableResult
+    public func bind(_ values: [Value]) -> Statement {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+        for (i, v) in values.enumerated() {
+            let idx = Int32(i + 1)
+            switch v {
+            case .int(let n): sqlite3_bind_int64(stmt, idx, n)
+            case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, sqliteTransient)
+            case .null: sqlite3_bind_null(stmt, idx)
+            }
+        }
+        return self
+    }
+
+    /// Steps once: true when a row is available.
+    public func step() throws(HiveError) -> Bool {
+        switch sqlite3_step(stmt) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case SQLITE_CONSTRAINT:
+            throw HiveError(.conflict, "state database constraint failed", cause: db.lastError)
+        default:
+            throw HiveError(.io, "state database error", cause: db.lastError)
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    public func run(_ values: [Value] = []) throws(HiveError) {
+        bind(values)
+        while try step() {}
+    }
+
+    /// Collects every row through `row`.
+    public func all<T>(_ values: [Value] = [], _ row: (Statement) -> T) throws(HiveError) -> [T] {
+        bind(values)
+        var out: [T] = []
+        while try step() { out.append(row(self)) }
+        return out
+    }
+
+    public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    public func text(_ col: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, col) else { return "" }
+        return String(cString: p)
+    }
+    public func optionalText(_ col: Int32) -> String? {
+        sqlite3_column_type(stmt, col) == SQLITE_NULL ? nil : text(col)
+    }
+    public func optionalInt(_ col: Int32) -> Int64? {
+        sqlite3_column_type(stmt, col) == SQLITE_NULL ? nil : int(col)
+    }
+}

@@ -1,0 +1,65 @@
+// The state database schema. Bump `version` and add a migration step when it changes.
+import HiveOCI
+
+enum Schema {
+    static let version = 1
+
+    static let v1 = """
+    CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS layers (
+        chain_id TEXT PRIMARY KEY CHECK (length(chain_id) = 64),
+        diff_id TEXT NOT NULL CHECK (length(diff_id) = 64),
+        parent TEXT CHECK (parent IS NULL OR length(parent) = 64),
+        size INTEGER NOT NULL CHECK (size >= 0)
+    );
+    CREATE TABLE IF NOT EXISTS images (
+        id TEXT PRIMARY KEY CHECK (length(id) = 64),
+        manifest_digest TEXT NOT NULL CHECK (length(manifest_digest) = 64),
+        manifest_media_type TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        added INTEGER NOT NULL,
+        last_used INTEGER,
+        parent TEXT,
+        labels TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE IF NOT EXISTS image_layers (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL CHECK (idx >= 0),
+        chain_id TEXT NOT NULL REFERENCES layers(chain_id),
+        PRIMARY KEY (image_id, idx)
+    );
+    CREATE INDEX IF NOT EXISTS image_layers_chain ON image_layers(chain_id);
+    CREATE TABLE IF NOT EXISTS image_blobs (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        digest TEXT NOT NULL CHECK (length(digest) = 64),
+        PRIMARY KEY (image_id, digest)
+    );
+    CREATE INDEX IF NOT EXISTS image_blobs_digest ON image_blobs(digest);
+    CREATE TABLE IF NOT EXISTS tags (
+        name TEXT PRIMARY KEY CHECK (length(name) > 0),
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        tagged INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
+    """
+
+    /// Creates or checks the schema. A database written by a newer hive is refused.
+    static func migrate(_ db: Database) throws(HiveError) {
+        let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
+        if v == Int64(version) { return }
+        if v > Int64(version) {
+            throw HiveError(.invalidArgument, "the state database \(db.path) has schema version \(v), newer than this hive understands (\(version)); upgrade hive")
+        }
+        try db.transaction { () throws(HiveError) in
+            // Re-check under the write lock: another process may have migrated.
+            let now = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
+            if now == Int64(version) { return }
+            try db.exec(v1)
+            try db.exec("PRAGMA user_version = \(version)")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+// The on-disk store (DESIGN.md "Where things live on disk"): blobs, unpacked
+// layers, the state database and the store lock.
+//
+// Crash safety: everything is written under tmp/ and renamed into place;
+// the database row that makes it visible is committed last. Writers hold the
+// store lock shared; removing unreferenced files ("sweep") needs it
+// exclusively, so it never races a writer that is about to reuse a layer or
+// blob. A command that finds the `gc-pending` marker sweeps when it can.
+import CHiveShims
+import Glibc
+import HiveArchive
+import HiveOCI
+
+public final class Store {
+    public let root: String
+    public let runroot: String
+    public let db: Database
+    private var lockFD: Int32 = -1
+    private var lockMode: Int32 = LOCK_UN
+
+    public var blobsDir: String { root + "/blobs/sha256" }
+    public var layersDir: String { root + "/layers" }
+    public var tmpDir: String { root + "/tmp" }
+    var pendingMarker: String { root + "/gc-pending" }
+
+    public init(root: String, runroot: String) throws(HiveError) {
+        self.root = root
+        self.runroot = runroot
+        for dir in [root, root + "/blobs", root + "/blobs/sha256", root + "/layers", root + "/tmp", root + "/locks"] {
+            if mkdir(dir, 0o700) != 0 && Glibc.errno != EEXIST {
+                throw HiveError.errno("cannot create the store directory \(dir) (is --root writable? hive needs root)")
+            }
+        }
+        let dbPath = root + "/hive.db"
+        let fresh = access(dbPath, F_OK) != 0
+        db = try Database(path: dbPath)
+        if fresh { try db.exec("PRAGMA journal_mode = WAL") }
+        try db.exec("PRAGMA synchronous = NORMAL")
+        try Schema.migrate(db)
+        if access(pendingMarker, F_OK) == 0 { sweepIfIdle() }
+    }
+
+    deinit { if lockFD >= 0 { close(lockFD) } }
+
+    // MARK: - The store lock
+
+    /// Takes the store lock shared (a writer) for the rest of the command.
+    public func lockShared() throws(HiveError) {
+        try lock(LOCK_SH)
+    }
+
+    private func lock(_ mode: Int32) throws(HiveError) {
+        if lockFD < 0 {
+            lockFD = open(root + "/locks/store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard lockFD >= 0 else { throw HiveError.errno("cannot open the store lock") }
+        }
+        while flock(lockFD, mode) != 0 {
+            if Glibc.errno != EINTR { throw HiveError.errno("cannot lock the store") }
+        }
+        lockMode = mode
+    }
+
+    /// Marks that unreferenced files may exist, so the next idle command sweeps.
+    public func markPending() {
+        let fd = open(pendingMarker, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Sweeps when no writer holds the store lock; otherwise leaves the marker.
+    /// Returns whether a sweep ran.
+    @discardableResult
+    public func sweepIfIdle() -> Bool {
+        if lockFD < 0 {
+            lockFD = open(root + "/locks/store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if lockFD < 0 { return false }
+        }
+        let previous = lockMode
+        if previous != LOCK_UN { flock(lockFD, LOCK_UN) }
+        defer {
+            if previous != LOCK_UN { flock(lockFD, previous) } else { flock(lockFD, LOCK_UN) }
+            lockMode = previous
+        }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else { return false }
+        do {
+            try sweep()
+            unlink(pendingMarker)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Removes temp files, unreferenced layers and blobs. Requires the lock exclusively.
+    private func sweep() throws(HiveError) {
+        for name in FileTree.names(in: tmpDir) { try FileTree.remove(path: tmpDir + "/" + name) }
+        let orphanLayers = try db.transaction { () throws(HiveError) -> [String] in
+            let unused = try db.prepare("SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").all { $0.text(0) }
+            try db.prepare("DELETE FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").run()
+            return unused
+        }
+        _ = orphanLayers
+        let knownLayers = Set(try db.prepare("SELECT chain_id FROM layers").all { $0.text(0) })
+        for name in FileTree.names(in: layersDir) where !knownLayers.contains(name) {
+            try removeLayerDir(name)
+        }
+        let knownBlobs = Set(try db.prepare("SELECT DISTINCT digest FROM image_blobs").all { $0.text(0) })
+        for name in FileTree.names(in: blobsDir) where !knownBlobs.contains(name) {
+            unlink(blobsDir + "/" + name)
+        }
+    }
+
+    /// Renames a layer out of layers/ first, so a half-removed layer is never visible.
+    private func removeLayerDir(_ name: String) throws(HiveError) {
+        let doomed = tmpDir + "/gc-" + name
+        if rename(layersDir + "/" + name, doomed) != 0 && Glibc.errno != ENOENT {
+            throw HiveError.errno("cannot remove layer \(name)")
+        }
+        try FileTree.remove(path: doomed)
+    }
+
+    // MARK: - Temp space
+
+    /// A fresh directory under tmp/ for one operation's work.
+    public func makeTempDir() throws(HiveError) -> String {
+        let path = tmpDir + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + "-\(getpid())"
+        guard mkdir(path, 0o700) == 0 else { throw HiveError.errno("cannot create temp directory \(path)") }
+        return path
+    }
+
+    /// Flushes the store's filesystem (layer files, renames) to disk.
+    public func syncFilesystem() {
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = hive_syncfs(fd)
+            close(fd)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import HiveCLI
+import Glibc
+
+exit(HiveCommand.main(CommandLine.arguments))
