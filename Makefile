@@ -7,7 +7,7 @@ HIVE_ROOT ?= /var/lib/hive
 export HIVE_ROOT
 
 DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev \
-	busybox-static file zstd bats hyperfine podman skopeo time python3 iproute2
+	busybox-static file zstd bats hyperfine podman runc skopeo time python3 iproute2
 RELEASE_FLAGS := -c release --static-swift-stdlib
 BIN := .build/release/hive
 
@@ -26,7 +26,7 @@ deps:
 	if [ -n "$$missing" ]; then echo "== installing:$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
 	@if [ ! -f /etc/containers/containers.conf ] || ! grep -q default_ulimits /etc/containers/containers.conf; then \
-	  mkdir -p /etc/containers && cp tests-support/containers.conf /etc/containers/containers.conf; fi
+	  mkdir -p /etc/containers && cp Tests/fixtures/containers.conf /etc/containers/containers.conf; fi
 
 build:
 	swift build $(RELEASE_FLAGS)
