@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "hive_shims.h"
+#include "tarscan.h"
 
 #define SRC_BUF (1 << 20)
 
@@ -21,6 +22,7 @@ struct hive_src {
     uint64_t bytes;
     int eof;
     char *buf;
+    tarscan scan;
     char error[256];
 };
 
@@ -73,6 +75,7 @@ static ssize_t src_fill(hive_src *s) {
     }
     if (n == 0) { s->eof = 1; return 0; }
     hive_sha256_update(s->sha, s->buf, (size_t)n);
+    tarscan_feed(&s->scan, (const unsigned char *)s->buf, (size_t)n);
     s->bytes += (uint64_t)n;
     if (s->tee_fd >= 0) {
         const char *p = s->buf;
@@ -120,6 +123,11 @@ int hive_src_drain(hive_src *s, char *err, size_t errlen) {
 
 void hive_src_digest(hive_src *s, unsigned char out[32]) { hive_sha256_final(s->sha, out); }
 uint64_t hive_src_bytes(const hive_src *s) { return s->bytes; }
+int hive_src_nul_name(const hive_src *s, const char **raw, size_t *len) {
+    if (raw) *raw = s->scan.nul_raw;
+    if (len) *len = s->scan.nul_len;
+    return s->scan.nul_name;
+}
 const char *hive_src_error(const hive_src *s) { return s->error[0] ? s->error : NULL; }
 
 void hive_src_free(hive_src *s) {
@@ -127,6 +135,7 @@ void hive_src_free(hive_src *s) {
     if (s->tar) archive_read_free(s->tar);
     if (s->raw) archive_read_free(s->raw);
     hive_sha256_free(s->sha);
+    tarscan_free(&s->scan);
     free(s->buf);
     free(s);
 }

@@ -20,6 +20,8 @@ public final class LayerExtractor {
     private var stackFDs: [Int32] = []
     private var dirTimes: [([String], timespec, timespec)] = []
     private static let maxDepth = 256
+    /// Names with a NUL byte that libarchive reported truncated: (visible part, whole raw name).
+    var nulNameCheck: (() -> ([UInt8], [UInt8])?)?
 
     /// `rootFD` is an open directory; the extractor does not close it.
     public init(rootFD: Int32) {
@@ -42,6 +44,9 @@ public final class LayerExtractor {
             try extractEntry(a, entry!, &stats)
             stats.entries += 1
         }
+        if let (_, whole) = nulNameCheck?() {
+            throw HiveError(.unsafeContent, "unsafe archive entry \(EntryPath.printable(whole)): name contains a NUL byte")
+        }
         try applyDirTimes()
         truncateStack(to: 0)
         return stats
@@ -52,6 +57,9 @@ public final class LayerExtractor {
             throw HiveError(.unsafeContent, "unsafe archive entry: name cannot be read")
         }
         let raw = Array(UnsafeBufferPointer(start: UnsafeRawPointer(cpath).assumingMemoryBound(to: UInt8.self), count: strlen(cpath)))
+        if let (visible, whole) = nulNameCheck?(), visible == raw {
+            throw HiveError(.unsafeContent, "unsafe archive entry \(EntryPath.printable(whole)): name contains a NUL byte")
+        }
         let shown = EntryPath.printable(raw)
         let comps = try EntryPath.components(raw, entry: shown)
         let type = UInt32(archive_entry_filetype(e))

@@ -41,7 +41,16 @@ public final class LayerStream {
         }
         let stats: ExtractStats
         do {
-            stats = try LayerExtractor(rootFD: rootFD).extract(from: tar)
+            let extractor = LayerExtractor(rootFD: rootFD)
+            let src = self.src
+            extractor.nulNameCheck = {
+                var raw: UnsafePointer<CChar>?
+                var len = 0
+                guard hive_src_nul_name(src, &raw, &len) != 0, let raw else { return nil }
+                let whole = Array(UnsafeRawBufferPointer(start: raw, count: len))
+                return (Array(whole.prefix(while: { $0 != 0 })), whole)
+            }
+            stats = try extractor.extract(from: tar)
         } catch {
             if let e = hive_src_error(src) { throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: e)) }
             throw error

@@ -34,6 +34,8 @@ void hive_src_digest(hive_src *src, unsigned char out[32]);
 uint64_t hive_src_bytes(const hive_src *src);
 // The first error the source saw (I/O, decompression, tee), or NULL.
 const char *hive_src_error(const hive_src *src);
+// Whether a pax path/linkpath or GNU long name with a NUL byte has been read.
+int hive_src_nul_name(const hive_src *src, const char **raw, size_t *len);
 void hive_src_free(hive_src *src);
 
 // ---- libarchive cast macros ----
