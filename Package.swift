@@ -6,6 +6,8 @@ let libDir = "/usr/lib/x86_64-linux-gnu"
 let staticLibraries: [String] = ["archive", "sqlite3", "lua5.4", "seccomp", "cap", "crypto"]
 let dynamicLibraries: [String] = ["z", "bz2", "lzma", "zstd", "lz4"]
 var linkFlags: [String] = []
+// Debug links keep libarchive's xar/zip objects (no section GC), which need these.
+let debugOnlyFlags: [String] = ["xml2", "acl", "nettle"].flatMap { ["-Xlinker", "-l" + $0] }
 for lib in staticLibraries { linkFlags += ["-Xlinker", libDir + "/lib" + lib + ".a"] }
 for lib in dynamicLibraries { linkFlags += ["-Xlinker", "-l" + lib] }
 
@@ -30,7 +32,7 @@ let package = Package(
             // The C libraries are linked statically: the dynamic ones (libarchive pulls
             // libxml2 and ICU, libcrypto is large) cost ~4 ms of symbol binding at
             // every start; the linker keeps only the objects hive uses.
-            linkerSettings: [.unsafeFlags(linkFlags)]
+            linkerSettings: [.unsafeFlags(linkFlags), .unsafeFlags(debugOnlyFlags, .when(configuration: .debug))]
         ),
         .target(name: "HiveOCI", dependencies: ["CHiveShims"]),
         .target(name: "HiveArchive", dependencies: ["CArchive", "CHiveShims", "HiveOCI"]),
