@@ -1,0 +1,52 @@
+# Shared set-up for hive's bats system tests: every test gets its own store
+# (HIVE_ROOT, HIVE_RUNROOT) and removes it afterwards.
+HIVE=${HIVE:-$BATS_TEST_DIRNAME/../../.build/release/hive}
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+MKTAR="python3 $REPO/Tests/fixtures/mktar.py"
+
+setup() {
+    export HIVE_ROOT=$(mktemp -d /tmp/hive-test.XXXXXX)
+    export HIVE_RUNROOT=$(mktemp -d /tmp/hive-run.XXXXXX)
+    WORK=$(mktemp -d /tmp/hive-work.XXXXXX)
+}
+
+teardown() {
+    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
+}
+
+# The base rootfs tar, built once per file.
+base_tar() {
+    local t=$BATS_FILE_TMPDIR/base.tar
+    [ -f "$t" ] || "$REPO/scripts/mkbase.sh" > "$t"
+    echo "$t"
+}
+
+# Imports busybox:latest into the test's store.
+import_busybox() {
+    "$HIVE" import --change 'CMD ["sh"]' "$(base_tar)" "${1:-busybox:latest}" >/dev/null
+}
+
+hive() { "$HIVE" "$@"; }
+
+# run_hive EXPECTED_STATUS ARGS...: runs hive, checks its status.
+run_hive() {
+    local want=$1; shift
+    run "$HIVE" "$@"
+    if [ "$status" -ne "$want" ]; then
+        echo "hive $*: exit $status, expected $want" >&2
+        echo "$output" >&2
+        return 1
+    fi
+}
+
+# The store holds no blob, layer, image or temp file.
+assert_store_empty() {
+    local n
+    n=$(ls "$HIVE_ROOT/blobs/sha256" | wc -l)
+    [ "$n" -eq 0 ] || { echo "blobs left: $n" >&2; ls "$HIVE_ROOT/blobs/sha256" >&2; return 1; }
+    n=$(ls "$HIVE_ROOT/layers" | wc -l)
+    [ "$n" -eq 0 ] || { echo "layers left: $n" >&2; return 1; }
+    n=$(ls "$HIVE_ROOT/tmp" | wc -l)
+    [ "$n" -eq 0 ] || { echo "temp files left: $n" >&2; return 1; }
+    [ -z "$("$HIVE" images -aq)" ] || { echo "images left" >&2; return 1; }
+}
