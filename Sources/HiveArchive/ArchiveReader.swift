@@ -24,9 +24,8 @@ public final class ArchiveReader {
         archive_read_support_format_gnutar(a)
         self.name = name
         guard archive_read_open_fd(a, fd, 1 << 20) == ARCHIVE_OK else {
-            let msg = Archive.errorString(a)
-            archive_read_free(a)
-            throw HiveError(.corrupt, "\(name) is not a readable archive", cause: msg)
+            // deinit frees `a`: every stored property is set, so it runs on this throw.
+            throw HiveError(.corrupt, "\(name) is not a readable archive", cause: Archive.errorString(a))
         }
     }
 

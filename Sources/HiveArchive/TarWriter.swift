@@ -15,9 +15,7 @@ public final class TarWriter {
         archive_write_set_bytes_in_last_block(a, 1)
         self.mtime = mtime
         guard archive_write_open_fd(a, fd) == ARCHIVE_OK else {
-            let msg = Archive.errorString(a)
-            archive_write_free(a)
-            throw HiveError(.io, "cannot write archive", cause: msg)
+            throw HiveError(.io, "cannot write archive", cause: Archive.errorString(a))
         }
     }
 

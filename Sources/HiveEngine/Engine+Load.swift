@@ -196,8 +196,7 @@ extension Engine {
     /// Verifies and stores one image's blobs and layers; returns what to record.
     private func prepareImage(_ m: Manifest, manifestBytes: [UInt8], tags: [String], files: [String: ArchiveFile],
                               tmp: String, name: String) throws -> (ImageRecord, [LayerRecord], [Digest]) {
-        let cfgFile = files.values.first { $0.digest == m.config.digest }
-        guard let cfgFile else { throw HiveError(.corrupt, "\(name) is missing config blob \(m.config.digest)") }
+        let cfgFile = try lookup(files, m.config.digest, what: "config blob", name: name)
         let cfgBytes = try bytes(cfgFile, what: "config \(m.config.digest)")
         let config: ImageConfig
         do { config = try JSONCoding.decode(ImageConfig.self, from: cfgBytes) } catch {
@@ -213,9 +212,7 @@ extension Engine {
             guard MediaType.isLayer(desc.mediaType) else {
                 throw HiveError(.corrupt, "image \(m.config.digest.shortID) in \(name): unsupported layer media type \(desc.mediaType)")
             }
-            guard let lf = files.values.first(where: { $0.digest == desc.digest }) else {
-                throw HiveError(.corrupt, "\(name) is missing layer blob \(desc.digest)")
-            }
+            let lf = try lookup(files, desc.digest, what: "layer blob", name: name)
             let blobPath = try storeFile(lf, tmp: tmp)
             let layerSize = try unpackLayer(blobPath: blobPath, blob: desc.digest, diffID: config.rootfs.diffIDs[i],
                                             chainID: chain[i], tmp: tmp, index: i)
@@ -230,6 +227,20 @@ extension Engine {
                               created: created, size: size, added: now, labelsJSON: labelsJSON(config.config?.labels))
         rec.tags = tags
         return (rec, layers, [manifestDigest, m.config.digest] + m.layers.map(\.digest))
+    }
+
+    /// A blob by digest: at blobs/sha256/<hex> (verified), or any file with that content.
+    private func lookup(_ files: [String: ArchiveFile], _ d: Digest, what: String, name: String) throws -> ArchiveFile {
+        if let f = files["blobs/sha256/" + d.hex] {
+            guard f.digest == d else {
+                throw HiveError(.corrupt, "blob \(d) in \(name) does not match its digest (its content hashes to \(f.digest))")
+            }
+            return f
+        }
+        guard let f = files.values.first(where: { $0.digest == d }) else {
+            throw HiveError(.corrupt, "\(name) is missing \(what) \(d)")
+        }
+        return f
     }
 
     /// Moves an archive file into blobs/ (if not there yet); returns the blob path.

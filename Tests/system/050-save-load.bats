@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# hive save / hive load: docker-archive + OCI layout, compression, verification.
+load helpers
+
+@test "save writes one tar that is both an OCI layout and a docker-archive" {
+    import_busybox
+    run_hive 0 save -o "$WORK/out.tar" busybox
+    tar -tf "$WORK/out.tar" > "$WORK/list"
+    grep -qx index.json "$WORK/list"
+    grep -qx manifest.json "$WORK/list"
+    grep -qx oci-layout "$WORK/list"
+    tar -xOf "$WORK/out.tar" manifest.json | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+assert m[0]["RepoTags"] == ["busybox:latest"], m
+assert m[0]["Config"].startswith("blobs/sha256/")
+'
+    tar -xOf "$WORK/out.tar" index.json | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+a = i["manifests"][0]["annotations"]
+assert a["io.containerd.image.name"] == "docker.io/library/busybox:latest", a
+assert a["org.opencontainers.image.ref.name"] == "latest", a
+'
+    # every blob is named by its digest
+    mkdir "$WORK/x" && tar -C "$WORK/x" -xf "$WORK/out.tar"
+    for b in "$WORK"/x/blobs/sha256/*; do
+        [ "$(sha256sum < "$b" | cut -d' ' -f1)" = "$(basename "$b")" ]
+    done
+}
+
+@test "the saved archive validates against the OCI schemas" {
+    import_busybox
+    hive save -o "$WORK/out.tar" busybox
+    mkdir "$WORK/x" && tar -C "$WORK/x" -xf "$WORK/out.tar"
+    python3 "$REPO/Tests/fixtures/validate_oci.py" "$REPO/../shared/corpus/oci-image-spec-schema" "$WORK/x"
+}
+
+@test "save then load into a fresh store gives the same image ID and layers" {
+    import_busybox
+    hive tag busybox mine:2
+    id=$(hive images -q --no-trunc busybox)
+    layers=$(hive image inspect -f '{{json .RootFS.Layers}}' busybox)
+    hive save busybox mine:2 > "$WORK/out.tar"
+    export HIVE_ROOT=$(mktemp -d)
+    run_hive 0 load -i "$WORK/out.tar"
+    [[ "$output" == *"Loaded image: busybox:latest"* ]]
+    [[ "$output" == *"Loaded image: mine:2"* ]]
+    [ "$(hive images -q --no-trunc busybox)" = "$id" ]
+    [ "$(hive image inspect -f '{{json .RootFS.Layers}}' mine:2)" = "$layers" ]
+    # loading twice is idempotent
+    run_hive 0 load < "$WORK/out.tar"
+    [ "$(hive images -q | wc -l)" -eq 1 ]
+    rm -rf "$HIVE_ROOT"
+}
+
+@test "save of an untagged image by ID loads as an ID" {
+    hive import "$(base_tar)" >/dev/null
+    id=$(hive images -q --no-trunc)
+    hive save -o "$WORK/out.tar" "$id"
+    export HIVE_ROOT=$(mktemp -d)
+    run_hive 0 load -i "$WORK/out.tar"
+    [ "$output" = "Loaded image ID: $id" ]
+    rm -rf "$HIVE_ROOT"
+}
+
+@test "load an OCI layout with plain, gzip and zstd layers; a gzipped archive too" {
+    for c in none gzip zstd; do
+        want=$(python3 "$REPO/Tests/fixtures/mkoci.py" "$(base_tar)" $c "$WORK/$c.tar")
+        run_hive 0 load -i "$WORK/$c.tar"
+        [ "$output" = "Loaded image: localhost/oci/test:$c" ]
+        [ "$(hive images -q --no-trunc localhost/oci/test:$c)" = "$want" ]
+    done
+    [ "$(ls "$HIVE_ROOT/layers" | wc -l)" -eq 1 ]
+    gzip -c "$WORK/gzip.tar" > "$WORK/archive.tar.gz"
+    hive rmi -f "$want" >/dev/null
+    run_hive 0 load -i "$WORK/archive.tar.gz"
+    [[ "$output" == *"localhost/oci/test:gzip"* ]]
+    # the compressed blob is kept and saved as it was loaded
+    hive save -o "$WORK/again.tar" localhost/oci/test:gzip
+    tar -tf "$WORK/again.tar" | grep -q "$(tar -tf "$WORK/gzip.tar" | grep blobs/sha256/ | head -1)"
+}
+
+@test "load verifies every digest; a mismatch names the blob and stores nothing" {
+    for mode in bad-blob bad-diffid missing-blob no-index; do
+        python3 "$REPO/Tests/fixtures/mkoci.py" "$(base_tar)" gzip "$WORK/$mode.tar" $mode >/dev/null
+        run_hive 125 load -i "$WORK/$mode.tar"
+        echo "$mode: $output"
+        case $mode in
+            bad-blob) [[ "$output" == *"blob sha256:"*"does not match its digest"* ]] ;;
+            bad-diffid) [[ "$output" == *"layer blob sha256:"*"does not match diff_id"* ]] ;;
+            missing-blob) [[ "$output" == *"missing"* ]] ;;
+            no-index) [[ "$output" == *"neither a docker-archive"* ]] ;;
+        esac
+        assert_store_empty
+    done
+}
+
+@test "load of garbage, a truncated archive or an empty stdin fails cleanly" {
+    head -c 3000 /dev/urandom > "$WORK/garbage"
+    run_hive 125 load -i "$WORK/garbage"
+    [[ "$output" == *"garbage"* ]]
+    import_busybox
+    hive save -o "$WORK/out.tar" busybox
+    hive rmi busybox >/dev/null
+    head -c 100000 "$WORK/out.tar" > "$WORK/trunc.tar"
+    run_hive 125 load -i "$WORK/trunc.tar"
+    [[ "$output" == *"trunc.tar"* ]]
+    run_hive 125 load -i /nonexistent.tar
+    [[ "$output" == *"cannot open /nonexistent.tar"* ]]
+    assert_store_empty
+}
+
+@test "save errors: unknown image; a failed save leaves no file" {
+    run_hive 125 save -o "$WORK/out.tar" nothere
+    [[ "$output" == *'image "nothere" not found locally'* ]]
+    [ ! -e "$WORK/out.tar" ]
+    [ -z "$(ls "$WORK")" ]
+}
