@@ -47,6 +47,14 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
     """
 
+    static func needsMigration(_ db: Database) throws(HiveError) -> Bool {
+        let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
+        if v > Int64(version) {
+            throw HiveError(.invalidArgument, "the state database \(db.path) has schema version \(v), newer than this hive understands (\(version)); upgrade hive")
+        }
+        return v != Int64(version)
+    }
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0

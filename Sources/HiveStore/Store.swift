@@ -32,11 +32,17 @@ public final class Store {
             }
         }
         let dbPath = root + "/hive.db"
-        let fresh = access(dbPath, F_OK) != 0
         db = try Database(path: dbPath)
-        if fresh { try db.exec("PRAGMA journal_mode = WAL") }
         try db.exec("PRAGMA synchronous = NORMAL")
-        try Schema.migrate(db)
+        if try Schema.needsMigration(db) {
+            // Creating the database (WAL mode, schema) is serialised across processes.
+            let fd = open(root + "/locks/init.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw HiveError.errno("cannot open the store's init lock") }
+            defer { close(fd) }
+            flock(fd, LOCK_EX)
+            try db.exec("PRAGMA journal_mode = WAL")
+            try Schema.migrate(db)
+        }
         if access(pendingMarker, F_OK) == 0 { sweepIfIdle() }
     }
 
