@@ -45,6 +45,7 @@ enum Renderer {
         for p in t.parts {
             switch p {
             case .text(let s): src += s.replacingOccurrences("{", "{ ")
+            case .range, .cond, .with: continue
             case .action(let cmds):
                 var name = ""
                 for a in cmds.first ?? [] { if case .field(let f) = a { name = f.joined(separator: "."); break } }

@@ -8,6 +8,9 @@ struct Template {
     enum Part {
         case text(String)
         case action([[Arg]])  // a pipeline of commands
+        indirect case range([[Arg]], [Part], [Part])  // pipeline, body, else
+        indirect case cond([[Arg]], [Part], [Part])   // if pipeline, then, else
+        indirect case with([[Arg]], [Part], [Part])
     }
     enum Arg: Equatable {
         case field([String])   // .A.B (empty: .)
@@ -26,24 +29,99 @@ struct Template {
     }
 
     init(_ source: String) throws {
-        var parts: [Part] = []
+        var tokens: [(isAction: Bool, text: String)] = []
         var rest = Substring(source)
         while !rest.isEmpty {
             guard let open = rest.range(of: "{{") else {
-                parts.append(.text(Template.unescape(String(rest))))
+                tokens.append((false, String(rest)))
                 break
             }
-            if open.lowerBound > rest.startIndex { parts.append(.text(Template.unescape(String(rest[..<open.lowerBound])))) }
+            if open.lowerBound > rest.startIndex { tokens.append((false, String(rest[..<open.lowerBound]))) }
             guard let close = rest[open.upperBound...].range(of: "}}") else {
                 throw HiveError(.invalidArgument, "template parsing error: unclosed action in \"\(source)\"")
             }
             var body = rest[open.upperBound..<close.lowerBound]
             if body.hasPrefix("-") { body = body.dropFirst() }
             if body.hasSuffix("-") { body = body.dropLast() }
-            parts.append(.action(try Template.pipeline(String(body), source: source)))
+            tokens.append((true, body.trimmingSpaces))
             rest = rest[close.upperBound...]
         }
+        var i = 0
+        let (parts, stop) = try Template.parseList(tokens, &i, source: source)
+        if let stop { throw HiveError(.invalidArgument, "template parsing error: unexpected {{\(stop)}} in \"\(source)\"") }
         self.parts = parts
+    }
+
+    /// Parses parts until `end` / `else` (returned) or the end of input.
+    private static func parseList(_ tokens: [(isAction: Bool, text: String)], _ i: inout Int, source: String) throws -> ([Part], String?) {
+        var parts: [Part] = []
+        while i < tokens.count {
+            let t = tokens[i]
+            i += 1
+            guard t.isAction else { parts.append(.text(unescape(t.text))); continue }
+            if t.text == "end" || t.text == "else" { return (parts, t.text) }
+            let word = t.text.prefix(while: { $0 != " " })
+            if word == "range" || word == "if" || word == "with" {
+                let pipe = try pipeline(String(t.text.dropFirst(word.count)), source: source)
+                let (body, stop) = try parseList(tokens, &i, source: source)
+                var elseBody: [Part] = []
+                if stop == "else" {
+                    let (e, stop2) = try parseList(tokens, &i, source: source)
+                    guard stop2 == "end" else { throw HiveError(.invalidArgument, "template parsing error: missing {{end}} in \"\(source)\"") }
+                    elseBody = e
+                } else if stop != "end" {
+                    throw HiveError(.invalidArgument, "template parsing error: missing {{end}} in \"\(source)\"")
+                }
+                parts.append(word == "range" ? .range(pipe, body, elseBody) : word == "if" ? .cond(pipe, body, elseBody) : .with(pipe, body, elseBody))
+                continue
+            }
+            parts.append(.action(try pipeline(t.text, source: source)))
+        }
+        return (parts, nil)
+    }
+
+    func render(_ value: JSONValue) throws -> String {
+        var out = ""
+        try render(parts, value, into: &out)
+        return out
+    }
+
+    private func render(_ parts: [Part], _ dot: JSONValue, into out: inout String) throws {
+        for p in parts {
+            switch p {
+            case .text(let t): out += t
+            case .action(let cmds): out += Template.text(try run(cmds, dot))
+            case .range(let cmds, let body, let elseBody):
+                let v = try run(cmds, dot)
+                var items: [JSONValue] = []
+                if case .array(let a) = v { items = a } else if case .object(let o) = v { items = o.keys.sorted().map { o[$0]! } }
+                if items.isEmpty { try render(elseBody, dot, into: &out) }
+                for item in items { try render(body, item, into: &out) }
+            case .cond(let cmds, let thenBody, let elseBody):
+                try render(Template.truthy(try run(cmds, dot)) ? thenBody : elseBody, dot, into: &out)
+            case .with(let cmds, let body, let elseBody):
+                let v = try run(cmds, dot)
+                if Template.truthy(v) { try render(body, v, into: &out) } else { try render(elseBody, dot, into: &out) }
+            }
+        }
+    }
+
+    private func run(_ cmds: [[Arg]], _ dot: JSONValue) throws -> JSONValue {
+        var result: JSONValue? = nil
+        for cmd in cmds { result = try evaluate(cmd, dot: dot, piped: result) }
+        return result ?? .null
+    }
+
+    static func truthy(_ v: JSONValue) -> Bool {
+        switch v {
+        case .null: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .double(let d): return d != 0
+        case .string(let s): return !s.isEmpty
+        case .array(let a): return !a.isEmpty
+        case .object(let o): return !o.isEmpty
+        }
     }
 
     static func unescape(_ s: String) -> String {
@@ -97,7 +175,7 @@ struct Template {
         return commands
     }
 
-    static let functions: Set<String> = ["json", "index", "upper", "lower", "join", "title", "printf", "print", "println", "len", "truncate", "pad", "split"]
+    static let functions: Set<String> = ["not", "eq", "ne", "json", "index", "upper", "lower", "join", "title", "printf", "print", "println", "len", "truncate", "pad", "split"]
 
     static func splitPipes(_ s: String) -> [String] {
         var out: [String] = []
@@ -109,20 +187,6 @@ struct Template {
             cur.append(c)
         }
         out.append(cur)
-        return out
-    }
-
-    func render(_ value: JSONValue) throws -> String {
-        var out = ""
-        for p in parts {
-            switch p {
-            case .text(let t): out += t
-            case .action(let cmds):
-                var result: JSONValue? = nil
-                for cmd in cmds { result = try evaluate(cmd, dot: value, piped: result) }
-                out += Template.text(result ?? .null)
-            }
-        }
         return out
     }
 
@@ -165,6 +229,9 @@ struct Template {
         case "json":
             try need(1)
             return .string(a[0].serialized())
+        case "not": try need(1); return .bool(!Template.truthy(a[0]))
+        case "eq": try need(2); return .bool(Template.text(a[0]) == Template.text(a[1]))
+        case "ne": try need(2); return .bool(Template.text(a[0]) != Template.text(a[1]))
         case "upper": try need(1); return .string(Template.text(a[0]).uppercased())
         case "lower": try need(1); return .string(Template.text(a[0]).lowercased())
         case "title":
@@ -242,6 +309,12 @@ struct Template {
         case .array(let a): return "[" + a.map(text).joined(separator: " ") + "]"
         case .object(let o): return "map[" + o.keys.sorted().map { "\($0):\(text(o[$0]!))" }.joined(separator: " ") + "]"
         }
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
 
