@@ -41,9 +41,9 @@ let package = Package(
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveOCI", "CHiveShims"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI"]),
-        .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI"]),
+        .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "CHiveShims"]),
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI"]),
-        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine"]),
+        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI"]),
     ],
     swiftLanguageModes: [.v5]
 )

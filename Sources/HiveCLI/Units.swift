@@ -14,20 +14,33 @@ enum Units {
         return significant(size, 3) + units[i]
     }
 
-    /// Like Go's %.Ng: up to n significant digits, trailing zeros dropped.
+    /// Go's `%.Ng`: n significant digits, trailing zeros dropped, scientific
+    /// notation when the exponent is < -4 or >= n (so 999999 B is "1e+03kB", as Docker prints).
     static func significant(_ v: Double, _ n: Int) -> String {
         if v == 0 { return "0" }
-        var digits = 0
+        var exp = 0
         var x = abs(v)
-        while x >= 1 { x /= 10; digits += 1 }
-        let decimals = max(0, n - max(digits, 1))
-        var s = fixed(v, decimals)
-        // rounding may have added a digit (999.5 -> 1000)
-        if s.contains(".") {
-            while s.hasSuffix("0") { s.removeLast() }
-            if s.hasSuffix(".") { s.removeLast() }
+        while x >= 10 { x /= 10; exp += 1 }
+        while x < 1 { x *= 10; exp -= 1 }
+        // round the mantissa to n digits; it may carry into a new digit
+        var scale = 1.0
+        for _ in 0..<(n - 1) { scale *= 10 }
+        var m = (x * scale).rounded() / scale
+        if m >= 10 { m /= 10; exp += 1 }
+        func trim(_ s: String) -> String {
+            guard s.contains(".") else { return s }
+            var t = s
+            while t.hasSuffix("0") { t.removeLast() }
+            if t.hasSuffix(".") { t.removeLast() }
+            return t
         }
-        return s
+        let sign = v < 0 ? "-" : ""
+        if exp < -4 || exp >= n {
+            let e = exp < 0 ? "-" : "+"
+            let digits = String(abs(exp))
+            return sign + trim(fixed(m, n - 1)) + "e" + e + (digits.count < 2 ? "0" + digits : digits)
+        }
+        return sign + trim(fixed(abs(v), max(0, n - 1 - exp)))
     }
 
     static func fixed(_ v: Double, _ decimals: Int) -> String {
