@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct hive_src {
     struct archive *tar;    // the tar reader fed by this source
     hive_sha256 *sha;
     uint64_t bytes;
+    uint64_t tee_off, tee_synced;
     int eof;
     char *buf;
     tarscan scan;
@@ -88,6 +90,13 @@ static ssize_t src_fill(hive_src *s) {
                 return -1;
             }
             p += w; left -= (size_t)w;
+        }
+        // Start writeback of the blob as it grows, so the final fsync
+        // has little left to wait for and the disk works alongside extraction.
+        s->tee_off += (uint64_t)n;
+        if (s->tee_off - s->tee_synced >= (8u << 20)) {
+            sync_file_range(s->tee_fd, (off64_t)s->tee_synced, (off64_t)(s->tee_off - s->tee_synced), SYNC_FILE_RANGE_WRITE);
+            s->tee_synced = s->tee_off;
         }
     }
     return n;

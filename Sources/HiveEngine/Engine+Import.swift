@@ -53,7 +53,6 @@ extension Engine {
         guard tarSize > 0 else { throw HiveError(.corrupt, "\(shownSource) is empty (expected a tar archive)") }
         try store.commitBlob(tempPath: blob.tempPath, fd: blob.fd, digest: diffID)
         if !store.hasLayer(diffID) {
-            store.syncFilesystem()
             try store.commitLayer(tempLayerDir: layerTemp, chainID: diffID)
         }
 

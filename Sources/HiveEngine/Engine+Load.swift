@@ -275,7 +275,6 @@ extension Engine {
         if store.hasLayer(chainID) {
             try FileTree.remove(path: layerTemp)
         } else {
-            store.syncFilesystem()
             try store.commitLayer(tempLayerDir: layerTemp, chainID: chainID)
         }
         return stats.contentSize

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
+# run per comparison, ratios printed. Not tests: `make bench` runs them.
+#
+#   bench/run.sh [images|import|load|save|rss|all]
+#
+# Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
+# the same disk as tar's target). Results go to bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HIVE=${HIVE:-$PWD/.build/release/hive}
+BENCH_DIR=${BENCH_DIR:-/var/tmp/hive-bench}
+RUNS=${RUNS:-10}
+OUT=bench/results
+mkdir -p "$OUT" "$BENCH_DIR"
+export HIVE_ROOT=$BENCH_DIR/hive-root HIVE_RUNROOT=$BENCH_DIR/hive-run
+P="podman --root $BENCH_DIR/podman-root --runroot $BENCH_DIR/podman-run --storage-driver overlay"
+ROOTFS=$BENCH_DIR/rootfs.tar
+[ -f "$ROOTFS" ] || python3 bench/mkrootfs.py "$ROOTFS"
+[ -f "$BENCH_DIR/base.tar" ] || scripts/mkbase.sh > "$BENCH_DIR/base.tar"
+
+hf() {  # name, hyperfine args...
+    local name=$1; shift
+    hyperfine -N --style basic --export-markdown "$OUT/$name.md" --export-json "$OUT/$name.json" "$@"
+    python3 - "$OUT/$name.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+base = r[0]
+for x in r[1:]:
+    print("ratio: %s / %s = %.2fx (%.1f ms vs %.1f ms median)" % (
+        x["command"], base["command"], x["median"] / base["median"], x["median"] * 1e3, base["median"] * 1e3))
+PY
+}
+
+images() {
+    $HIVE images -q | grep -q . || $HIVE import --change 'CMD ["sh"]' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    for i in $(seq 1 20); do $HIVE tag busybox "bench/img$i:v1"; done
+    $P images -q | grep -q . || $P import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    for i in $(seq 1 20); do $P tag busybox "bench/img$i:v1"; done
+    hf images -w 5 -r 100 "$HIVE images" "$P images"
+}
+
+import() {
+    rm -rf "$BENCH_DIR/tar-x"
+    hf import -r "$RUNS" \
+        --prepare "sh -c 'rm -rf $BENCH_DIR/tar-x; mkdir -p $BENCH_DIR/tar-x; sync'" "tar -xf $ROOTFS -C $BENCH_DIR/tar-x" \
+        --prepare "sh -c '$HIVE rmi -f bench:import >/dev/null 2>&1; $HIVE images >/dev/null; sync'" "$HIVE import $ROOTFS bench:import" \
+        --prepare "sh -c '$P rmi -f bench:import >/dev/null 2>&1; sync'" "$P import $ROOTFS bench:import"
+    rm -rf "$BENCH_DIR/tar-x"
+}
+
+load() {
+    $HIVE image inspect bench:import >/dev/null 2>&1 || $HIVE import "$ROOTFS" bench:import >/dev/null
+    [ -f "$BENCH_DIR/archive.tar" ] || $HIVE save -o "$BENCH_DIR/archive.tar" bench:import
+    hf load -r "$RUNS" \
+        --prepare "sh -c 'rm -rf $BENCH_DIR/tar-x; mkdir -p $BENCH_DIR/tar-x; sync'" "tar -xf $ROOTFS -C $BENCH_DIR/tar-x" \
+        --prepare "sh -c '$HIVE rmi -f bench:import >/dev/null 2>&1; $HIVE images >/dev/null; sync'" "$HIVE load -i $BENCH_DIR/archive.tar" \
+        --prepare "sh -c '$P rmi -f bench:import >/dev/null 2>&1; sync'" "$P load -i $BENCH_DIR/archive.tar"
+    rm -rf "$BENCH_DIR/tar-x"
+}
+
+save() {
+    $HIVE image inspect bench:import >/dev/null 2>&1 || $HIVE import "$ROOTFS" bench:import >/dev/null
+    $P image inspect bench:import >/dev/null 2>&1 || $P import "$ROOTFS" bench:import >/dev/null
+    hf save -r "$RUNS" --prepare "sh -c 'rm -f $BENCH_DIR/out.tar; sync'" \
+        "$HIVE save -o $BENCH_DIR/out.tar bench:import" \
+        "$P save -o $BENCH_DIR/out.tar bench:import"
+    rm -f "$BENCH_DIR/out.tar"
+}
+
+rss() {
+    $HIVE images -q | grep -q . || $HIVE import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    for cmd in "$HIVE images" "$P images"; do
+        kb=$( { /usr/bin/time -f '%M' $cmd >/dev/null; } 2>&1 | tail -1)
+        echo "peak RSS: $cmd: $kb KB" | tee -a "$OUT/rss.txt"
+    done
+}
+
+what=${1:-all}
+if [ "$what" = all ]; then images; import; load; save; rss; else "$what"; fi
