@@ -26,6 +26,7 @@ deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "== installing:$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	@python3 -c 'import jsonschema, referencing' 2>/dev/null || pip install -q jsonschema referencing
 	@if [ ! -f /etc/containers/containers.conf ] || ! grep -q default_ulimits /etc/containers/containers.conf; then \
 	  mkdir -p /etc/containers && cp Tests/fixtures/containers.conf /etc/containers/containers.conf; fi
 

@@ -34,7 +34,7 @@ public enum FileTree {
         try remove(AT_FDCWD, path)
     }
 
-    /// Total bytes of regular files under a directory (for `du`-like figures).
+    /// The names in a directory (without . and ..); empty if it cannot be read.
     public static func names(in path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
