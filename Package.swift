@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "HiveOCI", dependencies: ["CHiveShims"]),
         .target(name: "HiveArchive", dependencies: ["CArchive", "CHiveShims", "HiveOCI"]),
         .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveShims", "HiveOCI", "HiveArchive"]),
-        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "CLua", "CSeccomp", "CCap"]),
+        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive"]),
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveOCI", "CHiveShims"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI"]),

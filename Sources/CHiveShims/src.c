@@ -21,7 +21,6 @@ struct hive_src {
     struct archive *tar;    // the tar reader fed by this source
     hive_sha256 *sha;
     uint64_t bytes;
-    uint64_t tee_off, tee_synced;
     int eof;
     char *buf;
     tarscan scan;
@@ -32,9 +31,10 @@ static void set_err(char *err, size_t len, const char *msg) {
     if (err && len) snprintf(err, len, "%s", msg);
 }
 
-hive_src *hive_src_open(int fd, int decompress, int tee_fd, char *err, size_t errlen) {
+hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *err, size_t errlen) {
     hive_src *s = calloc(1, sizeof *s);
     if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
+    s->scan.split_fd = split_fd;
     s->fd = fd;
     s->tee_fd = tee_fd;
     s->buf = malloc(SRC_BUF);
@@ -91,13 +91,6 @@ static ssize_t src_fill(hive_src *s) {
             }
             p += w; left -= (size_t)w;
         }
-        // Start writeback of the blob as it grows, so the final fsync
-        // has little left to wait for and the disk works alongside extraction.
-        s->tee_off += (uint64_t)n;
-        if (s->tee_off - s->tee_synced >= (8u << 20)) {
-            sync_file_range(s->tee_fd, (off64_t)s->tee_synced, (off64_t)(s->tee_off - s->tee_synced), SYNC_FILE_RANGE_WRITE);
-            s->tee_synced = s->tee_off;
-        }
     }
     return n;
 }
@@ -136,6 +129,11 @@ int hive_src_nul_name(const hive_src *s, const char **raw, size_t *len) {
     if (raw) *raw = s->scan.nul_raw;
     if (len) *len = s->scan.nul_len;
     return s->scan.nul_name;
+}
+int hive_src_split_finish(hive_src *s) { return s->scan.split_fd < 0 ? -1 : tarscan_finish(&s->scan); }
+const uint64_t *hive_src_split_sizes(const hive_src *s, size_t *count) {
+    *count = s->scan.nsizes;
+    return s->scan.sizes;
 }
 const char *hive_src_error(const hive_src *s) { return s->error[0] ? s->error : NULL; }
 

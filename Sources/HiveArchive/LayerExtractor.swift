@@ -12,6 +12,10 @@ public struct ExtractStats: Sendable {
     /// Sum of the sizes of regular files (the layer's content size).
     public var contentSize: Int64 = 0
     public var entries: Int = 0
+    /// Regular files with content, in archive order (path, size): what a tar-split references.
+    public var contentFiles: [(String, Int64)] = []
+    /// An entry replaced something an earlier entry wrote (the earlier content is gone).
+    public var replaced = false
 }
 
 public final class LayerExtractor {
@@ -19,6 +23,7 @@ public final class LayerExtractor {
     private var stackNames: [String] = []
     private var stackFDs: [Int32] = []
     private var dirTimes: [([String], timespec, timespec)] = []
+    private var replaced = false
     private static let maxDepth = 256
     /// Names with a NUL byte that libarchive reported truncated: (visible part, whole raw name).
     var nulNameCheck: (() -> ([UInt8], [UInt8])?)?
@@ -49,6 +54,7 @@ public final class LayerExtractor {
         }
         try applyDirTimes()
         truncateStack(to: 0)
+        stats.replaced = replaced
         return stats
     }
 
@@ -100,7 +106,9 @@ public final class LayerExtractor {
             let fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw HiveError.errno("cannot create \(shown)") }
             defer { close(fd) }
-            stats.contentSize += try writeData(a, fd: fd, size: archive_entry_size(e), entry: shown)
+            let size = try writeData(a, fd: fd, size: archive_entry_size(e), entry: shown)
+            stats.contentSize += size
+            if size > 0 { stats.contentFiles.append((comps.joined(separator: "/"), size)) }
             try check(fchown(fd, uid, gid), "chown", shown)
             try check(fchmod(fd, mode), "chmod", shown)
             try applyXattrs(e, fd: fd, entry: shown)
@@ -306,6 +314,7 @@ public final class LayerExtractor {
         } else if unlinkat(parent, name, 0) != 0 {
             throw HiveError.errno("cannot replace \(entry)")
         }
+        replaced = true
     }
 }
 

@@ -11,9 +11,10 @@ public final class LayerStream {
     ///   - fd: the input; not closed by the stream.
     ///   - decompress: undo gzip/zstd/xz/bzip2 if present.
     ///   - teeFD: where to copy the (decompressed) bytes, or -1.
-    public init(fd: Int32, decompress: Bool, teeFD: Int32 = -1, name: String) throws(HiveError) {
+    ///   - splitFD: where to write the tar-split, or -1.
+    public init(fd: Int32, decompress: Bool, teeFD: Int32 = -1, splitFD: Int32 = -1, name: String) throws(HiveError) {
         var err = [CChar](repeating: 0, count: 256)
-        guard let s = hive_src_open(fd, decompress ? 1 : 0, teeFD, &err, err.count) else {
+        guard let s = hive_src_open(fd, decompress ? 1 : 0, teeFD, splitFD, &err, err.count) else {
             throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: err))
         }
         src = s
@@ -61,5 +62,18 @@ public final class LayerStream {
         var raw = [UInt8](repeating: 0, count: 32)
         hive_src_digest(src, &raw)
         return (Digest(raw: raw), stats, Int64(hive_src_bytes(src)))
+    }
+
+    /// After `extract`: the paths the tar-split references, if the split is
+    /// complete and faithful (no sparse files, no entry replaced another's
+    /// content, the same regular files libarchive reported).
+    public func splitPaths(_ stats: ExtractStats) -> [String]? {
+        guard hive_src_split_finish(src) == 0, !stats.replaced else { return nil }
+        var count = 0
+        guard let sizes = hive_src_split_sizes(src, &count), count == stats.contentFiles.count else {
+            return stats.contentFiles.isEmpty && count == 0 ? [] : nil
+        }
+        for i in 0..<count where Int64(sizes[i]) != stats.contentFiles[i].1 { return nil }
+        return stats.contentFiles.map(\.0)
     }
 }

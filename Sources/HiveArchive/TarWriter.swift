@@ -1,5 +1,6 @@
 // Streaming tar writer (pax restricted, like docker save).
 import CArchive
+import CHiveShims
 import Glibc
 import HiveOCI
 
@@ -55,6 +56,30 @@ public final class TarWriter {
             let w = buffer.withUnsafeBytes { archive_write_data(a, $0.baseAddress, n) }
             guard w == n else { throw HiveError(.io, "cannot write archive entry \(path)", cause: Archive.errorString(a)) }
             left -= Int64(n)
+        }
+    }
+
+    /// Writes a layer rebuilt from its tar-split and extracted files, and
+    /// checks that it is exactly `size` bytes with digest `digest`.
+    public func addSplitLayer(_ path: String, size: Int64, digest: Digest, splitFD: Int32, rootFD: Int32, paths: [String]) throws(HiveError) {
+        try header(path, type: S_IFREG, size: size, mode: 0o644)
+        let sha = hive_sha256_new()!
+        defer { hive_sha256_free(sha) }
+        var err = [CChar](repeating: 0, count: 512)
+        var cpaths = paths.map { strdup($0) }
+        defer { for p in cpaths { free(p) } }
+        let n = cpaths.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                hive_split_copy(splitFD, rootFD, $0, buf.count, a, sha, &err, err.count)
+            }
+        }
+        guard n >= 0 else {
+            throw HiveError(.corrupt, "layer \(digest) no longer matches its digest (remove and re-load the image)", cause: String(cString: err))
+        }
+        var raw = [UInt8](repeating: 0, count: 32)
+        hive_sha256_final(sha, &raw)
+        guard n == size, Digest(raw: raw) == digest else {
+            throw HiveError(.corrupt, "layer \(digest) no longer matches its digest (its files were modified; remove and re-load the image)")
         }
     }
 

@@ -44,16 +44,20 @@ extension Engine {
             store.sweepIfIdle()
         }
 
-        // Layer: decompress -> hash -> tee into the blob file -> extract.
+        // Layer: decompress -> hash -> tee into the blob file and the tar-split -> extract.
         let blob = try BlobWriter(tempPathIn: tmp, name: "layer.tar")
         let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "layer")
         defer { close(diffFD) }
-        let stream = try LayerStream(fd: fd, decompress: true, teeFD: blob.fd, name: shownSource)
+        let splitFD = try store.createSplit(tempLayerDir: layerTemp)
+        let stream = try LayerStream(fd: fd, decompress: true, teeFD: blob.fd, splitFD: splitFD, name: shownSource)
         let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: shownSource)
+        let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
+        close(splitFD)
         guard tarSize > 0 else { throw HiveError(.corrupt, "\(shownSource) is empty (expected a tar archive)") }
-        try store.commitBlob(tempPath: blob.tempPath, fd: blob.fd, digest: diffID)
-        if !store.hasLayer(diffID) {
-            try store.commitLayer(tempLayerDir: layerTemp, chainID: diffID)
+        try store.finishLayer(tempLayerDir: layerTemp, chainID: diffID, splitPaths: splitPaths)
+        // The uncompressed tar is kept as a blob only when the layer cannot rebuild it.
+        if !store.hasSplit(diffID) {
+            try store.commitBlob(tempPath: blob.tempPath, fd: blob.fd, digest: diffID)
         }
 
         // Config and manifest.

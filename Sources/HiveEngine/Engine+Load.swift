@@ -213,9 +213,15 @@ extension Engine {
                 throw HiveError(.corrupt, "image \(m.config.digest.shortID) in \(name): unsupported layer media type \(desc.mediaType)")
             }
             let lf = try lookup(files, desc.digest, what: "layer blob", name: name)
-            let blobPath = try storeFile(lf, tmp: tmp)
-            let layerSize = try unpackLayer(blobPath: blobPath, blob: desc.digest, diffID: config.rootfs.diffIDs[i],
+            // Small blobs are stored first and unpacked from the store; large ones from the temp file.
+            let source: String
+            if let p = lf.tempPath { source = p } else { source = try storeFile(lf, tmp: tmp) }
+            let layerSize = try unpackLayer(blobPath: source, blob: desc.digest, diffID: config.rootfs.diffIDs[i],
                                             chainID: chain[i], tmp: tmp, index: i)
+            // An uncompressed layer blob is not stored twice when the layer can rebuild it.
+            if !(desc.digest == config.rootfs.diffIDs[i] && store.hasSplit(chain[i])) {
+                _ = try storeFile(lf, tmp: tmp)
+            }
             size += layerSize
             layers.append(LayerRecord(chainID: chain[i], diffID: config.rootfs.diffIDs[i], parent: i > 0 ? chain[i - 1] : nil, size: layerSize))
         }
@@ -259,24 +265,24 @@ extension Engine {
         let fd = open(blobPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw HiveError.errno("cannot open layer blob \(blob)") }
         defer { close(fd) }
-        let stream = try LayerStream(fd: fd, decompress: true, name: "layer blob \(blob)")
         func mismatch(_ got: Digest) -> HiveError {
             HiveError(.corrupt, "layer blob \(blob) does not match diff_id \(diffID) in the image config (it unpacks to \(got))")
         }
         if store.hasLayer(chainID), let size = try store.layerSize(chainID) {
+            let stream = try LayerStream(fd: fd, decompress: true, name: "layer blob \(blob)")
             let got = try stream.digest(name: "layer blob \(blob)")
             guard got == diffID else { throw mismatch(got) }
             return size
         }
         let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "layer-\(index)")
         defer { close(diffFD) }
+        let splitFD = try store.createSplit(tempLayerDir: layerTemp)
+        let stream = try LayerStream(fd: fd, decompress: true, splitFD: splitFD, name: "layer blob \(blob)")
         let (got, stats, _) = try stream.extract(into: diffFD, name: "layer blob \(blob)")
+        let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
+        close(splitFD)
         guard got == diffID else { throw mismatch(got) }
-        if store.hasLayer(chainID) {
-            try FileTree.remove(path: layerTemp)
-        } else {
-            try store.commitLayer(tempLayerDir: layerTemp, chainID: chainID)
-        }
+        try store.finishLayer(tempLayerDir: layerTemp, chainID: chainID, splitPaths: splitPaths)
         return stats.contentSize
     }
 }

@@ -9,7 +9,7 @@ extension Engine {
     /// Writes the images named by `names` to `fd`.
     public func save(_ names: [String], to fd: Int32) throws {
         try store.lockShared()  // no sweep may remove a blob while we read it
-        struct Item { var rec: ImageRecord; var manifest: Manifest; var tags: [String] }
+        struct Item { var rec: ImageRecord; var manifest: Manifest; var tags: [String]; var layers: [LayerRecord] }
         var items: [Item] = []
         for n in names {
             let r = try resolveImage(n)
@@ -19,13 +19,28 @@ extension Engine {
             if let i = items.firstIndex(where: { $0.rec.id == rec.id }) {
                 items[i].tags.append(contentsOf: tags.filter { !items[i].tags.contains($0) })
             } else {
-                items.append(Item(rec: rec, manifest: manifest, tags: tags))
+                items.append(Item(rec: rec, manifest: manifest, tags: tags, layers: try store.layers(of: rec.id)))
             }
         }
         let w = try TarWriter(fd: fd)
         var written = Set<Digest>()
         try w.addDirectory("blobs")
         try w.addDirectory("blobs/sha256")
+        /// A layer blob: stored, or rebuilt from the layer's tar-split.
+        func putLayer(_ desc: Descriptor, _ layer: LayerRecord?) throws {
+            if store.hasBlob(desc.digest) { return try put(desc.digest) }
+            guard let layer, layer.diffID == desc.digest, store.hasSplit(layer.chainID) else {
+                throw HiveError(.notFound, "layer blob \(desc.digest) is missing from the store (remove and re-load the image)")
+            }
+            guard written.insert(desc.digest).inserted else { return }
+            let paths = try store.splitPaths(layer.chainID)
+            let sfd = open(store.layerDir(layer.chainID) + "/tar-split", O_RDONLY | O_CLOEXEC)
+            let rfd = open(store.layerDiffDir(layer.chainID), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            defer { close(sfd); close(rfd) }
+            guard sfd >= 0, rfd >= 0 else { throw HiveError.errno("cannot open layer \(layer.chainID)") }
+            try w.addSplitLayer("blobs/sha256/" + desc.digest.hex, size: desc.size, digest: desc.digest,
+                                splitFD: sfd, rootFD: rfd, paths: paths)
+        }
         func put(_ d: Digest) throws {
             guard written.insert(d).inserted else { return }
             let bfd = open(store.blobPath(d), O_RDONLY | O_CLOEXEC)
@@ -38,7 +53,7 @@ extension Engine {
         var index: [Descriptor] = []
         var docker: [DockerArchiveEntry] = []
         for item in items {
-            for l in item.manifest.layers { try put(l.digest) }
+            for (i, l) in item.manifest.layers.enumerated() { try putLayer(l, i < item.layers.count ? item.layers[i] : nil) }
             try put(item.manifest.config.digest)
             try put(item.rec.manifestDigest)
             let size = store.blobSize(item.rec.manifestDigest) ?? 0

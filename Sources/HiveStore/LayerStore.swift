@@ -9,6 +9,34 @@ extension Store {
 
     public func hasLayer(_ chainID: Digest) -> Bool { access(layerDiffDir(chainID), F_OK) == 0 }
 
+    /// Whether the layer can rebuild its exact uncompressed tar (its tar-split is complete).
+    public func hasSplit(_ chainID: Digest) -> Bool { access(layerDir(chainID) + "/tar-split.paths", F_OK) == 0 }
+
+    /// Records the paths a finished tar-split references (the marker that it is complete).
+    public func writeSplitPaths(tempLayerDir: String, _ paths: [String]) throws(HiveError) {
+        var bytes: [UInt8] = []
+        for p in paths { bytes += Array(p.utf8); bytes.append(0) }
+        let w = try BlobWriter(path: tempLayerDir + "/tar-split.paths")
+        try w.write(bytes)
+    }
+
+    /// The paths of a layer's tar-split.
+    public func splitPaths(_ chainID: Digest) throws(HiveError) -> [String] {
+        let fd = open(layerDir(chainID) + "/tar-split.paths", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HiveError.errno("layer \(chainID) has no tar-split") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw HiveError.errno("cannot read the tar-split of layer \(chainID)") }
+            if n == 0 { break }
+            bytes += buf[0..<n]
+        }
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// A fresh layer directory in `tempDir`: returns (path of the layer dir, fd of its diff/).
     public func makeLayerTemp(in tempDir: String, name: String) throws(HiveError) -> (String, Int32) {
         let dir = tempDir + "/" + name
@@ -18,6 +46,28 @@ extension Store {
         let fd = open(dir + "/diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw HiveError.errno("cannot open layer directory in \(tempDir)") }
         return (dir, fd)
+    }
+
+    /// Opens the tar-split file of a layer being extracted.
+    public func createSplit(tempLayerDir: String) throws(HiveError) -> Int32 {
+        let fd = open(tempLayerDir + "/tar-split", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw HiveError.errno("cannot create a tar-split in \(tempLayerDir)") }
+        return fd
+    }
+
+    /// Completes an extracted layer: records its split (or drops an unfaithful
+    /// one) and moves it into place unless the chainID is already stored.
+    public func finishLayer(tempLayerDir: String, chainID: Digest, splitPaths: [String]?) throws(HiveError) {
+        if hasLayer(chainID) {
+            try FileTree.remove(path: tempLayerDir)
+            return
+        }
+        if let splitPaths {
+            try writeSplitPaths(tempLayerDir: tempLayerDir, splitPaths)
+        } else {
+            unlink(tempLayerDir + "/tar-split")
+        }
+        try commitLayer(tempLayerDir: tempLayerDir, chainID: chainID)
     }
 
     /// Moves an extracted layer into place. If another process stored the same

@@ -117,3 +117,59 @@ assert a["org.opencontainers.image.ref.name"] == "latest", a
     [ ! -e "$WORK/out.tar" ]
     [ -z "$(ls "$WORK")" ]
 }
+
+# The layer's exact tar is rebuilt from its files and a tar-split, not stored twice.
+@test "an imported layer is not stored twice, and save rebuilds it byte for byte" {
+    mkdir -p "$WORK/fs/d" && echo hello > "$WORK/fs/d/a" && echo world > "$WORK/fs/b" && ln "$WORK/fs/b" "$WORK/fs/hard"
+    tar -C "$WORK/fs" -cf "$WORK/gnu.tar" .
+    tar -C "$WORK/fs" --format=pax -cf "$WORK/pax.tar" .
+    $MKTAR good "$WORK/good.tar"
+    cp "$(base_tar)" "$WORK/base.tar"
+    for t in gnu pax good base; do
+        hive import "$WORK/$t.tar" "split:$t" >/dev/null
+        diff_id=$(sha256sum < "$WORK/$t.tar" | cut -d' ' -f1)
+        [ ! -e "$HIVE_ROOT/blobs/sha256/$diff_id" ] || { echo "$t: layer tar stored as a blob"; return 1; }
+        hive save -o "$WORK/$t-saved.tar" "split:$t"
+        [ "$(tar -xOf "$WORK/$t-saved.tar" "blobs/sha256/$diff_id" | sha256sum | cut -d' ' -f1)" = "$diff_id" ]
+    done
+}
+
+@test "a layer whose tar cannot be rebuilt (duplicate entries) keeps its blob" {
+    python3 - "$WORK/dup.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for data in (b"first", b"second"):
+        i = tarfile.TarInfo("f"); i.size = len(data); t.addfile(i, io.BytesIO(data))
+PY
+    hive import "$WORK/dup.tar" dup:1 >/dev/null
+    diff_id=$(sha256sum < "$WORK/dup.tar" | cut -d' ' -f1)
+    [ -f "$HIVE_ROOT/blobs/sha256/$diff_id" ]
+    [ "$(cat "$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' dup:1)/f")" = "second" ]
+    hive save -o "$WORK/out.tar" dup:1
+    [ "$(tar -xOf "$WORK/out.tar" "blobs/sha256/$diff_id" | sha256sum | cut -d' ' -f1)" = "$diff_id" ]
+}
+
+@test "save refuses a layer whose files were modified, and writes no archive" {
+    import_busybox
+    d=$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' busybox)
+    echo tampered >> "$d/etc/passwd"
+    run_hive 125 save -o "$WORK/out.tar" busybox
+    [[ "$output" == *"no longer matches its digest"* ]]
+    [ ! -e "$WORK/out.tar" ]
+    [ -z "$(ls "$WORK" | grep -v '^x$' || true)" ]
+}
+
+@test "a compressed layer keeps its compressed blob; an uncompressed one is rebuilt" {
+    python3 "$REPO/Tests/fixtures/mkoci.py" "$(base_tar)" gzip "$WORK/gz.tar" >/dev/null
+    hive load -i "$WORK/gz.tar" >/dev/null
+    gz=$(tar -tf "$WORK/gz.tar" | grep blobs/sha256/ | while read -r b; do
+        [ "$(tar -xOf "$WORK/gz.tar" "$b" | head -c 2 | od -An -tx1 | tr -d ' ')" = 1f8b ] && echo "${b#blobs/sha256/}"; done)
+    [ -f "$HIVE_ROOT/blobs/sha256/$gz" ]
+    python3 "$REPO/Tests/fixtures/mkoci.py" "$(base_tar)" none "$WORK/plain.tar" >/dev/null
+    rm -rf "$HIVE_ROOT"   # the same config in both archives: the same image; start afresh
+    hive load -i "$WORK/plain.tar" >/dev/null
+    diff_id=$(sha256sum < "$(base_tar)" | cut -d' ' -f1)
+    [ ! -e "$HIVE_ROOT/blobs/sha256/$diff_id" ]
+    hive save -o "$WORK/out.tar" localhost/oci/test:none
+    [ "$(tar -xOf "$WORK/out.tar" "blobs/sha256/$diff_id" | sha256sum | cut -d' ' -f1)" = "$diff_id" ]
+}

@@ -23,8 +23,11 @@ void hive_sha256_free(hive_sha256 *ctx);
 // The source reads `fd`; with `decompress` it first undoes gzip/zstd/xz/bzip2
 // through libarchive's raw format. Every decompressed byte the tar reader
 // consumes is hashed (the layer's diffID) and, when tee_fd >= 0, written to tee_fd.
+// With split_fd >= 0 the source also writes a tar-split there: every byte but
+// regular files' content, so the exact tar can be rebuilt from the extracted
+// files (hive_split_copy) instead of being stored twice.
 typedef struct hive_src hive_src;
-hive_src *hive_src_open(int fd, int decompress, int tee_fd, char *err, size_t errlen);
+hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *err, size_t errlen);
 // A libarchive tar reader reading from the source (owned by the source).
 struct archive *hive_src_tar(hive_src *src, char *err, size_t errlen);
 // Reads the rest of the stream (padding after the end-of-archive blocks) so the
@@ -37,6 +40,17 @@ const char *hive_src_error(const hive_src *src);
 // Whether a pax path/linkpath or GNU long name with a NUL byte has been read.
 int hive_src_nul_name(const hive_src *src, const char **raw, size_t *len);
 void hive_src_free(hive_src *src);
+// After the stream is drained: 0 if the split is complete and faithful.
+int hive_src_split_finish(hive_src *src);
+// The content sizes of the regular files the split references, in order.
+const uint64_t *hive_src_split_sizes(const hive_src *src, size_t *count);
+
+// Rebuilds the tar from a split and the extracted files (paths[i] is the
+// i-th regular file, relative to root_fd, opened without following any
+// symlink), writing it to the libarchive writer `out` (current entry) and
+// hashing it. Returns the number of bytes written, or -1 with err set.
+int64_t hive_split_copy(int split_fd, int root_fd, const char *const *paths, size_t npaths,
+                        struct archive *out, hive_sha256 *sha, char *err, size_t errlen);
 
 // ---- libarchive cast macros ----
 unsigned int hive_ae_ifmt(void);
