@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "tarscan.h"
 
 #define SRC_BUF (1 << 20)
+#define NBUF 4
 
 struct hive_src {
     int fd;
@@ -22,7 +24,20 @@ struct hive_src {
     hive_sha256 *sha;
     uint64_t bytes;
     int eof;
-    char *buf;
+    char *buf;              // the buffer last handed out (bufs[cur])
+    char *bufs[NBUF];
+    int cur;
+    // hashing (and teeing) runs on a second thread, one buffer behind
+    pthread_t hasher;
+    int hasher_started, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t qlen[NBUF];      // bytes queued in each buffer; 0 = free
+    int qhead, qcount;
+    char hash_error[256];
+    size_t pending;         // peeked bytes waiting in buf (uncompressed input)
+    char *inbuf;            // compressed input buffer for the decompressor
+    size_t in_pending;      // peeked bytes waiting in inbuf
     tarscan scan;
     char error[256];
 };
@@ -31,20 +46,114 @@ static void set_err(char *err, size_t len, const char *msg) {
     if (err && len) snprintf(err, len, "%s", msg);
 }
 
+// Feeds the decompressor: the peeked bytes first, then the fd.
+static la_ssize_t raw_read(struct archive *a, void *client, const void **out) {
+    hive_src *s = client;
+    *out = s->inbuf;
+    if (s->in_pending) {
+        size_t n = s->in_pending;
+        s->in_pending = 0;
+        return (la_ssize_t)n;
+    }
+    ssize_t n;
+    do { n = read(s->fd, s->inbuf, SRC_BUF); } while (n < 0 && errno == EINTR);
+    if (n < 0) { archive_set_error(a, errno, "read: %s", strerror(errno)); return -1; }
+    return n;
+}
+
+// The hashing thread: hashes (and tees) queued buffers in order.
+static void *hasher_main(void *arg) {
+    hive_src *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (s->qcount == 0 && !s->stop) pthread_cond_wait(&s->cv, &s->mu);
+        if (s->qcount == 0) break;
+        int idx = s->qhead;
+        size_t len = s->qlen[idx];
+        pthread_mutex_unlock(&s->mu);
+        hive_sha256_update(s->sha, s->bufs[idx], len);
+        if (s->tee_fd >= 0 && !s->hash_error[0]) {
+            const char *p = s->bufs[idx];
+            size_t left = len;
+            while (left > 0) {
+                ssize_t w = write(s->tee_fd, p, left);
+                if (w < 0) {
+                    if (errno == EINTR) continue;
+                    snprintf(s->hash_error, sizeof s->hash_error, "write: %s", strerror(errno));
+                    break;
+                }
+                p += w; left -= (size_t)w;
+            }
+        }
+        pthread_mutex_lock(&s->mu);
+        s->qlen[idx] = 0;
+        s->qhead = (s->qhead + 1) % NBUF;
+        s->qcount--;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+// Waits until the hashing thread has caught up.
+static void wait_hashed(hive_src *s) {
+    pthread_mutex_lock(&s->mu);
+    while (s->qcount > 0) pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
 hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *err, size_t errlen) {
     hive_src *s = calloc(1, sizeof *s);
     if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
     s->scan.split_fd = split_fd;
     s->fd = fd;
     s->tee_fd = tee_fd;
-    s->buf = malloc(SRC_BUF);
+    for (int i = 0; i < NBUF; i++) {
+        s->bufs[i] = malloc(SRC_BUF);
+        if (!s->bufs[i]) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
+    }
+    s->buf = s->bufs[0];
+    s->cur = decompress ? 0 : NBUF - 1;  // peeked bytes sit in bufs[0]; otherwise the first read goes there
     s->sha = hive_sha256_new();
-    if (!s->buf || !s->sha) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (!s->sha || pthread_create(&s->hasher, NULL, hasher_main, s) != 0) {
+        set_err(err, errlen, "cannot start the hashing thread");
+        hive_src_free(s);
+        return NULL;
+    }
+    s->hasher_started = 1;
     if (decompress) {
+        // Peek at the first bytes: an uncompressed tar is read straight from
+        // the fd (no extra copy through libarchive's raw reader).
+        size_t got = 0;
+        while (got < 6) {
+            ssize_t r = read(fd, s->buf + got, SRC_BUF - got);
+            if (r < 0) { if (errno == EINTR) continue; set_err(err, errlen, strerror(errno)); hive_src_free(s); return NULL; }
+            if (r == 0) break;
+            got += (size_t)r;
+        }
+        const unsigned char *m = (const unsigned char *)s->buf;
+        int compressed = got >= 2 && ((m[0] == 0x1f && (m[1] == 0x8b || m[1] == 0x9d)) ||
+            (got >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') ||
+            (got >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
+            (got >= 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4d && m[3] == 0x18) ||
+            (got >= 6 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z' && m[5] == 0) ||
+            (got >= 4 && m[0] == 'L' && m[1] == 'Z' && m[2] == 'I' && m[3] == 'P'));
+        if (!compressed) {
+            s->pending = got;
+            if (got == 0) s->eof = 1;
+            return s;
+        }
+        s->inbuf = malloc(SRC_BUF);
+        if (!s->inbuf) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
+        memcpy(s->inbuf, s->buf, got);
+        s->in_pending = got;
+        s->cur = NBUF - 1;  // the first decompressed chunk goes to bufs[0], where the hasher starts
         s->raw = archive_read_new();
         archive_read_support_filter_all(s->raw);
         archive_read_support_format_raw(s->raw);
-        if (archive_read_open_fd(s->raw, fd, SRC_BUF) != ARCHIVE_OK) {
+        if (archive_read_open2(s->raw, s, NULL, raw_read, NULL, NULL) != ARCHIVE_OK) {
             set_err(err, errlen, archive_error_string(s->raw) ? archive_error_string(s->raw) : "cannot read input");
             hive_src_free(s);
             return NULL;
@@ -61,37 +170,40 @@ hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *
     return s;
 }
 
-// Reads up to SRC_BUF decompressed bytes into s->buf; hashes and tees them.
+// Reads up to SRC_BUF decompressed bytes into the next buffer (s->buf), scans
+// them, and queues them for hashing and teeing.
 static ssize_t src_fill(hive_src *s) {
     if (s->eof) return 0;
     ssize_t n;
-    if (s->raw) {
-        n = archive_read_data(s->raw, s->buf, SRC_BUF);
-        if (n < 0) {
-            snprintf(s->error, sizeof s->error, "%s", archive_error_string(s->raw) ? archive_error_string(s->raw) : "decompression failed");
-            return -1;
-        }
+    if (s->pending) {  // peeked bytes, already in bufs[0]
+        n = (ssize_t)s->pending;
+        s->pending = 0;
     } else {
-        do { n = read(s->fd, s->buf, SRC_BUF); } while (n < 0 && errno == EINTR);
-        if (n < 0) { snprintf(s->error, sizeof s->error, "read: %s", strerror(errno)); return -1; }
-    }
-    if (n == 0) { s->eof = 1; return 0; }
-    hive_sha256_update(s->sha, s->buf, (size_t)n);
-    tarscan_feed(&s->scan, (const unsigned char *)s->buf, (size_t)n);
-    s->bytes += (uint64_t)n;
-    if (s->tee_fd >= 0) {
-        const char *p = s->buf;
-        size_t left = (size_t)n;
-        while (left > 0) {
-            ssize_t w = write(s->tee_fd, p, left);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                snprintf(s->error, sizeof s->error, "write: %s", strerror(errno));
+        s->cur = (s->cur + 1) % NBUF;
+        pthread_mutex_lock(&s->mu);
+        while (s->qlen[s->cur] != 0) pthread_cond_wait(&s->cv, &s->mu);
+        pthread_mutex_unlock(&s->mu);
+        char *b = s->bufs[s->cur];
+        if (s->raw) {
+            n = archive_read_data(s->raw, b, SRC_BUF);
+            if (n < 0) {
+                snprintf(s->error, sizeof s->error, "%s", archive_error_string(s->raw) ? archive_error_string(s->raw) : "decompression failed");
                 return -1;
             }
-            p += w; left -= (size_t)w;
+        } else {
+            do { n = read(s->fd, b, SRC_BUF); } while (n < 0 && errno == EINTR);
+            if (n < 0) { snprintf(s->error, sizeof s->error, "read: %s", strerror(errno)); return -1; }
         }
     }
+    s->buf = s->bufs[s->cur];
+    if (n == 0) { s->eof = 1; return 0; }
+    tarscan_feed(&s->scan, (const unsigned char *)s->buf, (size_t)n);
+    s->bytes += (uint64_t)n;
+    pthread_mutex_lock(&s->mu);
+    s->qlen[s->cur] = (size_t)n;
+    s->qcount++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
     return n;
 }
 
@@ -119,11 +231,17 @@ int hive_src_drain(hive_src *s, char *err, size_t errlen) {
     for (;;) {
         ssize_t n = src_fill(s);
         if (n < 0) { set_err(err, errlen, s->error); return -1; }
-        if (n == 0) return 0;
+        if (n == 0) break;
     }
+    wait_hashed(s);
+    if (s->hash_error[0]) { set_err(err, errlen, s->hash_error); return -1; }
+    return 0;
 }
 
-void hive_src_digest(hive_src *s, unsigned char out[32]) { hive_sha256_final(s->sha, out); }
+void hive_src_digest(hive_src *s, unsigned char out[32]) {
+    wait_hashed(s);
+    hive_sha256_final(s->sha, out);
+}
 uint64_t hive_src_bytes(const hive_src *s) { return s->bytes; }
 int hive_src_nul_name(const hive_src *s, const char **raw, size_t *len) {
     if (raw) *raw = s->scan.nul_raw;
@@ -135,14 +253,26 @@ const uint64_t *hive_src_split_sizes(const hive_src *s, size_t *count) {
     *count = s->scan.nsizes;
     return s->scan.sizes;
 }
-const char *hive_src_error(const hive_src *s) { return s->error[0] ? s->error : NULL; }
+const char *hive_src_error(const hive_src *s) {
+    return s->error[0] ? s->error : s->hash_error[0] ? s->hash_error : NULL;
+}
 
 void hive_src_free(hive_src *s) {
     if (!s) return;
+    if (s->hasher_started) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->hasher, NULL);
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+    }
     if (s->tar) archive_read_free(s->tar);
     if (s->raw) archive_read_free(s->raw);
     hive_sha256_free(s->sha);
     tarscan_free(&s->scan);
-    free(s->buf);
+    for (int i = 0; i < NBUF; i++) free(s->bufs[i]);
+    free(s->inbuf);
     free(s);
 }

@@ -32,6 +32,7 @@ public final class LayerExtractor {
     public init(rootFD: Int32) {
         self.rootFD = rootFD
         setlocale(LC_CTYPE, "C.UTF-8")
+        umask(0)  // modes from the archive apply as they are
     }
 
     deinit { truncateStack(to: 0) }
@@ -102,15 +103,19 @@ public final class LayerExtractor {
         }
         switch type {
         case hive_ae_ifreg():
-            try removeExisting(parent, name, keepDirectory: false, entry: shown)
-            let fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            var fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0o777)
+            if fd < 0 && Glibc.errno == EEXIST {
+                try removeExisting(parent, name, keepDirectory: false, entry: shown)
+                fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0o777)
+            }
             guard fd >= 0 else { throw HiveError.errno("cannot create \(shown)") }
             defer { close(fd) }
             let size = try writeData(a, fd: fd, size: archive_entry_size(e), entry: shown)
             stats.contentSize += size
             if size > 0 { stats.contentFiles.append((comps.joined(separator: "/"), size)) }
             try check(fchown(fd, uid, gid), "chown", shown)
-            try check(fchmod(fd, mode), "chmod", shown)
+            // chown clears setuid/setgid: set those bits after it
+            if mode & 0o7000 != 0 { try check(fchmod(fd, mode), "chmod", shown) }
             try applyXattrs(e, fd: fd, entry: shown)
             var times = [atime, mtime]
             try check(futimens(fd, &times), "set times of", shown)

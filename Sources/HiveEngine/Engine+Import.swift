@@ -44,12 +44,16 @@ extension Engine {
             store.sweepIfIdle()
         }
 
-        // Layer: decompress -> hash -> tee into the blob file and the tar-split -> extract.
+        // Layer: decompress -> hash -> tar-split -> extract, in one pass. A pipe
+        // is also copied to a temp blob, in case the layer cannot rebuild its
+        // tar; a file can simply be read again in that (rare) case.
+        var st = stat()
+        let seekable = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
         let blob = try BlobWriter(tempPathIn: tmp, name: "layer.tar")
         let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "layer")
         defer { close(diffFD) }
         let splitFD = try store.createSplit(tempLayerDir: layerTemp)
-        let stream = try LayerStream(fd: fd, decompress: true, teeFD: blob.fd, splitFD: splitFD, name: shownSource)
+        let stream = try LayerStream(fd: fd, decompress: true, teeFD: seekable ? -1 : blob.fd, splitFD: splitFD, name: shownSource)
         let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: shownSource)
         let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
         close(splitFD)
@@ -57,6 +61,13 @@ extension Engine {
         try store.finishLayer(tempLayerDir: layerTemp, chainID: diffID, splitPaths: splitPaths)
         // The uncompressed tar is kept as a blob only when the layer cannot rebuild it.
         if !store.hasSplit(diffID) {
+            if seekable {
+                guard lseek(fd, 0, SEEK_SET) == 0 else { throw HiveError.errno("cannot re-read \(shownSource)") }
+                let again = try LayerStream(fd: fd, decompress: true, teeFD: blob.fd, name: shownSource)
+                guard try again.digest(name: shownSource) == diffID else {
+                    throw HiveError(.corrupt, "\(shownSource) changed while it was being imported")
+                }
+            }
             try store.commitBlob(tempPath: blob.tempPath, fd: blob.fd, digest: diffID)
         }
 
