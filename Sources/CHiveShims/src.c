@@ -20,6 +20,7 @@ struct hive_src {
     int fd;
     int tee_fd;
     struct archive *raw;    // decompressor (raw format), or NULL to read fd directly
+    struct archive *outer;  // or: the current entry of an enclosing archive
     struct archive *tar;    // the tar reader fed by this source
     hive_sha256 *sha;
     uint64_t bytes;
@@ -170,6 +171,19 @@ hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *
     return s;
 }
 
+hive_src *hive_src_open_entry(struct archive *outer, const void *initial, size_t initial_len, int tee_fd, int split_fd,
+                              char *err, size_t errlen) {
+    if (initial_len > SRC_BUF) { set_err(err, errlen, "initial chunk too large"); return NULL; }
+    hive_src *s = hive_src_open(-1, 0, tee_fd, split_fd, err, errlen);
+    if (!s) return NULL;
+    s->outer = outer;
+    memcpy(s->bufs[0], initial, initial_len);
+    s->pending = initial_len;
+    s->cur = 0;
+    if (initial_len == 0) s->eof = 1;
+    return s;
+}
+
 // Reads up to SRC_BUF decompressed bytes into the next buffer (s->buf), scans
 // them, and queues them for hashing and teeing.
 static ssize_t src_fill(hive_src *s) {
@@ -184,10 +198,11 @@ static ssize_t src_fill(hive_src *s) {
         while (s->qlen[s->cur] != 0) pthread_cond_wait(&s->cv, &s->mu);
         pthread_mutex_unlock(&s->mu);
         char *b = s->bufs[s->cur];
-        if (s->raw) {
-            n = archive_read_data(s->raw, b, SRC_BUF);
+        if (s->raw || s->outer) {
+            n = archive_read_data(s->raw ? s->raw : s->outer, b, SRC_BUF);
             if (n < 0) {
-                snprintf(s->error, sizeof s->error, "%s", archive_error_string(s->raw) ? archive_error_string(s->raw) : "decompression failed");
+                struct archive *src = s->raw ? s->raw : s->outer;
+                snprintf(s->error, sizeof s->error, "%s", archive_error_string(src) ? archive_error_string(src) : "decompression failed");
                 return -1;
             }
         } else {

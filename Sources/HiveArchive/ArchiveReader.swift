@@ -14,7 +14,7 @@ public final class ArchiveReader {
         public var symlink: String?
     }
 
-    private let a: OpaquePointer
+    let a: OpaquePointer
     private let name: String
 
     public init(fd: Int32, name: String) throws(HiveError) {

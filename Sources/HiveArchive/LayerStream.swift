@@ -20,6 +20,14 @@ public final class LayerStream {
         src = s
     }
 
+    /// A layer that is the current entry of `reader`, of which `initial` was already read.
+    public init(entryOf reader: ArchiveReader, initial: [UInt8], teeFD: Int32, splitFD: Int32, name: String) throws(HiveError) {
+        var err = [CChar](repeating: 0, count: 256)
+        let s = initial.withUnsafeBytes { hive_src_open_entry(reader.a, $0.baseAddress, $0.count, teeFD, splitFD, &err, err.count) }
+        guard let s else { throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: err)) }
+        src = s
+    }
+
     deinit { hive_src_free(src) }
 
     /// Reads the whole stream without extracting; returns its digest.

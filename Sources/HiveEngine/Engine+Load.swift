@@ -18,6 +18,15 @@ struct ArchiveFile {
     var size: Int64
     var bytes: [UInt8]?
     var tempPath: String?
+    /// A large uncompressed tar, extracted while it was read (before the
+    /// manifest said whether it is a layer).
+    var extracted: ExtractedLayer?
+}
+
+struct ExtractedLayer {
+    var dir: String
+    var contentSize: Int64
+    var splitPaths: [String]?
 }
 
 extension Engine {
@@ -81,6 +90,18 @@ extension Engine {
             } else {
                 n += 1
                 let w = try BlobWriter(path: tmp + "/in-\(n)")
+                // Peek: an uncompressed tar is extracted in the same pass as it is copied.
+                var initial: [UInt8] = []
+                while initial.count < 512 {
+                    let got = try buf.withUnsafeMutableBytes { try reader.read(into: $0) }
+                    if got == 0 { break }
+                    initial += buf[0..<got]
+                }
+                if initial.count >= 512 && initial[257..<262].elementsEqual(Array("ustar".utf8)) {
+                    files[path] = try extractWhileCopying(reader, initial: initial, to: w, tmp: tmp, index: n, entry: path)
+                    continue
+                }
+                try initial.withUnsafeBytes { try w.write($0) }
                 while true {
                     let got = try buf.withUnsafeMutableBytes { try reader.read(into: $0) }
                     if got == 0 { break }
@@ -91,6 +112,36 @@ extension Engine {
         }
         for (link, target) in links { if let f = files[target] { files[link] = f } }
         return files
+    }
+
+    /// Copies the current entry to `w` while extracting it as a layer. If it
+    /// does not extract (not a layer, or a hostile one), the copy still
+    /// completes; the error comes back if the manifest names it as a layer.
+    private func extractWhileCopying(_ reader: ArchiveReader, initial: [UInt8], to w: BlobWriter, tmp: String,
+                                     index: Int, entry: String) throws -> ArchiveFile {
+        let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "spec-\(index)")
+        defer { close(diffFD) }
+        let splitFD = try store.createSplit(tempLayerDir: layerTemp)
+        defer { close(splitFD) }
+        let stream = try LayerStream(entryOf: reader, initial: initial, teeFD: w.fd, splitFD: splitFD, name: entry)
+        var failure: HiveError? = nil
+        do throws(HiveError) {
+            let (digest, stats, size) = try stream.extract(into: diffFD, name: entry)
+            let paths = stream.splitPaths(stats)
+            return ArchiveFile(digest: digest, size: size, tempPath: w.tempPath,
+                               extracted: ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: paths))
+        } catch {
+            failure = error
+        }
+        if let failure, failure.code == .unsafeContent || failure.code == .corrupt {
+            // Finish the copy; a truncated outer archive fails here for good.
+            let digest = try stream.digest(name: entry)
+            try? FileTree.remove(path: layerTemp)
+            var st = stat()
+            fstat(w.fd, &st)
+            return ArchiveFile(digest: digest, size: Int64(st.st_size), tempPath: w.tempPath)
+        }
+        throw failure!
     }
 
     static func normalize(_ p: String) -> String {
@@ -214,10 +265,17 @@ extension Engine {
             }
             let lf = try lookup(files, desc.digest, what: "layer blob", name: name)
             // Small blobs are stored first and unpacked from the store; large ones from the temp file.
-            let source: String
-            if let p = lf.tempPath { source = p } else { source = try storeFile(lf, tmp: tmp) }
-            let layerSize = try unpackLayer(blobPath: source, blob: desc.digest, diffID: config.rootfs.diffIDs[i],
+            let layerSize: Int64
+            if let x = lf.extracted, lf.digest == config.rootfs.diffIDs[i] {
+                // extracted while the archive was read, and its digest is the diffID
+                try store.finishLayer(tempLayerDir: x.dir, chainID: chain[i], splitPaths: x.splitPaths)
+                layerSize = try store.layerSize(chain[i]) ?? x.contentSize
+            } else {
+                let source: String
+                if let p = lf.tempPath { source = p } else { source = try storeFile(lf, tmp: tmp) }
+                layerSize = try unpackLayer(blobPath: source, blob: desc.digest, diffID: config.rootfs.diffIDs[i],
                                             chainID: chain[i], tmp: tmp, index: i)
+            }
             // An uncompressed layer blob is not stored twice when the layer can rebuild it.
             if !(desc.digest == config.rootfs.diffIDs[i] && store.hasSplit(chain[i])) {
                 _ = try storeFile(lf, tmp: tmp)

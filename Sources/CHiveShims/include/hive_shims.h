@@ -28,6 +28,10 @@ void hive_sha256_free(hive_sha256 *ctx);
 // files (hive_split_copy) instead of being stored twice.
 typedef struct hive_src hive_src;
 hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *err, size_t errlen);
+// A source reading the current entry of an enclosing archive (a layer inside
+// a docker-archive): `initial` holds bytes already read from that entry.
+hive_src *hive_src_open_entry(struct archive *outer, const void *initial, size_t initial_len, int tee_fd, int split_fd,
+                              char *err, size_t errlen);
 // A libarchive tar reader reading from the source (owned by the source).
 struct archive *hive_src_tar(hive_src *src, char *err, size_t errlen);
 // Reads the rest of the stream (padding after the end-of-archive blocks) so the
