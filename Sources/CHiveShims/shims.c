@@ -11,7 +11,6 @@
 #include <lua5.4/lauxlib.h>
 #include <seccomp.h>
 #include <sys/capability.h>
-#include <sqlite3.h>
 #include "hive_shims.h"
 
 unsigned int hive_ae_ifmt(void) { return AE_IFMT; }
@@ -59,10 +58,3 @@ int hive_cap_from_name(const char *name) {
     return cap_from_name(name, &v) == 0 ? (int)v : -1;
 }
 
-// A one-shot CLI opens the database per command: keep the WAL file between
-// processes and skip the checkpoint on close (writers checkpoint as usual).
-int hive_sqlite_tune(struct sqlite3 *db) {
-    int on = 1;
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
-    return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
-}

@@ -1,6 +1,5 @@
 // A thin wrapper over the system libsqlite3 (STYLE.md 12): prepared
 // statements, typed binds, one transaction per operation, busy timeout.
-import CHiveShims
 import CSQLite
 import HiveOCI
 
@@ -22,7 +21,6 @@ public final class Database {
         handle = db
         self.path = path
         sqlite3_busy_timeout(db, 30_000)
-        _ = hive_sqlite_tune(db)
         try exec("PRAGMA foreign_keys = ON")
     }
 

@@ -74,10 +74,6 @@ int hive_open_dir_nofollow(int dirfd, const char *name);
 int hive_open_path_nofollow(int dirfd, const char *name);
 int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *value, size_t size);
 
-// ---- SQLite (variadic sqlite3_db_config) ----
-struct sqlite3;
-int hive_sqlite_tune(struct sqlite3 *db);
-
 // ---- Lua macro wrappers (the hook engine builds on these) ----
 int hive_lua_pcall(struct lua_State *L, int nargs, int nresults, int msgh);
 void hive_lua_pop(struct lua_State *L, int n);
