@@ -7,6 +7,9 @@ public enum EntryPath {
     /// Rejects absolute paths, `..`, NUL and invalid UTF-8; drops `.` and empty
     /// components. An empty result is the root itself.
     public static func components(_ raw: [UInt8], entry: String) throws(HiveError) -> [String] {
+        guard !raw.isEmpty else {
+            throw HiveError(.unsafeContent, "unsafe archive entry \"\": empty name")
+        }
         guard !raw.contains(0) else {
             throw HiveError(.unsafeContent, "unsafe archive entry \(entry): name contains a NUL byte")
         }

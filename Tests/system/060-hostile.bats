@@ -72,6 +72,46 @@ hostile() {
     hostile badutf8 'unsafe archive entry "bad-\xff-name": name is not valid UTF-8'
 }
 
+@test "hostile: whiteout under a symlinked parent" {
+    hostile whiteout-symlink 'unsafe archive entry "l/.wh.canary": "l" is a symlink'
+}
+
+@test "hostile: entry with an empty name" {
+    python3 - "$WORK/empty.tar" <<'PY'
+import sys
+# a ustar header whose name field is empty (Python's tarfile refuses to write one)
+h = bytearray(512)
+h[100:108] = b"0000644\0"; h[108:116] = b"0000000\0"; h[116:124] = b"0000000\0"
+h[124:136] = b"00000000000\0"; h[136:148] = b"14500000000\0"; h[156:157] = b"0"; h[257:265] = b"ustar\x0000"
+h[148:156] = b"        "
+h[148:156] = (b"%06o\0 " % sum(h))
+open(sys.argv[1], "wb").write(bytes(h) + bytes(1024))
+PY
+    run_hive 125 import "$WORK/empty.tar" e:1
+    [ "${#lines[@]}" -eq 1 ]
+    assert_store_empty
+}
+
+@test "a directory entry replaces a symlink instead of following it" {
+    outside=$WORK/outside; mkdir -p "$outside"
+    $MKTAR dir-override-symlink "$WORK/t.tar" "$outside"
+    hive import "$WORK/t.tar" t:1 >/dev/null
+    [ -z "$(ls -A "$outside")" ]
+    d=$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' t:1)
+    [ -d "$d/d" ] && [ ! -L "$d/d" ]
+    [ "$(cat "$d/d/inside")" = "stays in the layer" ]
+}
+
+@test "a file entry over a hardlinked symlink replaces it, never writes through it" {
+    outside=$WORK/outside; mkdir -p "$outside"; echo canary > "$outside/canary"
+    $MKTAR hardlink-to-symlink "$WORK/t.tar" "$outside"
+    hive import "$WORK/t.tar" t:1 >/dev/null
+    [ "$(cat "$outside/canary")" = "canary" ]
+    d=$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' t:1)
+    [ "$(cat "$d/h")" = "overwrite?" ]
+    [ -L "$d/l" ]
+}
+
 @test "a truncated or corrupt archive is refused and leaves nothing" {
     $MKTAR truncated "$WORK/t.tar"
     run_hive 125 import "$WORK/t.tar" x:1
