@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ unsigned int hive_ae_ifblk(void) { return AE_IFBLK; }
 unsigned int hive_ae_ififo(void) { return AE_IFIFO; }
 unsigned int hive_ae_ifsock(void) { return AE_IFSOCK; }
 
+int hive_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 int hive_syncfs(int fd) { return syncfs(fd); }
 int hive_renameat2_noreplace(int od, const char *op, int nd, const char *np) {
     return renameat2(od, op, nd, np, RENAME_NOREPLACE);

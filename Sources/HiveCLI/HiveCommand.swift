@@ -10,6 +10,7 @@ public enum HiveCommand {
     static let commands: [CommandDef] = [
         ImageList.def, ImageImport.def, ImageLoad.def, ImageSave.def, ImageTag.def, ImageRemove.def,
         ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
+        ContainerRun.def, ContainerList.def, ContainerRemove.def,
     ]
 
     public static func main(_ argv: [String]) -> Int32 {
@@ -56,13 +57,14 @@ public enum HiveCommand {
             return usageFailure(UsageError(message: "unknown command \"\(verb)\" (hive --help lists them)", command: ""))
         }
         if consumed { args = args.dropFirst() }
-        if args.contains("--help") || (def.interspersed && args.contains("-h")) {
-            printHelp(def)
-            return 0
-        }
         do {
-            let parsed = try ArgumentParser.parse(args, options: def.options + GlobalOptions.defs + [.flag("help", nil, "")],
+            let ownsH = def.options.contains { $0.short == "h" }
+            let parsed = try ArgumentParser.parse(args, options: def.options + GlobalOptions.defs + [.flag("help", ownsH ? nil : "h", "")],
                                                   interspersed: def.interspersed, command: def.aliases[0])
+            if parsed.flag("help") {
+                printHelp(def)
+                return 0
+            }
             try globals.apply(parsed)
             return try def.run(Context(globals: globals, args: parsed, command: def))
         } catch let u as UsageError {
@@ -72,7 +74,7 @@ public enum HiveCommand {
         }
     }
 
-    static let groups: Set<String> = ["image"]
+    static let groups: Set<String> = ["image", "container"]
 
     /// Finds a verb by `word` or `word next` (`image ls`); says whether `next` was used.
     static func lookup(_ word: String, _ next: String?) -> (CommandDef?, Bool) {
@@ -86,10 +88,11 @@ public enum HiveCommand {
 
     static func fail(_ error: any Error) -> Int32 {
         let msg: String
-        if let h = error as? HiveError { msg = h.description } else { msg = "\(error)" }
+        var code: Int32 = 125
+        if let h = error as? HiveError { msg = h.description; code = h.exitCode } else { msg = "\(error)" }
         Output.out.flush()
         Output.err.line("hive: " + msg)
-        return 125
+        return code
     }
 
     static func usageFailure(_ u: UsageError) -> Int32 {

@@ -38,6 +38,16 @@ extension Engine {
             if target.tag == nil && rec.tags.count > 1 && !force {
                 throw HiveError(.conflict, "conflict: unable to delete \(rec.id.shortID) (must be forced) - image is referenced in multiple repositories")
             }
+            let users = try store.containers(usingImage: rec.id)
+            if !users.isEmpty {
+                // Docker: a tag goes with -f, but the image stays while a container uses it
+                if force || target.tag != nil && rec.tags.count > 1 {
+                    for t in rec.tags { try store.removeTag(t) }
+                    report.untagged.append(contentsOf: rec.tags)
+                    return
+                }
+                throw HiveError(.conflict, "conflict: unable to remove \(target.tag.map(familiarName) ?? rec.id.shortID) (must force) - container \(String(users[0].prefix(12))) is using its referenced image \(rec.id.shortID)")
+            }
             let children = try store.children(of: rec.id)
             if !children.isEmpty && !force {
                 throw HiveError(.conflict, "conflict: unable to delete \(rec.id.shortID) (cannot be forced) - image has dependent child images")
@@ -69,6 +79,7 @@ extension Engine {
                 guard let rec = try store.image(c.record.id) else { continue }  // removed concurrently
                 if !all && !rec.tags.isEmpty { continue }                         // tagged meanwhile
                 if !(try store.children(of: rec.id)).isEmpty { continue }
+                if !(try store.containers(usingImage: rec.id)).isEmpty { continue }
                 for t in rec.tags { try store.removeTag(t) }
                 report.untagged.append(contentsOf: rec.tags)
                 try store.deleteImage(rec.id)

@@ -18,11 +18,19 @@ public struct HiveError: Error, CustomStringConvertible, Sendable {
     public let code: Code
     public let message: String
     public let cause: String?
+    /// The CLI's exit status for this error (125 unless a container could not be started: 126, 127).
+    public var exitCode: Int32 = 125
 
     public init(_ code: Code, _ message: String, cause: String? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
+    }
+
+    public func withExitCode(_ c: Int32) -> HiveError {
+        var e = self
+        e.exitCode = c
+        return e
     }
 
     public var description: String {

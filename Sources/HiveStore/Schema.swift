@@ -2,7 +2,7 @@
 import HiveOCI
 
 enum Schema {
-    static let version = 1
+    static let version = 2
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -55,6 +55,24 @@ enum Schema {
         return v != Int64(version)
     }
 
+    static let v2 = """
+    CREATE TABLE IF NOT EXISTS containers (
+        id TEXT PRIMARY KEY CHECK (length(id) = 64),
+        name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+        image_id TEXT NOT NULL CHECK (length(image_id) = 64),
+        image_name TEXT NOT NULL,
+        config TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('created', 'running', 'exited')),
+        pid INTEGER,
+        pid_start INTEGER,
+        started INTEGER,
+        finished INTEGER,
+        exit_code INTEGER
+    );
+    CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
+    """
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -67,6 +85,7 @@ enum Schema {
             let now = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
             if now == Int64(version) { return }
             try db.exec(v1)
+            try db.exec(v2)
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

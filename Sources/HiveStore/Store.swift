@@ -57,6 +57,12 @@ public final class Store {
         try lock(LOCK_SH)
     }
 
+    /// Releases the store lock (a long-running command, once its files are in use).
+    public func unlock() {
+        if lockFD >= 0 { flock(lockFD, LOCK_UN) }
+        lockMode = LOCK_UN
+    }
+
     private func lock(_ mode: Int32) throws(HiveError) {
         if lockFD < 0 {
             lockFD = open(root + "/locks/store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

@@ -1,5 +1,6 @@
 # Shared set-up for hive's bats system tests: every test gets its own store
 # (HIVE_ROOT, HIVE_RUNROOT) and removes it afterwards.
+bats_require_minimum_version 1.5.0
 HIVE=${HIVE:-$BATS_TEST_DIRNAME/../../.build/release/hive}
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MKTAR="python3 $REPO/Tests/fixtures/mktar.py"
@@ -31,7 +32,7 @@ hive() { "$HIVE" "$@"; }
 # run_hive EXPECTED_STATUS ARGS...: runs hive, checks its status.
 run_hive() {
     local want=$1; shift
-    run "$HIVE" "$@"
+    run -"$want" "$HIVE" "$@"
     if [ "$status" -ne "$want" ]; then
         echo "hive $*: exit $status, expected $want" >&2
         echo "$output" >&2

@@ -84,4 +84,7 @@ const char *hive_lua_version(void);
 const char *hive_seccomp_version(void);
 int hive_cap_from_name(const char *name);
 
+int hive_memfd(const char *name);
+
+#include "hive_launch.h"
 #endif

@@ -1,0 +1,63 @@
+// The container launcher (DESIGN.md "launch", STYLE.md 6): Swift computes a
+// complete plan; this C code clones the child and executes the plan with
+// async-signal-safe calls only, each step reporting its name and errno back
+// over a pipe on failure ("pivot_root: Invalid argument").
+#ifndef HIVE_LAUNCH_H
+#define HIVE_LAUNCH_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct hive_mount {
+    const char *source;     // NULL for pseudo filesystems
+    const char *target;     // inside the container, absolute
+    const char *fstype;     // NULL for a bind mount
+    unsigned long flags;
+    const char *data;
+    int readonly;           // remount read-only after binding
+};
+
+struct hive_plan {
+    const char *rootfs;         // host path of the (empty) rootfs mountpoint
+    const char *overlay_data;   // "lowerdir=...,upperdir=...,workdir=..."
+    int readonly_rootfs;
+    const char *hostname;
+    const char *const *argv;    // NULL-terminated
+    const char *const *envp;    // NULL-terminated
+    const char *search_path;    // PATH used to find argv[0]
+    const char *cwd;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    size_t ngroups;
+    uint64_t caps;              // bounding = permitted = effective (root) set
+    int cap_last;               // /proc/sys/kernel/cap_last_cap
+    int no_new_privs;
+    const void *seccomp;        // BPF program (struct sock_filter[]), or NULL
+    size_t seccomp_len;         // in instructions
+    int new_netns;              // 0 with --network host
+    int privileged;             // no masked/read-only /proc paths, /sys read-write
+    const char *const *masked;  // NULL-terminated
+    const char *const *readonly;
+    const struct hive_mount *mounts;   // extra mounts (hosts, resolv.conf, hostname, volumes)
+    size_t nmounts;
+    uint64_t nofile_soft, nofile_hard;
+    int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
+    int cgroup_fd;              // cgroup.procs (v1: tasks) to join before exec, or -1
+    int cgroup_fds[8];          // more v1 hierarchies, -1 terminated
+};
+
+// Clones and starts the container. On success *pid is the container's init
+// (PID 1 inside) and 0 is returned once it has exec'd. On failure returns -1
+// with `err` naming the step ("pivot_root: Invalid argument") and
+// *exit_code set to 125, or 126/127 when the command cannot be run.
+int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
+
+void hive_forward_signals(pid_t pid);
+int hive_wait_exit(pid_t pid);
+
+// Compiles a default-allow-list profile with libseccomp (see Swift side) to BPF
+// written into `fd`. Helpers for Swift: libseccomp's action macros.
+uint32_t hive_scmp_act_errno(uint32_t err);
+uint32_t hive_scmp_act_allow(void);
+#endif

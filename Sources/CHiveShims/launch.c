@@ -1,0 +1,412 @@
+// The clone-to-exec path of a container. Everything after clone() is
+// async-signal-safe: no malloc, no stdio, no locks. Each step that fails
+// writes {step, errno} to the error pipe and exits.
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "hive_launch.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+uint32_t hive_scmp_act_errno(uint32_t err) { return SCMP_ACT_ERRNO(err); }
+uint32_t hive_scmp_act_allow(void) { return SCMP_ACT_ALLOW; }
+
+struct report { char step[96]; int err; int exit_code; };
+
+static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+
+static void scopy(char *dst, size_t cap, const char *a, const char *b) {
+    size_t i = 0;
+    for (; a && *a && i + 1 < cap; a++) dst[i++] = *a;
+    for (; b && *b && i + 1 < cap; b++) dst[i++] = *b;
+    dst[i] = 0;
+}
+
+static __attribute__((noreturn)) void fail(int fd, const char *step, const char *what, int err, int code) {
+    struct report r;
+    memset(&r, 0, sizeof r);
+    scopy(r.step, sizeof r.step, step, what);
+    r.err = err;
+    r.exit_code = code;
+    ssize_t w = write(fd, &r, sizeof r);
+    (void)w;
+    _exit(code);
+}
+
+// Opens `path` (absolute, inside the container) relative to the new root
+// without following any symlink: mount targets can never escape the rootfs.
+static int open_in_root(int rootfd, const char *path, int flags) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    while (*path == '/') path++;
+    if (!*path) path = ".";
+    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+// Creates the directory (and parents) `path` under rootfd if missing, without following symlinks.
+static int mkdir_in_root(int rootfd, const char *path) {
+    char buf[4096];
+    size_t n = slen(path);
+    if (n >= sizeof buf) return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == 0) {
+            char c = buf[i];
+            buf[i] = 0;
+            int fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+            if (fd < 0) {
+                if (errno != ENOENT) return -1;
+                // parent must exist and be a real directory
+                char *slash = strrchr(buf, '/');
+                int pfd;
+                if (!slash || slash == buf) pfd = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+                else { *slash = 0; pfd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY); *slash = '/'; }
+                if (pfd < 0) return -1;
+                const char *name = slash ? slash + 1 : buf;
+                int r = mkdirat(pfd, name, 0755);
+                close(pfd);
+                if (r < 0 && errno != EEXIST) return -1;
+            } else {
+                close(fd);
+            }
+            buf[i] = c;
+        }
+    }
+    return 0;
+}
+
+// Mounts onto the exact inode opened under the root (through /proc/self/fd).
+static int mount_on(int rootfd, const char *target, int want_dir, const char *src, const char *fstype,
+                    unsigned long flags, const void *data) {
+    int fd = open_in_root(rootfd, target, O_PATH | (want_dir ? O_DIRECTORY : 0));
+    if (fd < 0) return -1;
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    int r = mount(src, p, fstype, flags, data);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+static void child(const struct hive_plan *p, int errfd, int syncfd) {
+    char c;
+    // wait until the parent has placed us in our cgroups
+    if (read(syncfd, &c, 1) != 1) fail(errfd, "sync with hive", "", errno, 125);
+    close(syncfd);
+
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(errfd, "prctl(PDEATHSIG)", "", errno, 125);
+    if (prctl(PR_SET_DUMPABLE, 0) < 0) fail(errfd, "prctl(DUMPABLE)", "", errno, 125);
+    for (int i = 0; i < 8 && p->cgroup_fds[i] >= 0; i++) {
+        if (write(p->cgroup_fds[i], "0", 1) != 1) fail(errfd, "join cgroup", "", errno, 125);
+    }
+
+    // ---- mounts
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(errfd, "make / private", "", errno, 125);
+    if (mount("overlay", p->rootfs, "overlay", 0, p->overlay_data) < 0) fail(errfd, "mount overlay on ", p->rootfs, errno, 125);
+    int root = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) fail(errfd, "open rootfs", "", errno, 125);
+
+    const char *dirs[] = {"/proc", "/dev", "/sys", "/etc", "/tmp", NULL};
+    for (int i = 0; dirs[i]; i++) if (mkdir_in_root(root, dirs[i]) < 0) fail(errfd, "create ", dirs[i], errno, 125);
+
+    if (mount_on(root, "/proc", 1, "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0) fail(errfd, "mount /proc", "", errno, 125);
+    if (mount_on(root, "/dev", 1, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0) fail(errfd, "mount /dev", "", errno, 125);
+    int dev = open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
+    if (dev < 0) fail(errfd, "open /dev", "", errno, 125);
+    struct { const char *name; unsigned maj, min; mode_t mode; } nodes[] = {
+        {"null", 1, 3, 0666}, {"zero", 1, 5, 0666}, {"full", 1, 7, 0666},
+        {"random", 1, 8, 0666}, {"urandom", 1, 9, 0666}, {"tty", 5, 0, 0666},
+    };
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+        if (mknodat(dev, nodes[i].name, S_IFCHR | nodes[i].mode, makedev(nodes[i].maj, nodes[i].min)) < 0)
+            fail(errfd, "mknod /dev/", nodes[i].name, errno, 125);
+        if (fchmodat(dev, nodes[i].name, nodes[i].mode, 0) < 0) fail(errfd, "chmod /dev/", nodes[i].name, errno, 125);
+    }
+    const char *devdirs[] = {"pts", "shm", "mqueue", NULL};
+    for (int i = 0; devdirs[i]; i++) if (mkdirat(dev, devdirs[i], 0755) < 0) fail(errfd, "mkdir /dev/", devdirs[i], errno, 125);
+    if (symlinkat("pts/ptmx", dev, "ptmx") < 0 || symlinkat("/proc/self/fd", dev, "fd") < 0 ||
+        symlinkat("/proc/self/fd/0", dev, "stdin") < 0 || symlinkat("/proc/self/fd/1", dev, "stdout") < 0 ||
+        symlinkat("/proc/self/fd/2", dev, "stderr") < 0 || symlinkat("/proc/kcore", dev, "core") < 0)
+        fail(errfd, "create /dev symlinks", "", errno, 125);
+    close(dev);
+    if (mount_on(root, "/dev/pts", 1, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0)
+        fail(errfd, "mount /dev/pts", "", errno, 125);
+    if (mount_on(root, "/dev/shm", 1, "shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k") < 0)
+        fail(errfd, "mount /dev/shm", "", errno, 125);
+    if (mount_on(root, "/dev/mqueue", 1, "mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+        fail(errfd, "mount /dev/mqueue", "", errno, 125);
+    unsigned long sysflags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (p->privileged ? 0 : MS_RDONLY);
+    if (mount_on(root, "/sys", 1, "sysfs", "sysfs", sysflags, NULL) < 0) {
+        // without a private network namespace sysfs cannot be mounted: bind the host's, read-only
+        if (mount_on(root, "/sys", 1, "/sys", NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "mount /sys", "", errno, 125);
+        if (!p->privileged && mount_on(root, "/sys", 1, NULL, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+            fail(errfd, "remount /sys read-only", "", errno, 125);
+    }
+
+    // extra mounts: /etc/hostname, /etc/hosts, /etc/resolv.conf, volumes
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const struct hive_mount *m = &p->mounts[i];
+        int isdir = 1;
+        if (!m->fstype) {
+            struct stat st;
+            if (stat(m->source, &st) < 0) fail(errfd, "bind mount source ", m->source, errno, 125);
+            isdir = S_ISDIR(st.st_mode);
+        }
+        if (isdir) {
+            if (mkdir_in_root(root, m->target) < 0) fail(errfd, "create mount point ", m->target, errno, 125);
+        } else {
+            int t = open_in_root(root, m->target, O_PATH);
+            if (t < 0) {
+                // create an empty file to mount on (parent created safely first)
+                char parent[4096];
+                size_t n = slen(m->target);
+                if (n >= sizeof parent) fail(errfd, "mount point too long ", m->target, ENAMETOOLONG, 125);
+                memcpy(parent, m->target, n + 1);
+                char *slash = strrchr(parent, '/');
+                if (slash && slash != parent) { *slash = 0; if (mkdir_in_root(root, parent) < 0) fail(errfd, "create mount point ", m->target, errno, 125); *slash = '/'; }
+                int pfd = slash && slash != parent ? (*slash = 0, open_in_root(root, parent, O_PATH | O_DIRECTORY)) : open_in_root(root, "/", O_PATH | O_DIRECTORY);
+                if (pfd < 0) fail(errfd, "open mount point parent ", m->target, errno, 125);
+                int f = openat(pfd, strrchr(m->target, '/') + 1, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (f < 0) fail(errfd, "create mount point ", m->target, errno, 125);
+                close(f);
+                close(pfd);
+            } else {
+                close(t);
+            }
+        }
+        unsigned long flags = m->flags | (m->fstype ? 0 : MS_BIND | MS_REC);
+        if (mount_on(root, m->target, isdir, m->source, m->fstype, flags, m->data) < 0) fail(errfd, "mount ", m->target, errno, 125);
+        if (m->readonly && mount_on(root, m->target, isdir, NULL, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+            fail(errfd, "remount read-only ", m->target, errno, 125);
+    }
+
+    // masked and read-only /proc paths (Docker's lists), unless privileged
+    if (!p->privileged) {
+        int nullfd = open_in_root(root, "/dev/null", O_PATH);
+        struct stat nst;
+        if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3))
+            fail(errfd, "verify /dev/null", "", errno ? errno : EINVAL, 125);
+        char nullpath[64];
+        snprintf(nullpath, sizeof nullpath, "/proc/self/fd/%d", nullfd);
+        for (int i = 0; p->masked && p->masked[i]; i++) {
+            int fd = open_in_root(root, p->masked[i], O_PATH);
+            if (fd < 0) continue;  // absent on this kernel
+            struct stat st;
+            fstat(fd, &st);
+            char tp[64];
+            snprintf(tp, sizeof tp, "/proc/self/fd/%d", fd);
+            int r = S_ISDIR(st.st_mode) ? mount("tmpfs", tp, "tmpfs", MS_RDONLY, "size=0")
+                                        : mount(nullpath, tp, NULL, MS_BIND, NULL);
+            if (r < 0) fail(errfd, "mask ", p->masked[i], errno, 125);
+            close(fd);
+        }
+        close(nullfd);
+        for (int i = 0; p->readonly && p->readonly[i]; i++) {
+            int fd = open_in_root(root, p->readonly[i], O_PATH);
+            if (fd < 0) continue;
+            char tp[64];
+            snprintf(tp, sizeof tp, "/proc/self/fd/%d", fd);
+            if (mount(tp, tp, NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "bind ", p->readonly[i], errno, 125);
+            close(fd);
+            fd = open_in_root(root, p->readonly[i], O_PATH);
+            snprintf(tp, sizeof tp, "/proc/self/fd/%d", fd);
+            if (mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                fail(errfd, "make read-only ", p->readonly[i], errno, 125);
+            close(fd);
+        }
+    }
+
+    // ---- pivot into the new root
+    if (fchdir(root) < 0) fail(errfd, "chdir to rootfs", "", errno, 125);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) fail(errfd, "pivot_root", "", errno, 125);
+    if (umount2(".", MNT_DETACH) < 0) fail(errfd, "detach old root", "", errno, 125);
+    close(root);
+    if (chdir("/") < 0) fail(errfd, "chdir /", "", errno, 125);
+    if (p->readonly_rootfs && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        fail(errfd, "remount / read-only", "", errno, 125);
+
+    if (p->hostname && sethostname(p->hostname, slen(p->hostname)) < 0) fail(errfd, "sethostname", "", errno, 125);
+    if (p->new_netns) {
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        memcpy(ifr.ifr_name, "lo", 3);
+        if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail(errfd, "bring up lo", "", errno, 125);
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail(errfd, "bring up lo", "", errno, 125);
+        close(s);
+    }
+
+    struct rlimit rl = { p->nofile_soft, p->nofile_hard };
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail(errfd, "setrlimit(RLIMIT_NOFILE)", "", errno, 125);
+
+    // ---- stdio, then every other fd closes on exec (the error pipe included)
+    if (p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) fail(errfd, "dup2 stdin", "", errno, 125);
+    if (p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) fail(errfd, "dup2 stdout", "", errno, 125);
+    if (p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0) fail(errfd, "dup2 stderr", "", errno, 125);
+    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(errfd, "close_range", "", errno, 125);
+
+    // ---- identity and privileges
+    for (int cap = 0; cap <= p->cap_last; cap++) {
+        if (!(p->caps & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            fail(errfd, "drop bounding capability", "", errno, 125);
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) fail(errfd, "clear ambient capabilities", "", errno, 125);
+    if (setgroups(p->ngroups, p->groups) < 0) fail(errfd, "setgroups", "", errno, 125);
+    if (setresgid(p->gid, p->gid, p->gid) < 0) fail(errfd, "setgid", "", errno, 125);
+    if (!p->no_new_privs && p->seccomp) {
+        // without no_new_privs, installing the filter needs CAP_SYS_ADMIN: do it while we have it
+        struct sock_fprog prog = { (unsigned short)p->seccomp_len, (struct sock_filter *)p->seccomp };
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) fail(errfd, "seccomp", "", errno, 125);
+    }
+    if (setresuid(p->uid, p->uid, p->uid) < 0) fail(errfd, "setuid", "", errno, 125);
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (p->uid == 0) {
+        data[0].effective = data[0].permitted = (uint32_t)p->caps;
+        data[1].effective = data[1].permitted = (uint32_t)(p->caps >> 32);
+    }
+    if (syscall(SYS_capset, &hdr, data) < 0) fail(errfd, "capset", "", errno, 125);
+    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(errfd, "prctl(NO_NEW_PRIVS)", "", errno, 125);
+
+    // ---- working directory: must resolve inside the new root
+    if (chdir(p->cwd) < 0) fail(errfd, "chdir to working directory ", p->cwd, errno, 125);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(errfd, "working directory is outside the container: ", p->cwd, EPERM, 125);
+
+    // ---- signals back to defaults, then seccomp last, then exec
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+    if (p->no_new_privs && p->seccomp) {
+        struct sock_fprog prog = { (unsigned short)p->seccomp_len, (struct sock_filter *)p->seccomp };
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) fail(errfd, "seccomp", "", errno, 125);
+    }
+
+    const char *cmd = p->argv[0];
+    int saw_eacces = 0;
+    if (strchr(cmd, '/')) {
+        execve(cmd, (char *const *)p->argv, (char *const *)p->envp);
+        int e = errno;
+        fail(errfd, cmd, e == ENOENT ? ": no such file or directory" : e == EACCES ? ": permission denied" : ": cannot execute",
+             e, e == ENOENT ? 127 : 126);
+    }
+    const char *path = p->search_path && *p->search_path ? p->search_path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    char full[4096];
+    while (*path) {
+        const char *end = strchr(path, ':');
+        size_t n = end ? (size_t)(end - path) : slen(path);
+        if (n + slen(cmd) + 2 < sizeof full) {
+            memcpy(full, path, n);
+            full[n] = '/';
+            memcpy(full + n + 1, cmd, slen(cmd) + 1);
+            execve(full, (char *const *)p->argv, (char *const *)p->envp);
+            if (errno == EACCES) saw_eacces = 1;
+        }
+        if (!end) break;
+        path = end + 1;
+    }
+    if (saw_eacces) fail(errfd, cmd, ": permission denied", EACCES, 126);
+    fail(errfd, cmd, ": executable file not found in $PATH", ENOENT, 127);
+}
+
+int hive_launch(const struct hive_plan *p, pid_t *pid, int *exit_code, char *err, size_t errlen) {
+    int errp[2], syncp[2];
+    *exit_code = 125;
+    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
+    if (p->new_netns) flags |= CLONE_NEWNET;
+    long r = syscall(SYS_clone, flags, 0, 0, 0, 0);
+    if (r < 0) {
+        snprintf(err, errlen, "clone: %s", strerror(errno));
+        close(errp[0]); close(errp[1]); close(syncp[0]); close(syncp[1]);
+        return -1;
+    }
+    if (r == 0) {
+        close(errp[0]);
+        close(syncp[1]);
+        child(p, errp[1], syncp[0]);
+        _exit(125);
+    }
+    *pid = (pid_t)r;
+    close(errp[1]);
+    close(syncp[0]);
+    // (cgroup placement happens in the child before it mounts anything)
+    ssize_t w = write(syncp[1], "g", 1);
+    (void)w;
+    close(syncp[1]);
+    struct report rep;
+    ssize_t n;
+    do { n = read(errp[0], &rep, sizeof rep); } while (n < 0 && errno == EINTR);
+    close(errp[0]);
+    if (n == 0) return 0;  // exec succeeded: the pipe closed on exec
+    int status;
+    while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {}
+    if (n != (ssize_t)sizeof rep) {
+        snprintf(err, errlen, "container setup failed");
+        return -1;
+    }
+    rep.step[sizeof rep.step - 1] = 0;
+    *exit_code = rep.exit_code;
+    if (rep.exit_code == 127 || rep.exit_code == 126) snprintf(err, errlen, "%s", rep.step);
+    else snprintf(err, errlen, "%s: %s", rep.step, strerror(rep.err));
+    return -1;
+}
+
+// Foreground containers: the CLI forwards terminal and termination signals to
+// the container's init while it waits.
+static volatile pid_t forward_pid;
+static void forward(int sig) { if (forward_pid > 0) kill(forward_pid, sig); }
+
+void hive_forward_signals(pid_t pid) {
+    forward_pid = pid;
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = forward;
+        sa.sa_flags = SA_RESTART;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+// Waits for `pid`; returns its exit status as a shell would (128+signal when killed).
+int hive_wait_exit(pid_t pid) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return 125;
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 125;
+}

@@ -1,0 +1,83 @@
+// `hive run [OPTIONS] IMAGE [COMMAND] [ARG...]` (foreground).
+import Glibc
+import HiveEngine
+import HiveOCI
+
+enum ContainerRun {
+    static let def = CommandDef(
+        name: "run", aliases: ["run", "container run"], usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+        summary: "Create and run a new container from an image",
+        options: [
+            .flag("rm", nil, "Automatically remove the container when it exits"),
+            .flag("detach", "d", "Run container in background and print container ID"),
+            .flag("interactive", "i", "Keep STDIN open"),
+            .flag("tty", "t", "Allocate a pseudo-TTY"),
+            .multi("env", "e", "list", "Set environment variables"),
+            .multi("env-file", nil, "list", "Read in a file of environment variables"),
+            .value("name", nil, "string", "Assign a name to the container"),
+            .value("workdir", "w", "string", "Working directory inside the container"),
+            .value("user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])"),
+            .value("entrypoint", nil, "string", "Overwrite the default ENTRYPOINT of the image"),
+            .value("hostname", "h", "string", "Container host name"),
+            .value("network", nil, "string", "Connect a container to a network: none (default) or host"),
+            .value("net", nil, "string", "Alias of --network"),
+            .flag("privileged", nil, "Give extended privileges to this container"),
+            .flag("read-only", nil, "Mount the container's root filesystem as read only"),
+            .multi("cap-add", nil, "list", "Add Linux capabilities"),
+            .multi("cap-drop", nil, "list", "Drop Linux capabilities"),
+            .multi("security-opt", nil, "list", "Security options: seccomp=unconfined|FILE, no-new-privileges=true|false"),
+            .multi("label", "l", "list", "Set meta data on a container"),
+        ], interspersed: false, run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        if c.args.flag("detach") {
+            throw HiveError(.invalidArgument, "detached containers (-d) need the per-container monitor, which is not built yet; run in the foreground")
+        }
+        if c.args.flag("tty") {
+            throw HiveError(.invalidArgument, "-t (a pseudo-terminal) is not built yet; run without -t")
+        }
+        var o = RunOptions(image: c.args.positionals[0])
+        o.command = Array(c.args.positionals.dropFirst())
+        o.entrypoint = c.args.value("entrypoint")
+        o.env = try c.args.all("env-file").flatMap(readEnvFile) + c.args.all("env")
+        o.name = c.args.value("name")
+        o.workdir = c.args.value("workdir")
+        o.user = c.args.value("user")
+        o.hostname = c.args.value("hostname")
+        o.network = c.args.value("network") ?? c.args.value("net") ?? "none"
+        o.remove = c.args.flag("rm")
+        o.privileged = c.args.flag("privileged")
+        o.readOnly = c.args.flag("read-only")
+        o.capAdd = c.args.all("cap-add")
+        o.capDrop = c.args.all("cap-drop")
+        o.securityOpts = c.args.all("security-opt")
+        for l in c.args.all("label") {
+            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+            o.labels[kv[0]] = kv.count > 1 ? kv[1] : ""
+        }
+        let engine = try c.engine()
+        c.out.flush()
+        // without -i the container's stdin is /dev/null, as with docker
+        if !c.args.flag("interactive") {
+            let null = open("/dev/null", O_RDONLY)
+            if null >= 0 { dup2(null, 0); close(null) }
+        }
+        return try engine.run(o)
+    }
+
+    static func readEnvFile(_ path: String) throws -> [String] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HiveError.errno("cannot open env file \(path)") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += buf[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map { String($0).trimmingSpaces }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+}

@@ -1,0 +1,74 @@
+// Listing and removing containers. A "running" record whose process is gone
+// (its CLI was killed: the container died with it) reads as exited.
+import Glibc
+import HiveOCI
+import HiveStore
+
+public struct ContainerSummary {
+    public var id: String
+    public var name: String
+    public var image: String
+    public var command: [String]
+    public var created: Int64
+    public var state: String
+    public var status: String
+}
+
+extension Engine {
+    func isAlive(_ r: ContainerRecord) -> Bool {
+        guard r.state == .running, let pid = r.pid, pid > 0, kill(pid, 0) == 0 else { return false }
+        return Engine.processStart(pid) == r.pidStart
+    }
+
+    public func listContainers() throws -> [ContainerSummary] {
+        let now = Timestamp.now().unixNanos
+        return try store.allContainers().map { r in
+            let spec = try? JSONCoding.decode(ContainerSpec.self, from: Array(r.config.utf8))
+            var state = r.state.rawValue
+            var status: String
+            switch r.state {
+            case .created: status = "Created"
+            case .running:
+                if isAlive(r) {
+                    status = "Up " + HumanTime.duration((now - (r.started ?? now)) / 1_000_000_000)
+                } else {
+                    state = "exited"
+                    status = "Exited (unknown): its process is gone"
+                }
+            case .exited:
+                status = "Exited (\(r.exitCode ?? -1)) " + HumanTime.duration((now - (r.finished ?? now)) / 1_000_000_000) + " ago"
+            }
+            return ContainerSummary(id: r.id, name: r.name, image: r.imageName, command: spec?.argv ?? [], created: r.created,
+                                    state: state, status: status)
+        }
+    }
+
+    public func removeContainer(_ ref: String, force: Bool) throws {
+        guard let r = try store.container(ref) else {
+            throw HiveError(.notFound, "no such container: \(ref) (hive ps -a lists them)")
+        }
+        if isAlive(r) {
+            guard force else {
+                throw HiveError(.conflict, "cannot remove container \"\(ref)\": container is running: stop the container before removing or force remove")
+            }
+            kill(r.pid!, SIGKILL)
+            for _ in 0..<500 where kill(r.pid!, 0) == 0 { usleep(2000) }
+        }
+        try cleanupContainer(r.id)
+    }
+}
+
+enum HumanTime {
+    static func duration(_ s: Int64) -> String {
+        if s < 1 { return "Less than a second" }
+        if s == 1 { return "1 second" }
+        if s < 60 { return "\(s) seconds" }
+        let m = s / 60
+        if m == 1 { return "About a minute" }
+        if m < 60 { return "\(m) minutes" }
+        let h = (Double(s) / 3600).rounded()
+        if h == 1 { return "About an hour" }
+        if h < 48 { return "\(Int(h)) hours" }
+        return "\(Int(h / 24)) days"
+    }
+}

@@ -1,0 +1,248 @@
+// `hive run` (foreground): image + flags -> a container record, its writable
+// layer, a launch plan; then wait, record the exit, and with --rm remove it.
+import CHiveShims
+import Glibc
+import HiveArchive
+import HiveOCI
+import HiveRuntime
+import HiveStore
+
+public struct RunOptions {
+    public var image: String
+    public var command: [String] = []
+    public var entrypoint: String?
+    public var env: [String] = []
+    public var name: String?
+    public var workdir: String?
+    public var user: String?
+    public var hostname: String?
+    public var network = "none"
+    public var remove = false
+    public var privileged = false
+    public var readOnly = false
+    public var capAdd: [String] = []
+    public var capDrop: [String] = []
+    public var securityOpts: [String] = []
+    public var labels: [String: String] = [:]
+    public init(image: String) { self.image = image }
+}
+
+/// What is stored for a container (and shown by inspect later).
+struct ContainerSpec: Codable {
+    var argv: [String]
+    var env: [String]
+    var cwd: String
+    var user: String
+    var hostname: String
+    var network: String
+    var privileged: Bool
+    var readOnly: Bool
+    var caps: [String]
+    var noNewPrivs: Bool
+    var seccomp: String
+    var labels: [String: String]
+    var autoRemove: Bool
+}
+
+extension Engine {
+    /// Runs a container in the foreground; returns its exit status.
+    public func run(_ o: RunOptions) throws -> Int32 {
+        try store.lockShared()  // no sweep while the layers are being mounted
+        let resolved = try resolveImage(o.image)
+        let (_, _, config) = try manifestAndConfig(resolved.id)
+        let cc = config.config ?? ContainerConfig()
+        let layers = try store.layers(of: resolved.id)
+        let layerDirs = layers.reversed().map { store.layerDiffDir($0.chainID) }
+
+        // command
+        var entry = cc.entrypoint ?? []
+        var cmd = cc.cmd ?? []
+        if let e = o.entrypoint {
+            entry = e.isEmpty ? [] : [e]
+            cmd = []
+        }
+        if !o.command.isEmpty { cmd = o.command }
+        let argv = entry + cmd
+        guard !argv.isEmpty else {
+            throw HiveError(.invalidArgument, "no command specified: image \(o.image) has no CMD or ENTRYPOINT (give one after the image name)")
+        }
+
+        // security
+        var noNewPrivs = true
+        var seccompMode = "default"
+        for opt in o.securityOpts {
+            let kv = opt.split(separator: "=", maxSplits: 1).map(String.init)
+            let value = kv.count > 1 ? kv[1] : "true"
+            switch kv[0] {
+            case "no-new-privileges":
+                guard ["true", "false"].contains(value) else { throw HiveError(.invalidArgument, "invalid --security-opt \(opt) (no-new-privileges=true|false)") }
+                noNewPrivs = value == "true"
+            case "seccomp": seccompMode = value
+            case "label", "apparmor": continue  // no LSM on these machines
+            default: throw HiveError(.invalidArgument, "invalid --security-opt \"\(opt)\" (use seccomp=unconfined|FILE or no-new-privileges=true|false)")
+            }
+        }
+        let caps = try Capabilities.resolve(add: o.capAdd, drop: o.capDrop, privileged: o.privileged)
+        var bpf: [UInt8]? = nil
+        if !o.privileged && seccompMode != "unconfined" {
+            var profile = Array(DefaultSeccomp.json.utf8)
+            if seccompMode != "default" {
+                guard let bytes = readWholeFile(seccompMode) else {
+                    throw HiveError(.invalidArgument, "cannot read seccomp profile \(seccompMode)")
+                }
+                profile = bytes
+            }
+            bpf = try Seccomp.load(profileBytes: profile, caps: caps, cacheDir: store.root + "/cache")
+        }
+
+        // user, env, cwd
+        let user = try UserResolver.resolve(o.user ?? cc.user ?? "", layers: layerDirs)
+        var env = cc.env ?? []
+        func setEnv(_ kv: String) {
+            let key = kv.prefix(while: { $0 != "=" })
+            env.removeAll { $0.prefix(while: { $0 != "=" }) == key }
+            env.append(kv)
+        }
+        if !env.contains(where: { $0.hasPrefix("PATH=") }) { setEnv("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") }
+        for e in o.env {
+            if e.contains("=") { setEnv(e) } else if let v = getenv(e) { setEnv(e + "=" + String(cString: v)) }
+        }
+        let id = Engine.randomID()
+        let hostname = o.hostname ?? String(id.prefix(12))
+        setEnv("HOSTNAME=" + hostname)
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + user.home) }
+        let cwd = o.workdir ?? (cc.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
+        guard cwd.hasPrefix("/") else { throw HiveError(.invalidArgument, "the working directory \"\(cwd)\" is invalid: it must be absolute") }
+        guard ["none", "host"].contains(o.network) else {
+            throw HiveError(.invalidArgument, "network \"\(o.network)\" is not available (use --network none or host)")
+        }
+
+        // record
+        let name = try o.name.map(Engine.validateName) ?? Engine.generatedName(taken: Set(try store.allContainers().map(\.name)))
+        let spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: o.user ?? cc.user ?? "", hostname: hostname, network: o.network,
+                                 privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
+                                 seccomp: seccompMode, labels: o.labels, autoRemove: o.remove)
+        let specJSON = String(decoding: try JSONCoding.encode(spec), as: UTF8.self)
+        let rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
+                                  created: Timestamp.now().unixNanos)
+        try store.db.transaction { () throws(HiveError) in try store.insertContainer(rec) }
+
+        let dir = store.containersDir + "/" + id
+        do {
+            for d in [store.containersDir, dir, dir + "/upper", dir + "/work", dir + "/rootfs"] {
+                if mkdir(d, 0o700) != 0 && errno != EEXIST { throw HiveError.errno("cannot create \(d)") }
+            }
+            chmod(dir + "/upper", 0o755)
+            try writeFile(dir + "/hostname", hostname + "\n")
+            try writeFile(dir + "/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n")
+            try writeFile(dir + "/resolv.conf", o.network == "host" ? (String(bytes: readWholeFile("/etc/resolv.conf") ?? [], encoding: .utf8) ?? "") : "")
+
+            var plan = LaunchPlan(rootfs: dir + "/rootfs",
+                                  overlayData: "lowerdir=\(layerDirs.joined(separator: ":")),upperdir=\(dir)/upper,workdir=\(dir)/work",
+                                  hostname: hostname, argv: argv, env: env, cwd: cwd)
+            plan.readonlyRootfs = o.readOnly
+            plan.user = user
+            plan.caps = caps
+            plan.noNewPrivs = noNewPrivs
+            plan.seccomp = bpf
+            plan.newNetns = o.network != "host"
+            plan.privileged = o.privileged
+            plan.nofile = (1024, min(524288, Engine.hardNofile()))
+            plan.mounts = [
+                MountSpec(source: dir + "/hostname", target: "/etc/hostname"),
+                MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
+                MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
+            ]
+            let pid: pid_t
+            do { pid = try Launcher.launch(plan) } catch let e as LaunchError {
+                try? cleanupContainer(id)
+                throw HiveError(.invalidArgument, e.message, cause: nil).withExitCode(e.exitCode)
+            }
+            try store.db.transaction { () throws(HiveError) in
+                try store.markRunning(id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
+            }
+            store.unlock()
+            let status = Launcher.wait(pid, forwardSignals: true)
+            try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: status, at: Timestamp.now().unixNanos) }
+            if o.remove { try cleanupContainer(id) }
+            return status
+        } catch {
+            if o.remove { try? cleanupContainer(id) }
+            throw error
+        }
+    }
+
+    /// Removes a container's files and record.
+    func cleanupContainer(_ id: String) throws {
+        try FileTree.remove(path: store.containersDir + "/" + id)
+        try store.db.transaction { () throws(HiveError) in try store.deleteContainer(id) }
+    }
+
+    static func randomID() -> String {
+        var s = ""
+        for _ in 0..<4 { let v = UInt64.random(in: 0...UInt64.max); let h = String(v, radix: 16); s += String(repeating: "0", count: 16 - h.count) + h }
+        return s
+    }
+
+    static func validateName(_ n: String) throws -> String {
+        let name = n.hasPrefix("/") ? String(n.dropFirst()) : n
+        let u = Array(name.utf8)
+        func ok(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
+        guard u.count >= 1, ok(u[0]), u.allSatisfy({ ok($0) || $0 == 95 || $0 == 46 || $0 == 45 }) else {
+            throw HiveError(.invalidArgument, "invalid container name \"\(n)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        }
+        return name
+    }
+
+    static let adjectives = ["admiring", "brave", "busy", "clever", "eager", "gentle", "happy", "jolly", "keen", "lucid",
+                             "nifty", "quirky", "serene", "sharp", "vibrant", "wizardly", "zealous", "bold", "calm", "dreamy"]
+    static let nouns = ["bee", "drone", "queen", "comb", "nectar", "pollen", "swarm", "hive", "wax", "honey",
+                        "hopper", "lovelace", "turing", "hopper", "noether", "curie", "darwin", "euler", "gauss", "ritchie"]
+
+    static func generatedName(taken: Set<String>) -> String {
+        for _ in 0..<100 {
+            let n = adjectives.randomElement()! + "_" + nouns.randomElement()!
+            if !taken.contains(n) { return n }
+        }
+        return "hive_" + String(randomID().prefix(12))
+    }
+
+    static func hardNofile() -> UInt64 {
+        var rl = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &rl)
+        return UInt64(rl.rlim_max)
+    }
+
+    /// Field 22 of /proc/PID/stat: tells a live container from a reused pid.
+    /// nil for a zombie: it has exited, whoever reaps it.
+    public static func processStart(_ pid: pid_t) -> Int64? {
+        guard let bytes = readWholeFile("/proc/\(pid)/stat") else { return nil }
+        let s = String(decoding: bytes, as: UTF8.self)
+        guard let close = s.lastIndex(of: ")") else { return nil }
+        let fields = s[s.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
+        return Int64(fields[19])
+    }
+}
+
+func readWholeFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return out
+}
+
+func writeFile(_ path: String, _ text: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw HiveError.errno("cannot write \(path)") }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else { throw HiveError.errno("cannot write \(path)") }
+}

@@ -1,0 +1,149 @@
+// Swift side of the launcher: a complete, flat plan handed to the C routine
+// that clones and execs (CHiveShims/launch.c). No Swift runs in the child.
+import CHiveShims
+import Glibc
+import HiveOCI
+
+public struct MountSpec: Sendable {
+    public var source: String?
+    public var target: String
+    public var fstype: String?
+    public var flags: UInt
+    public var data: String?
+    public var readonly: Bool
+    public init(source: String?, target: String, fstype: String? = nil, flags: UInt = 0, data: String? = nil, readonly: Bool = false) {
+        self.source = source
+        self.target = target
+        self.fstype = fstype
+        self.flags = flags
+        self.data = data
+        self.readonly = readonly
+    }
+}
+
+public struct LaunchPlan: Sendable {
+    public var rootfs: String
+    public var overlayData: String
+    public var readonlyRootfs = false
+    public var hostname: String
+    public var argv: [String]
+    public var env: [String]
+    public var cwd: String
+    public var user = ResolvedUser(uid: 0, gid: 0, groups: [0], home: "/root")
+    public var caps: Set<String> = Set(Capabilities.dockerDefault)
+    public var noNewPrivs = true
+    public var seccomp: [UInt8]?
+    public var newNetns = true
+    public var privileged = false
+    public var mounts: [MountSpec] = []
+    public var nofile: (UInt64, UInt64) = (1024, 524288)
+    public var stdio: (Int32, Int32, Int32) = (-1, -1, -1)
+    public var cgroupFDs: [Int32] = []
+
+    public init(rootfs: String, overlayData: String, hostname: String, argv: [String], env: [String], cwd: String) {
+        self.rootfs = rootfs
+        self.overlayData = overlayData
+        self.hostname = hostname
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+    }
+
+    public static let maskedPaths = [
+        "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap",
+        "/sys/firmware",
+    ]
+    public static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+}
+
+public struct LaunchError: Error, CustomStringConvertible {
+    public let message: String
+    public let exitCode: Int32
+    public var description: String { message }
+}
+
+public enum Launcher {
+    /// Starts the container; returns the pid of its init once it has exec'd.
+    public static func launch(_ plan: LaunchPlan) throws -> pid_t {
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { for s in strings { free(s) } }
+        func c(_ s: String) -> UnsafePointer<CChar> {
+            let p = strdup(s)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        func cArray(_ a: [String]) -> UnsafeMutablePointer<UnsafePointer<CChar>?> {
+            let arr = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: a.count + 1)
+            for (i, s) in a.enumerated() { arr[i] = c(s) }
+            arr[a.count] = nil
+            return arr
+        }
+        let argv = cArray(plan.argv), envp = cArray(plan.env)
+        let masked = cArray(plan.privileged ? [] : LaunchPlan.maskedPaths)
+        let readonly = cArray(plan.privileged ? [] : LaunchPlan.readonlyPaths)
+        defer { argv.deallocate(); envp.deallocate(); masked.deallocate(); readonly.deallocate() }
+        let mounts = UnsafeMutablePointer<hive_mount>.allocate(capacity: max(1, plan.mounts.count))
+        defer { mounts.deallocate() }
+        for (i, m) in plan.mounts.enumerated() {
+            mounts[i] = hive_mount(source: m.source.map(c), target: c(m.target), fstype: m.fstype.map(c),
+                                   flags: m.flags, data: m.data.map(c), readonly: m.readonly ? 1 : 0)
+        }
+        let groups = plan.user.groups.map { gid_t($0) }
+        let searchPath = plan.env.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? ""
+        var p = hive_plan()
+        p.rootfs = c(plan.rootfs)
+        p.overlay_data = c(plan.overlayData)
+        p.readonly_rootfs = plan.readonlyRootfs ? 1 : 0
+        p.hostname = c(plan.hostname)
+        p.argv = UnsafePointer(argv)
+        p.envp = UnsafePointer(envp)
+        p.search_path = c(searchPath)
+        p.cwd = c(plan.cwd)
+        p.uid = plan.user.uid
+        p.gid = plan.user.gid
+        p.ngroups = groups.count
+        p.caps = Capabilities.mask(plan.caps)
+        p.cap_last = Int32(Capabilities.last)
+        p.no_new_privs = plan.noNewPrivs ? 1 : 0
+        p.new_netns = plan.newNetns ? 1 : 0
+        p.privileged = plan.privileged ? 1 : 0
+        p.masked = UnsafePointer(masked)
+        p.readonly = UnsafePointer(readonly)
+        p.mounts = UnsafePointer(mounts)
+        p.nmounts = plan.mounts.count
+        p.nofile_soft = plan.nofile.0
+        p.nofile_hard = plan.nofile.1
+        p.stdin_fd = plan.stdio.0
+        p.stdout_fd = plan.stdio.1
+        p.stderr_fd = plan.stdio.2
+        p.cgroup_fd = -1
+        withUnsafeMutableBytes(of: &p.cgroup_fds) { raw in
+            let fds = raw.bindMemory(to: Int32.self)
+            for i in 0..<fds.count { fds[i] = i < plan.cgroupFDs.count ? plan.cgroupFDs[i] : -1 }
+        }
+        var pid: pid_t = 0
+        var code: Int32 = 125
+        var err = [CChar](repeating: 0, count: 512)
+        let rc: Int32 = groups.withUnsafeBufferPointer { gbuf in
+            p.groups = gbuf.baseAddress
+            if let bpf = plan.seccomp {
+                return bpf.withUnsafeBytes { b in
+                    p.seccomp = b.baseAddress
+                    p.seccomp_len = b.count / 8
+                    return hive_launch(&p, &pid, &code, &err, err.count)
+                }
+            }
+            p.seccomp = nil
+            return hive_launch(&p, &pid, &code, &err, err.count)
+        }
+        guard rc == 0 else { throw LaunchError(message: String(cString: err), exitCode: code) }
+        return pid
+    }
+
+    /// Waits for the container's init; its exit status as a shell reports it.
+    public static func wait(_ pid: pid_t, forwardSignals: Bool) -> Int32 {
+        if forwardSignals { hive_forward_signals(pid) }
+        return hive_wait_exit(pid)
+    }
+}

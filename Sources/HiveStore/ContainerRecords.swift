@@ -1,0 +1,90 @@
+// Container rows in the state database.
+import HiveOCI
+
+public struct ContainerRecord: Sendable {
+    public enum State: String, Sendable { case created, running, exited }
+    public var id: String
+    public var name: String
+    public var imageID: Digest
+    public var imageName: String
+    /// The container's spec as JSON (command, env, options).
+    public var config: String
+    public var created: Int64
+    public var state: State
+    public var pid: Int32?
+    public var pidStart: Int64?
+    public var started: Int64?
+    public var finished: Int64?
+    public var exitCode: Int32?
+
+    public init(id: String, name: String, imageID: Digest, imageName: String, config: String, created: Int64) {
+        self.id = id
+        self.name = name
+        self.imageID = imageID
+        self.imageName = imageName
+        self.config = config
+        self.created = created
+        self.state = .created
+    }
+}
+
+extension Store {
+    private static let containerColumns = "id, name, image_id, image_name, config, created, state, pid, pid_start, started, finished, exit_code"
+
+    private func containerRow(_ s: Statement) -> ContainerRecord? {
+        guard let image = try? Digest(hex: s.text(2)) else { return nil }
+        var r = ContainerRecord(id: s.text(0), name: s.text(1), imageID: image, imageName: s.text(3), config: s.text(4), created: s.int(5))
+        r.state = ContainerRecord.State(rawValue: s.text(6)) ?? .exited
+        r.pid = s.optionalInt(7).map { Int32($0) }
+        r.pidStart = s.optionalInt(8)
+        r.started = s.optionalInt(9)
+        r.finished = s.optionalInt(10)
+        r.exitCode = s.optionalInt(11).map { Int32($0) }
+        return r
+    }
+
+    public func allContainers() throws(HiveError) -> [ContainerRecord] {
+        try db.prepare("SELECT \(Store.containerColumns) FROM containers ORDER BY created DESC").all([]) { containerRow($0) }.compactMap { $0 }
+    }
+
+    /// By full ID, name, or unique ID prefix.
+    public func container(_ ref: String) throws(HiveError) -> ContainerRecord? {
+        if let r = try db.prepare("SELECT \(Store.containerColumns) FROM containers WHERE id = ?1 OR name = ?1").all([.text(ref)], { containerRow($0) }).first {
+            return r
+        }
+        guard !ref.isEmpty, ref.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return nil }
+        let rows = try db.prepare("SELECT \(Store.containerColumns) FROM containers WHERE id >= ?1 AND id < ?2").all([.text(ref), .text(ref + "g")]) { containerRow($0) }
+        if rows.count > 1 { throw HiveError(.conflict, "container ID prefix \"\(ref)\" is ambiguous: it matches \(rows.count) containers (give more digits)") }
+        return rows.first ?? nil
+    }
+
+    public func insertContainer(_ r: ContainerRecord) throws(HiveError) {
+        do {
+            try db.prepare("INSERT INTO containers (\(Store.containerColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', NULL, NULL, NULL, NULL, NULL)")
+                .run([.text(r.id), .text(r.name), .text(r.imageID.hex), .text(r.imageName), .text(r.config), .int(r.created)])
+        } catch where error.code == .conflict {
+            let other = try db.prepare("SELECT id FROM containers WHERE name = ?1").all([.text(r.name)]) { $0.text(0) }.first ?? "?"
+            throw HiveError(.conflict, "the container name \"\(r.name)\" is already in use by container \"\(other)\" (remove it, or pick another --name)")
+        }
+    }
+
+    public func markRunning(_ id: String, pid: Int32, pidStart: Int64, at: Int64) throws(HiveError) {
+        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL WHERE id = ?1")
+            .run([.text(id), .int(Int64(pid)), .int(pidStart), .int(at)])
+    }
+
+    public func markExited(_ id: String, exitCode: Int32, at: Int64) throws(HiveError) {
+        try db.prepare("UPDATE containers SET state = 'exited', pid = NULL, finished = ?2, exit_code = ?3 WHERE id = ?1")
+            .run([.text(id), .int(at), .int(Int64(exitCode))])
+    }
+
+    public func deleteContainer(_ id: String) throws(HiveError) {
+        try db.prepare("DELETE FROM containers WHERE id = ?1").run([.text(id)])
+    }
+
+    public func containers(usingImage id: Digest) throws(HiveError) -> [String] {
+        try db.prepare("SELECT id FROM containers WHERE image_id = ?1").all([.text(id.hex)]) { $0.text(0) }
+    }
+
+    public var containersDir: String { root + "/containers" }
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# hive run (foreground), ps, rm: the launcher, exit codes, and the escapes
+# it must not allow (security-cases.md). Everything runs for real as root.
+load helpers
+
+setup_file() {
+    export BASE_TAR=$BATS_FILE_TMPDIR/base.tar
+    "$REPO/scripts/mkbase.sh" > "$BASE_TAR"
+}
+
+# busybox with a PATH, like `make run` creates it
+import_run_base() {
+    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["sh"]' "$BASE_TAR" busybox >/dev/null
+}
+
+@test "run prints the command's output and returns its status" {
+    import_run_base
+    run_hive 0 run --rm busybox echo hello
+    [ "$output" = "hello" ]
+    run_hive 3 run --rm busybox sh -c 'exit 3'
+    run_hive 0 run --rm busybox
+    [ -z "$(hive ps -aq)" ]
+}
+
+@test "exit codes: 125 hive error, 126 cannot invoke, 127 not found" {
+    import_run_base
+    run_hive 125 run --rm nothere:1 true
+    [[ "$output" == *'image "nothere:1" not found locally'* ]]
+    run_hive 127 run --rm busybox no-such-command
+    [[ "$output" == *"no-such-command: executable file not found in \$PATH"* ]]
+    run_hive 127 run --rm busybox /no/such/file
+    [[ "$output" == *"/no/such/file: no such file or directory"* ]]
+    run_hive 126 run --rm busybox /etc/passwd
+    [[ "$output" == *"/etc/passwd: permission denied"* ]]
+    run_hive 125 run --rm -w relative busybox true
+    [[ "$output" == *"must be absolute"* ]]
+    [ -z "$(hive ps -aq)" ]
+}
+
+@test "PID 1 is the command; hostname, /etc files and env are set" {
+    import_run_base
+    run_hive 0 run --rm --hostname box1 -e A=1 -e 'B=two words' busybox sh -c 'echo $$; hostname; cat /etc/hostname; grep box1 /etc/hosts | wc -l; echo "$A|$B|$HOME"'
+    [ "${lines[0]}" = "1" ]
+    [ "${lines[1]}" = "box1" ]
+    [ "${lines[2]}" = "box1" ]
+    [ "${lines[3]}" = "1" ]
+    [ "${lines[4]}" = "1|two words|/root" ]
+    run_hive 0 run --rm --entrypoint /bin/echo busybox from entrypoint
+    [ "$output" = "from entrypoint" ]
+    run_hive 0 run --rm -w /tmp busybox pwd
+    [ "$output" = "/tmp" ]
+}
+
+@test "default capabilities are Docker's 14; inheritable and ambient are empty" {
+    import_run_base
+    run_hive 0 run --rm busybox grep Cap /proc/self/status
+    [[ "$output" == *"CapInh:	0000000000000000"* ]]
+    [[ "$output" == *"CapPrm:	00000000a80425fb"* ]]
+    [[ "$output" == *"CapEff:	00000000a80425fb"* ]]
+    [[ "$output" == *"CapBnd:	00000000a80425fb"* ]]
+    [[ "$output" == *"CapAmb:	0000000000000000"* ]]
+    run_hive 0 run --rm -u nobody busybox grep -E 'CapPrm|CapEff' /proc/self/status
+    [[ "$output" == *"CapPrm:	0000000000000000"* ]]
+    [[ "$output" == *"CapEff:	0000000000000000"* ]]
+    run_hive 0 run --rm --cap-drop all --cap-add net_admin busybox grep CapEff /proc/self/status
+    [[ "$output" == *"CapEff:	0000000000001000"* ]]
+    run_hive 125 run --rm --cap-add bogus busybox true
+    [[ "$output" == *'unknown capability "bogus"'* ]]
+}
+
+@test "the user comes from the image's /etc/passwd and /etc/group" {
+    import_run_base
+    run_hive 0 run --rm -u nobody busybox id
+    [ "$output" = "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)" ]
+    run_hive 0 run --rm -u 1234:33 busybox id -u
+    [ "$output" = "1234" ]
+    run_hive 125 run --rm -u nosuchuser busybox true
+    [[ "$output" == *"unable to find user nosuchuser"* ]]
+}
+
+@test "seccomp and capabilities stop unshare and mount; fork works; no_new_privs is on" {
+    import_run_base
+    run_hive 0 run --rm busybox sh -c 'unshare -m true 2>&1; echo "unshare=$?"; mount -t tmpfs t /mnt 2>&1; echo "mount=$?"; (true) && echo forked; grep -E "NoNewPrivs|Seccomp:" /proc/self/status'
+    [[ "$output" == *"Operation not permitted"* ]]
+    [[ "$output" == *"unshare=1"* ]]
+    [[ "$output" == *"mount=1"* ]]
+    [[ "$output" == *"forked"* ]]
+    [[ "$output" == *"NoNewPrivs:	1"* ]]
+    [[ "$output" == *"Seccomp:	2"* ]]
+    run_hive 0 run --rm --security-opt no-new-privileges=false --security-opt seccomp=unconfined busybox grep -E "NoNewPrivs|Seccomp:" /proc/self/status
+    [[ "$output" == *"NoNewPrivs:	0"* ]]
+    [[ "$output" == *"Seccomp:	0"* ]]
+}
+
+@test "only fds 0-2 reach the container; /proc/self/fd/N workdirs cannot reach the host" {
+    import_run_base
+    run_hive 0 run --rm busybox sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "'
+    [ "$output" = "0 1 2 3 " ]   # 3 is ls's own directory handle
+    for n in 3 4 5 6 7 8 9 10 15 20; do
+        run "$HIVE" run --rm -w /proc/self/fd/$n busybox ls ../../../
+        [ "$status" -ne 0 ] || [[ "$output" != *"hive.db"* ]] || { echo "fd $n reached the host: $output"; return 1; }
+    done
+}
+
+@test "masked and read-only /proc paths; /sys is read-only" {
+    import_run_base
+    run_hive 0 run --rm busybox sh -c 'wc -c < /proc/keys; cat /proc/kcore 2>/dev/null | wc -c; echo x > /proc/sysrq-trigger 2>/dev/null && echo wrote-sysrq; echo h > /proc/sys/kernel/hostname 2>/dev/null && echo wrote-sys; touch /sys/x 2>/dev/null && echo wrote-sysfs; ls /proc/acpi | wc -l; echo done'
+    [ "${lines[0]}" = "0" ]
+    [ "${lines[1]}" = "0" ]
+    [[ "$output" != *"wrote-"* ]]
+    [[ "$output" == *"done"* ]]
+    run_hive 0 run --rm --privileged busybox grep CapEff /proc/self/status
+    [[ "$output" != *"00000000a80425fb"* ]]
+}
+
+@test "network none has only loopback; host shares the host's" {
+    import_run_base
+    run_hive 0 run --rm busybox ls /sys/class/net
+    [ "$output" = "lo" ]
+    run_hive 0 run --rm busybox ping -c1 -W1 127.0.0.1
+    run_hive 0 run --rm --network host busybox ls /sys/class/net
+    [ "${#lines[@]}" -gt 1 ]
+    run_hive 125 run --rm --network bridge busybox true
+    [[ "$output" == *'network "bridge" is not available'* ]]
+}
+
+@test "containers have their own writable layer; the image is unchanged" {
+    import_run_base
+    run_hive 0 run --name one busybox sh -c 'echo one > /etc/mark; rm /bin/ls; cat /etc/mark'
+    [ "$output" = "one" ]
+    run_hive 0 run --rm busybox sh -c 'cat /etc/mark 2>&1; ls / >/dev/null && echo ls-present'
+    [[ "$output" == *"No such file"* ]]
+    [[ "$output" == *"ls-present"* ]]
+    layer=$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' busybox)
+    [ ! -e "$layer/etc/mark" ] && [ -L "$layer/bin/ls" ]
+    run_hive 0 run --rm --read-only busybox sh -c 'touch /x 2>&1; echo $?'
+    [[ "$output" == *"Read-only file system"* ]]
+    hive rm one >/dev/null
+}
+
+@test "ps -a shows exited containers; rm removes them; names are unique" {
+    import_run_base
+    run_hive 0 run --name first busybox true
+    run_hive 7 run --name second busybox sh -c 'exit 7'
+    run_hive 0 ps
+    [ "${#lines[@]}" -eq 1 ]
+    run_hive 0 ps -a
+    [[ "${lines[0]}" =~ ^CONTAINER\ ID\ +IMAGE\ +COMMAND\ +CREATED\ +STATUS\ +PORTS\ +NAMES$ ]]
+    [[ "$output" == *"Exited (7)"*"second"* ]]
+    [[ "$output" == *"Exited (0)"*"first"* ]]
+    run_hive 125 run --name first busybox true
+    [[ "$output" == *'the container name "first" is already in use'* ]]
+    run_hive 1 rmi busybox
+    [[ "$output" == *"container"*"is using its referenced image"* ]]
+    ids=$(hive ps -aq)
+    run_hive 0 rm first second
+    [ "$output" = "$(printf 'first\nsecond')" ]
+    [ -z "$(hive ps -aq)" ]
+    [ -z "$(ls "$HIVE_ROOT/containers")" ]
+    run_hive 1 rm nothere
+    [[ "$output" == *"no such container: nothere"* ]]
+}
+
+@test "a container whose CLI was killed dies with it, and rm -f cleans up" {
+    import_run_base
+    "$HIVE" run --name sleeper busybox sleep 60 &
+    pid=$!
+    for i in $(seq 50); do hive ps -q | grep -q . && break; sleep 0.1; done
+    [ -n "$(hive ps -q)" ]
+    kill -9 $pid
+    wait $pid 2>/dev/null || true
+    sleep 0.3
+    run_hive 0 ps -a --format '{{.Names}} {{.State}}'
+    [ "$output" = "sleeper exited" ]
+    ! pgrep -f "sleep 60" >/dev/null
+    run_hive 0 rm -f sleeper
+    [ -z "$(ls "$HIVE_ROOT/containers")" ]
+}
