@@ -17,6 +17,8 @@ BIN := .build/release/hive
 run: deps build base
 	@echo "== hive images"
 	$(BIN) images
+	@echo "== hive run --rm busybox (a container from the base image)"
+	$(BIN) run --rm busybox sh -c 'echo "hello from $$(hostname), pid $$$$, $$(grep CapEff /proc/self/status)"'
 
 test: deps build base
 	swift build --build-tests

@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|rss|all]
+#   bench/run.sh [images|import|load|save|run|rss|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -68,6 +68,13 @@ save() {
     rm -f "$BENCH_DIR/out.tar"
 }
 
+run_() {
+    $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    $P image inspect busybox:latest >/dev/null 2>&1 || $P import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    hf run -w 3 -r 30 "$HIVE run --rm busybox true" "$P run --rm busybox true"
+}
+
 rss() {
     $HIVE images -q | grep -q . || $HIVE import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     for cmd in "$HIVE images" "$P images"; do
@@ -77,4 +84,8 @@ rss() {
 }
 
 what=${1:-all}
-if [ "$what" = all ]; then images; import; load; save; rss; else "$what"; fi
+case $what in
+    all) images; import; load; save; run_; rss ;;
+    run) run_ ;;
+    *) "$what" ;;
+esac
