@@ -4,7 +4,7 @@ import PackageDescription
 
 let libDir = "/usr/lib/x86_64-linux-gnu"
 let staticLibraries: [String] = ["archive", "sqlite3", "lua5.4", "seccomp", "cap", "crypto"]
-let dynamicLibraries: [String] = ["z", "bz2", "lzma", "zstd", "lz4"]
+let dynamicLibraries: [String] = ["z", "bz2", "lzma", "zstd", "lz4", "m"]
 var linkFlags: [String] = []
 // Debug links keep libarchive's xar/zip objects (no section GC), which need these.
 let debugOnlyFlags: [String] = ["xml2", "acl", "nettle"].flatMap { ["-Xlinker", "-l" + $0] }
@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hive", targets: ["hive"]),
+        .executable(name: "hive-monitor", targets: ["hive-monitor"]),
     ],
     targets: [
         // System libraries (module maps only).
@@ -34,13 +35,19 @@ let package = Package(
             // every start; the linker keeps only the objects hive uses.
             linkerSettings: [.unsafeFlags(linkFlags), .unsafeFlags(debugOnlyFlags, .when(configuration: .debug))]
         ),
+        // The clone-to-exec launcher and plan files: plain C, no libraries, shared
+        // by the CLI and the monitor.
+        .target(name: "CHiveLaunch", dependencies: ["CSeccomp"], cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "HiveOCI", dependencies: ["CHiveShims"]),
         .target(name: "HiveArchive", dependencies: ["CArchive", "CHiveShims", "HiveOCI"]),
         .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveShims", "HiveOCI", "HiveArchive"]),
-        .target(name: "HiveRuntime", dependencies: ["HiveOCI", "HiveArchive", "CHiveShims", "CSeccomp", "CCap"]),
-        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime"]),
+        .target(name: "HiveRuntime", dependencies: ["HiveOCI", "HiveArchive", "CHiveShims", "CHiveLaunch", "CSeccomp", "CCap"]),
+        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "CHiveLaunch"]),
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveOCI", "CHiveShims"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
+        // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
+        .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],
+                          linkerSettings: [.unsafeFlags(["-Xlinker", "--as-needed"])]),
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI"]),
         .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "CHiveShims"]),
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI"]),

@@ -1,6 +1,7 @@
 // `hive run` (foreground): image + flags -> a container record, its writable
 // layer, a launch plan; then wait, record the exit, and with --rm remove it.
 import CHiveShims
+import CHiveLaunch
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -24,6 +25,8 @@ public struct RunOptions {
     public var capDrop: [String] = []
     public var securityOpts: [String] = []
     public var labels: [String: String] = [:]
+    public var stopSignal: String?
+    public var stopTimeout: Int?
     public init(image: String) { self.image = image }
 }
 
@@ -42,11 +45,40 @@ struct ContainerSpec: Codable {
     var seccomp: String
     var labels: [String: String]
     var autoRemove: Bool
+    var stopSignal: String?
+    var stopTimeout: Int?
 }
 
 extension Engine {
     /// Runs a container in the foreground; returns its exit status.
     public func run(_ o: RunOptions) throws -> Int32 {
+        let (id, plan) = try createContainer(o)
+        do {
+            let pid: pid_t
+            do { pid = try Launcher.launch(plan) } catch let e as LaunchError {
+                if o.remove { try? cleanupContainer(id) } else { try? markLaunchFailed(id, e.exitCode) }
+                throw HiveError(.invalidArgument, e.message, cause: nil).withExitCode(e.exitCode)
+            }
+            try store.db.transaction { () throws(HiveError) in
+                try store.markRunning(id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
+            }
+            store.unlock()
+            let status = Launcher.wait(pid, forwardSignals: true)
+            if o.remove {
+                try cleanupContainer(id)
+            } else {
+                try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: status, at: Timestamp.now().unixNanos) }
+            }
+            return status
+        } catch {
+            if o.remove { try? cleanupContainer(id) }
+            throw error
+        }
+    }
+
+    /// Creates a container (record, writable layer, launch plan) without starting it.
+    /// Returns its ID and plan; the plan is also written to the container's directory.
+    public func createContainer(_ o: RunOptions) throws -> (String, LaunchPlan) {
         try store.lockShared()  // no sweep while the layers are being mounted
         let resolved = try resolveImage(o.image)
         let (_, _, config) = try manifestAndConfig(resolved.id)
@@ -121,7 +153,8 @@ extension Engine {
         let name = try o.name.map(Engine.validateName) ?? Engine.generatedName(taken: Set(try store.allContainers().map(\.name)))
         let spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: o.user ?? cc.user ?? "", hostname: hostname, network: o.network,
                                  privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
-                                 seccomp: seccompMode, labels: o.labels, autoRemove: o.remove)
+                                 seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,
+                                 stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout)
         let specJSON = String(decoding: try JSONCoding.encode(spec), as: UTF8.self)
         let rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)
@@ -153,23 +186,16 @@ extension Engine {
                 MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
                 MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
             ]
-            let pid: pid_t
-            do { pid = try Launcher.launch(plan) } catch let e as LaunchError {
-                try? cleanupContainer(id)
-                throw HiveError(.invalidArgument, e.message, cause: nil).withExitCode(e.exitCode)
-            }
-            try store.db.transaction { () throws(HiveError) in
-                try store.markRunning(id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
-            }
-            store.unlock()
-            let status = Launcher.wait(pid, forwardSignals: true)
-            try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: status, at: Timestamp.now().unixNanos) }
-            if o.remove { try cleanupContainer(id) }
-            return status
+            try Launcher.write(plan, to: dir + "/plan")
+            return (id, plan)
         } catch {
-            if o.remove { try? cleanupContainer(id) }
+            try? cleanupContainer(id)
             throw error
         }
+    }
+
+    func markLaunchFailed(_ id: String, _ code: Int32) throws {
+        try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: code, at: Timestamp.now().unixNanos) }
     }
 
     /// Removes a container's files and record.

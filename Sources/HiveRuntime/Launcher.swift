@@ -1,6 +1,7 @@
 // Swift side of the launcher: a complete, flat plan handed to the C routine
 // that clones and execs (CHiveShims/launch.c). No Swift runs in the child.
 import CHiveShims
+import CHiveLaunch
 import Glibc
 import HiveOCI
 
@@ -64,8 +65,8 @@ public struct LaunchError: Error, CustomStringConvertible {
 }
 
 public enum Launcher {
-    /// Starts the container; returns the pid of its init once it has exec'd.
-    public static func launch(_ plan: LaunchPlan) throws -> pid_t {
+    /// Builds the C plan for `plan` and hands it to `body` (the pointers live for the call).
+    static func withCPlan<T>(_ plan: LaunchPlan, _ body: (UnsafeMutablePointer<hive_plan>) -> T) -> T {
         var strings: [UnsafeMutablePointer<CChar>] = []
         defer { for s in strings { free(s) } }
         func c(_ s: String) -> UnsafePointer<CChar> {
@@ -122,22 +123,46 @@ public enum Launcher {
             let fds = raw.bindMemory(to: Int32.self)
             for i in 0..<fds.count { fds[i] = i < plan.cgroupFDs.count ? plan.cgroupFDs[i] : -1 }
         }
-        var pid: pid_t = 0
-        var code: Int32 = 125
-        var err = [CChar](repeating: 0, count: 512)
-        let rc: Int32 = groups.withUnsafeBufferPointer { gbuf in
+        return groups.withUnsafeBufferPointer { gbuf in
             p.groups = gbuf.baseAddress
             if let bpf = plan.seccomp {
                 return bpf.withUnsafeBytes { b in
                     p.seccomp = b.baseAddress
                     p.seccomp_len = b.count / 8
-                    return hive_launch(&p, &pid, &code, &err, err.count)
+                    return body(&p)
                 }
             }
             p.seccomp = nil
-            return hive_launch(&p, &pid, &code, &err, err.count)
+            return body(&p)
         }
+    }
+
+    /// Starts the container; returns the pid of its init once it has exec'd.
+    public static func launch(_ plan: LaunchPlan) throws -> pid_t {
+        var pid: pid_t = 0
+        var code: Int32 = 125
+        var err = [CChar](repeating: 0, count: 512)
+        let rc = withCPlan(plan) { hive_launch($0, &pid, &code, &err, err.count) }
         guard rc == 0 else { throw LaunchError(message: String(cString: err), exitCode: code) }
+        return pid
+    }
+
+    /// Writes the plan for the monitor (and for `hive start`).
+    public static func write(_ plan: LaunchPlan, to path: String) throws {
+        let rc = withCPlan(plan) { hive_plan_write(path, $0) }
+        guard rc == 0 else { throw HiveError.errno("cannot write the launch plan \(path)") }
+    }
+
+    /// Launches from a plan file in this process (foreground `start -a`).
+    public static func launch(planFile path: String) throws -> pid_t {
+        var p = hive_plan()
+        guard hive_plan_read(path, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(path)") }
+        var pid: pid_t = 0
+        var code: Int32 = 125
+        var err = [CChar](repeating: 0, count: 512)
+        guard hive_launch(&p, &pid, &code, &err, err.count) == 0 else {
+            throw LaunchError(message: String(cString: err), exitCode: code)
+        }
         return pid
     }
 

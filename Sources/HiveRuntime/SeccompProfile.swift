@@ -2,6 +2,7 @@
 // on disk by profile digest (compiling costs ~1 ms; loading cached BPF is free).
 // Format: https://github.com/moby/profiles/blob/main/seccomp/types.go
 import CHiveShims
+import CHiveLaunch
 import CSeccomp
 import Glibc
 import HiveOCI

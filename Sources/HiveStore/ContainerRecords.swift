@@ -68,9 +68,15 @@ extension Store {
         }
     }
 
-    public func markRunning(_ id: String, pid: Int32, pidStart: Int64, at: Int64) throws(HiveError) {
-        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL WHERE id = ?1")
+    /// With `onlyIfCreated`, a container whose exit was already recorded stays exited.
+    public func markRunning(_ id: String, pid: Int32, pidStart: Int64, at: Int64, onlyIfCreated: Bool = false) throws(HiveError) {
+        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL WHERE id = ?1"
+                       + (onlyIfCreated ? " AND state = 'created'" : ""))
             .run([.text(id), .int(Int64(pid)), .int(pidStart), .int(at)])
+    }
+
+    public func markCreated(_ id: String) throws(HiveError) {
+        try db.prepare("UPDATE containers SET state = 'created', pid = NULL WHERE id = ?1").run([.text(id)])
     }
 
     public func markExited(_ id: String, exitCode: Int32, at: Int64) throws(HiveError) {

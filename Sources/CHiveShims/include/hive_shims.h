@@ -86,5 +86,4 @@ int hive_cap_from_name(const char *name);
 
 int hive_memfd(const char *name);
 
-#include "hive_launch.h"
 #endif

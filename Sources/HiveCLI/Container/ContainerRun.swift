@@ -27,16 +27,32 @@ enum ContainerRun {
             .multi("cap-drop", nil, "list", "Drop Linux capabilities"),
             .multi("security-opt", nil, "list", "Security options: seccomp=unconfined|FILE, no-new-privileges=true|false"),
             .multi("label", "l", "list", "Set meta data on a container"),
+            .value("stop-signal", nil, "string", "Signal to stop the container"),
+            .value("stop-timeout", nil, "int", "Timeout (in seconds) to stop a container"),
         ], interspersed: false, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        if c.args.flag("detach") {
-            throw HiveError(.invalidArgument, "detached containers (-d) need the per-container monitor, which is not built yet; run in the foreground")
-        }
         if c.args.flag("tty") {
             throw HiveError(.invalidArgument, "-t (a pseudo-terminal) is not built yet; run without -t")
         }
+        let o = try options(c)
+        let engine = try c.engine()
+        if c.args.flag("detach") {
+            let (id, _) = try engine.createContainer(o)
+            c.out.line(try engine.startDetached(id))
+            return 0
+        }
+        c.out.flush()
+        // without -i the container's stdin is /dev/null, as with docker
+        if !c.args.flag("interactive") {
+            let null = open("/dev/null", O_RDONLY)
+            if null >= 0 { dup2(null, 0); close(null) }
+        }
+        return try engine.run(o)
+    }
+
+    static func options(_ c: Context) throws -> RunOptions {
         var o = RunOptions(image: c.args.positionals[0])
         o.command = Array(c.args.positionals.dropFirst())
         o.entrypoint = c.args.value("entrypoint")
@@ -56,14 +72,12 @@ enum ContainerRun {
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             o.labels[kv[0]] = kv.count > 1 ? kv[1] : ""
         }
-        let engine = try c.engine()
-        c.out.flush()
-        // without -i the container's stdin is /dev/null, as with docker
-        if !c.args.flag("interactive") {
-            let null = open("/dev/null", O_RDONLY)
-            if null >= 0 { dup2(null, 0); close(null) }
+        o.stopSignal = c.args.value("stop-signal")
+        if let t = c.args.value("stop-timeout") {
+            guard let n = Int(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --stop-timeout \"\(t)\"") }
+            o.stopTimeout = n
         }
-        return try engine.run(o)
+        return o
     }
 
     static func readEnvFile(_ path: String) throws -> [String] {

@@ -53,11 +53,16 @@ struct hive_plan {
 // *exit_code set to 125, or 126/127 when the command cannot be run.
 int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
 
+// The plan as a file, for the per-container monitor (plan.c).
+int hive_plan_write(const char *path, const struct hive_plan *plan);
+int hive_plan_read(const char *path, struct hive_plan *plan);
+
 void hive_forward_signals(pid_t pid);
+// Spawns hive-monitor with `status_w` as its fd 3; returns posix_spawn's result.
+int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, pid_t *pid);
 int hive_wait_exit(pid_t pid);
 
-// Compiles a default-allow-list profile with libseccomp (see Swift side) to BPF
-// written into `fd`. Helpers for Swift: libseccomp's action macros.
+// libseccomp's action macros, for the Swift profile compiler.
 uint32_t hive_scmp_act_errno(uint32_t err);
 uint32_t hive_scmp_act_allow(void);
 #endif

@@ -1,0 +1,180 @@
+// A launch plan serialised to a file, so the per-container monitor (C) can
+// execute exactly the plan the CLI (Swift) computed. One format, defined here.
+// Layout: "HIVEPLAN1\n", then fields in a fixed order; strings and arrays are
+// u32 length-prefixed; numbers are u64 little-endian.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hive_launch.h"
+
+struct buf { unsigned char *p; size_t len, cap; int failed; };
+
+static void put(struct buf *b, const void *d, size_t n) {
+    if (b->failed) return;
+    if (b->len + n > b->cap) {
+        size_t cap = (b->len + n) * 2 + 256;
+        unsigned char *nb = realloc(b->p, cap);
+        if (!nb) { b->failed = 1; return; }
+        b->p = nb; b->cap = cap;
+    }
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+}
+static void put_u64(struct buf *b, uint64_t v) { unsigned char x[8]; for (int i = 0; i < 8; i++) x[i] = (unsigned char)(v >> (8 * i)); put(b, x, 8); }
+static void put_str(struct buf *b, const char *s) {
+    if (!s) { put_u64(b, UINT64_MAX); return; }
+    size_t n = strlen(s);
+    put_u64(b, n);
+    put(b, s, n);
+}
+static void put_strv(struct buf *b, const char *const *v) {
+    size_t n = 0;
+    while (v && v[n]) n++;
+    put_u64(b, n);
+    for (size_t i = 0; i < n; i++) put_str(b, v[i]);
+}
+
+int hive_plan_write(const char *path, const struct hive_plan *p) {
+    struct buf b = {0};
+    put(&b, "HIVEPLAN1\n", 10);
+    put_str(&b, p->rootfs);
+    put_str(&b, p->overlay_data);
+    put_u64(&b, (uint64_t)p->readonly_rootfs);
+    put_str(&b, p->hostname);
+    put_strv(&b, p->argv);
+    put_strv(&b, p->envp);
+    put_str(&b, p->search_path);
+    put_str(&b, p->cwd);
+    put_u64(&b, p->uid);
+    put_u64(&b, p->gid);
+    put_u64(&b, p->ngroups);
+    for (size_t i = 0; i < p->ngroups; i++) put_u64(&b, p->groups[i]);
+    put_u64(&b, p->caps);
+    put_u64(&b, (uint64_t)p->cap_last);
+    put_u64(&b, (uint64_t)p->no_new_privs);
+    put_u64(&b, p->seccomp ? p->seccomp_len : 0);
+    if (p->seccomp) put(&b, p->seccomp, p->seccomp_len * 8);
+    put_u64(&b, (uint64_t)p->new_netns);
+    put_u64(&b, (uint64_t)p->privileged);
+    put_strv(&b, p->masked);
+    put_strv(&b, p->readonly);
+    put_u64(&b, p->nmounts);
+    for (size_t i = 0; i < p->nmounts; i++) {
+        put_str(&b, p->mounts[i].source);
+        put_str(&b, p->mounts[i].target);
+        put_str(&b, p->mounts[i].fstype);
+        put_u64(&b, p->mounts[i].flags);
+        put_str(&b, p->mounts[i].data);
+        put_u64(&b, (uint64_t)p->mounts[i].readonly);
+    }
+    put_u64(&b, p->nofile_soft);
+    put_u64(&b, p->nofile_hard);
+    if (b.failed) { free(b.p); errno = ENOMEM; return -1; }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) { free(b.p); return -1; }
+    size_t off = 0;
+    while (off < b.len) {
+        ssize_t w = write(fd, b.p + off, b.len - off);
+        if (w < 0) { if (errno == EINTR) continue; close(fd); free(b.p); return -1; }
+        off += (size_t)w;
+    }
+    free(b.p);
+    if (close(fd) < 0 || rename(tmp, path) < 0) return -1;
+    return 0;
+}
+
+// ---- reading (the monitor): everything lives in one allocation, never freed
+
+struct rd { const unsigned char *p; size_t len, off; int failed; };
+
+static uint64_t get_u64(struct rd *r) {
+    if (r->off + 8 > r->len) { r->failed = 1; return 0; }
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | r->p[r->off + (size_t)i];
+    r->off += 8;
+    return v;
+}
+static const char *get_str(struct rd *r) {
+    uint64_t n = get_u64(r);
+    if (n == UINT64_MAX || r->failed) return NULL;
+    if (r->off + n > r->len) { r->failed = 1; return NULL; }
+    char *s = malloc(n + 1);
+    if (!s) { r->failed = 1; return NULL; }
+    memcpy(s, r->p + r->off, n);
+    s[n] = 0;
+    r->off += n;
+    return s;
+}
+static const char *const *get_strv(struct rd *r) {
+    uint64_t n = get_u64(r);
+    if (r->failed || n > 1u << 20) { r->failed = 1; return NULL; }
+    const char **v = calloc(n + 1, sizeof *v);
+    if (!v) { r->failed = 1; return NULL; }
+    for (uint64_t i = 0; i < n; i++) v[i] = get_str(r);
+    return v;
+}
+
+int hive_plan_read(const char *path, struct hive_plan *p) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    off_t size = lseek(fd, 0, SEEK_END);
+    lseek(fd, 0, SEEK_SET);
+    unsigned char *data = malloc((size_t)size);
+    if (!data || read(fd, data, (size_t)size) != size) { close(fd); free(data); errno = EIO; return -1; }
+    close(fd);
+    struct rd r = { data, (size_t)size, 10, 0 };
+    if (size < 10 || memcmp(data, "HIVEPLAN1\n", 10)) { errno = EINVAL; return -1; }
+    memset(p, 0, sizeof *p);
+    p->rootfs = get_str(&r);
+    p->overlay_data = get_str(&r);
+    p->readonly_rootfs = (int)get_u64(&r);
+    p->hostname = get_str(&r);
+    p->argv = get_strv(&r);
+    p->envp = get_strv(&r);
+    p->search_path = get_str(&r);
+    p->cwd = get_str(&r);
+    p->uid = (uid_t)get_u64(&r);
+    p->gid = (gid_t)get_u64(&r);
+    p->ngroups = get_u64(&r);
+    if (p->ngroups > 65536) { errno = EINVAL; return -1; }
+    gid_t *groups = calloc(p->ngroups + 1, sizeof *groups);
+    for (size_t i = 0; groups && i < p->ngroups; i++) groups[i] = (gid_t)get_u64(&r);
+    p->groups = groups;
+    p->caps = get_u64(&r);
+    p->cap_last = (int)get_u64(&r);
+    p->no_new_privs = (int)get_u64(&r);
+    p->seccomp_len = get_u64(&r);
+    if (p->seccomp_len) {
+        if (r.off + p->seccomp_len * 8 > r.len) { errno = EINVAL; return -1; }
+        p->seccomp = r.p + r.off;
+        r.off += p->seccomp_len * 8;
+    }
+    p->new_netns = (int)get_u64(&r);
+    p->privileged = (int)get_u64(&r);
+    p->masked = get_strv(&r);
+    p->readonly = get_strv(&r);
+    p->nmounts = get_u64(&r);
+    if (p->nmounts > 4096) { errno = EINVAL; return -1; }
+    struct hive_mount *m = calloc(p->nmounts + 1, sizeof *m);
+    for (size_t i = 0; m && i < p->nmounts; i++) {
+        m[i].source = get_str(&r);
+        m[i].target = get_str(&r);
+        m[i].fstype = get_str(&r);
+        m[i].flags = get_u64(&r);
+        m[i].data = get_str(&r);
+        m[i].readonly = (int)get_u64(&r);
+    }
+    p->mounts = m;
+    p->nofile_soft = get_u64(&r);
+    p->nofile_hard = get_u64(&r);
+    p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
+    p->cgroup_fd = -1;
+    for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
+    if (r.failed || !groups || !m) { errno = EINVAL; return -1; }
+    return 0;
+}

@@ -1,0 +1,136 @@
+// `hive create`, `start`, `stop`, `kill`, `restart`, `wait`, and the
+// monitor's `container cleanup`.
+import Glibc
+import HiveEngine
+import HiveOCI
+
+enum ContainerCreate {
+    static let def = CommandDef(
+        name: "create", aliases: ["create", "container create"], usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+        summary: "Create a new container", options: ContainerRun.def.options.filter { $0.long != "rm" || true },
+        interspersed: false, run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let (id, _) = try c.engine().createContainer(try ContainerRun.options(c))
+        c.out.line(id)
+        return 0
+    }
+}
+
+/// Runs `body` for every name, printing the name on success (Docker's habit).
+func eachContainer(_ c: Context, _ body: (String) throws -> Void) -> Int32 {
+    var failed = false
+    for name in c.args.positionals {
+        do {
+            try body(name)
+            c.out.line(name)
+        } catch {
+            failed = true
+            c.out.flush()
+            c.err.line("hive: " + ((error as? HiveError)?.description ?? "\(error)"))
+        }
+    }
+    return failed ? 1 : 0
+}
+
+enum ContainerStart {
+    static let def = CommandDef(
+        name: "start", aliases: ["start", "container start"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+        summary: "Start one or more stopped containers",
+        options: [
+            .flag("attach", "a", "Attach STDOUT/STDERR and forward signals"),
+            .flag("interactive", "i", "Attach container's STDIN"),
+        ], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        if c.args.flag("attach") {
+            try c.expect(min: 1, max: 1)
+            c.out.flush()
+            return try engine.startAttached(c.args.positionals[0])
+        }
+        return eachContainer(c) { _ = try engine.startDetached($0) }
+    }
+}
+
+enum ContainerStop {
+    static let def = CommandDef(
+        name: "stop", aliases: ["stop", "container stop"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+        summary: "Stop one or more running containers",
+        options: [.value("time", "t", "int", "Seconds to wait before killing the container")], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        let t = try c.args.value("time").map { v -> Int in
+            guard let n = Int(v), n >= 0 else { throw HiveError(.invalidArgument, "invalid --time \"\(v)\"") }
+            return n
+        }
+        return eachContainer(c) { try engine.stop($0, timeout: t) }
+    }
+}
+
+enum ContainerRestart {
+    static let def = CommandDef(
+        name: "restart", aliases: ["restart", "container restart"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+        summary: "Restart one or more containers",
+        options: [.value("time", "t", "int", "Seconds to wait before killing the container")], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        let t = c.args.value("time").flatMap { Int($0) }
+        return eachContainer(c) {
+            try engine.stop($0, timeout: t)
+            _ = try engine.startDetached($0)
+        }
+    }
+}
+
+enum ContainerKill {
+    static let def = CommandDef(
+        name: "kill", aliases: ["kill", "container kill"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+        summary: "Kill one or more running containers",
+        options: [.value("signal", "s", "string", "Signal to send to the container (default KILL)")], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        let sig = c.args.value("signal") ?? "KILL"
+        _ = try Signals.number(sig)
+        return eachContainer(c) { try engine.killContainer($0, signal: sig) }
+    }
+}
+
+enum ContainerWait {
+    static let def = CommandDef(
+        name: "wait", aliases: ["wait", "container wait"], usage: "CONTAINER [CONTAINER...]",
+        summary: "Block until one or more containers stop, then print their exit codes", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        var failed = false
+        for name in c.args.positionals {
+            do { c.out.line(String(try engine.wait(name))); c.out.flush() } catch {
+                failed = true
+                c.err.line("hive: " + ((error as? HiveError)?.description ?? "\(error)"))
+            }
+        }
+        return failed ? 1 : 0
+    }
+}
+
+enum ContainerCleanup {
+    static let def = CommandDef(
+        name: "container cleanup", aliases: ["container cleanup"], usage: "CONTAINER",
+        summary: "Record a container's exit (run by hive-monitor)", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1, max: 1)
+        try c.engine().monitorCleanup(c.args.positionals[0])
+        return 0
+    }
+}

@@ -1,0 +1,211 @@
+// Detached containers and their lifecycle: start (through hive-monitor),
+// the monitor's cleanup callback, stop, kill, wait, logs.
+import CHiveShims
+import CHiveLaunch
+import Glibc
+import HiveArchive
+import HiveOCI
+import HiveRuntime
+import HiveStore
+
+extension Engine {
+    func containerDir(_ id: String) -> String { store.containersDir + "/" + id }
+
+    func record(_ ref: String) throws -> ContainerRecord {
+        guard let r = try store.container(ref) else {
+            throw HiveError(.notFound, "no such container: \(ref) (hive ps -a lists them)")
+        }
+        return r
+    }
+
+    func spec(_ r: ContainerRecord) -> ContainerSpec? {
+        try? JSONCoding.decode(ContainerSpec.self, from: Array(r.config.utf8))
+    }
+
+    /// The executable next to this one (hive-monitor), or $HIVE_MONITOR.
+    static func siblingExecutable(_ name: String) -> String {
+        if let env = getenv("HIVE_MONITOR"), name == "hive-monitor" { return String(cString: env) }
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return name }
+        let exe = String(cString: buf)
+        return String(exe[..<(exe.lastIndex(of: "/") ?? exe.endIndex)]) + "/" + name
+    }
+
+    static var selfExecutable: String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        return n > 0 ? String(cString: buf) : "hive"
+    }
+
+    /// Starts a created or exited container under its own monitor; returns once it runs.
+    public func startDetached(_ ref: String) throws -> String {
+        let r = try record(ref)
+        if isAlive(r) { return r.id }
+        let dir = containerDir(r.id)
+        unlink(dir + "/exit")
+        try store.db.transaction { () throws(HiveError) in try store.markCreated(r.id) }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let monitor = Engine.siblingExecutable("hive-monitor")
+        let args = [monitor, r.id, dir, Engine.selfExecutable, store.root, store.runroot]
+        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var mpid: pid_t = 0
+        let rc = cargs.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                hive_spawn_monitor(monitor, $0, fds[1], &mpid)
+            }
+        }
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard rc == 0 else {
+            throw HiveError(.io, "cannot start the container monitor \(monitor)", cause: String(cString: strerror(rc)))
+        }
+        var line: [UInt8] = []
+        var ch: UInt8 = 0
+        while read(fds[0], &ch, 1) == 1 && ch != 10 { line.append(ch) }
+        let text = String(decoding: line, as: UTF8.self)
+        if text.hasPrefix("P"), let pid = Int32(text.dropFirst()) {
+            try store.db.transaction { () throws(HiveError) in
+                try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
+            }
+            return r.id
+        }
+        var status: Int32 = 0
+        waitpid(mpid, &status, 0)
+        if text.hasPrefix("E") {
+            let code = Int32(text.dropFirst().prefix(while: { $0 != " " })) ?? 125
+            let msg = String(text.drop(while: { $0 != " " }).dropFirst())
+            throw HiveError(.invalidArgument, msg).withExitCode(code)
+        }
+        throw HiveError(.io, "the container monitor exited without starting the container")
+    }
+
+    /// Called by hive-monitor after the container exited: record it, honour --rm.
+    public func monitorCleanup(_ id: String) throws {
+        guard let r = try store.container(id) else { return }
+        var code: Int32 = -1
+        var at = Timestamp.now().unixNanos
+        if let bytes = readWholeFile(containerDir(r.id) + "/exit") {
+            let parts = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+            if parts.count >= 2 { code = Int32(parts[0]) ?? -1; at = Int64(parts[1]) ?? at }
+        }
+        if spec(r)?.autoRemove == true {
+            try cleanupContainer(r.id)
+        } else {
+            try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: code, at: at) }
+        }
+    }
+
+    /// Waits (up to `seconds`) until the container's init is gone.
+    func waitGone(_ r: ContainerRecord, seconds: Double) -> Bool {
+        guard let pid = r.pid else { return true }
+        let deadline = Timestamp.now().unixNanos + Int64(seconds * 1e9)
+        while Timestamp.now().unixNanos < deadline {
+            if Glibc.kill(pid, 0) != 0 || Engine.processStart(pid) != r.pidStart { return true }
+            usleep(1000)
+        }
+        return false
+    }
+
+    /// Waits briefly for the monitor to record the exit, so `ps` right after is right.
+    func waitRecorded(_ id: String, seconds: Double = 5) {
+        let deadline = Timestamp.now().unixNanos + Int64(seconds * 1e9)
+        while Timestamp.now().unixNanos < deadline {
+            guard let r = try? store.container(id) else { return }
+            if r.state == .exited || !isAlive(r) && access(containerDir(id) + "/exit", F_OK) != 0 && r.state != .running { return }
+            if r.state == .exited { return }
+            usleep(2000)
+        }
+    }
+
+    /// `stop`: the stop signal, then SIGKILL after `timeout` seconds.
+    public func stop(_ ref: String, timeout: Int?) throws {
+        let r = try record(ref)
+        guard isAlive(r), let pid = r.pid else { return }
+        let s = spec(r)
+        let sig = try Signals.number(s?.stopSignal ?? "SIGTERM")
+        let t = timeout ?? s?.stopTimeout ?? 10
+        Glibc.kill(pid, sig)
+        if !waitGone(r, seconds: Double(t)) {
+            Glibc.kill(pid, SIGKILL)
+            _ = waitGone(r, seconds: 10)
+        }
+        waitRecorded(r.id)
+    }
+
+    public func killContainer(_ ref: String, signal: String) throws {
+        let r = try record(ref)
+        guard isAlive(r), let pid = r.pid else {
+            throw HiveError(.conflict, "cannot kill container \(ref): container is not running")
+        }
+        guard Glibc.kill(pid, try Signals.number(signal)) == 0 else { throw HiveError.errno("cannot signal container \(ref)") }
+    }
+
+    /// `wait`: blocks until the container exits; its exit code.
+    public func wait(_ ref: String) throws -> Int32 {
+        var r = try record(ref)
+        while isAlive(r) {
+            usleep(5000)
+            guard let n = try store.container(r.id) else { return -1 }
+            r = n
+        }
+        waitRecorded(r.id)
+        return (try store.container(r.id))?.exitCode ?? -1
+    }
+
+    public func logPath(_ ref: String) throws -> (String, ContainerRecord) {
+        let r = try record(ref)
+        return (containerDir(r.id) + "/log", r)
+    }
+
+    public func isRunning(_ ref: String) -> Bool {
+        (try? store.container(ref)).flatMap { $0 }.map(isAlive) ?? false
+    }
+}
+
+public enum Signals {
+    static let names: [String: Int32] = [
+        "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8, "KILL": 9, "USR1": 10,
+        "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15, "STKFLT": 16, "CHLD": 17, "CONT": 18, "STOP": 19,
+        "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27, "WINCH": 28,
+        "IO": 29, "PWR": 30, "SYS": 31,
+    ]
+
+    /// `SIGTERM`, `TERM`, `15` -> 15.
+    public static func number(_ s: String) throws -> Int32 {
+        if let n = Int32(s), n > 0, n < 65 { return n }
+        var name = s.uppercased()
+        if name.hasPrefix("SIG") { name = String(name.dropFirst(3)) }
+        guard let n = names[name] else { throw HiveError(.invalidArgument, "invalid signal \"\(s)\"") }
+        return n
+    }
+}
+
+extension Engine {
+    /// `start -a`: launches in this process from the stored plan and waits.
+    public func startAttached(_ ref: String) throws -> Int32 {
+        let r = try record(ref)
+        guard !isAlive(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
+        try store.lockShared()
+        let pid: pid_t
+        do { pid = try Launcher.launch(planFile: containerDir(r.id) + "/plan") } catch let e as LaunchError {
+            try markLaunchFailed(r.id, e.exitCode)
+            throw HiveError(.invalidArgument, e.message).withExitCode(e.exitCode)
+        }
+        try store.db.transaction { () throws(HiveError) in
+            try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
+        }
+        store.unlock()
+        let status = Launcher.wait(pid, forwardSignals: true)
+        if spec(r)?.autoRemove == true {
+            try cleanupContainer(r.id)
+        } else {
+            try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: Timestamp.now().unixNanos) }
+        }
+        return status
+    }
+}

@@ -1,0 +1,159 @@
+// hive-monitor: the tiny per-container supervisor of a detached container
+// (DESIGN.md "detach"). It is a session leader that holds the container's
+// stdio, writes its output to a JSON-lines log (Docker's json-file format),
+// reaps it, records the exit status and time, and then runs
+// `hive container cleanup ID`, which does the engine's exit handling.
+//
+// usage: hive-monitor ID DIR HIVE ROOT RUNROOT   (status reported on fd 3)
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "hive_launch.h"
+
+static int logfd = -1;
+
+static void now_rfc3339(char *out, size_t cap) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, cap - n, ".%09ldZ", ts.tv_nsec);
+}
+
+// Appends one JSON line per output line (a partial line is flushed as is).
+static void log_line(const char *stream, const char *data, size_t n) {
+    if (logfd < 0 || n == 0) return;
+    char ts[64];
+    now_rfc3339(ts, sizeof ts);
+    size_t cap = n * 6 + 128;
+    char *out = malloc(cap);
+    if (!out) return;
+    size_t o = 0;
+    o += (size_t)snprintf(out, cap, "{\"log\":\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == '"' || c == '\\') { out[o++] = '\\'; out[o++] = (char)c; }
+        else if (c == '\n') { out[o++] = '\\'; out[o++] = 'n'; }
+        else if (c == '\r') { out[o++] = '\\'; out[o++] = 'r'; }
+        else if (c == '\t') { out[o++] = '\\'; out[o++] = 't'; }
+        else if (c < 0x20) o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        else out[o++] = (char)c;
+    }
+    o += (size_t)snprintf(out + o, cap - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
+    ssize_t w = write(logfd, out, o);
+    (void)w;
+    free(out);
+}
+
+struct stream { int fd; const char *name; char buf[16384]; size_t len; };
+
+static void pump(struct stream *s, int final) {
+    for (;;) {
+        ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+        if (n > 0) {
+            s->len += (size_t)n;
+            size_t start = 0;
+            for (size_t i = 0; i < s->len; i++) {
+                if (s->buf[i] == '\n') { log_line(s->name, s->buf + start, i - start + 1); start = i + 1; }
+            }
+            memmove(s->buf, s->buf + start, s->len - start);
+            s->len -= start;
+            if (s->len == sizeof s->buf) { log_line(s->name, s->buf, s->len); s->len = 0; }
+            continue;
+        }
+        if (n == 0 || (errno != EINTR)) {
+            if (n == 0 || final) { if (s->len) log_line(s->name, s->buf, s->len); s->len = 0; }
+            if (n == 0) { close(s->fd); s->fd = -1; }
+            return;
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6) { fprintf(stderr, "usage: hive-monitor ID DIR HIVE ROOT RUNROOT\n"); return 2; }
+    const char *id = argv[1], *dir = argv[2], *hive = argv[3], *root = argv[4], *runroot = argv[5];
+    int status_fd = 3;
+    setsid();
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+
+    char path[4200];
+    struct hive_plan plan;
+    snprintf(path, sizeof path, "%s/plan", dir);
+    if (hive_plan_read(path, &plan) < 0) {
+        dprintf(status_fd, "E125 cannot read the launch plan %s: %s\n", path, strerror(errno));
+        return 125;
+    }
+    snprintf(path, sizeof path, "%s/log", dir);
+    logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int outp[2], errp[2];
+    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        dprintf(status_fd, "E125 pipe: %s\n", strerror(errno));
+        return 125;
+    }
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    plan.stdin_fd = devnull;
+    plan.stdout_fd = outp[1];
+    plan.stderr_fd = errp[1];
+    pid_t pid;
+    int code;
+    char err[512];
+    if (hive_launch(&plan, &pid, &code, err, sizeof err) < 0) {
+        dprintf(status_fd, "E%d %s\n", code, err);
+        return code;
+    }
+    close(outp[1]);
+    close(errp[1]);
+    close(devnull);
+    dprintf(status_fd, "P%d\n", (int)pid);
+    close(status_fd);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); if (null > 2) close(null); }
+
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    struct stream out = { outp[0], "stdout", {0}, 0 }, errs = { errp[0], "stderr", {0}, 0 };
+    fcntl(out.fd, F_SETFL, O_NONBLOCK);
+    fcntl(errs.fd, F_SETFL, O_NONBLOCK);
+    int exited = 0, status = 0;
+    while (!exited) {
+        struct pollfd fds[3] = { { out.fd, POLLIN, 0 }, { errs.fd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+        int r = poll(fds, 3, pidfd < 0 ? 200 : -1);
+        if (r < 0 && errno != EINTR) break;
+        if (out.fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP))) pump(&out, 0);
+        if (errs.fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) pump(&errs, 0);
+        if (pidfd < 0 || (fds[2].revents & POLLIN)) {
+            pid_t w = waitpid(pid, &status, pidfd < 0 ? WNOHANG : 0);
+            if (w == pid) exited = 1;
+        }
+    }
+    if (out.fd >= 0) pump(&out, 1);
+    if (errs.fd >= 0) pump(&errs, 1);
+    int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char tmp[4200], fin[4200];
+    snprintf(tmp, sizeof tmp, "%s/exit.tmp", dir);
+    snprintf(fin, sizeof fin, "%s/exit", dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        dprintf(fd, "%d %lld\n", exit_code, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+        close(fd);
+        rename(tmp, fin);
+    }
+    if (logfd >= 0) close(logfd);
+    execl(hive, "hive", "--root", root, "--runroot", runroot, "container", "cleanup", id, (char *)NULL);
+    return 0;
+}
