@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# Detached containers: hive-monitor, logs, stop/kill/wait/restart/start, and
+# what is left after the monitor or the CLI is killed.
+load helpers
+
+setup_file() {
+    export BASE_TAR=$BATS_FILE_TMPDIR/base.tar
+    "$REPO/scripts/mkbase.sh" > "$BASE_TAR"
+}
+
+import_run_base() {
+    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["sh"]' "$BASE_TAR" busybox >/dev/null
+}
+
+teardown() {
+    "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
+    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
+}
+
+@test "run -d prints the ID; ps shows it up; logs has stdout and stderr" {
+    import_run_base
+    run_hive 0 run -d --name d1 busybox sh -c 'echo to-out; echo to-err >&2; sleep 30'
+    [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+    id=$output
+    run_hive 0 ps --format '{{.ID}} {{.Names}} {{.State}}'
+    [ "$output" = "${id:0:12} d1 running" ]
+    sleep 0.3
+    run "$HIVE" logs d1
+    [[ "$output" == *"to-out"* ]]
+    [[ "$output" == *"to-err"* ]]
+    [ "$("$HIVE" logs d1 2>/dev/null)" = "to-out" ]
+    [ "$("$HIVE" logs d1 2>&1 >/dev/null)" = "to-err" ]
+    run_hive 0 logs -t d1
+    [[ "$output" =~ [0-9]{4}-[0-9]{2}-[0-9]{2}T.*Z\ to-out ]]
+}
+
+@test "logs --tail and -f (follow until the container exits)" {
+    import_run_base
+    hive run -d --name counter busybox sh -c 'for i in 1 2 3 4 5; do echo line$i; sleep 0.1; done' >/dev/null
+    run_hive 0 logs -f counter
+    [ "$output" = "$(printf 'line1\nline2\nline3\nline4\nline5')" ]
+    run_hive 0 logs --tail 2 counter
+    [ "$output" = "$(printf 'line4\nline5')" ]
+    run_hive 0 wait counter
+    [ "$output" = "0" ]
+}
+
+@test "stop sends the stop signal, then SIGKILL after -t; wait returns the status" {
+    import_run_base
+    hive run -d --name graceful busybox sh -c 'trap "exit 42" TERM; while true; do sleep 0.1; done' >/dev/null
+    hive run -d --name stubborn busybox sh -c 'trap "" TERM; while true; do sleep 0.1; done' >/dev/null
+    sleep 0.3
+    run_hive 0 stop graceful
+    [ "$output" = "graceful" ]
+    run_hive 0 ps -a --format '{{.Names}} {{.Status}}' 
+    [[ "$output" == *"graceful Exited (42)"* ]]
+    start=$(date +%s%N)
+    run_hive 0 stop -t 1 stubborn
+    elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 5000 ]
+    run_hive 0 wait stubborn
+    [ "$output" = "137" ]
+    run_hive 0 run -d --name sig --stop-signal USR1 busybox sh -c 'trap "exit 7" USR1; while true; do sleep 0.1; done'
+    sleep 0.3
+    hive stop sig >/dev/null
+    [ "$(hive wait sig)" = "7" ]
+}
+
+@test "kill -s, restart keeps the writable layer, start -a attaches" {
+    import_run_base
+    hive run -d --name k busybox sh -c 'echo $(( $(cat /n 2>/dev/null || echo 0) + 1 )) > /n; cat /n; trap "exit 3" HUP; while true; do sleep 0.1; done' >/dev/null
+    sleep 0.3
+    run_hive 0 kill -s HUP k
+    [ "$(hive wait k)" = "3" ]
+    run_hive 0 restart k
+    sleep 0.3
+    [ "$(hive ps --format '{{.Names}}')" = "k" ]
+    [ "$(hive logs --tail 1 k)" = "2" ]
+    run_hive 125 kill -s NOPE k
+    [[ "$output" == *'invalid signal "NOPE"'* ]]
+    hive kill k >/dev/null
+    hive wait k >/dev/null
+    run_hive 1 kill k
+    [[ "$output" == *"is not running"* ]]
+    run_hive 0 create --name c1 busybox echo created-then-started
+    [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+    run_hive 0 ps -a --format '{{.Names}} {{.Status}}'
+    [[ "$output" == *"c1 Created"* ]]
+    run_hive 0 start -a c1
+    [ "$output" = "created-then-started" ]
+}
+
+@test "rm refuses a running container without -f; run -d --rm removes itself" {
+    import_run_base
+    hive run -d --name busy busybox sleep 30 >/dev/null
+    run_hive 1 rm busy
+    [[ "$output" == *"container is running"* ]]
+    run_hive 0 rm -f busy
+    [ -z "$(hive ps -aq)" ]
+    hive run -d --rm --name gone busybox true >/dev/null
+    for i in $(seq 50); do [ -z "$(hive ps -aq)" ] && break; sleep 0.1; done
+    [ -z "$(hive ps -aq)" ]
+    [ -z "$(ls "$HIVE_ROOT/containers")" ]
+}
+
+@test "ps is right after the monitor is killed, and rm -f cleans up" {
+    import_run_base
+    hive run -d --name orphan busybox sleep 60 >/dev/null
+    mon=$(pgrep -f "hive-monitor [0-9a-f]{64}" | head -1)
+    [ -n "$mon" ]
+    kill -9 "$mon"
+    sleep 0.3
+    run_hive 0 ps -a --format '{{.Names}} {{.State}}'
+    [ "$output" = "orphan exited" ]
+    ! pgrep -f "sleep 60" >/dev/null
+    run_hive 0 rm -f orphan
+    [ -z "$(ls "$HIVE_ROOT/containers")" ]
+}
+
+@test "the monitor stays small (RSS at most 2 MiB)" {
+    import_run_base
+    hive run -d --name small busybox sleep 30 >/dev/null
+    mon=$(pgrep -f "hive-monitor [0-9a-f]{64}" | head -1)
+    rss=$(awk '/VmRSS/ {print $2}' /proc/$mon/status)
+    echo "monitor RSS: $rss kB"
+    [ "$rss" -le 2048 ]
+}
+
+@test "50 containers started with -d at once all run; rm -f of all leaves nothing" {
+    import_run_base
+    for i in $(seq 50); do "$HIVE" run -d --name "c$i" busybox sleep 60 >/dev/null & done
+    wait
+    [ "$(hive ps -q | wc -l)" -eq 50 ]
+    [ "$(pgrep -fc 'sleep 60')" -ge 50 ]
+    hive rm -f $(hive ps -aq) >/dev/null
+    [ -z "$(hive ps -aq)" ]
+    [ -z "$(ls "$HIVE_ROOT/containers")" ]
+    ! pgrep -f "sleep 60" >/dev/null
+    ! pgrep -f "hive-monitor" >/dev/null || sleep 1
+    ! pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" >/dev/null
+    ! grep -q "$HIVE_ROOT" /proc/mounts
+}
