@@ -338,9 +338,22 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
     fail(errfd, cmd, ": executable file not found in $PATH", ENOENT, 127);
 }
 
-int hive_launch(const struct hive_plan *p, pid_t *pid, int *exit_code, char *err, size_t errlen) {
+int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
     int errp[2], syncp[2];
     *exit_code = 125;
+    struct hive_plan copy = *plan;
+    struct hive_plan *p = &copy;
+    int ncg = 0;
+    for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
+    for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && ncg < 7; i++) {
+        int fd = open(p->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(err, errlen, "open %s: %s", p->cgroup_procs[i], strerror(errno));
+            for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+            return -1;
+        }
+        p->cgroup_fds[ncg++] = fd;
+    }
     if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
@@ -351,6 +364,7 @@ int hive_launch(const struct hive_plan *p, pid_t *pid, int *exit_code, char *err
     if (r < 0) {
         snprintf(err, errlen, "clone: %s", strerror(errno));
         close(errp[0]); close(errp[1]); close(syncp[0]); close(syncp[1]);
+        for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
         return -1;
     }
     if (r == 0) {
@@ -360,6 +374,7 @@ int hive_launch(const struct hive_plan *p, pid_t *pid, int *exit_code, char *err
         _exit(125);
     }
     *pid = (pid_t)r;
+    for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
     close(errp[1]);
     close(syncp[0]);
     // (cgroup placement happens in the child before it mounts anything)

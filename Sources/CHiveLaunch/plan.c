@@ -1,6 +1,6 @@
 // A launch plan serialised to a file, so the per-container monitor (C) can
 // execute exactly the plan the CLI (Swift) computed. One format, defined here.
-// Layout: "HIVEPLAN1\n", then fields in a fixed order; strings and arrays are
+// Layout: "HIVEPLAN2\n", then fields in a fixed order; strings and arrays are
 // u32 length-prefixed; numbers are u64 little-endian.
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +39,7 @@ static void put_strv(struct buf *b, const char *const *v) {
 
 int hive_plan_write(const char *path, const struct hive_plan *p) {
     struct buf b = {0};
-    put(&b, "HIVEPLAN1\n", 10);
+    put(&b, "HIVEPLAN2\n", 10);
     put_str(&b, p->rootfs);
     put_str(&b, p->overlay_data);
     put_u64(&b, (uint64_t)p->readonly_rootfs);
@@ -72,6 +72,7 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
     }
     put_u64(&b, p->nofile_soft);
     put_u64(&b, p->nofile_hard);
+    put_strv(&b, p->cgroup_procs);
     if (b.failed) { free(b.p); errno = ENOMEM; return -1; }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -128,7 +129,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     if (!data || read(fd, data, (size_t)size) != size) { close(fd); free(data); errno = EIO; return -1; }
     close(fd);
     struct rd r = { data, (size_t)size, 10, 0 };
-    if (size < 10 || memcmp(data, "HIVEPLAN1\n", 10)) { errno = EINVAL; return -1; }
+    if (size < 10 || memcmp(data, "HIVEPLAN2\n", 10)) { errno = EINVAL; return -1; }
     memset(p, 0, sizeof *p);
     p->rootfs = get_str(&r);
     p->overlay_data = get_str(&r);
@@ -172,6 +173,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->mounts = m;
     p->nofile_soft = get_u64(&r);
     p->nofile_hard = get_u64(&r);
+    p->cgroup_procs = get_strv(&r);
     p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
     p->cgroup_fd = -1;
     for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;

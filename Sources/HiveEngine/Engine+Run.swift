@@ -27,6 +27,7 @@ public struct RunOptions {
     public var labels: [String: String] = [:]
     public var stopSignal: String?
     public var stopTimeout: Int?
+    public var resources = Resources()
     public init(image: String) { self.image = image }
 }
 
@@ -47,6 +48,7 @@ struct ContainerSpec: Codable {
     var autoRemove: Bool
     var stopSignal: String?
     var stopTimeout: Int?
+    var resources: Resources?
 }
 
 extension Engine {
@@ -154,7 +156,7 @@ extension Engine {
         let spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: o.user ?? cc.user ?? "", hostname: hostname, network: o.network,
                                  privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
                                  seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,
-                                 stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout)
+                                 stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources)
         let specJSON = String(decoding: try JSONCoding.encode(spec), as: UTF8.self)
         let rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)
@@ -186,6 +188,9 @@ extension Engine {
                 MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
                 MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
             ]
+            let (procs, cgroupDirs) = try Cgroups.create(id: id, resources: o.resources)
+            try writeFile(dir + "/cgroups", cgroupDirs.joined(separator: "\n") + "\n")
+            plan.cgroupProcs = procs
             try Launcher.write(plan, to: dir + "/plan")
             return (id, plan)
         } catch {
@@ -198,8 +203,11 @@ extension Engine {
         try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: code, at: Timestamp.now().unixNanos) }
     }
 
-    /// Removes a container's files and record.
+    /// Removes a container's cgroups, files and record.
     func cleanupContainer(_ id: String) throws {
+        if let bytes = readWholeFile(store.containersDir + "/" + id + "/cgroups") {
+            Cgroups.remove(String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init))
+        }
         try FileTree.remove(path: store.containersDir + "/" + id)
         try store.db.transaction { () throws(HiveError) in try store.deleteContainer(id) }
     }
@@ -237,6 +245,18 @@ extension Engine {
         var rl = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &rl)
         return UInt64(rl.rlim_max)
+    }
+
+    /// `512m`, `1g`, `100k`, `1048576` (Docker's RAMInBytes, binary units).
+    public static func parseBytes(_ text: String) throws -> Int64 {
+        let t = text.lowercased()
+        var num = t
+        var mult: Int64 = 1
+        for (suffix, m) in [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("tb", 1 << 40), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("t", 1 << 40), ("b", 1)] as [(String, Int64)] {
+            if t.hasSuffix(suffix) { num = String(t.dropLast(suffix.count)); mult = m; break }
+        }
+        guard let v = Double(num), v >= 0 else { throw HiveError(.invalidArgument, "invalid size \"\(text)\" (e.g. 512m, 1g)") }
+        return Int64(v * Double(mult))
     }
 
     /// Field 22 of /proc/PID/stat: tells a live container from a reused pid.

@@ -39,7 +39,8 @@ public struct LaunchPlan: Sendable {
     public var mounts: [MountSpec] = []
     public var nofile: (UInt64, UInt64) = (1024, 524288)
     public var stdio: (Int32, Int32, Int32) = (-1, -1, -1)
-    public var cgroupFDs: [Int32] = []
+    /// cgroup.procs files the container joins (one per v1 hierarchy, or one on v2).
+    public var cgroupProcs: [String] = []
 
     public init(rootfs: String, overlayData: String, hostname: String, argv: [String], env: [String], cwd: String) {
         self.rootfs = rootfs
@@ -83,7 +84,8 @@ public enum Launcher {
         let argv = cArray(plan.argv), envp = cArray(plan.env)
         let masked = cArray(plan.privileged ? [] : LaunchPlan.maskedPaths)
         let readonly = cArray(plan.privileged ? [] : LaunchPlan.readonlyPaths)
-        defer { argv.deallocate(); envp.deallocate(); masked.deallocate(); readonly.deallocate() }
+        let cgroups = cArray(plan.cgroupProcs)
+        defer { argv.deallocate(); envp.deallocate(); masked.deallocate(); readonly.deallocate(); cgroups.deallocate() }
         let mounts = UnsafeMutablePointer<hive_mount>.allocate(capacity: max(1, plan.mounts.count))
         defer { mounts.deallocate() }
         for (i, m) in plan.mounts.enumerated() {
@@ -119,10 +121,7 @@ public enum Launcher {
         p.stdout_fd = plan.stdio.1
         p.stderr_fd = plan.stdio.2
         p.cgroup_fd = -1
-        withUnsafeMutableBytes(of: &p.cgroup_fds) { raw in
-            let fds = raw.bindMemory(to: Int32.self)
-            for i in 0..<fds.count { fds[i] = i < plan.cgroupFDs.count ? plan.cgroupFDs[i] : -1 }
-        }
+        p.cgroup_procs = UnsafePointer(cgroups)
         return groups.withUnsafeBufferPointer { gbuf in
             p.groups = gbuf.baseAddress
             if let bpf = plan.seccomp {

@@ -177,3 +177,19 @@ import_run_base() {
     run_hive 0 rm -f sleeper
     [ -z "$(ls "$HIVE_ROOT/containers")" ]
 }
+
+@test "cgroups: the pids limit stops a fork bomb, the memory limit OOM-kills, default pids.max is 2048" {
+    import_run_base
+    run_hive 0 run --rm --pids-limit 30 busybox sh -c 'for i in $(seq 100); do sleep 5 & done 2>&1 | grep -c "can.t fork" >/dev/null && echo limited'
+    [ "$output" = "limited" ]
+    run_hive 137 run --rm -m 32m busybox sh -c 'x=$(head -c 80000000 /dev/zero | tr "\0" a); echo ${#x}'
+    run_hive 0 run --rm -m 64m busybox sh -c 'x=$(head -c 8000000 /dev/zero | tr "\0" a); echo ${#x}'
+    [ "$output" = "8000000" ]
+    id=$(hive run -d busybox sleep 30)
+    pids=$(grep '/pids/' "$HIVE_ROOT/containers/$id/cgroups")
+    [ "$(cat "$pids/pids.max")" = "2048" ]
+    hive rm -f "$id" >/dev/null
+    [ ! -d "$pids" ]
+    run_hive 125 run --rm -m 1k busybox true
+    [[ "$output" == *"minimum memory limit"* ]]
+}

@@ -43,8 +43,9 @@ struct hive_plan {
     size_t nmounts;
     uint64_t nofile_soft, nofile_hard;
     int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
-    int cgroup_fd;              // cgroup.procs (v1: tasks) to join before exec, or -1
-    int cgroup_fds[8];          // more v1 hierarchies, -1 terminated
+    const char *const *cgroup_procs;  // cgroup.procs files the container joins before anything else (NULL-terminated)
+    int cgroup_fd;              // unused
+    int cgroup_fds[8];          // filled by hive_launch from cgroup_procs
 };
 
 // Clones and starts the container. On success *pid is the container's init

@@ -28,6 +28,9 @@ enum ContainerRun {
             .multi("security-opt", nil, "list", "Security options: seccomp=unconfined|FILE, no-new-privileges=true|false"),
             .multi("label", "l", "list", "Set meta data on a container"),
             .value("stop-signal", nil, "string", "Signal to stop the container"),
+            .value("memory", "m", "bytes", "Memory limit (e.g. 512m, 1g)"),
+            .value("cpus", nil, "decimal", "Number of CPUs"),
+            .value("pids-limit", nil, "int", "Tune container pids limit (default 2048, -1 for unlimited)"),
             .value("stop-timeout", nil, "int", "Timeout (in seconds) to stop a container"),
         ], interspersed: false, run: run)
 
@@ -73,6 +76,19 @@ enum ContainerRun {
             o.labels[kv[0]] = kv.count > 1 ? kv[1] : ""
         }
         o.stopSignal = c.args.value("stop-signal")
+        if let m = c.args.value("memory") {
+            let bytes = try Engine.parseBytes(m)
+            guard bytes >= 6 << 20 else { throw HiveError(.invalidArgument, "minimum memory limit allowed is 6MB") }
+            o.resources.memory = bytes
+        }
+        if let cpus = c.args.value("cpus") {
+            guard let v = Double(cpus), v > 0 else { throw HiveError(.invalidArgument, "invalid --cpus \"\(cpus)\"") }
+            o.resources.cpus = v
+        }
+        if let p = c.args.value("pids-limit") {
+            guard let v = Int64(p) else { throw HiveError(.invalidArgument, "invalid --pids-limit \"\(p)\"") }
+            o.resources.pidsLimit = v > 0 ? v : nil
+        }
         if let t = c.args.value("stop-timeout") {
             guard let n = Int(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --stop-timeout \"\(t)\"") }
             o.stopTimeout = n
