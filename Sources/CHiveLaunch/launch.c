@@ -114,6 +114,8 @@ static int mount_on(int rootfd, const char *target, int want_dir, const char *sr
     return r;
 }
 
+static void become(const struct hive_plan *p, int errfd);
+
 static void child(const struct hive_plan *p, int errfd, int syncfd) {
     char c;
     // wait until the parent has placed us in our cgroups
@@ -263,6 +265,12 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
         close(s);
     }
 
+    become(p, errfd);
+}
+
+// Everything from rlimits to execve: shared by a new container's init and by
+// a process `hive exec` starts inside a running container.
+static void become(const struct hive_plan *p, int errfd) {
     struct rlimit rl = { p->nofile_soft, p->nofile_hard };
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail(errfd, "setrlimit(RLIMIT_NOFILE)", "", errno, 125);
 
@@ -395,6 +403,69 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
     rep.step[sizeof rep.step - 1] = 0;
     *exit_code = rep.exit_code;
     if (rep.exit_code == 127 || rep.exit_code == 126) snprintf(err, errlen, "%s", rep.step);
+    else snprintf(err, errlen, "%s: %s", rep.step, strerror(rep.err));
+    return -1;
+}
+
+// `hive exec`: a new process in the namespaces, cgroups and security
+// settings of the running container whose init is `target`.
+int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
+    *exit_code = 126;
+    const char *names[] = {"user", "ipc", "uts", "net", "pid", "cgroup", "mnt"};
+    int nsfd[7];
+    for (int i = 0; i < 7; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)target, names[i]);
+        nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
+        if (nsfd[i] < 0 && i > 0) {
+            snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+            for (int j = 0; j < i; j++) if (nsfd[j] >= 0) close(nsfd[j]);
+            return -1;
+        }
+    }
+    if (nsfd[0] >= 0) { close(nsfd[0]); nsfd[0] = -1; }  // no user namespace: same as ours
+    struct hive_plan copy = *plan;
+    struct hive_plan *p = &copy;
+    int ncg = 0;
+    for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
+    for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && ncg < 7; i++) {
+        int fd = open(p->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) p->cgroup_fds[ncg++] = fd;
+    }
+    int errp[2];
+    if (pipe2(errp, O_CLOEXEC) < 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
+    // the PID namespace applies to children: join it here, then fork
+    if (setns(nsfd[4], CLONE_NEWPID) < 0) { snprintf(err, errlen, "setns(pid): %s", strerror(errno)); return -1; }
+    pid_t r = fork();
+    if (r < 0) { snprintf(err, errlen, "fork: %s", strerror(errno)); return -1; }
+    if (r == 0) {
+        close(errp[0]);
+        if (prctl(PR_SET_DUMPABLE, 0) < 0) fail(errp[1], "prctl(DUMPABLE)", "", errno, 126);
+        for (int i = 0; i < 8 && p->cgroup_fds[i] >= 0; i++)
+            if (write(p->cgroup_fds[i], "0", 1) != 1) fail(errp[1], "join cgroup", "", errno, 126);
+        int kinds[] = {0, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, 0, CLONE_NEWCGROUP, CLONE_NEWNS};
+        for (int i = 1; i < 7; i++) {
+            if (i == 4 || nsfd[i] < 0) continue;
+            if (setns(nsfd[i], kinds[i]) < 0) fail(errp[1], "setns ", names[i], errno, 126);
+        }
+        if (chdir("/") < 0) fail(errp[1], "chdir /", "", errno, 126);
+        become(p, errp[1]);
+        _exit(126);
+    }
+    *pid = r;
+    for (int i = 0; i < 7; i++) if (nsfd[i] >= 0) close(nsfd[i]);
+    for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+    close(errp[1]);
+    struct report rep;
+    ssize_t n;
+    do { n = read(errp[0], &rep, sizeof rep); } while (n < 0 && errno == EINTR);
+    close(errp[0]);
+    if (n == 0) return 0;
+    int status;
+    while (waitpid(r, &status, 0) < 0 && errno == EINTR) {}
+    rep.step[sizeof rep.step - 1] = 0;
+    *exit_code = rep.exit_code;
+    if (rep.exit_code == 127 || (rep.exit_code == 126 && rep.err == EACCES)) snprintf(err, errlen, "%s", rep.step);
     else snprintf(err, errlen, "%s: %s", rep.step, strerror(rep.err));
     return -1;
 }

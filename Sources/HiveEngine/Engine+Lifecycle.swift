@@ -209,3 +209,38 @@ extension Engine {
         return status
     }
 }
+
+extension Engine {
+    /// `hive exec`: runs `argv` in a running container; its exit status (or 0 with `detach`).
+    public func exec(_ ref: String, argv: [String], env: [String], user: String?, workdir: String?, detach: Bool) throws -> Int32 {
+        let r = try record(ref)
+        guard isAlive(r), let target = r.pid else {
+            throw HiveError(.conflict, "container \(ref) is not running (hive start \(ref) starts it)")
+        }
+        guard !argv.isEmpty else { throw HiveError(.invalidArgument, "exec needs a command") }
+        if let w = workdir, !w.hasPrefix("/") { throw HiveError(.invalidArgument, "the working directory \"\(w)\" is invalid: it must be absolute") }
+        var resolved: ResolvedUser? = nil
+        if let user {
+            let layers = try store.layers(of: r.imageID).reversed().map { store.layerDiffDir($0.chainID) }
+            resolved = try UserResolver.resolve(user, layers: [containerDir(r.id) + "/upper"] + layers)
+        }
+        var expanded: [String] = []
+        for e in env {
+            if e.contains("=") { expanded.append(e) } else if let v = getenv(e) { expanded.append(e + "=" + String(cString: v)) }
+        }
+        var stdio: (Int32, Int32, Int32) = (-1, -1, -1)
+        if detach {
+            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+            stdio = (null, null, null)
+        }
+        let pid: pid_t
+        do {
+            pid = try Launcher.exec(target: target, planFile: containerDir(r.id) + "/plan", argv: argv, env: expanded,
+                                    user: resolved, cwd: workdir, stdio: stdio)
+        } catch let e as LaunchError {
+            throw HiveError(.invalidArgument, e.message).withExitCode(e.exitCode)
+        }
+        if detach { return 0 }
+        return Launcher.wait(pid, forwardSignals: true)
+    }
+}

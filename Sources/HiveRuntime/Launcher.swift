@@ -171,3 +171,51 @@ public enum Launcher {
         return hive_wait_exit(pid)
     }
 }
+
+extension Launcher {
+    /// `hive exec`: starts `argv` in the running container whose init is `target`,
+    /// with the container's own plan (caps, seccomp, cgroups) and these overrides.
+    public static func exec(target: pid_t, planFile: String, argv: [String], env: [String], user: ResolvedUser?,
+                            cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1)) throws -> pid_t {
+        var p = hive_plan()
+        guard hive_plan_read(planFile, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(planFile)") }
+        // the overrides live until the process exits (this is a short-lived CLI)
+        func c(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
+        func cArray(_ a: [String]) -> UnsafePointer<UnsafePointer<CChar>?> {
+            let arr = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: a.count + 1)
+            for (i, s) in a.enumerated() { arr[i] = c(s) }
+            arr[a.count] = nil
+            return UnsafePointer(arr)
+        }
+        var merged: [String] = []
+        var i = 0
+        while let e = p.envp?[i] { merged.append(String(cString: e)); i += 1 }
+        for kv in env {
+            let key = kv.prefix(while: { $0 != "=" })
+            merged.removeAll { $0.prefix(while: { $0 != "=" }) == key }
+            merged.append(kv)
+        }
+        p.argv = cArray(argv)
+        p.envp = cArray(merged)
+        if let path = merged.first(where: { $0.hasPrefix("PATH=") }) { p.search_path = c(String(path.dropFirst(5))) }
+        if let cwd { p.cwd = c(cwd) }
+        if let user {
+            p.uid = user.uid
+            p.gid = user.gid
+            let groups = UnsafeMutablePointer<gid_t>.allocate(capacity: max(1, user.groups.count))
+            for (i, g) in user.groups.enumerated() { groups[i] = g }
+            p.groups = UnsafePointer(groups)
+            p.ngroups = user.groups.count
+        }
+        p.stdin_fd = stdio.0
+        p.stdout_fd = stdio.1
+        p.stderr_fd = stdio.2
+        var pid: pid_t = 0
+        var code: Int32 = 126
+        var err = [CChar](repeating: 0, count: 512)
+        guard hive_exec(target, &p, &pid, &code, &err, err.count) == 0 else {
+            throw LaunchError(message: String(cString: err), exitCode: code)
+        }
+        return pid
+    }
+}

@@ -141,3 +141,27 @@ teardown() {
     ! pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" >/dev/null
     ! grep -q "$HIVE_ROOT" /proc/mounts
 }
+
+@test "exec joins the container: namespaces, cgroup, capabilities, seccomp; exit codes" {
+    import_run_base
+    hive run -d --name ex busybox sh -c 'echo inside > /tmp/f; sleep 60' >/dev/null
+    sleep 0.3
+    run_hive 0 exec ex sh -c 'cat /tmp/f; hostname; grep -E "CapEff|CapInh|NoNewPrivs|Seccomp:" /proc/self/status; ps -o pid,comm | sed -n 2p'
+    [[ "${lines[0]}" == "inside" ]]
+    [ "${lines[1]}" = "$(hive ps --no-trunc --format '{{.ID}}' | cut -c1-12)" ]
+    [[ "$output" == *"CapEff:	00000000a80425fb"* ]]
+    [[ "$output" == *"CapInh:	0000000000000000"* ]]
+    [[ "$output" == *"NoNewPrivs:	1"* ]]
+    [[ "$output" == *"Seccomp:	2"* ]]
+    [[ "$output" == *"1 sleep"* ]]
+    run_hive 0 exec -u nobody -w /tmp -e X=1 ex sh -c 'id -u; pwd; echo $X; unshare -m true 2>/dev/null || echo denied'
+    [ "$output" = "$(printf '65534\n/tmp\n1\ndenied')" ]
+    run_hive 5 exec ex sh -c 'exit 5'
+    run_hive 127 exec ex nothere
+    run_hive 0 exec -d ex sh -c 'echo detached > /tmp/d'
+    sleep 0.2
+    [ "$(hive exec ex cat /tmp/d)" = "detached" ]
+    hive stop -t 0 ex >/dev/null
+    run_hive 125 exec ex true
+    [[ "$output" == *"is not running"* ]]
+}

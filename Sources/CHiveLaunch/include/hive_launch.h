@@ -54,6 +54,10 @@ struct hive_plan {
 // *exit_code set to 125, or 126/127 when the command cannot be run.
 int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
 
+// `hive exec`: starts plan->argv inside the running container whose init is
+// `target` (its namespaces, cgroups, capabilities, seccomp, no_new_privs).
+int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
+
 // The plan as a file, for the per-container monitor (plan.c).
 int hive_plan_write(const char *path, const struct hive_plan *plan);
 int hive_plan_read(const char *path, struct hive_plan *plan);
