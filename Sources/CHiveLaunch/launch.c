@@ -116,6 +116,76 @@ static int mount_on(int rootfd, const char *target, int want_dir, const char *sr
 
 static void become(const struct hive_plan *p, int errfd);
 
+struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+
+// Copies the tree under dir `from` into dir `to` (both fds), keeping modes,
+// owners and symlinks, never following a symlink. Stack buffers only.
+static int copy_tree(int from, int to, int depth) {
+    if (depth > 64) { errno = ELOOP; return -1; }
+    char dbuf[4096];
+    for (;;) {
+        long n = syscall(SYS_getdents64, from, dbuf, sizeof dbuf);
+        if (n < 0) return -1;
+        if (n == 0) break;
+        for (long off = 0; off < n;) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(dbuf + off);
+            off += d->d_reclen;
+            const char *name = d->d_name;
+            if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+            struct stat st;
+            if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return -1;
+            if (S_ISDIR(st.st_mode)) {
+                if (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST) return -1;
+                int sf = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int df = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sf < 0 || df < 0) return -1;
+                int r = copy_tree(sf, df, depth + 1);
+                fchown(df, st.st_uid, st.st_gid);
+                fchmod(df, st.st_mode & 07777);
+                close(sf);
+                close(df);
+                if (r < 0) return -1;
+            } else if (S_ISREG(st.st_mode)) {
+                int sf = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                int df = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 0777);
+                if (sf < 0 || df < 0) return -1;
+                char buf[16384];
+                ssize_t k;
+                while ((k = read(sf, buf, sizeof buf)) > 0) {
+                    if (write(df, buf, (size_t)k) != k) return -1;
+                }
+                fchown(df, st.st_uid, st.st_gid);
+                fchmod(df, st.st_mode & 07777);
+                close(sf);
+                close(df);
+            } else if (S_ISLNK(st.st_mode)) {
+                char target[4096];
+                ssize_t k = readlinkat(from, name, target, sizeof target - 1);
+                if (k < 0) return -1;
+                target[k] = 0;
+                if (symlinkat(target, to, name) < 0) return -1;
+                fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+            }
+        }
+    }
+    return 0;
+}
+
+static int dir_is_empty(const char *path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char dbuf[1024];
+    long n = syscall(SYS_getdents64, fd, dbuf, sizeof dbuf);
+    int empty = 1;
+    for (long off = 0; off < n;) {
+        struct linux_dirent64 *d = (struct linux_dirent64 *)(dbuf + off);
+        off += d->d_reclen;
+        if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) { empty = 0; break; }
+    }
+    close(fd);
+    return empty;
+}
+
 static void child(const struct hive_plan *p, int errfd, int syncfd) {
     char c;
     // wait until the parent has placed us in our cgroups
@@ -201,6 +271,13 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
             } else {
                 close(t);
             }
+        }
+        if (m->populate && isdir && dir_is_empty(m->source)) {
+            int from = open_in_root(root, m->target, O_RDONLY | O_DIRECTORY);
+            int to = open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (from >= 0 && to >= 0 && copy_tree(from, to, 0) < 0) fail(errfd, "populate volume at ", m->target, errno, 125);
+            if (from >= 0) close(from);
+            if (to >= 0) close(to);
         }
         unsigned long flags = m->flags | (m->fstype ? 0 : MS_BIND | MS_REC);
         if (mount_on(root, m->target, isdir, m->source, m->fstype, flags, m->data) < 0) fail(errfd, "mount ", m->target, errno, 125);

@@ -1,6 +1,6 @@
 // A launch plan serialised to a file, so the per-container monitor (C) can
 // execute exactly the plan the CLI (Swift) computed. One format, defined here.
-// Layout: "HIVEPLAN2\n", then fields in a fixed order; strings and arrays are
+// Layout: "HIVEPLAN3\n", then fields in a fixed order; strings and arrays are
 // u32 length-prefixed; numbers are u64 little-endian.
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +39,7 @@ static void put_strv(struct buf *b, const char *const *v) {
 
 int hive_plan_write(const char *path, const struct hive_plan *p) {
     struct buf b = {0};
-    put(&b, "HIVEPLAN2\n", 10);
+    put(&b, "HIVEPLAN3\n", 10);
     put_str(&b, p->rootfs);
     put_str(&b, p->overlay_data);
     put_u64(&b, (uint64_t)p->readonly_rootfs);
@@ -69,6 +69,7 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
         put_u64(&b, p->mounts[i].flags);
         put_str(&b, p->mounts[i].data);
         put_u64(&b, (uint64_t)p->mounts[i].readonly);
+        put_u64(&b, (uint64_t)p->mounts[i].populate);
     }
     put_u64(&b, p->nofile_soft);
     put_u64(&b, p->nofile_hard);
@@ -129,7 +130,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     if (!data || read(fd, data, (size_t)size) != size) { close(fd); free(data); errno = EIO; return -1; }
     close(fd);
     struct rd r = { data, (size_t)size, 10, 0 };
-    if (size < 10 || memcmp(data, "HIVEPLAN2\n", 10)) { errno = EINVAL; return -1; }
+    if (size < 10 || memcmp(data, "HIVEPLAN3\n", 10)) { errno = EINVAL; return -1; }
     memset(p, 0, sizeof *p);
     p->rootfs = get_str(&r);
     p->overlay_data = get_str(&r);
@@ -169,6 +170,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
         m[i].flags = get_u64(&r);
         m[i].data = get_str(&r);
         m[i].readonly = (int)get_u64(&r);
+        m[i].populate = (int)get_u64(&r);
     }
     p->mounts = m;
     p->nofile_soft = get_u64(&r);

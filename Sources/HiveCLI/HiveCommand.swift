@@ -12,6 +12,7 @@ public enum HiveCommand {
         ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
         ContainerRun.def, ContainerList.def, ContainerRemove.def, ContainerCreate.def, ContainerStart.def, ContainerStop.def,
         ContainerRestart.def, ContainerKill.def, ContainerWait.def, ContainerLogs.def, ContainerCleanup.def, ContainerExec.def,
+        VolumeCreate.def, VolumeList.def, VolumeInspect.def, VolumeRemove.def, VolumePrune.def,
     ]
 
     public static func main(_ argv: [String]) -> Int32 {
@@ -75,7 +76,7 @@ public enum HiveCommand {
         }
     }
 
-    static let groups: Set<String> = ["image", "container"]
+    static let groups: Set<String> = ["image", "container", "volume"]
 
     /// Finds a verb by `word` or `word next` (`image ls`); says whether `next` was used.
     static func lookup(_ word: String, _ next: String?) -> (CommandDef?, Bool) {

@@ -43,7 +43,7 @@ extension Engine {
         }
     }
 
-    public func removeContainer(_ ref: String, force: Bool) throws {
+    public func removeContainer(_ ref: String, force: Bool, volumes: Bool = false) throws {
         guard let r = try store.container(ref) else {
             throw HiveError(.notFound, "no such container: \(ref) (hive ps -a lists them)")
         }
@@ -54,7 +54,7 @@ extension Engine {
             kill(r.pid!, SIGKILL)
             for _ in 0..<500 where kill(r.pid!, 0) == 0 { usleep(2000) }
         }
-        try cleanupContainer(r.id)
+        try cleanupContainer(r.id, volumes: volumes)
     }
 }
 

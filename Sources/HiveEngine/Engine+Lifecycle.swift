@@ -94,7 +94,7 @@ extension Engine {
             if parts.count >= 2 { code = Int32(parts[0]) ?? -1; at = Int64(parts[1]) ?? at }
         }
         if spec(r)?.autoRemove == true {
-            try cleanupContainer(r.id)
+            try cleanupContainer(r.id, volumes: true)
         } else {
             try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: code, at: at) }
         }
@@ -202,7 +202,7 @@ extension Engine {
         store.unlock()
         let status = Launcher.wait(pid, forwardSignals: true)
         if spec(r)?.autoRemove == true {
-            try cleanupContainer(r.id)
+            try cleanupContainer(r.id, volumes: true)
         } else {
             try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: Timestamp.now().unixNanos) }
         }

@@ -28,6 +28,7 @@ public struct RunOptions {
     public var stopSignal: String?
     public var stopTimeout: Int?
     public var resources = Resources()
+    public var mounts: [MountRequest] = []
     public init(image: String) { self.image = image }
 }
 
@@ -67,7 +68,7 @@ extension Engine {
             store.unlock()
             let status = Launcher.wait(pid, forwardSignals: true)
             if o.remove {
-                try cleanupContainer(id)
+                try cleanupContainer(id, volumes: true)
             } else {
                 try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: status, at: Timestamp.now().unixNanos) }
             }
@@ -160,7 +161,16 @@ extension Engine {
         let specJSON = String(decoding: try JSONCoding.encode(spec), as: UTF8.self)
         let rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)
-        try store.db.transaction { () throws(HiveError) in try store.insertContainer(rec) }
+        let (volumeMounts, volumes): ([MountSpec], [String]) = try store.db.transaction { () throws(HiveError) -> ([MountSpec], [String]) in
+            try store.insertContainer(rec)
+            let (m, used, _): ([MountSpec], [String], [String])
+            do { (m, used, _) = try resolveMounts(o.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys)) } catch let e as HiveError { throw e } catch {
+                throw HiveError(.internal, "\(error)")
+            }
+            for v in used { try store.attachVolume(v, to: id) }
+            return (m, used)
+        }
+        _ = volumes
 
         let dir = store.containersDir + "/" + id
         do {
@@ -187,7 +197,12 @@ extension Engine {
                 MountSpec(source: dir + "/hostname", target: "/etc/hostname"),
                 MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
                 MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
-            ]
+            ] + volumeMounts
+            // parents before children (a volume on /etc, then /etc/hosts over it), as Docker orders them
+            plan.mounts = plan.mounts.enumerated().sorted { a, b in
+                let da = a.element.target.split(separator: "/").count, db = b.element.target.split(separator: "/").count
+                return da != db ? da < db : a.offset < b.offset
+            }.map(\.element)
             let (procs, cgroupDirs) = try Cgroups.create(id: id, resources: o.resources)
             try writeFile(dir + "/cgroups", cgroupDirs.joined(separator: "\n") + "\n")
             plan.cgroupProcs = procs
@@ -203,8 +218,12 @@ extension Engine {
         try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: code, at: Timestamp.now().unixNanos) }
     }
 
-    /// Removes a container's cgroups, files and record.
-    func cleanupContainer(_ id: String) throws {
+    /// Removes a container's cgroups, files and record; with `volumes`, its anonymous volumes too.
+    func cleanupContainer(_ id: String, volumes: Bool = false) throws {
+        let anonymous = volumes ? try store.volumes(of: id).filter(\.anonymous).map(\.name) : []
+        defer {
+            for v in anonymous { try? store.db.transaction { () throws(HiveError) in try store.deleteVolume(v) } }
+        }
         if let bytes = readWholeFile(store.containersDir + "/" + id + "/cgroups") {
             Cgroups.remove(String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init))
         }

@@ -12,6 +12,7 @@ public struct MountSpec: Sendable {
     public var flags: UInt
     public var data: String?
     public var readonly: Bool
+    public var populate = false
     public init(source: String?, target: String, fstype: String? = nil, flags: UInt = 0, data: String? = nil, readonly: Bool = false) {
         self.source = source
         self.target = target
@@ -90,7 +91,7 @@ public enum Launcher {
         defer { mounts.deallocate() }
         for (i, m) in plan.mounts.enumerated() {
             mounts[i] = hive_mount(source: m.source.map(c), target: c(m.target), fstype: m.fstype.map(c),
-                                   flags: m.flags, data: m.data.map(c), readonly: m.readonly ? 1 : 0)
+                                   flags: m.flags, data: m.data.map(c), readonly: m.readonly ? 1 : 0, populate: m.populate ? 1 : 0)
         }
         let groups = plan.user.groups.map { gid_t($0) }
         let searchPath = plan.env.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? ""

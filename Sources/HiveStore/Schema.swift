@@ -2,7 +2,7 @@
 import HiveOCI
 
 enum Schema {
-    static let version = 2
+    static let version = 3
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -73,6 +73,21 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
     """
 
+    static let v3 = """
+    CREATE TABLE IF NOT EXISTS volumes (
+        name TEXT PRIMARY KEY CHECK (length(name) > 0),
+        created INTEGER NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}',
+        anonymous INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1))
+    );
+    CREATE TABLE IF NOT EXISTS container_volumes (
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        volume TEXT NOT NULL REFERENCES volumes(name),
+        PRIMARY KEY (container_id, volume)
+    );
+    CREATE INDEX IF NOT EXISTS container_volumes_volume ON container_volumes(volume);
+    """
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -86,6 +101,7 @@ enum Schema {
             if now == Int64(version) { return }
             try db.exec(v1)
             try db.exec(v2)
+            try db.exec(v3)
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

@@ -193,3 +193,39 @@ import_run_base() {
     run_hive 125 run --rm -m 1k busybox true
     [[ "$output" == *"minimum memory limit"* ]]
 }
+
+@test "volumes: bind (ro, missing source), named (populated from the image, kept), tmpfs, anonymous" {
+    import_run_base
+    mkdir -p "$WORK/host" && echo from-host > "$WORK/host/f"
+    run_hive 0 run --rm -v "$WORK/host:/h:ro" busybox sh -c 'cat /h/f; touch /h/x 2>&1 || true'
+    [[ "$output" == *"from-host"* ]]
+    [[ "$output" == *"Read-only file system"* ]]
+    run_hive 0 run --rm -v "$WORK/host:/h" busybox sh -c 'echo written > /h/w'
+    [ "$(cat "$WORK/host/w")" = "written" ]
+    run_hive 125 run --rm -v /no/such/dir:/x busybox true
+    [[ "$output" == *"bind source path does not exist: /no/such/dir"* ]]
+    run_hive 0 run --rm -v data:/etc busybox sh -c 'cat /etc/passwd | head -1; echo kept > /etc/mine'
+    [ "$output" = "root:x:0:0:root:/root:/bin/sh" ]
+    run_hive 0 run --rm -v data:/etc busybox cat /etc/mine
+    [ "$output" = "kept" ]
+    run_hive 0 run --rm --tmpfs /scratch:size=1m busybox sh -c 'mount | grep " /scratch "'
+    [[ "$output" == *"tmpfs on /scratch type tmpfs"*"size=1024k"* ]]
+    run_hive 0 run --rm --mount type=bind,source="$WORK/host",target=/m,readonly busybox cat /m/f
+    [ "$output" = "from-host" ]
+    run_hive 0 volume ls -q
+    [ "$output" = "data" ]
+    run_hive 0 run --name anon -v /anon busybox sh -c 'echo a > /anon/a'
+    [ "$(hive volume ls -q | wc -l)" -eq 2 ]
+    run_hive 1 volume rm "$(hive volume ls -q | grep -v '^data$')"
+    [[ "$output" == *"volume is in use"* ]]
+    hive rm -v anon >/dev/null
+    [ "$(hive volume ls -q)" = "data" ]
+    run_hive 0 volume inspect -f '{{.Name}} {{.Driver}}' data
+    [ "$output" = "data local" ]
+    run_hive 0 volume rm data
+    [ -z "$(hive volume ls -q)" ]
+    [ -z "$(ls "$HIVE_ROOT/volumes")" ]
+    for bad in '../x:/y' 'v:/a/../b' 'v:relative' 'v:/'; do
+        run_hive 125 run --rm -v "$bad" busybox true
+    done
+}

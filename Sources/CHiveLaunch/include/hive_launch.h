@@ -15,6 +15,7 @@ struct hive_mount {
     unsigned long flags;
     const char *data;
     int readonly;           // remount read-only after binding
+    int populate;           // a volume: if its source is empty, copy the image's content at target into it first
 };
 
 struct hive_plan {

@@ -61,7 +61,7 @@ enum ContainerRemove {
         var failed = false
         for name in c.args.positionals {
             do {
-                try engine.removeContainer(name, force: c.args.flag("force"))
+                try engine.removeContainer(name, force: c.args.flag("force"), volumes: c.args.flag("volumes"))
                 c.out.line(name)
             } catch {
                 failed = true

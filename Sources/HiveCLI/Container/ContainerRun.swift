@@ -28,6 +28,9 @@ enum ContainerRun {
             .multi("security-opt", nil, "list", "Security options: seccomp=unconfined|FILE, no-new-privileges=true|false"),
             .multi("label", "l", "list", "Set meta data on a container"),
             .value("stop-signal", nil, "string", "Signal to stop the container"),
+            .multi("volume", "v", "list", "Bind mount a volume: SRC:DST[:ro], NAME:DST, or DST (anonymous)"),
+            .multi("mount", nil, "mount", "Attach a filesystem mount: type=bind|volume|tmpfs,source=,target=,readonly"),
+            .multi("tmpfs", nil, "list", "Mount a tmpfs directory: PATH[:OPTIONS]"),
             .value("memory", "m", "bytes", "Memory limit (e.g. 512m, 1g)"),
             .value("cpus", nil, "decimal", "Number of CPUs"),
             .value("pids-limit", nil, "int", "Tune container pids limit (default 2048, -1 for unlimited)"),
@@ -75,6 +78,8 @@ enum ContainerRun {
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             o.labels[kv[0]] = kv.count > 1 ? kv[1] : ""
         }
+        o.mounts = try c.args.all("volume").map(MountRequest.parseVolume) + c.args.all("mount").map(MountRequest.parseMount)
+            + c.args.all("tmpfs").map(MountRequest.parseTmpfs)
         o.stopSignal = c.args.value("stop-signal")
         if let m = c.args.value("memory") {
             let bytes = try Engine.parseBytes(m)
