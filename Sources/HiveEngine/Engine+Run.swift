@@ -50,6 +50,15 @@ struct ContainerSpec: Codable {
     var stopSignal: String?
     var stopTimeout: Int?
     var resources: Resources?
+    var mounts: [MountInfo]?
+}
+
+struct MountInfo: Codable {
+    var type: String
+    var source: String
+    var destination: String
+    var rw: Bool
+    var name: String?
 }
 
 extension Engine {
@@ -171,6 +180,16 @@ extension Engine {
             return (m, used)
         }
         _ = volumes
+        let mountInfos = volumeMounts.map { m -> MountInfo in
+            let isVolume = m.source?.hasPrefix(store.volumesDir + "/") == true
+            let name = isVolume ? m.source.map { String($0.dropFirst(store.volumesDir.count + 1).prefix(while: { $0 != "/" })) } : nil
+            return MountInfo(type: m.fstype == "tmpfs" ? "tmpfs" : isVolume ? "volume" : "bind", source: m.fstype == "tmpfs" ? "" : m.source ?? "",
+                             destination: m.target, rw: !m.readonly, name: name)
+        }
+        var stored = spec
+        stored.mounts = mountInfos
+        let storedJSON = String(decoding: try JSONCoding.encode(stored), as: UTF8.self)
+        try store.db.transaction { () throws(HiveError) in try store.updateContainerConfig(id, storedJSON) }
 
         let dir = store.containersDir + "/" + id
         do {

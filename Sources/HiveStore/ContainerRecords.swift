@@ -84,6 +84,18 @@ extension Store {
             .run([.text(id), .int(at), .int(Int64(exitCode))])
     }
 
+    public func updateContainerConfig(_ id: String, _ config: String) throws(HiveError) {
+        try db.prepare("UPDATE containers SET config = ?2 WHERE id = ?1").run([.text(id), .text(config)])
+    }
+
+    public func renameContainer(_ id: String, to name: String) throws(HiveError) {
+        do {
+            try db.prepare("UPDATE containers SET name = ?2 WHERE id = ?1").run([.text(id), .text(name)])
+        } catch where error.code == .conflict {
+            throw HiveError(.conflict, "the container name \"\(name)\" is already in use (pick another name)")
+        }
+    }
+
     public func deleteContainer(_ id: String) throws(HiveError) {
         try db.prepare("DELETE FROM containers WHERE id = ?1").run([.text(id)])
     }

@@ -71,15 +71,28 @@ enum Inspect {
         summary: "Return low-level information on hive objects",
         options: [
             .value("format", "f", "string", "Format output using a Go template or json"),
-            .value("type", nil, "string", "Only inspect objects of the given type (image)"),
+            .value("type", nil, "string", "Only inspect objects of the given type (container, image, volume)"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        if let t = c.args.value("type"), t != "image" {
-            throw HiveError(.invalidArgument, "unsupported --type \"\(t)\" (this hive inspects images)")
+        let type = c.args.value("type")
+        if let t = type, !["image", "container", "volume"].contains(t) {
+            throw HiveError(.invalidArgument, "unsupported --type \"\(t)\" (container, image or volume)")
         }
-        return try render(c) { engine, name in try ImageInspect.json(engine, name) }
+        return try render(c) { engine, name in
+            switch type {
+            case "image": return try ImageInspect.json(engine, name)
+            case "volume": return try engine.volumeInfo(name)
+            case "container": return try engine.inspectContainer(name)
+            default:
+                // containers first, as docker does
+                if let j = try? engine.inspectContainer(name) { return j }
+                do { return try ImageInspect.json(engine, name) } catch {
+                    throw HiveError(.notFound, "no such object: \(name)")
+                }
+            }
+        }
     }
 
     /// Inspects every name; prints the array (or the template per object); reports each failure.

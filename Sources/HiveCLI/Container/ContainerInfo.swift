@@ -1,0 +1,101 @@
+// `hive container inspect`, `rename`, `diff`, `top`, `stats`, `container prune`.
+import HiveEngine
+import HiveOCI
+
+enum ContainerInspect {
+    static let def = CommandDef(
+        name: "container inspect", aliases: ["container inspect"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+        summary: "Display detailed information on one or more containers",
+        options: [.value("format", "f", "string", "Format output using a Go template or json")], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        return try Inspect.render(c) { engine, name in try engine.inspectContainer(name) }
+    }
+}
+
+enum ContainerRename {
+    static let def = CommandDef(
+        name: "rename", aliases: ["rename", "container rename"], usage: "CONTAINER NEW_NAME", summary: "Rename a container", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 2, max: 2)
+        try c.engine().renameContainer(c.args.positionals[0], to: c.args.positionals[1])
+        return 0
+    }
+}
+
+enum ContainerDiff {
+    static let def = CommandDef(
+        name: "diff", aliases: ["diff", "container diff"], usage: "CONTAINER",
+        summary: "Inspect changes to files or directories on a container's filesystem", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1, max: 1)
+        for (kind, path) in try c.engine().diff(c.args.positionals[0]) { c.out.line("\(kind) \(path)") }
+        return 0
+    }
+}
+
+enum ContainerTop {
+    static let def = CommandDef(
+        name: "top", aliases: ["top", "container top"], usage: "CONTAINER", summary: "Display the running processes of a container", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        var lines = ["UID\tPID\tCMD"]
+        for (uid, pid, cmd) in try c.engine().top(c.args.positionals[0]) { lines.append("\(uid)\t\(pid)\t\(cmd)") }
+        for l in TabWriter.align(lines) { c.out.line(l) }
+        return 0
+    }
+}
+
+enum ContainerStats {
+    static let def = CommandDef(
+        name: "stats", aliases: ["stats", "container stats"], usage: "[OPTIONS] [CONTAINER...]",
+        summary: "Display a snapshot of containers' resource usage",
+        options: [
+            .flag("no-stream", nil, "Disable streaming stats and only pull the first result"),
+            .flag("all", "a", "Show all containers (default shows just running)"),
+            .value("format", nil, "string", "Format output: table, json, or a Go template"),
+        ], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        let engine = try c.engine()
+        var names = c.args.positionals
+        if names.isEmpty { names = try engine.listContainers().filter { c.args.flag("all") || $0.state == "running" }.map(\.id) }
+        var rows: [JSONValue] = []
+        for n in names {
+            let (id, name, mem, limit, pids) = try engine.stats(n)
+            let usage = mem.map(Units.humanSize) ?? "--"
+            let lim = limit.map { $0 > 1 << 60 ? "unlimited" : Units.humanSize($0) } ?? "--"
+            rows.append(.object([
+                "ID": .string(String(id.prefix(12))), "Name": .string(name), "MemUsage": .string(usage + " / " + lim),
+                "PIDs": .string(pids.map(String.init) ?? "--"),
+            ]))
+        }
+        try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"), defaultTemplate: "{{.ID}}\t{{.Name}}\t{{.MemUsage}}\t{{.PIDs}}"),
+                            headers: ["ID": "CONTAINER ID", "Name": "NAME", "MemUsage": "MEM USAGE / LIMIT", "PIDs": "PIDS"], to: c.out)
+        return 0
+    }
+}
+
+enum ContainerPrune {
+    static let def = CommandDef(
+        name: "container prune", aliases: ["container prune"], usage: "[OPTIONS]", summary: "Remove all stopped containers",
+        options: [.flag("force", "f", "Do not prompt for confirmation")], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        if !c.args.flag("force") {
+            guard ImagePrune.confirm("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", c) else { return 0 }
+        }
+        let removed = try c.engine().pruneContainers()
+        if !removed.isEmpty {
+            c.out.line("Deleted Containers:")
+            for r in removed { c.out.line(r) }
+            c.out.line("")
+        }
+        c.out.line("Total reclaimed space: 0B")
+        return 0
+    }
+}

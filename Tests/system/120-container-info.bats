@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# Container inspect, rename, diff, top, stats, container prune.
+load helpers
+
+setup_file() {
+    export BASE_TAR=$BATS_FILE_TMPDIR/base.tar
+    "$REPO/scripts/mkbase.sh" > "$BASE_TAR"
+}
+
+import_run_base() {
+    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["sh"]' "$BASE_TAR" busybox >/dev/null
+}
+
+teardown() {
+    "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
+    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
+}
+
+@test "inspect shows a container as Docker does; hive inspect finds containers and images" {
+    import_run_base
+    hive run --name i1 -e A=1 -l team=core -v vol1:/data --memory 64m busybox sh -c 'exit 4' || true
+    run_hive 0 container inspect i1
+    echo "$output" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[0]
+assert c["Name"] == "/i1", c["Name"]
+assert c["State"]["Status"] == "exited" and c["State"]["ExitCode"] == 4, c["State"]
+assert c["Path"] == "sh" and c["Args"] == ["-c", "exit 4"], (c["Path"], c["Args"])
+assert c["Image"].startswith("sha256:")
+assert "A=1" in c["Config"]["Env"]
+assert c["Config"]["Labels"] == {"team": "core"}
+assert c["HostConfig"]["Memory"] == 64 << 20
+assert c["Mounts"][0]["Name"] == "vol1" and c["Mounts"][0]["Destination"] == "/data"
+assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
+'
+    run_hive 0 inspect -f '{{.Name}} {{.State.Status}}' i1
+    [ "$output" = "/i1 exited" ]
+    run_hive 0 inspect -f '{{.RepoTags}}' busybox
+    [ "$output" = "[busybox:latest]" ]
+    run_hive 1 inspect nothing-by-that-name
+    [[ "$output" == *"no such object: nothing-by-that-name"* ]]
+}
+
+@test "rename; names stay unique" {
+    import_run_base
+    hive run --name a busybox true
+    hive run --name b busybox true
+    run_hive 0 rename a c
+    [ "$(hive ps -a --format '{{.Names}}' | sort | tr '\n' ' ')" = "b c " ]
+    run_hive 125 rename c b
+    [[ "$output" == *'"b" is already in use'* ]]
+    run_hive 125 rename c 'bad name'
+    [[ "$output" == *"invalid container name"* ]]
+}
+
+@test "diff lists A/C/D from the writable layer" {
+    import_run_base
+    hive run --name d busybox sh -c 'echo x > /new; rm /etc/group; echo y >> /etc/passwd; mkdir /tmp/dir'
+    run_hive 0 diff d
+    [[ "$output" == *"A /new"* ]]
+    [[ "$output" == *"D /etc/group"* ]]
+    [[ "$output" == *"C /etc/passwd"* ]]
+    [[ "$output" == *"A /tmp/dir"* ]]
+    [[ "$output" != *"/etc/hostname"* ]]
+}
+
+@test "top lists the processes; stats reads the cgroups; container prune removes stopped ones" {
+    import_run_base
+    hive run -d --name t busybox sh -c 'sleep 30 & sleep 31' >/dev/null
+    hive run --name stopped busybox true
+    sleep 0.3
+    run_hive 0 top t
+    [[ "${lines[0]}" =~ ^UID\ +PID\ +CMD$ ]]
+    [[ "$output" == *"sleep 31"* ]]
+    [[ "$output" == *"sleep 30"* ]]
+    run_hive 0 stats --no-stream --format '{{.Name}} {{.PIDs}}'
+    [ "$output" = "t 2" ]
+    run_hive 0 container prune -f
+    [[ "$output" == *"Deleted Containers:"* ]]
+    [ "$(hive ps -a --format '{{.Names}}')" = "t" ]
+}
