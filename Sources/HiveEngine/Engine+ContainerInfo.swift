@@ -146,3 +146,19 @@ extension String {
 extension Substring {
     func trimmingNewline() -> String { String(self).trimmingNewline() }
 }
+
+extension Engine {
+    func cgroupDirs(_ id: String) -> [String] {
+        readWholeFile(containerDir(id) + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
+    }
+
+    public func pause(_ ref: String, _ on: Bool) throws {
+        let r = try record(ref)
+        guard isAlive(r) else { throw HiveError(.conflict, "container \(ref) is not running") }
+        if on && Cgroups.isFrozen(cgroupDirs(r.id)) { throw HiveError(.conflict, "container \(ref) is already paused") }
+        if !on && !Cgroups.isFrozen(cgroupDirs(r.id)) { throw HiveError(.conflict, "container \(ref) is not paused") }
+        try Cgroups.freeze(cgroupDirs(r.id), on)
+    }
+
+    func isPaused(_ id: String) -> Bool { Cgroups.isFrozen(cgroupDirs(id)) }
+}

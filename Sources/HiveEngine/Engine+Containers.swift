@@ -1,7 +1,9 @@
 // Listing and removing containers. A "running" record whose process is gone
 // (its CLI was killed: the container died with it) reads as exited.
 import Glibc
+import HiveArchive
 import HiveOCI
+import HiveRuntime
 import HiveStore
 
 public struct ContainerSummary {
@@ -12,6 +14,9 @@ public struct ContainerSummary {
     public var created: Int64
     public var state: String
     public var status: String
+    public var exitCode: Int32?
+    public var labels: [String: String]
+    public var imageID: String
 }
 
 extension Engine {
@@ -31,6 +36,7 @@ extension Engine {
             case .running:
                 if isAlive(r) {
                     status = "Up " + HumanTime.duration((now - (r.started ?? now)) / 1_000_000_000)
+                    if isPaused(r.id) { status += " (Paused)"; state = "paused" }
                 } else {
                     state = "exited"
                     status = "Exited (unknown): its process is gone"
@@ -39,8 +45,22 @@ extension Engine {
                 status = "Exited (\(r.exitCode ?? -1)) " + HumanTime.duration((now - (r.finished ?? now)) / 1_000_000_000) + " ago"
             }
             return ContainerSummary(id: r.id, name: r.name, image: r.imageName, command: spec?.argv ?? [], created: r.created,
-                                    state: state, status: status)
+                                    state: state, status: status, exitCode: r.exitCode, labels: spec?.labels ?? [:], imageID: r.imageID.hex)
         }
+    }
+
+    /// Bytes in the container's writable layer (`ps -s`).
+    public func writableSize(_ id: String) -> Int64 {
+        func du(_ path: String) -> Int64 {
+            var total: Int64 = 0
+            for n in FileTree.names(in: path) {
+                var st = stat()
+                guard lstat(path + "/" + n, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { total += du(path + "/" + n) } else if (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_size) }
+            }
+            return total
+        }
+        return du(store.containersDir + "/" + id + "/upper")
     }
 
     public func removeContainer(_ ref: String, force: Bool, volumes: Bool = false) throws {
@@ -51,6 +71,7 @@ extension Engine {
             guard force else {
                 throw HiveError(.conflict, "cannot remove container \"\(ref)\": container is running: stop the container before removing or force remove")
             }
+            if isPaused(r.id) { try? Cgroups.freeze(cgroupDirs(r.id), false) }
             kill(r.pid!, SIGKILL)
             for _ in 0..<500 where kill(r.pid!, 0) == 0 { usleep(2000) }
         }

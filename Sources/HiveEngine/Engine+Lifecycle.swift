@@ -126,6 +126,7 @@ extension Engine {
     public func stop(_ ref: String, timeout: Int?) throws {
         let r = try record(ref)
         guard isAlive(r), let pid = r.pid else { return }
+        if isPaused(r.id) { try? Cgroups.freeze(cgroupDirs(r.id), false) }
         let s = spec(r)
         let sig = try Signals.number(s?.stopSignal ?? "SIGTERM")
         let t = timeout ?? s?.stopTimeout ?? 10
@@ -218,6 +219,7 @@ extension Engine {
             throw HiveError(.conflict, "container \(ref) is not running (hive start \(ref) starts it)")
         }
         guard !argv.isEmpty else { throw HiveError(.invalidArgument, "exec needs a command") }
+        if isPaused(r.id) { throw HiveError(.conflict, "container \(ref) is paused, unpause the container before exec") }
         if let w = workdir, !w.hasPrefix("/") { throw HiveError(.invalidArgument, "the working directory \"\(w)\" is invalid: it must be absolute") }
         var resolved: ResolvedUser? = nil
         if let user {

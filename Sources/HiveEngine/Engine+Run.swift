@@ -29,6 +29,7 @@ public struct RunOptions {
     public var stopTimeout: Int?
     public var resources = Resources()
     public var mounts: [MountRequest] = []
+    public var replace = false
     public init(image: String) { self.image = image }
 }
 
@@ -163,6 +164,9 @@ extension Engine {
 
         // record
         let name = try o.name.map(Engine.validateName) ?? Engine.generatedName(taken: Set(try store.allContainers().map(\.name)))
+        if o.replace, o.name != nil, let old = try store.container(name), old.name == name {
+            try removeContainer(old.id, force: true)
+        }
         let spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: o.user ?? cc.user ?? "", hostname: hostname, network: o.network,
                                  privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
                                  seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,

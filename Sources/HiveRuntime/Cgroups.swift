@@ -36,7 +36,7 @@ public enum Cgroups {
             guard fd >= 0 else { throw HiveError.errno("cannot set \(file) in cgroup \(dir)") }
             defer { close(fd) }
             let bytes = Array(value.utf8)
-            guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
                 throw HiveError.errno("cannot set \(file)=\(value) in cgroup \(dir)")
             }
         }
@@ -62,6 +62,11 @@ public enum Cgroups {
                     try? set(memDir, "memory.memsw.limit_in_bytes", String(m))
                 }
                 procs.append(memDir + "/cgroup.procs")
+                let freezer = "/sys/fs/cgroup/freezer" + (own["freezer"] ?? "/") + "/" + name
+                if access("/sys/fs/cgroup/freezer", F_OK) == 0 {
+                    try make(freezer)
+                    procs.append(freezer + "/cgroup.procs")
+                }
                 if let c = r.cpus {
                     let cpuDir = "/sys/fs/cgroup/cpu" + (own["cpu"] ?? own["cpu,cpuacct"] ?? "/") + "/" + name
                     try make(cpuDir)
@@ -85,6 +90,39 @@ public enum Cgroups {
                 usleep(2000)  // the last task may still be leaving
             }
         }
+    }
+
+    /// Freezes or thaws every process of the container (`pause` / `unpause`).
+    public static func freeze(_ dirs: [String], _ on: Bool) throws {
+        if let d = dirs.first(where: { $0.contains("/freezer/") }) {
+            try write(d + "/freezer.state", on ? "FROZEN" : "THAWED")
+            for _ in 0..<1000 {
+                if read(d + "/freezer.state")?.hasPrefix(on ? "FROZEN" : "THAWED") == true { return }
+                usleep(1000)
+            }
+            return
+        }
+        if let d = dirs.first(where: { access($0 + "/cgroup.freeze", F_OK) == 0 }) {
+            try write(d + "/cgroup.freeze", on ? "1" : "0")
+            return
+        }
+        throw HiveError(.invalidArgument, "this container has no freezer cgroup, so it cannot be paused")
+    }
+
+    public static func isFrozen(_ dirs: [String]) -> Bool {
+        for d in dirs {
+            if let s = read(d + "/freezer.state"), s.hasPrefix("FROZEN") || s.hasPrefix("FREEZING") { return true }
+            if let s = read(d + "/cgroup.freeze"), s.hasPrefix("1") { return true }
+        }
+        return false
+    }
+
+    static func write(_ path: String, _ value: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HiveError.errno("cannot open \(path)") }
+        defer { close(fd) }
+        let bytes = Array(value.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else { throw HiveError.errno("cannot write \(path)") }
     }
 
     /// Memory usage and pids of a container's groups, for `stats`.

@@ -80,3 +80,44 @@ assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
     [[ "$output" == *"Deleted Containers:"* ]]
     [ "$(hive ps -a --format '{{.Names}}')" = "t" ]
 }
+
+@test "pause freezes every process, unpause thaws; exec refuses a paused container" {
+    import_run_base
+    hive run -d --name p busybox sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done' >/dev/null
+    sleep 0.3
+    run_hive 0 pause p
+    [ "$(hive ps --format '{{.Status}}' | grep -c Paused)" -eq 1 ]
+    run_hive 125 exec p true
+    [[ "$output" == *"is paused"* ]]
+    n1=$(cat "$HIVE_ROOT"/containers/*/upper/tmp/n); sleep 0.3; n2=$(cat "$HIVE_ROOT"/containers/*/upper/tmp/n)
+    [ "$n1" = "$n2" ]
+    run_hive 0 unpause p
+    sleep 0.3
+    n3=$(cat "$HIVE_ROOT"/containers/*/upper/tmp/n)
+    [ "$n3" -gt "$n2" ]
+    hive pause p >/dev/null
+    run_hive 0 rm -f p
+}
+
+@test "ps filters, -n, -l, -s; --replace" {
+    import_run_base
+    hive run --name one -l team=a busybox true
+    hive run --name two -l team=b busybox sh -c 'exit 3' || true
+    hive run -d --name three busybox sleep 30 >/dev/null
+    [ "$(hive ps -a --filter label=team=a --format '{{.Names}}')" = "one" ]
+    [ "$(hive ps -a --filter exited=3 --format '{{.Names}}')" = "two" ]
+    [ "$(hive ps --filter status=exited --format '{{.Names}}' | sort | tr '\n' ' ')" = "one two " ]
+    [ "$(hive ps -a --filter name=thr --format '{{.Names}}')" = "three" ]
+    [ "$(hive ps -a --filter ancestor=busybox --format '{{.Names}}' | wc -l)" -eq 3 ]
+    [ "$(hive ps -a --filter since=one --format '{{.Names}}' | sort | tr '\n' ' ')" = "three two " ]
+    [ "$(hive ps -n 1 --format '{{.Names}}')" = "three" ]
+    [ "$(hive ps -l --format '{{.Names}}')" = "three" ]
+    run_hive 0 ps -a -s
+    [[ "${lines[0]}" == *"SIZE"* ]]
+    run_hive 125 ps --filter color=red
+    [[ "$output" == *'invalid filter "color"'* ]]
+    run_hive 125 run --name one busybox true
+    run_hive 0 run --name one --replace busybox echo replaced
+    [ "$output" = "replaced" ]
+    [ "$(hive ps -a --filter name=one --format '{{.Names}}' | wc -l)" -eq 1 ]
+}

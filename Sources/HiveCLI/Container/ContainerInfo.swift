@@ -99,3 +99,27 @@ enum ContainerPrune {
         return 0
     }
 }
+
+enum ContainerPause {
+    static let def = CommandDef(
+        name: "pause", aliases: ["pause", "container pause"], usage: "CONTAINER [CONTAINER...]",
+        summary: "Pause all processes within one or more containers", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        return eachContainer(c) { try engine.pause($0, true) }
+    }
+}
+
+enum ContainerUnpause {
+    static let def = CommandDef(
+        name: "unpause", aliases: ["unpause", "container unpause"], usage: "CONTAINER [CONTAINER...]",
+        summary: "Unpause all processes within one or more containers", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1)
+        let engine = try c.engine()
+        return eachContainer(c) { try engine.pause($0, false) }
+    }
+}

@@ -12,17 +12,31 @@ enum ContainerList {
             .flag("quiet", "q", "Only display container IDs"),
             .flag("no-trunc", nil, "Don't truncate output"),
             .value("format", nil, "string", "Format output: table, json, or a Go template"),
+            .multi("filter", "f", "filter", "Filter output: id, name, label, status, ancestor, exited, before, since"),
+            .value("last", "n", "int", "Show n last created containers (includes all states)"),
+            .flag("latest", "l", "Show the latest created container (includes all states)"),
+            .flag("size", "s", "Display total file sizes"),
         ], run: run)
 
-    static let headers = ["ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",
+    static let headers = ["Size": "SIZE", "Labels": "LABELS", "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",
                           "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "State": "STATE", "CreatedAt": "CREATED AT"]
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 0, max: 0)
         let noTrunc = c.args.flag("no-trunc")
         var rows: [JSONValue] = []
-        for ctr in try c.engine().listContainers() {
-            if !c.args.flag("all") && ctr.state != "running" { continue }
+        let engine = try c.engine()
+        var all = try engine.listContainers()
+        var showAll = c.args.flag("all")
+        if let n = c.args.value("last") {
+            guard let k = Int(n), k >= 0 else { throw HiveError(.invalidArgument, "invalid --last \"\(n)\"") }
+            all = Array(all.prefix(k)); showAll = true
+        }
+        if c.args.flag("latest") { all = Array(all.prefix(1)); showAll = true }
+        let filters = try ContainerFilter(c.args.all("filter"), engine: engine, all: all)
+        if filters.impliesAll { showAll = true }
+        for ctr in all where filters.matches(ctr) {
+            if !showAll && ctr.state != "running" && ctr.state != "paused" { continue }
             if c.args.flag("quiet") { c.out.line(noTrunc ? ctr.id : String(ctr.id.prefix(12))); continue }
             var cmd = ctr.command.joined(separator: " ")
             if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
@@ -36,11 +50,14 @@ enum ContainerList {
                 "State": .string(ctr.state),
                 "Ports": .string(""),
                 "Names": .string(ctr.name),
+                "Size": .string(c.args.flag("size") ? Units.humanSize(engine.writableSize(ctr.id)) : ""),
+                "Labels": .string(ctr.labels.keys.sorted().map { "\($0)=\(ctr.labels[$0]!)" }.joined(separator: ",")),
             ]))
         }
         if c.args.flag("quiet") { return 0 }
         try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"),
-            defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"),
+            defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+                + (c.args.flag("size") ? "\t{{.Size}}" : "")),
             headers: headers, to: c.out)
         return 0
     }
@@ -70,5 +87,55 @@ enum ContainerRemove {
             }
         }
         return failed ? 1 : 0
+    }
+}
+
+/// `ps --filter`: same keys OR-ed, different keys AND-ed (Docker's rule).
+struct ContainerFilter {
+    var values: [String: [String]] = [:]
+    var beforeTime: Int64?
+    var sinceTime: Int64?
+    var ancestors: Set<String> = []
+    var impliesAll: Bool { values["status"] != nil || values["exited"] != nil }
+
+    init(_ args: [String], engine: Engine, all: [ContainerSummary]) throws {
+        let keys: Set<String> = ["id", "name", "label", "status", "ancestor", "exited", "before", "since"]
+        for a in args {
+            guard let eq = a.firstIndex(of: "=") else { throw HiveError(.invalidArgument, "bad format of filter \"\(a)\" (expected name=value)") }
+            let k = String(a[..<eq])
+            guard keys.contains(k) else { throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (id, name, label, status, ancestor, exited, before, since)") }
+            values[k, default: []].append(String(a[a.index(after: eq)...]))
+        }
+        func find(_ ref: String) throws -> ContainerSummary {
+            guard let c = all.first(where: { $0.id == ref || $0.name == ref || $0.id.hasPrefix(ref) }) else {
+                throw HiveError(.notFound, "no such container: \(ref)")
+            }
+            return c
+        }
+        beforeTime = try values["before"]?.map { try find($0).created }.min()
+        sinceTime = try values["since"]?.map { try find($0).created }.max()
+        for s in values["status"] ?? [] where !["created", "running", "exited", "paused", "restarting", "removing", "dead"].contains(s) {
+            throw HiveError(.invalidArgument, "invalid filter \"status=\(s)\" (created, running, exited, paused)")
+        }
+        for a in values["ancestor"] ?? [] {
+            if let id = try? engine.resolveImage(a).id { ancestors.insert(id.hex) } else { ancestors.insert("-") }
+        }
+    }
+
+    func matches(_ c: ContainerSummary) -> Bool {
+        if let ids = values["id"], !ids.contains(where: { c.id.hasPrefix($0) }) { return false }
+        if let names = values["name"], !names.contains(where: { c.name.contains($0) }) { return false }
+        if let st = values["status"], !st.contains(c.state) { return false }
+        if let ex = values["exited"], !(c.state == "exited" && ex.contains(String(c.exitCode ?? -1))) { return false }
+        if let labels = values["label"] {
+            for l in labels {
+                let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+                if kv.count == 2 ? c.labels[kv[0]] != kv[1] : c.labels[kv[0]] == nil { return false }
+            }
+        }
+        if !ancestors.isEmpty && !ancestors.contains(c.imageID) { return false }
+        if let b = beforeTime, c.created >= b { return false }
+        if let s = sinceTime, c.created <= s { return false }
+        return true
     }
 }

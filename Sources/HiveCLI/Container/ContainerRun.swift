@@ -15,6 +15,7 @@ enum ContainerRun {
             .multi("env", "e", "list", "Set environment variables"),
             .multi("env-file", nil, "list", "Read in a file of environment variables"),
             .value("name", nil, "string", "Assign a name to the container"),
+            .flag("replace", nil, "If a container with the same name exists, replace it"),
             .value("workdir", "w", "string", "Working directory inside the container"),
             .value("user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])"),
             .value("entrypoint", nil, "string", "Overwrite the default ENTRYPOINT of the image"),
@@ -64,6 +65,7 @@ enum ContainerRun {
         o.entrypoint = c.args.value("entrypoint")
         o.env = try c.args.all("env-file").flatMap(readEnvFile) + c.args.all("env")
         o.name = c.args.value("name")
+        o.replace = c.args.flag("replace")
         o.workdir = c.args.value("workdir")
         o.user = c.args.value("user")
         o.hostname = c.args.value("hostname")
