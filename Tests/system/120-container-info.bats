@@ -121,3 +121,33 @@ assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
     [ "$output" = "replaced" ]
     [ "$(hive ps -a --filter name=one --format '{{.Names}}' | wc -l)" -eq 1 ]
 }
+
+@test "commit turns the writable layer into an image layer, whiteouts included; export writes the merged filesystem" {
+    import_run_base
+    hive run --name c1 busybox sh -c 'echo hello > /greeting; rm /etc/group; mkdir -p /opt/x && echo y > /opt/x/y'
+    run_hive 0 commit -c 'CMD ["cat", "/greeting"]' -m "my change" -a "me" c1 mine:1
+    [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+    run_hive 0 run --rm mine:1
+    [ "$output" = "hello" ]
+    run_hive 0 run --rm mine:1 sh -c 'ls /etc/group 2>&1; cat /opt/x/y; ls /etc/hostname >/dev/null && echo mountpoint'
+    [[ "$output" == *"No such file"* ]]
+    [[ "$output" == *"y"* ]]
+    run_hive 0 history --format '{{.Comment}}' mine:1
+    [ "${lines[0]}" = "my change" ]
+    [ "$(hive image inspect -f '{{len .RootFS.Layers}}' mine:1)" = "2" ]
+    [ "$(hive image inspect -f '{{.Parent}}' mine:1)" = "$(hive images -q --no-trunc busybox)" ]
+    # the new layer saves and loads elsewhere with the same digests
+    hive save -o "$WORK/mine.tar" mine:1
+    id=$(hive images -q --no-trunc mine:1)
+    HIVE_ROOT=$WORK/other run_hive 0 load -i "$WORK/mine.tar"
+    [ "$(HIVE_ROOT=$WORK/other "$HIVE" images -q --no-trunc mine:1)" = "$id" ]
+    run_hive 0 export -o "$WORK/fs.tar" c1
+    tar -tf "$WORK/fs.tar" > "$WORK/list"
+    grep -qx greeting "$WORK/list"
+    grep -qx bin/busybox "$WORK/list"
+    grep -qx opt/x/y "$WORK/list"
+    ! grep -qx etc/group "$WORK/list"
+    ! grep -q '\.wh\.' "$WORK/list"
+    run_hive 1 rmi busybox
+    rm -rf "$WORK/other"
+}

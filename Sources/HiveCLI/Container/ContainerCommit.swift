@@ -1,0 +1,57 @@
+// `hive commit` and `hive export`.
+import Glibc
+import HiveEngine
+import HiveOCI
+
+enum ContainerCommit {
+    static let def = CommandDef(
+        name: "commit", aliases: ["commit", "container commit"], usage: "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+        summary: "Create a new image from a container's changes",
+        options: [
+            .multi("change", "c", "list", "Apply Dockerfile instruction to the created image"),
+            .value("message", "m", "string", "Commit message"),
+            .value("author", "a", "string", "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")"),
+            .flag("pause", "p", "Pause container during commit (default true)"),
+        ], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1, max: 2)
+        var o = Engine.CommitOptions()
+        o.reference = c.args.positionals.count > 1 ? c.args.positionals[1] : nil
+        o.changes = c.args.all("change")
+        o.message = c.args.value("message")
+        o.author = c.args.value("author")
+        c.out.line(try c.engine().commit(c.args.positionals[0], o).description)
+        return 0
+    }
+}
+
+enum ContainerExport {
+    static let def = CommandDef(
+        name: "export", aliases: ["export", "container export"], usage: "[OPTIONS] CONTAINER",
+        summary: "Export a container's filesystem as a tar archive",
+        options: [.value("output", "o", "string", "Write to a file, instead of STDOUT")], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1, max: 1)
+        let engine = try c.engine()
+        guard let path = c.args.value("output") else {
+            if isatty(1) == 1 { throw HiveError(.invalidArgument, "cowardly refusing to save to a terminal (use -o FILE or redirect)") }
+            try engine.export(c.args.positionals[0], to: 1)
+            return 0
+        }
+        let temp = path + ".hive-tmp-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw HiveError.errno("cannot create \(path)") }
+        do {
+            try engine.export(c.args.positionals[0], to: fd)
+            close(fd)
+            guard rename(temp, path) == 0 else { throw HiveError.errno("cannot write \(path)") }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        return 0
+    }
+}
