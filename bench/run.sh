@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|rss|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|rss|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -75,6 +75,31 @@ run_() {
     hf run -w 3 -r 30 "$HIVE run --rm busybox true" "$P run --rm busybox true"
 }
 
+# create, exec, stop -t 0, rm, and ps -a with 500 containers
+lifecycle() {
+    run_ >/dev/null 2>&1 || true
+    $HIVE rm -f bench-exec >/dev/null 2>&1 || true
+    $P rm -f bench-exec >/dev/null 2>&1 || true
+    $HIVE run -d --name bench-exec busybox sleep 3600 >/dev/null
+    $P run -d --name bench-exec busybox sleep 3600 >/dev/null
+    hf exec -w 3 -r 30 "$HIVE exec bench-exec true" "$P exec bench-exec true"
+    hf create -w 3 -r 30 --prepare "sh -c '$HIVE rm -f bench-create >/dev/null 2>&1; $P rm -f bench-create >/dev/null 2>&1; true'" \
+        "$HIVE create --name bench-create busybox true" "$P create --name bench-create busybox true"
+    hf stop -r 15 --prepare "sh -c '$HIVE rm -f bench-stop >/dev/null 2>&1; $HIVE run -d --name bench-stop busybox sleep 3600 >/dev/null'" \
+        "$HIVE stop -t 0 bench-stop" \
+        --prepare "sh -c '$P rm -f bench-stop >/dev/null 2>&1; $P run -d --name bench-stop busybox sleep 3600 >/dev/null'" \
+        "$P stop -t 0 bench-stop"
+    hf rm -r 15 --prepare "sh -c '$HIVE rm -f bench-rm >/dev/null 2>&1; $HIVE run --name bench-rm busybox true'" "$HIVE rm bench-rm" \
+        --prepare "sh -c '$P rm -f bench-rm >/dev/null 2>&1; $P run --name bench-rm busybox true'" "$P rm bench-rm"
+    $HIVE rm -f bench-exec >/dev/null; $P rm -f bench-exec >/dev/null
+    n=$($HIVE ps -aq | wc -l)
+    while [ "$n" -lt 500 ]; do $HIVE create busybox true >/dev/null; n=$((n + 1)); done
+    n=$($P ps -aq | wc -l)
+    while [ "$n" -lt 500 ]; do $P create busybox true >/dev/null; n=$((n + 1)); done
+    hf ps -w 3 -r 20 "$HIVE ps -a" "$P ps -a"
+    mon=$(pgrep -f "hive-monitor" | head -1)
+}
+
 rss() {
     $HIVE images -q | grep -q . || $HIVE import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     for cmd in "$HIVE images" "$P images"; do
@@ -85,7 +110,7 @@ rss() {
 
 what=${1:-all}
 case $what in
-    all) images; import; load; save; run_; rss ;;
+    all) images; import; load; save; run_; lifecycle; rss ;;
     run) run_ ;;
     *) "$what" ;;
 esac

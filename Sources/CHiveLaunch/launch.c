@@ -350,6 +350,10 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
 static void become(const struct hive_plan *p, int errfd) {
     struct rlimit rl = { p->nofile_soft, p->nofile_hard };
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail(errfd, "setrlimit(RLIMIT_NOFILE)", "", errno, 125);
+    for (size_t i = 0; i < p->nrlimits; i++) {
+        struct rlimit x = { p->rlimits[3 * i + 1], p->rlimits[3 * i + 2] };
+        if (setrlimit((int)p->rlimits[3 * i], &x) < 0) fail(errfd, "setrlimit (--ulimit)", "", errno, 125);
+    }
 
     // ---- stdio, then every other fd closes on exec (the error pipe included)
     if (p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) fail(errfd, "dup2 stdin", "", errno, 125);

@@ -30,6 +30,7 @@ public struct RunOptions {
     public var resources = Resources()
     public var mounts: [MountRequest] = []
     public var replace = false
+    public var ulimits: [String] = []
     public init(image: String) { self.image = image }
 }
 
@@ -216,6 +217,10 @@ extension Engine {
             plan.newNetns = o.network != "host"
             plan.privileged = o.privileged
             plan.nofile = (1024, min(524288, Engine.hardNofile()))
+            for u in o.ulimits {
+                let (res, soft, hard) = try Engine.parseUlimit(u)
+                if res == Int32(RLIMIT_NOFILE.rawValue) { plan.nofile = (soft, hard) } else { plan.rlimits.append((res, soft, hard)) }
+            }
             plan.mounts = [
                 MountSpec(source: dir + "/hostname", target: "/etc/hostname"),
                 MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
@@ -250,7 +255,19 @@ extension Engine {
         if let bytes = readWholeFile(store.containersDir + "/" + id + "/cgroups") {
             Cgroups.remove(String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init))
         }
-        try FileTree.remove(path: store.containersDir + "/" + id)
+        // rename first: the monitor may still be writing its exit file into the directory
+        let dir = store.containersDir + "/" + id
+        let doomed = store.tmpDir + "/rm-" + id
+        if rename(dir, doomed) == 0 {
+            for attempt in 0..<20 {
+                do { try FileTree.remove(path: doomed); break } catch {
+                    if attempt == 19 { store.markPending() }  // the next idle command sweeps tmp/
+                    usleep(5000)
+                }
+            }
+        } else if errno != ENOENT {
+            throw HiveError.errno("cannot remove the container directory \(dir)")
+        }
         try store.db.transaction { () throws(HiveError) in try store.deleteContainer(id) }
     }
 
@@ -287,6 +304,30 @@ extension Engine {
         var rl = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &rl)
         return UInt64(rl.rlim_max)
+    }
+
+    /// `--ulimit name=soft[:hard]`; a hard limit above hive's own fails here,
+    /// not in the child (root on these machines lacks CAP_SYS_RESOURCE).
+    static func parseUlimit(_ spec: String) throws -> (Int32, UInt64, UInt64) {
+        let names: [String: Int32] = [
+            "cpu": 0, "fsize": 1, "data": 2, "stack": 3, "core": 4, "rss": 5, "nproc": 6, "nofile": 7, "memlock": 8,
+            "as": 9, "locks": 10, "sigpending": 11, "msgqueue": 12, "nice": 13, "rtprio": 14, "rttime": 15,
+        ]
+        let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2, let res = names[kv[0]] else {
+            throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\" (e.g. nofile=1024:2048; names: \(names.keys.sorted().joined(separator: ", ")))")
+        }
+        let vals = kv[1].split(separator: ":").map(String.init)
+        func num(_ s: String) -> UInt64? { s == "-1" || s == "unlimited" ? UInt64.max : UInt64(s) }
+        guard vals.count >= 1, vals.count <= 2, let soft = num(vals[0]), let hard = num(vals.count == 2 ? vals[1] : vals[0]), soft <= hard else {
+            throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\": soft must not exceed hard")
+        }
+        var current = rlimit()
+        getrlimit(__rlimit_resource_t(res), &current)
+        if hard > UInt64(current.rlim_max) {
+            throw HiveError(.invalidArgument, "--ulimit \(spec): the hard limit exceeds hive's own (\(current.rlim_max == rlim_t.max ? "unlimited" : String(current.rlim_max))), and raising it needs CAP_SYS_RESOURCE")
+        }
+        return (res, soft, hard)
     }
 
     /// `512m`, `1g`, `100k`, `1048576` (Docker's RAMInBytes, binary units).

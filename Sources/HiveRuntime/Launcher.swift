@@ -39,6 +39,8 @@ public struct LaunchPlan: Sendable {
     public var privileged = false
     public var mounts: [MountSpec] = []
     public var nofile: (UInt64, UInt64) = (1024, 524288)
+    /// --ulimit: (resource number, soft, hard)
+    public var rlimits: [(Int32, UInt64, UInt64)] = []
     public var stdio: (Int32, Int32, Int32) = (-1, -1, -1)
     /// cgroup.procs files the container joins (one per v1 hierarchy, or one on v2).
     public var cgroupProcs: [String] = []
@@ -123,6 +125,11 @@ public enum Launcher {
         p.stderr_fd = plan.stdio.2
         p.cgroup_fd = -1
         p.cgroup_procs = UnsafePointer(cgroups)
+        let rl = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, plan.rlimits.count * 3))
+        defer { rl.deallocate() }
+        for (i, r) in plan.rlimits.enumerated() { rl[3 * i] = UInt64(r.0); rl[3 * i + 1] = r.1; rl[3 * i + 2] = r.2 }
+        p.rlimits = UnsafePointer(rl)
+        p.nrlimits = plan.rlimits.count
         return groups.withUnsafeBufferPointer { gbuf in
             p.groups = gbuf.baseAddress
             if let bpf = plan.seccomp {

@@ -43,6 +43,8 @@ struct hive_plan {
     const struct hive_mount *mounts;   // extra mounts (hosts, resolv.conf, hostname, volumes)
     size_t nmounts;
     uint64_t nofile_soft, nofile_hard;
+    const uint64_t *rlimits;    // --ulimit: (resource, soft, hard) triples
+    size_t nrlimits;
     int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
     const char *const *cgroup_procs;  // cgroup.procs files the container joins before anything else (NULL-terminated)
     int cgroup_fd;              // unused

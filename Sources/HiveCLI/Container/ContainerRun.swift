@@ -33,6 +33,7 @@ enum ContainerRun {
             .multi("mount", nil, "mount", "Attach a filesystem mount: type=bind|volume|tmpfs,source=,target=,readonly"),
             .multi("tmpfs", nil, "list", "Mount a tmpfs directory: PATH[:OPTIONS]"),
             .value("memory", "m", "bytes", "Memory limit (e.g. 512m, 1g)"),
+            .multi("ulimit", nil, "ulimit", "Ulimit options (e.g. nofile=1024:2048)"),
             .value("cpus", nil, "decimal", "Number of CPUs"),
             .value("pids-limit", nil, "int", "Tune container pids limit (default 2048, -1 for unlimited)"),
             .value("stop-timeout", nil, "int", "Timeout (in seconds) to stop a container"),
@@ -66,6 +67,7 @@ enum ContainerRun {
         o.env = try c.args.all("env-file").flatMap(readEnvFile) + c.args.all("env")
         o.name = c.args.value("name")
         o.replace = c.args.flag("replace")
+        o.ulimits = c.args.all("ulimit")
         o.workdir = c.args.value("workdir")
         o.user = c.args.value("user")
         o.hostname = c.args.value("hostname")

@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# Known container escapes (security-cases.md), each tried for real.
+load helpers
+
+setup_file() {
+    export BASE_TAR=$BATS_FILE_TMPDIR/base.tar
+    "$REPO/scripts/mkbase.sh" > "$BASE_TAR"
+}
+
+import_run_base() {
+    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["sh"]' "$BASE_TAR" busybox >/dev/null
+}
+
+# A layer on top of busybox from a python-built tar (entries given as name:type:target).
+hostile_image() {
+    local ref=$1; shift
+    python3 - "$WORK/layer.tar" "$@" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for spec in sys.argv[2:]:
+        name, kind, target = spec.split(":", 2)
+        i = tarfile.TarInfo(name)
+        if kind == "dir":
+            i.type = tarfile.DIRTYPE; i.mode = 0o755; t.addfile(i)
+        elif kind == "sym":
+            i.type = tarfile.SYMTYPE; i.linkname = target; t.addfile(i)
+        else:
+            data = target.encode(); i.size = len(data); t.addfile(i, io.BytesIO(data))
+PY
+    hive run --name base-for-hostile busybox true
+    python3 "$REPO/Tests/fixtures/mkoci.py" "$WORK/layer.tar" none "$WORK/unused.tar" >/dev/null
+    # stack the hostile layer on busybox through commit: copy it into a container's upper layer
+    id=$(hive ps -aq --no-trunc --filter name=base-for-hostile)
+    tar -C "$HIVE_ROOT/containers/$id/upper" -xf "$WORK/layer.tar"
+    hive commit base-for-hostile "$ref" >/dev/null
+    hive rm base-for-hostile >/dev/null
+}
+
+@test "CVE-2025-31133: an image whose /dev/null is a symlink cannot redirect the masks" {
+    import_run_base
+    before=$(cat /proc/sys/kernel/core_pattern)
+    hostile_image evil:devnull "dev:dir:" "dev/null:sym:/proc/sys/kernel/core_pattern" "dev/pts:dir:" "dev/pts/0:sym:/proc/sysrq-trigger"
+    run "$HIVE" run --rm evil:devnull sh -c 'ls -l /dev/null; echo "|/tmp/x" > /proc/sys/kernel/core_pattern 2>&1; wc -c < /proc/keys'
+    [[ "$output" == *"crw-rw-rw-"*"1,"*"3"* ]]
+    [[ "$output" == *"Read-only file system"* ]] || [[ "$output" == *"Permission denied"* ]]
+    [ "$(cat /proc/sys/kernel/core_pattern)" = "$before" ]
+}
+
+@test "CVE-2019-5736: no host binary is reachable through /proc/*/exe from inside" {
+    import_run_base
+    run_hive 0 run --rm busybox sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done; for p in /proc/[0-9]*; do echo x 2>/dev/null > $p/exe && echo WROTE $p; done; true'
+    [[ "$output" != *"hive"* ]]
+    [[ "$output" != *"WROTE"* ]]
+    hive run -d --name target busybox sleep 30 >/dev/null
+    run_hive 0 exec target sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; grep TracerPid $p/status; done'
+    [[ "$output" != *"hive"* ]]
+    [[ "$output" != *"TracerPid:	[1-9]"* ]]
+    hive rm -f target >/dev/null
+}
+
+@test "CVE-2022-23648: image VOLUMEs that climb out are rejected" {
+    import_run_base
+    hive import --change 'VOLUME ["/../../../../etc"]' "$BASE_TAR" evil:vol >/dev/null
+    run_hive 125 run --rm evil:vol true
+    [[ "$output" == *"unsafe VOLUME"* ]]
+    [ -z "$(hive ps -aq)" ]
+}
+
+@test "an image's /etc/passwd that is a symlink to a host file is not followed" {
+    import_run_base
+    hostile_image evil:passwd "etc/passwd:sym:/etc/shadow"
+    run_hive 125 run --rm -u root evil:passwd true
+    [[ "$output" == *"unable to find user root"* ]]
+    [[ "$output" != *'$'* ]]
+}
+
+@test "--ulimit sets limits; a hard limit above hive's own fails clearly" {
+    import_run_base
+    run_hive 0 run --rm --ulimit nofile=100:200 --ulimit nproc=50 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -u'
+    [ "$output" = "$(printf '100\n200\n50')" ]
+    run_hive 125 run --rm --ulimit nofile=10:99999999 busybox true
+    [[ "$output" == *"exceeds hive's own"* ]]
+    run_hive 125 run --rm --ulimit bogus=1 busybox true
+    [[ "$output" == *"invalid --ulimit"* ]]
+}
