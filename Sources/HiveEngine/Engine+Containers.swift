@@ -10,13 +10,15 @@ public struct ContainerSummary {
     public var id: String
     public var name: String
     public var image: String
-    public var command: [String]
+    /// The command line as one string.
+    public var command: String
     public var created: Int64
     public var state: String
     public var status: String
     public var exitCode: Int32?
-    public var labels: [String: String]
+    public var labelsJSON: String
     public var imageID: String
+    public var labels: [String: String] { (try? JSONCoding.decode([String: String].self, from: Array(labelsJSON.utf8))) ?? [:] }
 }
 
 extension Engine {
@@ -28,7 +30,6 @@ extension Engine {
     public func listContainers() throws -> [ContainerSummary] {
         let now = Timestamp.now().unixNanos
         return try store.allContainers().map { r in
-            let spec = try? JSONCoding.decode(ContainerSpec.self, from: Array(r.config.utf8))
             var state = r.state.rawValue
             var status: String
             switch r.state {
@@ -44,8 +45,8 @@ extension Engine {
             case .exited:
                 status = "Exited (\(r.exitCode ?? -1)) " + HumanTime.duration((now - (r.finished ?? now)) / 1_000_000_000) + " ago"
             }
-            return ContainerSummary(id: r.id, name: r.name, image: r.imageName, command: spec?.argv ?? [], created: r.created,
-                                    state: state, status: status, exitCode: r.exitCode, labels: spec?.labels ?? [:], imageID: r.imageID.hex)
+            return ContainerSummary(id: r.id, name: r.name, image: r.imageName, command: r.command, created: r.created,
+                                    state: state, status: status, exitCode: r.exitCode, labelsJSON: r.labelsJSON, imageID: r.imageID.hex)
         }
     }
 

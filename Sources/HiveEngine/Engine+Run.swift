@@ -173,8 +173,10 @@ extension Engine {
                                  seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,
                                  stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources)
         let specJSON = String(decoding: try JSONCoding.encode(spec), as: UTF8.self)
-        let rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
+        var rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)
+        rec.command = argv.joined(separator: " ")
+        rec.labelsJSON = labelsJSON(o.labels)
         let (volumeMounts, volumes): ([MountSpec], [String]) = try store.db.transaction { () throws(HiveError) -> ([MountSpec], [String]) in
             try store.insertContainer(rec)
             let (m, used, _): ([MountSpec], [String], [String])

@@ -16,6 +16,9 @@ public struct ContainerRecord: Sendable {
     public var started: Int64?
     public var finished: Int64?
     public var exitCode: Int32?
+    /// The command as `ps` shows it, and the labels as JSON.
+    public var command = ""
+    public var labelsJSON = "{}"
 
     public init(id: String, name: String, imageID: Digest, imageName: String, config: String, created: Int64) {
         self.id = id
@@ -29,7 +32,8 @@ public struct ContainerRecord: Sendable {
 }
 
 extension Store {
-    private static let containerColumns = "id, name, image_id, image_name, config, created, state, pid, pid_start, started, finished, exit_code"
+    private static let containerColumns = "id, name, image_id, image_name, config, created, state, pid, pid_start, started, finished, exit_code, command, labels"
+    private static let summaryColumns = "id, name, image_id, image_name, '', created, state, pid, pid_start, started, finished, exit_code, command, labels"
 
     private func containerRow(_ s: Statement) -> ContainerRecord? {
         guard let image = try? Digest(hex: s.text(2)) else { return nil }
@@ -40,11 +44,14 @@ extension Store {
         r.started = s.optionalInt(9)
         r.finished = s.optionalInt(10)
         r.exitCode = s.optionalInt(11).map { Int32($0) }
+        r.command = s.text(12)
+        r.labelsJSON = s.text(13)
         return r
     }
 
+    /// Every container, newest first, without its spec (`config` is empty).
     public func allContainers() throws(HiveError) -> [ContainerRecord] {
-        try db.prepare("SELECT \(Store.containerColumns) FROM containers ORDER BY created DESC").all([]) { containerRow($0) }.compactMap { $0 }
+        try db.prepare("SELECT \(Store.summaryColumns) FROM containers ORDER BY created DESC").all([]) { containerRow($0) }.compactMap { $0 }
     }
 
     /// By full ID, name, or unique ID prefix.
@@ -60,8 +67,9 @@ extension Store {
 
     public func insertContainer(_ r: ContainerRecord) throws(HiveError) {
         do {
-            try db.prepare("INSERT INTO containers (\(Store.containerColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', NULL, NULL, NULL, NULL, NULL)")
-                .run([.text(r.id), .text(r.name), .text(r.imageID.hex), .text(r.imageName), .text(r.config), .int(r.created)])
+            try db.prepare("INSERT INTO containers (\(Store.containerColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', NULL, NULL, NULL, NULL, NULL, ?7, ?8)")
+                .run([.text(r.id), .text(r.name), .text(r.imageID.hex), .text(r.imageName), .text(r.config), .int(r.created),
+                      .text(r.command), .text(r.labelsJSON)])
         } catch where error.code == .conflict {
             let other = try db.prepare("SELECT id FROM containers WHERE name = ?1").all([.text(r.name)]) { $0.text(0) }.first ?? "?"
             throw HiveError(.conflict, "the container name \"\(r.name)\" is already in use by container \"\(other)\" (remove it, or pick another --name)")

@@ -2,7 +2,7 @@
 import HiveOCI
 
 enum Schema {
-    static let version = 3
+    static let version = 4
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -88,6 +88,12 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS container_volumes_volume ON container_volumes(volume);
     """
 
+    /// What `ps` shows, kept out of the JSON spec so listing 500 containers decodes nothing.
+    static let v4 = [
+        "ALTER TABLE containers ADD COLUMN command TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE containers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'",
+    ]
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -102,6 +108,8 @@ enum Schema {
             try db.exec(v1)
             try db.exec(v2)
             try db.exec(v3)
+            let cols = try db.prepare("PRAGMA table_info(containers)").all([]) { $0.text(1) }
+            if !cols.contains("command") { for stmt in v4 { try db.exec(stmt) } }
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

@@ -38,7 +38,7 @@ enum ContainerList {
         for ctr in all where filters.matches(ctr) {
             if !showAll && ctr.state != "running" && ctr.state != "paused" { continue }
             if c.args.flag("quiet") { c.out.line(noTrunc ? ctr.id : String(ctr.id.prefix(12))); continue }
-            var cmd = ctr.command.joined(separator: " ")
+            var cmd = ctr.command
             if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
             rows.append(.object([
                 "ID": .string(noTrunc ? ctr.id : String(ctr.id.prefix(12))),
@@ -51,7 +51,7 @@ enum ContainerList {
                 "Ports": .string(""),
                 "Names": .string(ctr.name),
                 "Size": .string(c.args.flag("size") ? Units.humanSize(engine.writableSize(ctr.id)) : ""),
-                "Labels": .string(ctr.labels.keys.sorted().map { "\($0)=\(ctr.labels[$0]!)" }.joined(separator: ",")),
+                "Labels": .string(ctr.labelsJSON == "{}" ? "" : ctr.labels.keys.sorted().map { "\($0)=\(ctr.labels[$0]!)" }.joined(separator: ",")),
             ]))
         }
         if c.args.flag("quiet") { return 0 }
@@ -128,9 +128,10 @@ struct ContainerFilter {
         if let st = values["status"], !st.contains(c.state) { return false }
         if let ex = values["exited"], !(c.state == "exited" && ex.contains(String(c.exitCode ?? -1))) { return false }
         if let labels = values["label"] {
+            let have = c.labels
             for l in labels {
                 let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-                if kv.count == 2 ? c.labels[kv[0]] != kv[1] : c.labels[kv[0]] == nil { return false }
+                if kv.count == 2 ? have[kv[0]] != kv[1] : have[kv[0]] == nil { return false }
             }
         }
         if !ancestors.isEmpty && !ancestors.contains(c.imageID) { return false }
