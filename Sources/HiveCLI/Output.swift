@@ -28,6 +28,6 @@ public final class Output: @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    nonisolated(unsafe) static let out = Output(fd: 1)
-    nonisolated(unsafe) static let err = Output(fd: 2)
+    static let out = Output(fd: 1)
+    static let err = Output(fd: 2)
 }

@@ -59,7 +59,8 @@ extension Store {
     /// Every image with its tags, newest first.
     public func allImages() throws(HiveError) -> [ImageRecord] {
         var tags: [String: [String]] = [:]
-        for (name, id) in try db.prepare("SELECT name, image_id FROM tags ORDER BY tagged, name").all([]) { ($0.text(0), $0.text(1)) } {
+        let pairs = try db.prepare("SELECT name, image_id FROM tags ORDER BY tagged, name").all([]) { ($0.text(0), $0.text(1)) }
+        for (name, id) in pairs {
             tags[id, default: []].append(name)
         }
         let rows = try db.prepare("SELECT \(Store.imageColumns) FROM images ORDER BY created DESC, id").all { imageRow($0) }
