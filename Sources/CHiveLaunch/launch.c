@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
+#include <termios.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -115,6 +117,24 @@ static int mount_on(int rootfd, const char *target, int want_dir, const char *sr
 }
 
 static void become(const struct hive_plan *p, int errfd);
+static int last_master = -1;
+int hive_last_pty_master(void) { return last_master; }
+
+// Receives the pty master the child sends (or -1 if it closed the socket first).
+static int recv_master(int sock) {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    char dummy;
+    struct iovec iov = { &dummy, 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+    ssize_t n;
+    do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n <= 0) return -1;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS) return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    return fd;
+}
 
 struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
 
@@ -355,10 +375,43 @@ static void become(const struct hive_plan *p, int errfd) {
         if (setrlimit((int)p->rlimits[3 * i], &x) < 0) fail(errfd, "setrlimit (--ulimit)", "", errno, 125);
     }
 
+    // ---- a pseudo-terminal from the container's own devpts, its master sent to hive
+    if (p->tty) {
+        int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0) fail(errfd, "open /dev/ptmx", "", errno, 125);
+        int unlock = 0, n = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) fail(errfd, "unlock pty", "", errno, 125);
+        char slave_path[64];
+        snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", n);
+        int slave = open(slave_path, O_RDWR | O_NOCTTY);
+        if (slave < 0) fail(errfd, "open ", slave_path, errno, 125);
+        if (p->tty_rows && p->tty_cols) {
+            struct winsize ws = { p->tty_rows, p->tty_cols, 0, 0 };
+            ioctl(slave, TIOCSWINSZ, &ws);
+        }
+        char cbuf[CMSG_SPACE(sizeof(int))];
+        memset(cbuf, 0, sizeof cbuf);
+        char dummy = 'm';
+        struct iovec iov = { &dummy, 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &master, sizeof(int));
+        if (sendmsg(p->console_fd, &msg, 0) < 0) fail(errfd, "send pty master", "", errno, 125);
+        close(master);
+        close(p->console_fd);
+        if (setsid() < 0 && errno != EPERM) fail(errfd, "setsid", "", errno, 125);
+        if (ioctl(slave, TIOCSCTTY, 0) < 0) fail(errfd, "set controlling terminal", "", errno, 125);
+        if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) fail(errfd, "dup2 pty", "", errno, 125);
+        if (slave > 2) close(slave);
+    }
+
     // ---- stdio, then every other fd closes on exec (the error pipe included)
-    if (p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) fail(errfd, "dup2 stdin", "", errno, 125);
-    if (p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) fail(errfd, "dup2 stdout", "", errno, 125);
-    if (p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0) fail(errfd, "dup2 stderr", "", errno, 125);
+    if (!p->tty && p->stdin_fd >= 0 && dup2(p->stdin_fd, 0) < 0) fail(errfd, "dup2 stdin", "", errno, 125);
+    if (!p->tty && p->stdout_fd >= 0 && dup2(p->stdout_fd, 1) < 0) fail(errfd, "dup2 stdout", "", errno, 125);
+    if (!p->tty && p->stderr_fd >= 0 && dup2(p->stderr_fd, 2) < 0) fail(errfd, "dup2 stderr", "", errno, 125);
     if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(errfd, "close_range", "", errno, 125);
 
     // ---- identity and privileges
@@ -432,6 +485,13 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
     *exit_code = 125;
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
+    int console[2] = {-1, -1};
+    last_master = -1;
+    if (p->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    p->console_fd = console[1];
     int ncg = 0;
     for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
     for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && ncg < 7; i++) {
@@ -470,6 +530,11 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
     ssize_t w = write(syncp[1], "g", 1);
     (void)w;
     close(syncp[1]);
+    if (p->tty) {
+        close(console[1]);
+        last_master = recv_master(console[0]);
+        close(console[0]);
+    }
     struct report rep;
     ssize_t n;
     do { n = read(errp[0], &rep, sizeof rep); } while (n < 0 && errno == EINTR);
@@ -515,6 +580,13 @@ int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_
     }
     int errp[2];
     if (pipe2(errp, O_CLOEXEC) < 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
+    int console[2] = {-1, -1};
+    last_master = -1;
+    if (p->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    p->console_fd = console[1];
     // the PID namespace applies to children: join it here, then fork
     if (setns(nsfd[4], CLONE_NEWPID) < 0) { snprintf(err, errlen, "setns(pid): %s", strerror(errno)); return -1; }
     pid_t r = fork();
@@ -537,6 +609,11 @@ int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_
     for (int i = 0; i < 7; i++) if (nsfd[i] >= 0) close(nsfd[i]);
     for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
     close(errp[1]);
+    if (p->tty) {
+        close(console[1]);
+        last_master = recv_master(console[0]);
+        close(console[0]);
+    }
     struct report rep;
     ssize_t n;
     do { n = read(errp[0], &rep, sizeof rep); } while (n < 0 && errno == EINTR);
@@ -591,4 +668,50 @@ int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, 
     int r = posix_spawn(pid, path, &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     return r;
+}
+
+static volatile sig_atomic_t winch;
+static void on_winch(int sig) { (void)sig; winch = 1; }
+
+int hive_pty_proxy(int master, pid_t pid) {
+    struct termios saved;
+    int raw = isatty(0) && tcgetattr(0, &saved) == 0;
+    if (raw) {
+        struct termios t = saved;
+        cfmakeraw(&t);
+        tcsetattr(0, TCSANOW, &t);
+        struct winsize ws;
+        if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_winch;
+    sigaction(SIGWINCH, &sa, NULL);
+    char buf[8192];
+    int in_open = 1;
+    for (;;) {
+        if (winch) {
+            winch = 0;
+            struct winsize ws;
+            if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+        }
+        struct pollfd fds[2] = { { master, POLLIN, 0 }, { in_open ? 0 : -1, POLLIN, 0 } };
+        int r = poll(fds, 2, -1);
+        if (r < 0) { if (errno == EINTR) continue; break; }
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) break;  // EIO: the container's side of the terminal is gone
+            ssize_t off = 0;
+            while (off < n) { ssize_t w = write(1, buf + off, (size_t)(n - off)); if (w <= 0) break; off += w; }
+        }
+        if (in_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n <= 0) { in_open = 0; continue; }
+            ssize_t off = 0;
+            while (off < n) { ssize_t w = write(master, buf + off, (size_t)(n - off)); if (w <= 0) break; off += w; }
+        }
+    }
+    if (raw) tcsetattr(0, TCSANOW, &saved);
+    close(master);
+    return hive_wait_exit(pid);
 }

@@ -1,6 +1,6 @@
 // A launch plan serialised to a file, so the per-container monitor (C) can
 // execute exactly the plan the CLI (Swift) computed. One format, defined here.
-// Layout: "HIVEPLAN4\n", then fields in a fixed order; strings and arrays are
+// Layout: "HIVEPLAN5\n", then fields in a fixed order; strings and arrays are
 // u32 length-prefixed; numbers are u64 little-endian.
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +39,7 @@ static void put_strv(struct buf *b, const char *const *v) {
 
 int hive_plan_write(const char *path, const struct hive_plan *p) {
     struct buf b = {0};
-    put(&b, "HIVEPLAN4\n", 10);
+    put(&b, "HIVEPLAN5\n", 10);
     put_str(&b, p->rootfs);
     put_str(&b, p->overlay_data);
     put_u64(&b, (uint64_t)p->readonly_rootfs);
@@ -76,6 +76,7 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
     put_strv(&b, p->cgroup_procs);
     put_u64(&b, p->nrlimits);
     for (size_t i = 0; i < p->nrlimits * 3; i++) put_u64(&b, p->rlimits[i]);
+    put_u64(&b, (uint64_t)p->tty);
     if (b.failed) { free(b.p); errno = ENOMEM; return -1; }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -132,7 +133,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     if (!data || read(fd, data, (size_t)size) != size) { close(fd); free(data); errno = EIO; return -1; }
     close(fd);
     struct rd r = { data, (size_t)size, 10, 0 };
-    if (size < 10 || memcmp(data, "HIVEPLAN4\n", 10)) { errno = EINVAL; return -1; }
+    if (size < 10 || memcmp(data, "HIVEPLAN5\n", 10)) { errno = EINVAL; return -1; }
     memset(p, 0, sizeof *p);
     p->rootfs = get_str(&r);
     p->overlay_data = get_str(&r);
@@ -183,6 +184,8 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     uint64_t *rl = calloc(p->nrlimits * 3 + 1, sizeof *rl);
     for (size_t i = 0; rl && i < p->nrlimits * 3; i++) rl[i] = get_u64(&r);
     p->rlimits = rl;
+    p->tty = (int)get_u64(&r);
+    p->console_fd = -1;
     p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
     p->cgroup_fd = -1;
     for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;

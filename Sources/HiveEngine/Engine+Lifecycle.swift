@@ -213,7 +213,7 @@ extension Engine {
 
 extension Engine {
     /// `hive exec`: runs `argv` in a running container; its exit status (or 0 with `detach`).
-    public func exec(_ ref: String, argv: [String], env: [String], user: String?, workdir: String?, detach: Bool) throws -> Int32 {
+    public func exec(_ ref: String, argv: [String], env: [String], user: String?, workdir: String?, detach: Bool, tty: Bool = false) throws -> Int32 {
         let r = try record(ref)
         guard isAlive(r), let target = r.pid else {
             throw HiveError(.conflict, "container \(ref) is not running (hive start \(ref) starts it)")
@@ -238,11 +238,12 @@ extension Engine {
         let pid: pid_t
         do {
             pid = try Launcher.exec(target: target, planFile: containerDir(r.id) + "/plan", argv: argv, env: expanded,
-                                    user: resolved, cwd: workdir, stdio: stdio)
+                                    user: resolved, cwd: workdir, stdio: stdio, tty: tty && !detach)
         } catch let e as LaunchError {
             throw HiveError(.invalidArgument, e.message).withExitCode(e.exitCode)
         }
         if detach { return 0 }
+        if tty, Launcher.lastPtyMaster >= 0 { return Launcher.proxy(master: Launcher.lastPtyMaster, pid: pid) }
         return Launcher.wait(pid, forwardSignals: true)
     }
 }

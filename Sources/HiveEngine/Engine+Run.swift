@@ -31,6 +31,7 @@ public struct RunOptions {
     public var mounts: [MountRequest] = []
     public var replace = false
     public var ulimits: [String] = []
+    public var tty = false
     public init(image: String) { self.image = image }
 }
 
@@ -77,7 +78,8 @@ extension Engine {
                 try store.markRunning(id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
             }
             store.unlock()
-            let status = Launcher.wait(pid, forwardSignals: true)
+            let master = o.tty ? Launcher.lastPtyMaster : -1
+            let status = master >= 0 ? Launcher.proxy(master: master, pid: pid) : Launcher.wait(pid, forwardSignals: true)
             if o.remove {
                 try cleanupContainer(id, volumes: true)
             } else {
@@ -212,6 +214,8 @@ extension Engine {
                                   overlayData: "lowerdir=\(layerDirs.joined(separator: ":")),upperdir=\(dir)/upper,workdir=\(dir)/work",
                                   hostname: hostname, argv: argv, env: env, cwd: cwd)
             plan.readonlyRootfs = o.readOnly
+            plan.tty = o.tty
+            if o.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) { plan.env.append("TERM=xterm") }
             plan.user = user
             plan.caps = caps
             plan.noNewPrivs = noNewPrivs

@@ -41,6 +41,8 @@ public struct LaunchPlan: Sendable {
     public var nofile: (UInt64, UInt64) = (1024, 524288)
     /// --ulimit: (resource number, soft, hard)
     public var rlimits: [(Int32, UInt64, UInt64)] = []
+    /// -t: a pseudo-terminal as the container's stdio.
+    public var tty = false
     public var stdio: (Int32, Int32, Int32) = (-1, -1, -1)
     /// cgroup.procs files the container joins (one per v1 hierarchy, or one on v2).
     public var cgroupProcs: [String] = []
@@ -130,6 +132,8 @@ public enum Launcher {
         for (i, r) in plan.rlimits.enumerated() { rl[3 * i] = UInt64(r.0); rl[3 * i + 1] = r.1; rl[3 * i + 2] = r.2 }
         p.rlimits = UnsafePointer(rl)
         p.nrlimits = plan.rlimits.count
+        p.tty = plan.tty ? 1 : 0
+        p.console_fd = -1
         return groups.withUnsafeBufferPointer { gbuf in
             p.groups = gbuf.baseAddress
             if let bpf = plan.seccomp {
@@ -173,6 +177,12 @@ public enum Launcher {
         return pid
     }
 
+    /// With a tty: the pty master of the last launch or exec.
+    public static var lastPtyMaster: Int32 { hive_last_pty_master() }
+
+    /// Proxies this terminal to the container's pty until `pid` exits.
+    public static func proxy(master: Int32, pid: pid_t) -> Int32 { hive_pty_proxy(master, pid) }
+
     /// Waits for the container's init; its exit status as a shell reports it.
     public static func wait(_ pid: pid_t, forwardSignals: Bool) -> Int32 {
         if forwardSignals { hive_forward_signals(pid) }
@@ -184,7 +194,7 @@ extension Launcher {
     /// `hive exec`: starts `argv` in the running container whose init is `target`,
     /// with the container's own plan (caps, seccomp, cgroups) and these overrides.
     public static func exec(target: pid_t, planFile: String, argv: [String], env: [String], user: ResolvedUser?,
-                            cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1)) throws -> pid_t {
+                            cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1), tty: Bool = false) throws -> pid_t {
         var p = hive_plan()
         guard hive_plan_read(planFile, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(planFile)") }
         // the overrides live until the process exits (this is a short-lived CLI)
@@ -218,6 +228,7 @@ extension Launcher {
         p.stdin_fd = stdio.0
         p.stdout_fd = stdio.1
         p.stderr_fd = stdio.2
+        p.tty = tty ? 1 : 0
         var pid: pid_t = 0
         var code: Int32 = 126
         var err = [CChar](repeating: 0, count: 512)

@@ -74,6 +74,7 @@ static void pump(struct stream *s, int final) {
             if (s->len == sizeof s->buf) { log_line(s->name, s->buf, s->len); s->len = 0; }
             continue;
         }
+        if (n < 0 && errno == EIO) n = 0;  // a pty whose other side is gone: end of output
         if (n == 0 || (errno != EINTR)) {
             if (n == 0 || final) { if (s->len) log_line(s->name, s->buf, s->len); s->len = 0; }
             if (n == 0) { close(s->fd); s->fd = -1; }
@@ -118,6 +119,13 @@ int main(int argc, char **argv) {
     close(outp[1]);
     close(errp[1]);
     close(devnull);
+    if (plan.tty) {
+        // with -t the container's output comes through its terminal
+        close(outp[0]);
+        close(errp[0]);
+        outp[0] = hive_last_pty_master();
+        errp[0] = -1;
+    }
     dprintf(status_fd, "P%d\n", (int)pid);
     close(status_fd);
     int null = open("/dev/null", O_RDWR);
@@ -126,7 +134,7 @@ int main(int argc, char **argv) {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     struct stream out = { outp[0], "stdout", {0}, 0 }, errs = { errp[0], "stderr", {0}, 0 };
     fcntl(out.fd, F_SETFL, O_NONBLOCK);
-    fcntl(errs.fd, F_SETFL, O_NONBLOCK);
+    if (errs.fd >= 0) fcntl(errs.fd, F_SETFL, O_NONBLOCK);
     int exited = 0, status = 0;
     while (!exited) {
         struct pollfd fds[3] = { { out.fd, POLLIN, 0 }, { errs.fd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };

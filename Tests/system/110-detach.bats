@@ -165,3 +165,45 @@ teardown() {
     run_hive 125 exec ex true
     [[ "$output" == *"is not running"* ]]
 }
+
+@test "-t gives a real pty with the terminal's size; -it is interactive; exec -t too" {
+    import_run_base
+    run_hive 0 run --rm -t busybox sh -c 'tty; echo $TERM'
+    [[ "${lines[0]}" == "/dev/pts/0"* ]]
+    [[ "${lines[1]}" == "xterm"* ]]
+    run python3 - "$HIVE" <<'PY'
+import os, pty, sys, struct, fcntl, termios, select
+hive = sys.argv[1]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(hive, [hive, "run", "--rm", "-it", "busybox", "sh"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+out = b""
+def drain(t):
+    global out
+    while True:
+        r, _, _ = select.select([fd], [], [], t)
+        if not r: return
+        try: d = os.read(fd, 4096)
+        except OSError: return
+        if not d: return
+        out += d
+drain(1.5)
+os.write(fd, b"stty size; echo sum-$((40+2))\r")
+drain(1.0)
+os.write(fd, b"exit 7\r")
+drain(1.0)
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+print("EXIT", os.waitstatus_to_exitcode(st))
+PY
+    [[ "$output" == *"33 101"* ]]
+    [[ "$output" == *"sum-42"* ]]
+    [[ "$output" == *"EXIT 7"* ]]
+    id=$(hive run -d -t busybox sh -c 'tty; echo through-the-pty')
+    [ "$(hive wait "$id")" = "0" ]
+    [[ "$(hive logs "$id")" == *"through-the-pty"* ]]
+    hive run -d --name te busybox sleep 30 >/dev/null
+    run_hive 0 exec -t te tty
+    [[ "$output" == "/dev/pts/"* ]]
+}

@@ -45,6 +45,9 @@ struct hive_plan {
     uint64_t nofile_soft, nofile_hard;
     const uint64_t *rlimits;    // --ulimit: (resource, soft, hard) triples
     size_t nrlimits;
+    int tty;                    // -t: a pseudo-terminal from the container's devpts as stdio
+    unsigned short tty_rows, tty_cols;
+    int console_fd;             // internal: where the child sends the pty master
     int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
     const char *const *cgroup_procs;  // cgroup.procs files the container joins before anything else (NULL-terminated)
     int cgroup_fd;              // unused
@@ -56,6 +59,12 @@ struct hive_plan {
 // with `err` naming the step ("pivot_root: Invalid argument") and
 // *exit_code set to 125, or 126/127 when the command cannot be run.
 int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
+
+// With plan->tty: the pty master of the last successful hive_launch/hive_exec (-1 if none).
+int hive_last_pty_master(void);
+// Proxies this terminal <-> the pty master until `pid` exits (raw mode, window
+// size changes forwarded); returns the exit status as a shell reports it.
+int hive_pty_proxy(int master, pid_t pid);
 
 // `hive exec`: starts plan->argv inside the running container whose init is
 // `target` (its namespaces, cgroups, capabilities, seccomp, no_new_privs).

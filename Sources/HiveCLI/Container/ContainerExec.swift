@@ -18,7 +18,6 @@ enum ContainerExec {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 2)
-        if c.args.flag("tty") { throw HiveError(.invalidArgument, "-t (a pseudo-terminal) is not built yet; exec without -t") }
         let engine = try c.engine()
         c.out.flush()
         if !c.args.flag("interactive") && !c.args.flag("detach") {
@@ -26,6 +25,7 @@ enum ContainerExec {
             if null >= 0 { dup2(null, 0); close(null) }
         }
         return try engine.exec(c.args.positionals[0], argv: Array(c.args.positionals.dropFirst()), env: c.args.all("env"),
-                               user: c.args.value("user"), workdir: c.args.value("workdir"), detach: c.args.flag("detach"))
+                               user: c.args.value("user"), workdir: c.args.value("workdir"), detach: c.args.flag("detach"),
+                               tty: c.args.flag("tty"))
     }
 }

@@ -41,9 +41,6 @@ enum ContainerRun {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        if c.args.flag("tty") {
-            throw HiveError(.invalidArgument, "-t (a pseudo-terminal) is not built yet; run without -t")
-        }
         let o = try options(c)
         let engine = try c.engine()
         if c.args.flag("detach") {
@@ -68,6 +65,7 @@ enum ContainerRun {
         o.name = c.args.value("name")
         o.replace = c.args.flag("replace")
         o.ulimits = c.args.all("ulimit")
+        o.tty = c.args.flag("tty")
         o.workdir = c.args.value("workdir")
         o.user = c.args.value("user")
         o.hostname = c.args.value("hostname")
