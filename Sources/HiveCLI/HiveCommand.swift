@@ -13,7 +13,7 @@ public enum HiveCommand {
         ContainerRun.def, ContainerList.def, ContainerRemove.def, ContainerCreate.def, ContainerStart.def, ContainerStop.def,
         ContainerRestart.def, ContainerKill.def, ContainerWait.def, ContainerLogs.def, ContainerCleanup.def, ContainerExec.def,
         ContainerInspect.def, ContainerRename.def, ContainerDiff.def, ContainerTop.def, ContainerStats.def, ContainerPrune.def,
-        ContainerPause.def, ContainerUnpause.def, ContainerCommit.def, ContainerExport.def,
+        ContainerPause.def, ContainerUnpause.def, ContainerCommit.def, ContainerExport.def, ContainerCopy.def,
         VolumeCreate.def, VolumeList.def, VolumeInspect.def, VolumeRemove.def, VolumePrune.def,
     ]
 

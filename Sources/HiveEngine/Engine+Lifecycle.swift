@@ -247,3 +247,60 @@ extension Engine {
         return Launcher.wait(pid, forwardSignals: true)
     }
 }
+
+extension Engine {
+    /// `hive cp SRC DST`, one side `CONTAINER:PATH`. Container paths never
+    /// resolve outside the container; the copy runs in a child that sees the
+    /// container's filesystem.
+    public func copy(_ src: String, _ dst: String) throws {
+        func split(_ s: String) -> (String, String)? {
+            guard let colon = s.firstIndex(of: ":"), !s[..<colon].contains("/"), !s.hasPrefix(".") else { return nil }
+            return (String(s[..<colon]), String(s[s.index(after: colon)...]))
+        }
+        func basename(_ p: String) -> String {
+            let t = p.split(separator: "/").last.map(String.init) ?? ""
+            return t.isEmpty ? "rootfs" : t
+        }
+        func dirname(_ p: String) -> String {
+            let comps = p.split(separator: "/")
+            return comps.count <= 1 ? "/" : "/" + comps.dropLast().joined(separator: "/")
+        }
+        let s = split(src), d = split(dst)
+        guard (s == nil) != (d == nil) else {
+            throw HiveError(.invalidArgument, "copying between containers or between host paths is not supported: one side must be CONTAINER:PATH")
+        }
+        let (ref, path) = s ?? d!
+        let r = try record(ref)
+        let running = isAlive(r) ? (r.pid ?? 0) : 0
+        let ov = try Launcher.overlay(planFile: containerDir(r.id) + "/plan")
+        let cpath = path.hasPrefix("/") ? path : "/" + path
+        guard !cpath.split(separator: "/").contains("..") else {
+            throw HiveError(.invalidArgument, "invalid container path \"\(path)\": .. is not allowed")
+        }
+        if s != nil {
+            // container -> host
+            var st = stat()
+            let intoDir = stat(dst, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+            let dirPath = intoDir ? dst : (dst.contains("/") ? String(dst[..<dst.lastIndex(of: "/")!]) : ".")
+            let name = intoDir ? basename(cpath) : basename(dst)
+            let fd = open(dirPath.isEmpty ? "/" : dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw HiveError.errno("cannot open \(dirPath) (the destination's directory must exist)") }
+            defer { close(fd) }
+            try Launcher.copy(running: running, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
+                              hostFD: fd, hostName: name, toContainer: false)
+        } else {
+            // host -> container
+            let fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw HiveError.errno("cannot open \(src)") }
+            defer { close(fd) }
+            do {
+                try Launcher.copy(running: running, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
+                                  hostFD: fd, hostName: basename(src), toContainer: true)
+            } catch where !cpath.hasSuffix("/") {
+                // not an existing directory: DST names the copy
+                try Launcher.copy(running: running, overlayData: ov.data, rootfs: ov.rootfs, containerPath: dirname(cpath),
+                                  hostFD: fd, hostName: basename(cpath), toContainer: true)
+            }
+        }
+    }
+}

@@ -238,3 +238,23 @@ extension Launcher {
         return pid
     }
 }
+
+extension Launcher {
+    /// The overlay options and rootfs mountpoint recorded in a plan file.
+    public static func overlay(planFile path: String) throws -> (data: String, rootfs: String) {
+        var p = hive_plan()
+        guard hive_plan_read(path, &p) == 0, let d = p.overlay_data, let r = p.rootfs else {
+            throw HiveError.errno("cannot read the launch plan \(path)")
+        }
+        return (String(cString: d), String(cString: r))
+    }
+
+    /// Runs the copy child (CHiveLaunch/launch.c hive_cp).
+    public static func copy(running: pid_t, overlayData: String, rootfs: String, containerPath: String,
+                            hostFD: Int32, hostName: String, toContainer: Bool) throws {
+        var err = [CChar](repeating: 0, count: 512)
+        guard hive_cp(running, overlayData, rootfs, containerPath, hostFD, hostName, toContainer ? 1 : 0, &err, err.count) == 0 else {
+            throw HiveError(.invalidArgument, String(cString: err))
+        }
+    }
+}

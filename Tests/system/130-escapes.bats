@@ -84,3 +84,36 @@ PY
     run_hive 125 run --rm --ulimit bogus=1 busybox true
     [[ "$output" == *"invalid --ulimit"* ]]
 }
+
+@test "cp copies both ways, running or stopped, and never follows a symlink out of the container" {
+    import_run_base
+    mkdir -p "$WORK/in/sub" && echo deep > "$WORK/in/sub/f" && echo top > "$WORK/host.txt"
+    hive run -d --name cpt busybox sh -c 'mkdir /data; echo c > /data/c; ln -s / /data/escape; ln -s /etc /a; sleep 60' >/dev/null
+    sleep 0.3
+    run_hive 0 cp cpt:/data/c "$WORK/"
+    [ "$(cat "$WORK/c")" = "c" ]
+    run_hive 0 cp cpt:/data "$WORK/out"
+    [ -L "$WORK/out/escape" ] && [ "$(readlink "$WORK/out/escape")" = "/" ]
+    run_hive 0 cp "$WORK/host.txt" cpt:/data/
+    run_hive 0 cp "$WORK/in" cpt:/data/in2
+    [ "$(hive exec cpt cat /data/host.txt /data/in2/sub/f)" = "$(printf 'top\ndeep')" ]
+    # a symlink to / inside the container resolves inside the container
+    run_hive 0 cp cpt:/data/escape/etc/hostname "$WORK/hn"
+    [ "$(cat "$WORK/hn")" = "$(hive exec cpt hostname)" ]
+    # CVE-2021-41089: /a -> /etc in the container; copying into /a/... writes the container's /etc
+    before=$(stat -c '%a %Y' /etc)
+    run_hive 0 cp "$WORK/host.txt" cpt:/a/planted
+    [ ! -e /etc/planted ]
+    [ "$(stat -c '%a %Y' /etc)" = "$before" ]
+    [ "$(hive exec cpt cat /etc/planted)" = "top" ]
+    run_hive 125 cp cpt:/nope "$WORK/"
+    [[ "$output" == *"/nope: No such file or directory"* ]]
+    run_hive 125 cp cpt:/data/../../etc/shadow "$WORK/"
+    [[ "$output" == *".. is not allowed"* ]]
+    hive stop -t 0 cpt >/dev/null
+    run_hive 0 cp cpt:/data/host.txt "$WORK/stopped.txt"
+    [ "$(cat "$WORK/stopped.txt")" = "top" ]
+    run_hive 0 cp "$WORK/host.txt" cpt:/data/while-stopped
+    ! grep -q "$HIVE_ROOT" /proc/mounts
+    hive rm cpt >/dev/null
+}

@@ -70,6 +70,13 @@ int hive_pty_proxy(int master, pid_t pid);
 // `target` (its namespaces, cgroups, capabilities, seccomp, no_new_privs).
 int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
 
+// `hive cp`: with to_container 0, copies the container's `ctr_path` to
+// `host_name` in the host directory `host_fd`; with 1, copies the host object
+// `host_fd` into the container directory `ctr_path` as `host_name`. `running`
+// is the container's init (0: mount `overlay_data` on `rootfs` privately).
+int hive_cp(pid_t running, const char *overlay_data, const char *rootfs, const char *ctr_path,
+            int host_fd, const char *host_name, int to_container, char *err, size_t errlen);
+
 // The plan as a file, for the per-container monitor (plan.c).
 int hive_plan_write(const char *path, const struct hive_plan *plan);
 int hive_plan_read(const char *path, struct hive_plan *plan);
