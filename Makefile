@@ -39,6 +39,9 @@ build:
 	cc -O2 -Wall -D_GNU_SOURCE -I Sources/CHiveLaunch/include -o .build/release/hive-monitor.tmp \
 	  Sources/hive-monitor/main.c Sources/CHiveLaunch/launch.c Sources/CHiveLaunch/plan.c
 	mv .build/release/hive-monitor.tmp $$(readlink -f .build/release)/hive-monitor
+	@# `run --init` bind-mounts this into the container: static, so any image can run it.
+	cc -O2 -Wall -static -o .build/release/hive-init.tmp Sources/hive-init/main.c
+	mv .build/release/hive-init.tmp $$(readlink -f .build/release)/hive-init
 
 debug:
 	swift build
@@ -63,6 +66,7 @@ bench: build base
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hive
 	install -D -m 0755 .build/release/hive-monitor $(DESTDIR)$(PREFIX)/bin/hive-monitor
+	install -D -m 0755 .build/release/hive-init $(DESTDIR)$(PREFIX)/bin/hive-init
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/hive/plugins
 	cp -r plugins/. $(DESTDIR)$(PREFIX)/lib/hive/plugins/
 

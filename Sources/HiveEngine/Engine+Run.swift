@@ -32,6 +32,7 @@ public struct RunOptions {
     public var replace = false
     public var ulimits: [String] = []
     public var tty = false
+    public var initProcess = false
     public init(image: String) { self.image = image }
 }
 
@@ -110,9 +111,18 @@ extension Engine {
             cmd = []
         }
         if !o.command.isEmpty { cmd = o.command }
-        let argv = entry + cmd
+        var argv = entry + cmd
         guard !argv.isEmpty else {
             throw HiveError(.invalidArgument, "no command specified: image \(o.image) has no CMD or ENTRYPOINT (give one after the image name)")
+        }
+        var initBinary: String? = nil
+        if o.initProcess {
+            let path = Engine.siblingExecutable("hive-init")
+            guard access(path, X_OK) == 0 else {
+                throw HiveError(.notFound, "--init needs \(path) (make build builds it)")
+            }
+            initBinary = path
+            argv = ["/dev/init", "--"] + argv
         }
 
         // security
@@ -231,7 +241,7 @@ extension Engine {
                 MountSpec(source: dir + "/hostname", target: "/etc/hostname"),
                 MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
                 MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
-            ] + volumeMounts
+            ] + volumeMounts + (initBinary.map { [MountSpec(source: $0, target: "/dev/init", readonly: true)] } ?? [])
             // parents before children (a volume on /etc, then /etc/hosts over it), as Docker orders them
             plan.mounts = plan.mounts.enumerated().sorted { a, b in
                 let da = a.element.target.split(separator: "/").count, db = b.element.target.split(separator: "/").count

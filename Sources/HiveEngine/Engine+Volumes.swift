@@ -144,7 +144,7 @@ extension Engine {
 
     public func createVolume(_ name: String?, labels: [String: String]) throws -> String {
         let n = try name.map(Engine.validateVolumeName) ?? Engine.randomID()
-        try store.db.transaction { () throws(HiveError) in
+        _ = try store.db.transaction { () throws(HiveError) in
             try store.ensureVolume(n, labelsJSON: labelsJSON(labels))
         }
         return n

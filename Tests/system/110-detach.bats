@@ -207,3 +207,15 @@ PY
     run_hive 0 exec -t te tty
     [[ "$output" == "/dev/pts/"* ]]
 }
+
+@test "--init runs a reaping init as PID 1 that forwards stop signals" {
+    import_run_base
+    run_hive 3 run --rm --init busybox sh -c 'ps -o pid,comm | sed -n 2p; exit 3'
+    [[ "$output" == *"1 init"* ]]
+    hive run -d --name in1 --init busybox sleep 60 >/dev/null
+    sleep 0.2
+    start=$(date +%s%N)
+    run_hive 0 stop in1
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
+    [ "$(hive wait in1)" = "143" ]
+}

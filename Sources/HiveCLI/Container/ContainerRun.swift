@@ -16,6 +16,7 @@ enum ContainerRun {
             .multi("env-file", nil, "list", "Read in a file of environment variables"),
             .value("name", nil, "string", "Assign a name to the container"),
             .flag("replace", nil, "If a container with the same name exists, replace it"),
+            .flag("init", nil, "Run an init inside the container that forwards signals and reaps processes"),
             .value("workdir", "w", "string", "Working directory inside the container"),
             .value("user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])"),
             .value("entrypoint", nil, "string", "Overwrite the default ENTRYPOINT of the image"),
@@ -66,6 +67,7 @@ enum ContainerRun {
         o.replace = c.args.flag("replace")
         o.ulimits = c.args.all("ulimit")
         o.tty = c.args.flag("tty")
+        o.initProcess = c.args.flag("init")
         o.workdir = c.args.value("workdir")
         o.user = c.args.value("user")
         o.hostname = c.args.value("hostname")
