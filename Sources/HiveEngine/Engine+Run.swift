@@ -189,26 +189,27 @@ extension Engine {
                                   created: Timestamp.now().unixNanos)
         rec.command = argv.joined(separator: " ")
         rec.labelsJSON = labelsJSON(o.labels)
-        let (volumeMounts, volumes): ([MountSpec], [String]) = try store.db.transaction { () throws(HiveError) -> ([MountSpec], [String]) in
-            try store.insertContainer(rec)
+        // one transaction: volumes, the record (with its mounts), the volume references
+        let volumeMounts: [MountSpec] = try store.db.transaction { () throws(HiveError) -> [MountSpec] in
             let (m, used, _): ([MountSpec], [String], [String])
             do { (m, used, _) = try resolveMounts(o.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys)) } catch let e as HiveError { throw e } catch {
                 throw HiveError(.internal, "\(error)")
             }
+            var stored = spec
+            stored.mounts = m.map { m -> MountInfo in
+                let isVolume = m.source?.hasPrefix(store.volumesDir + "/") == true
+                let name = isVolume ? m.source.map { String($0.dropFirst(store.volumesDir.count + 1).prefix(while: { $0 != "/" })) } : nil
+                return MountInfo(type: m.fstype == "tmpfs" ? "tmpfs" : isVolume ? "volume" : "bind", source: m.fstype == "tmpfs" ? "" : m.source ?? "",
+                                 destination: m.target, rw: !m.readonly, name: name)
+            }
+            var full = rec
+            do { full.config = String(decoding: try JSONCoding.encode(stored), as: UTF8.self) } catch {
+                throw HiveError(.internal, "cannot encode the container spec", cause: "\(error)")
+            }
+            try store.insertContainer(full)
             for v in used { try store.attachVolume(v, to: id) }
-            return (m, used)
+            return m
         }
-        _ = volumes
-        let mountInfos = volumeMounts.map { m -> MountInfo in
-            let isVolume = m.source?.hasPrefix(store.volumesDir + "/") == true
-            let name = isVolume ? m.source.map { String($0.dropFirst(store.volumesDir.count + 1).prefix(while: { $0 != "/" })) } : nil
-            return MountInfo(type: m.fstype == "tmpfs" ? "tmpfs" : isVolume ? "volume" : "bind", source: m.fstype == "tmpfs" ? "" : m.source ?? "",
-                             destination: m.target, rw: !m.readonly, name: name)
-        }
-        var stored = spec
-        stored.mounts = mountInfos
-        let storedJSON = String(decoding: try JSONCoding.encode(stored), as: UTF8.self)
-        try store.db.transaction { () throws(HiveError) in try store.updateContainerConfig(id, storedJSON) }
 
         let dir = store.containersDir + "/" + id
         do {
