@@ -507,6 +507,16 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
+    // A time namespace, where the kernel has one: CLONE_NEWTIME cannot be passed
+    // to clone(2) (it overlaps the exit-signal byte), but unshare() puts the
+    // caller's future children in a new one, which is all we need here.
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+    if (unshare(CLONE_NEWTIME) < 0 && errno != EINVAL && errno != EPERM) {
+        snprintf(err, errlen, "unshare(CLONE_NEWTIME): %s", strerror(errno));
+        return -1;
+    }
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
     if (p->new_netns) flags |= CLONE_NEWNET;
     long r = syscall(SYS_clone, flags, 0, 0, 0, 0);
@@ -587,8 +597,17 @@ int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_
         return -1;
     }
     p->console_fd = console[1];
-    // the PID namespace applies to children: join it here, then fork
+    // the PID and time namespaces apply to children: join them here, then fork
     if (setns(nsfd[4], CLONE_NEWPID) < 0) { snprintf(err, errlen, "setns(pid): %s", strerror(errno)); return -1; }
+    {
+        char tpath[64];
+        snprintf(tpath, sizeof tpath, "/proc/%d/ns/time", (int)target);
+        int tfd = open(tpath, O_RDONLY | O_CLOEXEC);
+        if (tfd >= 0) {
+            if (setns(tfd, CLONE_NEWTIME) < 0 && errno != EINVAL) { snprintf(err, errlen, "setns(time): %s", strerror(errno)); close(tfd); return -1; }
+            close(tfd);
+        }
+    }
     pid_t r = fork();
     if (r < 0) { snprintf(err, errlen, "fork: %s", strerror(errno)); return -1; }
     if (r == 0) {

@@ -117,3 +117,30 @@ PY
     ! grep -q "$HIVE_ROOT" /proc/mounts
     hive rm cpt >/dev/null
 }
+
+@test "seccomp: keyctl, io_uring_setup, AF_VSOCK, unshare and clone(NEWNS) fail with EPERM, clone3 with ENOSYS; fork works" {
+    import_run_base
+    mkdir -p "$WORK/probe"
+    cc -static -O2 -o "$WORK/probe/probe" "$REPO/Tests/fixtures/syscall-probe.c" || skip "no static libc to build the probe"
+    run_hive 0 run --rm -v "$WORK/probe:/probe:ro" busybox /probe/probe
+    echo "$output"
+    [[ "$output" == *"keyctl=EPERM"* ]]
+    [[ "$output" == *"io_uring_setup=EPERM"* ]]
+    [[ "$output" == *"socket_vsock=EPERM"* ]]
+    [[ "$output" == *"socket_inet=OK"* ]]
+    [[ "$output" == *"clone3=ENOSYS"* ]]
+    [[ "$output" == *"unshare_user=EPERM"* ]]
+    [[ "$output" == *"unshare_ns=EPERM"* ]]
+    [[ "$output" == *"clone_newns=EPERM"* ]]
+    [[ "$output" == *"personality=OK"* ]]
+    [[ "$output" == *"fork=OK"* ]]
+    # unconfined, the same calls get past seccomp (and meet capabilities instead)
+    run_hive 0 run --rm --security-opt seccomp=unconfined -v "$WORK/probe:/probe:ro" busybox /probe/probe
+    [[ "$output" != *"clone3=ENOSYS"* ]]
+}
+
+@test "the container has its own time namespace" {
+    import_run_base
+    run_hive 0 run --rm busybox readlink /proc/self/ns/time
+    [ "$output" != "$(readlink /proc/self/ns/time)" ]
+}
