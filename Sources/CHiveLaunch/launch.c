@@ -480,29 +480,48 @@ static void become(const struct hive_plan *p, int errfd) {
     fail(errfd, cmd, ": executable file not found in $PATH", ENOENT, 127);
 }
 
-int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
-    int errp[2], syncp[2];
-    *exit_code = 125;
-    struct hive_plan copy = *plan;
-    struct hive_plan *p = &copy;
-    int console[2] = {-1, -1};
+// Parent-side set-up shared by launch and exec: the console socketpair for
+// -t and the cgroup.procs files the child writes itself into.
+static int prepare_parent(struct hive_plan *p, int console[2], int *ncg, int strict, char *err, size_t errlen) {
+    console[0] = console[1] = -1;
     last_master = -1;
     if (p->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
         snprintf(err, errlen, "socketpair: %s", strerror(errno));
         return -1;
     }
     p->console_fd = console[1];
-    int ncg = 0;
+    *ncg = 0;
     for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
-    for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && ncg < 7; i++) {
+    for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && *ncg < 7; i++) {
         int fd = open(p->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
+            if (!strict) continue;
             snprintf(err, errlen, "open %s: %s", p->cgroup_procs[i], strerror(errno));
-            for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+            for (int j = 0; j < *ncg; j++) close(p->cgroup_fds[j]);
             return -1;
         }
-        p->cgroup_fds[ncg++] = fd;
+        p->cgroup_fds[(*ncg)++] = fd;
     }
+    return 0;
+}
+
+// After the child started: receives the pty master (with -t) and closes the parent's copies.
+static void finish_parent(struct hive_plan *p, int console[2], int ncg) {
+    for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+    if (p->tty) {
+        close(console[1]);
+        last_master = recv_master(console[0]);
+        close(console[0]);
+    }
+}
+
+int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
+    int errp[2], syncp[2];
+    *exit_code = 125;
+    struct hive_plan copy = *plan;
+    struct hive_plan *p = &copy;
+    int console[2], ncg;
+    if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) return -1;
     if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
@@ -533,18 +552,13 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
         _exit(125);
     }
     *pid = (pid_t)r;
-    for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
     close(errp[1]);
     close(syncp[0]);
     // (cgroup placement happens in the child before it mounts anything)
     ssize_t w = write(syncp[1], "g", 1);
     (void)w;
     close(syncp[1]);
-    if (p->tty) {
-        close(console[1]);
-        last_master = recv_master(console[0]);
-        close(console[0]);
-    }
+    finish_parent(p, console, ncg);
     struct report rep;
     ssize_t n;
     do { n = read(errp[0], &rep, sizeof rep); } while (n < 0 && errno == EINTR);
@@ -582,21 +596,10 @@ int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_
     if (nsfd[0] >= 0) { close(nsfd[0]); nsfd[0] = -1; }  // no user namespace: same as ours
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
-    int ncg = 0;
-    for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
-    for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && ncg < 7; i++) {
-        int fd = open(p->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
-        if (fd >= 0) p->cgroup_fds[ncg++] = fd;
-    }
     int errp[2];
     if (pipe2(errp, O_CLOEXEC) < 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
-    int console[2] = {-1, -1};
-    last_master = -1;
-    if (p->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
-        snprintf(err, errlen, "socketpair: %s", strerror(errno));
-        return -1;
-    }
-    p->console_fd = console[1];
+    int console[2], ncg;
+    if (prepare_parent(p, console, &ncg, 0, err, errlen) < 0) return -1;
     // the PID and time namespaces apply to children: join them here, then fork
     if (setns(nsfd[4], CLONE_NEWPID) < 0) { snprintf(err, errlen, "setns(pid): %s", strerror(errno)); return -1; }
     {
@@ -626,13 +629,8 @@ int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_
     }
     *pid = r;
     for (int i = 0; i < 7; i++) if (nsfd[i] >= 0) close(nsfd[i]);
-    for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
     close(errp[1]);
-    if (p->tty) {
-        close(console[1]);
-        last_master = recv_master(console[0]);
-        close(console[0]);
-    }
+    finish_parent(p, console, ncg);
     struct report rep;
     ssize_t n;
     do { n = read(errp[0], &rep, sizeof rep); } while (n < 0 && errno == EINTR);

@@ -52,17 +52,27 @@ extension Engine {
             if !children.isEmpty && !force {
                 throw HiveError(.conflict, "conflict: unable to delete \(rec.id.shortID) (cannot be forced) - image has dependent child images")
             }
-            for t in rec.tags { try store.removeTag(t) }
-            report.untagged.append(contentsOf: rec.tags)
-            try store.deleteImage(rec.id)
-            report.deleted.append(rec.id)
-            report.reclaimed += rec.size
+            try delete(rec, into: &report)
         }
+        finishRemoval(report)
+        return report
+    }
+
+    /// Untags and deletes one image record (inside a transaction).
+    private func delete(_ rec: ImageRecord, into report: inout RemovalReport) throws(HiveError) {
+        for t in rec.tags { try store.removeTag(t) }
+        report.untagged.append(contentsOf: rec.tags)
+        try store.deleteImage(rec.id)
+        report.deleted.append(rec.id)
+        report.reclaimed += rec.size
+    }
+
+    /// Files of deleted images go in a sweep (now if no writer is active).
+    private func finishRemoval(_ report: RemovalReport) {
         if !report.deleted.isEmpty {
             store.markPending()
             store.sweepIfIdle()
         }
-        return report
     }
 
     /// Removes dangling images (or, with `all`, every image no container uses).
@@ -80,17 +90,10 @@ extension Engine {
                 if !all && !rec.tags.isEmpty { continue }                         // tagged meanwhile
                 if !(try store.children(of: rec.id)).isEmpty { continue }
                 if !(try store.containers(usingImage: rec.id)).isEmpty { continue }
-                for t in rec.tags { try store.removeTag(t) }
-                report.untagged.append(contentsOf: rec.tags)
-                try store.deleteImage(rec.id)
-                report.deleted.append(rec.id)
-                report.reclaimed += rec.size
+                try delete(rec, into: &report)
             }
         }
-        if !report.deleted.isEmpty {
-            store.markPending()
-            store.sweepIfIdle()
-        }
+        finishRemoval(report)
         return report
     }
 }

@@ -3,16 +3,6 @@
 # it must not allow (security-cases.md). Everything runs for real as root.
 load helpers
 
-setup_file() {
-    export BASE_TAR=$BATS_FILE_TMPDIR/base.tar
-    "$REPO/scripts/mkbase.sh" > "$BASE_TAR"
-}
-
-# busybox with a PATH, like `make run` creates it
-import_run_base() {
-    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change 'CMD ["sh"]' "$BASE_TAR" busybox >/dev/null
-}
 
 @test "run prints the command's output and returns its status" {
     import_run_base

@@ -2,20 +2,8 @@
 # Container inspect, rename, diff, top, stats, container prune.
 load helpers
 
-setup_file() {
-    export BASE_TAR=$BATS_FILE_TMPDIR/base.tar
-    "$REPO/scripts/mkbase.sh" > "$BASE_TAR"
-}
 
-import_run_base() {
-    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change 'CMD ["sh"]' "$BASE_TAR" busybox >/dev/null
-}
-
-teardown() {
-    "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
-    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
-}
+teardown() { teardown_containers; }
 
 @test "inspect shows a container as Docker does; hive inspect finds containers and images" {
     import_run_base

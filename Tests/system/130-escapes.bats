@@ -2,15 +2,6 @@
 # Known container escapes (security-cases.md), each tried for real.
 load helpers
 
-setup_file() {
-    export BASE_TAR=$BATS_FILE_TMPDIR/base.tar
-    "$REPO/scripts/mkbase.sh" > "$BASE_TAR"
-}
-
-import_run_base() {
-    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change 'CMD ["sh"]' "$BASE_TAR" busybox >/dev/null
-}
 
 # A layer on top of busybox from a python-built tar (entries given as name:type:target).
 hostile_image() {
@@ -61,7 +52,7 @@ PY
 
 @test "CVE-2022-23648: image VOLUMEs that climb out are rejected" {
     import_run_base
-    hive import --change 'VOLUME ["/../../../../etc"]' "$BASE_TAR" evil:vol >/dev/null
+    hive import --change 'VOLUME ["/../../../../etc"]' "$(base_tar)" evil:vol >/dev/null
     run_hive 125 run --rm evil:vol true
     [[ "$output" == *"unsafe VOLUME"* ]]
     [ -z "$(hive ps -aq)" ]

@@ -51,3 +51,15 @@ assert_store_empty() {
     [ "$n" -eq 0 ] || { echo "temp files left: $n" >&2; return 1; }
     [ -z "$("$HIVE" images -aq)" ] || { echo "images left" >&2; return 1; }
 }
+
+# busybox with a PATH, as `make run` creates it (for the container tests).
+import_run_base() {
+    "$HIVE" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["sh"]' "$(base_tar)" busybox >/dev/null
+}
+
+# Removes every container, then the store (container test files use this as teardown).
+teardown_containers() {
+    "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
+    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
+}

@@ -75,18 +75,7 @@ enum ContainerRemove {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let engine = try c.engine()
-        var failed = false
-        for name in c.args.positionals {
-            do {
-                try engine.removeContainer(name, force: c.args.flag("force"), volumes: c.args.flag("volumes"))
-                c.out.line(name)
-            } catch {
-                failed = true
-                c.out.flush()
-                c.err.line("hive: " + ((error as? HiveError)?.description ?? "\(error)"))
-            }
-        }
-        return failed ? 1 : 0
+        return eachContainer(c) { try engine.removeContainer($0, force: c.args.flag("force"), volumes: c.args.flag("volumes")) }
     }
 }
 
