@@ -207,3 +207,28 @@ PY
     [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
     [ "$(hive wait in1)" = "143" ]
 }
+
+@test "kill -9 of the CLI at any point of run leaves nothing rm -f cannot clean up" {
+    import_run_base
+    groups_before=$(ls /sys/fs/cgroup/pids | grep -c '^hive-' || true)
+    for delay in 0 0.002 0.005 0.01 0.02 0.05 0.1; do
+        for mode in "-d" "--rm" ""; do
+            "$HIVE" run $mode busybox sleep 30 >/dev/null 2>&1 &
+            pid=$!
+            sleep $delay
+            kill -9 $pid 2>/dev/null || true
+            wait $pid 2>/dev/null || true
+        done
+    done
+    sleep 0.3
+    hive rm -f $(hive ps -aq) >/dev/null 2>&1 || true
+    [ -z "$(hive ps -aq)" ]
+    [ -z "$(ls "$HIVE_ROOT/containers" 2>/dev/null)" ]
+    # no process, monitor or cgroup of this store is left
+    ! pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" >/dev/null
+    groups_after=$(ls /sys/fs/cgroup/pids | grep -c '^hive-' || true)
+    [ "$groups_after" -le "$groups_before" ] || { echo "cgroups left: $groups_before -> $groups_after"; return 1; }
+    # the store still works
+    run_hive 0 run --rm busybox echo still-fine
+    [ "$output" = "still-fine" ]
+}
