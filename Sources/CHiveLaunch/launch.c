@@ -208,15 +208,8 @@ static int dir_is_empty(const char *path) {
 
 static void child(const struct hive_plan *p, int errfd, int syncfd) {
     char c;
-    // wait until the parent has placed us in our cgroups
-    if (read(syncfd, &c, 1) != 1) fail(errfd, "sync with hive", "", errno, 125);
-    close(syncfd);
-
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(errfd, "prctl(PDEATHSIG)", "", errno, 125);
     if (prctl(PR_SET_DUMPABLE, 0) < 0) fail(errfd, "prctl(DUMPABLE)", "", errno, 125);
-    for (int i = 0; i < 8 && p->cgroup_fds[i] >= 0; i++) {
-        if (write(p->cgroup_fds[i], "0", 1) != 1) fail(errfd, "join cgroup", "", errno, 125);
-    }
 
     // ---- mounts
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(errfd, "make / private", "", errno, 125);
@@ -362,6 +355,11 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
         close(s);
     }
 
+    // The parent moves us into our cgroups while we set up the mounts above
+    // (on cgroup v1 the first move waits for an RCU grace period, 10-20 ms
+    // here); nothing of the container runs before it says we are in.
+    if (read(syncfd, &c, 1) != 1) fail(errfd, "sync with hive (cgroups)", "", errno, 125);
+    close(syncfd);
     become(p, errfd);
 }
 
@@ -554,7 +552,21 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
     *pid = (pid_t)r;
     close(errp[1]);
     close(syncp[0]);
-    // (cgroup placement happens in the child before it mounts anything)
+    // place the child in its cgroups while it mounts its filesystems
+    char num[32];
+    int len = snprintf(num, sizeof num, "%d", (int)r);
+    for (int j = 0; j < ncg; j++) {
+        if (write(p->cgroup_fds[j], num, (size_t)len) != len) {
+            snprintf(err, errlen, "cannot move the container into its cgroup: %s", strerror(errno));
+            kill(r, SIGKILL);
+            int st;
+            while (waitpid(r, &st, 0) < 0 && errno == EINTR) {}
+            close(errp[0]);
+            close(syncp[1]);
+            finish_parent(p, console, ncg);
+            return -1;
+        }
+    }
     ssize_t w = write(syncp[1], "g", 1);
     (void)w;
     close(syncp[1]);
