@@ -118,6 +118,8 @@ static int mount_on(int rootfd, const char *target, int want_dir, const char *sr
 
 static void become(const struct hive_plan *p, int errfd);
 static int last_master = -1;
+// A new container's pty, opened before pivot_root so /dev/console can be bound to it.
+static int early_master = -1, early_slave = -1;
 int hive_last_pty_master(void) { return last_master; }
 
 // Receives the pty master the child sends (or -1 if it closed the socket first).
@@ -246,6 +248,25 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
         fail(errfd, "mount /dev/shm", "", errno, 125);
     if (mount_on(root, "/dev/mqueue", 1, "mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
         fail(errfd, "mount /dev/mqueue", "", errno, 125);
+    if (p->tty) {
+        // -t: the pty comes from the container's devpts, and /dev/console is its slave (as with docker)
+        early_master = open_in_root(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+        if (early_master < 0) fail(errfd, "open /dev/pts/ptmx", "", errno, 125);
+        int unlock = 0, n = 0;
+        if (ioctl(early_master, TIOCSPTLCK, &unlock) < 0 || ioctl(early_master, TIOCGPTN, &n) < 0) fail(errfd, "unlock pty", "", errno, 125);
+        char sp[64];
+        snprintf(sp, sizeof sp, "/dev/pts/%d", n);
+        early_slave = open_in_root(root, sp, O_RDWR | O_NOCTTY);
+        if (early_slave < 0) fail(errfd, "open ", sp, errno, 125);
+        int devfd = open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
+        int cf = devfd < 0 ? -1 : openat(devfd, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (cf < 0) fail(errfd, "create /dev/console", "", errno, 125);
+        close(cf);
+        close(devfd);
+        char src[64];
+        snprintf(src, sizeof src, "/proc/self/fd/%d", early_slave);
+        if (mount_on(root, "/dev/console", 0, src, NULL, MS_BIND, NULL) < 0) fail(errfd, "bind /dev/console", "", errno, 125);
+    }
     unsigned long sysflags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (p->privileged ? 0 : MS_RDONLY);
     if (mount_on(root, "/sys", 1, "sysfs", "sysfs", sysflags, NULL) < 0) {
         // without a private network namespace sysfs cannot be mounted: bind the host's, read-only
@@ -375,14 +396,17 @@ static void become(const struct hive_plan *p, int errfd) {
 
     // ---- a pseudo-terminal from the container's own devpts, its master sent to hive
     if (p->tty) {
-        int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0) fail(errfd, "open /dev/ptmx", "", errno, 125);
-        int unlock = 0, n = 0;
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) fail(errfd, "unlock pty", "", errno, 125);
-        char slave_path[64];
-        snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", n);
-        int slave = open(slave_path, O_RDWR | O_NOCTTY);
-        if (slave < 0) fail(errfd, "open ", slave_path, errno, 125);
+        int master = early_master, slave = early_slave;
+        if (master < 0) {  // exec: a new pty in the running container
+            master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+            if (master < 0) fail(errfd, "open /dev/ptmx", "", errno, 125);
+            int unlock = 0, n = 0;
+            if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) fail(errfd, "unlock pty", "", errno, 125);
+            char slave_path[64];
+            snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", n);
+            slave = open(slave_path, O_RDWR | O_NOCTTY);
+            if (slave < 0) fail(errfd, "open ", slave_path, errno, 125);
+        }
         if (p->tty_rows && p->tty_cols) {
             struct winsize ws = { p->tty_rows, p->tty_cols, 0, 0 };
             ioctl(slave, TIOCSWINSZ, &ws);

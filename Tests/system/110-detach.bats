@@ -156,9 +156,11 @@ teardown() { teardown_containers; }
 
 @test "-t gives a real pty with the terminal's size; -it is interactive; exec -t too" {
     import_run_base
-    run_hive 0 run --rm -t busybox sh -c 'tty; echo $TERM'
+    run_hive 0 run --rm -t busybox sh -c 'tty; echo $TERM; stat -c "%t:%T" /dev/console'
     [[ "${lines[0]}" == "/dev/pts/0"* ]]
     [[ "${lines[1]}" == "xterm"* ]]
+    [[ "${lines[2]}" == "88:0"* ]]   # /dev/console is the pty (major 136 = 0x88)
+    run_hive 1 run --rm busybox ls /dev/console
     run python3 - "$HIVE" <<'PY'
 import os, pty, sys, struct, fcntl, termios, select
 hive = sys.argv[1]
