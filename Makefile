@@ -36,8 +36,8 @@ build:
 	swift build $(RELEASE_FLAGS)
 	@# The monitor stays resident beside every detached container: build it as
 	@# plain C against libc only (~1.3 MB RSS; SwiftPM's link adds the Swift runtime).
-	cc -O2 -Wall -D_GNU_SOURCE -I Sources/CHiveLaunch/include -o .build/release/hive-monitor.tmp \
-	  Sources/hive-monitor/main.c Sources/CHiveLaunch/launch.c Sources/CHiveLaunch/plan.c
+	cc -O2 -Wall -D_GNU_SOURCE -I Sources/CHiveLaunch/include -I Sources/CHiveLaunch -o .build/release/hive-monitor.tmp \
+	  Sources/hive-monitor/main.c Sources/CHiveLaunch/*.c
 	mv .build/release/hive-monitor.tmp $$(readlink -f .build/release)/hive-monitor
 	@# `run --init` bind-mounts this into the container: static, so any image can run it.
 	cc -O2 -Wall -static -o .build/release/hive-init.tmp Sources/hive-init/main.c

@@ -64,12 +64,7 @@ public final class LayerStream {
             if let e = hive_src_error(src) { throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: e)) }
             throw error
         }
-        guard hive_src_drain(src, &err, err.count) == 0 else {
-            throw HiveError(.corrupt, "cannot read \(name)", cause: String(cString: err))
-        }
-        var raw = [UInt8](repeating: 0, count: 32)
-        hive_src_digest(src, &raw)
-        return (Digest(raw: raw), stats, Int64(hive_src_bytes(src)))
+        return (try digest(name: name), stats, Int64(hive_src_bytes(src)))
     }
 
     /// After `extract`: the paths the tar-split references, if the split is

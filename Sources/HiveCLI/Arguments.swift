@@ -24,6 +24,8 @@ struct OptionDef {
 
 struct ParsedArgs {
     var flags: Set<String> = []
+    /// Flags given explicitly as false (`--human=false`), for flags that default to on.
+    var negated: Set<String> = []
     var values: [String: [String]] = [:]
     var positionals: [String] = []
 
@@ -69,7 +71,7 @@ enum ArgumentParser {
                 case .flag:
                     switch inline {
                     case nil, "true", "1": out.flags.insert(def.long)
-                    case "false", "0": out.flags.remove(def.long)
+                    case "false", "0": out.flags.remove(def.long); out.negated.insert(def.long)
                     default: throw fail("invalid argument \"\(inline!)\" for \"--\(name)\" flag: expected true or false")
                     }
                 case .value, .multi:
@@ -89,7 +91,7 @@ enum ArgumentParser {
                     if def.kind == .flag {
                         if chars.hasPrefix("=") {
                             let v = chars.dropFirst()
-                            if v == "false" || v == "0" { out.flags.remove(def.long) } else if v == "true" || v == "1" { out.flags.insert(def.long) } else {
+                            if v == "false" || v == "0" { out.flags.remove(def.long); out.negated.insert(def.long) } else if v == "true" || v == "1" { out.flags.insert(def.long) } else {
                                 throw fail("invalid argument \"\(v)\" for \"-\(c)\" flag: expected true or false")
                             }
                             break

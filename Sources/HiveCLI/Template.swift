@@ -43,7 +43,7 @@ struct Template {
             var body = rest[open.upperBound..<close.lowerBound]
             if body.hasPrefix("-") { body = body.dropFirst() }
             if body.hasSuffix("-") { body = body.dropLast() }
-            tokens.append((true, body.trimmingSpaces))
+            tokens.append((true, body.trimmed))
             rest = rest[close.upperBound...]
         }
         var i = 0
@@ -309,12 +309,6 @@ struct Template {
         case .array(let a): return "[" + a.map(text).joined(separator: " ") + "]"
         case .object(let o): return "map[" + o.keys.sorted().map { "\($0):\(text(o[$0]!))" }.joined(separator: " ") + "]"
         }
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
 

@@ -56,7 +56,7 @@ extension Engine {
         let newRef = try o.reference.map { (t) throws -> Reference in
             do { return try Reference(parsing: t) } catch { throw HiveError(.invalidArgument, "\(error)") }
         }
-        let (_, _, parentConfig) = try manifestAndConfig(r.imageID)
+        let (_, parentManifest, parentConfig) = try manifestAndConfig(r.imageID)
         let parentLayers = try store.layers(of: r.imageID)
         try store.lockShared()
         store.markPending()
@@ -102,7 +102,6 @@ extension Engine {
         config.history = history
         let configBytes = try JSONCoding.encode(config)
         let configDigest = try store.putBlob(configBytes, tempDir: tmp)
-        let (_, parentManifest, _) = try manifestAndConfig(r.imageID)
         let manifest = Manifest(
             config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)),
             layers: parentManifest.layers + [Descriptor(mediaType: MediaType.ociLayer, digest: diffID, size: tarSize)])

@@ -103,13 +103,13 @@ extension Engine {
         var pids: [Int32] = [initPid]
         var i = 0
         while i < pids.count {
-            if let bytes = readWholeFile("/proc/\(pids[i])/task/\(pids[i])/children") {
-                pids += String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap { Int32($0.trimmingNewline()) }
+            if let bytes = Files.read("/proc/\(pids[i])/task/\(pids[i])/children") {
+                pids += String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap { Int32($0.trimmed) }
             }
             i += 1
         }
         return pids.map { p in
-            let cmd = readWholeFile("/proc/\(p)/cmdline").map { String(decoding: $0.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).trimmingNewline() } ?? ""
+            let cmd = Files.read("/proc/\(p)/cmdline").map { String(decoding: $0.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).trimmed } ?? ""
             var st = stat()
             let uid = stat("/proc/\(p)", &st) == 0 ? String(st.st_uid) : "?"
             return (uid, String(p), cmd)
@@ -119,7 +119,7 @@ extension Engine {
     /// `stats --no-stream`: memory and pids from the container's cgroups.
     public func stats(_ ref: String) throws -> (String, String, Int64?, Int64?, Int64?) {
         let r = try record(ref)
-        let dirs = readWholeFile(containerDir(r.id) + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
+        let dirs = Files.read(containerDir(r.id) + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
         let u = Cgroups.usage(dirs)
         return (r.id, r.name, u.memory, u.limit, u.pids)
     }
@@ -135,21 +135,10 @@ extension Engine {
     }
 }
 
-extension String {
-    func trimmingNewline() -> String {
-        var s = self
-        while s.hasSuffix("\n") || s.hasSuffix(" ") { s.removeLast() }
-        return s
-    }
-}
-
-extension Substring {
-    func trimmingNewline() -> String { String(self).trimmingNewline() }
-}
 
 extension Engine {
     func cgroupDirs(_ id: String) -> [String] {
-        readWholeFile(containerDir(id) + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
+        Files.read(containerDir(id) + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
     }
 
     public func pause(_ ref: String, _ on: Bool) throws {

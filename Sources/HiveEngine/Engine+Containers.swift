@@ -80,17 +80,21 @@ extension Engine {
     }
 }
 
-enum HumanTime {
-    static func duration(_ s: Int64) -> String {
+/// go-units HumanDuration: what Docker prints for "Up 2 minutes" and "3 weeks ago".
+public enum HumanTime {
+    public static func duration(_ s: Int64) -> String {
         if s < 1 { return "Less than a second" }
         if s == 1 { return "1 second" }
         if s < 60 { return "\(s) seconds" }
-        let m = s / 60
-        if m == 1 { return "About a minute" }
-        if m < 60 { return "\(m) minutes" }
-        let h = (Double(s) / 3600).rounded()
-        if h == 1 { return "About an hour" }
-        if h < 48 { return "\(Int(h)) hours" }
-        return "\(Int(h / 24)) days"
+        let minutes = s / 60
+        if minutes == 1 { return "About a minute" }
+        if minutes < 60 { return "\(minutes) minutes" }
+        let hours = (Double(s) / 3600).rounded()
+        if hours == 1 { return "About an hour" }
+        if hours < 48 { return "\(Int(hours)) hours" }
+        if hours < 24 * 7 * 2 { return "\(Int(hours / 24)) days" }
+        if hours < 24 * 30 * 2 { return "\(Int(hours / 24 / 7)) weeks" }
+        if hours < 24 * 365 * 2 { return "\(Int(hours / 24 / 30)) months" }
+        return "\(Int(hours / 24 / 365)) years"
     }
 }

@@ -22,21 +22,19 @@ extension Engine {
         try? JSONCoding.decode(ContainerSpec.self, from: Array(r.config.utf8))
     }
 
-    /// The executable next to this one (hive-monitor), or $HIVE_MONITOR.
+    /// The executable next to this one (hive-monitor, hive-init), or $HIVE_MONITOR.
     static func siblingExecutable(_ name: String) -> String {
         if let env = getenv("HIVE_MONITOR"), name == "hive-monitor" { return String(cString: env) }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return name }
-        let exe = String(cString: buf)
-        return String(exe[..<(exe.lastIndex(of: "/") ?? exe.endIndex)]) + "/" + name
+        let exe = selfExecutable
+        guard let slash = exe.lastIndex(of: "/") else { return name }
+        return String(exe[..<slash]) + "/" + name
     }
 
-    static var selfExecutable: String {
+    static let selfExecutable: String = {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         return n > 0 ? String(cString: buf) : "hive"
-    }
+    }()
 
     /// Starts a created or exited container under its own monitor; returns once it runs.
     public func startDetached(_ ref: String) throws -> String {
@@ -89,7 +87,7 @@ extension Engine {
         guard let r = try store.container(id) else { return }
         var code: Int32 = -1
         var at = Timestamp.now().unixNanos
-        if let bytes = readWholeFile(containerDir(r.id) + "/exit") {
+        if let bytes = Files.read(containerDir(r.id) + "/exit") {
             let parts = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
             if parts.count >= 2 { code = Int32(parts[0]) ?? -1; at = Int64(parts[1]) ?? at }
         }
@@ -115,9 +113,7 @@ extension Engine {
     func waitRecorded(_ id: String, seconds: Double = 5) {
         let deadline = Timestamp.now().unixNanos + Int64(seconds * 1e9)
         while Timestamp.now().unixNanos < deadline {
-            guard let r = try? store.container(id) else { return }
-            if r.state == .exited || !isAlive(r) && access(containerDir(id) + "/exit", F_OK) != 0 && r.state != .running { return }
-            if r.state == .exited { return }
+            guard let r = try? store.container(id), r.state == .running else { return }
             usleep(2000)
         }
     }

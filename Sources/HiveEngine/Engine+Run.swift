@@ -98,7 +98,7 @@ extension Engine {
     public func createContainer(_ o: RunOptions) throws -> (String, LaunchPlan) {
         try store.lockShared()  // no sweep while the layers are being mounted
         let resolved = try resolveImage(o.image)
-        let (_, _, config) = try manifestAndConfig(resolved.id)
+        let config = try imageConfig(resolved.id)
         let cc = config.config ?? ContainerConfig()
         let layers = try store.layers(of: resolved.id)
         let layerDirs = layers.reversed().map { store.layerDiffDir($0.chainID) }
@@ -145,7 +145,7 @@ extension Engine {
         if !o.privileged && seccompMode != "unconfined" {
             var profile = Array(DefaultSeccomp.json.utf8)
             if seccompMode != "default" {
-                guard let bytes = readWholeFile(seccompMode) else {
+                guard let bytes = Files.read(seccompMode) else {
                     throw HiveError(.invalidArgument, "cannot read seccomp profile \(seccompMode)")
                 }
                 profile = bytes
@@ -217,9 +217,9 @@ extension Engine {
                 if mkdir(d, 0o700) != 0 && errno != EEXIST { throw HiveError.errno("cannot create \(d)") }
             }
             chmod(dir + "/upper", 0o755)
-            try writeFile(dir + "/hostname", hostname + "\n")
-            try writeFile(dir + "/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n")
-            try writeFile(dir + "/resolv.conf", o.network == "host" ? (String(bytes: readWholeFile("/etc/resolv.conf") ?? [], encoding: .utf8) ?? "") : "")
+            try Files.write(dir + "/hostname", hostname + "\n")
+            try Files.write(dir + "/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n")
+            try Files.write(dir + "/resolv.conf", o.network == "host" ? (String(bytes: Files.read("/etc/resolv.conf") ?? [], encoding: .utf8) ?? "") : "")
 
             var plan = LaunchPlan(rootfs: dir + "/rootfs",
                                   overlayData: "lowerdir=\(layerDirs.joined(separator: ":")),upperdir=\(dir)/upper,workdir=\(dir)/work",
@@ -249,7 +249,7 @@ extension Engine {
                 return da != db ? da < db : a.offset < b.offset
             }.map(\.element)
             let (procs, cgroupDirs) = try Cgroups.create(id: id, resources: o.resources)
-            try writeFile(dir + "/cgroups", cgroupDirs.joined(separator: "\n") + "\n")
+            try Files.write(dir + "/cgroups", cgroupDirs.joined(separator: "\n") + "\n")
             plan.cgroupProcs = procs
             try Launcher.write(plan, to: dir + "/plan")
             return (id, plan)
@@ -269,7 +269,7 @@ extension Engine {
         defer {
             for v in anonymous { try? store.db.transaction { () throws(HiveError) in try store.deleteVolume(v) } }
         }
-        if let bytes = readWholeFile(store.containersDir + "/" + id + "/cgroups") {
+        if let bytes = Files.read(store.containersDir + "/" + id + "/cgroups") {
             Cgroups.remove(String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init))
         }
         // rename first: the monitor may still be writing its exit file into the directory
@@ -362,33 +362,11 @@ extension Engine {
     /// Field 22 of /proc/PID/stat: tells a live container from a reused pid.
     /// nil for a zombie: it has exited, whoever reaps it.
     public static func processStart(_ pid: pid_t) -> Int64? {
-        guard let bytes = readWholeFile("/proc/\(pid)/stat") else { return nil }
+        guard let bytes = Files.read("/proc/\(pid)/stat") else { return nil }
         let s = String(decoding: bytes, as: UTF8.self)
         guard let close = s.lastIndex(of: ")") else { return nil }
         let fields = s[s.index(after: close)...].split(separator: " ")
         guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
         return Int64(fields[19])
     }
-}
-
-func readWholeFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return out
-}
-
-func writeFile(_ path: String, _ text: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw HiveError.errno("cannot write \(path)") }
-    defer { close(fd) }
-    let bytes = Array(text.utf8)
-    guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else { throw HiveError.errno("cannot write \(path)") }
 }

@@ -38,7 +38,8 @@ extension Engine {
     /// ID (`sha256:...`), or a unique ID prefix.
     public func resolveImage(_ text: String) throws -> ResolvedImage {
         let lowered = text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : text
-        if let ref = try? Reference(parsing: text) {
+        let parsed = Result { () throws(ReferenceError) -> Reference in try Reference(parsing: text) }
+        if case .success(let ref) = parsed {
             if let digest = ref.digest {
                 // name@digest: match the manifest digest of an image in that repository.
                 for r in try store.allImages() where r.manifestDigest == digest || r.id == digest {
@@ -57,10 +58,15 @@ extension Engine {
                 throw HiveError(.conflict, "image ID prefix \"\(text)\" is ambiguous: it matches \(ids.count) images (give more digits)")
             }
         }
-        if case .failure(let e) = Result(catching: { try Reference(parsing: text) }), !(text.hasPrefix("sha256:")) {
+        if case .failure(let e) = parsed, !text.hasPrefix("sha256:") {
             throw HiveError(.invalidArgument, "\(e)")
         }
         throw HiveError(.notFound, "image \"\(text)\" not found locally (hive images lists them)")
+    }
+
+    /// The stored config of an image (what `run` needs; no manifest read).
+    public func imageConfig(_ id: Digest) throws -> ImageConfig {
+        try JSONCoding.decode(ImageConfig.self, from: try store.readBlob(id))
     }
 
     /// The stored manifest and config of an image.

@@ -10,15 +10,8 @@ public enum Capabilities {
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ]
 
-    /// The highest capability number this kernel knows.
-    public static var last: Int {
-        let fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 40 }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 16)
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        return Int(String(decoding: buf[0..<max(0, n)], as: UTF8.self).trimmingNewline) ?? 40
-    }
+    /// The highest capability number this kernel knows (read once per process).
+    public static let last: Int = Files.readText("/proc/sys/kernel/cap_last_cap").flatMap { Int($0.trimmed) } ?? 40
 
     /// `net_admin`, `CAP_NET_ADMIN`, `NET_ADMIN` -> `CAP_NET_ADMIN` (validated).
     public static func canonical(_ name: String) throws -> String {
@@ -35,21 +28,23 @@ public enum Capabilities {
         return v >= 0 ? Int(v) : nil
     }
 
+    /// Capability names by number (capabilities(7)).
+    static let names = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+    ]
+
     /// The effective set for `--cap-add` / `--cap-drop` / `--privileged`, as names.
     public static func resolve(add: [String], drop: [String], privileged: Bool) throws -> Set<String> {
-        let all = (0...last).compactMap { i -> String? in
-            let names = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-                         "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-                         "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-                         "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
-                         "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
-                         "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
-                         "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-                         "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"]
-            return i < names.count ? names[i] : nil
-        }
         // a container can only get what hive itself holds (root here lacks CAP_SYS_RESOURCE)
-        let held = Set(all.filter { n in bit(n).map { callerPermitted & (1 << UInt64($0)) != 0 } ?? false })
+        let permitted = callerPermitted
+        let held = Set(names.prefix(last + 1).enumerated().filter { permitted & (1 << UInt64($0.offset)) != 0 }.map(\.element))
         if privileged { return held }
         var set = Set(dockerDefault)
         if drop.contains(where: { $0.uppercased() == "ALL" }) { set.removeAll() }
@@ -67,14 +62,8 @@ public enum Capabilities {
 
     /// CapPrm of this process.
     public static var callerPermitted: UInt64 {
-        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 8192)
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        let text = String(decoding: buf[0..<max(0, n)], as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix("CapPrm:") {
-            return UInt64(line.dropFirst(7).trimmingCharacters, radix: 16) ?? 0
+        for line in (Files.readText("/proc/self/status") ?? "").split(separator: "\n") where line.hasPrefix("CapPrm:") {
+            return UInt64(line.dropFirst(7).trimmed, radix: 16) ?? 0
         }
         return 0
     }
@@ -84,14 +73,3 @@ public enum Capabilities {
     }
 }
 
-extension Substring {
-    var trimmingCharacters: String { String(self.filter { !$0.isWhitespace }) }
-}
-
-extension String {
-    var trimmingNewline: String {
-        var s = self
-        while s.hasSuffix("\n") || s.hasSuffix(" ") { s.removeLast() }
-        return s
-    }
-}

@@ -32,12 +32,8 @@ public enum Cgroups {
             dirs.append(dir)
         }
         func set(_ dir: String, _ file: String, _ value: String) throws {
-            let fd = open(dir + "/" + file, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw HiveError.errno("cannot set \(file) in cgroup \(dir)") }
-            defer { close(fd) }
-            let bytes = Array(value.utf8)
-            guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-                throw HiveError.errno("cannot set \(file)=\(value) in cgroup \(dir)")
+            do { try Files.write(dir + "/" + file, value) } catch {
+                throw HiveError(.io, "cannot set \(file)=\(value) in cgroup \(dir)", cause: error.cause)
             }
         }
         let name = "hive-" + String(id.prefix(16))
@@ -95,7 +91,7 @@ public enum Cgroups {
     /// Freezes or thaws every process of the container (`pause` / `unpause`).
     public static func freeze(_ dirs: [String], _ on: Bool) throws {
         if let d = dirs.first(where: { $0.contains("/freezer/") }) {
-            try write(d + "/freezer.state", on ? "FROZEN" : "THAWED")
+            try Files.write(d + "/freezer.state", on ? "FROZEN" : "THAWED")
             for _ in 0..<1000 {
                 if read(d + "/freezer.state")?.hasPrefix(on ? "FROZEN" : "THAWED") == true { return }
                 usleep(1000)
@@ -103,7 +99,7 @@ public enum Cgroups {
             return
         }
         if let d = dirs.first(where: { access($0 + "/cgroup.freeze", F_OK) == 0 }) {
-            try write(d + "/cgroup.freeze", on ? "1" : "0")
+            try Files.write(d + "/cgroup.freeze", on ? "1" : "0")
             return
         }
         throw HiveError(.invalidArgument, "this container has no freezer cgroup, so it cannot be paused")
@@ -117,21 +113,14 @@ public enum Cgroups {
         return false
     }
 
-    static func write(_ path: String, _ value: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HiveError.errno("cannot open \(path)") }
-        defer { close(fd) }
-        let bytes = Array(value.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else { throw HiveError.errno("cannot write \(path)") }
-    }
 
     /// Memory usage and pids of a container's groups, for `stats`.
     public static func usage(_ dirs: [String]) -> (memory: Int64?, limit: Int64?, pids: Int64?) {
         var mem: Int64? = nil, lim: Int64? = nil, pids: Int64? = nil
         for d in dirs {
-            if let v = read(d + "/memory.usage_in_bytes") ?? read(d + "/memory.current") { mem = Int64(v.trimmingNewline) }
-            if let v = read(d + "/memory.limit_in_bytes") ?? read(d + "/memory.max") { lim = Int64(v.trimmingNewline) }
-            if let v = read(d + "/pids.current") { pids = Int64(v.trimmingNewline) }
+            if let v = read(d + "/memory.usage_in_bytes") ?? read(d + "/memory.current") { mem = Int64(v.trimmed) }
+            if let v = read(d + "/memory.limit_in_bytes") ?? read(d + "/memory.max") { lim = Int64(v.trimmed) }
+            if let v = read(d + "/pids.current") { pids = Int64(v.trimmed) }
         }
         return (mem, lim, pids)
     }
@@ -149,12 +138,5 @@ public enum Cgroups {
         return out
     }
 
-    static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 65536)
-        let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        return n >= 0 ? String(decoding: buf[0..<n], as: UTF8.self) : nil
-    }
+    static func read(_ path: String) -> String? { Files.readText(path) }
 }

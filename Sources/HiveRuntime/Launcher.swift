@@ -125,7 +125,6 @@ public enum Launcher {
         p.stdin_fd = plan.stdio.0
         p.stdout_fd = plan.stdio.1
         p.stderr_fd = plan.stdio.2
-        p.cgroup_fd = -1
         p.cgroup_procs = UnsafePointer(cgroups)
         let rl = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, plan.rlimits.count * 3))
         defer { rl.deallocate() }

@@ -154,14 +154,7 @@ public enum Seccomp {
     public static func load(profileBytes: [UInt8], caps: Set<String>, cacheDir: String) throws -> [UInt8] {
         let key = Digest.of(profileBytes + Array(caps.sorted().joined(separator: ",").utf8))
         let path = cacheDir + "/seccomp-" + key.hex + ".bpf"
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            defer { close(fd) }
-            var st = stat()
-            fstat(fd, &st)
-            var out = [UInt8](repeating: 0, count: Int(st.st_size))
-            if out.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) == out.count, out.count % 8 == 0 { return out }
-        }
+        if let cached = Files.read(path), !cached.isEmpty, cached.count % 8 == 0 { return cached }
         let profile: SeccompProfile
         do { profile = try JSONCoding.decode(SeccompProfile.self, from: profileBytes) } catch {
             throw HiveError(.invalidArgument, "invalid seccomp profile: \(error)")

@@ -22,17 +22,8 @@ extension Store {
 
     /// The paths of a layer's tar-split.
     public func splitPaths(_ chainID: Digest) throws(HiveError) -> [String] {
-        let fd = open(layerDir(chainID) + "/tar-split.paths", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HiveError.errno("layer \(chainID) has no tar-split") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw HiveError.errno("cannot read the tar-split of layer \(chainID)") }
-            if n == 0 { break }
-            bytes += buf[0..<n]
+        guard let bytes = Files.read(layerDir(chainID) + "/tar-split.paths") else {
+            throw HiveError.errno("cannot read the tar-split of layer \(chainID)")
         }
         return bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
     }

@@ -107,12 +107,7 @@ public final class Store {
     /// Removes temp files, unreferenced layers and blobs. Requires the lock exclusively.
     private func sweep() throws(HiveError) {
         for name in FileTree.names(in: tmpDir) { try FileTree.remove(path: tmpDir + "/" + name) }
-        let orphanLayers = try db.transaction { () throws(HiveError) -> [String] in
-            let unused = try db.prepare("SELECT chain_id FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").all { $0.text(0) }
-            try db.prepare("DELETE FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").run()
-            return unused
-        }
-        _ = orphanLayers
+        try db.prepare("DELETE FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").run()
         let knownLayers = Set(try db.prepare("SELECT chain_id FROM layers").all { $0.text(0) })
         for name in FileTree.names(in: layersDir) where !knownLayers.contains(name) {
             try removeLayerDir(name)

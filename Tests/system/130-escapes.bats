@@ -20,7 +20,6 @@ with tarfile.open(sys.argv[1], "w") as t:
             data = target.encode(); i.size = len(data); t.addfile(i, io.BytesIO(data))
 PY
     hive run --name base-for-hostile busybox true
-    python3 "$REPO/Tests/fixtures/mkoci.py" "$WORK/layer.tar" none "$WORK/unused.tar" >/dev/null
     # stack the hostile layer on busybox through commit: copy it into a container's upper layer
     id=$(hive ps -aq --no-trunc --filter name=base-for-hostile)
     tar -C "$HIVE_ROOT/containers/$id/upper" -xf "$WORK/layer.tar"

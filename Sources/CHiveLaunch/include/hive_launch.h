@@ -46,12 +46,10 @@ struct hive_plan {
     const uint64_t *rlimits;    // --ulimit: (resource, soft, hard) triples
     size_t nrlimits;
     int tty;                    // -t: a pseudo-terminal from the container's devpts as stdio
-    unsigned short tty_rows, tty_cols;
     int console_fd;             // internal: where the child sends the pty master
     int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
-    const char *const *cgroup_procs;  // cgroup.procs files the container joins before anything else (NULL-terminated)
-    int cgroup_fd;              // unused
-    int cgroup_fds[8];          // filled by hive_launch from cgroup_procs
+    const char *const *cgroup_procs;  // cgroup.procs files the container is placed in (NULL-terminated)
+    int cgroup_fds[8];          // internal: opened from cgroup_procs by launch/exec
 };
 
 // Clones and starts the container. On success *pid is the container's init

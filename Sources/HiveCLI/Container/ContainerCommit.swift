@@ -35,23 +35,7 @@ enum ContainerExport {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
         let engine = try c.engine()
-        guard let path = c.args.value("output") else {
-            if isatty(1) == 1 { throw HiveError(.invalidArgument, "cowardly refusing to save to a terminal (use -o FILE or redirect)") }
-            try engine.export(c.args.positionals[0], to: 1)
-            return 0
-        }
-        let temp = path + ".hive-tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw HiveError.errno("cannot create \(path)") }
-        do {
-            try engine.export(c.args.positionals[0], to: fd)
-            close(fd)
-            guard rename(temp, path) == 0 else { throw HiveError.errno("cannot write \(path)") }
-        } catch {
-            close(fd)
-            unlink(temp)
-            throw error
-        }
+        try ArchiveOutput.write(to: c.args.value("output")) { try engine.export(c.args.positionals[0], to: $0) }
         return 0
     }
 }

@@ -7,7 +7,7 @@ import HiveOCI
 enum ContainerCreate {
     static let def = CommandDef(
         name: "create", aliases: ["create", "container create"], usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
-        summary: "Create a new container", options: ContainerRun.def.options.filter { $0.long != "rm" || true },
+        summary: "Create a new container", options: ContainerRun.def.options,
         interspersed: false, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -64,11 +64,16 @@ enum ContainerStop {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let engine = try c.engine()
-        let t = try c.args.value("time").map { v -> Int in
+        let t = try timeout(c)
+        return eachContainer(c) { try engine.stop($0, timeout: t) }
+    }
+
+    /// `-t/--time SECONDS` of stop and restart.
+    static func timeout(_ c: Context) throws -> Int? {
+        try c.args.value("time").map { v -> Int in
             guard let n = Int(v), n >= 0 else { throw HiveError(.invalidArgument, "invalid --time \"\(v)\"") }
             return n
         }
-        return eachContainer(c) { try engine.stop($0, timeout: t) }
     }
 }
 
@@ -81,7 +86,7 @@ enum ContainerRestart {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let engine = try c.engine()
-        let t = c.args.value("time").flatMap { Int($0) }
+        let t = try ContainerStop.timeout(c)
         return eachContainer(c) {
             try engine.stop($0, timeout: t)
             _ = try engine.startDetached($0)

@@ -106,17 +106,7 @@ enum ContainerRun {
     }
 
     static func readEnvFile(_ path: String) throws -> [String] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HiveError.errno("cannot open env file \(path)") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes += buf[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map { String($0).trimmingSpaces }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard let text = Files.readText(path) else { throw HiveError.errno("cannot open env file \(path)") }
+        return text.split(separator: "\n").map { String($0).trimmed }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 }

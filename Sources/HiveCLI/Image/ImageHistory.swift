@@ -20,11 +20,11 @@ enum ImageHistory {
         try c.expect(min: 1, max: 1)
         let engine = try c.engine()
         let id = try engine.resolveImage(c.args.positionals[0]).id
-        let (_, _, config) = try engine.manifestAndConfig(id)
+        let config = try engine.imageConfig(id)
         let layers = try engine.store.layers(of: id)
         let noTrunc = c.args.flag("no-trunc")
         // -H defaults to true; `-H=false` / `--human=false` turns it off.
-        let human = !rawHumanOff(c)
+        let human = !c.args.negated.contains("human")
         var history = config.history ?? []
         if history.isEmpty { history = layers.map { _ in History(created: config.created) } }
         var layerIndex = 0
@@ -58,9 +58,5 @@ enum ImageHistory {
         try Renderer.render(values, format: try OutputFormat.parse(c.args.value("format"),
             defaultTemplate: "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"), headers: headers, to: c.out)
         return 0
-    }
-
-    private static func rawHumanOff(_ c: Context) -> Bool {
-        CommandLine.arguments.contains { $0 == "-H=false" || $0 == "--human=false" }
     }
 }

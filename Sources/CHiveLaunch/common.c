@@ -1,0 +1,218 @@
+// Helpers of the launcher: step reporting, path resolution inside a root,
+// mounts onto exact inodes, tree copies (stack buffers only, fork-safe).
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "launch_internal.h"
+#include <linux/openat2.h>
+#include <seccomp.h>
+#include <sys/socket.h>
+
+uint32_t hive_scmp_act_errno(uint32_t err) { return SCMP_ACT_ERRNO(err); }
+uint32_t hive_scmp_act_allow(void) { return SCMP_ACT_ALLOW; }
+
+
+size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+
+static void scopy(char *dst, size_t cap, const char *a, const char *b) {
+    size_t i = 0;
+    for (; a && *a && i + 1 < cap; a++) dst[i++] = *a;
+    for (; b && *b && i + 1 < cap; b++) dst[i++] = *b;
+    dst[i] = 0;
+}
+
+static __attribute__((noreturn)) void report_and_exit(int fd, const char *step, const char *what, int err, int code, int described) {
+    struct report r;
+    memset(&r, 0, sizeof r);
+    scopy(r.step, sizeof r.step, step, what);
+    r.err = err;
+    r.exit_code = code;
+    r.described = described;
+    ssize_t w = write(fd, &r, sizeof r);
+    (void)w;
+    _exit(code);
+}
+
+__attribute__((noreturn)) void fail(int fd, const char *step, const char *what, int err, int code) {
+    report_and_exit(fd, step, what, err, code, 0);
+}
+
+__attribute__((noreturn)) void fail_exec(int fd, const char *cmd, const char *why, int err, int code) {
+    report_and_exit(fd, cmd, why, err, code, 1);
+}
+
+int collect_report(int fd, pid_t pid, int *exit_code, char *err, size_t errlen) {
+    struct report rep;
+    ssize_t n;
+    do { n = read(fd, &rep, sizeof rep); } while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n == 0) return 0;  // the pipe closed on exec: the command runs
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (n != (ssize_t)sizeof rep) {
+        snprintf(err, errlen, "container setup failed");
+        return -1;
+    }
+    rep.step[sizeof rep.step - 1] = 0;
+    *exit_code = rep.exit_code;
+    if (rep.described) snprintf(err, errlen, "%s", rep.step);
+    else snprintf(err, errlen, "%s: %s", rep.step, strerror(rep.err));
+    return -1;
+}
+
+// Opens `path` (absolute, inside the container) relative to the new root
+// without following any symlink: mount targets can never escape the rootfs.
+int open_in_root(int rootfd, const char *path, int flags) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    while (*path == '/') path++;
+    if (!*path) path = ".";
+    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+// Creates the directory (and parents) `path` under rootfd if missing, without following symlinks.
+int mkdir_in_root(int rootfd, const char *path) {
+    char buf[4096];
+    size_t n = slen(path);
+    if (n >= sizeof buf) return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == 0) {
+            char c = buf[i];
+            buf[i] = 0;
+            int fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+            if (fd < 0) {
+                if (errno != ENOENT) return -1;
+                // parent must exist and be a real directory
+                char *slash = strrchr(buf, '/');
+                int pfd;
+                if (!slash || slash == buf) pfd = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+                else { *slash = 0; pfd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY); *slash = '/'; }
+                if (pfd < 0) return -1;
+                const char *name = slash ? slash + 1 : buf;
+                int r = mkdirat(pfd, name, 0755);
+                close(pfd);
+                if (r < 0 && errno != EEXIST) return -1;
+            } else {
+                close(fd);
+            }
+            buf[i] = c;
+        }
+    }
+    return 0;
+}
+
+// Mounts onto the exact inode opened under the root (through /proc/self/fd).
+int mount_on(int rootfd, const char *target, int want_dir, const char *src, const char *fstype,
+                    unsigned long flags, const void *data) {
+    int fd = open_in_root(rootfd, target, O_PATH | (want_dir ? O_DIRECTORY : 0));
+    if (fd < 0) return -1;
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    int r = mount(src, p, fstype, flags, data);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+
+int last_master = -1;
+int early_master = -1, early_slave = -1;
+int hive_last_pty_master(void) { return last_master; }
+
+// Receives the pty master the child sends (or -1 if it closed the socket first).
+int recv_master(int sock) {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    char dummy;
+    struct iovec iov = { &dummy, 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+    ssize_t n;
+    do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n <= 0) return -1;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS) return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    return fd;
+}
+
+
+
+// Copies the tree under dir `from` into dir `to` (both fds), keeping modes,
+// owners and symlinks, never following a symlink. Stack buffers only.
+int copy_tree(int from, int to, int depth) {
+    if (depth > 64) { errno = ELOOP; return -1; }
+    char dbuf[4096];
+    for (;;) {
+        long n = syscall(SYS_getdents64, from, dbuf, sizeof dbuf);
+        if (n < 0) return -1;
+        if (n == 0) break;
+        for (long off = 0; off < n;) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(dbuf + off);
+            off += d->d_reclen;
+            const char *name = d->d_name;
+            if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+            struct stat st;
+            if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return -1;
+            if (S_ISDIR(st.st_mode)) {
+                if (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST) return -1;
+                int sf = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int df = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sf < 0 || df < 0) return -1;
+                int r = copy_tree(sf, df, depth + 1);
+                fchown(df, st.st_uid, st.st_gid);
+                fchmod(df, st.st_mode & 07777);
+                close(sf);
+                close(df);
+                if (r < 0) return -1;
+            } else if (S_ISREG(st.st_mode)) {
+                int sf = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                int df = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 0777);
+                if (sf < 0 || df < 0) return -1;
+                char buf[16384];
+                ssize_t k;
+                while ((k = read(sf, buf, sizeof buf)) > 0) {
+                    if (write(df, buf, (size_t)k) != k) return -1;
+                }
+                fchown(df, st.st_uid, st.st_gid);
+                fchmod(df, st.st_mode & 07777);
+                close(sf);
+                close(df);
+            } else if (S_ISLNK(st.st_mode)) {
+                char target[4096];
+                ssize_t k = readlinkat(from, name, target, sizeof target - 1);
+                if (k < 0) return -1;
+                target[k] = 0;
+                if (symlinkat(target, to, name) < 0) return -1;
+                fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+            }
+        }
+    }
+    return 0;
+}
+
+int dir_is_empty(const char *path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char dbuf[1024];
+    long n = syscall(SYS_getdents64, fd, dbuf, sizeof dbuf);
+    int empty = 1;
+    for (long off = 0; off < n;) {
+        struct linux_dirent64 *d = (struct linux_dirent64 *)(dbuf + off);
+        off += d->d_reclen;
+        if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) { empty = 0; break; }
+    }
+    close(fd);
+    return empty;
+}

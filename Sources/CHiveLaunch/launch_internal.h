@@ -1,0 +1,39 @@
+// Internal to CHiveLaunch: what launch.c, become.c, exec.c, copy.c and
+// process.c share. Nothing here is used after clone() but async-signal-safe code.
+#ifndef HIVE_LAUNCH_INTERNAL_H
+#define HIVE_LAUNCH_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "hive_launch.h"
+
+// What a failing child reports over its error pipe before exiting.
+struct report { char step[96]; int err; int exit_code; int described; };
+
+// A failed step: "pivot_root: Invalid argument" (the errno is appended).
+__attribute__((noreturn)) void fail(int fd, const char *step, const char *what, int err, int code);
+// A command that cannot be run: the message is complete ("x: executable file not found in $PATH").
+__attribute__((noreturn)) void fail_exec(int fd, const char *cmd, const char *why, int err, int code);
+// Waits for the child's report: 0 once it has exec'd (the pipe closed), else -1 with err set.
+int collect_report(int fd, pid_t pid, int *exit_code, char *err, size_t errlen);
+
+size_t slen(const char *s);
+int open_in_root(int rootfd, const char *path, int flags);
+int mkdir_in_root(int rootfd, const char *path);
+int mount_on(int rootfd, const char *target, int want_dir, const char *src, const char *fstype,
+             unsigned long flags, const void *data);
+int copy_tree(int from, int to, int depth);
+int dir_is_empty(const char *path);
+
+struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+
+// Everything from rlimits to execve, for a new container and for exec.
+void become(const struct hive_plan *p, int errfd);
+// The pty of a new container, opened before pivot_root (-1 when exec makes its own).
+extern int early_master, early_slave;
+// The pty master the last launch or exec received.
+extern int last_master;
+int recv_master(int sock);
+int prepare_parent(struct hive_plan *p, int console[2], int *ncg, int strict, char *err, size_t errlen);
+void finish_parent(struct hive_plan *p, int console[2], int ncg);
+#endif
