@@ -76,6 +76,7 @@ extension Engine {
             kill(r.pid!, SIGKILL)
             for _ in 0..<500 where kill(r.pid!, 0) == 0 { usleep(2000) }
         }
+        if force { Cgroups.killAll(cgroupDirs(r.id)) }
         try cleanupContainer(r.id, volumes: volumes)
     }
 }

@@ -248,9 +248,11 @@ extension Engine {
                 let da = a.element.target.split(separator: "/").count, db = b.element.target.split(separator: "/").count
                 return da != db ? da < db : a.offset < b.offset
             }.map(\.element)
-            let (procs, cgroupDirs) = try Cgroups.create(id: id, resources: o.resources)
-            try Files.write(dir + "/cgroups", cgroupDirs.joined(separator: "\n") + "\n")
-            plan.cgroupProcs = procs
+            // recorded before they exist: a CLI killed in between leaves nothing rm cannot find
+            let groups = Cgroups.layout(id: id, resources: o.resources)
+            try Files.write(dir + "/cgroups", groups.map(\.dir).joined(separator: "\n") + "\n")
+            try Cgroups.create(groups)
+            plan.cgroupProcs = groups.map(\.procs)
             try Launcher.write(plan, to: dir + "/plan")
             return (id, plan)
         } catch {

@@ -22,68 +22,82 @@ public enum Cgroups {
         return .v1
     }
 
-    /// Creates the container's groups, applies the limits, and returns
-    /// (the cgroup.procs files to join, the directories to remove later).
-    public static func create(id: String, resources r: Resources) throws -> (procs: [String], dirs: [String]) {
+    /// One group to create: its directory and the limits to write into it.
+    public struct Group: Sendable {
+        public var dir: String
+        public var settings: [(file: String, value: String, optional: Bool)]
+        public var procs: String { dir + "/cgroup.procs" }
+    }
+
+    /// The container's groups and limits, computed without touching the
+    /// filesystem, so the caller can record the directories before they exist
+    /// (a CLI killed half-way through `create` then leaves nothing `rm` cannot find).
+    public static func layout(id: String, resources r: Resources) -> [Group] {
         let own = ownPaths()
-        var procs: [String] = [], dirs: [String] = []
-        func make(_ dir: String) throws {
-            if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw HiveError.errno("cannot create cgroup \(dir)") }
-            dirs.append(dir)
-        }
-        func set(_ dir: String, _ file: String, _ value: String) throws {
-            do { try Files.write(dir + "/" + file, value) } catch {
-                throw HiveError(.io, "cannot set \(file)=\(value) in cgroup \(dir)", cause: error.cause)
+        let name = "hive-" + String(id.prefix(16))
+        var groups: [Group] = []
+        switch mode {
+        case .v2:
+            var g = Group(dir: "/sys/fs/cgroup" + (own[""] ?? "/") + "/" + name, settings: [])
+            if let p = r.pidsLimit, p > 0 { g.settings.append(("pids.max", String(p), false)) }
+            if let m = r.memory { g.settings += [("memory.max", String(m), false), ("memory.swap.max", "0", true)] }
+            if let c = r.cpus { g.settings.append(("cpu.max", "\(Int(c * 100_000)) 100000", false)) }
+            groups.append(g)
+        case .v1:
+            var pids = Group(dir: "/sys/fs/cgroup/pids" + (own["pids"] ?? "/") + "/" + name, settings: [])
+            if let p = r.pidsLimit, p > 0 { pids.settings.append(("pids.max", String(p), false)) }
+            groups.append(pids)
+            var mem = Group(dir: "/sys/fs/cgroup/memory" + (own["memory"] ?? "/") + "/" + name, settings: [])
+            if let m = r.memory { mem.settings += [("memory.limit_in_bytes", String(m), false), ("memory.memsw.limit_in_bytes", String(m), true)] }
+            groups.append(mem)
+            if access("/sys/fs/cgroup/freezer", F_OK) == 0 {
+                groups.append(Group(dir: "/sys/fs/cgroup/freezer" + (own["freezer"] ?? "/") + "/" + name, settings: []))
+            }
+            if let c = r.cpus {
+                groups.append(Group(dir: "/sys/fs/cgroup/cpu" + (own["cpu"] ?? own["cpu,cpuacct"] ?? "/") + "/" + name,
+                                    settings: [("cpu.cfs_period_us", "100000", false), ("cpu.cfs_quota_us", String(Int(c * 100_000)), false)]))
             }
         }
-        let name = "hive-" + String(id.prefix(16))
+        return groups
+    }
+
+    /// Creates the groups of `layout` and applies their limits; on failure removes what it made.
+    public static func create(_ groups: [Group]) throws {
+        var made: [String] = []
         do {
-            switch mode {
-            case .v2:
-                let dir = "/sys/fs/cgroup" + (own[""] ?? "/") + "/" + name
-                try make(dir)
-                if let p = r.pidsLimit, p > 0 { try set(dir, "pids.max", String(p)) }
-                if let m = r.memory { try set(dir, "memory.max", String(m)); try? set(dir, "memory.swap.max", "0") }
-                if let c = r.cpus { try set(dir, "cpu.max", "\(Int(c * 100_000)) 100000") }
-                procs.append(dir + "/cgroup.procs")
-            case .v1:
-                let pidsDir = "/sys/fs/cgroup/pids" + (own["pids"] ?? "/") + "/" + name
-                try make(pidsDir)
-                if let p = r.pidsLimit, p > 0 { try set(pidsDir, "pids.max", String(p)) }
-                procs.append(pidsDir + "/cgroup.procs")
-                let memDir = "/sys/fs/cgroup/memory" + (own["memory"] ?? "/") + "/" + name
-                try make(memDir)
-                if let m = r.memory {
-                    try set(memDir, "memory.limit_in_bytes", String(m))
-                    try? set(memDir, "memory.memsw.limit_in_bytes", String(m))
-                }
-                procs.append(memDir + "/cgroup.procs")
-                let freezer = "/sys/fs/cgroup/freezer" + (own["freezer"] ?? "/") + "/" + name
-                if access("/sys/fs/cgroup/freezer", F_OK) == 0 {
-                    try make(freezer)
-                    procs.append(freezer + "/cgroup.procs")
-                }
-                if let c = r.cpus {
-                    let cpuDir = "/sys/fs/cgroup/cpu" + (own["cpu"] ?? own["cpu,cpuacct"] ?? "/") + "/" + name
-                    try make(cpuDir)
-                    try set(cpuDir, "cpu.cfs_period_us", "100000")
-                    try set(cpuDir, "cpu.cfs_quota_us", String(Int(c * 100_000)))
-                    procs.append(cpuDir + "/cgroup.procs")
+            for g in groups {
+                if mkdir(g.dir, 0o755) != 0 && errno != EEXIST { throw HiveError.errno("cannot create cgroup \(g.dir)") }
+                made.append(g.dir)
+                for s in g.settings {
+                    do { try Files.write(g.dir + "/" + s.file, s.value) } catch {
+                        if s.optional { continue }
+                        throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: error.cause)
+                    }
                 }
             }
         } catch {
-            remove(dirs)
+            remove(made)
             throw error
         }
-        return (procs, dirs)
     }
 
     /// Removes the groups (they must be empty: the container's processes are gone).
     public static func remove(_ dirs: [String]) {
         for d in dirs.reversed() {
-            for _ in 0..<100 {
+            for _ in 0..<500 {
                 if rmdir(d) == 0 || errno == ENOENT { break }
                 usleep(2000)  // the last task may still be leaving
+            }
+        }
+    }
+
+    /// SIGKILLs every process left in the groups (`rm -f`): also those whose
+    /// pid was never recorded because the CLI died while starting them.
+    public static func killAll(_ dirs: [String]) {
+        for d in dirs {
+            if access(d + "/cgroup.kill", F_OK) == 0, (try? Files.write(d + "/cgroup.kill", "1")) != nil { continue }
+            for line in (read(d + "/cgroup.procs") ?? "").split(separator: "\n") {
+                if let pid = Int32(line), pid > 1 { kill(pid, SIGKILL) }
             }
         }
     }
