@@ -38,11 +38,14 @@ let package = Package(
         // The clone-to-exec launcher and plan files: plain C, no libraries, shared
         // by the CLI and the monitor.
         .target(name: "CHiveLaunch", dependencies: ["CSeccomp"], cSettings: [.define("_GNU_SOURCE")]),
+        // The Lua side of the hook engine: every Lua API call lives here (STYLE.md 7).
+        .target(name: "CHiveLua", dependencies: ["CLua", "CHiveShims"]),
         .target(name: "HiveOCI", dependencies: ["CHiveShims"]),
         .target(name: "HiveArchive", dependencies: ["CArchive", "CHiveShims", "HiveOCI"]),
         .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveShims", "HiveOCI", "HiveArchive"]),
         .target(name: "HiveRuntime", dependencies: ["HiveOCI", "HiveArchive", "CHiveShims", "CHiveLaunch", "CSeccomp", "CCap"]),
-        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "CHiveLaunch"]),
+        .target(name: "HiveHooks", dependencies: ["CHiveLua", "CHiveShims", "HiveOCI"]),
+        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "CHiveLaunch"]),
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveOCI", "CHiveShims"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI"]),
         .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "CHiveShims"]),
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI"]),
+        .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HiveArchive"]),
         .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI"]),
     ],
     swiftLanguageModes: [.v5]

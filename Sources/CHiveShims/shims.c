@@ -60,3 +60,5 @@ int hive_cap_from_name(const char *name) {
     return cap_from_name(name, &v) == 0 ? (int)v : -1;
 }
 
+
+int hive_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

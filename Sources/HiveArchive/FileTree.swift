@@ -35,16 +35,5 @@ public enum FileTree {
     }
 
     /// The names in a directory (without . and ..); empty if it cannot be read.
-    public static func names(in path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let ent = readdir(dir) {
-            let child = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if child != "." && child != ".." { out.append(child) }
-        }
-        return out
-    }
+    public static func names(in path: String) -> [String] { Files.names(in: path) }
 }

@@ -19,8 +19,12 @@ struct GlobalOptions {
     var root = "/var/lib/hive"
     var runroot = "/run/hive"
     var logLevel = "warn"
+    var config: String?
+    var hooksDirs: [String]?
 
     static let defs: [OptionDef] = [
+        .value("config", nil, "path", "Configuration file (default /etc/hive/hive.toml, or $HIVE_CONFIG)"),
+        .multi("hooks-dir", nil, "path", "Site hook directory, instead of hive.toml's (or $HIVE_HOOKS_DIR)"),
         .value("root", nil, "path", "Storage root (default /var/lib/hive, or $HIVE_ROOT)"),
         .value("runroot", nil, "path", "Runtime state directory (default /run/hive, or $HIVE_RUNROOT)"),
         .value("log-level", nil, "level", "Logging level: debug, info, warn, error (default warn)"),
@@ -31,6 +35,7 @@ struct GlobalOptions {
         if let r = getenv("HIVE_ROOT"), r.pointee != 0 { g.root = String(cString: r) }
         if let r = getenv("HIVE_RUNROOT"), r.pointee != 0 { g.runroot = String(cString: r) }
         if let l = getenv("HIVE_LOG_LEVEL"), l.pointee != 0 { g.logLevel = String(cString: l) }
+        if let h = getenv("HIVE_HOOKS_DIR"), h.pointee != 0 { g.hooksDirs = String(cString: h).split(separator: ":").map(String.init) }
         return g
     }
 
@@ -43,6 +48,25 @@ struct GlobalOptions {
             }
             logLevel = l
         }
+        // the monitor's `container cleanup` inherits these through the environment
+        if let c = p.value("config") {
+            config = c
+            setenv("HIVE_CONFIG", c, 1)
+        }
+        let dirs = p.all("hooks-dir")
+        if !dirs.isEmpty {
+            hooksDirs = dirs
+            setenv("HIVE_HOOKS_DIR", dirs.joined(separator: ":"), 1)
+        }
+        if p.value("log-level") != nil { setenv("HIVE_LOG_LEVEL", logLevel, 1) }
+    }
+
+    var engineOptions: EngineOptions {
+        var o = EngineOptions()
+        o.configPath = config
+        o.hooksDirs = hooksDirs
+        o.logLevel = logLevel
+        return o
     }
 }
 
@@ -66,7 +90,7 @@ final class Context {
         guard globals.root.hasPrefix("/") else {
             throw HiveError(.invalidArgument, "--root must be an absolute path, not \"\(globals.root)\"")
         }
-        let e = try Engine(root: globals.root, runroot: globals.runroot)
+        let e = try Engine(root: globals.root, runroot: globals.runroot, options: globals.engineOptions)
         _engine = e
         return e
     }

@@ -129,6 +129,7 @@ extension Engine {
         var removed: [String] = []
         for r in try store.allContainers() where !isAlive(r) {
             try cleanupContainer(r.id)
+            removedEvent(r)
             removed.append(r.id)
         }
         return removed

@@ -77,7 +77,17 @@ extension Engine {
             for _ in 0..<500 where kill(r.pid!, 0) == 0 { usleep(2000) }
         }
         if force { Cgroups.killAll(cgroupDirs(r.id)) }
+        let wasRunning = r.state == .running
         try cleanupContainer(r.id, volumes: volumes)
+        var gone = r
+        if wasRunning {
+            // the monitor finds no record to clean up: the exit is announced here
+            gone.state = .exited
+            gone.exitCode = 137
+            emit(.onExit, containerEvent(gone, "die", ["exitCode": "137"]), context: containerContext(gone, extra: ["status": .int(137)]), subject: containerSubject(gone))
+            emit(.onStop, containerEvent(gone, "stop", ["by": "user"]), context: containerContext(gone, extra: ["by": .string("user")]), subject: containerSubject(gone))
+        }
+        removedEvent(gone)
     }
 }
 

@@ -86,36 +86,8 @@ extension Engine {
     public static func parseTimeFilter(_ text: String) throws -> Int64 {
         if let ts = Timestamp(rfc3339: text) { return ts.unixNanos }
         if let secs = Double(text) { return Int64(secs * 1e9) }
-        if let d = parseDuration(text) { return Timestamp.now().unixNanos - d }
+        if let d = Quantity.duration(text) { return Timestamp.now().unixNanos - d }
         throw HiveError(.invalidArgument, "invalid time \"\(text)\" (use an RFC 3339 time, a unix timestamp or a duration like 24h)")
     }
 
-    /// Go-style durations: 10m, 1h30m, 1.5h, 500ms (and d for days).
-    public static func parseDuration(_ text: String) -> Int64? {
-        guard !text.isEmpty else { return nil }
-        var total: Double = 0
-        var num = ""
-        var chars = Array(text)
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if c.isNumber || c == "." { num.append(c); i += 1; continue }
-            var unit = String(c)
-            if c == "m" && i + 1 < chars.count && chars[i + 1] == "s" { unit = "ms"; i += 1 }
-            i += 1
-            guard let v = Double(num) else { return nil }
-            num = ""
-            switch unit {
-            case "ms": total += v / 1000
-            case "s": total += v
-            case "m": total += v * 60
-            case "h": total += v * 3600
-            case "d": total += v * 86400
-            default: return nil
-            }
-        }
-        chars.removeAll()
-        guard num.isEmpty else { return nil }
-        return Int64(total * 1_000_000_000)
-    }
 }

@@ -41,7 +41,9 @@ extension Engine {
         let r = try record(ref)
         if isAlive(r) { return r.id }
         let dir = containerDir(r.id)
+        try preStart(r)
         unlink(dir + "/exit")
+        unlink(dir + "/stopping")
         try store.db.transaction { () throws(HiveError) in try store.markCreated(r.id) }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
@@ -70,6 +72,7 @@ extension Engine {
             try store.db.transaction { () throws(HiveError) in
                 try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
             }
+            postStart(r, pid: pid)
             return r.id
         }
         var status: Int32 = 0
@@ -91,11 +94,7 @@ extension Engine {
             let parts = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
             if parts.count >= 2 { code = Int32(parts[0]) ?? -1; at = Int64(parts[1]) ?? at }
         }
-        if spec(r)?.autoRemove == true {
-            try cleanupContainer(r.id, volumes: true)
-        } else {
-            try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: code, at: at) }
-        }
+        try containerExited(r, status: code, at: at, autoRemove: spec(r)?.autoRemove == true)
     }
 
     /// Waits (up to `seconds`) until the container's init is gone.
@@ -126,6 +125,7 @@ extension Engine {
         let s = spec(r)
         let sig = try Signals.number(s?.stopSignal ?? "SIGTERM")
         let t = timeout ?? s?.stopTimeout ?? 10
+        try? Files.write(containerDir(r.id) + "/stopping", "\(Timestamp.now().unixNanos)\n")
         Glibc.kill(pid, sig)
         if !waitGone(r, seconds: Double(t)) {
             Glibc.kill(pid, SIGKILL)
@@ -187,6 +187,8 @@ extension Engine {
     public func startAttached(_ ref: String) throws -> Int32 {
         let r = try record(ref)
         guard !isAlive(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
+        try preStart(r)
+        unlink(containerDir(r.id) + "/stopping")
         try store.lockShared()
         let pid: pid_t
         do { pid = try Launcher.launch(planFile: containerDir(r.id) + "/plan") } catch let e as LaunchError {
@@ -197,12 +199,9 @@ extension Engine {
             try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
         }
         store.unlock()
+        postStart(r, pid: pid)
         let status = Launcher.wait(pid, forwardSignals: true)
-        if spec(r)?.autoRemove == true {
-            try cleanupContainer(r.id, volumes: true)
-        } else {
-            try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: Timestamp.now().unixNanos) }
-        }
+        try containerExited(r, status: status, at: Timestamp.now().unixNanos, autoRemove: spec(r)?.autoRemove == true)
         return status
     }
 }

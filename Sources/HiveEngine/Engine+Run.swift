@@ -4,6 +4,7 @@ import CHiveShims
 import CHiveLaunch
 import Glibc
 import HiveArchive
+import HiveHooks
 import HiveOCI
 import HiveRuntime
 import HiveStore
@@ -70,6 +71,8 @@ extension Engine {
     public func run(_ o: RunOptions) throws -> Int32 {
         let (id, plan) = try createContainer(o)
         do {
+            guard let r = try store.container(id) else { throw HiveError(.notFound, "container \(id) vanished while starting") }
+            try preStart(r)
             let pid: pid_t
             do { pid = try Launcher.launch(plan) } catch let e as LaunchError {
                 if o.remove { try? cleanupContainer(id) } else { try? markLaunchFailed(id, e.exitCode) }
@@ -79,13 +82,10 @@ extension Engine {
                 try store.markRunning(id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
             }
             store.unlock()
+            postStart(r, pid: pid)
             let master = o.tty ? Launcher.lastPtyMaster : -1
             let status = master >= 0 ? Launcher.proxy(master: master, pid: pid) : Launcher.wait(pid, forwardSignals: true)
-            if o.remove {
-                try cleanupContainer(id, volumes: true)
-            } else {
-                try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: status, at: Timestamp.now().unixNanos) }
-            }
+            try containerExited(r, status: status, at: Timestamp.now().unixNanos, autoRemove: o.remove)
             return status
         } catch {
             if o.remove { try? cleanupContainer(id) }
@@ -95,7 +95,11 @@ extension Engine {
 
     /// Creates a container (record, writable layer, launch plan) without starting it.
     /// Returns its ID and plan; the plan is also written to the container's directory.
-    public func createContainer(_ o: RunOptions) throws -> (String, LaunchPlan) {
+    public func createContainer(_ input: RunOptions) throws -> (String, LaunchPlan) {
+        var o = input
+        if let ctx = try preHooks(.preCreate, { (o.hookContext, Hooks.Subject(image: o.image, labels: o.labels)) }) {
+            try o.apply(hookContext: ctx)
+        }
         try store.lockShared()  // no sweep while the layers are being mounted
         let resolved = try resolveImage(o.image)
         let config = try imageConfig(resolved.id)
@@ -207,6 +211,7 @@ extension Engine {
                 throw HiveError(.internal, "cannot encode the container spec", cause: "\(error)")
             }
             try store.insertContainer(full)
+            try store.touchImage(resolved.id, at: full.created)
             for v in used { try store.attachVolume(v, to: id) }
             return m
         }
@@ -254,6 +259,7 @@ extension Engine {
             try Cgroups.create(groups)
             plan.cgroupProcs = groups.map(\.procs)
             try Launcher.write(plan, to: dir + "/plan")
+            emit(.postCreate, containerEvent(rec, "create"), context: containerContext(rec), subject: Hooks.Subject(image: o.image, labels: o.labels))
             return (id, plan)
         } catch {
             try? cleanupContainer(id)
@@ -349,17 +355,6 @@ extension Engine {
         return (res, soft, hard)
     }
 
-    /// `512m`, `1g`, `100k`, `1048576` (Docker's RAMInBytes, binary units).
-    public static func parseBytes(_ text: String) throws -> Int64 {
-        let t = text.lowercased()
-        var num = t
-        var mult: Int64 = 1
-        for (suffix, m) in [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("tb", 1 << 40), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("t", 1 << 40), ("b", 1)] as [(String, Int64)] {
-            if t.hasSuffix(suffix) { num = String(t.dropLast(suffix.count)); mult = m; break }
-        }
-        guard let v = Double(num), v >= 0 else { throw HiveError(.invalidArgument, "invalid size \"\(text)\" (e.g. 512m, 1g)") }
-        return Int64(v * Double(mult))
-    }
 
     /// Field 22 of /proc/PID/stat: tells a live container from a reused pid.
     /// nil for a zombie: it has exited, whoever reaps it.

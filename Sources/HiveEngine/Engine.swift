@@ -1,14 +1,31 @@
 // The facade the CLI talks to (DESIGN.md): images now; containers, builds
 // and hooks build on it.
 import Glibc
+import HiveHooks
 import HiveOCI
 import HiveStore
 
+/// What the engine needs from the command line besides the store.
+public struct EngineOptions: Sendable {
+    /// hive.toml (nil: $HIVE_CONFIG or /etc/hive/hive.toml).
+    public var configPath: String?
+    /// Replaces the configured site hook directories (`--hooks-dir`).
+    public var hooksDirs: [String]?
+    public var logLevel = "warn"
+    public init() {}
+}
+
 public final class Engine {
     public let store: Store
+    public let options: EngineOptions
+    /// Loaded on the first event (a verb that fires none never reads hive.toml).
+    var hookEngine: Hooks?
+    var hookSetupError: HiveError?
+    var configuration: HiveConfig?
 
-    public init(root: String, runroot: String) throws {
+    public init(root: String, runroot: String, options: EngineOptions = EngineOptions()) throws {
         store = try Store(root: root, runroot: runroot)
+        self.options = options
     }
 
     /// The platform hive runs images for.

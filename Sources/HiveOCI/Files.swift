@@ -37,6 +37,20 @@ public enum Files {
             off += n
         }
     }
+
+    /// The entries of a directory (no `.` and `..`); empty if it cannot be read.
+    public static func names(in path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let ent = readdir(dir) {
+            let child = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if child != "." && child != ".." { out.append(child) }
+        }
+        return out
+    }
 }
 
 extension StringProtocol {

@@ -11,6 +11,7 @@ public struct HiveError: Error, CustomStringConvertible, Sendable {
         case conflict          // name in use, image in use, ambiguous ID
         case corrupt           // digest mismatch, truncated or malformed archive
         case unsafeContent     // hostile archive entry
+        case denied            // refused by a policy hook
         case io                // system call failure
         case `internal`
     }

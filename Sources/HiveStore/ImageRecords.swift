@@ -134,6 +134,11 @@ extension Store {
 
     /// Deletes the image row (tags, layer and blob references cascade) and the
     /// layer rows no image uses any more. Files go in the next sweep.
+    /// Records that a container or build used the image (for last-used GC).
+    public func touchImage(_ id: Digest, at: Int64) throws(HiveError) {
+        try db.prepare("UPDATE images SET last_used = ?2 WHERE id = ?1").run([.text(id.hex), .int(at)])
+    }
+
     public func deleteImage(_ id: Digest) throws(HiveError) {
         try db.prepare("DELETE FROM images WHERE id = ?1").run([.text(id.hex)])
         try db.prepare("DELETE FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").run()

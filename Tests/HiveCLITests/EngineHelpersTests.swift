@@ -40,11 +40,11 @@ import HiveOCI
     }
 
     @Test func durations() {
-        #expect(Engine.parseDuration("10m") == 600_000_000_000)
-        #expect(Engine.parseDuration("1h30m") == 5_400_000_000_000)
-        #expect(Engine.parseDuration("1.5h") == 5_400_000_000_000)
-        #expect(Engine.parseDuration("500ms") == 500_000_000)
-        #expect(Engine.parseDuration("10") == nil)
-        #expect(Engine.parseDuration("5x") == nil)
+        #expect(Quantity.duration("10m") == 600_000_000_000)
+        #expect(Quantity.duration("1h30m") == 5_400_000_000_000)
+        #expect(Quantity.duration("1.5h") == 5_400_000_000_000)
+        #expect(Quantity.duration("500ms") == 500_000_000)
+        #expect(Quantity.duration("10") == nil)
+        #expect(Quantity.duration("5x") == nil)
     }
 }

@@ -74,6 +74,9 @@ int hive_open_dir_nofollow(int dirfd, const char *name);
 int hive_open_path_nofollow(int dirfd, const char *name);
 int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *value, size_t size);
 
+// pipe2(O_CLOEXEC), a _GNU_SOURCE declaration Swift cannot see.
+int hive_pipe_cloexec(int fds[2]);
+
 // ---- Lua macro wrappers (the hook engine builds on these) ----
 int hive_lua_pcall(struct lua_State *L, int nargs, int nresults, int msgh);
 void hive_lua_pop(struct lua_State *L, int n);

@@ -86,7 +86,7 @@ enum ContainerRun {
             + c.args.all("tmpfs").map(MountRequest.parseTmpfs)
         o.stopSignal = c.args.value("stop-signal")
         if let m = c.args.value("memory") {
-            let bytes = try Engine.parseBytes(m)
+            let bytes = try Quantity.bytes(m)
             guard bytes >= 6 << 20 else { throw HiveError(.invalidArgument, "minimum memory limit allowed is 6MB") }
             o.resources.memory = bytes
         }

@@ -1,0 +1,670 @@
+// The sandboxed Lua state behind hive's hooks.
+//
+// Sandbox by allow-list (STYLE.md 14): base (load takes text chunks only; no
+// dofile, loadfile or collectgarbage tricks), table, string (no dump), math,
+// utf8, and os.time/clock/date/difftime. No io, no debug, no coroutine, no
+// package library: `require` finds modules only through the host, which looks
+// in the plugin directories. The `hive` table and `hive.log` are read-only
+// proxies (their metatables are locked and rawset refuses them).
+//
+// Budgets: a count hook adds up instructions and checks a wall-clock deadline
+// every HOOK_STEP instructions. Once a budget is spent the hook fires on every
+// instruction and raises each time, so a pcall in the script cannot swallow
+// it: the error comes straight back to the next instruction after the pcall.
+// The allocator enforces the memory cap (a refused allocation is LUA_ERRMEM).
+#include "hive_lua.h"
+#include <lua5.4/lua.h>
+#include <lua5.4/lualib.h>
+#include <lua5.4/lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HOOK_STEP 1000
+#define MAX_DEPTH 32
+#define MAX_HANDLERS 256
+
+typedef struct { char *data; size_t len, cap; } buf;
+
+typedef struct {
+    char event[32];
+    long long priority;
+    char *when;
+    size_t whenlen;
+    int ref;
+} handler;
+
+struct hive_lua {
+    lua_State *L;
+    hive_lua_limits limits;
+    size_t mem_used;
+    long long instr;
+    long long deadline;     // CLOCK_MONOTONIC ns
+    int killed;             // 1: instructions, 2: deadline
+    int loading;
+    int allow_exec;
+    char *denied;
+    char *message;
+    char *events;
+    hive_lua_host host;
+    void *hostctx;
+    buf out;
+    handler handlers[MAX_HANDLERS];
+    int nhandlers;
+};
+
+static hive_lua *self(lua_State *L) { return *(hive_lua **)lua_getextraspace(L); }
+
+static long long now_ns(int clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void set_message(hive_lua *h, const char *m) {
+    free(h->message);
+    h->message = strdup(m ? m : "unknown error");
+}
+
+// ---- allocator with a cap ----
+
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    hive_lua *h = ud;
+    size_t old = ptr ? osize : 0;  // with ptr NULL, osize is a type tag
+    if (nsize == 0) {
+        free(ptr);
+        h->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && h->mem_used + (nsize - old) > h->limits.memory) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (!p) return NULL;
+    h->mem_used = h->mem_used - old + nsize;
+    return p;
+}
+
+// ---- budget ----
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    hive_lua *h = self(L);
+    h->instr += HOOK_STEP;
+    if (!h->killed) {
+        if (h->instr > h->limits.instructions) h->killed = 1;
+        else if (now_ns(CLOCK_MONOTONIC) > h->deadline) h->killed = 2;
+        if (h->killed) lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    }
+    if (h->killed == 1) luaL_error(L, "instruction budget of %I exceeded", (lua_Integer)h->limits.instructions);
+    if (h->killed == 2) luaL_error(L, "deadline of %d ms exceeded", (int)(h->limits.deadline_ns / 1000000));
+}
+
+static void arm(hive_lua *h) {
+    h->instr = 0;
+    h->killed = 0;
+    h->deadline = now_ns(CLOCK_MONOTONIC) + h->limits.deadline_ns;
+    lua_sethook(h->L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+}
+
+// ---- value encoding ----
+// -  nil        t / f  booleans      i<int>;  d<double>;   s<len>:<bytes>
+// [ values ]    { s<key> value ... }
+
+static void buf_put(lua_State *L, buf *b, const char *p, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        if (cap > (64u << 20)) luaL_error(L, "value too large to return (over 64 MiB)");
+        char *d = realloc(b->data, cap);
+        if (!d) luaL_error(L, "out of memory");
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+static void put_string(lua_State *L, buf *b, const char *s, size_t n) {
+    char head[32];
+    int k = snprintf(head, sizeof head, "s%zu:", n);
+    buf_put(L, b, head, (size_t)k);
+    buf_put(L, b, s, n);
+}
+
+static int is_sequence(lua_State *L, int idx, lua_Integer *n) {
+    lua_Integer len = (lua_Integer)lua_rawlen(L, idx), count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1)) { lua_pop(L, 1); return 0; }
+        lua_Integer k = lua_tointeger(L, -1);
+        if (k < 1 || k > len) { lua_pop(L, 1); return 0; }
+        count++;
+    }
+    *n = len;
+    return count == len && len > 0;
+}
+
+static void encode(lua_State *L, buf *b, int idx, int depth) {
+    idx = lua_absindex(L, idx);
+    char tmp[64];
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: buf_put(L, b, "-", 1); break;
+    case LUA_TBOOLEAN: buf_put(L, b, lua_toboolean(L, idx) ? "t" : "f", 1); break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) snprintf(tmp, sizeof tmp, "i%lld;", (long long)lua_tointeger(L, idx));
+        else snprintf(tmp, sizeof tmp, "d%.17g;", (double)lua_tonumber(L, idx));
+        buf_put(L, b, tmp, strlen(tmp));
+        break;
+    case LUA_TSTRING: {
+        size_t n;
+        const char *s = lua_tolstring(L, idx, &n);
+        put_string(L, b, s, n);
+        break;
+    }
+    case LUA_TTABLE: {
+        if (depth > MAX_DEPTH) luaL_error(L, "table nested deeper than %d levels (or a cycle)", MAX_DEPTH);
+        luaL_checkstack(L, 4, "encode");
+        lua_Integer n;
+        if (is_sequence(L, idx, &n)) {
+            buf_put(L, b, "[", 1);
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, idx, i);
+                encode(L, b, -1, depth + 1);
+                lua_pop(L, 1);
+            }
+            buf_put(L, b, "]", 1);
+            break;
+        }
+        buf_put(L, b, "{", 1);
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                size_t kn;
+                const char *k = lua_tolstring(L, -2, &kn);
+                put_string(L, b, k, kn);
+            } else if (lua_isinteger(L, -2)) {
+                int kn = snprintf(tmp, sizeof tmp, "%lld", (long long)lua_tointeger(L, -2));
+                put_string(L, b, tmp, (size_t)kn);
+            } else {
+                luaL_error(L, "table keys must be strings or integers, not %s", luaL_typename(L, -2));
+            }
+            encode(L, b, -1, depth + 1);
+            lua_pop(L, 1);
+        }
+        buf_put(L, b, "}", 1);
+        break;
+    }
+    default:
+        luaL_error(L, "a %s cannot leave Lua (only nil, booleans, numbers, strings and tables)", luaL_typename(L, idx));
+    }
+}
+
+// Pushes the value encoded at *p (advancing it); raises on malformed input.
+static void decode(lua_State *L, const char **p, const char *end, int depth) {
+    if (*p >= end) luaL_error(L, "truncated value");
+    if (depth > MAX_DEPTH) luaL_error(L, "value nested too deeply");
+    luaL_checkstack(L, 4, "decode");
+    char c = *(*p)++;
+    switch (c) {
+    case '-': lua_pushnil(L); return;
+    case 't': lua_pushboolean(L, 1); return;
+    case 'f': lua_pushboolean(L, 0); return;
+    case 'i': case 'd': {
+        const char *semi = memchr(*p, ';', (size_t)(end - *p));
+        if (!semi || semi - *p > 60) luaL_error(L, "malformed number");
+        char tmp[64];
+        memcpy(tmp, *p, (size_t)(semi - *p));
+        tmp[semi - *p] = 0;
+        if (c == 'i') lua_pushinteger(L, (lua_Integer)strtoll(tmp, NULL, 10));
+        else lua_pushnumber(L, (lua_Number)strtod(tmp, NULL));
+        *p = semi + 1;
+        return;
+    }
+    case 's': {
+        char *colon;
+        unsigned long long n = strtoull(*p, &colon, 10);
+        if (colon >= end || *colon != ':' || n > (unsigned long long)(end - colon - 1)) luaL_error(L, "malformed string");
+        lua_pushlstring(L, colon + 1, (size_t)n);
+        *p = colon + 1 + n;
+        return;
+    }
+    case '[': {
+        lua_newtable(L);
+        lua_Integer i = 1;
+        while (*p < end && **p != ']') {
+            decode(L, p, end, depth + 1);
+            lua_rawseti(L, -2, i++);
+        }
+        if (*p >= end) luaL_error(L, "truncated array");
+        (*p)++;
+        return;
+    }
+    case '{': {
+        lua_newtable(L);
+        while (*p < end && **p != '}') {
+            decode(L, p, end, depth + 1);
+            decode(L, p, end, depth + 1);
+            lua_rawset(L, -3);
+        }
+        if (*p >= end) luaL_error(L, "truncated map");
+        (*p)++;
+        return;
+    }
+    default: luaL_error(L, "malformed value (tag %c)", c);
+    }
+}
+
+static void push_decoded(lua_State *L, const char *s, size_t n) {
+    const char *p = s, *end = s + n;
+    decode(L, &p, end, 0);
+}
+
+// ---- calling the host (the Swift side) ----
+
+static int host_call(lua_State *L, const char *op, int argidx) {
+    hive_lua *h = self(L);
+    buf arg = {0};
+    if (argidx) encode(L, &arg, argidx, 0);
+    else buf_put(L, &arg, "-", 1);
+    char *out = NULL;
+    size_t outlen = 0;
+    int rc = h->host ? h->host(h->hostctx, op, arg.data, arg.len, &out, &outlen) : 1;
+    free(arg.data);
+    if (rc != 0) {
+        lua_pushlstring(L, out ? out : "the host refused", out ? outlen : 17);
+        free(out);
+        return lua_error(L);
+    }
+    // copied into Lua first, so a decode error cannot leak the buffer
+    lua_pushlstring(L, out ? out : "-", out ? outlen : 1);
+    free(out);
+    size_t n;
+    const char *s = lua_tolstring(L, -1, &n);
+    push_decoded(L, s, n);
+    lua_remove(L, -2);
+    return 1;
+}
+
+// ---- the hive API ----
+
+static int api_on(lua_State *L) {
+    hive_lua *h = self(L);
+    const char *event = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (!h->loading) return luaL_error(L, "hive.on may only be called while the script loads");
+    // the event must be one hive fires
+    size_t el = strlen(event);
+    const char *e = h->events;
+    int known = 0;
+    while (e && *e) {
+        const char *comma = strchr(e, ',');
+        size_t n = comma ? (size_t)(comma - e) : strlen(e);
+        if (n == el && strncmp(e, event, n) == 0) { known = 1; break; }
+        e = comma ? comma + 1 : NULL;
+    }
+    if (!known) return luaL_error(L, "unknown event \"%s\" (hive hooks ls --help lists the events)", event);
+    if (h->nhandlers >= MAX_HANDLERS) return luaL_error(L, "too many hive.on registrations (at most %d)", MAX_HANDLERS);
+    long long priority = 0;
+    buf when = {0};
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_getfield(L, 3, "priority");
+        if (!lua_isnil(L, -1)) {
+            if (!lua_isinteger(L, -1)) return luaL_error(L, "priority must be an integer");
+            priority = (long long)lua_tointeger(L, -1);
+        }
+        lua_pop(L, 1);
+        lua_getfield(L, 3, "when");
+        if (!lua_isnil(L, -1)) {
+            luaL_checktype(L, -1, LUA_TTABLE);
+            encode(L, &when, -1, 0);
+        }
+        lua_pop(L, 1);
+    }
+    handler *hd = &h->handlers[h->nhandlers];
+    snprintf(hd->event, sizeof hd->event, "%s", event);
+    hd->priority = priority;
+    hd->when = when.data;
+    hd->whenlen = when.len;
+    lua_pushvalue(L, 2);
+    hd->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    h->nhandlers++;
+    return 0;
+}
+
+static int api_deny(lua_State *L) {
+    hive_lua *h = self(L);
+    const char *reason = luaL_optstring(L, 1, "denied by a hook");
+    if (!h->denied) h->denied = strdup(reason);
+    return luaL_error(L, "denied: %s", reason);
+}
+
+static int log_at(lua_State *L, const char *level) {
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, ' ');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    lua_newtable(L);
+    lua_pushstring(L, level);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, 2);
+    host_call(L, "log", lua_gettop(L));
+    return 0;
+}
+static int api_debug(lua_State *L) { return log_at(L, "debug"); }
+static int api_info(lua_State *L) { return log_at(L, "info"); }
+static int api_warn(lua_State *L) { return log_at(L, "warn"); }
+static int api_error(lua_State *L) { return log_at(L, "error"); }
+
+static int api_now(lua_State *L) {
+    lua_pushnumber(L, (lua_Number)now_ns(CLOCK_REALTIME) / 1e9);
+    return 1;
+}
+
+static int api_images(lua_State *L) { return host_call(L, "images", 0); }
+static int api_containers(lua_State *L) { return host_call(L, "containers", 0); }
+static int api_image(lua_State *L) { luaL_checkstring(L, 1); return host_call(L, "image", 1); }
+static int api_container(lua_State *L) { luaL_checkstring(L, 1); return host_call(L, "container", 1); }
+static int api_exec(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    return host_call(L, "exec", 1);
+}
+
+// ---- sandboxed replacements for base functions ----
+
+static int safe_load(lua_State *L) {
+    size_t n;
+    const char *chunk = luaL_checklstring(L, 1, &n);  // text only: no reader functions
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    int status = luaL_loadbufferx(L, chunk, n, name, "t");
+    if (status != LUA_OK) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (!lua_isnone(L, 4)) {
+        lua_pushvalue(L, 4);
+        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    }
+    return 1;
+}
+
+static int safe_collectgarbage(lua_State *L) {
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") == 0) {
+        int k = lua_gc(L, LUA_GCCOUNT, 0), b = lua_gc(L, LUA_GCCOUNTB, 0);
+        lua_pushnumber(L, (lua_Number)k + ((lua_Number)b / 1024));
+        return 1;
+    }
+    if (strcmp(opt, "collect") == 0 || strcmp(opt, "step") == 0) {
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    return luaL_error(L, "collectgarbage(\"%s\") is not allowed in hooks", opt);
+}
+
+static int safe_rawset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.protected");
+    lua_pushvalue(L, 1);
+    int protected = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    if (protected) return luaL_error(L, "the hive table is read-only");
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int safe_print(lua_State *L) { return log_at(L, "info"); }
+
+static int safe_require(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.modules");
+    if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    // the host finds the module's text in the plugin directories
+    host_call(L, "require", 1);
+    if (!lua_istable(L, -1)) return luaL_error(L, "module '%s': the host returned no source", name);
+    lua_rawgeti(L, -1, 1);  // source
+    lua_rawgeti(L, -2, 2);  // chunk name
+    size_t n;
+    const char *src = luaL_checklstring(L, -2, &n);
+    if (luaL_loadbufferx(L, src, n, luaL_checkstring(L, -1), "t") != LUA_OK) return lua_error(L);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 2, name);  // hive.modules[name]
+    return 1;
+}
+
+static int ro_newindex(lua_State *L) { return luaL_error(L, "the hive table is read-only"); }
+
+// Leaves a read-only proxy of the table at idx on the stack.
+static void push_readonly(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushvalue(L, idx);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ro_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.protected");
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static void drop(lua_State *L, const char *lib, const char *const *names) {
+    if (lib) lua_getglobal(L, lib); else lua_pushglobaltable(L);
+    for (; *names; names++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, *names);
+    }
+    lua_pop(L, 1);
+}
+
+static int setup(lua_State *L) {
+    hive_lua *h = self(L);
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 1);
+    lua_pop(L, 6);
+    static const char *const base[] = {"dofile", "loadfile", NULL};
+    static const char *const str[] = {"dump", NULL};
+    static const char *const os[] = {"execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale", NULL};
+    drop(L, NULL, base);
+    drop(L, "string", str);
+    drop(L, "os", os);
+    lua_register(L, "load", safe_load);
+    lua_register(L, "collectgarbage", safe_collectgarbage);
+    lua_register(L, "rawset", safe_rawset);
+    lua_register(L, "print", safe_print);
+    lua_register(L, "require", safe_require);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "hive.protected");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "hive.modules");
+
+    // hive = read-only proxy of { on, deny, log = read-only {...}, now, images, ... }
+    lua_newtable(L);
+    static const luaL_Reg api[] = {
+        {"on", api_on}, {"deny", api_deny}, {"now", api_now}, {"images", api_images},
+        {"containers", api_containers}, {"image", api_image}, {"container", api_container}, {NULL, NULL}};
+    luaL_setfuncs(L, api, 0);
+    if (h->allow_exec) {
+        lua_pushcfunction(L, api_exec);
+        lua_setfield(L, -2, "exec");
+    }
+    lua_newtable(L);
+    static const luaL_Reg log[] = {{"debug", api_debug}, {"info", api_info}, {"warn", api_warn}, {"error", api_error}, {NULL, NULL}};
+    luaL_setfuncs(L, log, 0);
+    push_readonly(L, -1);
+    lua_setfield(L, -3, "log");
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "hive.api");
+    push_readonly(L, -1);
+    lua_setglobal(L, "hive");
+    lua_pop(L, 1);
+    return 0;
+}
+
+hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx, int allow_exec, const char *events) {
+    hive_lua *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->limits = limits;
+    h->host = host;
+    h->hostctx = hostctx;
+    h->allow_exec = allow_exec;
+    h->events = strdup(events ? events : "");
+    h->L = lua_newstate(capped_alloc, h);
+    if (!h->L) {
+        hive_lua_free(h);
+        return NULL;
+    }
+    *(hive_lua **)lua_getextraspace(h->L) = h;
+    lua_pushcfunction(h->L, setup);
+    if (lua_pcall(h->L, 0, 0, 0) != LUA_OK) {
+        hive_lua_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void hive_lua_free(hive_lua *h) {
+    if (!h) return;
+    if (h->L) lua_close(h->L);
+    for (int i = 0; i < h->nhandlers; i++) free(h->handlers[i].when);
+    free(h->denied);
+    free(h->message);
+    free(h->events);
+    free(h->out.data);
+    free(h);
+}
+
+// Turns a finished protected call into a status and message.
+static int finish(hive_lua *h, int status) {
+    lua_State *L = h->L;
+    lua_sethook(L, NULL, 0, 0);
+    int result = HIVE_LUA_OK;
+    if (h->killed) {
+        result = HIVE_LUA_KILLED;
+        char m[128];
+        if (h->killed == 1) snprintf(m, sizeof m, "instruction budget of %lld exceeded", h->limits.instructions);
+        else snprintf(m, sizeof m, "deadline of %lld ms exceeded", h->limits.deadline_ns / 1000000);
+        set_message(h, m);
+    } else if (h->denied) {
+        result = HIVE_LUA_DENIED;
+        set_message(h, h->denied);
+    } else if (status == LUA_ERRMEM) {
+        result = HIVE_LUA_ERROR;
+        char m[128];
+        snprintf(m, sizeof m, "memory limit of %zu bytes exceeded", h->limits.memory);
+        set_message(h, m);
+    } else if (status != LUA_OK) {
+        result = HIVE_LUA_ERROR;
+        const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error object is not a string";
+        set_message(h, m);
+    }
+    free(h->denied);
+    h->denied = NULL;
+    h->killed = 0;
+    lua_settop(L, 0);
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    return result;
+}
+
+typedef struct { const char *src, *name, *config; size_t len, configlen; } load_args;
+
+static int load_main(lua_State *L) {
+    load_args *a = lua_touserdata(L, 1);
+    hive_lua *h = self(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.api");
+    push_decoded(L, a->config, a->configlen);
+    if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_newtable(L); }
+    lua_setfield(L, -2, "config");
+    lua_pop(L, 1);
+    if (luaL_loadbufferx(L, a->src, a->len, a->name, "t") != LUA_OK) return lua_error(L);
+    h->loading = 1;
+    arm(h);
+    lua_call(L, 0, 0);
+    return 0;
+}
+
+int hive_lua_load(hive_lua *h, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen) {
+    load_args a = {src, chunkname, config ? config : "-", len, config ? configlen : 1};
+    lua_pushcfunction(h->L, load_main);
+    lua_pushlightuserdata(h->L, &a);
+    int status = lua_pcall(h->L, 1, 0, 0);
+    h->loading = 0;
+    return finish(h, status);
+}
+
+int hive_lua_handler_count(hive_lua *h) { return h->nhandlers; }
+
+const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen) {
+    if (i < 0 || i >= h->nhandlers) return NULL;
+    *priority = h->handlers[i].priority;
+    *when = h->handlers[i].when ? h->handlers[i].when : "-";
+    *whenlen = h->handlers[i].when ? h->handlers[i].whenlen : 1;
+    return h->handlers[i].event;
+}
+
+typedef struct { int ref; const char *ctx; size_t len; } call_args;
+
+static int call_main(lua_State *L) {
+    call_args *a = lua_touserdata(L, 1);
+    hive_lua *h = self(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->ref);
+    push_decoded(L, a->ctx, a->len);
+    lua_pushvalue(L, -1);
+    lua_insert(L, -3);  // ctx, fn, ctx
+    arm(h);
+    lua_call(L, 1, 0);
+    lua_sethook(L, NULL, 0, 0);
+    h->out.len = 0;
+    encode(L, &h->out, -1, 0);
+    return 0;
+}
+
+int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len) {
+    if (i < 0 || i >= h->nhandlers) {
+        set_message(h, "no such handler");
+        return HIVE_LUA_ERROR;
+    }
+    call_args a = {h->handlers[i].ref, ctx, len};
+    lua_pushcfunction(h->L, call_main);
+    lua_pushlightuserdata(h->L, &a);
+    return finish(h, lua_pcall(h->L, 1, 0, 0));
+}
+
+const char *hive_lua_result(hive_lua *h, size_t *len) {
+    *len = h->out.len;
+    return h->out.data ? h->out.data : "";
+}
+
+const char *hive_lua_message(hive_lua *h) { return h->message ? h->message : ""; }
+size_t hive_lua_memory(hive_lua *h) { return h->mem_used; }
+const char *hive_lua_release(void) { return LUA_RELEASE; }

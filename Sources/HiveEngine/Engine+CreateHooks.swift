@@ -1,0 +1,106 @@
+// The pre-create context: what `hive run`/`create` asked for, as hooks see it,
+// and the checked way back from what they left (DESIGN.md "Hooks": the Swift
+// side validates what comes back).
+import HiveHooks
+import HiveOCI
+import HiveRuntime
+
+extension RunOptions {
+    /// The fields of a pre-create context; `HookEvent.preCreate.mutableFields` says which may change.
+    var hookContext: JSONValue {
+        var res: [String: JSONValue] = [:]
+        if let m = resources.memory { res["memory"] = .int(m) }
+        if let c = resources.cpus { res["cpus"] = .double(c) }
+        if let p = resources.pidsLimit { res["pids_limit"] = .int(p) }
+        return .object([
+            "name": .string(name ?? ""), "image": .string(image), "replace": .bool(replace),
+            "labels": .object(labels.mapValues(JSONValue.string)),
+            "env": .array(env.map(JSONValue.string)),
+            "mounts": .array(mounts.map { m in
+                var o: [String: JSONValue] = ["type": .string(m.kind.rawValue), "target": .string(m.target), "readonly": .bool(m.readonly)]
+                if let s = m.source { o["source"] = .string(s) }
+                if let t = m.tmpfsOptions { o["options"] = .string(t) }
+                return .object(o)
+            }),
+            "resources": .object(res),
+            "network": .string(network),
+            "security": .object([
+                "privileged": .bool(privileged), "read_only": .bool(readOnly),
+                "cap_add": .array(capAdd.map(JSONValue.string)), "cap_drop": .array(capDrop.map(JSONValue.string)),
+                "security_opt": .array(securityOpts.map(JSONValue.string)),
+            ]),
+            "command": .array(command.map(JSONValue.string)),
+            "entrypoint": entrypoint.map(JSONValue.string) ?? .null,
+            "user": user.map(JSONValue.string) ?? .null,
+            "workdir": workdir.map(JSONValue.string) ?? .null,
+            "auto_remove": .bool(remove), "tty": .bool(tty),
+        ])
+    }
+
+    /// Takes the hooks' changes back, refusing values of the wrong shape.
+    mutating func apply(hookContext c: JSONValue) throws {
+        func bad(_ field: String, _ want: String) -> HiveError {
+            HiveError(.denied, "a pre-create hook set \(field) to an invalid value (\(want))")
+        }
+        func strings(_ v: JSONValue?, _ field: String) throws -> [String] {
+            guard let a = v?.arrayValue else { throw bad(field, "a list of strings") }
+            return try a.map { e in
+                guard let s = e.stringValue else { throw bad(field, "a list of strings") }
+                return s
+            }
+        }
+        guard let name = c["name"]?.stringValue else { throw bad("name", "a string") }
+        self.name = name.isEmpty ? nil : name
+        guard let image = c["image"]?.stringValue, !image.isEmpty else { throw bad("image", "an image reference") }
+        self.image = image
+        guard case .bool(let rep)? = c["replace"] else { throw bad("replace", "true or false") }
+        replace = rep
+        guard let labels = c["labels"]?.objectValue else { throw bad("labels", "a table of strings") }
+        self.labels = try labels.mapValues { v in
+            guard let s = v.stringValue else { throw bad("labels", "a table of strings") }
+            return s
+        }
+        env = try strings(c["env"], "env")
+        guard env.allSatisfy({ $0.contains("=") }) else { throw bad("env", "KEY=VALUE strings") }
+        guard let ms = c["mounts"]?.arrayValue else { throw bad("mounts", "a list of {type, source, target, readonly}") }
+        mounts = try ms.map { m in
+            guard let kind = m["type"]?.stringValue.flatMap(MountRequest.Kind.init(rawValue:)),
+                  let target = m["target"]?.stringValue, target.hasPrefix("/") else {
+                throw bad("mounts", "each needs type bind|volume|tmpfs and an absolute target")
+            }
+            var r = MountRequest(kind: kind, source: m["source"]?.stringValue, target: target)
+            if case .bool(let ro)? = m["readonly"] { r.readonly = ro }
+            r.tmpfsOptions = m["options"]?.stringValue
+            if kind == .bind, r.source?.hasPrefix("/") != true { throw bad("mounts", "a bind mount needs an absolute source") }
+            return r
+        }
+        guard let res = c["resources"]?.objectValue else { throw bad("resources", "a table") }
+        var r = Resources()
+        r.pidsLimit = nil
+        if let m = res["memory"] {
+            guard let v = m.intValue, v >= 6 << 20 else { throw bad("resources.memory", "bytes, at least 6 MiB") }
+            r.memory = v
+        }
+        if let cpu = res["cpus"] {
+            let v: Double? = { if case .double(let d) = cpu { return d }; return cpu.intValue.map(Double.init) }()
+            guard let v, v > 0 else { throw bad("resources.cpus", "a number above 0") }
+            r.cpus = v
+        }
+        if let p = res["pids_limit"] {
+            guard let v = p.intValue else { throw bad("resources.pids_limit", "an integer") }
+            r.pidsLimit = v > 0 ? v : nil
+        }
+        resources = r
+        guard let net = c["network"]?.stringValue else { throw bad("network", "none or host") }
+        network = net
+        guard let sec = c["security"]?.objectValue else { throw bad("security", "a table") }
+        guard case .bool(let priv)? = sec["privileged"], case .bool(let ro)? = sec["read_only"] else {
+            throw bad("security", "privileged and read_only are true or false")
+        }
+        privileged = priv
+        readOnly = ro
+        capAdd = try strings(sec["cap_add"], "security.cap_add")
+        capDrop = try strings(sec["cap_drop"], "security.cap_drop")
+        securityOpts = try strings(sec["security_opt"], "security.security_opt")
+    }
+}

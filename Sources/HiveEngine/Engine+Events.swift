@@ -1,0 +1,264 @@
+// Lifecycle events: every one is appended to the event log ($ROOT/events.log,
+// JSON lines in Docker's event shape, read by `hive events`) and handed to
+// the hook engine, which loads Lua only if a hook listens (DESIGN.md "Hooks").
+import Glibc
+import HiveHooks
+import HiveOCI
+import HiveStore
+
+/// One line of the event log.
+public struct EventRecord: Sendable {
+    public var type: String        // container, image, volume
+    public var action: String      // Docker's action: create, start, die, stop, destroy, delete, tag, ...
+    public var event: String?      // the hook event, if it is one (post-create, on-exit, ...)
+    public var id: String
+    public var attributes: [String: String]
+    public var timeNano: Int64
+
+    public init(type: String, action: String, event: String? = nil, id: String, attributes: [String: String], timeNano: Int64 = Timestamp.now().unixNanos) {
+        self.type = type
+        self.action = action
+        self.event = event
+        self.id = id
+        self.attributes = attributes
+        self.timeNano = timeNano
+    }
+
+    /// Docker's JSON event (`docker events --format json`), plus hive's event name.
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "Type": .string(type), "Action": .string(action), "status": .string(action), "id": .string(id),
+            "Actor": .object(["ID": .string(id), "Attributes": .object(attributes.mapValues(JSONValue.string))]),
+            "scope": .string("local"), "time": .int(timeNano / 1_000_000_000), "timeNano": .int(timeNano),
+        ]
+        if let image = attributes["image"], type == "container" { o["from"] = .string(image) }
+        if let event { o["hive_event"] = .string(event) }
+        return .object(o)
+    }
+
+    init?(json v: JSONValue) {
+        guard let type = v["Type"]?.stringValue, let action = v["Action"]?.stringValue, let id = v["Actor"]?["ID"]?.stringValue,
+              let t = v["timeNano"]?.intValue else { return nil }
+        var attrs: [String: String] = [:]
+        for (k, a) in v["Actor"]?["Attributes"]?.objectValue ?? [:] { attrs[k] = a.stringValue }
+        self.init(type: type, action: action, event: v["hive_event"]?.stringValue, id: id, attributes: attrs, timeNano: t)
+    }
+}
+
+extension Engine {
+    var eventLogPath: String { store.root + "/events.log" }
+
+    /// Appends one event: one write(2) of one line with O_APPEND, so
+    /// concurrent hive processes never interleave inside a line.
+    func logEvent(_ e: EventRecord) {
+        let line = Array((e.json.serialized() + "\n").utf8)
+        let fd = open(eventLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    /// Every event in the log, oldest first, from byte `offset`; returns the new offset.
+    public func readEvents(from offset: Int = 0) -> ([EventRecord], Int) {
+        let fd = open(eventLogPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return ([], offset) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        lseek(fd, off_t(offset), SEEK_SET)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            bytes += buf[0..<n]
+        }
+        // only whole lines: a line being written is read next time
+        guard let lastNewline = bytes.lastIndex(of: 10) else { return ([], offset) }
+        var out: [EventRecord] = []
+        for line in bytes[...lastNewline].split(separator: 10) {
+            if let v = try? JSONCoding.decode(JSONValue.self, from: Array(line)), let e = EventRecord(json: v) { out.append(e) }
+        }
+        return (out, offset + lastNewline + 1)
+    }
+
+    // MARK: - Hooks
+
+    /// The hook engine, created on the first event. A broken hive.toml is
+    /// an error for pre-* events and a warning for the others.
+    func hooks() throws(HiveError) -> Hooks {
+        if let hookEngine { return hookEngine }
+        if let hookSetupError { throw hookSetupError }
+        do throws(HiveError) {
+            let config = try self.config()
+            let h = Hooks(config: config, hooksDirs: options.hooksDirs, cacheDir: store.root + "/cache", logLevel: Hooks.LogLevel(options.logLevel))
+            h.host = self
+            // failures of post-*/on-* hooks also go to the event log: the
+            // monitor's cleanup has no terminal to print them on
+            h.write = { [weak self] line in
+                let s = line + "\n"
+                _ = s.withCString { Glibc.write(2, $0, strlen($0)) }
+                for level in ["warning", "error"] where line.hasPrefix("hive: \(level): ") {
+                    self?.logEvent(EventRecord(type: "hook", action: level, id: "", attributes: ["message": String(line.dropFirst(level.count + 8))]))
+                }
+            }
+            hookEngine = h
+            return h
+        } catch {
+            hookSetupError = error
+            throw error
+        }
+    }
+
+    /// hive.toml, read once per command.
+    public func config() throws(HiveError) -> HiveConfig {
+        if let configuration { return configuration }
+        let c = try HiveConfig.load(path: options.configPath)
+        configuration = c
+        return c
+    }
+
+    /// Runs a pre-* event's hooks; returns the context as they left it (throws if denied).
+    func pre(_ event: HookEvent, _ context: JSONValue, subject: Hooks.Subject) throws -> JSONValue {
+        let (out, changes) = try hooks().run(event, context, subject: subject)
+        for c in changes {
+            logEvent(EventRecord(type: "hook", action: "change", event: event.rawValue, id: c.script,
+                               attributes: ["field": c.field, "old": c.old?.serialized() ?? "", "new": c.new?.serialized() ?? ""]))
+        }
+        return out
+    }
+
+    /// Records a lifecycle event and runs its hooks; hook failures are logged, never thrown.
+    func emit(_ event: HookEvent?, _ e: EventRecord, context: @autoclosure () -> JSONValue, subject: Hooks.Subject = Hooks.Subject()) {
+        var e = e
+        e.event = event?.rawValue
+        logEvent(e)
+        guard let event else { return }
+        do {
+            let h = try hooks()
+            guard try h.listens(event) else { return }
+            _ = try h.run(event, context(), subject: subject)
+        } catch {
+            let line = "hive: warning: hooks not run for \(event.rawValue): \(error.description)\n"
+            _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+        }
+    }
+
+    // MARK: - Contexts
+
+    /// What hooks see of a container.
+    func containerContext(_ r: ContainerRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
+        let labels = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+        var o: [String: JSONValue] = [
+            "id": .string(r.id), "name": .string(r.name), "image": .string(familiarName(r.imageName)),
+            "image_id": .string(r.imageID.description), "labels": .object(labels.mapValues(JSONValue.string)),
+            "command": .string(r.command), "state": .string(r.state.rawValue), "created": .int(r.created / 1_000_000_000),
+        ]
+        if let s = spec(r) {
+            o["env"] = .array(s.env.map(JSONValue.string))
+            o["network"] = .string(s.network)
+            o["hostname"] = .string(s.hostname)
+            o["privileged"] = .bool(s.privileged)
+            o["auto_remove"] = .bool(s.autoRemove)
+        }
+        if let code = r.exitCode, r.state == .exited { o["exit_code"] = .int(Int64(code)) }
+        if let pid = r.pid, r.state == .running {
+            o["pid"] = .int(Int64(pid))
+            o["netns"] = .string("/proc/\(pid)/ns/net")
+        }
+        for (k, v) in extra { o[k] = v }
+        return .object(o)
+    }
+
+    func containerSubject(_ r: ContainerRecord) -> Hooks.Subject {
+        let labels = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+        return Hooks.Subject(image: r.imageName, labels: labels)
+    }
+
+    func containerEvent(_ r: ContainerRecord, _ action: String, _ extra: [String: String] = [:]) -> EventRecord {
+        var attrs = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+        attrs["name"] = r.name
+        attrs["image"] = familiarName(r.imageName)
+        for (k, v) in extra { attrs[k] = v }
+        return EventRecord(type: "container", action: action, id: r.id, attributes: attrs)
+    }
+
+    func imageContext(_ img: ImageRecord) -> JSONValue {
+        let labels = (try? JSONCoding.decode([String: String].self, from: Array(img.labelsJSON.utf8))) ?? [:]
+        return .object([
+            "id": .string(img.id.description), "tags": .array(img.tags.map { .string(familiarName($0)) }),
+            "created": .int(img.created / 1_000_000_000), "size": .int(img.size),
+            "last_used": img.lastUsed.map { .int($0 / 1_000_000_000) } ?? .null,
+            "labels": .object(labels.mapValues(JSONValue.string)),
+        ])
+    }
+}
+
+extension Engine: HookHost {
+    /// Read-only queries from hooks: hive.images(), hive.containers(), hive.image(ref), hive.container(id).
+    public func hookQuery(_ op: String, _ arg: JSONValue) throws -> JSONValue {
+        switch op {
+        case "images":
+            return .array(try store.allImages().map(imageContext))
+        case "containers":
+            return .array(try store.allContainers().map { r in
+                var r = r
+                if r.state == .running && !isAlive(r) { r.state = .exited }
+                return containerContext(r)
+            })
+        case "image":
+            guard let ref = arg.stringValue, let resolved = try? resolveImage(ref),
+                  let img = try store.allImages().first(where: { $0.id == resolved.id }) else { return .null }
+            return imageContext(img)
+        case "container":
+            guard let ref = arg.stringValue, let r = try store.container(ref) else { return .null }
+            return containerContext(r)
+        default:
+            throw HiveError(.invalidArgument, "hive.\(op) does not exist")
+        }
+    }
+}
+
+extension Engine {
+    /// Runs a pre-* event if a hook listens (nil if none does); throws if denied.
+    func preHooks(_ event: HookEvent, _ make: () throws -> (JSONValue, Hooks.Subject)) throws -> JSONValue? {
+        let h = try hooks()
+        guard try h.listens(event) else { return nil }
+        let (ctx, subject) = try make()
+        return try pre(event, ctx, subject: subject)
+    }
+
+    /// pre-start: hooks may refuse to start the container.
+    func preStart(_ r: ContainerRecord) throws {
+        _ = try preHooks(.preStart) { (containerContext(r), containerSubject(r)) }
+    }
+
+    func postStart(_ r: ContainerRecord, pid: pid_t) {
+        var running = r
+        running.state = .running
+        running.pid = pid
+        emit(.postStart, containerEvent(r, "start"), context: containerContext(running), subject: containerSubject(r))
+    }
+
+    /// The container's process ended: record the status, fire on-exit and
+    /// on-stop (with who stopped it), and honour --rm (on-remove).
+    func containerExited(_ r: ContainerRecord, status: Int32, at: Int64, autoRemove: Bool) throws {
+        try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at) }
+        var done = r
+        done.state = .exited
+        done.exitCode = status
+        done.finished = at
+        let by = access(containerDir(r.id) + "/stopping", F_OK) == 0 ? "user" : "exit"
+        unlink(containerDir(r.id) + "/stopping")
+        let subject = containerSubject(r)
+        emit(.onExit, containerEvent(done, "die", ["exitCode": String(status)]),
+             context: containerContext(done, extra: ["status": .int(Int64(status))]), subject: subject)
+        emit(.onStop, containerEvent(done, "stop", ["by": by]), context: containerContext(done, extra: ["by": .string(by)]), subject: subject)
+        if autoRemove {
+            try cleanupContainer(r.id, volumes: true)
+            removedEvent(done)
+        }
+    }
+
+    func removedEvent(_ r: ContainerRecord) {
+        emit(.onRemove, containerEvent(r, "destroy"), context: containerContext(r, extra: ["type": .string("container")]), subject: containerSubject(r))
+    }
+}

@@ -1,0 +1,139 @@
+// /etc/hive/hive.toml: hook directories and limits, enabled plugins and their
+// settings, and the garbage-collection policy. Every key is optional; an
+// unknown key or a bad value is an error naming file:line or the key.
+import Glibc
+import HiveOCI
+
+public struct HiveConfig: Sendable {
+    public static let defaultPath = "/etc/hive/hive.toml"
+
+    public var path: String?
+    /// Site hook directories, run after the plugins, by file name.
+    public var hookDirs = ["/etc/hive/hooks.d"]
+    /// Where plugins are looked up (`policy/no-privileged` is `<dir>/policy/no-privileged.lua`).
+    public var pluginDirs = ["/usr/local/lib/hive/plugins"]
+    public var enabledPlugins: [String] = []
+    public var pluginConfig: [String: JSONValue] = [:]
+    public var limits = Limits()
+    public var gc = GCPolicy()
+
+    public struct Limits: Sendable, Equatable {
+        public var instructions: Int64 = 10_000_000
+        public var timeoutNanos: Int64 = 500_000_000
+        public var memory: Int64 = 32 << 20
+    }
+
+    /// The kubelet's image GC model, plus hive's own keep-N and container TTL.
+    public struct GCPolicy: Sendable, Equatable {
+        /// Start removing when the store's filesystem is this full (percent).
+        public var highWatermark: Int64 = 85
+        /// Remove until it is this full.
+        public var lowWatermark: Int64 = 80
+        /// Never remove an image created or used less than this ago (ns).
+        public var minAge: Int64 = 120_000_000_000
+        /// Remove unused images not used for this long whatever the disk (ns; nil: never).
+        public var maxAge: Int64? = nil
+        /// Keep the N most recently used images of each repository (nil: no rule).
+        public var keep: Int64? = nil
+        /// Remove containers that exited longer ago than this (ns; nil: never).
+        public var containerTTL: Int64? = nil
+        /// Also remove unused volumes.
+        public var volumes = false
+    }
+
+    public init() {}
+
+    /// Reads `path` (or $HIVE_CONFIG, or /etc/hive/hive.toml); a missing default file is no configuration.
+    public static func load(path explicit: String? = nil) throws(HiveError) -> HiveConfig {
+        let path = explicit ?? getenv("HIVE_CONFIG").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? defaultPath
+        guard let bytes = Files.read(path) else {
+            if explicit == nil && path == defaultPath && errno == ENOENT { return HiveConfig() }
+            throw HiveError.errno("cannot read the configuration \(path)")
+        }
+        var c = try parse(String(decoding: bytes, as: UTF8.self), file: path)
+        c.path = path
+        return c
+    }
+
+    public static func parse(_ text: String, file: String) throws(HiveError) -> HiveConfig {
+        let doc = try Toml.parse(text, file: file)
+        var c = HiveConfig()
+        func bad(_ key: String, _ want: String) -> HiveError {
+            HiveError(.invalidArgument, "\(file): \(key) must be \(want)")
+        }
+        func strings(_ v: JSONValue, _ key: String) throws(HiveError) -> [String] {
+            guard let a = v.arrayValue else { throw bad(key, "an array of strings") }
+            var out: [String] = []
+            for e in a {
+                guard let s = e.stringValue else { throw bad(key, "an array of strings") }
+                out.append(s)
+            }
+            return out
+        }
+        func duration(_ v: JSONValue, _ key: String) throws(HiveError) -> Int64 {
+            if let s = v.stringValue, let d = Quantity.duration(s) { return d }
+            throw bad(key, "a duration such as \"500ms\", \"2m\" or \"30d\"")
+        }
+        func integer(_ v: JSONValue, _ key: String, _ range: ClosedRange<Int64>) throws(HiveError) -> Int64 {
+            guard let i = v.intValue, range.contains(i) else { throw bad(key, "an integer from \(range.lowerBound) to \(range.upperBound)") }
+            return i
+        }
+        for (section, value) in doc {
+            guard let table = value.objectValue else { throw HiveError(.invalidArgument, "\(file): \(section) must be a table") }
+            switch section {
+            case "hooks":
+                for (k, v) in table {
+                    let key = "hooks.\(k)"
+                    switch k {
+                    case "dirs": c.hookDirs = try strings(v, key)
+                    case "plugin_dirs": c.pluginDirs = try strings(v, key)
+                    case "instructions": c.limits.instructions = try integer(v, key, 1000...Int64.max)
+                    case "timeout": c.limits.timeoutNanos = try duration(v, key)
+                    case "memory":
+                        guard let s = v.stringValue else { throw bad(key, "a size such as \"32m\"") }
+                        c.limits.memory = try Quantity.bytes(s)
+                        guard c.limits.memory >= 1 << 20 else { throw bad(key, "at least 1m") }
+                    default: throw HiveError(.invalidArgument, "\(file): unknown key \(key) (dirs, plugin_dirs, instructions, timeout, memory)")
+                    }
+                }
+            case "plugins":
+                for (k, v) in table {
+                    if k == "enabled" { c.enabledPlugins = try strings(v, "plugins.enabled"); continue }
+                    guard v.objectValue != nil else { throw bad("plugins.\"\(k)\"", "a table of that plugin's settings") }
+                    c.pluginConfig[k] = v
+                }
+            case "gc":
+                for (k, v) in table {
+                    let key = "gc.\(k)"
+                    switch k {
+                    case "high_watermark": c.gc.highWatermark = try integer(v, key, 1...100)
+                    case "low_watermark": c.gc.lowWatermark = try integer(v, key, 0...100)
+                    case "min_age": c.gc.minAge = try duration(v, key)
+                    case "max_age": c.gc.maxAge = try duration(v, key)
+                    case "keep": c.gc.keep = try integer(v, key, 0...1_000_000)
+                    case "container_ttl": c.gc.containerTTL = try duration(v, key)
+                    case "volumes":
+                        guard case .bool(let b) = v else { throw bad(key, "true or false") }
+                        c.gc.volumes = b
+                    default: throw HiveError(.invalidArgument, "\(file): unknown key \(key) (high_watermark, low_watermark, min_age, max_age, keep, container_ttl, volumes)")
+                    }
+                }
+                guard c.gc.lowWatermark <= c.gc.highWatermark else { throw bad("gc.low_watermark", "at most gc.high_watermark") }
+            default:
+                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc)")
+            }
+        }
+        for name in c.enabledPlugins where !isPluginName(name) {
+            throw HiveError(.invalidArgument, "\(file): invalid plugin name \"\(name)\" in plugins.enabled (like policy/no-privileged)")
+        }
+        return c
+    }
+
+    /// `group/name` (or a bare name): letters, digits, `-`, `_`, one `/` at most, no dots.
+    public static func isPluginName(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { p in
+            !p.isEmpty && p.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+// One hook file in its own sandboxed Lua state (CHiveLua owns every Lua call).
+import CHiveLua
+import Glibc
+import HiveOCI
+
+/// The events hive fires. Documented in docs/hooks.md.
+public enum HookEvent: String, CaseIterable, Sendable {
+    case preBuild = "pre-build", postBuild = "post-build"
+    case preCreate = "pre-create", postCreate = "post-create"
+    case preStart = "pre-start", postStart = "post-start"
+    case onExit = "on-exit", onStop = "on-stop", onRemove = "on-remove"
+    case prePrune = "pre-prune", prePull = "pre-pull"
+
+    /// `pre-*` hooks may change the context or deny; they fail closed.
+    public var isPre: Bool { rawValue.hasPrefix("pre-") }
+
+    /// The context fields a hook may change.
+    public var mutableFields: Set<String> {
+        switch self {
+        case .preCreate: return ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "security"]
+        case .preBuild: return ["tags", "labels", "build_args", "network"]
+        case .prePrune: return ["candidates"]
+        case .prePull: return ["reference"]
+        default: return []
+        }
+    }
+}
+
+/// Where a hook file came from: plugins run first; site hooks cannot override them.
+public enum HookTier: Int, Sendable, Comparable {
+    case plugin = 0, site = 1
+    public static func < (a: HookTier, b: HookTier) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// What the script asks of hive while it runs (queries, logging, exec).
+public protocol HookHost: AnyObject {
+    func hookQuery(_ op: String, _ arg: JSONValue) throws -> JSONValue
+}
+
+final class HookScript {
+    struct Handler {
+        var event: HookEvent
+        var priority: Int64
+        var when: JSONValue
+        var index: Int32
+    }
+
+    enum Outcome {
+        case ok(JSONValue)
+        case denied(String)
+        case failed(String)
+    }
+
+    let path: String
+    let tier: HookTier
+    let allowExec: Bool
+    private let state: OpaquePointer
+    private let bridge: Bridge
+    private(set) var handlers: [Handler] = []
+
+    /// The object the C side calls back into, one per script.
+    final class Bridge {
+        let path: String
+        weak var hooks: Hooks?
+        var event: HookEvent?
+        init(path: String, hooks: Hooks) {
+            self.path = path
+            self.hooks = hooks
+        }
+    }
+
+    init(path: String, source: [UInt8], tier: HookTier, allowExec: Bool, config: JSONValue, limits: HiveConfig.Limits, hooks: Hooks) throws(HiveError) {
+        self.path = path
+        self.tier = tier
+        self.allowExec = allowExec
+        bridge = Bridge(path: path, hooks: hooks)
+        let lim = hive_lua_limits(instructions: limits.instructions, deadline_ns: limits.timeoutNanos, memory: Int(limits.memory))
+        let events = HookEvent.allCases.map(\.rawValue).joined(separator: ",")
+        guard let s = hive_lua_new(lim, hookHostTrampoline, Unmanaged.passUnretained(bridge).toOpaque(), allowExec ? 1 : 0, events) else {
+            throw HiveError(.io, "hook \(path): cannot create a Lua state within the memory limit of \(limits.memory) bytes")
+        }
+        state = s
+        let cfg = config.luaEncoded
+        let status = source.withUnsafeBufferPointer { src in
+            cfg.withUnsafeBufferPointer { c in
+                src.withMemoryRebound(to: CChar.self) { s2 in
+                    c.withMemoryRebound(to: CChar.self) { c2 in
+                        hive_lua_load(state, s2.baseAddress, s2.count, "@" + path, c2.baseAddress, c2.count)
+                    }
+                }
+            }
+        }
+        if status != Int32(HIVE_LUA_OK) {
+            let message = String(cString: hive_lua_message(state))  // deinit frees the state
+            throw HiveError(.invalidArgument, Hooks.describe(message, path: path, event: "load"))
+        }
+        for i in 0..<hive_lua_handler_count(state) {
+            var priority: Int64 = 0
+            var when: UnsafePointer<CChar>? = nil
+            var whenLen = 0
+            guard let name = hive_lua_handler(state, i, &priority, &when, &whenLen),
+                  let event = HookEvent(rawValue: String(cString: name)) else { continue }
+            let w = when.flatMap { p in p.withMemoryRebound(to: UInt8.self, capacity: whenLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: whenLen)) } } ?? .null
+            handlers.append(Handler(event: event, priority: priority, when: w, index: i))
+        }
+    }
+
+    deinit { hive_lua_free(state) }
+
+    func call(_ h: Handler, context: JSONValue) -> Outcome {
+        bridge.event = h.event
+        defer { bridge.event = nil }
+        let encoded = context.luaEncoded
+        let status = encoded.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { hive_lua_call(state, h.index, $0.baseAddress, $0.count) }
+        }
+        switch status {
+        case Int32(HIVE_LUA_OK):
+            var len = 0
+            let p = hive_lua_result(state, &len)!
+            let v = p.withMemoryRebound(to: UInt8.self, capacity: len) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: len)) }
+            return v.map(Outcome.ok) ?? .failed("the context came back malformed")
+        case Int32(HIVE_LUA_DENIED):
+            return .denied(String(cString: hive_lua_message(state)))
+        default:
+            return .failed(String(cString: hive_lua_message(state)))
+        }
+    }
+}
+
+/// Called by CHiveLua when a script calls hive.log/images/exec/...; answers
+/// in a malloc'd buffer. Never raises: C raises on a non-zero return.
+private func hookHostTrampoline(_ ctx: UnsafeMutableRawPointer?, _ op: UnsafePointer<CChar>?, _ arg: UnsafePointer<CChar>?, _ argLen: Int,
+                                _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ outLen: UnsafeMutablePointer<Int>?) -> Int32 {
+    guard let ctx, let op, let out, let outLen else { return 1 }
+    let bridge = Unmanaged<HookScript.Bridge>.fromOpaque(ctx).takeUnretainedValue()
+    func reply(_ bytes: [UInt8]) {
+        let p = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: CChar.self)
+        bytes.withUnsafeBytes { if $0.count > 0 { memcpy(p, $0.baseAddress!, $0.count) } }
+        out.pointee = p
+        outLen.pointee = bytes.count
+    }
+    let argument = arg.flatMap { a in a.withMemoryRebound(to: UInt8.self, capacity: argLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: argLen)) } } ?? .null
+    guard let hooks = bridge.hooks else {
+        reply(Array("hive is shutting down".utf8))
+        return 1
+    }
+    do {
+        let v = try hooks.answer(String(cString: op), argument, script: bridge.path, event: bridge.event)
+        reply(v.luaEncoded)
+        return 0
+    } catch let e as HiveError {
+        reply(Array(e.message.utf8))
+        return 1
+    } catch {
+        reply(Array("\(error)".utf8))
+        return 1
+    }
+}

@@ -1,0 +1,368 @@
+// The hook engine (DESIGN.md "Hooks"): finds the enabled plugins and the site
+// hooks, refuses files anyone but root could have written, loads each into
+// its own sandboxed state only when one of its events fires, and runs the
+// handlers in a fixed order: plugins first (in hive.toml's order), then site
+// hooks by file name; within that, higher priority first.
+//
+// An index in the store's cache records which events each file listens to
+// (keyed by the file's inode, size and times), so an event nobody listens to
+// costs a few stat calls and no Lua at all.
+import Glibc
+import HiveOCI
+
+public final class Hooks {
+    public enum LogLevel: Int, Comparable, Sendable {
+        case debug = 0, info, warn, error
+        public init(_ text: String) {
+            switch text {
+            case "debug", "trace": self = .debug
+            case "info": self = .info
+            case "error", "fatal", "panic": self = .error
+            default: self = .warn
+            }
+        }
+        public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// One change a `pre-*` hook made, for the log and the event log.
+    public struct Change: Sendable {
+        public var script: String
+        public var event: HookEvent
+        public var field: String
+        public var old: JSONValue?
+        public var new: JSONValue?
+        public var summary: String {
+            "\(field): \(old.map { $0.serialized() } ?? "(none)") -> \(new.map { $0.serialized() } ?? "(none)")"
+        }
+    }
+
+    /// A hook file that passed the ownership checks.
+    struct HookFile {
+        var path: String
+        var tier: HookTier
+        var allowExec: Bool
+        var config: JSONValue
+        var signature: String
+    }
+
+    public let config: HiveConfig
+    let siteDirs: [String]
+    let indexPath: String?
+    public weak var host: HookHost?
+    public var logLevel: LogLevel
+    /// `hive hooks test`: hive.exec does nothing and says what it would run.
+    public var dryRun = false
+    /// Where log lines go (stderr by default).
+    public var write: (String) -> Void = { line in
+        let s = line + "\n"
+        _ = s.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+
+    private var files: [HookFile]?
+    private var index: [String: [String]]?  // signature -> events
+    private var indexDirty = false
+    private var scripts: [String: HookScript] = [:]
+    /// How many hook files this engine has loaded into Lua.
+    var loadedScripts: Int { scripts.count }
+
+    /// `hooksDirs` replaces the configured site hook directories (`--hooks-dir`).
+    public init(config: HiveConfig, hooksDirs: [String]? = nil, cacheDir: String?, logLevel: LogLevel = .warn) {
+        self.config = config
+        self.siteDirs = hooksDirs ?? config.hookDirs
+        self.indexPath = cacheDir.map { $0 + "/hooks-index" }
+        self.logLevel = logLevel
+    }
+
+    // MARK: - Discovery
+
+    /// Refuses a file (or its directory) that is not root's alone.
+    static func checkOwnership(_ path: String, what: String) throws(HiveError) -> stat {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw HiveError.errno("cannot read \(what) \(path)") }
+        if st.st_uid != 0 {
+            throw HiveError(.denied, "\(what) \(path) is refused: it is owned by uid \(st.st_uid), not root (chown root \(path))")
+        }
+        if st.st_mode & 0o022 != 0 {
+            throw HiveError(.denied, "\(what) \(path) is refused: it is writable by group or others (chmod go-w \(path))")
+        }
+        return st
+    }
+
+    static func checkedFile(_ path: String) throws(HiveError) -> String {
+        let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        _ = try checkOwnership(dir.isEmpty ? "/" : dir, what: "hook directory")
+        let st = try checkOwnership(path, what: "hook file")
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw HiveError(.denied, "hook file \(path) is refused: it is not a regular file (symlinks are not followed)")
+        }
+        return "\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+    }
+
+    /// The hook files in run order. Throws if a file is refused or a plugin is missing.
+    func discover() throws(HiveError) -> [HookFile] {
+        if let files { return files }
+        var out: [HookFile] = []
+        for name in config.enabledPlugins {
+            guard let path = config.pluginDirs.map({ $0 + "/" + name + ".lua" }).first(where: { access($0, F_OK) == 0 }) else {
+                throw HiveError(.notFound, "plugin \(name) is enabled in \(config.path ?? "hive.toml") but not found in \(config.pluginDirs.joined(separator: ", ")) (make install installs the shipped plugins)")
+            }
+            let sig = try Hooks.checkedFile(path)
+            out.append(HookFile(path: path, tier: .plugin, allowExec: !name.hasPrefix("policy/"),
+                                config: config.pluginConfig[name] ?? .object([:]), signature: path + "|" + sig))
+        }
+        var site: [(name: String, path: String)] = []
+        for dir in siteDirs {
+            for name in Files.names(in: dir) where name.hasSuffix(".lua") && !name.hasPrefix(".") {
+                site.append((name, dir + "/" + name))
+            }
+        }
+        for (name, path) in site.sorted(by: { $0.name != $1.name ? $0.name < $1.name : $0.path < $1.path }) {
+            let sig = try Hooks.checkedFile(path)
+            let stem = String(name.dropLast(4))
+            out.append(HookFile(path: path, tier: .site, allowExec: true, config: config.pluginConfig[stem] ?? .object([:]),
+                                signature: path + "|" + sig))
+        }
+        files = out
+        return out
+    }
+
+    // MARK: - The index of who listens to what
+
+    private func loadIndex() -> [String: [String]] {
+        if let index { return index }
+        var out: [String: [String]] = [:]
+        if let indexPath, let text = Files.readText(indexPath) {
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+                if parts.count == 2 { out[String(parts[0])] = parts[1].split(separator: ",").map(String.init) }
+            }
+        }
+        index = out
+        return out
+    }
+
+    private func saveIndex() {
+        guard indexDirty, let indexPath, let index else { return }
+        indexDirty = false
+        let text = index.keys.sorted().map { $0 + "\t" + index[$0]!.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let tmp = indexPath + ".\(getpid())"
+        if (try? Files.write(tmp, text)) != nil { rename(tmp, indexPath) }
+    }
+
+    /// The events a file listens to, from the index or by loading it.
+    private func events(of f: HookFile) throws(HiveError) -> [String] {
+        if let e = loadIndex()[f.signature] { return e }
+        let s = try script(f)
+        let e = Array(Set(s.handlers.map(\.event.rawValue))).sorted()
+        index![f.signature] = e
+        indexDirty = true
+        return e
+    }
+
+    /// Whether any hook listens to `event` (no Lua unless a hook file changed).
+    public func listens(_ event: HookEvent) throws(HiveError) -> Bool {
+        let fs = try discover()
+        if fs.isEmpty { return false }
+        defer { saveIndex() }
+        for f in fs where try events(of: f).contains(event.rawValue) { return true }
+        return false
+    }
+
+    private func script(_ f: HookFile) throws(HiveError) -> HookScript {
+        if let s = scripts[f.path] { return s }
+        guard let source = Files.read(f.path) else { throw HiveError.errno("cannot read hook file \(f.path)") }
+        let s = try HookScript(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
+                               limits: config.limits, hooks: self)
+        scripts[f.path] = s
+        return s
+    }
+
+    // MARK: - Running an event
+
+    /// What `when = {image = "glob", label = {k = "v"}}` is matched against.
+    public struct Subject: Sendable {
+        public var image: String?
+        public var labels: [String: String]
+        public init(image: String? = nil, labels: [String: String] = [:]) {
+            self.image = image
+            self.labels = labels
+        }
+    }
+
+    static func matches(_ when: JSONValue, _ subject: Subject) -> Bool {
+        guard let w = when.objectValue else { return true }
+        if let pattern = w["image"]?.stringValue {
+            guard let image = subject.image else { return false }
+            let short = image.hasPrefix("docker.io/library/") ? String(image.dropFirst(18)) : image
+            if !Glob.match(pattern, image) && !Glob.match(pattern, short) && !Glob.match(pattern, short.split(separator: ":").first.map(String.init) ?? short) {
+                return false
+            }
+        }
+        if let labels = w["label"]?.objectValue {
+            for (k, v) in labels {
+                guard let have = subject.labels[k] else { return false }
+                if let want = v.stringValue, !Glob.match(want, have) { return false }
+            }
+        }
+        return true
+    }
+
+    /// Runs every handler of `event` on `context`. For `pre-*` events the
+    /// returned context carries the hooks' changes, and a denial, an error or
+    /// a spent budget throws (fails closed); for the others failures are
+    /// logged and the operation goes on.
+    public func run(_ event: HookEvent, _ context: JSONValue, subject: Subject = Subject()) throws(HiveError) -> (context: JSONValue, changes: [Change]) {
+        let fs: [HookFile]
+        do {
+            guard try listens(event) else { return (context, []) }
+            fs = try discover()
+        } catch {
+            if event.isPre { throw error }
+            warn("hooks not run for \(event.rawValue): \(error.description)")
+            return (context, [])
+        }
+        var handlers: [(file: Int, script: HookScript, handler: HookScript.Handler)] = []
+        for (i, f) in fs.enumerated() {
+            do {
+                guard try events(of: f).contains(event.rawValue) else { continue }
+                let s = try script(f)
+                for h in s.handlers where h.event == event && Hooks.matches(h.when, subject) { handlers.append((i, s, h)) }
+            } catch {
+                if event.isPre { throw error }
+                warn(error.description)
+            }
+        }
+        saveIndex()
+        handlers.sort { a, b in
+            if a.script.tier != b.script.tier { return a.script.tier < b.script.tier }
+            if a.handler.priority != b.handler.priority { return a.handler.priority > b.handler.priority }
+            return a.file != b.file ? a.file < b.file : a.handler.index < b.handler.index
+        }
+        var current = context
+        var changes: [Change] = []
+        func pass(_ list: ArraySlice<(file: Int, script: HookScript, handler: HookScript.Handler)>) throws(HiveError) {
+            for (_, s, h) in list {
+                switch s.call(h, context: current) {
+                case .ok(let out):
+                    guard event.isPre else { continue }
+                    try apply(out, from: s.path, event: event, to: &current, changes: &changes)
+                case .denied(let reason):
+                    if event.isPre { throw HiveError(.denied, "\(event.rawValue) denied by hook \(s.path): \(reason)") }
+                    warn("hook \(s.path) (\(event.rawValue)): hive.deny has no effect after the fact (\(reason))")
+                case .failed(let message):
+                    let text = "hook " + Hooks.describe(message, path: s.path, event: event.rawValue)
+                    if event.isPre { throw HiveError(.denied, text + " (pre-* hooks fail closed: the operation is refused)") }
+                    warn(text)
+                }
+            }
+        }
+        try pass(handlers[...])
+        // a site hook cannot undo a plugin's policy: the plugins see the final result again
+        if event.isPre, changes.contains(where: { c in handlers.contains { $0.script.path == c.script && $0.script.tier == .site } }) {
+            try pass(handlers.filter { $0.script.tier == .plugin }[...])
+        }
+        for c in changes { log(.info, "hook \(c.script) (\(event.rawValue)) changed \(c.summary)") }
+        return (current, changes)
+    }
+
+    /// Takes the fields a `pre-*` hook may change; any other change is refused.
+    private func apply(_ out: JSONValue, from script: String, event: HookEvent, to current: inout JSONValue, changes: inout [Change]) throws(HiveError) {
+        guard let new = out.objectValue, var cur = current.objectValue else {
+            throw HiveError(.denied, "hook \(script) (\(event.rawValue)) returned a context that is not a table")
+        }
+        for key in Set(new.keys).union(cur.keys).sorted() {
+            let a = cur[key], b = new[key]
+            if (a ?? .null).sameInLua(b ?? .null) { continue }  // nil in Lua is an absent key
+            guard event.mutableFields.contains(key) else {
+                throw HiveError(.denied, "hook \(script) (\(event.rawValue)) changed \(key), which \(event.rawValue) hooks may not change (they may change \(event.mutableFields.sorted().joined(separator: ", ")))")
+            }
+            changes.append(Change(script: script, event: event, field: key, old: a, new: b))
+            cur[key] = b
+        }
+        current = .object(cur)
+    }
+
+    /// `/x/10-a.lua:14: attempt to ...` -> `/x/10-a.lua:14 (post-create): attempt to ...`
+    static func describe(_ message: String, path: String, event: String) -> String {
+        if message.hasPrefix(path + ":") {
+            let rest = message.dropFirst(path.count + 1)
+            let line = rest.prefix(while: { $0.isNumber })
+            if !line.isEmpty, rest.dropFirst(line.count).hasPrefix(": ") {
+                return "\(path):\(line) (\(event)): " + rest.dropFirst(line.count + 2)
+            }
+        }
+        return "\(path) (\(event)): \(message)"
+    }
+
+    // MARK: - Listing
+
+    public struct Listing: Sendable {
+        public var file: String
+        public var tier: HookTier
+        public var event: HookEvent
+        public var priority: Int64
+        public var when: JSONValue
+        public var exec: Bool
+    }
+
+    /// Every registration of every hook file (loads them all).
+    public func listing() throws(HiveError) -> [Listing] {
+        var out: [Listing] = []
+        for f in try discover() {
+            let s = try script(f)
+            for h in s.handlers {
+                out.append(Listing(file: f.path, tier: f.tier, event: h.event, priority: h.priority, when: h.when, exec: f.allowExec))
+            }
+        }
+        return out
+    }
+
+    // MARK: - What scripts ask for
+
+    func warn(_ text: String) { log(.warn, text) }
+
+    func log(_ level: LogLevel, _ text: String) {
+        guard level >= logLevel else { return }
+        let prefix = level == .warn ? "warning: " : level == .error ? "error: " : level == .info ? "info: " : "debug: "
+        write("hive: " + prefix + text)
+    }
+
+    func answer(_ op: String, _ arg: JSONValue, script: String, event: HookEvent?) throws -> JSONValue {
+        let tag = "hook \(script)" + (event.map { " (\($0.rawValue))" } ?? "")
+        switch op {
+        case "log":
+            let parts = arg.arrayValue ?? []
+            let level = LogLevel(parts.first?.stringValue ?? "info")
+            log(level, "\(tag): \(parts.count > 1 ? parts[1].stringValue ?? "" : "")")
+            return .null
+        case "exec":
+            guard let argv = arg.arrayValue?.compactMap(\.stringValue), !argv.isEmpty, argv.count == arg.arrayValue?.count else {
+                throw HiveError(.invalidArgument, "hive.exec takes a list of strings: {\"/usr/sbin/ip\", \"link\", ...}")
+            }
+            guard argv[0].hasPrefix("/") else { throw HiveError(.invalidArgument, "hive.exec needs an absolute path, not \"\(argv[0])\" (no shell, no PATH search)") }
+            if dryRun {
+                log(.info, "\(tag): would run \(argv.joined(separator: " "))")
+                return .object(["status": .int(0), "stdout": .string(""), "stderr": .string(""), "dry_run": .bool(true)])
+            }
+            let r = try HookExec.run(argv, timeoutNanos: 10_000_000_000)
+            return .object(["status": .int(Int64(r.status)), "stdout": .string(r.stdout), "stderr": .string(r.stderr)])
+        case "require":
+            guard let name = arg.stringValue, !name.isEmpty, !name.contains(".."),
+                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-./".contains($0)) }) else {
+                throw HiveError(.invalidArgument, "module name \(arg.serialized()) is not allowed")
+            }
+            let rel = name.replacing(".", with: "/") + ".lua"
+            let scriptDir = script.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            for dir in config.pluginDirs + [scriptDir] where access(dir + "/" + rel, F_OK) == 0 {
+                let path = dir + "/" + rel
+                _ = try Hooks.checkedFile(path)
+                guard let text = Files.readText(path) else { throw HiveError.errno("cannot read module \(path)") }
+                return .array([.string(text), .string("@" + path)])
+            }
+            throw HiveError(.notFound, "module '\(name)' not found in the plugin directories")
+        default:
+            guard let host else { throw HiveError(.internal, "hive.\(op) is not available here") }
+            return try host.hookQuery(op, arg)
+        }
+    }
+}
