@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "HiveRuntime", dependencies: ["HiveOCI", "HiveArchive", "CHiveShims", "CHiveLaunch", "CSeccomp", "CCap"]),
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "CHiveShims", "HiveOCI"]),
         .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "CHiveLaunch"]),
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveOCI", "CHiveShims"]),
+        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HiveOCI", "CHiveShims"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],

@@ -36,4 +36,15 @@ public enum FileTree {
 
     /// The names in a directory (without . and ..); empty if it cannot be read.
     public static func names(in path: String) -> [String] { Files.names(in: path) }
+
+    /// Bytes of the regular files under `path` (`ps -s`, `system df`).
+    public static func diskUsage(_ path: String) -> Int64 {
+        var total: Int64 = 0
+        for n in names(in: path) {
+            var st = stat()
+            guard lstat(path + "/" + n, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR { total += diskUsage(path + "/" + n) } else if (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_size) }
+        }
+        return total
+    }
 }

@@ -52,16 +52,7 @@ extension Engine {
 
     /// Bytes in the container's writable layer (`ps -s`).
     public func writableSize(_ id: String) -> Int64 {
-        func du(_ path: String) -> Int64 {
-            var total: Int64 = 0
-            for n in FileTree.names(in: path) {
-                var st = stat()
-                guard lstat(path + "/" + n, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFDIR { total += du(path + "/" + n) } else if (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_size) }
-            }
-            return total
-        }
-        return du(store.containersDir + "/" + id + "/upper")
+        FileTree.diskUsage(store.containersDir + "/" + id + "/upper")
     }
 
     public func removeContainer(_ ref: String, force: Bool, volumes: Bool = false) throws {

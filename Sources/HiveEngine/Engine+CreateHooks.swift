@@ -24,6 +24,7 @@ extension RunOptions {
             }),
             "resources": .object(res),
             "network": .string(network),
+            "extra_hosts": .array(extraHosts.map(JSONValue.string)),
             "security": .object([
                 "privileged": .bool(privileged), "read_only": .bool(readOnly),
                 "cap_add": .array(capAdd.map(JSONValue.string)), "cap_drop": .array(capDrop.map(JSONValue.string)),
@@ -93,6 +94,7 @@ extension RunOptions {
         resources = r
         guard let net = c["network"]?.stringValue else { throw bad("network", "none or host") }
         network = net
+        extraHosts = try strings(c["extra_hosts"], "extra_hosts")
         guard let sec = c["security"]?.objectValue else { throw bad("security", "a table") }
         guard case .bool(let priv)? = sec["privileged"], case .bool(let ro)? = sec["read_only"] else {
             throw bad("security", "privileged and read_only are true or false")

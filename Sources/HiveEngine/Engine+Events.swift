@@ -97,7 +97,7 @@ extension Engine {
                 let s = line + "\n"
                 _ = s.withCString { Glibc.write(2, $0, strlen($0)) }
                 for level in ["warning", "error"] where line.hasPrefix("hive: \(level): ") {
-                    self?.logEvent(EventRecord(type: "hook", action: level, id: "", attributes: ["message": String(line.dropFirst(level.count + 8))]))
+                    self?.logEvent(EventRecord(type: "hook", action: level, id: "hook", attributes: ["message": String(line.dropFirst(level.count + 8))]))
                 }
             }
             hookEngine = h
@@ -160,6 +160,7 @@ extension Engine {
             o["auto_remove"] = .bool(s.autoRemove)
         }
         if let code = r.exitCode, r.state == .exited { o["exit_code"] = .int(Int64(code)) }
+        if let f = r.finished, r.state == .exited { o["finished"] = .int(f / 1_000_000_000) }
         if let pid = r.pid, r.state == .running {
             o["pid"] = .int(Int64(pid))
             o["netns"] = .string("/proc/\(pid)/ns/net")
@@ -184,6 +185,8 @@ extension Engine {
     func imageContext(_ img: ImageRecord) -> JSONValue {
         let labels = (try? JSONCoding.decode([String: String].self, from: Array(img.labelsJSON.utf8))) ?? [:]
         return .object([
+            "in_use": .bool(!((try? store.containers(usingImage: img.id)) ?? []).isEmpty),
+            "added": .int(img.added / 1_000_000_000),
             "id": .string(img.id.description), "tags": .array(img.tags.map { .string(familiarName($0)) }),
             "created": .int(img.created / 1_000_000_000), "size": .int(img.size),
             "last_used": img.lastUsed.map { .int($0 / 1_000_000_000) } ?? .null,

@@ -12,17 +12,21 @@ public struct ImageSummary {
 
 public struct ImageFilters {
     public var values: [String: [String]] = [:]
-    public static let keys: Set<String> = ["dangling", "reference", "label", "before", "since", "until"]
+    public static let keys: Set<String> = ["dangling", "reference", "label", "before", "since", "until", "last-used", "keep"]
 
-    /// Parses `key=value` filter arguments.
+    /// Parses `key=value` filter arguments (and `last-used<DURATION`, for prune).
     public init(_ args: [String]) throws {
         for a in args {
+            if a.hasPrefix("last-used<") {
+                values["last-used", default: []].append(String(a.dropFirst(10)))
+                continue
+            }
             guard let eq = a.firstIndex(of: "=") else {
                 throw HiveError(.invalidArgument, "bad format of filter \"\(a)\" (expected name=value)")
             }
             let k = String(a[..<eq]).lowercased()
             guard ImageFilters.keys.contains(k) else {
-                throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (use dangling, reference, label, before, since or until)")
+                throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (use dangling, reference, label, before, since or until; prune also takes last-used<DURATION and keep=N)")
             }
             values[k, default: []].append(String(a[a.index(after: eq)...]))
         }

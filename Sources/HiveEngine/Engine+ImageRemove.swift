@@ -1,4 +1,5 @@
 // `hive tag`, `hive rmi`, `hive image prune`: untag vs delete as Docker does.
+import HiveHooks
 import HiveOCI
 import HiveStore
 
@@ -18,6 +19,7 @@ extension Engine {
             throw HiveError(.invalidArgument, "cannot tag \"\(target)\": a tag may not contain a digest")
         }
         try store.db.transaction { () throws(HiveError) in try store.setTag(ref.description, to: src.id) }
+        logEvent(EventRecord(type: "image", action: "tag", id: src.id.description, attributes: ["name": familiarName(ref.description)]))
     }
 
     /// Removes one image name (Docker's rules):
@@ -26,10 +28,12 @@ extension Engine {
     public func removeImage(_ name: String, force: Bool) throws -> RemovalReport {
         let target = try resolveImage(name)
         var report = RemovalReport()
+        var removedRecord: ImageRecord? = nil
         try store.db.transaction { () throws(HiveError) in
             guard let rec = try store.image(target.id) else {
                 throw HiveError(.notFound, "image \"\(name)\" not found locally (hive images lists them)")
             }
+            removedRecord = rec
             if let tag = target.tag, rec.tags.count > 1 {
                 try store.removeTag(tag)
                 report.untagged.append(tag)
@@ -55,6 +59,10 @@ extension Engine {
             try delete(rec, into: &report)
         }
         finishRemoval(report)
+        if !report.deleted.isEmpty, let rec = removedRecord { imageRemovedEvent(rec) }
+        for t in report.untagged where report.deleted.isEmpty {
+            logEvent(EventRecord(type: "image", action: "untag", id: target.id.description, attributes: ["name": familiarName(t)]))
+        }
         return report
     }
 
@@ -75,25 +83,51 @@ extension Engine {
         }
     }
 
-    /// Removes dangling images (or, with `all`, every image no container uses).
+    /// Removes dangling images (or, with `all`, every image no container uses);
+    /// `last-used<D` keeps images used within D, `keep=N` the N most recently
+    /// used of each repository. pre-prune hooks see the list first.
     public func pruneImages(all: Bool, filters: ImageFilters) throws -> RemovalReport {
-        var report = RemovalReport()
+        try store.lockExclusive()
+        defer { store.unlock() }
         var f = filters
         if !all { f.values["dangling"] = ["true"] }
+        let now = Timestamp.now().unixNanos
         var untilNanos: Int64? = nil
         if let u = f.values.removeValue(forKey: "until")?.first { untilNanos = try Engine.parseTimeFilter(u) }
-        let candidates = try listImages(filters: f)
-        try store.db.transaction { () throws(HiveError) in
-            for c in candidates {
-                if let untilNanos, c.record.created > untilNanos { continue }
-                guard let rec = try store.image(c.record.id) else { continue }  // removed concurrently
-                if !all && !rec.tags.isEmpty { continue }                         // tagged meanwhile
-                if !(try store.children(of: rec.id)).isEmpty { continue }
-                if !(try store.containers(usingImage: rec.id)).isEmpty { continue }
-                try delete(rec, into: &report)
-            }
+        var policy = HiveConfig.GCPolicy()
+        policy.minAge = 0
+        policy.maxAge = nil
+        policy.keep = nil
+        policy.highWatermark = 100
+        if let d = f.values.removeValue(forKey: "last-used")?.first {
+            guard let n = Quantity.duration(d) else { throw HiveError(.invalidArgument, "invalid filter \"last-used<\(d)\" (a duration such as 7d or 24h)") }
+            policy.minAge = n
         }
-        finishRemoval(report)
-        return report
+        if let k = f.values.removeValue(forKey: "keep")?.first {
+            guard let n = Int64(k), n >= 0 else { throw HiveError(.invalidArgument, "invalid filter \"keep=\(k)\" (a number of images per repository)") }
+            policy.keep = n
+        }
+        let inUse = Set(try store.allContainers().map(\.imageID))
+        var allowed: Set<Digest>? = nil
+        if policy.keep != nil {
+            // keep=N alone decides which tagged images go; without -a dangling ones too
+            policy.maxAge = nil
+            allowed = Set(try gcCandidates(policy: policy, now: now).filter { $0.type == "image" }.compactMap { try? Digest(parsing: $0.id) })
+        }
+        var list: [PruneCandidate] = []
+        for c in try listImages(filters: f) {
+            let rec = c.record
+            if let untilNanos, rec.created > untilNanos { continue }
+            if inUse.contains(rec.id) { continue }
+            if !(try store.children(of: rec.id)).isEmpty { continue }
+            if now - max(rec.lastUsed ?? 0, rec.added) < policy.minAge { continue }
+            if let allowed, !allowed.contains(rec.id) { continue }
+            list.append(PruneCandidate(type: "image", id: rec.id.description, name: rec.tags.first.map(familiarName) ?? "<none>",
+                                       created: rec.created, lastUsed: rec.lastUsed, size: rec.size, reason: all ? "unused" : "dangling"))
+        }
+        var report = GCReport()
+        try remove(try prePrune(list, reason: "image prune"), into: &report)
+        finishRemoval(report.images)
+        return report.images
     }
 }

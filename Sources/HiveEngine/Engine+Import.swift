@@ -93,6 +93,8 @@ extension Engine {
         try store.db.transaction { () throws(HiveError) in
             try store.insertImage(rec, layers: [layer], blobs: [manifestDigest, configDigest, diffID])
         }
+        logEvent(EventRecord(type: "image", action: "import", id: configDigest.description,
+                             attributes: ["name": ref.map { familiarName($0.description) } ?? "<none>"]))
         return configDigest
     }
 }

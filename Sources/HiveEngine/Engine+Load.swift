@@ -65,6 +65,9 @@ extension Engine {
         try store.db.transaction { () throws(HiveError) in
             for (rec, layers, blobs) in records { try store.insertImage(rec, layers: layers, blobs: blobs) }
         }
+        for l in loaded {
+            logEvent(EventRecord(type: "image", action: "load", id: l.id.description, attributes: ["name": l.tags.first.map(familiarName) ?? "<none>"]))
+        }
         return loaded
     }
 

@@ -34,6 +34,8 @@ public struct RunOptions {
     public var ulimits: [String] = []
     public var tty = false
     public var initProcess = false
+    /// `--add-host NAME:IP` lines for /etc/hosts.
+    public var extraHosts: [String] = []
     public init(image: String) { self.image = image }
 }
 
@@ -223,7 +225,14 @@ extension Engine {
             }
             chmod(dir + "/upper", 0o755)
             try Files.write(dir + "/hostname", hostname + "\n")
-            try Files.write(dir + "/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n")
+            let extra = try o.extraHosts.map { h -> String in
+                guard let colon = h.lastIndex(of: ":"), colon != h.startIndex, !h[h.index(after: colon)...].isEmpty,
+                      !h.contains(where: { $0 == "\n" || $0 == " " || $0 == "\t" }) else {
+                    throw HiveError(.invalidArgument, "invalid --add-host \"\(h)\" (use NAME:IP)")
+                }
+                return "\(h[h.index(after: colon)...])\t\(h[..<colon])\n"
+            }.joined()
+            try Files.write(dir + "/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n" + extra)
             try Files.write(dir + "/resolv.conf", o.network == "host" ? (String(bytes: Files.read("/etc/resolv.conf") ?? [], encoding: .utf8) ?? "") : "")
 
             var plan = LaunchPlan(rootfs: dir + "/rootfs",

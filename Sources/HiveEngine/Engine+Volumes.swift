@@ -169,6 +169,7 @@ extension Engine {
             throw HiveError(.conflict, "remove \(name): volume is in use - [\(users.map { String($0.prefix(12)) }.joined(separator: ", "))]")
         }
         try store.db.transaction { () throws(HiveError) in try store.deleteVolume(name) }
+        volumeRemovedEvent(name)
     }
 
     /// Removes volumes no container uses (with `all` false, only anonymous ones, as Docker 23+ does).
@@ -176,6 +177,7 @@ extension Engine {
         var removed: [String] = []
         for v in try store.volumes() where try (all || v.anonymous) && store.volumeUsers(v.name).isEmpty {
             try store.db.transaction { () throws(HiveError) in try store.deleteVolume(v.name) }
+            volumeRemovedEvent(v.name)
             removed.append(v.name)
         }
         return removed

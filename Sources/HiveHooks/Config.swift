@@ -21,6 +21,12 @@ public struct HiveConfig: Sendable {
         public var instructions: Int64 = 10_000_000
         public var timeoutNanos: Int64 = 500_000_000
         public var memory: Int64 = 32 << 20
+        public init() {}
+        public init(instructions: Int64, timeoutNanos: Int64, memory: Int64) {
+            self.instructions = instructions
+            self.timeoutNanos = timeoutNanos
+            self.memory = memory
+        }
     }
 
     /// The kubelet's image GC model, plus hive's own keep-N and container TTL.
@@ -39,6 +45,7 @@ public struct HiveConfig: Sendable {
         public var containerTTL: Int64? = nil
         /// Also remove unused volumes.
         public var volumes = false
+        public init() {}
     }
 
     public init() {}

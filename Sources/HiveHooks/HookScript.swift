@@ -17,7 +17,7 @@ public enum HookEvent: String, CaseIterable, Sendable {
     /// The context fields a hook may change.
     public var mutableFields: Set<String> {
         switch self {
-        case .preCreate: return ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "security"]
+        case .preCreate: return ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "extra_hosts", "security"]
         case .preBuild: return ["tags", "labels", "build_args", "network"]
         case .prePrune: return ["candidates"]
         case .prePull: return ["reference"]

@@ -57,6 +57,12 @@ public final class Store {
         try lock(LOCK_SH)
     }
 
+    /// Takes the store lock exclusively: no `run` is between resolving an
+    /// image and recording its container while this is held (prune, gc).
+    public func lockExclusive() throws(HiveError) {
+        try lock(LOCK_EX)
+    }
+
     /// Releases the store lock (a long-running command, once its files are in use).
     public func unlock() {
         if lockFD >= 0 { flock(lockFD, LOCK_UN) }

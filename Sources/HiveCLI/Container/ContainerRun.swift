@@ -23,6 +23,7 @@ enum ContainerRun {
             .value("hostname", "h", "string", "Container host name"),
             .value("network", nil, "string", "Connect a container to a network: none (default) or host"),
             .value("net", nil, "string", "Alias of --network"),
+            .multi("add-host", nil, "list", "Add a custom host-to-IP mapping (host:ip)"),
             .flag("privileged", nil, "Give extended privileges to this container"),
             .flag("read-only", nil, "Mount the container's root filesystem as read only"),
             .multi("cap-add", nil, "list", "Add Linux capabilities"),
@@ -72,6 +73,7 @@ enum ContainerRun {
         o.user = c.args.value("user")
         o.hostname = c.args.value("hostname")
         o.network = c.args.value("network") ?? c.args.value("net") ?? "none"
+        o.extraHosts = c.args.all("add-host")
         o.remove = c.args.flag("rm")
         o.privileged = c.args.flag("privileged")
         o.readOnly = c.args.flag("read-only")

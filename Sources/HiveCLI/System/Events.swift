@@ -1,0 +1,77 @@
+// `hive events [--since] [--until] [--filter ...] [--format]`: the event log,
+// then (without --until) new events as they come, like `docker events`.
+import Glibc
+import HiveEngine
+import HiveOCI
+
+enum Events {
+    static let def = CommandDef(
+        name: "events", aliases: ["events", "system events"], usage: "[OPTIONS]", summary: "Get real time events from the server",
+        options: [
+            .value("since", nil, "string", "Show all events created since timestamp"),
+            .value("until", nil, "string", "Stream events until this timestamp"),
+            .multi("filter", "f", "filter", "Filter output: type=, event=, container=, image=, volume=, label="),
+            .value("format", nil, "string", "Format the output using the given Go template, or json"),
+        ], run: run)
+
+    static let filterKeys: Set<String> = ["type", "event", "container", "image", "volume", "label"]
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 0, max: 0)
+        let since = try c.args.value("since").map(Engine.parseTimeFilter)
+        let until = try c.args.value("until").map(Engine.parseTimeFilter)
+        var filters: [String: [String]] = [:]
+        for f in c.args.all("filter") {
+            guard let eq = f.firstIndex(of: "="), filterKeys.contains(String(f[..<eq])) else {
+                throw HiveError(.invalidArgument, "invalid filter \"\(f)\" (use type=, event=, container=, image=, volume= or label=)")
+            }
+            filters[String(f[..<eq]), default: []].append(String(f[f.index(after: eq)...]))
+        }
+        let template: Template? = try c.args.value("format").flatMap { $0 == "json" ? nil : try Template($0) }
+        let json = c.args.value("format") == "json"
+        let engine = try c.engine()
+        var offset = 0
+        while true {
+            let (events, next) = engine.readEvents(from: offset)
+            offset = next
+            for e in events {
+                if let since, e.timeNano < since { continue }
+                if let until, e.timeNano > until { return 0 }
+                guard matches(e, filters) else { continue }
+                if json { c.out.line(e.json.serialized()) }
+                else if let template { c.out.line(try template.render(e.json)) }
+                else { c.out.line(line(e)) }
+            }
+            c.out.flush()
+            let now = Timestamp.now().unixNanos
+            if let until, now > until { return 0 }
+            usleep(100_000)
+        }
+    }
+
+    /// `2026-11-26T02:00:00.123456789Z container start ID (image=busybox, name=web)`
+    static func line(_ e: EventRecord) -> String {
+        let attrs = e.attributes.keys.sorted().map { "\($0)=\(e.attributes[$0]!)" }.joined(separator: ", ")
+        return "\(Timestamp(unixNanos: e.timeNano).rfc3339) \(e.type) \(e.action) \(e.id)" + (attrs.isEmpty ? "" : " (\(attrs))")
+    }
+
+    static func matches(_ e: EventRecord, _ f: [String: [String]]) -> Bool {
+        for (k, values) in f {
+            let ok = values.contains { v in
+                switch k {
+                case "type": return e.type == v
+                case "event": return e.action == v || e.event == v
+                case "container": return e.type == "container" && (e.id.hasPrefix(v) || e.attributes["name"] == v)
+                case "image": return e.attributes["image"] == v || (e.type == "image" && (e.id.hasPrefix(v) || e.id.hasPrefix("sha256:" + v) || e.attributes["name"] == v))
+                case "volume": return e.type == "volume" && e.id == v
+                case "label":
+                    let kv = v.split(separator: "=", maxSplits: 1).map(String.init)
+                    return kv.count == 1 ? e.attributes[kv[0]] != nil : e.attributes[kv[0]] == kv[1]
+                default: return false
+                }
+            }
+            if !ok { return false }
+        }
+        return true
+    }
+}
