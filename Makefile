@@ -67,8 +67,15 @@ install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hive
 	install -D -m 0755 .build/release/hive-monitor $(DESTDIR)$(PREFIX)/bin/hive-monitor
 	install -D -m 0755 .build/release/hive-init $(DESTDIR)$(PREFIX)/bin/hive-init
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/hive/plugins
-	cp -r plugins/. $(DESTDIR)$(PREFIX)/lib/hive/plugins/
+	@# plugins and example hooks: root-owned, not group/world-writable (hive refuses others)
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/hive/plugins $(DESTDIR)$(PREFIX)/share/hive/hooks
+	cd plugins && find . -name '*.lua' -exec install -D -m 0644 {} $(DESTDIR)$(PREFIX)/lib/hive/plugins/{} \;
+	install -m 0644 hooks/*.lua $(DESTDIR)$(PREFIX)/share/hive/hooks/
+	install -D -m 0644 contrib/hive.toml $(DESTDIR)$(PREFIX)/share/hive/hive.toml.example
+	test -e $(DESTDIR)/etc/hive/hive.toml || install -D -m 0644 contrib/hive.toml $(DESTDIR)/etc/hive/hive.toml
+	mkdir -p -m 0755 $(DESTDIR)/etc/hive/hooks.d
+	install -D -m 0644 contrib/systemd/hive-gc.service $(DESTDIR)/etc/systemd/system/hive-gc.service
+	install -D -m 0644 contrib/systemd/hive-gc.timer $(DESTDIR)/etc/systemd/system/hive-gc.timer
 
 clean:
 	rm -rf .build

@@ -145,6 +145,7 @@ public final class Hooks {
         guard indexDirty, let indexPath, let index else { return }
         indexDirty = false
         let text = index.keys.sorted().map { $0 + "\t" + index[$0]!.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        mkdir(String(indexPath.dropLast("/hooks-index".count)), 0o700)
         let tmp = indexPath + ".\(getpid())"
         if (try? Files.write(tmp, text)) != nil { rename(tmp, indexPath) }
     }
@@ -171,6 +172,7 @@ public final class Hooks {
     private func script(_ f: HookFile) throws(HiveError) -> HookScript {
         if let s = scripts[f.path] { return s }
         guard let source = Files.read(f.path) else { throw HiveError.errno("cannot read hook file \(f.path)") }
+        log(.debug, "loading hook file \(f.path)")
         let s = try HookScript(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
                                limits: config.limits, hooks: self)
         scripts[f.path] = s

@@ -9,6 +9,10 @@ setup() {
     export HIVE_ROOT=$(mktemp -d /tmp/hive-test.XXXXXX)
     export HIVE_RUNROOT=$(mktemp -d /tmp/hive-run.XXXXXX)
     WORK=$(mktemp -d /tmp/hive-work.XXXXXX)
+    # no site configuration or hooks of this machine leak into a test
+    : > "$WORK/hive.toml"
+    export HIVE_CONFIG=$WORK/hive.toml
+    export HIVE_HOOKS_DIR=$WORK/hooks.d
 }
 
 teardown() {
@@ -62,4 +66,16 @@ import_run_base() {
 teardown_containers() {
     "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
     rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
+}
+
+# add_hook NAME <<'EOF' ... : a site hook in the test's hooks directory (root-owned, 0644).
+add_hook() {
+    mkdir -p "$WORK/hooks.d"
+    cat > "$WORK/hooks.d/$1"
+    chmod 0644 "$WORK/hooks.d/$1"
+}
+
+# use_plugins 'TOML': a hive.toml whose plugin_dirs is the repository's plugins/.
+use_plugins() {
+    { printf '[hooks]\nplugin_dirs = ["%s/plugins"]\n' "$REPO"; cat; } > "$HIVE_CONFIG"
 }
