@@ -139,7 +139,7 @@ extension Engine {
                 throw HiveError(.denied, "a pre-prune hook returned a candidate without type (image|container|volume) and id")
             }
             if let known = candidates.first(where: { $0.type == type && $0.id == id }) { result.append(known); continue }
-            result.append(PruneCandidate(type: type, id: id, name: c["name"]?.stringValue ?? id, created: 0, lastUsed: nil, size: 0, reason: "added by a pre-prune hook"))
+            result.append(PruneCandidate(type: type, id: id, name: c["name"]?.stringValue ?? id, created: 0, lastUsed: nil, size: 0, reason: c["reason"]?.stringValue ?? "added by a pre-prune hook"))
         }
         return result
     }
@@ -158,6 +158,7 @@ extension Engine {
         report.kept = planned.filter { p in !chosen.contains { $0.type == p.type && $0.id == p.id } }.map(\.name)
         if dryRun { return report }
         try remove(chosen, into: &report)
+        store.sweepIfIdle()  // the layers and blobs go now, not at the next command
         return report
     }
 
