@@ -28,7 +28,7 @@ let package = Package(
         // Small C for what Swift cannot import: macros, variadics, _GNU_SOURCE, SHA-256 via libcrypto.
         .target(
             name: "CHiveShims",
-            dependencies: ["CLua", "CArchive", "CSeccomp", "CCap"],
+            dependencies: ["CArchive", "CSeccomp", "CCap"],
             cSettings: [.define("_GNU_SOURCE")],
             // The C libraries are linked statically: the dynamic ones (libarchive pulls
             // libxml2 and ICU, libcrypto is large) cost ~4 ms of symbol binding at
@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "HiveRuntime", dependencies: ["HiveOCI", "HiveArchive", "CHiveShims", "CHiveLaunch", "CSeccomp", "CCap"]),
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "CHiveShims", "HiveOCI"]),
         .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "CHiveLaunch"]),
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HiveOCI", "CHiveShims"]),
+        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HiveOCI", "CHiveShims", "CHiveLua"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],

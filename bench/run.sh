@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|rss|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|rss|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -100,6 +100,30 @@ lifecycle() {
     mon=$(pgrep -f "hive-monitor" | head -1)
 }
 
+# `run --rm` with no hooks vs ten hooks listening to every event it fires;
+# `ps` (which fires none) with hooks configured; podman as the reference.
+hooks() {
+    run_ >/dev/null 2>&1 || true
+    : > "$BENCH_DIR/hive.toml"
+    export HIVE_CONFIG=$BENCH_DIR/hive.toml
+    rm -rf "$BENCH_DIR/hooks0" "$BENCH_DIR/hooks10"
+    mkdir -p "$BENCH_DIR/hooks0" "$BENCH_DIR/hooks10"
+    for i in $(seq -w 1 10); do
+        cat > "$BENCH_DIR/hooks10/$i-bench.lua" <<'EOF'
+local n = 0
+hive.on("pre-create", function(c) c.labels["bench"] = "1" end)
+for _, e in ipairs({"post-create", "pre-start", "post-start", "on-exit", "on-stop", "on-remove"}) do
+  hive.on(e, function(c) n = n + 1 end)
+end
+EOF
+    done
+    chmod 0644 "$BENCH_DIR/hooks10/"*.lua
+    $HIVE --hooks-dir "$BENCH_DIR/hooks10" run --rm busybox true  # warms the index
+    hf hooks-run -w 5 -r 40 "$HIVE --hooks-dir $BENCH_DIR/hooks0 run --rm busybox true" \
+        "$HIVE --hooks-dir $BENCH_DIR/hooks10 run --rm busybox true" "$P run --rm busybox true"
+    hf hooks-ps -w 5 -r 100 "$HIVE --hooks-dir $BENCH_DIR/hooks0 ps -a" "$HIVE --hooks-dir $BENCH_DIR/hooks10 ps -a" "$P ps -a"
+}
+
 rss() {
     $HIVE images -q | grep -q . || $HIVE import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     for cmd in "$HIVE images" "$P images"; do
@@ -110,7 +134,7 @@ rss() {
 
 what=${1:-all}
 case $what in
-    all) images; import; load; save; run_; lifecycle; rss ;;
+    all) images; import; load; save; run_; lifecycle; hooks; rss ;;
     run) run_ ;;
     *) "$what" ;;
 esac

@@ -8,8 +8,6 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <lua5.4/lua.h>
-#include <lua5.4/lauxlib.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 #include "hive_shims.h"
@@ -44,10 +42,6 @@ int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *
     return lsetxattr(full, key, value, size, 0);
 }
 
-int hive_lua_pcall(lua_State *L, int nargs, int nresults, int msgh) { return lua_pcall(L, nargs, nresults, msgh); }
-void hive_lua_pop(lua_State *L, int n) { lua_pop(L, n); }
-const char *hive_lua_tostring(lua_State *L, int idx, size_t *len) { return lua_tolstring(L, idx, len); }
-const char *hive_lua_version(void) { return LUA_RELEASE; }
 
 const char *hive_seccomp_version(void) {
     static char buf[32];

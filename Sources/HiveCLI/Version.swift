@@ -1,4 +1,5 @@
 // `hive version`.
+import CHiveLua
 import HiveEngine
 import HiveOCI
 import CHiveShims
@@ -13,7 +14,7 @@ enum Version {
             "Version": .string(HiveCommand.version),
             "Os": .string("linux"),
             "Arch": .string(Engine.hostArchitecture),
-            "Lua": .string(String(cString: hive_lua_version())),
+            "Lua": .string(String(cString: hive_lua_release())),
             "Libseccomp": .string(String(cString: hive_seccomp_version())),
         ])
         if let f = c.args.value("format") {
@@ -22,7 +23,7 @@ enum Version {
         }
         c.out.line("Version:      \(HiveCommand.version)")
         c.out.line("OS/Arch:      linux/\(Engine.hostArchitecture)")
-        c.out.line("Lua:          \(String(cString: hive_lua_version()))")
+        c.out.line("Lua:          \(String(cString: hive_lua_release()))")
         c.out.line("libseccomp:   \(String(cString: hive_seccomp_version()))")
         return 0
     }

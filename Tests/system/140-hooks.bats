@@ -84,13 +84,13 @@ end)
 hive.on("post-create", function(c) error("post hooks only warn") end)
 EOF
     run_hive 125 run --rm -l forbidden=1 busybox true
-    [ "$output" = "hive: pre-create denied by hook $WORK/hooks.d/10-policy.lua: forbidden label" ]
+    [ "$output" = "hive: pre-create denied by hook $HOOKS_DIR/10-policy.lua: forbidden label" ]
     run_hive 125 run --rm -l crash=1 busybox true
-    [[ "$output" == "hive: hook $WORK/hooks.d/20-broken.lua:4 (pre-create): attempt to index a nil value (upvalue 't')"* ]]
+    [[ "$output" == "hive: hook $HOOKS_DIR/20-broken.lua:4 (pre-create): attempt to index a nil value (upvalue 't')"* ]]
     [ -z "$(hive ps -aq)" ]
     # a failing post-create hook is a warning; the container runs
     run_hive 0 run --rm busybox echo ran
-    [[ "$output" == *"warning: hook $WORK/hooks.d/20-broken.lua:7 (post-create): post hooks only warn"* ]]
+    [[ "$output" == *"warning: hook $HOOKS_DIR/20-broken.lua:7 (post-create): post hooks only warn"* ]]
     [[ "$output" == *"ran"* ]]
     # pre-start: the container is created but not started
     run_hive 125 run --name nostart busybox true
@@ -116,7 +116,7 @@ EOF
                 'rawset(hive, "deny", print)' \
                 'coroutine.wrap(function() while true do end end)()' \
                 'collectgarbage("stop")'; do
-        rm -f "$WORK/hooks.d/"*.lua
+        rm -f "$HOOKS_DIR/"*.lua
         printf 'hive.on("pre-create", function(c) %s end)\nhive.on("post-start", function(c) %s end)\n' "$body" "$body" \
             | add_hook 10-hostile.lua
         start=$(date +%s%N)
@@ -136,18 +136,18 @@ EOF
 @test "a hook file writable by group or others, or not owned by root, is refused" {
     import_run_base
     echo 'hive.on("pre-create", function(c) end)' | add_hook 10-ok.lua
-    chmod 0664 "$WORK/hooks.d/10-ok.lua"
+    chmod 0664 "$HOOKS_DIR/10-ok.lua"
     run_hive 125 run --rm busybox true
-    [ "$output" = "hive: hook file $WORK/hooks.d/10-ok.lua is refused: it is writable by group or others (chmod go-w $WORK/hooks.d/10-ok.lua)" ]
-    chmod 0644 "$WORK/hooks.d/10-ok.lua"
-    chown 1000 "$WORK/hooks.d/10-ok.lua"
+    [ "$output" = "hive: hook file $HOOKS_DIR/10-ok.lua is refused: it is writable by group or others (chmod go-w $HOOKS_DIR/10-ok.lua)" ]
+    chmod 0644 "$HOOKS_DIR/10-ok.lua"
+    chown 1000 "$HOOKS_DIR/10-ok.lua"
     run_hive 125 run --rm busybox true
     [[ "$output" == *"is owned by uid 1000, not root"* ]]
-    chown 0 "$WORK/hooks.d/10-ok.lua"
-    chmod 0777 "$WORK/hooks.d"
+    chown 0 "$HOOKS_DIR/10-ok.lua"
+    chmod 0777 "$HOOKS_DIR"
     run_hive 125 run --rm busybox true
-    [[ "$output" == *"hook directory $WORK/hooks.d is refused"* ]]
-    chmod 0755 "$WORK/hooks.d"
+    [[ "$output" == *"hook directory $HOOKS_DIR is refused"* ]]
+    chmod 0755 "$HOOKS_DIR"
     run_hive 0 run --rm busybox true
 }
 
@@ -162,7 +162,7 @@ EOF
     run_hive 0 --log-level debug create --name c2 busybox true
     [[ "$output" != *"loading hook file"* ]]
     run_hive 0 --log-level debug rm c1
-    [[ "$output" == *"loading hook file $WORK/hooks.d/10-rm.lua"* ]]
+    [[ "$output" == *"loading hook file $HOOKS_DIR/10-rm.lua"* ]]
 }
 
 @test "hooks ls lists registrations in run order; hooks test dry-runs an event" {
@@ -180,7 +180,7 @@ EOF
     [[ "${lines[1]}" == *"10-a.lua"*"on-stop"*"0"* ]]
     [[ "$output" == *"20-net.lua"*"pre-create"*"5"*'{"image":"busy*"}'* ]]
     run_hive 1 hooks test pre-create --image busybox
-    [[ "$output" == *"decision: deny: pre-create denied by hook $WORK/hooks.d/20-net.lua: team label required"* ]]
+    [[ "$output" == *"decision: deny: pre-create denied by hook $HOOKS_DIR/20-net.lua: team label required"* ]]
     run_hive 0 hooks test pre-create --image busybox -l team=red
     [[ "$output" == *'change: '*'name: "" -> "red-x"'* ]]
     [[ "$output" == *"decision: allow"* ]]

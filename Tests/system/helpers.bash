@@ -10,13 +10,15 @@ setup() {
     export HIVE_RUNROOT=$(mktemp -d /tmp/hive-run.XXXXXX)
     WORK=$(mktemp -d /tmp/hive-work.XXXXXX)
     # no site configuration or hooks of this machine leak into a test
-    : > "$WORK/hive.toml"
-    export HIVE_CONFIG=$WORK/hive.toml
-    export HIVE_HOOKS_DIR=$WORK/hooks.d
+    CONF=$(mktemp -d /tmp/hive-conf.XXXXXX)
+    HOOKS_DIR=$CONF/hooks.d
+    : > "$CONF/hive.toml"
+    export HIVE_CONFIG=$CONF/hive.toml
+    export HIVE_HOOKS_DIR=$HOOKS_DIR
 }
 
 teardown() {
-    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
+    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"
 }
 
 # The base rootfs tar, built once per file.
@@ -70,9 +72,9 @@ teardown_containers() {
 
 # add_hook NAME <<'EOF' ... : a site hook in the test's hooks directory (root-owned, 0644).
 add_hook() {
-    mkdir -p "$WORK/hooks.d"
-    cat > "$WORK/hooks.d/$1"
-    chmod 0644 "$WORK/hooks.d/$1"
+    mkdir -p "$HOOKS_DIR"
+    cat > "$HOOKS_DIR/$1"
+    chmod 0644 "$HOOKS_DIR/$1"
 }
 
 # use_plugins 'TOML': a hive.toml whose plugin_dirs is the repository's plugins/.

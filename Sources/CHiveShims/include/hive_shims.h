@@ -10,7 +10,6 @@
 #include <sys/xattr.h>
 
 struct archive;
-struct lua_State;
 
 // ---- SHA-256 (libcrypto; uses the CPU's SHA extensions where present) ----
 typedef struct hive_sha256 hive_sha256;
@@ -77,11 +76,6 @@ int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *
 // pipe2(O_CLOEXEC), a _GNU_SOURCE declaration Swift cannot see.
 int hive_pipe_cloexec(int fds[2]);
 
-// ---- Lua macro wrappers (the hook engine builds on these) ----
-int hive_lua_pcall(struct lua_State *L, int nargs, int nresults, int msgh);
-void hive_lua_pop(struct lua_State *L, int n);
-const char *hive_lua_tostring(struct lua_State *L, int idx, size_t *len);
-const char *hive_lua_version(void);
 
 // ---- libseccomp / libcap presence (the runtime builds on these) ----
 const char *hive_seccomp_version(void);
