@@ -435,7 +435,6 @@ static int finish(hive_lua *h, int status) {
     h->denied = NULL;
     h->killed = 0;
     lua_settop(L, 0);
-    lua_gc(L, LUA_GCCOLLECT, 0);
     return result;
 }
 
@@ -475,7 +474,7 @@ const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char
     return h->handlers[i].event;
 }
 
-typedef struct { int ref; const char *ctx; size_t len; } call_args;
+typedef struct { int ref; const char *ctx; size_t len; int want_result; } call_args;
 
 static int call_main(lua_State *L) {
     call_args *a = lua_touserdata(L, 1);
@@ -488,16 +487,16 @@ static int call_main(lua_State *L) {
     lua_call(L, 1, 0);
     lua_sethook(L, NULL, 0, 0);
     h->out.len = 0;
-    encode(L, &h->out, -1, 0);
+    if (a->want_result) encode(L, &h->out, -1, 0);
     return 0;
 }
 
-int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len) {
+int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result) {
     if (i < 0 || i >= h->nhandlers) {
         set_message(h, "no such handler");
         return HIVE_LUA_ERROR;
     }
-    call_args a = {h->handlers[i].ref, ctx, len};
+    call_args a = {h->handlers[i].ref, ctx, len, want_result};
     lua_pushcfunction(h->L, call_main);
     lua_pushlightuserdata(h->L, &a);
     return finish(h, lua_pcall(h->L, 1, 0, 0));

@@ -146,7 +146,7 @@ extension Engine {
 
     /// What hooks see of a container.
     func containerContext(_ r: ContainerRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
-        let labels = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+        let labels = self.labels(r.labelsJSON)
         var o: [String: JSONValue] = [
             "id": .string(r.id), "name": .string(r.name), "image": .string(familiarName(r.imageName)),
             "image_id": .string(r.imageID.description), "labels": .object(labels.mapValues(JSONValue.string)),
@@ -170,12 +170,12 @@ extension Engine {
     }
 
     func containerSubject(_ r: ContainerRecord) -> Hooks.Subject {
-        let labels = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+        let labels = self.labels(r.labelsJSON)
         return Hooks.Subject(image: r.imageName, labels: labels)
     }
 
     func containerEvent(_ r: ContainerRecord, _ action: String, _ extra: [String: String] = [:]) -> EventRecord {
-        var attrs = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+        var attrs = labels(r.labelsJSON)
         attrs["name"] = r.name
         attrs["image"] = familiarName(r.imageName)
         for (k, v) in extra { attrs[k] = v }
@@ -183,7 +183,7 @@ extension Engine {
     }
 
     func imageContext(_ img: ImageRecord) -> JSONValue {
-        let labels = (try? JSONCoding.decode([String: String].self, from: Array(img.labelsJSON.utf8))) ?? [:]
+        let labels = self.labels(img.labelsJSON)
         return .object([
             "in_use": .bool(!((try? store.containers(usingImage: img.id)) ?? []).isEmpty),
             "added": .int(img.added / 1_000_000_000),

@@ -19,7 +19,19 @@ extension Engine {
     }
 
     func spec(_ r: ContainerRecord) -> ContainerSpec? {
-        try? JSONCoding.decode(ContainerSpec.self, from: Array(r.config.utf8))
+        if let s = decodedSpecs[r.config] { return s }
+        let s = try? JSONCoding.decode(ContainerSpec.self, from: Array(r.config.utf8))
+        decodedSpecs[r.config] = s
+        return s
+    }
+
+    /// A container's (or image's) labels from their JSON text.
+    func labels(_ json: String) -> [String: String] {
+        if json == "{}" || json.isEmpty { return [:] }
+        if let l = decodedLabels[json] { return l }
+        let l = (try? JSONCoding.decode([String: String].self, from: Array(json.utf8))) ?? [:]
+        decodedLabels[json] = l
+        return l
     }
 
     /// The executable next to this one (hive-monitor, hive-init), or $HIVE_MONITOR.

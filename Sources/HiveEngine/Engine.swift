@@ -22,6 +22,10 @@ public final class Engine {
     var hookEngine: Hooks?
     var hookSetupError: HiveError?
     var configuration: HiveConfig?
+    /// Decoded container specs and labels, by the JSON text they came from
+    /// (one run fires several events about the same container).
+    var decodedSpecs: [String: ContainerSpec] = [:]
+    var decodedLabels: [String: [String: String]] = [:]
 
     public init(root: String, runroot: String, options: EngineOptions = EngineOptions()) throws {
         store = try Store(root: root, runroot: runroot)

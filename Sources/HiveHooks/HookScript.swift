@@ -107,15 +107,17 @@ final class HookScript {
 
     deinit { hive_lua_free(state) }
 
-    func call(_ h: Handler, context: JSONValue) -> Outcome {
+    /// Calls a handler with an encoded context; with `wantResult` (pre-* events)
+    /// the context comes back as the handler left it, otherwise `.ok(.null)`.
+    func call(_ h: Handler, encoded: [UInt8], wantResult: Bool) -> Outcome {
         bridge.event = h.event
         defer { bridge.event = nil }
-        let encoded = context.luaEncoded
         let status = encoded.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { hive_lua_call(state, h.index, $0.baseAddress, $0.count) }
+            b.withMemoryRebound(to: CChar.self) { hive_lua_call(state, h.index, $0.baseAddress, $0.count, wantResult ? 1 : 0) }
         }
         switch status {
         case Int32(HIVE_LUA_OK):
+            guard wantResult else { return .ok(.null) }
             var len = 0
             let p = hive_lua_result(state, &len)!
             let v = p.withMemoryRebound(to: UInt8.self, capacity: len) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: len)) }

@@ -241,13 +241,16 @@ public final class Hooks {
             return a.file != b.file ? a.file < b.file : a.handler.index < b.handler.index
         }
         var current = context
+        var encoded = context.luaEncoded  // once per event; again only after a change
         var changes: [Change] = []
         func pass(_ list: ArraySlice<(file: Int, script: HookScript, handler: HookScript.Handler)>) throws(HiveError) {
             for (_, s, h) in list {
-                switch s.call(h, context: current) {
+                switch s.call(h, encoded: encoded, wantResult: event.isPre) {
                 case .ok(let out):
                     guard event.isPre else { continue }
+                    let before = changes.count
                     try apply(out, from: s.path, event: event, to: &current, changes: &changes)
+                    if changes.count != before { encoded = current.luaEncoded }
                 case .denied(let reason):
                     if event.isPre { throw HiveError(.denied, "\(event.rawValue) denied by hook \(s.path): \(reason)") }
                     warn("hook \(s.path) (\(event.rawValue)): hive.deny has no effect after the fact (\(reason))")

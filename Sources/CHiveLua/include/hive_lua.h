@@ -34,9 +34,9 @@ int hive_lua_handler_count(hive_lua *h);
 // The i-th registration: its event, priority and encoded `when` table (may be "-").
 const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen);
 
-// Calls handler i with the encoded context; on HIVE_LUA_OK, hive_lua_result()
-// holds the context as the handler left it.
-int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len);
+// Calls handler i with the encoded context; on HIVE_LUA_OK and with
+// want_result, hive_lua_result() holds the context as the handler left it.
+int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result);
 const char *hive_lua_result(hive_lua *h, size_t *len);
 const char *hive_lua_message(hive_lua *h);
 size_t hive_lua_memory(hive_lua *h);
