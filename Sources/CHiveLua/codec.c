@@ -46,6 +46,15 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n) {
     return count == len && len > 0;
 }
 
+typedef struct { const char *text; size_t len; int slot; } sorted_key;
+
+static int compare_keys(const void *x, const void *y) {
+    const sorted_key *a = x, *b = y;
+    int c = memcmp(a->text, b->text, a->len < b->len ? a->len : b->len);
+    if (c) return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
 void encode(lua_State *L, buf *b, int idx, int depth) {
     idx = lua_absindex(L, idx);
     char tmp[64];
@@ -77,22 +86,44 @@ void encode(lua_State *L, buf *b, int idx, int depth) {
             buf_put(L, b, "]", 1);
             break;
         }
-        buf_put(L, b, "{", 1);
+        // keys in byte order, as the host encodes them: an unchanged table
+        // encodes to the very bytes it was decoded from
+        lua_createtable(L, 0, 0);   // original keys
+        int keys = lua_gettop(L);
+        lua_createtable(L, 0, 0);   // their text
+        int names = lua_gettop(L);
+        int count = 0;
         lua_pushnil(L);
         while (lua_next(L, idx)) {
-            if (lua_type(L, -2) == LUA_TSTRING) {
-                size_t kn;
-                const char *k = lua_tolstring(L, -2, &kn);
-                put_string(L, b, k, kn);
-            } else if (lua_isinteger(L, -2)) {
-                int kn = snprintf(tmp, sizeof tmp, "%lld", (long long)lua_tointeger(L, -2));
-                put_string(L, b, tmp, (size_t)kn);
+            lua_pop(L, 1);
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                lua_pushvalue(L, -1);
+            } else if (lua_isinteger(L, -1)) {
+                lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, -1));
             } else {
-                luaL_error(L, "table keys must be strings or integers, not %s", luaL_typename(L, -2));
+                luaL_error(L, "table keys must be strings or integers, not %s", luaL_typename(L, -1));
             }
+            lua_rawseti(L, names, ++count);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, keys, count);
+        }
+        sorted_key *order = lua_newuserdatauv(L, sizeof(sorted_key) * (size_t)(count ? count : 1), 0);
+        for (int i = 0; i < count; i++) {
+            lua_rawgeti(L, names, i + 1);
+            order[i].text = lua_tolstring(L, -1, &order[i].len);  // anchored in `names`
+            order[i].slot = i + 1;
+            lua_pop(L, 1);
+        }
+        qsort(order, (size_t)count, sizeof *order, compare_keys);
+        buf_put(L, b, "{", 1);
+        for (int i = 0; i < count; i++) {
+            put_string(L, b, order[i].text, order[i].len);
+            lua_rawgeti(L, keys, order[i].slot);
+            lua_rawget(L, idx);
             encode(L, b, -1, depth + 1);
             lua_pop(L, 1);
         }
+        lua_pop(L, 3);
         buf_put(L, b, "}", 1);
         break;
     }

@@ -1,10 +1,13 @@
-// The sandboxed Lua state behind hive's hooks.
+// The sandboxed Lua state behind hive's hooks: one state per hive process,
+// each hook file in an environment of its own.
 //
 // Sandbox by allow-list (STYLE.md 14): base (load takes text chunks only; no
 // dofile, loadfile or collectgarbage tricks), table, string (no dump), math,
 // utf8, and os.time/clock/date/difftime. No io, no debug, no coroutine, no
 // package library: `require` finds modules only through the host, which looks
-// in the plugin directories. The `hive` table and `hive.log` are read-only
+// in the plugin directories. Each file's environment holds its own copies of
+// the library tables, so what one file changes no other sees; the shared
+// string metatable is locked. The `hive` table and `hive.log` are read-only
 // proxies (their metatables are locked and rawset refuses them).
 //
 // Budgets: a count hook adds up instructions and checks a wall-clock deadline
@@ -23,7 +26,7 @@
 #include <time.h>
 
 #define HOOK_STEP 1000
-#define MAX_HANDLERS 256
+#define MAX_HANDLERS 1024
 
 typedef struct {
     char event[32];
@@ -31,6 +34,7 @@ typedef struct {
     char *when;
     size_t whenlen;
     int ref;
+    int file;
 } handler;
 
 struct hive_lua {
@@ -41,7 +45,7 @@ struct hive_lua {
     long long deadline;     // CLOCK_MONOTONIC ns
     int killed;             // 1: instructions, 2: deadline
     int loading;
-    int allow_exec;
+    int file;               // the file loading or running now
     char *denied;
     char *message;
     char *events;
@@ -113,7 +117,7 @@ static int host_call(lua_State *L, const char *op, int argidx) {
     else buf_put(L, &arg, "-", 1);
     char *out = NULL;
     size_t outlen = 0;
-    int rc = h->host ? h->host(h->hostctx, op, arg.data, arg.len, &out, &outlen) : 1;
+    int rc = h->host ? h->host(h->hostctx, h->file, op, arg.data, arg.len, &out, &outlen) : 1;
     free(arg.data);
     if (rc != 0) {
         lua_pushlstring(L, out ? out : "the host refused", out ? outlen : 17);
@@ -169,6 +173,7 @@ static int api_on(lua_State *L) {
     handler *hd = &h->handlers[h->nhandlers];
     snprintf(hd->event, sizeof hd->event, "%s", event);
     hd->priority = priority;
+    hd->file = h->file;
     hd->when = when.data;
     hd->whenlen = when.len;
     lua_pushvalue(L, 2);
@@ -233,10 +238,9 @@ static int safe_load(lua_State *L) {
         lua_insert(L, -2);
         return 2;
     }
-    if (!lua_isnone(L, 4)) {
-        lua_pushvalue(L, 4);
-        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
-    }
+    // the chunk's _ENV: the one given, or this file's environment
+    if (!lua_isnone(L, 4)) lua_pushvalue(L, 4); else lua_pushvalue(L, lua_upvalueindex(1));
+    if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
     return 1;
 }
 
@@ -273,7 +277,8 @@ static int safe_print(lua_State *L) { return log_at(L, "info"); }
 
 static int safe_require(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, "hive.modules");
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));  // this file's loaded modules
     if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
     lua_pop(L, 1);
     // the host finds the module's text in the plugin directories
@@ -284,6 +289,8 @@ static int safe_require(lua_State *L) {
     size_t n;
     const char *src = luaL_checklstring(L, -2, &n);
     if (luaL_loadbufferx(L, src, n, luaL_checkstring(L, -1), "t") != LUA_OK) return lua_error(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_setupvalue(L, -2, 1);  // the module runs in the requiring file's environment
     lua_pushstring(L, name);
     lua_call(L, 1, 1);
     if (lua_isnil(L, -1)) {
@@ -325,8 +332,9 @@ static void drop(lua_State *L, const char *lib, const char *const *names) {
     lua_pop(L, 1);
 }
 
+// Once per state: the libraries (in the registry's globals, which no hook
+// sees) and the locked string metatable.
 static int setup(lua_State *L) {
-    hive_lua *h = self(L);
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
@@ -334,29 +342,81 @@ static int setup(lua_State *L) {
     luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
     luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 1);
     lua_pop(L, 6);
-    static const char *const base[] = {"dofile", "loadfile", NULL};
     static const char *const str[] = {"dump", NULL};
-    static const char *const os[] = {"execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale", NULL};
-    drop(L, NULL, base);
     drop(L, "string", str);
-    drop(L, "os", os);
-    lua_register(L, "load", safe_load);
-    lua_register(L, "collectgarbage", safe_collectgarbage);
-    lua_register(L, "rawset", safe_rawset);
-    lua_register(L, "print", safe_print);
-    lua_register(L, "require", safe_require);
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "hive.protected");
-    lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, "hive.modules");
+    return 0;
+}
 
-    // hive = read-only proxy of { on, deny, log = read-only {...}, now, images, ... }
+// Copies fields of the global table `from` (NULL: the globals) into the table on top.
+static void copy_fields(lua_State *L, const char *from, const char *const *names) {
+    if (from) lua_getglobal(L, from); else lua_pushglobaltable(L);
+    for (; *names; names++) {
+        lua_getfield(L, -1, *names);
+        lua_setfield(L, -3, *names);
+    }
+    lua_pop(L, 1);
+}
+
+// A shallow copy of library `name` into the table on top.
+static void copy_library(lua_State *L, const char *name) {
+    lua_newtable(L);
+    lua_getglobal(L, name);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+    lua_setfield(L, -2, name);
+}
+
+typedef struct { int allow_exec; const char *config; size_t configlen; } env_args;
+
+// Leaves a new file environment on the stack.
+static void push_env(lua_State *L, const env_args *a) {
+    lua_newtable(L);
+    int env = lua_gettop(L);
+    static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
+                                       "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", "setmetatable",
+                                       "getmetatable", NULL};
+    copy_fields(L, NULL, base);
+    lua_pushcfunction(L, safe_collectgarbage);
+    lua_setfield(L, env, "collectgarbage");
+    lua_pushcfunction(L, safe_rawset);
+    lua_setfield(L, env, "rawset");
+    lua_pushcfunction(L, safe_print);
+    lua_setfield(L, env, "print");
+    lua_pushvalue(L, env);
+    lua_pushcclosure(L, safe_load, 1);
+    lua_setfield(L, env, "load");
+    lua_pushvalue(L, env);
+    lua_newtable(L);
+    lua_pushcclosure(L, safe_require, 2);
+    lua_setfield(L, env, "require");
+    copy_library(L, LUA_TABLIBNAME);
+    copy_library(L, LUA_STRLIBNAME);
+    copy_library(L, LUA_MATHLIBNAME);
+    copy_library(L, LUA_UTF8LIBNAME);
+    lua_newtable(L);
+    static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
+    copy_fields(L, LUA_OSLIBNAME, os);
+    lua_setfield(L, env, "os");
+
+    // hive = read-only proxy of { on, deny, log = read-only {...}, now, images, ..., config }
     lua_newtable(L);
     static const luaL_Reg api[] = {
         {"on", api_on}, {"deny", api_deny}, {"now", api_now}, {"images", api_images},
         {"containers", api_containers}, {"image", api_image}, {"container", api_container}, {NULL, NULL}};
     luaL_setfuncs(L, api, 0);
-    if (h->allow_exec) {
+    if (a->allow_exec) {
         lua_pushcfunction(L, api_exec);
         lua_setfield(L, -2, "exec");
     }
@@ -366,21 +426,23 @@ static int setup(lua_State *L) {
     push_readonly(L, -1);
     lua_setfield(L, -3, "log");
     lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, "hive.api");
+    push_decoded(L, a->config, a->configlen);
+    if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_newtable(L); }
+    lua_setfield(L, -2, "config");
     push_readonly(L, -1);
-    lua_setglobal(L, "hive");
+    lua_setfield(L, env, "hive");
     lua_pop(L, 1);
-    return 0;
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
 }
 
-hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx, int allow_exec, const char *events) {
+hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx, const char *events) {
     hive_lua *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->limits = limits;
     h->host = host;
     h->hostctx = hostctx;
-    h->allow_exec = allow_exec;
+    h->file = -1;
     h->events = strdup(events ? events : "");
     h->L = lua_newstate(capped_alloc, h);
     if (!h->L) {
@@ -438,37 +500,37 @@ static int finish(hive_lua *h, int status) {
     return result;
 }
 
-typedef struct { const char *src, *name, *config; size_t len, configlen; } load_args;
+typedef struct { const char *src, *name; size_t len; env_args env; } load_args;
 
 static int load_main(lua_State *L) {
     load_args *a = lua_touserdata(L, 1);
     hive_lua *h = self(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, "hive.api");
-    push_decoded(L, a->config, a->configlen);
-    if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_newtable(L); }
-    lua_setfield(L, -2, "config");
-    lua_pop(L, 1);
     if (luaL_loadbufferx(L, a->src, a->len, a->name, "t") != LUA_OK) return lua_error(L);
+    push_env(L, &a->env);
+    lua_setupvalue(L, -2, 1);  // _ENV
     h->loading = 1;
     arm(h);
     lua_call(L, 0, 0);
     return 0;
 }
 
-int hive_lua_load(hive_lua *h, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen) {
-    load_args a = {src, chunkname, config ? config : "-", len, config ? configlen : 1};
+int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec) {
+    load_args a = {src, chunkname, len, {allow_exec, config ? config : "-", config ? configlen : 1}};
+    h->file = file;
     lua_pushcfunction(h->L, load_main);
     lua_pushlightuserdata(h->L, &a);
     int status = lua_pcall(h->L, 1, 0, 0);
     h->loading = 0;
+    h->file = -1;
     return finish(h, status);
 }
 
 int hive_lua_handler_count(hive_lua *h) { return h->nhandlers; }
 
-const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen) {
+const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file) {
     if (i < 0 || i >= h->nhandlers) return NULL;
     *priority = h->handlers[i].priority;
+    *file = h->handlers[i].file;
     *when = h->handlers[i].when ? h->handlers[i].when : "-";
     *whenlen = h->handlers[i].when ? h->handlers[i].whenlen : 1;
     return h->handlers[i].event;
@@ -497,9 +559,12 @@ int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_resu
         return HIVE_LUA_ERROR;
     }
     call_args a = {h->handlers[i].ref, ctx, len, want_result};
+    h->file = h->handlers[i].file;
     lua_pushcfunction(h->L, call_main);
     lua_pushlightuserdata(h->L, &a);
-    return finish(h, lua_pcall(h->L, 1, 0, 0));
+    int status = lua_pcall(h->L, 1, 0, 0);
+    h->file = -1;
+    return finish(h, status);
 }
 
 const char *hive_lua_result(hive_lua *h, size_t *len) {

@@ -146,19 +146,25 @@ extension Engine {
 
     /// What hooks see of a container.
     func containerContext(_ r: ContainerRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
-        let labels = self.labels(r.labelsJSON)
-        var o: [String: JSONValue] = [
-            "id": .string(r.id), "name": .string(r.name), "image": .string(familiarName(r.imageName)),
-            "image_id": .string(r.imageID.description), "labels": .object(labels.mapValues(JSONValue.string)),
-            "command": .string(r.command), "state": .string(r.state.rawValue), "created": .int(r.created / 1_000_000_000),
-        ]
-        if let s = spec(r) {
-            o["env"] = .array(s.env.map(JSONValue.string))
-            o["network"] = .string(s.network)
-            o["hostname"] = .string(s.hostname)
-            o["privileged"] = .bool(s.privileged)
-            o["auto_remove"] = .bool(s.autoRemove)
+        var o: [String: JSONValue]
+        if let base = contextBase[r.id] {
+            o = base
+        } else {
+            o = [
+                "id": .string(r.id), "name": .string(r.name), "image": .string(familiarName(r.imageName)),
+                "image_id": .string(r.imageID.description), "labels": .object(labels(r.labelsJSON).mapValues(JSONValue.string)),
+                "command": .string(r.command), "created": .int(r.created / 1_000_000_000),
+            ]
+            if let s = spec(r) {
+                o["env"] = .array(s.env.map(JSONValue.string))
+                o["network"] = .string(s.network)
+                o["hostname"] = .string(s.hostname)
+                o["privileged"] = .bool(s.privileged)
+                o["auto_remove"] = .bool(s.autoRemove)
+            }
+            contextBase[r.id] = o
         }
+        o["state"] = .string(r.state.rawValue)
         if let code = r.exitCode, r.state == .exited { o["exit_code"] = .int(Int64(code)) }
         if let f = r.finished, r.state == .exited { o["finished"] = .int(f / 1_000_000_000) }
         if let pid = r.pid, r.state == .running {

@@ -213,6 +213,8 @@ extension Engine {
                 throw HiveError(.internal, "cannot encode the container spec", cause: "\(error)")
             }
             try store.insertContainer(full)
+            decodedSpecs[full.config] = stored  // the events of this command need not decode these again
+            decodedLabels[full.labelsJSON] = o.labels
             try store.touchImage(resolved.id, at: full.created)
             for v in used { try store.attachVolume(v, to: id) }
             return m

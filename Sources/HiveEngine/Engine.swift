@@ -26,6 +26,8 @@ public final class Engine {
     /// (one run fires several events about the same container).
     var decodedSpecs: [String: ContainerSpec] = [:]
     var decodedLabels: [String: [String: String]] = [:]
+    /// The parts of a container's hook context that do not change within a command.
+    var contextBase: [String: [String: JSONValue]] = [:]
 
     public init(root: String, runroot: String, options: EngineOptions = EngineOptions()) throws {
         store = try Store(root: root, runroot: runroot)

@@ -1,4 +1,4 @@
-// One hook file in its own sandboxed Lua state (CHiveLua owns every Lua call).
+// Hook files in the process's sandboxed Lua state (CHiveLua owns every Lua call).
 import CHiveLua
 import Glibc
 import HiveOCI
@@ -37,7 +37,8 @@ public protocol HookHost: AnyObject {
     func hookQuery(_ op: String, _ arg: JSONValue) throws -> JSONValue
 }
 
-final class HookScript {
+/// One hook file loaded into the shared state: where it came from and what it registered.
+struct HookScript {
     struct Handler {
         var event: HookEvent
         var priority: Int64
@@ -45,71 +46,81 @@ final class HookScript {
         var index: Int32
     }
 
+    let path: String
+    let tier: HookTier
+    let allowExec: Bool
+    let handlers: [Handler]
+}
+
+/// The Lua state every hook file of this process shares, each file in an
+/// environment of its own (CHiveLua owns every Lua call).
+final class LuaVM {
     enum Outcome {
         case ok(JSONValue)
+        /// The handler left the context as it was (pre-* events).
+        case unchanged
         case denied(String)
         case failed(String)
     }
 
-    let path: String
-    let tier: HookTier
-    let allowExec: Bool
-    private let state: OpaquePointer
-    private let bridge: Bridge
-    private(set) var handlers: [Handler] = []
-
-    /// The object the C side calls back into, one per script.
+    /// The object the C side calls back into.
     final class Bridge {
-        let path: String
         weak var hooks: Hooks?
+        var paths: [String] = []
         var event: HookEvent?
-        init(path: String, hooks: Hooks) {
-            self.path = path
-            self.hooks = hooks
-        }
+        init(hooks: Hooks) { self.hooks = hooks }
     }
 
-    init(path: String, source: [UInt8], tier: HookTier, allowExec: Bool, config: JSONValue, limits: HiveConfig.Limits, hooks: Hooks) throws(HiveError) {
-        self.path = path
-        self.tier = tier
-        self.allowExec = allowExec
-        bridge = Bridge(path: path, hooks: hooks)
+    private let state: OpaquePointer
+    private let bridge: Bridge
+
+    init(limits: HiveConfig.Limits, hooks: Hooks) throws(HiveError) {
+        bridge = Bridge(hooks: hooks)
         let lim = hive_lua_limits(instructions: limits.instructions, deadline_ns: limits.timeoutNanos, memory: Int(limits.memory))
         let events = HookEvent.allCases.map(\.rawValue).joined(separator: ",")
-        guard let s = hive_lua_new(lim, hookHostTrampoline, Unmanaged.passUnretained(bridge).toOpaque(), allowExec ? 1 : 0, events) else {
-            throw HiveError(.io, "hook \(path): cannot create a Lua state within the memory limit of \(limits.memory) bytes")
+        guard let s = hive_lua_new(lim, hookHostTrampoline, Unmanaged.passUnretained(bridge).toOpaque(), events) else {
+            throw HiveError(.io, "cannot create the hooks' Lua state within the memory limit of \(limits.memory) bytes")
         }
         state = s
+    }
+
+    deinit { hive_lua_free(state) }
+
+    /// Runs a hook file's top level in a new environment; returns what it registered.
+    func load(path: String, source: [UInt8], tier: HookTier, allowExec: Bool, config: JSONValue) throws(HiveError) -> HookScript {
+        let file = Int32(bridge.paths.count)
+        bridge.paths.append(path)
+        let before = hive_lua_handler_count(state)
         let cfg = config.luaEncoded
         let status = source.withUnsafeBufferPointer { src in
             cfg.withUnsafeBufferPointer { c in
                 src.withMemoryRebound(to: CChar.self) { s2 in
                     c.withMemoryRebound(to: CChar.self) { c2 in
-                        hive_lua_load(state, s2.baseAddress, s2.count, "@" + path, c2.baseAddress, c2.count)
+                        hive_lua_load(state, file, s2.baseAddress, s2.count, "@" + path, c2.baseAddress, c2.count, allowExec ? 1 : 0)
                     }
                 }
             }
         }
         if status != Int32(HIVE_LUA_OK) {
-            let message = String(cString: hive_lua_message(state))  // deinit frees the state
-            throw HiveError(.invalidArgument, Hooks.describe(message, path: path, event: "load"))
+            throw HiveError(.invalidArgument, Hooks.describe(String(cString: hive_lua_message(state)), path: path, event: "load"))
         }
-        for i in 0..<hive_lua_handler_count(state) {
+        var handlers: [HookScript.Handler] = []
+        for i in before..<hive_lua_handler_count(state) {
             var priority: Int64 = 0
             var when: UnsafePointer<CChar>? = nil
             var whenLen = 0
-            guard let name = hive_lua_handler(state, i, &priority, &when, &whenLen),
+            var owner: Int32 = -1
+            guard let name = hive_lua_handler(state, i, &priority, &when, &whenLen, &owner), owner == file,
                   let event = HookEvent(rawValue: String(cString: name)) else { continue }
             let w = when.flatMap { p in p.withMemoryRebound(to: UInt8.self, capacity: whenLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: whenLen)) } } ?? .null
-            handlers.append(Handler(event: event, priority: priority, when: w, index: i))
+            handlers.append(HookScript.Handler(event: event, priority: priority, when: w, index: i))
         }
+        return HookScript(path: path, tier: tier, allowExec: allowExec, handlers: handlers)
     }
-
-    deinit { hive_lua_free(state) }
 
     /// Calls a handler with an encoded context; with `wantResult` (pre-* events)
     /// the context comes back as the handler left it, otherwise `.ok(.null)`.
-    func call(_ h: Handler, encoded: [UInt8], wantResult: Bool) -> Outcome {
+    func call(_ h: HookScript.Handler, encoded: [UInt8], wantResult: Bool) -> Outcome {
         bridge.event = h.event
         defer { bridge.event = nil }
         let status = encoded.withUnsafeBufferPointer { b in
@@ -120,6 +131,7 @@ final class HookScript {
             guard wantResult else { return .ok(.null) }
             var len = 0
             let p = hive_lua_result(state, &len)!
+            if len == encoded.count && encoded.withUnsafeBytes({ memcmp($0.baseAddress!, p, len) == 0 }) { return .unchanged }
             let v = p.withMemoryRebound(to: UInt8.self, capacity: len) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: len)) }
             return v.map(Outcome.ok) ?? .failed("the context came back malformed")
         case Int32(HIVE_LUA_DENIED):
@@ -132,10 +144,11 @@ final class HookScript {
 
 /// Called by CHiveLua when a script calls hive.log/images/exec/...; answers
 /// in a malloc'd buffer. Never raises: C raises on a non-zero return.
-private func hookHostTrampoline(_ ctx: UnsafeMutableRawPointer?, _ op: UnsafePointer<CChar>?, _ arg: UnsafePointer<CChar>?, _ argLen: Int,
+private func hookHostTrampoline(_ ctx: UnsafeMutableRawPointer?, _ file: Int32, _ op: UnsafePointer<CChar>?, _ arg: UnsafePointer<CChar>?, _ argLen: Int,
                                 _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ outLen: UnsafeMutablePointer<Int>?) -> Int32 {
     guard let ctx, let op, let out, let outLen else { return 1 }
-    let bridge = Unmanaged<HookScript.Bridge>.fromOpaque(ctx).takeUnretainedValue()
+    let bridge = Unmanaged<LuaVM.Bridge>.fromOpaque(ctx).takeUnretainedValue()
+    let path = file >= 0 && Int(file) < bridge.paths.count ? bridge.paths[Int(file)] : "?"
     func reply(_ bytes: [UInt8]) {
         let p = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: CChar.self)
         bytes.withUnsafeBytes { if $0.count > 0 { memcpy(p, $0.baseAddress!, $0.count) } }
@@ -148,7 +161,7 @@ private func hookHostTrampoline(_ ctx: UnsafeMutableRawPointer?, _ op: UnsafePoi
         return 1
     }
     do {
-        let v = try hooks.answer(String(cString: op), argument, script: bridge.path, event: bridge.event)
+        let v = try hooks.answer(String(cString: op), argument, script: path, event: bridge.event)
         reply(v.luaEncoded)
         return 0
     } catch let e as HiveError {

@@ -62,6 +62,7 @@ public final class Hooks {
     private var index: [String: [String]]?  // signature -> events
     private var indexDirty = false
     private var scripts: [String: HookScript] = [:]
+    private var vm: LuaVM?
     /// How many hook files this engine has loaded into Lua.
     var loadedScripts: Int { scripts.count }
 
@@ -88,27 +89,46 @@ public final class Hooks {
         return st
     }
 
-    static func checkedFile(_ path: String) throws(HiveError) -> String {
-        let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        _ = try checkOwnership(dir.isEmpty ? "/" : dir, what: "hook directory")
+    /// Checks a hook file and its directory; returns the file's signature for the index.
+    /// `checkedDirs` remembers directories already checked in this command.
+    static func checkedFile(_ path: String, checkedDirs: inout Set<String>) throws(HiveError) -> String {
+        let dir = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "."
+        if !checkedDirs.contains(dir) {
+            _ = try checkOwnership(dir.isEmpty ? "/" : dir, what: "hook directory")
+            checkedDirs.insert(dir)
+        }
         let st = try checkOwnership(path, what: "hook file")
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw HiveError(.denied, "hook file \(path) is refused: it is not a regular file (symlinks are not followed)")
         }
-        return "\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+        var sig = path
+        for n in [Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec] {
+            sig += "|" + String(n)
+        }
+        return sig
+    }
+
+    static func checkedFile(_ path: String) throws(HiveError) -> String {
+        var dirs = Set<String>()
+        return try checkedFile(path, checkedDirs: &dirs)
     }
 
     /// The hook files in run order. Throws if a file is refused or a plugin is missing.
     func discover() throws(HiveError) -> [HookFile] {
         if let files { return files }
         var out: [HookFile] = []
+        var checkedDirs = Set<String>()
         for name in config.enabledPlugins {
             guard let path = config.pluginDirs.map({ $0 + "/" + name + ".lua" }).first(where: { access($0, F_OK) == 0 }) else {
                 throw HiveError(.notFound, "plugin \(name) is enabled in \(config.path ?? "hive.toml") but not found in \(config.pluginDirs.joined(separator: ", ")) (make install installs the shipped plugins)")
             }
-            let sig = try Hooks.checkedFile(path)
+            if let root = config.pluginDirs.first(where: { path.hasPrefix($0 + "/") }), !checkedDirs.contains(root) {
+                _ = try Hooks.checkOwnership(root, what: "plugin directory")  // a writable root could swap the group directory
+                checkedDirs.insert(root)
+            }
+            let sig = try Hooks.checkedFile(path, checkedDirs: &checkedDirs)
             out.append(HookFile(path: path, tier: .plugin, allowExec: !name.hasPrefix("policy/"),
-                                config: config.pluginConfig[name] ?? .object([:]), signature: path + "|" + sig))
+                                config: config.pluginConfig[name] ?? .object([:]), signature: sig))
         }
         var site: [(name: String, path: String)] = []
         for dir in siteDirs {
@@ -117,10 +137,10 @@ public final class Hooks {
             }
         }
         for (name, path) in site.sorted(by: { $0.name != $1.name ? $0.name < $1.name : $0.path < $1.path }) {
-            let sig = try Hooks.checkedFile(path)
+            let sig = try Hooks.checkedFile(path, checkedDirs: &checkedDirs)
             let stem = String(name.dropLast(4))
             out.append(HookFile(path: path, tier: .site, allowExec: true, config: config.pluginConfig[stem] ?? .object([:]),
-                                signature: path + "|" + sig))
+                                signature: sig))
         }
         files = out
         return out
@@ -131,10 +151,12 @@ public final class Hooks {
     private func loadIndex() -> [String: [String]] {
         if let index { return index }
         var out: [String: [String]] = [:]
-        if let indexPath, let text = Files.readText(indexPath) {
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-                if parts.count == 2 { out[String(parts[0])] = parts[1].split(separator: ",").map(String.init) }
+        if let indexPath, let bytes = Files.read(indexPath) {
+            // `signature TAB event,event` per line, split as bytes (String.split is slow here)
+            for line in bytes.split(separator: 10) {
+                guard let tab = line.firstIndex(of: 9) else { continue }
+                let events = line[(tab + 1)...].split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }
+                out[String(decoding: line[..<tab], as: UTF8.self)] = events
             }
         }
         index = out
@@ -173,8 +195,10 @@ public final class Hooks {
         if let s = scripts[f.path] { return s }
         guard let source = Files.read(f.path) else { throw HiveError.errno("cannot read hook file \(f.path)") }
         log(.debug, "loading hook file \(f.path)")
-        let s = try HookScript(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
-                               limits: config.limits, hooks: self)
+        let machine: LuaVM
+        if let vm { machine = vm } else { machine = try LuaVM(limits: config.limits, hooks: self) }
+        vm = machine
+        let s = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config)
         scripts[f.path] = s
         return s
     }
@@ -245,7 +269,9 @@ public final class Hooks {
         var changes: [Change] = []
         func pass(_ list: ArraySlice<(file: Int, script: HookScript, handler: HookScript.Handler)>) throws(HiveError) {
             for (_, s, h) in list {
-                switch s.call(h, encoded: encoded, wantResult: event.isPre) {
+                switch vm!.call(h, encoded: encoded, wantResult: event.isPre) {
+                case .unchanged:
+                    continue
                 case .ok(let out):
                     guard event.isPre else { continue }
                     let before = changes.count

@@ -15,15 +15,18 @@ extension JSONValue {
         case .null: out.append(UInt8(ascii: "-"))
         case .bool(let b): out.append(UInt8(ascii: b ? "t" : "f"))
         case .int(let i): out += Array("i\(i);".utf8)
+        case .double(let d) where d == d.rounded() && abs(d) < 1e15: out += Array("d\(Int64(d));".utf8)  // as C's %.17g writes it
         case .double(let d): out += Array("d\(d);".utf8)
         case .string(let s): JSONValue.putString(s, into: &out)
+        case .array(let a) where a.isEmpty:
+            out += [UInt8(ascii: "{"), UInt8(ascii: "}")]  // what Lua gives back for an empty table
         case .array(let a):
             out.append(UInt8(ascii: "["))
             for v in a { v.encodeLua(into: &out) }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            for k in o.keys.sorted() {
+            for k in o.keys.sorted() where o[k] != .null {  // nil in Lua: an absent key
                 JSONValue.putString(k, into: &out)
                 o[k]!.encodeLua(into: &out)
             }

@@ -8,14 +8,22 @@ public enum Files {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        var st = stat()
+        // room for the whole file and one byte more (to see the end in one read);
+        // /proc and /sys files report size 0 and grow the buffer as they go
+        var capacity = fstat(fd, &st) == 0 && st.st_size > 0 ? Int(st.st_size) + 1 : 4096
         var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            var n = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
+                n = Glibc.read(fd, buf.baseAddress, capacity)
+                count = max(n, 0)
+            }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return nil }
             if n == 0 { return out }
-            out += buf[0..<n]
+            if out.isEmpty { out = chunk } else { out += chunk }
+            capacity = max(capacity, 65536)
         }
     }
 
@@ -55,7 +63,14 @@ public enum Files {
 
 extension StringProtocol {
     /// Without leading and trailing whitespace (spaces, tabs, newlines).
+    /// Without leading and trailing ASCII whitespace (scanned as bytes: the
+    /// Character-based version cost ~0.3 ms of runtime type lookups per command).
     public var trimmed: String {
-        String(drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())
+        let bytes = Array(utf8)
+        func space(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
+        var start = 0, end = bytes.count
+        while start < end, space(bytes[start]) { start += 1 }
+        while end > start, space(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 }

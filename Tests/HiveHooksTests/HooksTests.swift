@@ -267,6 +267,41 @@ let createContext: JSONValue = .object([
         }
     }
 
+    @Test func aHandlerThatChangesNothingIsSeenAsUnchanged() throws {
+        let d = HookDir()
+        let h = d.hooks()
+        let vm = try LuaVM(limits: .init(), hooks: h)
+        let script = try vm.load(path: d.path + "/x.lua", source: Array("hive.on('pre-create', function(c) local _ = c.name end)".utf8),
+                                 tier: .site, allowExec: false, config: .object([:]))
+        var ctx = createContext.objectValue!
+        ctx["resources"] = .object(["memory": .int(64 << 20), "cpus": .double(1.5), "pids_limit": .int(2048)])
+        ctx["mounts"] = .array([])
+        ctx["entrypoint"] = .null
+        let outcome = vm.call(script.handlers[0], encoded: JSONValue.object(ctx).luaEncoded, wantResult: true)
+        guard case .unchanged = outcome else { Issue.record("expected unchanged, got \(outcome)"); return }
+    }
+
+    @Test func eachFileHasItsOwnEnvironment() throws {
+        let d = HookDir()
+        d.add("10-vandal.lua", """
+            string.upper = nil
+            table.insert = function() error("hijacked") end
+            os.time = nil
+            shared = "from 10"
+            load("leaked = true")()
+            hive.on('pre-create', function(c) end)
+            """)
+        d.add("20-victim.lua", """
+            hive.on('pre-create', function(c)
+              table.insert(c.env, string.upper("ok") .. tostring(shared) .. tostring(leaked) .. type(os.time))
+              c.labels.meta = tostring(getmetatable(""))
+            end)
+            """)
+        let (out, _) = try d.hooks().run(.preCreate, createContext)
+        #expect(out["env"] == .array([.string("A=1"), .string("OKnilnilfunction")]))
+        #expect(out["labels"]?["meta"] == .string("locked"))
+    }
+
     @Test func unknownEventsAndLateRegistrationsAreErrors() throws {
         let d = HookDir()
         d.add("a.lua", "hive.on('post-crate', function(c) end)")

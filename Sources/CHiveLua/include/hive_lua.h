@@ -8,11 +8,12 @@
 
 typedef struct hive_lua hive_lua;
 
-// The host (Swift) answers queries from the script: op is "log", "images",
+// The host (Swift) answers queries from the script running as `file` (the
+// number given to hive_lua_load): op is "log", "images",
 // "containers", "image", "container", "exec" or "require"; arg is an encoded
 // value. The host returns 0 and an encoded result, or 1 and a message, in a
 // malloc'd buffer that the caller frees.
-typedef int (*hive_lua_host)(void *host, const char *op, const char *arg, size_t arglen, char **out, size_t *outlen);
+typedef int (*hive_lua_host)(void *host, int file, const char *op, const char *arg, size_t arglen, char **out, size_t *outlen);
 
 typedef struct {
     long long instructions;   // per call (and for loading)
@@ -22,23 +23,26 @@ typedef struct {
 
 enum { HIVE_LUA_OK = 0, HIVE_LUA_DENIED = 1, HIVE_LUA_ERROR = 2, HIVE_LUA_KILLED = 3 };
 
-// A sandboxed state for one script; NULL if even the base libraries do not fit.
-hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx, int allow_exec, const char *events);
+// The state for all hook files of a process; NULL if the libraries do not fit.
+// events: the comma-separated names hive.on accepts.
+hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx, const char *events);
 void hive_lua_free(hive_lua *h);
 
-// Runs the script's top level (where it calls hive.on). config: the encoded
-// hive.config table. Returns a HIVE_LUA_* status; hive_lua_message() says why.
-int hive_lua_load(hive_lua *h, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen);
+// Runs a hook file's top level (where it calls hive.on) in a new environment
+// of its own. file: the host's number for it; config: the encoded hive.config
+// table; allow_exec: whether it gets hive.exec. Returns a HIVE_LUA_* status;
+// hive_lua_message() says why.
+int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec);
 
 int hive_lua_handler_count(hive_lua *h);
-// The i-th registration: its event, priority and encoded `when` table (may be "-").
-const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen);
+// The i-th registration: its event, priority, encoded `when` table (may be "-") and file.
+const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file);
 
 // Calls handler i with the encoded context; on HIVE_LUA_OK and with
 // want_result, hive_lua_result() holds the context as the handler left it.
 int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result);
 const char *hive_lua_result(hive_lua *h, size_t *len);
 const char *hive_lua_message(hive_lua *h);
-size_t hive_lua_memory(hive_lua *h);
+size_t hive_lua_memory(hive_lua *h);  // bytes in use, for all files
 const char *hive_lua_release(void);
 #endif
