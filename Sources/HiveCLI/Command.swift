@@ -76,7 +76,7 @@ final class Context {
     let command: CommandDef
     let out = Output.out
     let err = Output.err
-    private var _engine: Engine?
+    private(set) var _engine: Engine?
 
     init(globals: GlobalOptions, args: ParsedArgs, command: CommandDef) {
         self.globals = globals

@@ -71,7 +71,11 @@ public enum HiveCommand {
                 return 0
             }
             try globals.apply(parsed)
-            return try def.run(Context(globals: globals, args: parsed, command: def))
+            let context = Context(globals: globals, args: parsed, command: def)
+            defer {
+                if globals.logLevel == "debug", let summary = context._engine?.hookSummary { Output.err.line("hive: debug: " + summary) }
+            }
+            return try def.run(context)
         } catch let u as UsageError {
             return usageFailure(u)
         } catch {

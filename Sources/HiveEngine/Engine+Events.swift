@@ -108,6 +108,13 @@ extension Engine {
         }
     }
 
+    /// `events, calls, ms` spent in hooks by this command, if any ran (for --log-level debug).
+    public var hookSummary: String? {
+        guard let h = hookEngine, h.stats.events > 0 else { return nil }
+        let ms = Double(h.stats.nanos) / 1e6
+        return "hooks: \(h.stats.events) events, \(h.stats.calls) calls, \(Int(ms * 1000)) us"
+    }
+
     /// hive.toml, read once per command.
     public func config() throws(HiveError) -> HiveConfig {
         if let configuration { return configuration }

@@ -65,6 +65,14 @@ public final class Hooks {
     private var vm: LuaVM?
     /// How many hook files this engine has loaded into Lua.
     var loadedScripts: Int { scripts.count }
+    /// Events run, handler calls made and time spent in hooks by this process.
+    public private(set) var stats = (events: 0, calls: 0, nanos: Int64(0))
+
+    static func monotonic() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
 
     /// `hooksDirs` replaces the configured site hook directories (`--hooks-dir`).
     public init(config: HiveConfig, hooksDirs: [String]? = nil, cacheDir: String?, logLevel: LogLevel = .warn) {
@@ -238,6 +246,8 @@ public final class Hooks {
     /// a spent budget throws (fails closed); for the others failures are
     /// logged and the operation goes on.
     public func run(_ event: HookEvent, _ context: JSONValue, subject: Subject = Subject()) throws(HiveError) -> (context: JSONValue, changes: [Change]) {
+        let started = Hooks.monotonic()
+        defer { stats.nanos += Hooks.monotonic() - started }
         let fs: [HookFile]
         do {
             guard try listens(event) else { return (context, []) }
@@ -259,6 +269,8 @@ public final class Hooks {
             }
         }
         saveIndex()
+        stats.events += 1
+        stats.calls += handlers.count
         handlers.sort { a, b in
             if a.script.tier != b.script.tier { return a.script.tier < b.script.tier }
             if a.handler.priority != b.handler.priority { return a.handler.priority > b.handler.priority }
