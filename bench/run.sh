@@ -122,6 +122,14 @@ EOF
     hf hooks-run -w 5 -r 40 "$HIVE --hooks-dir $BENCH_DIR/hooks0 run --rm busybox true" \
         "$HIVE --hooks-dir $BENCH_DIR/hooks10 run --rm busybox true" "$P run --rm busybox true"
     hf hooks-ps -w 5 -r 100 "$HIVE --hooks-dir $BENCH_DIR/hooks0 ps -a" "$HIVE --hooks-dir $BENCH_DIR/hooks10 ps -a" "$P ps -a"
+    # the time spent inside the hook engine, as the process itself measures it
+    for n in 1 10; do
+        d=$BENCH_DIR/hooks$n
+        [ -d "$d" ] || { mkdir -p "$d"; cp "$BENCH_DIR/hooks10/01-bench.lua" "$d/"; }
+        for i in $(seq 30); do $HIVE --log-level debug --hooks-dir "$d" run --rm busybox true 2>&1 | sed -n 's/.*hooks: .*, \([0-9]*\) us$/\1/p'; done \
+            | sort -n | awk -v n=$n '{a[NR]=$1} END {printf "in-process hook time, %d hook file(s) x 7 events: median %d us (min %d, max %d)\n", n, a[int((NR+1)/2)], a[1], a[NR]}' \
+            | tee -a "$OUT/hooks-inprocess.txt"
+    done
 }
 
 rss() {
