@@ -112,27 +112,4 @@ extension JSONValue {
         default: return self == other
         }
     }
-
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var intValue: Int64? {
-        switch self {
-        case .int(let i): return i
-        case .double(let d) where d == d.rounded(): return Int64(exactly: d)
-        default: return nil
-        }
-    }
-    public var arrayValue: [JSONValue]? {
-        switch self {
-        case .array(let a): return a
-        case .object(let o) where o.isEmpty: return []
-        default: return nil
-        }
-    }
-    public var objectValue: [String: JSONValue]? {
-        switch self {
-        case .object(let o): return o
-        case .array(let a) where a.isEmpty: return [:]
-        default: return nil
-        }
-    }
 }
