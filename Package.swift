@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "HiveRuntime", dependencies: ["HiveOCI", "HiveArchive", "CHiveShims", "CHiveLaunch", "CSeccomp", "CCap"]),
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "CHiveShims", "HiveOCI"]),
         .target(name: "HiveBuild", dependencies: ["HiveOCI"]),
-        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "CHiveLaunch"]),
+        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HiveOCI", "CHiveShims", "CHiveLua"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").

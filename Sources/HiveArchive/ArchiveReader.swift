@@ -15,6 +15,8 @@ public final class ArchiveReader {
     }
 
     let a: OpaquePointer
+    /// The libarchive handle, for the extractor.
+    public var handle: OpaquePointer { a }
     private let name: String
 
     public init(fd: Int32, name: String) throws(HiveError) {

@@ -15,7 +15,7 @@ public enum HiveCommand {
         ContainerInspect.def, ContainerRename.def, ContainerDiff.def, ContainerTop.def, ContainerStats.def, ContainerPrune.def,
         ContainerPause.def, ContainerUnpause.def, ContainerCommit.def, ContainerExport.def, ContainerCopy.def,
         VolumeCreate.def, VolumeList.def, VolumeInspect.def, VolumeRemove.def, VolumePrune.def,
-        Events.def, HooksList.def, HooksTest.def, SystemDF.def, SystemPrune.def, SystemGC.def,
+        ImageBuild.def, Events.def, HooksList.def, HooksTest.def, SystemDF.def, SystemPrune.def, SystemGC.def,
     ]
 
     public static func main(_ argv: [String]) -> Int32 {
@@ -83,7 +83,7 @@ public enum HiveCommand {
         }
     }
 
-    static let groups: Set<String> = ["image", "container", "volume", "hooks", "system"]
+    static let groups: Set<String> = ["image", "container", "volume", "hooks", "system", "buildx"]
 
     /// Finds a verb by `word` or `word next` (`image ls`); says whether `next` was used.
     static func lookup(_ word: String, _ next: String?) -> (CommandDef?, Bool) {

@@ -56,65 +56,86 @@ extension Engine {
         let newRef = try o.reference.map { (t) throws -> Reference in
             do { return try Reference(parsing: t) } catch { throw HiveError(.invalidArgument, "\(error)") }
         }
-        let (_, parentManifest, parentConfig) = try manifestAndConfig(r.imageID)
-        let parentLayers = try store.layers(of: r.imageID)
+        var config = try imageConfig(r.imageID)
+        config.author = o.author ?? config.author
+        var cc = config.config ?? ContainerConfig()
+        try ImageChange.apply(o.changes, to: &cc)
+        config.config = cc
+        var history = config.history ?? []
+        var h = History(created: Timestamp.now().rfc3339, createdBy: spec(r)?.argv.joined(separator: " "), comment: o.message)
+        h.author = o.author
+        history.append(h)
+        config.history = history
+        return try makeImage(parent: r.imageID, config: config, tag: newRef?.description) { fd in try self.writeDiffTar(r.id, to: fd) }
+    }
+
+    /// A new image: `parent`'s layers (none for nil), plus the layer `writeLayer`
+    /// writes as a tar (if given), with `config` (its rootfs and creation time are
+    /// filled in here). Returns the image ID.
+    func makeImage(parent: Digest?, config input: ImageConfig, tag: String? = nil, writeLayer: ((Int32) throws -> Void)?) throws -> Digest {
+        var config = input
+        let parentManifestLayers = try parent.map { try manifestAndConfig($0).1.layers } ?? []
+        let parentLayers = try parent.map { try store.layers(of: $0) } ?? []
+        let parentDiffIDs = try parent.map { try imageConfig($0).rootfs.diffIDs } ?? []
         try store.lockShared()
         store.markPending()
         let tmp = try store.makeTempDir()
         defer { try? FileTree.remove(path: tmp); store.sweepIfIdle() }
-        // 1. the diff as a tar
-        let tarPath = tmp + "/diff.tar"
-        let out = open(tarPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard out >= 0 else { throw HiveError.errno("cannot create \(tarPath)") }
-        do { try writeDiffTar(r.id, to: out) } catch { close(out); throw error }
-        close(out)
-        // 2. unpack it as a layer (hash, tar-split) like an import
-        let fd = open(tarPath, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HiveError.errno("cannot read \(tarPath)") }
-        defer { close(fd) }
-        let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "layer")
-        defer { close(diffFD) }
-        let splitFD = try store.createSplit(tempLayerDir: layerTemp)
-        let stream = try LayerStream(fd: fd, decompress: false, splitFD: splitFD, name: "the container's changes")
-        let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: "the container's changes")
-        let paths = stream.splitPaths(stats)
-        close(splitFD)
-        let chain = Digest.chainIDs(parentConfig.rootfs.diffIDs + [diffID])
-        let chainID = chain.last!
-        try store.finishLayer(tempLayerDir: layerTemp, chainID: chainID, splitPaths: paths)
-        if !store.hasSplit(chainID) {
-            let again = open(tarPath, O_RDONLY | O_CLOEXEC)
-            defer { close(again) }
-            try store.commitBlob(tempPath: tarPath, fd: again, digest: diffID)
+        var layers = parentLayers
+        var descriptors = parentManifestLayers
+        var diffIDs = parentDiffIDs
+        if let writeLayer {
+            // 1. the layer as a tar
+            let tarPath = tmp + "/diff.tar"
+            let out = open(tarPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard out >= 0 else { throw HiveError.errno("cannot create \(tarPath)") }
+            do { try writeLayer(out) } catch { close(out); throw error }
+            close(out)
+            // 2. unpacked as a layer (hash, tar-split) like an import
+            let fd = open(tarPath, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw HiveError.errno("cannot read \(tarPath)") }
+            defer { close(fd) }
+            let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "layer")
+            defer { close(diffFD) }
+            let splitFD = try store.createSplit(tempLayerDir: layerTemp)
+            let stream = try LayerStream(fd: fd, decompress: false, splitFD: splitFD, name: "the new layer")
+            let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: "the new layer")
+            let paths = stream.splitPaths(stats)
+            close(splitFD)
+            let chainID = Digest.chainIDs(parentDiffIDs + [diffID]).last!
+            try store.finishLayer(tempLayerDir: layerTemp, chainID: chainID, splitPaths: paths)
+            if !store.hasSplit(chainID) {
+                let again = open(tarPath, O_RDONLY | O_CLOEXEC)
+                defer { close(again) }
+                try store.commitBlob(tempPath: tarPath, fd: again, digest: diffID)
+            }
+            let layerSize = try store.layerSize(chainID) ?? stats.contentSize
+            layers.append(LayerRecord(chainID: chainID, diffID: diffID, parent: parentLayers.last?.chainID, size: layerSize))
+            descriptors.append(Descriptor(mediaType: MediaType.ociLayer, digest: diffID, size: tarSize))
+            diffIDs.append(diffID)
         }
         // 3. config, manifest, record
         let now = Timestamp.now()
-        var config = parentConfig
         config.created = now.rfc3339
-        config.author = o.author ?? parentConfig.author
-        config.rootfs = RootFS(diffIDs: parentConfig.rootfs.diffIDs + [diffID])
-        var cc = parentConfig.config ?? ContainerConfig()
-        try ImageChange.apply(o.changes, to: &cc)
-        config.config = cc
-        var history = parentConfig.history ?? []
-        history.append(History(created: now.rfc3339, createdBy: spec(r)?.argv.joined(separator: " "), comment: o.message))
-        history[history.count - 1].author = o.author
-        config.history = history
+        config.rootfs = RootFS(diffIDs: diffIDs)
+        if config.architecture.isEmpty { config.architecture = Engine.hostArchitecture }
+        if config.os.isEmpty { config.os = "linux" }
         let configBytes = try JSONCoding.encode(config)
         let configDigest = try store.putBlob(configBytes, tempDir: tmp)
+        if try store.image(configDigest) != nil {
+            if let tag { try store.db.transaction { () throws(HiveError) in try store.setTag(tag, to: configDigest) } }
+            return configDigest
+        }
         let manifest = Manifest(
-            config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)),
-            layers: parentManifest.layers + [Descriptor(mediaType: MediaType.ociLayer, digest: diffID, size: tarSize)])
+            config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)), layers: descriptors)
         let manifestBytes = try JSONCoding.encode(manifest)
         let manifestDigest = try store.putBlob(manifestBytes, tempDir: tmp)
-        let layerSize = try store.layerSize(chainID) ?? stats.contentSize
         var rec = ImageRecord(id: configDigest, manifestDigest: manifestDigest, manifestMediaType: MediaType.ociManifest,
-                              created: now.unixNanos, size: parentLayers.reduce(0) { $0 + $1.size } + layerSize, added: now.unixNanos,
-                              parent: r.imageID, labelsJSON: labelsJSON(cc.labels))
-        if let newRef { rec.tags = [newRef.description] }
-        let layers = parentLayers + [LayerRecord(chainID: chainID, diffID: diffID, parent: parentLayers.last?.chainID, size: layerSize)]
+                              created: now.unixNanos, size: layers.reduce(0) { $0 + $1.size }, added: now.unixNanos,
+                              parent: parent, labelsJSON: labelsJSON(config.config?.labels))
+        if let tag { rec.tags = [tag] }
         try store.db.transaction { () throws(HiveError) in
-            try store.insertImage(rec, layers: layers, blobs: [manifestDigest, configDigest] + manifest.layers.map(\.digest))
+            try store.insertImage(rec, layers: layers, blobs: [manifestDigest, configDigest] + descriptors.map(\.digest))
         }
         return configDigest
     }

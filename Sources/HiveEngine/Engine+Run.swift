@@ -36,6 +36,8 @@ public struct RunOptions {
     public var initProcess = false
     /// `--add-host NAME:IP` lines for /etc/hosts.
     public var extraHosts: [String] = []
+    /// A build's RUN step: no hooks, no events, not a user's container.
+    var buildStep = false
     public init(image: String) { self.image = image }
 }
 
@@ -99,7 +101,7 @@ extension Engine {
     /// Returns its ID and plan; the plan is also written to the container's directory.
     public func createContainer(_ input: RunOptions) throws -> (String, LaunchPlan) {
         var o = input
-        if let ctx = try preHooks(.preCreate, { (o.hookContext, Hooks.Subject(image: o.image, labels: o.labels)) }) {
+        if !o.buildStep, let ctx = try preHooks(.preCreate, { (o.hookContext, Hooks.Subject(image: o.image, labels: o.labels)) }) {
             try o.apply(hookContext: ctx)
         }
         try store.lockShared()  // no sweep while the layers are being mounted
@@ -270,7 +272,9 @@ extension Engine {
             try Cgroups.create(groups)
             plan.cgroupProcs = groups.map(\.procs)
             try Launcher.write(plan, to: dir + "/plan")
-            emit(.postCreate, containerEvent(rec, "create"), context: containerContext(rec), subject: Hooks.Subject(image: o.image, labels: o.labels))
+            if !o.buildStep {
+                emit(.postCreate, containerEvent(rec, "create"), context: containerContext(rec), subject: Hooks.Subject(image: o.image, labels: o.labels))
+            }
             return (id, plan)
         } catch {
             try? cleanupContainer(id)

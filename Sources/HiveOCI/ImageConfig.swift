@@ -93,6 +93,7 @@ public struct Healthcheck: Codable, Sendable, Equatable {
     public var startPeriod: Int64?
     public var startInterval: Int64?
     public var retries: Int?
+    public init() {}
     enum CodingKeys: String, CodingKey {
         case test = "Test"
         case interval = "Interval"

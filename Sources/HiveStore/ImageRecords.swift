@@ -154,3 +154,16 @@ extension Store {
         try db.prepare("SELECT id FROM images WHERE parent = ?1").all([.text(id.hex)]) { try? Digest(hex: $0.text(0)) }.compactMap { $0 }
     }
 }
+
+extension Store {
+    /// The image a build step produced before, if it is still there.
+    public func cachedBuildStep(_ key: String) throws(HiveError) -> Digest? {
+        try db.prepare("SELECT image_id FROM build_cache WHERE key = ?1").all([.text(key)]) { $0.text(0) }
+            .first.flatMap { try? Digest(hex: $0) }
+    }
+
+    public func recordBuildStep(_ key: String, image: Digest) throws(HiveError) {
+        try db.prepare("INSERT OR REPLACE INTO build_cache (key, image_id, created) VALUES (?1, ?2, ?3)")
+            .run([.text(key), .text(image.hex), .int(Timestamp.now().unixNanos)])
+    }
+}

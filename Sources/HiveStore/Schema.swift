@@ -2,7 +2,7 @@
 import HiveOCI
 
 enum Schema {
-    static let version = 4
+    static let version = 5
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -94,6 +94,17 @@ enum Schema {
         "ALTER TABLE containers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'",
     ]
 
+    /// The build cache: a step's key (parent state, instruction, arguments,
+    /// content digests of copied files) -> the image it produced.
+    static let v5 = """
+    CREATE TABLE IF NOT EXISTS build_cache (
+        key TEXT PRIMARY KEY CHECK (length(key) = 64),
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        created INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS build_cache_image ON build_cache(image_id);
+    """
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -110,6 +121,7 @@ enum Schema {
             try db.exec(v3)
             let cols = try db.prepare("PRAGMA table_info(containers)").all([]) { $0.text(1) }
             if !cols.contains("command") { for stmt in v4 { try db.exec(stmt) } }
+            try db.exec(v5)
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

@@ -1,0 +1,104 @@
+// `hive build [OPTIONS] CONTEXT|-`: a Dockerfile into an image.
+import Glibc
+import HiveEngine
+import HiveOCI
+
+enum ImageBuild {
+    static let def = CommandDef(
+        name: "build", aliases: ["build", "image build", "buildx build"], usage: "[OPTIONS] PATH | -",
+        summary: "Build an image from a Dockerfile",
+        options: [
+            .multi("tag", "t", "list", "Name and optionally a tag (format: \"name:tag\")"),
+            .value("file", "f", "string", "Name of the Dockerfile (default: \"PATH/Dockerfile\"; - reads it from stdin)"),
+            .multi("build-arg", nil, "list", "Set build-time variables"),
+            .value("target", nil, "string", "Set the target build stage to build"),
+            .flag("no-cache", nil, "Do not use cache when building the image"),
+            .value("pull", nil, "string", "Pull images: never (hive builds from local images only)"),
+            .multi("label", nil, "list", "Set metadata for an image"),
+            .value("network", nil, "string", "Networking mode for the RUN instructions: none (default) or host"),
+            .value("iidfile", nil, "string", "Write the image ID to the file"),
+            .flag("quiet", "q", "Suppress the build output and print image ID on success"),
+            .value("progress", nil, "string", "Type of progress output: auto, plain, quiet"),
+        ], run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1, max: 1)
+        let path = c.args.positionals[0]
+        let file = c.args.value("file")
+        if let p = c.args.value("pull"), !["never", "false"].contains(p.lowercased()) {
+            throw HiveError(.invalidArgument, "--pull=\(p) is not available: hive builds from local images (use --pull=never, or hive load the base image)")
+        }
+        var text: String
+        var name = "Dockerfile"
+        var contextDir: String? = path
+        if path == "-" {
+            contextDir = nil
+            text = readAll(0)
+        } else if file == "-" {
+            text = readAll(0)
+        } else {
+            let dfPath = file ?? path + "/Dockerfile"
+            guard let t = Files.readText(dfPath) else {
+                throw HiveError(.notFound, "cannot read the Dockerfile \(dfPath): \(String(cString: strerror(errno))) (give it with -f, or a context directory that has one)")
+            }
+            text = t
+            name = file.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "Dockerfile"
+        }
+        if text.isEmpty { throw HiveError(.invalidArgument, "the Dockerfile is empty") }
+        // RUN steps get no terminal input
+        let null = open("/dev/null", O_RDONLY)
+        if null >= 0 { dup2(null, 0); close(null) }
+        var o = BuildOptions(dockerfileText: text)
+        o.contextDir = contextDir
+        o.dockerfileName = name
+        o.tags = c.args.all("tag")
+        for a in c.args.all("build-arg") {
+            let kv = a.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { o.buildArgs[kv[0]] = kv[1] } else if let v = getenv(kv[0]) { o.buildArgs[kv[0]] = String(cString: v) }
+        }
+        for l in c.args.all("label") {
+            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+            o.labels[kv[0]] = kv.count > 1 ? kv[1] : ""
+        }
+        o.target = c.args.value("target")
+        o.noCache = c.args.flag("no-cache")
+        o.network = c.args.value("network") ?? "none"
+        let progress = c.args.value("progress") ?? "auto"
+        guard ["auto", "plain", "tty", "quiet", "rawjson"].contains(progress) else {
+            throw HiveError(.invalidArgument, "invalid --progress \"\(progress)\" (auto, plain or quiet)")
+        }
+        let quiet = c.args.flag("quiet") || progress == "quiet"
+        o.showRunOutput = !quiet
+        let err = c.err
+        let started = Timestamp.now().unixNanos
+        o.progress = quiet ? { _ in } : { line in
+            err.line(line)
+            err.flush()
+        }
+        c.out.flush()
+        let id = try c.engine().build(o)
+        if let f = c.args.value("iidfile") { try Files.write(f, id.description) }
+        if c.args.flag("quiet") { c.out.line(id.description) }
+        if !quiet {
+            let ms = (Timestamp.now().unixNanos - started) / 1_000_000
+            err.line("built \(id.shortID) in \(ms / 1000).\(format3(ms % 1000))s")
+        }
+        return 0
+    }
+
+    static func format3(_ n: Int64) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, 3 - s.count)) + s
+    }
+
+    static func readAll(_ fd: Int32) -> String {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
