@@ -19,6 +19,9 @@ run: deps build base
 	$(BIN) images
 	@echo "== hive run --rm busybox (a container from the base image)"
 	$(BIN) run --rm busybox sh -c 'echo "hello from $$(hostname), pid $$$$, $$(grep CapEff /proc/self/status)"'
+	@echo "== hive build -t hello examples/hello, then run it"
+	$(BIN) build -t hello examples/hello
+	$(BIN) run --rm hello
 
 test: deps build base
 	swift build --build-tests

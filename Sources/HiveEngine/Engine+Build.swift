@@ -147,8 +147,7 @@ extension Engine {
         }
         opts.progress("writing image \(id.description) done")
         for t in finalTags { opts.progress("naming to \(t) done") }
-        logEvent(EventRecord(type: "image", action: "build", id: id.description, attributes: ["name": finalTags.first.map(familiarName) ?? "<none>"]))
-        emit(.postBuild, EventRecord(type: "image", action: "build", id: id.description, attributes: [:]),
+        emit(.postBuild, EventRecord(type: "image", action: "build", id: id.description, attributes: ["name": finalTags.first.map(familiarName) ?? "<none>"]),
              context: .object(["id": .string(id.description), "tags": .array(finalTags.map { .string(familiarName($0)) }),
                                "labels": .object(opts.labels.mapValues(JSONValue.string))]))
         return id

@@ -86,7 +86,8 @@ enum BuildFiles {
 
     /// Copies a file, symlink or directory tree (never following symlinks),
     /// keeping modes and times; `owner` and `mode` override when given.
-    static func copy(from src: String, to dst: String, owner: (UInt32, UInt32)?, mode: mode_t?) throws {
+    static func copy(from src: String, to dst: String, owner: (UInt32, UInt32)?, mode: mode_t?,
+                     rel: String = "", ignore: DockerIgnore? = nil) throws {
         var st = stat()
         guard lstat(src, &st) == 0 else { throw HiveError.errno("cannot read \(src)") }
         let type = st.st_mode & S_IFMT
@@ -97,7 +98,9 @@ enum BuildFiles {
                 guard mkdir(dst, 0o700) == 0 else { throw HiveError.errno("cannot create \(dst)") }
             }
             for name in FileTree.names(in: src).sorted() {
-                try copy(from: src + "/" + name, to: dst + "/" + name, owner: owner, mode: mode)
+                let childRel = rel.isEmpty ? name : rel + "/" + name
+                if let ignore, ignore.excludes(childRel) { continue }
+                try copy(from: src + "/" + name, to: dst + "/" + name, owner: owner, mode: mode, rel: childRel, ignore: ignore)
             }
             chmod(dst, mode ?? (st.st_mode & 0o7777))
         case S_IFLNK:
@@ -139,14 +142,18 @@ enum BuildFiles {
     }
 
     /// A digest of what copying `path` would write (names, types, modes, sizes, contents, link targets).
-    static func contentDigest(_ path: String, name: String, into h: SHA256) throws {
+    static func contentDigest(_ path: String, name: String, into h: SHA256, ignore: DockerIgnore? = nil) throws {
         var st = stat()
         guard lstat(path, &st) == 0 else { throw HiveError.errno("cannot read \(path)") }
         let type = st.st_mode & S_IFMT
         h.update(Array("\(name)\u{0}\(type)\u{0}\(st.st_mode & 0o7777)\u{0}\(st.st_mtim.tv_sec)\u{0}".utf8))
         switch type {
         case S_IFDIR:
-            for n in FileTree.names(in: path).sorted() { try contentDigest(path + "/" + n, name: name + "/" + n, into: h) }
+            for n in FileTree.names(in: path).sorted() {
+                let child = name.isEmpty ? n : name + "/" + n
+                if let ignore, ignore.excludes(child) { continue }
+                try contentDigest(path + "/" + n, name: child, into: h, ignore: ignore)
+            }
         case S_IFLNK:
             var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let n = readlink(path, &buf, buf.count - 1)
@@ -251,8 +258,13 @@ extension Engine {
         switch form {
         case .exec(let a): argv = a
         case .shell(var c):
-            // heredocs go to the shell as written: it reads them itself
-            for h in heredocs { c += "\n" + h.content + h.name }
+            let trimmed = c.trimmed
+            if heredocs.count == 1, trimmed == "<<" + heredocs[0].name || trimmed == "<<-" + heredocs[0].name {
+                c = heredocs[0].content  // `RUN <<EOF`: the heredoc is the script
+            } else {
+                // other heredocs go to the shell as written: it reads them itself
+                for h in heredocs { c += "\n" + h.content + h.name }
+            }
             argv = (cc.shell ?? ["/bin/sh", "-c"]) + [c]
         }
         var net = network ?? opts.network
@@ -373,7 +385,7 @@ extension Engine {
             if let inline = item.inline {
                 h.update(Array("inline\u{0}\(item.rel)\u{0}\(inline)".utf8))
             } else {
-                try BuildFiles.contentDigest(root + "/" + item.rel, name: item.rel, into: h)
+                try BuildFiles.contentDigest(root + "/" + item.rel, name: item.rel, into: h, ignore: ignore)
             }
         }
         let ownerText = owner.map { "\($0.0):\($0.1)" } ?? "-"
@@ -398,7 +410,10 @@ extension Engine {
                     try BuildFiles.extract(root + "/" + item.rel, into: dirTarget)
                 } else if isDir {
                     for n in FileTree.names(in: root + "/" + item.rel).sorted() {
-                        try BuildFiles.copy(from: root + "/" + item.rel + "/" + n, to: dirTarget + "/" + n, owner: owner, mode: mode)
+                        let rel = item.rel.isEmpty ? n : item.rel + "/" + n
+                        if let ignore, ignore.excludes(rel) { continue }
+                        try BuildFiles.copy(from: root + "/" + item.rel + "/" + n, to: dirTarget + "/" + n, owner: owner, mode: mode,
+                                            rel: rel, ignore: ignore)
                     }
                 } else if let inline = item.inline {
                     let path = layerDir + "/" + targetRel
