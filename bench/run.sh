@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|rss|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -132,6 +132,36 @@ EOF
     done
 }
 
+# the six-step Dockerfile of the build issue: cold (--no-cache) and fully cached,
+# against podman build (and docker build when dockerd is installed)
+build() {
+    run_ >/dev/null 2>&1 || true
+    c=$BENCH_DIR/build-ctx
+    mkdir -p "$c"
+    echo "hello" > "$c/file.txt"
+    printf 'FROM busybox\nENV GREETING=hi\nCOPY file.txt /app/file.txt\nRUN echo "$GREETING" > /app/run.txt\nWORKDIR /app\nCMD ["cat", "run.txt"]\n' > "$c/Dockerfile"
+    $HIVE build -q -t bench-build "$c" >/dev/null
+    $P build -q --pull=never -t bench-build "$c" >/dev/null
+    local D=()
+    if command -v dockerd >/dev/null; then
+        mkdir -p /run/hive-bench-docker
+        dockerd --host unix:///run/hive-bench-docker/docker.sock --data-root "$BENCH_DIR/docker-data" \
+            --exec-root /run/hive-bench-docker/exec --storage-driver overlay2 --bridge none --iptables=false \
+            --ip6tables=false --ip-masq=false >"$BENCH_DIR/dockerd.log" 2>&1 &
+        dpid=$!
+        for _ in $(seq 100); do [ -S /run/hive-bench-docker/docker.sock ] && break; sleep 0.1; done
+        DK="docker -H unix:///run/hive-bench-docker/docker.sock"
+        $HIVE save busybox | $DK load -q >/dev/null
+        $DK build -q -t bench-build "$c" >/dev/null && D=("$DK build -q -t bench-build $c")
+    else
+        echo "docker build: dockerd is not installed (apt-get install docker.io); see ../shared/peers for its figures"
+    fi
+    hf build-cached -w 3 -r 20 "$HIVE build -q -t bench-build $c" "$P build -q --pull=never -t bench-build $c" "${D[@]}"
+    hf build-cold -w 1 -r 10 "$HIVE build -q --no-cache -t bench-build $c" \
+        "$P build -q --pull=never --no-cache -t bench-build $c" "${D[@]/build -q/build -q --no-cache}"
+    [ -n "${dpid:-}" ] && kill "$dpid" && wait "$dpid" 2>/dev/null || true
+}
+
 rss() {
     $HIVE images -q | grep -q . || $HIVE import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     for cmd in "$HIVE images" "$P images"; do
@@ -142,7 +172,7 @@ rss() {
 
 what=${1:-all}
 case $what in
-    all) images; import; load; save; run_; lifecycle; hooks; rss ;;
+    all) images; import; load; save; run_; lifecycle; hooks; build; rss ;;
     run) run_ ;;
     *) "$what" ;;
 esac
