@@ -11,9 +11,12 @@ public struct DockerIgnore: Sendable {
         var exclusion: Bool
     }
     var patterns: [Pattern] = []
+    /// The text the patterns came from.
+    public let source: String
     public var isEmpty: Bool { patterns.isEmpty }
 
     public init(_ text: String) {
+        source = text
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var line = String(raw).trimmed
             if line.isEmpty || line.hasPrefix("#") { continue }

@@ -20,6 +20,49 @@ public enum CommandForm: Sendable, Equatable {
     case exec([String])
 }
 
+/// `RUN --mount=type=cache|bind|tmpfs,target=...`.
+public struct RunMount: Sendable, Equatable {
+    public enum Kind: String, Sendable { case bind, cache, tmpfs, secret, ssh }
+    public var kind: Kind
+    public var target: String
+    public var source: String?
+    public var from: String?
+    public var id: String?
+    public var readWrite = false
+    public var size: String?
+
+    /// Parses the CSV form BuildKit takes (`type=cache,target=/root/.cache,id=x`).
+    public static func parse(_ text: String) throws -> RunMount {
+        var m = RunMount(kind: .bind, target: "")
+        var sawType = false
+        for field in text.split(separator: ",") {
+            let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
+            let k = kv[0].lowercased(), v = kv.count > 1 ? kv[1] : ""
+            switch k {
+            case "type":
+                guard let t = Kind(rawValue: v) else { throw DockerfileError("unsupported mount type \"\(v)\" (bind, cache or tmpfs)", line: 0) }
+                m.kind = t
+                sawType = true
+            case "target", "dst", "destination": m.target = v
+            case "source", "src": m.source = v
+            case "from": m.from = v
+            case "id": m.id = v
+            case "rw", "readwrite": m.readWrite = v.isEmpty || v == "true"
+            case "ro", "readonly": m.readWrite = !(v.isEmpty || v == "true")
+            case "size": m.size = v
+            case "sharing", "mode", "uid", "gid", "required", "env": continue
+            default: throw DockerfileError("unknown key \"\(k)\" in --mount=\(text)", line: 0)
+            }
+        }
+        _ = sawType
+        guard m.target.hasPrefix("/") || !m.target.isEmpty else { throw DockerfileError("--mount=\(text) needs target=", line: 0) }
+        if m.kind == .secret || m.kind == .ssh {
+            throw DockerfileError("--mount=type=\(m.kind.rawValue) is not available (no secrets or SSH agent in hive builds yet)", line: 0)
+        }
+        return m
+    }
+}
+
 public struct CopySpec: Sendable {
     public var sources: [String]
     public var dest: String
@@ -27,12 +70,13 @@ public struct CopySpec: Sendable {
     public var chown: String?
     public var chmod: String?
     public var link = false
+    public var parents = false
     public var excludes: [String] = []
     public var heredocs: [Heredoc] = []
 }
 
 public enum Instruction: Sendable {
-    case run(CommandForm, network: String?, heredocs: [Heredoc])
+    case run(CommandForm, network: String?, heredocs: [Heredoc], mounts: [RunMount])
     case cmd(CommandForm)
     case entrypoint(CommandForm)
     case shell([String])
@@ -178,15 +222,16 @@ public struct Dockerfile: Sendable {
         switch key {
         case "run":
             if args.isEmpty && node.heredocs.isEmpty { throw DockerfileError("RUN requires at least one argument", line: line) }
-            for (k, v) in flags where k.hasPrefix("mount#") {
-                guard let v, v.contains("type=") || v.contains("target=") || v.contains("dst=") || v.contains("destination=") else {
-                    throw DockerfileError("invalid --mount \(v ?? ""): it needs type= and target=", line: line)
+            var mounts: [RunMount] = []
+            for (k, v) in flags.sorted(by: { $0.key < $1.key }) where k.hasPrefix("mount#") {
+                do { mounts.append(try RunMount.parse(v ?? "")) } catch let e as DockerfileError {
+                    throw DockerfileError(e.message, line: line)
                 }
             }
             if let n = flags["network"] ?? nil, !["default", "none", "host"].contains(n) {
                 throw DockerfileError("invalid RUN --network=\(n) (default, none or host)", line: line)
             }
-            return .run(command(node), network: flags["network"] ?? nil, heredocs: node.heredocs)
+            return .run(command(node), network: flags["network"] ?? nil, heredocs: node.heredocs, mounts: mounts)
         case "cmd": return .cmd(command(node))
         case "entrypoint": return .entrypoint(command(node))
         case "shell":
@@ -221,6 +266,7 @@ public struct Dockerfile: Sendable {
             spec.chown = flags["chown"] ?? nil
             spec.chmod = flags["chmod"] ?? nil
             spec.link = flags.keys.contains("link")
+            spec.parents = flags.keys.contains("parents")
             spec.excludes = flags.filter { $0.key.hasPrefix("exclude#") }.sorted { $0.key < $1.key }.compactMap { $0.value }
             if let m = spec.chmod, UInt32(m, radix: 8) == nil {
                 throw DockerfileError("invalid --chmod=\(m): only octal modes are supported", line: line)

@@ -169,6 +169,9 @@ extension Engine {
             if let j = stageIndex(df, base.lowercased(), before: i) { visit(j) }
             for step in s.steps {
                 if case .copy(let c) = step.instruction, let from = c.from, let j = stageIndex(df, from.lowercased(), before: i) { visit(j) }
+                if case .run(_, _, _, let mounts) = step.instruction {
+                    for m in mounts { if let from = m.from, let j = stageIndex(df, from.lowercased(), before: i) { visit(j) } }
+                }
             }
         }
         visit(target)
@@ -419,8 +422,9 @@ extension Engine {
             s.advance(text)
             s.history(text, empty: true)
             return false
-        case .run(let form, let network, let heredocs):
-            return try runStep(form, network: network, heredocs: heredocs, state: &s, opts: opts)
+        case .run(let form, let network, let heredocs, let mounts):
+            return try runStep(form, network: network, heredocs: heredocs, mounts: mounts, state: &s, lex: lex, opts: opts,
+                               context: context, earlier: earlier, df: df, stage: stage)
         case .copy(let spec):
             return try copyStep(spec, add: false, state: &s, lex: lex, opts: opts, context: context, earlier: earlier, df: df, stage: stage)
         case .add(let spec):

@@ -252,7 +252,8 @@ extension Engine {
         return false
     }
 
-    func runStep(_ form: CommandForm, network: String?, heredocs: [Heredoc], state s: inout BuildState, opts: BuildOptions) throws -> Bool {
+    func runStep(_ form: CommandForm, network: String?, heredocs: [Heredoc], mounts: [RunMount], state s: inout BuildState, lex: ShellLex,
+                 opts: BuildOptions, context: BuildContext?, earlier: [Int: BuildState], df: Dockerfile, stage: Stage) throws -> Bool {
         let cc = s.config.config ?? ContainerConfig()
         var argv: [String]
         switch form {
@@ -271,7 +272,65 @@ extension Engine {
         if net == "default" { net = opts.network == "default" ? "none" : opts.network }
         if net == "default" { net = "none" }
         let env = s.env.map { "\($0.0)=\($0.1)" }
-        s.advance("RUN " + argv.joined(separator: "\u{0}") + " network=" + net)
+        // --mount: cache directories persist in the store; bind sources are read from the context or a stage
+        var requests: [MountRequest] = []
+        var unmounts: [String] = []
+        var scratchDirs: [String] = []
+        defer {
+            for m in unmounts { umount2(m, Int32(MNT_DETACH)); rmdir(m) }
+            for d in scratchDirs { try? FileTree.remove(path: d) }
+        }
+        var mountKey = ""
+        for m in mounts {
+            let target = m.target.hasPrefix("/") ? m.target : (cc.workingDir ?? "/") + "/" + m.target
+            switch m.kind {
+            case .tmpfs:
+                requests.append(MountRequest(kind: .tmpfs, source: nil, target: target, tmpfsOptions: m.size.map { "size=" + $0 }))
+                mountKey += " tmpfs:" + target
+            case .cache:
+                let id = m.id ?? target
+                let dir = store.root + "/cache/build/" + Engine.sha256Hex(id)
+                for d in [store.root + "/cache", store.root + "/cache/build", dir] where mkdir(d, 0o755) != 0 && errno != EEXIST {
+                    throw HiveError.errno("cannot create the build cache directory \(d)")
+                }
+                requests.append(MountRequest(kind: .bind, source: dir, target: target))
+                mountKey += " cache:" + id + ":" + target
+            case .bind:
+                var root: String
+                var digestRoot = "context"
+                if let from = m.from {
+                    let image: Digest?
+                    if let j = stageIndex(df, from.lowercased(), before: stage.index), let st = earlier[j] { image = st.image } else {
+                        do { image = try resolveImage(from).id } catch { throw HiveError(.notFound, "RUN --mount from=\(from): no stage or local image of that name") }
+                    }
+                    let (r, u) = try mountImage(image)
+                    root = r
+                    if let u { unmounts.append(u) }
+                    digestRoot = image?.hex ?? "scratch"
+                } else if let context {
+                    root = context.dir
+                } else {
+                    throw HiveError(.invalidArgument, "RUN --mount=type=bind needs a build context or from=")
+                }
+                let rel = try BuildFiles.resolveInRoot(root, try BuildFiles.sources(m.source ?? ".", root: root, ignore: context?.ignore, what: "RUN --mount")[0])
+                let h = SHA256()
+                try BuildFiles.contentDigest(root + "/" + rel, name: rel, into: h)
+                var source = rel.isEmpty ? root : root + "/" + rel
+                if m.readWrite {
+                    // writes through a rw bind are discarded, as BuildKit does: the step gets a copy
+                    let scratch = try store.makeTempDir()
+                    scratchDirs.append(scratch)
+                    try BuildFiles.copy(from: source, to: scratch + "/src", owner: nil, mode: nil)
+                    source = scratch + "/src"
+                }
+                requests.append(MountRequest(kind: .bind, source: source, target: target, readonly: !m.readWrite))
+                mountKey += " bind:" + digestRoot + ":" + target + ":" + h.finalize().hex
+            case .secret, .ssh:
+                throw HiveError(.invalidArgument, "RUN --mount=type=\(m.kind.rawValue) is not available")
+            }
+        }
+        _ = lex
+        s.advance("RUN " + argv.joined(separator: "\u{0}") + " network=" + net + mountKey)
         let createdBy = "RUN " + argv.joined(separator: " ") + " # buildkit"
         let parentImage = s.image
         return try cachedStep(&s, opts: opts) { config in
@@ -286,6 +345,7 @@ extension Engine {
             o.user = cc.user.flatMap { $0.isEmpty ? nil : $0 }
             o.workdir = cc.workingDir.flatMap { $0.isEmpty ? nil : $0 }
             o.network = net
+            o.mounts = requests
             let (id, plan) = try createContainer(o)
             defer { try? cleanupContainer(id) }
             var p = plan
@@ -365,6 +425,14 @@ extension Engine {
         // the sources, and what they hold
         var items: [(rel: String, inline: String?)] = []
         var sourceCount = 0
+        // --exclude patterns hide files as .dockerignore does, relative to each source
+        let excludes = try spec.excludes.map(expand)
+        func filterFor(_ itemRel: String) -> DockerIgnore? {
+            if excludes.isEmpty { return ignore }
+            let scoped = excludes.map { itemRel.isEmpty ? $0 : itemRel + "/" + $0 }
+            return DockerIgnore((ignore.map { $0.source } ?? "") + "\n" + (excludes + scoped).joined(separator: "\n"))
+        }
+        let filter = filterFor("")
         for raw in spec.sources {
             if raw.hasPrefix("<<"), let h = spec.heredocs.first(where: { raw == "<<" + $0.name || raw == "<<-" + $0.name }) {
                 items.append((h.name, h.expand ? try expand(h.content) : h.content))
@@ -375,7 +443,7 @@ extension Engine {
             if add, src.hasPrefix("http://") || src.hasPrefix("https://") || src.hasPrefix("git@") {
                 throw HiveError(.invalidArgument, "ADD \(src): downloading from a URL is not available (hive builds offline); download it into the context and COPY it")
             }
-            for rel in try BuildFiles.sources(src, root: root, ignore: ignore, what: what) {
+            for rel in try BuildFiles.sources(src, root: root, ignore: filter, what: what) {
                 items.append((try BuildFiles.resolveInRoot(root, rel), nil))
                 sourceCount += 1
             }
@@ -385,11 +453,12 @@ extension Engine {
             if let inline = item.inline {
                 h.update(Array("inline\u{0}\(item.rel)\u{0}\(inline)".utf8))
             } else {
-                try BuildFiles.contentDigest(root + "/" + item.rel, name: item.rel, into: h, ignore: ignore)
+                try BuildFiles.contentDigest(root + "/" + item.rel, name: item.rel, into: h, ignore: filterFor(item.rel))
             }
         }
         let ownerText = owner.map { "\($0.0):\($0.1)" } ?? "-"
-        s.advance("\(what) from=\(fromID) dest=\(destRel) dir=\(destIsDir) owner=\(ownerText) mode=\(spec.chmod ?? "-") content=\(h.finalize().hex)")
+        s.advance("\(what) from=\(fromID) dest=\(destRel) dir=\(destIsDir) parents=\(spec.parents) owner=\(ownerText) mode=\(spec.chmod ?? "-") content=\(h.finalize().hex)")
+        let parents = spec.parents
         let createdBy = "\(what) \(spec.sources.joined(separator: " ")) \(spec.dest) # buildkit"
         let fromImport = spec.from == nil
         return try layerStep(&s, createdBy: createdBy, opts: opts) { layerDir in
@@ -399,21 +468,25 @@ extension Engine {
                 let isArchive = add && item.inline == nil && !isDir && fromImport && BuildFiles.isArchive(root + "/" + item.rel)
                 let intoDir = destIsDir || isDir || isArchive || sourceCount > 1
                 let name = item.rel.split(separator: "/").last.map(String.init) ?? ""
-                let targetRel = intoDir ? (destRel.isEmpty ? name : destRel + "/" + name) : destRel
+                let keep = parents && item.inline == nil ? item.rel : name  // --parents keeps the source's path
+                let targetRel = intoDir || parents ? (destRel.isEmpty ? keep : destRel + "/" + keep) : destRel
                 if isDir || isArchive {
                     try BuildFiles.makeParents(layerDir, destRel, lowers: layers, includeLast: true)
                 } else {
                     try BuildFiles.makeParents(layerDir, targetRel, lowers: layers, includeLast: false)
                 }
-                let dirTarget = destRel.isEmpty ? layerDir : layerDir + "/" + destRel
+                let dirRel = parents && isDir ? targetRel : destRel
+                if parents && isDir { try BuildFiles.makeParents(layerDir, dirRel, lowers: layers, includeLast: true) }
+                let dirTarget = dirRel.isEmpty ? layerDir : layerDir + "/" + dirRel
                 if isArchive {
                     try BuildFiles.extract(root + "/" + item.rel, into: dirTarget)
                 } else if isDir {
+                    let filter = filterFor(item.rel)
                     for n in FileTree.names(in: root + "/" + item.rel).sorted() {
                         let rel = item.rel.isEmpty ? n : item.rel + "/" + n
-                        if let ignore, ignore.excludes(rel) { continue }
+                        if let filter, filter.excludes(rel) { continue }
                         try BuildFiles.copy(from: root + "/" + item.rel + "/" + n, to: dirTarget + "/" + n, owner: owner, mode: mode,
-                                            rel: rel, ignore: ignore)
+                                            rel: rel, ignore: filter)
                     }
                 } else if let inline = item.inline {
                     let path = layerDir + "/" + targetRel

@@ -212,3 +212,31 @@ EOF
     run_hive 0 events --until 0s --filter event=build --format '{{.Actor.Attributes.name}}'
     [ "$output" = "mine:latest" ]
 }
+
+@test "RUN --mount: bind (read-only, or a discarded rw copy), cache that persists, tmpfs, from a stage; COPY --exclude and --parents" {
+    import_run_base
+    c=$(ctx)
+    mkdir -p "$c/src/sub"; echo data > "$c/src/d.txt"; echo s > "$c/src/sub/s.txt"; echo x > "$c/src/x.log"
+    cat > "$c/Dockerfile" <<'EOT'
+FROM busybox AS base
+RUN mkdir /stage && echo from-stage > /stage/f
+FROM busybox
+RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/d.txt > /copied
+RUN --mount=type=bind,source=src,target=/mnt/ro sh -c 'echo no > /mnt/ro/d.txt' || echo read-only > /ro
+RUN --mount=type=cache,target=/cache echo run >> /cache/count && wc -l < /cache/count > /cachecount
+RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch > /tmpfs-ls
+RUN --mount=type=bind,from=base,source=/stage,target=/s cat /s/f > /fromstage
+RUN --mount=type=bind,source=src,target=/w,rw echo changed > /w/d.txt
+COPY --parents src/sub/s.txt /p/
+COPY --exclude=*.log src /e/
+EOT
+    hive build -q -t mounts "$c" >/dev/null
+    run_hive 0 run --rm mounts sh -c 'cat /copied /ro /cachecount /tmpfs-ls /fromstage /p/src/sub/s.txt; ls /e; test ! -e /cache/count && test ! -e /scratch/x && echo mounts-not-in-layers'
+    [ "$output" = "$(printf 'data\nread-only\n1\nx\nfrom-stage\ns\nd.txt\nsub\nmounts-not-in-layers')" ]
+    [ "$(cat "$c/src/d.txt")" = "data" ]   # the context is untouched
+    hive build -q --no-cache -t mounts "$c" >/dev/null
+    [ "$(hive run --rm mounts cat /cachecount)" = "2" ]
+    printf 'FROM busybox\nRUN --mount=type=secret,id=x true\n' > "$c/Dockerfile"
+    run_hive 125 build -q "$c"
+    [[ "$output" == *"--mount=type=secret is not available"* ]]
+}
