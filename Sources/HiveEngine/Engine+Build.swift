@@ -192,6 +192,13 @@ extension Engine {
             HiveError(.invalidArgument, Engine.dockerfileMessage(m, line: line, file: opts.dockerfileName, text: opts.dockerfileText))
         }
         counter += 1
+        if let p = stage.platform {
+            let platform = (try? lex.processWord(p, env: metaArgs + [("BUILDPLATFORM", "linux/" + Engine.hostArchitecture),
+                                                                   ("TARGETPLATFORM", "linux/" + Engine.hostArchitecture)])) ?? p
+            guard platform == "linux/" + Engine.hostArchitecture || platform == "linux" else {
+                throw fail("FROM --platform=\(platform): hive builds for this machine only (linux/\(Engine.hostArchitecture))", stage.fromLine)
+            }
+        }
         let baseName: String
         do { baseName = try lex.processWord(stage.baseImage, env: metaArgs) } catch { throw fail(error.message, stage.fromLine) }
         opts.progress("#\(counter) [\(stage.name ?? "stage-\(stage.index)") \(counter)/\(total)] FROM \(baseName)")
@@ -213,6 +220,10 @@ extension Engine {
             var config = try imageConfig(resolved.id)
             config.history = config.history ?? []
             state = BuildState(image: resolved.id, config: config, key: Engine.sha256Hex("FROM " + resolved.id.hex))
+        }
+        // the predefined proxy arguments reach RUN without an ARG, as in Docker
+        for (k, v) in opts.buildArgs.sorted(by: { $0.key < $1.key }) where Engine.predefinedArgs.contains(k) {
+            state.args.append((k, v))
         }
         // ONBUILD triggers of the base run first, then are cleared
         var steps = stage.steps
