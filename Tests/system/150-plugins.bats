@@ -13,7 +13,7 @@ allowed_caps = ["NET_BIND_SERVICE"]
 allow_images = ["trusted/*"]
 EOF
     run_hive 125 run --rm --privileged busybox true
-    [[ "$output" == *"pre-create denied by hook $REPO/plugins/policy/no-privileged.lua: --privileged is not allowed on this host"* ]]
+    [[ "$output" == *"pre-create denied by hook $PLUGINS/policy/no-privileged.lua: --privileged is not allowed on this host"* ]]
     run_hive 125 run --rm --cap-add SYS_ADMIN busybox true
     [[ "$output" == *"--cap-add SYS_ADMIN is not allowed"* ]]
     run_hive 125 run --rm --security-opt seccomp=unconfined busybox true
@@ -232,5 +232,5 @@ EOF
 enabled = ["policy/nope"]
 EOF
     run_hive 125 run --rm busybox true
-    [[ "$output" == *"plugin policy/nope is enabled in $HIVE_CONFIG but not found in $REPO/plugins"* ]]
+    [[ "$output" == *"plugin policy/nope is enabled in $HIVE_CONFIG but not found in $PLUGINS"* ]]
 }

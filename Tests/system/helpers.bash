@@ -77,7 +77,14 @@ add_hook() {
     chmod 0644 "$HOOKS_DIR/$1"
 }
 
-# use_plugins 'TOML': a hive.toml whose plugin_dirs is the repository's plugins/.
+# use_plugins 'TOML': a hive.toml whose plugin_dirs is a root-owned, 0644 copy
+# of the repository's plugins/ (whatever the checkout's umask was).
 use_plugins() {
-    { printf '[hooks]\nplugin_dirs = ["%s/plugins"]\n' "$REPO"; cat; } > "$HIVE_CONFIG"
+    PLUGINS=$CONF/plugins
+    if [ ! -d "$PLUGINS" ]; then
+        cp -r "$REPO/plugins" "$PLUGINS"
+        chown -R 0:0 "$PLUGINS"
+        chmod -R go-w "$PLUGINS"
+    fi
+    { printf '[hooks]\nplugin_dirs = ["%s"]\n' "$PLUGINS"; cat; } > "$HIVE_CONFIG"
 }
