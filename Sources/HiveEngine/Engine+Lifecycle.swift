@@ -212,7 +212,9 @@ extension Engine {
         }
         store.unlock()
         postStart(r, pid: pid)
-        let status = Launcher.wait(pid, forwardSignals: true)
+        // a container created with -t talks through its terminal: proxy it
+        let master = Launcher.lastPtyMaster
+        let status = master >= 0 ? Launcher.proxy(master: master, pid: pid) : Launcher.wait(pid, forwardSignals: true)
         try containerExited(r, status: status, at: Timestamp.now().unixNanos, autoRemove: spec(r)?.autoRemove == true)
         return status
     }

@@ -234,3 +234,15 @@ PY
     run_hive 0 run --rm busybox echo still-fine
     [ "$output" = "still-fine" ]
 }
+
+@test "start -i attaches stdin, start -a does not; a -t container started with -a talks through its pty" {
+    import_run_base
+    hive create --name c1 -i busybox sh -c 'read x; echo "got $x"' >/dev/null
+    run_hive 0 start -i c1 <<< "hello"
+    [ "$output" = "got hello" ]
+    run_hive 0 start -a c1 <<< "hello"
+    [ "$output" = "got " ]
+    hive create --name t1 -t busybox sh -c 'tty; echo in-tty' >/dev/null
+    run_hive 0 start -a t1 < /dev/null
+    [[ "$output" == *"/dev/pts/"*"in-tty"* ]]
+}

@@ -46,9 +46,14 @@ enum ContainerStart {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let engine = try c.engine()
-        if c.args.flag("attach") {
+        // -i attaches stdin too (and implies -a, as with docker start -i)
+        if c.args.flag("attach") || c.args.flag("interactive") {
             try c.expect(min: 1, max: 1)
             c.out.flush()
+            if !c.args.flag("interactive") {
+                let null = open("/dev/null", O_RDONLY)
+                if null >= 0 { dup2(null, 0); close(null) }
+            }
             return try engine.startAttached(c.args.positionals[0])
         }
         return eachContainer(c) { _ = try engine.startDetached($0) }
