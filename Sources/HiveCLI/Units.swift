@@ -1,4 +1,5 @@
 // Human-readable sizes and durations, as Docker prints them (go-units).
+import Glibc
 import HiveEngine
 import HiveOCI
 
@@ -65,9 +66,22 @@ enum Units {
 
     /// Go's time.Time.String() in UTC: `2024-01-02 03:04:05 +0000 UTC`.
     static func goTime(_ nanos: Int64) -> String {
-        let r = Timestamp(unixNanos: nanos).rfc3339
-        let date = r.prefix(10)
-        let time = r.dropFirst(11).prefix(8)
-        return "\(date) \(time) +0000 UTC"
+        var t = time_t(nanos / 1_000_000_000)
+        var tmv = tm()
+        gmtime_r(&t, &tmv)
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        func put(_ v: Int32, _ w: Int) {
+            var digits: [UInt8] = []
+            var x = v
+            repeat { digits.append(UInt8(48 + x % 10)); x /= 10 } while x > 0
+            while digits.count < w { digits.append(48) }
+            out += digits.reversed()
+        }
+        put(tmv.tm_year + 1900, 4); out.append(45); put(tmv.tm_mon + 1, 2); out.append(45); put(tmv.tm_mday, 2)
+        out.append(32)
+        put(tmv.tm_hour, 2); out.append(58); put(tmv.tm_min, 2); out.append(58); put(tmv.tm_sec, 2)
+        out += Array(" +0000 UTC".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 }
