@@ -62,6 +62,36 @@ struct ContainerSpec: Codable {
     var mounts: [MountInfo]?
 }
 
+extension ContainerSpec {
+    /// The spec as the Codable encoding writes it (sorted keys, nil omitted), built
+    /// without Foundation's encoder: create and run pay no coder set-up.
+    var json: String {
+        var o: [String: JSONValue] = [
+            "argv": .array(argv.map(JSONValue.string)), "env": .array(env.map(JSONValue.string)), "cwd": .string(cwd),
+            "user": .string(user), "hostname": .string(hostname), "network": .string(network), "privileged": .bool(privileged),
+            "readOnly": .bool(readOnly), "caps": .array(caps.map(JSONValue.string)), "noNewPrivs": .bool(noNewPrivs),
+            "seccomp": .string(seccomp), "labels": .object(labels.mapValues(JSONValue.string)), "autoRemove": .bool(autoRemove),
+        ]
+        if let stopSignal { o["stopSignal"] = .string(stopSignal) }
+        if let stopTimeout { o["stopTimeout"] = .int(Int64(stopTimeout)) }
+        if let r = resources {
+            var ro: [String: JSONValue] = [:]
+            if let m = r.memory { ro["memory"] = .int(m) }
+            if let c = r.cpus { ro["cpus"] = .double(c) }
+            if let p = r.pidsLimit { ro["pidsLimit"] = .int(p) }
+            o["resources"] = .object(ro)
+        }
+        if let mounts {
+            o["mounts"] = .array(mounts.map { m in
+                var mo: [String: JSONValue] = ["type": .string(m.type), "source": .string(m.source), "destination": .string(m.destination), "rw": .bool(m.rw)]
+                if let n = m.name { mo["name"] = .string(n) }
+                return .object(mo)
+            })
+        }
+        return JSONValue.object(o).serialized()
+    }
+}
+
 struct MountInfo: Codable {
     var type: String
     var source: String
@@ -192,7 +222,7 @@ extension Engine {
                                  privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
                                  seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,
                                  stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources)
-        let specJSON = String(decoding: try JSONCoding.encode(spec), as: UTF8.self)
+        let specJSON = spec.json
         var rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)
         rec.command = argv.joined(separator: " ")
@@ -211,9 +241,7 @@ extension Engine {
                                  destination: m.target, rw: !m.readonly, name: name)
             }
             var full = rec
-            do { full.config = String(decoding: try JSONCoding.encode(stored), as: UTF8.self) } catch {
-                throw HiveError(.internal, "cannot encode the container spec", cause: "\(error)")
-            }
+            full.config = stored.json
             try store.insertContainer(full)
             decodedSpecs[full.config] = stored  // the events of this command need not decode these again
             decodedLabels[full.labelsJSON] = o.labels

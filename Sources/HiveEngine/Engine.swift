@@ -89,7 +89,8 @@ extension Engine {
 
     /// The stored config of an image (what `run` needs; no manifest read).
     public func imageConfig(_ id: Digest) throws -> ImageConfig {
-        try JSONCoding.decode(ImageConfig.self, from: try store.readBlob(id))
+        let bytes = try store.readBlob(id)
+        return try ImageConfig.fast(bytes) ?? JSONCoding.decode(ImageConfig.self, from: bytes)
     }
 
     /// The stored manifest and config of an image.
