@@ -46,6 +46,7 @@ struct hive_lua {
     int killed;             // 1: instructions, 2: deadline
     int loading;
     int file;               // the file loading or running now
+    long long ctx_generation;  // which context registry["hive.ctx"] holds
     char *denied;
     char *message;
     char *events;
@@ -303,15 +304,18 @@ static int safe_require(lua_State *L) {
 }
 
 static int ro_newindex(lua_State *L) { return luaL_error(L, "the hive table is read-only"); }
+static int lib_newindex(lua_State *L) {
+    return luaL_error(L, "library tables are shared and read-only in hooks (keep your own helpers in local variables)");
+}
 
 // Leaves a read-only proxy of the table at idx on the stack.
-static void push_readonly(lua_State *L, int idx) {
+static void push_readonly(lua_State *L, int idx, lua_CFunction newindex) {
     idx = lua_absindex(L, idx);
     lua_newtable(L);
     lua_newtable(L);
     lua_pushvalue(L, idx);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, ro_newindex);
+    lua_pushcfunction(L, newindex);
     lua_setfield(L, -2, "__newindex");
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
@@ -328,6 +332,16 @@ static void drop(lua_State *L, const char *lib, const char *const *names) {
     for (; *names; names++) {
         lua_pushnil(L);
         lua_setfield(L, -2, *names);
+    }
+    lua_pop(L, 1);
+}
+
+// Copies fields of the global table `from` (NULL: the globals) into the table on top.
+static void copy_fields(lua_State *L, const char *from, const char *const *names) {
+    if (from) lua_getglobal(L, from); else lua_pushglobaltable(L);
+    for (; *names; names++) {
+        lua_getfield(L, -1, *names);
+        lua_setfield(L, -3, *names);
     }
     lua_pop(L, 1);
 }
@@ -351,31 +365,21 @@ static int setup(lua_State *L) {
     lua_pop(L, 2);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "hive.protected");
-    return 0;
-}
-
-// Copies fields of the global table `from` (NULL: the globals) into the table on top.
-static void copy_fields(lua_State *L, const char *from, const char *const *names) {
-    if (from) lua_getglobal(L, from); else lua_pushglobaltable(L);
-    for (; *names; names++) {
-        lua_getfield(L, -1, *names);
-        lua_setfield(L, -3, *names);
+    // the libraries every environment sees: read-only views made once
+    static const char *const libs[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, NULL};
+    for (const char *const *l = libs; *l; l++) {
+        lua_getglobal(L, *l);
+        push_readonly(L, -1, lib_newindex);
+        lua_setfield(L, LUA_REGISTRYINDEX, *l);  // registry["string"] = view
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
-}
-
-// A shallow copy of library `name` into the table on top.
-static void copy_library(lua_State *L, const char *name) {
     lua_newtable(L);
-    lua_getglobal(L, name);
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, -5);
-    }
+    static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
+    copy_fields(L, LUA_OSLIBNAME, os);
+    push_readonly(L, -1, lib_newindex);
+    lua_setfield(L, LUA_REGISTRYINDEX, LUA_OSLIBNAME);
     lua_pop(L, 1);
-    lua_setfield(L, -2, name);
+    return 0;
 }
 
 typedef struct { int allow_exec; const char *config; size_t configlen; } env_args;
@@ -401,14 +405,11 @@ static void push_env(lua_State *L, const env_args *a) {
     lua_newtable(L);
     lua_pushcclosure(L, safe_require, 2);
     lua_setfield(L, env, "require");
-    copy_library(L, LUA_TABLIBNAME);
-    copy_library(L, LUA_STRLIBNAME);
-    copy_library(L, LUA_MATHLIBNAME);
-    copy_library(L, LUA_UTF8LIBNAME);
-    lua_newtable(L);
-    static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
-    copy_fields(L, LUA_OSLIBNAME, os);
-    lua_setfield(L, env, "os");
+    static const char *const libs[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, LUA_OSLIBNAME, NULL};
+    for (const char *const *l = libs; *l; l++) {
+        lua_getfield(L, LUA_REGISTRYINDEX, *l);
+        lua_setfield(L, env, *l);
+    }
 
     // hive = read-only proxy of { on, deny, log = read-only {...}, now, images, ..., config }
     lua_newtable(L);
@@ -423,13 +424,13 @@ static void push_env(lua_State *L, const env_args *a) {
     lua_newtable(L);
     static const luaL_Reg log[] = {{"debug", api_debug}, {"info", api_info}, {"warn", api_warn}, {"error", api_error}, {NULL, NULL}};
     luaL_setfuncs(L, log, 0);
-    push_readonly(L, -1);
+    push_readonly(L, -1, ro_newindex);
     lua_setfield(L, -3, "log");
     lua_pop(L, 1);
     push_decoded(L, a->config, a->configlen);
     if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_newtable(L); }
     lua_setfield(L, -2, "config");
-    push_readonly(L, -1);
+    push_readonly(L, -1, ro_newindex);
     lua_setfield(L, env, "hive");
     lua_pop(L, 1);
     lua_pushvalue(L, env);
@@ -536,13 +537,22 @@ const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char
     return h->handlers[i].event;
 }
 
-typedef struct { int ref; const char *ctx; size_t len; int want_result; } call_args;
+typedef struct { int ref; const char *ctx; size_t len; int want_result; long long generation; } call_args;
 
 static int call_main(lua_State *L) {
     call_args *a = lua_touserdata(L, 1);
     hive_lua *h = self(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->ref);
-    push_decoded(L, a->ctx, a->len);
+    // the handlers of one event share one decoded context while it is unchanged
+    if (a->generation != 0 && a->generation == h->ctx_generation) {
+        lua_getfield(L, LUA_REGISTRYINDEX, "hive.ctx");
+    } else {
+        h->ctx_generation = 0;
+        push_decoded(L, a->ctx, a->len);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "hive.ctx");
+        h->ctx_generation = a->generation;
+    }
     lua_pushvalue(L, -1);
     lua_insert(L, -3);  // ctx, fn, ctx
     arm(h);
@@ -553,12 +563,12 @@ static int call_main(lua_State *L) {
     return 0;
 }
 
-int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result) {
+int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result, long long generation) {
     if (i < 0 || i >= h->nhandlers) {
         set_message(h, "no such handler");
         return HIVE_LUA_ERROR;
     }
-    call_args a = {h->handlers[i].ref, ctx, len, want_result};
+    call_args a = {h->handlers[i].ref, ctx, len, want_result, generation};
     h->file = h->handlers[i].file;
     lua_pushcfunction(h->L, call_main);
     lua_pushlightuserdata(h->L, &a);

@@ -120,11 +120,11 @@ final class LuaVM {
 
     /// Calls a handler with an encoded context; with `wantResult` (pre-* events)
     /// the context comes back as the handler left it, otherwise `.ok(.null)`.
-    func call(_ h: HookScript.Handler, encoded: [UInt8], wantResult: Bool) -> Outcome {
+    func call(_ h: HookScript.Handler, encoded: [UInt8], wantResult: Bool, generation: Int64 = 0) -> Outcome {
         bridge.event = h.event
         defer { bridge.event = nil }
         let status = encoded.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { hive_lua_call(state, h.index, $0.baseAddress, $0.count, wantResult ? 1 : 0) }
+            b.withMemoryRebound(to: CChar.self) { hive_lua_call(state, h.index, $0.baseAddress, $0.count, wantResult ? 1 : 0, generation) }
         }
         switch status {
         case Int32(HIVE_LUA_OK):

@@ -63,6 +63,8 @@ public final class Hooks {
     private var indexDirty = false
     private var scripts: [String: HookScript] = [:]
     private var vm: LuaVM?
+    /// Bumped per event and per change, so handlers share a decoded context only while it is the same.
+    private var generation: Int64 = 0
     /// How many hook files this engine has loaded into Lua.
     var loadedScripts: Int { scripts.count }
     /// Events run, handler calls made and time spent in hooks by this process.
@@ -278,17 +280,23 @@ public final class Hooks {
         }
         var current = context
         var encoded = context.luaEncoded  // once per event; again only after a change
+        generation += 1
+        var gen = generation
         var changes: [Change] = []
         func pass(_ list: ArraySlice<(file: Int, script: HookScript, handler: HookScript.Handler)>) throws(HiveError) {
             for (_, s, h) in list {
-                switch vm!.call(h, encoded: encoded, wantResult: event.isPre) {
+                switch vm!.call(h, encoded: encoded, wantResult: event.isPre, generation: gen) {
                 case .unchanged:
                     continue
                 case .ok(let out):
                     guard event.isPre else { continue }
                     let before = changes.count
                     try apply(out, from: s.path, event: event, to: &current, changes: &changes)
-                    if changes.count != before { encoded = current.luaEncoded }
+                    if changes.count != before {
+                        encoded = current.luaEncoded
+                        generation += 1
+                        gen = generation
+                    }
                 case .denied(let reason):
                     if event.isPre { throw HiveError(.denied, "\(event.rawValue) denied by hook \(s.path): \(reason)") }
                     warn("hook \(s.path) (\(event.rawValue)): hive.deny has no effect after the fact (\(reason))")

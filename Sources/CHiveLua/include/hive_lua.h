@@ -40,7 +40,9 @@ const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char
 
 // Calls handler i with the encoded context; on HIVE_LUA_OK and with
 // want_result, hive_lua_result() holds the context as the handler left it.
-int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result);
+// Calls with the same non-zero generation share one decoded table (the host
+// bumps it whenever the context changes).
+int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result, long long generation);
 const char *hive_lua_result(hive_lua *h, size_t *len);
 const char *hive_lua_message(hive_lua *h);
 size_t hive_lua_memory(hive_lua *h);  // bytes in use, for all files
