@@ -285,7 +285,8 @@ public final class Hooks {
         var changes: [Change] = []
         func pass(_ list: ArraySlice<(file: Int, script: HookScript, handler: HookScript.Handler)>) throws(HiveError) {
             for (_, s, h) in list {
-                switch vm!.call(h, encoded: encoded, wantResult: event.isPre, generation: gen) {
+                // deny-only events (pre-start) need no result: nothing they change applies
+                switch vm!.call(h, encoded: encoded, wantResult: event.isPre && !event.mutableFields.isEmpty, generation: gen) {
                 case .unchanged:
                     continue
                 case .ok(let out):
