@@ -286,11 +286,12 @@ public final class Hooks {
         func pass(_ list: ArraySlice<(file: Int, script: HookScript, handler: HookScript.Handler)>) throws(HiveError) {
             for (_, s, h) in list {
                 // deny-only events (pre-start) need no result: nothing they change applies
-                switch vm!.call(h, encoded: encoded, wantResult: event.isPre && !event.mutableFields.isEmpty, generation: gen) {
+                let wantResult = event.isPre && !event.mutableFields.isEmpty
+                switch vm!.call(h, encoded: encoded, wantResult: wantResult, generation: gen) {
                 case .unchanged:
                     continue
                 case .ok(let out):
-                    guard event.isPre else { continue }
+                    guard wantResult else { continue }
                     let before = changes.count
                     try apply(out, from: s.path, event: event, to: &current, changes: &changes)
                     if changes.count != before {
