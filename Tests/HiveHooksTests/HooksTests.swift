@@ -73,6 +73,17 @@ let createContext: JSONValue = .object([
         _ = try h.run(.preCreate, .object(priv), subject: .init(image: "alpine"))
     }
 
+    @Test func preStartAllowsOrDenies() throws {
+        let d = HookDir()
+        d.add("a.lua", "hive.on('pre-start', function(c) c.name = 'ignored' if c.labels.team == 'no' then hive.deny('nope') end end)")
+        let h = d.hooks()
+        let (out, changes) = try h.run(.preStart, createContext)
+        #expect(changes.isEmpty && out == createContext)
+        var denied = createContext.objectValue!
+        denied["labels"] = .object(["team": .string("no")])
+        #expect(throws: HiveError.self) { try h.run(.preStart, .object(denied)) }
+    }
+
     @Test func readOnlyFieldsCannotChange() throws {
         let d = HookDir()
         d.add("a.lua", "hive.on('pre-create', function(c) c.privileged = true end)")
