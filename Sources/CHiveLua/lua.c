@@ -379,25 +379,65 @@ static int setup(lua_State *L) {
     push_readonly(L, -1, lib_newindex);
     lua_setfield(L, LUA_REGISTRYINDEX, LUA_OSLIBNAME);
     lua_pop(L, 1);
-    return 0;
-}
 
-typedef struct { int allow_exec; const char *config; size_t configlen; } env_args;
-
-// Leaves a new file environment on the stack.
-static void push_env(lua_State *L, const env_args *a) {
+    // the base every environment reads through: allowed functions and library views
     lua_newtable(L);
-    int env = lua_gettop(L);
     static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
                                        "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", "setmetatable",
                                        "getmetatable", NULL};
     copy_fields(L, NULL, base);
     lua_pushcfunction(L, safe_collectgarbage);
-    lua_setfield(L, env, "collectgarbage");
+    lua_setfield(L, -2, "collectgarbage");
     lua_pushcfunction(L, safe_rawset);
-    lua_setfield(L, env, "rawset");
+    lua_setfield(L, -2, "rawset");
     lua_pushcfunction(L, safe_print);
-    lua_setfield(L, env, "print");
+    lua_setfield(L, -2, "print");
+    static const char *const all[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, LUA_OSLIBNAME, NULL};
+    for (const char *const *l = all; *l; l++) {
+        lua_getfield(L, LUA_REGISTRYINDEX, *l);
+        lua_setfield(L, -2, *l);
+    }
+    lua_newtable(L);  // environments' metatable: locked, so no file can reach the base
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setfield(L, LUA_REGISTRYINDEX, "hive.envmeta");
+    lua_pop(L, 1);
+
+    // the hive API, with and without exec; hive.log a read-only view
+    lua_newtable(L);
+    static const luaL_Reg logf[] = {{"debug", api_debug}, {"info", api_info}, {"warn", api_warn}, {"error", api_error}, {NULL, NULL}};
+    luaL_setfuncs(L, logf, 0);
+    push_readonly(L, -1, ro_newindex);
+    int logview = lua_gettop(L);
+    static const luaL_Reg api[] = {
+        {"on", api_on}, {"deny", api_deny}, {"now", api_now}, {"images", api_images},
+        {"containers", api_containers}, {"image", api_image}, {"container", api_container}, {NULL, NULL}};
+    for (int exec = 0; exec < 2; exec++) {
+        lua_newtable(L);
+        luaL_setfuncs(L, api, 0);
+        lua_pushvalue(L, logview);
+        lua_setfield(L, -2, "log");
+        if (exec) {
+            lua_pushcfunction(L, api_exec);
+            lua_setfield(L, -2, "exec");
+        }
+        lua_setfield(L, LUA_REGISTRYINDEX, exec ? "hive.api.exec" : "hive.api");
+    }
+    lua_pop(L, 2);
+    return 0;
+}
+
+typedef struct { int allow_exec; const char *config; size_t configlen; } env_args;
+
+// Leaves a new file environment on the stack: its own table, reading what it
+// does not define through the shared, locked base (made once in setup).
+static void push_env(lua_State *L, const env_args *a) {
+    lua_newtable(L);
+    int env = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.envmeta");
+    lua_setmetatable(L, env);
     lua_pushvalue(L, env);
     lua_pushcclosure(L, safe_load, 1);
     lua_setfield(L, env, "load");
@@ -405,31 +445,17 @@ static void push_env(lua_State *L, const env_args *a) {
     lua_newtable(L);
     lua_pushcclosure(L, safe_require, 2);
     lua_setfield(L, env, "require");
-    static const char *const libs[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, LUA_OSLIBNAME, NULL};
-    for (const char *const *l = libs; *l; l++) {
-        lua_getfield(L, LUA_REGISTRYINDEX, *l);
-        lua_setfield(L, env, *l);
-    }
-
-    // hive = read-only proxy of { on, deny, log = read-only {...}, now, images, ..., config }
+    // hive = read-only proxy of { config } whose misses go to the shared API
     lua_newtable(L);
-    static const luaL_Reg api[] = {
-        {"on", api_on}, {"deny", api_deny}, {"now", api_now}, {"images", api_images},
-        {"containers", api_containers}, {"image", api_image}, {"container", api_container}, {NULL, NULL}};
-    luaL_setfuncs(L, api, 0);
-    if (a->allow_exec) {
-        lua_pushcfunction(L, api_exec);
-        lua_setfield(L, -2, "exec");
-    }
-    lua_newtable(L);
-    static const luaL_Reg log[] = {{"debug", api_debug}, {"info", api_info}, {"warn", api_warn}, {"error", api_error}, {NULL, NULL}};
-    luaL_setfuncs(L, log, 0);
-    push_readonly(L, -1, ro_newindex);
-    lua_setfield(L, -3, "log");
-    lua_pop(L, 1);
     push_decoded(L, a->config, a->configlen);
     if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_newtable(L); }
     lua_setfield(L, -2, "config");
+    lua_newtable(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, a->allow_exec ? "hive.api.exec" : "hive.api");
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
     push_readonly(L, -1, ro_newindex);
     lua_setfield(L, env, "hive");
     lua_pop(L, 1);
