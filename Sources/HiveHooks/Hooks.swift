@@ -63,6 +63,7 @@ public final class Hooks {
     private var indexDirty = false
     private var scripts: [String: HookScript] = [:]
     private var vm: LuaVM?
+    private var fileMasks: [UInt32]?
     /// Bumped per event and per change, so handlers share a decoded context only while it is the same.
     private var generation: Int64 = 0
     /// How many hook files this engine has loaded into Lua.
@@ -192,13 +193,29 @@ public final class Hooks {
         return e
     }
 
+    static func bit(_ e: HookEvent) -> UInt32 { 1 << UInt32(HookEvent.allCases.firstIndex(of: e)!) }
+
+    /// Each file's events as a bit set (from the index, or by loading it once).
+    private func masks() throws(HiveError) -> [UInt32] {
+        if let fileMasks { return fileMasks }
+        var out: [UInt32] = []
+        for f in try discover() {
+            var m: UInt32 = 0
+            do {
+                for name in try events(of: f) { if let e = HookEvent(rawValue: name) { m |= Hooks.bit(e) } }
+            } catch {
+                m = .max  // a file that does not load: every event tries it and reports why
+            }
+            out.append(m)
+        }
+        saveIndex()
+        fileMasks = out
+        return out
+    }
+
     /// Whether any hook listens to `event` (no Lua unless a hook file changed).
     public func listens(_ event: HookEvent) throws(HiveError) -> Bool {
-        let fs = try discover()
-        if fs.isEmpty { return false }
-        defer { saveIndex() }
-        for f in fs where try events(of: f).contains(event.rawValue) { return true }
-        return false
+        try masks().contains { $0 & Hooks.bit(event) != 0 }
     }
 
     private func script(_ f: HookFile) throws(HiveError) -> HookScript {
@@ -260,9 +277,10 @@ public final class Hooks {
             return (context, [])
         }
         var handlers: [(file: Int, script: HookScript, handler: HookScript.Handler)] = []
+        let fileMasks = try masks()
         for (i, f) in fs.enumerated() {
             do {
-                guard try events(of: f).contains(event.rawValue) else { continue }
+                guard fileMasks[i] & Hooks.bit(event) != 0 else { continue }
                 let s = try script(f)
                 for h in s.handlers where h.event == event && Hooks.matches(h.when, subject) { handlers.append((i, s, h)) }
             } catch {
