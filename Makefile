@@ -75,6 +75,7 @@ install: build
 	cd plugins && find . -name '*.lua' -exec install -D -m 0644 {} $(DESTDIR)$(PREFIX)/lib/hive/plugins/{} \;
 	install -m 0644 hooks/*.lua $(DESTDIR)$(PREFIX)/share/hive/hooks/
 	install -D -m 0644 contrib/hive.toml $(DESTDIR)$(PREFIX)/share/hive/hive.toml.example
+	install -D -m 0644 docs/hooks.md $(DESTDIR)$(PREFIX)/share/doc/hive/hooks.md
 	test -e $(DESTDIR)/etc/hive/hive.toml || install -D -m 0644 contrib/hive.toml $(DESTDIR)/etc/hive/hive.toml
 	mkdir -p -m 0755 $(DESTDIR)/etc/hive/hooks.d
 	install -D -m 0644 contrib/systemd/hive-gc.service $(DESTDIR)/etc/systemd/system/hive-gc.service
