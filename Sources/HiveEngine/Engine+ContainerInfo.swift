@@ -125,14 +125,16 @@ extension Engine {
     }
 
     /// `container prune`: removes every stopped container.
+    /// `container prune`: every stopped container, after the pre-prune hooks.
     public func pruneContainers() throws -> [String] {
-        var removed: [String] = []
-        for r in try store.allContainers() where !isAlive(r) {
-            try cleanupContainer(r.id)
-            removedEvent(r)
-            removed.append(r.id)
+        try store.lockExclusive()
+        defer { store.unlock() }
+        let list = try store.allContainers().filter { !isAlive($0) }.map {
+            PruneCandidate(type: "container", id: $0.id, name: $0.name, created: $0.created, lastUsed: $0.finished, size: 0, reason: "stopped")
         }
-        return removed
+        var report = GCReport()
+        try remove(try prePrune(list, reason: "container prune"), into: &report)
+        return report.containers
     }
 }
 

@@ -55,6 +55,9 @@ extension Engine {
         let fd = open(eventLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        // past 32 MiB the log starts over; the previous one stays as events.log.1
+        var st = stat()
+        if fstat(fd, &st) == 0 && st.st_size > 32 << 20 { rename(eventLogPath, eventLogPath + ".1") }
         close(fd)
     }
 

@@ -174,12 +174,14 @@ extension Engine {
 
     /// Removes volumes no container uses (with `all` false, only anonymous ones, as Docker 23+ does).
     public func pruneVolumes(all: Bool) throws -> [String] {
-        var removed: [String] = []
+        try store.lockExclusive()
+        defer { store.unlock() }
+        var list: [PruneCandidate] = []
         for v in try store.volumes() where try (all || v.anonymous) && store.volumeUsers(v.name).isEmpty {
-            try store.db.transaction { () throws(HiveError) in try store.deleteVolume(v.name) }
-            volumeRemovedEvent(v.name)
-            removed.append(v.name)
+            list.append(PruneCandidate(type: "volume", id: v.name, name: v.name, created: v.created, lastUsed: nil, size: 0, reason: "unused"))
         }
-        return removed
+        var report = GCReport()
+        try remove(try prePrune(list, reason: "volume prune"), into: &report)
+        return report.volumes
     }
 }

@@ -18,7 +18,8 @@ setup() {
 }
 
 teardown() {
-    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"
+    for _ in $(seq 30); do pgrep -f -- "$HIVE_ROOT" >/dev/null || break; sleep 0.1; done
+    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF" 2>/dev/null || { sleep 0.5; rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"; }
 }
 
 # The base rootfs tar, built once per file.
@@ -67,7 +68,9 @@ import_run_base() {
 # Removes every container, then the store (container test files use this as teardown).
 teardown_containers() {
     "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
-    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK"
+    # monitors of killed containers run their cleanup against the store: let them finish
+    for _ in $(seq 30); do pgrep -f -- "$HIVE_ROOT" >/dev/null || break; sleep 0.1; done
+    rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF" 2>/dev/null || { sleep 0.5; rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"; }
 }
 
 # add_hook NAME <<'EOF' ... : a site hook in the test's hooks directory (root-owned, 0644).
