@@ -178,3 +178,27 @@ EOF
     done
     hive rm -f $(hive ps -aq) >/dev/null
 }
+
+@test "container prune and volume prune also ask pre-prune hooks" {
+    import_run_base
+    hive run --name keep-me busybox true
+    hive run --name drop-me busybox true
+    hive volume create v-keep >/dev/null
+    hive volume create v-drop >/dev/null
+    add_hook 10-keep.lua <<'EOT'
+hive.on("pre-prune", function(c)
+  local out = {}
+  for _, x in ipairs(c.candidates) do
+    if x.name ~= "keep-me" and x.name ~= "v-keep" then table.insert(out, x) end
+  end
+  hive.log.warn("reason " .. c.reason)
+  c.candidates = out
+end)
+EOT
+    run_hive 0 container prune -f
+    [[ "$output" == *"reason container prune"* ]]
+    [ "$(hive ps -a --format '{{.Names}}')" = "keep-me" ]
+    run_hive 0 volume prune -a -f
+    [[ "$output" == *"reason volume prune"* ]]
+    [ "$(hive volume ls -q)" = "v-keep" ]
+}
