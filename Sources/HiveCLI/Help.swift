@@ -15,18 +15,25 @@ extension HiveCommand {
         }
         o.line("")
         o.line("Management Commands:")
-        o.line("  image" + String(repeating: " ", count: width - 5) + "Manage images")
+        for (group, summary) in groupSummaries.sorted(by: { $0.key < $1.key }) where group != "buildx" {
+            o.line("  " + group + String(repeating: " ", count: max(1, width - group.count)) + summary)
+        }
         o.line("")
         printOptions(GlobalOptions.defs, title: "Global Options:")
         o.line("")
         o.line("Run 'hive COMMAND --help' for more information on a command.")
     }
 
+    static let groupSummaries = [
+        "container": "Manage containers", "hooks": "List and dry-run Lua hooks", "image": "Manage images",
+        "system": "Disk usage, prune, garbage collection, events", "volume": "Manage volumes", "buildx": "Build images",
+    ]
+
     static func printGroupHelp(_ group: String) {
         let o = Output.out
         o.line("Usage:  hive \(group) COMMAND")
         o.line("")
-        o.line("Manage \(group)s")
+        o.line(groupSummaries[group] ?? "Manage \(group)s")
         o.line("")
         o.line("Commands:")
         let subs = commands.compactMap { def -> (String, String)? in
