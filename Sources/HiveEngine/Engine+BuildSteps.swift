@@ -405,11 +405,14 @@ extension Engine {
         // where they go
         var dest = try expand(spec.dest)
         let workdir = cc.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-        let destIsDir = dest.hasSuffix("/") || dest == "." || spec.sources.count > 1
+        var destIsDir = dest.hasSuffix("/") || dest == "." || spec.sources.count > 1
         if !dest.hasPrefix("/") { dest = workdir + "/" + dest }
         let destRel = DockerIgnore.clean(dest)
-        // owner and mode
         let layers = try s.image.map { try store.layers(of: $0).reversed().map { store.layerDiffDir($0.chainID) } } ?? []
+        // a destination that is a directory in the image receives the sources inside it
+        if destRel.isEmpty { destIsDir = true }
+        if let st = BuildFiles.lowerStat(layers, destRel), (st.st_mode & S_IFMT) == S_IFDIR { destIsDir = true }
+        // owner and mode
         var owner: (UInt32, UInt32)? = nil
         if let c = spec.chown {
             let spec = try expand(c)

@@ -240,3 +240,13 @@ EOT
     run_hive 125 build -q "$c"
     [[ "$output" == *"--mount=type=secret is not available"* ]]
 }
+
+@test "COPY into a directory the image has, without a trailing slash, puts the file inside it" {
+    import_run_base
+    c=$(ctx)
+    echo x > "$c/f.txt"
+    printf 'FROM busybox\nCOPY f.txt /etc\nCOPY f.txt /\nCOPY f.txt /newfile\n' > "$c/Dockerfile"
+    hive build -q -t into "$c" >/dev/null
+    run_hive 0 run --rm into sh -c 'test -d /etc && cat /etc/f.txt /f.txt /newfile'
+    [ "$output" = "$(printf 'x\nx\nx')" ]
+}
