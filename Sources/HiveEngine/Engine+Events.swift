@@ -260,7 +260,10 @@ extension Engine {
     /// The container's process ended: record the status, fire on-exit and
     /// on-stop (with who stopped it), and honour --rm (on-remove).
     func containerExited(_ r: ContainerRecord, status: Int32, at: Int64, autoRemove: Bool) throws {
-        try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at) }
+        // a --rm container's record goes in a moment: no commit (and fsyncs) for its exit
+        if !autoRemove {
+            try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at) }
+        }
         var done = r
         done.state = .exited
         done.exitCode = status
