@@ -151,7 +151,12 @@ extension Engine {
         guard isAlive(r), let pid = r.pid else {
             throw HiveError(.conflict, "cannot kill container \(ref): container is not running")
         }
-        guard Glibc.kill(pid, try Signals.number(signal)) == 0 else { throw HiveError.errno("cannot signal container \(ref)") }
+        let sig = try Signals.number(signal)
+        // a stopping signal: if it ends the container, on-stop says the user stopped it
+        if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(sig) {
+            try? Files.write(containerDir(r.id) + "/stopping", "\(Timestamp.now().unixNanos)\n")
+        }
+        guard Glibc.kill(pid, sig) == 0 else { throw HiveError.errno("cannot signal container \(ref)") }
     }
 
     /// `wait`: blocks until the container exits; its exit code.

@@ -35,6 +35,15 @@ EOF
     hive rm t2 >/dev/null 2>&1
     run_hive 0 events --until 0s --filter event=destroy --format '{{.Actor.Attributes.name}}'
     [ "$output" = "$(printf 't1\nt2')" ]
+    # kill is a user's stop too; a container that ends on its own is not
+    hive run -d --name t3 busybox sleep 30 >/dev/null 2>&1
+    hive kill t3 >/dev/null 2>&1
+    hive run -d --name t4 busybox true >/dev/null 2>&1
+    hive wait t3 >/dev/null; hive wait t4 >/dev/null
+    sleep 0.3
+    run_hive 0 events --until 0s --filter event=stop --format '{{.Actor.Attributes.name}}={{.Actor.Attributes.by}}'
+    [[ "$output" == *"t3=user"* && "$output" == *"t4=exit"* ]]
+    hive rm t3 t4 >/dev/null 2>&1
 }
 
 @test "pre-create hooks change the container; changes are logged; read-only fields are refused" {
