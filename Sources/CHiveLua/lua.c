@@ -35,6 +35,7 @@ typedef struct {
     size_t whenlen;
     int ref;
     int file;
+    int event_index;  // position in the host's list of events
 } handler;
 
 struct hive_lua {
@@ -145,12 +146,13 @@ static int api_on(lua_State *L) {
     // the event must be one hive fires
     size_t el = strlen(event);
     const char *e = h->events;
-    int known = 0;
+    int known = 0, index = 0;
     while (e && *e) {
         const char *comma = strchr(e, ',');
         size_t n = comma ? (size_t)(comma - e) : strlen(e);
         if (n == el && strncmp(e, event, n) == 0) { known = 1; break; }
         e = comma ? comma + 1 : NULL;
+        index++;
     }
     if (!known) return luaL_error(L, "unknown event \"%s\" (hive hooks ls --help lists the events)", event);
     if (h->nhandlers >= MAX_HANDLERS) return luaL_error(L, "too many hive.on registrations (at most %d)", MAX_HANDLERS);
@@ -175,6 +177,7 @@ static int api_on(lua_State *L) {
     snprintf(hd->event, sizeof hd->event, "%s", event);
     hd->priority = priority;
     hd->file = h->file;
+    hd->event_index = index;
     hd->when = when.data;
     hd->whenlen = when.len;
     lua_pushvalue(L, 2);
@@ -554,10 +557,11 @@ int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char
 
 int hive_lua_handler_count(hive_lua *h) { return h->nhandlers; }
 
-const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file) {
+const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index) {
     if (i < 0 || i >= h->nhandlers) return NULL;
     *priority = h->handlers[i].priority;
     *file = h->handlers[i].file;
+    *event_index = h->handlers[i].event_index;
     *when = h->handlers[i].when ? h->handlers[i].when : "-";
     *whenlen = h->handlers[i].when ? h->handlers[i].whenlen : 1;
     return h->handlers[i].event;

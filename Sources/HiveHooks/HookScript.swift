@@ -110,9 +110,11 @@ final class LuaVM {
             var when: UnsafePointer<CChar>? = nil
             var whenLen = 0
             var owner: Int32 = -1
-            guard let name = hive_lua_handler(state, i, &priority, &when, &whenLen, &owner), owner == file,
-                  let event = HookEvent(rawValue: String(cString: name)) else { continue }
-            let w = when.flatMap { p in p.withMemoryRebound(to: UInt8.self, capacity: whenLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: whenLen)) } } ?? .null
+            var eventIndex: Int32 = -1
+            guard hive_lua_handler(state, i, &priority, &when, &whenLen, &owner, &eventIndex) != nil, owner == file,
+                  eventIndex >= 0, Int(eventIndex) < HookEvent.allCases.count else { continue }
+            let event = HookEvent.allCases[Int(eventIndex)]
+            let w = whenLen > 1 || when?.pointee != 45 /* "-" */ ? (when.flatMap { p in p.withMemoryRebound(to: UInt8.self, capacity: whenLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: whenLen)) } } ?? .null) : .null
             handlers.append(HookScript.Handler(event: event, priority: priority, when: w, index: i))
         }
         return HookScript(path: path, tier: tier, allowExec: allowExec, handlers: handlers)

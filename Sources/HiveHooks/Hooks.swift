@@ -59,7 +59,7 @@ public final class Hooks {
     }
 
     private var files: [HookFile]?
-    private var index: [String: [String]]?  // signature -> events
+    private var index: [String: UInt32]?  // signature -> the events it registers, as a bit set
     private var indexDirty = false
     private var scripts: [String: HookScript] = [:]
     private var vm: LuaVM?
@@ -159,15 +159,15 @@ public final class Hooks {
 
     // MARK: - The index of who listens to what
 
-    private func loadIndex() -> [String: [String]] {
+    private func loadIndex() -> [String: UInt32] {
         if let index { return index }
-        var out: [String: [String]] = [:]
+        var out: [String: UInt32] = [:]
         if let indexPath, let bytes = Files.read(indexPath) {
-            // `signature TAB event,event` per line, split as bytes (String.split is slow here)
+            // `signature TAB mask` per line, split as bytes (String.split is slow here)
             for line in bytes.split(separator: 10) {
-                guard let tab = line.firstIndex(of: 9) else { continue }
-                let events = line[(tab + 1)...].split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) }
-                out[String(decoding: line[..<tab], as: UTF8.self)] = events
+                guard let tab = line.firstIndex(of: 9),
+                      let mask = UInt32(String(decoding: line[(tab + 1)...], as: UTF8.self)) else { continue }
+                out[String(decoding: line[..<tab], as: UTF8.self)] = mask
             }
         }
         index = out
@@ -177,20 +177,20 @@ public final class Hooks {
     private func saveIndex() {
         guard indexDirty, let indexPath, let index else { return }
         indexDirty = false
-        let text = index.keys.sorted().map { $0 + "\t" + index[$0]!.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let text = index.keys.sorted().map { $0 + "\t" + String(index[$0]!) }.joined(separator: "\n") + "\n"
         mkdir(String(indexPath.dropLast("/hooks-index".count)), 0o700)
         let tmp = indexPath + ".\(getpid())"
         if (try? Files.write(tmp, text)) != nil { rename(tmp, indexPath) }
     }
 
-    /// The events a file listens to, from the index or by loading it.
-    private func events(of f: HookFile) throws(HiveError) -> [String] {
-        if let e = loadIndex()[f.signature] { return e }
+    /// The events a file listens to as a bit set, from the index or by loading it.
+    private func events(of f: HookFile) throws(HiveError) -> UInt32 {
+        if let m = loadIndex()[f.signature] { return m }
         let s = try script(f)
-        let e = Array(Set(s.handlers.map(\.event.rawValue))).sorted()
-        index![f.signature] = e
+        let m = s.handlers.reduce(UInt32(0)) { $0 | Hooks.bit($1.event) }
+        index![f.signature] = m
         indexDirty = true
-        return e
+        return m
     }
 
     static func bit(_ e: HookEvent) -> UInt32 { 1 << UInt32(HookEvent.allCases.firstIndex(of: e)!) }
@@ -200,13 +200,8 @@ public final class Hooks {
         if let fileMasks { return fileMasks }
         var out: [UInt32] = []
         for f in try discover() {
-            var m: UInt32 = 0
-            do {
-                for name in try events(of: f) { if let e = HookEvent(rawValue: name) { m |= Hooks.bit(e) } }
-            } catch {
-                m = .max  // a file that does not load: every event tries it and reports why
-            }
-            out.append(m)
+            // a file that does not load: every event tries it and reports why
+            out.append((try? events(of: f)) ?? .max)
         }
         saveIndex()
         fileMasks = out

@@ -35,8 +35,9 @@ void hive_lua_free(hive_lua *h);
 int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec);
 
 int hive_lua_handler_count(hive_lua *h);
-// The i-th registration: its event, priority, encoded `when` table (may be "-") and file.
-const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file);
+// The i-th registration: its event (name, and index in hive_lua_new's list),
+// priority, encoded `when` table (may be "-") and file.
+const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index);
 
 // Calls handler i with the encoded context; on HIVE_LUA_OK and with
 // want_result, hive_lua_result() holds the context as the handler left it.
