@@ -154,7 +154,7 @@ static int api_on(lua_State *L) {
         e = comma ? comma + 1 : NULL;
         index++;
     }
-    if (!known) return luaL_error(L, "unknown event \"%s\" (hive hooks ls --help lists the events)", event);
+    if (!known) return luaL_error(L, "unknown event \"%s\" (the events: %s)", event, h->events);
     if (h->nhandlers >= MAX_HANDLERS) return luaL_error(L, "too many hive.on registrations (at most %d)", MAX_HANDLERS);
     long long priority = 0;
     buf when = {0};
