@@ -34,7 +34,6 @@ public struct RunMount: Sendable, Equatable {
     /// Parses the CSV form BuildKit takes (`type=cache,target=/root/.cache,id=x`).
     public static func parse(_ text: String) throws -> RunMount {
         var m = RunMount(kind: .bind, target: "")
-        var sawType = false
         for field in text.split(separator: ",") {
             let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
             let k = kv[0].lowercased(), v = kv.count > 1 ? kv[1] : ""
@@ -42,7 +41,6 @@ public struct RunMount: Sendable, Equatable {
             case "type":
                 guard let t = Kind(rawValue: v) else { throw DockerfileError("unsupported mount type \"\(v)\" (bind, cache or tmpfs)", line: 0) }
                 m.kind = t
-                sawType = true
             case "target", "dst", "destination": m.target = v
             case "source", "src": m.source = v
             case "from": m.from = v
@@ -54,7 +52,6 @@ public struct RunMount: Sendable, Equatable {
             default: throw DockerfileError("unknown key \"\(k)\" in --mount=\(text)", line: 0)
             }
         }
-        _ = sawType
         if m.kind == .secret || m.kind == .ssh {
             throw DockerfileError("--mount=type=\(m.kind.rawValue) is not available (no secrets or SSH agent in hive builds yet)", line: 0)
         }

@@ -434,7 +434,7 @@ extension Engine {
             s.history(text, empty: true)
             return false
         case .run(let form, let network, let heredocs, let mounts):
-            return try runStep(form, network: network, heredocs: heredocs, mounts: mounts, state: &s, lex: lex, opts: opts,
+            return try runStep(form, network: network, heredocs: heredocs, mounts: mounts, state: &s, opts: opts,
                                context: context, earlier: earlier, df: df, stage: stage)
         case .copy(let spec):
             return try copyStep(spec, add: false, state: &s, lex: lex, opts: opts, context: context, earlier: earlier, df: df, stage: stage)

@@ -252,7 +252,7 @@ extension Engine {
         return false
     }
 
-    func runStep(_ form: CommandForm, network: String?, heredocs: [Heredoc], mounts: [RunMount], state s: inout BuildState, lex: ShellLex,
+    func runStep(_ form: CommandForm, network: String?, heredocs: [Heredoc], mounts: [RunMount], state s: inout BuildState,
                  opts: BuildOptions, context: BuildContext?, earlier: [Int: BuildState], df: Dockerfile, stage: Stage) throws -> Bool {
         let cc = s.config.config ?? ContainerConfig()
         var argv: [String]
@@ -329,7 +329,6 @@ extension Engine {
                 throw HiveError(.invalidArgument, "RUN --mount=type=\(m.kind.rawValue) is not available")
             }
         }
-        _ = lex
         s.advance("RUN " + argv.joined(separator: "\u{0}") + " network=" + net + mountKey)
         let createdBy = "RUN " + argv.joined(separator: " ") + " # buildkit"
         let parentImage = s.image

@@ -213,7 +213,6 @@ extension Engine {
         try store.lockExclusive()
         defer { store.unlock() }
         var report = GCReport()
-        let now = Timestamp.now().unixNanos
         let until = try filters.values["until"]?.map { try Engine.parseTimeFilter($0) }.min()
         let labelFilters = filters.values["label"] ?? []
         func labelsMatch(_ labels: [String: String]) -> Bool {
@@ -243,7 +242,6 @@ extension Engine {
                 if users.isEmpty { list.append(PruneCandidate(type: "volume", id: v.name, name: v.name, created: v.created, lastUsed: nil, size: 0, reason: "unused")) }
             }
         }
-        _ = now
         try remove(try prePrune(list, reason: "system prune"), into: &report)
         store.sweepIfIdle()
         return report
