@@ -227,7 +227,7 @@ EOF
     pid=$!
     sleep 0.3
     hive create --name later busybox true >/dev/null
-    sleep 0.5
+    for _ in $(seq 50); do grep -qx later "$WORK/stream" && break; sleep 0.1; done
     kill $pid
     wait $pid 2>/dev/null || true
     grep -qx later "$WORK/stream"
