@@ -24,7 +24,7 @@ EOF
     hive run -d --name t2 busybox sleep 30 >/dev/null 2>&1
     hive stop -t 1 t2 >/dev/null 2>&1
     hive wait t2 >/dev/null
-    sleep 0.3
+    wait_for_event "EV on-stop t2" --filter type=hook
     run_hive 0 events --until 0s --filter container=t2
     [[ "$output" == *"container create"* ]]
     [[ "$output" == *"container start"* ]]
@@ -40,7 +40,8 @@ EOF
     hive kill t3 >/dev/null 2>&1
     hive run -d --name t4 busybox true >/dev/null 2>&1
     hive wait t3 >/dev/null; hive wait t4 >/dev/null
-    sleep 0.3
+    wait_for_event "t3=user" --filter event=stop --format '{{.Actor.Attributes.name}}={{.Actor.Attributes.by}}'
+    wait_for_event "t4=exit" --filter event=stop --format '{{.Actor.Attributes.name}}={{.Actor.Attributes.by}}'
     run_hive 0 events --until 0s --filter event=stop --format '{{.Actor.Attributes.name}}={{.Actor.Attributes.by}}'
     [[ "$output" == *"t3=user"* && "$output" == *"t4=exit"* ]]
     hive rm t3 t4 >/dev/null 2>&1

@@ -91,3 +91,14 @@ use_plugins() {
     fi
     { printf '[hooks]\nplugin_dirs = ["%s"]\n' "$PLUGINS"; cat; } > "$HIVE_CONFIG"
 }
+
+# wait_for_event PATTERN EVENTS-ARGS...: until `hive events --until 0s ARGS` prints PATTERN (5 s at most);
+# a detached container's monitor records its exit events just after `wait` returns.
+wait_for_event() {
+    local pattern=$1; shift
+    for _ in $(seq 50); do
+        "$HIVE" events --until 0s "$@" 2>/dev/null | grep -q -- "$pattern" && return 0
+        sleep 0.1
+    done
+    return 0
+}
