@@ -214,7 +214,9 @@ extension Engine {
         }
 
         // record
-        let name = try o.name.map(Engine.validateName) ?? Engine.generatedName(taken: Set(try store.allContainers().map(\.name)))
+        // a generated name is picked inside the write transaction below, so
+        // concurrent runs cannot pick the same one
+        let name = try o.name.map(Engine.validateName) ?? ""
         if o.replace, o.name != nil, let old = try store.container(name), old.name == name {
             try removeContainer(old.id, force: true)
         }
@@ -228,6 +230,7 @@ extension Engine {
         rec.command = argv.joined(separator: " ")
         rec.labelsJSON = labelsJSON(o.labels)
         // one transaction: volumes, the record (with its mounts), the volume references
+        var finalName = name
         let volumeMounts: [MountSpec] = try store.db.transaction { () throws(HiveError) -> [MountSpec] in
             let (m, used, _): ([MountSpec], [String], [String])
             do { (m, used, _) = try resolveMounts(o.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys)) } catch let e as HiveError { throw e } catch {
@@ -242,13 +245,16 @@ extension Engine {
             }
             var full = rec
             full.config = stored.json
+            if full.name.isEmpty { full.name = Engine.generatedName(taken: Set(try store.allContainers().map(\.name))) }
             try store.insertContainer(full)
             decodedSpecs[full.config] = stored  // the events of this command need not decode these again
             decodedLabels[full.labelsJSON] = o.labels
             try store.touchImage(resolved.id, at: full.created)
             for v in used { try store.attachVolume(v, to: id) }
+            finalName = full.name
             return m
         }
+        rec.name = finalName
 
         let dir = store.containersDir + "/" + id
         do {
@@ -356,9 +362,15 @@ extension Engine {
     }
 
     static let adjectives = ["admiring", "brave", "busy", "clever", "eager", "gentle", "happy", "jolly", "keen", "lucid",
-                             "nifty", "quirky", "serene", "sharp", "vibrant", "wizardly", "zealous", "bold", "calm", "dreamy"]
+                             "nifty", "quirky", "serene", "sharp", "vibrant", "wizardly", "zealous", "bold", "calm", "dreamy",
+                             "agile", "amber", "bright", "buzzing", "cheerful", "crisp", "daring", "deft", "diligent", "earnest",
+                             "fearless", "festive", "focused", "friendly", "golden", "graceful", "hardy", "humble", "jovial", "kind",
+                             "lively", "loyal", "merry", "mighty", "nimble", "noble", "patient", "plucky", "quiet", "radiant"]
     static let nouns = ["bee", "drone", "queen", "comb", "nectar", "pollen", "swarm", "hive", "wax", "honey",
-                        "hopper", "lovelace", "turing", "hopper", "noether", "curie", "darwin", "euler", "gauss", "ritchie"]
+                        "hopper", "lovelace", "turing", "noether", "curie", "darwin", "euler", "gauss", "ritchie", "thompson",
+                        "babbage", "bohr", "dijkstra", "einstein", "fermat", "feynman", "galileo", "goldberg", "hamilton", "hawking",
+                        "hypatia", "kepler", "knuth", "lamport", "liskov", "mccarthy", "meitner", "newton", "pascal", "pike",
+                        "ramanujan", "shannon", "stallman", "tesla", "torvalds", "wozniak", "yonath", "allen", "bartik", "hamming"]
 
     static func generatedName(taken: Set<String>) -> String {
         for _ in 0..<100 {
