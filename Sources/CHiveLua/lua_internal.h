@@ -1,10 +1,13 @@
-// Shared between lua.c (the sandbox and API) and codec.c (the value encoding).
+// Shared by lua.c (states, budgets, calls), sandbox.c (environments and the API) and codec.c (the value encoding).
 #ifndef HIVE_LUA_INTERNAL_H
 #define HIVE_LUA_INTERNAL_H
+#include "hive_lua.h"
 #include <lua5.4/lua.h>
 #include <stddef.h>
+#include <time.h>
 
 #define MAX_DEPTH 32
+#define MAX_HANDLERS 1024
 
 typedef struct { char *data; size_t len, cap; } buf;
 
@@ -14,4 +17,49 @@ void buf_put(lua_State *L, buf *b, const char *p, size_t n);
 void encode(lua_State *L, buf *b, int idx, int depth);
 // Pushes the value encoded in s (raises on malformed input).
 void push_decoded(lua_State *L, const char *s, size_t n);
+// The state behind a hive_lua handle (lua.c), shared with the sandbox (sandbox.c).
+typedef struct {
+    char event[32];
+    long long priority;
+    char *when;
+    size_t whenlen;
+    int ref;
+    int file;
+    int event_index;  // position in the host's list of events
+} handler;
+
+struct hive_lua {
+    lua_State *L;
+    hive_lua_limits limits;
+    size_t mem_used;
+    long long instr;
+    long long deadline;     // CLOCK_MONOTONIC ns
+    int killed;             // 1: instructions, 2: deadline
+    int loading;
+    int file;               // the file loading or running now
+    long long ctx_generation;  // which context registry["hive.ctx"] holds
+    char *denied;
+    char *message;
+    char *events;
+    hive_lua_host host;
+    void *hostctx;
+    buf out;
+    handler handlers[MAX_HANDLERS];
+    int nhandlers;
+};
+
+static inline hive_lua *self(lua_State *L) { return *(hive_lua **)lua_getextraspace(L); }
+
+static inline long long now_ns(int clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+typedef struct { int allow_exec; const char *config; size_t configlen; } env_args;
+
+// Opens the libraries and builds the shared base, views and API (a lua_CFunction, run protected).
+int hive_sandbox_setup(lua_State *L);
+// Leaves a new file environment on the stack.
+void hive_sandbox_push_env(lua_State *L, const env_args *a);
 #endif

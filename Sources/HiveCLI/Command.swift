@@ -95,6 +95,17 @@ final class Context {
         return e
     }
 
+    /// `-l k=v` style options as a map (`k` alone maps to "").
+    func keyValues(_ option: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for l in args.all(option) {
+            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let k = kv.first else { continue }
+            out[k] = kv.count > 1 ? kv[1] : ""
+        }
+        return out
+    }
+
     func warn(_ s: String) {
         if globals.logLevel != "error" { err.line("hive: warning: " + s) }
     }

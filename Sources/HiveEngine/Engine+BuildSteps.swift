@@ -177,12 +177,7 @@ enum BuildFiles {
     /// Paths under `root` that `pattern` names (relative, cleaned), never outside
     /// it; `ignore` hides excluded ones (the context's .dockerignore).
     static func sources(_ pattern: String, root: String, ignore: DockerIgnore?, what: String) throws -> [String] {
-        let parts = pattern.split(separator: "/").map(String.init)
-        var depth = 0
-        for p in parts where p != "." {
-            depth += p == ".." ? -1 : 1
-            if depth < 0 { throw HiveError(.invalidArgument, "\(what) source \(pattern) is outside the build context") }
-        }
+        if climbsOut(pattern) { throw HiveError(.invalidArgument, "\(what) source \(pattern) is outside the build context") }
         let clean = DockerIgnore.clean(pattern)
         func visible(_ rel: String) -> Bool { ignore.map { !$0.excludes(rel) } ?? true }
         if clean.isEmpty { return [""] }
@@ -212,6 +207,16 @@ enum BuildFiles {
         return matches
     }
 
+    /// Whether a relative path's `..` elements climb above where it starts.
+    static func climbsOut(_ path: String) -> Bool {
+        var depth = 0
+        for p in path.split(separator: "/") where p != "." {
+            depth += p == ".." ? -1 : 1
+            if depth < 0 { return true }
+        }
+        return false
+    }
+
     /// Follows a source that is itself a symlink, staying inside `root`.
     static func resolveInRoot(_ root: String, _ rel: String) throws -> String {
         var current = rel
@@ -224,11 +229,7 @@ enum BuildFiles {
             let target = String(cString: buf)
             let dir = current.split(separator: "/").dropLast().joined(separator: "/")
             let joined = target.hasPrefix("/") ? target : (dir.isEmpty ? target : dir + "/" + target)
-            var depth = 0
-            for p in joined.split(separator: "/") where p != "." {
-                depth += p == ".." ? -1 : 1
-                if depth < 0 { throw HiveError(.unsafeContent, "the source \(rel) is a symlink that points outside the build context") }
-            }
+            if climbsOut(joined) { throw HiveError(.unsafeContent, "the source \(rel) is a symlink that points outside the build context") }
             current = DockerIgnore.clean(joined)
         }
         throw HiveError(.invalidArgument, "too many levels of symbolic links in \(rel)")
@@ -503,13 +504,15 @@ extension Engine {
 
     /// The image's filesystem, read-only: its single layer directory, or an overlay of them.
     func mountImage(_ image: Digest?) throws -> (String, String?) {
-        guard let image else {
-            let empty = try store.makeTempDir()
-            return (empty, nil)
+        // no files: an empty directory, removed afterwards like a mount point
+        func empty() throws -> (String, String?) {
+            let dir = try store.makeTempDir()
+            return (dir, dir)
         }
+        guard let image else { return try empty() }
         let layers = try store.layers(of: image).reversed().map { store.layerDiffDir($0.chainID) }
         if layers.count == 1 { return (layers[0], nil) }
-        if layers.isEmpty { return (try store.makeTempDir(), nil) }
+        if layers.isEmpty { return try empty() }
         let mnt = try store.makeTempDir()
         guard mount("overlay", mnt, "overlay", UInt(MS_RDONLY), "lowerdir=" + layers.joined(separator: ":")) == 0 else {
             throw HiveError.errno("cannot mount the image \(image.shortID) to copy from it")

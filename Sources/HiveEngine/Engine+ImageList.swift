@@ -65,7 +65,7 @@ extension Engine {
             }
             var labels: [String: String] = [:]
             if let wanted = f["label"] {
-                labels = (try? JSONCoding.decode([String: String].self, from: Array(r.labelsJSON.utf8))) ?? [:]
+                labels = self.labels(r.labelsJSON)
                 let ok = wanted.allSatisfy { w in
                     if let eq = w.firstIndex(of: "=") {
                         return labels[String(w[..<eq])] == String(w[w.index(after: eq)...])

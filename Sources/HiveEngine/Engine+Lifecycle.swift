@@ -29,7 +29,7 @@ extension Engine {
     func labels(_ json: String) -> [String: String] {
         if json == "{}" || json.isEmpty { return [:] }
         if let l = decodedLabels[json] { return l }
-        let l = (try? JSONCoding.decode([String: String].self, from: Array(json.utf8))) ?? [:]
+        let l = ((try? JSONValue.parse(Array(json.utf8)))?.objectValue ?? [:]).compactMapValues(\.stringValue)
         decodedLabels[json] = l
         return l
     }

@@ -103,9 +103,9 @@ struct MountInfo: Codable {
 extension Engine {
     /// Runs a container in the foreground; returns its exit status.
     public func run(_ o: RunOptions) throws -> Int32 {
-        let (id, plan) = try createContainer(o)
+        let (r, plan) = try create(o)
+        let id = r.id
         do {
-            guard let r = try store.container(id) else { throw HiveError(.notFound, "container \(id) vanished while starting") }
             try preStart(r)
             let pid: pid_t
             do { pid = try Launcher.launch(plan) } catch let e as LaunchError {
@@ -129,7 +129,13 @@ extension Engine {
 
     /// Creates a container (record, writable layer, launch plan) without starting it.
     /// Returns its ID and plan; the plan is also written to the container's directory.
-    public func createContainer(_ input: RunOptions) throws -> (String, LaunchPlan) {
+    public func createContainer(_ o: RunOptions) throws -> (String, LaunchPlan) {
+        let (r, plan) = try create(o)
+        return (r.id, plan)
+    }
+
+    /// Creates a container; returns its record as stored and its launch plan.
+    func create(_ input: RunOptions) throws -> (ContainerRecord, LaunchPlan) {
         var o = input
         if !o.buildStep, let ctx = try preHooks(.preCreate, { (o.hookContext, Hooks.Subject(image: o.image, labels: o.labels)) }) {
             try o.apply(hookContext: ctx)
@@ -230,7 +236,7 @@ extension Engine {
         rec.command = argv.joined(separator: " ")
         rec.labelsJSON = labelsJSON(o.labels)
         // one transaction: volumes, the record (with its mounts), the volume references
-        var finalName = name
+        var inserted = rec
         let volumeMounts: [MountSpec] = try store.db.transaction { () throws(HiveError) -> [MountSpec] in
             let (m, used, _): ([MountSpec], [String], [String])
             do { (m, used, _) = try resolveMounts(o.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys)) } catch let e as HiveError { throw e } catch {
@@ -251,10 +257,10 @@ extension Engine {
             decodedLabels[full.labelsJSON] = o.labels
             try store.touchImage(resolved.id, at: full.created)
             for v in used { try store.attachVolume(v, to: id) }
-            finalName = full.name
+            inserted = full
             return m
         }
-        rec.name = finalName
+        rec = inserted
 
         let dir = store.containersDir + "/" + id
         do {
@@ -309,7 +315,7 @@ extension Engine {
             if !o.buildStep {
                 emit(.postCreate, containerEvent(rec, "create"), context: containerContext(rec), subject: Hooks.Subject(image: o.image, labels: o.labels))
             }
-            return (id, plan)
+            return (rec, plan)
         } catch {
             try? cleanupContainer(id)
             throw error

@@ -154,7 +154,7 @@ extension Engine {
 
     public func volumeInfo(_ name: String) throws -> JSONValue {
         guard let v = try store.volume(name) else { throw HiveError(.notFound, "no such volume: \(name) (hive volume ls lists them)") }
-        let labels = (try? JSONCoding.decode([String: String].self, from: Array(v.labelsJSON.utf8))) ?? [:]
+        let labels = self.labels(v.labelsJSON)
         return .object([
             "Name": .string(v.name), "Driver": .string("local"), "Mountpoint": .string(store.volumeData(v.name)),
             "CreatedAt": .string(Timestamp(unixNanos: v.created).rfc3339), "Labels": .object(labels.mapValues { .string($0) }),

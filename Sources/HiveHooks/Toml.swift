@@ -156,8 +156,13 @@ public enum Toml {
             }
         }
 
-        mutating func basicString() throws(HiveError) -> String {
-            let multi = i + 2 < chars.count && chars[i + 1] == "\"" && chars[i + 2] == "\""
+        mutating func basicString() throws(HiveError) -> String { try string(quote: "\"") }
+        mutating func literalString() throws(HiveError) -> String { try string(quote: "'") }
+
+        /// A basic (`"`, with escapes) or literal (`'`) string, single- or multi-line (tripled quote).
+        mutating func string(quote q: Unicode.Scalar) throws(HiveError) -> String {
+            func tripled() -> Bool { i + 2 < chars.count && chars[i] == q && chars[i + 1] == q && chars[i + 2] == q }
+            let multi = tripled()
             advance()
             if multi {
                 advance(); advance()
@@ -167,15 +172,15 @@ public enum Toml {
             while true {
                 guard let c = peek else { throw fail("unterminated string") }
                 if c == "\n" && !multi { throw fail("unterminated string") }
-                if c == "\"" {
+                if c == q {
                     if !multi { advance(); return s }
-                    if i + 2 < chars.count && chars[i + 1] == "\"" && chars[i + 2] == "\"" {
+                    if tripled() {
                         advance(); advance(); advance()
                         return s
                     }
                 }
                 advance()
-                if c != "\\" { s.unicodeScalars.append(c); continue }
+                if c != "\\" || q == "'" { s.unicodeScalars.append(c); continue }
                 guard let e = peek else { throw fail("unterminated string") }
                 advance()
                 switch e {
@@ -196,29 +201,6 @@ public enum Toml {
                     while let w = peek, w == " " || w == "\t" || w == "\n" || w == "\r" { advance() }
                 default: throw fail("invalid escape \\\(e)")
                 }
-            }
-        }
-
-        mutating func literalString() throws(HiveError) -> String {
-            let multi = i + 2 < chars.count && chars[i + 1] == "'" && chars[i + 2] == "'"
-            advance()
-            if multi {
-                advance(); advance()
-                if peek == "\n" { advance() }
-            }
-            var s = ""
-            while true {
-                guard let c = peek else { throw fail("unterminated string") }
-                if c == "\n" && !multi { throw fail("unterminated string") }
-                if c == "'" {
-                    if !multi { advance(); return s }
-                    if i + 2 < chars.count && chars[i + 1] == "'" && chars[i + 2] == "'" {
-                        advance(); advance(); advance()
-                        return s
-                    }
-                }
-                s.unicodeScalars.append(c)
-                advance()
             }
         }
 

@@ -80,10 +80,7 @@ enum ContainerRun {
         o.capAdd = c.args.all("cap-add")
         o.capDrop = c.args.all("cap-drop")
         o.securityOpts = c.args.all("security-opt")
-        for l in c.args.all("label") {
-            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-            o.labels[kv[0]] = kv.count > 1 ? kv[1] : ""
-        }
+        o.labels = c.keyValues("label")
         o.mounts = try c.args.all("volume").map(MountRequest.parseVolume) + c.args.all("mount").map(MountRequest.parseMount)
             + c.args.all("tmpfs").map(MountRequest.parseTmpfs)
         o.stopSignal = c.args.value("stop-signal")

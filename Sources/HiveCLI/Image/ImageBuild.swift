@@ -33,9 +33,9 @@ enum ImageBuild {
         var contextDir: String? = path
         if path == "-" {
             contextDir = nil
-            text = readAll(0)
+            text = Files.readText("/dev/stdin") ?? ""
         } else if file == "-" {
-            text = readAll(0)
+            text = Files.readText("/dev/stdin") ?? ""
         } else {
             let dfPath = file ?? path + "/Dockerfile"
             guard let t = Files.readText(dfPath) else {
@@ -56,10 +56,7 @@ enum ImageBuild {
             let kv = a.split(separator: "=", maxSplits: 1).map(String.init)
             if kv.count == 2 { o.buildArgs[kv[0]] = kv[1] } else if let v = getenv(kv[0]) { o.buildArgs[kv[0]] = String(cString: v) }
         }
-        for l in c.args.all("label") {
-            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-            o.labels[kv[0]] = kv.count > 1 ? kv[1] : ""
-        }
+        o.labels = c.keyValues("label")
         o.target = c.args.value("target")
         o.noCache = c.args.flag("no-cache")
         o.network = c.args.value("network") ?? "none"
@@ -89,16 +86,5 @@ enum ImageBuild {
     static func format3(_ n: Int64) -> String {
         let s = String(n)
         return String(repeating: "0", count: max(0, 3 - s.count)) + s
-    }
-
-    static func readAll(_ fd: Int32) -> String {
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -38,11 +38,7 @@ enum HooksTest {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
-        var labels: [String: String] = [:]
-        for l in c.args.all("label") {
-            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-            labels[kv[0]] = kv.count > 1 ? kv[1] : ""
-        }
+        let labels = c.keyValues("label")
         let r = try c.engine().testHook(c.args.positionals[0], container: c.args.value("container"), image: c.args.value("image"),
                                         name: c.args.value("name"), labels: labels)
         if c.args.value("format") == "json" {

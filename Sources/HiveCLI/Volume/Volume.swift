@@ -11,11 +11,7 @@ enum VolumeCreate {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 0, max: 1)
         if let d = c.args.value("driver"), d != "local" { throw HiveError(.invalidArgument, "volume driver \"\(d)\" is not available (local)") }
-        var labels: [String: String] = [:]
-        for l in c.args.all("label") {
-            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-            labels[kv[0]] = kv.count > 1 ? kv[1] : ""
-        }
+        let labels = c.keyValues("label")
         c.out.line(try c.engine().createVolume(c.args.positionals.first, labels: labels))
         return 0
     }

@@ -1,0 +1,367 @@
+// The sandbox and the `hive` API: what a hook file's environment holds,
+// the read-only views, the safe replacements of base functions, and the
+// calls back to the host. One state, an environment per file (lua.c runs them).
+#include "hive_lua.h"
+#include "lua_internal.h"
+#include <lua5.4/lua.h>
+#include <lua5.4/lualib.h>
+#include <lua5.4/lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+// ---- calling the host (the Swift side) ----
+
+static int host_call(lua_State *L, const char *op, int argidx) {
+    hive_lua *h = self(L);
+    buf arg = {0};
+    if (argidx) encode(L, &arg, argidx, 0);
+    else buf_put(L, &arg, "-", 1);
+    char *out = NULL;
+    size_t outlen = 0;
+    int rc = h->host ? h->host(h->hostctx, h->file, op, arg.data, arg.len, &out, &outlen) : 1;
+    free(arg.data);
+    if (rc != 0) {
+        lua_pushlstring(L, out ? out : "the host refused", out ? outlen : 17);
+        free(out);
+        return lua_error(L);
+    }
+    // copied into Lua first, so a decode error cannot leak the buffer
+    lua_pushlstring(L, out ? out : "-", out ? outlen : 1);
+    free(out);
+    size_t n;
+    const char *s = lua_tolstring(L, -1, &n);
+    push_decoded(L, s, n);
+    lua_remove(L, -2);
+    return 1;
+}
+
+// ---- the hive API ----
+
+static int api_on(lua_State *L) {
+    hive_lua *h = self(L);
+    const char *event = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (!h->loading) return luaL_error(L, "hive.on may only be called while the script loads");
+    // the event must be one hive fires
+    size_t el = strlen(event);
+    const char *e = h->events;
+    int known = 0, index = 0;
+    while (e && *e) {
+        const char *comma = strchr(e, ',');
+        size_t n = comma ? (size_t)(comma - e) : strlen(e);
+        if (n == el && strncmp(e, event, n) == 0) { known = 1; break; }
+        e = comma ? comma + 1 : NULL;
+        index++;
+    }
+    if (!known) return luaL_error(L, "unknown event \"%s\" (the events: %s)", event, h->events);
+    if (h->nhandlers >= MAX_HANDLERS) return luaL_error(L, "too many hive.on registrations (at most %d)", MAX_HANDLERS);
+    long long priority = 0;
+    buf when = {0};
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_getfield(L, 3, "priority");
+        if (!lua_isnil(L, -1)) {
+            if (!lua_isinteger(L, -1)) return luaL_error(L, "priority must be an integer");
+            priority = (long long)lua_tointeger(L, -1);
+        }
+        lua_pop(L, 1);
+        lua_getfield(L, 3, "when");
+        if (!lua_isnil(L, -1)) {
+            luaL_checktype(L, -1, LUA_TTABLE);
+            encode(L, &when, -1, 0);
+        }
+        lua_pop(L, 1);
+    }
+    handler *hd = &h->handlers[h->nhandlers];
+    snprintf(hd->event, sizeof hd->event, "%s", event);
+    hd->priority = priority;
+    hd->file = h->file;
+    hd->event_index = index;
+    hd->when = when.data;
+    hd->whenlen = when.len;
+    lua_pushvalue(L, 2);
+    hd->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    h->nhandlers++;
+    return 0;
+}
+
+static int api_deny(lua_State *L) {
+    hive_lua *h = self(L);
+    const char *reason = luaL_optstring(L, 1, "denied by a hook");
+    if (!h->denied) h->denied = strdup(reason);
+    return luaL_error(L, "denied: %s", reason);
+}
+
+static int log_at(lua_State *L, const char *level) {
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, ' ');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    lua_newtable(L);
+    lua_pushstring(L, level);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, 2);
+    host_call(L, "log", lua_gettop(L));
+    return 0;
+}
+static int api_debug(lua_State *L) { return log_at(L, "debug"); }
+static int api_info(lua_State *L) { return log_at(L, "info"); }
+static int api_warn(lua_State *L) { return log_at(L, "warn"); }
+static int api_error(lua_State *L) { return log_at(L, "error"); }
+
+static int api_now(lua_State *L) {
+    lua_pushnumber(L, (lua_Number)now_ns(CLOCK_REALTIME) / 1e9);
+    return 1;
+}
+
+static int api_images(lua_State *L) { return host_call(L, "images", 0); }
+static int api_containers(lua_State *L) { return host_call(L, "containers", 0); }
+static int api_image(lua_State *L) { luaL_checkstring(L, 1); return host_call(L, "image", 1); }
+static int api_container(lua_State *L) { luaL_checkstring(L, 1); return host_call(L, "container", 1); }
+static int api_exec(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    return host_call(L, "exec", 1);
+}
+
+// ---- sandboxed replacements for base functions ----
+
+static int safe_load(lua_State *L) {
+    size_t n;
+    const char *chunk = luaL_checklstring(L, 1, &n);  // text only: no reader functions
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    int status = luaL_loadbufferx(L, chunk, n, name, "t");
+    if (status != LUA_OK) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    // the chunk's _ENV: the one given, or this file's environment
+    if (!lua_isnone(L, 4)) lua_pushvalue(L, 4); else lua_pushvalue(L, lua_upvalueindex(1));
+    if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    return 1;
+}
+
+static int safe_collectgarbage(lua_State *L) {
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") == 0) {
+        int k = lua_gc(L, LUA_GCCOUNT, 0), b = lua_gc(L, LUA_GCCOUNTB, 0);
+        lua_pushnumber(L, (lua_Number)k + ((lua_Number)b / 1024));
+        return 1;
+    }
+    if (strcmp(opt, "collect") == 0 || strcmp(opt, "step") == 0) {
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    return luaL_error(L, "collectgarbage(\"%s\") is not allowed in hooks", opt);
+}
+
+static int safe_rawset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.protected");
+    lua_pushvalue(L, 1);
+    int protected = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    if (protected) return luaL_error(L, "the hive table is read-only");
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int safe_print(lua_State *L) { return log_at(L, "info"); }
+
+static int safe_require(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));  // this file's loaded modules
+    if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    // the host finds the module's text in the plugin directories
+    host_call(L, "require", 1);
+    if (!lua_istable(L, -1)) return luaL_error(L, "module '%s': the host returned no source", name);
+    lua_rawgeti(L, -1, 1);  // source
+    lua_rawgeti(L, -2, 2);  // chunk name
+    size_t n;
+    const char *src = luaL_checklstring(L, -2, &n);
+    if (luaL_loadbufferx(L, src, n, luaL_checkstring(L, -1), "t") != LUA_OK) return lua_error(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_setupvalue(L, -2, 1);  // the module runs in the requiring file's environment
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 2, name);  // hive.modules[name]
+    return 1;
+}
+
+static int ro_newindex(lua_State *L) { return luaL_error(L, "the hive table is read-only"); }
+static int lib_newindex(lua_State *L) {
+    return luaL_error(L, "library tables are shared and read-only in hooks (keep your own helpers in local variables)");
+}
+
+// Leaves a read-only proxy of the table at idx on the stack.
+static void push_readonly(lua_State *L, int idx, lua_CFunction newindex) {
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushvalue(L, idx);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.protected");
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static void drop(lua_State *L, const char *lib, const char *const *names) {
+    if (lib) lua_getglobal(L, lib); else lua_pushglobaltable(L);
+    for (; *names; names++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, *names);
+    }
+    lua_pop(L, 1);
+}
+
+// Copies fields of the global table `from` (NULL: the globals) into the table on top.
+static void copy_fields(lua_State *L, const char *from, const char *const *names) {
+    if (from) lua_getglobal(L, from); else lua_pushglobaltable(L);
+    for (; *names; names++) {
+        lua_getfield(L, -1, *names);
+        lua_setfield(L, -3, *names);
+    }
+    lua_pop(L, 1);
+}
+
+// Once per state: the libraries (in the registry's globals, which no hook
+// sees) and the locked string metatable.
+int hive_sandbox_setup(lua_State *L) {
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 1);
+    lua_pop(L, 6);
+    static const char *const str[] = {"dump", NULL};
+    drop(L, "string", str);
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "hive.protected");
+    // the libraries every environment sees: read-only views made once
+    static const char *const libs[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, NULL};
+    for (const char *const *l = libs; *l; l++) {
+        lua_getglobal(L, *l);
+        push_readonly(L, -1, lib_newindex);
+        lua_setfield(L, LUA_REGISTRYINDEX, *l);  // registry["string"] = view
+        lua_pop(L, 1);
+    }
+    lua_newtable(L);
+    static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
+    copy_fields(L, LUA_OSLIBNAME, os);
+    push_readonly(L, -1, lib_newindex);
+    lua_setfield(L, LUA_REGISTRYINDEX, LUA_OSLIBNAME);
+    lua_pop(L, 1);
+
+    // the base every environment reads through: allowed functions and library views
+    lua_newtable(L);
+    static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
+                                       "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", "setmetatable",
+                                       "getmetatable", NULL};
+    copy_fields(L, NULL, base);
+    lua_pushcfunction(L, safe_collectgarbage);
+    lua_setfield(L, -2, "collectgarbage");
+    lua_pushcfunction(L, safe_rawset);
+    lua_setfield(L, -2, "rawset");
+    lua_pushcfunction(L, safe_print);
+    lua_setfield(L, -2, "print");
+    static const char *const all[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, LUA_OSLIBNAME, NULL};
+    for (const char *const *l = all; *l; l++) {
+        lua_getfield(L, LUA_REGISTRYINDEX, *l);
+        lua_setfield(L, -2, *l);
+    }
+    lua_newtable(L);  // environments' metatable: locked, so no file can reach the base
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setfield(L, LUA_REGISTRYINDEX, "hive.envmeta");
+    lua_pop(L, 1);
+
+    // the hive API, with and without exec; hive.log a read-only view
+    lua_newtable(L);
+    static const luaL_Reg logf[] = {{"debug", api_debug}, {"info", api_info}, {"warn", api_warn}, {"error", api_error}, {NULL, NULL}};
+    luaL_setfuncs(L, logf, 0);
+    push_readonly(L, -1, ro_newindex);
+    int logview = lua_gettop(L);
+    static const luaL_Reg api[] = {
+        {"on", api_on}, {"deny", api_deny}, {"now", api_now}, {"images", api_images},
+        {"containers", api_containers}, {"image", api_image}, {"container", api_container}, {NULL, NULL}};
+    for (int exec = 0; exec < 2; exec++) {
+        lua_newtable(L);
+        luaL_setfuncs(L, api, 0);
+        lua_pushvalue(L, logview);
+        lua_setfield(L, -2, "log");
+        if (exec) {
+            lua_pushcfunction(L, api_exec);
+            lua_setfield(L, -2, "exec");
+        }
+        lua_setfield(L, LUA_REGISTRYINDEX, exec ? "hive.api.exec" : "hive.api");
+    }
+    lua_pop(L, 2);
+    return 0;
+}
+
+// Leaves a new file environment on the stack: its own table, reading what it
+// does not define through the shared, locked base (made once in setup).
+void hive_sandbox_push_env(lua_State *L, const env_args *a) {
+    lua_newtable(L);
+    int env = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.envmeta");
+    lua_setmetatable(L, env);
+    lua_pushvalue(L, env);
+    lua_pushcclosure(L, safe_load, 1);
+    lua_setfield(L, env, "load");
+    lua_pushvalue(L, env);
+    lua_newtable(L);
+    lua_pushcclosure(L, safe_require, 2);
+    lua_setfield(L, env, "require");
+    // hive = read-only proxy of { config } whose misses go to the shared API
+    lua_newtable(L);
+    push_decoded(L, a->config, a->configlen);
+    if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_newtable(L); }
+    lua_setfield(L, -2, "config");
+    lua_newtable(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, a->allow_exec ? "hive.api.exec" : "hive.api");
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    push_readonly(L, -1, ro_newindex);
+    lua_setfield(L, env, "hive");
+    lua_pop(L, 1);
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+}
+
