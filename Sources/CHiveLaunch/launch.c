@@ -26,7 +26,16 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
 
     // ---- mounts
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(errfd, "make / private", "", errno, 125);
-    if (mount("overlay", p->rootfs, "overlay", 0, p->overlay_data) < 0) fail(errfd, "mount overlay on ", p->rootfs, errno, 125);
+    if (mount("overlay", p->rootfs, "overlay", 0, p->overlay_data) < 0) {
+        // a kernel without overlayfs's "volatile" (before 5.10): mount without it
+        char data[8192];
+        size_t n = slen(p->overlay_data), v = sizeof ",volatile" - 1;
+        if (errno != EINVAL || n < v || n >= sizeof data || strcmp(p->overlay_data + n - v, ",volatile") != 0)
+            fail(errfd, "mount overlay on ", p->rootfs, errno, 125);
+        memcpy(data, p->overlay_data, n - v);
+        data[n - v] = 0;
+        if (mount("overlay", p->rootfs, "overlay", 0, data) < 0) fail(errfd, "mount overlay on ", p->rootfs, errno, 125);
+    }
     int root = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) fail(errfd, "open rootfs", "", errno, 125);
 
@@ -232,8 +241,19 @@ void finish_parent(struct hive_plan *p, int console[2], int ncg) {
 }
 
 int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
-    int errp[2], syncp[2];
+    int report;
     *exit_code = 125;
+    if (hive_launch_start(plan, pid, &report, err, errlen) < 0) return -1;
+    return hive_launch_finish(report, *pid, exit_code, err, errlen);
+}
+
+int hive_launch_finish(int report_fd, pid_t pid, int *exit_code, char *err, size_t errlen) {
+    *exit_code = 125;
+    return collect_report(report_fd, pid, exit_code, err, errlen);
+}
+
+int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen) {
+    int errp[2], syncp[2];
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
     int console[2], ncg;
@@ -289,5 +309,6 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
     (void)w;
     close(syncp[1]);
     finish_parent(p, console, ncg);
-    return collect_report(errp[0], *pid, exit_code, err, errlen);
+    *report_fd = errp[0];
+    return 0;
 }

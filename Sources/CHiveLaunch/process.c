@@ -104,3 +104,60 @@ int hive_pty_proxy(int master, pid_t pid) {
     close(master);
     return hive_wait_exit(pid);
 }
+
+// ---- removing a dead container's directory off the command's critical path
+
+// Removes `name` in `dirfd` and everything under it with system calls only
+// (no allocation: it runs in a forked child). Never follows a symlink and
+// never crosses into another filesystem's mount (unlinkat fails there).
+static int remove_at(int dirfd, const char *name, int depth) {
+    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return 0;
+    if (errno != EISDIR || depth > 256) return -1;
+    if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT) return 0;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int failed = 0;
+    char buf[2048];
+    for (;;) {
+        long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        if (n <= 0) { if (n < 0) failed = 1; break; }
+        int removed = 0;
+        for (long off = 0; off < n;) {
+            struct { unsigned long long ino; long long off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+            off += d->reclen;
+            if (!strcmp(d->name, ".") || !strcmp(d->name, "..")) continue;
+            if (remove_at(fd, d->name, depth + 1) < 0) failed = 1; else removed = 1;
+        }
+        // entries removed while reading: read again from the start
+        if (removed) lseek(fd, 0, SEEK_SET);
+        else if (failed) break;
+    }
+    close(fd);
+    if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) return -1;
+    return failed ? -1 : 0;
+}
+
+int hive_remove_tree(const char *path) {
+    return remove_at(AT_FDCWD, path, 0);
+}
+
+int hive_remove_detached(const char *path, const char *failed_marker) {
+    pid_t child = fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+        // the grandchild does the work, so nobody has to reap it
+        if (fork() != 0) _exit(0);
+        setsid();
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+        syscall(SYS_close_range, 3, ~0U, 0);
+        if (hive_remove_tree(path) < 0 && failed_marker) {
+            int m = open(failed_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+            if (m >= 0) close(m);
+        }
+        _exit(0);
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    return 0;
+}

@@ -274,8 +274,9 @@ extension Engine {
         emit(.onExit, containerEvent(done, "die", ["exitCode": String(status)]),
              context: containerContext(done, extra: ["status": .int(Int64(status))]), subject: subject)
         emit(.onStop, containerEvent(done, "stop", ["by": by]), context: containerContext(done, extra: ["by": .string(by)]), subject: subject)
+        Profile.mark("exit events")
         if autoRemove {
-            try cleanupContainer(r.id, volumes: true)
+            try cleanupContainer(r.id, volumes: true, detached: true)
             removedEvent(done)
         }
     }

@@ -34,6 +34,11 @@ public final class Engine {
         self.options = options
     }
 
+    /// A line on stderr with --log-level debug.
+    func debugLog(_ s: String) {
+        if options.logLevel == "debug" || options.logLevel == "trace" { fputs("hive: debug: \(s)\n", stderr) }
+    }
+
     /// The platform hive runs images for.
     public static var hostArchitecture: String {
         var u = utsname()

@@ -16,6 +16,9 @@ public struct HiveConfig: Sendable {
     public var pluginConfig: [String: JSONValue] = [:]
     public var limits = Limits()
     public var gc = GCPolicy()
+    /// `[cgroups] favordynmods`: let hive set the kernel's favordynmods
+    /// option on the cgroup2 mount (fast cgroup moves; see Cgroups).
+    public var cgroupFavorDynmods = true
 
     public struct Limits: Sendable, Equatable {
         public var instructions: Int64 = 10_000_000
@@ -126,8 +129,14 @@ public struct HiveConfig: Sendable {
                     }
                 }
                 guard c.gc.lowWatermark <= c.gc.highWatermark else { throw bad("gc.low_watermark", "at most gc.high_watermark") }
+            case "cgroups":
+                for (k, v) in table {
+                    guard k == "favordynmods" else { throw HiveError(.invalidArgument, "\(file): unknown key cgroups.\(k) (favordynmods)") }
+                    guard case .bool(let b) = v else { throw bad("cgroups.favordynmods", "true or false") }
+                    c.cgroupFavorDynmods = b
+                }
             default:
-                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc)")
+                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups)")
             }
         }
         for name in c.enabledPlugins where !isPluginName(name) {

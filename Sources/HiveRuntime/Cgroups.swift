@@ -81,6 +81,41 @@ public enum Cgroups {
         }
     }
 
+    /// Moving a process into a cgroup (v1 or v2) takes a global lock whose
+    /// first writer after a quiet spell waits for an RCU grace period: 7-25 ms
+    /// here, more than the rest of a container start. The kernel's
+    /// `favordynmods` option of a cgroup2 mount keeps that lock ready for
+    /// writers (forks and exits pay a little instead); it is global and lasts
+    /// until reboot, so hive sets it once per boot, noted by `marker` (under
+    /// the runroot, a tmpfs). Returns what it did, for the debug log; failing
+    /// (no cgroup2 mount, no privilege) only costs the wait.
+    @discardableResult
+    public static func favorDynamicModifications(marker: String) -> String? {
+        if access(marker, F_OK) == 0 { return nil }
+        var done: [String] = []
+        for line in (read("/proc/self/mountinfo") ?? "").split(separator: "\n") {
+            // ID PARENT MAJ:MIN ROOT MOUNTPOINT MOUNTOPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
+            let f = line.split(separator: " ")
+            guard let dash = f.firstIndex(of: "-"), dash >= 6, f.count >= dash + 4, f[dash + 1] == "cgroup2", !f[4].contains("\\") else { continue }
+            let superOpts = f[dash + 3].split(separator: ",").map(String.init)
+            if superOpts.contains("favordynmods") { return nil }
+            var flags = UInt(MS_REMOUNT)
+            let bits: [String: Int] = ["ro": Int(MS_RDONLY), "nosuid": Int(MS_NOSUID), "nodev": Int(MS_NODEV), "noexec": Int(MS_NOEXEC),
+                                       "noatime": Int(MS_NOATIME), "nodiratime": Int(MS_NODIRATIME), "relatime": Int(MS_RELATIME),
+                                       "strictatime": Int(MS_STRICTATIME)]
+            for o in f[5].split(separator: ",") { flags |= UInt(bits[String(o)] ?? 0) }
+            // a remount replaces the cgroup2 options: keep the ones it has
+            let data = (superOpts.filter { $0 != "rw" && $0 != "ro" } + ["favordynmods"]).joined(separator: ",")
+            let target = String(f[4])
+            if mount("cgroup2", target, "cgroup2", flags, data) == 0 { done.append(target) } else { return "cannot remount \(target) with favordynmods: \(String(cString: strerror(errno)))" }
+            break  // one superblock holds the option for all
+        }
+        if let slash = marker.lastIndex(of: "/") { mkdir(String(marker[..<slash]), 0o700) }
+        let fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        return done.isEmpty ? nil : "remounted \(done.joined(separator: ", ")) with favordynmods"
+    }
+
     /// Removes the groups (they must be empty: the container's processes are gone).
     public static func remove(_ dirs: [String]) {
         for d in dirs.reversed() {

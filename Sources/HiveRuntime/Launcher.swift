@@ -157,6 +157,32 @@ public enum Launcher {
         return pid
     }
 
+    /// A container between `start` and `finish`: cloned, in its cgroups, setting up.
+    public struct Starting {
+        public let pid: pid_t
+        let reportFD: Int32
+    }
+
+    /// The first half of `launch`: returns while the child mounts its
+    /// filesystems, so the caller can record it meanwhile. `finish` must follow.
+    public static func start(_ plan: LaunchPlan) throws -> Starting {
+        var pid: pid_t = 0
+        var fd: Int32 = -1
+        var err = [CChar](repeating: 0, count: 512)
+        let rc = withCPlan(plan) { hive_launch_start($0, &pid, &fd, &err, err.count) }
+        guard rc == 0 else { throw LaunchError(message: String(cString: err), exitCode: 125) }
+        return Starting(pid: pid, reportFD: fd)
+    }
+
+    /// Waits until the container's command has exec'd; throws the failed step otherwise.
+    public static func finish(_ s: Starting) throws {
+        var code: Int32 = 125
+        var err = [CChar](repeating: 0, count: 512)
+        guard hive_launch_finish(s.reportFD, s.pid, &code, &err, err.count) == 0 else {
+            throw LaunchError(message: String(cString: err), exitCode: code)
+        }
+    }
+
     /// Writes the plan for the monitor (and for `hive start`).
     public static func write(_ plan: LaunchPlan, to path: String) throws {
         let rc = withCPlan(plan) { hive_plan_write(path, $0) }
@@ -245,7 +271,11 @@ extension Launcher {
         guard hive_plan_read(path, &p) == 0, let d = p.overlay_data, let r = p.rootfs else {
             throw HiveError.errno("cannot read the launch plan \(path)")
         }
-        return (String(cString: d), String(cString: r))
+        // a private mount (cp into a stopped container) must not be volatile: the
+        // container's own mount, later, could not reuse the upper directory
+        var data = String(cString: d)
+        if data.hasSuffix(",volatile") { data.removeLast(",volatile".count) }
+        return (data, String(cString: r))
     }
 
     /// Runs the copy child (CHiveLaunch/launch.c hive_cp).

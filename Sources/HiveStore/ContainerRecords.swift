@@ -104,6 +104,11 @@ extension Store {
         }
     }
 
+    /// Whether a container has this name (an index lookup).
+    public func containerNameTaken(_ name: String) throws(HiveError) -> Bool {
+        try !db.prepare("SELECT 1 FROM containers WHERE name = ?1").all([.text(name)]) { _ in true }.isEmpty
+    }
+
     public func deleteContainer(_ id: String) throws(HiveError) {
         try db.prepare("DELETE FROM containers WHERE id = ?1").run([.text(id)])
     }

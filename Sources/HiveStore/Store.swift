@@ -21,7 +21,8 @@ public final class Store {
     public var blobsDir: String { root + "/blobs/sha256" }
     public var layersDir: String { root + "/layers" }
     public var tmpDir: String { root + "/tmp" }
-    var pendingMarker: String { root + "/gc-pending" }
+    /// Present when something was left for the next idle command to sweep.
+    public var pendingMarker: String { root + "/gc-pending" }
 
     public init(root: String, runroot: String) throws(HiveError) {
         self.root = root

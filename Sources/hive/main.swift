@@ -1,4 +1,6 @@
 import HiveCLI
+import HiveOCI
 import Glibc
 
+Profile.mark("main")
 exit(HiveCommand.main(CommandLine.arguments))

@@ -57,6 +57,12 @@ struct hive_plan {
 // with `err` naming the step ("pivot_root: Invalid argument") and
 // *exit_code set to 125, or 126/127 when the command cannot be run.
 int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
+// hive_launch in two halves, so the caller can work (record the pid) while
+// the child sets up its mounts: start returns once the child is in its
+// cgroups, with *report_fd to pass to finish, which waits for exec or the
+// failed step (and reaps the child then). Start fails as launch does.
+int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen);
+int hive_launch_finish(int report_fd, pid_t pid, int *exit_code, char *err, size_t errlen);
 
 // With plan->tty: the pty master of the last successful hive_launch/hive_exec (-1 if none).
 int hive_last_pty_master(void);
@@ -82,6 +88,12 @@ int hive_plan_read(const char *path, struct hive_plan *plan);
 void hive_forward_signals(pid_t pid);
 // Spawns hive-monitor with `status_w` as its fd 3; returns posix_spawn's result.
 int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, pid_t *pid);
+
+// Removes a directory tree (no symlink followed); -1 if anything stayed.
+int hive_remove_tree(const char *path);
+// The same in a detached process (double fork): returns at once. If the tree
+// cannot be removed whole, `failed_marker` is created for a later sweep.
+int hive_remove_detached(const char *path, const char *failed_marker);
 int hive_wait_exit(pid_t pid);
 
 // libseccomp's action macros, for the Swift profile compiler.

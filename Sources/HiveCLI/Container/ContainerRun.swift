@@ -44,7 +44,9 @@ enum ContainerRun {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let o = try options(c)
+        Profile.mark("options")
         let engine = try c.engine()
+        Profile.mark("engine")
         if c.args.flag("detach") {
             let (id, _) = try engine.createContainer(o)
             c.out.line(try engine.startDetached(id))

@@ -1,0 +1,32 @@
+// Phase timing for development: with HIVE_PROFILE set, `Profile.mark` records
+// the time since the first mark and the marks are printed on stderr at
+// exit. Off, a mark is one load and a branch.
+import Glibc
+
+public enum Profile {
+    nonisolated(unsafe) static var marks: [(StaticString, Int64)] = []
+    nonisolated(unsafe) public static let enabled: Bool = {
+        guard getenv("HIVE_PROFILE") != nil else { return false }
+        atexit { Profile.dump() }
+        return true
+    }()
+
+    static func micros() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000
+    }
+
+    @inline(__always) public static func mark(_ label: StaticString) {
+        if enabled { marks.append((label, micros())) }
+    }
+
+    static func dump() {
+        guard let start = marks.first?.1 else { return }
+        var last = start
+        for (label, t) in marks {
+            fputs("profile: \(label) +\(t - last) us (at \(t - start) us)\n", stderr)
+            last = t
+        }
+    }
+}
