@@ -28,7 +28,7 @@ let package = Package(
         // Small C for what Swift cannot import: macros, variadics, _GNU_SOURCE, SHA-256 via libcrypto.
         .target(
             name: "CHiveShims",
-            dependencies: ["CArchive", "CSeccomp", "CCap"],
+            dependencies: ["CArchive", "CSeccomp", "CCap", "CSQLite"],
             cSettings: [.define("_GNU_SOURCE")],
             // The C libraries are linked statically: the dynamic ones (libarchive pulls
             // libxml2 and ICU, libcrypto is large) cost ~4 ms of symbol binding at

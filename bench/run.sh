@@ -72,7 +72,25 @@ run_() {
     $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     $P image inspect busybox:latest >/dev/null 2>&1 || $P import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
-    hf run -w 3 -r 30 "$HIVE run --rm busybox true" "$P run --rm busybox true"
+    # the bare OCI runtime on the same rootfs: crun (Debian's 1.8.1 refuses
+    # hybrid cgroups while the unified hierarchy lists a controller; mounting
+    # hugetlb as a v1 hierarchy empties it, as ../shared/peers says)
+    local C=()
+    if command -v crun >/dev/null; then
+        local b=$BENCH_DIR/crun-bundle
+        if [ ! -f "$b/config.json" ]; then
+            rm -rf "$b"; mkdir -p "$b/rootfs"; tar -xf "$BENCH_DIR/base.tar" -C "$b/rootfs"
+            (cd "$b" && crun spec && python3 -c '
+import json; c = json.load(open("config.json"))
+c["process"]["args"] = ["true"]; c["process"]["terminal"] = False
+json.dump(c, open("config.json", "w"), indent=1)')
+        fi
+        if grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null && [ ! -d /sys/fs/cgroup/hugetlb ]; then
+            mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || true
+        fi
+        (cd "$b" && crun run --bundle "$b" hive-bench-crun) && C=("crun run --bundle $b hive-bench-crun")
+    fi
+    hf run -w 3 -r 40 "$HIVE run --rm busybox true" "$P run --rm busybox true" "${C[@]}"
 }
 
 # create, exec, stop -t 0, rm, and ps -a with 500 containers

@@ -1,5 +1,6 @@
 // Entry point: global options, dispatch to a verb, errors to exit codes
 // (125 hive error; the container's own status comes with `run`).
+import CHiveShims
 import Glibc
 import HiveEngine
 import HiveOCI
@@ -26,6 +27,8 @@ public enum HiveCommand {
     }
 
     static func run(_ argv: [String]) -> Int32 {
+        // internal: a detached checkpoint of the state database's log (Database.startCheckpoint)
+        if argv.count == 3 && argv[1] == "__checkpoint-db" { return hive_sqlite_checkpoint(argv[2]) }
         var globals = GlobalOptions.fromEnvironment()
         var args = ArraySlice(argv.dropFirst())
         // Global options before the verb.

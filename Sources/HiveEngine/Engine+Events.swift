@@ -262,7 +262,7 @@ extension Engine {
     func containerExited(_ r: ContainerRecord, status: Int32, at: Int64, autoRemove: Bool) throws {
         // a --rm container's record goes in a moment: no commit (and fsyncs) for its exit
         if !autoRemove {
-            try store.db.transaction { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at) }
+            try store.db.transaction(durable: false) { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at) }
         }
         var done = r
         done.state = .exited

@@ -56,7 +56,7 @@ extension Engine {
         try preStart(r)
         unlink(dir + "/exit")
         unlink(dir + "/stopping")
-        try store.db.transaction { () throws(HiveError) in try store.markCreated(r.id) }
+        try store.db.transaction(durable: false) { () throws(HiveError) in try store.markCreated(r.id) }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -81,7 +81,7 @@ extension Engine {
         while read(fds[0], &ch, 1) == 1 && ch != 10 { line.append(ch) }
         let text = String(decoding: line, as: UTF8.self)
         if text.hasPrefix("P"), let pid = Int32(text.dropFirst()) {
-            try store.db.transaction { () throws(HiveError) in
+            try store.db.transaction(durable: false) { () throws(HiveError) in
                 try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
             }
             postStart(r, pid: pid)
@@ -212,7 +212,7 @@ extension Engine {
             try markLaunchFailed(r.id, e.exitCode)
             throw HiveError(.invalidArgument, e.message).withExitCode(e.exitCode)
         }
-        try store.db.transaction { () throws(HiveError) in
+        try store.db.transaction(durable: false) { () throws(HiveError) in
             try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
         }
         store.unlock()

@@ -116,7 +116,7 @@ extension Engine {
                 // recorded while the child sets up its mounts (nothing of the
                 // container runs before its exec): the commit costs no wall time
                 do {
-                    try store.db.transaction { () throws(HiveError) in
+                    try store.db.transaction(durable: false) { () throws(HiveError) in
                         try store.markRunning(id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
                     }
                 } catch {
@@ -258,7 +258,7 @@ extension Engine {
         rec.labelsJSON = labelsJSON(o.labels)
         // one transaction: volumes, the record (with its mounts), the volume references
         var inserted = rec
-        let volumeMounts: [MountSpec] = try store.db.transaction { () throws(HiveError) -> [MountSpec] in
+        let volumeMounts: [MountSpec] = try store.db.transaction(durable: false) { () throws(HiveError) -> [MountSpec] in
             let (m, used, _): ([MountSpec], [String], [String])
             do { (m, used, _) = try resolveMounts(o.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys)) } catch let e as HiveError { throw e } catch {
                 throw HiveError(.internal, "\(error)")
@@ -355,7 +355,7 @@ extension Engine {
     }
 
     func markLaunchFailed(_ id: String, _ code: Int32) throws {
-        try store.db.transaction { () throws(HiveError) in try store.markExited(id, exitCode: code, at: Timestamp.now().unixNanos) }
+        try store.db.transaction(durable: false) { () throws(HiveError) in try store.markExited(id, exitCode: code, at: Timestamp.now().unixNanos) }
     }
 
     /// Removes a container's cgroups, files and record; with `volumes`, its anonymous volumes too.
@@ -378,7 +378,7 @@ extension Engine {
         if rename(dir, doomed) == 0 {
             if detached {
                 // the record goes first: its commit's fsync would wait for the unlinks
-                try store.db.transaction { () throws(HiveError) in try store.deleteContainer(id) }
+                try store.db.transaction(durable: false) { () throws(HiveError) in try store.deleteContainer(id) }
                 Profile.mark("record deleted")
                 if hive_remove_detached(doomed, store.pendingMarker) == 0 { Profile.mark("dir removed"); return }
                 try? FileTree.remove(path: doomed)
@@ -394,7 +394,7 @@ extension Engine {
             throw HiveError.errno("cannot remove the container directory \(dir)")
         }
         Profile.mark("dir removed")
-        try store.db.transaction { () throws(HiveError) in try store.deleteContainer(id) }
+        try store.db.transaction(durable: false) { () throws(HiveError) in try store.deleteContainer(id) }
         Profile.mark("record deleted")
     }
 

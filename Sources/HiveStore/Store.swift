@@ -34,18 +34,21 @@ public final class Store {
         }
         let dbPath = root + "/hive.db"
         db = try Database(path: dbPath)
-        // A persistent rollback journal: no journal file is created and
-        // deleted per transaction (file creation is slow on these disks), and
-        // readers open nothing but the database.
-        try db.exec("PRAGMA journal_mode = PERSIST")
-        if try Schema.needsMigration(db) {
-            // Creating the database (WAL mode, schema) is serialised across processes.
+        // A write-ahead log (Database.useWriteAheadLog). Creating the database,
+        // switching an older store's rollback journal to the log and migrating
+        // the schema are serialised across processes.
+        let hasLog = try db.journalMode() == "wal"
+        let stale = try Schema.needsMigration(db)
+        if !hasLog || stale {
             let fd = open(root + "/locks/init.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw HiveError.errno("cannot open the store's init lock") }
             defer { close(fd) }
             flock(fd, LOCK_EX)
-            try Schema.migrate(db)
+            if !hasLog { _ = try? db.switchToWriteAheadLog() }  // held open elsewhere: next time
+            if try Schema.needsMigration(db) { try Schema.migrate(db) }
         }
+        // a database that could not switch keeps a persistent rollback journal
+        if try !db.useWriteAheadLog() { try db.exec("PRAGMA journal_mode = PERSIST") }
         if access(pendingMarker, F_OK) == 0 { sweepIfIdle() }
     }
 

@@ -19,7 +19,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: root + "/" + d, isDirectory: &isDir) && isDir.boolValue)
         }
         #expect(try s.db.prepare("PRAGMA user_version").all { $0.int(0) } == [Int64(Schema.version)])
-        #expect(try s.db.prepare("PRAGMA journal_mode").all { $0.text(0) } == ["persist"])
+        #expect(try s.db.prepare("PRAGMA journal_mode").all { $0.text(0) } == ["wal"])
         // reopening an existing store works and keeps the data
         _ = try Store(root: root, runroot: root + "/run")
     }

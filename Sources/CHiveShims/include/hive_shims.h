@@ -10,6 +10,17 @@
 #include <sys/xattr.h>
 
 struct archive;
+struct sqlite3;
+
+// ---- the state database's write-ahead log (sqlite.c) ----
+// Hooks commits (frames counted, no automatic checkpoint, none on close).
+int hive_sqlite_wal_setup(struct sqlite3 *db);
+// Pages in the log after this process's last commit.
+int hive_sqlite_wal_frames(void);
+// Checkpoints and empties the log of the database at `path` (0 on success).
+int hive_sqlite_checkpoint(const char *path);
+// Starts `path` in a session of its own with stdio on /dev/null; does not wait.
+int hive_spawn_detached(const char *path, char *const argv[]);
 
 // ---- SHA-256 (libcrypto; uses the CPU's SHA extensions where present) ----
 typedef struct hive_sha256 hive_sha256;
