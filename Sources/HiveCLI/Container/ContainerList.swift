@@ -35,11 +35,26 @@ enum ContainerList {
         if c.args.flag("latest") { all = Array(all.prefix(1)); showAll = true }
         let filters = try ContainerFilter(c.args.all("filter"), engine: engine, all: all)
         if filters.impliesAll { showAll = true }
+        let size = c.args.flag("size")
+        // the default table is built as text directly: the same output as its
+        // template, without a dictionary and a template evaluation per row
+        let format = c.args.value("format")
+        var table: [String] = []
+        if format == nil && !c.args.flag("quiet") {
+            table.append("CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES" + (size ? "\tSIZE" : ""))
+        }
         for ctr in all where filters.matches(ctr) {
             if !showAll && ctr.state != "running" && ctr.state != "paused" { continue }
             if c.args.flag("quiet") { c.out.line(noTrunc ? ctr.id : String(ctr.id.prefix(12))); continue }
             var cmd = ctr.command
             if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
+            if format == nil {
+                var line = (noTrunc ? ctr.id : String(ctr.id.prefix(12))) + "\t" + ctr.image + "\t\"" + cmd + "\"\t"
+                line += Units.since(ctr.created) + "\t" + ctr.status + "\t\t" + ctr.name
+                if size { line += "\t" + Units.humanSize(engine.writableSize(ctr.id)) }
+                table.append(line)
+                continue
+            }
             rows.append(.object([
                 "ID": .string(noTrunc ? ctr.id : String(ctr.id.prefix(12))),
                 "Image": .string(ctr.image),
@@ -50,11 +65,15 @@ enum ContainerList {
                 "State": .string(ctr.state),
                 "Ports": .string(""),
                 "Names": .string(ctr.name),
-                "Size": .string(c.args.flag("size") ? Units.humanSize(engine.writableSize(ctr.id)) : ""),
+                "Size": .string(size ? Units.humanSize(engine.writableSize(ctr.id)) : ""),
                 "Labels": .string(ctr.labelsJSON == "{}" ? "" : ctr.labels.keys.sorted().map { "\($0)=\(ctr.labels[$0]!)" }.joined(separator: ",")),
             ]))
         }
         if c.args.flag("quiet") { return 0 }
+        if format == nil {
+            for l in TabWriter.align(table) { c.out.line(l) }
+            return 0
+        }
         try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"),
             defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
                 + (c.args.flag("size") ? "\t{{.Size}}" : "")),
