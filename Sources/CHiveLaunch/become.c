@@ -128,8 +128,11 @@ void become(const struct hive_plan *p, int errfd) {
             memcpy(full, path, n);
             full[n] = '/';
             memcpy(full + n + 1, cmd, slen(cmd) + 1);
-            execve(full, (char *const *)p->argv, (char *const *)p->envp);
-            if (errno == EACCES) saw_eacces = 1;
+            // a failed execve costs several times a failed access: skip missing names
+            if (access(full, F_OK) == 0 || errno != ENOENT) {
+                execve(full, (char *const *)p->argv, (char *const *)p->envp);
+                if (errno == EACCES) saw_eacces = 1;
+            }
         }
         if (!end) break;
         path = end + 1;

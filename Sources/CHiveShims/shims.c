@@ -2,6 +2,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -56,3 +57,14 @@ int hive_cap_from_name(const char *name) {
 
 
 int hive_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+#include <linux/capability.h>
+#include <sys/syscall.h>
+
+uint64_t hive_cap_permitted(void) {
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &hdr, data) < 0) return 0;
+    return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+}

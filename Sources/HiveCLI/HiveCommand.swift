@@ -1,5 +1,6 @@
 // Entry point: global options, dispatch to a verb, errors to exit codes
 // (125 hive error; the container's own status comes with `run`).
+import CHiveLaunch
 import CHiveShims
 import Glibc
 import HiveEngine
@@ -29,6 +30,8 @@ public enum HiveCommand {
     static func run(_ argv: [String]) -> Int32 {
         // internal: a detached checkpoint of the state database's log (Database.startCheckpoint)
         if argv.count == 3 && argv[1] == "__checkpoint-db" { return hive_sqlite_checkpoint(argv[2]) }
+        // internal: deleting a --rm container's directory after the command returned (Engine.cleanupContainer)
+        if argv.count == 4 && argv[1] == "__rmtree" { return hive_rmtree_main(argv[2], argv[3]) }
         var globals = GlobalOptions.fromEnvironment()
         var args = ArraySlice(argv.dropFirst())
         // Global options before the verb.
@@ -56,7 +59,9 @@ public enum HiveCommand {
             printMainHelp()
             return 0
         }
+        Profile.mark("globals")
         let (found, consumed) = lookup(verb, args.first)
+        Profile.mark("lookup")
         guard let def = found else {
             if groups.contains(verb) {
                 if args.isEmpty || args.first == "--help" { printGroupHelp(verb); return 0 }
@@ -73,6 +78,7 @@ public enum HiveCommand {
                 printHelp(def)
                 return 0
             }
+            Profile.mark("parsed")
             try globals.apply(parsed)
             let context = Context(globals: globals, args: parsed, command: def)
             defer {

@@ -103,6 +103,7 @@ struct MountInfo: Codable {
 extension Engine {
     /// Runs a container in the foreground; returns its exit status.
     public func run(_ o: RunOptions) throws -> Int32 {
+        if o.network != "host" { Launcher.prepareNetwork() }
         let (r, plan) = try create(o)
         let id = r.id
         Profile.mark("created")
@@ -112,6 +113,7 @@ extension Engine {
             let pid: pid_t
             do {
                 let starting = try Launcher.start(plan)
+                Profile.mark("cloned")
                 pid = starting.pid
                 // recorded while the child sets up its mounts (nothing of the
                 // container runs before its exec): the commit costs no wall time
@@ -124,6 +126,7 @@ extension Engine {
                     try? Launcher.finish(starting)
                     throw error
                 }
+                Profile.mark("recorded")
                 try Launcher.finish(starting)
             } catch let e as LaunchError {
                 if o.remove { try? cleanupContainer(id) } else { try? markLaunchFailed(id, e.exitCode) }
@@ -204,7 +207,9 @@ extension Engine {
             default: throw HiveError(.invalidArgument, "invalid --security-opt \"\(opt)\" (use seccomp=unconfined|FILE or no-new-privileges=true|false)")
             }
         }
+        Profile.mark("argv")
         let caps = try Capabilities.resolve(add: o.capAdd, drop: o.capDrop, privileged: o.privileged)
+        Profile.mark("caps")
         var bpf: [UInt8]? = nil
         if !o.privileged && seccompMode != "unconfined" {
             var profile = Array(DefaultSeccomp.json.utf8)
@@ -380,7 +385,7 @@ extension Engine {
                 // the record goes first: its commit's fsync would wait for the unlinks
                 try store.db.transaction(durable: false) { () throws(HiveError) in try store.deleteContainer(id) }
                 Profile.mark("record deleted")
-                if hive_remove_detached(doomed, store.pendingMarker) == 0 { Profile.mark("dir removed"); return }
+                if hive_remove_detached(Engine.selfExecutable, doomed, store.pendingMarker) == 0 { Profile.mark("dir removed"); return }
                 try? FileTree.remove(path: doomed)
                 return
             }

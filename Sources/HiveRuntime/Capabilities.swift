@@ -61,12 +61,7 @@ public enum Capabilities {
     }
 
     /// CapPrm of this process.
-    public static var callerPermitted: UInt64 {
-        for line in (Files.readText("/proc/self/status") ?? "").split(separator: "\n") where line.hasPrefix("CapPrm:") {
-            return UInt64(line.dropFirst(7).trimmed, radix: 16) ?? 0
-        }
-        return 0
-    }
+    public static var callerPermitted: UInt64 { hive_cap_permitted() }
 
     public static func mask(_ names: Set<String>) -> UInt64 {
         names.reduce(0) { acc, n in bit(n).map { acc | (1 << UInt64($0)) } ?? acc }

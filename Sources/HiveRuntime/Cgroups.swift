@@ -92,6 +92,11 @@ public enum Cgroups {
     @discardableResult
     public static func favorDynamicModifications(marker: String) -> String? {
         if access(marker, F_OK) == 0 { return nil }
+        defer {
+            if let slash = marker.lastIndex(of: "/") { mkdir(String(marker[..<slash]), 0o700) }
+            let fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
         var done: [String] = []
         for line in (read("/proc/self/mountinfo") ?? "").split(separator: "\n") {
             // ID PARENT MAJ:MIN ROOT MOUNTPOINT MOUNTOPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
@@ -110,9 +115,6 @@ public enum Cgroups {
             if mount("cgroup2", target, "cgroup2", flags, data) == 0 { done.append(target) } else { return "cannot remount \(target) with favordynmods: \(String(cString: strerror(errno)))" }
             break  // one superblock holds the option for all
         }
-        if let slash = marker.lastIndex(of: "/") { mkdir(String(marker[..<slash]), 0o700) }
-        let fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
         return done.isEmpty ? nil : "remounted \(done.joined(separator: ", ")) with favordynmods"
     }
 

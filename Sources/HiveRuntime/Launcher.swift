@@ -157,6 +157,10 @@ public enum Launcher {
         return pid
     }
 
+    /// Starts making a network namespace on a thread for this process's next
+    /// launch (it joins that instead of creating one: ~0.5 ms off the launch).
+    public static func prepareNetwork() { _ = hive_netns_prepare() }
+
     /// A container between `start` and `finish`: cloned, in its cgroups, setting up.
     public struct Starting {
         public let pid: pid_t

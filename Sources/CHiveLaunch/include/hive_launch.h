@@ -61,6 +61,9 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
 // the child sets up its mounts: start returns once the child is in its
 // cgroups, with *report_fd to pass to finish, which waits for exec or the
 // failed step (and reaps the child then). Start fails as launch does.
+// Starts making a network namespace (lo up) on a thread, for the next
+// launch in this process with new_netns (a launch without one clones its own).
+int hive_netns_prepare(void);
 int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen);
 int hive_launch_finish(int report_fd, pid_t pid, int *exit_code, char *err, size_t errlen);
 
@@ -91,9 +94,11 @@ int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, 
 
 // Removes a directory tree (no symlink followed); -1 if anything stayed.
 int hive_remove_tree(const char *path);
-// The same in a detached process (double fork): returns at once. If the tree
-// cannot be removed whole, `failed_marker` is created for a later sweep.
-int hive_remove_detached(const char *path, const char *failed_marker);
+// The same in a detached `self_exe __rmtree PATH MARKER` (hive_rmtree_main):
+// returns once it is started. If the tree cannot be removed whole,
+// `failed_marker` is created for a later sweep.
+int hive_remove_detached(const char *self_exe, const char *path, const char *failed_marker);
+int hive_rmtree_main(const char *path, const char *failed_marker);
 int hive_wait_exit(pid_t pid);
 
 // libseccomp's action macros, for the Swift profile compiler.

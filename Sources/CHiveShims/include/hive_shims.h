@@ -12,6 +12,9 @@
 struct archive;
 struct sqlite3;
 
+// CapPrm of this process (capget: /proc/self/status costs ~0.2 ms to generate).
+uint64_t hive_cap_permitted(void);
+
 // ---- the state database's write-ahead log (sqlite.c) ----
 // Hooks commits (frames counted, no automatic checkpoint, none on close).
 int hive_sqlite_wal_setup(struct sqlite3 *db);
