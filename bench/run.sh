@@ -89,6 +89,14 @@ json.dump(c, open("config.json", "w"), indent=1)')
             mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || true
         fi
         (cd "$b" && crun run --bundle "$b" hive-bench-crun) && C=("crun run --bundle $b hive-bench-crun")
+        # the same with Docker's default seccomp profile, which hive applies
+        # (crun's default spec has none)
+        local bs=$BENCH_DIR/crun-seccomp
+        if [ ! -f "$bs/config.json" ]; then
+            mkdir -p "$bs"; ln -sfn "$b/rootfs" "$bs/rootfs"; cp "$b/config.json" "$bs/config.json"
+            python3 bench/oci-seccomp.py ../shared/corpus/moby-seccomp/default.json "$bs/config.json"
+        fi
+        (cd "$bs" && crun run --bundle "$bs" hive-bench-crun-sc) && C+=("crun run --bundle $bs hive-bench-crun-sc")
     fi
     hf run -w 3 -r 40 "$HIVE run --rm busybox true" "$P run --rm busybox true" "${C[@]}"
 }

@@ -87,7 +87,34 @@ void encode(lua_State *L, buf *b, int idx, int depth) {
             break;
         }
         // keys in byte order, as the host encodes them: an unchanged table
-        // encodes to the very bytes it was decoded from
+        // encodes to the very bytes it was decoded from.
+        // Usually every key is a string: sort them in a C array (the strings
+        // stay anchored as keys of the table, which nothing changes meanwhile)
+        {
+            sorted_key quick[32];
+            int nq = 0, all_strings = 1;
+            lua_pushnil(L);
+            while (lua_next(L, idx)) {
+                lua_pop(L, 1);
+                if (lua_type(L, -1) != LUA_TSTRING || nq == 32) { lua_pop(L, 1); all_strings = 0; break; }
+                quick[nq].text = lua_tolstring(L, -1, &quick[nq].len);
+                quick[nq].slot = nq;
+                nq++;
+            }
+            if (all_strings) {
+                qsort(quick, (size_t)nq, sizeof quick[0], compare_keys);
+                buf_put(L, b, "{", 1);
+                for (int i = 0; i < nq; i++) {
+                    put_string(L, b, quick[i].text, quick[i].len);
+                    lua_pushlstring(L, quick[i].text, quick[i].len);
+                    lua_rawget(L, idx);
+                    encode(L, b, -1, depth + 1);
+                    lua_pop(L, 1);
+                }
+                buf_put(L, b, "}", 1);
+                break;
+            }
+        }
         lua_createtable(L, 0, 0);   // original keys
         int keys = lua_gettop(L);
         lua_createtable(L, 0, 0);   // their text
