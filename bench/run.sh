@@ -123,7 +123,17 @@ lifecycle() {
     n=$($P ps -aq | wc -l)
     while [ "$n" -lt 500 ]; do $P create busybox true >/dev/null; n=$((n + 1)); done
     hf ps -w 3 -r 20 "$HIVE ps -a" "$P ps -a"
-    mon=$(pgrep -f "hive-monitor" | head -1)
+    # the monitor beside a detached container, and podman's conmon
+    $HIVE rm -f bench-rss >/dev/null 2>&1 || true
+    id=$($HIVE run -d --name bench-rss busybox sleep 3600)
+    $P rm -f bench-rss >/dev/null 2>&1 || true
+    $P run -d --name bench-rss busybox sleep 3600 >/dev/null
+    sleep 0.5
+    for pat in "hive-monitor $id" "conmon .*bench-rss"; do
+        pid=$(pgrep -f "$pat" | head -1)
+        [ -n "$pid" ] && echo "monitor RSS: $pat: $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)" | tee -a "$OUT/rss.txt"
+    done
+    $HIVE rm -f bench-rss >/dev/null; $P rm -f bench-rss >/dev/null
 }
 
 # `run --rm` with no hooks vs ten hooks listening to every event it fires;
