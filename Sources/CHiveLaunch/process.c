@@ -141,26 +141,6 @@ int hive_remove_tree(const char *path) {
     return remove_at(AT_FDCWD, path, 0);
 }
 
-int hive_remove_detached(const char *self_exe, const char *path, const char *failed_marker) {
-    // posix_spawn shares our memory until the exec: no page tables copied
-    // (a fork of hive costs ~0.5 ms); `hive __rmtree` does the work
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-    const char *argv[] = {self_exe, "__rmtree", path, failed_marker, NULL};
-    extern char **environ;
-    pid_t pid;
-    int r = posix_spawn(&pid, self_exe, &fa, &attr, (char *const *)argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    return r == 0 ? 0 : -1;
-}
-
 int hive_rmtree_main(const char *path, const char *failed_marker) {
     if (hive_remove_tree(path) == 0) return 0;
     int m = open(failed_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);

@@ -68,3 +68,24 @@ uint64_t hive_cap_permitted(void) {
     if (syscall(SYS_capget, &hdr, data) < 0) return 0;
     return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
 }
+
+#include <spawn.h>
+
+// A detached helper (the log checkpoint, a --rm container's directory):
+// posix_spawn shares our memory until the exec, so nothing is copied.
+int hive_spawn_detached(const char *path, char *const argv[]) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+    extern char **environ;
+    pid_t pid;
+    int r = posix_spawn(&pid, path, &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    return r;
+}

@@ -38,23 +38,3 @@ int hive_sqlite_checkpoint(const char *path) {
     return rc == SQLITE_OK ? 0 : 1;
 }
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <unistd.h>
-
-int hive_spawn_detached(const char *path, char *const argv[]) {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-    extern char **environ;
-    pid_t pid;
-    int r = posix_spawn(&pid, path, &fa, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    return r;
-}

@@ -385,7 +385,11 @@ extension Engine {
                 // the record goes first: its commit's fsync would wait for the unlinks
                 try store.db.transaction(durable: false) { () throws(HiveError) in try store.deleteContainer(id) }
                 Profile.mark("record deleted")
-                if hive_remove_detached(Engine.selfExecutable, doomed, store.pendingMarker) == 0 { Profile.mark("dir removed"); return }
+                // spawned, not forked: posix_spawn shares our memory until the exec
+                // (a fork of hive costs ~0.5 ms)
+                let argv: [UnsafeMutablePointer<CChar>?] = [strdup(Engine.selfExecutable), strdup("__rmtree"), strdup(doomed), strdup(store.pendingMarker), nil]
+                defer { for p in argv { free(p) } }
+                if hive_spawn_detached(Engine.selfExecutable, argv) == 0 { Profile.mark("dir removed"); return }
                 try? FileTree.remove(path: doomed)
                 return
             }

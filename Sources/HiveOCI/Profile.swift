@@ -5,7 +5,7 @@ import Glibc
 
 public enum Profile {
     nonisolated(unsafe) static var marks: [(StaticString, Int64)] = []
-    nonisolated(unsafe) public static let enabled: Bool = {
+    public static let enabled: Bool = {
         guard getenv("HIVE_PROFILE") != nil else { return false }
         atexit { Profile.dump() }
         return true

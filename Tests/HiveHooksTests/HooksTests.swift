@@ -348,7 +348,12 @@ let createContext: JSONValue = .object([
             low_watermark = 70
             min_age = "10m"
             keep = 3
+
+            [cgroups]
+            favordynmods = false
             """, file: "hive.toml")
+        #expect(!c.cgroupFavorDynmods)
+        #expect(HiveConfig().cgroupFavorDynmods)
         #expect(c.hookDirs == ["/etc/hive/hooks.d", "/srv/hooks"])
         #expect(c.limits.timeoutNanos == 250_000_000)
         #expect(c.limits.memory == 16 << 20)
@@ -366,6 +371,8 @@ let createContext: JSONValue = .object([
             ("[hooks]\ndirs = [\"a\"\n\nx", "hive.toml:4"),
             ("a = \"unterminated\n", "hive.toml:1: unterminated string"),
             ("[plugins]\nenabled = [\"../x\"]", "invalid plugin name"),
+            ("[cgroups]\nfavordynmods = \"yes\"", "cgroups.favordynmods must be true or false"),
+            ("[cgroups]\nfoo = true", "unknown key cgroups.foo"),
         ] {
             do { _ = try HiveConfig.parse(text, file: "hive.toml"); Issue.record("accepted: \(text)") } catch {
                 #expect(error.message.contains(want), "\(error.message) lacks \(want)")

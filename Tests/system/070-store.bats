@@ -101,3 +101,21 @@ assert_store_consistent() {
     run_hive 125 images
     [[ "$output" == *"schema version 99"*"upgrade hive"* ]]
 }
+
+@test "the state database keeps a write-ahead log that a detached checkpoint keeps small" {
+    import_busybox
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode').fetchone()[0])" "$HIVE_ROOT/hive.db" > "$WORK/mode"
+    [ "$(cat "$WORK/mode")" = "wal" ]
+    for i in $(seq 60); do hive create busybox true >/dev/null; done
+    for _ in $(seq 50); do pgrep -f -- "__checkpoint-db $HIVE_ROOT" >/dev/null || break; sleep 0.1; done
+    size=$(stat -c %s "$HIVE_ROOT/hive.db-wal" 2>/dev/null || echo 0)
+    echo "log: $size bytes after 60 creates"
+    [ "$size" -lt $((1024 * 1024)) ]
+    [ "$(hive ps -aq | wc -l)" -eq 60 ]
+    # an older store with a rollback journal is switched on its next use
+    hive rm -f $(hive ps -aq) >/dev/null
+    python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=PERSIST')" "$HIVE_ROOT/hive.db"
+    hive images >/dev/null
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode').fetchone()[0])" "$HIVE_ROOT/hive.db" > "$WORK/mode"
+    [ "$(cat "$WORK/mode")" = "wal" ]
+}

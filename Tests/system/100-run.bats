@@ -219,3 +219,34 @@ load helpers
         run_hive 125 run --rm -v "$bad" busybox true
     done
 }
+
+@test "run --rm: the writable layer is volatile, its directory is deleted after the command returns, nothing is left" {
+    import_run_base
+    run_hive 0 run --rm busybox grep -c 'volatile' /proc/self/mountinfo
+    [ "$output" -ge 1 ]
+    # a container that is kept is not volatile: its layer must survive a crash
+    run_hive 1 run --name kept busybox grep -c 'volatile' /proc/self/mountinfo
+    [ "$output" = "0" ]
+    hive rm kept >/dev/null
+    for i in 1 2 3 4 5; do hive run --rm busybox sh -c 'echo x > /tmp/f' ; done
+    [ -z "$(ls "$HIVE_ROOT/containers")" ]
+    for _ in $(seq 50); do [ -z "$(ls "$HIVE_ROOT/tmp")" ] && break; sleep 0.1; done
+    [ -z "$(ls "$HIVE_ROOT/tmp")" ] || { ls -la "$HIVE_ROOT/tmp"; return 1; }
+    [ ! -e "$HIVE_ROOT/gc-pending" ]
+    [ -z "$(hive ps -aq)" ]
+}
+
+@test "the cgroup2 mount gets favordynmods once per boot (noted in the runroot); [cgroups] favordynmods = false leaves it" {
+    import_run_base
+    printf '[cgroups]\nfavordynmods = false\n' > "$HIVE_CONFIG"
+    run_hive 0 run --rm busybox true
+    [ ! -e "$HIVE_RUNROOT/cgroup-favordynmods" ]
+    : > "$HIVE_CONFIG"
+    run_hive 0 run --rm busybox true
+    [ -e "$HIVE_RUNROOT/cgroup-favordynmods" ]
+    # fstype and super options follow the " - " separator of each mountinfo line
+    awk '{for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1), $(i + 3); break }}' /proc/self/mountinfo > "$WORK/fs"
+    if grep -q '^cgroup2 ' "$WORK/fs"; then
+        grep '^cgroup2 ' "$WORK/fs" | grep -q favordynmods || { cat "$WORK/fs"; return 1; }
+    fi
+}

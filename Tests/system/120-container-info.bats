@@ -102,6 +102,10 @@ assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
     [ "$(hive ps -l --format '{{.Names}}')" = "three" ]
     run_hive 0 ps -a -s
     [[ "${lines[0]}" == *"SIZE"* ]]
+    # the default table is built directly: the same text as its template gives
+    t='table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}'
+    [ "$(hive ps -a)" = "$(hive ps -a --format "$t")" ]
+    [ "$(hive ps -a -s --no-trunc)" = "$(hive ps -a -s --no-trunc --format "$t\t{{.Size}}")" ]
     run_hive 125 ps --filter color=red
     [[ "$output" == *'invalid filter "color"'* ]]
     run_hive 125 run --name one busybox true

@@ -94,10 +94,9 @@ int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, 
 
 // Removes a directory tree (no symlink followed); -1 if anything stayed.
 int hive_remove_tree(const char *path);
-// The same in a detached `self_exe __rmtree PATH MARKER` (hive_rmtree_main):
-// returns once it is started. If the tree cannot be removed whole,
-// `failed_marker` is created for a later sweep.
-int hive_remove_detached(const char *self_exe, const char *path, const char *failed_marker);
+// `hive __rmtree PATH MARKER` (spawned detached by the engine, see
+// Engine.cleanupContainer): removes the tree, or creates MARKER for a later
+// sweep if anything stayed.
 int hive_rmtree_main(const char *path, const char *failed_marker);
 int hive_wait_exit(pid_t pid);
 

@@ -12,6 +12,9 @@
 struct archive;
 struct sqlite3;
 
+// Starts `path` in a session of its own with stdio on /dev/null; does not wait.
+int hive_spawn_detached(const char *path, char *const argv[]);
+
 // CapPrm of this process (capget: /proc/self/status costs ~0.2 ms to generate).
 uint64_t hive_cap_permitted(void);
 
@@ -22,8 +25,6 @@ int hive_sqlite_wal_setup(struct sqlite3 *db);
 int hive_sqlite_wal_frames(void);
 // Checkpoints and empties the log of the database at `path` (0 on success).
 int hive_sqlite_checkpoint(const char *path);
-// Starts `path` in a session of its own with stdio on /dev/null; does not wait.
-int hive_spawn_detached(const char *path, char *const argv[]);
 
 // ---- SHA-256 (libcrypto; uses the CPU's SHA extensions where present) ----
 typedef struct hive_sha256 hive_sha256;
