@@ -81,11 +81,14 @@ hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx
         return NULL;
     }
     *(hive_lua **)lua_getextraspace(h->L) = h;
+    // everything the set-up makes stays: no collection while it runs
+    lua_gc(h->L, LUA_GCSTOP);
     lua_pushcfunction(h->L, hive_sandbox_setup);
     if (lua_pcall(h->L, 0, 0, 0) != LUA_OK) {
         hive_lua_free(h);
         return NULL;
     }
+    lua_gc(h->L, LUA_GCRESTART);
     return h;
 }
 
@@ -97,6 +100,7 @@ void hive_lua_free(hive_lua *h) {
     free(h->message);
     free(h->events);
     free(h->out.data);
+    free(h->compiled.data);
     free(h);
 }
 
@@ -131,12 +135,24 @@ static int finish(hive_lua *h, int status) {
     return result;
 }
 
-typedef struct { const char *src, *name; size_t len; env_args env; } load_args;
+typedef struct { const char *src, *name; size_t len; env_args env; int mode; } load_args;
+
+static int dump_writer(lua_State *L, const void *p, size_t n, void *ud) {
+    buf_put(L, ud, p, n);
+    return 0;
+}
 
 static int load_main(lua_State *L) {
     load_args *a = lua_touserdata(L, 1);
     hive_lua *h = self(L);
-    if (luaL_loadbufferx(L, a->src, a->len, a->name, "t") != LUA_OK) return lua_error(L);
+    if (luaL_loadbufferx(L, a->src, a->len, a->name, a->mode == 2 ? "b" : "t") != LUA_OK) {
+        if (a->mode == 2) a->mode = -1;  // the compiled chunk itself is bad: reported apart
+        return lua_error(L);
+    }
+    if (a->mode == 1) {
+        h->compiled.len = 0;
+        lua_dump(L, dump_writer, &h->compiled, 0);
+    }
     hive_sandbox_push_env(L, &a->env);
     lua_setupvalue(L, -2, 1);  // _ENV
     h->loading = 1;
@@ -146,14 +162,24 @@ static int load_main(lua_State *L) {
 }
 
 int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec) {
-    load_args a = {src, chunkname, len, {allow_exec, config ? config : "-", config ? configlen : 1}};
+    return hive_lua_load_mode(h, file, src, len, chunkname, config, configlen, allow_exec, 0);
+}
+
+const char *hive_lua_compiled(hive_lua *h, size_t *len) {
+    *len = h->compiled.len;
+    return h->compiled.data ? h->compiled.data : "";
+}
+
+int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec, int mode) {
+    load_args a = {src, chunkname, len, {allow_exec, config ? config : "-", config ? configlen : 1}, mode};
     h->file = file;
     lua_pushcfunction(h->L, load_main);
     lua_pushlightuserdata(h->L, &a);
     int status = lua_pcall(h->L, 1, 0, 0);
     h->loading = 0;
     h->file = -1;
-    return finish(h, status);
+    int result = finish(h, status);
+    return a.mode == -1 ? HIVE_LUA_BADCHUNK : result;
 }
 
 int hive_lua_handler_count(hive_lua *h) { return h->nhandlers; }

@@ -44,6 +44,7 @@ struct hive_lua {
     hive_lua_host host;
     void *hostctx;
     buf out;
+    buf compiled;           // the last mode-1 load's chunk, dumped
     handler handlers[MAX_HANDLERS];
     int nhandlers;
 };

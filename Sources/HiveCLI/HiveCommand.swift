@@ -21,6 +21,7 @@ public enum HiveCommand {
     ]
 
     public static func main(_ argv: [String]) -> Int32 {
+        hive_malloc_tune()
         let code = run(argv)
         Output.out.flush()
         Output.err.flush()

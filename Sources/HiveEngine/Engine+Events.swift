@@ -111,11 +111,18 @@ extension Engine {
         }
     }
 
-    /// `events, calls, ms` spent in hooks by this command, if any ran (for --log-level debug).
+    /// `events, calls, time` spent on hooks by this command, if any ran (for
+    /// --log-level debug): all of it, from reading hive.toml and finding the
+    /// hook files to building each event's context and running the handlers.
     public var hookSummary: String? {
-        guard let h = hookEngine, h.stats.events > 0 else { return nil }
-        let ms = Double(h.stats.nanos) / 1e6
-        return "hooks: \(h.stats.events) events, \(h.stats.calls) calls, \(Int(ms * 1000)) us"
+        guard let h = hookEngine else { return nil }
+        return "hooks: \(h.stats.events) events, \(h.stats.calls) calls, \(hookNanos / 1000) us"
+    }
+
+    static func monotonicNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// hive.toml, read once per command.
@@ -142,6 +149,8 @@ extension Engine {
         e.event = event?.rawValue
         logEvent(e)
         guard let event else { return }
+        let started = Engine.monotonicNanos()
+        defer { hookNanos += Engine.monotonicNanos() - started }
         do {
             let h = try hooks()
             guard try h.listens(event) else { return }
@@ -239,6 +248,8 @@ extension Engine: HookHost {
 extension Engine {
     /// Runs a pre-* event if a hook listens (nil if none does); throws if denied.
     func preHooks(_ event: HookEvent, _ make: () throws -> (JSONValue, Hooks.Subject)) throws -> JSONValue? {
+        let started = Engine.monotonicNanos()
+        defer { hookNanos += Engine.monotonicNanos() - started }
         let h = try hooks()
         guard try h.listens(event) else { return nil }
         let (ctx, subject) = try make()

@@ -28,6 +28,8 @@ public final class Engine {
     var decodedLabels: [String: [String: String]] = [:]
     /// The parts of a container's hook context that do not change within a command.
     var contextBase: [String: [String: JSONValue]] = [:]
+    /// Time spent on hooks (set-up, contexts, handlers) by this command.
+    var hookNanos: Int64 = 0
 
     public init(root: String, runroot: String, options: EngineOptions = EngineOptions()) throws {
         store = try Store(root: root, runroot: runroot)

@@ -87,19 +87,38 @@ final class LuaVM {
     deinit { hive_lua_free(state) }
 
     /// Runs a hook file's top level in a new environment; returns what it registered.
-    func load(path: String, source: [UInt8], tier: HookTier, allowExec: Bool, config: JSONValue) throws(HiveError) -> HookScript {
+    /// With `compiledPath`, the file's compiled form is taken from there when
+    /// present (it was compiled from these very bytes) and put there otherwise:
+    /// a command then does not parse hook files the previous one parsed.
+    func load(path: String, source: () throws(HiveError) -> [UInt8], tier: HookTier, allowExec: Bool, config: JSONValue,
+              compiledPath: String? = nil) throws(HiveError) -> HookScript {
         let file = Int32(bridge.paths.count)
         bridge.paths.append(path)
         let before = hive_lua_handler_count(state)
         let cfg = config.luaEncoded
-        let status = source.withUnsafeBufferPointer { src in
-            cfg.withUnsafeBufferPointer { c in
-                src.withMemoryRebound(to: CChar.self) { s2 in
-                    c.withMemoryRebound(to: CChar.self) { c2 in
-                        hive_lua_load(state, file, s2.baseAddress, s2.count, "@" + path, c2.baseAddress, c2.count, allowExec ? 1 : 0)
+        func run(_ bytes: [UInt8], mode: Int32) -> Int32 {
+            bytes.withUnsafeBufferPointer { src in
+                cfg.withUnsafeBufferPointer { c in
+                    src.withMemoryRebound(to: CChar.self) { s2 in
+                        c.withMemoryRebound(to: CChar.self) { c2 in
+                            hive_lua_load_mode(state, file, s2.baseAddress, s2.count, "@" + path, c2.baseAddress, c2.count, allowExec ? 1 : 0, mode)
+                        }
                     }
                 }
             }
+        }
+        var status: Int32
+        if let compiledPath, let compiled = Files.read(compiledPath), !compiled.isEmpty {
+            status = run(compiled, mode: 2)
+            // a compiled chunk that does not load (a partial file): from the text again
+            if status == Int32(HIVE_LUA_BADCHUNK) {
+                unlink(compiledPath)
+                status = run(try source(), mode: 1)
+                if status == Int32(HIVE_LUA_OK) { saveCompiled(compiledPath) }
+            }
+        } else {
+            status = run(try source(), mode: compiledPath == nil ? 0 : 1)
+            if status == Int32(HIVE_LUA_OK), let compiledPath { saveCompiled(compiledPath) }
         }
         if status != Int32(HIVE_LUA_OK) {
             throw HiveError(.invalidArgument, Hooks.describe(String(cString: hive_lua_message(state)), path: path, event: "load"))
@@ -118,6 +137,18 @@ final class LuaVM {
             handlers.append(HookScript.Handler(event: event, priority: priority, when: w, index: i))
         }
         return HookScript(path: path, tier: tier, allowExec: allowExec, handlers: handlers)
+    }
+
+    private func saveCompiled(_ path: String) {
+        var len = 0
+        guard let p = hive_lua_compiled(state, &len), len > 0 else { return }
+        if let slash = path.lastIndex(of: "/") { mkdir(String(path[..<slash]), 0o700) }
+        let tmp = path + ".\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let ok = write(fd, p, len) == len
+        close(fd)
+        if ok { rename(tmp, path) } else { unlink(tmp) }
     }
 
     /// Calls a handler with an encoded context; with `wantResult` (pre-* events)

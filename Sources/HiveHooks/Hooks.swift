@@ -7,6 +7,7 @@
 // An index in the store's cache records which events each file listens to
 // (keyed by the file's inode, size and times), so an event nobody listens to
 // costs a few stat calls and no Lua at all.
+import CHiveLua
 import Glibc
 import HiveOCI
 
@@ -48,6 +49,8 @@ public final class Hooks {
     public let config: HiveConfig
     let siteDirs: [String]
     let indexPath: String?
+    /// Hook files compiled by hive from their checked text, by path and content.
+    let compiledDir: String?
     public weak var host: HookHost?
     public var logLevel: LogLevel
     /// `hive hooks test`: hive.exec does nothing and says what it would run.
@@ -82,6 +85,7 @@ public final class Hooks {
         self.config = config
         self.siteDirs = hooksDirs ?? config.hookDirs
         self.indexPath = cacheDir.map { $0 + "/hooks-index" }
+        self.compiledDir = cacheDir.map { $0 + "/lua" }
         self.logLevel = logLevel
     }
 
@@ -215,14 +219,29 @@ public final class Hooks {
 
     private func script(_ f: HookFile) throws(HiveError) -> HookScript {
         if let s = scripts[f.path] { return s }
-        guard let source = Files.read(f.path) else { throw HiveError.errno("cannot read hook file \(f.path)") }
         log(.debug, "loading hook file \(f.path)")
         let machine: LuaVM
         if let vm { machine = vm } else { machine = try LuaVM(limits: config.limits, hooks: self) }
         vm = machine
-        let s = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config)
+        let source = { () throws(HiveError) -> [UInt8] in
+            guard let bytes = Files.read(f.path) else { throw HiveError.errno("cannot read hook file \(f.path)") }
+            return bytes
+        }
+        let s = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
+                                 compiledPath: compiledPath(f))
         scripts[f.path] = s
         return s
+    }
+
+    /// Where the compiled form of this file's text is kept: keyed by its
+    /// signature (path, inode, size, times: what the events index trusts too)
+    /// and the Lua release, so a command whose files were compiled before
+    /// reads no hook source at all. Only hive writes there, from text it has
+    /// checked; hook directories never hold compiled chunks (load refuses them).
+    private func compiledPath(_ f: HookFile) -> String? {
+        guard let compiledDir else { return nil }
+        let key = Digest.of(Array(f.signature.utf8) + [0] + Array(String(cString: hive_lua_release()).utf8))
+        return compiledDir + "/" + key.hex + ".luac"
     }
 
     // MARK: - Running an event

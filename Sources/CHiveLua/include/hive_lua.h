@@ -21,7 +21,8 @@ typedef struct {
     size_t memory;            // bytes for the whole state
 } hive_lua_limits;
 
-enum { HIVE_LUA_OK = 0, HIVE_LUA_DENIED = 1, HIVE_LUA_ERROR = 2, HIVE_LUA_KILLED = 3 };
+enum { HIVE_LUA_OK = 0, HIVE_LUA_DENIED = 1, HIVE_LUA_ERROR = 2, HIVE_LUA_KILLED = 3,
+       HIVE_LUA_BADCHUNK = 4 /* a mode-2 load whose compiled chunk does not load */ };
 
 // The state for all hook files of a process; NULL if the libraries do not fit.
 // events: the comma-separated names hive.on accepts.
@@ -33,6 +34,12 @@ void hive_lua_free(hive_lua *h);
 // table; allow_exec: whether it gets hive.exec. Returns a HIVE_LUA_* status;
 // hive_lua_message() says why.
 int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec);
+// mode: 0 text (Lua source), 1 text and keep its compiled form for
+// hive_lua_compiled(), 2 a compiled chunk that hive_lua_compiled() produced
+// from checked text (hive's own cache; never a file from a hook directory).
+int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec, int mode);
+// After a mode-1 load: the compiled chunk (valid until the next load).
+const char *hive_lua_compiled(hive_lua *h, size_t *len);
 
 int hive_lua_handler_count(hive_lua *h);
 // The i-th registration: its event (name, and index in hive_lua_new's list),

@@ -15,6 +15,9 @@ struct sqlite3;
 // Starts `path` in a session of its own with stdio on /dev/null; does not wait.
 int hive_spawn_detached(const char *path, char *const argv[]);
 
+// Keeps freed memory in the process (mallopt; see shims.c).
+void hive_malloc_tune(void);
+
 // CapPrm of this process (capget: /proc/self/status costs ~0.2 ms to generate).
 uint64_t hive_cap_permitted(void);
 
