@@ -11,16 +11,46 @@ public enum HookEvent: String, CaseIterable, Sendable {
     case onExit = "on-exit", onStop = "on-stop", onRemove = "on-remove"
     case prePrune = "pre-prune", prePull = "pre-pull"
 
+    /// Every event in declaration order (`allCases` builds a new array per use).
+    public static let ordered: [HookEvent] = allCases
+
+    /// Its place in `ordered` (the events index stores a bit per event).
+    public var ordinal: Int {
+        switch self {
+        case .preBuild: return 0
+        case .postBuild: return 1
+        case .preCreate: return 2
+        case .postCreate: return 3
+        case .preStart: return 4
+        case .postStart: return 5
+        case .onExit: return 6
+        case .onStop: return 7
+        case .onRemove: return 8
+        case .prePrune: return 9
+        case .prePull: return 10
+        }
+    }
+
     /// `pre-*` hooks may change the context or deny; they fail closed.
-    public var isPre: Bool { rawValue.hasPrefix("pre-") }
+    public var isPre: Bool {
+        switch self {
+        case .preBuild, .preCreate, .preStart, .prePrune, .prePull: return true
+        default: return false
+        }
+    }
+
+    private static let createFields: Set<String> = ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "extra_hosts", "security"]
+    private static let buildFields: Set<String> = ["tags", "labels", "build_args", "network"]
+    private static let pruneFields: Set<String> = ["candidates"]
+    private static let pullFields: Set<String> = ["reference"]
 
     /// The context fields a hook may change.
     public var mutableFields: Set<String> {
         switch self {
-        case .preCreate: return ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "extra_hosts", "security"]
-        case .preBuild: return ["tags", "labels", "build_args", "network"]
-        case .prePrune: return ["candidates"]
-        case .prePull: return ["reference"]
+        case .preCreate: return HookEvent.createFields
+        case .preBuild: return HookEvent.buildFields
+        case .prePrune: return HookEvent.pruneFields
+        case .prePull: return HookEvent.pullFields
         default: return []
         }
     }
@@ -131,8 +161,8 @@ final class LuaVM {
             var owner: Int32 = -1
             var eventIndex: Int32 = -1
             guard hive_lua_handler(state, i, &priority, &when, &whenLen, &owner, &eventIndex) != nil, owner == file,
-                  eventIndex >= 0, Int(eventIndex) < HookEvent.allCases.count else { continue }
-            let event = HookEvent.allCases[Int(eventIndex)]
+                  eventIndex >= 0, Int(eventIndex) < HookEvent.ordered.count else { continue }
+            let event = HookEvent.ordered[Int(eventIndex)]
             let w = whenLen > 1 || when?.pointee != 45 /* "-" */ ? (when.flatMap { p in p.withMemoryRebound(to: UInt8.self, capacity: whenLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: whenLen)) } } ?? .null) : .null
             handlers.append(HookScript.Handler(event: event, priority: priority, when: w, index: i))
         }

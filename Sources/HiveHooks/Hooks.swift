@@ -197,7 +197,7 @@ public final class Hooks {
         return m
     }
 
-    static func bit(_ e: HookEvent) -> UInt32 { 1 << UInt32(HookEvent.allCases.firstIndex(of: e)!) }
+    static func bit(_ e: HookEvent) -> UInt32 { 1 << UInt32(e.ordinal) }
 
     /// Each file's events as a bit set (from the index, or by loading it once).
     private func masks() throws(HiveError) -> [UInt32] {

@@ -380,6 +380,13 @@ let createContext: JSONValue = .object([
         }
     }
 
+    @Test func eventOrdinalsFollowTheDeclarationOrder() {
+        // the events index on disk stores one bit per event at this position
+        #expect(HookEvent.ordered == HookEvent.allCases)
+        for (i, e) in HookEvent.ordered.enumerated() { #expect(e.ordinal == i, "\(e.rawValue)") }
+        #expect(HookEvent.ordered.filter(\.isPre).map(\.rawValue) == HookEvent.ordered.map(\.rawValue).filter { $0.hasPrefix("pre-") })
+    }
+
     @Test func luaCodecRoundTrips() {
         let v: JSONValue = .object(["a": .array([.int(-3), .double(1.5), .string("x:y\u{0}z"), .bool(true)]), "b": .object([:])])
         #expect(JSONValue.luaDecoded(v.luaEncoded) == v)
