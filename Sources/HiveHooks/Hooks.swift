@@ -168,10 +168,16 @@ public final class Hooks {
         var out: [String: UInt32] = [:]
         if let indexPath, let bytes = Files.read(indexPath) {
             // `signature TAB mask` per line, split as bytes (String.split is slow here)
+            // (and the mask's digits by hand: UInt32(String) takes a slow generic path)
             for line in bytes.split(separator: 10) {
-                guard let tab = line.firstIndex(of: 9),
-                      let mask = UInt32(String(decoding: line[(tab + 1)...], as: UTF8.self)) else { continue }
-                out[String(decoding: line[..<tab], as: UTF8.self)] = mask
+                guard let tab = line.firstIndex(of: 9), tab + 1 < line.endIndex else { continue }
+                var mask: UInt32 = 0
+                var ok = true
+                for d in line[(tab + 1)...] {
+                    guard d >= 48 && d <= 57, mask < 100_000_000 else { ok = false; break }
+                    mask = mask * 10 + UInt32(d - 48)
+                }
+                if ok { out[String(decoding: line[..<tab], as: UTF8.self)] = mask }
             }
         }
         index = out
@@ -246,6 +252,14 @@ public final class Hooks {
 
     // MARK: - Running an event
 
+    /// A handler of an event with the file it came from (a struct, not a
+    /// tuple: tuple types are instantiated by the runtime on first use).
+    struct Bound {
+        var file: Int
+        var script: HookScript
+        var handler: HookScript.Handler
+    }
+
     /// What `when = {image = "glob", label = {k = "v"}}` is matched against.
     public struct Subject: Sendable {
         public var image: String?
@@ -290,13 +304,13 @@ public final class Hooks {
             warn("hooks not run for \(event.rawValue): \(error.description)")
             return (context, [])
         }
-        var handlers: [(file: Int, script: HookScript, handler: HookScript.Handler)] = []
+        var handlers: [Bound] = []
         let fileMasks = try masks()
         for (i, f) in fs.enumerated() {
             do {
                 guard fileMasks[i] & Hooks.bit(event) != 0 else { continue }
                 let s = try script(f)
-                for h in s.handlers where h.event == event && Hooks.matches(h.when, subject) { handlers.append((i, s, h)) }
+                for h in s.handlers where h.event == event && Hooks.matches(h.when, subject) { handlers.append(Bound(file: i, script: s, handler: h)) }
             } catch {
                 if event.isPre { throw error }
                 warn(error.description)
@@ -315,8 +329,9 @@ public final class Hooks {
         generation += 1
         var gen = generation
         var changes: [Change] = []
-        func pass(_ list: ArraySlice<(file: Int, script: HookScript, handler: HookScript.Handler)>) throws(HiveError) {
-            for (_, s, h) in list {
+        func pass(_ list: ArraySlice<Bound>) throws(HiveError) {
+            for b in list {
+                let s = b.script, h = b.handler
                 // deny-only events (pre-start) need no result: nothing they change applies
                 let wantResult = event.isPre && !event.mutableFields.isEmpty
                 switch vm!.call(h, encoded: encoded, wantResult: wantResult, generation: gen) {

@@ -6,6 +6,7 @@ extension JSONValue {
     /// This value in the boundary encoding.
     public var luaEncoded: [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(1024)
         encodeLua(into: &out)
         return out
     }
@@ -14,8 +15,9 @@ extension JSONValue {
         switch self {
         case .null: out.append(UInt8(ascii: "-"))
         case .bool(let b): out.append(UInt8(ascii: b ? "t" : "f"))
-        case .int(let i): out += Array("i\(i);".utf8)
-        case .double(let d) where d == d.rounded() && abs(d) < 1e15: out += Array("d\(Int64(d));".utf8)  // as C's %.17g writes it
+        case .int(let i): JSONValue.putDecimal(i, tag: UInt8(ascii: "i"), end: UInt8(ascii: ";"), into: &out)
+        case .double(let d) where d == d.rounded() && abs(d) < 1e15:  // as C's %.17g writes it
+            JSONValue.putDecimal(Int64(d), tag: UInt8(ascii: "d"), end: UInt8(ascii: ";"), into: &out)
         case .double(let d): out += Array("d\(d);".utf8)
         case .string(let s): JSONValue.putString(s, into: &out)
         case .array(let a) where a.isEmpty:
@@ -26,18 +28,38 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            for k in o.keys.sorted() where o[k] != .null {  // nil in Lua: an absent key
+            // keys in byte order, as CHiveLua sorts them (memcmp), so that an
+            // unchanged table comes back as the very same bytes
+            for (k, v) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) where v != .null {  // nil: an absent key
                 JSONValue.putString(k, into: &out)
-                o[k]!.encodeLua(into: &out)
+                v.encodeLua(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// `tag`, the decimal digits of `v`, `end`, without building a String.
+    private static func putDecimal(_ v: Int64, tag: UInt8, end: UInt8, into out: inout [UInt8]) {
+        out.append(tag)
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var u = v.magnitude
+        var digits = 1
+        var t = u
+        while t >= 10 { t /= 10; digits += 1 }
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        var i = start + digits - 1
+        repeat {
+            out[i] = UInt8(ascii: "0") + UInt8(u % 10)
+            u /= 10
+            i -= 1
+        } while u > 0
+        out.append(end)
+    }
+
     private static func putString(_ s: String, into out: inout [UInt8]) {
-        let bytes = Array(s.utf8)
-        out += Array("s\(bytes.count):".utf8)
-        out += bytes
+        putDecimal(Int64(s.utf8.count), tag: UInt8(ascii: "s"), end: UInt8(ascii: ":"), into: &out)
+        out.append(contentsOf: s.utf8)
     }
 
     /// Decodes the boundary encoding; nil if it is malformed.

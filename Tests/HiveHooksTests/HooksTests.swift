@@ -391,5 +391,12 @@ let createContext: JSONValue = .object([
         let v: JSONValue = .object(["a": .array([.int(-3), .double(1.5), .string("x:y\u{0}z"), .bool(true)]), "b": .object([:])])
         #expect(JSONValue.luaDecoded(v.luaEncoded) == v)
         #expect(JSONValue.luaDecoded(Array("s5:ab".utf8)) == nil)
+        #expect(JSONValue.int(0).luaEncoded == Array("i0;".utf8))
+        #expect(JSONValue.int(-120).luaEncoded == Array("i-120;".utf8))
+        #expect(JSONValue.int(.min).luaEncoded == Array("i-9223372036854775808;".utf8))
+        #expect(JSONValue.double(3).luaEncoded == Array("d3;".utf8))
+        #expect(JSONValue.string("abc").luaEncoded == Array("s3:abc".utf8))
+        // object keys in byte order, as the C side sorts them: "z" (0x7a) before "é" (0xc3)
+        #expect(JSONValue.object(["é": .int(1), "z": .int(2), "a": .null]).luaEncoded == Array("{s1:zi2;s2:éi1;}".utf8))
     }
 }
