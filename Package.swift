@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "CHiveShims", "HiveOCI"]),
         .target(name: "HiveBuild", dependencies: ["HiveOCI"]),
         .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HiveOCI", "CHiveShims", "CHiveLua", "CHiveLaunch"]),
+        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HiveOCI", "CHiveShims", "CHiveLua"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],

@@ -380,6 +380,15 @@ public enum DockerfileParser {
         var quote: Unicode.Scalar = "\0"
         var blankOK = false
         var pos = 0
+        /// An escape and the character after it, both kept; an escape that
+        /// ends the line is dropped (false).
+        func takeEscaped() -> Bool {
+            guard pos + 1 < s.count else { pos += 1; return false }
+            word.append(s[pos])
+            word.append(s[pos + 1])
+            pos += 2
+            return true
+        }
         while pos <= s.count {
             let ch: Unicode.Scalar = pos < s.count ? s[pos] : "\0"
             if phase == .spaces {
@@ -406,11 +415,7 @@ public enum DockerfileParser {
                     phase = .quote
                 }
                 if ch == d.escape {
-                    if pos + 1 == s.count { pos += 1; continue }  // an escape at the end of the line is dropped
-                    word.append(ch)
-                    pos += 1
-                    word.append(s[pos])
-                    pos += 1
+                    _ = takeEscaped()
                     continue
                 }
                 word.append(ch)
@@ -420,15 +425,7 @@ public enum DockerfileParser {
             // in a quote
             if ch == quote { phase = .word }
             if ch == d.escape && quote != "'" {
-                if pos + 1 == s.count {
-                    phase = .word
-                    pos += 1
-                    continue
-                }
-                word.append(ch)
-                pos += 1
-                word.append(s[pos])
-                pos += 1
+                if !takeEscaped() { phase = .word }
                 continue
             }
             word.append(ch)

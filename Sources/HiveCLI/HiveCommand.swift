@@ -1,6 +1,5 @@
 // Entry point: global options, dispatch to a verb, errors to exit codes
 // (125 hive error; the container's own status comes with `run`).
-import CHiveLaunch
 import CHiveShims
 import Glibc
 import HiveEngine
@@ -32,7 +31,7 @@ public enum HiveCommand {
         // internal: a detached checkpoint of the state database's log (Database.startCheckpoint)
         if argv.count == 3 && argv[1] == "__checkpoint-db" { return hive_sqlite_checkpoint(argv[2]) }
         // internal: deleting a --rm container's directory after the command returned (Engine.cleanupContainer)
-        if argv.count == 4 && argv[1] == "__rmtree" { return hive_rmtree_main(argv[2], argv[3]) }
+        if argv.count == 4 && argv[1] == "__rmtree" { return Engine.removeRenamed(argv[2], pendingMarker: argv[3]) ? 0 : 1 }
         var globals = GlobalOptions.fromEnvironment()
         var args = ArraySlice(argv.dropFirst())
         // Global options before the verb.

@@ -72,6 +72,13 @@ struct BuildState {
     mutating func advance(_ text: String) {
         key = Engine.sha256Hex(key + "\n" + text)
     }
+
+    /// A step that changes only the config: its cache key and its history
+    /// entry (`history` when Docker words it differently from the key).
+    mutating func metadataStep(_ text: String, history: String? = nil) {
+        advance(text)
+        self.history(history ?? text, empty: true)
+    }
 }
 
 extension Engine {
@@ -302,8 +309,7 @@ extension Engine {
                 s.setEnv(key, value)
                 text.append("\(key)=\(value)")
             }
-            s.advance("ENV " + text.joined(separator: " "))
-            s.history("ENV " + text.joined(separator: " "), empty: true)
+            s.metadataStep("ENV " + text.joined(separator: " "))
             return false
         case .label(let pairs):
             var labels = cc.labels ?? [:]
@@ -315,8 +321,7 @@ extension Engine {
             }
             cc.labels = labels
             s.config.config = cc
-            s.advance("LABEL " + text.joined(separator: " "))
-            s.history("LABEL " + text.joined(separator: " "), empty: true)
+            s.metadataStep("LABEL " + text.joined(separator: " "))
             return false
         case .arg(let decls):
             for (name, def) in decls {
@@ -348,8 +353,7 @@ extension Engine {
         case .user(let u):
             cc.user = try expand(u)
             s.config.config = cc
-            s.advance("USER " + (cc.user ?? ""))
-            s.history("USER " + (cc.user ?? ""), empty: true)
+            s.metadataStep("USER " + (cc.user ?? ""))
             return false
         case .expose(let ports):
             var exposed = cc.exposedPorts ?? [:]
@@ -368,8 +372,7 @@ extension Engine {
             }
             cc.exposedPorts = exposed
             s.config.config = cc
-            s.advance("EXPOSE " + text.joined(separator: " "))
-            s.history("EXPOSE map[" + text.map { $0 + ":{}" }.joined(separator: " ") + "]", empty: true)
+            s.metadataStep("EXPOSE " + text.joined(separator: " "), history: "EXPOSE map[" + text.map { $0 + ":{}" }.joined(separator: " ") + "]")
             return false
         case .volume(let vols):
             var v = cc.volumes ?? [:]
@@ -382,56 +385,48 @@ extension Engine {
             }
             cc.volumes = v
             s.config.config = cc
-            s.advance("VOLUME " + text.joined(separator: " "))
-            s.history("VOLUME [" + text.joined(separator: " ") + "]", empty: true)
+            s.metadataStep("VOLUME " + text.joined(separator: " "), history: "VOLUME [" + text.joined(separator: " ") + "]")
             return false
         case .stopSignal(let sig):
             let v = try expand(sig)
             _ = try Signals.number(v)
             cc.stopSignal = v
             s.config.config = cc
-            s.advance("STOPSIGNAL " + v)
-            s.history("STOPSIGNAL " + v, empty: true)
+            s.metadataStep("STOPSIGNAL " + v)
             return false
         case .healthcheck(let h):
             cc.healthcheck = h
             s.config.config = cc
             let text = "HEALTHCHECK " + ((try? JSONCoding.encode(h)).map { String(decoding: $0, as: UTF8.self) } ?? "")
-            s.advance(text)
-            s.history(text, empty: true)
+            s.metadataStep(text)
             return false
         case .shell(let sh):
             cc.shell = sh
             s.config.config = cc
-            s.advance("SHELL " + sh.joined(separator: " "))
-            s.history("SHELL [" + sh.joined(separator: " ") + "]", empty: true)
+            s.metadataStep("SHELL " + sh.joined(separator: " "), history: "SHELL [" + sh.joined(separator: " ") + "]")
             return false
         case .maintainer(let m):
             s.config.author = m
-            s.advance("MAINTAINER " + m)
-            s.history("MAINTAINER " + m, empty: true)
+            s.metadataStep("MAINTAINER " + m)
             return false
         case .onbuild(let trigger):
             cc.onBuild = (cc.onBuild ?? []) + [trigger]
             s.config.config = cc
-            s.advance("ONBUILD " + trigger)
-            s.history("ONBUILD " + trigger, empty: true)
+            s.metadataStep("ONBUILD " + trigger)
             return false
         case .cmd(let form):
             cc.cmd = commandArgv(form, shell: cc.shell)
             s.config.config = cc
             s.cmdSet = true
             let text = "CMD " + ((try? JSONCoding.encode(cc.cmd ?? [])).map { String(decoding: $0, as: UTF8.self) } ?? "")
-            s.advance(text)
-            s.history(text, empty: true)
+            s.metadataStep(text)
             return false
         case .entrypoint(let form):
             cc.entrypoint = commandArgv(form, shell: cc.shell)
             if !s.cmdSet { cc.cmd = nil }  // an inherited CMD goes with a new ENTRYPOINT, as in Docker
             s.config.config = cc
             let text = "ENTRYPOINT " + ((try? JSONCoding.encode(cc.entrypoint ?? [])).map { String(decoding: $0, as: UTF8.self) } ?? "")
-            s.advance(text)
-            s.history(text, empty: true)
+            s.metadataStep(text)
             return false
         case .run(let form, let network, let heredocs, let mounts):
             return try runStep(form, network: network, heredocs: heredocs, mounts: mounts, state: &s, opts: opts,

@@ -119,12 +119,6 @@ extension Engine {
         return "hooks: \(h.stats.events) events, \(h.stats.calls) calls, \(hookNanos / 1000) us"
     }
 
-    static func monotonicNanos() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-
     /// hive.toml, read once per command.
     public func config() throws(HiveError) -> HiveConfig {
         if let configuration { return configuration }
@@ -149,8 +143,8 @@ extension Engine {
         e.event = event?.rawValue
         logEvent(e)
         guard let event else { return }
-        let started = Engine.monotonicNanos()
-        defer { hookNanos += Engine.monotonicNanos() - started }
+        let started = HostProcess.monotonicNanos()
+        defer { hookNanos += HostProcess.monotonicNanos() - started }
         do {
             let h = try hooks()
             guard try h.listens(event) else { return }
@@ -248,8 +242,8 @@ extension Engine: HookHost {
 extension Engine {
     /// Runs a pre-* event if a hook listens (nil if none does); throws if denied.
     func preHooks(_ event: HookEvent, _ make: () throws -> (JSONValue, Hooks.Subject)) throws -> JSONValue? {
-        let started = Engine.monotonicNanos()
-        defer { hookNanos += Engine.monotonicNanos() - started }
+        let started = HostProcess.monotonicNanos()
+        defer { hookNanos += HostProcess.monotonicNanos() - started }
         let h = try hooks()
         guard try h.listens(event) else { return nil }
         let (ctx, subject) = try make()

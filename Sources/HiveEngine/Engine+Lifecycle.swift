@@ -42,11 +42,7 @@ extension Engine {
         return String(exe[..<slash]) + "/" + name
     }
 
-    static let selfExecutable: String = {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        return n > 0 ? String(cString: buf) : "hive"
-    }()
+    static var selfExecutable: String { HostProcess.executable }
 
     /// Starts a created or exited container under its own monitor; returns once it runs.
     public func startDetached(_ ref: String) throws -> String {

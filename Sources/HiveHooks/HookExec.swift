@@ -39,15 +39,12 @@ enum HookExec {
         }
         var out: [UInt8] = [], err: [UInt8] = []
         var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0), pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let deadline = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) + timeoutNanos
+        let deadline = HostProcess.monotonicNanos() + timeoutNanos
         var open = 2
         var buf = [UInt8](repeating: 0, count: 65536)
         var timedOut = false
         while open > 0 {
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            let left = deadline - (Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
+            let left = deadline - HostProcess.monotonicNanos()
             if left <= 0 { timedOut = true; break }
             let n = poll(&fds, 2, Int32(min(left / 1_000_000 + 1, 1000)))
             if n < 0 && errno == EINTR { continue }

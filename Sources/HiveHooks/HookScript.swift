@@ -14,30 +14,14 @@ public enum HookEvent: String, CaseIterable, Sendable {
     /// Every event in declaration order (`allCases` builds a new array per use).
     public static let ordered: [HookEvent] = allCases
 
+    private static let ordinals = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) })
+    private static let pre = Set(ordered.filter { $0.rawValue.hasPrefix("pre-") })
+
     /// Its place in `ordered` (the events index stores a bit per event).
-    public var ordinal: Int {
-        switch self {
-        case .preBuild: return 0
-        case .postBuild: return 1
-        case .preCreate: return 2
-        case .postCreate: return 3
-        case .preStart: return 4
-        case .postStart: return 5
-        case .onExit: return 6
-        case .onStop: return 7
-        case .onRemove: return 8
-        case .prePrune: return 9
-        case .prePull: return 10
-        }
-    }
+    public var ordinal: Int { HookEvent.ordinals[self]! }
 
     /// `pre-*` hooks may change the context or deny; they fail closed.
-    public var isPre: Bool {
-        switch self {
-        case .preBuild, .preCreate, .preStart, .prePrune, .prePull: return true
-        default: return false
-        }
-    }
+    public var isPre: Bool { HookEvent.pre.contains(self) }
 
     private static let createFields: Set<String> = ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "extra_hosts", "security"]
     private static let buildFields: Set<String> = ["tags", "labels", "build_args", "network"]

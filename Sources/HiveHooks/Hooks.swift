@@ -71,14 +71,8 @@ public final class Hooks {
     private var generation: Int64 = 0
     /// How many hook files this engine has loaded into Lua.
     var loadedScripts: Int { scripts.count }
-    /// Events run, handler calls made and time spent in hooks by this process.
-    public private(set) var stats = (events: 0, calls: 0, nanos: Int64(0))
-
-    static func monotonic() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
+    /// Events run and handler calls made by this process (the engine times them).
+    public private(set) var stats = (events: 0, calls: 0)
 
     /// `hooksDirs` replaces the configured site hook directories (`--hooks-dir`).
     public init(config: HiveConfig, hooksDirs: [String]? = nil, cacheDir: String?, logLevel: LogLevel = .warn) {
@@ -244,9 +238,11 @@ public final class Hooks {
     /// and the Lua release, so a command whose files were compiled before
     /// reads no hook source at all. Only hive writes there, from text it has
     /// checked; hook directories never hold compiled chunks (load refuses them).
+    private static let luaRelease = Array(String(cString: hive_lua_release()).utf8)
+
     private func compiledPath(_ f: HookFile) -> String? {
         guard let compiledDir else { return nil }
-        let key = Digest.of(Array(f.signature.utf8) + [0] + Array(String(cString: hive_lua_release()).utf8))
+        let key = Digest.of(Array(f.signature.utf8) + [0] + Hooks.luaRelease)
         return compiledDir + "/" + key.hex + ".luac"
     }
 
@@ -293,8 +289,6 @@ public final class Hooks {
     /// a spent budget throws (fails closed); for the others failures are
     /// logged and the operation goes on.
     public func run(_ event: HookEvent, _ context: JSONValue, subject: Subject = Subject()) throws(HiveError) -> (context: JSONValue, changes: [Change]) {
-        let started = Hooks.monotonic()
-        defer { stats.nanos += Hooks.monotonic() - started }
         let fs: [HookFile]
         do {
             guard try listens(event) else { return (context, []) }

@@ -11,14 +11,8 @@ public enum Profile {
         return true
     }()
 
-    static func micros() -> Int64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1000
-    }
-
     @inline(__always) public static func mark(_ label: StaticString) {
-        if enabled { marks.append((label, micros())) }
+        if enabled { marks.append((label, HostProcess.monotonicNanos() / 1000)) }
     }
 
     static func dump() {

@@ -66,16 +66,14 @@ public final class Database {
         try prepare("PRAGMA journal_mode = WAL").all([]) { $0.text(0) }.first == "wal"
     }
 
-    /// Uses the database's write-ahead log, if it has one: a commit appends to
-    /// the log and, unless durable, syncs nothing (a rollback journal synced
-    /// five times per commit, 1-2 ms here). False if it has none.
-    public func useWriteAheadLog() throws(HiveError) -> Bool {
-        guard try journalMode() == "wal" else { return false }
+    /// Uses the database's write-ahead log (its journal mode is "wal"): a
+    /// commit appends to the log and, unless durable, syncs nothing (a
+    /// rollback journal synced five times per commit, 1-2 ms here).
+    public func useWriteAheadLog() throws(HiveError) {
         hive_sqlite_wal_setup(handle)
         try exec("PRAGMA synchronous = NORMAL")
         wal = true
         syncing = false
-        return true
     }
 
     /// Runs `body` in one transaction (BEGIN IMMEDIATE for writers), committing
@@ -104,16 +102,10 @@ public final class Database {
         return v
     }
 
-    /// Checkpoints the log in a detached `hive` (`HiveCommand`'s internal
-    /// `__checkpoint-db`), so no command waits for the copy and its fsyncs.
+    /// Checkpoints the log in a detached `hive __checkpoint-db` (HiveCommand),
+    /// so no command waits for the copy and its fsyncs.
     private func startCheckpoint() {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return }
-        let exe = String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(exe), strdup("__checkpoint-db"), strdup(path), nil]
-        defer { for p in argv { free(p) } }
-        _ = hive_spawn_detached(exe, argv)
+        HostProcess.spawnDetached(["__checkpoint-db", path])
     }
 
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }

@@ -37,18 +37,18 @@ public final class Store {
         // A write-ahead log (Database.useWriteAheadLog). Creating the database,
         // switching an older store's rollback journal to the log and migrating
         // the schema are serialised across processes.
-        let hasLog = try db.journalMode() == "wal"
+        var hasLog = try db.journalMode() == "wal"
         let stale = try Schema.needsMigration(db)
         if !hasLog || stale {
             let fd = open(root + "/locks/init.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw HiveError.errno("cannot open the store's init lock") }
             defer { close(fd) }
             flock(fd, LOCK_EX)
-            if !hasLog { _ = try? db.switchToWriteAheadLog() }  // held open elsewhere: next time
+            if !hasLog { hasLog = (try? db.switchToWriteAheadLog()) == true }  // held open elsewhere: next time
             if try Schema.needsMigration(db) { try Schema.migrate(db) }
         }
         // a database that could not switch keeps a persistent rollback journal
-        if try !db.useWriteAheadLog() { try db.exec("PRAGMA journal_mode = PERSIST") }
+        if hasLog { try db.useWriteAheadLog() } else { try db.exec("PRAGMA journal_mode = PERSIST") }
         if access(pendingMarker, F_OK) == 0 { sweepIfIdle() }
     }
 

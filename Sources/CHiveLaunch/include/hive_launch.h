@@ -92,12 +92,6 @@ void hive_forward_signals(pid_t pid);
 // Spawns hive-monitor with `status_w` as its fd 3; returns posix_spawn's result.
 int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, pid_t *pid);
 
-// Removes a directory tree (no symlink followed); -1 if anything stayed.
-int hive_remove_tree(const char *path);
-// `hive __rmtree PATH MARKER` (spawned detached by the engine, see
-// Engine.cleanupContainer): removes the tree, or creates MARKER for a later
-// sweep if anything stayed.
-int hive_rmtree_main(const char *path, const char *failed_marker);
 int hive_wait_exit(pid_t pid);
 
 // libseccomp's action macros, for the Swift profile compiler.
