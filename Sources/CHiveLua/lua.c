@@ -96,6 +96,7 @@ void hive_lua_free(hive_lua *h) {
     if (!h) return;
     if (h->L) lua_close(h->L);
     for (int i = 0; i < h->nhandlers; i++) free(h->handlers[i].when);
+    free(h->handlers);
     free(h->denied);
     free(h->message);
     free(h->events);

@@ -45,8 +45,8 @@ struct hive_lua {
     void *hostctx;
     buf out;
     buf compiled;           // the last mode-1 load's chunk, dumped
-    handler handlers[MAX_HANDLERS];
-    int nhandlers;
+    handler *handlers;      // grown as files register (a fixed array of MAX_HANDLERS was 72 KiB to zero per state)
+    int nhandlers, caphandlers;
 };
 
 static inline hive_lua *self(lua_State *L) { return *(hive_lua **)lua_getextraspace(L); }

@@ -57,6 +57,13 @@ static int api_on(lua_State *L) {
     }
     if (!known) return luaL_error(L, "unknown event \"%s\" (the events: %s)", event, h->events);
     if (h->nhandlers >= MAX_HANDLERS) return luaL_error(L, "too many hive.on registrations (at most %d)", MAX_HANDLERS);
+    if (h->nhandlers == h->caphandlers) {
+        int cap = h->caphandlers ? h->caphandlers * 2 : 16;
+        handler *grown = realloc(h->handlers, (size_t)cap * sizeof *grown);
+        if (!grown) return luaL_error(L, "not enough memory");
+        h->handlers = grown;
+        h->caphandlers = cap;
+    }
     long long priority = 0;
     buf when = {0};
     if (!lua_isnoneornil(L, 3)) {
@@ -183,7 +190,11 @@ static int safe_print(lua_State *L) { return log_at(L, "info"); }
 static int safe_require(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
     lua_settop(L, 1);
-    lua_pushvalue(L, lua_upvalueindex(2));  // this file's loaded modules
+    if (lua_isnil(L, lua_upvalueindex(2))) {  // this file's loaded modules, made on its first require
+        lua_newtable(L);
+        lua_replace(L, lua_upvalueindex(2));
+    }
+    lua_pushvalue(L, lua_upvalueindex(2));
     if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
     lua_pop(L, 1);
     // the host finds the module's text in the plugin directories
@@ -250,16 +261,48 @@ static void copy_fields(lua_State *L, const char *from, const char *const *names
     lua_pop(L, 1);
 }
 
-// Once per state: the libraries (in the registry's globals, which no hook
-// sees) and the locked string metatable.
+// The libraries a hook may not use at all: table, math, utf8 and os are
+// opened on a hook's first use of them (most hooks touch none; opening and
+// viewing them was a third of making the state), through the base's
+// metatable. string stays eager: its metatable serves s:method() calls.
+static int lazy_library(lua_State *L) {
+    // (base, key): opens the library, keeps its read-only view in the base
+    static const struct { const char *name; lua_CFunction open; } libs[] = {
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_OSLIBNAME, luaopen_os}, {NULL, NULL}};
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    const char *key = lua_tostring(L, 2);
+    for (int i = 0; libs[i].name; i++) {
+        if (strcmp(key, libs[i].name) != 0) continue;
+        luaL_requiref(L, libs[i].name, libs[i].open, 0);
+        if (libs[i].open == luaopen_os) {
+            // of os, only the clock: no execute, exit, getenv, remove, rename, tmpname
+            static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
+            int lib = lua_gettop(L);
+            lua_createtable(L, 0, 4);
+            for (const char *const *n = os; *n; n++) {
+                lua_getfield(L, lib, *n);
+                lua_setfield(L, -2, *n);
+            }
+        }
+        push_readonly(L, -1, lib_newindex);
+        int view = lua_gettop(L);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, view);
+        lua_rawset(L, 1);  // base[key] = view: found directly from now on
+        lua_pushvalue(L, view);
+        return 1;
+    }
+    return 0;
+}
+
+// Once per state: the base library and string (in the registry's globals,
+// which no hook sees), the locked string metatable, the shared base every
+// environment reads through, and the hive API.
 int hive_sandbox_setup(lua_State *L) {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
-    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
-    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
-    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
-    luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 1);
-    lua_pop(L, 6);
+    lua_pop(L, 2);
     static const char *const str[] = {"dump", NULL};
     drop(L, "string", str);
     lua_pushliteral(L, "");
@@ -269,23 +312,9 @@ int hive_sandbox_setup(lua_State *L) {
     lua_pop(L, 2);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "hive.protected");
-    // the libraries every environment sees: read-only views made once
-    static const char *const libs[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, NULL};
-    for (const char *const *l = libs; *l; l++) {
-        lua_getglobal(L, *l);
-        push_readonly(L, -1, lib_newindex);
-        lua_setfield(L, LUA_REGISTRYINDEX, *l);  // registry["string"] = view
-        lua_pop(L, 1);
-    }
-    lua_newtable(L);
-    static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
-    copy_fields(L, LUA_OSLIBNAME, os);
-    push_readonly(L, -1, lib_newindex);
-    lua_setfield(L, LUA_REGISTRYINDEX, LUA_OSLIBNAME);
-    lua_pop(L, 1);
 
     // the base every environment reads through: allowed functions and library views
-    lua_newtable(L);
+    lua_createtable(L, 0, 28);
     static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
                                        "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", "setmetatable",
                                        "getmetatable", NULL};
@@ -296,12 +325,15 @@ int hive_sandbox_setup(lua_State *L) {
     lua_setfield(L, -2, "rawset");
     lua_pushcfunction(L, safe_print);
     lua_setfield(L, -2, "print");
-    static const char *const all[] = {LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, LUA_OSLIBNAME, NULL};
-    for (const char *const *l = all; *l; l++) {
-        lua_getfield(L, LUA_REGISTRYINDEX, *l);
-        lua_setfield(L, -2, *l);
-    }
-    lua_newtable(L);  // environments' metatable: locked, so no file can reach the base
+    lua_getglobal(L, LUA_STRLIBNAME);
+    push_readonly(L, -1, lib_newindex);
+    lua_setfield(L, -3, LUA_STRLIBNAME);
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 1);  // the other libraries, on first use
+    lua_pushcfunction(L, lazy_library);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_createtable(L, 0, 2);  // environments' metatable: locked, so no file can reach the base
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, "__index");
     lua_pushliteral(L, "locked");
@@ -344,7 +376,7 @@ void hive_sandbox_push_env(lua_State *L, const env_args *a) {
     lua_pushcclosure(L, safe_load, 1);
     lua_setfield(L, env, "load");
     lua_pushvalue(L, env);
-    lua_newtable(L);
+    lua_pushnil(L);
     lua_pushcclosure(L, safe_require, 2);
     lua_setfield(L, env, "require");
     // hive = read-only proxy of { config } whose misses go to the shared API

@@ -14,14 +14,14 @@ public enum HookEvent: String, CaseIterable, Sendable {
     /// Every event in declaration order (`allCases` builds a new array per use).
     public static let ordered: [HookEvent] = allCases
 
-    private static let ordinals = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) })
-    private static let pre = Set(ordered.filter { $0.rawValue.hasPrefix("pre-") })
-
     /// Its place in `ordered` (the events index stores a bit per event).
-    public var ordinal: Int { HookEvent.ordinals[self]! }
+    /// A search of eleven cases: a Dictionary or Set keyed by HookEvent would
+    /// make the runtime look up its Hashable conformance on first use (a scan
+    /// of every conformance in the binary, ~50 us per command).
+    public var ordinal: Int { HookEvent.ordered.firstIndex(of: self)! }
 
     /// `pre-*` hooks may change the context or deny; they fail closed.
-    public var isPre: Bool { HookEvent.pre.contains(self) }
+    public var isPre: Bool { rawValue.hasPrefix("pre-") }
 
     private static let createFields: Set<String> = ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "extra_hosts", "security"]
     private static let buildFields: Set<String> = ["tags", "labels", "build_args", "network"]
@@ -100,39 +100,52 @@ final class LuaVM {
 
     deinit { hive_lua_free(state) }
 
-    /// Runs a hook file's top level in a new environment; returns what it registered.
-    /// With `compiledPath`, the file's compiled form is taken from there when
-    /// present (it was compiled from these very bytes) and put there otherwise:
-    /// a command then does not parse hook files the previous one parsed.
+    /// A hook file loaded: what it registered, its compiled form when asked
+    /// for, and whether a compiled chunk given did not load (it came from the text).
+    struct Loaded {
+        var script: HookScript
+        var compiled: [UInt8] = []
+        var recompiled = false
+    }
+
+    /// Runs a hook file's top level in a new environment; returns what it
+    /// registered. `chunk`: its compiled form (from a bundle: compiled by hive
+    /// from these very bytes), taken instead of the text; `keepCompiled`: the
+    /// text's compiled form comes back for a bundle.
     func load(path: String, source: () throws(HiveError) -> [UInt8], tier: HookTier, allowExec: Bool, config: JSONValue,
-              compiledPath: String? = nil) throws(HiveError) -> HookScript {
+              chunk: [UInt8]? = nil, chunkStart: Int = 0, chunkLength: Int = 0, keepCompiled: Bool = false) throws(HiveError) -> Loaded {
         let file = Int32(bridge.paths.count)
         bridge.paths.append(path)
         let before = hive_lua_handler_count(state)
         let cfg = config.luaEncoded
-        func run(_ bytes: [UInt8], mode: Int32) -> Int32 {
-            bytes.withUnsafeBufferPointer { src in
-                cfg.withUnsafeBufferPointer { c in
-                    src.withMemoryRebound(to: CChar.self) { s2 in
-                        c.withMemoryRebound(to: CChar.self) { c2 in
-                            hive_lua_load_mode(state, file, s2.baseAddress, s2.count, "@" + path, c2.baseAddress, c2.count, allowExec ? 1 : 0, mode)
-                        }
-                    }
+        func run(_ bytes: [UInt8], _ start: Int, _ count: Int, mode: Int32) -> Int32 {
+            bytes.withUnsafeBytes { src in
+                cfg.withUnsafeBytes { c in
+                    hive_lua_load_mode(state, file, src.baseAddress.map { ($0 + start).assumingMemoryBound(to: CChar.self) }, count,
+                                       "@" + path, c.baseAddress?.assumingMemoryBound(to: CChar.self), c.count, allowExec ? 1 : 0, mode)
                 }
             }
         }
+        func fromText(keep: Bool) throws(HiveError) -> Int32 {
+            let text = try source()
+            return run(text, 0, text.count, mode: keep ? 1 : 0)
+        }
+        var out = Loaded(script: HookScript(path: path, tier: tier, allowExec: allowExec, handlers: []))
         var status: Int32
-        if let compiledPath, let compiled = Files.read(compiledPath), !compiled.isEmpty {
-            status = run(compiled, mode: 2)
-            // a compiled chunk that does not load (a partial file): from the text again
+        if let chunk {
+            status = run(chunk, chunkStart, chunkLength, mode: 2)
             if status == Int32(HIVE_LUA_BADCHUNK) {
-                unlink(compiledPath)
-                status = run(try source(), mode: 1)
-                if status == Int32(HIVE_LUA_OK) { saveCompiled(compiledPath) }
+                out.recompiled = true
+                status = try fromText(keep: false)
             }
         } else {
-            status = run(try source(), mode: compiledPath == nil ? 0 : 1)
-            if status == Int32(HIVE_LUA_OK), let compiledPath { saveCompiled(compiledPath) }
+            status = try fromText(keep: keepCompiled)
+            if status == Int32(HIVE_LUA_OK) && keepCompiled {
+                var len = 0
+                if let p = hive_lua_compiled(state, &len), len > 0 {
+                    out.compiled = Array(UnsafeRawBufferPointer(start: p, count: len))
+                }
+            }
         }
         if status != Int32(HIVE_LUA_OK) {
             throw HiveError(.invalidArgument, Hooks.describe(String(cString: hive_lua_message(state)), path: path, event: "load"))
@@ -150,19 +163,8 @@ final class LuaVM {
             let w = whenLen > 1 || when?.pointee != 45 /* "-" */ ? (when.flatMap { p in p.withMemoryRebound(to: UInt8.self, capacity: whenLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: whenLen)) } } ?? .null) : .null
             handlers.append(HookScript.Handler(event: event, priority: priority, when: w, index: i))
         }
-        return HookScript(path: path, tier: tier, allowExec: allowExec, handlers: handlers)
-    }
-
-    private func saveCompiled(_ path: String) {
-        var len = 0
-        guard let p = hive_lua_compiled(state, &len), len > 0 else { return }
-        if let slash = path.lastIndex(of: "/") { mkdir(String(path[..<slash]), 0o700) }
-        let tmp = path + ".\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        let ok = write(fd, p, len) == len
-        close(fd)
-        if ok { rename(tmp, path) } else { unlink(tmp) }
+        out.script = HookScript(path: path, tier: tier, allowExec: allowExec, handlers: handlers)
+        return out
     }
 
     /// Calls a handler with an encoded context; with `wantResult` (pre-* events)

@@ -4,9 +4,10 @@
 // handlers in a fixed order: plugins first (in hive.toml's order), then site
 // hooks by file name; within that, higher priority first.
 //
-// An index in the store's cache records which events each file listens to
-// (keyed by the file's inode, size and times), so an event nobody listens to
-// costs a few stat calls and no Lua at all.
+// A bundle in the store's cache (HookBundle) records which events each file
+// listens to and keeps each file compiled, keyed by every file's inode, size
+// and times: an event nobody listens to costs a few stat calls and no Lua at
+// all, and the files are not parsed again until one changes.
 import CHiveLua
 import Glibc
 import HiveOCI
@@ -43,14 +44,14 @@ public final class Hooks {
         var tier: HookTier
         var allowExec: Bool
         var config: JSONValue
-        var signature: String
+        /// Path, inode, size and times: what the bundle is keyed by.
+        var signature: [UInt8]
     }
 
     public let config: HiveConfig
     let siteDirs: [String]
-    let indexPath: String?
-    /// Hook files compiled by hive from their checked text, by path and content.
-    let compiledDir: String?
+    /// Where the bundles live (`$ROOT/cache/hooks`; nil: nothing is kept).
+    let bundleDir: String?
     public weak var host: HookHost?
     public var logLevel: LogLevel
     /// `hive hooks test`: hive.exec does nothing and says what it would run.
@@ -62,15 +63,16 @@ public final class Hooks {
     }
 
     private var files: [HookFile]?
-    private var index: [String: UInt32]?  // signature -> the events it registers, as a bit set
-    private var indexDirty = false
-    private var scripts: [String: HookScript] = [:]
+    /// What the cache held for these files (nil: nothing yet, or stale).
+    private var bundle: HookBundle?
+    /// Each file once loaded, by its place in `files`.
+    private var scripts: [HookScript?] = []
     private var vm: LuaVM?
     private var fileMasks: [UInt32]?
     /// Bumped per event and per change, so handlers share a decoded context only while it is the same.
     private var generation: Int64 = 0
     /// How many hook files this engine has loaded into Lua.
-    var loadedScripts: Int { scripts.count }
+    var loadedScripts: Int { scripts.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
     /// Events run and handler calls made by this process (the engine times them).
     public private(set) var stats = (events: 0, calls: 0)
 
@@ -78,8 +80,7 @@ public final class Hooks {
     public init(config: HiveConfig, hooksDirs: [String]? = nil, cacheDir: String?, logLevel: LogLevel = .warn) {
         self.config = config
         self.siteDirs = hooksDirs ?? config.hookDirs
-        self.indexPath = cacheDir.map { $0 + "/hooks-index" }
-        self.compiledDir = cacheDir.map { $0 + "/lua" }
+        self.bundleDir = cacheDir.map { $0 + "/hooks" }
         self.logLevel = logLevel
     }
 
@@ -98,9 +99,9 @@ public final class Hooks {
         return st
     }
 
-    /// Checks a hook file and its directory; returns the file's signature for the index.
+    /// Checks a hook file and its directory; returns the file's signature (part of the bundle's key).
     /// `checkedDirs` remembers directories already checked in this command.
-    static func checkedFile(_ path: String, checkedDirs: inout Set<String>) throws(HiveError) -> String {
+    static func checkedFile(_ path: String, checkedDirs: inout Set<String>) throws(HiveError) -> [UInt8] {
         let dir = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "."
         if !checkedDirs.contains(dir) {
             _ = try checkOwnership(dir.isEmpty ? "/" : dir, what: "hook directory")
@@ -110,14 +111,16 @@ public final class Hooks {
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw HiveError(.denied, "hook file \(path) is refused: it is not a regular file (symlinks are not followed)")
         }
-        var sig = path
+        var sig = Array(path.utf8)
+        sig.reserveCapacity(sig.count + 6 * 21)
         for n in [Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec] {
-            sig += "|" + String(n)
+            sig.append(UInt8(ascii: "|"))
+            appendDecimal(Int64(n), to: &sig)
         }
         return sig
     }
 
-    static func checkedFile(_ path: String) throws(HiveError) -> String {
+    static func checkedFile(_ path: String) throws(HiveError) -> [UInt8] {
         var dirs = Set<String>()
         return try checkedFile(path, checkedDirs: &dirs)
     }
@@ -139,77 +142,58 @@ public final class Hooks {
             out.append(HookFile(path: path, tier: .plugin, allowExec: !name.hasPrefix("policy/"),
                                 config: config.pluginConfig[name] ?? .object([:]), signature: sig))
         }
-        var site: [(name: String, path: String)] = []
+        // (a struct, not a tuple: tuple types are instantiated by the runtime on first use)
+        struct SiteFile { var name: String; var path: String }
+        var site: [SiteFile] = []
         for dir in siteDirs {
             for name in Files.names(in: dir) where name.hasSuffix(".lua") && !name.hasPrefix(".") {
-                site.append((name, dir + "/" + name))
+                site.append(SiteFile(name: name, path: dir + "/" + name))
             }
         }
-        for (name, path) in site.sorted(by: { $0.name != $1.name ? $0.name < $1.name : $0.path < $1.path }) {
-            let sig = try Hooks.checkedFile(path, checkedDirs: &checkedDirs)
+        for s in site.sorted(by: { $0.name != $1.name ? $0.name < $1.name : $0.path < $1.path }) {
+            let sig = try Hooks.checkedFile(s.path, checkedDirs: &checkedDirs)
+            let name = s.name, path = s.path
             let stem = String(name.dropLast(4))
             out.append(HookFile(path: path, tier: .site, allowExec: true, config: config.pluginConfig[stem] ?? .object([:]),
                                 signature: sig))
         }
         files = out
+        scripts = Array(repeating: nil, count: out.count)
         return out
     }
 
-    // MARK: - The index of who listens to what
-
-    private func loadIndex() -> [String: UInt32] {
-        if let index { return index }
-        var out: [String: UInt32] = [:]
-        if let indexPath, let bytes = Files.read(indexPath) {
-            // `signature TAB mask` per line, split as bytes (String.split is slow here)
-            // (and the mask's digits by hand: UInt32(String) takes a slow generic path)
-            for line in bytes.split(separator: 10) {
-                guard let tab = line.firstIndex(of: 9), tab + 1 < line.endIndex else { continue }
-                var mask: UInt32 = 0
-                var ok = true
-                for d in line[(tab + 1)...] {
-                    guard d >= 48 && d <= 57, mask < 100_000_000 else { ok = false; break }
-                    mask = mask * 10 + UInt32(d - 48)
-                }
-                if ok { out[String(decoding: line[..<tab], as: UTF8.self)] = mask }
-            }
-        }
-        index = out
-        return out
-    }
-
-    private func saveIndex() {
-        guard indexDirty, let indexPath, let index else { return }
-        indexDirty = false
-        let text = index.keys.sorted().map { $0 + "\t" + String(index[$0]!) }.joined(separator: "\n") + "\n"
-        mkdir(String(indexPath.dropLast("/hooks-index".count)), 0o700)
-        let tmp = indexPath + ".\(getpid())"
-        if (try? Files.write(tmp, text)) != nil { rename(tmp, indexPath) }
-    }
-
-    /// The events a file listens to as a bit set, from the index or by loading it.
-    private func events(of f: HookFile) throws(HiveError) -> UInt32 {
-        if let m = loadIndex()[f.signature] { return m }
-        let s = try script(f)
-        let m = s.handlers.reduce(UInt32(0)) { $0 | Hooks.bit($1.event) }
-        index![f.signature] = m
-        indexDirty = true
-        return m
-    }
+    // MARK: - Who listens to what
 
     static func bit(_ e: HookEvent) -> UInt32 { 1 << UInt32(e.ordinal) }
 
-    /// Each file's events as a bit set (from the index, or by loading it once).
+    /// Each file's events as a bit set: from the bundle, or (a file was
+    /// added, removed or changed) by loading every file once and keeping
+    /// what they registered and their compiled chunks in a new bundle.
     private func masks() throws(HiveError) -> [UInt32] {
         if let fileMasks { return fileMasks }
-        var out: [UInt32] = []
-        for f in try discover() {
-            // a file that does not load: every event tries it and reports why
-            out.append((try? events(of: f)) ?? .max)
+        let fs = try discover()
+        let key = HookBundle.key(fs.map(\.signature), luaRelease: Hooks.luaRelease)
+        let path = bundleDir.map { HookBundle.path(dir: $0, key: key) }
+        if let path, let b = HookBundle.read(path, key: key, count: fs.count) {
+            bundle = b
+            fileMasks = b.masks
+            return b.masks
         }
-        saveIndex()
-        fileMasks = out
-        return out
+        var masks: [UInt32] = []
+        var chunks: [[UInt8]] = []
+        for i in fs.indices {
+            // a file that does not load: every event tries it and reports why
+            var compiled: [UInt8] = []
+            if let s = try? script(i, keep: &compiled) {
+                masks.append(s.handlers.reduce(UInt32(0)) { $0 | Hooks.bit($1.event) })
+            } else {
+                masks.append(.max)
+            }
+            chunks.append(compiled)
+        }
+        if let path { HookBundle.write(path, key: key, masks: masks, chunks: chunks) }
+        fileMasks = masks
+        return masks
     }
 
     /// Whether any hook listens to `event` (no Lua unless a hook file changed).
@@ -217,8 +201,16 @@ public final class Hooks {
         try masks().contains { $0 & Hooks.bit(event) != 0 }
     }
 
-    private func script(_ f: HookFile) throws(HiveError) -> HookScript {
-        if let s = scripts[f.path] { return s }
+    /// The file at `i` of `files`, loaded once: from its compiled chunk in
+    /// the bundle, or from its text (compiled into `keep` for a new bundle).
+    private func script(_ i: Int) throws(HiveError) -> HookScript {
+        var unused: [UInt8] = []
+        return try script(i, keep: &unused)
+    }
+
+    private func script(_ i: Int, keep: inout [UInt8]) throws(HiveError) -> HookScript {
+        if let s = scripts[i] { return s }
+        let f = files![i]
         log(.debug, "loading hook file \(f.path)")
         let machine: LuaVM
         if let vm { machine = vm } else { machine = try LuaVM(limits: config.limits, hooks: self) }
@@ -227,24 +219,26 @@ public final class Hooks {
             guard let bytes = Files.read(f.path) else { throw HiveError.errno("cannot read hook file \(f.path)") }
             return bytes
         }
-        let s = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
-                                 compiledPath: compiledPath(f))
-        scripts[f.path] = s
+        let loaded: LuaVM.Loaded
+        if let b = bundle, b.lengths[i] > 0 {
+            loaded = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
+                                      chunk: b.data, chunkStart: b.starts[i], chunkLength: b.lengths[i])
+            // a chunk that does not load (a damaged cache): from the text, and a new bundle next time
+            if loaded.recompiled, let bundleDir, let files {
+                unlink(HookBundle.path(dir: bundleDir, key: HookBundle.key(files.map(\.signature), luaRelease: Hooks.luaRelease)))
+            }
+        } else {
+            loaded = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
+                                      keepCompiled: bundleDir != nil)
+            keep = loaded.compiled
+        }
+        let s = loaded.script
+        scripts[i] = s
         return s
     }
 
-    /// Where the compiled form of this file's text is kept: keyed by its
-    /// signature (path, inode, size, times: what the events index trusts too)
-    /// and the Lua release, so a command whose files were compiled before
-    /// reads no hook source at all. Only hive writes there, from text it has
-    /// checked; hook directories never hold compiled chunks (load refuses them).
+    /// The Lua release compiled chunks belong to (part of a bundle's key).
     private static let luaRelease = Array(String(cString: hive_lua_release()).utf8)
-
-    private func compiledPath(_ f: HookFile) -> String? {
-        guard let compiledDir else { return nil }
-        let key = Digest.of(Array(f.signature.utf8) + [0] + Hooks.luaRelease)
-        return compiledDir + "/" + key.hex + ".luac"
-    }
 
     // MARK: - Running an event
 
@@ -300,17 +294,16 @@ public final class Hooks {
         }
         var handlers: [Bound] = []
         let fileMasks = try masks()
-        for (i, f) in fs.enumerated() {
+        for i in fs.indices {
             do {
                 guard fileMasks[i] & Hooks.bit(event) != 0 else { continue }
-                let s = try script(f)
+                let s = try script(i)
                 for h in s.handlers where h.event == event && Hooks.matches(h.when, subject) { handlers.append(Bound(file: i, script: s, handler: h)) }
             } catch {
                 if event.isPre { throw error }
                 warn(error.description)
             }
         }
-        saveIndex()
         stats.events += 1
         stats.calls += handlers.count
         handlers.sort { a, b in
@@ -402,8 +395,9 @@ public final class Hooks {
     /// Every registration of every hook file (loads them all).
     public func listing() throws(HiveError) -> [Listing] {
         var out: [Listing] = []
-        for f in try discover() {
-            let s = try script(f)
+        let fs = try discover()
+        for (i, f) in fs.enumerated() {
+            let s = try script(i)
             for h in s.handlers {
                 out.append(Listing(file: f.path, tier: f.tier, event: h.event, priority: h.priority, when: h.when, exec: f.allowExec))
             }

@@ -33,10 +33,14 @@ public enum Files {
 
     /// Writes (truncating) the whole file.
     public static func write(_ path: String, _ text: String, mode: mode_t = 0o644) throws(HiveError) {
+        try write(path, bytes: Array(text.utf8), mode: mode)
+    }
+
+    /// Writes (truncating) the whole file.
+    public static func write(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws(HiveError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw HiveError.errno("cannot write \(path)") }
         defer { close(fd) }
-        let bytes = Array(text.utf8)
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }

@@ -283,7 +283,7 @@ let createContext: JSONValue = .object([
         let h = d.hooks()
         let vm = try LuaVM(limits: .init(), hooks: h)
         let script = try vm.load(path: d.path + "/x.lua", source: { Array("hive.on('pre-create', function(c) local _ = c.name end)".utf8) },
-                                 tier: .site, allowExec: false, config: .object([:]))
+                                 tier: .site, allowExec: false, config: .object([:])).script
         var ctx = createContext.objectValue!
         ctx["resources"] = .object(["memory": .int(64 << 20), "cpus": .double(1.5), "pids_limit": .int(2048)])
         ctx["mounts"] = .array([])
