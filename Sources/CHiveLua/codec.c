@@ -2,6 +2,7 @@
 // bytes, never as Lua objects, so Swift makes no Lua API call.
 #include "lua_internal.h"
 #include <lua5.4/lauxlib.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,56 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n) {
     }
     *n = len;
     return count == len && len > 0;
+}
+
+// ---- fingerprints ----
+// A 64-bit digest of a value that does not depend on the order a table's
+// pairs are stored in: how a pre-* handler's context is checked for changes
+// without encoding it (sorting keys, writing text) after every handler.
+// Integers and floats differ as they do in the encoding; functions and other
+// values count by identity (encoding them fails later, as it should).
+
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+uint64_t fingerprint(lua_State *L, int idx, int depth, int *deep) {
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: return 0x6e696cULL;
+    case LUA_TBOOLEAN: return lua_toboolean(L, idx) ? 0x74727565ULL : 0x66616c7365ULL;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) return mix((uint64_t)lua_tointeger(L, idx) ^ 0x696e74ULL);
+        {
+            double d = (double)lua_tonumber(L, idx);
+            uint64_t u;
+            memcpy(&u, &d, sizeof u);
+            return mix(u ^ 0x666c74ULL);
+        }
+    case LUA_TSTRING: {
+        size_t n;
+        const char *s = lua_tolstring(L, idx, &n);
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+        return mix(h ^ n);
+    }
+    case LUA_TTABLE: {
+        if (depth > MAX_DEPTH || !lua_checkstack(L, 3)) { *deep = 1; return 0; }
+        uint64_t sum = 0x7461626c65ULL;
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            uint64_t k = fingerprint(L, -2, depth + 1, deep), v = fingerprint(L, -1, depth + 1, deep);
+            sum += mix(k * 0x9e3779b97f4a7c15ULL + v);
+            lua_pop(L, 1);
+        }
+        return mix(sum);
+    }
+    default: return mix((uint64_t)(uintptr_t)lua_topointer(L, idx) ^ (uint64_t)lua_type(L, idx));
+    }
 }
 
 typedef struct { const char *text; size_t len; int slot; } sorted_key;

@@ -192,7 +192,7 @@ const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char
     *event_index = h->handlers[i].event_index;
     *when = h->handlers[i].when ? h->handlers[i].when : "-";
     *whenlen = h->handlers[i].when ? h->handlers[i].whenlen : 1;
-    return h->handlers[i].event;
+    return "";
 }
 
 typedef struct { int ref; const char *ctx; size_t len; int want_result; long long generation; } call_args;
@@ -206,10 +206,16 @@ static int call_main(lua_State *L) {
         lua_getfield(L, LUA_REGISTRYINDEX, "hive.ctx");
     } else {
         h->ctx_generation = 0;
+        h->ctx_fp_valid = 0;
         push_decoded(L, a->ctx, a->len);
         lua_pushvalue(L, -1);
         lua_setfield(L, LUA_REGISTRYINDEX, "hive.ctx");
         h->ctx_generation = a->generation;
+        if (a->want_result) {
+            int deep = 0;
+            h->ctx_fp = fingerprint(L, -1, 0, &deep);
+            h->ctx_fp_valid = !deep;
+        }
     }
     lua_pushvalue(L, -1);
     lua_insert(L, -3);  // ctx, fn, ctx
@@ -217,7 +223,19 @@ static int call_main(lua_State *L) {
     lua_call(L, 1, 0);
     lua_sethook(L, NULL, 0, 0);
     h->out.len = 0;
-    if (a->want_result) encode(L, &h->out, -1, 0);
+    h->unchanged = 0;
+    if (a->want_result) {
+        // most handlers change nothing: a digest says so without encoding the context
+        int deep = 0;
+        uint64_t fp = fingerprint(L, -1, 0, &deep);
+        if (!deep && h->ctx_fp_valid && fp == h->ctx_fp) {
+            h->unchanged = 1;
+        } else {
+            encode(L, &h->out, -1, 0);
+            h->ctx_fp = fp;
+            h->ctx_fp_valid = !deep;
+        }
+    }
     return 0;
 }
 
@@ -234,6 +252,8 @@ int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_resu
     h->file = -1;
     return finish(h, status);
 }
+
+int hive_lua_unchanged(hive_lua *h) { return h->unchanged; }
 
 const char *hive_lua_result(hive_lua *h, size_t *len) {
     *len = h->out.len;

@@ -4,6 +4,7 @@
 #include "hive_lua.h"
 #include <lua5.4/lua.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #define MAX_DEPTH 32
@@ -17,9 +18,10 @@ void buf_put(lua_State *L, buf *b, const char *p, size_t n);
 void encode(lua_State *L, buf *b, int idx, int depth);
 // Pushes the value encoded in s (raises on malformed input).
 void push_decoded(lua_State *L, const char *s, size_t n);
+// An order-independent digest of the value at idx; sets *deep past MAX_DEPTH (or a cycle).
+uint64_t fingerprint(lua_State *L, int idx, int depth, int *deep);
 // The state behind a hive_lua handle (lua.c), shared with the sandbox (sandbox.c).
 typedef struct {
-    char event[32];
     long long priority;
     char *when;
     size_t whenlen;
@@ -38,6 +40,9 @@ struct hive_lua {
     int loading;
     int file;               // the file loading or running now
     long long ctx_generation;  // which context registry["hive.ctx"] holds
+    uint64_t ctx_fp;        // its fingerprint as the last handler left it (pre-* events)
+    int ctx_fp_valid;
+    int unchanged;          // the last call left the context as it found it
     char *denied;
     char *message;
     char *events;

@@ -82,7 +82,6 @@ static int api_on(lua_State *L) {
         lua_pop(L, 1);
     }
     handler *hd = &h->handlers[h->nhandlers];
-    snprintf(hd->event, sizeof hd->event, "%s", event);
     hd->priority = priority;
     hd->file = h->file;
     hd->event_index = index;
@@ -219,6 +218,19 @@ static int safe_require(lua_State *L) {
 }
 
 static int ro_newindex(lua_State *L) { return luaL_error(L, "the hive table is read-only"); }
+
+// hive[key]: `config` is the table of the file running now (each file's from
+// hive.toml), anything else comes from the API (upvalue 1).
+static int hive_index(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "config") == 0) {
+        lua_getfield(L, LUA_REGISTRYINDEX, "hive.configs");
+        lua_rawgeti(L, -1, (lua_Integer)self(L)->file + 1);
+        return 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
 static int lib_newindex(lua_State *L) {
     return luaL_error(L, "library tables are shared and read-only in hooks (keep your own helpers in local variables)");
 }
@@ -350,6 +362,10 @@ int hive_sandbox_setup(lua_State *L) {
     static const luaL_Reg api[] = {
         {"on", api_on}, {"deny", api_deny}, {"now", api_now}, {"images", api_images},
         {"containers", api_containers}, {"image", api_image}, {"container", api_container}, {NULL, NULL}};
+    // `hive` itself: one read-only object per kind (with and without exec),
+    // shared by every file; hive.config is the reading file's own table
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "hive.configs");
     for (int exec = 0; exec < 2; exec++) {
         lua_newtable(L);
         luaL_setfuncs(L, api, 0);
@@ -359,7 +375,24 @@ int hive_sandbox_setup(lua_State *L) {
             lua_pushcfunction(L, api_exec);
             lua_setfield(L, -2, "exec");
         }
-        lua_setfield(L, LUA_REGISTRYINDEX, exec ? "hive.api.exec" : "hive.api");
+        int apitable = lua_gettop(L);
+        lua_newtable(L);  // the object scripts see: empty, so every write meets __newindex
+        lua_createtable(L, 0, 3);
+        lua_pushvalue(L, apitable);
+        lua_pushcclosure(L, hive_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, ro_newindex);
+        lua_setfield(L, -2, "__newindex");
+        lua_pushliteral(L, "locked");
+        lua_setfield(L, -2, "__metatable");
+        lua_setmetatable(L, -2);
+        lua_getfield(L, LUA_REGISTRYINDEX, "hive.protected");
+        lua_pushvalue(L, -2);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+        lua_setfield(L, LUA_REGISTRYINDEX, exec ? "hive.object.exec" : "hive.object");
+        lua_pop(L, 1);
     }
     lua_pop(L, 2);
     return 0;
@@ -368,7 +401,8 @@ int hive_sandbox_setup(lua_State *L) {
 // Leaves a new file environment on the stack: its own table, reading what it
 // does not define through the shared, locked base (made once in setup).
 void hive_sandbox_push_env(lua_State *L, const env_args *a) {
-    lua_newtable(L);
+    hive_lua *h = self(L);
+    lua_createtable(L, 0, 4);
     int env = lua_gettop(L);
     lua_getfield(L, LUA_REGISTRYINDEX, "hive.envmeta");
     lua_setmetatable(L, env);
@@ -379,21 +413,14 @@ void hive_sandbox_push_env(lua_State *L, const env_args *a) {
     lua_pushnil(L);
     lua_pushcclosure(L, safe_require, 2);
     lua_setfield(L, env, "require");
-    // hive = read-only proxy of { config } whose misses go to the shared API
-    lua_newtable(L);
+    // this file's hive.config, found by hive_index while this file runs
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.configs");
     push_decoded(L, a->config, a->configlen);
     if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_newtable(L); }
-    lua_setfield(L, -2, "config");
-    lua_newtable(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, a->allow_exec ? "hive.api.exec" : "hive.api");
-    lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, "locked");
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
-    push_readonly(L, -1, ro_newindex);
-    lua_setfield(L, env, "hive");
+    lua_rawseti(L, -2, (lua_Integer)h->file + 1);
     lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, a->allow_exec ? "hive.object.exec" : "hive.object");
+    lua_setfield(L, env, "hive");
     lua_pushvalue(L, env);
     lua_setfield(L, env, "_G");
 }
-

@@ -178,6 +178,7 @@ final class LuaVM {
         switch status {
         case Int32(HIVE_LUA_OK):
             guard wantResult else { return .ok(.null) }
+            if hive_lua_unchanged(state) != 0 { return .unchanged }
             var len = 0
             let p = hive_lua_result(state, &len)!
             if len == encoded.count && encoded.withUnsafeBytes({ memcmp($0.baseAddress!, p, len) == 0 }) { return .unchanged }

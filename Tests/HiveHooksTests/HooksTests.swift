@@ -316,6 +316,73 @@ let createContext: JSONValue = .object([
         #expect(out["labels"]?["meta"] == .string("locked"))
     }
 
+    @Test func librariesOpenOnFirstUseAndStayReadOnly() throws {
+        let d = HookDir()
+        d.add("a.lua", """
+            hive.on('pre-create', function(c)
+              assert(os.execute == nil and os.getenv == nil and os.remove == nil)
+              assert(not pcall(function() math.pi = 3 end))
+              assert(not pcall(function() utf8.x = 1 end))
+              assert(not pcall(function() table.concat = nil end))
+              c.labels.libs = table.concat({math.floor(2.5), utf8.char(72), type(os.clock()), os.date('!%Y', 0)}, ',')
+            end)
+            """)
+        let (out, _) = try d.hooks().run(.preCreate, createContext)
+        #expect(out["labels"]?["libs"] == .string("2,H,number,1970"))
+    }
+
+    @Test func eachFileSeesItsOwnConfigAndCannotReplaceIt() throws {
+        let d = HookDir()
+        d.add("a.lua", "local mine = hive.config\nhive.on('pre-create', function(c) c.labels.a = tostring(hive.config.v) .. tostring(mine == hive.config) end)")
+        d.add("b.lua", """
+            hive.on('pre-create', function(c)
+              c.labels.b = tostring(hive.config.v)
+              c.labels.write = tostring(pcall(function() hive.config = {v = 'x'} end))
+            end)
+            """)
+        var c = HiveConfig()
+        c.pluginConfig["a"] = .object(["v": .int(1)])
+        c.pluginConfig["b"] = .object(["v": .int(2)])
+        let (out, _) = try d.hooks(c).run(.preCreate, createContext)
+        #expect(out["labels"]?["a"] == .string("1true"))
+        #expect(out["labels"]?["b"] == .string("2"))
+        #expect(out["labels"]?["write"] == .string("false"))
+    }
+
+    @Test func theCacheBundleIsRebuiltWhenDamagedOrStale() throws {
+        let d = HookDir()
+        d.add("a.lua", "hive.on('pre-create', function(c) c.labels.v = 'one' end)")
+        _ = try d.hooks().run(.preCreate, createContext)
+        let bundles = { Files.names(in: d.cache + "/hooks").filter { $0.hasSuffix(".bundle") } }
+        #expect(bundles().count == 1)
+        // a later engine loads the compiled chunk from the bundle
+        let (out, _) = try d.hooks().run(.preCreate, createContext)
+        #expect(out["labels"]?["v"] == .string("one"))
+        // a chunk that does not load (its signature damaged): the file is
+        // loaded from its text, and the bundle is dropped and made again
+        let path = d.cache + "/hooks/" + bundles()[0]
+        let good = Files.read(path)!
+        var bytes = good
+        let at = (0..<(bytes.count - 4)).first { bytes[$0] == 0x1b && bytes[$0 + 1...$0 + 3].elementsEqual("Lua".utf8) }!
+        bytes[at + 3] = UInt8(ascii: "x")
+        try Files.write(path, bytes: bytes)
+        let (again, _) = try d.hooks().run(.preCreate, createContext)
+        #expect(again["labels"]?["v"] == .string("one"))
+        #expect(bundles().isEmpty)
+        _ = try d.hooks().run(.preCreate, createContext)
+        #expect(Files.read(path) == good)
+        // a truncated bundle is not read at all
+        try Files.write(path, bytes: Array(good.prefix(good.count / 2)))
+        let (cut, _) = try d.hooks().run(.preCreate, createContext)
+        #expect(cut["labels"]?["v"] == .string("one"))
+        #expect(Files.read(path) == good)
+        // an edited file: a new bundle, the new text runs
+        d.add("a.lua", "hive.on('pre-create', function(c) c.labels.v = 'two' end)")
+        let (edited, _) = try d.hooks().run(.preCreate, createContext)
+        #expect(edited["labels"]?["v"] == .string("two"))
+        #expect(bundles().count == 2)
+    }
+
     @Test func unknownEventsAndLateRegistrationsAreErrors() throws {
         let d = HookDir()
         d.add("a.lua", "hive.on('post-crate', function(c) end)")

@@ -42,8 +42,8 @@ int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const
 const char *hive_lua_compiled(hive_lua *h, size_t *len);
 
 int hive_lua_handler_count(hive_lua *h);
-// The i-th registration: its event (name, and index in hive_lua_new's list),
-// priority, encoded `when` table (may be "-") and file.
+// The i-th registration: its event (index in hive_lua_new's list),
+// priority, encoded `when` table (may be "-") and file; NULL past the end.
 const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index);
 
 // Calls handler i with the encoded context; on HIVE_LUA_OK and with
@@ -52,6 +52,10 @@ const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char
 // bumps it whenever the context changes).
 int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result, long long generation);
 const char *hive_lua_result(hive_lua *h, size_t *len);
+// After a call with want_result: 1 if the handler left the context as it
+// found it (then hive_lua_result() is empty), by an order-independent 64-bit
+// digest of the table.
+int hive_lua_unchanged(hive_lua *h);
 const char *hive_lua_message(hive_lua *h);
 size_t hive_lua_memory(hive_lua *h);  // bytes in use, for all files
 const char *hive_lua_release(void);
