@@ -102,7 +102,12 @@ struct HookBundle {
         for c in chunks { out += c }
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
         let dir = String(path[..<slash])
-        if mkdir(dir, 0o700) == 0 { forgetOldCaches(parent: String(dir.dropLast("/hooks".count))) }
+        let parent = String(dir.dropLast("/hooks".count))
+        if mkdir(dir, 0o700) != 0 && errno == ENOENT {
+            mkdir(parent, 0o700)
+            mkdir(dir, 0o700)
+        }
+        if access(parent + "/hooks-index", F_OK) == 0 { forgetOldCaches(parent: parent) }
         let tmp = path + ".\(getpid())"
         guard (try? Files.write(tmp, bytes: out, mode: 0o600)) != nil else { return }
         guard rename(tmp, path) == 0 else { unlink(tmp); return }

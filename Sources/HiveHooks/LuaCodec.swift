@@ -124,19 +124,3 @@ extension JSONValue {
     }
 }
 
-/// The decimal digits of `v` (with a minus sign), without building a String.
-func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
-    if v < 0 { out.append(UInt8(ascii: "-")) }
-    var u = v.magnitude
-    var digits = 1
-    var t = u
-    while t >= 10 { t /= 10; digits += 1 }
-    let start = out.count
-    out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
-    var i = start + digits - 1
-    repeat {
-        out[i] = UInt8(ascii: "0") + UInt8(u % 10)
-        u /= 10
-        i -= 1
-    } while u > 0
-}

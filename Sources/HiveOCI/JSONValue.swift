@@ -46,78 +46,82 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Compact (`indent` nil) or indented output with sorted keys, Go's escaping of <, >, &.
     public func serialized(indent: String? = nil) -> String {
-        var out = ""
-        write(into: &out, indent: indent, level: 0)
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        write(into: &out, indent: indent.map { Array($0.utf8) }, level: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(into out: inout String, indent: String?, level: Int) {
+    // Written as bytes: String appends and String-ordered keys made a short
+    // event record cost ~60,000 instructions. Keys sort by their UTF-8 bytes,
+    // as Go's encoder sorts map keys.
+    private func write(into out: inout [UInt8], indent: [UInt8]?, level: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: out += "null".utf8
+        case .bool(let b): out += b ? "true".utf8 : "false".utf8
+        case .int(let i): appendDecimal(i, to: &out)
         case .double(let d):
-            if d.isFinite && d == d.rounded() && abs(d) < 1e15 { out += String(Int64(d)) } else { out += "\(d)" }
+            if d.isFinite && d == d.rounded() && abs(d) < 1e15 { appendDecimal(Int64(d), to: &out) } else { out += "\(d)".utf8 }
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let a):
-            if a.isEmpty { out += "[]"; return }
-            out += "["
+            if a.isEmpty { out += "[]".utf8; return }
+            out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent, level + 1)
                 v.write(into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            if o.isEmpty { out += "{}"; return }
-            out += "{"
-            for (i, k) in o.keys.sorted().enumerated() {
-                if i > 0 { out += "," }
+            if o.isEmpty { out += "{}".utf8; return }
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (k, v) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 newline(&out, indent, level + 1)
                 JSONValue.quote(k, into: &out)
-                out += indent == nil ? ":" : ": "
-                o[k]!.write(into: &out, indent: indent, level: level + 1)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
+                v.write(into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(_ out: inout String, _ indent: String?, _ level: Int) {
+    private func newline(_ out: inout [UInt8], _ indent: [UInt8]?, _ level: Int) {
         guard let indent else { return }
-        out += "\n"
+        out.append(10)
         for _ in 0..<level { out += indent }
     }
 
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        // most strings need no escaping: append them whole
+    static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // most strings need no escaping: appended whole
         if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x3C || $0 == 0x3E || $0 == 0x26 }) {
-            out += s
-            out += "\""
+            out += s.utf8
+            out.append(UInt8(ascii: "\""))
             return
         }
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+        func hex(_ n: UInt8) -> UInt8 { n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "a") + n - 10 }
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out += "\\\"".utf8
+            case UInt8(ascii: "\\"): out += "\\\\".utf8
+            case 10: out += "\\n".utf8
+            case 13: out += "\\r".utf8
+            case 9: out += "\\t".utf8
+            // Go's HTML-safe escaping, and other control characters as \u00XX
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), 0..<0x20:
+                out += "\\u00".utf8
+                out.append(hex(b >> 4))
+                out.append(hex(b & 0xf))
+            default: out.append(b)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Converts any Encodable through JSONEncoder.
@@ -164,4 +168,21 @@ public enum JSONCoding {
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try JSONDecoder().decode(type, from: Data(bytes))
     }
+}
+
+/// Appends the decimal digits of `v` (with a minus sign) without building a String.
+public func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
+    if v < 0 { out.append(UInt8(ascii: "-")) }
+    var u = v.magnitude
+    var digits = 1
+    var t = u
+    while t >= 10 { t /= 10; digits += 1 }
+    let start = out.count
+    out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+    var i = start + digits - 1
+    repeat {
+        out[i] = UInt8(ascii: "0") + UInt8(u % 10)
+        u /= 10
+        i -= 1
+    } while u > 0
 }
