@@ -81,14 +81,17 @@ hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx
         return NULL;
     }
     *(hive_lua **)lua_getextraspace(h->L) = h;
-    // everything the set-up makes stays: no collection while it runs
+    // No collection steps: a hive process lives milliseconds, and the
+    // incremental collector's steps were a tenth of loading the hook files.
+    // Memory is still bounded: an allocation past the cap makes Lua run an
+    // emergency full collection before it fails (lmem.c tryagain), and
+    // collectgarbage("collect") still collects.
     lua_gc(h->L, LUA_GCSTOP);
     lua_pushcfunction(h->L, hive_sandbox_setup);
     if (lua_pcall(h->L, 0, 0, 0) != LUA_OK) {
         hive_lua_free(h);
         return NULL;
     }
-    lua_gc(h->L, LUA_GCRESTART);
     return h;
 }
 

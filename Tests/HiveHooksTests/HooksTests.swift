@@ -316,6 +316,19 @@ let createContext: JSONValue = .object([
         #expect(out["labels"]?["meta"] == .string("locked"))
     }
 
+    @Test func garbageIsCollectedAtTheMemoryCap() throws {
+        // the collector takes no steps of its own: the cap's emergency collection frees garbage
+        let d = HookDir()
+        d.add("g.lua", """
+            hive.on('pre-create', function(c)
+              for i = 1, 4000 do local s = string.rep('x', 10000) .. i end
+              c.labels.kb = tostring(collectgarbage('count') < 8 * 1024)
+            end)
+            """)
+        let (out, _) = try d.hooks(limits(memory: 8 << 20)).run(.preCreate, createContext)
+        #expect(out["labels"]?["kb"] == .string("true"))
+    }
+
     @Test func librariesOpenOnFirstUseAndStayReadOnly() throws {
         let d = HookDir()
         d.add("a.lua", """
