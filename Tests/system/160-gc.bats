@@ -5,6 +5,8 @@
 load helpers
 
 teardown() {
+    # created containers hold cgroups on the host: remove them, not just the store
+    [ -f "$HIVE_ROOT/hive.db" ] && { hive rm -f $(hive ps -aq 2>/dev/null) >/dev/null 2>&1 || true; }
     mountpoint -q "$WORK/small" 2>/dev/null && umount "$WORK/small"
     rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"
 }

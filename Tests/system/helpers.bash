@@ -18,6 +18,8 @@ setup() {
 }
 
 teardown() {
+    # created containers hold cgroups on the host: remove them, not just the store
+    [ -f "$HIVE_ROOT/hive.db" ] && { "$HIVE" rm -f $("$HIVE" ps -aq 2>/dev/null) >/dev/null 2>&1 || true; }
     for _ in $(seq 30); do pgrep -f -- "$HIVE_ROOT" >/dev/null || break; sleep 0.1; done
     rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF" 2>/dev/null || { sleep 0.5; rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"; }
 }
