@@ -28,6 +28,7 @@ public enum HiveCommand {
     public static func main(_ argv: [String]) -> Int32 {
         hive_malloc_tune()
         let code = run(argv)
+        finished?._engine?.flushEvents()
         Output.out.flush()
         Output.err.flush()
         return code

@@ -51,7 +51,22 @@ extension Engine {
     /// Appends one event: one write(2) of one line with O_APPEND, so
     /// concurrent hive processes never interleave inside a line.
     func logEvent(_ e: EventRecord) {
-        let line = Array((e.json.serialized() + "\n").utf8)
+        appendEvents(pendingEvents + [e])
+        pendingEvents.removeAll()
+    }
+
+    /// Writes the records that wait (hook changes go out with the next
+    /// event, in one append); the CLI calls this before it exits.
+    public func flushEvents() {
+        guard !pendingEvents.isEmpty else { return }
+        appendEvents(pendingEvents)
+        pendingEvents.removeAll()
+    }
+
+    private func appendEvents(_ records: [EventRecord]) {
+        var text = ""
+        for r in records { text += r.json.serialized() + "\n" }
+        let line = Array(text.utf8)
         let fd = open(eventLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -131,8 +146,8 @@ extension Engine {
     func pre(_ event: HookEvent, _ context: JSONValue, subject: Hooks.Subject) throws -> JSONValue {
         let (out, changes) = try hooks().run(event, context, subject: subject)
         for c in changes {
-            logEvent(EventRecord(type: "hook", action: "change", event: event.rawValue, id: c.script,
-                               attributes: ["field": c.field, "old": c.old?.serialized() ?? "", "new": c.new?.serialized() ?? ""]))
+            pendingEvents.append(EventRecord(type: "hook", action: "change", event: event.rawValue, id: c.script,
+                                             attributes: ["field": c.field, "old": c.old?.serialized() ?? "", "new": c.new?.serialized() ?? ""]))
         }
         return out
     }
@@ -148,7 +163,8 @@ extension Engine {
         do {
             let h = try hooks()
             guard try h.listens(event) else { return }
-            _ = try h.run(event, context(), subject: subject)
+            let c = context()
+            _ = try h.run(event, c, subject: subject)
         } catch {
             let line = "hive: warning: hooks not run for \(event.rawValue): \(error.description)\n"
             _ = line.withCString { Glibc.write(2, $0, strlen($0)) }

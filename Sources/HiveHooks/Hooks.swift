@@ -357,9 +357,12 @@ public final class Hooks {
         guard let new = out.objectValue, var cur = current.objectValue else {
             throw HiveError(.denied, "hook \(script) (\(event.rawValue)) returned a context that is not a table")
         }
-        for key in Set(new.keys).union(cur.keys).sorted() {
+        // the fields that differ (nil in Lua is an absent key), in key order
+        var changed: [String] = []
+        for (k, a) in cur where !a.sameInLua(new[k] ?? .null) { changed.append(k) }
+        for (k, b) in new where cur[k] == nil && !JSONValue.null.sameInLua(b) { changed.append(k) }
+        for key in changed.sorted() {
             let a = cur[key], b = new[key]
-            if (a ?? .null).sameInLua(b ?? .null) { continue }  // nil in Lua is an absent key
             guard event.mutableFields.contains(key) else {
                 throw HiveError(.denied, "hook \(script) (\(event.rawValue)) changed \(key), which \(event.rawValue) hooks may not change (they may change \(event.mutableFields.sorted().joined(separator: ", ")))")
             }
@@ -409,10 +412,10 @@ public final class Hooks {
 
     func warn(_ text: String) { log(.warn, text) }
 
-    func log(_ level: LogLevel, _ text: String) {
+    func log(_ level: LogLevel, _ text: @autoclosure () -> String) {
         guard level >= logLevel else { return }
         let prefix = level == .warn ? "warning: " : level == .error ? "error: " : level == .info ? "info: " : "debug: "
-        write("hive: " + prefix + text)
+        write("hive: " + prefix + text())
     }
 
     func answer(_ op: String, _ arg: JSONValue, script: String, event: HookEvent?) throws -> JSONValue {

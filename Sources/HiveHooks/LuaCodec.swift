@@ -117,7 +117,10 @@ extension JSONValue {
         case (.array(let a), .object(let o)), (.object(let o), .array(let a)): return a.isEmpty && o.isEmpty
         case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.sameInLua($1) }
         case (.object(let a), .object(let b)):
-            return Set(a.keys) == Set(b.keys) && a.allSatisfy { k, v in b[k].map { v.sameInLua($0) } ?? false }
+            // an absent key and a null one are the same to Lua
+            for (k, v) in a where !v.sameInLua(b[k] ?? .null) { return false }
+            for (k, v) in b where a[k] == nil && !JSONValue.null.sameInLua(v) { return false }
+            return true
         case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Double(a) == b
         default: return self == other
         }
