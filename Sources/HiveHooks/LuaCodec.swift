@@ -30,7 +30,9 @@ extension JSONValue {
             out.append(UInt8(ascii: "{"))
             // keys in byte order, as CHiveLua sorts them (memcmp), so that an
             // unchanged table comes back as the very same bytes
-            for (k, v) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) where v != .null {  // nil: an absent key
+            for k in o.keys.sorted(by: utf8Precedes) {
+                let v = o[k]!
+                if case .null = v { continue }  // nil: an absent key
                 JSONValue.putString(k, into: &out)
                 v.encodeLua(into: &out)
             }

@@ -5,6 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Glibc
 
 public enum JSONValue: Sendable, Equatable {
     case null
@@ -77,7 +78,8 @@ public enum JSONValue: Sendable, Equatable {
             if o.isEmpty { out += "{}".utf8; return }
             out.append(UInt8(ascii: "{"))
             var first = true
-            for (k, v) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            for k in o.keys.sorted(by: utf8Precedes) {
+                let v = o[k]!
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 newline(&out, indent, level + 1)
@@ -185,4 +187,17 @@ public func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
         u /= 10
         i -= 1
     } while u > 0
+}
+
+/// Whether `a` sorts before `b` by their UTF-8 bytes (Go's and memcmp's
+/// order), compared in place: UTF8View's generic comparison cost ~30 times more.
+public func utf8Precedes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { pa in
+        b.withUTF8 { pb in
+            let n = min(pa.count, pb.count)
+            let c = n == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, n)
+            return c != 0 ? c < 0 : pa.count < pb.count
+        }
+    }
 }
