@@ -71,6 +71,8 @@ struct HookScript {
 final class LuaVM {
     enum Outcome {
         case ok(JSONValue)
+        /// A pre-* handler changed the context: as it left it, decoded and encoded.
+        case changed(JSONValue, encoded: [UInt8])
         /// The handler left the context as it was (pre-* events).
         case unchanged
         case denied(String)
@@ -182,8 +184,9 @@ final class LuaVM {
             var len = 0
             let p = hive_lua_result(state, &len)!
             if len == encoded.count && encoded.withUnsafeBytes({ memcmp($0.baseAddress!, p, len) == 0 }) { return .unchanged }
-            let v = p.withMemoryRebound(to: UInt8.self, capacity: len) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: len)) }
-            return v.map(Outcome.ok) ?? .failed("the context came back malformed")
+            let bytes = p.withMemoryRebound(to: UInt8.self, capacity: len) { Array(UnsafeBufferPointer(start: $0, count: len)) }
+            guard let v = bytes.withUnsafeBufferPointer({ JSONValue.luaDecoded($0) }) else { return .failed("the context came back malformed") }
+            return .changed(v, encoded: bytes)
         case Int32(HIVE_LUA_DENIED):
             return .denied(String(cString: hive_lua_message(state)))
         default:

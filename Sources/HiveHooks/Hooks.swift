@@ -69,7 +69,7 @@ public final class Hooks {
     private var scripts: [HookScript?] = []
     private var vm: LuaVM?
     private var fileMasks: [UInt32]?
-    /// Bumped per event and per change, so handlers share a decoded context only while it is the same.
+    /// Bumped per event: the handlers of one event share one decoded context, each seeing what the previous left.
     private var generation: Int64 = 0
     /// How many hook files this engine has loaded into Lua.
     var loadedScripts: Int { scripts.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
@@ -312,9 +312,9 @@ public final class Hooks {
             return a.file != b.file ? a.file < b.file : a.handler.index < b.handler.index
         }
         var current = context
-        var encoded = context.luaEncoded  // once per event; again only after a change
+        var encoded = context.luaEncoded  // once per event
         generation += 1
-        var gen = generation
+        let gen = generation
         var changes: [Change] = []
         func pass(_ list: ArraySlice<Bound>) throws(HiveError) {
             for b in list {
@@ -324,15 +324,13 @@ public final class Hooks {
                 switch vm!.call(h, encoded: encoded, wantResult: wantResult, generation: gen) {
                 case .unchanged:
                     continue
-                case .ok(let out):
-                    guard wantResult else { continue }
-                    let before = changes.count
+                case .ok:
+                    continue
+                case .changed(let out, let bytes):
                     try apply(out, from: s.path, event: event, to: &current, changes: &changes)
-                    if changes.count != before {
-                        encoded = current.luaEncoded
-                        generation += 1
-                        gen = generation
-                    }
+                    // the table the next handler gets is the one this one left (what
+                    // `current` took from it); its encoding, for the next comparison
+                    encoded = bytes
                 case .denied(let reason):
                     if event.isPre { throw HiveError(.denied, "\(event.rawValue) denied by hook \(s.path): \(reason)") }
                     warn("hook \(s.path) (\(event.rawValue)): hive.deny has no effect after the fact (\(reason))")

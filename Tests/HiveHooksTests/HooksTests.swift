@@ -316,6 +316,17 @@ let createContext: JSONValue = .object([
         #expect(out["labels"]?["meta"] == .string("locked"))
     }
 
+    @Test func eachHandlerSeesWhatThePreviousLeftAndMayUndoIt() throws {
+        let d = HookDir()
+        d.add("10-a.lua", "hive.on('pre-create', function(c) c.name = 'tmp'; c.labels.a = '1' end)")
+        d.add("20-b.lua", "hive.on('pre-create', function(c) assert(c.name == 'tmp' and c.labels.a == '1'); c.name = 'web' end)")
+        d.add("30-c.lua", "hive.on('pre-create', function(c) c.labels.seen = c.name .. c.labels.a end)")
+        let (out, changes) = try d.hooks().run(.preCreate, createContext)
+        #expect(out["name"] == .string("web"))
+        #expect(out["labels"] == .object(["team": .string("a"), "a": .string("1"), "seen": .string("web1")]))
+        #expect(changes.map { "\($0.script.split(separator: "/").last!):\($0.field)" } == ["10-a.lua:labels", "10-a.lua:name", "20-b.lua:name", "30-c.lua:labels"])
+    }
+
     @Test func garbageIsCollectedAtTheMemoryCap() throws {
         // the collector takes no steps of its own: the cap's emergency collection frees garbage
         let d = HookDir()
