@@ -235,12 +235,13 @@ static int lib_newindex(lua_State *L) {
     return luaL_error(L, "library tables are shared and read-only in hooks (keep your own helpers in local variables)");
 }
 
-// Leaves a read-only proxy of the table at idx on the stack.
-static void push_readonly(lua_State *L, int idx, lua_CFunction newindex) {
-    idx = lua_absindex(L, idx);
+// Replaces the value on top (a table or an __index function) with an empty,
+// locked object that reads through it and refuses writes with `newindex`.
+static void lock_top(lua_State *L, lua_CFunction newindex) {
+    int index = lua_gettop(L);
     lua_newtable(L);
-    lua_newtable(L);
-    lua_pushvalue(L, idx);
+    lua_createtable(L, 0, 3);
+    lua_pushvalue(L, index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, newindex);
     lua_setfield(L, -2, "__newindex");
@@ -252,6 +253,13 @@ static void push_readonly(lua_State *L, int idx, lua_CFunction newindex) {
     lua_pushboolean(L, 1);
     lua_rawset(L, -3);
     lua_pop(L, 1);
+    lua_remove(L, index);
+}
+
+// Leaves a read-only proxy of the table at idx on the stack.
+static void push_readonly(lua_State *L, int idx, lua_CFunction newindex) {
+    lua_pushvalue(L, idx);
+    lock_top(L, newindex);
 }
 
 static void drop(lua_State *L, const char *lib, const char *const *names) {
@@ -375,24 +383,9 @@ int hive_sandbox_setup(lua_State *L) {
             lua_pushcfunction(L, api_exec);
             lua_setfield(L, -2, "exec");
         }
-        int apitable = lua_gettop(L);
-        lua_newtable(L);  // the object scripts see: empty, so every write meets __newindex
-        lua_createtable(L, 0, 3);
-        lua_pushvalue(L, apitable);
-        lua_pushcclosure(L, hive_index, 1);
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, ro_newindex);
-        lua_setfield(L, -2, "__newindex");
-        lua_pushliteral(L, "locked");
-        lua_setfield(L, -2, "__metatable");
-        lua_setmetatable(L, -2);
-        lua_getfield(L, LUA_REGISTRYINDEX, "hive.protected");
-        lua_pushvalue(L, -2);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, -3);
-        lua_pop(L, 1);
+        lua_pushcclosure(L, hive_index, 1);  // the API table is its upvalue
+        lock_top(L, ro_newindex);  // the object scripts see: empty, so every write meets __newindex
         lua_setfield(L, LUA_REGISTRYINDEX, exec ? "hive.object.exec" : "hive.object");
-        lua_pop(L, 1);
     }
     lua_pop(L, 2);
     return 0;
