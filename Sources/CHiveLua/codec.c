@@ -224,6 +224,50 @@ void encode(lua_State *L, buf *b, int idx, int depth) {
     }
 }
 
+// Pushes a copy of the table at idx, nested tables copied too (strings are
+// shared: they are values in Lua).
+static void copy_table(lua_State *L, int idx, int depth) {
+    idx = lua_absindex(L, idx);
+    if (depth > MAX_DEPTH) luaL_error(L, "value nested too deeply");
+    luaL_checkstack(L, 4, "copy");
+    lua_createtable(L, (int)lua_rawlen(L, idx), 8);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            copy_table(L, -1, depth + 1);
+            lua_remove(L, -2);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+}
+
+static void decode(lua_State *L, const char **p, const char *end, int depth);
+
+// `@s<n>:<key>{k v ...}`: a copy of the base stored under key (hive_lua_set_base)
+// with the pairs that follow set on it (`-` removes one).
+static void decode_on_base(lua_State *L, const char **p, const char *end, int depth) {
+    decode(L, p, end, depth + 1);  // the key
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "malformed base reference");
+    lua_getfield(L, LUA_REGISTRYINDEX, "hive.bases");
+    if (!lua_istable(L, -1)) luaL_error(L, "no context bases");
+    lua_pushvalue(L, -2);
+    lua_rawget(L, -2);
+    if (!lua_istable(L, -1)) luaL_error(L, "unknown context base");
+    copy_table(L, -1, depth);
+    lua_replace(L, -4);  // key, bases, base -> copy
+    lua_pop(L, 2);
+    if (*p >= end || *(*p)++ != '{') luaL_error(L, "malformed overlay");
+    while (*p < end && **p != '}') {
+        decode(L, p, end, depth + 1);
+        decode(L, p, end, depth + 1);
+        lua_rawset(L, -3);
+    }
+    if (*p >= end) luaL_error(L, "truncated map");
+    (*p)++;
+}
+
 // Pushes the value encoded at *p (advancing it); raises on malformed input.
 static void decode(lua_State *L, const char **p, const char *end, int depth) {
     if (*p >= end) luaL_error(L, "truncated value");
@@ -275,6 +319,9 @@ static void decode(lua_State *L, const char **p, const char *end, int depth) {
         (*p)++;
         return;
     }
+    case '@':
+        decode_on_base(L, p, end, depth);
+        return;
     default: luaL_error(L, "malformed value (tag %c)", c);
     }
 }

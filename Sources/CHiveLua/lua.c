@@ -258,6 +258,30 @@ int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_resu
 
 int hive_lua_unchanged(hive_lua *h) { return h->unchanged; }
 
+typedef struct { const char *key, *enc; size_t keylen, len; } base_args;
+
+static int set_base_main(lua_State *L) {
+    base_args *a = lua_touserdata(L, 1);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "hive.bases") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "hive.bases");
+    }
+    lua_pushlstring(L, a->key, a->keylen);
+    push_decoded(L, a->enc, a->len);
+    if (!lua_istable(L, -1)) return luaL_error(L, "a context base must be a table");
+    lua_rawset(L, -3);
+    return 0;
+}
+
+int hive_lua_set_base(hive_lua *h, const char *key, size_t keylen, const char *enc, size_t len) {
+    base_args a = {key, enc, keylen, len};
+    lua_pushcfunction(h->L, set_base_main);
+    lua_pushlightuserdata(h->L, &a);
+    return finish(h, lua_pcall(h->L, 1, 0, 0));
+}
+
 const char *hive_lua_result(hive_lua *h, size_t *len) {
     *len = h->out.len;
     return h->out.data ? h->out.data : "";

@@ -75,8 +75,10 @@ extension Engine {
             // the monitor finds no record to clean up: the exit is announced here
             gone.state = .exited
             gone.exitCode = 137
-            emit(.onExit, containerEvent(gone, "die", ["exitCode": "137"]), context: containerContext(gone, extra: ["status": .int(137)]), subject: containerSubject(gone))
-            emit(.onStop, containerEvent(gone, "stop", ["by": "user"]), context: containerContext(gone, extra: ["by": .string("user")]), subject: containerSubject(gone))
+            emit(.onExit, containerEvent(gone, "die", ["exitCode": "137"]), context: containerOverlay(gone, extra: ["status": .int(137)]),
+                 base: containerBase(gone), subject: containerSubject(gone))
+            emit(.onStop, containerEvent(gone, "stop", ["by": "user"]), context: containerOverlay(gone, extra: ["by": .string("user")]),
+                 base: containerBase(gone), subject: containerSubject(gone))
         }
         removedEvent(gone)
     }

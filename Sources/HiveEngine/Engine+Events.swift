@@ -153,7 +153,8 @@ extension Engine {
     }
 
     /// Records a lifecycle event and runs its hooks; hook failures are logged, never thrown.
-    func emit(_ event: HookEvent?, _ e: EventRecord, context: @autoclosure () -> JSONValue, subject: Hooks.Subject = Hooks.Subject()) {
+    func emit(_ event: HookEvent?, _ e: EventRecord, context: @autoclosure () -> JSONValue, base: @autoclosure () -> Hooks.Base? = nil,
+              subject: Hooks.Subject = Hooks.Subject()) {
         var e = e
         e.event = event?.rawValue
         logEvent(e)
@@ -163,8 +164,7 @@ extension Engine {
         do {
             let h = try hooks()
             guard try h.listens(event) else { return }
-            let c = context()
-            _ = try h.run(event, c, subject: subject)
+            _ = try h.run(event, context(), base: base(), subject: subject)
         } catch {
             let line = "hive: warning: hooks not run for \(event.rawValue): \(error.description)\n"
             _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
@@ -175,24 +175,34 @@ extension Engine {
 
     /// What hooks see of a container.
     func containerContext(_ r: ContainerRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
-        var o: [String: JSONValue]
-        if let base = contextBase[r.id] {
-            o = base
-        } else {
-            o = [
-                "id": .string(r.id), "name": .string(r.name), "image": .string(familiarName(r.imageName)),
-                "image_id": .string(r.imageID.description), "labels": .object(labels(r.labelsJSON).mapValues(JSONValue.string)),
-                "command": .string(r.command), "created": .int(r.created / 1_000_000_000),
-            ]
-            if let s = spec(r) {
-                o["env"] = .array(s.env.map(JSONValue.string))
-                o["network"] = .string(s.network)
-                o["hostname"] = .string(s.hostname)
-                o["privileged"] = .bool(s.privileged)
-                o["auto_remove"] = .bool(s.autoRemove)
-            }
-            contextBase[r.id] = o
+        guard case .object(var o) = containerBase(r).value, case .object(let own) = containerOverlay(r, extra: extra) else { return .null }
+        for (k, v) in own { o[k] = v }
+        return .object(o)
+    }
+
+    /// The part of a container's context that stays the same within a command
+    /// (hooks get it decoded once; each event sets its own fields on a copy).
+    func containerBase(_ r: ContainerRecord) -> Hooks.Base {
+        if let base = contextBase[r.id] { return Hooks.Base(key: r.id, value: .object(base)) }
+        var o: [String: JSONValue] = [
+            "id": .string(r.id), "name": .string(r.name), "image": .string(familiarName(r.imageName)),
+            "image_id": .string(r.imageID.description), "labels": .object(labels(r.labelsJSON).mapValues(JSONValue.string)),
+            "command": .string(r.command), "created": .int(r.created / 1_000_000_000),
+        ]
+        if let s = spec(r) {
+            o["env"] = .array(s.env.map(JSONValue.string))
+            o["network"] = .string(s.network)
+            o["hostname"] = .string(s.hostname)
+            o["privileged"] = .bool(s.privileged)
+            o["auto_remove"] = .bool(s.autoRemove)
         }
+        contextBase[r.id] = o
+        return Hooks.Base(key: r.id, value: .object(o))
+    }
+
+    /// A container's state in its context, and the event's own fields.
+    func containerOverlay(_ r: ContainerRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
+        var o = extra
         o["state"] = .string(r.state.rawValue)
         if let code = r.exitCode, r.state == .exited { o["exit_code"] = .int(Int64(code)) }
         if let f = r.finished, r.state == .exited { o["finished"] = .int(f / 1_000_000_000) }
@@ -200,7 +210,6 @@ extension Engine {
             o["pid"] = .int(Int64(pid))
             o["netns"] = .string("/proc/\(pid)/ns/net")
         }
-        for (k, v) in extra { o[k] = v }
         return .object(o)
     }
 
@@ -275,7 +284,7 @@ extension Engine {
         var running = r
         running.state = .running
         running.pid = pid
-        emit(.postStart, containerEvent(r, "start"), context: containerContext(running), subject: containerSubject(r))
+        emit(.postStart, containerEvent(r, "start"), context: containerOverlay(running), base: containerBase(r), subject: containerSubject(r))
     }
 
     /// The container's process ended: record the status, fire on-exit and
@@ -293,8 +302,9 @@ extension Engine {
         unlink(containerDir(r.id) + "/stopping")
         let subject = containerSubject(r)
         emit(.onExit, containerEvent(done, "die", ["exitCode": String(status)]),
-             context: containerContext(done, extra: ["status": .int(Int64(status))]), subject: subject)
-        emit(.onStop, containerEvent(done, "stop", ["by": by]), context: containerContext(done, extra: ["by": .string(by)]), subject: subject)
+             context: containerOverlay(done, extra: ["status": .int(Int64(status))]), base: containerBase(r), subject: subject)
+        emit(.onStop, containerEvent(done, "stop", ["by": by]), context: containerOverlay(done, extra: ["by": .string(by)]), base: containerBase(r),
+             subject: subject)
         Profile.mark("exit events")
         if autoRemove {
             try cleanupContainer(r.id, volumes: true, detached: true)
@@ -303,6 +313,7 @@ extension Engine {
     }
 
     func removedEvent(_ r: ContainerRecord) {
-        emit(.onRemove, containerEvent(r, "destroy"), context: containerContext(r, extra: ["type": .string("container")]), subject: containerSubject(r))
+        emit(.onRemove, containerEvent(r, "destroy"), context: containerOverlay(r, extra: ["type": .string("container")]), base: containerBase(r),
+             subject: containerSubject(r))
     }
 }

@@ -348,7 +348,8 @@ extension Engine {
             try Launcher.write(plan, to: dir + "/plan")
             Profile.mark("plan")
             if !o.buildStep {
-                emit(.postCreate, containerEvent(rec, "create"), context: containerContext(rec), subject: Hooks.Subject(image: o.image, labels: o.labels))
+                emit(.postCreate, containerEvent(rec, "create"), context: containerOverlay(rec), base: containerBase(rec),
+                     subject: Hooks.Subject(image: o.image, labels: o.labels))
             }
             return (rec, plan)
         } catch {

@@ -169,6 +169,19 @@ final class LuaVM {
         return out
     }
 
+    /// Keeps `value` (a table) under `key` for contexts encoded on it (`JSONValue.luaEncoded(onBase:)`).
+    func setBase(_ key: String, _ value: JSONValue) -> Bool {
+        let enc = value.luaEncoded
+        let k = Array(key.utf8)
+        return enc.withUnsafeBufferPointer { e in
+            k.withUnsafeBufferPointer { kp in
+                e.withMemoryRebound(to: CChar.self) { e2 in
+                    kp.withMemoryRebound(to: CChar.self) { hive_lua_set_base(state, $0.baseAddress, $0.count, e2.baseAddress, e2.count) }
+                }
+            }
+        } == Int32(HIVE_LUA_OK)
+    }
+
     /// Calls a handler with an encoded context; with `wantResult` (pre-* events)
     /// the context comes back as the handler left it, otherwise `.ok(.null)`.
     func call(_ h: HookScript.Handler, encoded: [UInt8], wantResult: Bool, generation: Int64 = 0) -> Outcome {

@@ -68,6 +68,8 @@ public final class Hooks {
     /// Each file once loaded, by its place in `files`.
     private var scripts: [HookScript?] = []
     private var vm: LuaVM?
+    /// Context bases the Lua state holds (Base), by key.
+    private var basesSet: [String] = []
     private var fileMasks: [UInt32]?
     /// Bumped per event: the handlers of one event share one decoded context, each seeing what the previous left.
     private var generation: Int64 = 0
@@ -282,7 +284,22 @@ public final class Hooks {
     /// returned context carries the hooks' changes, and a denial, an error or
     /// a spent budget throws (fails closed); for the others failures are
     /// logged and the operation goes on.
-    public func run(_ event: HookEvent, _ context: JSONValue, subject: Subject = Subject()) throws(HiveError) -> (context: JSONValue, changes: [Change]) {
+    /// The part of a context that stays the same across several events of
+    /// one command (a container's identity, image, labels, env...): encoded
+    /// and decoded once, each event's table a fresh copy of it plus the
+    /// event's own fields.
+    public struct Base {
+        public var key: String
+        public var value: JSONValue
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// With `base`, `context` holds only the event's own fields, set on a copy
+    /// of the base (pre-* events that may change the context get the two merged).
+    public func run(_ event: HookEvent, _ context: JSONValue, base: Base? = nil, subject: Subject = Subject()) throws(HiveError) -> (context: JSONValue, changes: [Change]) {
         let fs: [HookFile]
         do {
             guard try listens(event) else { return (context, []) }
@@ -311,17 +328,28 @@ public final class Hooks {
             if a.handler.priority != b.handler.priority { return a.handler.priority > b.handler.priority }
             return a.file != b.file ? a.file < b.file : a.handler.index < b.handler.index
         }
+        guard !handlers.isEmpty, let vm else { return (context, []) }
+        // deny-only events (pre-start) need no result: nothing they change applies
+        let wantResult = event.isPre && !event.mutableFields.isEmpty
         var current = context
-        var encoded = context.luaEncoded  // once per event
+        var encoded: [UInt8]  // once per event
+        if let base, !wantResult, basesSet.contains(base.key) || vm.setBase(base.key, base.value) {
+            if !basesSet.contains(base.key) { basesSet.append(base.key) }
+            encoded = context.luaEncoded(onBase: base.key)
+        } else {
+            if let base, case .object(var whole) = base.value, case .object(let own) = context {
+                for (k, v) in own { whole[k] = v }
+                current = .object(whole)
+            }
+            encoded = current.luaEncoded
+        }
         generation += 1
         let gen = generation
         var changes: [Change] = []
         func pass(_ list: ArraySlice<Bound>) throws(HiveError) {
             for b in list {
                 let s = b.script, h = b.handler
-                // deny-only events (pre-start) need no result: nothing they change applies
-                let wantResult = event.isPre && !event.mutableFields.isEmpty
-                switch vm!.call(h, encoded: encoded, wantResult: wantResult, generation: gen) {
+                switch vm.call(h, encoded: encoded, wantResult: wantResult, generation: gen) {
                 case .unchanged:
                     continue
                 case .ok:

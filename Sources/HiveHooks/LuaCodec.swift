@@ -3,6 +3,16 @@
 import HiveOCI
 
 extension JSONValue {
+    /// This object set on the table kept under `base` (LuaVM.setBase): the
+    /// decoded value is a fresh copy of that table with these pairs set.
+    func luaEncoded(onBase base: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "@")]
+        out.reserveCapacity(256)
+        JSONValue.putString(base, into: &out)
+        encodeLua(into: &out)
+        return out
+    }
+
     /// This value in the boundary encoding.
     public var luaEncoded: [UInt8] {
         var out: [UInt8] = []

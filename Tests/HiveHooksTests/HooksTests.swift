@@ -327,6 +327,21 @@ let createContext: JSONValue = .object([
         #expect(changes.map { "\($0.script.split(separator: "/").last!):\($0.field)" } == ["10-a.lua:labels", "10-a.lua:name", "20-b.lua:name", "30-c.lua:labels"])
     }
 
+    @Test func eventsOnOneBaseEachGetAFreshCopy() throws {
+        // a container's fields that stay the same are decoded once; each event gets its own copy
+        let d = HookDir()
+        d.add("a.lua", """
+            hive.on('post-start', function(c) hive.log.warn('start ' .. c.name .. ' ' .. c.state .. ' ' .. tostring(c.labels.x)); c.labels.x = 'dirty' end)
+            hive.on('on-exit', function(c) hive.log.warn('exit ' .. c.name .. ' ' .. c.state .. ' ' .. c.status .. ' ' .. tostring(c.labels.x)) end)
+            """)
+        let h = d.hooks(logLevel: .warn)
+        let base = Hooks.Base(key: "c1", value: .object(["name": .string("web"), "labels": .object(["team": .string("a")])]))
+        _ = try h.run(.postStart, .object(["state": .string("running")]), base: base)
+        _ = try h.run(.onExit, .object(["state": .string("exited"), "status": .int(3)]), base: base)
+        #expect(d.logs.contains { $0.hasSuffix("start web running nil") }, "\(d.logs)")
+        #expect(d.logs.contains { $0.hasSuffix("exit web exited 3 nil") }, "\(d.logs)")
+    }
+
     @Test func garbageIsCollectedAtTheMemoryCap() throws {
         // the collector takes no steps of its own: the cap's emergency collection frees garbage
         let d = HookDir()

@@ -56,6 +56,11 @@ const char *hive_lua_result(hive_lua *h, size_t *len);
 // found it (then hive_lua_result() is empty), by an order-independent 64-bit
 // digest of the table.
 int hive_lua_unchanged(hive_lua *h);
+// Keeps the encoded table `enc` under `key`: a context encoded as
+// `@s<n>:<key>{k v ...}` is then a fresh copy of it with those pairs set
+// (the parts of a container's context that stay the same across its events
+// are encoded and decoded once per command).
+int hive_lua_set_base(hive_lua *h, const char *key, size_t keylen, const char *enc, size_t len);
 const char *hive_lua_message(hive_lua *h);
 size_t hive_lua_memory(hive_lua *h);  // bytes in use, for all files
 const char *hive_lua_release(void);
