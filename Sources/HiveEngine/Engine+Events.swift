@@ -143,8 +143,8 @@ extension Engine {
     }
 
     /// Runs a pre-* event's hooks; returns the context as they left it (throws if denied).
-    func pre(_ event: HookEvent, _ context: JSONValue, subject: Hooks.Subject) throws -> JSONValue {
-        let (out, changes) = try hooks().run(event, context, subject: subject)
+    func pre(_ event: HookEvent, _ context: JSONValue, base: Hooks.Base? = nil, subject: Hooks.Subject) throws -> JSONValue {
+        let (out, changes) = try hooks().run(event, context, base: base, subject: subject)
         for c in changes {
             pendingEvents.append(EventRecord(type: "hook", action: "change", event: event.rawValue, id: c.script,
                                              attributes: ["field": c.field, "old": c.old?.serialized() ?? "", "new": c.new?.serialized() ?? ""]))
@@ -266,18 +266,18 @@ extension Engine: HookHost {
 
 extension Engine {
     /// Runs a pre-* event if a hook listens (nil if none does); throws if denied.
-    func preHooks(_ event: HookEvent, _ make: () throws -> (JSONValue, Hooks.Subject)) throws -> JSONValue? {
+    func preHooks(_ event: HookEvent, base: () -> Hooks.Base? = { nil }, _ make: () throws -> (JSONValue, Hooks.Subject)) throws -> JSONValue? {
         let started = HostProcess.monotonicNanos()
         defer { hookNanos += HostProcess.monotonicNanos() - started }
         let h = try hooks()
         guard try h.listens(event) else { return nil }
         let (ctx, subject) = try make()
-        return try pre(event, ctx, subject: subject)
+        return try pre(event, ctx, base: base(), subject: subject)
     }
 
     /// pre-start: hooks may refuse to start the container.
     func preStart(_ r: ContainerRecord) throws {
-        _ = try preHooks(.preStart) { (containerContext(r), containerSubject(r)) }
+        _ = try preHooks(.preStart, base: { containerBase(r) }) { (containerOverlay(r), containerSubject(r)) }
     }
 
     func postStart(_ r: ContainerRecord, pid: pid_t) {
