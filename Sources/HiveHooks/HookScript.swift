@@ -88,6 +88,7 @@ final class LuaVM {
     }
 
     private let state: OpaquePointer
+    private static let emptyTable = JSONValue.object([:]).luaEncoded
     private let bridge: Bridge
 
     init(limits: HiveConfig.Limits, hooks: Hooks) throws(HiveError) {
@@ -119,7 +120,9 @@ final class LuaVM {
         let file = Int32(bridge.paths.count)
         bridge.paths.append(path)
         let before = hive_lua_handler_count(state)
-        let cfg = config.luaEncoded
+        // most files have no settings in hive.toml
+        let cfg: [UInt8]
+        if case .object(let o) = config, o.isEmpty { cfg = LuaVM.emptyTable } else { cfg = config.luaEncoded }
         func run(_ bytes: [UInt8], _ start: Int, _ count: Int, mode: Int32) -> Int32 {
             bytes.withUnsafeBytes { src in
                 cfg.withUnsafeBytes { c in
@@ -153,6 +156,7 @@ final class LuaVM {
             throw HiveError(.invalidArgument, Hooks.describe(String(cString: hive_lua_message(state)), path: path, event: "load"))
         }
         var handlers: [HookScript.Handler] = []
+        handlers.reserveCapacity(Int(hive_lua_handler_count(state) - before))
         for i in before..<hive_lua_handler_count(state) {
             var priority: Int64 = 0
             var when: UnsafePointer<CChar>? = nil
