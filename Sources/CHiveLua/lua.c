@@ -95,11 +95,15 @@ hive_lua *hive_lua_new(hive_lua_limits limits, hive_lua_host host, void *hostctx
     return h;
 }
 
+static void forget_keys(hive_lua *h);
+
 void hive_lua_free(hive_lua *h) {
     if (!h) return;
     if (h->L) lua_close(h->L);
     for (int i = 0; i < h->nhandlers; i++) free(h->handlers[i].when);
     free(h->handlers);
+    forget_keys(h);
+    free(h->keys);
     free(h->denied);
     free(h->message);
     free(h->events);
@@ -200,6 +204,90 @@ const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char
 
 typedef struct { int ref; const char *ctx; size_t len; int want_result; long long generation; } call_args;
 
+// ---- which top-level fields a pre-* handler changed ----
+
+static void forget_keys(hive_lua *h) {
+    for (int i = 0; i < h->nkeys; i++) free(h->keys[i].key);
+    h->nkeys = 0;
+    h->keys_valid = 0;
+}
+
+static int add_key(hive_lua *h, const char *k, size_t n, uint64_t fp) {
+    if (h->nkeys == h->capkeys) {
+        int cap = h->capkeys ? h->capkeys * 2 : 32;
+        struct key_fp *grown = realloc(h->keys, (size_t)cap * sizeof *grown);
+        if (!grown) return 0;
+        h->keys = grown;
+        h->capkeys = cap;
+    }
+    char *copy = malloc(n ? n : 1);
+    if (!copy) return 0;
+    memcpy(copy, k, n);
+    h->keys[h->nkeys++] = (struct key_fp){copy, n, fp, 0};
+    return 1;
+}
+
+// Records the digest of each field of the context at idx (only string keys;
+// otherwise changes are reported as the whole context).
+static void record_keys(lua_State *L, hive_lua *h, int idx) {
+    forget_keys(h);
+    idx = lua_absindex(L, idx);
+    int ok = 1;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int deep = 0;
+        size_t n;
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &n) : NULL;
+        uint64_t fp = fingerprint(L, -1, 1, &deep);
+        lua_pop(L, 1);
+        if (!k || deep || !add_key(h, k, n, fp)) { ok = 0; lua_pop(L, 1); break; }
+    }
+    h->keys_valid = ok;
+}
+
+// Encodes the fields whose digest changed (and new ones; a removed one as
+// nil) into h->out and records the new digests; 0 if it cannot (a key that
+// is not a string, a table too deep): the caller encodes the whole context.
+static int encode_delta(lua_State *L, hive_lua *h, int idx) {
+    if (!h->keys_valid) return 0;
+    idx = lua_absindex(L, idx);
+    for (int i = 0; i < h->nkeys; i++) h->keys[i].seen = 0;
+    h->out.len = 0;
+    buf_put(L, &h->out, "{", 1);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int deep = 0;
+        if (lua_type(L, -2) != LUA_TSTRING) { lua_pop(L, 2); return 0; }
+        size_t n;
+        const char *k = lua_tolstring(L, -2, &n);
+        uint64_t fp = fingerprint(L, -1, 1, &deep);
+        if (deep) { lua_pop(L, 2); return 0; }
+        int i = 0;
+        while (i < h->nkeys && !(h->keys[i].len == n && memcmp(h->keys[i].key, k, n) == 0)) i++;
+        if (i == h->nkeys && !add_key(h, k, n, fp ^ 1)) { lua_pop(L, 2); return 0; }
+        h->keys[i].seen = 1;
+        if (h->keys[i].fp != fp) {
+            lua_pushvalue(L, -2);
+            encode(L, &h->out, -1, 0);  // the key
+            lua_pop(L, 1);
+            encode(L, &h->out, -1, 0);
+            h->keys[i].fp = fp;
+        }
+        lua_pop(L, 1);
+    }
+    for (int i = 0; i < h->nkeys; i++) {
+        if (h->keys[i].seen) continue;
+        lua_pushlstring(L, h->keys[i].key, h->keys[i].len);
+        encode(L, &h->out, -1, 0);
+        lua_pop(L, 1);
+        buf_put(L, &h->out, "-", 1);
+        free(h->keys[i].key);
+        h->keys[i--] = h->keys[--h->nkeys];
+    }
+    buf_put(L, &h->out, "}", 1);
+    return 1;
+}
+
 static int call_main(lua_State *L) {
     call_args *a = lua_touserdata(L, 1);
     hive_lua *h = self(L);
@@ -218,6 +306,7 @@ static int call_main(lua_State *L) {
             int deep = 0;
             h->ctx_fp = fingerprint(L, -1, 0, &deep);
             h->ctx_fp_valid = !deep;
+            record_keys(L, h, -1);
         }
     }
     lua_pushvalue(L, -1);
@@ -227,14 +316,21 @@ static int call_main(lua_State *L) {
     lua_sethook(L, NULL, 0, 0);
     h->out.len = 0;
     h->unchanged = 0;
+    h->delta = 0;
     if (a->want_result) {
-        // most handlers change nothing: a digest says so without encoding the context
+        // most handlers change nothing: a digest says so without encoding the
+        // context; the others send back only the fields they changed
         int deep = 0;
         uint64_t fp = fingerprint(L, -1, 0, &deep);
         if (!deep && h->ctx_fp_valid && fp == h->ctx_fp) {
             h->unchanged = 1;
         } else {
-            encode(L, &h->out, -1, 0);
+            h->delta = encode_delta(L, h, -1);
+            if (!h->delta) {
+                h->out.len = 0;
+                encode(L, &h->out, -1, 0);
+                record_keys(L, h, -1);
+            }
             h->ctx_fp = fp;
             h->ctx_fp_valid = !deep;
         }
@@ -257,6 +353,7 @@ int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_resu
 }
 
 int hive_lua_unchanged(hive_lua *h) { return h->unchanged; }
+int hive_lua_result_is_delta(hive_lua *h) { return h->delta; }
 
 typedef struct { const char *key, *enc; size_t keylen, len; } base_args;
 

@@ -30,6 +30,8 @@ typedef struct {
     int event_index;  // position in the host's list of events
 } handler;
 
+struct key_fp { char *key; size_t len; uint64_t fp; int seen; };
+
 struct hive_lua {
     lua_State *L;
     hive_lua_limits limits;
@@ -43,6 +45,9 @@ struct hive_lua {
     uint64_t ctx_fp;        // its fingerprint as the last handler left it (pre-* events)
     int ctx_fp_valid;
     int unchanged;          // the last call left the context as it found it
+    int delta;              // the last result holds only the top-level fields that changed
+    struct key_fp *keys;    // each top-level key's digest as the last handler left it
+    int nkeys, capkeys, keys_valid;
     char *denied;
     char *message;
     char *events;

@@ -71,8 +71,9 @@ struct HookScript {
 final class LuaVM {
     enum Outcome {
         case ok(JSONValue)
-        /// A pre-* handler changed the context: as it left it, decoded and encoded.
-        case changed(JSONValue, encoded: [UInt8])
+        /// A pre-* handler changed the context: the fields it changed (a
+        /// removed one as null) or, with `whole`, the context as it left it.
+        case changed(JSONValue, whole: Bool)
         /// The handler left the context as it was (pre-* events).
         case unchanged
         case denied(String)
@@ -200,10 +201,8 @@ final class LuaVM {
             if hive_lua_unchanged(state) != 0 { return .unchanged }
             var len = 0
             let p = hive_lua_result(state, &len)!
-            if len == encoded.count && encoded.withUnsafeBytes({ memcmp($0.baseAddress!, p, len) == 0 }) { return .unchanged }
-            let bytes = p.withMemoryRebound(to: UInt8.self, capacity: len) { Array(UnsafeBufferPointer(start: $0, count: len)) }
-            guard let v = bytes.withUnsafeBufferPointer({ JSONValue.luaDecoded($0) }) else { return .failed("the context came back malformed") }
-            return .changed(v, encoded: bytes)
+            let v = p.withMemoryRebound(to: UInt8.self, capacity: len) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: len)) }
+            return v.map { .changed($0, whole: hive_lua_result_is_delta(state) == 0) } ?? .failed("the context came back malformed")
         case Int32(HIVE_LUA_DENIED):
             return .denied(String(cString: hive_lua_message(state)))
         default:

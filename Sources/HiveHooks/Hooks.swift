@@ -332,7 +332,7 @@ public final class Hooks {
         // deny-only events (pre-start) need no result: nothing they change applies
         let wantResult = event.isPre && !event.mutableFields.isEmpty
         var current = context
-        var encoded: [UInt8]  // once per event
+        let encoded: [UInt8]  // once per event
         if let base, !wantResult, basesSet.contains(base.key) || vm.setBase(base.key, base.value) {
             if !basesSet.contains(base.key) { basesSet.append(base.key) }
             encoded = context.luaEncoded(onBase: base.key)
@@ -354,11 +354,9 @@ public final class Hooks {
                     continue
                 case .ok:
                     continue
-                case .changed(let out, let bytes):
-                    try apply(out, from: s.path, event: event, to: &current, changes: &changes)
-                    // the table the next handler gets is the one this one left (what
-                    // `current` took from it); its encoding, for the next comparison
-                    encoded = bytes
+                case .changed(let out, let whole):
+                    // the next handler gets the table this one left (what `current` takes from it)
+                    try apply(out, whole: whole, from: s.path, event: event, to: &current, changes: &changes)
                 case .denied(let reason):
                     if event.isPre { throw HiveError(.denied, "\(event.rawValue) denied by hook \(s.path): \(reason)") }
                     warn("hook \(s.path) (\(event.rawValue)): hive.deny has no effect after the fact (\(reason))")
@@ -379,21 +377,26 @@ public final class Hooks {
     }
 
     /// Takes the fields a `pre-*` hook may change; any other change is refused.
-    private func apply(_ out: JSONValue, from script: String, event: HookEvent, to current: inout JSONValue, changes: inout [Change]) throws(HiveError) {
+    /// `out` holds the changed fields (a removed one as null) or, with `whole`, the whole context.
+    private func apply(_ out: JSONValue, whole: Bool, from script: String, event: HookEvent, to current: inout JSONValue,
+                       changes: inout [Change]) throws(HiveError) {
         guard let new = out.objectValue, var cur = current.objectValue else {
             throw HiveError(.denied, "hook \(script) (\(event.rawValue)) returned a context that is not a table")
         }
         // the fields that differ (nil in Lua is an absent key), in key order
         var changed: [String] = []
-        for (k, a) in cur where !a.sameInLua(new[k] ?? .null) { changed.append(k) }
-        for (k, b) in new where cur[k] == nil && !JSONValue.null.sameInLua(b) { changed.append(k) }
+        if whole {
+            for (k, a) in cur where !a.sameInLua(new[k] ?? .null) { changed.append(k) }
+        }
+        for (k, b) in new where !(cur[k] ?? .null).sameInLua(b) && (whole ? cur[k] == nil : true) { changed.append(k) }
         for key in changed.sorted() {
             let a = cur[key], b = new[key]
             guard event.mutableFields.contains(key) else {
                 throw HiveError(.denied, "hook \(script) (\(event.rawValue)) changed \(key), which \(event.rawValue) hooks may not change (they may change \(event.mutableFields.sorted().joined(separator: ", ")))")
             }
-            changes.append(Change(script: script, event: event, field: key, old: a, new: b))
-            cur[key] = b
+            let value: JSONValue? = if let b, case .null = b { nil } else { b }
+            changes.append(Change(script: script, event: event, field: key, old: a, new: value))
+            cur[key] = value
         }
         current = .object(cur)
     }

@@ -107,7 +107,7 @@ extension JSONValue {
                 var o: [String: JSONValue] = [:]
                 while i < bytes.count && bytes[i] != UInt8(ascii: "}") {
                     guard case .string(let k)? = value(depth + 1), let v = value(depth + 1) else { return nil }
-                    if v != .null { o[k] = v }
+                    o[k] = v  // nil only comes from a changed-fields result: a removed field
                 }
                 guard i < bytes.count else { return nil }
                 i += 1

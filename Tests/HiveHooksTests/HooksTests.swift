@@ -327,6 +327,22 @@ let createContext: JSONValue = .object([
         #expect(changes.map { "\($0.script.split(separator: "/").last!):\($0.field)" } == ["10-a.lua:labels", "10-a.lua:name", "20-b.lua:name", "30-c.lua:labels"])
     }
 
+    @Test func removedAndOddFieldsAreSeenAsChanges() throws {
+        // only the changed fields come back from Lua; a removed one counts, and so does a non-string key
+        for (body, want) in [("c.privileged = nil", "changed privileged"), ("c[1] = 'x'", "changed 1"),
+                             ("c.env = nil", "")] {
+            let d = HookDir()
+            d.add("a.lua", "hive.on('pre-create', function(c) \(body) end)")
+            do {
+                let (out, changes) = try d.hooks().run(.preCreate, createContext)
+                #expect(want.isEmpty, "\(body) was accepted")
+                #expect(out["env"] == nil && changes.map(\.field) == ["env"], "\(body): \(out)")
+            } catch {
+                #expect(!want.isEmpty && error.message.contains(want), "\(body): \(error.message)")
+            }
+        }
+    }
+
     @Test func eventsOnOneBaseEachGetAFreshCopy() throws {
         // a container's fields that stay the same are decoded once; each event gets its own copy
         let d = HookDir()

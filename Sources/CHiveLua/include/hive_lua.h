@@ -56,6 +56,9 @@ const char *hive_lua_result(hive_lua *h, size_t *len);
 // found it (then hive_lua_result() is empty), by an order-independent 64-bit
 // digest of the table.
 int hive_lua_unchanged(hive_lua *h);
+// After a changing call: 1 if hive_lua_result() holds only the top-level
+// fields whose value changed (a removed one as nil), 0 if the whole context.
+int hive_lua_result_is_delta(hive_lua *h);
 // Keeps the encoded table `enc` under `key`: a context encoded as
 // `@s<n>:<key>{k v ...}` is then a fresh copy of it with those pairs set
 // (the parts of a container's context that stay the same across its events
