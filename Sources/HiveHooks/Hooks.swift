@@ -131,6 +131,7 @@ public final class Hooks {
     func discover() throws(HiveError) -> [HookFile] {
         if let files { return files }
         var out: [HookFile] = []
+        out.reserveCapacity(16)
         var checkedDirs = Set<String>()
         for name in config.enabledPlugins {
             guard let path = config.pluginDirs.map({ $0 + "/" + name + ".lua" }).first(where: { access($0, F_OK) == 0 }) else {
@@ -147,6 +148,7 @@ public final class Hooks {
         // (a struct, not a tuple: tuple types are instantiated by the runtime on first use)
         struct SiteFile { var name: String; var path: String }
         var site: [SiteFile] = []
+        site.reserveCapacity(16)
         for dir in siteDirs {
             for name in Files.names(in: dir) where name.hasSuffix(".lua") && !name.hasPrefix(".") {
                 site.append(SiteFile(name: name, path: dir + "/" + name))

@@ -176,17 +176,20 @@ public enum JSONCoding {
 public func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
     if v < 0 { out.append(UInt8(ascii: "-")) }
     var u = v.magnitude
-    var digits = 1
-    var t = u
-    while t >= 10 { t /= 10; digits += 1 }
-    let start = out.count
-    out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
-    var i = start + digits - 1
-    repeat {
-        out[i] = UInt8(ascii: "0") + UInt8(u % 10)
-        u /= 10
-        i -= 1
-    } while u > 0
+    if u < 10 {
+        out.append(UInt8(ascii: "0") + UInt8(u))
+        return
+    }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+    withUnsafeMutableBytes(of: &digits) { p in
+        var i = p.count
+        while u > 0 {
+            i -= 1
+            p[i] = UInt8(ascii: "0") + UInt8(u % 10)
+            u /= 10
+        }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[i...]))
+    }
 }
 
 /// Whether `a` sorts before `b` by their UTF-8 bytes (Go's and memcmp's
