@@ -245,6 +245,17 @@ static void copy_table(lua_State *L, int idx, int depth) {
 
 static void decode(lua_State *L, const char **p, const char *end, int depth);
 
+// Reads `k v ... }` into the table on top (a nil value removes the key).
+static void decode_pairs(lua_State *L, const char **p, const char *end, int depth) {
+    while (*p < end && **p != '}') {
+        decode(L, p, end, depth + 1);
+        decode(L, p, end, depth + 1);
+        lua_rawset(L, -3);
+    }
+    if (*p >= end) luaL_error(L, "truncated map");
+    (*p)++;
+}
+
 // `@s<n>:<key>{k v ...}`: a copy of the base stored under key (hive_lua_set_base)
 // with the pairs that follow set on it (`-` removes one).
 static void decode_on_base(lua_State *L, const char **p, const char *end, int depth) {
@@ -259,13 +270,7 @@ static void decode_on_base(lua_State *L, const char **p, const char *end, int de
     lua_replace(L, -4);  // key, bases, base -> copy
     lua_pop(L, 2);
     if (*p >= end || *(*p)++ != '{') luaL_error(L, "malformed overlay");
-    while (*p < end && **p != '}') {
-        decode(L, p, end, depth + 1);
-        decode(L, p, end, depth + 1);
-        lua_rawset(L, -3);
-    }
-    if (*p >= end) luaL_error(L, "truncated map");
-    (*p)++;
+    decode_pairs(L, p, end, depth);
 }
 
 // Pushes the value encoded at *p (advancing it); raises on malformed input.
@@ -308,17 +313,10 @@ static void decode(lua_State *L, const char **p, const char *end, int depth) {
         (*p)++;
         return;
     }
-    case '{': {
+    case '{':
         lua_newtable(L);
-        while (*p < end && **p != '}') {
-            decode(L, p, end, depth + 1);
-            decode(L, p, end, depth + 1);
-            lua_rawset(L, -3);
-        }
-        if (*p >= end) luaL_error(L, "truncated map");
-        (*p)++;
+        decode_pairs(L, p, end, depth);
         return;
-    }
     case '@':
         decode_on_base(L, p, end, depth);
         return;

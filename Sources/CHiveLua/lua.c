@@ -169,10 +169,6 @@ static int load_main(lua_State *L) {
     return 0;
 }
 
-int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec) {
-    return hive_lua_load_mode(h, file, src, len, chunkname, config, configlen, allow_exec, 0);
-}
-
 const char *hive_lua_compiled(hive_lua *h, size_t *len) {
     *len = h->compiled.len;
     return h->compiled.data ? h->compiled.data : "";
@@ -192,14 +188,14 @@ int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const
 
 int hive_lua_handler_count(hive_lua *h) { return h->nhandlers; }
 
-const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index) {
-    if (i < 0 || i >= h->nhandlers) return NULL;
+int hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index) {
+    if (i < 0 || i >= h->nhandlers) return 0;
     *priority = h->handlers[i].priority;
     *file = h->handlers[i].file;
     *event_index = h->handlers[i].event_index;
     *when = h->handlers[i].when ? h->handlers[i].when : "-";
     *whenlen = h->handlers[i].when ? h->handlers[i].whenlen : 1;
-    return "";
+    return 1;
 }
 
 typedef struct { int ref; const char *ctx; size_t len; int want_result; long long generation; } call_args;
@@ -246,32 +242,36 @@ static void record_keys(lua_State *L, hive_lua *h, int idx) {
 }
 
 // Encodes the fields whose digest changed (and new ones; a removed one as
-// nil) into h->out and records the new digests; 0 if it cannot (a key that
-// is not a string, a table too deep): the caller encodes the whole context.
+// nil) into h->out and records the new digests; returns how many changed, or
+// -1 if it cannot (a key that is not a string, a table too deep): the caller
+// then sends the whole context.
 static int encode_delta(lua_State *L, hive_lua *h, int idx) {
-    if (!h->keys_valid) return 0;
+    if (!h->keys_valid) return -1;
     idx = lua_absindex(L, idx);
     for (int i = 0; i < h->nkeys; i++) h->keys[i].seen = 0;
+    int changed = 0;
     h->out.len = 0;
     buf_put(L, &h->out, "{", 1);
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         int deep = 0;
-        if (lua_type(L, -2) != LUA_TSTRING) { lua_pop(L, 2); return 0; }
+        if (lua_type(L, -2) != LUA_TSTRING) { lua_pop(L, 2); return -1; }
         size_t n;
         const char *k = lua_tolstring(L, -2, &n);
         uint64_t fp = fingerprint(L, -1, 1, &deep);
-        if (deep) { lua_pop(L, 2); return 0; }
+        if (deep) { lua_pop(L, 2); return -1; }
         int i = 0;
         while (i < h->nkeys && !(h->keys[i].len == n && memcmp(h->keys[i].key, k, n) == 0)) i++;
-        if (i == h->nkeys && !add_key(h, k, n, fp ^ 1)) { lua_pop(L, 2); return 0; }
+        int added = i == h->nkeys;
+        if (added && !add_key(h, k, n, fp)) { lua_pop(L, 2); return -1; }
         h->keys[i].seen = 1;
-        if (h->keys[i].fp != fp) {
+        if (added || h->keys[i].fp != fp) {
             lua_pushvalue(L, -2);
             encode(L, &h->out, -1, 0);  // the key
             lua_pop(L, 1);
             encode(L, &h->out, -1, 0);
             h->keys[i].fp = fp;
+            changed++;
         }
         lua_pop(L, 1);
     }
@@ -283,9 +283,10 @@ static int encode_delta(lua_State *L, hive_lua *h, int idx) {
         buf_put(L, &h->out, "-", 1);
         free(h->keys[i].key);
         h->keys[i--] = h->keys[--h->nkeys];
+        changed++;
     }
     buf_put(L, &h->out, "}", 1);
-    return 1;
+    return changed;
 }
 
 static int call_main(lua_State *L) {
@@ -297,17 +298,11 @@ static int call_main(lua_State *L) {
         lua_getfield(L, LUA_REGISTRYINDEX, "hive.ctx");
     } else {
         h->ctx_generation = 0;
-        h->ctx_fp_valid = 0;
         push_decoded(L, a->ctx, a->len);
         lua_pushvalue(L, -1);
         lua_setfield(L, LUA_REGISTRYINDEX, "hive.ctx");
         h->ctx_generation = a->generation;
-        if (a->want_result) {
-            int deep = 0;
-            h->ctx_fp = fingerprint(L, -1, 0, &deep);
-            h->ctx_fp_valid = !deep;
-            record_keys(L, h, -1);
-        }
+        if (a->want_result) record_keys(L, h, -1);
     }
     lua_pushvalue(L, -1);
     lua_insert(L, -3);  // ctx, fn, ctx
@@ -318,21 +313,17 @@ static int call_main(lua_State *L) {
     h->unchanged = 0;
     h->delta = 0;
     if (a->want_result) {
-        // most handlers change nothing: a digest says so without encoding the
-        // context; the others send back only the fields they changed
-        int deep = 0;
-        uint64_t fp = fingerprint(L, -1, 0, &deep);
-        if (!deep && h->ctx_fp_valid && fp == h->ctx_fp) {
+        // a digest per field tells which ones the handler changed (most
+        // change none) without encoding the context; only those go back
+        int changed = encode_delta(L, h, -1);
+        if (changed == 0) {
             h->unchanged = 1;
+        } else if (changed > 0) {
+            h->delta = 1;
         } else {
-            h->delta = encode_delta(L, h, -1);
-            if (!h->delta) {
-                h->out.len = 0;
-                encode(L, &h->out, -1, 0);
-                record_keys(L, h, -1);
-            }
-            h->ctx_fp = fp;
-            h->ctx_fp_valid = !deep;
+            h->out.len = 0;
+            encode(L, &h->out, -1, 0);
+            record_keys(L, h, -1);
         }
     }
     return 0;

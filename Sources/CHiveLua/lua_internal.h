@@ -42,11 +42,9 @@ struct hive_lua {
     int loading;
     int file;               // the file loading or running now
     long long ctx_generation;  // which context registry["hive.ctx"] holds
-    uint64_t ctx_fp;        // its fingerprint as the last handler left it (pre-* events)
-    int ctx_fp_valid;
     int unchanged;          // the last call left the context as it found it
     int delta;              // the last result holds only the top-level fields that changed
-    struct key_fp *keys;    // each top-level key's digest as the last handler left it
+    struct key_fp *keys;    // each top-level field's digest as the last handler left it (pre-* events)
     int nkeys, capkeys, keys_valid;
     char *denied;
     char *message;

@@ -51,21 +51,17 @@ extension Engine {
     /// Appends one event: one write(2) of one line with O_APPEND, so
     /// concurrent hive processes never interleave inside a line.
     func logEvent(_ e: EventRecord) {
-        appendEvents(pendingEvents + [e])
-        pendingEvents.removeAll()
+        pendingEvents.append(e)
+        flushEvents()
     }
 
     /// Writes the records that wait (hook changes go out with the next
     /// event, in one append); the CLI calls this before it exits.
     public func flushEvents() {
         guard !pendingEvents.isEmpty else { return }
-        appendEvents(pendingEvents)
-        pendingEvents.removeAll()
-    }
-
-    private func appendEvents(_ records: [EventRecord]) {
         var text = ""
-        for r in records { text += r.json.serialized() + "\n" }
+        for r in pendingEvents { text += r.json.serialized() + "\n" }
+        pendingEvents.removeAll()
         let line = Array(text.utf8)
         let fd = open(eventLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
@@ -175,9 +171,7 @@ extension Engine {
 
     /// What hooks see of a container.
     func containerContext(_ r: ContainerRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
-        guard case .object(var o) = containerBase(r).value, case .object(let own) = containerOverlay(r, extra: extra) else { return .null }
-        for (k, v) in own { o[k] = v }
-        return .object(o)
+        containerBase(r).merged(containerOverlay(r, extra: extra))
     }
 
     /// The part of a container's context that stays the same within a command

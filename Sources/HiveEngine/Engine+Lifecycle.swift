@@ -37,12 +37,10 @@ extension Engine {
     /// The executable next to this one (hive-monitor, hive-init), or $HIVE_MONITOR.
     static func siblingExecutable(_ name: String) -> String {
         if let env = getenv("HIVE_MONITOR"), name == "hive-monitor" { return String(cString: env) }
-        let exe = selfExecutable
+        let exe = HostProcess.executable
         guard let slash = exe.lastIndex(of: "/") else { return name }
         return String(exe[..<slash]) + "/" + name
     }
-
-    static var selfExecutable: String { HostProcess.executable }
 
     /// Starts a created or exited container under its own monitor; returns once it runs.
     public func startDetached(_ ref: String) throws -> String {
@@ -58,7 +56,7 @@ extension Engine {
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         let monitor = Engine.siblingExecutable("hive-monitor")
-        let args = [monitor, r.id, dir, Engine.selfExecutable, store.root, store.runroot]
+        let args = [monitor, r.id, dir, HostProcess.executable, store.root, store.runroot]
         var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
         var mpid: pid_t = 0

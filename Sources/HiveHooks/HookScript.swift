@@ -70,11 +70,11 @@ struct HookScript {
 /// environment of its own (CHiveLua owns every Lua call).
 final class LuaVM {
     enum Outcome {
-        case ok(JSONValue)
         /// A pre-* handler changed the context: the fields it changed (a
         /// removed one as null) or, with `whole`, the context as it left it.
         case changed(JSONValue, whole: Bool)
-        /// The handler left the context as it was (pre-* events).
+        /// Nothing to take back: the handler left the context as it was, or
+        /// the event wants no result.
         case unchanged
         case denied(String)
         case failed(String)
@@ -164,7 +164,7 @@ final class LuaVM {
             var whenLen = 0
             var owner: Int32 = -1
             var eventIndex: Int32 = -1
-            guard hive_lua_handler(state, i, &priority, &when, &whenLen, &owner, &eventIndex) != nil, owner == file,
+            guard hive_lua_handler(state, i, &priority, &when, &whenLen, &owner, &eventIndex) != 0, owner == file,
                   eventIndex >= 0, Int(eventIndex) < HookEvent.ordered.count else { continue }
             let event = HookEvent.ordered[Int(eventIndex)]
             let w = whenLen > 1 || when?.pointee != 45 /* "-" */ ? (when.flatMap { p in p.withMemoryRebound(to: UInt8.self, capacity: whenLen) { JSONValue.luaDecoded(UnsafeBufferPointer(start: $0, count: whenLen)) } } ?? .null) : .null
@@ -188,7 +188,7 @@ final class LuaVM {
     }
 
     /// Calls a handler with an encoded context; with `wantResult` (pre-* events)
-    /// the context comes back as the handler left it, otherwise `.ok(.null)`.
+    /// what the handler changed comes back, otherwise `.unchanged`.
     func call(_ h: HookScript.Handler, encoded: [UInt8], wantResult: Bool, generation: Int64 = 0) -> Outcome {
         bridge.event = h.event
         defer { bridge.event = nil }
@@ -197,7 +197,7 @@ final class LuaVM {
         }
         switch status {
         case Int32(HIVE_LUA_OK):
-            guard wantResult else { return .ok(.null) }
+            guard wantResult else { return .unchanged }
             if hive_lua_unchanged(state) != 0 { return .unchanged }
             var len = 0
             let p = hive_lua_result(state, &len)!

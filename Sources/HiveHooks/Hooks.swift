@@ -63,8 +63,9 @@ public final class Hooks {
     }
 
     private var files: [HookFile]?
-    /// What the cache held for these files (nil: nothing yet, or stale).
+    /// What the cache held for these files (nil: nothing yet, or stale), and where it is.
     private var bundle: HookBundle?
+    private var bundlePath: String?
     /// Each file once loaded, by its place in `files`.
     private var scripts: [HookScript?] = []
     private var vm: LuaVM?
@@ -178,6 +179,7 @@ public final class Hooks {
         let fs = try discover()
         let key = HookBundle.key(fs.map(\.signature), luaRelease: Hooks.luaRelease)
         let path = bundleDir.map { HookBundle.path(dir: $0, key: key) }
+        bundlePath = path
         if let path, let b = HookBundle.read(path, key: key, count: fs.count) {
             bundle = b
             fileMasks = b.masks
@@ -228,9 +230,7 @@ public final class Hooks {
             loaded = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
                                       chunk: b.data, chunkStart: b.starts[i], chunkLength: b.lengths[i])
             // a chunk that does not load (a damaged cache): from the text, and a new bundle next time
-            if loaded.recompiled, let bundleDir, let files {
-                unlink(HookBundle.path(dir: bundleDir, key: HookBundle.key(files.map(\.signature), luaRelease: Hooks.luaRelease)))
-            }
+            if loaded.recompiled, let bundlePath { unlink(bundlePath) }
         } else {
             loaded = try machine.load(path: f.path, source: source, tier: f.tier, allowExec: f.allowExec, config: f.config,
                                       keepCompiled: bundleDir != nil)
@@ -297,6 +297,13 @@ public final class Hooks {
             self.key = key
             self.value = value
         }
+
+        /// The whole context: this base with an event's own fields set on it.
+        public func merged(_ own: JSONValue) -> JSONValue {
+            guard case .object(var whole) = value, case .object(let fields) = own else { return own }
+            for (k, v) in fields { whole[k] = v }
+            return .object(whole)
+        }
     }
 
     /// With `base`, `context` holds only the event's own fields, set on a copy
@@ -335,14 +342,10 @@ public final class Hooks {
         let wantResult = event.isPre && !event.mutableFields.isEmpty
         var current = context
         let encoded: [UInt8]  // once per event
-        if let base, !wantResult, basesSet.contains(base.key) || vm.setBase(base.key, base.value) {
-            if !basesSet.contains(base.key) { basesSet.append(base.key) }
+        if let base, !wantResult, holds(base, in: vm) {
             encoded = context.luaEncoded(onBase: base.key)
         } else {
-            if let base, case .object(var whole) = base.value, case .object(let own) = context {
-                for (k, v) in own { whole[k] = v }
-                current = .object(whole)
-            }
+            current = base?.merged(context) ?? context
             encoded = current.luaEncoded
         }
         generation += 1
@@ -353,8 +356,6 @@ public final class Hooks {
                 let s = b.script, h = b.handler
                 switch vm.call(h, encoded: encoded, wantResult: wantResult, generation: gen) {
                 case .unchanged:
-                    continue
-                case .ok:
                     continue
                 case .changed(let out, let whole):
                     // the next handler gets the table this one left (what `current` takes from it)
@@ -376,6 +377,14 @@ public final class Hooks {
         }
         for c in changes { log(.info, "hook \(c.script) (\(event.rawValue)) changed \(c.summary)") }
         return (current, changes)
+    }
+
+    /// Whether the Lua state holds `base` (set there on its first use).
+    private func holds(_ base: Base, in vm: LuaVM) -> Bool {
+        if basesSet.contains(base.key) { return true }
+        guard vm.setBase(base.key, base.value) else { return false }
+        basesSet.append(base.key)
+        return true
     }
 
     /// Takes the fields a `pre-*` hook may change; any other change is refused.

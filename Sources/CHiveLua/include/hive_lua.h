@@ -9,7 +9,7 @@
 typedef struct hive_lua hive_lua;
 
 // The host (Swift) answers queries from the script running as `file` (the
-// number given to hive_lua_load): op is "log", "images",
+// number given to hive_lua_load_mode): op is "log", "images",
 // "containers", "image", "container", "exec" or "require"; arg is an encoded
 // value. The host returns 0 and an encoded result, or 1 and a message, in a
 // malloc'd buffer that the caller frees.
@@ -32,29 +32,29 @@ void hive_lua_free(hive_lua *h);
 // Runs a hook file's top level (where it calls hive.on) in a new environment
 // of its own. file: the host's number for it; config: the encoded hive.config
 // table; allow_exec: whether it gets hive.exec. Returns a HIVE_LUA_* status;
-// hive_lua_message() says why.
-int hive_lua_load(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec);
-// mode: 0 text (Lua source), 1 text and keep its compiled form for
-// hive_lua_compiled(), 2 a compiled chunk that hive_lua_compiled() produced
-// from checked text (hive's own cache; never a file from a hook directory).
+// hive_lua_message() says why. mode: 0 text (Lua source), 1 text and keep
+// its compiled form for hive_lua_compiled(), 2 a compiled chunk that
+// hive_lua_compiled() produced from checked text (hive's own cache; never a
+// file from a hook directory).
 int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const char *chunkname, const char *config, size_t configlen, int allow_exec, int mode);
 // After a mode-1 load: the compiled chunk (valid until the next load).
 const char *hive_lua_compiled(hive_lua *h, size_t *len);
 
 int hive_lua_handler_count(hive_lua *h);
 // The i-th registration: its event (index in hive_lua_new's list),
-// priority, encoded `when` table (may be "-") and file; NULL past the end.
-const char *hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index);
+// priority, encoded `when` table (may be "-") and file; 0 past the end.
+int hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index);
 
 // Calls handler i with the encoded context; on HIVE_LUA_OK and with
-// want_result, hive_lua_result() holds the context as the handler left it.
-// Calls with the same non-zero generation share one decoded table (the host
-// bumps it whenever the context changes).
+// want_result, hive_lua_result() holds what the handler changed (see below).
+// Calls with the same non-zero generation share one decoded table, each
+// handler getting it as the previous one left it (the host bumps the
+// generation per event).
 int hive_lua_call(hive_lua *h, int i, const char *ctx, size_t len, int want_result, long long generation);
 const char *hive_lua_result(hive_lua *h, size_t *len);
 // After a call with want_result: 1 if the handler left the context as it
 // found it (then hive_lua_result() is empty), by an order-independent 64-bit
-// digest of the table.
+// digest of each field.
 int hive_lua_unchanged(hive_lua *h);
 // After a changing call: 1 if hive_lua_result() holds only the top-level
 // fields whose value changed (a removed one as nil), 0 if the whole context.
