@@ -8,14 +8,15 @@ export HIVE_ROOT
 
 DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev \
 	zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libxml2-dev libacl1-dev nettle-dev \
-	busybox-static file attr zstd bats hyperfine podman runc skopeo time python3 iproute2
+	busybox-static file attr zstd bats hyperfine podman runc skopeo time python3 iproute2 \
+	gcc-multilib libc6-dev-i386 bsdutils
 # A static executable: no dynamic loader, no symbol binding, no PIE
 # relocations. `hive --version` takes 0.9 ms instead of 3.1 ms with only the
 # Swift runtime static, and every command pays that start-up.
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN := .build/release/hive
 
-.PHONY: run test deps build debug base unit system interop bench install clean
+.PHONY: run test deps build debug base unit system interop bench install clean stub
 
 run: deps build base
 	@echo "== hive images"
@@ -52,6 +53,14 @@ build:
 
 debug:
 	swift build
+
+# The exec stub every container process execs last, from a sealed memfd
+# (CVE-2019-5736; Sources/hive-exec-stub/stub.c). Its bytes are committed as
+# a header, so a plain `swift build` needs no extra step; after editing the
+# source, run `make stub` (a system test checks header and source agree).
+stub:
+	Sources/hive-exec-stub/mkheader.sh > Sources/CHiveLaunch/exec_stub.h.tmp
+	mv Sources/CHiveLaunch/exec_stub.h.tmp Sources/CHiveLaunch/exec_stub.h
 
 # The base image busybox:latest, from Debian's busybox-static.
 base: build

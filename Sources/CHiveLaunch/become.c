@@ -1,5 +1,6 @@
 // The last steps before execve, shared by a container's init and by exec:
-// pty, stdio, rlimits, identity, capabilities, no_new_privs, cwd, seccomp.
+// session, pty, stdio, rlimits, identity, capabilities, no_new_privs, cwd,
+// seccomp, then the command, through the sealed exec stub.
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,14 +20,57 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+#if defined(__x86_64__)
+#include "exec_stub.h"
+#define HIVE_EXEC_STUB 1
+
+// CVE-2019-5736: this process is a clone of a host binary (hive or
+// hive-monitor). If it exec'd the command itself, a command that is a
+// `#!/proc/self/exe` script (or an ELF whose interpreter is /proc/self/exe)
+// would run that host binary inside the container, where a resident process
+// can hold /proc/PID/exe and rewrite the host file once it is no longer busy.
+// So the command is exec'd by a tiny stub (Sources/hive-exec-stub/stub.c)
+// that this process execs from a sealed memfd: whatever /proc/self/exe means
+// when the command's exec resolves it, it is this private, unwritable copy.
+// Each launch gets its own copy (~15 us), before seccomp applies.
+static int stub_memfd(void) {
+    int fd = (int)syscall(SYS_memfd_create, "hive-exec-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL)  // before 6.3: no MFD_EXEC (and no vm.memfd_noexec)
+        fd = (int)syscall(SYS_memfd_create, "hive-exec-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return -1;
+    size_t off = 0;
+    while (off < sizeof hive_exec_stub) {
+        ssize_t w = write(fd, hive_exec_stub + off, sizeof hive_exec_stub - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { close(fd); return -1; }
+        off += (size_t)w;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) { close(fd); return -1; }
+    return fd;
+}
 #endif
 
 // Everything from rlimits to execve: shared by a new container's init and by
 // a process `hive exec` starts inside a running container.
 void become(const struct hive_plan *p, int errfd) {
+    // ---- a session of its own, as runc does: the CLI's terminal is never the
+    // controlling terminal of a container process (no TIOCSTI into the
+    // user's shell, no /dev/tty), with -t or without
+    if (setsid() < 0) fail(errfd, "setsid", "", errno, 125);
+#ifdef HIVE_EXEC_STUB
+    int stub = stub_memfd();
+    if (stub < 0) fail(errfd, "create the exec stub (memfd)", "", errno, 125);
+#endif
+
     struct rlimit rl = { p->nofile_soft, p->nofile_hard };
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail(errfd, "setrlimit(RLIMIT_NOFILE)", "", errno, 125);
     for (size_t i = 0; i < p->nrlimits; i++) {
@@ -60,7 +104,6 @@ void become(const struct hive_plan *p, int errfd) {
         if (sendmsg(p->console_fd, &msg, 0) < 0) fail(errfd, "send pty master", "", errno, 125);
         close(master);
         close(p->console_fd);
-        if (setsid() < 0 && errno != EPERM) fail(errfd, "setsid", "", errno, 125);
         if (ioctl(slave, TIOCSCTTY, 0) < 0) fail(errfd, "set controlling terminal", "", errno, 125);
         if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) fail(errfd, "dup2 pty", "", errno, 125);
         if (slave > 2) close(slave);
@@ -111,6 +154,32 @@ void become(const struct hive_plan *p, int errfd) {
         if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) fail(errfd, "seccomp", "", errno, 125);
     }
 
+#ifdef HIVE_EXEC_STUB
+    // ---- the command, through the stub: [magic, errfd, PATH, argv...]; the
+    // error pipe stays open across this exec (the stub reports on it and
+    // closes it when the command runs), the memfd does not
+    size_t argc = 0;
+    while (p->argv[argc]) argc++;
+    const char *sargv[argc + 4];
+    char fdnum[16];
+    int n = 0;
+    for (int v = errfd; n == 0 || v > 0; v /= 10) fdnum[n++] = (char)('0' + v % 10);
+    for (int i = 0; i < n / 2; i++) { char t = fdnum[i]; fdnum[i] = fdnum[n - 1 - i]; fdnum[n - 1 - i] = t; }
+    fdnum[n] = 0;
+    sargv[0] = "hive-exec-stub";
+    sargv[1] = fdnum;
+    sargv[2] = p->search_path ? p->search_path : "";
+    for (size_t i = 0; i <= argc; i++) sargv[3 + i] = p->argv[i];
+    if (fcntl(errfd, F_SETFD, 0) < 0) fail(errfd, "keep the error pipe for the exec stub", "", errno, 125);
+    syscall(SYS_execveat, stub, "", (char *const *)sargv, (char *const *)p->envp, AT_EMPTY_PATH);
+    if (errno == ENOSYS || errno == EPERM) {  // a seccomp profile without execveat: the same file by path
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", stub);
+        execve(self, (char *const *)sargv, (char *const *)p->envp);
+    }
+    fcntl(errfd, F_SETFD, FD_CLOEXEC);
+    fail(errfd, "exec hive's exec stub", "", errno, 126);
+#else
     const char *cmd = p->argv[0];
     int saw_eacces = 0;
     if (strchr(cmd, '/')) {
@@ -139,4 +208,5 @@ void become(const struct hive_plan *p, int errfd) {
     }
     if (saw_eacces) fail_exec(errfd, cmd, ": permission denied", EACCES, 126);
     fail_exec(errfd, cmd, ": executable file not found in $PATH", ENOENT, 127);
+#endif
 }

@@ -126,6 +126,118 @@ int mount_on(int rootfd, const char *target, int want_dir, const char *src, cons
     return r;
 }
 
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#include <sys/statvfs.h>
+
+// Remounts the mount at `fd` (an O_PATH fd on its root) read-only with
+// `attr`'s extra flags, keeping the flags it has (bind remount, old kernels).
+static int remount_ro(int fd, uint64_t attr) {
+    struct statvfs sv;
+    if (fstatvfs(fd, &sv) < 0) return -1;
+    unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY;
+    if ((sv.f_flag & ST_NOSUID) || (attr & MOUNT_ATTR_NOSUID)) f |= MS_NOSUID;
+    if ((sv.f_flag & ST_NODEV) || (attr & MOUNT_ATTR_NODEV)) f |= MS_NODEV;
+    if ((sv.f_flag & ST_NOEXEC) || (attr & MOUNT_ATTR_NOEXEC)) f |= MS_NOEXEC;
+    if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    return mount(NULL, p, NULL, f, NULL);
+}
+
+// Undoes mountinfo's octal escapes (\040 for a space) in place.
+static void unescape(char *s) {
+    char *o = s;
+    for (; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+            *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 3;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = 0;
+}
+
+// The fallback of readonly_tree for kernels without mount_setattr (before
+// 5.12): every mount below `top` (host path `at`, as mountinfo names it),
+// each opened beneath `top` without following a symlink, remounted read-only.
+static int readonly_submounts(int top, const char *at, uint64_t attr) {
+    int mi = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (mi < 0) return -1;
+    size_t alen = slen(at);
+    char buf[16384];
+    size_t have = 0;
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(mi, buf + have, sizeof buf - 1 - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        have += (size_t)n;
+        buf[have] = 0;
+        char *line = buf, *nl;
+        while ((nl = strchr(line, '\n'))) {
+            *nl = 0;
+            // "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the fifth field
+            char *f = line;
+            for (int i = 0; i < 4 && f; i++) { f = strchr(f, ' '); if (f) f++; }
+            char *end = f ? strchr(f, ' ') : NULL;
+            if (f && end) {
+                *end = 0;
+                unescape(f);
+                if (strncmp(f, at, alen) == 0 && f[alen] == '/' && f[alen + 1]) {
+                    struct open_how how;
+                    memset(&how, 0, sizeof how);
+                    how.flags = O_PATH | O_CLOEXEC;
+                    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+                    int fd = (int)syscall(SYS_openat2, top, f + alen + 1, &how, sizeof how);
+                    if (fd < 0 || remount_ro(fd, attr) < 0) rc = -1;
+                    if (fd >= 0) close(fd);
+                }
+            }
+            line = nl + 1;
+        }
+        have = (size_t)(buf + have - line);
+        memmove(buf, line, have);
+        if (have == sizeof buf - 1) have = 0;  // a line longer than the buffer: not a mount hive made
+    }
+    close(mi);
+    return rc;
+}
+
+// Makes the mount on `target` (inside the root) and every mount below it
+// read-only, plus `attr` (MOUNT_ATTR_NOSUID...): a bind's submounts (a
+// tmpfs under a `-v DIR:X:ro` source, cgroupfs or debugfs under the host's
+// /sys) must not stay writable. mount_setattr(AT_RECURSIVE) where the
+// kernel has it (5.12), else each submount from /proc/self/mountinfo.
+int readonly_tree(int rootfd, const char *target, int isdir, uint64_t attr) {
+    int fd = open_in_root(rootfd, target, O_PATH | (isdir ? O_DIRECTORY : 0));
+    if (fd < 0) return -1;
+    struct mount_attr a;
+    memset(&a, 0, sizeof a);
+    a.attr_set = MOUNT_ATTR_RDONLY | attr;
+    int r = (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a);
+    if (r < 0 && errno == ENOSYS) {
+        r = remount_ro(fd, attr);
+        if (r == 0 && isdir) {
+            char self[64], at[4096];
+            snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+            ssize_t n = readlink(self, at, sizeof at - 1);
+            if (n <= 0) r = -1;
+            else { at[n] = 0; r = readonly_submounts(fd, at, attr); }
+        }
+    }
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
 
 int last_master = -1;
 int early_master = -1, early_slave = -1;

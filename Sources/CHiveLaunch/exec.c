@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -13,58 +14,130 @@
 #include "launch_internal.h"
 #include <sched.h>
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+// Reads /proc/PID/stat's start time (field 22); 0 when unreadable.
+static uint64_t start_time(pid_t pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *s = strrchr(buf, ')');  // the command name may hold spaces and parentheses
+    if (!s) return 0;
+    s++;
+    for (int field = 2; field < 22; field++) {  // s is before field 3 (state)
+        while (*s == ' ') s++;
+        if (field < 21) { while (*s && *s != ' ') s++; }
+        if (!*s) return 0;
+    }
+    return strtoull(s, NULL, 10);
+}
+
+// Whether `pid` is listed in the cgroup.procs file `path`.
+static int in_cgroup(const char *path, pid_t pid) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[8192], want[16];
+    int wl = snprintf(want, sizeof want, "%d", (int)pid);
+    size_t have = 0;
+    int found = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        have += (size_t)n;
+        buf[have] = 0;
+        char *line = buf, *nl;
+        while ((nl = strchr(line, '\n'))) {
+            if (nl - line == wl && memcmp(line, want, (size_t)wl) == 0) found = 1;
+            line = nl + 1;
+        }
+        have = (size_t)(buf + have - line);
+        memmove(buf, line, have);
+    }
+    close(fd);
+    return found;
+}
+
+// The container's init, pinned by a pidfd: it must be the process hive
+// recorded (same start time) and sit in the container's cgroup. Every
+// namespace is then joined through the pidfd, so a pid that is recycled at
+// any moment makes exec fail (ESRCH) instead of joining a host process.
+static int pin_container(pid_t target, uint64_t want_start, const struct hive_plan *p, char *err, size_t errlen) {
+    int pidfd = (int)syscall(SYS_pidfd_open, target, 0);
+    if (pidfd < 0) {
+        snprintf(err, errlen, "the container's process %d is gone (%s): it is no longer running", (int)target, strerror(errno));
+        return -1;
+    }
+    if (want_start && start_time(target) != want_start) {
+        snprintf(err, errlen, "process %d is no longer the container's (its start time differs from the record): the container is not running", (int)target);
+        close(pidfd);
+        return -1;
+    }
+    if (p->cgroup_procs && p->cgroup_procs[0] && in_cgroup(p->cgroup_procs[0], target) != 1) {
+        snprintf(err, errlen, "process %d is not in the container's cgroup %s: refusing to exec into it", (int)target, p->cgroup_procs[0]);
+        close(pidfd);
+        return -1;
+    }
+    // still the same process: the checks above were about it, not a successor
+    if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+        snprintf(err, errlen, "the container's process %d exited (%s)", (int)target, strerror(errno));
+        close(pidfd);
+        return -1;
+    }
+    return pidfd;
+}
+
 // `hive exec`: a new process in the namespaces, cgroups and security
 // settings of the running container whose init is `target`.
-int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
+int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
     *exit_code = 126;
-    const char *names[] = {"user", "ipc", "uts", "net", "pid", "cgroup", "mnt"};
-    int nsfd[7];
-    for (int i = 0; i < 7; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)target, names[i]);
-        nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
-        if (nsfd[i] < 0 && i > 0) {
-            snprintf(err, errlen, "open %s: %s", path, strerror(errno));
-            for (int j = 0; j < i; j++) if (nsfd[j] >= 0) close(nsfd[j]);
-            return -1;
-        }
-    }
-    if (nsfd[0] >= 0) { close(nsfd[0]); nsfd[0] = -1; }  // no user namespace: same as ours
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
+    int pidfd = pin_container(target, target_start, p, err, errlen);
+    if (pidfd < 0) return -1;
     int errp[2];
-    if (pipe2(errp, O_CLOEXEC) < 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
+    if (pipe2(errp, O_CLOEXEC) < 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); close(pidfd); return -1; }
+    // every cgroup of the container, or no exec: a process outside its pids
+    // or memory (or device) cgroup would escape the container's limits
     int console[2], ncg;
-    if (prepare_parent(p, console, &ncg, 0, err, errlen) < 0) return -1;
+    if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) { close(pidfd); close(errp[0]); close(errp[1]); return -1; }
     // the PID and time namespaces apply to children: join them here, then fork
-    if (setns(nsfd[4], CLONE_NEWPID) < 0) { snprintf(err, errlen, "setns(pid): %s", strerror(errno)); return -1; }
-    {
-        char tpath[64];
-        snprintf(tpath, sizeof tpath, "/proc/%d/ns/time", (int)target);
-        int tfd = open(tpath, O_RDONLY | O_CLOEXEC);
-        if (tfd >= 0) {
-            if (setns(tfd, CLONE_NEWTIME) < 0 && errno != EINVAL) { snprintf(err, errlen, "setns(time): %s", strerror(errno)); close(tfd); return -1; }
-            close(tfd);
-        }
+    if (setns(pidfd, CLONE_NEWPID | CLONE_NEWTIME) < 0 && (errno != EINVAL || setns(pidfd, CLONE_NEWPID) < 0)) {
+        snprintf(err, errlen, "join the container's pid namespace: %s", strerror(errno));
+        close(pidfd); close(errp[0]); close(errp[1]);
+        for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+        if (console[0] >= 0) { close(console[0]); close(console[1]); }
+        return -1;
     }
     pid_t r = fork();
-    if (r < 0) { snprintf(err, errlen, "fork: %s", strerror(errno)); return -1; }
+    if (r < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(pidfd); close(errp[0]); close(errp[1]);
+        for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+        if (console[0] >= 0) { close(console[0]); close(console[1]); }
+        return -1;
+    }
     if (r == 0) {
         close(errp[0]);
         if (prctl(PR_SET_DUMPABLE, 0) < 0) fail(errp[1], "prctl(DUMPABLE)", "", errno, 126);
-        for (int i = 0; i < 8 && p->cgroup_fds[i] >= 0; i++)
-            if (write(p->cgroup_fds[i], "0", 1) != 1) fail(errp[1], "join cgroup", "", errno, 126);
-        int kinds[] = {0, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, 0, CLONE_NEWCGROUP, CLONE_NEWNS};
-        for (int i = 1; i < 7; i++) {
-            if (i == 4 || nsfd[i] < 0) continue;
-            if (setns(nsfd[i], kinds[i]) < 0) fail(errp[1], "setns ", names[i], errno, 126);
-        }
+        for (int i = 0; i < ncg; i++)
+            if (write(p->cgroup_fds[i], "0", 1) != 1) fail(errp[1], "join the container's cgroup ", p->cgroup_procs[i], errno, 126);
+        if (setns(pidfd, CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWNS) < 0)
+            fail(errp[1], "join the container's namespaces", "", errno, 126);
+        close(pidfd);
         if (chdir("/") < 0) fail(errp[1], "chdir /", "", errno, 126);
         become(p, errp[1]);
         _exit(126);
     }
     *pid = r;
-    for (int i = 0; i < 7; i++) if (nsfd[i] >= 0) close(nsfd[i]);
+    close(pidfd);
     close(errp[1]);
     finish_parent(p, console, ncg);
     return collect_report(errp[0], r, exit_code, err, errlen);

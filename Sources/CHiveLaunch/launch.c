@@ -140,8 +140,9 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
     unsigned long sysflags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (p->privileged ? 0 : MS_RDONLY);
     if (mount_on(root, "/sys", 1, "sysfs", "sysfs", sysflags, NULL) < 0) {
         // without a private network namespace sysfs cannot be mounted: bind the host's, read-only
+        // (with its submounts: cgroupfs, debugfs, tracefs... read-only too)
         if (mount_on(root, "/sys", 1, "/sys", NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "mount /sys", "", errno, 125);
-        if (!p->privileged && mount_on(root, "/sys", 1, NULL, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+        if (!p->privileged && readonly_tree(root, "/sys", 1, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV) < 0)
             fail(errfd, "remount /sys read-only", "", errno, 125);
     }
 
@@ -185,7 +186,8 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
         }
         unsigned long flags = m->flags | (m->fstype ? 0 : MS_BIND | MS_REC);
         if (mount_on(root, m->target, isdir, m->source, m->fstype, flags, m->data) < 0) fail(errfd, "mount ", m->target, errno, 125);
-        if (m->readonly && mount_on(root, m->target, isdir, NULL, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        // :ro all the way down: mounts below the source are read-only too
+        if (m->readonly && readonly_tree(root, m->target, isdir, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) < 0)
             fail(errfd, "remount read-only ", m->target, errno, 125);
     }
 
@@ -216,12 +218,11 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
             char tp[64];
             snprintf(tp, sizeof tp, "/proc/self/fd/%d", fd);
             if (mount(tp, tp, NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "bind ", p->readonly[i], errno, 125);
+            struct stat st;
+            int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
             close(fd);
-            fd = open_in_root(root, p->readonly[i], O_PATH);
-            snprintf(tp, sizeof tp, "/proc/self/fd/%d", fd);
-            if (mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+            if (readonly_tree(root, p->readonly[i], isdir, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC) < 0)
                 fail(errfd, "make read-only ", p->readonly[i], errno, 125);
-            close(fd);
         }
     }
 
@@ -271,7 +272,7 @@ int prepare_parent(struct hive_plan *p, int console[2], int *ncg, int strict, ch
         int fd = open(p->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
             if (!strict) continue;
-            snprintf(err, errlen, "open %s: %s", p->cgroup_procs[i], strerror(errno));
+            snprintf(err, errlen, "cannot join the container's cgroup %s: %s", p->cgroup_procs[i], strerror(errno));
             for (int j = 0; j < *ncg; j++) close(p->cgroup_fds[j]);
             return -1;
         }

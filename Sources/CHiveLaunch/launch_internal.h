@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "hive_launch.h"
-
-// What a failing child reports over its error pipe before exiting.
-struct report { char step[96]; int err; int exit_code; int described; };
+#include "report.h"  // what a failing child reports over its error pipe before exiting
 
 // A failed step: "pivot_root: Invalid argument" (the errno is appended).
 __attribute__((noreturn)) void fail(int fd, const char *step, const char *what, int err, int code);
@@ -23,6 +21,7 @@ int mkdir_in_root(int rootfd, const char *path);
 int mount_on(int rootfd, const char *target, int want_dir, const char *src, const char *fstype,
              unsigned long flags, const void *data);
 int copy_tree(int from, int to, int depth);
+int readonly_tree(int rootfd, const char *target, int isdir, uint64_t attr);
 int dir_is_empty(const char *path);
 
 struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };

@@ -245,7 +245,7 @@ extension Engine {
         }
         let pid: pid_t
         do {
-            pid = try Launcher.exec(target: target, planFile: containerDir(r.id) + "/plan", argv: argv, env: expanded,
+            pid = try Launcher.exec(target: target, targetStart: r.pidStart, planFile: containerDir(r.id) + "/plan", argv: argv, env: expanded,
                                     user: resolved, cwd: workdir, stdio: stdio, tty: tty && !detach)
         } catch let e as LaunchError {
             throw HiveError(.invalidArgument, e.message).withExitCode(e.exitCode)

@@ -220,9 +220,11 @@ public enum Launcher {
 }
 
 extension Launcher {
-    /// `hive exec`: starts `argv` in the running container whose init is `target`,
+    /// `hive exec`: starts `argv` in the running container whose init is `target`
+    /// (started at `targetStart`, /proc/PID/stat's start time, as recorded: the
+    /// C side pins it by pidfd and refuses a process that is not the container's),
     /// with the container's own plan (caps, seccomp, cgroups) and these overrides.
-    public static func exec(target: pid_t, planFile: String, argv: [String], env: [String], user: ResolvedUser?,
+    public static func exec(target: pid_t, targetStart: Int64?, planFile: String, argv: [String], env: [String], user: ResolvedUser?,
                             cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1), tty: Bool = false) throws -> pid_t {
         var p = hive_plan()
         guard hive_plan_read(planFile, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(planFile)") }
@@ -261,7 +263,7 @@ extension Launcher {
         var pid: pid_t = 0
         var code: Int32 = 126
         var err = [CChar](repeating: 0, count: 512)
-        guard hive_exec(target, &p, &pid, &code, &err, err.count) == 0 else {
+        guard hive_exec(target, UInt64(max(0, targetStart ?? 0)), &p, &pid, &code, &err, err.count) == 0 else {
             throw LaunchError(message: String(cString: err), exitCode: code)
         }
         return pid

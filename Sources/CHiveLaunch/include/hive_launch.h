@@ -75,7 +75,10 @@ int hive_pty_proxy(int master, pid_t pid);
 
 // `hive exec`: starts plan->argv inside the running container whose init is
 // `target` (its namespaces, cgroups, capabilities, seccomp, no_new_privs).
-int hive_exec(pid_t target, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
+// `target_start` is the init's recorded start time (/proc/PID/stat field 22;
+// 0: unchecked): the target is pinned by a pidfd and must match it and be in
+// the container's first cgroup, and exec fails unless it joins every cgroup.
+int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
 
 // `hive cp`: with to_container 0, copies the container's `ctr_path` to
 // `host_name` in the host directory `host_fd`; with 1, copies the host object
