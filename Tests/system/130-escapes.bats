@@ -37,16 +37,46 @@ PY
     [ "$(cat /proc/sys/kernel/core_pattern)" = "$before" ]
 }
 
-@test "CVE-2019-5736: no host binary is reachable through /proc/*/exe from inside" {
+@test "CVE-2019-5736: a container cannot reach, run or rewrite the host hive and hive-monitor binaries" {
     import_run_base
-    run_hive 0 run --rm busybox sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done; for p in /proc/[0-9]*; do echo x 2>/dev/null > $p/exe && echo WROTE $p; done; true'
-    [[ "$output" != *"hive"* ]]
-    [[ "$output" != *"WROTE"* ]]
-    hive run -d --name target busybox sleep 30 >/dev/null
+    # a copy of the build runs this test: should the protection fail, the copy is what gets rewritten
+    mkdir -p "$WORK/bin" "$WORK/probe"
+    cp "$HIVE" "$(dirname "$HIVE")/hive-monitor" "$(dirname "$HIVE")/hive-init" "$WORK/bin/"
+    local copy=$WORK/bin/hive
+    local sums
+    sums=$(sha256sum "$WORK/bin/hive" "$WORK/bin/hive-monitor")
+    cc -static -O2 -o "$WORK/probe/launcher-probe" "$REPO/Tests/fixtures/launcher-probe.c"
+    printf '#!/proc/self/exe\n' > "$WORK/probe/evil"
+    chmod +x "$WORK/probe/evil"
+    # exec, against a resident attacker: it opens /proc/PID/exe of every process for
+    # writing, and holds each by O_PATH to reopen for writing once the process is gone
+    "$copy" run -d --name target -v "$WORK/probe:/probe:ro" busybox /probe/launcher-probe exe /tmp/stop \
+        "$(stat -c %d:%i "$WORK/bin/hive")" "$(stat -c %d:%i "$WORK/bin/hive-monitor")" >/dev/null
+    sleep 0.3
+    local other=0
+    for _ in $(seq 20); do
+        run "$copy" exec target /probe/evil
+        [ "$status" -eq 126 ] && [[ "$output" == *"hive's exec stub"* ]] || { other=$((other + 1)); echo "exec: $status $output"; }
+    done
     run_hive 0 exec target sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; grep TracerPid $p/status; done'
     [[ "$output" != *"hive"* ]]
     [[ "$output" != *"TracerPid:	[1-9]"* ]]
-    hive rm -f target >/dev/null
+    "$copy" exec target touch /tmp/stop
+    run "$copy" wait target
+    run "$copy" logs target
+    echo "$output"
+    [[ "$output" == *"probe: done"* ]]
+    [[ "$output" != *"HOSTEXE"* ]]
+    [[ "$output" != *"WROTE"* ]]
+    [ "$(sha256sum "$WORK/bin/hive" "$WORK/bin/hive-monitor")" = "$sums" ]
+    [ "$other" -eq 0 ]
+    # run and run -d (the monitor launches): the script's interpreter is the sealed exec stub
+    run -126 "$copy" run --rm -v "$WORK/probe:/probe:ro" busybox /probe/evil
+    [[ "$output" == *"hive's exec stub"* ]]
+    "$copy" run -d --name evil-d -v "$WORK/probe:/probe:ro" busybox /probe/evil >/dev/null
+    run "$copy" wait evil-d
+    [ "$output" = 126 ]
+    "$copy" rm -f evil-d target >/dev/null
 }
 
 @test "CVE-2022-23648: image VOLUMEs that climb out are rejected" {
