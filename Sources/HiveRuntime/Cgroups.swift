@@ -97,6 +97,10 @@ public enum Cgroups {
                 groups.append(Group(dir: unifiedMount + (own[""] ?? "/") + "/" + name, settings: [], deviceProgram: devices))
             }
         }
+        // the launcher joins at most 7 (hive_launch.h's cgroup_fds) and would skip the rest
+        guard groups.count <= 7 else {
+            throw HiveError(.internal, "a container needs \(groups.count) cgroups, more than the launcher can join (7)")
+        }
         return groups
     }
 
