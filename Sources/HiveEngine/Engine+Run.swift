@@ -36,6 +36,8 @@ public struct RunOptions {
     public var initProcess = false
     /// `--add-host NAME:IP` lines for /etc/hosts.
     public var extraHosts: [String] = []
+    /// `--device HOST[:CONTAINER][:PERMS]`.
+    public var devices: [String] = []
     /// A build's RUN step: no hooks, no events, not a user's container.
     var buildStep = false
     public init(image: String) { self.image = image }
@@ -60,6 +62,8 @@ struct ContainerSpec: Codable {
     var stopTimeout: Int?
     var resources: Resources?
     var mounts: [MountInfo]?
+    /// `--device` flags as given.
+    var devices: [String]?
 }
 
 extension ContainerSpec {
@@ -81,6 +85,7 @@ extension ContainerSpec {
             if let p = r.pidsLimit { ro["pidsLimit"] = .int(p) }
             o["resources"] = .object(ro)
         }
+        if let devices { o["devices"] = .array(devices.map(JSONValue.string)) }
         if let mounts {
             o["mounts"] = .array(mounts.map { m in
                 var mo: [String: JSONValue] = ["type": .string(m.type), "source": .string(m.source), "destination": .string(m.destination), "rw": .bool(m.rw)]
@@ -208,6 +213,7 @@ extension Engine {
             }
         }
         let caps = try Capabilities.resolve(add: o.capAdd, drop: o.capDrop, privileged: o.privileged)
+        let deviceRequests = try o.devices.map { d throws(HiveError) in try DeviceRequest.parse(d) }
         var bpf: [UInt8]? = nil
         if !o.privileged && seccompMode != "unconfined" {
             var profile = Array(DefaultSeccomp.json.utf8)
@@ -253,7 +259,8 @@ extension Engine {
         let spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: o.user ?? cc.user ?? "", hostname: hostname, network: o.network,
                                  privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
                                  seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,
-                                 stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources)
+                                 stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources,
+                                 devices: o.devices.isEmpty ? nil : o.devices)
         let specJSON = spec.json
         var rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)
@@ -330,13 +337,16 @@ extension Engine {
                 MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
                 MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
             ] + volumeMounts + (initBinary.map { [MountSpec(source: $0, target: "/dev/init", readonly: true)] } ?? [])
+                + deviceRequests.map { MountSpec(source: $0.host, target: $0.container) }  // --device: the host's node, allowed below
             // parents before children (a volume on /etc, then /etc/hosts over it), as Docker orders them
             plan.mounts = plan.mounts.enumerated().sorted { a, b in
                 let da = a.element.target.split(separator: "/").count, db = b.element.target.split(separator: "/").count
                 return da != db ? da < db : a.offset < b.offset
             }.map(\.element)
             // recorded before they exist: a CLI killed in between leaves nothing rm cannot find
-            let groups = Cgroups.layout(id: id, resources: o.resources)
+            let mechanism = DeviceMechanism(rawValue: (try? self.config())?.cgroupDevices ?? "auto") ?? .auto
+            let groups = try Cgroups.layout(id: id, resources: o.resources,
+                                            devices: Cgroups.devicePolicy(privileged: o.privileged, devices: deviceRequests), mechanism: mechanism)
             try Files.write(dir + "/cgroups", groups.map(\.dir).joined(separator: "\n") + "\n")
             Profile.mark("files")
             if (try? self.config())?.cgroupFavorDynmods ?? true, let did = Cgroups.favorDynamicModifications(marker: store.runroot + "/cgroup-favordynmods") {

@@ -19,6 +19,10 @@ public struct HiveConfig: Sendable {
     /// `[cgroups] favordynmods`: let hive set the kernel's favordynmods
     /// option on the cgroup2 mount (fast cgroup moves; see Cgroups).
     public var cgroupFavorDynmods = true
+    /// `[cgroups] devices`: how the device policy is enforced: "auto" (the v1
+    /// devices controller and a cgroup2 BPF program, whichever the host has),
+    /// "v1" or "bpf" (one of them only). There is no "off".
+    public var cgroupDevices = "auto"
 
     public struct Limits: Sendable, Equatable {
         public var instructions: Int64 = 10_000_000
@@ -131,7 +135,12 @@ public struct HiveConfig: Sendable {
                 guard c.gc.lowWatermark <= c.gc.highWatermark else { throw bad("gc.low_watermark", "at most gc.high_watermark") }
             case "cgroups":
                 for (k, v) in table {
-                    guard k == "favordynmods" else { throw HiveError(.invalidArgument, "\(file): unknown key cgroups.\(k) (favordynmods)") }
+                    if k == "devices" {
+                        guard let m = v.stringValue, ["auto", "v1", "bpf"].contains(m) else { throw bad("cgroups.devices", "\"auto\", \"v1\" or \"bpf\"") }
+                        c.cgroupDevices = m
+                        continue
+                    }
+                    guard k == "favordynmods" else { throw HiveError(.invalidArgument, "\(file): unknown key cgroups.\(k) (favordynmods, devices)") }
                     guard case .bool(let b) = v else { throw bad("cgroups.favordynmods", "true or false") }
                     c.cgroupFavorDynmods = b
                 }

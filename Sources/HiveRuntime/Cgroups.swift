@@ -1,6 +1,12 @@
 // Per-container cgroups: v2 where it has controllers, otherwise v1 (these
 // machines are hybrid: v1 controllers, cgroup2 at /sys/fs/cgroup/unified with
 // none usable). Groups nest under hive's own cgroup, as platform-notes.md says.
+//
+// Every container is in a device cgroup (Docker's policy, DevicePolicy below):
+// on v1 a `devices` group; on cgroup2 a BPF device program attached to the
+// container's group (devices.c). A hybrid host gets both: the kernel checks the
+// BPF program of the task's cgroup2 group, then the v1 devices controller.
+import CHiveShims
 import Glibc
 import HiveOCI
 
@@ -26,22 +32,32 @@ public enum Cgroups {
     public struct Group: Sendable {
         public var dir: String
         public var settings: [(file: String, value: String, optional: Bool)]
+        /// cgroup2: the device rules of the BPF program attached to the group.
+        public var deviceProgram: [DeviceRule]? = nil
         public var procs: String { dir + "/cgroup.procs" }
     }
 
     /// The container's groups and limits, computed without touching the
     /// filesystem, so the caller can record the directories before they exist
     /// (a CLI killed half-way through `create` then leaves nothing `rm` cannot find).
-    public static func layout(id: String, resources r: Resources) -> [Group] {
+    /// `devices`: the device policy; nil (`--privileged`) allows every device,
+    /// as Docker does. `mechanism` (hive.toml `[cgroups] devices`) picks how it is
+    /// enforced where both exist.
+    public static func layout(id: String, resources r: Resources, devices: [DeviceRule]?,
+                              mechanism: DeviceMechanism = .auto) throws(HiveError) -> [Group] {
         let own = ownPaths()
         let name = "hive-" + String(id.prefix(16))
         var groups: [Group] = []
         switch mode {
         case .v2:
+            if mechanism == .v1 {
+                throw HiveError(.invalidArgument, "cgroups.devices = \"v1\" needs the v1 devices controller, and this host has cgroup v2 only (use \"auto\" or \"bpf\")")
+            }
             var g = Group(dir: "/sys/fs/cgroup" + (own[""] ?? "/") + "/" + name, settings: [])
             if let p = r.pidsLimit, p > 0 { g.settings.append(("pids.max", String(p), false)) }
             if let m = r.memory { g.settings += [("memory.max", String(m), false), ("memory.swap.max", "0", true)] }
             if let c = r.cpus { g.settings.append(("cpu.max", "\(Int(c * 100_000)) 100000", false)) }
+            g.deviceProgram = devices
             groups.append(g)
         case .v1:
             var pids = Group(dir: "/sys/fs/cgroup/pids" + (own["pids"] ?? "/") + "/" + name, settings: [])
@@ -57,9 +73,39 @@ public enum Cgroups {
                 groups.append(Group(dir: "/sys/fs/cgroup/cpu" + (own["cpu"] ?? own["cpu,cpuacct"] ?? "/") + "/" + name,
                                     settings: [("cpu.cfs_period_us", "100000", false), ("cpu.cfs_quota_us", String(Int(c * 100_000)), false)]))
             }
+            // the device policy (none to apply when privileged: every device allowed)
+            guard let devices else { break }
+            let v1 = mechanism != .bpf && access("/sys/fs/cgroup/devices", F_OK) == 0
+            let bpf = mechanism != .v1 && access(unifiedMount + "/cgroup.procs", F_OK) == 0
+            if mechanism == .v1 && !v1 {
+                throw HiveError(.invalidArgument, "cgroups.devices = \"v1\" needs the v1 devices controller at /sys/fs/cgroup/devices (use \"auto\")")
+            }
+            if mechanism == .bpf && !bpf {
+                throw HiveError(.invalidArgument, "cgroups.devices = \"bpf\" needs cgroup2 mounted at \(unifiedMount) (use \"auto\")")
+            }
+            guard v1 || bpf else {
+                throw HiveError(.invalidArgument, "no device cgroup: neither the v1 devices controller nor cgroup2 is mounted under /sys/fs/cgroup (containers need one)")
+            }
+            if v1 {
+                // deny everything, then allow each rule (one write per line)
+                let settings: [(file: String, value: String, optional: Bool)] =
+                    [("devices.deny", "a", false)] + devices.map { ("devices.allow", $0.line, false) }
+                groups.append(Group(dir: "/sys/fs/cgroup/devices" + (own["devices"] ?? "/") + "/" + name, settings: settings))
+            }
+            if bpf {
+                // defence in depth on a hybrid host: the container's cgroup2 group holds the BPF program
+                groups.append(Group(dir: unifiedMount + (own[""] ?? "/") + "/" + name, settings: [], deviceProgram: devices))
+            }
+        }
+        // the launcher joins at most 7 (hive_launch.h's cgroup_fds) and would skip the rest
+        guard groups.count <= 7 else {
+            throw HiveError(.internal, "a container needs \(groups.count) cgroups, more than the launcher can join (7)")
         }
         return groups
     }
+
+    /// Where a hybrid host mounts cgroup2.
+    static let unifiedMount = "/sys/fs/cgroup/unified"
 
     /// Creates the groups of `layout` and applies their limits; on failure removes what it made.
     public static func create(_ groups: [Group]) throws {
@@ -74,6 +120,7 @@ public enum Cgroups {
                         throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: error.cause)
                     }
                 }
+                if let rules = g.deviceProgram { try attachDeviceProgram(g.dir, rules) }
             }
         } catch {
             remove(made)

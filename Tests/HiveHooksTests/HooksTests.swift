@@ -473,9 +473,11 @@ let createContext: JSONValue = .object([
 
             [cgroups]
             favordynmods = false
+            devices = "bpf"
             """, file: "hive.toml")
         #expect(!c.cgroupFavorDynmods)
         #expect(HiveConfig().cgroupFavorDynmods)
+        #expect(c.cgroupDevices == "bpf" && HiveConfig().cgroupDevices == "auto")
         #expect(c.hookDirs == ["/etc/hive/hooks.d", "/srv/hooks"])
         #expect(c.limits.timeoutNanos == 250_000_000)
         #expect(c.limits.memory == 16 << 20)
@@ -495,6 +497,7 @@ let createContext: JSONValue = .object([
             ("[plugins]\nenabled = [\"../x\"]", "invalid plugin name"),
             ("[cgroups]\nfavordynmods = \"yes\"", "cgroups.favordynmods must be true or false"),
             ("[cgroups]\nfoo = true", "unknown key cgroups.foo"),
+            ("[cgroups]\ndevices = \"off\"", "cgroups.devices must be \"auto\", \"v1\" or \"bpf\""),
         ] {
             do { _ = try HiveConfig.parse(text, file: "hive.toml"); Issue.record("accepted: \(text)") } catch {
                 #expect(error.message.contains(want), "\(error.message) lacks \(want)")

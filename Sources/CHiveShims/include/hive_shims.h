@@ -101,4 +101,18 @@ int hive_cap_from_name(const char *name);
 
 int hive_memfd(const char *name);
 
+// ---- the cgroup2 device policy (devices.c) ----
+// One rule: type 'a' (any), 'b' or 'c'; major/minor -1 for any; access a
+// mask of HIVE_DEV_MKNOD | HIVE_DEV_READ | HIVE_DEV_WRITE.
+enum { HIVE_DEV_MKNOD = 1, HIVE_DEV_READ = 2, HIVE_DEV_WRITE = 4, HIVE_DEV_MAX_RULES = 256 };
+struct hive_dev_rule {
+    char type;
+    int64_t major, minor;
+    unsigned access;
+};
+// Loads a BPF_PROG_TYPE_CGROUP_DEVICE program allowing exactly `rules` (every
+// other device access denied) and attaches it to the cgroup2 directory
+// `cgroup_dir`, replacing the one attached before. 0, or -1 with err set.
+int hive_device_filter_attach(const char *cgroup_dir, const struct hive_dev_rule *rules, size_t n, char *err, size_t errlen);
+
 #endif

@@ -25,6 +25,7 @@ enum ContainerRun {
             .value("net", nil, "string", "Alias of --network"),
             .multi("add-host", nil, "list", "Add a custom host-to-IP mapping (host:ip)"),
             .flag("privileged", nil, "Give extended privileges to this container"),
+            .multi("device", nil, "list", "Add a host device to the container (HOST[:CONTAINER][:PERMS], PERMS of rwm)"),
             .flag("read-only", nil, "Mount the container's root filesystem as read only"),
             .multi("cap-add", nil, "list", "Add Linux capabilities"),
             .multi("cap-drop", nil, "list", "Drop Linux capabilities"),
@@ -78,6 +79,7 @@ enum ContainerRun {
         o.extraHosts = c.args.all("add-host")
         o.remove = c.args.flag("rm")
         o.privileged = c.args.flag("privileged")
+        o.devices = c.args.all("device")
         o.readOnly = c.args.flag("read-only")
         o.capAdd = c.args.all("cap-add")
         o.capDrop = c.args.all("cap-drop")
