@@ -101,4 +101,12 @@ int hive_cap_from_name(const char *name);
 
 int hive_memfd(const char *name);
 
+// O_PATH, a _GNU_SOURCE name Swift's Glibc does not show (glibc defines __O_PATH always).
+#include <fcntl.h>
+static const int hive_O_PATH = __O_PATH;
+
+// openat2(dirfd, path, {flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS}) (inroot.c):
+// the fd, or -1 with errno (ENOSYS where the kernel lacks openat2).
+int hive_openat2_in_root(int dirfd, const char *path, int flags, unsigned int mode);
+
 #endif
