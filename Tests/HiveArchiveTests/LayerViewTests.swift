@@ -1,3 +1,4 @@
+import CHiveShims
 import Glibc
 import Testing
 @testable import HiveArchive
