@@ -137,12 +137,16 @@ import Testing
 
     @Test(arguments: [false, true])
     func createsInsideAndNeverThroughASymlink(userspace: Bool) {
+        // `escape` -> the outside directory's host path: the file lands in <root>/<that path>
+        // (made here), never in the outside directory (a scratch directory, should this ever fail)
+        var path = root
+        for c in outside.split(separator: "/") { path += "/" + c; mkdir(path, 0o755) }
         let name = userspace ? "new-u" : "new-k"
-        let fd = InRoot.open(rootFD, "abs/" + name, O_WRONLY | O_CREAT | O_EXCL, userspace: userspace)
+        let fd = InRoot.open(rootFD, "escape/" + name, O_WRONLY | O_CREAT | O_EXCL, userspace: userspace)
         #expect(fd >= 0)
         close(fd)
-        #expect(access(root + "/etc/" + name, F_OK) == 0)
-        #expect(access("/etc/" + name, F_OK) != 0)
+        #expect(access(root + outside + "/" + name, F_OK) == 0)
+        #expect(access(outside + "/" + name, F_OK) != 0)
         // a dangling symlink to a host path is not created through
         #expect(errnoOf("dangling", O_WRONLY | O_CREAT, userspace: userspace) != 0)
         #expect(access(outside + "/created", F_OK) != 0)
