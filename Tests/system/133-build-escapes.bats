@@ -115,6 +115,16 @@ PY
     [ "$(fingerprint)" = "$before" ]
     run_hive 0 run --rm t6 cat "$WORK/host/hostile/f" "$WORK/host/hostile/member" "$WORK/host/hostile/g" "$WORK/host/hostile/sub/member"
     [ "$output" = "$(printf 'file\nfrom-tar\nfile\nfrom-tar')" ]
+    # COPY --from and RUN --mount from= read the image's own files, never the host's through its symlink
+    printf 'FROM busybox\nCOPY --from=evil:dst /dst/canary /stolen\n' > "$c/Dockerfile"
+    run_hive 125 build -q "$c"
+    [[ "$output" == *'"/dst/canary" not found in the image evil:dst'* ]]
+    printf 'FROM busybox\nRUN --mount=type=bind,from=evil:dst,source=/up/canary,target=/m cat /m\n' > "$c/Dockerfile"
+    run_hive 125 build -q "$c"
+    [[ "$output" != *HOST-SECRET* ]]
+    printf 'FROM busybox\nCOPY --from=t6 /dst/f /up/member /got/\n' > "$c/Dockerfile"
+    run_hive 0 build -q -t t6b "$c"
+    [ "$(hive run --rm t6b cat /got/f /got/member)" = "$(printf 'file\nfrom-tar')" ]
 }
 
 @test "RUN --mount=type=bind sources resolve inside the context: no host file readable or writable" {
