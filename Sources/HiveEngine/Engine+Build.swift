@@ -341,11 +341,16 @@ extension Engine {
             cc.workingDir = dir
             s.config.config = cc
             s.advance("WORKDIR " + dir)
-            // the directory is created if the image lacks it
+            // the directory is created if the image lacks it (symlinks on the way resolved inside the image)
             let layers = try s.image.map { try store.layers(of: $0).reversed().map { store.layerDiffDir($0.chainID) } } ?? []
-            if BuildFiles.lowerStat(layers, String(dir.dropFirst())) == nil && dir != "/" {
+            let image = try LayerView(layers: layers)
+            let resolved = try BuildFiles.resolveInImage(image, String(dir.dropFirst()), followLast: true)
+            if !resolved.exists {
                 return try layerStep(&s, createdBy: "WORKDIR \(dir)", opts: opts) { layerDir in
-                    try BuildFiles.makeParents(layerDir, String(dir.dropFirst()), lowers: layers, includeLast: true)
+                    let layer = open(layerDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    guard layer >= 0 else { throw HiveError.errno("cannot open \(layerDir)") }
+                    defer { close(layer) }
+                    close(try BuildFiles.makeDirs(layer, resolved.names, lowers: image))
                 }
             }
             s.history("WORKDIR \(dir)", empty: true)

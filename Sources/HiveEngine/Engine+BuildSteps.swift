@@ -1,7 +1,8 @@
 // The build steps that make layers: RUN (a container on hive's own
 // launcher, its writable layer committed) and COPY/ADD (files written
-// straight into a new layer), with the context, .dockerignore and the
-// file helpers they share. Sources never resolve outside their root.
+// straight into a new layer). The context, .dockerignore and the file
+// helpers they share are in BuildFiles.swift: sources never resolve outside
+// their root, destinations never outside the image.
 import CHiveShims
 import Glibc
 import HiveArchive
@@ -9,232 +10,6 @@ import HiveBuild
 import HiveOCI
 import HiveRuntime
 import HiveStore
-
-/// The build context directory and its .dockerignore.
-struct BuildContext {
-    let dir: String
-    let ignore: DockerIgnore
-
-    init(dir: String, dockerfileName: String) throws {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard realpath(dir, &buf) != nil else { throw HiveError.errno("cannot use the build context \(dir)") }
-        self.dir = String(cString: buf)
-        var st = stat()
-        guard stat(self.dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw HiveError(.invalidArgument, "the build context \(dir) is not a directory")
-        }
-        let base = dockerfileName.split(separator: "/").last.map(String.init) ?? "Dockerfile"
-        let text = Files.readText(self.dir + "/" + base + ".dockerignore") ?? Files.readText(self.dir + "/.dockerignore") ?? ""
-        ignore = DockerIgnore(text)
-    }
-}
-
-enum BuildFiles {
-    /// The file at `rel` as the image's layers show it (top layer first), nil if absent or whited out.
-    static func lowerStat(_ layers: [String], _ rel: String) -> stat? {
-        if rel.isEmpty { return nil }
-        for l in layers {
-            var st = stat()
-            if lstat(l + "/" + rel, &st) == 0 {
-                if (st.st_mode & S_IFMT) == S_IFCHR && st.st_rdev == 0 { return nil }
-                return st
-            }
-        }
-        return nil
-    }
-
-    /// Creates the parent directories of `rel` in the layer directory with
-    /// the owner, mode and time they have in the image (0755 root if new).
-    static func makeParents(_ layerDir: String, _ rel: String, lowers: [String], includeLast: Bool) throws {
-        let parts = rel.split(separator: "/").map(String.init)
-        let count = includeLast ? parts.count : max(0, parts.count - 1)
-        var path = ""
-        for i in 0..<count {
-            path += (path.isEmpty ? "" : "/") + parts[i]
-            var st = stat()
-            if lstat(layerDir + "/" + path, &st) == 0 { continue }
-            let lower = lowerStat(lowers, path)
-            if let lower, (lower.st_mode & S_IFMT) != S_IFDIR {
-                throw HiveError(.invalidArgument, "cannot copy into /\(path): it is not a directory in the image")
-            }
-            guard mkdir(layerDir + "/" + path, 0o755) == 0 else { throw HiveError.errno("cannot create /\(path)") }
-            if let lower {
-                chmod(layerDir + "/" + path, lower.st_mode & 0o7777)
-                lchown(layerDir + "/" + path, lower.st_uid, lower.st_gid)
-                var times = [lower.st_atim, lower.st_mtim]
-                utimensat(AT_FDCWD, layerDir + "/" + path, &times, AT_SYMLINK_NOFOLLOW)
-            }
-        }
-    }
-
-    /// The directory as a layer tar (sorted, no whiteouts).
-    static func writeTar(_ dir: String, to fd: Int32) throws {
-        let w = try TarWriter(fd: fd)
-        func walk(_ rel: String) throws {
-            for name in FileTree.names(in: rel.isEmpty ? dir : dir + "/" + rel).sorted() {
-                let path = rel.isEmpty ? name : rel + "/" + name
-                var st = stat()
-                guard lstat(dir + "/" + path, &st) == 0 else { continue }
-                let isDir = (st.st_mode & S_IFMT) == S_IFDIR
-                try w.addFromDisk(path + (isDir ? "/" : ""), diskPath: dir + "/" + path)
-                if isDir { try walk(path) }
-            }
-        }
-        try walk("")
-        try w.finish()
-    }
-
-    /// Copies a file, symlink or directory tree (never following symlinks),
-    /// keeping modes and times; `owner` and `mode` override when given.
-    static func copy(from src: String, to dst: String, owner: (UInt32, UInt32)?, mode: mode_t?,
-                     rel: String = "", ignore: DockerIgnore? = nil) throws {
-        var st = stat()
-        guard lstat(src, &st) == 0 else { throw HiveError.errno("cannot read \(src)") }
-        let type = st.st_mode & S_IFMT
-        switch type {
-        case S_IFDIR:
-            var existing = stat()
-            if lstat(dst, &existing) != 0 {
-                guard mkdir(dst, 0o700) == 0 else { throw HiveError.errno("cannot create \(dst)") }
-            }
-            for name in FileTree.names(in: src).sorted() {
-                let childRel = rel.isEmpty ? name : rel + "/" + name
-                if let ignore, ignore.excludes(childRel) { continue }
-                try copy(from: src + "/" + name, to: dst + "/" + name, owner: owner, mode: mode, rel: childRel, ignore: ignore)
-            }
-            chmod(dst, mode ?? (st.st_mode & 0o7777))
-        case S_IFLNK:
-            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = readlink(src, &buf, buf.count - 1)
-            guard n >= 0 else { throw HiveError.errno("cannot read the link \(src)") }
-            unlink(dst)
-            guard symlink(String(cString: buf), dst) == 0 else { throw HiveError.errno("cannot create the link \(dst)") }
-        case S_IFREG:
-            let inFD = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-            guard inFD >= 0 else { throw HiveError.errno("cannot read \(src)") }
-            defer { close(inFD) }
-            unlink(dst)
-            let outFD = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            guard outFD >= 0 else { throw HiveError.errno("cannot create \(dst)") }
-            defer { close(outFD) }
-            var buf = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = read(inFD, &buf, buf.count)
-                if n < 0 && errno == EINTR { continue }
-                guard n >= 0 else { throw HiveError.errno("cannot read \(src)") }
-                if n == 0 { break }
-                var off = 0
-                while off < n {
-                    let m = buf.withUnsafeBytes { write(outFD, $0.baseAddress! + off, n - off) }
-                    guard m > 0 else { throw HiveError.errno("cannot write \(dst)") }
-                    off += m
-                }
-            }
-            fchmod(outFD, mode ?? (st.st_mode & 0o7777))
-        default:
-            throw HiveError(.invalidArgument, "cannot copy \(src): only files, directories and symlinks can be copied")
-        }
-        let (uid, gid) = owner ?? (0, 0)
-        lchown(dst, uid, gid)
-        if type == S_IFREG { chmod(dst, mode ?? (st.st_mode & 0o7777)) }  // chown clears setuid bits
-        var times = [st.st_atim, st.st_mtim]
-        utimensat(AT_FDCWD, dst, &times, AT_SYMLINK_NOFOLLOW)
-    }
-
-    /// A digest of what copying `path` would write (names, types, modes, sizes, contents, link targets).
-    static func contentDigest(_ path: String, name: String, into h: SHA256, ignore: DockerIgnore? = nil) throws {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { throw HiveError.errno("cannot read \(path)") }
-        let type = st.st_mode & S_IFMT
-        h.update(Array("\(name)\u{0}\(type)\u{0}\(st.st_mode & 0o7777)\u{0}\(st.st_mtim.tv_sec)\u{0}".utf8))
-        switch type {
-        case S_IFDIR:
-            for n in FileTree.names(in: path).sorted() {
-                let child = name.isEmpty ? n : name + "/" + n
-                if let ignore, ignore.excludes(child) { continue }
-                try contentDigest(path + "/" + n, name: child, into: h, ignore: ignore)
-            }
-        case S_IFLNK:
-            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = readlink(path, &buf, buf.count - 1)
-            if n > 0 { h.update(Array(String(cString: buf).utf8)) }
-        case S_IFREG:
-            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-            guard fd >= 0 else { throw HiveError.errno("cannot read \(path)") }
-            defer { close(fd) }
-            var buf = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = read(fd, &buf, buf.count)
-                if n <= 0 { break }
-                buf.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            }
-        default: break
-        }
-    }
-
-    static func hasWildcard(_ s: String) -> Bool { s.contains("*") || s.contains("?") || s.contains("[") }
-
-    /// Paths under `root` that `pattern` names (relative, cleaned), never outside
-    /// it; `ignore` hides excluded ones (the context's .dockerignore).
-    static func sources(_ pattern: String, root: String, ignore: DockerIgnore?, what: String) throws -> [String] {
-        if climbsOut(pattern) { throw HiveError(.invalidArgument, "\(what) source \(pattern) is outside the build context") }
-        let clean = DockerIgnore.clean(pattern)
-        func visible(_ rel: String) -> Bool { ignore.map { !$0.excludes(rel) } ?? true }
-        if clean.isEmpty { return [""] }
-        if !hasWildcard(clean) {
-            var st = stat()
-            guard lstat(root + "/" + clean, &st) == 0, visible(clean) else {
-                throw HiveError(.notFound, "\(what) failed: \"/\(clean)\" not found in the build context (or excluded by .dockerignore)")
-            }
-            return [clean]
-        }
-        // match element by element (Go's filepath.Match on each)
-        var matches = [""]
-        for comp in clean.split(separator: "/").map(String.init) {
-            var next: [String] = []
-            for base in matches {
-                let dir = base.isEmpty ? root : root + "/" + base
-                for name in FileTree.names(in: dir).sorted() where Glob.match(comp, name) {
-                    let rel = base.isEmpty ? name : base + "/" + name
-                    if visible(rel) { next.append(rel) }
-                }
-            }
-            matches = next
-        }
-        if matches.isEmpty {
-            throw HiveError(.notFound, "\(what) failed: no source files were specified (\"\(pattern)\" matches nothing in the build context)")
-        }
-        return matches
-    }
-
-    /// Whether a relative path's `..` elements climb above where it starts.
-    static func climbsOut(_ path: String) -> Bool {
-        var depth = 0
-        for p in path.split(separator: "/") where p != "." {
-            depth += p == ".." ? -1 : 1
-            if depth < 0 { return true }
-        }
-        return false
-    }
-
-    /// Follows a source that is itself a symlink, staying inside `root`.
-    static func resolveInRoot(_ root: String, _ rel: String) throws -> String {
-        var current = rel
-        for _ in 0..<32 {
-            var st = stat()
-            guard lstat(root + "/" + current, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else { return current }
-            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = readlink(root + "/" + current, &buf, buf.count - 1)
-            guard n >= 0 else { return current }
-            let target = String(cString: buf)
-            let dir = current.split(separator: "/").dropLast().joined(separator: "/")
-            let joined = target.hasPrefix("/") ? target : (dir.isEmpty ? target : dir + "/" + target)
-            if climbsOut(joined) { throw HiveError(.unsafeContent, "the source \(rel) is a symlink that points outside the build context") }
-            current = DockerIgnore.clean(joined)
-        }
-        throw HiveError(.invalidArgument, "too many levels of symbolic links in \(rel)")
-    }
-}
 
 extension Engine {
     /// A step whose result is a new image: from the cache, or made by `make`.
@@ -278,8 +53,12 @@ extension Engine {
         var unmounts: [String] = []
         var scratchDirs: [String] = []
         defer {
-            for m in unmounts { umount2(m, Int32(MNT_DETACH)); rmdir(m) }
-            for d in scratchDirs { try? FileTree.remove(path: d) }
+            var stuck: [String] = []
+            for m in unmounts {
+                if umount2(m, Int32(MNT_DETACH)) != 0 && errno != EINVAL { stuck.append(m) } else { rmdir(m) }
+            }
+            // never remove a directory through a source that is still mounted in it (the context itself)
+            for d in scratchDirs where !stuck.contains(where: { $0.hasPrefix(d + "/") }) { try? FileTree.remove(path: d) }
         }
         var mountKey = ""
         for m in mounts {
@@ -299,6 +78,7 @@ extension Engine {
             case .bind:
                 var root: String
                 var digestRoot = "context"
+                var ignore: DockerIgnore? = nil
                 if let from = m.from {
                     let image: Digest?
                     if let j = stageIndex(df, from.lowercased(), before: stage.index), let st = earlier[j] { image = st.image } else {
@@ -310,19 +90,35 @@ extension Engine {
                     digestRoot = image?.hex ?? "scratch"
                 } else if let context {
                     root = context.dir
+                    ignore = context.ignore
                 } else {
                     throw HiveError(.invalidArgument, "RUN --mount=type=bind needs a build context or from=")
                 }
-                let rel = try BuildFiles.resolveInRoot(root, try BuildFiles.sources(m.source ?? ".", root: root, ignore: context?.ignore, what: "RUN --mount")[0])
+                let place = m.from == nil ? "build context" : "image \(m.from!)"
+                let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                guard rootFD >= 0 else { throw HiveError.errno("cannot open the \(place)") }
+                defer { close(rootFD) }
+                // the source is opened inside its root (symlinks resolved there) and mounted by fd:
+                // what the step sees is the object checked here, never a host path a symlink names
+                let rel = try BuildFiles.sources(m.source ?? ".", root: rootFD, ignore: ignore, what: "RUN --mount", place: place)[0]
+                let src = try BuildFiles.openInRoot(rootFD, rel, what: "RUN --mount", place: place)
+                defer { close(src.fd) }
                 let h = SHA256()
-                try BuildFiles.contentDigest(root + "/" + rel, name: rel, into: h)
-                var source = rel.isEmpty ? root : root + "/" + rel
+                try BuildFiles.contentDigest(src, name: rel, into: h)
+                let scratch = try store.makeTempDir()
+                scratchDirs.append(scratch)
+                let source = scratch + "/src"
                 if m.readWrite {
                     // writes through a rw bind are discarded, as BuildKit does: the step gets a copy
-                    let scratch = try store.makeTempDir()
-                    scratchDirs.append(scratch)
-                    try BuildFiles.copy(from: source, to: scratch + "/src", owner: nil, mode: nil)
-                    source = scratch + "/src"
+                    let view = try LayerView(layers: [scratch])
+                    let dir = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    guard dir >= 0 else { throw HiveError.errno("cannot open \(scratch)") }
+                    defer { close(dir) }
+                    try BuildFiles.copy(src, into: dir, name: "src", parentNames: [], target: .init(layer: dir, view: view, lowers: view),
+                                        owner: nil, mode: nil)
+                } else {
+                    try BuildFiles.bindFD(src, at: source)
+                    unmounts.append(source)
                 }
                 requests.append(MountRequest(kind: .bind, source: source, target: target, readonly: !m.readWrite))
                 mountKey += " bind:" + digestRoot + ":" + target + ":" + h.finalize().hex
@@ -374,8 +170,9 @@ extension Engine {
         let what = add ? "ADD" : "COPY"
         func expand(_ w: String) throws -> String { try lex.processWord(w, env: s.env) }
         let cc = s.config.config ?? ContainerConfig()
-        // where the files come from
+        // where the files come from: a directory held open, every source resolved inside it
         var root: String
+        var place = "build context"
         var fromID = "context"
         var ignore: DockerIgnore? = nil
         var unmount: String? = nil
@@ -394,14 +191,18 @@ extension Engine {
             }
             fromID = image?.hex ?? "scratch"
             (root, unmount) = try mountImage(image)
+            place = "image \(from)"
         } else if let context {
             root = context.dir
             ignore = context.ignore
         } else if spec.sources.allSatisfy({ $0.hasPrefix("<<") }) {
-            root = "/nonexistent"
+            root = "/"  // never read: heredocs only
         } else {
             throw HiveError(.invalidArgument, "\(what) needs a build context, and `hive build -` has none (give a directory)")
         }
+        let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard rootFD >= 0 else { throw HiveError.errno("cannot open the \(place)") }
+        defer { close(rootFD) }
         // where they go
         var dest = try expand(spec.dest)
         let workdir = cc.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
@@ -409,9 +210,10 @@ extension Engine {
         if !dest.hasPrefix("/") { dest = workdir + "/" + dest }
         let destRel = DockerIgnore.clean(dest)
         let layers = try s.image.map { try store.layers(of: $0).reversed().map { store.layerDiffDir($0.chainID) } } ?? []
-        // a destination that is a directory in the image receives the sources inside it
+        let image = try LayerView(layers: layers)
+        // a destination that is a directory in the image (or a symlink to one, resolved inside the image) receives the sources inside it
         if destRel.isEmpty { destIsDir = true }
-        if let st = BuildFiles.lowerStat(layers, destRel), (st.st_mode & S_IFMT) == S_IFDIR { destIsDir = true }
+        if try BuildFiles.resolveInImage(image, destRel, followLast: true).isDirectory { destIsDir = true }
         // owner and mode
         var owner: (UInt32, UInt32)? = nil
         if let c = spec.chown {
@@ -425,8 +227,10 @@ extension Engine {
             }
         }
         let mode = spec.chmod.flatMap { mode_t($0, radix: 8) }
-        // the sources, and what they hold
-        var items: [(rel: String, inline: String?)] = []
+        // the sources, and what they hold: each opened (O_PATH) inside its root, a symlink named
+        // directly followed there; `rel` is the path as written (it names the copy)
+        var items: [(rel: String, inline: String?, file: RootedFile?)] = []
+        defer { for i in items { if let f = i.file { close(f.fd) } } }
         var sourceCount = 0
         // --exclude patterns hide files as .dockerignore does, relative to each source
         let excludes = try spec.excludes.map(expand)
@@ -438,7 +242,7 @@ extension Engine {
         let filter = filterFor("")
         for raw in spec.sources {
             if raw.hasPrefix("<<"), let h = spec.heredocs.first(where: { raw == "<<" + $0.name || raw == "<<-" + $0.name }) {
-                items.append((h.name, h.expand ? try expand(h.content) : h.content))
+                items.append((h.name, h.expand ? try expand(h.content) : h.content, nil))
                 sourceCount += 1
                 continue
             }
@@ -446,8 +250,8 @@ extension Engine {
             if add, src.hasPrefix("http://") || src.hasPrefix("https://") || src.hasPrefix("git@") {
                 throw HiveError(.invalidArgument, "ADD \(src): downloading from a URL is not available (hive builds offline); download it into the context and COPY it")
             }
-            for rel in try BuildFiles.sources(src, root: root, ignore: filter, what: what) {
-                items.append((try BuildFiles.resolveInRoot(root, rel), nil))
+            for rel in try BuildFiles.sources(src, root: rootFD, ignore: filter, what: what, place: place) {
+                items.append((rel, nil, try BuildFiles.openInRoot(rootFD, rel, what: what, place: place)))
                 sourceCount += 1
             }
         }
@@ -455,8 +259,8 @@ extension Engine {
         for item in items {
             if let inline = item.inline {
                 h.update(Array("inline\u{0}\(item.rel)\u{0}\(inline)".utf8))
-            } else {
-                try BuildFiles.contentDigest(root + "/" + item.rel, name: item.rel, into: h, ignore: filterFor(item.rel))
+            } else if let f = item.file {
+                try BuildFiles.contentDigest(f, name: item.rel, into: h, ignore: filterFor(item.rel))
             }
         }
         let ownerText = owner.map { "\($0.0):\($0.1)" } ?? "-"
@@ -465,38 +269,49 @@ extension Engine {
         let createdBy = "\(what) \(spec.sources.joined(separator: " ")) \(spec.dest) # buildkit"
         let fromImport = spec.from == nil
         return try layerStep(&s, createdBy: createdBy, opts: opts) { layerDir in
+            // the layer being written, by fd, seen over the image: destinations resolve inside the image
+            let layer = open(layerDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard layer >= 0 else { throw HiveError.errno("cannot open \(layerDir)") }
+            defer { close(layer) }
+            let target = BuildFiles.Target(layer: layer, view: try LayerView(layers: [layerDir] + layers), lowers: image)
             for item in items {
-                var st = stat()
-                let isDir = item.inline == nil && lstat(root + "/" + item.rel, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-                let isArchive = add && item.inline == nil && !isDir && fromImport && BuildFiles.isArchive(root + "/" + item.rel)
-                let intoDir = destIsDir || isDir || isArchive || sourceCount > 1
+                let isDir = item.file?.isDirectory ?? false
+                let archive = add && fromImport && item.file?.type == S_IFREG ? try BuildFiles.archiveContent(item.file!, name: item.rel) : nil
+                defer { if let archive { close(archive) } }
+                let intoDir = destIsDir || isDir || archive != nil || sourceCount > 1
                 let name = item.rel.split(separator: "/").last.map(String.init) ?? ""
                 let keep = parents && item.inline == nil ? item.rel : name  // --parents keeps the source's path
                 let targetRel = intoDir || parents ? (destRel.isEmpty ? keep : destRel + "/" + keep) : destRel
-                if isDir || isArchive {
-                    try BuildFiles.makeParents(layerDir, destRel, lowers: layers, includeLast: true)
-                } else {
-                    try BuildFiles.makeParents(layerDir, targetRel, lowers: layers, includeLast: false)
-                }
-                let dirRel = parents && isDir ? targetRel : destRel
-                if parents && isDir { try BuildFiles.makeParents(layerDir, dirRel, lowers: layers, includeLast: true) }
-                let dirTarget = dirRel.isEmpty ? layerDir : layerDir + "/" + dirRel
-                if isArchive {
-                    try BuildFiles.extract(root + "/" + item.rel, into: dirTarget)
-                } else if isDir {
+                if isDir || archive != nil {
+                    // a directory's contents (or an archive's) go into the destination directory
+                    let dirRel = parents && isDir ? targetRel : destRel
+                    let (dir, names) = try BuildFiles.targetDirectory(layer, dirRel, view: target.view, lowers: image)
+                    defer { close(dir) }
+                    if let archive {
+                        try BuildFiles.extract(archive, name: item.rel, into: dir)
+                        continue
+                    }
                     let filter = filterFor(item.rel)
-                    for n in FileTree.names(in: root + "/" + item.rel).sorted() {
+                    for (n, _) in try InRoot.entries(item.file!.fd) {
                         let rel = item.rel.isEmpty ? n : item.rel + "/" + n
                         if let filter, filter.excludes(rel) { continue }
-                        try BuildFiles.copy(from: root + "/" + item.rel + "/" + n, to: dirTarget + "/" + n, owner: owner, mode: mode,
+                        let child = try BuildFiles.openChild(item.file!.fd, n)
+                        defer { close(child.fd) }
+                        try BuildFiles.copy(child, into: dir, name: n, parentNames: names, target: target, owner: owner, mode: mode,
                                             rel: rel, ignore: filter)
                     }
-                } else if let inline = item.inline {
-                    let path = layerDir + "/" + targetRel
-                    try Files.write(path, inline, mode: mode ?? 0o644)
-                    if let (u, g) = owner { lchown(path, u, g) }
-                } else {
-                    try BuildFiles.copy(from: root + "/" + item.rel, to: layerDir + "/" + targetRel, owner: owner, mode: mode)
+                    continue
+                }
+                // one entry: its directory resolved inside the image, its own name never followed
+                let parentRel = targetRel.split(separator: "/").dropLast().joined(separator: "/")
+                let entryName = targetRel.split(separator: "/").last.map(String.init) ?? ""
+                guard !entryName.isEmpty else { throw HiveError(.invalidArgument, "\(what) \(item.rel): cannot replace the image's root directory") }
+                let (dir, names) = try BuildFiles.targetDirectory(layer, parentRel, view: target.view, lowers: image)
+                defer { close(dir) }
+                if let inline = item.inline {
+                    try BuildFiles.writeInline(inline, into: dir, name: entryName, owner: owner, mode: mode ?? 0o644)
+                } else if let f = item.file {
+                    try BuildFiles.copy(f, into: dir, name: entryName, parentNames: names, target: target, owner: owner, mode: mode)
                 }
             }
         }
@@ -518,34 +333,5 @@ extension Engine {
             throw HiveError.errno("cannot mount the image \(image.shortID) to copy from it")
         }
         return (mnt, mnt)
-    }
-}
-
-extension BuildFiles {
-    /// A local tar archive (plain or compressed), which ADD unpacks.
-    static func isArchive(_ path: String) -> Bool {
-        guard let fd = Optional(open(path, O_RDONLY | O_CLOEXEC)), fd >= 0 else { return false }
-        defer { close(fd) }
-        var head = [UInt8](repeating: 0, count: 512)
-        let n = read(fd, &head, 512)
-        guard n >= 4 else { return false }
-        if head[0] == 0x1F && head[1] == 0x8B { return true }                       // gzip
-        if head[0] == 0x42 && head[1] == 0x5A && head[2] == 0x68 { return true }     // bzip2
-        if head[0] == 0xFD && head[1] == 0x37 && head[2] == 0x7A && head[3] == 0x58 { return true }  // xz
-        if head[0] == 0x28 && head[1] == 0xB5 && head[2] == 0x2F && head[3] == 0xFD { return true }  // zstd
-        return n >= 262 && head[257] == 0x75 && head[258] == 0x73 && head[259] == 0x74 && head[260] == 0x61 && head[261] == 0x72  // ustar
-    }
-
-    /// Unpacks an archive into `dir` with the safe extractor (no escapes, no device nodes).
-    static func extract(_ archive: String, into dir: String) throws {
-        mkdir(dir, 0o755)
-        let fd = open(archive, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw HiveError.errno("cannot read \(archive)") }
-        defer { close(fd) }
-        let root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard root >= 0 else { throw HiveError.errno("cannot open \(dir)") }
-        defer { close(root) }
-        let reader = try ArchiveReader(fd: fd, name: archive)
-        _ = try LayerExtractor(rootFD: root).extract(from: reader.handle)
     }
 }

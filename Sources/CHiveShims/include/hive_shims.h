@@ -115,4 +115,12 @@ struct hive_dev_rule {
 // `cgroup_dir`, replacing the one attached before. 0, or -1 with err set.
 int hive_device_filter_attach(const char *cgroup_dir, const struct hive_dev_rule *rules, size_t n, char *err, size_t errlen);
 
+// O_PATH, a _GNU_SOURCE name Swift's Glibc does not show (glibc defines __O_PATH always).
+#include <fcntl.h>
+static const int hive_O_PATH = __O_PATH;
+
+// openat2(dirfd, path, {flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS}) (inroot.c):
+// the fd, or -1 with errno (ENOSYS where the kernel lacks openat2).
+int hive_openat2_in_root(int dirfd, const char *path, int flags, unsigned int mode);
+
 #endif
