@@ -334,7 +334,7 @@ int hive_cp(pid_t running, long long start, const char *overlay_data, const char
         if (!to_container) {
             how.flags = O_PATH | O_CLOEXEC | ((flags & HIVE_CP_FOLLOW) ? 0 : O_NOFOLLOW);
             int src = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
-            if (src < 0) cp_fail(&c, "cannot copy ", ctr_path, " from the container", errno);
+            if (src < 0) cp_fail(&c, "cannot copy ", ctr_path, "", errno);
             if (fstat(src, &st) < 0) cp_fail(&c, "cannot stat ", ctr_path, "", errno);
             copy_obj(&c, src, &st, host_fd, host_name, 0, 1);
         } else {
