@@ -133,6 +133,60 @@ public final class TarWriter {
         }
     }
 
+    /// Writes the object `o` (see TreeWalk.swift) as entry `name`, with numeric
+    /// owners: a directory or fifo or device as an entry only, a symlink with
+    /// its target, a regular file with the content of that very inode (never
+    /// of what its name points to now). Sockets are not content: false.
+    /// A file that shrinks while it is read is padded with zeros; growth past
+    /// the size in its header is not read.
+    @discardableResult
+    public func add(_ name: String, _ o: TreeObject) throws(HiveError) -> Bool {
+        var st = o.st
+        let e = archive_entry_new()!
+        defer { archive_entry_free(e) }
+        archive_entry_set_pathname(e, name)
+        var fd: Int32 = -1
+        defer { if fd >= 0 { close(fd) } }
+        switch o.type {
+        case S_IFDIR: archive_entry_set_filetype(e, hive_ae_ifdir())
+        case S_IFREG:
+            (fd, st) = try o.openContent(name)
+            archive_entry_set_filetype(e, hive_ae_ifreg())
+            archive_entry_set_size(e, la_int64_t(st.st_size))
+        case S_IFLNK:
+            archive_entry_set_filetype(e, hive_ae_iflnk())
+            archive_entry_set_symlink(e, try o.linkTarget(name))
+        case S_IFCHR, S_IFBLK, S_IFIFO:
+            archive_entry_set_filetype(e, UInt32(o.type))
+            archive_entry_set_rdev(e, st.st_rdev)
+        default:
+            return false
+        }
+        archive_entry_set_perm(e, mode_t(st.st_mode & 0o7777))
+        archive_entry_set_uid(e, la_int64_t(st.st_uid))
+        archive_entry_set_gid(e, la_int64_t(st.st_gid))
+        archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
+        guard archive_write_header(a, e) == ARCHIVE_OK else {
+            throw HiveError(.io, "cannot write archive entry \(name)", cause: Archive.errorString(a))
+        }
+        guard fd >= 0 else { return true }
+        var left = Int(st.st_size)
+        while left > 0 {
+            var n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, left)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw HiveError.errno("cannot read \(name)") }
+            if n == 0 {
+                // truncated meanwhile: the header promised `left` more bytes
+                n = min(buffer.count, left)
+                for j in 0..<n { buffer[j] = 0 }
+            }
+            let w = buffer.withUnsafeBytes { archive_write_data(a, $0.baseAddress, n) }
+            guard w == n else { throw HiveError(.io, "cannot write archive entry \(name)", cause: Archive.errorString(a)) }
+            left -= n
+        }
+        return true
+    }
+
     /// An empty regular file entry (OCI whiteouts).
     public func addEmpty(_ name: String) throws(HiveError) {
         try header(name, type: S_IFREG, size: 0, mode: 0o644)

@@ -4,41 +4,41 @@ import CHiveShims
 import Glibc
 import HiveArchive
 import HiveOCI
+import HiveRuntime
 import HiveStore
 
 extension Engine {
     /// Writes the container's writable layer as an OCI layer tar: overlay
     /// whiteouts become `.wh.NAME`, opaque directories get `.wh..wh..opq`.
+    /// The upper directory belongs to the container, which may be running:
+    /// it is walked by fd, nothing followed (HiveArchive/TreeWalk.swift).
     func writeDiffTar(_ id: String, to fd: Int32) throws {
-        let upper = containerDir(id) + "/upper"
-        let lowers = try store.layers(of: try record(id).imageID).map { store.layerDiffDir($0.chainID) }
+        raiseOpenFileLimit()
+        let upper = try TreeDir.root(containerDir(id) + "/upper")
+        let lowers = try store.layers(of: try record(id).imageID).map { try TreeDir.root(store.layerDiffDir($0.chainID)) }
         let hidden: Set<String> = ["etc/hostname", "etc/hosts", "etc/resolv.conf"]
         let w = try TarWriter(fd: fd)
-        func inLowers(_ rel: String) -> Bool { lowers.contains { l in var st = stat(); return lstat(l + "/" + rel, &st) == 0 } }
-        func walk(_ rel: String) throws {
-            for name in FileTree.names(in: rel.isEmpty ? upper : upper + "/" + rel).sorted() {
+        func inLowers(_ rel: String) throws -> Bool { try lowers.contains { try $0.contains(rel) } }
+        func walk(_ dir: TreeDir, _ rel: String) throws {
+            for name in try dir.names() {
+                guard let o = try dir.child(name) else { continue }  // removed meanwhile
                 let path = rel.isEmpty ? name : rel + "/" + name
-                let disk = upper + "/" + path
-                var st = stat()
-                guard lstat(disk, &st) == 0 else { continue }
-                let type = st.st_mode & S_IFMT
-                if type == S_IFCHR && st.st_rdev == 0 {
+                if o.isWhiteout {
                     try w.addEmpty((rel.isEmpty ? "" : rel + "/") + ".wh." + name)
                     continue
                 }
                 // mount points hive created (empty, not in the image) are not content
-                if hidden.contains(path) && st.st_size == 0 && !inLowers(path) { continue }
-                try w.addFromDisk(path + (type == S_IFDIR ? "/" : ""), diskPath: disk)
-                if type == S_IFDIR {
-                    var v: UInt8 = 0
-                    if lgetxattr(disk, "trusted.overlay.opaque", &v, 1) == 1 && v == UInt8(ascii: "y") {
-                        try w.addEmpty(path + "/.wh..wh..opq")
-                    }
-                    try walk(path)
+                if hidden.contains(path), o.st.st_size == 0, try !inLowers(path) { continue }
+                guard let sub = try TreeDir.from(o) else {
+                    try w.add(path, o)
+                    continue
                 }
+                try w.add(path + "/", o)
+                if sub.isOpaque { try w.addEmpty(path + "/.wh..wh..opq") }
+                try walk(sub, path)
             }
         }
-        try walk("")
+        try walk(upper, "")
         try w.finish()
     }
 
@@ -47,6 +47,8 @@ extension Engine {
         public var changes: [String] = []
         public var message: String?
         public var author: String?
+        /// Freeze the container while its layer is read (Docker's default).
+        public var pause = true
         public init() {}
     }
 
@@ -66,7 +68,31 @@ extension Engine {
         h.author = o.author
         history.append(h)
         config.history = history
-        return try makeImage(parent: r.imageID, config: config, tag: newRef?.description) { fd in try self.writeDiffTar(r.id, to: fd) }
+        return try makeImage(parent: r.imageID, config: config, tag: newRef?.description) { fd in
+            try self.whilePaused(r, o.pause) { try self.writeDiffTar(r.id, to: fd) }
+        }
+    }
+
+    /// Runs `body` with the container frozen, if `pause` and it runs and is not
+    /// paused already (then it stays paused, as Docker leaves it). It is thawed
+    /// on every way out: an error, and SIGINT/SIGTERM/SIGHUP/SIGQUIT, which are
+    /// held until it is thawed (then they end hive as they would have).
+    func whilePaused<T>(_ r: ContainerRecord, _ pause: Bool, _ body: () throws -> T) throws -> T {
+        guard pause, isAlive(r), !isPaused(r.id) else { return try body() }
+        let dirs = cgroupDirs(r.id)
+        var held = sigset_t(), old = sigset_t()
+        sigemptyset(&held)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&held, s) }
+        pthread_sigmask(SIG_BLOCK, &held, &old)
+        defer {
+            try? Cgroups.freeze(dirs, false)
+            pthread_sigmask(SIG_SETMASK, &old, nil)
+        }
+        do { try Cgroups.freeze(dirs, true) } catch {
+            throw HiveError(.conflict, "cannot pause container \(r.name) for the commit (hive commit --pause=false commits it running)",
+                            cause: "\(error)")
+        }
+        return try body()
     }
 
     /// A new image: `parent`'s layers (none for nil), plus the layer `writeLayer`
@@ -141,49 +167,38 @@ extension Engine {
     }
 
     /// `export`: the container's merged filesystem (image layers + writable layer) as a tar.
+    /// Every layer is walked by fd, nothing followed (see writeDiffTar).
     public func export(_ ref: String, to fd: Int32) throws {
         let r = try record(ref)
-        let layers = [containerDir(r.id) + "/upper"] + (try store.layers(of: r.imageID)).reversed().map { store.layerDiffDir($0.chainID) }
+        raiseOpenFileLimit()
+        let layers = try [TreeDir.root(containerDir(r.id) + "/upper")]
+            + (try store.layers(of: r.imageID)).reversed().map { try TreeDir.root(store.layerDiffDir($0.chainID)) }
         let w = try TarWriter(fd: fd)
         // Walks the union: upper layers win; a whiteout hides lower entries; an
         // opaque or non-directory entry stops the descent into lower layers.
-        func walk(_ rel: String, _ dirs: [String]) throws {
-            var seen: Set<String> = []
-            var children: [(String, String, [String])] = []  // name, disk path of the winner, dirs for descent
+        func walk(_ rel: String, _ dirs: [TreeDir]) throws {
+            var winner: [String: Int] = [:]  // name -> the topmost layer that has it
             for (i, d) in dirs.enumerated() {
-                let base = rel.isEmpty ? d : d + "/" + rel
-                for name in FileTree.names(in: base).sorted() where !seen.contains(name) {
-                    seen.insert(name)
-                    var st = stat()
-                    guard lstat(base + "/" + name, &st) == 0 else { continue }
-                    if (st.st_mode & S_IFMT) == S_IFCHR && st.st_rdev == 0 { continue }  // whiteout
-                    var below: [String] = []
-                    if (st.st_mode & S_IFMT) == S_IFDIR {
-                        below = [d]
-                        var v: UInt8 = 0
-                        let opaque = lgetxattr(base + "/" + name, "trusted.overlay.opaque", &v, 1) == 1 && v == UInt8(ascii: "y")
-                        if !opaque {
-                            for lower in dirs[(i + 1)...] {
-                                var ls = stat()
-                                let p = (rel.isEmpty ? lower : lower + "/" + rel) + "/" + name
-                                if lstat(p, &ls) != 0 { continue }
-                                if (ls.st_mode & S_IFMT) != S_IFDIR { break }
-                                below.append(lower)
-                                var lv: UInt8 = 0
-                                if lgetxattr(p, "trusted.overlay.opaque", &lv, 1) == 1 && lv == UInt8(ascii: "y") { break }
-                            }
-                        }
-                    }
-                    children.append((name, base + "/" + name, below))
-                }
+                for name in try d.names() where winner[name] == nil { winner[name] = i }
             }
-            for (name, disk, below) in children.sorted(by: { $0.0 < $1.0 }) {
+            for (name, i) in winner.sorted(by: { $0.key < $1.key }) {
+                guard let o = try dirs[i].child(name), !o.isWhiteout else { continue }
                 let path = rel.isEmpty ? name : rel + "/" + name
-                var st = stat()
-                lstat(disk, &st)
-                let isDir = (st.st_mode & S_IFMT) == S_IFDIR
-                try w.addFromDisk(path + (isDir ? "/" : ""), diskPath: disk)
-                if isDir { try walk(path, below) }
+                guard let sub = try TreeDir.from(o) else {
+                    try w.add(path, o)
+                    continue
+                }
+                var below = [sub]
+                if !sub.isOpaque {
+                    for lower in dirs[(i + 1)...] {
+                        guard let lo = try lower.child(name) else { continue }
+                        guard let ld = try TreeDir.from(lo) else { break }
+                        below.append(ld)
+                        if ld.isOpaque { break }
+                    }
+                }
+                try w.add(path + "/", o)
+                try walk(path, below)
             }
         }
         try walk("", layers)

@@ -259,8 +259,11 @@ extension Engine {
 extension Engine {
     /// `hive cp SRC DST`, one side `CONTAINER:PATH`. Container paths never
     /// resolve outside the container; the copy runs in a child that sees the
-    /// container's filesystem.
-    public func copy(_ src: String, _ dst: String) throws {
+    /// container's filesystem (a running one found by a pidfd on its init)
+    /// and opens only regular files and directories (CHiveLaunch/copy.c).
+    /// `archive` (-a) keeps uid/gid (and setuid/setgid out of a container); `followLink` (-L) follows a source symlink.
+    public func copy(_ src: String, _ dst: String, archive: Bool = false, followLink: Bool = false) throws {
+        let options = Launcher.CopyOptions(archive: archive, followLink: followLink)
         func split(_ s: String) -> (String, String)? {
             guard let colon = s.firstIndex(of: ":"), !s[..<colon].contains("/"), !s.hasPrefix(".") else { return nil }
             return (String(s[..<colon]), String(s[s.index(after: colon)...]))
@@ -269,17 +272,15 @@ extension Engine {
             let t = p.split(separator: "/").last.map(String.init) ?? ""
             return t.isEmpty ? "rootfs" : t
         }
-        func dirname(_ p: String) -> String {
-            let comps = p.split(separator: "/")
-            return comps.count <= 1 ? "/" : "/" + comps.dropLast().joined(separator: "/")
-        }
         let s = split(src), d = split(dst)
         guard (s == nil) != (d == nil) else {
             throw HiveError(.invalidArgument, "copying between containers or between host paths is not supported: one side must be CONTAINER:PATH")
         }
         let (ref, path) = s ?? d!
         let r = try record(ref)
-        let running = isAlive(r) ? (r.pid ?? 0) : 0
+        let alive = isAlive(r)
+        let running = alive ? (r.pid ?? 0) : 0
+        let start = alive ? (r.pidStart ?? 0) : 0
         let ov = try Launcher.overlay(planFile: containerDir(r.id) + "/plan")
         let cpath = path.hasPrefix("/") ? path : "/" + path
         guard !cpath.split(separator: "/").contains("..") else {
@@ -294,21 +295,14 @@ extension Engine {
             let fd = open(dirPath.isEmpty ? "/" : dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { throw HiveError.errno("cannot open \(dirPath) (the destination's directory must exist)") }
             defer { close(fd) }
-            try Launcher.copy(running: running, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
-                              hostFD: fd, hostName: name, toContainer: false)
+            try Launcher.copy(running: running, start: start, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
+                              hostFD: fd, hostName: name, toContainer: false, options: options)
         } else {
-            // host -> container
-            let fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else { throw HiveError.errno("cannot open \(src)") }
+            // host -> container: into CONTAINER:PATH if it is a directory, else as PATH
+            let fd = try Launcher.openCopySource(src, follow: options.followLink)
             defer { close(fd) }
-            do {
-                try Launcher.copy(running: running, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
-                                  hostFD: fd, hostName: basename(src), toContainer: true)
-            } catch where !cpath.hasSuffix("/") {
-                // not an existing directory: DST names the copy
-                try Launcher.copy(running: running, overlayData: ov.data, rootfs: ov.rootfs, containerPath: dirname(cpath),
-                                  hostFD: fd, hostName: basename(cpath), toContainer: true)
-            }
+            try Launcher.copy(running: running, start: start, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
+                              hostFD: fd, hostName: basename(src), toContainer: true, options: options)
         }
     }
 }

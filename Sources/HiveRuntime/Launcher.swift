@@ -284,11 +284,31 @@ extension Launcher {
         return (data, String(cString: r))
     }
 
-    /// Runs the copy child (CHiveLaunch/launch.c hive_cp).
-    public static func copy(running: pid_t, overlayData: String, rootfs: String, containerPath: String,
-                            hostFD: Int32, hostName: String, toContainer: Bool) throws {
-        var err = [CChar](repeating: 0, count: 512)
-        guard hive_cp(running, overlayData, rootfs, containerPath, hostFD, hostName, toContainer ? 1 : 0, &err, err.count) == 0 else {
+    /// `hive cp` options: -a keeps ownership (and setuid/setgid out of a container), -L follows a source symlink.
+    public struct CopyOptions: Sendable {
+        public var archive = false
+        public var followLink = false
+        public init(archive: Bool = false, followLink: Bool = false) {
+            self.archive = archive
+            self.followLink = followLink
+        }
+    }
+
+    /// Opens a host source of `cp` without opening its content (O_PATH).
+    public static func openCopySource(_ path: String, follow: Bool) throws -> Int32 {
+        let fd = hive_cp_open_source(path, follow ? 1 : 0)
+        guard fd >= 0 else { throw HiveError.errno("cannot open \(path)") }
+        return fd
+    }
+
+    /// Runs the copy child (CHiveLaunch/copy.c hive_cp). `running` is the
+    /// container's init, `start` its recorded start time (0: not running).
+    public static func copy(running: pid_t, start: Int64, overlayData: String, rootfs: String, containerPath: String,
+                            hostFD: Int32, hostName: String, toContainer: Bool, options: CopyOptions = CopyOptions()) throws {
+        var err = [CChar](repeating: 0, count: 640)
+        let flags = (options.archive ? HIVE_CP_ARCHIVE : 0) | (options.followLink ? HIVE_CP_FOLLOW : 0)
+        guard hive_cp(running, start, overlayData, rootfs, containerPath, hostFD, hostName, toContainer ? 1 : 0, Int32(flags),
+                      &err, err.count) == 0 else {
             throw HiveError(.invalidArgument, String(cString: err))
         }
     }

@@ -82,10 +82,18 @@ int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan,
 
 // `hive cp`: with to_container 0, copies the container's `ctr_path` to
 // `host_name` in the host directory `host_fd`; with 1, copies the host object
-// `host_fd` into the container directory `ctr_path` as `host_name`. `running`
-// is the container's init (0: mount `overlay_data` on `rootfs` privately).
-int hive_cp(pid_t running, const char *overlay_data, const char *rootfs, const char *ctr_path,
-            int host_fd, const char *host_name, int to_container, char *err, size_t errlen);
+// `host_fd` (an O_PATH fd, hive_cp_open_source) into the container: into
+// `ctr_path` as `host_name` if that is a directory, else as `ctr_path`.
+// `running` is the container's init and `start` its start time (/proc/PID/stat
+// field 22), checked after a pidfd is opened on it; 0: mount `overlay_data` on
+// `rootfs` privately. Only regular files and directories are opened; fifos and
+// devices are copied as nodes; an existing fifo or device is never written (copy.c).
+#define HIVE_CP_ARCHIVE 1   // -a: keep uid/gid (and setuid/setgid bits out of a container)
+#define HIVE_CP_FOLLOW 2    // -L: follow a symlink named as the source
+int hive_cp(pid_t running, long long start, const char *overlay_data, const char *rootfs, const char *ctr_path,
+            int host_fd, const char *host_name, int to_container, int flags, char *err, size_t errlen);
+// The host source of a copy into a container, as an O_PATH fd (a symlink itself unless `follow`).
+int hive_cp_open_source(const char *path, int follow);
 
 // The plan as a file, for the per-container monitor (plan.c).
 int hive_plan_write(const char *path, const struct hive_plan *plan);

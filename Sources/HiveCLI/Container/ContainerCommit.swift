@@ -21,6 +21,7 @@ enum ContainerCommit {
         o.changes = c.args.all("change")
         o.message = c.args.value("message")
         o.author = c.args.value("author")
+        o.pause = !c.args.negated.contains("pause")
         c.out.line(try c.engine().commit(c.args.positionals[0], o).description)
         return 0
     }

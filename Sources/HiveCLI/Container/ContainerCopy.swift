@@ -11,7 +11,8 @@ enum ContainerCopy {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 2, max: 2)
-        try c.engine().copy(c.args.positionals[0], c.args.positionals[1])
+        try c.engine().copy(c.args.positionals[0], c.args.positionals[1], archive: c.args.flag("archive"),
+                            followLink: c.args.flag("follow-link"))
         return 0
     }
 }
