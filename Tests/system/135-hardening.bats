@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# The "low, still required" protections of issue #10, each tried as an
+# attacker would: store permissions, ambiguous image documents
+# (CVE-2021-41190), bounded container logs, policy/no-privileged, image
+# VOLUME paths (CVE-2022-23648).
+load helpers
+
+teardown() { teardown_containers; }
+
+# as an unprivileged host user (nobody)
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+@test "CVE-2021-41091: the store root and runroot are made 0700 (with a warning); other host users reach nothing" {
+    chmod 0755 "$HIVE_ROOT" "$HIVE_RUNROOT"
+    hive images >/dev/null 2>"$WORK/err"
+    cat "$WORK/err"
+    grep -qxF "hive: warning: $HIVE_ROOT was mode 0755; set to 0700" "$WORK/err"
+    grep -qxF "hive: warning: $HIVE_RUNROOT was mode 0755; set to 0700" "$WORK/err"
+    [ "$(stat -c %a "$HIVE_ROOT")" = 700 ]
+    [ "$(stat -c %a "$HIVE_RUNROOT")" = 700 ]
+    # fixed once: the next command has nothing to say
+    hive images >/dev/null 2>"$WORK/err"
+    [ ! -s "$WORK/err" ]
+
+    # and whatever it was before: widen it again behind hive's back
+    chmod 0777 "$HIVE_ROOT"
+    import_run_base 2>"$WORK/err"
+    grep -qxF "hive: warning: $HIVE_ROOT was mode 0777; set to 0700" "$WORK/err"
+    hive volume create data >/dev/null
+    hive run -d --name up -v data:/data busybox sh -c 'echo secret > /data/f; touch /upper-file; sleep 30' >/dev/null
+    for _ in $(seq 50); do [ -f "$HIVE_ROOT/volumes/data/_data/f" ] && break; sleep 0.1; done
+    id=$(hive ps -q --no-trunc --filter name=up)
+    layer=$(ls -d "$HIVE_ROOT"/layers/*/diff | head -1)
+    # root sees them all
+    for p in "$HIVE_ROOT/hive.db" "$layer/bin/busybox" "$HIVE_ROOT/containers/$id/rootfs" "$HIVE_ROOT/containers/$id/upper/upper-file" \
+             "$HIVE_ROOT/volumes/data/_data/f"; do
+        stat "$p" >/dev/null
+    done
+    # nobody reaches none of them, nor lists the roots
+    for p in "$HIVE_ROOT/hive.db" "$layer" "$layer/bin/busybox" "$HIVE_ROOT/containers/$id/rootfs" \
+             "$HIVE_ROOT/containers/$id/upper/upper-file" "$HIVE_ROOT/volumes/data/_data" "$HIVE_ROOT/volumes/data/_data/f"; do
+        run as_nobody stat -- "$p"
+        echo "$p: $status $output"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Permission denied"* ]]
+    done
+    for d in "$HIVE_ROOT" "$HIVE_RUNROOT"; do
+        run as_nobody ls -- "$d"
+        echo "$d: $status $output"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Permission denied"* ]]
+    done
+    hive rm -f up >/dev/null
+}
