@@ -52,3 +52,63 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
     done
     hive rm -f up >/dev/null
 }
+
+# A one-file layer for the crafted archives.
+small_layer() {
+    mkdir -p "$WORK/l"
+    echo hello > "$WORK/l/hello"
+    tar -C "$WORK/l" -cf "$WORK/layer.tar" hello
+}
+
+@test "load: the control archive of the CVE-2021-41190 cases loads" {
+    small_layer
+    python3 "$REPO/Tests/fixtures/mkbadoci.py" "$WORK/layer.tar" "$WORK/ok.tar" ok
+    run_hive 0 load -i "$WORK/ok.tar"
+    [[ "$output" == *"bad/oci:ok"* ]]
+}
+
+# load_refused MODE MESSAGE: the crafted archive is refused with MESSAGE, and the store holds nothing.
+load_refused() {
+    small_layer
+    python3 "$REPO/Tests/fixtures/mkbadoci.py" "$WORK/layer.tar" "$WORK/bad.tar" "$1"
+    run_hive 125 load -i "$WORK/bad.tar"
+    echo "$output"
+    [[ "$output" == *"$2"* ]]
+    [ "${#lines[@]}" -eq 1 ]
+    assert_store_empty
+}
+
+@test "CVE-2021-41190: an index.json that is also a manifest is refused" {
+    load_refused index-and-manifest "index.json in $WORK/bad.tar is both an image index (it has manifests) and an image manifest (it has config or layers): refused as ambiguous"
+}
+
+@test "CVE-2021-41190: a manifest that is also an index is refused" {
+    load_refused manifest-and-index "is both an image index (it has manifests) and an image manifest"
+}
+
+@test "CVE-2021-41190: a manifest whose mediaType says index is refused" {
+    load_refused manifest-says-index "its media type application/vnd.oci.image.index.v1+json says image index, but the document is shaped as an image manifest"
+}
+
+@test "CVE-2021-41190: an index.json whose mediaType says manifest is refused" {
+    load_refused index-says-manifest "index.json in $WORK/bad.tar: its media type application/vnd.oci.image.manifest.v1+json says image manifest, but the document is shaped as an image index"
+}
+
+@test "CVE-2021-41190: a manifest reached through an index-typed descriptor is refused" {
+    load_refused descriptor-says-index "the descriptor's media type application/vnd.oci.image.index.v1+json says image index, but the document is shaped as an image manifest"
+}
+
+@test "CVE-2021-41190: an index reached through a manifest-typed descriptor is refused" {
+    load_refused descriptor-says-manifest "the descriptor's media type application/vnd.oci.image.manifest.v1+json says image manifest, but the document is shaped as an image index"
+}
+
+@test "load: a manifest, config or layer whose size disagrees with its descriptor is refused" {
+    load_refused size-manifest "bytes, but its descriptor says"
+    load_refused size-config "bytes, but its descriptor says"
+    load_refused size-layer "bytes, but its descriptor says"
+    load_refused docker-size-layer "bytes, but its descriptor says"
+}
+
+@test "load: a config whose content disagrees with its digest is refused" {
+    load_refused digest-config "does not match its digest"
+}
