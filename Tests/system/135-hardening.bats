@@ -112,3 +112,37 @@ load_refused() {
 @test "load: a config whose content disagrees with its digest is refused" {
     load_refused digest-config "does not match its digest"
 }
+
+# volume_image PATH: busybox whose config declares VOLUME PATH, loaded as localhost/bad/oci:volume (mkbadoci.py)
+volume_image() {
+    python3 "$REPO/Tests/fixtures/mkbadoci.py" "$(base_tar)" "$WORK/vol.tar" "volume:$1"
+    hive load -i "$WORK/vol.tar" >/dev/null
+}
+
+# No volume holds anything of the host's /etc (busybox's /etc has no os-release).
+assert_no_host_etc() {
+    [ -e /etc/os-release ]
+    run ls -A "$HIVE_ROOT/volumes"
+    echo "volumes: $output"
+    ! ls -R "$HIVE_ROOT/volumes" 2>/dev/null | grep -qx 'os-release'
+}
+
+@test "CVE-2022-23648: an image VOLUME \"\" is rejected" {
+    volume_image ""
+    run_hive 125 run --rm localhost/bad/oci:volume true
+    [[ "$output" == *'the image declares an unsafe VOLUME ""'* ]]
+    [ -z "$(hive ps -aq)" ]
+    [ -z "$(hive volume ls -q)" ]
+}
+
+@test "CVE-2022-23648: an image VOLUME /proc/self/root/etc is rejected; the host /etc reaches no volume" {
+    volume_image /proc/self/root/etc
+    run_hive 125 run --rm localhost/bad/oci:volume sh -c 'ls /proc/self/root/etc/os-release; ls /proc/1/root/etc/os-release'
+    [[ "$output" == *'the image declares an unsafe VOLUME "/proc/self/root/etc"'* ]]
+    [ -z "$(hive ps -aq)" ]
+    [ -z "$(hive volume ls -q)" ]
+    assert_no_host_etc
+    # nor through a user's mount request
+    run_hive 125 run --rm -v /proc/self/cwd/x busybox true
+    [[ "$output" == *"nothing may be mounted inside /proc"* ]]
+}
