@@ -146,3 +146,100 @@ assert_no_host_etc() {
     run_hive 125 run --rm -v /proc/self/cwd/x busybox true
     [[ "$output" == *"nothing may be mounted inside /proc"* ]]
 }
+
+# policy_denies REASON RUN-ARGS...: `hive run RUN-ARGS busybox true` is refused by policy/no-privileged for REASON.
+policy_denies() {
+    local why=$1; shift
+    run "$HIVE" run --rm "$@" busybox true
+    if [ "$status" -ne 125 ] || [[ "$output" != *"no-privileged.lua: $why is not allowed on this host (policy/no-privileged; allow = "* ]]; then
+        echo "hive run $*: exit $status, expected 125 and: $why" >&2
+        echo "$output" >&2
+        return 1
+    fi
+}
+
+# a unix socket, as /var/run/docker.sock is
+make_socket() { python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$1"; }
+
+@test "policy/no-privileged: seccomp profiles, no-new-privileges=false, host network and binds of /, /proc, /sys, /dev, sockets and hive's state are denied with their reason" {
+    import_run_base
+    use_plugins <<'EOF'
+[plugins]
+enabled = ["policy/no-privileged"]
+EOF
+    make_socket "$WORK/api.sock"
+    ln -s / "$WORK/rootlink"
+    ln -s "$WORK/api.sock" "$WORK/innocent"
+    echo '{"defaultAction":"SCMP_ACT_ALLOW"}' > "$WORK/open.json"
+    policy_denies "--security-opt seccomp=unconfined" --security-opt seccomp=unconfined
+    policy_denies "--security-opt seccomp=$WORK/open.json (a custom profile)" --security-opt "seccomp=$WORK/open.json"
+    policy_denies "--security-opt no-new-privileges=false" --security-opt no-new-privileges=false
+    policy_denies "--network host" --network host
+    policy_denies "a bind mount of the host's /: /" -v /:/host
+    policy_denies "a bind mount of the host's /: $WORK/rootlink ($WORK/rootlink resolves to /)" -v "$WORK/rootlink:/host:ro"
+    policy_denies "a bind mount of the host's /: $WORK/rootlink/ ($WORK/rootlink/ resolves to /)" --mount "type=bind,source=$WORK/rootlink/,target=/host"
+    policy_denies "a bind mount of /proc: /proc/1/root" -v /proc/1/root:/x
+    policy_denies "a bind mount of /sys: /sys/fs/cgroup" -v /sys/fs/cgroup:/x
+    policy_denies "a bind mount of /dev: /dev" -v /dev:/x
+    policy_denies "a bind mount of a socket: $WORK/api.sock" -v "$WORK/api.sock:/var/run/docker.sock"
+    policy_denies "a bind mount of a socket: $WORK/innocent" -v "$WORK/innocent:/x"
+    policy_denies "a bind mount of a socket: /run/docker.sock" --mount type=bind,source=/run/docker.sock,target=/s
+    policy_denies "a bind mount of a socket: /var/run" -v /var/run:/x
+    policy_denies "a bind mount of hive's own state (/run/hive): /run/hive" -v /run/hive:/x
+    policy_denies "a bind mount of hive's own state (/etc/hive): /etc" -v /etc:/x:ro
+    policy_denies "a bind mount of hive's own state (/var/lib/hive): /var/lib/hive/volumes" -v /var/lib/hive/volumes:/x
+    # what is not dangerous still runs
+    mkdir "$WORK/data"
+    run_hive 0 run --rm -v "$WORK/data:/data" -v vol:/vol --security-opt seccomp=default busybox true
+    [ -z "$(hive ps -aq)" ]
+}
+
+@test "policy/no-privileged: each denial can be allowed by name in its config; the rest stay denied" {
+    import_run_base
+    make_socket "$WORK/api.sock"
+    make_socket "$WORK/app.sock"
+    echo '{"defaultAction":"SCMP_ACT_ALLOW"}' > "$WORK/open.json"
+    use_plugins <<'EOF'
+[plugins]
+enabled = ["policy/no-privileged"]
+[plugins."policy/no-privileged"]
+allow = ["seccomp-unconfined", "seccomp-profile", "host-network", "bind-socket", "bind-dev"]
+EOF
+    run_hive 0 run --rm --security-opt seccomp=unconfined busybox true
+    run_hive 0 run --rm --security-opt "seccomp=$WORK/open.json" busybox true
+    run_hive 0 run --rm --network host busybox true
+    run_hive 0 run --rm -v "$WORK/api.sock:/s" busybox test -S /s
+    run_hive 0 run --rm -v /dev/null:/x busybox true
+    policy_denies "a bind mount of /proc: /proc" -v /proc:/x
+    policy_denies "--security-opt no-new-privileges=false" --security-opt no-new-privileges=false
+
+    # one source by glob, not the whole class
+    use_plugins <<EOF
+[plugins]
+enabled = ["policy/no-privileged"]
+[plugins."policy/no-privileged"]
+allowed_sources = ["$WORK/app.*"]
+EOF
+    run_hive 0 run --rm -v "$WORK/app.sock:/s" busybox test -S /s
+    policy_denies "a bind mount of a socket: $WORK/api.sock" -v "$WORK/api.sock:/s"
+    # the old switch opens seccomp and no-new-privileges only
+    use_plugins <<'EOF'
+[plugins]
+enabled = ["policy/no-privileged"]
+[plugins."policy/no-privileged"]
+deny_unconfined = false
+EOF
+    run_hive 0 run --rm --security-opt seccomp=unconfined --security-opt no-new-privileges=false busybox true
+    policy_denies "--network host" --network host
+}
+
+@test "policy/no-privileged: a site hook cannot add a dangerous bind behind the policy" {
+    import_run_base
+    use_plugins <<'EOF'
+[plugins]
+enabled = ["policy/no-privileged"]
+EOF
+    echo 'hive.on("pre-create", function(c) c.mounts[#c.mounts + 1] = {type = "bind", source = "/proc/../", target = "/host"} end)' | add_hook 50-sneaky.lua
+    run_hive 125 run --rm busybox true
+    [[ "$output" == *"no-privileged.lua: a bind mount of the host's /: /proc/../ is not allowed"* ]]
+}
