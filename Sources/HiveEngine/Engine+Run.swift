@@ -36,6 +36,8 @@ public struct RunOptions {
     public var initProcess = false
     /// `--add-host NAME:IP` lines for /etc/hosts.
     public var extraHosts: [String] = []
+    /// `--log-opt max-size=SIZE`, `--log-opt max-file=N` (Engine+Logs).
+    public var logOptions: [String] = []
     /// A build's RUN step: no hooks, no events, not a user's container.
     var buildStep = false
     public init(image: String) { self.image = image }
@@ -60,6 +62,9 @@ struct ContainerSpec: Codable {
     var stopTimeout: Int?
     var resources: Resources?
     var mounts: [MountInfo]?
+    /// --log-opt max-size (0: unbounded) and max-file, when given.
+    var logMaxSize: Int64? = nil
+    var logMaxFile: Int64? = nil
 }
 
 extension ContainerSpec {
@@ -74,6 +79,8 @@ extension ContainerSpec {
         ]
         if let stopSignal { o["stopSignal"] = .string(stopSignal) }
         if let stopTimeout { o["stopTimeout"] = .int(Int64(stopTimeout)) }
+        if let logMaxSize { o["logMaxSize"] = .int(logMaxSize) }
+        if let logMaxFile { o["logMaxFile"] = .int(logMaxFile) }
         if let r = resources {
             var ro: [String: JSONValue] = [:]
             if let m = r.memory { ro["memory"] = .int(m) }
@@ -192,6 +199,7 @@ extension Engine {
             argv = ["/dev/init", "--"] + argv
         }
 
+        let logOptions = try LogOptions.parse(o.logOptions)
         // security
         var noNewPrivs = true
         var seccompMode = "default"
@@ -253,7 +261,8 @@ extension Engine {
         let spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: o.user ?? cc.user ?? "", hostname: hostname, network: o.network,
                                  privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
                                  seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,
-                                 stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources)
+                                 stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources,
+                                 logMaxSize: logOptions.maxSize, logMaxFile: logOptions.maxFile)
         let specJSON = spec.json
         var rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)

@@ -19,6 +19,10 @@ public struct HiveConfig: Sendable {
     /// `[cgroups] favordynmods`: let hive set the kernel's favordynmods
     /// option on the cgroup2 mount (fast cgroup moves; see Cgroups).
     public var cgroupFavorDynmods = true
+    /// `[logs] max_size`, `max_file`: a detached container's log bounds
+    /// unless `--log-opt` gives them (bytes per file, 0 unbounded; files).
+    public var logMaxSize: Int64 = 20 << 20
+    public var logMaxFile: Int64 = 5
 
     public struct Limits: Sendable, Equatable {
         public var instructions: Int64 = 10_000_000
@@ -135,8 +139,20 @@ public struct HiveConfig: Sendable {
                     guard case .bool(let b) = v else { throw bad("cgroups.favordynmods", "true or false") }
                     c.cgroupFavorDynmods = b
                 }
+            case "logs":
+                for (k, v) in table {
+                    switch k {
+                    case "max_size":
+                        guard let s = v.stringValue else { throw bad("logs.max_size", "a size such as \"20m\" (or \"-1\" for no limit)") }
+                        if s == "-1" { c.logMaxSize = 0; continue }
+                        c.logMaxSize = try Quantity.bytes(s)
+                        guard c.logMaxSize >= 1024 else { throw bad("logs.max_size", "at least 1k") }
+                    case "max_file": c.logMaxFile = try integer(v, "logs.max_file", 1...1000)
+                    default: throw HiveError(.invalidArgument, "\(file): unknown key logs.\(k) (max_size, max_file)")
+                    }
+                }
             default:
-                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups)")
+                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs)")
             }
         }
         for name in c.enabledPlugins where !isPluginName(name) {

@@ -243,3 +243,90 @@ EOF
     run_hive 125 run --rm busybox true
     [[ "$output" == *"no-privileged.lua: a bind mount of the host's /: /proc/../ is not allowed"* ]]
 }
+
+# log_files NAME: the container's log files (log, log.1, ...)
+log_files() { ls "$HIVE_ROOT/containers/$(hive ps -aq --no-trunc --filter name=$1)"/log*; }
+log_bytes() { cat $(log_files "$1") | wc -c; }
+# wait_exited NAME: until the monitor has written the container's exit (its log is complete then);
+# not `hive wait` alone, which can return -1 early under load (seen on main too)
+wait_exited() {
+    local dir=$HIVE_ROOT/containers/$(hive ps -aq --no-trunc --filter name=$1)
+    for _ in $(seq 600); do [ -f "$dir/exit" ] && break; sleep 0.1; done
+    [ -f "$dir/exit" ]
+    hive wait "$1" >/dev/null || true
+}
+
+@test "logs: 30 MB through --log-opt max-size=1m --log-opt max-file=2 leaves at most 2 files of 1 MB; logs shows the tail in order" {
+    import_run_base
+    hive run -d --name big --log-opt max-size=1m --log-opt max-file=2 busybox \
+        sh -c 'yes "$(printf "%090d" 0)" | head -c 30030000; echo THE END' >/dev/null
+    wait_exited big
+    log_files big
+    [ "$(log_files big | wc -l)" -eq 2 ]
+    bytes=$(log_bytes big)
+    echo "log bytes: $bytes"
+    [ "$bytes" -gt $((1 << 20)) ]
+    [ "$bytes" -le $((2 << 20)) ]
+    run_hive 0 logs --tail 1 big
+    [ "$output" = "THE END" ]
+    # across log.1 and log: whole lines, oldest first, the last one the end
+    hive logs big > "$WORK/out"
+    [ "$(wc -l < "$WORK/out")" -eq "$(cat $(log_files big) | wc -l)" ]
+    [ "$(wc -l < "$WORK/out")" -gt "$(wc -l < "$(log_files big | head -1)")" ]
+    [ "$(grep -vxc '0\{90\}' "$WORK/out")" -eq 1 ]
+    [ "$(tail -n 1 "$WORK/out")" = "THE END" ]
+}
+
+@test "logs: a 1 GB stream without a newline is split into 16 KiB records and kept under the default 100 MB" {
+    import_run_base
+    hive run -d --name nl busybox sh -c 'head -c 1000000000 /dev/zero | tr "\0" a; echo; echo THE END' >/dev/null
+    wait_exited nl
+    log_files nl
+    [ "$(log_files nl | wc -l)" -le 5 ]
+    bytes=$(log_bytes nl)
+    echo "log bytes: $bytes"
+    [ "$bytes" -le $((100 << 20)) ]
+    longest=$(cat $(log_files nl) | awk '{ if (length($0) > m) m = length($0) } END { print m }')
+    echo "longest record: $longest"
+    [ "$longest" -le $((16384 + 256)) ]
+    run_hive 0 logs --tail 1 nl
+    [ "$output" = "THE END" ]
+    # the split records join back into the one line
+    run_hive 0 logs --tail 3 nl
+    [ "${#lines[@]}" -eq 2 ]
+    [ "${#lines[0]}" -gt 16384 ]
+    [[ "${lines[0]}" != *[^a]* ]]
+    [ "${lines[1]}" = "THE END" ]
+}
+
+@test "logs: hive.toml [logs] sets the default bound; --log-opt overrides it; bad options are refused" {
+    import_run_base
+    printf '[logs]\nmax_size = "64k"\nmax_file = 3\n' > "$HIVE_CONFIG"
+    hive run -d --name conf busybox sh -c 'yes "$(printf "%090d" 0)" | head -c 3000000; echo THE END' >/dev/null
+    wait_exited conf
+    [ "$(log_files conf | wc -l)" -eq 3 ]
+    [ "$(log_bytes conf)" -le $((3 * 64 << 10)) ]
+    hive run -d --name opt --log-opt max-size=128k busybox sh -c 'yes "$(printf "%090d" 0)" | head -c 3000000' >/dev/null
+    wait_exited opt
+    [ "$(log_files opt | wc -l)" -eq 3 ]
+    [ "$(log_bytes opt)" -gt $((3 * 64 << 10)) ]
+    [ "$(log_bytes opt)" -le $((3 * 128 << 10)) ]
+    run_hive 125 run -d --log-opt compress=true busybox true
+    [[ "$output" == *'unknown log opt "compress" for the json-file log (max-size, max-file)'* ]]
+    run_hive 125 run -d --log-opt max-file=0 busybox true
+    [[ "$output" == *"invalid --log-opt max-file=0"* ]]
+    printf '[logs]\nmax_size = "1"\n' > "$HIVE_CONFIG"
+    run_hive 125 run -d busybox true
+    [[ "$output" == *"logs.max_size must be at least 1k"* ]]
+}
+
+@test "logs -f follows the log across rotations" {
+    import_run_base
+    hive run -d --name rot --log-opt max-size=2k --log-opt max-file=3 busybox \
+        sh -c 'i=0; while [ $i -lt 300 ]; do echo "line-$i"; i=$((i+1)); usleep 3000; done' >/dev/null
+    hive logs -f rot > "$WORK/followed"
+    wait_exited rot
+    [ "$(log_files rot | wc -l)" -eq 3 ]
+    seq 0 299 | sed 's/^/line-/' > "$WORK/want"
+    diff "$WORK/want" "$WORK/followed"
+}
