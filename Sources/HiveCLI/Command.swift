@@ -91,6 +91,7 @@ final class Context {
             throw HiveError(.invalidArgument, "--root must be an absolute path, not \"\(globals.root)\"")
         }
         let e = try Engine(root: globals.root, runroot: globals.runroot, options: globals.engineOptions)
+        for n in e.store.notices { warn(n) }
         _engine = e
         return e
     }

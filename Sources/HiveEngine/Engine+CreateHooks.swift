@@ -1,6 +1,7 @@
 // The pre-create context: what `hive run`/`create` asked for, as hooks see it,
 // and the checked way back from what they left (DESIGN.md "Hooks": the Swift
 // side validates what comes back).
+import Glibc
 import HiveHooks
 import HiveOCI
 import HiveRuntime
@@ -16,12 +17,7 @@ extension RunOptions {
             "name": .string(name ?? ""), "image": .string(image), "replace": .bool(replace),
             "labels": .object(labels.mapValues(JSONValue.string)),
             "env": .array(env.map(JSONValue.string)),
-            "mounts": .array(mounts.map { m in
-                var o: [String: JSONValue] = ["type": .string(m.kind.rawValue), "target": .string(m.target), "readonly": .bool(m.readonly)]
-                if let s = m.source { o["source"] = .string(s) }
-                if let t = m.tmpfsOptions { o["options"] = .string(t) }
-                return .object(o)
-            }),
+            "mounts": .array(mounts.map(\.hookContext)),
             "resources": .object(res),
             "network": .string(network),
             "extra_hosts": .array(extraHosts.map(JSONValue.string)),
@@ -38,6 +34,47 @@ extension RunOptions {
         ])
     }
 
+}
+
+extension MountRequest {
+    /// One entry of a pre-create context's `mounts`.
+    var hookContext: JSONValue {
+        var o: [String: JSONValue] = ["type": .string(kind.rawValue), "target": .string(target), "readonly": .bool(readonly)]
+        if let s = source { o["source"] = .string(s) }
+        if kind == .bind, let s = source {
+            for (k, v) in MountRequest.hostSource(s) { o[k] = v }
+        }
+        if let t = tmpfsOptions { o["options"] = .string(t) }
+        return .object(o)
+    }
+
+    /// What a bind source is on the host, for policies (which cannot stat):
+    /// `source_kind` (directory, file, socket, char-device, block-device,
+    /// fifo, other, missing) and `source_path`, the path with every symlink
+    /// followed, as the mount will take it.
+    static func hostSource(_ path: String) -> [String: JSONValue] {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return ["source_kind": .string("missing")] }
+        let kind: String
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: kind = "directory"
+        case S_IFREG: kind = "file"
+        case S_IFSOCK: kind = "socket"
+        case S_IFCHR: kind = "char-device"
+        case S_IFBLK: kind = "block-device"
+        case S_IFIFO: kind = "fifo"
+        default: kind = "other"
+        }
+        var out: [String: JSONValue] = ["source_kind": .string(kind)]
+        if let r = realpath(path, nil) {
+            out["source_path"] = .string(String(cString: r))
+            free(r)
+        }
+        return out
+    }
+}
+
+extension RunOptions {
     /// Takes the hooks' changes back, refusing values of the wrong shape.
     mutating func apply(hookContext c: JSONValue) throws {
         func bad(_ field: String, _ want: String) -> HiveError {

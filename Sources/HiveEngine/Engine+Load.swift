@@ -54,6 +54,8 @@ extension Engine {
             throw HiveError(.corrupt, "\(name) is neither a docker-archive (no manifest.json) nor an OCI layout (no index.json)")
         }
         guard !plans.isEmpty else { throw HiveError(.corrupt, "\(name) contains no images") }
+        // every blob checked against its descriptor before anything is parsed or stored
+        for (manifest, _, _) in plans { try verifyBlobs(manifest, files: files, name: name) }
 
         var loaded: [LoadedImage] = []
         var records: [(ImageRecord, [LayerRecord], [Digest])] = []
@@ -172,14 +174,30 @@ extension Engine {
     }
 
     /// OCI layout: index.json -> manifests (one level of nested index, host platform).
+    /// Each document is one kind by its shape and every media type naming it
+    /// agrees (CVE-2021-41190); each blob matches its descriptor's size and
+    /// digest before it is parsed.
     private func ociPlans(_ files: [String: ArchiveFile], name: String) throws -> [(Manifest, [UInt8], [String])] {
-        let index = try JSONCoding.decode(Index.self, from: try bytes(try file(files, "index.json", name: name), what: "index.json"))
+        let ib = try bytes(try file(files, "index.json", name: name), what: "index.json")
+        guard try ImageDocumentKind.of(ib, descriptorMediaType: nil, what: "index.json in \(name)") == .index else {
+            throw HiveError(.corrupt, "index.json in \(name) is an image manifest, not an image index")
+        }
+        let index: Index
+        do { index = try JSONCoding.decode(Index.self, from: ib) } catch {
+            throw HiveError(.corrupt, "index.json in \(name) is not a valid image index")
+        }
         var out: [(Manifest, [UInt8], [String])] = []
         func add(_ desc: Descriptor, tags: [String], depth: Int) throws {
-            let mb = try bytes(try blobFile(files, desc.digest, name: name), what: "manifest \(desc.digest)")
-            if MediaType.isIndex(desc.mediaType) || (try? JSONCoding.decode(Index.self, from: mb))?.manifests.isEmpty == false {
+            let what = "manifest \(desc.digest) in \(name)"
+            let f = try blobFile(files, desc.digest, name: name)
+            try desc.verify(size: f.size, digest: f.digest, what: what)
+            let mb = try bytes(f, what: what)
+            if try ImageDocumentKind.of(mb, descriptorMediaType: desc.mediaType, what: what) == .index {
                 guard depth < 2 else { throw HiveError(.corrupt, "\(name): image index nested too deeply") }
-                let nested = try JSONCoding.decode(Index.self, from: mb)
+                let nested: Index
+                do { nested = try JSONCoding.decode(Index.self, from: mb) } catch {
+                    throw HiveError(.corrupt, "index \(desc.digest) in \(name) is not a valid image index")
+                }
                 let arch = Engine.hostArchitecture
                 let pick = nested.manifests.first { $0.platform?.architecture == arch && $0.platform?.os == "linux" }
                     ?? nested.manifests.first { $0.platform == nil }
@@ -245,6 +263,17 @@ extension Engine {
         if head.starts(with: [0x1f, 0x8b]) { return MediaType.ociLayerGzip }
         if head.starts(with: [0x28, 0xb5, 0x2f, 0xfd]) { return MediaType.ociLayerZstd }
         return MediaType.ociLayer
+    }
+
+    /// Checks the config and every layer of an image against its descriptor
+    /// (size and digest), before any of them is parsed or stored.
+    private func verifyBlobs(_ m: Manifest, files: [String: ArchiveFile], name: String) throws {
+        let cfg = try lookup(files, m.config.digest, what: "config blob", name: name)
+        try m.config.verify(size: cfg.size, digest: cfg.digest, what: "config blob \(m.config.digest) in \(name)")
+        for desc in m.layers {
+            let lf = try lookup(files, desc.digest, what: "layer blob", name: name)
+            try desc.verify(size: lf.size, digest: lf.digest, what: "layer blob \(desc.digest) in \(name)")
+        }
     }
 
     /// Verifies and stores one image's blobs and layers; returns what to record.

@@ -38,6 +38,8 @@ public struct RunOptions {
     public var extraHosts: [String] = []
     /// `--device HOST[:CONTAINER][:PERMS]`.
     public var devices: [String] = []
+    /// `--log-opt max-size=SIZE`, `--log-opt max-file=N` (Engine+Logs).
+    public var logOptions: [String] = []
     /// A build's RUN step: no hooks, no events, not a user's container.
     var buildStep = false
     public init(image: String) { self.image = image }
@@ -64,6 +66,9 @@ struct ContainerSpec: Codable {
     var mounts: [MountInfo]?
     /// `--device` flags as given.
     var devices: [String]?
+    /// --log-opt max-size (0: unbounded) and max-file, when given.
+    var logMaxSize: Int64? = nil
+    var logMaxFile: Int64? = nil
 }
 
 extension ContainerSpec {
@@ -78,6 +83,8 @@ extension ContainerSpec {
         ]
         if let stopSignal { o["stopSignal"] = .string(stopSignal) }
         if let stopTimeout { o["stopTimeout"] = .int(Int64(stopTimeout)) }
+        if let logMaxSize { o["logMaxSize"] = .int(logMaxSize) }
+        if let logMaxFile { o["logMaxFile"] = .int(logMaxFile) }
         if let r = resources {
             var ro: [String: JSONValue] = [:]
             if let m = r.memory { ro["memory"] = .int(m) }
@@ -197,6 +204,7 @@ extension Engine {
             argv = ["/dev/init", "--"] + argv
         }
 
+        let logOptions = try LogOptions.parse(o.logOptions)
         // security
         var noNewPrivs = true
         var seccompMode = "default"
@@ -260,7 +268,8 @@ extension Engine {
                                  privileged: o.privileged, readOnly: o.readOnly, caps: caps.sorted(), noNewPrivs: noNewPrivs,
                                  seccomp: seccompMode, labels: o.labels, autoRemove: o.remove,
                                  stopSignal: o.stopSignal ?? cc.stopSignal, stopTimeout: o.stopTimeout, resources: o.resources,
-                                 devices: o.devices.isEmpty ? nil : o.devices)
+                                 devices: o.devices.isEmpty ? nil : o.devices,
+                                 logMaxSize: logOptions.maxSize, logMaxFile: logOptions.maxFile)
         let specJSON = spec.json
         var rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: specJSON,
                                   created: Timestamp.now().unixNanos)

@@ -76,11 +76,21 @@ public struct MountRequest: Equatable {
         return r
     }
 
-    /// Targets must be absolute, clean, and not the root (CVE-2022-23648).
+    /// Files under /proc a mount may cover (runc's list, for lxcfs-style
+    /// providers); nothing else under /proc is a mount target.
+    static let procTargets: Set<String> = ["/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
+                                           "/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/sys/kernel/ns_last_pid", "/proc/net/dev"]
+
+    /// Targets must be absolute, clean, not the root, and not inside /proc,
+    /// whose magic links (/proc/self/root, /proc/self/cwd) lead out of the
+    /// container (CVE-2022-23648; runc refuses /proc destinations too).
     func validate(_ spec: String) throws {
         let comps = target.split(separator: "/")
         guard target.hasPrefix("/"), !comps.isEmpty, !comps.contains(".."), !comps.contains("."), !target.contains("\0") else {
             throw HiveError(.invalidArgument, "invalid mount target \"\(target)\" in \"\(spec)\": must be an absolute path inside the container, without .. and not /")
+        }
+        if comps[0] == "proc" && !MountRequest.procTargets.contains("/" + comps.joined(separator: "/")) {
+            throw HiveError(.invalidArgument, "invalid mount target \"\(target)\" in \"\(spec)\": nothing may be mounted inside /proc")
         }
         if kind == .bind, let s = source, s.split(separator: "/").contains("..") {
             throw HiveError(.invalidArgument, "invalid bind source \"\(s)\": must not contain ..")
@@ -113,7 +123,7 @@ extension Engine {
         for v in imageVolumes.sorted() where !requests.contains(where: { $0.target == v }) {
             let r = MountRequest(kind: .volume, source: nil, target: v)
             do { try r.validate("image VOLUME " + v) } catch {
-                throw HiveError(.invalidArgument, "the image declares an unsafe VOLUME \"\(v)\" (rejected: it must be an absolute path without ..)")
+                throw HiveError(.invalidArgument, "the image declares an unsafe VOLUME \"\(v)\" (rejected: it must be an absolute path without .., outside /proc)")
             }
             all.append(r)
         }

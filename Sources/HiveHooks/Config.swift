@@ -23,6 +23,10 @@ public struct HiveConfig: Sendable {
     /// devices controller and a cgroup2 BPF program, whichever the host has),
     /// "v1" or "bpf" (one of them only). There is no "off".
     public var cgroupDevices = "auto"
+    /// `[logs] max_size`, `max_file`: a detached container's log bounds
+    /// unless `--log-opt` gives them (bytes per file, 0 unbounded; files).
+    public var logMaxSize: Int64 = 20 << 20
+    public var logMaxFile: Int64 = 5
 
     public struct Limits: Sendable, Equatable {
         public var instructions: Int64 = 10_000_000
@@ -144,8 +148,20 @@ public struct HiveConfig: Sendable {
                     guard case .bool(let b) = v else { throw bad("cgroups.favordynmods", "true or false") }
                     c.cgroupFavorDynmods = b
                 }
+            case "logs":
+                for (k, v) in table {
+                    switch k {
+                    case "max_size":
+                        guard let s = v.stringValue else { throw bad("logs.max_size", "a size such as \"20m\" (or \"-1\" for no limit)") }
+                        if s == "-1" { c.logMaxSize = 0; continue }
+                        c.logMaxSize = try Quantity.bytes(s)
+                        guard c.logMaxSize >= 1024 else { throw bad("logs.max_size", "at least 1k") }
+                    case "max_file": c.logMaxFile = try integer(v, "logs.max_file", 1...1000)
+                    default: throw HiveError(.invalidArgument, "\(file): unknown key logs.\(k) (max_size, max_file)")
+                    }
+                }
             default:
-                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups)")
+                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs)")
             }
         }
         for name in c.enabledPlugins where !isPluginName(name) {

@@ -19,6 +19,24 @@ public struct Descriptor: Codable, Sendable, Equatable {
     }
 }
 
+extension Descriptor {
+    /// Checks content of `size` bytes hashing to `digest` against this
+    /// descriptor, size first: a blob is trusted, and parsed, only once both
+    /// agree (image-spec descriptor.md: "the size ... SHOULD be verified
+    /// before the content is used").
+    public func verify(size: Int64, digest: Digest, what: String) throws(HiveError) {
+        guard self.size >= 0 else {
+            throw HiveError(.corrupt, "\(what): its descriptor gives a negative size (\(self.size))")
+        }
+        guard size == self.size else {
+            throw HiveError(.corrupt, "\(what) is \(size) bytes, but its descriptor says \(self.size)")
+        }
+        guard digest == self.digest else {
+            throw HiveError(.corrupt, "\(what) does not match its digest (its content hashes to \(digest))")
+        }
+    }
+}
+
 public struct Platform: Codable, Sendable, Equatable {
     public var architecture: String
     public var os: String

@@ -23,17 +23,26 @@ public final class Store {
     public var tmpDir: String { root + "/tmp" }
     /// Present when something was left for the next idle command to sweep.
     public var pendingMarker: String { root + "/gc-pending" }
+    /// What opening the store had to fix (a root or runroot readable by
+    /// others), for the CLI to show as warnings.
+    public private(set) var notices: [String] = []
 
     public init(root: String, runroot: String) throws(HiveError) {
         self.root = root
         self.runroot = runroot
-        for dir in [root, root + "/blobs", root + "/blobs/sha256", root + "/layers", root + "/tmp", root + "/locks"] {
+        // Other host users must reach nothing of the store: not the layers'
+        // setuid binaries, not a container's files (CVE-2021-41091).
+        var fixed: [String] = []
+        try Store.ownOnly(root, what: "store root", notices: &fixed)
+        try Store.ownOnly(runroot, what: "runroot", notices: &fixed)
+        for dir in [root + "/blobs", root + "/blobs/sha256", root + "/layers", root + "/tmp", root + "/locks"] {
             if mkdir(dir, 0o700) != 0 && Glibc.errno != EEXIST {
                 throw HiveError.errno("cannot create the store directory \(dir) (is --root writable? hive needs root)")
             }
         }
         let dbPath = root + "/hive.db"
         db = try Database(path: dbPath)
+        notices = fixed
         // A write-ahead log (Database.useWriteAheadLog). Creating the database,
         // switching an older store's rollback journal to the log and migrating
         // the schema are serialised across processes.
@@ -53,6 +62,31 @@ public final class Store {
     }
 
     deinit { if lockFD >= 0 { close(lockFD) } }
+
+    /// Creates `dir` mode 0700, or makes an existing one 0700 and owned by
+    /// this user, whatever it was before (noting what it changed). A
+    /// symlinked root (/var/lib/hive -> /data/hive) is fixed at its target.
+    static func ownOnly(_ dir: String, what: String, notices: inout [String]) throws(HiveError) {
+        if mkdir(dir, 0o700) == 0 { return }
+        guard Glibc.errno == EEXIST else {
+            throw HiveError.errno("cannot create the \(what) \(dir) (is it writable? hive needs root)")
+        }
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw HiveError.errno("cannot open the \(what) \(dir) (it must be a directory)") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw HiveError.errno("cannot stat the \(what) \(dir)") }
+        let uid = geteuid(), gid = getegid()
+        if st.st_uid != uid || st.st_gid != gid {
+            guard fchown(fd, uid, gid) == 0 else { throw HiveError.errno("cannot take ownership of the \(what) \(dir)") }
+            notices.append("\(dir) was owned by \(st.st_uid):\(st.st_gid); now by \(uid):\(gid)")
+        }
+        let mode = st.st_mode & 0o7777
+        if mode != 0o700 {
+            guard fchmod(fd, 0o700) == 0 else { throw HiveError.errno("cannot set the mode of the \(what) \(dir) to 0700") }
+            if mode & 0o7077 != 0 { notices.append("\(dir) was mode 0\(String(mode, radix: 8)); set to 0700") }
+        }
+    }
 
     // MARK: - The store lock
 

@@ -4,7 +4,12 @@
 // reaps it, records the exit status and time, and then runs
 // `hive container cleanup ID`, which does the engine's exit handling.
 //
-// usage: hive-monitor ID DIR HIVE ROOT RUNROOT   (status reported on fd 3)
+// The log is bounded (Docker's json-file options, which hive applies by
+// default): past MAX_SIZE bytes it rotates to log.1 ... log.(MAX_FILE-1), the
+// oldest dropped; a line longer than 16 KiB becomes several records (the last
+// without "\n", as Docker splits), so no stream makes a record unbounded.
+//
+// usage: hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE]   (status reported on fd 3)
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +29,29 @@
 #include "hive_launch.h"
 
 static int logfd = -1;
+static char logpath[4200];
+static long long log_max_size = 20LL << 20;  // 0: unbounded
+static long log_max_file = 5;
+static long long log_size = 0;
+
+static void log_open(int truncate) {
+    logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (truncate ? O_TRUNC : 0), 0600);
+    struct stat st;
+    log_size = logfd >= 0 && fstat(logfd, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+// log -> log.1 -> ... -> log.(max_file-1), the oldest dropped; one file: start it again.
+static void log_rotate(void) {
+    if (logfd >= 0) close(logfd);
+    char from[4300], to[4300];
+    for (long i = log_max_file - 1; i >= 1; i--) {
+        snprintf(to, sizeof to, "%s.%ld", logpath, i);
+        if (i == 1) snprintf(from, sizeof from, "%s", logpath);
+        else snprintf(from, sizeof from, "%s.%ld", logpath, i - 1);
+        rename(from, to);  // a missing one: nothing to move
+    }
+    log_open(1);
+}
 
 static void now_rfc3339(char *out, size_t cap) {
     struct timespec ts;
@@ -53,8 +82,9 @@ static void log_line(const char *stream, const char *data, size_t n) {
         else out[o++] = (char)c;
     }
     o += (size_t)snprintf(out + o, cap - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
-    ssize_t w = write(logfd, out, o);
-    (void)w;
+    if (log_max_size > 0 && log_size > 0 && log_size + (long long)o > log_max_size) log_rotate();
+    ssize_t w = logfd >= 0 ? write(logfd, out, o) : -1;
+    if (w > 0) log_size += w;
     free(out);
 }
 
@@ -84,7 +114,13 @@ static void pump(struct stream *s, int final) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) { fprintf(stderr, "usage: hive-monitor ID DIR HIVE ROOT RUNROOT\n"); return 2; }
+    if (argc != 6 && argc != 8) { fprintf(stderr, "usage: hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE]\n"); return 2; }
+    if (argc == 8) {
+        log_max_size = atoll(argv[6]);
+        log_max_file = atol(argv[7]);
+        if (log_max_size < 0) log_max_size = 0;
+        if (log_max_file < 1) log_max_file = 1;
+    }
     const char *id = argv[1], *dir = argv[2], *hive = argv[3], *root = argv[4], *runroot = argv[5];
     int status_fd = 3;
     setsid();
@@ -98,8 +134,8 @@ int main(int argc, char **argv) {
         dprintf(status_fd, "E125 cannot read the launch plan %s: %s\n", path, strerror(errno));
         return 125;
     }
-    snprintf(path, sizeof path, "%s/log", dir);
-    logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    snprintf(logpath, sizeof logpath, "%s/log", dir);
+    log_open(0);
     int outp[2], errp[2];
     if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
         dprintf(status_fd, "E125 pipe: %s\n", strerror(errno));

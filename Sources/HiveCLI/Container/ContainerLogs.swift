@@ -1,5 +1,8 @@
 // `hive logs [-f] [--tail N] [--since T] [--until T] [-t] CONTAINER`:
-// the monitor's JSON-lines log, each line back to its stream.
+// the monitor's JSON-lines log, each line back to its stream, across the
+// rotated files (log.N ... log.1, then log; see Engine+Logs). A line the
+// monitor split into records comes back whole: only its last record ends
+// in "\n".
 import Glibc
 import HiveEngine
 import HiveOCI
@@ -31,6 +34,7 @@ enum ContainerLogs {
         }
         let stamps = c.args.flag("timestamps")
         var offset = 0
+        var inode: ino_t = 0
         func emit(_ lines: [Substring]) {
             for raw in lines where !raw.isEmpty {
                 guard let e = try? JSONCoding.decode(Entry.self, from: Array(raw.utf8)) else { continue }
@@ -42,11 +46,15 @@ enum ContainerLogs {
             }
             c.out.flush()
         }
-        func readNew() -> [Substring] {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+        /// The complete lines of `file` from `from`; advances `from` past them.
+        func lines(_ file: String, from: inout Int, expect: ino_t? = nil) -> [Substring] {
+            let fd = open(file, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return [] }
             defer { close(fd) }
-            lseek(fd, off_t(offset), SEEK_SET)
+            var st = stat()
+            guard fstat(fd, &st) == 0, expect == nil || st.st_ino == expect else { return [] }
+            if Int(st.st_size) < from { from = 0 }  // started again (max-file=1)
+            lseek(fd, off_t(from), SEEK_SET)
             var bytes: [UInt8] = []
             var buf = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -56,10 +64,33 @@ enum ContainerLogs {
             }
             // only complete lines
             guard let lastNL = bytes.lastIndex(of: 10) else { return [] }
-            offset += lastNL + 1
+            from += lastNL + 1
             return String(decoding: bytes[...lastNL], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         }
-        var first = readNew()
+        /// What the live log gained since the last call; when it rotated, first the rest of the file it was.
+        func readNew() -> [Substring] {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return [] }
+            var out: [Substring] = []
+            if inode != 0 && st.st_ino != inode {
+                out = lines(path + ".1", from: &offset, expect: inode)
+                offset = 0
+            }
+            inode = st.st_ino
+            return out + lines(path, from: &offset, expect: inode)
+        }
+        /// The rotated files, oldest first.
+        func rotated() -> [Substring] {
+            var files: [String] = []
+            while access(path + ".\(files.count + 1)", F_OK) == 0 { files.append(path + ".\(files.count + 1)") }
+            var out: [Substring] = []
+            for f in files.reversed() {
+                var from = 0
+                out += lines(f, from: &from)
+            }
+            return out
+        }
+        var first = rotated() + readNew()
         if let tail { first = Array(first.filter { !$0.isEmpty }.suffix(tail)) }
         emit(first)
         if c.args.flag("follow") {

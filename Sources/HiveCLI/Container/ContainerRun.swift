@@ -40,6 +40,7 @@ enum ContainerRun {
             .value("cpus", nil, "decimal", "Number of CPUs"),
             .value("pids-limit", nil, "int", "Tune container pids limit (default 2048, -1 for unlimited)"),
             .value("stop-timeout", nil, "int", "Timeout (in seconds) to stop a container"),
+            .multi("log-opt", nil, "list", "Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)"),
         ], interspersed: false, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -88,6 +89,7 @@ enum ContainerRun {
         o.mounts = try c.args.all("volume").map(MountRequest.parseVolume) + c.args.all("mount").map(MountRequest.parseMount)
             + c.args.all("tmpfs").map(MountRequest.parseTmpfs)
         o.stopSignal = c.args.value("stop-signal")
+        o.logOptions = c.args.all("log-opt")
         if let m = c.args.value("memory") {
             let bytes = try Quantity.bytes(m)
             guard bytes >= 6 << 20 else { throw HiveError(.invalidArgument, "minimum memory limit allowed is 6MB") }
