@@ -20,7 +20,11 @@ static int host_call(lua_State *L, const char *op, int argidx) {
     else buf_put(L, &arg, "-", 1);
     char *out = NULL;
     size_t outlen = 0;
+    // the watchdog leaves a host call alone: the host bounds its own work
+    // (hive.exec by the call's deadline) and the budgets apply when it returns
+    h->in_host = 1;
     int rc = h->host ? h->host(h->hostctx, h->file, op, arg.data, arg.len, &out, &outlen) : 1;
+    h->in_host = 0;
     free(arg.data);
     if (rc != 0) {
         lua_pushlstring(L, out ? out : "the host refused", out ? outlen : 17);
@@ -142,6 +146,7 @@ static int api_exec(lua_State *L) {
 static int safe_load(lua_State *L) {
     size_t n;
     const char *chunk = luaL_checklstring(L, 1, &n);  // text only: no reader functions
+    hive_charge(L, (long long)(n / 4));  // parsing runs in C, out of the count hook's reach
     const char *name = luaL_optstring(L, 2, "=(load)");
     int status = luaL_loadbufferx(L, chunk, n, name, "t");
     if (status != LUA_OK) {
@@ -186,6 +191,26 @@ static int safe_rawset(lua_State *L) {
 
 static int safe_print(lua_State *L) { return log_at(L, "info"); }
 
+// setmetatable without finalizers: Lua runs __gc with hooks off (and at
+// lua_close), where no budget reaches. Lua marks an object for finalization
+// only if its metatable has a __gc field when it is set, so refusing that
+// field here means no finalizer from a hook ever runs.
+static int safe_setmetatable(lua_State *L) {
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int gc = lua_rawget(L, 2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (gc) return luaL_error(L, "setmetatable: __gc metamethods are not allowed in hooks (finalizers would run outside the hook's time budget)");
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
 static int safe_require(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
     lua_settop(L, 1);
@@ -203,6 +228,7 @@ static int safe_require(lua_State *L) {
     lua_rawgeti(L, -2, 2);  // chunk name
     size_t n;
     const char *src = luaL_checklstring(L, -2, &n);
+    hive_charge(L, (long long)(n / 4));
     if (luaL_loadbufferx(L, src, n, luaL_checkstring(L, -1), "t") != LUA_OK) return lua_error(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_setupvalue(L, -2, 1);  // the module runs in the requiring file's environment
@@ -325,6 +351,12 @@ int hive_sandbox_setup(lua_State *L) {
     lua_pop(L, 2);
     static const char *const str[] = {"dump", NULL};
     drop(L, "string", str);
+    // find, match, gmatch, gsub that count their steps (a pattern can take
+    // exponential time inside one C call); the string metatable's __index is
+    // this same table, so s:find() gets them too
+    lua_getglobal(L, LUA_STRLIBNAME);
+    hive_patterns_install(L, lua_gettop(L));
+    lua_pop(L, 1);
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
     lua_pushliteral(L, "locked");
@@ -336,9 +368,11 @@ int hive_sandbox_setup(lua_State *L) {
     // the base every environment reads through: allowed functions and library views
     lua_createtable(L, 0, 28);
     static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
-                                       "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", "setmetatable",
+                                       "select", "tonumber", "tostring", "type", "xpcall", "_VERSION",
                                        "getmetatable", NULL};
     copy_fields(L, NULL, base);
+    lua_pushcfunction(L, safe_setmetatable);
+    lua_setfield(L, -2, "setmetatable");
     lua_pushcfunction(L, safe_collectgarbage);
     lua_setfield(L, -2, "collectgarbage");
     lua_pushcfunction(L, safe_rawset);

@@ -85,6 +85,8 @@ final class LuaVM {
         weak var hooks: Hooks?
         var paths: [String] = []
         var event: HookEvent?
+        /// The state, for the time a host call may take (hive.exec ends by the call's deadline).
+        var state: OpaquePointer?
         init(hooks: Hooks) { self.hooks = hooks }
     }
 
@@ -100,9 +102,13 @@ final class LuaVM {
             throw HiveError(.io, "cannot create the hooks' Lua state within the memory limit of \(limits.memory) bytes")
         }
         state = s
+        bridge.state = s
     }
 
     deinit { hive_lua_free(state) }
+
+    /// After an event's handlers or a round of loads: the watchdog's timer stops.
+    func rest() { hive_lua_rest(state) }
 
     /// A hook file loaded: what it registered, its compiled form when asked
     /// for, and whether a compiled chunk given did not load (it came from the text).
@@ -230,7 +236,8 @@ private func hookHostTrampoline(_ ctx: UnsafeMutableRawPointer?, _ file: Int32, 
         return 1
     }
     do {
-        let v = try hooks.answer(String(cString: op), argument, script: path, event: bridge.event)
+        let left = bridge.state.map { hive_lua_time_left($0) } ?? Int64.max
+        let v = try hooks.answer(String(cString: op), argument, script: path, event: bridge.event, timeLeft: left)
         reply(v.luaEncoded)
         return 0
     } catch let e as HiveError {
