@@ -369,6 +369,7 @@ static int load_main(lua_State *L) {
     hive_sandbox_push_env(L, &a->env);
     lua_setupvalue(L, -2, 1);  // _ENV
     h->loading = 1;
+    h->load_volatile = 0;
     arm(h, -1);
     lua_call(L, 0, 0);
     return 0;
@@ -401,6 +402,7 @@ int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const
 }
 
 int hive_lua_handler_count(hive_lua *h) { return h->nhandlers; }
+int hive_lua_load_volatile(hive_lua *h) { return h->load_volatile; }
 
 int hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index) {
     if (i < 0 || i >= h->nhandlers) return 0;

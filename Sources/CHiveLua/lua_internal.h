@@ -42,6 +42,7 @@ struct hive_lua {
     long long deadline;     // CLOCK_MONOTONIC ns
     int killed;             // 1: instructions, 2: deadline
     int loading;
+    int load_volatile;      // the loading file read the clock, the store or a module: its registration may vary
     int file;               // the file loading or running now
     long long ctx_generation;  // which context registry["hive.ctx"] holds
     int unchanged;          // the last call left the context as it found it

@@ -15,6 +15,7 @@
 
 static int host_call(lua_State *L, const char *op, int argidx) {
     hive_lua *h = self(L);
+    if (h->loading && strcmp(op, "log") != 0) h->load_volatile = 1;  // what it registers may depend on the answer
     buf arg = {0};
     if (argidx) encode(L, &arg, argidx, 0);
     else buf_put(L, &arg, "-", 1);
@@ -128,6 +129,7 @@ static int api_warn(lua_State *L) { return log_at(L, "warn"); }
 static int api_error(lua_State *L) { return log_at(L, "error"); }
 
 static int api_now(lua_State *L) {
+    if (self(L)->loading) self(L)->load_volatile = 1;
     lua_pushnumber(L, (lua_Number)now_ns(CLOCK_REALTIME) / 1e9);
     return 1;
 }
@@ -307,6 +309,23 @@ static void copy_fields(lua_State *L, const char *from, const char *const *names
     lua_pop(L, 1);
 }
 
+// A library function that reads the clock or a random source: a file that
+// calls it while it loads may register differently next time (upvalue 1: the function).
+static int volatile_call(lua_State *L) {
+    if (self(L)->loading) self(L)->load_volatile = 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+// Replaces lib[name] (the table at idx) with volatile_call around it.
+static void mark_volatile(lua_State *L, int idx, const char *name) {
+    lua_getfield(L, idx, name);
+    lua_pushcclosure(L, volatile_call, 1);
+    lua_setfield(L, idx, name);
+}
+
 // The libraries a hook may not use at all: table, math, utf8 and os are
 // opened on a hook's first use of them (most hooks touch none; opening and
 // viewing them was a third of making the state), through the base's
@@ -321,6 +340,7 @@ static int lazy_library(lua_State *L) {
     for (int i = 0; libs[i].name; i++) {
         if (strcmp(key, libs[i].name) != 0) continue;
         luaL_requiref(L, libs[i].name, libs[i].open, 0);
+        if (libs[i].open == luaopen_math) mark_volatile(L, lua_gettop(L), "random");
         if (libs[i].open == luaopen_os) {
             // of os, only the clock: no execute, exit, getenv, remove, rename, tmpname
             static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
@@ -328,6 +348,7 @@ static int lazy_library(lua_State *L) {
             lua_createtable(L, 0, 4);
             for (const char *const *n = os; *n; n++) {
                 lua_getfield(L, lib, *n);
+                if (strcmp(*n, "difftime") != 0) lua_pushcclosure(L, volatile_call, 1);
                 lua_setfield(L, -2, *n);
             }
         }

@@ -116,6 +116,8 @@ final class LuaVM {
         var script: HookScript
         var compiled: [UInt8] = []
         var recompiled = false
+        /// It read the clock, the store or a module while it loaded: what it registers may vary.
+        var volatile = false
     }
 
     /// Runs a hook file's top level in a new environment; returns what it
@@ -177,6 +179,7 @@ final class LuaVM {
             handlers.append(HookScript.Handler(event: event, priority: priority, when: w, index: i))
         }
         out.script = HookScript(path: path, tier: tier, allowExec: allowExec, handlers: handlers)
+        out.volatile = hive_lua_load_volatile(state) != 0
         return out
     }
 

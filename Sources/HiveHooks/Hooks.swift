@@ -190,8 +190,10 @@ public final class Hooks {
         for i in fs.indices {
             // a file that does not load: every event tries it and reports why
             var compiled: [UInt8] = []
-            if let s = try? script(i, keep: &compiled) {
-                masks.append(s.handlers.reduce(UInt32(0)) { $0 | Hooks.bit($1.event) })
+            var volatile = false
+            if let s = try? script(i, keep: &compiled, volatile: &volatile) {
+                // a file whose registration read the clock, the store or a module: loaded for every event
+                masks.append(volatile ? .max : s.handlers.reduce(UInt32(0)) { $0 | Hooks.bit($1.event) })
             } else {
                 masks.append(.max)
             }
@@ -253,6 +255,11 @@ public final class Hooks {
     }
 
     private func script(_ i: Int, keep: inout [UInt8]) throws(HiveError) -> HookScript {
+        var volatile = false
+        return try script(i, keep: &keep, volatile: &volatile)
+    }
+
+    private func script(_ i: Int, keep: inout [UInt8], volatile: inout Bool) throws(HiveError) -> HookScript {
         if let s = scripts[i] { return s }
         let f = files![i]
         log(.debug, "loading hook file \(f.path)")
@@ -274,6 +281,7 @@ public final class Hooks {
                                       keepCompiled: bundleDir != nil)
             keep = loaded.compiled
         }
+        volatile = loaded.volatile
         let s = loaded.script
         scripts[i] = s
         return s

@@ -188,6 +188,21 @@ private func now() -> Int64 {
         do { _ = try d.hooks(on).run(.preCreate, createContext); Issue.record("skipped") } catch {}
     }
 
+    @Test func aFileWhoseRegistrationReadsTheClockIsLoadedForEveryEvent() throws {
+        let d = HookDir()
+        // registers (or not) by the time it loads: no bundle can say what it will register next time
+        d.add("t.lua", "if os.time() % 2 == 7 then hive.on('pre-create', function(c) end) end")
+        d.add("r.lua", "if math.random() > 2 then hive.on('pre-create', function(c) end) end")
+        d.add("n.lua", "if hive.now() < 0 then hive.on('pre-create', function(c) end) end")
+        d.add("plain.lua", "hive.on('on-remove', function(c) end)")
+        _ = try d.hooks().run(.preCreate, createContext)
+        let h = d.hooks()
+        #expect(try h.listens(.preCreate))  // from the bundle: those three files are always asked
+        #expect(try h.listens(.postStart))
+        _ = try h.run(.preCreate, createContext)
+        #expect(h.loadedScripts == 3)
+    }
+
     @Test func theKeyCoversDirectoriesLimitsAndPlugins() throws {
         let d = HookDir()
         d.add("a.lua", "hive.on('pre-create', function(c) end)")

@@ -41,6 +41,10 @@ int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const
 const char *hive_lua_compiled(hive_lua *h, size_t *len);
 
 int hive_lua_handler_count(hive_lua *h);
+// After a load: 1 if the file read the clock, a random number, the store
+// (hive.images...) or a module while it loaded, so what it registered may
+// differ next time (the cache then loads it for every event).
+int hive_lua_load_volatile(hive_lua *h);
 // The i-th registration: its event (index in hive_lua_new's list),
 // priority, encoded `when` table (may be "-") and file; 0 past the end.
 int hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index);
