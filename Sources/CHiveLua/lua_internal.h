@@ -5,6 +5,8 @@
 #include <lua5.4/lua.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #define MAX_DEPTH 32
@@ -40,6 +42,7 @@ struct hive_lua {
     long long deadline;     // CLOCK_MONOTONIC ns
     int killed;             // 1: instructions, 2: deadline
     int loading;
+    int load_volatile;      // the loading file read the clock, the store or a module: its registration may vary
     int file;               // the file loading or running now
     long long ctx_generation;  // which context registry["hive.ctx"] holds
     int unchanged;          // the last call left the context as it found it
@@ -55,6 +58,19 @@ struct hive_lua {
     buf compiled;           // the last mode-1 load's chunk, dumped
     handler *handlers;      // grown as files register (a fixed array of MAX_HANDLERS was 72 KiB to zero per state)
     int nhandlers, caphandlers;
+    char **names;           // each file's chunk name, by its number (for the watchdog's last word)
+    int nnames;
+    // the watchdog (lua.c): a timer signal at the deadline makes the count
+    // hook fire at the next instruction; past deadline + margin, inside C
+    // that no hook reaches, hive stops (STYLE.md 14)
+    volatile sig_atomic_t active;   // a call or load runs its Lua now
+    volatile sig_atomic_t in_host;  // ... and is inside a host call (Swift: bounded by its own timeouts)
+    volatile long long seq, poked;  // which run this is; the last one poked
+    volatile long long timer_at;    // when the timer fires next (0: not armed)
+    int event_index;                // of the running handler (-1: loading a file)
+    int has_timer;
+    timer_t timer;
+    pthread_t timer_thread;         // the thread the timer signals
 };
 
 static inline hive_lua *self(lua_State *L) { return *(hive_lua **)lua_getextraspace(L); }
@@ -64,6 +80,18 @@ static inline long long now_ns(int clock) {
     clock_gettime(clock, &ts);
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
+
+// Adds n steps of work done in C (pattern matching, parsing) to the running
+// call's instruction count; raises, as the count hook does, once a budget is
+// spent (the clock is read every call: charge in batches of ~1000 steps).
+void hive_charge(lua_State *L, long long n);
+
+// Marks the running call as inside a host call (the watchdog waits for it).
+void hive_set_in_host(lua_State *L, int on);
+
+// Replaces find, match, gmatch and gsub in the string table at idx with
+// matchers that charge their steps (pattern.c).
+void hive_patterns_install(lua_State *L, int idx);
 
 typedef struct { int allow_exec; const char *config; size_t configlen; } env_args;
 

@@ -15,12 +15,17 @@
 
 static int host_call(lua_State *L, const char *op, int argidx) {
     hive_lua *h = self(L);
+    if (h->loading && strcmp(op, "log") != 0) h->load_volatile = 1;  // what it registers may depend on the answer
     buf arg = {0};
     if (argidx) encode(L, &arg, argidx, 0);
     else buf_put(L, &arg, "-", 1);
     char *out = NULL;
     size_t outlen = 0;
+    // the watchdog leaves a host call alone: the host bounds its own work
+    // (hive.exec by the call's deadline) and the budgets apply when it returns
+    h->in_host = 1;
     int rc = h->host ? h->host(h->hostctx, h->file, op, arg.data, arg.len, &out, &outlen) : 1;
+    h->in_host = 0;
     free(arg.data);
     if (rc != 0) {
         lua_pushlstring(L, out ? out : "the host refused", out ? outlen : 17);
@@ -124,6 +129,7 @@ static int api_warn(lua_State *L) { return log_at(L, "warn"); }
 static int api_error(lua_State *L) { return log_at(L, "error"); }
 
 static int api_now(lua_State *L) {
+    if (self(L)->loading) self(L)->load_volatile = 1;
     lua_pushnumber(L, (lua_Number)now_ns(CLOCK_REALTIME) / 1e9);
     return 1;
 }
@@ -142,6 +148,7 @@ static int api_exec(lua_State *L) {
 static int safe_load(lua_State *L) {
     size_t n;
     const char *chunk = luaL_checklstring(L, 1, &n);  // text only: no reader functions
+    hive_charge(L, (long long)(n / 4));  // parsing runs in C, out of the count hook's reach
     const char *name = luaL_optstring(L, 2, "=(load)");
     int status = luaL_loadbufferx(L, chunk, n, name, "t");
     if (status != LUA_OK) {
@@ -186,6 +193,26 @@ static int safe_rawset(lua_State *L) {
 
 static int safe_print(lua_State *L) { return log_at(L, "info"); }
 
+// setmetatable without finalizers: Lua runs __gc with hooks off (and at
+// lua_close), where no budget reaches. Lua marks an object for finalization
+// only if its metatable has a __gc field when it is set, so refusing that
+// field here means no finalizer from a hook ever runs.
+static int safe_setmetatable(lua_State *L) {
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int gc = lua_rawget(L, 2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (gc) return luaL_error(L, "setmetatable: __gc metamethods are not allowed in hooks (finalizers would run outside the hook's time budget)");
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
 static int safe_require(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
     lua_settop(L, 1);
@@ -203,6 +230,7 @@ static int safe_require(lua_State *L) {
     lua_rawgeti(L, -2, 2);  // chunk name
     size_t n;
     const char *src = luaL_checklstring(L, -2, &n);
+    hive_charge(L, (long long)(n / 4));
     if (luaL_loadbufferx(L, src, n, luaL_checkstring(L, -1), "t") != LUA_OK) return lua_error(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_setupvalue(L, -2, 1);  // the module runs in the requiring file's environment
@@ -281,6 +309,23 @@ static void copy_fields(lua_State *L, const char *from, const char *const *names
     lua_pop(L, 1);
 }
 
+// A library function that reads the clock or a random source: a file that
+// calls it while it loads may register differently next time (upvalue 1: the function).
+static int volatile_call(lua_State *L) {
+    if (self(L)->loading) self(L)->load_volatile = 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+// Replaces lib[name] (the table at idx) with volatile_call around it.
+static void mark_volatile(lua_State *L, int idx, const char *name) {
+    lua_getfield(L, idx, name);
+    lua_pushcclosure(L, volatile_call, 1);
+    lua_setfield(L, idx, name);
+}
+
 // The libraries a hook may not use at all: table, math, utf8 and os are
 // opened on a hook's first use of them (most hooks touch none; opening and
 // viewing them was a third of making the state), through the base's
@@ -295,6 +340,7 @@ static int lazy_library(lua_State *L) {
     for (int i = 0; libs[i].name; i++) {
         if (strcmp(key, libs[i].name) != 0) continue;
         luaL_requiref(L, libs[i].name, libs[i].open, 0);
+        if (libs[i].open == luaopen_math) mark_volatile(L, lua_gettop(L), "random");
         if (libs[i].open == luaopen_os) {
             // of os, only the clock: no execute, exit, getenv, remove, rename, tmpname
             static const char *const os[] = {"time", "clock", "date", "difftime", NULL};
@@ -302,6 +348,7 @@ static int lazy_library(lua_State *L) {
             lua_createtable(L, 0, 4);
             for (const char *const *n = os; *n; n++) {
                 lua_getfield(L, lib, *n);
+                if (strcmp(*n, "difftime") != 0) lua_pushcclosure(L, volatile_call, 1);
                 lua_setfield(L, -2, *n);
             }
         }
@@ -325,6 +372,12 @@ int hive_sandbox_setup(lua_State *L) {
     lua_pop(L, 2);
     static const char *const str[] = {"dump", NULL};
     drop(L, "string", str);
+    // find, match, gmatch, gsub that count their steps (a pattern can take
+    // exponential time inside one C call); the string metatable's __index is
+    // this same table, so s:find() gets them too
+    lua_getglobal(L, LUA_STRLIBNAME);
+    hive_patterns_install(L, lua_gettop(L));
+    lua_pop(L, 1);
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
     lua_pushliteral(L, "locked");
@@ -336,9 +389,11 @@ int hive_sandbox_setup(lua_State *L) {
     // the base every environment reads through: allowed functions and library views
     lua_createtable(L, 0, 28);
     static const char *const base[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
-                                       "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", "setmetatable",
+                                       "select", "tonumber", "tostring", "type", "xpcall", "_VERSION",
                                        "getmetatable", NULL};
     copy_fields(L, NULL, base);
+    lua_pushcfunction(L, safe_setmetatable);
+    lua_setfield(L, -2, "setmetatable");
     lua_pushcfunction(L, safe_collectgarbage);
     lua_setfield(L, -2, "collectgarbage");
     lua_pushcfunction(L, safe_rawset);

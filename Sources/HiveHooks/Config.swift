@@ -64,6 +64,7 @@ public struct HiveConfig: Sendable {
     /// Reads `path` (or $HIVE_CONFIG, or /etc/hive/hive.toml); a missing default file is no configuration.
     public static func load(path explicit: String? = nil) throws(HiveError) -> HiveConfig {
         let path = explicit ?? getenv("HIVE_CONFIG").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? defaultPath
+        try checkOwnership(path)
         guard let bytes = Files.read(path) else {
             if explicit == nil && path == defaultPath && errno == ENOENT { return HiveConfig() }
             throw HiveError.errno("cannot read the configuration \(path)")
@@ -175,6 +176,37 @@ public struct HiveConfig: Sendable {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)
         return (1...2).contains(parts.count) && parts.allSatisfy { p in
             !p.isEmpty && p.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
+    }
+}
+
+extension HiveConfig {
+    /// hive.toml decides which policies run, so it is checked as hook files
+    /// are: a regular file (symlinks are not followed) owned by root or the
+    /// invoking user and not writable by group or others, in a directory
+    /// that is the same (or sticky, as /tmp: nobody else can replace the
+    /// file there). A missing file is left to the reader.
+    static func checkOwnership(_ path: String) throws(HiveError) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        let me = getuid()
+        func refuse(_ what: String, _ why: String) -> HiveError {
+            HiveError(.denied, "the configuration \(what) is refused: \(why)")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw refuse(path, "it is not a regular file (symlinks are not followed)")
+        }
+        let dir = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        for (p, isDir) in [(path, false), (dir, true)] {
+            var s = st
+            if isDir && lstat(p, &s) != 0 { return }
+            let name = isDir ? "directory \(p) of \(path)" : p
+            if s.st_uid != 0 && s.st_uid != me {
+                throw refuse(name, "it is owned by uid \(s.st_uid), not root (chown root \(p))")
+            }
+            if s.st_mode & 0o022 != 0 && !(isDir && s.st_mode & 0o1000 != 0) {
+                throw refuse(name, "it is writable by group or others (chmod go-w \(p))")
+            }
         }
     }
 }

@@ -2,8 +2,11 @@
 // command reads with one read: the events each file registers (so an event
 // nobody listens to costs no Lua) and each file compiled (so no command
 // parses a hook file the previous one parsed). It is keyed by every file's
-// signature (path, inode, size, times) in run order and the Lua release: a
-// file added, removed, edited, moved or chmod-ed makes a new bundle.
+// signature (path, inode, size, times) in run order, the Lua release, and
+// everything else that can change what a file registers (its hive.config
+// from hive.toml, the plugin list, the directories, the limits, the events
+// and the engine's revision): a file added, removed, edited, moved or
+// chmod-ed, or a configuration changed, makes a new bundle.
 //
 // Only hive writes it, from files it checked and compiled itself; hook
 // directories never hold compiled chunks (load refuses them there).
@@ -27,13 +30,17 @@ struct HookBundle {
     var lengths: [Int]
     var data: [UInt8]
 
-    /// The key of a set of files: their signatures in order and the Lua release.
-    static func key(_ signatures: [[UInt8]], luaRelease: [UInt8]) -> [UInt8] {
+    /// The key of a set of files: their signatures in order, the Lua release,
+    /// and everything else that can change what the files register
+    /// (`Hooks.registrationInputs`: hive.config, directories, plugins, limits, engine).
+    static func key(_ signatures: [[UInt8]], luaRelease: [UInt8], registration: [UInt8] = []) -> [UInt8] {
         var k: [UInt8] = []
         for s in signatures {
             k += s
             k.append(10)
         }
+        k += registration
+        k.append(10)
         return k + luaRelease
     }
 

@@ -63,7 +63,7 @@ enum HookExec {
         if timedOut { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if timedOut { throw HiveError(.io, "hive.exec: \(argv[0]) did not finish within \(timeoutNanos / 1_000_000_000) s and was killed") }
+        if timedOut { throw HiveError(.io, "hive.exec: \(argv[0]) did not finish within \(timeoutNanos / 1_000_000) ms and was killed") }
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }

@@ -85,6 +85,8 @@ final class LuaVM {
         weak var hooks: Hooks?
         var paths: [String] = []
         var event: HookEvent?
+        /// The state, for the time a host call may take (hive.exec ends by the call's deadline).
+        var state: OpaquePointer?
         init(hooks: Hooks) { self.hooks = hooks }
     }
 
@@ -100,9 +102,13 @@ final class LuaVM {
             throw HiveError(.io, "cannot create the hooks' Lua state within the memory limit of \(limits.memory) bytes")
         }
         state = s
+        bridge.state = s
     }
 
     deinit { hive_lua_free(state) }
+
+    /// After an event's handlers or a round of loads: the watchdog's timer stops.
+    func rest() { hive_lua_rest(state) }
 
     /// A hook file loaded: what it registered, its compiled form when asked
     /// for, and whether a compiled chunk given did not load (it came from the text).
@@ -110,6 +116,8 @@ final class LuaVM {
         var script: HookScript
         var compiled: [UInt8] = []
         var recompiled = false
+        /// It read the clock, the store or a module while it loaded: what it registers may vary.
+        var volatile = false
     }
 
     /// Runs a hook file's top level in a new environment; returns what it
@@ -171,6 +179,7 @@ final class LuaVM {
             handlers.append(HookScript.Handler(event: event, priority: priority, when: w, index: i))
         }
         out.script = HookScript(path: path, tier: tier, allowExec: allowExec, handlers: handlers)
+        out.volatile = hive_lua_load_volatile(state) != 0
         return out
     }
 
@@ -230,7 +239,8 @@ private func hookHostTrampoline(_ ctx: UnsafeMutableRawPointer?, _ file: Int32, 
         return 1
     }
     do {
-        let v = try hooks.answer(String(cString: op), argument, script: path, event: bridge.event)
+        let left = bridge.state.map { hive_lua_time_left($0) } ?? Int64.max
+        let v = try hooks.answer(String(cString: op), argument, script: path, event: bridge.event, timeLeft: left)
         reply(v.luaEncoded)
         return 0
     } catch let e as HiveError {

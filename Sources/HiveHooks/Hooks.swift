@@ -177,7 +177,7 @@ public final class Hooks {
     private func masks() throws(HiveError) -> [UInt32] {
         if let fileMasks { return fileMasks }
         let fs = try discover()
-        let key = HookBundle.key(fs.map(\.signature), luaRelease: Hooks.luaRelease)
+        let key = HookBundle.key(fs.map(\.signature), luaRelease: Hooks.luaRelease, registration: registrationInputs(fs))
         let path = bundleDir.map { HookBundle.path(dir: $0, key: key) }
         bundlePath = path
         if let path, let b = HookBundle.read(path, key: key, count: fs.count) {
@@ -190,17 +190,57 @@ public final class Hooks {
         for i in fs.indices {
             // a file that does not load: every event tries it and reports why
             var compiled: [UInt8] = []
-            if let s = try? script(i, keep: &compiled) {
-                masks.append(s.handlers.reduce(UInt32(0)) { $0 | Hooks.bit($1.event) })
+            var volatile = false
+            if let s = try? script(i, keep: &compiled, volatile: &volatile) {
+                // a file whose registration read the clock, the store or a module: loaded for every event
+                masks.append(volatile ? .max : s.handlers.reduce(UInt32(0)) { $0 | Hooks.bit($1.event) })
             } else {
                 masks.append(.max)
             }
             chunks.append(compiled)
         }
+        vm?.rest()
         if let path { HookBundle.write(path, key: key, masks: masks, chunks: chunks) }
         fileMasks = masks
         return masks
     }
+
+    /// Everything besides the files' bytes that can change what loading them
+    /// registers, for the bundle's key: each file's tier, hive.exec and
+    /// hive.config (its table from hive.toml or --config: a policy switched
+    /// on there must not wait for a hook file to change), the configuration
+    /// file, the plugin list and directories, the hook directories, the
+    /// limits, the events hive fires and the engine's revision.
+    func registrationInputs(_ fs: [HookFile]) -> [UInt8] {
+        var k: [UInt8] = []
+        k.reserveCapacity(256)
+        func add(_ s: String) {
+            k += s.utf8
+            k.append(0)
+        }
+        for f in fs {
+            add(f.tier == .plugin ? "plugin" : "site")
+            add(f.allowExec ? "exec" : "-")
+            add(f.config.serialized())
+        }
+        add(config.path ?? "-")
+        add(config.enabledPlugins.joined(separator: ","))
+        add(config.pluginDirs.joined(separator: ":"))
+        add(siteDirs.joined(separator: ":"))
+        var limits: [UInt8] = []
+        appendDecimal(config.limits.instructions, to: &limits)
+        limits.append(UInt8(ascii: "/"))
+        appendDecimal(config.limits.timeoutNanos, to: &limits)
+        limits.append(UInt8(ascii: "/"))
+        appendDecimal(config.limits.memory, to: &limits)
+        k += limits
+        k.append(0)
+        add(Hooks.eventNames)
+        add(HIVE_LUA_ENGINE)
+        return k
+    }
+
+    private static let eventNames = HookEvent.ordered.map(\.rawValue).joined(separator: ",")
 
     /// Whether any hook listens to `event` (no Lua unless a hook file changed).
     public func listens(_ event: HookEvent) throws(HiveError) -> Bool {
@@ -215,6 +255,11 @@ public final class Hooks {
     }
 
     private func script(_ i: Int, keep: inout [UInt8]) throws(HiveError) -> HookScript {
+        var volatile = false
+        return try script(i, keep: &keep, volatile: &volatile)
+    }
+
+    private func script(_ i: Int, keep: inout [UInt8], volatile: inout Bool) throws(HiveError) -> HookScript {
         if let s = scripts[i] { return s }
         let f = files![i]
         log(.debug, "loading hook file \(f.path)")
@@ -236,6 +281,7 @@ public final class Hooks {
                                       keepCompiled: bundleDir != nil)
             keep = loaded.compiled
         }
+        volatile = loaded.volatile
         let s = loaded.script
         scripts[i] = s
         return s
@@ -309,6 +355,7 @@ public final class Hooks {
     /// With `base`, `context` holds only the event's own fields, set on a copy
     /// of the base (pre-* events that may change the context get the two merged).
     public func run(_ event: HookEvent, _ context: JSONValue, base: Base? = nil, subject: Subject = Subject()) throws(HiveError) -> (context: JSONValue, changes: [Change]) {
+        defer { vm?.rest() }  // no watchdog signal outlives the event
         let fs: [HookFile]
         do {
             guard try listens(event) else { return (context, []) }
@@ -438,6 +485,7 @@ public final class Hooks {
     /// Every registration of every hook file (loads them all).
     public func listing() throws(HiveError) -> [Listing] {
         var out: [Listing] = []
+        defer { vm?.rest() }
         let fs = try discover()
         for (i, f) in fs.enumerated() {
             let s = try script(i)
@@ -458,7 +506,8 @@ public final class Hooks {
         write("hive: " + prefix + text())
     }
 
-    func answer(_ op: String, _ arg: JSONValue, script: String, event: HookEvent?) throws -> JSONValue {
+    /// `timeLeft`: nanoseconds before the calling handler's deadline (hive.exec is killed then).
+    func answer(_ op: String, _ arg: JSONValue, script: String, event: HookEvent?, timeLeft: Int64 = Int64.max) throws -> JSONValue {
         let tag = "hook \(script)" + (event.map { " (\($0.rawValue))" } ?? "")
         switch op {
         case "log":
@@ -475,7 +524,9 @@ public final class Hooks {
                 log(.info, "\(tag): would run \(argv.joined(separator: " "))")
                 return .object(["status": .int(0), "stdout": .string(""), "stderr": .string(""), "dry_run": .bool(true)])
             }
-            let r = try HookExec.run(argv, timeoutNanos: 10_000_000_000)
+            // whatever a hook does, the command ends by the hook's deadline
+            guard timeLeft > 0 else { throw HiveError(.io, "hive.exec: the hook's time budget is spent") }
+            let r = try HookExec.run(argv, timeoutNanos: min(10_000_000_000, timeLeft))
             return .object(["status": .int(Int64(r.status)), "stdout": .string(r.stdout), "stderr": .string(r.stderr)])
         case "require":
             guard let name = arg.stringValue, !name.isEmpty, !name.contains(".."),

@@ -146,7 +146,7 @@ let createContext: JSONValue = .object([
         d.add("slow.lua", "hive.on('pre-create', function(c) local s = 0 for i = 1, 1e12 do s = s + i end end)")
         let h = d.hooks(limits(instructions: Int64.max / 2, timeout: 100_000_000))
         do { _ = try h.run(.preCreate, createContext); Issue.record("should time out") } catch {
-            #expect(error.message.contains("deadline of 100 ms exceeded"))
+            #expect(error.message.contains("exceeded its time budget (deadline of 100 ms)"))
         }
     }
 

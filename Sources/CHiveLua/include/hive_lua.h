@@ -41,6 +41,10 @@ int hive_lua_load_mode(hive_lua *h, int file, const char *src, size_t len, const
 const char *hive_lua_compiled(hive_lua *h, size_t *len);
 
 int hive_lua_handler_count(hive_lua *h);
+// After a load: 1 if the file read the clock, a random number, the store
+// (hive.images...) or a module while it loaded, so what it registered may
+// differ next time (the cache then loads it for every event).
+int hive_lua_load_volatile(hive_lua *h);
 // The i-th registration: its event (index in hive_lua_new's list),
 // priority, encoded `when` table (may be "-") and file; 0 past the end.
 int hive_lua_handler(hive_lua *h, int i, long long *priority, const char **when, size_t *whenlen, int *file, int *event_index);
@@ -64,6 +68,15 @@ int hive_lua_result_is_delta(hive_lua *h);
 // (the parts of a container's context that stay the same across its events
 // are encoded and decoded once per command).
 int hive_lua_set_base(hive_lua *h, const char *key, size_t keylen, const char *enc, size_t len);
+// After the handlers of an event (or a round of loads): stops the watchdog's
+// timer, so no signal reaches the rest of the command.
+void hive_lua_rest(hive_lua *h);
+// Nanoseconds left before the running call's deadline (a host call's bound);
+// outside a call, the whole per-call deadline.
+long long hive_lua_time_left(hive_lua *h);
+// Bumped when what loading a hook file registers may change with the engine
+// (the sandbox, the API): part of the hook cache bundle's key.
+#define HIVE_LUA_ENGINE "hooks-engine-2"
 const char *hive_lua_message(hive_lua *h);
 size_t hive_lua_memory(hive_lua *h);  // bytes in use, for all files
 const char *hive_lua_release(void);
