@@ -67,7 +67,9 @@ start_swapper() {
     fz=$(freezer_file p)
     for pause in true false; do
         : > "$WORK/states"
-        "$HIVE" commit --pause=$pause p "img:$pause" >/dev/null &
+        # the long and the short form (-p=false, as docker spells it)
+        flag=--pause=true; [ $pause = true ] || flag=-p=false
+        "$HIVE" commit $flag p "img:$pause" >/dev/null &
         cpid=$!
         while kill -0 $cpid 2>/dev/null; do cat "$fz" >> "$WORK/states"; done
         wait $cpid
