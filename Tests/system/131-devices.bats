@@ -211,13 +211,25 @@ PY
     assert_device_flag
 }
 
-@test "the default enforces both where the host has both, and rm removes the groups" {
+@test "[cgroups] devices = \"both\": the v1 group and the BPF program together" {
+    [ -d /sys/fs/cgroup/devices ] && grep -q cgroup2 /proc/mounts || skip "not a hybrid host"
+    import_run_base
+    canary both
+    printf '[cgroups]\ndevices = "both"\n' > "$HIVE_CONFIG"
+    run_hive 0 run --rm busybox sh -c "$CGLINES; $(attack)"
+    [[ "$(grep ':devices:' <<<"$output")" == *"hive-"* ]]
+    [[ "$(grep '^0::' <<<"$output")" == *"hive-"* ]]
+    assert_denied
+    assert_standard_devices_work
+}
+
+@test "the default: the v1 controller on a hybrid host, the BPF program on cgroup2; rm removes the groups" {
     import_run_base
     id=$(hive run -d busybox sleep 60)
     dirs=$(cat "$HIVE_ROOT/containers/$id/cgroups")
-    if [ -d /sys/fs/cgroup/devices ] && [ -d /sys/fs/cgroup/unified ]; then
+    if [ -d /sys/fs/cgroup/devices ]; then
         grep -q "^/sys/fs/cgroup/devices/.*hive-${id:0:16}$" <<<"$dirs"
-        grep -q "^/sys/fs/cgroup/unified/.*hive-${id:0:16}$" <<<"$dirs"
+        ! grep -q "^/sys/fs/cgroup/unified/" <<<"$dirs"
     fi
     for d in $dirs; do [ -d "$d" ]; done
     hive rm -f "$id" >/dev/null
@@ -225,7 +237,7 @@ PY
     # no switch turns the policy off
     printf '[cgroups]\ndevices = "off"\n' > "$HIVE_CONFIG"
     run_hive 125 run --rm busybox true
-    [[ "$output" == *'cgroups.devices must be "auto", "v1" or "bpf"'* ]]
+    [[ "$output" == *'cgroups.devices must be "auto", "v1", "bpf" or "both"'* ]]
 }
 
 @test "--device grants exactly that device, with its permissions" {
