@@ -20,8 +20,8 @@ public struct HiveConfig: Sendable {
     /// option on the cgroup2 mount (fast cgroup moves; see Cgroups).
     public var cgroupFavorDynmods = true
     /// `[cgroups] devices`: how the device policy is enforced: "auto" (the v1
-    /// devices controller and a cgroup2 BPF program, whichever the host has),
-    /// "v1" or "bpf" (one of them only). There is no "off".
+    /// devices controller where the host has one, else a cgroup2 BPF program),
+    /// "v1" or "bpf" (that one only), "both" (a hybrid host). There is no "off".
     public var cgroupDevices = "auto"
     /// `[logs] max_size`, `max_file`: a detached container's log bounds
     /// unless `--log-opt` gives them (bytes per file, 0 unbounded; files).
@@ -141,7 +141,9 @@ public struct HiveConfig: Sendable {
             case "cgroups":
                 for (k, v) in table {
                     if k == "devices" {
-                        guard let m = v.stringValue, ["auto", "v1", "bpf"].contains(m) else { throw bad("cgroups.devices", "\"auto\", \"v1\" or \"bpf\"") }
+                        guard let m = v.stringValue, ["auto", "v1", "bpf", "both"].contains(m) else {
+                            throw bad("cgroups.devices", "\"auto\", \"v1\", \"bpf\" or \"both\"")
+                        }
                         c.cgroupDevices = m
                         continue
                     }

@@ -31,13 +31,18 @@ public struct DeviceRule: Sendable, Equatable {
 
 /// hive.toml `[cgroups] devices`: how the policy is enforced.
 public enum DeviceMechanism: String, Sendable {
-    /// Everything the host has: the v1 devices controller and a cgroup2 BPF
-    /// program on a hybrid host, the BPF program on cgroup v2.
+    /// The v1 devices controller where the host has one (hybrid or v1), else
+    /// the BPF program on the container's cgroup2 group.
     case auto
     /// The v1 devices controller only (a hybrid or v1 host).
     case v1
-    /// The cgroup2 BPF program only.
+    /// The cgroup2 BPF program only (on a hybrid host in a group of the
+    /// container's under the cgroup2 mount).
     case bpf
+    /// Both on a hybrid host (defence in depth): the v1 devices controller and
+    /// the BPF program. The extra cgroup2 group costs a cgroup migration per
+    /// container start (measured in Cgroups.layout).
+    case both
 }
 
 /// `--device HOST[:CONTAINER][:PERMS]`: a host device node made available in the container.

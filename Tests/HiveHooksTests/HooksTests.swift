@@ -497,7 +497,7 @@ let createContext: JSONValue = .object([
             ("[plugins]\nenabled = [\"../x\"]", "invalid plugin name"),
             ("[cgroups]\nfavordynmods = \"yes\"", "cgroups.favordynmods must be true or false"),
             ("[cgroups]\nfoo = true", "unknown key cgroups.foo"),
-            ("[cgroups]\ndevices = \"off\"", "cgroups.devices must be \"auto\", \"v1\" or \"bpf\""),
+            ("[cgroups]\ndevices = \"off\"", "cgroups.devices must be \"auto\", \"v1\", \"bpf\" or \"both\""),
         ] {
             do { _ = try HiveConfig.parse(text, file: "hive.toml"); Issue.record("accepted: \(text)") } catch {
                 #expect(error.message.contains(want), "\(error.message) lacks \(want)")

@@ -44,6 +44,50 @@ assert_denied() {
 # The lines of /proc/self/cgroup for the devices controller and cgroup2.
 CGLINES="grep -E ':devices:|^0::' /proc/self/cgroup"
 
+# The standard devices open (a refused one would say "Operation not permitted").
+assert_standard_devices_work() {
+    run_hive 0 run --rm busybox sh -c '
+        echo x > /dev/null && echo null-ok
+        [ "$(head -c 4 /dev/zero | wc -c)" = 4 ] && echo zero-ok
+        [ "$(head -c 4 /dev/urandom | wc -c)" = 4 ] && echo urandom-ok
+        [ "$(head -c 4 /dev/random | wc -c)" = 4 ] && echo random-ok
+        (echo x > /dev/full) 2>&1
+        (exec 3<>/dev/ptmx) && echo ptmx-ok
+        mknod /z c 1 5 && [ "$(head -c 2 /z | wc -c)" = 2 ] && echo made-zero-ok
+        (exec 3<>/dev/tty) 2>&1; true'
+    for ok in null zero urandom random ptmx made-zero; do [[ "$output" == *"$ok-ok"* ]] || { echo "no $ok-ok"; return 1; }; done
+    [[ "$output" == *"No space left on device"* ]]   # /dev/full opened, then refused the write
+    [[ "$output" == *"No such device or address"* ]]  # /dev/tty opened by the cgroup, no controlling terminal
+    [[ "$output" != *"Operation not permitted"* ]]
+    run_hive 0 run --rm -t busybox sh -c 'echo x > /dev/tty && echo tty-ok; echo x > /dev/console && echo console-ok; echo x > "$(tty)" && echo pts-ok'
+    for ok in tty console pts; do [[ "$output" == *"$ok-ok"* ]] || { echo "no $ok-ok"; return 1; }; done
+}
+
+# --device LOOP:/dev/xvda:r reads the canary at LOOP, cannot write it; a
+# second canary at LOOP2 (MAJ2:MIN2) stays closed; rwm on LOOP2 writes it.
+assert_device_flag() {
+    run_hive 0 run --rm --device "$LOOP1:/dev/xvda:r" busybox sh -c "head -c 10 /dev/xvda; echo; (echo PWNED > /dev/xvda) 2>&1; mknod /y b $MAJ2 $MIN2; (head -c 10 /y) 2>&1; true"
+    [[ "$output" == *"CANARY-"* ]]
+    [[ "$output" == *"can't create /dev/xvda: Operation not permitted"* ]]
+    [[ "$output" == *"head: /y: Operation not permitted"* ]]
+    [ "$(grep -c CANARY- <<<"$output")" -eq 1 ]
+    [ "$(sha256sum < "$LOOP1")" = "$SUM1" ] && [ "$(sha256sum < "$LOOP2")" = "$SUM2" ]
+    # m only: the node can be made again, not opened
+    run_hive 0 run --rm --device "$LOOP1:/dev/xvda:m" busybox sh -c "mknod /w b $MAJ1 $MIN1 && echo MKNOD-OK; (head -c 10 /w) 2>&1; (head -c 10 /dev/xvda) 2>&1; true"
+    [[ "$output" == *"MKNOD-OK"* && "$output" == *"head: /w: Operation not permitted"* && "$output" == *"head: /dev/xvda: Operation not permitted"* ]]
+    # rwm (the default), at the host's path: writable
+    run_hive 0 run --rm --device "$LOOP2" busybox sh -c "printf WRITTEN-two | dd of=$LOOP2 conv=notrunc 2>&1"
+    [ "$(head -c 11 "$LOOP2")" = "WRITTEN-two" ]
+}
+
+# Two canaries for assert_device_flag.
+two_canaries() {
+    canary one
+    LOOP1=$LOOP MAJ1=$MAJ MIN1=$MIN SUM1=$SUM
+    canary two
+    LOOP2=$LOOP MAJ2=$MAJ MIN2=$MIN SUM2=$SUM
+}
+
 @test "run: a host block device made with mknod can be neither read nor written" {
     import_run_base
     canary run
@@ -121,21 +165,7 @@ PY
 
 @test "the standard devices still work: null zero full random urandom tty console ptmx pts" {
     import_run_base
-    run_hive 0 run --rm busybox sh -c '
-        echo x > /dev/null && echo null-ok
-        [ "$(head -c 4 /dev/zero | wc -c)" = 4 ] && echo zero-ok
-        [ "$(head -c 4 /dev/urandom | wc -c)" = 4 ] && echo urandom-ok
-        [ "$(head -c 4 /dev/random | wc -c)" = 4 ] && echo random-ok
-        (echo x > /dev/full) 2>&1
-        (exec 3<>/dev/ptmx) && echo ptmx-ok
-        mknod /z c 1 5 && [ "$(head -c 2 /z | wc -c)" = 2 ] && echo made-zero-ok
-        (exec 3<>/dev/tty) 2>&1; true'
-    for ok in null zero urandom random ptmx made-zero; do [[ "$output" == *"$ok-ok"* ]] || { echo "no $ok-ok"; return 1; }; done
-    [[ "$output" == *"No space left on device"* ]]   # /dev/full opened, then refused the write
-    [[ "$output" == *"No such device or address"* ]]  # /dev/tty opened by the cgroup, no controlling terminal
-    [[ "$output" != *"Operation not permitted"* ]]
-    run_hive 0 run --rm -t busybox sh -c 'echo x > /dev/tty && echo tty-ok; echo x > /dev/console && echo console-ok; echo x > "$(tty)" && echo pts-ok'
-    for ok in tty console pts; do [[ "$output" == *"$ok-ok"* ]] || { echo "no $ok-ok"; return 1; }; done
+    assert_standard_devices_work
     hive run -d --name t busybox sleep 60 >/dev/null
     run_hive 0 exec -t t sh -c 'echo x > /dev/tty && echo tty-ok; echo x > "$(tty)" && echo pts-ok'
     for ok in tty pts; do [[ "$output" == *"$ok-ok"* ]] || { echo "no $ok-ok"; return 1; }; done
@@ -155,6 +185,9 @@ PY
     list=$(cat "$(grep /devices/ "$HIVE_ROOT/containers/$id/cgroups")/devices.list")
     [[ "$list" == *"c 1:3 rwm"* && "$list" == *"b *:* m"* && "$list" == *"c 136:* rwm"* ]]
     [[ "$list" != *"a *:* rwm"* && "$list" != *"10:229"* ]]
+    assert_standard_devices_work
+    two_canaries
+    assert_device_flag
 }
 
 @test "[cgroups] devices = \"bpf\": the cgroup2 BPF program alone stops the attack" {
@@ -173,15 +206,30 @@ PY
     hive run -d --name bx busybox sleep 60 >/dev/null
     run_hive 0 exec bx sh -c "$(attack)"
     assert_denied
+    assert_standard_devices_work
+    two_canaries
+    assert_device_flag
 }
 
-@test "the default enforces both where the host has both, and rm removes the groups" {
+@test "[cgroups] devices = \"both\": the v1 group and the BPF program together" {
+    [ -d /sys/fs/cgroup/devices ] && grep -q cgroup2 /proc/mounts || skip "not a hybrid host"
+    import_run_base
+    canary both
+    printf '[cgroups]\ndevices = "both"\n' > "$HIVE_CONFIG"
+    run_hive 0 run --rm busybox sh -c "$CGLINES; $(attack)"
+    [[ "$(grep ':devices:' <<<"$output")" == *"hive-"* ]]
+    [[ "$(grep '^0::' <<<"$output")" == *"hive-"* ]]
+    assert_denied
+    assert_standard_devices_work
+}
+
+@test "the default: the v1 controller on a hybrid host, the BPF program on cgroup2; rm removes the groups" {
     import_run_base
     id=$(hive run -d busybox sleep 60)
     dirs=$(cat "$HIVE_ROOT/containers/$id/cgroups")
-    if [ -d /sys/fs/cgroup/devices ] && [ -d /sys/fs/cgroup/unified ]; then
+    if [ -d /sys/fs/cgroup/devices ]; then
         grep -q "^/sys/fs/cgroup/devices/.*hive-${id:0:16}$" <<<"$dirs"
-        grep -q "^/sys/fs/cgroup/unified/.*hive-${id:0:16}$" <<<"$dirs"
+        ! grep -q "^/sys/fs/cgroup/unified/" <<<"$dirs"
     fi
     for d in $dirs; do [ -d "$d" ]; done
     hive rm -f "$id" >/dev/null
@@ -189,31 +237,19 @@ PY
     # no switch turns the policy off
     printf '[cgroups]\ndevices = "off"\n' > "$HIVE_CONFIG"
     run_hive 125 run --rm busybox true
-    [[ "$output" == *'cgroups.devices must be "auto", "v1" or "bpf"'* ]]
+    [[ "$output" == *'cgroups.devices must be "auto", "v1", "bpf" or "both"'* ]]
 }
 
 @test "--device grants exactly that device, with its permissions" {
     import_run_base
-    canary one
-    L1=$LOOP SUM1=$SUM
-    canary two
-    L2=$LOOP MAJ2=$MAJ MIN2=$MIN SUM2=$SUM
-    # read-only: readable, not writable; the other device stays closed
-    run_hive 0 run --rm --device "$L1:/dev/xvda:r" busybox sh -c "head -c 10 /dev/xvda; echo; (echo PWNED > /dev/xvda) 2>&1; mknod /y b $MAJ2 $MIN2; (head -c 10 /y) 2>&1; true"
-    [[ "$output" == *"CANARY-one"* ]]
-    [[ "$output" == *"can't create /dev/xvda: Operation not permitted"* ]]
-    [[ "$output" == *"head: /y: Operation not permitted"* ]]
-    [[ "$output" != *"CANARY-two"* ]]
-    [ "$(sha256sum < "$L1")" = "$SUM1" ] && [ "$(sha256sum < "$L2")" = "$SUM2" ]
-    # rwm (the default), at the host's path: writable
-    run_hive 0 run --rm --device "$L2" busybox sh -c "printf WRITTEN-two | dd of=$L2 conv=notrunc 2>&1"
-    [ "$(head -c 11 "$L2")" = "WRITTEN-two" ]
+    two_canaries
+    assert_device_flag
     # bad requests fail before anything is created
     run_hive 125 run --rm --device /etc/passwd busybox true
     [[ "$output" == *"/etc/passwd is not a device node"* ]]
-    run_hive 125 run --rm --device "$L1:/dev/x:rwx" busybox true
+    run_hive 125 run --rm --device "$LOOP1:/dev/x:rwx" busybox true
     [[ "$output" == *"must be a subset of rwm"* ]]
-    run_hive 125 run --rm --device "$L1:dev/x" busybox true
+    run_hive 125 run --rm --device "$LOOP1:dev/x" busybox true
     [[ "$output" == *"must be absolute"* ]]
     [ -z "$(hive ps -aq)" ]
 }
