@@ -177,6 +177,11 @@ public final class Hooks {
     private func masks() throws(HiveError) -> [UInt32] {
         if let fileMasks { return fileMasks }
         let fs = try discover()
+        // no hook files: nothing to cache or read
+        if fs.isEmpty {
+            fileMasks = []
+            return []
+        }
         let key = HookBundle.key(fs.map(\.signature), luaRelease: Hooks.luaRelease, registration: registrationInputs(fs))
         let path = bundleDir.map { HookBundle.path(dir: $0, key: key) }
         bundlePath = path
@@ -221,7 +226,7 @@ public final class Hooks {
         for f in fs {
             add(f.tier == .plugin ? "plugin" : "site")
             add(f.allowExec ? "exec" : "-")
-            add(f.config.serialized())
+            if case .object(let o) = f.config, o.isEmpty { add("{}") } else { add(f.config.serialized()) }
         }
         add(config.path ?? "-")
         add(config.enabledPlugins.joined(separator: ","))
