@@ -32,12 +32,21 @@ final class BuildContext {
     deinit { close(fd) }
 }
 
-/// An object opened inside its root (O_PATH, symlinks resolved in the root) with its type.
+/// An object inside its root with its lstat: a source opened O_PATH
+/// (symlinks resolved in the root), or a child of a directory being walked,
+/// named in that directory's fd and opened, when it must be, without
+/// following it (no O_PATH round trip per file).
 struct RootedFile {
+    /// The object's own fd (O_PATH), or -1 for a child named `name` in `dir`.
     let fd: Int32
+    let dir: Int32
+    let name: String
     let st: stat
     var type: mode_t { st.st_mode & S_IFMT }
     var isDirectory: Bool { type == S_IFDIR }
+
+    init(fd: Int32, st: stat) { self.fd = fd; dir = -1; name = ""; self.st = st }
+    init(child name: String, in dir: Int32, st: stat) { fd = -1; self.dir = dir; self.name = name; self.st = st }
 }
 
 enum BuildFiles {
@@ -63,27 +72,39 @@ enum BuildFiles {
         return RootedFile(fd: fd, st: st)
     }
 
-    /// A child of an open directory, opened O_PATH without following it.
-    static func openChild(_ dir: Int32, _ name: String) throws -> RootedFile {
-        let fd = openat(dir, name, hive_O_PATH | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw HiveError.errno("cannot open \(name)") }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { let e = errno; close(fd); throw HiveError.errno("cannot read \(name)", e) }
-        return RootedFile(fd: fd, st: st)
-    }
-
-    /// The content of a regular file (checked from its fd first; a FIFO or a
-    /// device is never opened for reading): an fd positioned at the start.
-    static func openContent(_ f: RootedFile, name: String) throws -> Int32 {
-        guard f.type == S_IFREG else { throw HiveError(.invalidArgument, "cannot read \(name): not a regular file") }
-        let fd = InRoot.reopen(f.fd, O_RDONLY | O_NONBLOCK)
+    /// Opens `f` for `flags` and checks that it is still the object its
+    /// lstat described: a source through its O_PATH fd (the same inode), a
+    /// walked child by name with O_NOFOLLOW | O_NONBLOCK (a FIFO swapped in
+    /// does not block, and fails the check).
+    private static func openChecked(_ f: RootedFile, _ flags: Int32, name: String) throws -> Int32 {
+        let fd = f.fd >= 0 ? InRoot.reopen(f.fd, flags | O_NONBLOCK)
+                           : openat(f.dir, f.name, flags | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { throw HiveError.errno("cannot read \(name)") }
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_ino == f.st.st_ino, st.st_dev == f.st.st_dev else {
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == f.type, st.st_ino == f.st.st_ino, st.st_dev == f.st.st_dev else {
             close(fd)
             throw HiveError(.unsafeContent, "cannot read \(name): it changed while being copied")
         }
         return fd
+    }
+
+    /// The content of a regular file (its type checked before it is opened:
+    /// a FIFO or a device is never opened for reading): an fd at its start.
+    static func openContent(_ f: RootedFile, name: String) throws -> Int32 {
+        guard f.type == S_IFREG else { throw HiveError(.invalidArgument, "cannot read \(name): not a regular file") }
+        return try openChecked(f, O_RDONLY, name: name)
+    }
+
+    /// Runs `body` over the children of the directory `f` (names sorted, each with its lstat).
+    static func walk(_ f: RootedFile, name: String, _ body: (RootedFile) throws -> Void) throws {
+        let dir = f.fd >= 0 ? f.fd : try openChecked(f, O_RDONLY | O_DIRECTORY, name: name)
+        defer { if dir != f.fd { close(dir) } }
+        for (n, st) in try InRoot.entries(dir) { try body(RootedFile(child: n, in: dir, st: st)) }
+    }
+
+    /// The target of the symlink `f`.
+    static func linkTarget(_ f: RootedFile) -> String? {
+        f.fd >= 0 ? InRoot.readLink(f.fd, "") : InRoot.readLink(f.dir, f.name)
     }
 
     /// A small regular file inside `root` (symlinks resolved inside it), or nil.
@@ -169,11 +190,22 @@ enum BuildFiles {
         let lowers: LayerView  // the image alone (owners and modes of its directories)
     }
 
-    /// Removes what the layer has at `name` (a file or symlink an earlier
-    /// source wrote) so a new entry can take its place; a directory stays and fails the create.
-    static func clear(_ parent: Int32, _ name: String) {
-        var st = stat()
-        if fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) != S_IFDIR { unlinkat(parent, name, 0) }
+    /// Creates the entry `name` in `parent` with `make` (which must fail with
+    /// EEXIST rather than follow anything); a file or symlink an earlier
+    /// source wrote there is replaced, a directory is not.
+    @discardableResult
+    static func create(_ parent: Int32, _ name: String, _ shown: String, _ make: () -> Int32) throws -> Int32 {
+        var r = make()
+        if r < 0 && errno == EEXIST {
+            var st = stat()
+            if fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) != S_IFDIR && unlinkat(parent, name, 0) == 0 {
+                r = make()
+            } else {
+                errno = EEXIST
+            }
+        }
+        guard r >= 0 else { throw HiveError.errno("cannot create \(shown)") }
+        return r
     }
 
     /// Copies `src` (a file, symlink, directory tree, FIFO or device, opened
@@ -206,28 +238,23 @@ enum BuildFiles {
                 names = r.names
             }
             defer { close(dir) }
-            for (n, _) in try InRoot.entries(src.fd) {
-                let childRel = rel.isEmpty ? n : rel + "/" + n
-                if let ignore, ignore.excludes(childRel) { continue }
-                let child = try openChild(src.fd, n)
-                defer { close(child.fd) }
-                try copy(child, into: dir, name: n, parentNames: names, target: target, owner: owner, mode: mode, rel: childRel, ignore: ignore)
+            try walk(src, name: shown) { child in
+                let childRel = rel.isEmpty ? child.name : rel + "/" + child.name
+                if let ignore, ignore.excludes(childRel) { return }
+                try copy(child, into: dir, name: child.name, parentNames: names, target: target, owner: owner, mode: mode, rel: childRel, ignore: ignore)
             }
             fchown(dir, uid, gid)
             fchmod(dir, mode ?? (st.st_mode & 0o7777))
             futimens(dir, &times)
         case S_IFLNK:
-            guard let link = InRoot.readLink(src.fd, "") else { throw HiveError.errno("cannot read the link \(name)") }
-            clear(parent, name)
-            guard symlinkat(link, parent, name) == 0 else { throw HiveError.errno("cannot create the link \(shown)") }
+            guard let link = linkTarget(src) else { throw HiveError.errno("cannot read the link \(name)") }
+            try create(parent, name, shown) { symlinkat(link, parent, name) }
             fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW)
             utimensat(parent, name, &times, AT_SYMLINK_NOFOLLOW)
         case S_IFREG:
             let inFD = try openContent(src, name: name)
             defer { close(inFD) }
-            clear(parent, name)
-            let outFD = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            guard outFD >= 0 else { throw HiveError.errno("cannot create \(shown)") }
+            let outFD = try create(parent, name, shown) { openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
             defer { close(outFD) }
             try pump(inFD, outFD, name: shown)
             fchown(outFD, uid, gid)
@@ -237,8 +264,7 @@ enum BuildFiles {
             // copied as the entry it is (Docker does the same), never opened;
             // an overlay whiteout (0/0) in an image copied from is an absence
             if src.type == S_IFCHR && st.st_rdev == 0 { return }
-            clear(parent, name)
-            guard mknodat(parent, name, src.type | 0o600, st.st_rdev) == 0 else { throw HiveError.errno("cannot create \(shown)") }
+            try create(parent, name, shown) { mknodat(parent, name, src.type | 0o600, st.st_rdev) }
             fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW)
             fchmodat(parent, name, mode ?? (st.st_mode & 0o7777), 0)
             utimensat(parent, name, &times, AT_SYMLINK_NOFOLLOW)
@@ -271,15 +297,13 @@ enum BuildFiles {
         h.update(Array("\(name)\u{0}\(f.type)\u{0}\(st.st_mode & 0o7777)\u{0}\(st.st_mtim.tv_sec)\u{0}".utf8))
         switch f.type {
         case S_IFDIR:
-            for (n, _) in try InRoot.entries(f.fd) {
-                let child = name.isEmpty ? n : name + "/" + n
-                if let ignore, ignore.excludes(child) { continue }
-                let c = try openChild(f.fd, n)
-                defer { close(c.fd) }
+            try walk(f, name: name) { c in
+                let child = name.isEmpty ? c.name : name + "/" + c.name
+                if let ignore, ignore.excludes(child) { return }
                 try contentDigest(c, name: child, into: h, ignore: ignore)
             }
         case S_IFLNK:
-            if let target = InRoot.readLink(f.fd, "") { h.update(Array(target.utf8)) }
+            if let target = linkTarget(f) { h.update(Array(target.utf8)) }
         case S_IFREG:
             let fd = try openContent(f, name: name)
             defer { close(fd) }
@@ -396,9 +420,7 @@ extension BuildFiles {
 
     /// A heredoc's text as the file `name` in `dir`, created without following anything.
     static func writeInline(_ text: String, into dir: Int32, name: String, owner: (UInt32, UInt32)?, mode: mode_t) throws {
-        clear(dir, name)
-        let fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw HiveError.errno("cannot create \(name)") }
+        let fd = try create(dir, name, name) { openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         var off = 0

@@ -292,12 +292,10 @@ extension Engine {
                         continue
                     }
                     let filter = filterFor(item.rel)
-                    for (n, _) in try InRoot.entries(item.file!.fd) {
-                        let rel = item.rel.isEmpty ? n : item.rel + "/" + n
-                        if let filter, filter.excludes(rel) { continue }
-                        let child = try BuildFiles.openChild(item.file!.fd, n)
-                        defer { close(child.fd) }
-                        try BuildFiles.copy(child, into: dir, name: n, parentNames: names, target: target, owner: owner, mode: mode,
+                    try BuildFiles.walk(item.file!, name: item.rel) { child in
+                        let rel = item.rel.isEmpty ? child.name : item.rel + "/" + child.name
+                        if let filter, filter.excludes(rel) { return }
+                        try BuildFiles.copy(child, into: dir, name: child.name, parentNames: names, target: target, owner: owner, mode: mode,
                                             rel: rel, ignore: filter)
                     }
                     continue
