@@ -124,10 +124,25 @@ public enum Cgroups {
             for g in groups {
                 if mkdir(g.dir, 0o755) != 0 && errno != EEXIST { throw HiveError.errno("cannot create cgroup \(g.dir)") }
                 made.append(g.dir)
-                for s in g.settings {
-                    do { try Files.write(g.dir + "/" + s.file, s.value) } catch {
-                        if s.optional { continue }
-                        throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: error.cause)
+                // one open per file: the v1 devices.allow takes one rule per write (~5 us each, ~15 us an open)
+                var i = 0
+                while i < g.settings.count {
+                    let file = g.settings[i].file
+                    var j = i
+                    while j < g.settings.count && g.settings[j].file == file { j += 1 }
+                    defer { i = j }
+                    let run = g.settings[i..<j]
+                    let fd = open(g.dir + "/" + file, O_WRONLY | O_CLOEXEC)
+                    if fd < 0 {
+                        if run.allSatisfy(\.optional) { continue }
+                        throw HiveError(.io, "cannot set \(file)=\(run.first { !$0.optional }!.value) in cgroup \(g.dir)",
+                                        cause: String(cString: strerror(errno)))
+                    }
+                    defer { close(fd) }
+                    for s in run {
+                        let bytes = Array(s.value.utf8)
+                        if bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count || s.optional { continue }
+                        throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: String(cString: strerror(errno)))
                     }
                 }
                 if let rules = g.deviceProgram { try attachDeviceProgram(g.dir, rules) }
