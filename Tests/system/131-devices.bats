@@ -16,6 +16,7 @@ teardown() {
 
 # canary NAME: a 4 MiB image starting "CANARY-NAME" on a loop device; sets LOOP, MAJ, MIN, SUM.
 canary() {
+    [ -e /dev/loop-control ] || skip "no loop devices on this host (/dev/loop-control is missing)"
     local img=$WORK/$1.img
     head -c 4194304 /dev/zero > "$img"
     printf 'CANARY-%s' "$1" | dd of="$img" conv=notrunc status=none
