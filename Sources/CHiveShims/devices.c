@@ -190,3 +190,17 @@ int hive_device_filter_attach(const char *cgroup_dir, const struct hive_dev_rule
     }
     return 0;
 }
+
+int hive_device_filter_count(const char *cgroup_dir) {
+    int cg = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cg < 0) return -1;
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.query.target_fd = (uint32_t)cg;
+    a.query.attach_type = BPF_CGROUP_DEVICE;
+    long r = bpf(BPF_PROG_QUERY, &a);
+    int e = errno;
+    close(cg);
+    if (r < 0) { errno = e; return -1; }
+    return (int)a.query.prog_cnt;
+}

@@ -42,11 +42,22 @@ extension Engine {
         return String(exe[..<slash]) + "/" + name
     }
 
+    /// A container is started again only inside its device cgroup: one made
+    /// without it (by a hive before the policy existed) is refused, not run
+    /// with every host device open to it.
+    func checkDevicePolicy(_ r: ContainerRecord) throws {
+        if spec(r)?.privileged == true { return }
+        guard Cgroups.hasDevicePolicy(cgroupDirs(r.id)) else {
+            throw HiveError(.invalidArgument, "container \(r.name) has no device cgroup (made by an older hive, or its cgroups are gone): remove it and create it again")
+        }
+    }
+
     /// Starts a created or exited container under its own monitor; returns once it runs.
     public func startDetached(_ ref: String) throws -> String {
         let r = try record(ref)
         if isAlive(r) { return r.id }
         let dir = containerDir(r.id)
+        try checkDevicePolicy(r)
         try preStart(r)
         unlink(dir + "/exit")
         unlink(dir + "/stopping")
@@ -199,6 +210,7 @@ extension Engine {
     public func startAttached(_ ref: String) throws -> Int32 {
         let r = try record(ref)
         guard !isAlive(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
+        try checkDevicePolicy(r)
         try preStart(r)
         unlink(containerDir(r.id) + "/stopping")
         try store.lockShared()

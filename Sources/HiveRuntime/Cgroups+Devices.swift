@@ -104,6 +104,20 @@ extension Cgroups {
         ] + devices.map(\.rule)
     }
 
+    /// Whether a container's groups hold a device policy: a v1 devices group
+    /// that does not allow everything, or a device program attached to its
+    /// cgroup2 group. A container made by a hive without the policy has
+    /// neither, and must not be started again as it is.
+    public static func hasDevicePolicy(_ dirs: [String]) -> Bool {
+        for d in dirs {
+            if d.hasPrefix("/sys/fs/cgroup/devices/"), let list = read(d + "/devices.list"), !list.isEmpty, !list.contains("a *:* rwm") {
+                return true
+            }
+            if access(d + "/cgroup.controllers", F_OK) == 0, hive_device_filter_count(d) > 0 { return true }
+        }
+        return false
+    }
+
     /// Loads the BPF device program for `rules` and attaches it to the cgroup2 group `dir`.
     static func attachDeviceProgram(_ dir: String, _ rules: [DeviceRule]) throws(HiveError) {
         let c = rules.map { r -> hive_dev_rule in

@@ -2,10 +2,12 @@
 // machines are hybrid: v1 controllers, cgroup2 at /sys/fs/cgroup/unified with
 // none usable). Groups nest under hive's own cgroup, as platform-notes.md says.
 //
-// Every container is in a device cgroup (Docker's policy, DevicePolicy below):
+// Every container is in a device cgroup (Docker's policy, Cgroups+Devices.swift):
 // on v1 a `devices` group; on cgroup2 a BPF device program attached to the
-// container's group (devices.c). A hybrid host gets both: the kernel checks the
-// BPF program of the task's cgroup2 group, then the v1 devices controller.
+// container's group (devices.c). A hybrid host uses the v1 group, and with
+// `[cgroups] devices = "both"` also the program on a group of the container's
+// under the cgroup2 mount: the kernel checks the program of the task's cgroup2
+// group, then the v1 devices controller.
 import CHiveShims
 import Glibc
 import HiveOCI
@@ -50,8 +52,8 @@ public enum Cgroups {
         var groups: [Group] = []
         switch mode {
         case .v2:
-            if mechanism == .v1 {
-                throw HiveError(.invalidArgument, "cgroups.devices = \"v1\" needs the v1 devices controller, and this host has cgroup v2 only (use \"auto\" or \"bpf\")")
+            if mechanism == .v1 || mechanism == .both {
+                throw HiveError(.invalidArgument, "cgroups.devices = \"\(mechanism.rawValue)\" needs the v1 devices controller, and this host has cgroup v2 only (use \"auto\" or \"bpf\")")
             }
             var g = Group(dir: "/sys/fs/cgroup" + (own[""] ?? "/") + "/" + name, settings: [])
             if let p = r.pidsLimit, p > 0 { g.settings.append(("pids.max", String(p), false)) }
@@ -124,10 +126,25 @@ public enum Cgroups {
             for g in groups {
                 if mkdir(g.dir, 0o755) != 0 && errno != EEXIST { throw HiveError.errno("cannot create cgroup \(g.dir)") }
                 made.append(g.dir)
-                for s in g.settings {
-                    do { try Files.write(g.dir + "/" + s.file, s.value) } catch {
-                        if s.optional { continue }
-                        throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: error.cause)
+                // one open per file: the v1 devices.allow takes one rule per write (~5 us each, ~15 us an open)
+                var i = 0
+                while i < g.settings.count {
+                    let file = g.settings[i].file
+                    var j = i
+                    while j < g.settings.count && g.settings[j].file == file { j += 1 }
+                    defer { i = j }
+                    let run = g.settings[i..<j]
+                    let fd = open(g.dir + "/" + file, O_WRONLY | O_CLOEXEC)
+                    if fd < 0 {
+                        if run.allSatisfy(\.optional) { continue }
+                        throw HiveError(.io, "cannot set \(file)=\(run.first { !$0.optional }!.value) in cgroup \(g.dir)",
+                                        cause: String(cString: strerror(errno)))
+                    }
+                    defer { close(fd) }
+                    for s in run {
+                        let bytes = Array(s.value.utf8)
+                        if bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count || s.optional { continue }
+                        throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: String(cString: strerror(errno)))
                     }
                 }
                 if let rules = g.deviceProgram { try attachDeviceProgram(g.dir, rules) }

@@ -114,6 +114,9 @@ struct hive_dev_rule {
 // other device access denied) and attaches it to the cgroup2 directory
 // `cgroup_dir`, replacing the one attached before. 0, or -1 with err set.
 int hive_device_filter_attach(const char *cgroup_dir, const struct hive_dev_rule *rules, size_t n, char *err, size_t errlen);
+// How many device programs are attached to the cgroup2 directory itself (not
+// inherited), or -1 with errno.
+int hive_device_filter_count(const char *cgroup_dir);
 
 // O_PATH, a _GNU_SOURCE name Swift's Glibc does not show (glibc defines __O_PATH always).
 #include <fcntl.h>
