@@ -4,12 +4,25 @@ import HiveOCI
 
 public enum FileTree {
     /// Removes `name` in `dirfd` (file or whole tree). A missing name is success.
+    /// A directory on another filesystem than its parent (a mount point: a
+    /// build's bind mount, an overlay left mounted) is not entered: its
+    /// content belongs to whatever is mounted there.
     public static func remove(_ dirfd: Int32, _ name: String) throws(HiveError) {
+        try remove(dirfd, name, parentDevice: nil)
+    }
+
+    static func remove(_ dirfd: Int32, _ name: String, parentDevice: dev_t?) throws(HiveError) {
         if unlinkat(dirfd, name, 0) == 0 || Glibc.errno == ENOENT { return }
         guard Glibc.errno == EISDIR else { throw HiveError.errno("cannot remove \(name)") }
         if unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || Glibc.errno == ENOENT { return }
         let fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw HiveError.errno("cannot open \(name)") }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { close(fd); throw HiveError.errno("cannot stat \(name)") }
+        if let parentDevice, st.st_dev != parentDevice {
+            close(fd)
+            throw HiveError(.io, "cannot remove \(name): it is a mount point (unmount it first)")
+        }
         guard let dir = fdopendir(fd) else { close(fd); throw HiveError.errno("cannot read \(name)") }
         var children: [String] = []
         while let ent = readdir(dir) {
@@ -20,7 +33,7 @@ public enum FileTree {
         }
         var failure: HiveError?
         for child in children {
-            do { try remove(fd, child) } catch { failure = error }
+            do { try remove(fd, child, parentDevice: st.st_dev) } catch { failure = error }
         }
         closedir(dir)
         if let failure { throw failure }

@@ -8,6 +8,11 @@ public enum Files {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return read(fd: fd)
+    }
+
+    /// The rest of an open file (the caller closes it), or nil on a read error.
+    public static func read(fd: Int32) -> [UInt8]? {
         var st = stat()
         // room for the whole file and one byte more (to see the end in one read);
         // /proc and /sys files report size 0 and grow the buffer as they go

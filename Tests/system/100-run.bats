@@ -163,7 +163,8 @@ load helpers
     sleep 0.3
     run_hive 0 ps -a --format '{{.Names}} {{.State}}'
     [ "$output" = "sleeper exited" ]
-    ! pgrep -f "sleep 60" >/dev/null
+    for _ in $(seq 30); do pgrep -f "sleep 60" >/dev/null || break; sleep 0.1; done
+    ! pgrep -f "sleep 60" >/dev/null || false
     run_hive 0 rm -f sleeper
     [ -z "$(ls "$HIVE_ROOT/containers")" ]
 }

@@ -95,13 +95,14 @@ teardown() { teardown_containers; }
 @test "ps is right after the monitor is killed, and rm -f cleans up" {
     import_run_base
     hive run -d --name orphan busybox sleep 60 >/dev/null
-    mon=$(pgrep -f "hive-monitor [0-9a-f]{64}" | head -1)
+    mon=$(pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" | head -1)
     [ -n "$mon" ]
     kill -9 "$mon"
     sleep 0.3
     run_hive 0 ps -a --format '{{.Names}} {{.State}}'
     [ "$output" = "orphan exited" ]
-    ! pgrep -f "sleep 60" >/dev/null
+    for _ in $(seq 30); do pgrep -f "sleep 60" >/dev/null || break; sleep 0.1; done
+    ! pgrep -f "sleep 60" >/dev/null || false
     run_hive 0 rm -f orphan
     [ -z "$(ls "$HIVE_ROOT/containers")" ]
 }
@@ -109,7 +110,7 @@ teardown() { teardown_containers; }
 @test "the monitor stays small (RSS at most 2 MiB)" {
     import_run_base
     hive run -d --name small busybox sleep 30 >/dev/null
-    mon=$(pgrep -f "hive-monitor [0-9a-f]{64}" | head -1)
+    mon=$(pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" | head -1)
     rss=$(awk '/VmRSS/ {print $2}' /proc/$mon/status)
     echo "monitor RSS: $rss kB"
     [ "$rss" -le 2048 ]
@@ -124,10 +125,11 @@ teardown() { teardown_containers; }
     hive rm -f $(hive ps -aq) >/dev/null
     [ -z "$(hive ps -aq)" ]
     [ -z "$(ls "$HIVE_ROOT/containers")" ]
-    ! pgrep -f "sleep 60" >/dev/null
+    for _ in $(seq 30); do pgrep -f "sleep 60" >/dev/null || break; sleep 0.1; done
+    ! pgrep -f "sleep 60" >/dev/null || false
     ! pgrep -f "hive-monitor" >/dev/null || sleep 1
-    ! pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" >/dev/null
-    ! grep -q "$HIVE_ROOT" /proc/mounts
+    ! pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" >/dev/null || false
+    ! grep -q "$HIVE_ROOT" /proc/mounts || false
 }
 
 @test "exec joins the container: namespaces, cgroup, capabilities, seccomp; exit codes" {
@@ -227,7 +229,7 @@ PY
     [ -z "$(hive ps -aq)" ]
     [ -z "$(ls "$HIVE_ROOT/containers" 2>/dev/null)" ]
     # no process, monitor or cgroup of this store is left
-    ! pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" >/dev/null
+    ! pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT" >/dev/null || false
     groups_after=$(ls /sys/fs/cgroup/pids | grep -c '^hive-' || true)
     [ "$groups_after" -le "$groups_before" ] || { echo "cgroups left: $groups_before -> $groups_after"; return 1; }
     # the store still works

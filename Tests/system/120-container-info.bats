@@ -138,8 +138,8 @@ assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
     grep -qx greeting "$WORK/list"
     grep -qx bin/busybox "$WORK/list"
     grep -qx opt/x/y "$WORK/list"
-    ! grep -qx etc/group "$WORK/list"
-    ! grep -q '\.wh\.' "$WORK/list"
+    ! grep -qx etc/group "$WORK/list" || false
+    ! grep -q '\.wh\.' "$WORK/list" || false
     run_hive 1 rmi busybox
     rm -rf "$WORK/other"
 }

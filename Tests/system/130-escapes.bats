@@ -136,7 +136,7 @@ PY
     run_hive 0 cp cpt:/data/host.txt "$WORK/stopped.txt"
     [ "$(cat "$WORK/stopped.txt")" = "top" ]
     run_hive 0 cp "$WORK/host.txt" cpt:/data/while-stopped
-    ! grep -q "$HIVE_ROOT" /proc/mounts
+    ! grep -q "$HIVE_ROOT" /proc/mounts || false
     hive rm cpt >/dev/null
 }
 

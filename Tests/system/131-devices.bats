@@ -250,7 +250,7 @@ PY
     dirs=$(cat "$HIVE_ROOT/containers/$id/cgroups")
     if [ -d /sys/fs/cgroup/devices ]; then
         grep -q "^/sys/fs/cgroup/devices/.*hive-${id:0:16}$" <<<"$dirs"
-        ! grep -q "^/sys/fs/cgroup/unified/" <<<"$dirs"
+        ! grep -q "^/sys/fs/cgroup/unified/" <<<"$dirs" || false
     fi
     for d in $dirs; do [ -d "$d" ]; done
     hive rm -f "$id" >/dev/null

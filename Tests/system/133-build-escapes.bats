@@ -165,3 +165,22 @@ PY
     run_hive 0 run --rm t7 sh -c 'test -p /d/pipe && test -p /added && test -p /all/fifo && cat /d/file && echo fifos-copied-as-fifos'
     [ "$output" = "$(printf 'x\nfifos-copied-as-fifos')" ]
 }
+
+@test "the context's Dockerfile is read inside the context: a symlink to a host file or a FIFO is not read" {
+    import_run_base
+    c=$(ctx)
+    host_canary df
+    echo "FROM busybox" > "$WORK/host/df/canary"
+    echo "RUN echo HOST-DOCKERFILE" >> "$WORK/host/df/canary"
+    ln -s "$WORK/host/df/canary" "$c/Dockerfile"
+    run_hive 125 build -q -t d1 "$c"
+    [[ "$output" == *"cannot read the Dockerfile"* ]]
+    [[ "$output" != *HOST-DOCKERFILE* ]]
+    # the same link resolves inside the context
+    mkdir -p "$c/$WORK/host/df" && printf 'FROM busybox\nLABEL from=context\n' > "$c/$WORK/host/df/canary"
+    run_hive 0 build -q -t d1 "$c"
+    [ "$(hive image inspect -f '{{index .Config.Labels "from"}}' d1)" = "context" ]
+    rm "$c/Dockerfile" && mkfifo "$c/Dockerfile"
+    run -125 timeout 20 "$HIVE" build -q -t d2 "$c"
+    [[ "$output" == *"not a regular file"* ]]
+}
