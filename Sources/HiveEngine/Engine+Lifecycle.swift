@@ -67,7 +67,7 @@ extension Engine {
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         let monitor = Engine.siblingExecutable("hive-monitor")
-        let logs = logLimits(spec(r))
+        let logs = logLimits(r)
         let args = [monitor, r.id, dir, HostProcess.executable, store.root, store.runroot, String(logs.maxSize), String(logs.maxFile)]
         var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }

@@ -6,6 +6,7 @@
 // stream without newlines is bounded too; `hive logs` reads across the files.
 import HiveHooks
 import HiveOCI
+import HiveStore
 
 /// Explicit `--log-opt` values (nil: not given).
 struct LogOptions: Equatable {
@@ -39,8 +40,16 @@ struct LogOptions: Equatable {
 
 extension Engine {
     /// What hive-monitor gets for a container: its own options, else hive.toml's, else 20m x 5.
-    func logLimits(_ spec: ContainerSpec?) -> (maxSize: Int64, maxFile: Int64) {
+    /// (`start` reads the two fields with the fast parser, not the spec's Decodable.)
+    func logLimits(_ r: ContainerRecord) -> (maxSize: Int64, maxFile: Int64) {
+        var size: Int64?, files: Int64?
+        if let s = decodedSpecs[r.config] {
+            (size, files) = (s.logMaxSize, s.logMaxFile)
+        } else if let v = try? JSONValue.parse(Array(r.config.utf8)) {
+            (size, files) = (v["logMaxSize"]?.intValue, v["logMaxFile"]?.intValue)
+        }
+        guard size == nil || files == nil else { return (size!, files!) }
         let c = (try? config()) ?? HiveConfig()
-        return (spec?.logMaxSize ?? c.logMaxSize, spec?.logMaxFile ?? c.logMaxFile)
+        return (size ?? c.logMaxSize, files ?? c.logMaxFile)
     }
 }

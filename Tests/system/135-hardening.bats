@@ -311,6 +311,12 @@ wait_exited() {
     [ "$(log_files opt | wc -l)" -eq 3 ]
     [ "$(log_bytes opt)" -gt $((3 * 64 << 10)) ]
     [ "$(log_bytes opt)" -le $((3 * 128 << 10)) ]
+    # a restart keeps the container's own bound
+    hive start opt >/dev/null
+    wait_exited opt
+    [ "$(log_files opt | wc -l)" -eq 3 ]
+    [ "$(log_bytes opt)" -gt $((3 * 64 << 10)) ]
+    [ "$(log_bytes opt)" -le $((3 * 128 << 10)) ]
     run_hive 125 run -d --log-opt compress=true busybox true
     [[ "$output" == *'unknown log opt "compress" for the json-file log (max-size, max-file)'* ]]
     run_hive 125 run -d --log-opt max-file=0 busybox true
