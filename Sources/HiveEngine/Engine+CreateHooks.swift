@@ -21,6 +21,7 @@ extension RunOptions {
             "resources": .object(res),
             "network": .string(network),
             "extra_hosts": .array(extraHosts.map(JSONValue.string)),
+            "devices": .array(devices.map(JSONValue.string)),
             "security": .object([
                 "privileged": .bool(privileged), "read_only": .bool(readOnly),
                 "cap_add": .array(capAdd.map(JSONValue.string)), "cap_drop": .array(capDrop.map(JSONValue.string)),

@@ -42,7 +42,8 @@ assert a["org.opencontainers.image.ref.name"] == "latest", a
     id=$(hive images -q --no-trunc busybox)
     layers=$(hive image inspect -f '{{json .RootFS.Layers}}' busybox)
     hive save busybox mine:2 > "$WORK/out.tar"
-    export HIVE_ROOT=$(mktemp -d)
+    # a second store; the first (no containers) is not needed after the save
+    old=$HIVE_ROOT; export HIVE_ROOT=$WORK/store2; rm -rf "$old"
     run_hive 0 load -i "$WORK/out.tar"
     [[ "$output" == *"Loaded image: busybox:latest"* ]]
     [[ "$output" == *"Loaded image: mine:2"* ]]
@@ -51,17 +52,16 @@ assert a["org.opencontainers.image.ref.name"] == "latest", a
     # loading twice is idempotent
     run_hive 0 load < "$WORK/out.tar"
     [ "$(hive images -q | wc -l)" -eq 1 ]
-    rm -rf "$HIVE_ROOT"
 }
 
 @test "save of an untagged image by ID loads as an ID" {
     hive import "$(base_tar)" >/dev/null
     id=$(hive images -q --no-trunc)
     hive save -o "$WORK/out.tar" "$id"
-    export HIVE_ROOT=$(mktemp -d)
+    # a second store; the first (no containers) is not needed after the save
+    old=$HIVE_ROOT; export HIVE_ROOT=$WORK/store2; rm -rf "$old"
     run_hive 0 load -i "$WORK/out.tar"
     [ "$output" = "Loaded image ID: $id" ]
-    rm -rf "$HIVE_ROOT"
 }
 
 @test "load an OCI layout with plain, gzip and zstd layers; a gzipped archive too" {

@@ -175,6 +175,7 @@ EOF
     policy_denies "--security-opt seccomp=$WORK/open.json (a custom profile)" --security-opt "seccomp=$WORK/open.json"
     policy_denies "--security-opt no-new-privileges=false" --security-opt no-new-privileges=false
     policy_denies "--network host" --network host
+    policy_denies "--device /dev/null" --device /dev/null
     policy_denies "a bind mount of the host's /: /" -v /:/host
     policy_denies "a bind mount of the host's /: $WORK/rootlink ($WORK/rootlink resolves to /)" -v "$WORK/rootlink:/host:ro"
     policy_denies "a bind mount of the host's /: $WORK/rootlink/ ($WORK/rootlink/ resolves to /)" --mount "type=bind,source=$WORK/rootlink/,target=/host"

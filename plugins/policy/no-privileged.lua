@@ -7,7 +7,7 @@
 --   --security-opt seccomp=unconfined              "seccomp-unconfined"
 --   --security-opt seccomp=PROFILE.json            "seccomp-profile"
 --   --security-opt no-new-privileges=false         "no-new-privileges"
---   --device (when hive has it)                    "device"
+--   --device                                       "device"
 --   --network host                                 "host-network"
 --   --pid/--ipc/--uts/--userns host (when hive
 --     has them)                                    "host-pid", "host-ipc", "host-uts", "host-userns"
