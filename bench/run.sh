@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -222,6 +222,35 @@ rss() {
         kb=$( { /usr/bin/time -f '%M' $cmd >/dev/null; } 2>&1 | tail -1)
         echo "peak RSS: $cmd: $kb KB" | tee -a "$OUT/rss.txt"
     done
+}
+
+# What the protections of issue #10 cost: `run --rm` and `exec` of this build
+# beside a build without them ($HIVE_BEFORE, e.g. built from cc21252) and
+# podman, in one hyperfine run each, so load and drift hit all alike. Each
+# binary has its own store (the state file format is the same).
+security() {
+    run_ >/dev/null 2>&1 || true
+    local B=()
+    if [ -n "${HIVE_BEFORE:-}" ]; then
+        local broot=$BENCH_DIR/hive-before-root
+        HIVE_ROOT=$broot $HIVE_BEFORE image inspect busybox:latest >/dev/null 2>&1 || HIVE_ROOT=$broot $HIVE_BEFORE import \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+        B=("env HIVE_ROOT=$broot $HIVE_BEFORE run --rm busybox true")
+    fi
+    hf security-run -w 5 -r 60 "env HIVE_ROOT=$HIVE_ROOT $HIVE run --rm busybox true" "${B[@]}" "$P run --rm busybox true"
+    $HIVE rm -f bench-exec >/dev/null 2>&1 || true
+    $P rm -f bench-exec >/dev/null 2>&1 || true
+    $HIVE run -d --name bench-exec busybox sleep 3600 >/dev/null
+    $P run -d --name bench-exec busybox sleep 3600 >/dev/null
+    B=()
+    if [ -n "${HIVE_BEFORE:-}" ]; then
+        HIVE_ROOT=$broot $HIVE_BEFORE rm -f bench-exec >/dev/null 2>&1 || true
+        HIVE_ROOT=$broot $HIVE_BEFORE run -d --name bench-exec busybox sleep 3600 >/dev/null
+        B=("env HIVE_ROOT=$broot $HIVE_BEFORE exec bench-exec true")
+    fi
+    hf security-exec -w 5 -r 60 "env HIVE_ROOT=$HIVE_ROOT $HIVE exec bench-exec true" "${B[@]}" "$P exec bench-exec true"
+    $HIVE rm -f bench-exec >/dev/null; $P rm -f bench-exec >/dev/null
+    [ -n "${HIVE_BEFORE:-}" ] && HIVE_ROOT=$broot $HIVE_BEFORE rm -f bench-exec >/dev/null || true
 }
 
 what=${1:-all}
