@@ -139,8 +139,9 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
     }
     unsigned long sysflags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (p->privileged ? 0 : MS_RDONLY);
     if (mount_on(root, "/sys", 1, "sysfs", "sysfs", sysflags, NULL) < 0) {
-        // without a private network namespace sysfs cannot be mounted: bind the host's, read-only
-        // (with its submounts: cgroupfs, debugfs, tracefs... read-only too)
+        // where sysfs cannot be mounted (a user namespace that does not own the
+        // network namespace): bind the host's, read-only with every submount
+        // (cgroupfs, debugfs, tracefs...)
         if (mount_on(root, "/sys", 1, "/sys", NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "mount /sys", "", errno, 125);
         if (!p->privileged && readonly_tree(root, "/sys", 1, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV) < 0)
             fail(errfd, "remount /sys read-only", "", errno, 125);
