@@ -310,7 +310,9 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
     struct hive_plan *p = &copy;
     int console[2], ncg;
     if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) return -1;
-    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
+    // the sync channel is a socket: a child that failed before reading it
+    // must not kill hive with SIGPIPE (send with MSG_NOSIGNAL below)
+    if (pipe2(errp, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
@@ -349,17 +351,20 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
     int len = snprintf(num, sizeof num, "%d", (int)r);
     for (int j = 0; j < ncg; j++) {
         if (write(p->cgroup_fds[j], num, (size_t)len) != len) {
-            snprintf(err, errlen, "cannot move the container into its cgroup: %s", strerror(errno));
+            int e = errno, code;
             kill(r, SIGKILL);
-            int st;
-            while (waitpid(r, &st, 0) < 0 && errno == EINTR) {}
-            close(errp[0]);
             close(syncp[1]);
             finish_parent(p, console, ncg);
+            // a child that failed first (and is gone: ESRCH) says why; else the move failed
+            if (collect_report(errp[0], r, &code, err, errlen) == 0) {
+                int st;
+                while (waitpid(r, &st, 0) < 0 && errno == EINTR) {}
+                snprintf(err, errlen, "cannot move the container into its cgroup: %s", strerror(e));
+            }
             return -1;
         }
     }
-    ssize_t w = write(syncp[1], "g", 1);
+    ssize_t w = send(syncp[1], "g", 1, MSG_NOSIGNAL);
     (void)w;
     close(syncp[1]);
     finish_parent(p, console, ncg);
