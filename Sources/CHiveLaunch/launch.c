@@ -139,8 +139,9 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
     }
     unsigned long sysflags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (p->privileged ? 0 : MS_RDONLY);
     if (mount_on(root, "/sys", 1, "sysfs", "sysfs", sysflags, NULL) < 0) {
-        // without a private network namespace sysfs cannot be mounted: bind the host's, read-only
-        // (with its submounts: cgroupfs, debugfs, tracefs... read-only too)
+        // where sysfs cannot be mounted (a user namespace that does not own the
+        // network namespace): bind the host's, read-only with every submount
+        // (cgroupfs, debugfs, tracefs...)
         if (mount_on(root, "/sys", 1, "/sys", NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "mount /sys", "", errno, 125);
         if (!p->privileged && readonly_tree(root, "/sys", 1, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV) < 0)
             fail(errfd, "remount /sys read-only", "", errno, 125);
@@ -309,7 +310,9 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
     struct hive_plan *p = &copy;
     int console[2], ncg;
     if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) return -1;
-    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(syncp, O_CLOEXEC) < 0) {
+    // the sync channel is a socket: a child that failed before reading it
+    // must not kill hive with SIGPIPE (send with MSG_NOSIGNAL below)
+    if (pipe2(errp, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
@@ -348,17 +351,20 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
     int len = snprintf(num, sizeof num, "%d", (int)r);
     for (int j = 0; j < ncg; j++) {
         if (write(p->cgroup_fds[j], num, (size_t)len) != len) {
-            snprintf(err, errlen, "cannot move the container into its cgroup: %s", strerror(errno));
+            int e = errno, code;
             kill(r, SIGKILL);
-            int st;
-            while (waitpid(r, &st, 0) < 0 && errno == EINTR) {}
-            close(errp[0]);
             close(syncp[1]);
             finish_parent(p, console, ncg);
+            // a child that failed first (and is gone: ESRCH) says why; else the move failed
+            if (collect_report(errp[0], r, &code, err, errlen) == 0) {
+                int st;
+                while (waitpid(r, &st, 0) < 0 && errno == EINTR) {}
+                snprintf(err, errlen, "cannot move the container into its cgroup: %s", strerror(e));
+            }
             return -1;
         }
     }
-    ssize_t w = write(syncp[1], "g", 1);
+    ssize_t w = send(syncp[1], "g", 1, MSG_NOSIGNAL);
     (void)w;
     close(syncp[1]);
     finish_parent(p, console, ncg);

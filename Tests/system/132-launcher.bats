@@ -228,6 +228,17 @@ assert_own_session() {
     [ "$output" = 0 ]
 }
 
+@test "a launch that fails early reports its step: hive never dies of SIGPIPE writing to a child that is gone" {
+    import_run_base
+    # the child fails before it reads hive's go-ahead (found flaky: 3 in 40 runs died with status 141)
+    echo FAKE-NULL > "$WORK/fakenull"
+    for i in $(seq 40); do
+        run hive run --rm -v "$WORK/fakenull:/dev/null" busybox true
+        [ "$status" -eq 125 ] && [[ "$output" == *"verify /dev/null"* ]] || { echo "run $i: status $status: $output" >&2; return 1; }
+    done
+    [ -z "$(hive ps -aq --filter status=created)" ]
+}
+
 @test "seccomp filters the 32-bit entry: an i386 probe's keyctl, unshare, mount, io_uring_setup get EPERM" {
     import_run_base
     mkdir -p "$WORK/probe32"
