@@ -11,7 +11,7 @@ import Testing
         guard getuid() == 0 else { print("skipped: needs root to mount a tmpfs"); return }
         var template = Array("/tmp/filetree.XXXXXX".utf8CString)
         let base = String(cString: mkdtemp(&template)!)
-        defer { umount2(base + "/tree/mnt", MNT_DETACH); _ = try? FileTree.remove(path: base) }
+        defer { umount2(base + "/tree/mnt", Int32(MNT_DETACH)); _ = try? FileTree.remove(path: base) }
         #expect(mkdir(base + "/tree", 0o755) == 0 && mkdir(base + "/tree/mnt", 0o755) == 0 && mkdir(base + "/tree/sub", 0o755) == 0)
         try Files.write(base + "/tree/sub/file", "x")
         #expect(mount("tmpfs", base + "/tree/mnt", "tmpfs", 0, nil) == 0)
@@ -20,7 +20,7 @@ import Testing
         // the mounted file survives; what was the tree's own is gone
         #expect(Files.readText(base + "/tree/mnt/keep") == "mounted")
         #expect(access(base + "/tree/sub", F_OK) != 0)
-        umount2(base + "/tree/mnt", MNT_DETACH)
+        umount2(base + "/tree/mnt", Int32(MNT_DETACH))
         try FileTree.remove(path: base + "/tree")
         #expect(access(base + "/tree", F_OK) != 0)
     }
