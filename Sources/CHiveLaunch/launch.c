@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "launch_internal.h"
+#include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -151,9 +152,27 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
     for (size_t i = 0; i < p->nmounts; i++) {
         const struct hive_mount *m = &p->mounts[i];
         int isdir = 1;
+        // A bind source (resolved by hive when the plan was made) is opened
+        // refusing every symlink on its path, and bound from that fd: a symlink
+        // swapped in since (a policy judged the source at create) fails here.
+        // A /proc/self/fd/N source is an fd hive opened and checked itself.
+        const char *src = m->source;
+        char srcpath[64];
+        int srcfd = -1;
         if (!m->fstype) {
+            if (strncmp(m->source, "/proc/self/fd/", 14) != 0) {
+                struct open_how how;
+                memset(&how, 0, sizeof how);
+                how.flags = O_PATH | O_CLOEXEC;
+                how.resolve = RESOLVE_NO_SYMLINKS;
+                srcfd = (int)syscall(SYS_openat2, AT_FDCWD, m->source, &how, sizeof how);
+                if (srcfd < 0 && errno == ENOSYS) srcfd = open(m->source, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (srcfd < 0) fail(errfd, "bind mount source ", m->source, errno, 125);
+                snprintf(srcpath, sizeof srcpath, "/proc/self/fd/%d", srcfd);
+                src = srcpath;
+            }
             struct stat st;
-            if (stat(m->source, &st) < 0) fail(errfd, "bind mount source ", m->source, errno, 125);
+            if (stat(src, &st) < 0) fail(errfd, "bind mount source ", m->source, errno, 125);
             isdir = S_ISDIR(st.st_mode);
         }
         if (isdir) {
@@ -178,15 +197,16 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
                 close(t);
             }
         }
-        if (m->populate && isdir && dir_is_empty(m->source)) {
+        if (m->populate && isdir && dir_is_empty(src)) {
             int from = open_in_root(root, m->target, O_RDONLY | O_DIRECTORY);
-            int to = open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            int to = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (from >= 0 && to >= 0 && copy_tree(from, to, 0) < 0) fail(errfd, "populate volume at ", m->target, errno, 125);
             if (from >= 0) close(from);
             if (to >= 0) close(to);
         }
         unsigned long flags = m->flags | (m->fstype ? 0 : MS_BIND | MS_REC);
-        if (mount_on(root, m->target, isdir, m->source, m->fstype, flags, m->data) < 0) fail(errfd, "mount ", m->target, errno, 125);
+        if (mount_on(root, m->target, isdir, m->fstype ? m->source : src, m->fstype, flags, m->data) < 0) fail(errfd, "mount ", m->target, errno, 125);
+        if (srcfd >= 0) close(srcfd);
         // :ro all the way down: mounts below the source are read-only too
         if (m->readonly && readonly_tree(root, m->target, isdir, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) < 0)
             fail(errfd, "remount read-only ", m->target, errno, 125);

@@ -347,6 +347,13 @@ extension Engine {
                 MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
             ] + volumeMounts + (initBinary.map { [MountSpec(source: $0, target: "/dev/init", readonly: true)] } ?? [])
                 + deviceRequests.map { MountSpec(source: $0.host, target: $0.container) }  // --device: the host's node, allowed below
+            // Bind sources are resolved now, once: the launcher opens them refusing any
+            // symlink (RESOLVE_NO_SYMLINKS), so a symlink swapped in after a policy judged
+            // the source (between create and start, say) fails the start instead of
+            // binding whatever it points at.
+            for i in plan.mounts.indices where plan.mounts[i].fstype == nil {
+                if let s = plan.mounts[i].source { plan.mounts[i].source = Engine.canonicalPath(s) }
+            }
             // parents before children (a volume on /etc, then /etc/hosts over it), as Docker orders them
             plan.mounts = plan.mounts.enumerated().sorted { a, b in
                 let da = a.element.target.split(separator: "/").count, db = b.element.target.split(separator: "/").count
@@ -503,5 +510,18 @@ extension Engine {
         let fields = s[s.index(after: close)...].split(separator: " ")
         guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
         return Int64(fields[19])
+    }
+}
+
+extension Engine {
+    /// `path` with every symlink resolved (realpath); for a name that does not
+    /// exist yet, its directory resolved and the name kept; else `path` itself.
+    static func canonicalPath(_ path: String) -> String {
+        if let r = realpath(path, nil) { defer { free(r) }; return String(cString: r) }
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return path }
+        let dir = String(path[..<slash])
+        guard let r = realpath(dir, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r) + path[slash...]
     }
 }

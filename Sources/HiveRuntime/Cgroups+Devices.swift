@@ -92,14 +92,17 @@ public struct DeviceRequest: Sendable, Equatable {
 
 extension Cgroups {
     /// Docker's default device rules, then what `--device` adds; nil when
-    /// privileged (every device allowed, as Docker's `a *:* rwm`).
+    /// privileged (every device allowed, as Docker's `a *:* rwm`). One
+    /// difference: no `c 5:1` (the console). hive never gives a container a
+    /// 5:1 node (with -t its /dev/console is a bind of its own pts, 136:N), and
+    /// a 5:1 node a container makes or an image ships is the HOST's console.
     public static func devicePolicy(privileged: Bool, devices: [DeviceRequest] = []) -> [DeviceRule]? {
         if privileged { return nil }
         return [
             DeviceRule("c", -1, -1, "m"), DeviceRule("b", -1, -1, "m"),  // mknod of any node (opening it is another matter)
             DeviceRule("c", 1, 3, "rwm"), DeviceRule("c", 1, 5, "rwm"), DeviceRule("c", 1, 7, "rwm"),  // null zero full
             DeviceRule("c", 1, 8, "rwm"), DeviceRule("c", 1, 9, "rwm"),  // random urandom
-            DeviceRule("c", 5, 0, "rwm"), DeviceRule("c", 5, 1, "rwm"), DeviceRule("c", 5, 2, "rwm"),  // tty console ptmx
+            DeviceRule("c", 5, 0, "rwm"), DeviceRule("c", 5, 2, "rwm"),  // tty ptmx
             DeviceRule("c", 136, -1, "rwm"),  // /dev/pts/*
         ] + devices.map(\.rule)
     }

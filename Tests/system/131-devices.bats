@@ -281,3 +281,34 @@ PY
     run_hive 0 run --rm --privileged busybox sh -c "mknod /x b $MAJ $MIN && head -c 12 /x"
     [[ "$output" == *"CANARY-priv"* ]]
 }
+
+# Found in review (device cgroup): the policy allows `c 5:1 rwm`, the HOST's
+# system console (here ttyS0). hive never gives a container a 5:1 node (with
+# -t its /dev/console is a bind of its own pts, 136:N), so the rule serves
+# nothing, and a container (mknod, CAP_MKNOD) or an image layer (a shipped
+# node, even with --cap-drop MKNOD) can read the host console's input and
+# write to it, or change its termios. Only the open is tried: no byte is
+# written to the host console, and nothing is read (a read would block).
+@test "a container cannot open the host's system console (c 5:1), made with mknod or shipped in a layer" {
+    import_run_base
+    run_hive 0 run --rm busybox sh -c 'mknod /c c 5 1 && echo MKNOD-OK; (exec 3>/c) 2>&1; true'
+    [[ "$output" == *"MKNOD-OK"* ]]
+    [[ "$output" == *"/c: Operation not permitted"* ]]
+    python3 - "$(base_tar)" "$WORK/con.tar" <<'PY'
+import sys, tarfile
+src, out = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as s, tarfile.open(out, "w") as t:
+    for m in s.getmembers():
+        t.addfile(m, s.extractfile(m) if m.isreg() else None)
+    i = tarfile.TarInfo("hostconsole")
+    i.type, i.devmajor, i.devminor, i.mode = tarfile.CHRTYPE, 5, 1, 0o666
+    t.addfile(i)
+PY
+    hive import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$WORK/con.tar" evil:con >/dev/null
+    run_hive 0 run --rm --cap-drop MKNOD evil:con sh -c '(exec 3>/hostconsole) 2>&1; true'
+    [[ "$output" == *"/hostconsole: Operation not permitted"* ]]
+    # what -t needs still works: the container's /dev/console is its own pts
+    run_hive 0 run --rm -t busybox sh -c 'stat -c %t /dev/console; echo x > /dev/console && echo console-ok'
+    [[ "$output" == *"88"* ]]   # major 136
+    [[ "$output" == *"console-ok"* ]]
+}

@@ -337,3 +337,61 @@ wait_exited() {
     seq 0 299 | sed 's/^/line-/' > "$WORK/want"
     diff "$WORK/want" "$WORK/followed"
 }
+
+# Found in review (policy/no-privileged): the policy judges bind sources on
+# pre-create only, by the path the host resolved then; the launcher binds the
+# source by path (following symlinks) at start. A symlink swapped between
+# `create` and `start` (or in the window of `run`) binds what the policy
+# refuses. The canary is a directory the policy denies (hive_paths).
+@test "policy/no-privileged: a bind source swapped between create and start does not reach a denied path" {
+    import_run_base
+    mkdir -p "$WORK/state" "$WORK/empty"
+    echo ORIG > "$WORK/state/canary"
+    use_plugins <<EOF
+[plugins]
+enabled = ["policy/no-privileged"]
+[plugins."policy/no-privileged"]
+hive_paths = ["$WORK/state"]
+EOF
+    # the direct bind is denied
+    run_hive 125 run --rm -v "$WORK/state:/h" busybox true
+    [[ "$output" == *"a bind mount of hive's own state"* ]]
+    # through a link that is innocent at create time
+    ln -s "$WORK/empty" "$WORK/link"
+    run_hive 0 create --name swap -v "$WORK/link:/h" busybox sh -c 'echo PWNED > /h/canary'
+    ln -sfn "$WORK/state" "$WORK/link"
+    run "$HIVE" start -a swap
+    echo "$output"
+    [ "$(cat "$WORK/state/canary")" = ORIG ]
+    # the source was resolved at create: the container wrote where the policy looked
+    [ "$(cat "$WORK/empty/canary")" = PWNED ]
+    # a component of the resolved path swapped for a symlink: the start fails, nothing bound
+    mv "$WORK/empty" "$WORK/empty.x" && ln -s "$WORK/state" "$WORK/empty"
+    run "$HIVE" start -a swap
+    echo "$output"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"bind mount source $WORK/empty: Too many levels of symbolic links"* ]]
+    [ "$(cat "$WORK/state/canary")" = ORIG ]
+}
+
+# Found in review (policy/no-privileged): the denylist names /, /proc, /sys, /dev,
+# sockets and hive's state, but a writable bind of the host's system
+# directories is just as much the host: with -v /usr:/x the container root
+# rewrites host binaries (/x/bin/...), with /root or /home it plants SSH keys,
+# with /boot a kernel or initrd, with /lib a library root loads. None of these
+# is refused today. (Only the decision is tested: nothing is written.)
+@test "policy/no-privileged denies writable binds of the host's system directories" {
+    import_run_base
+    use_plugins <<'EOF'
+[plugins]
+enabled = ["policy/no-privileged"]
+EOF
+    for src in /usr /usr/local/bin /lib /root /boot /home /var/spool; do
+        [ -d "$src" ] || continue
+        run "$HIVE" run --rm -v "$src:/x" busybox true
+        if [ "$status" -ne 125 ] || [[ "$output" != *"policy/no-privileged"* ]]; then
+            echo "-v $src:/x (writable) was not denied: exit $status" >&2
+            return 1
+        fi
+    done
+}

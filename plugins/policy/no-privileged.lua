@@ -19,6 +19,11 @@
 --   a bind mount of hive's own state or config
 --     (/run/hive, /var/lib/hive, /etc/hive, or any
 --     directory above them such as /etc, /var)     "bind-hive"
+--   a writable bind mount of a host system
+--     directory or below (/bin, /sbin, /usr, /lib*,
+--     /boot, /etc, /var/spool) or of /var, /var/lib "bind-system"
+--   a bind mount of /root or /home, or a writable
+--     one of a home directory (/root/..., /home/USER) "bind-home"
 --
 -- Bind sources are judged both as given and, for the mounts the command asked
 -- for, as the host resolved them (the pre-create context's `source_path`, all
@@ -88,8 +93,12 @@ local function within(p, dir)
   return p == dir or p:sub(1, #dir + 1) == dir .. "/"
 end
 
+-- Writable, each of these is the host: rewrite a binary or library, a cron
+-- job, a kernel. Read-only binds of them stay allowed.
+local system_dirs = { "/bin", "/sbin", "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/etc", "/var/spool" }
+
 -- Which rule a bind source breaks (nil: none). `kind` is the host's file type, if known.
-local function bind_rule(p, kind)
+local function bind_rule(p, kind, readonly)
   if p == "/" then return "the host's /", "bind-root" end
   for _, d in ipairs({ "proc", "sys", "dev" }) do
     if within(p, "/" .. d) then return "/" .. d, "bind-" .. d end
@@ -100,6 +109,14 @@ local function bind_rule(p, kind)
   for _, h in ipairs(hive_paths) do
     local hp = clean(h)
     if within(p, hp) or within(hp, p) then return "hive's own state (" .. hp .. ")", "bind-hive" end
+  end
+  if p == "/root" or p == "/home" then return "the host's home directories (" .. p .. ")", "bind-home" end
+  if not readonly then
+    for _, d in ipairs(system_dirs) do
+      if within(p, d) then return "a host system directory, writable (" .. d .. ")", "bind-system" end
+    end
+    if p == "/var" or p == "/var/lib" then return "a host system directory, writable (" .. p .. ")", "bind-system" end
+    if within(p, "/root") or glob("/home/*", p) then return "a home directory, writable (" .. p .. ")", "bind-home" end
   end
   return nil
 end
@@ -112,7 +129,7 @@ local function check_bind(m)
     if matches_any(allowed_sources, p) then return end
   end
   for i, p in ipairs(paths) do
-    local what, name = bind_rule(p, m.source_kind)
+    local what, name = bind_rule(p, m.source_kind, m.readonly)
     if what then
       local via = i > 1 and (" (" .. m.source .. " resolves to " .. p .. ")") or ""
       deny("a bind mount of " .. what .. ": " .. m.source .. via, name)
