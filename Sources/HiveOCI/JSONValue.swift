@@ -62,7 +62,9 @@ public enum JSONValue: Sendable, Equatable {
         case .bool(let b): out += b ? "true".utf8 : "false".utf8
         case .int(let i): appendDecimal(i, to: &out)
         case .double(let d):
-            if d.isFinite && d == d.rounded() && abs(d) < 1e15 { appendDecimal(Int64(d), to: &out) } else { out += "\(d)".utf8 }
+            // JSON has no infinity or NaN (TOML has): null, as JavaScript writes them
+            if !d.isFinite { out += "null".utf8 }
+            else if d == d.rounded() && abs(d) < 1e15 { appendDecimal(Int64(d), to: &out) } else { out += "\(d)".utf8 }
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let a):
             if a.isEmpty { out += "[]".utf8; return }
