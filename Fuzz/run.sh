@@ -25,8 +25,9 @@ if [ ! -d "$CORPUS/json-test-suite" ]; then echo "fuzz: the shared corpus is not
 
 if [ -z "${FUZZ_NOBUILD:-}" ]; then
     echo "== building the fuzz targets (.build-fuzz)"
+    mkdir -p "$OUT"
     (cd Fuzz && swift build -c release --scratch-path "$OUT" --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing) \
-        > "$OUT.log" 2>&1 || { tail -40 "$OUT.log"; echo "fuzz: build failed (log: $OUT.log)" >&2; exit 2; }
+        > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; echo "fuzz: build failed (log: $OUT/build.log)" >&2; exit 2; }
 fi
 rm -rf "$OUT/seeds" && python3 Fuzz/seeds.py "$CORPUS" "$OUT/seeds" || exit 2
 mkdir -p "$OUT/logs"
@@ -35,14 +36,12 @@ mkdir -p "$OUT/logs"
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_stack_use_after_return=0}
 
-failed=()
-printf '%-16s %8s %12s  %s\n' target seconds runs result
-for t in $TARGETS; do
-    bin=${FUZZ_BINDIR:-$OUT/release}/$t
-    [ -x "$bin" ] || { echo "fuzz: no $bin" >&2; failed+=("$t"); continue; }
+# One target: its result line goes to $OUT/logs/<target>.result.
+run_one() {
+    local t=$1 bin=${FUZZ_BINDIR:-$OUT/release}/$1 log=$OUT/logs/$1.log rc runs result
+    local dict=(); [ -f "Fuzz/dict/$t.dict" ] && dict=(-dict="Fuzz/dict/$t.dict")
+    if [ ! -x "$bin" ]; then printf '%-16s %8s %12s  %s\n' "$t" - - "FAILED: no $bin" > "$OUT/logs/$t.result"; return; fi
     mkdir -p "$OUT/corpus/$t" "$OUT/artifacts/$t" "$OUT/seeds/$t" "Fuzz/regressions/$t"
-    dict=(); [ -f "Fuzz/dict/$t.dict" ] && dict=(-dict="Fuzz/dict/$t.dict")
-    log=$OUT/logs/$t.log
     "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$OUT/artifacts/$t/" "${dict[@]}" \
         "$OUT/corpus/$t" "$OUT/seeds/$t" "Fuzz/regressions/$t" > "$log" 2>&1
@@ -50,9 +49,23 @@ for t in $TARGETS; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     if [ $rc = 0 ]; then result=ok; else
         result="FAILED (exit $rc): $(grep -m1 -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|fuzz invariant|Fatal error|SUMMARY' "$log")"
-        failed+=("$t")
     fi
-    printf '%-16s %8s %12s  %s\n' "$t" "$SECS" "${runs:-?}" "$result"
+    printf '%-16s %8s %12s  %s\n' "$t" "$SECS" "${runs:-?}" "$result" > "$OUT/logs/$t.result"
+}
+
+# FUZZ_JOBS targets at a time (default: one per CPU, at most 2)
+JOBS=${FUZZ_JOBS:-$(( $(nproc) > 1 ? 2 : 1 ))}
+rm -f "$OUT"/logs/*.result
+for t in $TARGETS; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    run_one "$t" &
+done
+wait
+printf '%-16s %8s %12s  %s\n' target seconds runs result
+failed=()
+for t in $TARGETS; do
+    cat "$OUT/logs/$t.result"
+    grep -q "  ok$" "$OUT/logs/$t.result" || failed+=("$t")
 done
 rm -rf /dev/shm/hive-fuzz-tar.* /dev/shm/hive-fuzz-load.* 2>/dev/null
 if [ ${#failed[@]} -gt 0 ]; then
