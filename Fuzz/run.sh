@@ -67,7 +67,10 @@ for t in $TARGETS; do
     cat "$OUT/logs/$t.result"
     grep -q "  ok$" "$OUT/logs/$t.result" || failed+=("$t")
 done
-rm -rf /dev/shm/hive-fuzz-tar.* /dev/shm/hive-fuzz-load.* 2>/dev/null
+# what crashed targets left (the others remove theirs at exit)
+for d in /dev/shm/hive-fuzz-tar.* /dev/shm/hive-fuzz-load.*; do
+    [ -d "$d" ] && ! kill -0 "${d##*.}" 2>/dev/null && rm -rf "$d"
+done
 if [ ${#failed[@]} -gt 0 ]; then
     echo "fuzz: ${failed[*]} failed; inputs in $OUT/artifacts/<target>/, logs in $OUT/logs/" >&2
     exit 1
