@@ -101,4 +101,11 @@ int hive_cap_from_name(const char *name);
 
 int hive_memfd(const char *name);
 
+// The decompressors libarchive runs in process (gzip, compress, bzip2,
+// xz/lzma/lzip, zstd, lz4). archive_read_support_filter_all also enables filters that
+// fork and exec `lrzip -d`, `lzop -d`, `grzip -d` found on PATH, for an
+// archive that merely starts with their magic. Returns 0 if all are in process.
+struct archive;
+int hive_archive_support_filters(struct archive *a);
+
 #endif
