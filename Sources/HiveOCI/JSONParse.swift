@@ -16,6 +16,10 @@ extension JSONValue {
         public var description: String { "invalid JSON at byte \(offset)" + (reason.isEmpty ? "" : ": " + reason) }
     }
 
+    /// The largest manifest, index or config a reader should accept (what
+    /// containerd allows); callers reading one from a file or blob cap it so.
+    public static let maxDocumentBytes = 4 << 20
+
     /// Arrays and objects nest at most this deep (Foundation's and Go's readers
     /// stop at 512 and 10,000): the parser, `==` and the serializer recurse.
     public static let maxDepth = 512
