@@ -16,7 +16,7 @@ DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN := .build/release/hive
 
-.PHONY: run test deps build debug base unit system interop bench install clean stub
+.PHONY: run test deps build debug base unit system interop bench install clean stub fuzz
 
 run: deps build base
 	@echo "== hive images"
@@ -30,6 +30,7 @@ run: deps build base
 test: deps build base
 	swift build --build-tests
 	$(MAKE) unit system
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -75,6 +76,15 @@ unit:
 
 system:
 	HIVE=$(CURDIR)/$(BIN) bats --print-output-on-failure Tests/system
+
+# Fuzz targets (Fuzz/: libFuzzer + AddressSanitizer, a separate package and
+# build directory, .build-fuzz): each runs FUZZ_SECONDS; fails if any crashed,
+# hung or broke an invariant. `make test` runs each for FUZZ_CI_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 10
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
 
 bench: build base
 	bench/run.sh

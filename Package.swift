@@ -17,6 +17,9 @@ let package = Package(
     products: [
         .executable(name: "hive", targets: ["hive"]),
         .executable(name: "hive-monitor", targets: ["hive-monitor"]),
+        // For the fuzz package under Fuzz/ (a separate SwiftPM package that
+        // depends on this one by path): products only, nothing more is compiled.
+        .library(name: "HiveFuzzable", targets: ["HiveOCI", "HiveArchive", "HiveBuild", "HiveHooks", "HiveCLI"]),
     ],
     targets: [
         // System libraries (module maps only).

@@ -23,6 +23,20 @@ unsigned int hive_ae_ififo(void) { return AE_IFIFO; }
 unsigned int hive_ae_ifsock(void) { return AE_IFSOCK; }
 
 int hive_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int hive_archive_support_filters(struct archive *a) {
+    int rc = 0;
+    // ARCHIVE_WARN: the library lacks it and would run an external program
+    if (archive_read_support_filter_gzip(a) != ARCHIVE_OK) rc = -1;
+    if (archive_read_support_filter_compress(a) != ARCHIVE_OK) rc = -1;
+    if (archive_read_support_filter_bzip2(a) != ARCHIVE_OK) rc = -1;
+    if (archive_read_support_filter_xz(a) != ARCHIVE_OK) rc = -1;
+    if (archive_read_support_filter_lzma(a) != ARCHIVE_OK) rc = -1;
+    if (archive_read_support_filter_lzip(a) != ARCHIVE_OK) rc = -1;
+    if (archive_read_support_filter_zstd(a) != ARCHIVE_OK) rc = -1;
+    if (archive_read_support_filter_lz4(a) != ARCHIVE_OK) rc = -1;
+    return rc;
+}
 int hive_syncfs(int fd) { return syncfs(fd); }
 int hive_renameat2_noreplace(int od, const char *op, int nd, const char *np) {
     return renameat2(od, op, nd, np, RENAME_NOREPLACE);

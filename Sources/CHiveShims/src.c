@@ -152,7 +152,7 @@ hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *
         s->in_pending = got;
         s->cur = NBUF - 1;  // the first decompressed chunk goes to bufs[0], where the hasher starts
         s->raw = archive_read_new();
-        archive_read_support_filter_all(s->raw);
+        hive_archive_support_filters(s->raw);  // never filter_all: it execs lrzip/lzop/grzip
         archive_read_support_format_raw(s->raw);
         if (archive_read_open2(s->raw, s, NULL, raw_read, NULL, NULL) != ARCHIVE_OK) {
             set_err(err, errlen, archive_error_string(s->raw) ? archive_error_string(s->raw) : "cannot read input");

@@ -83,7 +83,9 @@ static void check_pax(tarscan *s) {
     while (i < s->ext_len) {
         size_t len = 0, j = i;
         while (j < s->ext_len && s->ext[j] >= '0' && s->ext[j] <= '9') len = len * 10 + (size_t)(s->ext[j++] - '0');
-        if (len == 0 || i + len > s->ext_len || j >= s->ext_len || s->ext[j] != ' ') return;
+        // A record holds its own length field and the space ("1 x" made kvlen
+        // wrap), and fits in what is left (i + len could wrap for a 20-digit len).
+        if (len == 0 || len > s->ext_len - i || j >= s->ext_len || s->ext[j] != ' ' || len < j + 1 - i) return;
         const char *kv = s->ext + j + 1;
         size_t kvlen = len - (j + 1 - i);
         const char *eq = memchr(kv, '=', kvlen);

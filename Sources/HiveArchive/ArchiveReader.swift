@@ -1,6 +1,7 @@
 // Streaming reader for an outer archive (docker-archive / OCI layout tar),
 // gzip or zstd compressed or not.
 import CArchive
+import CHiveShims
 import Glibc
 import HiveOCI
 
@@ -21,7 +22,8 @@ public final class ArchiveReader {
 
     public init(fd: Int32, name: String) throws(HiveError) {
         a = archive_read_new()
-        archive_read_support_filter_all(a)
+        // in-process decompressors only: filter_all execs lrzip/lzop/grzip for their magic
+        hive_archive_support_filters(a)
         archive_read_support_format_tar(a)
         archive_read_support_format_gnutar(a)
         self.name = name

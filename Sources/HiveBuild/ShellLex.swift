@@ -17,6 +17,9 @@ public struct ShellLex: Sendable {
 
     public init(escape: Unicode.Scalar = "\\") { self.escape = escape }
 
+    /// The longest a ${V/p/r} replacement may make a word (characters).
+    public static let maxExpansion = 1 << 20
+
     public struct Error: Swift.Error, CustomStringConvertible, Sendable {
         public var message: String
         public var description: String { message }
@@ -289,7 +292,14 @@ struct ShellWord {
             let value = getEnv(name)
             if lex.skipUnsetEnv && value == nil { return "${\(name)/\(pattern)/\(replacement)}" }
             let tokens = try ShellPattern(pattern)
-            let out = tokens.replace(Array((value ?? "").unicodeScalars), with: Array(replacement.unicodeScalars), all: all)
+            let v = Array((value ?? "").unicodeScalars)
+            // ${X//} inserts the replacement at every position, and a replacement
+            // may expand another ${X//...}: nesting grows the word exponentially
+            // (746 bytes ran for minutes; found by fuzz-shell). Bounded.
+            let r = Array(replacement.unicodeScalars)
+            guard let out = tokens.replace(v, with: r, all: all, limit: ShellLex.maxExpansion) else {
+                throw ShellWord.fail("${\(name)/...} expands to more than \(ShellLex.maxExpansion) characters")
+            }
             return String(String.UnicodeScalarView(out))
         default:
             throw ShellWord.fail("unsupported modifier (\(chs)) in substitution")
@@ -330,12 +340,14 @@ struct ShellPattern {
     func ends(_ s: [Unicode.Scalar], from start: Int) -> [Int] {
         var states: Set<Int> = [start]  // positions in s after matching tokens[0..<t]
         for t in tokens {
+            // a star matches any run: every position from the earliest state on
+            if t == .star, let m = states.min() { states = Set(m...s.count); continue }
             var next = Set<Int>()
             for p in states {
                 switch t {
                 case .char(let c): if p < s.count && s[p] == c { next.insert(p + 1) }
                 case .any: if p < s.count { next.insert(p + 1) }
-                case .star: for q in p...s.count { next.insert(q) }
+                case .star: break
                 }
             }
             states = next
@@ -357,11 +369,13 @@ struct ShellPattern {
         return Array(s[..<cut])
     }
 
-    func replace(_ s: [Unicode.Scalar], with r: [Unicode.Scalar], all: Bool) -> [Unicode.Scalar] {
+    /// nil if the result would be longer than `limit`.
+    func replace(_ s: [Unicode.Scalar], with r: [Unicode.Scalar], all: Bool, limit: Int) -> [Unicode.Scalar]? {
         var out: [Unicode.Scalar] = []
         var i = 0
         var replaced = false
         while i <= s.count {
+            if out.count > limit { return nil }
             if !(replaced && !all), let end = ends(s, from: i).last {
                 out += r
                 replaced = true

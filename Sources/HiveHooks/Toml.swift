@@ -150,10 +150,21 @@ public enum Toml {
                 let digits = String(s.filter { $0 != "_" })
                 if let n = Int64(digits) { return .int(n) }
                 if digits.hasPrefix("0x"), let n = Int64(digits.dropFirst(2), radix: 16) { return .int(n) }
-                if let d = Double(digits), !digits.isEmpty { return .double(d) }
+                if let d = Parser.float(digits) { return .double(d) }
                 if s.first?.isNumber == true, s.contains("-") || s.contains(":") { return .string(s) }  // dates, kept as text
                 throw fail(s.isEmpty ? "expected a value" : "invalid value \(s) (strings need quotes)")
             }
+        }
+
+        /// A TOML float: `[+-]` digits, an optional fraction and exponent, or
+        /// `inf`/`nan`. (Swift's Double() also takes "Inf", "infinity", hex.)
+        static func float(_ s: String) -> Double? {
+            var u = Substring(s).utf8[...]
+            if let f = u.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { u = u.dropFirst() }
+            if u.elementsEqual("inf".utf8) || u.elementsEqual("nan".utf8) { return Double(s) }
+            guard let f = u.first, f >= 48 && f <= 57,
+                  u.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 101 || $0 == 69 || $0 == 43 || $0 == 45 }) else { return nil }
+            return Double(s)
         }
 
         mutating func basicString() throws(HiveError) -> String { try string(quote: "\"") }

@@ -3,7 +3,7 @@ struct TarBuilder {
     private(set) var bytes: [UInt8] = []
 
     enum Kind: UInt8 {
-        case file = 48, hardlink = 49, symlink = 50, char = 51, dir = 53, fifo = 54
+        case file = 48, hardlink = 49, symlink = 50, char = 51, dir = 53, fifo = 54, pax = 120
     }
 
     mutating func add(_ name: String, _ kind: Kind = .file, data: [UInt8] = [], mode: Int = 0o644, uid: Int = 0, gid: Int = 0,
@@ -19,7 +19,7 @@ struct TarBuilder {
         octal(mode, 100, 8)
         octal(uid, 108, 8)
         octal(gid, 116, 8)
-        octal(kind == .file ? data.count : 0, 124, 12)
+        octal(kind == .file || kind == .pax ? data.count : 0, 124, 12)
         octal(mtime, 136, 12)
         h[156] = kind.rawValue
         put(Array(link.utf8), 157, 100)
@@ -29,7 +29,7 @@ struct TarBuilder {
         octal(sum, 148, 7)
         h[155] = 32
         bytes += h
-        if kind == .file && !data.isEmpty {
+        if (kind == .file || kind == .pax) && !data.isEmpty {
             bytes += data
             bytes += [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
         }

@@ -125,5 +125,11 @@ static const int hive_O_PATH = __O_PATH;
 // openat2(dirfd, path, {flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS}) (inroot.c):
 // the fd, or -1 with errno (ENOSYS where the kernel lacks openat2).
 int hive_openat2_in_root(int dirfd, const char *path, int flags, unsigned int mode);
+// The decompressors libarchive runs in process (gzip, compress, bzip2,
+// xz/lzma/lzip, zstd, lz4). archive_read_support_filter_all also enables filters that
+// fork and exec `lrzip -d`, `lzop -d`, `grzip -d` found on PATH, for an
+// archive that merely starts with their magic. Returns 0 if all are in process.
+struct archive;
+int hive_archive_support_filters(struct archive *a);
 
 #endif

@@ -1,0 +1,43 @@
+// Inputs the fuzz targets (Fuzz/, `make fuzz`) once failed on, kept in
+// Fuzz/regressions/<target>/ and held to the same invariants here.
+import HiveOCI
+import Testing
+
+enum FuzzRegressions {
+    static func inputs(_ target: String, file: String = #filePath) -> [(String, [UInt8])] {
+        var parts = file.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        parts.removeLast(3)  // Tests/<target>/<file>
+        let dir = parts.joined(separator: "/") + "/Fuzz/regressions/" + target
+        return Files.names(in: dir).sorted().compactMap { n in Files.read(dir + "/" + n).map { (n, $0) } }
+    }
+}
+
+@Suite struct FuzzRegressionTests {
+    struct Wrapped: Decodable {
+        let v: JSONValue
+        init(from d: any Decoder) throws { v = try JSONValue(from: d) }
+    }
+
+    @Test func jsonInputs() {
+        let inputs = FuzzRegressions.inputs("fuzz-json")
+        #expect(!inputs.isEmpty)
+        for (name, b) in inputs {
+            let fast = try? JSONValue.parse(b)
+            #expect((fast != nil) == ((try? JSONValue.validate(b)) != nil), "\(name)")
+            #expect(fast != nil || (try? JSONCoding.decode(Wrapped.self, from: b)) == nil, "\(name): Foundation accepted what parse refused")
+            if let fast { #expect((try? JSONValue.parse(Array(fast.serialized().utf8))) == fast, "\(name)") }
+        }
+    }
+
+    @Test func nonFiniteDoublesSerializeAsNull() {
+        #expect(JSONValue.array([.double(.infinity), .double(-.infinity), .double(.nan)]).serialized() == "[null,null,null]")
+    }
+
+    @Test func referenceInputs() {
+        for (name, b) in FuzzRegressions.inputs("fuzz-reference") {
+            guard let r = try? Reference(parsing: String(decoding: b, as: UTF8.self)) else { continue }
+            #expect((try? Reference(parsing: r.description)) == r, "\(name)")
+            #expect((try? Reference(parsing: r.familiar)) == r, "\(name)")
+        }
+    }
+}
