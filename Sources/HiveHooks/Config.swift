@@ -64,11 +64,18 @@ public struct HiveConfig: Sendable {
     /// Reads `path` (or $HIVE_CONFIG, or /etc/hive/hive.toml); a missing default file is no configuration.
     public static func load(path explicit: String? = nil) throws(HiveError) -> HiveConfig {
         let path = explicit ?? getenv("HIVE_CONFIG").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? defaultPath
-        try checkOwnership(path)
-        guard let bytes = Files.read(path) else {
+        // opened once, without following a symlink; the checks and the read use that fd
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
             if explicit == nil && path == defaultPath && errno == ENOENT { return HiveConfig() }
+            if errno == ELOOP { try checkOwnership(path) }  // names the symlink
             throw HiveError.errno("cannot read the configuration \(path)")
         }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw HiveError.errno("cannot read the configuration \(path)") }
+        try checkOwnership(path, opened: st)
+        guard let bytes = Files.read(fd: fd) else { throw HiveError.errno("cannot read the configuration \(path)") }
         var c = try parse(String(decoding: bytes, as: UTF8.self), file: path)
         c.path = path
         return c
@@ -188,9 +195,9 @@ extension HiveConfig {
     /// invoking user and not writable by group or others, in a directory
     /// that is the same (or sticky, as /tmp: nobody else can replace the
     /// file there). A missing file is left to the reader.
-    static func checkOwnership(_ path: String) throws(HiveError) {
+    static func checkOwnership(_ path: String, opened: stat? = nil) throws(HiveError) {
         var st = stat()
-        guard lstat(path, &st) == 0 else { return }
+        if let opened { st = opened } else { guard lstat(path, &st) == 0 else { return } }
         let me = getuid()
         func refuse(_ what: String, _ why: String) -> HiveError {
             HiveError(.denied, "the configuration \(what) is refused: \(why)")
