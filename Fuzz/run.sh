@@ -71,6 +71,8 @@ done
 for d in /dev/shm/hive-fuzz-tar.* /dev/shm/hive-fuzz-load.*; do
     [ -d "$d" ] && ! kill -0 "${d##*.}" 2>/dev/null && rm -rf "$d"
 done
+# fuzz-tar's fixed canary, once no fuzz-tar runs
+compgen -G '/dev/shm/hive-fuzz-tar.*' >/dev/null || rm -rf /dev/shm/hive-fuzz-canary
 if [ ${#failed[@]} -gt 0 ]; then
     echo "fuzz: ${failed[*]} failed; inputs in $OUT/artifacts/<target>/, logs in $OUT/logs/" >&2
     exit 1

@@ -17,8 +17,9 @@ public struct ShellLex: Sendable {
 
     public init(escape: Unicode.Scalar = "\\") { self.escape = escape }
 
-    /// The longest a ${V/p/r} replacement may make a word (characters).
-    public static let maxExpansion = 1 << 20
+    /// The longest a word may expand to (characters): ${V//p/r} nests to
+    /// exponential sizes, and expansions side by side add up.
+    public static let maxExpansion = 1 << 18
 
     public struct Error: Swift.Error, CustomStringConvertible, Sendable {
         public var message: String
@@ -114,6 +115,7 @@ struct ShellWord {
     /// Processes until one of `stops` (consumed) or the end (only allowed when `stops` is empty).
     mutating func processStopOnAny(_ stops: [Unicode.Scalar], rawEscapes raw: Bool) throws(ShellLex.Error) -> (word: String, words: [String]) {
         var result = String.UnicodeScalarView()
+        var expanded = 0  // characters expansions and quotes added (result.count would walk the view)
         var words = WordsBuilder()
         let saved = rawEscapes
         if raw { rawEscapes = true }
@@ -126,12 +128,17 @@ struct ShellWord {
             if ch == "$" {
                 let tmp = try processDollar()
                 result.append(contentsOf: tmp.unicodeScalars)
+                // expansions side by side add up: the word as a whole is bounded too
+                expanded += tmp.unicodeScalars.count
+                if expanded > ShellLex.maxExpansion { throw ShellWord.fail("the word expands to more than \(ShellLex.maxExpansion) characters") }
                 words.addString(tmp)
                 continue
             }
             if !lex.skipProcessQuotes && (ch == "'" || ch == "\"") {
                 let tmp = ch == "'" ? try processSingleQuote() : try processDoubleQuote()
                 result.append(contentsOf: tmp.unicodeScalars)
+                expanded += tmp.unicodeScalars.count
+                if expanded > ShellLex.maxExpansion { throw ShellWord.fail("the word expands to more than \(ShellLex.maxExpansion) characters") }
                 words.addRawString(tmp)
                 continue
             }

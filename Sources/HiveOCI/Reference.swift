@@ -23,6 +23,12 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
             if path.hasPrefix(Reference.officialPrefix) && !path.dropFirst(8).contains("/") {
                 return String(path.dropFirst(8))
             }
+            // docker.io/user.example.com/x shown as user.example.com/x would name
+            // another registry (Docker shows it so; found by fuzz-reference): keep the domain
+            if let slash = path.firstIndex(of: "/") {
+                let first = path[..<slash]
+                if first.contains(".") || first.contains(":") || first == "localhost" { return repository }
+            }
             return path
         }
         return repository

@@ -33,8 +33,19 @@ enum FuzzRegressions {
         #expect(JSONValue.array([.double(.infinity), .double(-.infinity), .double(.nan)]).serialized() == "[null,null,null]")
     }
 
+    @Test func familiarNamesNeverNameAnotherRegistry() throws {
+        let r = try Reference(parsing: "index.docker.io/user.docker.io/u/a")
+        #expect(r.familiar == "docker.io/user.docker.io/u/a:latest")
+        #expect(try Reference(parsing: r.familiar) == r)
+        #expect(try Reference(parsing: "docker.io/localhost/x").familiar == "docker.io/localhost/x:latest")
+        #expect(try Reference(parsing: "user/app:1").familiar == "user/app:1")
+        #expect(try Reference(parsing: "busybox").familiar == "busybox:latest")
+    }
+
     @Test func referenceInputs() {
-        for (name, b) in FuzzRegressions.inputs("fuzz-reference") {
+        let inputs = FuzzRegressions.inputs("fuzz-reference")
+        #expect(!inputs.isEmpty)
+        for (name, b) in inputs {
             guard let r = try? Reference(parsing: String(decoding: b, as: UTF8.self)) else { continue }
             #expect((try? Reference(parsing: r.description)) == r, "\(name)")
             #expect((try? Reference(parsing: r.familiar)) == r, "\(name)")
