@@ -98,7 +98,7 @@ extension Engine {
 
     /// The stored config of an image (what `run` needs; no manifest read).
     public func imageConfig(_ id: Digest) throws -> ImageConfig {
-        let bytes = try store.readBlob(id)
+        let bytes = try store.readBlob(id, limit: JSONValue.maxDocumentBytes)
         return try ImageConfig.fast(bytes) ?? JSONCoding.decode(ImageConfig.self, from: bytes)
     }
 
@@ -107,8 +107,8 @@ extension Engine {
         guard let rec = try store.image(id) else {
             throw HiveError(.notFound, "image \(id.shortID) not found locally (hive images lists them)")
         }
-        let manifest = try JSONCoding.decode(Manifest.self, from: try store.readBlob(rec.manifestDigest))
-        let config = try JSONCoding.decode(ImageConfig.self, from: try store.readBlob(id))
+        let manifest = try JSONCoding.decode(Manifest.self, from: try store.readBlob(rec.manifestDigest, limit: JSONValue.maxDocumentBytes))
+        let config = try JSONCoding.decode(ImageConfig.self, from: try store.readBlob(id, limit: JSONValue.maxDocumentBytes))
         return (rec, manifest, config)
     }
 }
