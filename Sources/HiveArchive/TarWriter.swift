@@ -83,56 +83,6 @@ public final class TarWriter {
         }
     }
 
-    /// Writes `diskPath` (lstat'ed, never followed) as entry `name`: directories,
-    /// regular files with content, symlinks, devices and fifos, with numeric owners.
-    public func addFromDisk(_ name: String, diskPath: String) throws(HiveError) {
-        var st = stat()
-        guard lstat(diskPath, &st) == 0 else { throw HiveError.errno("cannot read \(diskPath)") }
-        let e = archive_entry_new()!
-        defer { archive_entry_free(e) }
-        archive_entry_set_pathname(e, name)
-        archive_entry_set_perm(e, mode_t(st.st_mode & 0o7777))
-        archive_entry_set_uid(e, la_int64_t(st.st_uid))
-        archive_entry_set_gid(e, la_int64_t(st.st_gid))
-        archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
-        let type = st.st_mode & S_IFMT
-        var fd: Int32 = -1
-        switch type {
-        case S_IFDIR: archive_entry_set_filetype(e, hive_ae_ifdir())
-        case S_IFREG:
-            archive_entry_set_filetype(e, hive_ae_ifreg())
-            archive_entry_set_size(e, la_int64_t(st.st_size))
-            fd = open(diskPath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else { throw HiveError.errno("cannot open \(diskPath)") }
-        case S_IFLNK:
-            var buf = [CChar](repeating: 0, count: 4097)
-            let n = readlink(diskPath, &buf, 4096)
-            guard n >= 0 else { throw HiveError.errno("cannot read link \(diskPath)") }
-            archive_entry_set_filetype(e, hive_ae_iflnk())
-            archive_entry_set_symlink(e, String(cString: buf))
-        case S_IFCHR, S_IFBLK, S_IFIFO:
-            archive_entry_set_filetype(e, UInt32(type))
-            archive_entry_set_rdev(e, st.st_rdev)
-        default:
-            return  // sockets are not content
-        }
-        defer { if fd >= 0 { close(fd) } }
-        guard archive_write_header(a, e) == ARCHIVE_OK else {
-            throw HiveError(.io, "cannot write archive entry \(name)", cause: Archive.errorString(a))
-        }
-        if fd >= 0 {
-            var left = Int(st.st_size)
-            while left > 0 {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, left)) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw HiveError.errno("cannot read \(diskPath)") }
-                let w = buffer.withUnsafeBytes { archive_write_data(a, $0.baseAddress, n) }
-                guard w == n else { throw HiveError(.io, "cannot write archive entry \(name)", cause: Archive.errorString(a)) }
-                left -= n
-            }
-        }
-    }
-
     /// Writes the object `o` (see TreeWalk.swift) as entry `name`, with numeric
     /// owners: a directory or fifo or device as an entry only, a symlink with
     /// its target, a regular file with the content of that very inode (never

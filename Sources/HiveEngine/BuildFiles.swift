@@ -167,17 +167,21 @@ enum BuildFiles {
     /// The directory as a layer tar (sorted, no whiteouts).
     static func writeTar(_ dir: String, to fd: Int32) throws {
         let w = try TarWriter(fd: fd)
-        func walk(_ rel: String) throws {
-            for name in FileTree.names(in: rel.isEmpty ? dir : dir + "/" + rel).sorted() {
+        // by fd, as commit walks a container's layer (TreeWalk.swift): names
+        // sorted, nothing followed, content only from the inode that was checked
+        func walk(_ d: TreeDir, _ rel: String) throws {
+            for name in try d.names() {
+                guard let o = try d.child(name) else { continue }
                 let path = rel.isEmpty ? name : rel + "/" + name
-                var st = stat()
-                guard lstat(dir + "/" + path, &st) == 0 else { continue }
-                let isDir = (st.st_mode & S_IFMT) == S_IFDIR
-                try w.addFromDisk(path + (isDir ? "/" : ""), diskPath: dir + "/" + path)
-                if isDir { try walk(path) }
+                guard let sub = try TreeDir.from(o) else {
+                    try w.add(path, o)
+                    continue
+                }
+                try w.add(path + "/", o)
+                try walk(sub, path)
             }
         }
-        try walk("")
+        try walk(try TreeDir.root(dir), "")
         try w.finish()
     }
 
