@@ -168,12 +168,25 @@ extension Engine {
     /// `wait`: blocks until the container exits; its exit code.
     public func wait(_ ref: String) throws -> Int32 {
         var r = try record(ref)
+        // a detached container's monitor writes its status to `exit`, then
+        // records it (`hive container cleanup`, which may take a while on a
+        // loaded machine): either one tells
+        let exitFile = containerDir(r.id) + "/exit"
+        func fromFile() -> Int32? {
+            Files.readText(exitFile).flatMap { t in t.split(separator: " ").first.flatMap { Int32($0) } }
+        }
         while isAlive(r) {
             usleep(5000)
-            guard let n = try store.container(r.id) else { return -1 }
+            guard let n = try store.container(r.id) else { return fromFile() ?? -1 }
             r = n
         }
-        waitRecorded(r.id)
+        let deadline = Timestamp.now().unixNanos + 30_000_000_000
+        while Timestamp.now().unixNanos < deadline {
+            if let code = fromFile() { return code }
+            guard let n = try store.container(r.id) else { return -1 }
+            if n.state != .running { return n.exitCode ?? -1 }
+            usleep(2000)
+        }
         return (try store.container(r.id))?.exitCode ?? -1
     }
 
