@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -165,50 +166,79 @@ static void unescape(char *s) {
     *o = 0;
 }
 
-// The fallback of readonly_tree for kernels without mount_setattr (before
-// 5.12): every mount below `top` (host path `at`, as mountinfo names it),
-// each opened beneath `top` without following a symlink, remounted read-only.
-static int readonly_submounts(int top, const char *at, uint64_t attr) {
-    int mi = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-    if (mi < 0) return -1;
-    size_t alen = slen(at);
+int read_lines(const char *path, int (*fn)(char *line, void *arg), void *arg) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
     char buf[16384];
     size_t have = 0;
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(mi, buf + have, sizeof buf - 1 - have);
+    int stop = 0;
+    while (!stop) {
+        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         have += (size_t)n;
         buf[have] = 0;
         char *line = buf, *nl;
-        while ((nl = strchr(line, '\n'))) {
+        while (!stop && (nl = strchr(line, '\n'))) {
             *nl = 0;
-            // "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the fifth field
-            char *f = line;
-            for (int i = 0; i < 4 && f; i++) { f = strchr(f, ' '); if (f) f++; }
-            char *end = f ? strchr(f, ' ') : NULL;
-            if (f && end) {
-                *end = 0;
-                unescape(f);
-                if (strncmp(f, at, alen) == 0 && f[alen] == '/' && f[alen + 1]) {
-                    struct open_how how;
-                    memset(&how, 0, sizeof how);
-                    how.flags = O_PATH | O_CLOEXEC;
-                    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-                    int fd = (int)syscall(SYS_openat2, top, f + alen + 1, &how, sizeof how);
-                    if (fd < 0 || remount_ro(fd, attr) < 0) rc = -1;
-                    if (fd >= 0) close(fd);
-                }
-            }
+            stop = fn(line, arg);
             line = nl + 1;
         }
         have = (size_t)(buf + have - line);
         memmove(buf, line, have);
-        if (have == sizeof buf - 1) have = 0;  // a line longer than the buffer: not a mount hive made
+        if (have == sizeof buf - 1) have = 0;  // a line longer than the buffer is dropped
     }
-    close(mi);
-    return rc;
+    close(fd);
+    return 0;
+}
+
+long long proc_start_time(pid_t pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');  // the command name may hold spaces and parentheses
+    if (!p || p[1] != ' ') return -1;
+    p += 2;
+    if (*p == 'Z' || *p == 'X') return -1;
+    for (int field = 0; *p && field < 19; p++) if (*p == ' ') field++;
+    return *p ? strtoll(p, NULL, 10) : -1;
+}
+
+struct submounts { int top; const char *at; size_t alen; uint64_t attr; int rc; };
+
+// One mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..."; a mount point
+// below `at` is opened beneath `top` without following a symlink and remounted.
+static int readonly_submount(char *line, void *arg) {
+    struct submounts *sm = arg;
+    char *f = line;
+    for (int i = 0; i < 4 && f; i++) { f = strchr(f, ' '); if (f) f++; }
+    char *end = f ? strchr(f, ' ') : NULL;
+    if (!f || !end) return 0;
+    *end = 0;
+    unescape(f);
+    if (strncmp(f, sm->at, sm->alen) != 0 || f[sm->alen] != '/' || !f[sm->alen + 1]) return 0;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd = (int)syscall(SYS_openat2, sm->top, f + sm->alen + 1, &how, sizeof how);
+    if (fd < 0 || remount_ro(fd, sm->attr) < 0) sm->rc = -1;
+    if (fd >= 0) close(fd);
+    return 0;
+}
+
+// The fallback of readonly_tree for kernels without mount_setattr (before
+// 5.12): every mount below `top` (host path `at`, as mountinfo names it),
+// each opened beneath `top` without following a symlink, remounted read-only.
+static int readonly_submounts(int top, const char *at, uint64_t attr) {
+    struct submounts sm = { top, at, slen(at), attr, 0 };
+    if (read_lines("/proc/self/mountinfo", readonly_submount, &sm) < 0) return -1;
+    return sm.rc;
 }
 
 // Makes the mount on `target` (inside the root) and every mount below it

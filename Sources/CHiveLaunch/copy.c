@@ -248,24 +248,6 @@ int hive_cp_open_source(const char *path, int follow) {
     return open(path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 }
 
-// The start time (clock ticks after boot) of `pid`, -1 if it is gone or a zombie.
-static long long start_time_of(pid_t pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return -1;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p || p[1] != ' ') return -1;
-    p += 2;
-    if (*p == 'Z' || *p == 'X') return -1;
-    for (int field = 0; *p && field < 19; p++) if (*p == ' ') field++;
-    return *p ? strtoll(p, NULL, 10) : -1;
-}
-
 // The running container's mount namespace, as an fd setns accepts: a pidfd of
 // its init, checked to be that process (pid and start time) after it was
 // opened, so a recycled pid can never mean another process (or the host).
@@ -277,7 +259,7 @@ static int container_ns(pid_t pid, long long start, char *err, size_t errlen) {
         snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
-    if (fd < 0 || start_time_of(pid) != start) {
+    if (fd < 0 || proc_start_time(pid) != start) {
         if (fd >= 0) close(fd);
         snprintf(err, errlen, "the container's process %d is gone (it stopped while cp started): try again", (int)pid);
         return -1;

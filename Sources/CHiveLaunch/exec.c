@@ -18,51 +18,19 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-// Reads /proc/PID/stat's start time (field 22); 0 when unreadable.
-static uint64_t start_time(pid_t pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
-    char *s = strrchr(buf, ')');  // the command name may hold spaces and parentheses
-    if (!s) return 0;
-    s++;
-    for (int field = 2; field < 22; field++) {  // s is before field 3 (state)
-        while (*s == ' ') s++;
-        if (field < 21) { while (*s && *s != ' ') s++; }
-        if (!*s) return 0;
-    }
-    return strtoull(s, NULL, 10);
+// Whether `pid` is listed in the cgroup.procs file `path` (-1: unreadable).
+struct procs_find { char want[16]; size_t wl; int found; };
+static int procs_line(char *line, void *arg) {
+    struct procs_find *f = arg;
+    if (slen(line) == f->wl && memcmp(line, f->want, f->wl) == 0) f->found = 1;
+    return f->found;
 }
-
-// Whether `pid` is listed in the cgroup.procs file `path`.
 static int in_cgroup(const char *path, pid_t pid) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    char buf[8192], want[16];
-    int wl = snprintf(want, sizeof want, "%d", (int)pid);
-    size_t have = 0;
-    int found = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        have += (size_t)n;
-        buf[have] = 0;
-        char *line = buf, *nl;
-        while ((nl = strchr(line, '\n'))) {
-            if (nl - line == wl && memcmp(line, want, (size_t)wl) == 0) found = 1;
-            line = nl + 1;
-        }
-        have = (size_t)(buf + have - line);
-        memmove(buf, line, have);
-    }
-    close(fd);
-    return found;
+    struct procs_find f;
+    f.wl = (size_t)snprintf(f.want, sizeof f.want, "%d", (int)pid);
+    f.found = 0;
+    if (read_lines(path, procs_line, &f) < 0) return -1;
+    return f.found;
 }
 
 // The container's init, pinned by a pidfd: it must be the process hive
@@ -75,7 +43,7 @@ static int pin_container(pid_t target, uint64_t want_start, const struct hive_pl
         snprintf(err, errlen, "the container's process %d is gone (%s): it is no longer running", (int)target, strerror(errno));
         return -1;
     }
-    if (want_start && start_time(target) != want_start) {
+    if (want_start && proc_start_time(target) != (long long)want_start) {
         snprintf(err, errlen, "process %d is no longer the container's (its start time differs from the record): the container is not running", (int)target);
         close(pidfd);
         return -1;

@@ -23,6 +23,12 @@ int mount_on(int rootfd, const char *target, int want_dir, const char *src, cons
 int copy_tree(int from, int to, int depth);
 int readonly_tree(int rootfd, const char *target, int isdir, uint64_t attr);
 int dir_is_empty(const char *path);
+// Calls fn with each line of the file at `path` (NUL-terminated, without its
+// newline) until fn returns non-zero; -1 if the file cannot be opened.
+int read_lines(const char *path, int (*fn)(char *line, void *arg), void *arg);
+// The start time (clock ticks after boot, /proc/PID/stat field 22) of `pid`;
+// -1 if it is gone or a zombie.
+long long proc_start_time(pid_t pid);
 
 struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
 

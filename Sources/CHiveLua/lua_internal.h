@@ -85,6 +85,10 @@ static inline long long now_ns(int clock) {
 // call's instruction count; raises, as the count hook does, once a budget is
 // spent (the clock is read every call: charge in batches of ~1000 steps).
 void hive_charge(lua_State *L, long long n);
+// budget.c: starts a call's (or load's) budgets and the deadline timer; ends them; frees the timer.
+void hive_budget_arm(hive_lua *h, int event_index);
+void hive_budget_disarm(hive_lua *h);
+void hive_budget_free(hive_lua *h);
 
 // Marks the running call as inside a host call (the watchdog waits for it).
 void hive_set_in_host(lua_State *L, int on);

@@ -105,23 +105,8 @@ public final class TreeDir {
 
     /// Names in this directory (without . and ..), sorted.
     public func names() throws(HiveError) -> [String] {
-        // a fresh open file description: its own offset, closed with the stream
-        let dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dup >= 0, let dir = fdopendir(dup) else {
-            let e = errno
-            if dup >= 0 { close(dup) }
-            errno = e
-            throw HiveError.errno("cannot read directory \(name)")
-        }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return out.sorted()
+        guard let names = InRoot.names(fd) else { throw HiveError.errno("cannot read directory \(name)") }
+        return names
     }
 
     /// overlayfs marks a directory that hides everything below it.

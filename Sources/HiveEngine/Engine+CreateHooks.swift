@@ -67,10 +67,7 @@ extension MountRequest {
         default: kind = "other"
         }
         var out: [String: JSONValue] = ["source_kind": .string(kind)]
-        if let r = realpath(path, nil) {
-            out["source_path"] = .string(String(cString: r))
-            free(r)
-        }
+        out["source_path"] = .string(Engine.canonicalPath(path))  // as the launch plan will name it
         return out
     }
 }

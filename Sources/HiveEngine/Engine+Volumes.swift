@@ -195,3 +195,16 @@ extension Engine {
         return report.volumes
     }
 }
+
+extension Engine {
+    /// `path` with every symlink resolved (realpath); for a name that does not
+    /// exist yet, its directory resolved and the name kept; else `path` itself.
+    static func canonicalPath(_ path: String) -> String {
+        if let r = realpath(path, nil) { defer { free(r) }; return String(cString: r) }
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return path }
+        let dir = String(path[..<slash])
+        guard let r = realpath(dir, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r) + path[slash...]
+    }
+}

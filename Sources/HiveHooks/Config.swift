@@ -198,7 +198,6 @@ extension HiveConfig {
     static func checkOwnership(_ path: String, opened: stat? = nil) throws(HiveError) {
         var st = stat()
         if let opened { st = opened } else { guard lstat(path, &st) == 0 else { return } }
-        let me = getuid()
         func refuse(_ what: String, _ why: String) -> HiveError {
             HiveError(.denied, "the configuration \(what) is refused: \(why)")
         }
@@ -210,12 +209,7 @@ extension HiveConfig {
             var s = st
             if isDir && lstat(p, &s) != 0 { return }
             let name = isDir ? "directory \(p) of \(path)" : p
-            if s.st_uid != 0 && s.st_uid != me {
-                throw refuse(name, "it is owned by uid \(s.st_uid), not root (chown root \(p))")
-            }
-            if s.st_mode & 0o022 != 0 && !(isDir && s.st_mode & 0o1000 != 0) {
-                throw refuse(name, "it is writable by group or others (chmod go-w \(p))")
-            }
+            if let why = Hooks.ownershipProblem(s, p, caller: true, sticky: isDir) { throw refuse(name, why) }
         }
     }
 }

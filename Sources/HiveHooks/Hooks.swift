@@ -89,45 +89,6 @@ public final class Hooks {
 
     // MARK: - Discovery
 
-    /// Refuses a file (or its directory) that is not root's alone.
-    static func checkOwnership(_ path: String, what: String) throws(HiveError) -> stat {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { throw HiveError.errno("cannot read \(what) \(path)") }
-        if st.st_uid != 0 {
-            throw HiveError(.denied, "\(what) \(path) is refused: it is owned by uid \(st.st_uid), not root (chown root \(path))")
-        }
-        if st.st_mode & 0o022 != 0 {
-            throw HiveError(.denied, "\(what) \(path) is refused: it is writable by group or others (chmod go-w \(path))")
-        }
-        return st
-    }
-
-    /// Checks a hook file and its directory; returns the file's signature (part of the bundle's key).
-    /// `checkedDirs` remembers directories already checked in this command.
-    static func checkedFile(_ path: String, checkedDirs: inout Set<String>) throws(HiveError) -> [UInt8] {
-        let dir = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[..<$0]) } ?? "."
-        if !checkedDirs.contains(dir) {
-            _ = try checkOwnership(dir.isEmpty ? "/" : dir, what: "hook directory")
-            checkedDirs.insert(dir)
-        }
-        let st = try checkOwnership(path, what: "hook file")
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw HiveError(.denied, "hook file \(path) is refused: it is not a regular file (symlinks are not followed)")
-        }
-        var sig = Array(path.utf8)
-        sig.reserveCapacity(sig.count + 6 * 21)
-        for n in [Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec] {
-            sig.append(UInt8(ascii: "|"))
-            appendDecimal(Int64(n), to: &sig)
-        }
-        return sig
-    }
-
-    static func checkedFile(_ path: String) throws(HiveError) -> [UInt8] {
-        var dirs = Set<String>()
-        return try checkedFile(path, checkedDirs: &dirs)
-    }
-
     /// The hook files in run order. Throws if a file is refused or a plugin is missing.
     func discover() throws(HiveError) -> [HookFile] {
         if let files { return files }
@@ -499,57 +460,5 @@ public final class Hooks {
             }
         }
         return out
-    }
-
-    // MARK: - What scripts ask for
-
-    func warn(_ text: String) { log(.warn, text) }
-
-    func log(_ level: LogLevel, _ text: @autoclosure () -> String) {
-        guard level >= logLevel else { return }
-        let prefix = level == .warn ? "warning: " : level == .error ? "error: " : level == .info ? "info: " : "debug: "
-        write("hive: " + prefix + text())
-    }
-
-    /// `timeLeft`: nanoseconds before the calling handler's deadline (hive.exec is killed then).
-    func answer(_ op: String, _ arg: JSONValue, script: String, event: HookEvent?, timeLeft: Int64 = Int64.max) throws -> JSONValue {
-        let tag = "hook \(script)" + (event.map { " (\($0.rawValue))" } ?? "")
-        switch op {
-        case "log":
-            let parts = arg.arrayValue ?? []
-            let level = LogLevel(parts.first?.stringValue ?? "info")
-            log(level, "\(tag): \(parts.count > 1 ? parts[1].stringValue ?? "" : "")")
-            return .null
-        case "exec":
-            guard let argv = arg.arrayValue?.compactMap(\.stringValue), !argv.isEmpty, argv.count == arg.arrayValue?.count else {
-                throw HiveError(.invalidArgument, "hive.exec takes a list of strings: {\"/usr/sbin/ip\", \"link\", ...}")
-            }
-            guard argv[0].hasPrefix("/") else { throw HiveError(.invalidArgument, "hive.exec needs an absolute path, not \"\(argv[0])\" (no shell, no PATH search)") }
-            if dryRun {
-                log(.info, "\(tag): would run \(argv.joined(separator: " "))")
-                return .object(["status": .int(0), "stdout": .string(""), "stderr": .string(""), "dry_run": .bool(true)])
-            }
-            // whatever a hook does, the command ends by the hook's deadline
-            guard timeLeft > 0 else { throw HiveError(.io, "hive.exec: the hook's time budget is spent") }
-            let r = try HookExec.run(argv, timeoutNanos: min(10_000_000_000, timeLeft))
-            return .object(["status": .int(Int64(r.status)), "stdout": .string(r.stdout), "stderr": .string(r.stderr)])
-        case "require":
-            guard let name = arg.stringValue, !name.isEmpty, !name.contains(".."),
-                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-./".contains($0)) }) else {
-                throw HiveError(.invalidArgument, "module name \(arg.serialized()) is not allowed")
-            }
-            let rel = name.replacing(".", with: "/") + ".lua"
-            let scriptDir = script.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-            for dir in config.pluginDirs + [scriptDir] where access(dir + "/" + rel, F_OK) == 0 {
-                let path = dir + "/" + rel
-                _ = try Hooks.checkedFile(path)
-                guard let text = Files.readText(path) else { throw HiveError.errno("cannot read module \(path)") }
-                return .array([.string(text), .string("@" + path)])
-            }
-            throw HiveError(.notFound, "module '\(name)' not found in the plugin directories")
-        default:
-            guard let host else { throw HiveError(.internal, "hive.\(op) is not available here") }
-            return try host.hookQuery(op, arg)
-        }
     }
 }

@@ -203,11 +203,26 @@ public enum InRoot {
     /// each with its lstat (fstatat, AT_SYMLINK_NOFOLLOW). Nothing is opened
     /// but the directory itself.
     public static func entries(_ dirFD: Int32) throws(HiveError) -> [(name: String, stat: stat)] {
+        guard let names = names(dirFD) else { throw HiveError.errno("cannot read a directory") }
+        var out: [(name: String, stat: stat)] = []
+        out.reserveCapacity(names.count)
+        for n in names {
+            var st = stat()
+            if fstatat(dirFD, n, &st, AT_SYMLINK_NOFOLLOW) == 0 { out.append((n, st)) }
+        }
+        return out
+    }
+
+    /// The names in an open directory (no `.` and `..`), sorted; nil (errno
+    /// set) if it cannot be read. Read through a fresh open file description,
+    /// so the caller's fd keeps its offset.
+    public static func names(_ dirFD: Int32) -> [String]? {
         let fd = openat(dirFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0, let d = fdopendir(fd) else {
             let e = errno
             if fd >= 0 { close(fd) }
-            throw HiveError.errno("cannot read a directory", e)
+            errno = e
+            return nil
         }
         defer { closedir(d) }
         var names: [String] = []
@@ -217,14 +232,7 @@ public enum InRoot {
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        names.sort()
-        var out: [(name: String, stat: stat)] = []
-        out.reserveCapacity(names.count)
-        for n in names {
-            var st = stat()
-            if fstatat(dirFD, n, &st, AT_SYMLINK_NOFOLLOW) == 0 { out.append((n, st)) }
-        }
-        return out
+        return names.sorted()
     }
 
     /// The target of the symlink `name` in `dirFD` ("" for the fd itself, an O_PATH symlink), or nil.
