@@ -3,13 +3,14 @@
 import PackageDescription
 
 let libDir = "/usr/lib/x86_64-linux-gnu"
-let staticLibraries: [String] = ["archive", "sqlite3", "lua5.4", "seccomp", "cap", "crypto"]
-let dynamicLibraries: [String] = ["z", "bz2", "lzma", "zstd", "lz4", "m"]
-var linkFlags: [String] = []
+// The C libraries are linked statically: the dynamic ones (libarchive pulls
+// libxml2 and ICU, libcrypto is large) cost ~4 ms of symbol binding at every
+// start; the linker keeps only the objects hive uses. Each C target links its
+// own library, so a module that does not need one does not carry it.
+func staticLink(_ libs: String...) -> [String] { libs.flatMap { ["-Xlinker", libDir + "/lib" + $0 + ".a"] } }
+func dynamicLink(_ libs: String...) -> [String] { libs.flatMap { ["-Xlinker", "-l" + $0] } }
 // Debug links keep libarchive's xar/zip objects (no section GC), which need these.
-let debugOnlyFlags: [String] = ["xml2", "acl", "nettle"].flatMap { ["-Xlinker", "-l" + $0] }
-for lib in staticLibraries { linkFlags += ["-Xlinker", libDir + "/lib" + lib + ".a"] }
-for lib in dynamicLibraries { linkFlags += ["-Xlinker", "-l" + lib] }
+let archiveDebugOnly = dynamicLink("xml2", "acl", "nettle")
 
 let package = Package(
     name: "hive",
@@ -19,7 +20,7 @@ let package = Package(
         .executable(name: "hive-monitor", targets: ["hive-monitor"]),
         // For the fuzz package under Fuzz/ (a separate SwiftPM package that
         // depends on this one by path): products only, nothing more is compiled.
-        .library(name: "HiveFuzzable", targets: ["HiveOCI", "HiveArchive", "HiveBuild", "HiveHooks", "HiveCLI"]),
+        .library(name: "HiveFuzzable", targets: ["HivePlatform", "HiveOCI", "HiveArchive", "HiveBuild", "HiveHooks", "HiveCLI"]),
     ],
     targets: [
         // System libraries (module maps only).
@@ -28,39 +29,47 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // Small C for what Swift cannot import: macros, variadics, _GNU_SOURCE, SHA-256 via libcrypto.
-        .target(
-            name: "CHiveShims",
-            dependencies: ["CArchive", "CSeccomp", "CCap", "CSQLite"],
-            cSettings: [.define("_GNU_SOURCE")],
-            // The C libraries are linked statically: the dynamic ones (libarchive pulls
-            // libxml2 and ICU, libcrypto is large) cost ~4 ms of symbol binding at
-            // every start; the linker keeps only the objects hive uses.
-            linkerSettings: [.unsafeFlags(linkFlags), .unsafeFlags(debugOnlyFlags, .when(configuration: .debug))]
-        ),
+        // Small C for what Swift cannot import (STYLE.md 5), one target per concern.
+        // The bottom: system calls Swift cannot see, SHA-256 (libcrypto).
+        .target(name: "CHivePlatform", cSettings: [.define("_GNU_SOURCE")],
+                linkerSettings: [.unsafeFlags(staticLink("crypto"))]),
+        // libarchive: the hashing/decompressing byte source, tar-split, cast macros.
+        .target(name: "CHiveTar", dependencies: ["CArchive", "CHivePlatform"], cSettings: [.define("_GNU_SOURCE")],
+                linkerSettings: [.unsafeFlags(staticLink("archive") + dynamicLink("z", "bz2", "lzma", "zstd", "lz4")),
+                                 .unsafeFlags(archiveDebugOnly, .when(configuration: .debug))]),
+        // The state database's write-ahead log.
+        .target(name: "CHiveSQLite", dependencies: ["CSQLite"], linkerSettings: [.unsafeFlags(staticLink("sqlite3") + dynamicLink("m"))]),
+        // The runtime's kernel side: seccomp/cap names, capget, the cgroup2 device program.
+        .target(name: "CHiveKernel", dependencies: ["CSeccomp", "CCap"], cSettings: [.define("_GNU_SOURCE")],
+                linkerSettings: [.unsafeFlags(staticLink("seccomp", "cap"))]),
         // The clone-to-exec launcher and plan files: plain C, no libraries, shared
         // by the CLI and the monitor.
         .target(name: "CHiveLaunch", dependencies: ["CSeccomp"], cSettings: [.define("_GNU_SOURCE")]),
         // The Lua side of the hook engine: every Lua API call lives here (STYLE.md 7).
-        .target(name: "CHiveLua", dependencies: ["CLua", "CHiveShims"]),
-        .target(name: "HiveOCI", dependencies: ["CHiveShims"]),
-        .target(name: "HiveArchive", dependencies: ["CArchive", "CHiveShims", "HiveOCI"]),
-        .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveShims", "HiveOCI", "HiveArchive"]),
-        .target(name: "HiveRuntime", dependencies: ["HiveOCI", "HiveArchive", "CHiveShims", "CHiveLaunch", "CSeccomp", "CCap"]),
-        .target(name: "HiveHooks", dependencies: ["CHiveLua", "CHiveShims", "HiveOCI"]),
-        .target(name: "HiveBuild", dependencies: ["HiveOCI"]),
-        .target(name: "HiveEngine", dependencies: ["HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HiveOCI", "CHiveShims", "CHiveLua"]),
+        .target(name: "CHiveLua", dependencies: ["CLua"], linkerSettings: [.unsafeFlags(staticLink("lua5.4") + dynamicLink("m"))]),
+        // The bottom of the Swift side: files by fd, processes, clocks, profiling,
+        // the error type, JSON and TOML, hive.toml.
+        .target(name: "HivePlatform", dependencies: ["CHivePlatform"]),
+        // OCI and Docker spec types as pure values.
+        .target(name: "HiveOCI", dependencies: ["HivePlatform"]),
+        .target(name: "HiveArchive", dependencies: ["CArchive", "CHiveTar", "CHivePlatform", "HivePlatform", "HiveOCI"]),
+        .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveSQLite", "HivePlatform", "HiveOCI", "HiveArchive"]),
+        .target(name: "HiveRuntime", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "CHiveKernel", "CHiveLaunch", "CSeccomp"]),
+        .target(name: "HiveHooks", dependencies: ["CHiveLua", "HivePlatform", "HiveOCI"]),
+        .target(name: "HiveBuild", dependencies: ["HivePlatform", "HiveOCI"]),
+        .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
+        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HivePlatform", "HiveOCI", "CHiveSQLite", "CHiveKernel", "CHiveLua"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],
                           linkerSettings: [.unsafeFlags(["-Xlinker", "--as-needed"])]),
-        .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI"]),
-        .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "CHiveShims"]),
-        .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI"]),
-        .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI"]),
-        .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HiveArchive"]),
-        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI"]),
+        .testTarget(name: "HivePlatformTests", dependencies: ["HivePlatform", "CHivePlatform"]),
+        .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "HivePlatform", "CHiveTar", "CHivePlatform"]),
+        .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
+        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI", "HivePlatform"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,7 @@
 // Validation of names taken from a tar entry: they must stay inside the
 // directory being extracted (STYLE.md 13, security-cases.md "layer tars").
 import HiveOCI
+import HivePlatform
 
 public enum EntryPath {
     /// Splits a tar entry name into components relative to the extraction root.

@@ -1,9 +1,10 @@
 // Streaming reader for an outer archive (docker-archive / OCI layout tar),
 // gzip or zstd compressed or not.
 import CArchive
-import CHiveShims
+import CHiveTar
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public final class ArchiveReader {
     public struct Entry {

@@ -1,6 +1,7 @@
 // Removing directory trees through fds, never following symlinks.
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public enum FileTree {
     /// Removes `name` in `dirfd` (file or whole tree). A missing name is success.

@@ -4,9 +4,11 @@
 // write, hardlinks to outside, whiteouts that climb out). OCI whiteouts
 // become overlayfs whiteouts. Ownership is numeric only (never NSS).
 import CArchive
-import CHiveShims
+import CHivePlatform
+import CHiveTar
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public struct ExtractStats: Sendable {
     /// Sum of the sizes of regular files (the layer's content size).

@@ -1,8 +1,9 @@
 // A layer tar read from an fd (optionally decompressed), hashed as it is read
 // (the diffID) and optionally copied to a second fd (the blob being stored).
 import CArchive
-import CHiveShims
+import CHiveTar
 import HiveOCI
+import HivePlatform
 
 public final class LayerStream {
     private let src: OpaquePointer

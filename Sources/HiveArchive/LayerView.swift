@@ -6,9 +6,10 @@
 // lookup is fstatat/openat with O_NOFOLLOW relative to a directory fd, so a
 // symlink in a layer is only ever a name to resolve inside the image
 // (InRoot.resolve), never a host path.
-import CHiveShims
+import CHivePlatform
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public final class LayerView: RootedTree {
     /// One directory of the view: its fd in each layer (-1 where that layer has none or it is hidden).

@@ -1,8 +1,10 @@
 // Streaming tar writer (pax restricted, like docker save).
 import CArchive
-import CHiveShims
+import CHivePlatform
+import CHiveTar
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public final class TarWriter {
     private let a: OpaquePointer

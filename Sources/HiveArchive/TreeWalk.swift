@@ -6,9 +6,10 @@
 // reopening of that same inode; symlinks, devices, fifos and sockets are never
 // opened for content. Swapping a directory for a symlink mid-walk gets the
 // symlink itself, never what it points to.
-import CHiveShims
+import CHivePlatform
 import Glibc
 import HiveOCI
+import HivePlatform
 
 /// One object, held by an O_PATH|O_NOFOLLOW fd (no content access); `st` is its own.
 public final class TreeObject {

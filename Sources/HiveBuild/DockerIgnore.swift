@@ -4,6 +4,7 @@
 // the last matching pattern decides, and a pattern that matches a directory
 // matches everything under it.
 import HiveOCI
+import HivePlatform
 
 public struct DockerIgnore: Sendable {
     struct Pattern: Sendable {

@@ -2,6 +2,7 @@
 // executes. Arguments stay unexpanded here (expansion depends on the build
 // state); flags are checked per instruction as BuildKit does.
 import HiveOCI
+import HivePlatform
 
 /// An error in the Dockerfile, with the lines it concerns.
 public struct DockerfileError: Error, CustomStringConvertible, Sendable {

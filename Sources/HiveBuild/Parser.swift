@@ -4,6 +4,7 @@
 // the fall-back for invalid JSON), heredocs, and flags on any instruction.
 // The result is an AST of Nodes; `Node.dump()` prints BuildKit's test format.
 import HiveOCI
+import HivePlatform
 
 /// One instruction (or, in `next` chains, one argument).
 public final class Node {

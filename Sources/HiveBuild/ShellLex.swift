@@ -3,6 +3,7 @@
 // ${VAR} with the modifiers :- - :+ + :? ? # ## % %% / //, and word
 // splitting of unquoted expansions.
 import HiveOCI
+import HivePlatform
 
 public struct ShellLex: Sendable {
     public var escape: Unicode.Scalar

@@ -2,6 +2,7 @@
 // failure leaves no half-written archive) or stdout (never a terminal).
 import Glibc
 import HiveOCI
+import HivePlatform
 
 enum ArchiveOutput {
     static func write(to path: String?, _ body: (Int32) throws -> Void) throws {

@@ -2,6 +2,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 struct CommandDef {
     let name: String

@@ -1,9 +1,11 @@
 // Entry point: global options, dispatch to a verb, errors to exit codes
 // (125 hive error; the container's own status comes with `run`).
-import CHiveShims
+import CHivePlatform
+import CHiveSQLite
 import Glibc
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 public enum HiveCommand {
     static let version = "0.1.0"

@@ -1,5 +1,6 @@
 // The one renderer (STYLE.md 9): `--format table|json|TEMPLATE|table TEMPLATE`.
 import HiveOCI
+import HivePlatform
 
 struct Column {
     let field: String

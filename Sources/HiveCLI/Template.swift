@@ -3,6 +3,7 @@
 // `{{upper .X}}`, `{{lower .X}}`, `{{join .X ","}}`, `{{title .X}}`,
 // `{{printf "%s" .X}}`, pipes (`{{.X | json}}`), and `\t` `\n` escapes in the text.
 import HiveOCI
+import HivePlatform
 
 struct Template {
     enum Part {

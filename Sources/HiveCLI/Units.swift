@@ -2,6 +2,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum Units {
     /// `HumanSizeWithPrecision(size, 3)`: decimal units, 3 significant digits: 4.26MB.

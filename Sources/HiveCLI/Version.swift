@@ -2,7 +2,8 @@
 import CHiveLua
 import HiveEngine
 import HiveOCI
-import CHiveShims
+import HivePlatform
+import CHiveKernel
 
 enum Version {
     static let def = CommandDef(

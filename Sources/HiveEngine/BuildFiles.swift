@@ -2,11 +2,12 @@
 // sources opened inside their root (the context or an image) and walked by
 // fd, destinations resolved inside the image (LayerView) and written into
 // the new layer by fd, never through a symlink (InRoot.swift has the rules).
-import CHiveShims
+import CHivePlatform
 import Glibc
 import HiveArchive
 import HiveBuild
 import HiveOCI
+import HivePlatform
 
 /// The build context directory (held open: every path in it is resolved
 /// from this fd, inside it) and its .dockerignore.

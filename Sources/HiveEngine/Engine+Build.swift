@@ -7,12 +7,12 @@
 // image the step made before, a miss runs it and records the new image.
 // Metadata instructions only change the config; the stage's image is made at
 // its end (also cached), so a fully cached rebuild makes no image at all.
-import CHiveShims
 import Glibc
 import HiveArchive
 import HiveBuild
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 import HiveStore
 

@@ -3,11 +3,11 @@
 // straight into a new layer). The context, .dockerignore and the file
 // helpers they share are in BuildFiles.swift: sources never resolve outside
 // their root, destinations never outside the image.
-import CHiveShims
 import Glibc
 import HiveArchive
 import HiveBuild
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 import HiveStore
 

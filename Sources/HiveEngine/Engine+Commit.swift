@@ -1,9 +1,9 @@
 // `hive commit` (the writable layer becomes an image layer, whiteouts
 // included) and `hive export` (the merged filesystem as a tar).
-import CHiveShims
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 import HiveStore
 

@@ -2,6 +2,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 import HiveStore
 

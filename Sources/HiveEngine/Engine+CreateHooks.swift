@@ -4,6 +4,7 @@
 import Glibc
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 
 extension RunOptions {

@@ -12,6 +12,7 @@ import Glibc
 import HiveArchive
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 public struct PruneCandidate: Sendable {

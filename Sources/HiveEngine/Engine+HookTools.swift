@@ -2,6 +2,7 @@
 // of one event against a real container or image.
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 public struct HookTestResult {

@@ -1,6 +1,7 @@
 // Listing images with Docker's filters (dangling, reference, label, before,
 // since, until).
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 public struct ImageSummary {

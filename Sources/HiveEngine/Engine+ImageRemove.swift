@@ -1,6 +1,7 @@
 // `hive tag`, `hive rmi`, `hive image prune`: untag vs delete as Docker does.
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 /// What removing one name did, line by line (`Untagged: x`, `Deleted: sha256:...`).

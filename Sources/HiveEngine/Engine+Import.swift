@@ -4,6 +4,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 public struct ImportOptions {

@@ -1,10 +1,10 @@
 // Detached containers and their lifecycle: start (through hive-monitor),
 // the monitor's cleanup callback, stop, kill, wait, logs.
-import CHiveShims
 import CHiveLaunch
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 import HiveStore
 

@@ -5,6 +5,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 public struct LoadedImage {

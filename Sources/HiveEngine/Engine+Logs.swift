@@ -6,6 +6,7 @@
 // stream without newlines is bounded too; `hive logs` reads across the files.
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 /// Explicit `--log-opt` values (nil: not given).

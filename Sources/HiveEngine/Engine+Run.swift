@@ -1,11 +1,11 @@
 // `hive run` (foreground): image + flags -> a container record, its writable
 // layer, a launch plan; then wait, record the exit, and with --rm remove it.
-import CHiveShims
 import CHiveLaunch
 import Glibc
 import HiveArchive
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 import HiveStore
 

@@ -3,6 +3,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 extension Engine {

@@ -1,6 +1,7 @@
 // `-v`, `--mount`, `--tmpfs` and image VOLUMEs -> mounts; the volume verbs.
 import Glibc
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 import HiveStore
 

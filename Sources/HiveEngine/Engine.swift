@@ -3,6 +3,7 @@
 import Glibc
 import HiveHooks
 import HiveOCI
+import HivePlatform
 import HiveStore
 
 /// What the engine needs from the command line besides the store.

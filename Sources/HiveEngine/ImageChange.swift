@@ -1,6 +1,7 @@
 // `--change` instructions for import and commit (a Dockerfile subset):
 // CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR.
 import HiveOCI
+import HivePlatform
 
 public enum ImageChange {
     public static func apply(_ changes: [String], to config: inout ContainerConfig) throws {

@@ -3,6 +3,7 @@
 // into a container and a launch plan.
 import Glibc
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 
 public struct RunOptions {

@@ -15,6 +15,7 @@
 //   "hive-hooks 1\n" | key length | key | file count | (mask, chunk length) per file | chunks
 import Glibc
 import HiveOCI
+import HivePlatform
 
 struct HookBundle {
     static let magic = Array("hive-hooks 1\n".utf8)

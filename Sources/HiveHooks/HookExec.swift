@@ -1,9 +1,10 @@
 // hive.exec for hooks in root-owned system directories: argv only (no shell,
 // no PATH search), stdin from /dev/null, output captured (1 MiB each), and a
 // timeout after which the command is killed.
-import CHiveShims
+import CHivePlatform
 import Glibc
 import HiveOCI
+import HivePlatform
 
 enum HookExec {
     struct Result {

@@ -2,6 +2,7 @@
 import CHiveLua
 import Glibc
 import HiveOCI
+import HivePlatform
 
 /// The events hive fires. Documented in docs/hooks.md.
 public enum HookEvent: String, CaseIterable, Sendable {

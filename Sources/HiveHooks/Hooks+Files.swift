@@ -1,28 +1,15 @@
 // Which hook files hive trusts, and each file's signature (the bundle's key).
 import Glibc
 import HiveOCI
+import HivePlatform
 
 extension Hooks {
     /// Refuses a file (or its directory) that is not root's alone.
     static func checkOwnership(_ path: String, what: String) throws(HiveError) -> stat {
         var st = stat()
         guard lstat(path, &st) == 0 else { throw HiveError.errno("cannot read \(what) \(path)") }
-        if let why = ownershipProblem(st, path) { throw HiveError(.denied, "\(what) \(path) is refused: \(why)") }
+        if let why = FileTrust.problem(st, path) { throw HiveError(.denied, "\(what) \(path) is refused: \(why)") }
         return st
-    }
-
-    /// Why a file hive takes policy from (a hook file, hive.toml) or its
-    /// directory is not trusted, or nil: it must be owned by root (or, with
-    /// `caller`, by the invoking user) and not be writable by group or others
-    /// (with `sticky`, a sticky directory such as /tmp may be).
-    static func ownershipProblem(_ st: stat, _ path: String, caller: Bool = false, sticky: Bool = false) -> String? {
-        if st.st_uid != 0 && !(caller && st.st_uid == getuid()) {
-            return "it is owned by uid \(st.st_uid), not root (chown root \(path))"
-        }
-        if st.st_mode & 0o022 != 0 && !(sticky && st.st_mode & 0o1000 != 0) {
-            return "it is writable by group or others (chmod go-w \(path))"
-        }
-        return nil
     }
 
     /// Checks a hook file and its directory; returns the file's signature (part of the bundle's key).

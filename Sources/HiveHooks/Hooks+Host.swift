@@ -3,6 +3,7 @@
 import CHiveLua
 import Glibc
 import HiveOCI
+import HivePlatform
 
 extension Hooks {
     // MARK: - What scripts ask for

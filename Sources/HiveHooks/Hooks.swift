@@ -11,6 +11,7 @@
 import CHiveLua
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public final class Hooks {
     public enum LogLevel: Int, Comparable, Sendable {

@@ -1,6 +1,7 @@
 // The tagged encoding values cross the Lua boundary in (CHiveLua/lua.c):
 // `-` nil, `t`/`f`, `i<int>;`, `d<double>;`, `s<len>:<bytes>`, `[...]`, `{k v ...}`.
 import HiveOCI
+import HivePlatform
 
 extension JSONValue {
     /// This object set on the table kept under `base` (LuaVM.setBase): the

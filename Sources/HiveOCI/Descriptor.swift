@@ -1,5 +1,6 @@
 // Content descriptor.
 // Spec: https://github.com/opencontainers/image-spec/blob/main/descriptor.md
+import HivePlatform
 
 public struct Descriptor: Codable, Sendable, Equatable {
     public var mediaType: String

@@ -1,6 +1,6 @@
 // A content digest, `sha256:<64 lowercase hex>`.
 // Spec: https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests
-import CHiveShims
+import HivePlatform
 
 public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The 64 lowercase hex digits (only sha256 is supported).
@@ -77,26 +77,9 @@ public enum DigestError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Streaming SHA-256 (libcrypto underneath).
-public final class SHA256 {
-    private let ctx: OpaquePointer
-
-    public init() { ctx = hive_sha256_new()! }
-    deinit { hive_sha256_free(ctx) }
-
-    public func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { hive_sha256_update(ctx, $0.baseAddress, $0.count) }
-    }
-    public func update(_ buf: UnsafeRawBufferPointer) {
-        hive_sha256_update(ctx, buf.baseAddress, buf.count)
-    }
-
-    /// Finishes the hash; the object must not be updated afterwards.
-    public func finalize() -> Digest {
-        var out = [UInt8](repeating: 0, count: 32)
-        out.withUnsafeMutableBufferPointer { hive_sha256_final(ctx, $0.baseAddress) }
-        return Digest(raw: out)
-    }
+extension SHA256 {
+    /// Finishes the hash as a Digest; the object must not be updated afterwards.
+    public func finalize() -> Digest { Digest(raw: finalizeBytes()) }
 }
 
 extension Digest {

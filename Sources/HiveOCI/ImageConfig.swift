@@ -1,6 +1,7 @@
 // Image configuration.
 // Spec: https://github.com/opencontainers/image-spec/blob/main/config.md
 // Docker's extra keys (Healthcheck, OnBuild, Shell, ...): moby api/types/container/config.go
+import HivePlatform
 
 public struct ImageConfig: Codable, Sendable, Equatable {
     public var created: String?

@@ -1,6 +1,7 @@
 // Image manifest and image index.
 // Spec: https://github.com/opencontainers/image-spec/blob/main/manifest.md
 //       https://github.com/opencontainers/image-spec/blob/main/image-index.md
+import HivePlatform
 
 public struct Manifest: Codable, Sendable, Equatable {
     public var schemaVersion: Int

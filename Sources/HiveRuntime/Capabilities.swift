@@ -1,7 +1,8 @@
 // Linux capabilities by name; Docker's default set (security-cases.md 1).
-import CHiveShims
+import CHiveKernel
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public enum Capabilities {
     /// Docker's 14 default capabilities: CapEff 00000000a80425fb.

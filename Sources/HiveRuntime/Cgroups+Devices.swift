@@ -3,9 +3,10 @@
 // allowed (CAP_MKNOD stays, as with Docker), read and write only for the
 // standard set and what `--device` adds; /dev/fuse (c 10:229) is not in it.
 // Enforced by the v1 devices controller and/or a cgroup2 BPF program (Cgroups.layout).
-import CHiveShims
+import CHiveKernel
 import Glibc
 import HiveOCI
+import HivePlatform
 
 /// One rule, as a v1 `devices.allow` line: `TYPE MAJOR:MINOR ACCESS`.
 public struct DeviceRule: Sendable, Equatable {

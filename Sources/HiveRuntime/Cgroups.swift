@@ -8,9 +8,9 @@
 // `[cgroups] devices = "both"` also the program on a group of the container's
 // under the cgroup2 mount: the kernel checks the program of the task's cgroup2
 // group, then the v1 devices controller.
-import CHiveShims
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public struct Resources: Sendable, Codable, Equatable {
     /// Bytes; nil: no limit.

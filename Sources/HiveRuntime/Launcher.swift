@@ -1,9 +1,9 @@
 // Swift side of the launcher: a complete, flat plan handed to the C routine
 // that clones and execs (CHiveShims/launch.c). No Swift runs in the child.
-import CHiveShims
 import CHiveLaunch
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public struct MountSpec: Sendable {
     public var source: String?

@@ -1,11 +1,12 @@
 // Docker's seccomp profile format, compiled to BPF with libseccomp and cached
 // on disk by profile digest (compiling costs ~1 ms; loading cached BPF is free).
 // Format: https://github.com/moby/profiles/blob/main/seccomp/types.go
-import CHiveShims
+import CHivePlatform
 import CHiveLaunch
 import CSeccomp
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public struct SeccompProfile: Codable, Sendable {
     public var defaultAction: String

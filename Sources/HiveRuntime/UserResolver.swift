@@ -3,6 +3,7 @@
 // first) without following symlinks and without any NSS code.
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public struct ResolvedUser: Sendable, Equatable {
     public var uid: UInt32

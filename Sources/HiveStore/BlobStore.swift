@@ -2,6 +2,7 @@
 // file, fsync, atomic rename. An existing blob is success.
 import Glibc
 import HiveOCI
+import HivePlatform
 
 public final class BlobWriter {
     public let tempPath: String

@@ -1,5 +1,6 @@
 // Container rows in the state database.
 import HiveOCI
+import HivePlatform
 
 public struct ContainerRecord: Sendable {
     public enum State: String, Sendable { case created, running, exited }

@@ -1,9 +1,10 @@
 // A thin wrapper over the system libsqlite3 (STYLE.md 12): prepared
 // statements, typed binds, one transaction per operation, busy timeout.
-import CHiveShims
+import CHiveSQLite
 import CSQLite
 import Glibc
 import HiveOCI
+import HivePlatform
 
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 

@@ -1,5 +1,6 @@
 // Image rows, tags and layer references in the state database.
 import HiveOCI
+import HivePlatform
 
 public struct ImageRecord: Sendable {
     public var id: Digest

@@ -2,6 +2,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 
 extension Store {
     public func layerDir(_ chainID: Digest) -> String { layersDir + "/" + chainID.hex }

@@ -1,5 +1,6 @@
 // The state database schema. Bump `version` and add a migration step when it changes.
 import HiveOCI
+import HivePlatform
 
 enum Schema {
     static let version = 5

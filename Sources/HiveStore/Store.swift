@@ -6,10 +6,11 @@
 // store lock shared; removing unreferenced files ("sweep") needs it
 // exclusively, so it never races a writer that is about to reuse a layer or
 // blob. A command that finds the `gc-pending` marker sweeps when it can.
-import CHiveShims
+import CHivePlatform
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 
 public final class Store {
     public let root: String

@@ -2,6 +2,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 
 public struct VolumeRecord: Sendable {
     public var name: String

@@ -1,5 +1,6 @@
 import HiveCLI
 import HiveOCI
+import HivePlatform
 import Glibc
 
 Profile.mark("main")

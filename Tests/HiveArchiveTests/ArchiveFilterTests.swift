@@ -4,8 +4,9 @@
 // decompressors may run: fake programs on PATH must never be started.
 import Glibc
 import HiveOCI
+import HivePlatform
 import Testing
-import CHiveShims
+import CHivePlatform
 
 @testable import HiveArchive
 

@@ -1,6 +1,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import Testing
 
 /// FileTree.remove deletes a tree through fds and never enters a mount point

@@ -3,8 +3,9 @@
 // crashing, and nothing lands outside the root.
 import Glibc
 import HiveOCI
+import HivePlatform
 import Testing
-import CHiveShims
+import CHivePlatform
 
 @testable import HiveArchive
 

@@ -1,8 +1,9 @@
+import CHivePlatform
 import Foundation
 import Testing
 @testable import HiveArchive
 @testable import HiveOCI
-import CHiveShims
+import HivePlatform
 
 /// Extraction into a real directory (root is needed for whiteout devices,
 /// trusted.* xattrs and ownership; CI runs as root).

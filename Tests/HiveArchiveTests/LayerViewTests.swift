@@ -1,8 +1,9 @@
-import CHiveShims
+import CHivePlatform
 import Glibc
 import Testing
 @testable import HiveArchive
 @testable import HiveOCI
+import HivePlatform
 
 /// An image's layers seen as overlayfs shows them, and paths resolved in
 /// that view: symlinks stay inside the image, whiteouts and opaque

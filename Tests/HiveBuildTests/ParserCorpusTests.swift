@@ -2,6 +2,7 @@
 // Dockerfiles, read from ../shared/corpus (CI has it at the same place).
 import Glibc
 import HiveOCI
+import HivePlatform
 import Testing
 
 @testable import HiveBuild

@@ -2,6 +2,7 @@
 // Fuzz/regressions/fuzz-shell/ (byte 0: the options, as the target reads them).
 import Glibc
 import HiveOCI
+import HivePlatform
 import Testing
 
 @testable import HiveBuild

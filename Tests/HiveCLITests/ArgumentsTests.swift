@@ -1,6 +1,7 @@
 import Testing
 @testable import HiveCLI
 import HiveOCI
+import HivePlatform
 
 @Suite struct ArgumentsTests {
     let opts: [OptionDef] = [

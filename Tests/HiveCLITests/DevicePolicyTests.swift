@@ -1,5 +1,6 @@
 import Testing
 import HiveOCI
+import HivePlatform
 import HiveRuntime
 
 @Suite struct DevicePolicyTests {

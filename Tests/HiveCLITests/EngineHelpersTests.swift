@@ -1,6 +1,7 @@
 import Testing
 @testable import HiveEngine
 import HiveOCI
+import HivePlatform
 
 @Suite struct GlobTests {
     static let cases: [(String, String, Bool)] = [

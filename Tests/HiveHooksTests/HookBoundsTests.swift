@@ -1,5 +1,6 @@
 import Glibc
 import HiveOCI
+import HivePlatform
 import Testing
 
 @testable import HiveHooks

@@ -1,6 +1,7 @@
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 import Testing
 
 @testable import HiveHooks

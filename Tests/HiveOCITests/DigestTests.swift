@@ -1,5 +1,6 @@
 import Testing
 @testable import HiveOCI
+import HivePlatform
 
 @Suite struct DigestTests {
     @Test func knownValues() {

@@ -1,6 +1,7 @@
 // Inputs the fuzz targets (Fuzz/, `make fuzz`) once failed on, kept in
 // Fuzz/regressions/<target>/ and held to the same invariants here.
 import HiveOCI
+import HivePlatform
 import Testing
 
 enum FuzzRegressions {

@@ -1,5 +1,6 @@
 import Testing
 @testable import HiveOCI
+import HivePlatform
 
 /// CVE-2021-41190: a manifest-or-index document is one kind, by its shape and
 /// by every media type naming it; a descriptor pins size and digest.

@@ -1,5 +1,6 @@
 import Testing
 @testable import HiveOCI
+import HivePlatform
 
 @Suite struct ReferenceTests {
     @Test(arguments: [

@@ -4,6 +4,7 @@
 // enum, minimum/maximum.
 import Foundation
 @testable import HiveOCI
+import HivePlatform
 
 struct SchemaError: Error, CustomStringConvertible {
     let description: String

@@ -1,5 +1,6 @@
 import Testing
 @testable import HiveOCI
+import HivePlatform
 
 /// OCI types round-trip and validate against the image-spec schemas in ../shared/corpus.
 @Suite struct TypesTests {

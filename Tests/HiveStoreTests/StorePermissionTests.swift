@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import HiveOCI
+import HivePlatform
 @testable import HiveStore
 
 /// CVE-2021-41091: the store root and runroot are 0700 whatever existed before.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HiveOCI
+import HivePlatform
 @testable import HiveStore
 
 @Suite final class StoreTests {

@@ -6,6 +6,7 @@
 // never accepts what parse refuses.
 import FuzzSupport
 import HiveOCI
+import HivePlatform
 
 struct Wrapped: Decodable {
     let v: JSONValue

@@ -5,7 +5,7 @@
 // mutates index.json and manifest.json; fuzz-json decodes the OCI documents
 // directly.
 import FuzzSupport
-import CHiveShims
+import CHivePlatform
 import Glibc
 import HiveArchive
 import HiveEngine

@@ -7,10 +7,11 @@
 //                         seeds plant `l -> /dev/shm/hive-fuzz-canary`)
 // W itself, W/a and W/a/b must keep exactly their entries, modes and owners.
 import FuzzSupport
-import CHiveShims
+import CHivePlatform
 import Glibc
 import HiveArchive
 import HiveOCI
+import HivePlatform
 
 let fixedCanary = "/dev/shm/hive-fuzz-canary"
 

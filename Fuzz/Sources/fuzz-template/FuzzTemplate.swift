@@ -2,6 +2,7 @@
 // followed by a NUL and a JSON document to render (else a container-like one).
 import FuzzSupport
 import HiveOCI
+import HivePlatform
 @testable import HiveCLI
 
 let sample = try! JSONValue.parse(Array("""

@@ -2,6 +2,7 @@
 import FuzzSupport
 import HiveHooks
 import HiveOCI
+import HivePlatform
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzToml(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

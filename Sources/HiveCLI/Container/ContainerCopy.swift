@@ -1,6 +1,7 @@
 // `hive cp SRC DST` (one side CONTAINER:PATH).
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ContainerCopy {
     static let def = CommandDef(

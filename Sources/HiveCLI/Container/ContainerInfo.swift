@@ -1,6 +1,7 @@
 // `hive container inspect`, `rename`, `diff`, `top`, `stats`, `container prune`.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ContainerInspect {
     static let def = CommandDef(

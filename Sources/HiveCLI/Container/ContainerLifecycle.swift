@@ -3,6 +3,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ContainerCreate {
     static let def = CommandDef(

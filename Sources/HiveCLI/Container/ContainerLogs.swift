@@ -6,6 +6,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ContainerLogs {
     static let def = CommandDef(

@@ -1,6 +1,7 @@
 // `hive history IMAGE`.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ImageHistory {
     static let def = CommandDef(

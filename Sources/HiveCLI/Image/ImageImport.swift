@@ -1,6 +1,7 @@
 // `hive import FILE|- [REPOSITORY[:TAG]]`.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ImageImport {
     static let def = CommandDef(

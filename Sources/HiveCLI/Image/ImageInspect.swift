@@ -1,6 +1,7 @@
 // `hive image inspect`: Docker-compatible JSON.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ImageInspect {
     static let def = CommandDef(

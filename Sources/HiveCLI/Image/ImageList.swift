@@ -1,6 +1,7 @@
 // `hive images` / `hive image ls`.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ImageList {
     static let def = CommandDef(

@@ -2,6 +2,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ImagePrune {
     static let def = CommandDef(

@@ -1,6 +1,7 @@
 // `hive rmi [-f] IMAGE...`: tries every name, reports each failure.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ImageRemove {
     static let def = CommandDef(

@@ -1,6 +1,7 @@
 // `hive tag SOURCE TARGET`.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum ImageTag {
     static let def = CommandDef(

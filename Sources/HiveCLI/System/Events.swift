@@ -3,6 +3,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum Events {
     static let def = CommandDef(

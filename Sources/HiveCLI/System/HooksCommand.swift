@@ -2,6 +2,7 @@
 import HiveEngine
 import HiveHooks
 import HiveOCI
+import HivePlatform
 
 enum HooksList {
     static let def = CommandDef(

@@ -1,6 +1,7 @@
 // `hive system df|prune|gc`.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum SystemDF {
     static let def = CommandDef(

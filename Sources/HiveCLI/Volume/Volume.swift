@@ -1,6 +1,7 @@
 // `hive volume create|ls|inspect|rm|prune`.
 import HiveEngine
 import HiveOCI
+import HivePlatform
 
 enum VolumeCreate {
     static let def = CommandDef(

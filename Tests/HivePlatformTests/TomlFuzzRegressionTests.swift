@@ -1,10 +1,10 @@
 // Inputs fuzz-toml (Fuzz/, `make fuzz`) once failed on: what the TOML reader
 // accepts must print as JSON (hive info, hooks' config); non-TOML numbers
 // that Swift's Double() takes ("Inf", "infinity", hex floats) are refused.
-import HiveOCI
+
 import Testing
 
-@testable import HiveHooks
+@testable import HivePlatform
 
 @Suite struct TomlFuzzRegressionTests {
     static func inputs() -> [(String, String)] {

@@ -1,6 +1,5 @@
-// Wrappers for macros, variadics and _GNU_SOURCE declarations (STYLE.md 5).
-#include <archive.h>
-#include <archive_entry.h>
+// System calls Swift cannot see: macros, variadics and _GNU_SOURCE
+// declarations (STYLE.md 5). No library beyond libc.
 #include <errno.h>
 #include <string.h>
 #include <fcntl.h>
@@ -9,34 +8,10 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <seccomp.h>
-#include <sys/capability.h>
-#include "hive_shims.h"
-
-unsigned int hive_ae_ifmt(void) { return AE_IFMT; }
-unsigned int hive_ae_ifreg(void) { return AE_IFREG; }
-unsigned int hive_ae_ifdir(void) { return AE_IFDIR; }
-unsigned int hive_ae_iflnk(void) { return AE_IFLNK; }
-unsigned int hive_ae_ifchr(void) { return AE_IFCHR; }
-unsigned int hive_ae_ifblk(void) { return AE_IFBLK; }
-unsigned int hive_ae_ififo(void) { return AE_IFIFO; }
-unsigned int hive_ae_ifsock(void) { return AE_IFSOCK; }
+#include "hive_platform.h"
 
 int hive_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
-int hive_archive_support_filters(struct archive *a) {
-    int rc = 0;
-    // ARCHIVE_WARN: the library lacks it and would run an external program
-    if (archive_read_support_filter_gzip(a) != ARCHIVE_OK) rc = -1;
-    if (archive_read_support_filter_compress(a) != ARCHIVE_OK) rc = -1;
-    if (archive_read_support_filter_bzip2(a) != ARCHIVE_OK) rc = -1;
-    if (archive_read_support_filter_xz(a) != ARCHIVE_OK) rc = -1;
-    if (archive_read_support_filter_lzma(a) != ARCHIVE_OK) rc = -1;
-    if (archive_read_support_filter_lzip(a) != ARCHIVE_OK) rc = -1;
-    if (archive_read_support_filter_zstd(a) != ARCHIVE_OK) rc = -1;
-    if (archive_read_support_filter_lz4(a) != ARCHIVE_OK) rc = -1;
-    return rc;
-}
 int hive_syncfs(int fd) { return syncfs(fd); }
 int hive_renameat2_noreplace(int od, const char *op, int nd, const char *np) {
     return renameat2(od, op, nd, np, RENAME_NOREPLACE);
@@ -57,31 +32,7 @@ int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *
     return lsetxattr(full, key, value, size, 0);
 }
 
-
-const char *hive_seccomp_version(void) {
-    static char buf[32];
-    const struct scmp_version *v = seccomp_version();
-    snprintf(buf, sizeof buf, "%u.%u.%u", v->major, v->minor, v->micro);
-    return buf;
-}
-int hive_cap_from_name(const char *name) {
-    cap_value_t v;
-    return cap_from_name(name, &v) == 0 ? (int)v : -1;
-}
-
-
 int hive_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
-
-#include <linux/capability.h>
-#include <sys/syscall.h>
-
-uint64_t hive_cap_permitted(void) {
-    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct data[2];
-    memset(data, 0, sizeof data);
-    if (syscall(SYS_capget, &hdr, data) < 0) return 0;
-    return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
-}
 
 #include <spawn.h>
 

@@ -13,7 +13,7 @@
 // and the walk itself (`resolve`) over any `RootedTree`, so a view made of
 // several directories (an image's layers, HiveArchive's LayerView) resolves
 // with the same rules.
-import CHiveShims
+import CHivePlatform
 import Glibc
 
 /// What one name in a directory is, looked up without following it.

@@ -3,7 +3,7 @@
 // is checkpointed by a detached process once it holds more than a few
 // hundred pages, and no connection checkpoints when it closes.
 #include <sqlite3.h>
-#include "hive_shims.h"
+#include "hive_sqlite.h"
 
 static int wal_frames;
 

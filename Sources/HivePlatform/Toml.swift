@@ -1,7 +1,6 @@
 // A TOML reader for hive.toml: tables, dotted and quoted keys (no arrays of
 // tables), strings (basic, literal, multi-line), integers, floats, booleans,
 // arrays and inline tables. Dates are kept as strings. Errors name file:line.
-import HiveOCI
 
 public enum Toml {
     public static func parse(_ text: String, file: String) throws(HiveError) -> [String: JSONValue] {

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "hive_shims.h"
+#include "hive_tar.h"
 
 #define BUF (1 << 20)
 

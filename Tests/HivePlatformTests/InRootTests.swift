@@ -1,7 +1,8 @@
-import CHiveShims
+import CHivePlatform
 import Glibc
 import Testing
 @testable import HiveOCI
+import HivePlatform
 
 /// Paths resolved inside a root, through openat2 (RESOLVE_IN_ROOT) and
 /// through the userspace walk used where the kernel lacks it: both must

@@ -5,7 +5,7 @@
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "hive_shims.h"
+#include "hive_platform.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "hive_shims.h"
+#include "hive_kernel.h"
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define LDX_W(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)

@@ -2,7 +2,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
 #include <stdlib.h>
-#include "hive_shims.h"
+#include "hive_platform.h"
 
 struct hive_sha256 { SHA256_CTX ctx; };
 

@@ -5,6 +5,7 @@
 // JSONCoding.decode (manifests, indexes, archive manifests).
 import Glibc
 import HiveOCI
+import HivePlatform
 import Testing
 
 enum JSONSuite {

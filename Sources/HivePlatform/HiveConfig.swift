@@ -2,7 +2,6 @@
 // settings, and the garbage-collection policy. Every key is optional; an
 // unknown key or a bad value is an error naming file:line or the key.
 import Glibc
-import HiveOCI
 
 public struct HiveConfig: Sendable {
     public static let defaultPath = "/etc/hive/hive.toml"
@@ -209,7 +208,7 @@ extension HiveConfig {
             var s = st
             if isDir && lstat(p, &s) != 0 { return }
             let name = isDir ? "directory \(p) of \(path)" : p
-            if let why = Hooks.ownershipProblem(s, p, caller: true, sticky: isDir) { throw refuse(name, why) }
+            if let why = FileTrust.problem(s, p, caller: true, sticky: isDir) { throw refuse(name, why) }
         }
     }
 }

@@ -1,6 +1,6 @@
 // This process: its executable, a monotonic clock, and detached helpers it
 // starts (the store's log checkpoint, a --rm container's directory).
-import CHiveShims
+import CHivePlatform
 import Glibc
 
 public enum HostProcess {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "hive_shims.h"
+#include "hive_tar.h"
 #include "tarscan.h"
 
 #define SRC_BUF (1 << 20)

@@ -1,4 +1,5 @@
 import HiveOCI
+import HivePlatform
 import Testing
 
 @Suite struct JSONParseTests {
