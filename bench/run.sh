@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -251,6 +251,36 @@ security() {
     hf security-exec -w 5 -r 60 "env HIVE_ROOT=$HIVE_ROOT $HIVE exec bench-exec true" "${B[@]}" "$P exec bench-exec true"
     $HIVE rm -f bench-exec >/dev/null; $P rm -f bench-exec >/dev/null
     [ -n "${HIVE_BEFORE:-}" ] && HIVE_ROOT=$broot $HIVE_BEFORE rm -f bench-exec >/dev/null || true
+}
+
+# What the reshape (issue #11) costs: the verbs that go through the moved code
+# (run, create, ps, a cached build, import), this build beside the build before
+# it ($HIVE_BEFORE), alternating in one hyperfine run each. Each binary has its
+# own store (the state file format is the same).
+reshape() {
+    [ -n "${HIVE_BEFORE:-}" ] || { echo "reshape: set HIVE_BEFORE to the previous build's hive" >&2; return 1; }
+    local broot=$BENCH_DIR/hive-before-root now=$BENCH_DIR/hive-now-root
+    local A="env HIVE_ROOT=$now $HIVE" B="env HIVE_ROOT=$broot $HIVE_BEFORE"
+    for h in "$A" "$B"; do
+        $h image inspect busybox:latest >/dev/null 2>&1 || $h import \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["sh"]' \
+            "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+        $h rm -f $($h ps -aq) >/dev/null 2>&1 || true
+        for i in $(seq 1 50); do $h create --name "bench-ps-$i" busybox true >/dev/null; done
+    done
+    hf reshape-run -w 5 -r 60 "$A run --rm busybox true" "$B run --rm busybox true"
+    hf reshape-create -w 3 -r 40 --prepare "sh -c '$A rm -f bench-create >/dev/null 2>&1 || true'" "$A create --name bench-create busybox true" \
+        --prepare "sh -c '$B rm -f bench-create >/dev/null 2>&1 || true'" "$B create --name bench-create busybox true"
+    hf reshape-ps -w 5 -r 60 "$A ps -a" "$B ps -a"
+    local c=$BENCH_DIR/build-ctx
+    mkdir -p "$c"
+    echo "hello" > "$c/file.txt"
+    printf 'FROM busybox\nENV GREETING=hi\nCOPY file.txt /app/file.txt\nRUN echo "$GREETING" > /app/run.txt\nWORKDIR /app\nCMD ["cat", "run.txt"]\n' > "$c/Dockerfile"
+    $A build -q -t bench-build "$c" >/dev/null; $B build -q -t bench-build "$c" >/dev/null
+    hf reshape-build-cached -w 3 -r 30 "$A build -q -t bench-build $c" "$B build -q -t bench-build $c"
+    hf reshape-import -w 2 -r 20 --prepare "sh -c '$A rmi -f bench:import >/dev/null 2>&1 || true'" "$A import $BENCH_DIR/base.tar bench:import" \
+        --prepare "sh -c '$B rmi -f bench:import >/dev/null 2>&1 || true'" "$B import $BENCH_DIR/base.tar bench:import"
+    for h in "$A" "$B"; do $h rm -f $($h ps -aq) >/dev/null 2>&1 || true; done
 }
 
 what=${1:-all}
