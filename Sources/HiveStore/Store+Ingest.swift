@@ -51,14 +51,23 @@ extension Store {
     /// extracted layer (not yet in place), its diffID and tar size.
     public func extractLayer(_ input: LayerInput, tmp: String, tempName: String, name: String) throws(HiveError)
         -> (ExtractedLayer, Digest, Int64) {
+        try withLayerTemp(input, tmp: tmp, tempName: tempName, name: name) { (layerTemp, diffFD, stream) throws(HiveError) in
+            let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: name)
+            let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
+            return (ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: splitPaths), diffID, tarSize)
+        }
+    }
+
+    /// A fresh temp layer `tempName` in `tmp` (its diff/ open, its tar-split
+    /// open) and a stream of `input` that writes the split, for `body`.
+    private func withLayerTemp<T>(_ input: LayerInput, tmp: String, tempName: String, name: String,
+                                  _ body: (String, Int32, LayerStream) throws(HiveError) -> T) throws(HiveError) -> T {
         let (layerTemp, diffFD) = try makeLayerTemp(in: tmp, name: tempName)
         defer { close(diffFD) }
         let splitFD = try createSplit(tempLayerDir: layerTemp)
         defer { close(splitFD) }
         let stream = try LayerStream(input, splitFD: splitFD, name: name)
-        let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: name)
-        let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
-        return (ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: splitPaths), diffID, tarSize)
+        return try body(layerTemp, diffFD, stream)
     }
 
     /// Ingests one layer on top of the layer `parent` (a chainID; nil for a
@@ -118,29 +127,27 @@ extension Store {
     /// manifest names it as a layer.
     public func extractWhileCopying(_ reader: ArchiveReader, initial: [UInt8], to w: BlobWriter, tmp: String,
                                     index: Int, entry: String) throws -> ArchiveFile {
-        let (layerTemp, diffFD) = try makeLayerTemp(in: tmp, name: "spec-\(index)")
-        defer { close(diffFD) }
-        let splitFD = try createSplit(tempLayerDir: layerTemp)
-        defer { close(splitFD) }
-        let stream = try LayerStream(entryOf: reader, initial: initial, teeFD: w.fd, splitFD: splitFD, name: entry)
-        var failure: HiveError? = nil
-        do throws(HiveError) {
-            let (digest, stats, size) = try stream.extract(into: diffFD, name: entry)
-            let paths = stream.splitPaths(stats)
-            return ArchiveFile(digest: digest, size: size, tempPath: w.tempPath,
-                               extracted: ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: paths))
-        } catch {
-            failure = error
+        try withLayerTemp(.entry(reader, initial: initial, teeFD: w.fd), tmp: tmp, tempName: "spec-\(index)", name: entry) {
+            (layerTemp, diffFD, stream) throws(HiveError) in
+            var failure: HiveError? = nil
+            do throws(HiveError) {
+                let (digest, stats, size) = try stream.extract(into: diffFD, name: entry)
+                let paths = stream.splitPaths(stats)
+                return ArchiveFile(digest: digest, size: size, tempPath: w.tempPath,
+                                   extracted: ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: paths))
+            } catch {
+                failure = error
+            }
+            if let failure, failure.code == .unsafeContent || failure.code == .corrupt {
+                // Finish the copy; a truncated outer archive fails here for good.
+                let digest = try stream.digest(name: entry)
+                try? FileTree.remove(path: layerTemp)
+                var st = stat()
+                fstat(w.fd, &st)
+                return ArchiveFile(digest: digest, size: Int64(st.st_size), tempPath: w.tempPath)
+            }
+            throw failure!
         }
-        if let failure, failure.code == .unsafeContent || failure.code == .corrupt {
-            // Finish the copy; a truncated outer archive fails here for good.
-            let digest = try stream.digest(name: entry)
-            try? FileTree.remove(path: layerTemp)
-            var st = stat()
-            fstat(w.fd, &st)
-            return ArchiveFile(digest: digest, size: Int64(st.st_size), tempPath: w.tempPath)
-        }
-        throw failure!
     }
 
     /// Moves a file read from an image archive into blobs/ (if not there yet); returns the blob path.
