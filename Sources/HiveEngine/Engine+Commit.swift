@@ -2,44 +2,21 @@
 // included) and `hive export` (the merged filesystem as a tar).
 import Glibc
 import HiveArchive
+import HiveBuild
 import HiveOCI
 import HivePlatform
 import HiveRuntime
 import HiveStore
 
 extension Engine {
-    /// Writes the container's writable layer as an OCI layer tar: overlay
-    /// whiteouts become `.wh.NAME`, opaque directories get `.wh..wh..opq`.
-    /// The upper directory belongs to the container, which may be running:
-    /// it is walked by fd, nothing followed (HiveArchive/TreeWalk.swift).
+    /// Writes the container's writable layer as an OCI layer tar
+    /// (TarWriter.writeDiff): walked by fd, nothing followed; the mount points
+    /// hive created are not content.
     func writeDiffTar(_ id: String, to fd: Int32) throws {
         raiseOpenFileLimit()
         let upper = try TreeDir.root(containerDir(id) + "/upper")
         let lowers = try store.layers(of: try record(id).imageID).map { try TreeDir.root(store.layerDiffDir($0.chainID)) }
-        let hidden: Set<String> = ["etc/hostname", "etc/hosts", "etc/resolv.conf"]
-        let w = try TarWriter(fd: fd)
-        func inLowers(_ rel: String) throws -> Bool { try lowers.contains { try $0.contains(rel) } }
-        func walk(_ dir: TreeDir, _ rel: String) throws {
-            for name in try dir.names() {
-                guard let o = try dir.child(name) else { continue }  // removed meanwhile
-                let path = rel.isEmpty ? name : rel + "/" + name
-                if o.isWhiteout {
-                    try w.addEmpty((rel.isEmpty ? "" : rel + "/") + ".wh." + name)
-                    continue
-                }
-                // mount points hive created (empty, not in the image) are not content
-                if hidden.contains(path), o.st.st_size == 0, try !inLowers(path) { continue }
-                guard let sub = try TreeDir.from(o) else {
-                    try w.add(path, o)
-                    continue
-                }
-                try w.add(path + "/", o)
-                if sub.isOpaque { try w.addEmpty(path + "/.wh..wh..opq") }
-                try walk(sub, path)
-            }
-        }
-        try walk(upper, "")
-        try w.finish()
+        try TarWriter.writeDiff(upper: upper, lowers: lowers, hidden: ["etc/hostname", "etc/hosts", "etc/resolv.conf"], to: fd)
     }
 
     public struct CommitOptions {
@@ -100,70 +77,35 @@ extension Engine {
     /// filled in here). Returns the image ID.
     func makeImage(parent: Digest?, config input: ImageConfig, tag: String? = nil, writeLayer: ((Int32) throws -> Void)?) throws -> Digest {
         var config = input
-        let parentManifestLayers = try parent.map { try manifestAndConfig($0).1.layers } ?? []
-        let parentLayers = try parent.map { try store.layers(of: $0) } ?? []
-        let parentDiffIDs = try parent.map { try imageConfig($0).rootfs.diffIDs } ?? []
-        try store.lockShared()
-        store.markPending()
-        let tmp = try store.makeTempDir()
-        defer { try? FileTree.remove(path: tmp); store.sweepIfIdle() }
-        var layers = parentLayers
-        var descriptors = parentManifestLayers
-        var diffIDs = parentDiffIDs
-        if let writeLayer {
-            // 1. the layer as a tar
-            let tarPath = tmp + "/diff.tar"
-            let out = open(tarPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard out >= 0 else { throw HiveError.errno("cannot create \(tarPath)") }
-            do { try writeLayer(out) } catch { close(out); throw error }
-            close(out)
-            // 2. unpacked as a layer (hash, tar-split) like an import
-            let fd = open(tarPath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw HiveError.errno("cannot read \(tarPath)") }
-            defer { close(fd) }
-            let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "layer")
-            defer { close(diffFD) }
-            let splitFD = try store.createSplit(tempLayerDir: layerTemp)
-            let stream = try LayerStream(fd: fd, decompress: false, splitFD: splitFD, name: "the new layer")
-            let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: "the new layer")
-            let paths = stream.splitPaths(stats)
-            close(splitFD)
-            let chainID = Digest.chainIDs(parentDiffIDs + [diffID]).last!
-            try store.finishLayer(tempLayerDir: layerTemp, chainID: chainID, splitPaths: paths)
-            if !store.hasSplit(chainID) {
-                let again = open(tarPath, O_RDONLY | O_CLOEXEC)
-                defer { close(again) }
-                try store.commitBlob(tempPath: tarPath, fd: again, digest: diffID)
+        var descriptors = try parent.map { try manifestAndConfig($0).1.layers } ?? []
+        var layers = try parent.map { try store.layers(of: $0) } ?? []
+        var diffIDs = try parent.map { try imageConfig($0).rootfs.diffIDs } ?? []
+        return try store.withIngest { tmp in
+            if let writeLayer {
+                // the layer as a tar, then unpacked as a layer (hash, tar-split) like an import
+                let tarPath = tmp + "/diff.tar"
+                let out = open(tarPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                guard out >= 0 else { throw HiveError.errno("cannot create \(tarPath)") }
+                do { try writeLayer(out) } catch { close(out); throw error }
+                close(out)
+                let fd = open(tarPath, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw HiveError.errno("cannot read \(tarPath)") }
+                defer { close(fd) }
+                var layer = try store.ingestLayer(.fd(fd, decompress: false, teeFD: -1), tmp: tmp, name: "the new layer",
+                                                  parent: Digest.chainIDs(diffIDs).last)
+                layer.record.parent = layers.last?.chainID
+                try store.keepLayerTar(layer, tempPath: tarPath, name: "the new layer")
+                layers.append(layer.record)
+                descriptors.append(Descriptor(mediaType: MediaType.ociLayer, digest: layer.diffID, size: layer.tarSize ?? 0))
+                diffIDs.append(layer.diffID)
             }
-            let layerSize = try store.layerSize(chainID) ?? stats.contentSize
-            layers.append(LayerRecord(chainID: chainID, diffID: diffID, parent: parentLayers.last?.chainID, size: layerSize))
-            descriptors.append(Descriptor(mediaType: MediaType.ociLayer, digest: diffID, size: tarSize))
-            diffIDs.append(diffID)
+            let now = Timestamp.now()
+            config.created = now.rfc3339
+            config.rootfs = RootFS(diffIDs: diffIDs)
+            if config.architecture.isEmpty { config.architecture = Engine.hostArchitecture }
+            if config.os.isEmpty { config.os = "linux" }
+            return try store.commitImage(config: config, layers: layers, descriptors: descriptors, parent: parent, tag: tag, now: now, tmp: tmp)
         }
-        // 3. config, manifest, record
-        let now = Timestamp.now()
-        config.created = now.rfc3339
-        config.rootfs = RootFS(diffIDs: diffIDs)
-        if config.architecture.isEmpty { config.architecture = Engine.hostArchitecture }
-        if config.os.isEmpty { config.os = "linux" }
-        let configBytes = try JSONCoding.encode(config)
-        let configDigest = try store.putBlob(configBytes, tempDir: tmp)
-        if try store.image(configDigest) != nil {
-            if let tag { try store.db.transaction { () throws(HiveError) in try store.setTag(tag, to: configDigest) } }
-            return configDigest
-        }
-        let manifest = Manifest(
-            config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)), layers: descriptors)
-        let manifestBytes = try JSONCoding.encode(manifest)
-        let manifestDigest = try store.putBlob(manifestBytes, tempDir: tmp)
-        var rec = ImageRecord(id: configDigest, manifestDigest: manifestDigest, manifestMediaType: MediaType.ociManifest,
-                              created: now.unixNanos, size: layers.reduce(0) { $0 + $1.size }, added: now.unixNanos,
-                              parent: parent, labelsJSON: labelsJSON(config.config?.labels))
-        if let tag { rec.tags = [tag] }
-        try store.db.transaction { () throws(HiveError) in
-            try store.insertImage(rec, layers: layers, blobs: [manifestDigest, configDigest] + descriptors.map(\.digest))
-        }
-        return configDigest
     }
 
     /// `export`: the container's merged filesystem (image layers + writable layer) as a tar.
@@ -173,35 +115,6 @@ extension Engine {
         raiseOpenFileLimit()
         let layers = try [TreeDir.root(containerDir(r.id) + "/upper")]
             + (try store.layers(of: r.imageID)).reversed().map { try TreeDir.root(store.layerDiffDir($0.chainID)) }
-        let w = try TarWriter(fd: fd)
-        // Walks the union: upper layers win; a whiteout hides lower entries; an
-        // opaque or non-directory entry stops the descent into lower layers.
-        func walk(_ rel: String, _ dirs: [TreeDir]) throws {
-            var winner: [String: Int] = [:]  // name -> the topmost layer that has it
-            for (i, d) in dirs.enumerated() {
-                for name in try d.names() where winner[name] == nil { winner[name] = i }
-            }
-            for (name, i) in winner.sorted(by: { $0.key < $1.key }) {
-                guard let o = try dirs[i].child(name), !o.isWhiteout else { continue }
-                let path = rel.isEmpty ? name : rel + "/" + name
-                guard let sub = try TreeDir.from(o) else {
-                    try w.add(path, o)
-                    continue
-                }
-                var below = [sub]
-                if !sub.isOpaque {
-                    for lower in dirs[(i + 1)...] {
-                        guard let lo = try lower.child(name) else { continue }
-                        guard let ld = try TreeDir.from(lo) else { break }
-                        below.append(ld)
-                        if ld.isOpaque { break }
-                    }
-                }
-                try w.add(path + "/", o)
-                try walk(path, below)
-            }
-        }
-        try walk("", layers)
-        try w.finish()
+        try TarWriter.writeMerged(layers, to: fd)
     }
 }

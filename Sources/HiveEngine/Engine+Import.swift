@@ -3,6 +3,7 @@
 // written as the layer blob and extracted, all at once.
 import Glibc
 import HiveArchive
+import HiveBuild
 import HiveOCI
 import HivePlatform
 import HiveStore
@@ -37,62 +38,25 @@ extension Engine {
         defer { if fd != 0 { close(fd) } }
         let shownSource = opts.source == "-" ? "standard input" : opts.source
 
-        try store.lockShared()
-        store.markPending()
-        let tmp = try store.makeTempDir()
-        defer {
-            try? FileTree.remove(path: tmp)
-            store.sweepIfIdle()
-        }
-
         // Layer: decompress -> hash -> tar-split -> extract, in one pass. A pipe
         // is also copied to a temp blob, in case the layer cannot rebuild its
         // tar; a file can simply be read again in that (rare) case.
         var st = stat()
         let seekable = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-        let blob = try BlobWriter(tempPathIn: tmp, name: "layer.tar")
-        let (layerTemp, diffFD) = try store.makeLayerTemp(in: tmp, name: "layer")
-        defer { close(diffFD) }
-        let splitFD = try store.createSplit(tempLayerDir: layerTemp)
-        let stream = try LayerStream(fd: fd, decompress: true, teeFD: seekable ? -1 : blob.fd, splitFD: splitFD, name: shownSource)
-        let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: shownSource)
-        let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
-        close(splitFD)
-        guard tarSize > 0 else { throw HiveError(.corrupt, "\(shownSource) is empty (expected a tar archive)") }
-        try store.finishLayer(tempLayerDir: layerTemp, chainID: diffID, splitPaths: splitPaths)
-        // The uncompressed tar is kept as a blob only when the layer cannot rebuild it.
-        if !store.hasSplit(diffID) {
-            if seekable {
-                guard lseek(fd, 0, SEEK_SET) == 0 else { throw HiveError.errno("cannot re-read \(shownSource)") }
-                let again = try LayerStream(fd: fd, decompress: true, teeFD: blob.fd, name: shownSource)
-                guard try again.digest(name: shownSource) == diffID else {
-                    throw HiveError(.corrupt, "\(shownSource) changed while it was being imported")
-                }
-            }
-            try store.commitBlob(tempPath: blob.tempPath, fd: blob.fd, digest: diffID)
-        }
-
-        // Config and manifest.
-        let now = Timestamp.now()
-        var config = ImageConfig(architecture: Engine.hostArchitecture, os: "linux", rootfs: RootFS(diffIDs: [diffID]))
-        config.created = now.rfc3339
-        config.config = cc
-        config.history = [History(created: now.rfc3339, comment: opts.message ?? "Imported from \(opts.source)")]
-        let configBytes = try JSONCoding.encode(config)
-        let configDigest = try store.putBlob(configBytes, tempDir: tmp)
-        let manifest = Manifest(
-            config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)),
-            layers: [Descriptor(mediaType: MediaType.ociLayer, digest: diffID, size: tarSize)])
-        let manifestBytes = try JSONCoding.encode(manifest)
-        let manifestDigest = try store.putBlob(manifestBytes, tempDir: tmp)
-
-        var rec = ImageRecord(id: configDigest, manifestDigest: manifestDigest, manifestMediaType: MediaType.ociManifest,
-                              created: now.unixNanos, size: stats.contentSize, added: now.unixNanos,
-                              labelsJSON: labelsJSON(cc.labels))
-        if let ref { rec.tags = [ref.description] }
-        let layer = LayerRecord(chainID: diffID, diffID: diffID, parent: nil, size: stats.contentSize)
-        try store.db.transaction { () throws(HiveError) in
-            try store.insertImage(rec, layers: [layer], blobs: [manifestDigest, configDigest, diffID])
+        let configDigest = try store.withIngest { tmp in
+            let blob = try BlobWriter(path: tmp + "/layer.tar")
+            let layer = try store.ingestLayer(.fd(fd, decompress: true, teeFD: seekable ? -1 : blob.fd), tmp: tmp,
+                                              name: shownSource, allowEmpty: false)
+            // The uncompressed tar is kept as a blob only when the layer cannot rebuild it.
+            try store.keepLayerTar(layer, tempPath: blob.tempPath, fd: blob.fd, rereading: seekable ? fd : nil, name: shownSource)
+            let now = Timestamp.now()
+            var config = ImageConfig(architecture: Engine.hostArchitecture, os: "linux", rootfs: RootFS(diffIDs: [layer.diffID]))
+            config.created = now.rfc3339
+            config.config = cc
+            config.history = [History(created: now.rfc3339, comment: opts.message ?? "Imported from \(opts.source)")]
+            return try store.commitImage(config: config, layers: [layer.record],
+                                         descriptors: [Descriptor(mediaType: MediaType.ociLayer, digest: layer.diffID, size: layer.tarSize ?? 0)],
+                                         parent: nil, tag: ref?.description, now: now, tmp: tmp)
         }
         logEvent(EventRecord(type: "image", action: "import", id: configDigest.description,
                              attributes: ["name": ref.map { familiarName($0.description) } ?? "<none>"]))
@@ -100,12 +64,8 @@ extension Engine {
     }
 }
 
-func labelsJSON(_ labels: [String: String]?) -> String {
-    JSONValue.object((labels ?? [:]).mapValues { .string($0) }).serialized()
-}
+func labelsJSON(_ labels: [String: String]?) -> String { ImageRecord.labelsJSON(labels) }
 
-extension BlobWriter {
-    public convenience init(tempPathIn dir: String, name: String) throws(HiveError) {
-        try self.init(path: dir + "/" + name)
-    }
-}
+/// `--change` parsing lives in HiveBuild (a Dockerfile subset); the name stays
+/// visible to the engine's users.
+public typealias ImageChange = HiveBuild.ImageChange

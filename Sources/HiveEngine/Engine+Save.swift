@@ -1,5 +1,6 @@
-// `hive save`: one tar that is both an OCI layout (index.json, oci-layout,
-// blobs/sha256/...) and a docker-archive (manifest.json), as Docker 25+ writes.
+// `hive save`: one tar that is both an OCI layout and a docker-archive, as
+// Docker 25+ writes (HiveArchive's ImageArchiveWriter); the blobs come from
+// the store, a layer without a stored blob rebuilt from its tar-split.
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -10,70 +11,53 @@ extension Engine {
     /// Writes the images named by `names` to `fd`.
     public func save(_ names: [String], to fd: Int32) throws {
         try store.lockShared()  // no sweep may remove a blob while we read it
-        struct Item { var rec: ImageRecord; var manifest: Manifest; var tags: [String]; var layers: [LayerRecord] }
-        var items: [Item] = []
+        var images: [SavedImage] = []
+        var layers: [[LayerRecord]] = []
         for n in names {
             let r = try resolveImage(n)
             let (rec, manifest, _) = try manifestAndConfig(r.id)
             var tags: [String] = []
             if let t = r.tag { tags = [t] }
-            if let i = items.firstIndex(where: { $0.rec.id == rec.id }) {
-                items[i].tags.append(contentsOf: tags.filter { !items[i].tags.contains($0) })
+            if let i = images.firstIndex(where: { $0.manifest.config.digest == rec.id }) {
+                images[i].tags.append(contentsOf: tags.filter { !images[i].tags.contains($0) })
+                images[i].repoTags = images[i].tags.map(familiarName)
             } else {
-                items.append(Item(rec: rec, manifest: manifest, tags: tags, layers: try store.layers(of: rec.id)))
+                images.append(SavedImage(manifest: manifest, manifestDigest: rec.manifestDigest, manifestSize: store.blobSize(rec.manifestDigest) ?? 0,
+                                         manifestMediaType: rec.manifestMediaType, tags: tags, repoTags: tags.map(familiarName)))
+                layers.append(try store.layers(of: rec.id))
             }
         }
-        let w = try TarWriter(fd: fd)
-        var written = Set<Digest>()
-        try w.addDirectory("blobs")
-        try w.addDirectory("blobs/sha256")
-        /// A layer blob: stored, or rebuilt from the layer's tar-split.
-        func putLayer(_ desc: Descriptor, _ layer: LayerRecord?) throws {
-            if store.hasBlob(desc.digest) { return try put(desc.digest) }
-            guard let layer, layer.diffID == desc.digest, store.hasSplit(layer.chainID) else {
-                throw HiveError(.notFound, "layer blob \(desc.digest) is missing from the store (remove and re-load the image)")
-            }
-            guard written.insert(desc.digest).inserted else { return }
-            let paths = try store.splitPaths(layer.chainID)
-            let sfd = open(store.layerDir(layer.chainID) + "/tar-split", O_RDONLY | O_CLOEXEC)
-            let rfd = open(store.layerDiffDir(layer.chainID), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            defer { close(sfd); close(rfd) }
-            guard sfd >= 0, rfd >= 0 else { throw HiveError.errno("cannot open layer \(layer.chainID)") }
-            try w.addSplitLayer("blobs/sha256/" + desc.digest.hex, size: desc.size, digest: desc.digest,
-                                splitFD: sfd, rootFD: rfd, paths: paths)
+        try ImageArchiveWriter.write(images, from: StoredImages(store: store, layers: layers), to: fd)
+    }
+}
+
+/// The blobs of the images `hive save` writes, from the store.
+struct StoredImages: ImageArchiveSource {
+    let store: Store
+    /// Each image's layers, in the order of the images written.
+    let layers: [[LayerRecord]]
+
+    func hasBlob(_ d: Digest) -> Bool { store.hasBlob(d) }
+
+    func writeBlob(_ d: Digest, to w: TarWriter, path: String) throws {
+        let bfd = open(store.blobPath(d), O_RDONLY | O_CLOEXEC)
+        guard bfd >= 0 else { throw HiveError(.notFound, "blob \(d) is missing from the store (remove and re-load the image)") }
+        defer { close(bfd) }
+        var st = stat()
+        fstat(bfd, &st)
+        try w.addFile(path, from: bfd, size: Int64(st.st_size))
+    }
+
+    func writeRebuiltLayer(_ desc: Descriptor, image: Int, index: Int, to w: TarWriter, path: String) throws {
+        let layer = index < layers[image].count ? layers[image][index] : nil
+        guard let layer, layer.diffID == desc.digest, store.hasSplit(layer.chainID) else {
+            throw HiveError(.notFound, "layer blob \(desc.digest) is missing from the store (remove and re-load the image)")
         }
-        func put(_ d: Digest) throws {
-            guard written.insert(d).inserted else { return }
-            let bfd = open(store.blobPath(d), O_RDONLY | O_CLOEXEC)
-            guard bfd >= 0 else { throw HiveError(.notFound, "blob \(d) is missing from the store (remove and re-load the image)") }
-            defer { close(bfd) }
-            var st = stat()
-            fstat(bfd, &st)
-            try w.addFile("blobs/sha256/" + d.hex, from: bfd, size: Int64(st.st_size))
-        }
-        var index: [Descriptor] = []
-        var docker: [DockerArchiveEntry] = []
-        for item in items {
-            for (i, l) in item.manifest.layers.enumerated() { try putLayer(l, i < item.layers.count ? item.layers[i] : nil) }
-            try put(item.manifest.config.digest)
-            try put(item.rec.manifestDigest)
-            let size = store.blobSize(item.rec.manifestDigest) ?? 0
-            let mt = item.rec.manifestMediaType
-            if item.tags.isEmpty {
-                index.append(Descriptor(mediaType: mt, digest: item.rec.manifestDigest, size: size))
-            }
-            for t in item.tags {
-                let ref = try Reference(parsing: t)
-                index.append(Descriptor(mediaType: mt, digest: item.rec.manifestDigest, size: size,
-                                        annotations: [Annotation.containerdImageName: ref.description, Annotation.refName: ref.tag ?? "latest"]))
-            }
-            docker.append(DockerArchiveEntry(config: "blobs/sha256/" + item.manifest.config.digest.hex,
-                                             repoTags: item.tags.isEmpty ? nil : item.tags.map(familiarName),
-                                             layers: item.manifest.layers.map { "blobs/sha256/" + $0.digest.hex }))
-        }
-        try w.addFile("index.json", bytes: try JSONCoding.encode(Index(manifests: index)))
-        try w.addFile("manifest.json", bytes: try JSONCoding.encode(docker))
-        try w.addFile("oci-layout", bytes: try JSONCoding.encode(OCILayout()))
-        try w.finish()
+        let paths = try store.splitPaths(layer.chainID)
+        let sfd = open(store.layerDir(layer.chainID) + "/tar-split", O_RDONLY | O_CLOEXEC)
+        let rfd = open(store.layerDiffDir(layer.chainID), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(sfd); close(rfd) }
+        guard sfd >= 0, rfd >= 0 else { throw HiveError.errno("cannot open layer \(layer.chainID)") }
+        try w.addSplitLayer(path, size: desc.size, digest: desc.digest, splitFD: sfd, rootFD: rfd, paths: paths)
     }
 }

@@ -1,47 +1,9 @@
 // Content-addressed blobs (STYLE.md 11): hash while streaming into a temp
-// file, fsync, atomic rename. An existing blob is success.
+// file (HiveArchive's BlobWriter), fsync, atomic rename. An existing blob is success.
 import Glibc
+import HiveArchive
 import HiveOCI
 import HivePlatform
-
-public final class BlobWriter {
-    public let tempPath: String
-    public let fd: Int32
-    private let hasher = SHA256()
-    public private(set) var size: Int64 = 0
-
-    public init(path tempPath: String) throws(HiveError) {
-        self.tempPath = tempPath
-        fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw HiveError.errno("cannot create \(tempPath)") }
-    }
-
-    deinit { close(fd) }
-
-    public func write(_ buf: UnsafeRawBufferPointer) throws(HiveError) {
-        hasher.update(buf)
-        var done = 0
-        while done < buf.count {
-            let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
-            if n < 0 {
-                if Glibc.errno == EINTR { continue }
-                throw HiveError.errno("cannot write \(tempPath)")
-            }
-            done += n
-        }
-        size += Int64(buf.count)
-    }
-
-    public func write(_ bytes: [UInt8]) throws(HiveError) {
-        let r: Result<Void, HiveError> = bytes.withUnsafeBytes { b in
-            do throws(HiveError) { try write(b); return .success(()) } catch { return .failure(error) }
-        }
-        try r.get()
-    }
-
-    /// Finishes: the digest of everything written.
-    public func finish() -> Digest { hasher.finalize() }
-}
 
 extension Store {
     public func blobPath(_ d: Digest) -> String { blobsDir + "/" + d.hex }

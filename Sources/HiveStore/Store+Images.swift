@@ -1,0 +1,117 @@
+// Image assembly: config, manifest and ingested layers become one image row
+// (with its tags), committed in one transaction after every file is in
+// place. Used by import, commit and build (commitImage), and load
+// (loadImage, then commitImages for every image of the archive at once).
+import Glibc
+import HiveArchive
+import HiveOCI
+import HivePlatform
+
+/// What one image row records: the row, its layers (bottom first) and the
+/// blobs it references.
+public struct ImageEntry {
+    public var record: ImageRecord
+    public var layers: [LayerRecord]
+    public var blobs: [Digest]
+    public init(record: ImageRecord, layers: [LayerRecord], blobs: [Digest]) {
+        self.record = record
+        self.layers = layers
+        self.blobs = blobs
+    }
+}
+
+extension ImageRecord {
+    /// Labels as the image row keeps them.
+    public static func labelsJSON(_ labels: [String: String]?) -> String {
+        JSONValue.object((labels ?? [:]).mapValues { .string($0) }).serialized()
+    }
+}
+
+extension Store {
+    /// Records images (their files already stored) in one transaction: all or none become visible.
+    public func commitImages(_ entries: [ImageEntry]) throws(HiveError) {
+        try db.transaction { () throws(HiveError) in
+            for e in entries { try insertImage(e.record, layers: e.layers, blobs: e.blobs) }
+        }
+    }
+
+    /// A new local image (import, commit, build): stores `config` and an OCI
+    /// manifest of `descriptors` (one per layer of `layers`, bottom first),
+    /// then records the image, tagged `tag`, created and added `now`. An
+    /// image whose config is stored as an image already only gets the tag.
+    /// Returns the image ID.
+    public func commitImage(config: ImageConfig, layers: [LayerRecord], descriptors: [Descriptor], parent: Digest?,
+                            tag: String?, now: Timestamp, tmp: String) throws -> Digest {
+        let configBytes = try JSONCoding.encode(config)
+        let configDigest = try putBlob(configBytes, tempDir: tmp)
+        if try image(configDigest) != nil {
+            if let tag { try db.transaction { () throws(HiveError) in try setTag(tag, to: configDigest) } }
+            return configDigest
+        }
+        let manifest = Manifest(
+            config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)), layers: descriptors)
+        let manifestBytes = try JSONCoding.encode(manifest)
+        let manifestDigest = try putBlob(manifestBytes, tempDir: tmp)
+        var rec = ImageRecord(id: configDigest, manifestDigest: manifestDigest, manifestMediaType: MediaType.ociManifest,
+                              created: now.unixNanos, size: layers.reduce(0) { $0 + $1.size }, added: now.unixNanos,
+                              parent: parent, labelsJSON: ImageRecord.labelsJSON(config.config?.labels))
+        if let tag { rec.tags = [tag] }
+        try commitImages([ImageEntry(record: rec, layers: layers, blobs: [manifestDigest, configDigest] + descriptors.map(\.digest))])
+        return configDigest
+    }
+
+    /// Verifies and stores one image of an archive (`hive load`): its layers
+    /// (each checked against the config's diff_ids), its blobs; returns what
+    /// to record. Nothing is visible until `commitImages`.
+    public func loadImage(_ plan: ImagePlan, from archive: ImageArchive, tmp: String) throws -> ImageEntry {
+        let m = plan.manifest, name = archive.name
+        let cfgFile = try archive.lookup(m.config.digest, what: "config blob")
+        let cfgBytes = try ImageArchive.bytes(cfgFile, what: "config \(m.config.digest)")
+        let config: ImageConfig
+        do { config = try JSONCoding.decode(ImageConfig.self, from: cfgBytes) } catch {
+            throw HiveError(.corrupt, "config \(m.config.digest) in \(name) is not a valid image config: \(error)")
+        }
+        guard config.rootfs.diffIDs.count == m.layers.count else {
+            throw HiveError(.corrupt, "image \(m.config.digest.shortID) in \(name): \(m.layers.count) layers but the config lists \(config.rootfs.diffIDs.count) diff_ids")
+        }
+        let chain = Digest.chainIDs(config.rootfs.diffIDs)
+        var layers: [LayerRecord] = []
+        for (i, desc) in m.layers.enumerated() {
+            guard MediaType.isLayer(desc.mediaType) else {
+                throw HiveError(.corrupt, "image \(m.config.digest.shortID) in \(name): unsupported layer media type \(desc.mediaType)")
+            }
+            let diffID = config.rootfs.diffIDs[i]
+            let lf = try archive.lookup(desc.digest, what: "layer blob")
+            let parent = i > 0 ? chain[i - 1] : nil
+            // Small blobs are stored first and unpacked from the store; large ones from the temp file.
+            if let x = lf.extracted, lf.digest == diffID {
+                // extracted while the archive was read, and its digest is the diffID
+                try finishLayer(tempLayerDir: x.dir, chainID: chain[i], splitPaths: x.splitPaths)
+                layers.append(LayerRecord(chainID: chain[i], diffID: diffID, parent: parent, size: try layerSize(chain[i]) ?? x.contentSize))
+            } else {
+                let source = try lf.tempPath ?? storeFile(lf, tmp: tmp)
+                let fd = open(source, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw HiveError.errno("cannot open layer blob \(desc.digest)") }
+                defer { close(fd) }
+                let layer = try ingestLayer(.fd(fd, decompress: true, teeFD: -1), tmp: tmp, name: "layer blob \(desc.digest)",
+                                            parent: parent, expectedDiffID: diffID, mismatch: { got in
+                    HiveError(.corrupt, "layer blob \(desc.digest) does not match diff_id \(diffID) in the image config (it unpacks to \(got))")
+                }, tempName: "layer-\(i)")
+                layers.append(layer.record)
+            }
+            // An uncompressed layer blob is not stored twice when the layer can rebuild it.
+            if !(desc.digest == diffID && hasSplit(chain[i])) {
+                try storeFile(lf, tmp: tmp)
+            }
+        }
+        try storeFile(cfgFile, tmp: tmp)
+        let manifestDigest = try putBlob(plan.manifestBytes, tempDir: tmp)
+        let now = Timestamp.now().unixNanos
+        let created = config.created.flatMap { Timestamp(rfc3339: $0) }?.unixNanos ?? 0
+        var rec = ImageRecord(id: m.config.digest, manifestDigest: manifestDigest, manifestMediaType: m.mediaType ?? MediaType.ociManifest,
+                              created: created, size: layers.reduce(0) { $0 + $1.size }, added: now,
+                              labelsJSON: ImageRecord.labelsJSON(config.config?.labels))
+        rec.tags = plan.tags
+        return ImageEntry(record: rec, layers: layers, blobs: [manifestDigest, m.config.digest] + m.layers.map(\.digest))
+    }
+}

@@ -1,0 +1,175 @@
+// Layer ingest: one stream in (a file or pipe, or an entry of an enclosing
+// image archive) -> decompressed, hashed (the diffID), tar-split and
+// extracted by the safe extractor in one pass into a temp layer under tmp/,
+// checked, then renamed into layers/ (LayerStore.swift). Used by import,
+// load, commit and build (through Engine.makeImage), and next by pull.
+// Nothing is visible until the image row is committed (Store+Images.swift);
+// a failure leaves only temp files, removed with the ingest's temp dir.
+import Glibc
+import HiveArchive
+import HiveOCI
+import HivePlatform
+
+/// Where a layer's tar comes from.
+public enum LayerInput {
+    /// A tar read from `fd` (not closed), undoing gzip/zstd/xz/bzip2 if
+    /// `decompress`; the uncompressed bytes are copied to `teeFD` unless -1.
+    case fd(Int32, decompress: Bool, teeFD: Int32)
+    /// The current entry of an image archive, of which `initial` was already
+    /// read; copied to `teeFD` as it is read.
+    case entry(ArchiveReader, initial: [UInt8], teeFD: Int32)
+}
+
+/// A layer ingested and in place (not yet referenced by an image).
+public struct IngestedLayer {
+    public var diffID: Digest
+    public var chainID: Digest
+    /// Bytes of the uncompressed tar; nil when the layer was stored already
+    /// and its stream was only verified.
+    public var tarSize: Int64?
+    /// The layer row to record (its size is the content size).
+    public var record: LayerRecord
+}
+
+extension Store {
+    /// Runs `body` with a fresh temp dir under tmp/, the store lock held
+    /// shared (no sweep removes what it stores before its image is recorded);
+    /// afterwards the temp dir is removed and an idle store swept.
+    public func withIngest<T>(_ body: (_ tmp: String) throws -> T) throws -> T {
+        try lockShared()
+        markPending()
+        let tmp = try makeTempDir()
+        defer {
+            try? FileTree.remove(path: tmp)
+            sweepIfIdle()
+        }
+        return try body(tmp)
+    }
+
+    /// Extracts a layer stream into a fresh temp layer `tempName` in `tmp`
+    /// (decompress -> hash -> tar-split -> extract, in one pass); returns the
+    /// extracted layer (not yet in place), its diffID and tar size.
+    public func extractLayer(_ input: LayerInput, tmp: String, tempName: String, name: String) throws(HiveError)
+        -> (ExtractedLayer, Digest, Int64) {
+        try withLayerTemp(input, tmp: tmp, tempName: tempName, name: name) { (layerTemp, diffFD, stream) throws(HiveError) in
+            let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: name)
+            let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
+            return (ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: splitPaths), diffID, tarSize)
+        }
+    }
+
+    /// A fresh temp layer `tempName` in `tmp` (its diff/ open, its tar-split
+    /// open) and a stream of `input` that writes the split, for `body`.
+    private func withLayerTemp<T>(_ input: LayerInput, tmp: String, tempName: String, name: String,
+                                  _ body: (String, Int32, LayerStream) throws(HiveError) -> T) throws(HiveError) -> T {
+        let (layerTemp, diffFD) = try makeLayerTemp(in: tmp, name: tempName)
+        defer { close(diffFD) }
+        let splitFD = try createSplit(tempLayerDir: layerTemp)
+        defer { close(splitFD) }
+        let stream = try LayerStream(input, splitFD: splitFD, name: name)
+        return try body(layerTemp, diffFD, stream)
+    }
+
+    /// Ingests one layer on top of the layer `parent` (a chainID; nil for a
+    /// bottom layer). With `expectedDiffID`, a stream that hashes to anything
+    /// else is refused (`mismatch`) and nothing is stored; a layer already
+    /// stored is then only verified, not extracted again. An empty stream is
+    /// refused unless `allowEmpty`.
+    public func ingestLayer(_ input: LayerInput, tmp: String, name: String, parent: Digest? = nil,
+                            expectedDiffID: Digest? = nil, mismatch: ((Digest) -> HiveError)? = nil,
+                            allowEmpty: Bool = true, tempName: String = "layer") throws(HiveError) -> IngestedLayer {
+        func chain(_ diffID: Digest) -> Digest { parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID }
+        func refuse(_ got: Digest) -> HiveError {
+            mismatch?(got) ?? HiveError(.corrupt, "\(name) does not match diff_id \(expectedDiffID!) (it unpacks to \(got))")
+        }
+        if let expectedDiffID, case .fd(let fd, let decompress, -1) = input,
+           hasLayer(chain(expectedDiffID)), let size = try layerSize(chain(expectedDiffID)) {
+            let got = try LayerStream(fd: fd, decompress: decompress, name: name).digest(name: name)
+            guard got == expectedDiffID else { throw refuse(got) }
+            let chainID = chain(got)
+            return IngestedLayer(diffID: got, chainID: chainID, tarSize: nil,
+                                 record: LayerRecord(chainID: chainID, diffID: got, parent: parent, size: size))
+        }
+        let (layer, diffID, tarSize) = try extractLayer(input, tmp: tmp, tempName: tempName, name: name)
+        if let expectedDiffID, diffID != expectedDiffID { throw refuse(diffID) }
+        guard allowEmpty || tarSize > 0 else { throw HiveError(.corrupt, "\(name) is empty (expected a tar archive)") }
+        let chainID = chain(diffID)
+        try finishLayer(tempLayerDir: layer.dir, chainID: chainID, splitPaths: layer.splitPaths)
+        let size = try layerSize(chainID) ?? layer.contentSize
+        return IngestedLayer(diffID: diffID, chainID: chainID, tarSize: tarSize,
+                             record: LayerRecord(chainID: chainID, diffID: diffID, parent: parent, size: size))
+    }
+
+    /// Keeps a layer's uncompressed tar, the temp file `tempPath`, as its blob
+    /// when the layer cannot rebuild it from its tar-split. With `rereading`
+    /// (a seekable input that was not copied while it was ingested), the
+    /// input is read again into `fd` first and must hash to the same diffID.
+    public func keepLayerTar(_ layer: IngestedLayer, tempPath: String, fd: Int32? = nil,
+                             rereading source: Int32? = nil, name: String) throws(HiveError) {
+        guard !hasSplit(layer.chainID) else { return }
+        let opened = fd == nil ? open(tempPath, O_RDONLY | O_CLOEXEC) : -1
+        defer { if opened >= 0 { close(opened) } }
+        let fd = fd ?? opened
+        if let source {
+            guard lseek(source, 0, SEEK_SET) == 0 else { throw HiveError.errno("cannot re-read \(name)") }
+            let again = try LayerStream(fd: source, decompress: true, teeFD: fd, name: name)
+            guard try again.digest(name: name) == layer.diffID else {
+                throw HiveError(.corrupt, "\(name) changed while it was being imported")
+            }
+        }
+        try commitBlob(tempPath: tempPath, fd: fd, digest: layer.diffID)
+    }
+
+    /// Copies the current entry of `reader` (of which `initial` was read) to
+    /// `copy` while extracting it as a layer, before the archive's manifest
+    /// says whether it is one. If it does not extract (not a layer, or a
+    /// hostile one), the copy still completes; the error comes back if the
+    /// manifest names it as a layer.
+    public func extractWhileCopying(_ reader: ArchiveReader, initial: [UInt8], to w: BlobWriter, tmp: String,
+                                    index: Int, entry: String) throws -> ArchiveFile {
+        try withLayerTemp(.entry(reader, initial: initial, teeFD: w.fd), tmp: tmp, tempName: "spec-\(index)", name: entry) {
+            (layerTemp, diffFD, stream) throws(HiveError) in
+            var failure: HiveError? = nil
+            do throws(HiveError) {
+                let (digest, stats, size) = try stream.extract(into: diffFD, name: entry)
+                let paths = stream.splitPaths(stats)
+                return ArchiveFile(digest: digest, size: size, tempPath: w.tempPath,
+                                   extracted: ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: paths))
+            } catch {
+                failure = error
+            }
+            if let failure, failure.code == .unsafeContent || failure.code == .corrupt {
+                // Finish the copy; a truncated outer archive fails here for good.
+                let digest = try stream.digest(name: entry)
+                try? FileTree.remove(path: layerTemp)
+                var st = stat()
+                fstat(w.fd, &st)
+                return ArchiveFile(digest: digest, size: Int64(st.st_size), tempPath: w.tempPath)
+            }
+            throw failure!
+        }
+    }
+
+    /// Moves a file read from an image archive into blobs/ (if not there yet); returns the blob path.
+    @discardableResult
+    public func storeFile(_ f: ArchiveFile, tmp: String) throws(HiveError) -> String {
+        if hasBlob(f.digest) { return blobPath(f.digest) }
+        if let b = f.bytes { try putBlob(b, tempDir: tmp) } else if let p = f.tempPath {
+            let fd = open(p, O_RDONLY | O_CLOEXEC)
+            defer { close(fd) }
+            try commitBlob(tempPath: p, fd: fd, digest: f.digest)
+        }
+        return blobPath(f.digest)
+    }
+}
+
+extension LayerStream {
+    convenience init(_ input: LayerInput, splitFD: Int32, name: String) throws(HiveError) {
+        switch input {
+        case .fd(let fd, let decompress, let teeFD):
+            try self.init(fd: fd, decompress: decompress, teeFD: teeFD, splitFD: splitFD, name: name)
+        case .entry(let reader, let initial, let teeFD):
+            try self.init(entryOf: reader, initial: initial, teeFD: teeFD, splitFD: splitFD, name: name)
+        }
+    }
+}
