@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveSQLite", "HivePlatform", "HiveOCI", "HiveArchive"]),
         .target(name: "HiveRuntime", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "CHiveKernel", "CHiveLaunch", "CSeccomp"]),
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "HivePlatform", "HiveOCI"]),
-        .target(name: "HiveBuild", dependencies: ["HivePlatform", "HiveOCI"]),
+        .target(name: "HiveBuild", dependencies: ["CHivePlatform", "HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
         .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HivePlatform", "HiveOCI", "CHiveSQLite", "CHiveKernel", "CHiveLua"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
