@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "HivePlatform", "HiveOCI"]),
         .target(name: "HiveBuild", dependencies: ["CHivePlatform", "HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
         .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveHooks", "HivePlatform", "HiveOCI", "CHiveSQLite", "CHiveKernel", "CHiveLua"]),
+        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HivePlatform", "HiveOCI", "CHiveSQLite", "CHiveKernel", "CHiveLua"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "HivePlatform", "CHiveTar", "CHivePlatform"]),
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI", "HivePlatform"]),
-        .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform", "HiveStore"]),
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI", "HivePlatform"]),
     ],
