@@ -104,7 +104,7 @@ import HivePlatform
     @Test func healthcheckIsKept() throws {
         let s = try Self.apply("HEALTHCHECK --interval=5s CMD true")
         #expect(s.config.config?.healthcheck?.test == ["CMD-SHELL", "true"])
-        #expect(s.config.history?.last?.createdBy.hasPrefix("HEALTHCHECK {") == true)
+        #expect(s.config.history?.last?.createdBy?.hasPrefix("HEALTHCHECK {") == true)
     }
 
     @Test func cacheKeyIsTheChainOfExpandedTexts() throws {

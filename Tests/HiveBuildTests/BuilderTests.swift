@@ -56,12 +56,12 @@ final class FakeHost: BuildHost {
         let df = try Dockerfile.parse("""
             ARG BASE=base
             FROM scratch AS base
-            FROM scratch AS unused
+            FROM scratch AS mounted
             FROM scratch AS tools
             FROM ${BASE} AS mid
             COPY --from=tools /a /a
             FROM scratch AS other
-            RUN --mount=type=bind,from=0,target=/b true
+            RUN --mount=type=bind,from=1,target=/b true
             FROM mid
             COPY --from=other /x /x
             """)
@@ -69,7 +69,8 @@ final class FakeHost: BuildHost {
         #expect(meta.map { "\($0.0)=\($0.1)" } == ["BASE=base"])
         let last = try Builder.targetIndex(df, target: nil, dockerfileName: "Dockerfile")
         #expect(last == 5)
-        #expect(Builder.neededStages(df, target: last, metaArgs: meta) == [0, 2, 3, 4, 5])
+        #expect(Builder.neededStages(df, target: last, metaArgs: meta) == [0, 1, 2, 3, 4, 5])
+        #expect(Builder.neededStages(df, target: 4, metaArgs: meta) == [1, 4])
         #expect(Builder.neededStages(df, target: try Builder.targetIndex(df, target: "MID", dockerfileName: "Dockerfile"), metaArgs: meta) == [0, 2, 3])
         // a build arg changes what FROM names
         let other = Builder.metaArgs(df, buildArgs: ["BASE": "tools"])
@@ -81,7 +82,7 @@ final class FakeHost: BuildHost {
         #expect(Builder.stageIndex(df, "2", before: 2) == nil)
         #expect(throws: HiveError.self) { try Builder.targetIndex(df, target: "nope", dockerfileName: "Dockerfile") }
         do { _ = try Builder.targetIndex(df, target: "nope", dockerfileName: "Containerfile") } catch let e as HiveError {
-            #expect(e.message == "target stage \"nope\" could not be found in Containerfile (stages: base, unused, tools, mid, other)")
+            #expect(e.message == "target stage \"nope\" could not be found in Containerfile (stages: base, mounted, tools, mid, other)")
         }
     }
 
