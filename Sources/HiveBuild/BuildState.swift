@@ -60,7 +60,7 @@ extension BuildState {
     /// `architecture` names the platform for TARGETARCH and friends;
     /// `checkSignal` refuses a STOPSIGNAL that is not a signal.
     mutating func applyMetadata(_ instruction: Instruction, lex: ShellLex, buildArgs: [String: String], metaArgs: [(String, String?)],
-                                architecture: String, checkSignal: (String) throws -> Void) throws {
+                                architecture: @autoclosure () -> String, checkSignal: (String) throws -> Void) throws {
         func expand(_ w: String) throws -> String { try lex.processWord(w, env: env) }
         var cc = config.config ?? ContainerConfig()
         switch instruction {
@@ -88,7 +88,7 @@ extension BuildState {
                 var value: String? = buildArgs[name]
                 if value == nil, let def { value = try expand(def) }
                 if value == nil, let meta = metaArgs.first(where: { $0.0 == name }), let v = meta.1 { value = try expand(v) }
-                if value == nil { value = BuildState.automaticArg(name, architecture: architecture) }
+                if value == nil { value = BuildState.automaticArg(name, architecture: architecture()) }
                 args.removeAll { $0.0 == name }
                 if let value { args.append((name, value)) }
                 advance("ARG \(name)=\(value ?? "<unset>")")

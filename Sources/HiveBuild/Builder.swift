@@ -145,9 +145,9 @@ public final class Builder {
 
     func buildStage(_ stage: Stage, metaArgs: [(String, String)], counter: inout Int, total: Int, isFinal: Bool) throws -> BuildState {
         let lex = ShellLex(escape: df.escape)
-        let arch = host.architecture
         counter += 1
         if let p = stage.platform {
+            let arch = host.architecture
             let platform = (try? lex.processWord(p, env: metaArgs + [("BUILDPLATFORM", "linux/" + arch),
                                                                    ("TARGETPLATFORM", "linux/" + arch)])) ?? p
             guard platform == "linux/" + arch || platform == "linux" else {
@@ -159,7 +159,7 @@ public final class Builder {
         opts.progress("#\(counter) [\(stage.name ?? "stage-\(stage.index)") \(counter)/\(total)] FROM \(baseName)")
         var state: BuildState
         if baseName.lowercased() == "scratch" {
-            let c = ImageConfig(architecture: arch, os: "linux", rootfs: RootFS(diffIDs: []))
+            let c = ImageConfig(architecture: host.architecture, os: "linux", rootfs: RootFS(diffIDs: []))
             state = BuildState(image: nil, config: c, key: Builder.sha256Hex("FROM scratch"))
         } else if let j = Builder.stageIndex(df, baseName.lowercased(), before: stage.index), var from = earlier[j] {
             from.args = []
