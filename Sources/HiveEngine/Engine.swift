@@ -99,8 +99,7 @@ extension Engine {
 
     /// The stored config of an image (what `run` needs; no manifest read).
     public func imageConfig(_ id: Digest) throws -> ImageConfig {
-        let bytes = try store.readBlob(id, limit: JSONValue.maxDocumentBytes)
-        return try ImageConfig.fast(bytes) ?? JSONCoding.decode(ImageConfig.self, from: bytes)
+        try store.imageConfig(id)
     }
 
     /// The stored manifest and config of an image.

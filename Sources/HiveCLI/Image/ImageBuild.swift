@@ -1,5 +1,6 @@
 // `hive build [OPTIONS] CONTEXT|-`: a Dockerfile into an image.
 import Glibc
+import HiveBuild
 import HiveEngine
 import HiveOCI
 import HivePlatform

@@ -1,54 +1,12 @@
-// The files side of COPY, ADD and RUN --mount: the build context held open,
-// sources opened inside their root (the context or an image) and walked by
+// The files side of COPY, ADD and RUN --mount: sources opened inside their
+// root (the build context, BuildContext.swift, or an image) and walked by
 // fd, destinations resolved inside the image (LayerView) and written into
 // the new layer by fd, never through a symlink (InRoot.swift has the rules).
 import CHivePlatform
 import Glibc
 import HiveArchive
-import HiveBuild
 import HiveOCI
 import HivePlatform
-
-/// The build context directory (held open: every path in it is resolved
-/// from this fd, inside it) and its .dockerignore.
-final class BuildContext {
-    let dir: String
-    let fd: Int32
-    let ignore: DockerIgnore
-
-    init(dir: String, dockerfileName: String) throws {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard realpath(dir, &buf) != nil else { throw HiveError.errno("cannot use the build context \(dir)") }
-        self.dir = String(cString: buf)
-        fd = open(self.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOTDIR { throw HiveError(.invalidArgument, "the build context \(dir) is not a directory") }
-            throw HiveError.errno("cannot open the build context \(dir)")
-        }
-        let base = dockerfileName.split(separator: "/").last.map(String.init) ?? "Dockerfile"
-        let text = BuildFiles.readRegular(fd, base + ".dockerignore") ?? BuildFiles.readRegular(fd, ".dockerignore") ?? []
-        ignore = DockerIgnore(String(decoding: text, as: UTF8.self))
-    }
-
-    deinit { close(fd) }
-}
-
-/// An object inside its root with its lstat: a source opened O_PATH
-/// (symlinks resolved in the root), or a child of a directory being walked,
-/// named in that directory's fd and opened, when it must be, without
-/// following it (no O_PATH round trip per file).
-struct RootedFile {
-    /// The object's own fd (O_PATH), or -1 for a child named `name` in `dir`.
-    let fd: Int32
-    let dir: Int32
-    let name: String
-    let st: stat
-    var type: mode_t { st.st_mode & S_IFMT }
-    var isDirectory: Bool { type == S_IFDIR }
-
-    init(fd: Int32, st: stat) { self.fd = fd; dir = -1; name = ""; self.st = st }
-    init(child name: String, in dir: Int32, st: stat) { fd = -1; self.dir = dir; self.name = name; self.st = st }
-}
 
 enum BuildFiles {
     /// Opens `rel` inside the directory `root` (symlinks resolved inside it,
@@ -163,27 +121,6 @@ enum BuildFiles {
             throw HiveError(.invalidArgument, "cannot copy into /\(rel): it is not a directory in the image")
         }
         return (try makeDirs(layer, r.names, lowers: lowers), r.names)
-    }
-
-    /// The directory as a layer tar (sorted, no whiteouts).
-    static func writeTar(_ dir: String, to fd: Int32) throws {
-        let w = try TarWriter(fd: fd)
-        // by fd, as commit walks a container's layer (TreeWalk.swift): names
-        // sorted, nothing followed, content only from the inode that was checked
-        func walk(_ d: TreeDir, _ rel: String) throws {
-            for name in try d.names() {
-                guard let o = try d.child(name) else { continue }
-                let path = rel.isEmpty ? name : rel + "/" + name
-                guard let sub = try TreeDir.from(o) else {
-                    try w.add(path, o)
-                    continue
-                }
-                try w.add(path + "/", o)
-                try walk(sub, path)
-            }
-        }
-        try walk(try TreeDir.root(dir), "")
-        try w.finish()
     }
 
     /// Where a copy writes: the layer being written (a directory fd) seen

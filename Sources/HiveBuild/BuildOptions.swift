@@ -1,0 +1,20 @@
+// A build's options: what `hive build` was given, after the pre-build hooks.
+import HiveOCI
+import HivePlatform
+
+public struct BuildOptions {
+    /// The context directory; nil for `hive build -` (a Dockerfile on stdin, no context).
+    public var contextDir: String?
+    public var dockerfileText: String
+    public var dockerfileName = "Dockerfile"
+    public var tags: [String] = []
+    public var buildArgs: [String: String] = [:]
+    public var target: String?
+    public var noCache = false
+    public var labels: [String: String] = [:]
+    public var network = "none"
+    /// Progress lines (`#3 [2/5] RUN ...`), and whether RUN output is shown.
+    public var progress: (String) -> Void = { _ in }
+    public var showRunOutput = true
+    public init(dockerfileText: String) { self.dockerfileText = dockerfileText }
+}

@@ -1,0 +1,58 @@
+// The engine as the builder's host (HiveBuild/BuildHost.swift): a RUN step
+// is a container on hive's own launcher, created as `run` creates one (no
+// create hooks) and removed once its changes are committed; images are made
+// by makeImage; names resolve as every verb resolves them.
+import Glibc
+import HiveBuild
+import HiveOCI
+import HivePlatform
+import HiveRuntime
+
+final class EngineBuildHost: BuildHost {
+    let engine: Engine
+
+    init(_ engine: Engine) { self.engine = engine }
+
+    var architecture: String { Engine.hostArchitecture }
+
+    func resolveImage(_ name: String) throws -> Digest { try engine.resolveImage(name).id }
+
+    func resolveOwner(_ spec: String, layers: [String]) throws -> (uid: UInt32, gid: UInt32) {
+        let r = try UserResolver.resolve(spec, layers: layers)
+        return (r.uid, r.gid)
+    }
+
+    func checkSignal(_ name: String) throws { _ = try Signals.number(name) }
+
+    func makeImage(parent: Digest?, config: ImageConfig, writeLayer: ((Int32) throws -> Void)?) throws -> Digest {
+        try engine.makeImage(parent: parent, config: config, writeLayer: writeLayer)
+    }
+
+    func run<T>(_ r: RunStepRequest, then: (_ status: Int32, _ writeChanges: @escaping (Int32) throws -> Void) throws -> T) throws -> T {
+        var o = RunOptions(image: r.image.hex)
+        o.buildStep = true
+        o.entrypoint = ""
+        o.command = r.argv
+        o.env = r.env
+        o.user = r.user
+        o.workdir = r.workdir
+        o.network = r.network
+        o.mounts = r.mounts.map {
+            MountRequest(kind: $0.kind == .tmpfs ? .tmpfs : .bind, source: $0.source, target: $0.target, readonly: $0.readonly, tmpfsOptions: $0.tmpfsOptions)
+        }
+        let (id, plan) = try engine.createContainer(o)
+        defer { try? engine.cleanupContainer(id) }
+        var p = plan
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
+        p.stdio = r.showOutput ? (null, 1, 2) : (null, null, null)
+        let pid: pid_t
+        do { pid = try Launcher.launch(p) } catch let e as LaunchError {
+            throw HiveError(.invalidArgument, "process \"\(r.argv.joined(separator: " "))\" could not start: \(e.message)")
+        }
+        engine.store.unlock()
+        let status = Launcher.wait(pid, forwardSignals: true)
+        let engine = self.engine
+        return try then(status) { fd in try engine.writeDiffTar(id, to: fd) }
+    }
+}
