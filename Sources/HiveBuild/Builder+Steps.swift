@@ -85,7 +85,7 @@ extension Builder {
             guard mkdir(layerDir, 0o755) == 0 else { throw HiveError.errno("cannot create \(layerDir)") }
             try fill(layerDir)
             return try host.makeImage(parent: parentImage, config: Builder.withHistory(config, createdBy)) { fd in
-                try TarWriter.writeTree(layerDir, to: fd)
+                try TarWriter.writeDiff(upper: TreeDir.root(layerDir), lowers: [], hidden: [], to: fd)  // a new layer: its whole tree
             }
         }
     }
