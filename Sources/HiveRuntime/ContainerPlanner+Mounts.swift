@@ -1,6 +1,6 @@
 // The planner's mounts: requests (and the image's VOLUMEs) -> bind, tmpfs and
 // volume mounts; the order the launcher mounts them in; what the record shows
-// of each; and `materialize`, which makes the container's directory and files.
+// of each; bind sources resolved as the launcher will take them.
 import Glibc
 import HiveOCI
 import HivePlatform
@@ -69,28 +69,5 @@ extension ContainerPlanner {
         guard let r = realpath(dir, nil) else { return path }
         defer { free(r) }
         return String(cString: r) + path[slash...]
-    }
-}
-
-extension ContainerPlan {
-    /// Makes the container's directory (rootfs, upper, work), writes its hostname,
-    /// hosts and resolv.conf and the list of its cgroups (recorded before they
-    /// exist: a CLI killed in between leaves nothing rm cannot find), then
-    /// resolves the bind sources, once: the launcher opens them refusing any
-    /// symlink (RESOLVE_NO_SYMLINKS), so a symlink swapped in after a policy
-    /// judged the source (between create and start, say) fails the start
-    /// instead of binding whatever it points at. `parent` is made if missing.
-    public mutating func materialize(parent: String) throws {
-        for d in [parent, dir, dir + "/upper", dir + "/work", dir + "/rootfs"] {
-            if mkdir(d, 0o700) != 0 && errno != EEXIST { throw HiveError.errno("cannot create \(d)") }
-        }
-        chmod(dir + "/upper", 0o755)
-        try Files.write(dir + "/hostname", spec.hostname + "\n")
-        try Files.write(dir + "/hosts", hosts)
-        try Files.write(dir + "/resolv.conf", resolvConf)
-        for i in launch.mounts.indices where launch.mounts[i].fstype == nil {
-            if let s = launch.mounts[i].source { launch.mounts[i].source = ContainerPlanner.canonicalPath(s) }
-        }
-        try Files.write(dir + "/cgroups", cgroups.map(\.dir).joined(separator: "\n") + "\n")
     }
 }

@@ -9,23 +9,6 @@ import Glibc
 import HiveOCI
 import HivePlatform
 
-/// What the planner made for one container.
-public struct ContainerPlan {
-    /// What the container record keeps (its mounts as shown by inspect).
-    public var spec: ContainerSpec
-    /// What the launcher executes (bind sources canonical once `materialize` ran).
-    public var launch: LaunchPlan
-    /// The container's directory (rootfs, upper, work, its files).
-    public var dir: String
-    /// The content of its /etc/hosts and /etc/resolv.conf.
-    public var hosts: String
-    public var resolvConf: String
-    /// Its cgroups, to record (`materialize` writes the list) and then create.
-    public var cgroups: [Cgroups.Group]
-    /// The volumes its mounts use, in order: created and attached with the record.
-    public var volumes: [(name: String, anonymous: Bool)]
-}
-
 public struct ContainerPlanner {
     /// hive's defaults (hive.toml) and what the host gives every container.
     public struct Defaults {
