@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "HivePlatformTests", dependencies: ["HivePlatform", "CHivePlatform"]),
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "HivePlatform", "CHiveTar", "CHivePlatform"]),
+        .testTarget(name: "HiveRuntimeTests", dependencies: ["HiveRuntime", "HiveOCI", "HivePlatform", "CHiveLaunch"]),
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform", "HiveStore"]),
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),

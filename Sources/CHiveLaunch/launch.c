@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -24,12 +25,11 @@
 // ---- a network namespace made ahead of the clone
 // Creating a network namespace costs ~0.5 ms of kernel time here; a thread
 // makes one (lo up) while the caller records the container, and the child
-// joins it instead of cloning a new one.
-static pthread_t netns_thread;
-static int netns_started, netns_fd = -1;
+// joins it (the plan's netns_fd) instead of cloning a new one.
+struct hive_netns_job { pthread_t thread; int fd; };
 
 static void *netns_main(void *arg) {
-    (void)arg;
+    struct hive_netns_job *job = arg;
     if (unshare(CLONE_NEWNET) < 0) return NULL;
     int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
@@ -42,36 +42,32 @@ static void *netns_main(void *arg) {
     up = up && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
     if (s >= 0) close(s);
     if (!up) { close(fd); return NULL; }
-    netns_fd = fd;
+    job->fd = fd;
     return NULL;
 }
 
-int hive_netns_prepare(void) {
-    if (netns_started) return 0;
-    if (pthread_create(&netns_thread, NULL, netns_main, NULL) != 0) return -1;
-    netns_started = 1;
-    return 0;
+struct hive_netns_job *hive_netns_prepare(void) {
+    struct hive_netns_job *job = malloc(sizeof *job);
+    if (!job) return NULL;
+    job->fd = -1;
+    if (pthread_create(&job->thread, NULL, netns_main, job) != 0) { free(job); return NULL; }
+    return job;
 }
 
-// The prepared namespace (joined thread), or -1: the launch clones its own.
-static int netns_take(void) {
-    if (!netns_started) return -1;
-    pthread_join(netns_thread, NULL);
-    netns_started = 0;
-    int fd = netns_fd;
-    netns_fd = -1;
+int hive_netns_take(struct hive_netns_job *job) {
+    if (!job) return -1;
+    pthread_join(job->thread, NULL);
+    int fd = job->fd;
+    free(job);
     return fd;
 }
-
-// In the child: the namespace to join (-1: none prepared).
-static int child_netns = -1;
 
 static void child(const struct hive_plan *p, int errfd, int syncfd) {
     char c;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(errfd, "prctl(PDEATHSIG)", "", errno, 125);
-    if (child_netns >= 0) {
-        if (setns(child_netns, CLONE_NEWNET) < 0) fail(errfd, "join the network namespace", "", errno, 125);
-        close(child_netns);
+    if (p->netns_fd >= 0) {
+        if (setns(p->netns_fd, CLONE_NEWNET) < 0) fail(errfd, "join the network namespace", "", errno, 125);
+        close(p->netns_fd);
     }
     if (prctl(PR_SET_DUMPABLE, 0) < 0) fail(errfd, "prctl(DUMPABLE)", "", errno, 125);
 
@@ -257,7 +253,7 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
         fail(errfd, "remount / read-only", "", errno, 125);
 
     if (p->hostname && sethostname(p->hostname, slen(p->hostname)) < 0) fail(errfd, "sethostname", "", errno, 125);
-    if (p->new_netns && child_netns < 0) {
+    if (p->netns == HIVE_NETNS_NEW && p->netns_fd < 0) {
         int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         struct ifreq ifr;
         memset(&ifr, 0, sizeof ifr);
@@ -347,10 +343,24 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
         return -1;
     }
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
-    child_netns = p->new_netns ? netns_take() : -1;
-    if (p->new_netns && child_netns < 0) flags |= CLONE_NEWNET;
+    // the network part: a namespace to join (named, or made ahead for a new
+    // one: the caller's netns_fd), else a new one cloned, else the host's
+    int joined = -1;
+    if (p->netns == HIVE_NETNS_JOIN) {
+        joined = p->netns_path ? open(p->netns_path, O_RDONLY | O_CLOEXEC) : -1;
+        if (joined < 0) {
+            snprintf(err, errlen, "cannot open the network namespace %s: %s", p->netns_path ? p->netns_path : "(none)", strerror(errno));
+            close(errp[0]); close(errp[1]); close(syncp[0]); close(syncp[1]);
+            for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+            return -1;
+        }
+        p->netns_fd = joined;
+    } else if (p->netns != HIVE_NETNS_NEW) {
+        p->netns_fd = -1;
+    }
+    if (p->netns == HIVE_NETNS_NEW && p->netns_fd < 0) flags |= CLONE_NEWNET;
     long r = syscall(SYS_clone, flags, 0, 0, 0, 0);
-    if (child_netns >= 0 && r != 0) { close(child_netns); child_netns = -1; }
+    if (joined >= 0 && r != 0) close(joined);
     if (r < 0) {
         snprintf(err, errlen, "clone: %s", strerror(errno));
         close(errp[0]); close(errp[1]); close(syncp[0]); close(syncp[1]);

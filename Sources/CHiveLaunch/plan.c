@@ -1,7 +1,10 @@
 // A launch plan serialised to a file, so the per-container monitor (C) can
 // execute exactly the plan the CLI (Swift) computed. One format, defined here.
-// Layout: "HIVEPLAN5\n", then fields in a fixed order; strings and arrays are
-// u32 length-prefixed; numbers are u64 little-endian.
+// Layout: "HIVEPLAN6\n", then fields in a fixed order; strings and arrays are
+// u64 length-prefixed; numbers are u64 little-endian. Version 6 is version 5
+// with the network part: the u64 that was new_netns (0 host, 1 new: the same
+// values) is `netns`, and `netns_path` follows `tty` at the end. Both are read,
+// so a container created by the hive before starts with this one.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,7 +42,7 @@ static void put_strv(struct buf *b, const char *const *v) {
 
 int hive_plan_write(const char *path, const struct hive_plan *p) {
     struct buf b = {0};
-    put(&b, "HIVEPLAN5\n", 10);
+    put(&b, "HIVEPLAN6\n", 10);
     put_str(&b, p->rootfs);
     put_str(&b, p->overlay_data);
     put_u64(&b, (uint64_t)p->readonly_rootfs);
@@ -57,7 +60,7 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
     put_u64(&b, (uint64_t)p->no_new_privs);
     put_u64(&b, p->seccomp ? p->seccomp_len : 0);
     if (p->seccomp) put(&b, p->seccomp, p->seccomp_len * 8);
-    put_u64(&b, (uint64_t)p->new_netns);
+    put_u64(&b, (uint64_t)p->netns);
     put_u64(&b, (uint64_t)p->privileged);
     put_strv(&b, p->masked);
     put_strv(&b, p->readonly);
@@ -77,6 +80,7 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
     put_u64(&b, p->nrlimits);
     for (size_t i = 0; i < p->nrlimits * 3; i++) put_u64(&b, p->rlimits[i]);
     put_u64(&b, (uint64_t)p->tty);
+    put_str(&b, p->netns_path);
     if (b.failed) { free(b.p); errno = ENOMEM; return -1; }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -133,7 +137,8 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     if (!data || read(fd, data, (size_t)size) != size) { close(fd); free(data); errno = EIO; return -1; }
     close(fd);
     struct rd r = { data, (size_t)size, 10, 0 };
-    if (size < 10 || memcmp(data, "HIVEPLAN5\n", 10)) { errno = EINVAL; return -1; }
+    int version = size < 10 ? 0 : !memcmp(data, "HIVEPLAN6\n", 10) ? 6 : !memcmp(data, "HIVEPLAN5\n", 10) ? 5 : 0;
+    if (!version) { errno = EINVAL; return -1; }
     memset(p, 0, sizeof *p);
     p->rootfs = get_str(&r);
     p->overlay_data = get_str(&r);
@@ -159,7 +164,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
         p->seccomp = r.p + r.off;
         r.off += p->seccomp_len * 8;
     }
-    p->new_netns = (int)get_u64(&r);
+    p->netns = (int)get_u64(&r);
     p->privileged = (int)get_u64(&r);
     p->masked = get_strv(&r);
     p->readonly = get_strv(&r);
@@ -185,6 +190,8 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     for (size_t i = 0; rl && i < p->nrlimits * 3; i++) rl[i] = get_u64(&r);
     p->rlimits = rl;
     p->tty = (int)get_u64(&r);
+    p->netns_path = version >= 6 ? get_str(&r) : NULL;
+    p->netns_fd = -1;
     p->console_fd = -1;
     p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
     for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;

@@ -68,7 +68,7 @@ extension MountRequest {
         default: kind = "other"
         }
         var out: [String: JSONValue] = ["source_kind": .string(kind)]
-        out["source_path"] = .string(Engine.canonicalPath(path))  // as the launch plan will name it
+        out["source_path"] = .string(ContainerPlanner.canonicalPath(path))  // as the launch plan will name it
         return out
     }
 }

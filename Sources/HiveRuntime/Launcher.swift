@@ -1,5 +1,5 @@
 // Swift side of the launcher: a complete, flat plan handed to the C routine
-// that clones and execs (CHiveShims/launch.c). No Swift runs in the child.
+// that clones and execs (CHiveLaunch/launch.c). No Swift runs in the child.
 import CHiveLaunch
 import Glibc
 import HiveOCI
@@ -35,7 +35,8 @@ public struct LaunchPlan: Sendable {
     public var caps: Set<String> = Set(Capabilities.dockerDefault)
     public var noNewPrivs = true
     public var seccomp: [UInt8]?
-    public var newNetns = true
+    /// The network part: the host's namespace, a new one, or one to join.
+    public var network: NetworkNamespace = .new
     public var privileged = false
     public var mounts: [MountSpec] = []
     public var nofile: (UInt64, UInt64) = (1024, 524288)
@@ -114,7 +115,12 @@ public enum Launcher {
         p.caps = Capabilities.mask(plan.caps)
         p.cap_last = Int32(Capabilities.last)
         p.no_new_privs = plan.noNewPrivs ? 1 : 0
-        p.new_netns = plan.newNetns ? 1 : 0
+        switch plan.network {
+        case .host: p.netns = HIVE_NETNS_HOST
+        case .new: p.netns = HIVE_NETNS_NEW
+        case .join(let path): p.netns = HIVE_NETNS_JOIN; p.netns_path = c(path)
+        }
+        p.netns_fd = -1
         p.privileged = plan.privileged ? 1 : 0
         p.masked = UnsafePointer(masked)
         p.readonly = UnsafePointer(readonly)
@@ -157,9 +163,18 @@ public enum Launcher {
         return pid
     }
 
-    /// Starts making a network namespace on a thread for this process's next
-    /// launch (it joins that instead of creating one: ~0.5 ms off the launch).
-    public static func prepareNetwork() { _ = hive_netns_prepare() }
+    /// A network namespace (loopback up) being made on a thread while the
+    /// caller plans and records a container: a launch whose plan asks for a new
+    /// namespace joins it instead of creating one (~0.5 ms off the launch).
+    public final class PreparedNetwork {
+        let job: OpaquePointer
+        init(_ job: OpaquePointer) { self.job = job }
+        /// The namespace (the thread joined), or -1: the launch then creates its own.
+        func take() -> Int32 { hive_netns_take(job) }
+    }
+
+    /// Starts making a network namespace for `start` (nil: the launch makes its own).
+    public static func prepareNetwork() -> PreparedNetwork? { hive_netns_prepare().map(PreparedNetwork.init) }
 
     /// A container between `start` and `finish`: cloned, in its cgroups, setting up.
     public struct Starting {
@@ -169,11 +184,17 @@ public enum Launcher {
 
     /// The first half of `launch`: returns while the child mounts its
     /// filesystems, so the caller can record it meanwhile. `finish` must follow.
-    public static func start(_ plan: LaunchPlan) throws -> Starting {
+    /// With `network` (prepared for a plan with a new namespace), the child joins that one.
+    public static func start(_ plan: LaunchPlan, network: PreparedNetwork? = nil) throws -> Starting {
         var pid: pid_t = 0
         var fd: Int32 = -1
         var err = [CChar](repeating: 0, count: 512)
-        let rc = withCPlan(plan) { hive_launch_start($0, &pid, &fd, &err, err.count) }
+        let prepared = network?.take() ?? -1
+        defer { if prepared >= 0 { close(prepared) } }  // the child has its own copy
+        let rc = withCPlan(plan) { p in
+            if plan.network == .new { p.pointee.netns_fd = prepared }
+            return hive_launch_start(p, &pid, &fd, &err, err.count)
+        }
         guard rc == 0 else { throw LaunchError(message: String(cString: err), exitCode: 125) }
         return Starting(pid: pid, reportFD: fd)
     }

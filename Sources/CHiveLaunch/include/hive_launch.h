@@ -36,7 +36,8 @@ struct hive_plan {
     int no_new_privs;
     const void *seccomp;        // BPF program (struct sock_filter[]), or NULL
     size_t seccomp_len;         // in instructions
-    int new_netns;              // 0 with --network host
+    int netns;                  // the network part: HIVE_NETNS_HOST, _NEW or _JOIN
+    const char *netns_path;     // HIVE_NETNS_JOIN: the namespace to setns into (a netns file, /proc/PID/ns/net)
     int privileged;             // no masked/read-only /proc paths, /sys read-write
     const char *const *masked;  // NULL-terminated
     const char *const *readonly;
@@ -50,7 +51,16 @@ struct hive_plan {
     int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
     const char *const *cgroup_procs;  // cgroup.procs files the container is placed in (NULL-terminated)
     int cgroup_fds[8];          // internal: opened from cgroup_procs by launch/exec
+    int netns_fd;               // HIVE_NETNS_NEW: a namespace made ahead (hive_netns_take) to join
+                                // instead of cloning one; -1: none. The caller keeps and closes it.
 };
+
+// The plan's network part (DESIGN.md "run"): the host's namespace; a new one
+// with only loopback up (interfaces, later, configured between clone and
+// exec); or an existing one (netns_path) the child joins with setns.
+#define HIVE_NETNS_HOST 0
+#define HIVE_NETNS_NEW 1
+#define HIVE_NETNS_JOIN 2
 
 // Clones and starts the container. On success *pid is the container's init
 // (PID 1 inside) and 0 is returned once it has exec'd. On failure returns -1
@@ -61,9 +71,13 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
 // the child sets up its mounts: start returns once the child is in its
 // cgroups, with *report_fd to pass to finish, which waits for exec or the
 // failed step (and reaps the child then). Start fails as launch does.
-// Starts making a network namespace (lo up) on a thread, for the next
-// launch in this process with new_netns (a launch without one clones its own).
-int hive_netns_prepare(void);
+// Starts making a network namespace (lo up) on a thread, while the caller
+// plans and records a container; NULL if no thread could be started.
+struct hive_netns_job;
+struct hive_netns_job *hive_netns_prepare(void);
+// Waits for it and frees the job: the namespace (an O_CLOEXEC fd, for a
+// HIVE_NETNS_NEW plan's netns_fd), or -1 (the launch then clones its own).
+int hive_netns_take(struct hive_netns_job *job);
 int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen);
 int hive_launch_finish(int report_fd, pid_t pid, int *exit_code, char *err, size_t errlen);
 

@@ -1,0 +1,37 @@
+// The planner's resource limits: `--ulimit` and the default RLIMIT_NOFILE.
+import Glibc
+import HivePlatform
+
+extension ContainerPlanner {
+    /// hive's own hard RLIMIT_NOFILE: a container's default cannot exceed it.
+    public static func hardNofile() -> UInt64 {
+        var rl = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &rl)
+        return UInt64(rl.rlim_max)
+    }
+
+    /// `--ulimit name=soft[:hard]` -> (resource number, soft, hard); a hard limit
+    /// above hive's own fails here, not in the child (root on these machines
+    /// lacks CAP_SYS_RESOURCE).
+    public static func parseUlimit(_ spec: String) throws -> (Int32, UInt64, UInt64) {
+        let names: [String: Int32] = [
+            "cpu": 0, "fsize": 1, "data": 2, "stack": 3, "core": 4, "rss": 5, "nproc": 6, "nofile": 7, "memlock": 8,
+            "as": 9, "locks": 10, "sigpending": 11, "msgqueue": 12, "nice": 13, "rtprio": 14, "rttime": 15,
+        ]
+        let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2, let res = names[kv[0]] else {
+            throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\" (e.g. nofile=1024:2048; names: \(names.keys.sorted().joined(separator: ", ")))")
+        }
+        let vals = kv[1].split(separator: ":").map(String.init)
+        func num(_ s: String) -> UInt64? { s == "-1" || s == "unlimited" ? UInt64.max : UInt64(s) }
+        guard vals.count >= 1, vals.count <= 2, let soft = num(vals[0]), let hard = num(vals.count == 2 ? vals[1] : vals[0]), soft <= hard else {
+            throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\": soft must not exceed hard")
+        }
+        var current = rlimit()
+        getrlimit(__rlimit_resource_t(res), &current)
+        if hard > UInt64(current.rlim_max) {
+            throw HiveError(.invalidArgument, "--ulimit \(spec): the hard limit exceeds hive's own (\(current.rlim_max == rlim_t.max ? "unlimited" : String(current.rlim_max))), and raising it needs CAP_SYS_RESOURCE")
+        }
+        return (res, soft, hard)
+    }
+}

@@ -1,0 +1,71 @@
+// What a container record keeps of its request and plan (shown by inspect,
+// read back by start, logs, commit): ContainerPlanner makes one per container.
+import HiveOCI
+import HivePlatform
+
+/// What is stored for a container (and shown by inspect later).
+public struct ContainerSpec: Codable, Sendable {
+    public var argv: [String]
+    public var env: [String]
+    public var cwd: String
+    public var user: String
+    public var hostname: String
+    public var network: String
+    public var privileged: Bool
+    public var readOnly: Bool
+    public var caps: [String]
+    public var noNewPrivs: Bool
+    public var seccomp: String
+    public var labels: [String: String]
+    public var autoRemove: Bool
+    public var stopSignal: String?
+    public var stopTimeout: Int?
+    public var resources: Resources?
+    public var mounts: [MountInfo]?
+    /// `--device` flags as given.
+    public var devices: [String]?
+    /// --log-opt max-size (0: unbounded) and max-file, when given.
+    public var logMaxSize: Int64? = nil
+    public var logMaxFile: Int64? = nil
+}
+
+extension ContainerSpec {
+    /// The spec as the Codable encoding writes it (sorted keys, nil omitted), built
+    /// without Foundation's encoder: create and run pay no coder set-up.
+    public var json: String {
+        var o: [String: JSONValue] = [
+            "argv": .array(argv.map(JSONValue.string)), "env": .array(env.map(JSONValue.string)), "cwd": .string(cwd),
+            "user": .string(user), "hostname": .string(hostname), "network": .string(network), "privileged": .bool(privileged),
+            "readOnly": .bool(readOnly), "caps": .array(caps.map(JSONValue.string)), "noNewPrivs": .bool(noNewPrivs),
+            "seccomp": .string(seccomp), "labels": .object(labels.mapValues(JSONValue.string)), "autoRemove": .bool(autoRemove),
+        ]
+        if let stopSignal { o["stopSignal"] = .string(stopSignal) }
+        if let stopTimeout { o["stopTimeout"] = .int(Int64(stopTimeout)) }
+        if let logMaxSize { o["logMaxSize"] = .int(logMaxSize) }
+        if let logMaxFile { o["logMaxFile"] = .int(logMaxFile) }
+        if let r = resources {
+            var ro: [String: JSONValue] = [:]
+            if let m = r.memory { ro["memory"] = .int(m) }
+            if let c = r.cpus { ro["cpus"] = .double(c) }
+            if let p = r.pidsLimit { ro["pidsLimit"] = .int(p) }
+            o["resources"] = .object(ro)
+        }
+        if let devices { o["devices"] = .array(devices.map(JSONValue.string)) }
+        if let mounts {
+            o["mounts"] = .array(mounts.map { m in
+                var mo: [String: JSONValue] = ["type": .string(m.type), "source": .string(m.source), "destination": .string(m.destination), "rw": .bool(m.rw)]
+                if let n = m.name { mo["name"] = .string(n) }
+                return .object(mo)
+            })
+        }
+        return JSONValue.object(o).serialized()
+    }
+}
+
+public struct MountInfo: Codable, Sendable {
+    public var type: String
+    public var source: String
+    public var destination: String
+    public var rw: Bool
+    public var name: String?
+}
