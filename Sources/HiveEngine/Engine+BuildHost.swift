@@ -1,6 +1,6 @@
 // The engine as the builder's host (HiveBuild/BuildHost.swift): a RUN step
-// is a container on hive's own launcher, created as `run` creates one (no
-// create hooks) and removed once its changes are committed; images are made
+// is a container planned by the runtime's ContainerPlanner (ContainerRequest.buildStep),
+// created as `run` creates one (no create hooks) and removed once its changes are committed; images are made
 // by makeImage; names resolve as every verb resolves them.
 import Glibc
 import HiveBuild
@@ -29,17 +29,11 @@ final class EngineBuildHost: BuildHost {
     }
 
     func run<T>(_ r: RunStepRequest, then: (_ status: Int32, _ writeChanges: @escaping (Int32) throws -> Void) throws -> T) throws -> T {
-        var o = RunOptions(image: r.image.hex)
-        o.buildStep = true
-        o.entrypoint = ""
-        o.command = r.argv
-        o.env = r.env
-        o.user = r.user
-        o.workdir = r.workdir
-        o.network = r.network
-        o.mounts = r.mounts.map {
+        let mounts = r.mounts.map {
             MountRequest(kind: $0.kind == .tmpfs ? .tmpfs : .bind, source: $0.source, target: $0.target, readonly: $0.readonly, tmpfsOptions: $0.tmpfsOptions)
         }
+        let o = ContainerRequest.buildStep(image: r.image.hex, argv: r.argv, env: r.env, user: r.user, workdir: r.workdir,
+                                           network: r.network, mounts: mounts)
         let (id, plan) = try engine.createContainer(o)
         defer { try? engine.cleanupContainer(id) }
         var p = plan
