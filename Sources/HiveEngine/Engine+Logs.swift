@@ -3,11 +3,16 @@
 // keeps at most 100 MB per container unless told otherwise: --log-opt, then
 // hive.toml's [logs], then 20m x 5 files. hive-monitor rotates
 // (log, log.1, ...) and splits a line longer than 16 KiB into records, so a
-// stream without newlines is bounded too; `hive logs` reads across the files.
+// stream without newlines is bounded too; `hive logs` reads across the files
+// (HiveRuntime/ContainerLog.swift).
 import HiveHooks
 import HiveOCI
 import HivePlatform
+import HiveRuntime
 import HiveStore
+
+/// The reader of a container's log (HiveRuntime), under the name the CLI knows.
+public typealias ContainerLog = HiveRuntime.ContainerLog
 
 /// Explicit `--log-opt` values (nil: not given).
 struct LogOptions: Equatable {
@@ -52,5 +57,10 @@ extension Engine {
         guard size == nil || files == nil else { return (size!, files!) }
         let c = (try? config()) ?? HiveConfig()
         return (size ?? c.logMaxSize, files ?? c.logMaxFile)
+    }
+
+    /// `logs`: the reader of a container's log.
+    public func containerLog(_ ref: String) throws -> ContainerLog {
+        ContainerLog(path: try logPath(ref).0)
     }
 }
