@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "HivePlatform", "CHiveTar", "CHivePlatform"]),
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveRuntimeTests", dependencies: ["HiveRuntime", "HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI", "HivePlatform"]),
