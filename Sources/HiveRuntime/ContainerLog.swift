@@ -83,13 +83,7 @@ public final class ContainerLog {
         guard fstat(fd, &st) == 0, expect == nil || st.st_ino == expect else { return [] }
         if Int(st.st_size) < from { from = 0 }  // started again (max-file=1)
         lseek(fd, off_t(from), SEEK_SET)
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes += buf[0..<n]
-        }
+        let bytes = Files.read(fd: fd) ?? []
         // only complete lines
         guard let lastNL = bytes.lastIndex(of: 10) else { return [] }
         from += lastNL + 1

@@ -113,14 +113,8 @@ public final class EventLog {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return ([], offset) }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
         lseek(fd, off_t(offset), SEEK_SET)
-        while true {
-            let n = Glibc.read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            bytes += buf[0..<n]
-        }
+        let bytes = Files.read(fd: fd) ?? []
         guard let lastNewline = bytes.lastIndex(of: 10) else { return ([], offset) }
         var out: [EventRecord] = []
         for line in bytes[...lastNewline].split(separator: 10) {
