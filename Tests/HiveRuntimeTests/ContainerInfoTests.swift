@@ -126,4 +126,18 @@ import Testing
         #expect(ContainerLog.Entry.decode("{}") == nil)
         #expect(ContainerLog.Entry(log: "", stream: "", time: "bad").timeNanos == 0)
     }
+
+    @Test func logOptions() throws {
+        #expect(try LogOptions.parse([]) == LogOptions())
+        #expect(try LogOptions.parse(["max-size=10m", "max-file=3"]) == LogOptions(maxSize: 10 << 20, maxFile: 3))
+        #expect(try LogOptions.parse(["max-size=-1"]) == LogOptions(maxSize: 0))
+        func message(_ opts: [String]) -> String? {
+            do { _ = try LogOptions.parse(opts); return nil } catch { return error.message }
+        }
+        #expect(message(["max-size"]) == "invalid --log-opt \"max-size\" (use max-size=SIZE or max-file=N)")
+        #expect(message(["max-size=100"]) == "invalid --log-opt max-size=100: at least 1k (or -1 for no limit)")
+        #expect(message(["max-file=0"]) == "invalid --log-opt max-file=0: a number of files from 1 to 1000")
+        #expect(message(["max-file=1001"]) == "invalid --log-opt max-file=1001: a number of files from 1 to 1000")
+        #expect(message(["mode=non-blocking"]) == "unknown log opt \"mode\" for the json-file log (max-size, max-file)")
+    }
 }
