@@ -1,5 +1,6 @@
-// Container inspect (Docker-shaped JSON), rename, diff, top, stats, prune.
-import Glibc
+// Container inspect (Docker-shaped JSON), rename, diff (HiveArchive's
+// LayerChanges), top and stats (HiveRuntime's ContainerProcesses, Cgroups),
+// prune (HiveStore's PrunePlan), pause.
 import HiveArchive
 import HiveOCI
 import HivePlatform
@@ -71,68 +72,33 @@ extension Engine {
     /// `diff`: A/C/D from the writable layer (whiteouts are deletions).
     public func diff(_ ref: String) throws -> [(Character, String)] {
         let r = try record(ref)
-        let upper = containerDir(r.id) + "/upper"
         let lowers = try store.layers(of: r.imageID).map { store.layerDiffDir($0.chainID) }
-        var out: [(Character, String)] = []
-        func existsBelow(_ rel: String) -> Bool {
-            lowers.contains { l in var st = stat(); return lstat(l + rel, &st) == 0 }
-        }
-        func walk(_ rel: String) {
-            for name in FileTree.names(in: upper + rel).sorted() {
-                let path = rel + "/" + name
-                var st = stat()
-                guard lstat(upper + path, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFCHR && st.st_rdev == 0 {
-                    out.append(("D", path))
-                    continue
-                }
-                out.append((existsBelow(path) ? "C" : "A", path))
-                if (st.st_mode & S_IFMT) == S_IFDIR { walk(path) }
-            }
-        }
-        walk("")
+        let changes = try LayerChanges.list(upper: containerDir(r.id) + "/upper", lowers: lowers)
         // mount points hive made are not changes (as docker diff hides them)
         var hidden: Set<String> = ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"]
         for m in spec(r)?.mounts ?? [] { hidden.insert(m.destination) }
-        return out.filter { !($0.0 == "A" && hidden.contains($0.1)) }
+        return changes.filter { !($0.kind == .added && hidden.contains($0.path)) }.map { ($0.kind.rawValue, $0.path) }
     }
 
     /// `top`: the container's processes (pid on the host, pid 1 is its init).
     public func top(_ ref: String) throws -> [(String, String, String)] {
         let r = try record(ref)
         guard isAlive(r), let initPid = r.pid else { throw HiveError(.conflict, "container \(ref) is not running") }
-        var pids: [Int32] = [initPid]
-        var i = 0
-        while i < pids.count {
-            if let bytes = Files.read("/proc/\(pids[i])/task/\(pids[i])/children") {
-                pids += String(decoding: bytes, as: UTF8.self).split(separator: " ").compactMap { Int32($0.trimmed) }
-            }
-            i += 1
-        }
-        return pids.map { p in
-            let cmd = Files.read("/proc/\(p)/cmdline").map { String(decoding: $0.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).trimmed } ?? ""
-            var st = stat()
-            let uid = stat("/proc/\(p)", &st) == 0 ? String(st.st_uid) : "?"
-            return (uid, String(p), cmd)
-        }
+        return ContainerProcesses.list(from: initPid).map { ($0.uid, String($0.pid), $0.command) }
     }
 
     /// `stats --no-stream`: memory and pids from the container's cgroups.
     public func stats(_ ref: String) throws -> (String, String, Int64?, Int64?, Int64?) {
         let r = try record(ref)
-        let dirs = Files.read(containerDir(r.id) + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
-        let u = Cgroups.usage(dirs)
+        let u = Cgroups.stats(containerDir: containerDir(r.id))
         return (r.id, r.name, u.memory, u.limit, u.pids)
     }
 
-    /// `container prune`: removes every stopped container.
     /// `container prune`: every stopped container, after the pre-prune hooks.
     public func pruneContainers() throws -> [String] {
         try store.lockExclusive()
         defer { store.unlock() }
-        let list = try store.allContainers().filter { !isAlive($0) }.map {
-            PruneCandidate(type: "container", id: $0.id, name: $0.name, created: $0.created, lastUsed: $0.finished, size: 0, reason: "stopped")
-        }
+        let list = PrunePlan.stoppedContainers(try pruneInput(volumes: false))
         var report = GCReport()
         try remove(try prePrune(list, reason: "container prune"), into: &report)
         return report.containers
@@ -141,9 +107,7 @@ extension Engine {
 
 
 extension Engine {
-    func cgroupDirs(_ id: String) -> [String] {
-        Files.read(containerDir(id) + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
-    }
+    func cgroupDirs(_ id: String) -> [String] { Cgroups.recorded(containerDir: containerDir(id)) }
 
     public func pause(_ ref: String, _ on: Bool) throws {
         let r = try record(ref)

@@ -7,93 +7,19 @@ import HiveOCI
 import HivePlatform
 import HiveStore
 
-/// One line of the event log.
-public struct EventRecord: Sendable {
-    public var type: String        // container, image, volume
-    public var action: String      // Docker's action: create, start, die, stop, destroy, delete, tag, ...
-    public var event: String?      // the hook event, if it is one (post-create, on-exit, ...)
-    public var id: String
-    public var attributes: [String: String]
-    public var timeNano: Int64
-
-    public init(type: String, action: String, event: String? = nil, id: String, attributes: [String: String], timeNano: Int64 = Timestamp.now().unixNanos) {
-        self.type = type
-        self.action = action
-        self.event = event
-        self.id = id
-        self.attributes = attributes
-        self.timeNano = timeNano
-    }
-
-    /// Docker's JSON event (`docker events --format json`), plus hive's event name.
-    public var json: JSONValue {
-        var o: [String: JSONValue] = [
-            "Type": .string(type), "Action": .string(action), "status": .string(action), "id": .string(id),
-            "Actor": .object(["ID": .string(id), "Attributes": .object(attributes.mapValues(JSONValue.string))]),
-            "scope": .string("local"), "time": .int(timeNano / 1_000_000_000), "timeNano": .int(timeNano),
-        ]
-        if let image = attributes["image"], type == "container" { o["from"] = .string(image) }
-        if let event { o["hive_event"] = .string(event) }
-        return .object(o)
-    }
-
-    init?(json v: JSONValue) {
-        guard let type = v["Type"]?.stringValue, let action = v["Action"]?.stringValue, let id = v["Actor"]?["ID"]?.stringValue,
-              let t = v["timeNano"]?.intValue else { return nil }
-        var attrs: [String: String] = [:]
-        for (k, a) in v["Actor"]?["Attributes"]?.objectValue ?? [:] { attrs[k] = a.stringValue }
-        self.init(type: type, action: action, event: v["hive_event"]?.stringValue, id: id, attributes: attrs, timeNano: t)
-    }
-}
+/// The event log's record (HiveStore/EventLog.swift), under the name the CLI knows.
+public typealias EventRecord = HiveStore.EventRecord
 
 extension Engine {
-    var eventLogPath: String { store.root + "/events.log" }
-
-    /// Appends one event: one write(2) of one line with O_APPEND, so
-    /// concurrent hive processes never interleave inside a line.
-    func logEvent(_ e: EventRecord) {
-        pendingEvents.append(e)
-        flushEvents()
-    }
+    /// Appends one event (and the hook changes queued before it) to the event log.
+    func logEvent(_ e: EventRecord) { eventLog.append(e) }
 
     /// Writes the records that wait (hook changes go out with the next
     /// event, in one append); the CLI calls this before it exits.
-    public func flushEvents() {
-        guard !pendingEvents.isEmpty else { return }
-        var text = ""
-        for r in pendingEvents { text += r.json.serialized() + "\n" }
-        pendingEvents.removeAll()
-        let line = Array(text.utf8)
-        let fd = open(eventLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        // past 32 MiB the log starts over; the previous one stays as events.log.1
-        var st = stat()
-        if fstat(fd, &st) == 0 && st.st_size > 32 << 20 { rename(eventLogPath, eventLogPath + ".1") }
-        close(fd)
-    }
+    public func flushEvents() { eventLog.flush() }
 
     /// Every event in the log, oldest first, from byte `offset`; returns the new offset.
-    public func readEvents(from offset: Int = 0) -> ([EventRecord], Int) {
-        let fd = open(eventLogPath, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return ([], offset) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        lseek(fd, off_t(offset), SEEK_SET)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            bytes += buf[0..<n]
-        }
-        // only whole lines: a line being written is read next time
-        guard let lastNewline = bytes.lastIndex(of: 10) else { return ([], offset) }
-        var out: [EventRecord] = []
-        for line in bytes[...lastNewline].split(separator: 10) {
-            if let v = try? JSONCoding.decode(JSONValue.self, from: Array(line)), let e = EventRecord(json: v) { out.append(e) }
-        }
-        return (out, offset + lastNewline + 1)
-    }
+    public func readEvents(from offset: Int = 0) -> ([EventRecord], Int) { eventLog.read(from: offset) }
 
     // MARK: - Hooks
 
@@ -143,8 +69,8 @@ extension Engine {
     func pre(_ event: HookEvent, _ context: JSONValue, base: Hooks.Base? = nil, subject: Hooks.Subject) throws -> JSONValue {
         let (out, changes) = try hooks().run(event, context, base: base, subject: subject)
         for c in changes {
-            pendingEvents.append(EventRecord(type: "hook", action: "change", event: event.rawValue, id: c.script,
-                                             attributes: ["field": c.field, "old": c.old?.serialized() ?? "", "new": c.new?.serialized() ?? ""]))
+            eventLog.enqueue(EventRecord(type: "hook", action: "change", event: event.rawValue, id: c.script,
+                                         attributes: ["field": c.field, "old": c.old?.serialized() ?? "", "new": c.new?.serialized() ?? ""]))
         }
         return out
     }

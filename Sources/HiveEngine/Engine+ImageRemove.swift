@@ -95,37 +95,18 @@ extension Engine {
         let now = Timestamp.now().unixNanos
         var untilNanos: Int64? = nil
         if let u = f.values.removeValue(forKey: "until")?.first { untilNanos = try Engine.parseTimeFilter(u) }
-        var policy = HiveConfig.GCPolicy()
-        policy.minAge = 0
-        policy.maxAge = nil
-        policy.keep = nil
-        policy.highWatermark = 100
+        var minAge: Int64 = 0, keep: Int64? = nil
         if let d = f.values.removeValue(forKey: "last-used")?.first {
             guard let n = Quantity.duration(d) else { throw HiveError(.invalidArgument, "invalid filter \"last-used<\(d)\" (a duration such as 7d or 24h)") }
-            policy.minAge = n
+            minAge = n
         }
         if let k = f.values.removeValue(forKey: "keep")?.first {
             guard let n = Int64(k), n >= 0 else { throw HiveError(.invalidArgument, "invalid filter \"keep=\(k)\" (a number of images per repository)") }
-            policy.keep = n
+            keep = n
         }
-        let inUse = Set(try store.allContainers().map(\.imageID))
-        var allowed: Set<Digest>? = nil
-        if policy.keep != nil {
-            // keep=N alone decides which tagged images go; without -a dangling ones too
-            policy.maxAge = nil
-            allowed = Set(try gcCandidates(policy: policy, now: now).filter { $0.type == "image" }.compactMap { try? Digest(parsing: $0.id) })
-        }
-        var list: [PruneCandidate] = []
-        for c in try listImages(filters: f) {
-            let rec = c.record
-            if let untilNanos, rec.created > untilNanos { continue }
-            if inUse.contains(rec.id) { continue }
-            if !(try store.children(of: rec.id)).isEmpty { continue }
-            if now - max(rec.lastUsed ?? 0, rec.added) < policy.minAge { continue }
-            if let allowed, !allowed.contains(rec.id) { continue }
-            list.append(PruneCandidate(type: "image", id: rec.id.description, name: rec.tags.first.map(familiarName) ?? "<none>",
-                                       created: rec.created, lastUsed: rec.lastUsed, size: rec.size, reason: all ? "unused" : "dangling"))
-        }
+        let input = try pruneInput(volumes: false, now: now)
+        let list = PrunePlan.images(input, listed: try listImages(filters: f).map(\.record), until: untilNanos, minAge: minAge, keep: keep,
+                                    all: all, disk: keep == nil ? nil : DiskSpace.of(store.root))
         var report = GCReport()
         try remove(try prePrune(list, reason: "image prune"), into: &report)
         finishRemoval(report.images)

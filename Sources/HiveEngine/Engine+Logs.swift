@@ -3,41 +3,16 @@
 // keeps at most 100 MB per container unless told otherwise: --log-opt, then
 // hive.toml's [logs], then 20m x 5 files. hive-monitor rotates
 // (log, log.1, ...) and splits a line longer than 16 KiB into records, so a
-// stream without newlines is bounded too; `hive logs` reads across the files.
+// stream without newlines is bounded too; `hive logs` reads across the files
+// (HiveRuntime/ContainerLog.swift).
 import HiveHooks
 import HiveOCI
 import HivePlatform
+import HiveRuntime
 import HiveStore
 
-/// Explicit `--log-opt` values (nil: not given).
-struct LogOptions: Equatable {
-    /// Bytes per file; 0 is unbounded (`max-size=-1`).
-    var maxSize: Int64?
-    var maxFile: Int64?
-
-    static func parse(_ opts: [String]) throws(HiveError) -> LogOptions {
-        var o = LogOptions()
-        for opt in opts {
-            let kv = opt.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw HiveError(.invalidArgument, "invalid --log-opt \"\(opt)\" (use max-size=SIZE or max-file=N)") }
-            switch kv[0] {
-            case "max-size":
-                if kv[1] == "-1" { o.maxSize = 0; continue }
-                let n = try Quantity.bytes(kv[1])
-                guard n >= 1024 else { throw HiveError(.invalidArgument, "invalid --log-opt \(opt): at least 1k (or -1 for no limit)") }
-                o.maxSize = n
-            case "max-file":
-                guard let n = Int64(kv[1]), n >= 1, n <= 1000 else {
-                    throw HiveError(.invalidArgument, "invalid --log-opt \(opt): a number of files from 1 to 1000")
-                }
-                o.maxFile = n
-            default:
-                throw HiveError(.invalidArgument, "unknown log opt \"\(kv[0])\" for the json-file log (max-size, max-file)")
-            }
-        }
-        return o
-    }
-}
+/// The reader of a container's log (HiveRuntime), under the name the CLI knows.
+public typealias ContainerLog = HiveRuntime.ContainerLog
 
 extension Engine {
     /// What hive-monitor gets for a container: its own options, else hive.toml's, else 20m x 5.
@@ -52,5 +27,10 @@ extension Engine {
         guard size == nil || files == nil else { return (size!, files!) }
         let c = (try? config()) ?? HiveConfig()
         return (size ?? c.logMaxSize, files ?? c.logMaxFile)
+    }
+
+    /// `logs`: the reader of a container's log.
+    public func containerLog(_ ref: String) throws -> ContainerLog {
+        ContainerLog(path: try logPath(ref).0)
     }
 }

@@ -31,8 +31,8 @@ public final class Engine {
     var contextBase: [String: [String: JSONValue]] = [:]
     /// Time spent on hooks (set-up, contexts, handlers) by this command.
     var hookNanos: Int64 = 0
-    /// Event records written with the next one (logEvent) or at exit (flushEvents).
-    var pendingEvents: [EventRecord] = []
+    /// The event log; records queued by hooks go with the next one (logEvent) or at exit (flushEvents).
+    lazy var eventLog = EventLog(root: store.root)
 
     public init(root: String, runroot: String, options: EngineOptions = EngineOptions()) throws {
         store = try Store(root: root, runroot: runroot)

@@ -15,15 +15,13 @@ enum Events {
             .value("format", nil, "string", "Format the output using the given Go template, or json"),
         ], run: run)
 
-    static let filterKeys: Set<String> = ["type", "event", "container", "image", "volume", "label"]
-
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 0, max: 0)
         let since = try c.args.value("since").map(Engine.parseTimeFilter)
         let until = try c.args.value("until").map(Engine.parseTimeFilter)
         var filters: [String: [String]] = [:]
         for f in c.args.all("filter") {
-            guard let eq = f.firstIndex(of: "="), filterKeys.contains(String(f[..<eq])) else {
+            guard let eq = f.firstIndex(of: "="), EventRecord.filterKeys.contains(String(f[..<eq])) else {
                 throw HiveError(.invalidArgument, "invalid filter \"\(f)\" (use type=, event=, container=, image=, volume= or label=)")
             }
             filters[String(f[..<eq]), default: []].append(String(f[f.index(after: eq)...]))
@@ -38,7 +36,7 @@ enum Events {
             for e in events {
                 if let since, e.timeNano < since { continue }
                 if let until, e.timeNano > until { return 0 }
-                guard matches(e, filters) else { continue }
+                guard e.matches(filters) else { continue }
                 if json { c.out.line(e.json.serialized()) }
                 else if let template { c.out.line(try template.render(e.json)) }
                 else { c.out.line(line(e)) }
@@ -54,25 +52,5 @@ enum Events {
     static func line(_ e: EventRecord) -> String {
         let attrs = e.attributes.keys.sorted().map { "\($0)=\(e.attributes[$0]!)" }.joined(separator: ", ")
         return "\(Timestamp(unixNanos: e.timeNano).rfc3339) \(e.type) \(e.action) \(e.id)" + (attrs.isEmpty ? "" : " (\(attrs))")
-    }
-
-    static func matches(_ e: EventRecord, _ f: [String: [String]]) -> Bool {
-        for (k, values) in f {
-            let ok = values.contains { v in
-                switch k {
-                case "type": return e.type == v
-                case "event": return e.action == v || e.event == v
-                case "container": return e.type == "container" && (e.id.hasPrefix(v) || e.attributes["name"] == v)
-                case "image": return e.attributes["image"] == v || (e.type == "image" && (e.id.hasPrefix(v) || e.id.hasPrefix("sha256:" + v) || e.attributes["name"] == v))
-                case "volume": return e.type == "volume" && e.id == v
-                case "label":
-                    let kv = v.split(separator: "=", maxSplits: 1).map(String.init)
-                    return kv.count == 1 ? e.attributes[kv[0]] != nil : e.attributes[kv[0]] == kv[1]
-                default: return false
-                }
-            }
-            if !ok { return false }
-        }
-        return true
     }
 }

@@ -1,0 +1,92 @@
+// A detached container's log as hive-monitor writes it: JSON lines
+// {"log": text, "stream": "stdout"|"stderr", "time": RFC 3339}, rotated
+// (log.N ... log.1, then the live log) at max-size, keeping max-file files.
+// A line longer than 16 KiB is split into records; only its last ends in
+// "\n". The reader reads across the rotated files and follows the live one
+// through rotations (a renamed file is finished before the new one starts).
+import Glibc
+import HivePlatform
+
+public final class ContainerLog {
+    /// One record of the log.
+    public struct Entry: Decodable, Equatable, Sendable {
+        public var log: String
+        public var stream: String
+        public var time: String
+
+        public init(log: String, stream: String, time: String) {
+            self.log = log
+            self.stream = stream
+            self.time = time
+        }
+
+        /// The record's time (0 if it has none that parses).
+        public var timeNanos: Int64 { Timestamp(rfc3339: time)?.unixNanos ?? 0 }
+
+        /// One line of the log (nil if it is not a record).
+        public static func decode<S: StringProtocol>(_ line: S) -> Entry? { try? JSONCoding.decode(Entry.self, from: Array(line.utf8)) }
+    }
+
+    /// The live log (`containers/ID/log`).
+    public let path: String
+    /// How far the live file has been read, and which file that was.
+    private var offset = 0
+    private var inode: ino_t = 0
+
+    public init(path: String) { self.path = path }
+
+    /// What is in the log now: the rotated files, oldest first, then the
+    /// live one; with `tail`, only the last `tail` lines.
+    public func readAll(tail: Int? = nil) -> [Entry] {
+        var lines = rotated() + newLines()
+        if let tail { lines = Array(lines.filter { !$0.isEmpty }.suffix(tail)) }
+        return lines.compactMap(ContainerLog.entry)
+    }
+
+    /// What the live log gained since the last read; when it rotated, first
+    /// the rest of the file it was.
+    public func readNew() -> [Entry] { newLines().compactMap(ContainerLog.entry) }
+
+    static func entry(_ raw: Substring) -> Entry? { raw.isEmpty ? nil : Entry.decode(raw) }
+
+    func newLines() -> [Substring] {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return [] }
+        var out: [Substring] = []
+        if inode != 0 && st.st_ino != inode {
+            out = ContainerLog.lines(path + ".1", from: &offset, expect: inode)
+            offset = 0
+        }
+        inode = st.st_ino
+        return out + ContainerLog.lines(path, from: &offset, expect: inode)
+    }
+
+    /// The rotated files' lines, oldest first.
+    func rotated() -> [Substring] {
+        var files: [String] = []
+        while access(path + ".\(files.count + 1)", F_OK) == 0 { files.append(path + ".\(files.count + 1)") }
+        var out: [Substring] = []
+        for f in files.reversed() {
+            var from = 0
+            out += ContainerLog.lines(f, from: &from)
+        }
+        return out
+    }
+
+    /// The complete lines of `file` from byte `from`; advances `from` past
+    /// them. `expect`: the inode the file must be (else nothing is read).
+    static func lines(_ file: String, from: inout Int, expect: ino_t? = nil) -> [Substring] {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, expect == nil || st.st_ino == expect else { return [] }
+        if Int(st.st_size) < from { from = 0 }  // started again (max-file=1)
+        lseek(fd, off_t(from), SEEK_SET)
+        let bytes = Files.read(fd: fd) ?? []
+        // only complete lines
+        guard let lastNL = bytes.lastIndex(of: 10) else { return [] }
+        from += lastNL + 1
+        return String(decoding: bytes[...lastNL], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    }
+}

@@ -1,0 +1,223 @@
+// What cleanup removes, as pure functions of the store's records: `system gc`
+// (the kubelet's image GC model: disk watermarks, minimum age, least recently
+// used first, maximum age; plus keep-N per repository and a TTL for exited
+// containers), `system prune`, `image prune`, `container prune`. The engine
+// reads the records under the store's exclusive lock, asks for a plan, runs
+// the pre-prune hooks on it and removes what they leave, re-checking each.
+import Glibc
+import HiveOCI
+import HivePlatform
+
+public struct PruneCandidate: Sendable, Equatable {
+    public var type: String        // image, container, volume
+    public var id: String
+    public var name: String
+    public var created: Int64
+    public var lastUsed: Int64?
+    public var size: Int64
+    public var reason: String
+
+    public init(type: String, id: String, name: String, created: Int64, lastUsed: Int64?, size: Int64, reason: String) {
+        self.type = type
+        self.id = id
+        self.name = name
+        self.created = created
+        self.lastUsed = lastUsed
+        self.size = size
+        self.reason = reason
+    }
+}
+
+/// The records a plan looks at, as one command read them.
+public struct PruneInput {
+    public var containers: [ContainerRecord]
+    /// The containers whose process is alive now (the caller checks /proc).
+    public var alive: Set<String>
+    public var images: [ImageRecord]
+    public var volumes: [VolumeRecord]
+    /// The containers that use each volume (a volume missing here has none).
+    public var volumeUsers: [String: [String]]
+    public var now: Int64
+
+    public init(containers: [ContainerRecord], alive: Set<String>, images: [ImageRecord], volumes: [VolumeRecord] = [],
+                volumeUsers: [String: [String]] = [:], now: Int64) {
+        self.containers = containers
+        self.alive = alive
+        self.images = images
+        self.volumes = volumes
+        self.volumeUsers = volumeUsers
+        self.now = now
+    }
+}
+
+/// The store's filesystem, as df sees it.
+public struct DiskSpace: Sendable, Equatable {
+    /// Bytes in use, and in use plus available to unprivileged users.
+    public var used: Double
+    public var total: Double
+    /// Percent in use (df's Use%).
+    public var usedPercent: Double
+
+    public init(used: Double, total: Double, usedPercent: Double? = nil) {
+        self.used = used
+        self.total = total
+        self.usedPercent = usedPercent ?? used / total * 100
+    }
+
+    /// The filesystem holding `path` (nil if it cannot be measured or is empty).
+    public static func of(_ path: String) -> DiskSpace? {
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { return nil }
+        let used = Double(s.f_blocks - s.f_bfree), avail = Double(s.f_bavail)
+        guard used + avail > 0 else { return nil }
+        let bs = Double(s.f_frsize)
+        return DiskSpace(used: used * bs, total: used * bs + avail * bs, usedPercent: used / (used + avail) * 100)
+    }
+}
+
+/// `label=KEY` (present) or `label=KEY=VALUE` (equal), as `system prune` and `events` read it.
+public enum LabelFilter {
+    public static func matches(_ filter: String, _ labels: [String: String]) -> Bool {
+        let kv = filter.split(separator: "=", maxSplits: 1).map(String.init)
+        return kv.count == 1 ? labels[kv[0]] != nil : labels[kv[0]] == kv[1]
+    }
+}
+
+public enum PrunePlan {
+    /// An image's name in a candidate: its first tag, familiar, or `<none>`.
+    static func name(_ i: ImageRecord) -> String {
+        i.tags.first.map { (try? Reference(parsing: $0))?.familiar ?? $0 } ?? "<none>"
+    }
+
+    /// When an image was last used (or added, if never).
+    static func used(_ i: ImageRecord) -> Int64 { max(i.lastUsed ?? 0, i.added) }
+
+    static func imageCandidate(_ i: ImageRecord, reason: String) -> PruneCandidate {
+        PruneCandidate(type: "image", id: i.id.description, name: name(i), created: i.created, lastUsed: i.lastUsed, size: i.size, reason: reason)
+    }
+
+    /// The images, containers and volumes the gc policy removes now. `disk`:
+    /// the store's filesystem (nil: the watermarks are not checked). `all`:
+    /// also what only the watermark would reach (for `hooks test`).
+    public static func gc(_ p: HiveConfig.GCPolicy, _ input: PruneInput, disk: DiskSpace?, all: Bool = false) -> [PruneCandidate] {
+        var out: [PruneCandidate] = []
+        let now = input.now
+        if let ttl = p.containerTTL {
+            for r in input.containers where !input.alive.contains(r.id) {
+                let ended = r.finished ?? r.created
+                if now - ended >= ttl {
+                    out.append(PruneCandidate(type: "container", id: r.id, name: r.name, created: r.created, lastUsed: ended, size: 0, reason: "exited longer than container_ttl"))
+                }
+            }
+        }
+        let leaving = Set(out.map(\.id))
+        let pinned = Set(input.containers.filter { !leaving.contains($0.id) }.map { $0.imageID })
+        let images = input.images
+        let parents = Set(images.compactMap(\.parent))
+        let unused = images.filter { !pinned.contains($0.id) && !parents.contains($0.id) && now - used($0) >= p.minAge }
+        var chosen: [Digest: String] = [:]
+        for i in unused where i.tags.isEmpty { chosen[i.id] = "dangling" }
+        if let maxAge = p.maxAge {
+            for i in unused where chosen[i.id] == nil && now - used(i) >= maxAge { chosen[i.id] = "not used for max_age" }
+        }
+        if let keep = p.keep {
+            // an image stays if it is among the `keep` most recently used of any of its repositories
+            var byRepo: [String: [ImageRecord]] = [:]
+            for i in images {
+                for t in i.tags { byRepo[(try? Reference(parsing: t).repository) ?? t, default: []].append(i) }
+            }
+            var protected = Set<Digest>()
+            for (_, list) in byRepo {
+                for i in list.sorted(by: { used($0) > used($1) }).prefix(Int(keep)) { protected.insert(i.id) }
+            }
+            for i in unused where chosen[i.id] == nil && !i.tags.isEmpty && !protected.contains(i.id) {
+                chosen[i.id] = "beyond keep=\(keep) in its repository"
+            }
+        }
+        // the watermarks: least recently used first until the disk is below the low mark
+        if let disk, disk.usedPercent >= Double(p.highWatermark) || all {
+            let pct = disk.usedPercent
+            var need = disk.used - disk.total * Double(p.lowWatermark) / 100
+            for i in unused where chosen[i.id] != nil { need -= Double(i.size) }
+            for i in unused.sorted(by: { used($0) < used($1) }) where chosen[i.id] == nil && (need > 0 || all) {
+                chosen[i.id] = all && need <= 0 ? "least recently used (if the disk passes high_watermark)" : "disk above high_watermark (\(Int(pct))%)"
+                need -= Double(i.size)
+            }
+        }
+        for i in images where chosen[i.id] != nil { out.append(imageCandidate(i, reason: chosen[i.id]!)) }
+        if p.volumes {
+            for v in input.volumes where v.anonymous && (input.volumeUsers[v.name] ?? []).isEmpty {
+                out.append(PruneCandidate(type: "volume", id: v.name, name: v.name, created: v.created, lastUsed: nil, size: 0, reason: "unused anonymous volume"))
+            }
+        }
+        return out
+    }
+
+    /// `container prune`, and the containers of `system prune`: every stopped
+    /// container created no later than `until`, whose labels pass every
+    /// `label` filter (`labels` decodes a record's labels JSON).
+    public static func stoppedContainers(_ input: PruneInput, until: Int64? = nil, labelFilters: [String] = [],
+                                         labels: (String) -> [String: String] = { _ in [:] }) -> [PruneCandidate] {
+        var list: [PruneCandidate] = []
+        for r in input.containers where !input.alive.contains(r.id) {
+            if let until, r.created > until { continue }
+            if !labelFilters.isEmpty {
+                let l = labels(r.labelsJSON)
+                if !labelFilters.allSatisfy({ LabelFilter.matches($0, l) }) { continue }
+            }
+            list.append(PruneCandidate(type: "container", id: r.id, name: r.name, created: r.created, lastUsed: r.finished, size: 0, reason: "stopped"))
+        }
+        return list
+    }
+
+    /// The images of `system prune` among `listed` (those its filters let
+    /// through): none a remaining container uses, none created after `until`.
+    public static func systemImages(_ input: PruneInput, listed: [ImageRecord], leaving: [PruneCandidate], until: Int64?, all: Bool) -> [PruneCandidate] {
+        let remaining = Set(input.containers.filter { r in !leaving.contains { $0.id == r.id } }.map(\.imageID))
+        var list: [PruneCandidate] = []
+        for i in listed where !remaining.contains(i.id) {
+            if let until, i.created > until { continue }
+            list.append(imageCandidate(i, reason: all ? "unused" : "dangling"))
+        }
+        return list
+    }
+
+    /// The anonymous volumes no container uses but those `leaving` (`system prune --volumes`).
+    public static func anonymousVolumes(_ input: PruneInput, leaving: [PruneCandidate]) -> [PruneCandidate] {
+        var list: [PruneCandidate] = []
+        for v in input.volumes where v.anonymous {
+            let users = (input.volumeUsers[v.name] ?? []).filter { u in !leaving.contains { $0.id == u } }
+            if users.isEmpty { list.append(PruneCandidate(type: "volume", id: v.name, name: v.name, created: v.created, lastUsed: nil, size: 0, reason: "unused")) }
+        }
+        return list
+    }
+
+    /// `image prune` among `listed` (those its filters let through): none in
+    /// use, none a parent, none used within `minAge`, none created after
+    /// `until`; with `keep`, only what keep=N per repository lets go (the gc
+    /// plan with that rule alone, and a full `disk` letting the LRU rule in).
+    public static func images(_ input: PruneInput, listed: [ImageRecord], until: Int64?, minAge: Int64, keep: Int64?, all: Bool,
+                              disk: DiskSpace?) -> [PruneCandidate] {
+        let inUse = Set(input.containers.map(\.imageID))
+        let parents = Set(input.images.compactMap(\.parent))
+        var allowed: Set<String>? = nil
+        if let keep {
+            // keep=N alone decides which tagged images go; without -a dangling ones too
+            var policy = HiveConfig.GCPolicy()
+            policy.minAge = minAge
+            policy.maxAge = nil
+            policy.keep = keep
+            policy.highWatermark = 100
+            allowed = Set(gc(policy, input, disk: disk).filter { $0.type == "image" }.map(\.id))
+        }
+        var list: [PruneCandidate] = []
+        for rec in listed {
+            if let until, rec.created > until { continue }
+            if inUse.contains(rec.id) || parents.contains(rec.id) { continue }
+            if input.now - used(rec) < minAge { continue }
+            if let allowed, !allowed.contains(rec.id.description) { continue }
+            list.append(imageCandidate(rec, reason: all ? "unused" : "dangling"))
+        }
+        return list
+    }
+}
