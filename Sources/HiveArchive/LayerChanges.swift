@@ -21,19 +21,6 @@ public enum LayerChanges {
         }
     }
 
-    /// Walks `dir` depth first, names sorted: `visit` gets each object's path
-    /// relative to the walk's root (`a/b`), the object, and the directory it
-    /// is if it is one; it returns whether to descend into that directory.
-    /// An object removed meanwhile is skipped.
-    public static func walk(_ dir: TreeDir, _ rel: String = "", _ visit: (String, TreeObject, TreeDir?) throws -> Bool) throws {
-        for name in try dir.names() {
-            guard let o = try dir.child(name) else { continue }
-            let path = rel.isEmpty ? name : rel + "/" + name
-            let sub = try TreeDir.from(o)
-            if try visit(path, o, sub), let sub { try walk(sub, path, visit) }
-        }
-    }
-
     /// The changes in `upper` over `lowers` (the image's layer directories,
     /// in any order): a whiteout is a deletion; anything else is a change
     /// if some lower layer has that path, else an addition. Directories are
@@ -43,12 +30,13 @@ public enum LayerChanges {
         raiseOpenFileLimit()
         let below = lowers.compactMap { try? TreeDir.root($0) }
         var out: [Change] = []
-        try walk(top) { path, o, sub in
+        try top.walk { (path, _, o, sub) throws(HiveError) -> Bool in
             if o.isWhiteout {
                 out.append(Change(.deleted, "/" + path))
                 return false
             }
-            let exists = try below.contains { try $0.contains(path) }
+            var exists = false
+            for l in below where try l.contains(path) { exists = true; break }
             out.append(Change(exists ? .changed : .added, "/" + path))
             return sub != nil
         }

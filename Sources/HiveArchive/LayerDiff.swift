@@ -17,26 +17,21 @@ extension TarWriter {
             for l in lowers where try l.contains(rel) { return true }
             return false
         }
-        func walk(_ dir: TreeDir, _ rel: String) throws(HiveError) {
-            for name in try dir.names() {
-                guard let o = try dir.child(name) else { continue }  // removed meanwhile
-                let path = rel.isEmpty ? name : rel + "/" + name
-                if o.isWhiteout {
-                    try w.addEmpty((rel.isEmpty ? "" : rel + "/") + ".wh." + name)
-                    continue
-                }
-                // mount points hive created (empty, not in the image) are not content
-                if hidden.contains(path), o.st.st_size == 0, try !inLowers(path) { continue }
-                guard let sub = try TreeDir.from(o) else {
-                    try w.add(path, o)
-                    continue
-                }
-                try w.add(path + "/", o)
-                if sub.isOpaque { try w.addEmpty(path + "/.wh..wh..opq") }
-                try walk(sub, path)
+        try upper.walk { (path, name, o, sub) throws(HiveError) -> Bool in
+            if o.isWhiteout {
+                try w.addEmpty(String(decoding: path.utf8.dropLast(name.utf8.count), as: UTF8.self) + ".wh." + name)
+                return false
             }
+            // mount points hive created (empty, not in the image) are not content
+            if hidden.contains(path), o.st.st_size == 0, try !inLowers(path) { return false }
+            guard let sub else {
+                try w.add(path, o)
+                return false
+            }
+            try w.add(path + "/", o)
+            if sub.isOpaque { try w.addEmpty(path + "/.wh..wh..opq") }
+            return true
         }
-        try walk(upper, "")
         try w.finish()
     }
 

@@ -118,6 +118,19 @@ public final class TreeDir {
 
     /// Whether `rel` (a/b/c) exists under this directory, every parent a real
     /// directory (no symlink followed) and the last component not followed.
+    /// Walks this directory depth first, names sorted: `visit` gets each
+    /// object's path relative to the walk's root (`a/b`), its name, the
+    /// object, and the directory it is if it is one; it returns whether to
+    /// descend into that directory. An object removed meanwhile is skipped.
+    public func walk(_ rel: String = "", _ visit: (_ path: String, _ name: String, _ object: TreeObject, _ dir: TreeDir?) throws(HiveError) -> Bool) throws(HiveError) {
+        for name in try names() {
+            guard let o = try child(name) else { continue }
+            let path = rel.isEmpty ? name : rel + "/" + name
+            let sub = try TreeDir.from(o)
+            if try visit(path, name, o, sub), let sub { try sub.walk(path, visit) }
+        }
+    }
+
     public func contains(_ rel: String) throws(HiveError) -> Bool {
         let comps = rel.split(separator: "/").map(String.init)
         guard let last = comps.last else { return true }
