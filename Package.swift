@@ -74,7 +74,8 @@ let package = Package(
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
-        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveBuild", "HiveRuntime", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveRuntimeTests", dependencies: ["HiveRuntime", "HivePlatform", "CHiveLaunch"]),
     ],
     swiftLanguageModes: [.v5]
 )
