@@ -16,7 +16,7 @@ public struct EngineOptions: Sendable {
     /// it from --log-level; the engine never writes to stderr itself.
     public var logger = Logger()
     /// The logger's level as --log-level names it.
-    public var logLevel: String { "\(logger.level)" }
+    public var logLevel: String { logger.level.name }
     public init() {}
 }
 

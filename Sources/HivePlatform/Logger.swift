@@ -20,6 +20,16 @@ public final class Logger: @unchecked Sendable {
 
         public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
 
+        /// The --log-level name ("warn"), without reflection (a command's start-up pays for that).
+        public var name: String {
+            switch self {
+            case .debug: return "debug"
+            case .info: return "info"
+            case .warn: return "warn"
+            case .error: return "error"
+            }
+        }
+
         /// What follows "hive: " on a line of this level.
         public var prefix: String {
             switch self {
