@@ -49,6 +49,7 @@ build:
 	  Sources/hive-monitor/main.c Sources/CHiveLaunch/*.c
 	mv .build/release/hive-monitor.tmp $$(readlink -f .build/release)/hive-monitor
 	@# `run --init` bind-mounts this into the container: static, so any image can run it.
+	@# (SwiftPM builds both too, so a plain `swift build` runs; these are the small static ones.)
 	cc -O2 -Wall -static -o .build/release/hive-init.tmp Sources/hive-init/main.c
 	mv .build/release/hive-init.tmp $$(readlink -f .build/release)/hive-init
 

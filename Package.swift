@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "hive", targets: ["hive"]),
         .executable(name: "hive-monitor", targets: ["hive-monitor"]),
+        .executable(name: "hive-init", targets: ["hive-init"]),
         // For the fuzz package under Fuzz/ (a separate SwiftPM package that
         // depends on this one by path): products only, nothing more is compiled.
         .library(name: "HiveFuzzable", targets: ["HivePlatform", "HiveOCI", "HiveArchive", "HiveBuild", "HiveHooks", "HiveCLI"]),
@@ -58,11 +59,15 @@ let package = Package(
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "HivePlatform", "HiveOCI"]),
         .target(name: "HiveBuild", dependencies: ["CHivePlatform", "HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
         .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HivePlatform", "HiveOCI", "CHiveSQLite", "CHiveKernel", "CHiveLua"]),
+        // Imports no C: versions, the database checkpoint and malloc tuning come through their modules.
+        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],
                           linkerSettings: [.unsafeFlags(["-Xlinker", "--as-needed"])]),
+        // `run --init`'s init, bind-mounted into containers: C only, static so
+        // any image can run it (the Makefile rebuilds it with cc, smaller).
+        .executableTarget(name: "hive-init", linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .testTarget(name: "HivePlatformTests", dependencies: ["HivePlatform", "CHivePlatform"]),
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "HivePlatform", "CHiveTar", "CHivePlatform"]),
@@ -70,7 +75,7 @@ let package = Package(
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform", "HiveStore"]),
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
-        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveBuild", "HiveRuntime", "HiveOCI", "HivePlatform"]),
     ],
     swiftLanguageModes: [.v5]
 )

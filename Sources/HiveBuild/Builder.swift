@@ -204,7 +204,7 @@ public final class Builder {
                     opts.progress("#\(counter) DONE \(Builder.seconds(Timestamp.now().unixNanos - started))")
                 }
             } catch let e as HiveError {
-                throw e.exitCode == 125 && !e.message.hasPrefix(opts.dockerfileName + ":") ? fail(e.description, step.startLine) : e
+                throw ![.cannotInvoke, .commandNotFound].contains(e.code) && !e.message.hasPrefix(opts.dockerfileName + ":") ? fail(e.description, step.startLine) : e
             } catch let e as ShellLex.Error {
                 throw fail(e.message, step.startLine)
             }

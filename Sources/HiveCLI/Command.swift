@@ -66,7 +66,7 @@ struct GlobalOptions {
         var o = EngineOptions()
         o.configPath = config
         o.hooksDirs = hooksDirs
-        o.logLevel = logLevel
+        o.logger = Logger(level: Logger.Level(logLevel), sink: Logger.standardError)
         return o
     }
 }

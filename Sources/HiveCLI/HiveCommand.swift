@@ -1,11 +1,11 @@
 // Entry point: global options, dispatch to a verb, errors to exit codes
-// (125 hive error; the container's own status comes with `run`).
-import CHivePlatform
-import CHiveSQLite
+// (ErrorMapping: 125 hive error, 126/127 a command that cannot run; the
+// container's own status comes with `run`).
 import Glibc
 import HiveEngine
 import HiveOCI
 import HivePlatform
+import HiveStore
 
 public enum HiveCommand {
     static let version = "0.1.0"
@@ -28,7 +28,7 @@ public enum HiveCommand {
     nonisolated(unsafe) static var finished: Context?
 
     public static func main(_ argv: [String]) -> Int32 {
-        hive_malloc_tune()
+        HostProcess.tuneMalloc()
         let code = run(argv)
         finished?._engine?.flushEvents()
         Output.out.flush()
@@ -38,7 +38,7 @@ public enum HiveCommand {
 
     static func run(_ argv: [String]) -> Int32 {
         // internal: a detached checkpoint of the state database's log (Database.startCheckpoint)
-        if argv.count == 3 && argv[1] == "__checkpoint-db" { return hive_sqlite_checkpoint(argv[2]) }
+        if argv.count == 3 && argv[1] == "__checkpoint-db" { return Database.checkpoint(path: argv[2]) }
         // internal: deleting a --rm container's directory after the command returned (Engine.cleanupContainer)
         if argv.count == 4 && argv[1] == "__rmtree" { return Engine.removeRenamed(argv[2], pendingMarker: argv[3]) ? 0 : 1 }
         var globals = GlobalOptions.fromEnvironment()
@@ -114,13 +114,11 @@ public enum HiveCommand {
         return (commands.first { $0.aliases.contains(word) }, false)
     }
 
+    /// Reports an error; its exit status (ErrorMapping).
     static func fail(_ error: any Error) -> Int32 {
-        let msg: String
-        var code: Int32 = 125
-        if let h = error as? HiveError { msg = h.description; code = h.exitCode } else { msg = "\(error)" }
         Output.out.flush()
-        Output.err.line("hive: " + msg)
-        return code
+        Output.err.line("hive: " + ErrorMapping.message(error))
+        return ErrorMapping.exitStatus(error)
     }
 
     static func usageFailure(_ u: UsageError) -> Int32 {

@@ -1,9 +1,9 @@
 // `hive version`.
-import CHiveLua
 import HiveEngine
+import HiveHooks
 import HiveOCI
 import HivePlatform
-import CHiveKernel
+import HiveRuntime
 
 enum Version {
     static let def = CommandDef(
@@ -15,8 +15,8 @@ enum Version {
             "Version": .string(HiveCommand.version),
             "Os": .string("linux"),
             "Arch": .string(Engine.hostArchitecture),
-            "Lua": .string(String(cString: hive_lua_release())),
-            "Libseccomp": .string(String(cString: hive_seccomp_version())),
+            "Lua": .string(Hooks.luaVersion),
+            "Libseccomp": .string(RuntimeInfo.libseccompVersion),
         ])
         if let f = c.args.value("format") {
             c.out.line(f == "json" ? info.serialized() : try Template(f).render(info))
@@ -24,8 +24,8 @@ enum Version {
         }
         c.out.line("Version:      \(HiveCommand.version)")
         c.out.line("OS/Arch:      linux/\(Engine.hostArchitecture)")
-        c.out.line("Lua:          \(String(cString: hive_lua_release()))")
-        c.out.line("libseccomp:   \(String(cString: hive_seccomp_version()))")
+        c.out.line("Lua:          \(Hooks.luaVersion)")
+        c.out.line("libseccomp:   \(RuntimeInfo.libseccompVersion)")
         return 0
     }
 }

@@ -35,8 +35,7 @@ extension Engine {
             // failures of post-*/on-* hooks also go to the event log: the
             // monitor's cleanup has no terminal to print them on
             h.write = { [weak self] line in
-                let s = line + "\n"
-                _ = s.withCString { Glibc.write(2, $0, strlen($0)) }
+                self?.logger.line(line)
                 for level in ["warning", "error"] where line.hasPrefix("hive: \(level): ") {
                     self?.logEvent(EventRecord(type: "hook", action: level, id: "hook", attributes: ["message": String(line.dropFirst(level.count + 8))]))
                 }
@@ -89,8 +88,7 @@ extension Engine {
             guard try h.listens(event) else { return }
             _ = try h.run(event, context(), base: base(), subject: subject)
         } catch {
-            let line = "hive: warning: hooks not run for \(event.rawValue): \(error.description)\n"
-            _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+            logger.line("hive: warning: hooks not run for \(event.rawValue): \(error.description)")
         }
     }
 

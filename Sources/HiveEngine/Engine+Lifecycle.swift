@@ -1,6 +1,5 @@
 // Detached containers and their lifecycle: start (through hive-monitor),
 // the monitor's cleanup callback, stop, kill, wait, logs.
-import CHiveLaunch
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -59,60 +58,25 @@ extension Engine {
         let dir = containerDir(r.id)
         try checkDevicePolicy(r)
         try preStart(r)
-        unlink(dir + "/exit")
+        unlink(dir + "/" + MonitorProtocol.exitFile)
         unlink(dir + "/stopping")
         try store.db.transaction(durable: false) { () throws(HiveError) in try store.markCreated(r.id) }
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        let monitor = Engine.siblingExecutable("hive-monitor")
         let logs = logLimits(r)
-        let args = [monitor, r.id, dir, HostProcess.executable, store.root, store.runroot, String(logs.maxSize), String(logs.maxFile)]
-        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        var mpid: pid_t = 0
-        let rc = cargs.withUnsafeMutableBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
-                hive_spawn_monitor(monitor, $0, fds[1], &mpid)
-            }
+        let pid = try MonitorProtocol.start(MonitorProtocol.arguments(
+            monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
+            root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile))
+        try store.db.transaction(durable: false) { () throws(HiveError) in
+            try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
         }
-        close(fds[1])
-        defer { close(fds[0]) }
-        guard rc == 0 else {
-            throw HiveError(.io, "cannot start the container monitor \(monitor)", cause: String(cString: strerror(rc)))
-        }
-        var line: [UInt8] = []
-        var ch: UInt8 = 0
-        while read(fds[0], &ch, 1) == 1 && ch != 10 { line.append(ch) }
-        let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("P"), let pid = Int32(text.dropFirst()) {
-            try store.db.transaction(durable: false) { () throws(HiveError) in
-                try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
-            }
-            postStart(r, pid: pid)
-            return r.id
-        }
-        var status: Int32 = 0
-        waitpid(mpid, &status, 0)
-        if text.hasPrefix("E") {
-            let code = Int32(text.dropFirst().prefix(while: { $0 != " " })) ?? 125
-            let msg = String(text.drop(while: { $0 != " " }).dropFirst())
-            throw HiveError(.invalidArgument, msg).withExitCode(code)
-        }
-        throw HiveError(.io, "the container monitor exited without starting the container")
+        postStart(r, pid: pid)
+        return r.id
     }
 
     /// Called by hive-monitor after the container exited: record it, honour --rm.
     public func monitorCleanup(_ id: String) throws {
         guard let r = try store.container(id) else { return }
-        var code: Int32 = -1
-        var at = Timestamp.now().unixNanos
-        if let bytes = Files.read(containerDir(r.id) + "/exit") {
-            let parts = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
-            if parts.count >= 2 { code = Int32(parts[0]) ?? -1; at = Int64(parts[1]) ?? at }
-        }
-        try containerExited(r, status: code, at: at, autoRemove: spec(r)?.autoRemove == true)
+        let exit = MonitorProtocol.readExit(containerDir: containerDir(r.id))
+        try containerExited(r, status: exit?.status ?? -1, at: exit?.at ?? Timestamp.now().unixNanos, autoRemove: spec(r)?.autoRemove == true)
     }
 
     /// Waits (up to `seconds`) until the container's init is gone.
@@ -171,10 +135,8 @@ extension Engine {
         // a detached container's monitor writes its status to `exit`, then
         // records it (`hive container cleanup`, which may take a while on a
         // loaded machine): either one tells
-        let exitFile = containerDir(r.id) + "/exit"
-        func fromFile() -> Int32? {
-            Files.readText(exitFile).flatMap { t in t.split(separator: " ").first.flatMap { Int32($0) } }
-        }
+        let dir = containerDir(r.id)
+        func fromFile() -> Int32? { MonitorProtocol.readExit(containerDir: dir)?.status }
         while isAlive(r) {
             usleep(5000)
             guard let n = try store.container(r.id) else { return fromFile() ?? -1 }
@@ -230,7 +192,7 @@ extension Engine {
         let pid: pid_t
         do { pid = try Launcher.launch(planFile: containerDir(r.id) + "/plan") } catch let e as LaunchError {
             try markLaunchFailed(r.id, e.exitCode)
-            throw HiveError(.invalidArgument, e.message).withExitCode(e.exitCode)
+            throw e.hiveError
         }
         try store.db.transaction(durable: false) { () throws(HiveError) in
             try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
@@ -274,7 +236,7 @@ extension Engine {
             pid = try Launcher.exec(target: target, targetStart: r.pidStart, planFile: containerDir(r.id) + "/plan", argv: argv, env: expanded,
                                     user: resolved, cwd: workdir, stdio: stdio, tty: tty && !detach)
         } catch let e as LaunchError {
-            throw HiveError(.invalidArgument, e.message).withExitCode(e.exitCode)
+            throw e.hiveError
         }
         if detach { return 0 }
         if tty, Launcher.lastPtyMaster >= 0 { return Launcher.proxy(master: Launcher.lastPtyMaster, pid: pid) }

@@ -39,7 +39,7 @@ extension Engine {
                 try Launcher.finish(starting)
             } catch let e as LaunchError {
                 if o.remove { try? cleanupContainer(id) } else { try? markLaunchFailed(id, e.exitCode) }
-                throw HiveError(.invalidArgument, e.message, cause: nil).withExitCode(e.exitCode)
+                throw e.hiveError
             }
             Profile.mark("markRunning")
             store.unlock()

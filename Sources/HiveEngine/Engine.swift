@@ -12,7 +12,11 @@ public struct EngineOptions: Sendable {
     public var configPath: String?
     /// Replaces the configured site hook directories (`--hooks-dir`).
     public var hooksDirs: [String]?
-    public var logLevel = "warn"
+    /// Where the engine (and the hooks, through it) says things: the CLI makes
+    /// it from --log-level; the engine never writes to stderr itself.
+    public var logger = Logger()
+    /// The logger's level as --log-level names it.
+    public var logLevel: String { logger.level.name }
     public init() {}
 }
 
@@ -39,10 +43,10 @@ public final class Engine {
         self.options = options
     }
 
-    /// A line on stderr with --log-level debug.
-    func debugLog(_ s: String) {
-        if options.logLevel == "debug" || options.logLevel == "trace" { fputs("hive: debug: \(s)\n", stderr) }
-    }
+    var logger: Logger { options.logger }
+
+    /// A debug line (--log-level debug), through the logger.
+    func debugLog(_ s: @autoclosure () -> String) { options.logger.debug(s()) }
 
     /// The platform hive runs images for.
     public static var hostArchitecture: String {

@@ -10,11 +10,7 @@ extension Hooks {
 
     func warn(_ text: String) { log(.warn, text) }
 
-    func log(_ level: LogLevel, _ text: @autoclosure () -> String) {
-        guard level >= logLevel else { return }
-        let prefix = level == .warn ? "warning: " : level == .error ? "error: " : level == .info ? "info: " : "debug: "
-        write("hive: " + prefix + text())
-    }
+    func log(_ level: LogLevel, _ text: @autoclosure () -> String) { logger.log(level, text()) }
 
     /// `timeLeft`: nanoseconds before the calling handler's deadline (hive.exec is killed then).
     func answer(_ op: String, _ arg: JSONValue, script: String, event: HookEvent?, timeLeft: Int64 = Int64.max) throws -> JSONValue {

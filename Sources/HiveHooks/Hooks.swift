@@ -14,18 +14,11 @@ import HiveOCI
 import HivePlatform
 
 public final class Hooks {
-    public enum LogLevel: Int, Comparable, Sendable {
-        case debug = 0, info, warn, error
-        public init(_ text: String) {
-            switch text {
-            case "debug", "trace": self = .debug
-            case "info": self = .info
-            case "error", "fatal", "panic": self = .error
-            default: self = .warn
-            }
-        }
-        public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
-    }
+    /// --log-level's levels (HivePlatform's Logger).
+    public typealias LogLevel = Logger.Level
+
+    /// The Lua the hooks run on ("Lua 5.4.6"), for `hive version`.
+    public static var luaVersion: String { String(cString: hive_lua_release()) }
 
     /// One change a `pre-*` hook made, for the log and the event log.
     public struct Change: Sendable {
@@ -54,14 +47,20 @@ public final class Hooks {
     /// Where the bundles live (`$ROOT/cache/hooks`; nil: nothing is kept).
     let bundleDir: String?
     public weak var host: HookHost?
-    public var logLevel: LogLevel
+    /// Where `hive.log` and the hooks' warnings go: the hooks' own logger
+    /// (`hive hooks test` turns it to debug and collects its lines).
+    public let logger: Logger
+    public var logLevel: LogLevel {
+        get { logger.level }
+        set { logger.level = newValue }
+    }
+    /// Where log lines go (the logger's sink: stderr unless given one).
+    public var write: (String) -> Void {
+        get { logger.sink }
+        set { logger.sink = newValue }
+    }
     /// `hive hooks test`: hive.exec does nothing and says what it would run.
     public var dryRun = false
-    /// Where log lines go (stderr by default).
-    public var write: (String) -> Void = { line in
-        let s = line + "\n"
-        _ = s.withCString { Glibc.write(2, $0, strlen($0)) }
-    }
 
     private var files: [HookFile]?
     /// What the cache held for these files (nil: nothing yet, or stale), and where it is.
@@ -85,7 +84,7 @@ public final class Hooks {
         self.config = config
         self.siteDirs = hooksDirs ?? config.hookDirs
         self.bundleDir = cacheDir.map { $0 + "/hooks" }
-        self.logLevel = logLevel
+        self.logger = Logger(level: logLevel)
     }
 
     // MARK: - Discovery

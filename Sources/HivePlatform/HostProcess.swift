@@ -4,6 +4,9 @@ import CHivePlatform
 import Glibc
 
 public enum HostProcess {
+    /// Keeps freed memory in the process (a command lives milliseconds): the first thing main does.
+    public static func tuneMalloc() { hive_malloc_tune() }
+
     /// The running executable (hive itself), from /proc/self/exe.
     public static let executable: String = {
         var buf = [CChar](repeating: 0, count: 4096)

@@ -1,5 +1,5 @@
 // Phase timing for development: with HIVE_PROFILE set, `Profile.mark` records
-// the time since the first mark and the marks are printed on stderr at
+// the time since the first mark and the marks are printed on stderr (Logger.standardError) at
 // exit. Off, a mark is one load and a branch.
 import Glibc
 
@@ -19,7 +19,7 @@ public enum Profile {
         guard let start = marks.first?.1 else { return }
         var last = start
         for (label, t) in marks {
-            fputs("profile: \(label) +\(t - last) us (at \(t - start) us)\n", stderr)
+            Logger.standardError("profile: \(label) +\(t - last) us (at \(t - start) us)")
             last = t
         }
     }

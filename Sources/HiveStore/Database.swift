@@ -109,6 +109,9 @@ public final class Database {
         HostProcess.spawnDetached(["__checkpoint-db", path])
     }
 
+    /// The checkpoint itself, in that detached process: its exit status.
+    public static func checkpoint(path: String) -> Int32 { hive_sqlite_checkpoint(path) }
+
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
     public var changes: Int { Int(sqlite3_changes(handle)) }
 }

@@ -9,7 +9,8 @@
 // oldest dropped; a line longer than 16 KiB becomes several records (the last
 // without "\n", as Docker splits), so no stream makes a record unbounded.
 //
-// usage: hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE]   (status reported on fd 3)
+// Its arguments, the status line it reports on fd 3, the exit file it writes
+// and the cleanup it execs are hive's protocol with it: hive_monitor_proto.h.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -27,11 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "hive_launch.h"
+#include "hive_monitor_proto.h"
 
 static int logfd = -1;
 static char logpath[4200];
-static long long log_max_size = 20LL << 20;  // 0: unbounded
-static long log_max_file = 5;
+static long long log_max_size;  // 0: unbounded (hive_monitor_args)
+static long log_max_file;
 static long long log_size = 0;
 
 static void log_open(int truncate) {
@@ -114,15 +116,16 @@ static void pump(struct stream *s, int final) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6 && argc != 8) { fprintf(stderr, "usage: hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE]\n"); return 2; }
-    if (argc == 8) {
-        log_max_size = atoll(argv[6]);
-        log_max_file = atol(argv[7]);
-        if (log_max_size < 0) log_max_size = 0;
-        if (log_max_file < 1) log_max_file = 1;
+    struct hive_monitor_args args;
+    if (hive_monitor_parse_args(argc, argv, &args) < 0) {
+        fprintf(stderr, "usage: hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE]\n");
+        return 2;
     }
-    const char *id = argv[1], *dir = argv[2], *hive = argv[3], *root = argv[4], *runroot = argv[5];
-    int status_fd = 3;
+    log_max_size = args.log_max_size;
+    log_max_file = args.log_max_file;
+    const char *id = args.id, *dir = args.dir, *hive = args.hive, *root = args.root, *runroot = args.runroot;
+    int status_fd = HIVE_MONITOR_STATUS_FD;
+    char msg[HIVE_MONITOR_MESSAGE_MAX];
     setsid();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
@@ -131,14 +134,16 @@ int main(int argc, char **argv) {
     struct hive_plan plan;
     snprintf(path, sizeof path, "%s/plan", dir);
     if (hive_plan_read(path, &plan) < 0) {
-        dprintf(status_fd, "E125 cannot read the launch plan %s: %s\n", path, strerror(errno));
+        snprintf(msg, sizeof msg, "cannot read the launch plan %s: %s", path, strerror(errno));
+        hive_monitor_report_failed(status_fd, 125, msg);
         return 125;
     }
     snprintf(logpath, sizeof logpath, "%s/log", dir);
     log_open(0);
     int outp[2], errp[2];
     if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-        dprintf(status_fd, "E125 pipe: %s\n", strerror(errno));
+        snprintf(msg, sizeof msg, "pipe: %s", strerror(errno));
+        hive_monitor_report_failed(status_fd, 125, msg);
         return 125;
     }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -149,7 +154,7 @@ int main(int argc, char **argv) {
     int code;
     char err[512];
     if (hive_launch(&plan, &pid, &code, err, sizeof err) < 0) {
-        dprintf(status_fd, "E%d %s\n", code, err);
+        hive_monitor_report_failed(status_fd, code, err);
         return code;
     }
     close(outp[1]);
@@ -162,7 +167,7 @@ int main(int argc, char **argv) {
         outp[0] = hive_last_pty_master();
         errp[0] = -1;
     }
-    dprintf(status_fd, "P%d\n", (int)pid);
+    hive_monitor_report_started(status_fd, pid);
     close(status_fd);
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); if (null > 2) close(null); }
@@ -188,15 +193,7 @@ int main(int argc, char **argv) {
     int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    char tmp[4200], fin[4200];
-    snprintf(tmp, sizeof tmp, "%s/exit.tmp", dir);
-    snprintf(fin, sizeof fin, "%s/exit", dir);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        dprintf(fd, "%d %lld\n", exit_code, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-        close(fd);
-        rename(tmp, fin);
-    }
+    hive_monitor_write_exit(dir, exit_code, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
     if (logfd >= 0) close(logfd);
     execl(hive, "hive", "--root", root, "--runroot", runroot, "container", "cleanup", id, (char *)NULL);
     return 0;

@@ -29,7 +29,7 @@ func eachContainer(_ c: Context, _ body: (String) throws -> Void) -> Int32 {
         } catch {
             failed = true
             c.out.flush()
-            c.err.line("hive: " + ((error as? HiveError)?.description ?? "\(error)"))
+            c.err.line("hive: " + ErrorMapping.message(error))
         }
     }
     return failed ? 1 : 0
@@ -127,7 +127,7 @@ enum ContainerWait {
         for name in c.args.positionals {
             do { c.out.line(String(try engine.wait(name))); c.out.flush() } catch {
                 failed = true
-                c.err.line("hive: " + ((error as? HiveError)?.description ?? "\(error)"))
+                c.err.line("hive: " + ErrorMapping.message(error))
             }
         }
         return failed ? 1 : 0

@@ -103,7 +103,7 @@ enum Inspect {
         var failures: [String] = []
         for name in c.args.positionals {
             do { objects.append(try one(engine, name)) } catch {
-                failures.append((error as? HiveError)?.description ?? "\(error)")
+                failures.append(ErrorMapping.message(error))
             }
         }
         if let f = c.args.value("format"), f != "json" {

@@ -24,7 +24,7 @@ enum ImageRemove {
             } catch {
                 failed = true
                 c.out.flush()
-                c.err.line("hive: " + ((error as? HiveError)?.description ?? "\(error)"))
+                c.err.line("hive: " + ErrorMapping.message(error))
             }
         }
         return failed ? 1 : 0

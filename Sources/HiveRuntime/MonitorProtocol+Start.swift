@@ -1,0 +1,37 @@
+// Starting a detached container's monitor: spawned with a status pipe as its
+// fd 3 (hive_spawn_monitor), then its one status line read and parsed.
+import CHiveLaunch
+import Glibc
+import HivePlatform
+
+extension MonitorProtocol {
+    /// Starts the monitor (`arguments`, as `arguments(...)` makes them) and
+    /// returns the pid of the container once it runs. If it did not start,
+    /// throws the launch's error (its code carries the status: 126, 127...).
+    public static func start(_ arguments: [String]) throws -> pid_t {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let monitor = arguments[0]
+        var cargs: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var mpid: pid_t = 0
+        let rc = cargs.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                hive_spawn_monitor(monitor, $0, fds[1], &mpid)
+            }
+        }
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard rc == 0 else {
+            throw HiveError(.io, "cannot start the container monitor \(monitor)", cause: String(cString: strerror(rc)))
+        }
+        let status = readStatus(fds[0])
+        if case .started(let pid) = status { return pid }
+        var ws: Int32 = 0
+        waitpid(mpid, &ws, 0)
+        if case .failed(let code, let message) = status { throw LaunchError(message: message, exitCode: code).hiveError }
+        throw HiveError(.io, "the container monitor exited without starting the container")
+    }
+}
