@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "HiveRuntime", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "CHiveKernel", "CHiveLaunch", "CSeccomp"]),
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "HivePlatform", "HiveOCI"]),
         .target(name: "HiveBuild", dependencies: ["CHivePlatform", "HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
-        .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild", "CHiveLaunch"]),
+        .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild"]),
         // Imports no C: versions, the database checkpoint and malloc tuning come through their modules.
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),

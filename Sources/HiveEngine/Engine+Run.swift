@@ -1,6 +1,5 @@
 // `hive run` (foreground): image + flags -> a container record, its writable
 // layer, a launch plan; then wait, record the exit, and with --rm remove it.
-import CHiveLaunch
 import Glibc
 import HiveArchive
 import HiveHooks
