@@ -95,7 +95,7 @@ extension Toml.Parser {
         if token.elementsEqual("true".utf8) { return .bool(true) }
         if token.elementsEqual("false".utf8) { return .bool(false) }
         if let v = try number(token, at: start) { return v }
-        let text = String(decoding: token, as: UTF8.self)
+        let text = Toml.printable(token)
         let looksNumeric = token.first.map { Toml.isDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") } ?? false
         throw fail(looksNumeric ? "invalid number \(text)" : "invalid value \(text) (strings need quotes)", at: start)
     }
@@ -108,7 +108,7 @@ extension Toml.Parser {
         if signed { negative = s.removeFirst() == UInt8(ascii: "-") }
         if s.elementsEqual("inf".utf8) { return .float(negative ? -.infinity : .infinity) }
         if s.elementsEqual("nan".utf8) { return .float(negative ? -.nan : .nan) }
-        let outOfRange = fail("integer \(String(decoding: t, as: UTF8.self)) does not fit in 64 bits", at: pos)
+        let outOfRange = fail("integer \(Toml.printable(t)) does not fit in 64 bits", at: pos)
         if !signed, s.count > 2, s.first == UInt8(ascii: "0") {
             let radix: UInt64
             switch s[s.startIndex + 1] {
@@ -162,7 +162,7 @@ extension Toml.Parser {
         func bad() -> HiveError {
             var end = i
             while end < b.count && !Toml.endsValue(b[end]) { end += 1 }
-            return fail("invalid date or time \(String(decoding: b[start..<end], as: UTF8.self))", at: start)
+            return fail("invalid date or time \(Toml.printable(b[start..<end]))", at: start)
         }
         func field(_ n: Int, _ range: ClosedRange<Int>, then sep: UInt8?) throws(HiveError) -> Int {
             guard Toml.isDigits(b, i, n) else { throw bad() }
@@ -274,6 +274,14 @@ extension Toml {
     static func scalarName(_ c: UInt8) -> String {
         let h = String(c, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: 4 - h.count) + h
+    }
+
+    /// Text for a message: control characters as U+XXXX.
+    static func printable(_ s: ArraySlice<UInt8>) -> String {
+        guard s.contains(where: isControl) else { return String(decoding: s, as: UTF8.self) }
+        var out: [UInt8] = []
+        for c in s { if isControl(c) { out += scalarName(c).utf8 } else { out.append(c) } }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The offset of the first byte that is not well-formed UTF-8 (overlong
