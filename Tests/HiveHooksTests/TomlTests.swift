@@ -135,6 +135,18 @@ import Testing
         #expect(try read("") == [:])
     }
 
+    /// hive.toml is read as bytes: invalid UTF-8 is refused with its line, not replaced.
+    @Test func hiveConfigRefusesInvalidUTF8() throws {
+        let ok = try HiveConfig.parse(bytes: Array("[plugins.\"p\"]\nname = \"é\"\n".utf8), file: "hive.toml")
+        #expect(ok.pluginConfig["p"]?["name"] == .string("é"))
+        do {
+            _ = try HiveConfig.parse(bytes: Array("[plugins.\"p\"]\nname = \"".utf8) + [0xFF] + Array("\"\n".utf8), file: "hive.toml")
+            Issue.record("invalid UTF-8 accepted")
+        } catch {
+            #expect(error.message == "hive.toml:2: invalid UTF-8")
+        }
+    }
+
     /// What HiveConfig and the plugins' settings get: JSON values, dates as text.
     @Test func jsonForm() throws {
         let doc = try Toml.parse("[p]\nd = 2024-01-02T03:04:05+01:00\nn = [1, 2.5, 'x', true]\n[[p.l]]\n", file: "t.toml")
