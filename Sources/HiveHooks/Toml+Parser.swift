@@ -150,7 +150,8 @@ extension Toml {
             return String(decoding: b[start..<i], as: UTF8.self)
         }
 
-        static func name(_ key: some Collection<String>) -> String {
+        /// A key as a message names it: `a."b c"`.
+        static func name(_ key: ArraySlice<String>) -> String {
             key.map { k in
                 !k.isEmpty && k.utf8.allSatisfy(Toml.isBareKey) ? k : "\"" + k + "\""
             }.joined(separator: ".")
@@ -182,7 +183,7 @@ extension Toml {
             var t = root
             for (n, part) in key.enumerated() {
                 let last = n == key.count - 1
-                let name = Parser.name(key[...n])
+                var name: String { Parser.name(key[...n]) }  // for errors only: built when one is thrown
                 switch t.entries[part] {
                 case nil:
                     let x = Table(last ? .header : .implicit)
@@ -221,7 +222,7 @@ extension Toml {
         mutating func keyValue(into t: Table) throws(HiveError) {
             let start = i
             let key = try keyPath()
-            guard peek == UInt8(ascii: "=") else { throw fail("expected = after the key \(Parser.name(key))") }
+            guard peek == UInt8(ascii: "=") else { throw fail("expected = after the key \(Parser.name(key[...]))") }
             i += 1
             skipSpace()
             let v = try value()
@@ -236,11 +237,11 @@ extension Toml {
                     x.kind = .dotted
                     t = x
                 default:
-                    throw fail("key \(Parser.name(key[...n])) is already defined: \(Parser.name(key)) cannot extend it", at: start)
+                    throw fail("key \(Parser.name(key[...n])) is already defined: \(Parser.name(key[...])) cannot extend it", at: start)
                 }
             }
             let last = key[key.count - 1]
-            guard t.entries[last] == nil else { throw fail("key \(Parser.name(key)) is defined twice", at: start) }
+            guard t.entries[last] == nil else { throw fail("key \(Parser.name(key[...])) is defined twice", at: start) }
             t.entries[last] = .value(v)
         }
 

@@ -108,7 +108,7 @@ extension Toml.Parser {
         if signed { negative = s.removeFirst() == UInt8(ascii: "-") }
         if s.elementsEqual("inf".utf8) { return .float(negative ? -.infinity : .infinity) }
         if s.elementsEqual("nan".utf8) { return .float(negative ? -.nan : .nan) }
-        let outOfRange = fail("integer \(Toml.printable(t)) does not fit in 64 bits", at: pos)
+        func outOfRange() -> HiveError { fail("integer \(Toml.printable(t)) does not fit in 64 bits", at: pos) }
         if !signed, s.count > 2, s.first == UInt8(ascii: "0") {
             let radix: UInt64
             switch s[s.startIndex + 1] {
@@ -124,7 +124,7 @@ extension Toml.Parser {
                 for c in digits where c != UInt8(ascii: "_") {
                     let (m, o1) = v.multipliedReportingOverflow(by: radix)
                     let (a, o2) = m.addingReportingOverflow(UInt64(Toml.hexDigit(c)!))
-                    guard !o1 && !o2 && a <= UInt64(Int64.max) else { throw outOfRange }
+                    guard !o1 && !o2 && a <= UInt64(Int64.max) else { throw outOfRange() }
                     v = a
                 }
                 return .integer(Int64(v))
@@ -148,10 +148,22 @@ extension Toml.Parser {
             isFloat = true
         }
         guard k == s.endIndex else { return nil }
-        let plain = String(decoding: t.lazy.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
-        if isFloat { return Double(plain).map { .float($0) } }
-        guard let v = Int64(plain) else { throw outOfRange }
-        return .integer(v)
+        if isFloat {
+            // an Array, not a lazy filter: String(decoding:) of a generic collection costs a runtime cast
+            var plain: [UInt8] = []
+            plain.reserveCapacity(t.count)
+            for c in t where c != UInt8(ascii: "_") { plain.append(c) }
+            return Double(String(decoding: plain, as: UTF8.self)).map { .float($0) }
+        }
+        var magnitude: UInt64 = 0
+        for c in s where c != UInt8(ascii: "_") {
+            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(c - 48))
+            guard !o1 && !o2 else { throw outOfRange() }
+            magnitude = a
+        }
+        guard magnitude <= (negative ? Int64.min.magnitude : UInt64(Int64.max)) else { throw outOfRange() }
+        return .integer(negative ? Int64(truncatingIfNeeded: 0 &- magnitude) : Int64(magnitude))
     }
 
     /// `YYYY-MM-DD`, `HH:MM:SS[.frac]`, or both joined by `T`, `t` or a
