@@ -75,13 +75,18 @@ public struct HiveConfig: Sendable {
         guard fstat(fd, &st) == 0 else { throw HiveError.errno("cannot read the configuration \(path)") }
         try checkOwnership(path, opened: st)
         guard let bytes = Files.read(fd: fd) else { throw HiveError.errno("cannot read the configuration \(path)") }
-        var c = try parse(String(decoding: bytes, as: UTF8.self), file: path)
+        var c = try parse(bytes: bytes, file: path)
         c.path = path
         return c
     }
 
     public static func parse(_ text: String, file: String) throws(HiveError) -> HiveConfig {
-        let doc = try Toml.parse(text, file: file)
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// hive.toml's bytes: invalid UTF-8 is refused with its line.
+    public static func parse(bytes: [UInt8], file: String) throws(HiveError) -> HiveConfig {
+        let doc = try Toml.parse(bytes: bytes, file: file)
         var c = HiveConfig()
         func bad(_ key: String, _ want: String) -> HiveError {
             HiveError(.invalidArgument, "\(file): \(key) must be \(want)")

@@ -1,6 +1,5 @@
 // The TOML reader of hive.toml. Invariant: what it reads serializes as JSON.
 import FuzzSupport
-import HiveHooks
 import HiveOCI
 import HivePlatform
 
