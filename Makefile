@@ -16,7 +16,7 @@ DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN := .build/release/hive
 
-.PHONY: run test deps build debug base unit system interop bench install clean stub fuzz
+.PHONY: run test deps build debug base unit system bench install clean stub fuzz
 
 run: deps build base
 	@echo "== hive images"

@@ -45,7 +45,7 @@ let package = Package(
                 linkerSettings: [.unsafeFlags(staticLink("seccomp", "cap"))]),
         // The clone-to-exec launcher and plan files: plain C, no libraries, shared
         // by the CLI and the monitor.
-        .target(name: "CHiveLaunch", dependencies: ["CSeccomp"], cSettings: [.define("_GNU_SOURCE")]),
+        .target(name: "CHiveLaunch", cSettings: [.define("_GNU_SOURCE")]),
         // The Lua side of the hook engine: every Lua API call lives here (STYLE.md 7).
         .target(name: "CHiveLua", dependencies: ["CLua"], linkerSettings: [.unsafeFlags(staticLink("lua5.4") + dynamicLink("m"))]),
         // The bottom of the Swift side: files by fd, processes, clocks, profiling,

@@ -28,3 +28,6 @@ uint64_t hive_cap_permitted(void) {
     if (syscall(SYS_capget, &hdr, data) < 0) return 0;
     return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
 }
+
+uint32_t hive_scmp_act_errno(uint32_t err) { return SCMP_ACT_ERRNO(err); }
+uint32_t hive_scmp_act_allow(void) { return SCMP_ACT_ALLOW; }

@@ -14,11 +14,8 @@
 #include <unistd.h>
 #include "launch_internal.h"
 #include <linux/openat2.h>
-#include <seccomp.h>
 #include <sys/socket.h>
 
-uint32_t hive_scmp_act_errno(uint32_t err) { return SCMP_ACT_ERRNO(err); }
-uint32_t hive_scmp_act_allow(void) { return SCMP_ACT_ALLOW; }
 
 
 size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }

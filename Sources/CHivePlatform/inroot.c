@@ -1,4 +1,4 @@
-// openat2(2) for resolving paths inside a root (Sources/HiveOCI/InRoot.swift):
+// openat2(2) for resolving paths inside a root (Sources/HivePlatform/InRoot.swift):
 // syscall() is variadic, so Swift cannot call it directly.
 #include <errno.h>
 #include <fcntl.h>

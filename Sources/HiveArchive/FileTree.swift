@@ -53,11 +53,13 @@ public enum FileTree {
 
     /// Bytes of the regular files under `path` (`ps -s`, `system df`).
     public static func diskUsage(_ path: String) -> Int64 {
+        // the tree may be a container's (its upper directory, a volume): walked
+        // by fd with nothing followed, so a swapped symlink cannot lead it out
+        guard let root = try? TreeDir.root(path) else { return 0 }
         var total: Int64 = 0
-        for n in names(in: path) {
-            var st = stat()
-            guard lstat(path + "/" + n, &st) == 0 else { continue }
-            if (st.st_mode & S_IFMT) == S_IFDIR { total += diskUsage(path + "/" + n) } else if (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_size) }
+        try? root.walk { (_, _, o, sub) throws(HiveError) -> Bool in
+            if sub == nil, (o.st.st_mode & S_IFMT) == S_IFREG { total += Int64(o.st.st_size) }
+            return true
         }
         return total
     }

@@ -6,7 +6,7 @@
 // lookup is fstatat/openat with O_NOFOLLOW relative to a directory fd, so a
 // symlink in a layer is only ever a name to resolve inside the image
 // (InRoot.resolve), never a host path.
-import CHivePlatform
+import CHivePlatform  // sys/xattr.h (fgetxattr)
 import Glibc
 import HiveOCI
 import HivePlatform

@@ -1,7 +1,6 @@
 // hive.exec for hooks in root-owned system directories: argv only (no shell,
 // no PATH search), stdin from /dev/null, output captured (1 MiB each), and a
 // timeout after which the command is killed.
-import CHivePlatform
 import Glibc
 import HiveOCI
 import HivePlatform
@@ -15,8 +14,8 @@ enum HookExec {
 
     static func run(_ argv: [String], timeoutNanos: Int64) throws(HiveError) -> Result {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-        guard hive_pipe_cloexec(&outPipe) == 0 else { throw HiveError.errno("hive.exec: pipe") }
-        guard hive_pipe_cloexec(&errPipe) == 0 else {
+        guard Files.pipeCloexec(&outPipe) == 0 else { throw HiveError.errno("hive.exec: pipe") }
+        guard Files.pipeCloexec(&errPipe) == 0 else {
             close(outPipe[0]); close(outPipe[1])
             throw HiveError.errno("hive.exec: pipe")
         }

@@ -1,8 +1,18 @@
 // Whole-file reads and writes through POSIX calls (no Foundation): state
 // files, /proc and /sys entries, small config files.
+import CHivePlatform
 import Glibc
 
 public enum Files {
+    /// An anonymous memory file (memfd_create, close-on-exec): its fd, or -1 with errno.
+    public static func memfd(_ name: String) -> Int32 { hive_memfd(name) }
+
+    /// pipe2 with O_CLOEXEC on both ends: 0, or -1 with errno.
+    public static func pipeCloexec(_ fds: inout [Int32]) -> Int32 { hive_pipe_cloexec(&fds) }
+
+    /// syncfs(2) on the filesystem holding `fd`.
+    public static func syncfs(_ fd: Int32) -> Int32 { hive_syncfs(fd) }
+
     /// The whole file, or nil if it cannot be opened or read.
     public static func read(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

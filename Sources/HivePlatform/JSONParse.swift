@@ -3,7 +3,7 @@
 // the ~2 ms of generic-type instantiation a first JSONDecoder use costs per
 // process. It also validates every document JSONCoding.decode hands to
 // Foundation, whose reader accepts what JSON does not (`[1,]`).
-// Checked against JSONTestSuite (Tests/HiveOCITests/JSONTestSuiteTests.swift).
+// Checked against JSONTestSuite (Tests/HivePlatformTests/JSONTestSuiteTests.swift).
 
 extension JSONValue {
     public struct ParseError: Error, CustomStringConvertible, Sendable {

@@ -1,8 +1,7 @@
 // Docker's seccomp profile format, compiled to BPF with libseccomp and cached
 // on disk by profile digest (compiling costs ~1 ms; loading cached BPF is free).
 // Format: https://github.com/moby/profiles/blob/main/seccomp/types.go
-import CHivePlatform
-import CHiveLaunch
+import CHiveKernel
 import CSeccomp
 import Glibc
 import HiveOCI
@@ -93,7 +92,7 @@ public enum Seccomp {
             }
         }
         // export through a memfd (seccomp_export_bpf_mem needs libseccomp 2.6)
-        let fd = hive_memfd("hive-seccomp")
+        let fd = Files.memfd("hive-seccomp")
         guard fd >= 0 else { throw HiveError.errno("memfd_create") }
         defer { close(fd) }
         let rc = seccomp_export_bpf(ctx, fd)

@@ -6,7 +6,6 @@
 // store lock shared; removing unreferenced files ("sweep") needs it
 // exclusively, so it never races a writer that is about to reuse a layer or
 // blob. A command that finds the `gc-pending` marker sweeps when it can.
-import CHivePlatform
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -185,7 +184,7 @@ public final class Store {
     public func syncFilesystem() {
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
-            _ = hive_syncfs(fd)
+            _ = Files.syncfs(fd)
             close(fd)
         }
     }

@@ -1,5 +1,4 @@
 import HiveCLI
-import HiveOCI
 import HivePlatform
 import Glibc
 

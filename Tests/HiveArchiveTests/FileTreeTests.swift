@@ -25,4 +25,18 @@ import Testing
         try FileTree.remove(path: base + "/tree")
         #expect(access(base + "/tree", F_OK) != 0)
     }
+
+    @Test func diskUsageCountsRegularFilesAndFollowsNoLink() throws {
+        var template = Array("/tmp/hive-du-XXXXXX".utf8CString)
+        let base = String(cString: mkdtemp(&template)!)
+        defer { _ = try? FileTree.remove(path: base) }
+        #expect(mkdir(base + "/tree", 0o755) == 0 && mkdir(base + "/tree/sub", 0o755) == 0 && mkdir(base + "/outside", 0o755) == 0)
+        try Files.write(base + "/tree/a", "12345")
+        try Files.write(base + "/tree/sub/b", "123")
+        try Files.write(base + "/outside/big", String(repeating: "x", count: 10_000))
+        #expect(symlink(base + "/outside", base + "/tree/link") == 0)
+        #expect(symlink(base + "/outside/big", base + "/tree/sub/bigLink") == 0)
+        #expect(FileTree.diskUsage(base + "/tree") == 8)
+        #expect(FileTree.diskUsage(base + "/missing") == 0)
+    }
 }

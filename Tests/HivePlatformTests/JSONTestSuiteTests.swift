@@ -11,7 +11,7 @@ import Testing
 enum JSONSuite {
     static let dir: String = {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        parts.removeLast(3)  // Tests/HiveOCITests/<file>
+        parts.removeLast(3)  // Tests/HivePlatformTests/<file>
         return parts.joined(separator: "/") + "/../shared/corpus/json-test-suite/test_parsing"
     }()
 

@@ -29,4 +29,7 @@ int hive_device_filter_attach(const char *cgroup_dir, const struct hive_dev_rule
 // inherited), or -1 with errno.
 int hive_device_filter_count(const char *cgroup_dir);
 
+// libseccomp's action macros, for the Swift profile compiler.
+uint32_t hive_scmp_act_errno(uint32_t err);
+uint32_t hive_scmp_act_allow(void);
 #endif

@@ -119,7 +119,4 @@ int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, 
 
 int hive_wait_exit(pid_t pid);
 
-// libseccomp's action macros, for the Swift profile compiler.
-uint32_t hive_scmp_act_errno(uint32_t err);
-uint32_t hive_scmp_act_allow(void);
 #endif

@@ -9,7 +9,7 @@
 // Starts `path` in a session of its own with stdio on /dev/null; does not wait.
 int hive_spawn_detached(const char *path, char *const argv[]);
 
-// Keeps freed memory in the process (mallopt; see shims.c).
+// Keeps freed memory in the process (mallopt; see platform.c).
 void hive_malloc_tune(void);
 
 
