@@ -65,7 +65,7 @@ extension Engine {
 
     public func renameContainer(_ ref: String, to newName: String) throws {
         let r = try record(ref)
-        let n = try Engine.validateName(newName)
+        let n = try ContainerName.validate(newName)
         try store.db.transaction { () throws(HiveError) in try store.renameContainer(r.id, to: n) }
     }
 
