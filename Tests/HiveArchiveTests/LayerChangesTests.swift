@@ -50,7 +50,7 @@ import Testing
         dirs("t", "t/a", "t/a/b", "t/c")
         try files("t/a/b/f", "t/c/g", "t/z")
         var seen: [String] = []
-        try LayerChanges.walk(try TreeDir.root(base + "/t")) { path, _, sub in
+        try TreeDir.root(base + "/t").walk { path, _, _, sub in
             seen.append(path + (sub == nil ? "" : "/"))
             return path != "c"
         }
