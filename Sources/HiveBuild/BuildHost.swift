@@ -1,33 +1,18 @@
-// What the builder needs from above it (DESIGN.md "build"): RUN steps run in
-// a container, images are made from a parent, a config and a layer, names
-// are resolved as every verb resolves them. The engine implements it
-// (HiveEngine/Engine+BuildHost.swift); the builder reads the store itself.
+// What the builder needs from above it (DESIGN.md "build"): a RUN step run
+// in a container (the engine owns containers). The engine implements it
+// (HiveEngine/Engine+BuildHost.swift); the builder resolves names, reads
+// and makes images through the store itself (Store+Resolve, Store+MakeImage),
+// and takes the architecture, signal names and users from HivePlatform and
+// HiveArchive.
 import HiveOCI
 import HivePlatform
 
 public protocol BuildHost: AnyObject {
-    /// The platform images are built for, as OCI names it (`amd64`, `arm64`).
-    var architecture: String { get }
-
-    /// A local image by tag, ID or unique ID prefix (FROM, COPY --from, RUN --mount from=).
-    func resolveImage(_ name: String) throws -> Digest
-
-    /// `COPY --chown=name[:group]`: the uid and gid from the image's own
-    /// /etc/passwd and /etc/group (`layers`: its layer directories, top first).
-    func resolveOwner(_ spec: String, layers: [String]) throws -> (uid: UInt32, gid: UInt32)
-
-    /// STOPSIGNAL's check: throws for what is not a signal name or number.
-    func checkSignal(_ name: String) throws
-
     /// Runs a RUN step's process in a new container over `request.image` and
     /// waits for it; `then` gets its exit status and a writer of the
     /// container's changes as a layer tar (usable only until `then` returns);
     /// the container is removed afterwards.
     func run<T>(_ request: RunStepRequest, then: (_ status: Int32, _ writeChanges: @escaping (Int32) throws -> Void) throws -> T) throws -> T
-
-    /// A new image: `parent`'s layers (none for nil) plus the layer
-    /// `writeLayer` writes as a tar (if given), with `config`; its ID.
-    func makeImage(parent: Digest?, config: ImageConfig, writeLayer: ((Int32) throws -> Void)?) throws -> Digest
 }
 
 /// A RUN step as the host runs it.

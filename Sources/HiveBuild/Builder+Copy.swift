@@ -28,7 +28,7 @@ extension Builder {
             } else if let n = Int(from), n >= stage.index {
                 throw HiveError(.invalidArgument, "\(what) --from=\(from): stage \(n) is not built before this one")
             } else {
-                do { image = try host.resolveImage(from) } catch {
+                do { image = try store.resolveImage(from).id } catch {
                     throw HiveError(.notFound, "\(what) --from=\(from): no stage or local image of that name")
                 }
             }
@@ -65,7 +65,7 @@ extension Builder {
                spec.split(separator: ":").dropFirst().allSatisfy({ UInt32($0) != nil }) {
                 owner = (u, spec.contains(":") ? UInt32(spec.split(separator: ":")[1])! : u)
             } else {
-                let r = try host.resolveOwner(spec, layers: layers)
+                let r = try UserResolver.resolve(spec, layers: layers)
                 owner = (r.uid, spec.contains(":") ? r.gid : r.gid)
             }
         }

@@ -24,7 +24,7 @@ extension Builder {
             return try copyStep(spec, add: true, state: &s, lex: lex, stage: stage)
         default:
             try s.applyMetadata(step.instruction, lex: lex, buildArgs: opts.buildArgs, metaArgs: df.metaArgs,
-                                architecture: host.architecture, checkSignal: host.checkSignal)
+                                architecture: HostPlatform.architecture, checkSignal: { _ = try Signals.number($0) })
             return false
         }
     }
@@ -84,7 +84,7 @@ extension Builder {
             let layerDir = tmp + "/layer"
             guard mkdir(layerDir, 0o755) == 0 else { throw HiveError.errno("cannot create \(layerDir)") }
             try fill(layerDir)
-            return try host.makeImage(parent: parentImage, config: Builder.withHistory(config, createdBy)) { fd in
+            return try store.makeImage(parent: parentImage, config: Builder.withHistory(config, createdBy)) { fd in
                 try TarWriter.writeDiff(upper: TreeDir.root(layerDir), lowers: [], hidden: [], to: fd)  // a new layer: its whole tree
             }
         }
@@ -153,7 +153,7 @@ extension Builder {
                 if let from = m.from {
                     let image: Digest?
                     if let j = Builder.stageIndex(df, from.lowercased(), before: stage.index), let st = earlier[j] { image = st.image } else {
-                        do { image = try host.resolveImage(from) } catch { throw HiveError(.notFound, "RUN --mount from=\(from): no stage or local image of that name") }
+                        do { image = try store.resolveImage(from).id } catch { throw HiveError(.notFound, "RUN --mount from=\(from): no stage or local image of that name") }
                     }
                     let (r, u) = try mountImage(image)
                     root = r
@@ -211,7 +211,7 @@ extension Builder {
                 guard status == 0 else {
                     throw HiveError(.invalidArgument, "process \"\(argv.joined(separator: " "))\" did not complete successfully: exit code: \(status)")
                 }
-                return try host.makeImage(parent: image, config: Builder.withHistory(config, createdBy), writeLayer: writeChanges)
+                return try store.makeImage(parent: image, config: Builder.withHistory(config, createdBy), writeLayer: writeChanges)
             }
         }
     }

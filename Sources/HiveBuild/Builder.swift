@@ -147,7 +147,7 @@ public final class Builder {
         let lex = ShellLex(escape: df.escape)
         counter += 1
         if let p = stage.platform {
-            let arch = host.architecture
+            let arch = HostPlatform.architecture
             let platform = (try? lex.processWord(p, env: metaArgs + [("BUILDPLATFORM", "linux/" + arch),
                                                                    ("TARGETPLATFORM", "linux/" + arch)])) ?? p
             guard platform == "linux/" + arch || platform == "linux" else {
@@ -159,7 +159,7 @@ public final class Builder {
         opts.progress("#\(counter) [\(stage.name ?? "stage-\(stage.index)") \(counter)/\(total)] FROM \(baseName)")
         var state: BuildState
         if baseName.lowercased() == "scratch" {
-            let c = ImageConfig(architecture: host.architecture, os: "linux", rootfs: RootFS(diffIDs: []))
+            let c = ImageConfig(architecture: HostPlatform.architecture, os: "linux", rootfs: RootFS(diffIDs: []))
             state = BuildState(image: nil, config: c, key: Builder.sha256Hex("FROM scratch"))
         } else if let j = Builder.stageIndex(df, baseName.lowercased(), before: stage.index), var from = earlier[j] {
             from.args = []
@@ -168,7 +168,7 @@ public final class Builder {
             state = from
         } else {
             let resolved: Digest
-            do { resolved = try host.resolveImage(baseName) } catch {
+            do { resolved = try store.resolveImage(baseName).id } catch {
                 throw fail("base image \"\(baseName)\" not found locally (hive import or hive load it first; pulling is not available yet)", stage.fromLine)
             }
             try store.db.transaction { () throws(HiveError) in try store.touchImage(resolved, at: Timestamp.now().unixNanos) }
@@ -223,7 +223,7 @@ public final class Builder {
             if !opts.noCache, let hit = try store.cachedBuildStep(state.key), try store.image(hit) != nil {
                 state.image = hit
             } else {
-                let id = try host.makeImage(parent: state.image, config: state.config, writeLayer: nil)
+                let id = try store.makeImage(parent: state.image, config: state.config, writeLayer: nil)
                 try store.db.transaction { () throws(HiveError) in try store.recordBuildStep(state.key, image: id) }
                 state.image = id
             }

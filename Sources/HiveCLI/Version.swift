@@ -14,7 +14,7 @@ enum Version {
         let info: JSONValue = .object([
             "Version": .string(HiveCommand.version),
             "Os": .string("linux"),
-            "Arch": .string(Engine.hostArchitecture),
+            "Arch": .string(HostPlatform.architecture),
             "Lua": .string(Hooks.luaVersion),
             "Libseccomp": .string(RuntimeInfo.libseccompVersion),
         ])
@@ -23,7 +23,7 @@ enum Version {
             return 0
         }
         c.out.line("Version:      \(HiveCommand.version)")
-        c.out.line("OS/Arch:      linux/\(Engine.hostArchitecture)")
+        c.out.line("OS/Arch:      linux/\(HostPlatform.architecture)")
         c.out.line("Lua:          \(Hooks.luaVersion)")
         c.out.line("libseccomp:   \(RuntimeInfo.libseccompVersion)")
         return 0

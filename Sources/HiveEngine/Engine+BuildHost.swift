@@ -1,7 +1,7 @@
 // The engine as the builder's host (HiveBuild/BuildHost.swift): a RUN step
 // is a container planned by the runtime's ContainerPlanner (ContainerRequest.buildStep),
-// created as `run` creates one (no create hooks) and removed once its changes are committed; images are made
-// by makeImage; names resolve as every verb resolves them.
+// created as `run` creates one (no create hooks) and removed once its changes
+// are committed (the builder makes the image itself: Store+MakeImage).
 import Glibc
 import HiveBuild
 import HiveOCI
@@ -12,21 +12,6 @@ final class EngineBuildHost: BuildHost {
     let engine: Engine
 
     init(_ engine: Engine) { self.engine = engine }
-
-    var architecture: String { Engine.hostArchitecture }
-
-    func resolveImage(_ name: String) throws -> Digest { try engine.resolveImage(name).id }
-
-    func resolveOwner(_ spec: String, layers: [String]) throws -> (uid: UInt32, gid: UInt32) {
-        let r = try UserResolver.resolve(spec, layers: layers)
-        return (r.uid, r.gid)
-    }
-
-    func checkSignal(_ name: String) throws { _ = try Signals.number(name) }
-
-    func makeImage(parent: Digest?, config: ImageConfig, writeLayer: ((Int32) throws -> Void)?) throws -> Digest {
-        try engine.makeImage(parent: parent, config: config, writeLayer: writeLayer)
-    }
 
     func run<T>(_ r: RunStepRequest, then: (_ status: Int32, _ writeChanges: @escaping (Int32) throws -> Void) throws -> T) throws -> T {
         let mounts = r.mounts.map {

@@ -45,7 +45,7 @@ extension Engine {
         h.author = o.author
         history.append(h)
         config.history = history
-        return try makeImage(parent: r.imageID, config: config, tag: newRef?.description) { fd in
+        return try store.makeImage(parent: r.imageID, config: config, tag: newRef?.description) { fd in
             try self.whilePaused(r, o.pause) { try self.writeDiffTar(r.id, to: fd) }
         }
     }
@@ -70,42 +70,6 @@ extension Engine {
                             cause: "\(error)")
         }
         return try body()
-    }
-
-    /// A new image: `parent`'s layers (none for nil), plus the layer `writeLayer`
-    /// writes as a tar (if given), with `config` (its rootfs and creation time are
-    /// filled in here). Returns the image ID.
-    func makeImage(parent: Digest?, config input: ImageConfig, tag: String? = nil, writeLayer: ((Int32) throws -> Void)?) throws -> Digest {
-        var config = input
-        var descriptors = try parent.map { try manifestAndConfig($0).1.layers } ?? []
-        var layers = try parent.map { try store.layers(of: $0) } ?? []
-        var diffIDs = try parent.map { try imageConfig($0).rootfs.diffIDs } ?? []
-        return try store.withIngest { tmp in
-            if let writeLayer {
-                // the layer as a tar, then unpacked as a layer (hash, tar-split) like an import
-                let tarPath = tmp + "/diff.tar"
-                let out = open(tarPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-                guard out >= 0 else { throw HiveError.errno("cannot create \(tarPath)") }
-                do { try writeLayer(out) } catch { close(out); throw error }
-                close(out)
-                let fd = open(tarPath, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw HiveError.errno("cannot read \(tarPath)") }
-                defer { close(fd) }
-                var layer = try store.ingestLayer(.fd(fd, decompress: false, teeFD: -1), tmp: tmp, name: "the new layer",
-                                                  parent: Digest.chainIDs(diffIDs).last)
-                layer.record.parent = layers.last?.chainID
-                try store.keepLayerTar(layer, tempPath: tarPath, name: "the new layer")
-                layers.append(layer.record)
-                descriptors.append(Descriptor(mediaType: MediaType.ociLayer, digest: layer.diffID, size: layer.tarSize ?? 0))
-                diffIDs.append(layer.diffID)
-            }
-            let now = Timestamp.now()
-            config.created = now.rfc3339
-            config.rootfs = RootFS(diffIDs: diffIDs)
-            if config.architecture.isEmpty { config.architecture = Engine.hostArchitecture }
-            if config.os.isEmpty { config.os = "linux" }
-            return try store.commitImage(config: config, layers: layers, descriptors: descriptors, parent: parent, tag: tag, now: now, tmp: tmp)
-        }
     }
 
     /// `export`: the container's merged filesystem (image layers + writable layer) as a tar.

@@ -140,7 +140,7 @@ extension Engine {
         try store.lockExclusive()
         defer { store.unlock() }
         var report = GCReport()
-        let until = try filters.values["until"]?.map { try Engine.parseTimeFilter($0) }.min()
+        let until = try filters.values["until"]?.map { try HumanTime.parseFilter($0) }.min()
         let input = try pruneInput(volumes: volumes)
         var list = PrunePlan.stoppedContainers(input, until: until, labelFilters: filters.values["label"] ?? [], labels: labels)
         var f = filters

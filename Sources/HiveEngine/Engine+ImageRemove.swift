@@ -94,7 +94,7 @@ extension Engine {
         if !all { f.values["dangling"] = ["true"] }
         let now = Timestamp.now().unixNanos
         var untilNanos: Int64? = nil
-        if let u = f.values.removeValue(forKey: "until")?.first { untilNanos = try Engine.parseTimeFilter(u) }
+        if let u = f.values.removeValue(forKey: "until")?.first { untilNanos = try HumanTime.parseFilter(u) }
         var minAge: Int64 = 0, keep: Int64? = nil
         if let d = f.values.removeValue(forKey: "last-used")?.first {
             guard let n = Quantity.duration(d) else { throw HiveError(.invalidArgument, "invalid filter \"last-used<\(d)\" (a duration such as 7d or 24h)") }

@@ -50,7 +50,7 @@ extension Engine {
             // The uncompressed tar is kept as a blob only when the layer cannot rebuild it.
             try store.keepLayerTar(layer, tempPath: blob.tempPath, fd: blob.fd, rereading: seekable ? fd : nil, name: shownSource)
             let now = Timestamp.now()
-            var config = ImageConfig(architecture: Engine.hostArchitecture, os: "linux", rootfs: RootFS(diffIDs: [layer.diffID]))
+            var config = ImageConfig(architecture: HostPlatform.architecture, os: "linux", rootfs: RootFS(diffIDs: [layer.diffID]))
             config.created = now.rfc3339
             config.config = cc
             config.history = [History(created: now.rfc3339, comment: opts.message ?? "Imported from \(opts.source)")]

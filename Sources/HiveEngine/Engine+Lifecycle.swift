@@ -162,24 +162,6 @@ extension Engine {
     }
 }
 
-public enum Signals {
-    static let names: [String: Int32] = [
-        "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8, "KILL": 9, "USR1": 10,
-        "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15, "STKFLT": 16, "CHLD": 17, "CONT": 18, "STOP": 19,
-        "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27, "WINCH": 28,
-        "IO": 29, "PWR": 30, "SYS": 31,
-    ]
-
-    /// `SIGTERM`, `TERM`, `15` -> 15.
-    public static func number(_ s: String) throws -> Int32 {
-        if let n = Int32(s), n > 0, n < 65 { return n }
-        var name = s.uppercased()
-        if name.hasPrefix("SIG") { name = String(name.dropFirst(3)) }
-        guard let n = names[name] else { throw HiveError(.invalidArgument, "invalid signal \"\(s)\"") }
-        return n
-    }
-}
-
 extension Engine {
     /// `start -a`: launches in this process from the stored plan and waits.
     public func startAttached(_ ref: String) throws -> Int32 {
@@ -252,34 +234,19 @@ extension Engine {
     /// `archive` (-a) keeps uid/gid (and setuid/setgid out of a container); `followLink` (-L) follows a source symlink.
     public func copy(_ src: String, _ dst: String, archive: Bool = false, followLink: Bool = false) throws {
         let options = Launcher.CopyOptions(archive: archive, followLink: followLink)
-        func split(_ s: String) -> (String, String)? {
-            guard let colon = s.firstIndex(of: ":"), !s[..<colon].contains("/"), !s.hasPrefix(".") else { return nil }
-            return (String(s[..<colon]), String(s[s.index(after: colon)...]))
-        }
-        func basename(_ p: String) -> String {
-            let t = p.split(separator: "/").last.map(String.init) ?? ""
-            return t.isEmpty ? "rootfs" : t
-        }
-        let s = split(src), d = split(dst)
-        guard (s == nil) != (d == nil) else {
-            throw HiveError(.invalidArgument, "copying between containers or between host paths is not supported: one side must be CONTAINER:PATH")
-        }
-        let (ref, path) = s ?? d!
+        let (ref, path, outOfContainer) = try CopyPaths.endpoints(src, dst)
         let r = try record(ref)
         let alive = isAlive(r)
         let running = alive ? (r.pid ?? 0) : 0
         let start = alive ? (r.pidStart ?? 0) : 0
         let ov = try Launcher.overlay(planFile: containerDir(r.id) + "/plan")
-        let cpath = path.hasPrefix("/") ? path : "/" + path
-        guard !cpath.split(separator: "/").contains("..") else {
-            throw HiveError(.invalidArgument, "invalid container path \"\(path)\": .. is not allowed")
-        }
-        if s != nil {
+        let cpath = try CopyPaths.containerPath(path)
+        if outOfContainer {
             // container -> host
             var st = stat()
             let intoDir = stat(dst, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-            let dirPath = intoDir ? dst : (dst.contains("/") ? String(dst[..<dst.lastIndex(of: "/")!]) : ".")
-            let name = intoDir ? basename(cpath) : basename(dst)
+            let dirPath = intoDir ? dst : CopyPaths.parentDirectory(dst)
+            let name = intoDir ? CopyPaths.baseName(cpath) : CopyPaths.baseName(dst)
             let fd = open(dirPath.isEmpty ? "/" : dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { throw HiveError.errno("cannot open \(dirPath) (the destination's directory must exist)") }
             defer { close(fd) }
@@ -290,7 +257,7 @@ extension Engine {
             let fd = try Launcher.openCopySource(src, follow: options.followLink)
             defer { close(fd) }
             try Launcher.copy(running: running, start: start, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
-                              hostFD: fd, hostName: basename(src), toContainer: true, options: options)
+                              hostFD: fd, hostName: CopyPaths.baseName(src), toContainer: true, options: options)
         }
     }
 }

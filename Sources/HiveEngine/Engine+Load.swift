@@ -21,7 +21,7 @@ extension Engine {
             let archive = try ImageArchive.read(fd: fd, name: name, tmp: tmp) { reader, initial, copy, index, entry in
                 try self.store.extractWhileCopying(reader, initial: initial, to: copy, tmp: tmp, index: index, entry: entry)
             }
-            let plans = try archive.plans(architecture: Engine.hostArchitecture)
+            let plans = try archive.plans(architecture: HostPlatform.architecture)
             let entries = try plans.map { try store.loadImage($0, from: archive, tmp: tmp) }
             try store.commitImages(entries)
             return entries

@@ -80,7 +80,7 @@ extension Engine {
         Profile.mark("image")
 
         let logOptions = try LogOptions.parse(o.logOptions)
-        let id = Engine.randomID()
+        let id = ContainerPlanner.randomID()
         let hiveConfig = (try? self.config()) ?? HiveConfig()
         let store = self.store
         var made = try ContainerPlanner(defaults: .init(config: hiveConfig)).plan(o, ContainerPlanner.Inputs(
@@ -93,7 +93,7 @@ extension Engine {
         // record
         // a generated name is picked inside the write transaction below, so
         // concurrent runs cannot pick the same one
-        let name = try o.name.map(Engine.validateName) ?? ""
+        let name = try o.name.map(ContainerName.validate) ?? ""
         if o.replace, o.name != nil, let old = try store.container(name), old.name == name {
             try removeContainer(old.id, force: true)
         }
@@ -104,7 +104,7 @@ extension Engine {
         // one transaction: volumes, the record (with its mounts), the volume references
         try store.db.transaction(durable: false) { () throws(HiveError) in
             for v in made.volumes { _ = try store.ensureVolume(v.name, anonymous: v.anonymous) }
-            if rec.name.isEmpty { rec.name = try Engine.generatedName { n throws(HiveError) in try store.containerNameTaken(n) } }
+            if rec.name.isEmpty { rec.name = try ContainerName.generate { n throws(HiveError) in try store.containerNameTaken(n) } }
             try store.insertContainer(rec)
             decodedSpecs[rec.config] = made.spec  // the events of this command need not decode these again
             decodedLabels[rec.labelsJSON] = o.labels
@@ -183,14 +183,6 @@ extension Engine {
         return false
     }
 
-    /// Field 22 of /proc/PID/stat: tells a live container from a reused pid.
-    /// nil for a zombie: it has exited, whoever reaps it.
-    public static func processStart(_ pid: pid_t) -> Int64? {
-        guard let bytes = Files.read("/proc/\(pid)/stat") else { return nil }
-        let s = String(decoding: bytes, as: UTF8.self)
-        guard let close = s.lastIndex(of: ")") else { return nil }
-        let fields = s[s.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
-        return Int64(fields[19])
-    }
+    /// When `pid` started (HivePlatform ProcStat): tells a live container from a reused pid.
+    public static func processStart(_ pid: pid_t) -> Int64? { ProcStat.startTime(pid) }
 }

@@ -1,6 +1,7 @@
 // `hive save`: one tar that is both an OCI layout and a docker-archive, as
 // Docker 25+ writes (HiveArchive's ImageArchiveWriter); the blobs come from
-// the store, a layer without a stored blob rebuilt from its tar-split.
+// the store (HiveStore's StoredImages), a layer without a stored blob rebuilt
+// from its tar-split.
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -28,36 +29,5 @@ extension Engine {
             }
         }
         try ImageArchiveWriter.write(images, from: StoredImages(store: store, layers: layers), to: fd)
-    }
-}
-
-/// The blobs of the images `hive save` writes, from the store.
-struct StoredImages: ImageArchiveSource {
-    let store: Store
-    /// Each image's layers, in the order of the images written.
-    let layers: [[LayerRecord]]
-
-    func hasBlob(_ d: Digest) -> Bool { store.hasBlob(d) }
-
-    func writeBlob(_ d: Digest, to w: TarWriter, path: String) throws {
-        let bfd = open(store.blobPath(d), O_RDONLY | O_CLOEXEC)
-        guard bfd >= 0 else { throw HiveError(.notFound, "blob \(d) is missing from the store (remove and re-load the image)") }
-        defer { close(bfd) }
-        var st = stat()
-        fstat(bfd, &st)
-        try w.addFile(path, from: bfd, size: Int64(st.st_size))
-    }
-
-    func writeRebuiltLayer(_ desc: Descriptor, image: Int, index: Int, to w: TarWriter, path: String) throws {
-        let layer = index < layers[image].count ? layers[image][index] : nil
-        guard let layer, layer.diffID == desc.digest, store.hasSplit(layer.chainID) else {
-            throw HiveError(.notFound, "layer blob \(desc.digest) is missing from the store (remove and re-load the image)")
-        }
-        let paths = try store.splitPaths(layer.chainID)
-        let sfd = open(store.layerDir(layer.chainID) + "/tar-split", O_RDONLY | O_CLOEXEC)
-        let rfd = open(store.layerDiffDir(layer.chainID), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { close(sfd); close(rfd) }
-        guard sfd >= 0, rfd >= 0 else { throw HiveError.errno("cannot open layer \(layer.chainID)") }
-        try w.addSplitLayer(path, size: desc.size, digest: desc.digest, splitFD: sfd, rootFD: rfd, paths: paths)
     }
 }

@@ -6,6 +6,7 @@
 // device policy, seccomp, capabilities, rlimits, the network part. No store,
 // no SQLite: writing the files is `ContainerPlan.materialize`, a step of its own.
 import Glibc
+import HiveArchive
 import HiveOCI
 import HivePlatform
 

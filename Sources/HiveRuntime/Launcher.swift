@@ -2,6 +2,7 @@
 // that clones and execs (CHiveLaunch/launch.c). No Swift runs in the child.
 import CHiveLaunch
 import Glibc
+import HiveArchive
 import HiveOCI
 import HivePlatform
 

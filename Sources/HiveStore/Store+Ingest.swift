@@ -2,7 +2,7 @@
 // image archive) -> decompressed, hashed (the diffID), tar-split and
 // extracted by the safe extractor in one pass into a temp layer under tmp/,
 // checked, then renamed into layers/ (LayerStore.swift). Used by import,
-// load, commit and build (through Engine.makeImage), and next by pull.
+// load, commit and build (through makeImage, Store+MakeImage.swift), and next by pull.
 // Nothing is visible until the image row is committed (Store+Images.swift);
 // a failure leaves only temp files, removed with the ingest's temp dir.
 import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import HiveArchive
 import HiveOCI
 import HivePlatform
 import CHiveLaunch

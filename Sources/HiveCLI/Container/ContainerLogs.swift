@@ -24,8 +24,8 @@ enum ContainerLogs {
         try c.expect(min: 1, max: 1)
         let engine = try c.engine()
         let log = try engine.containerLog(c.args.positionals[0])
-        let since = try c.args.value("since").map(Engine.parseTimeFilter)
-        let until = try c.args.value("until").map(Engine.parseTimeFilter)
+        let since = try c.args.value("since").map(HumanTime.parseFilter)
+        let until = try c.args.value("until").map(HumanTime.parseFilter)
         var tail: Int? = nil
         if let t = c.args.value("tail"), t != "all" {
             guard let n = Int(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --tail \"\(t)\" (a number or all)") }

@@ -17,8 +17,8 @@ enum Events {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 0, max: 0)
-        let since = try c.args.value("since").map(Engine.parseTimeFilter)
-        let until = try c.args.value("until").map(Engine.parseTimeFilter)
+        let since = try c.args.value("since").map(HumanTime.parseFilter)
+        let until = try c.args.value("until").map(HumanTime.parseFilter)
         var filters: [String: [String]] = [:]
         for f in c.args.all("filter") {
             guard let eq = f.firstIndex(of: "="), EventRecord.filterKeys.contains(String(f[..<eq])) else {

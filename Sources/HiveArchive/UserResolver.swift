@@ -1,6 +1,7 @@
 // `--user name|uid[:group|gid]`, resolved from the container's own
 // /etc/passwd and /etc/group, read from the image's layer directories (top
-// first) without following symlinks and without any NSS code.
+// first, as LayerView reads them) without following symlinks and without
+// any NSS code. The runtime (--user, exec -u) and the builder (COPY --chown) use it.
 import Glibc
 import HiveOCI
 import HivePlatform
@@ -10,6 +11,13 @@ public struct ResolvedUser: Sendable, Equatable {
     public var gid: UInt32
     public var groups: [UInt32]
     public var home: String
+
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32], home: String) {
+        self.uid = uid
+        self.gid = gid
+        self.groups = groups
+        self.home = home
+    }
 }
 
 public enum UserResolver {

@@ -1,12 +1,10 @@
 // Container names: checked as Docker allows them, or picked like Docker's
-// (adjective_noun); IDs are random (HiveRuntime's ContainerPlanner.randomID).
+// (adjective_noun); IDs are random (ContainerPlanner.randomID).
 import HivePlatform
-import HiveRuntime
 
-extension Engine {
-    static func randomID() -> String { ContainerPlanner.randomID() }
-
-    static func validateName(_ n: String) throws -> String {
+public enum ContainerName {
+    /// The name without a leading `/`, if Docker allows it.
+    public static func validate(_ n: String) throws -> String {
         let name = n.hasPrefix("/") ? String(n.dropFirst()) : n
         let u = Array(name.utf8)
         func ok(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
@@ -29,11 +27,11 @@ extension Engine {
 
     /// A free name like Docker's: random pairs checked one by one (an index
     /// lookup each), then a random suffix once most pairs are in use.
-    static func generatedName(taken: (String) throws(HiveError) -> Bool) throws(HiveError) -> String {
+    public static func generate(taken: (String) throws(HiveError) -> Bool) throws(HiveError) -> String {
         for _ in 0..<100 {
             let n = adjectives.randomElement()! + "_" + nouns.randomElement()!
             if try !taken(n) { return n }
         }
-        return "hive_" + String(randomID().prefix(12))
+        return "hive_" + String(ContainerPlanner.randomID().prefix(12))
     }
 }

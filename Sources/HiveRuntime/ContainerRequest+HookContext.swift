@@ -1,15 +1,13 @@
-// The pre-create context: what `hive run`/`create` asked for, as hooks see it,
-// and the checked way back from what they left (DESIGN.md "Hooks": the Swift
-// side validates what comes back).
+// A ContainerRequest's JSON form, the pre-create hook context: what `hive
+// run`/`create` asked for, as hooks see it, and the checked way back from
+// what they left (DESIGN.md "Hooks": the Swift side validates what comes
+// back). The engine fires the hooks; this is only the format.
 import Glibc
-import HiveHooks
-import HiveOCI
 import HivePlatform
-import HiveRuntime
 
-extension RunOptions {
-    /// The fields of a pre-create context; `HookEvent.preCreate.mutableFields` says which may change.
-    var hookContext: JSONValue {
+extension ContainerRequest {
+    /// The fields of a pre-create context; HiveHooks' `HookEvent.preCreate.mutableFields` says which may change.
+    public var hookContext: JSONValue {
         var res: [String: JSONValue] = [:]
         if let m = resources.memory { res["memory"] = .int(m) }
         if let c = resources.cpus { res["cpus"] = .double(c) }
@@ -40,7 +38,7 @@ extension RunOptions {
 
 extension MountRequest {
     /// One entry of a pre-create context's `mounts`.
-    var hookContext: JSONValue {
+    public var hookContext: JSONValue {
         var o: [String: JSONValue] = ["type": .string(kind.rawValue), "target": .string(target), "readonly": .bool(readonly)]
         if let s = source { o["source"] = .string(s) }
         if kind == .bind, let s = source {
@@ -73,9 +71,9 @@ extension MountRequest {
     }
 }
 
-extension RunOptions {
+extension ContainerRequest {
     /// Takes the hooks' changes back, refusing values of the wrong shape.
-    mutating func apply(hookContext c: JSONValue) throws {
+    public mutating func apply(hookContext c: JSONValue) throws {
         func bad(_ field: String, _ want: String) -> HiveError {
             HiveError(.denied, "a pre-create hook set \(field) to an invalid value (\(want))")
         }

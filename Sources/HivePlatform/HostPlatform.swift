@@ -1,0 +1,23 @@
+// The machine hive runs on, as OCI names platforms.
+import Glibc
+
+public enum HostPlatform {
+    /// The platform hive runs images for (`amd64`, `arm64`).
+    public static var architecture: String {
+        var u = utsname()
+        uname(&u)
+        let m = withUnsafeBytes(of: u.machine) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+        return ociArchitecture(m)
+    }
+
+    /// uname's machine name as OCI names it (`x86_64` -> `amd64`).
+    public static func ociArchitecture(_ machine: String) -> String {
+        switch machine {
+        case "x86_64": return "amd64"
+        case "aarch64": return "arm64"
+        case "i386", "i686": return "386"
+        case "armv7l": return "arm"
+        default: return machine
+        }
+    }
+}
