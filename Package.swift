@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveSQLite", "HivePlatform", "HiveOCI", "HiveArchive"]),
         .target(name: "HiveRuntime", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "CHiveKernel", "CHiveLaunch", "CSeccomp"]),
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "HivePlatform", "HiveOCI"]),
-        .target(name: "HiveBuild", dependencies: ["CHivePlatform", "HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
+        .target(name: "HiveBuild", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
         .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild"]),
         // Imports no C: versions, the database checkpoint and malloc tuning come through their modules.
         .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI"]),
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "HivePlatformTests", dependencies: ["HivePlatform", "CHivePlatform"]),
         .testTarget(name: "HiveOCITests", dependencies: ["HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveArchiveTests", dependencies: ["HiveArchive", "HiveOCI", "HivePlatform", "CHiveTar", "CHivePlatform"]),
-        .testTarget(name: "HiveRuntimeTests", dependencies: ["HiveRuntime", "HiveOCI", "HivePlatform", "CHiveLaunch"]),
+        .testTarget(name: "HiveRuntimeTests", dependencies: ["HiveRuntime", "HiveArchive", "HiveOCI", "HivePlatform", "CHiveLaunch"]),
         .testTarget(name: "HiveStoreTests", dependencies: ["HiveStore", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform", "HiveStore"]),
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),

@@ -1,7 +1,6 @@
 // The build context held open (every source resolved from its fd, inside
 // it) with its .dockerignore, and a source object with its lstat: what
 // BuildFiles opens, walks and copies.
-import CHivePlatform
 import Glibc
 import HivePlatform
 

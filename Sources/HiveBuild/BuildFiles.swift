@@ -2,7 +2,6 @@
 // root (the build context, BuildContext.swift, or an image) and walked by
 // fd, destinations resolved inside the image (LayerView) and written into
 // the new layer by fd, never through a symlink (InRoot.swift has the rules).
-import CHivePlatform
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -12,12 +11,12 @@ enum BuildFiles {
     /// Opens `rel` inside the directory `root` (symlinks resolved inside it,
     /// a final symlink followed) without opening it for content.
     static func openInRoot(_ root: Int32, _ rel: String, what: String, place: String) throws -> RootedFile {
-        let fd = InRoot.open(root, rel, hive_O_PATH)
+        let fd = InRoot.open(root, rel, InRoot.pathOnly)
         guard fd >= 0 else {
             let e = errno
             if e == ELOOP { throw HiveError(.invalidArgument, "\(what) failed: \"/\(rel)\": too many levels of symbolic links") }
             if e == ENOENT || e == ENOTDIR {
-                let link = InRoot.open(root, rel, hive_O_PATH | O_NOFOLLOW)
+                let link = InRoot.open(root, rel, InRoot.pathOnly | O_NOFOLLOW)
                 if link >= 0 {
                     close(link)
                     throw HiveError(.notFound, "\(what) failed: \"/\(rel)\" is a symlink that points outside the \(place) or to nothing (symlinks resolve inside the \(place))")
@@ -68,7 +67,7 @@ enum BuildFiles {
 
     /// A small regular file inside `root` (symlinks resolved inside it), or nil.
     static func readRegular(_ root: Int32, _ rel: String) -> [UInt8]? {
-        let fd = InRoot.open(root, rel, hive_O_PATH)
+        let fd = InRoot.open(root, rel, InRoot.pathOnly)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
@@ -284,7 +283,7 @@ enum BuildFiles {
         for comp in clean.split(separator: "/").map(String.init) {
             var next: [String] = []
             for base in matches {
-                let dir = InRoot.open(root, base, hive_O_PATH | O_DIRECTORY)
+                let dir = InRoot.open(root, base, InRoot.pathOnly | O_DIRECTORY)
                 guard dir >= 0 else { continue }
                 defer { close(dir) }
                 for (name, _) in (try? InRoot.entries(dir)) ?? [] where Glob.match(comp, name) {

@@ -54,6 +54,9 @@ public struct RootedPath {
 }
 
 public enum InRoot {
+    /// O_PATH (a _GNU_SOURCE name Swift's Glibc does not show), for `open`.
+    public static let pathOnly: Int32 = hive_O_PATH
+
     /// Symlinks followed in one resolution, as Linux's MAXSYMLINKS.
     public static let maxSymlinks = 40
 
