@@ -4,7 +4,6 @@
 // Both readers are held to it: JSONValue.parse (image configs) and
 // JSONCoding.decode (manifests, indexes, archive manifests).
 import Glibc
-import HiveOCI
 import HivePlatform
 import Testing
 
