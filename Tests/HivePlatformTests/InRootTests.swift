@@ -1,8 +1,7 @@
 import CHivePlatform
 import Glibc
 import Testing
-@testable import HiveOCI
-import HivePlatform
+@testable import HivePlatform
 
 /// Paths resolved inside a root, through openat2 (RESOLVE_IN_ROOT) and
 /// through the userspace walk used where the kernel lacks it: both must
