@@ -1,6 +1,8 @@
 // A hashing, optionally teeing, optionally decompressing byte source for
 // libarchive's tar reader. The tar reader pulls bytes through src_read; each
 // byte is hashed (the diffID) and copied to the tee fd (the blob being stored).
+// A compressed input is also hashed as it is read from the fd, before the
+// decompressor (the blob digest a registry names a layer by).
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -24,6 +26,10 @@ struct hive_src {
     struct archive *tar;    // the tar reader fed by this source
     hive_sha256 *sha;
     uint64_t bytes;
+    hive_sha256 *raw_sha;   // the compressed bytes as read from fd (only when decompressing)
+    uint64_t raw_bytes;
+    int raw_done;
+    unsigned char raw_out[32];
     int eof;
     char *buf;              // the buffer last handed out (bufs[cur])
     char *bufs[NBUF];
@@ -59,6 +65,8 @@ static la_ssize_t raw_read(struct archive *a, void *client, const void **out) {
     ssize_t n;
     do { n = read(s->fd, s->inbuf, SRC_BUF); } while (n < 0 && errno == EINTR);
     if (n < 0) { archive_set_error(a, errno, "read: %s", strerror(errno)); return -1; }
+    hive_sha256_update(s->raw_sha, s->inbuf, (size_t)n);
+    s->raw_bytes += (uint64_t)n;
     return n;
 }
 
@@ -150,6 +158,10 @@ hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *
         if (!s->inbuf) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
         memcpy(s->inbuf, s->buf, got);
         s->in_pending = got;
+        s->raw_sha = hive_sha256_new();
+        if (!s->raw_sha) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
+        hive_sha256_update(s->raw_sha, s->inbuf, got);
+        s->raw_bytes = got;
         s->cur = NBUF - 1;  // the first decompressed chunk goes to bufs[0], where the hasher starts
         s->raw = archive_read_new();
         hive_archive_support_filters(s->raw);  // never filter_all: it execs lrzip/lzop/grzip
@@ -258,6 +270,26 @@ void hive_src_digest(hive_src *s, unsigned char out[32]) {
     hive_sha256_final(s->sha, out);
 }
 uint64_t hive_src_bytes(const hive_src *s) { return s->bytes; }
+
+int hive_src_raw_digest(hive_src *s, unsigned char out[32], uint64_t *bytes) {
+    if (!s->raw_sha) return 0;
+    if (s->raw_done) goto done;
+    // Whatever follows the compressed stream is part of the blob too.
+    for (;;) {
+        ssize_t n;
+        do { n = read(s->fd, s->inbuf, SRC_BUF); } while (n < 0 && errno == EINTR);
+        if (n < 0) { snprintf(s->error, sizeof s->error, "read: %s", strerror(errno)); return -1; }
+        if (n == 0) break;
+        hive_sha256_update(s->raw_sha, s->inbuf, (size_t)n);
+        s->raw_bytes += (uint64_t)n;
+    }
+    hive_sha256_final(s->raw_sha, s->raw_out);
+    s->raw_done = 1;
+done:
+    memcpy(out, s->raw_out, 32);
+    if (bytes) *bytes = s->raw_bytes;
+    return 1;
+}
 int hive_src_nul_name(const hive_src *s, const char **raw, size_t *len) {
     if (raw) *raw = s->scan.nul_raw;
     if (len) *len = s->scan.nul_len;
@@ -286,6 +318,7 @@ void hive_src_free(hive_src *s) {
     if (s->tar) archive_read_free(s->tar);
     if (s->raw) archive_read_free(s->raw);
     hive_sha256_free(s->sha);
+    hive_sha256_free(s->raw_sha);
     tarscan_free(&s->scan);
     for (int i = 0; i < NBUF; i++) free(s->bufs[i]);
     free(s->inbuf);

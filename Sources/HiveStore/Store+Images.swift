@@ -94,9 +94,7 @@ extension Store {
                 guard fd >= 0 else { throw HiveError.errno("cannot open layer blob \(desc.digest)") }
                 defer { close(fd) }
                 let layer = try ingestLayer(.fd(fd, decompress: true, teeFD: -1), tmp: tmp, name: "layer blob \(desc.digest)",
-                                            parent: parent, expectedDiffID: diffID, mismatch: { got in
-                    HiveError(.corrupt, "layer blob \(desc.digest) does not match diff_id \(diffID) in the image config (it unpacks to \(got))")
-                }, tempName: "layer-\(i)")
+                                            parent: parent, expectedDiffID: diffID, expectedFrom: "in the image config", tempName: "layer-\(i)")
                 layers.append(layer.record)
             }
             // An uncompressed layer blob is not stored twice when the layer can rebuild it.
