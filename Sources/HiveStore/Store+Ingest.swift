@@ -1,10 +1,20 @@
 // Layer ingest: one stream in (a file or pipe, or an entry of an enclosing
-// image archive) -> decompressed, hashed (the diffID), tar-split and
-// extracted by the safe extractor in one pass into a temp layer under tmp/,
-// checked, then renamed into layers/ (LayerStore.swift). Used by import,
-// load, commit and build (through makeImage, Store+MakeImage.swift), and next by pull.
+// image archive) -> decompressed, hashed (the diffID; a compressed input's
+// blob digest too), tar-split and extracted by the safe extractor in one pass
+// into a temp layer under tmp/, checked, then renamed into layers/
+// (LayerStore.swift). Used by import, load, commit and build (through
+// makeImage, Store+MakeImage.swift), and next by pull.
 // Nothing is visible until the image row is committed (Store+Images.swift);
 // a failure leaves only temp files, removed with the ingest's temp dir.
+//
+// Threads. The file phase touches only files: `ingestLayerFiles` (and the
+// `extractLayer`/`finishLayer` it is made of) may run on several threads at
+// once for one store and one tmp (every call gets its own temp layer name;
+// two layers with one chainID race to one rename, LayerStore.swift). The
+// store's one SQLite connection (opened NOMUTEX) is the caller's thread's:
+// `ingestLayer`, `settleLayer`, `layerSize` and the image commits run there,
+// one at a time. A pull fetches and ingests N layers with `ingestLayerFiles`
+// on N threads, then settles and commits them on its own.
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -83,11 +93,28 @@ extension Store {
     /// config") and nothing is stored; a layer already stored is then only
     /// verified, not extracted again. A `.fd` input with a `blob` descriptor
     /// is refused the same way when the bytes read are not that blob. An
-    /// empty stream is refused unless `allowEmpty`.
+    /// empty stream is refused unless `allowEmpty`. `tempName` (the temp
+    /// layer's name in `tmp`) is unique unless given. Uses the database: on
+    /// the store's thread (`ingestLayerFiles` + `settleLayer` split it).
     public func ingestLayer(_ input: LayerInput, tmp: String, name: String, parent: Digest? = nil,
                             expectedDiffID: Digest? = nil, expectedFrom: String? = nil,
-                            allowEmpty: Bool = true, tempName: String = "layer") throws(HiveError) -> IngestedLayer {
-        func chain(_ diffID: Digest) -> Digest { parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID }
+                            allowEmpty: Bool = true, tempName: String? = nil) throws(HiveError) -> IngestedLayer {
+        let stored = try expectedDiffID.flatMap { (d) throws(HiveError) -> Int64? in
+            let chainID = Store.chainID(d, parent: parent)
+            return hasLayer(chainID) ? try layerSize(chainID) : nil
+        }
+        return try settleLayer(ingestLayerFiles(input, tmp: tmp, name: name, parent: parent, expectedDiffID: expectedDiffID,
+                                                expectedFrom: expectedFrom, storedSize: stored, allowEmpty: allowEmpty, tempName: tempName))
+    }
+
+    /// The file phase of `ingestLayer` (no database: may run on several
+    /// threads at once). `storedSize`, the recorded size of the layer that
+    /// `expectedDiffID` names when it is stored already (the caller looks it
+    /// up: `layerSize`), lets the stream be only verified. The layer's
+    /// `record.size` is its content size until `settleLayer`.
+    public func ingestLayerFiles(_ input: LayerInput, tmp: String, name: String, parent: Digest? = nil,
+                                 expectedDiffID: Digest? = nil, expectedFrom: String? = nil, storedSize: Int64? = nil,
+                                 allowEmpty: Bool = true, tempName: String? = nil) throws(HiveError) -> IngestedLayer {
         func check(_ d: StreamDigests) throws(HiveError) {
             if case .fd(_, _, _, let blob?) = input { try blob.verify(size: d.blobSize, digest: d.blobDigest, what: name) }
             if let expectedDiffID, d.diffID != expectedDiffID {
@@ -95,23 +122,38 @@ extension Store {
             }
         }
         func ingested(_ d: StreamDigests, tarSize: Int64?, size: Int64) -> IngestedLayer {
-            let chainID = chain(d.diffID)
+            let chainID = Store.chainID(d.diffID, parent: parent)
             return IngestedLayer(diffID: d.diffID, chainID: chainID, tarSize: tarSize, blobDigest: d.blobDigest, blobSize: d.blobSize,
                                  record: LayerRecord(chainID: chainID, diffID: d.diffID, parent: parent, size: size))
         }
-        if let expectedDiffID, case .fd(let fd, let decompress, -1, _) = input,
-           hasLayer(chain(expectedDiffID)), let size = try layerSize(chain(expectedDiffID)) {
+        if let storedSize, expectedDiffID != nil, case .fd(let fd, let decompress, -1, _) = input {
             let stream = try LayerStream(fd: fd, decompress: decompress, name: name)
             let got = try stream.digest(name: name)
             let d = try StreamDigests(stream, diffID: got, tarSize: stream.bytes, name: name)
             try check(d)
-            return ingested(d, tarSize: nil, size: size)
+            return ingested(d, tarSize: nil, size: storedSize)
         }
+        let tempName = tempName ?? "ingest-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let (layer, d) = try extractLayer(input, tmp: tmp, tempName: tempName, name: name)
         try check(d)
         guard allowEmpty || d.tarSize > 0 else { throw HiveError(.corrupt, "\(name) is empty (expected a tar archive)") }
-        try finishLayer(tempLayerDir: layer.dir, chainID: chain(d.diffID), splitPaths: layer.splitPaths)
-        return ingested(d, tarSize: d.tarSize, size: try layerSize(chain(d.diffID)) ?? layer.contentSize)
+        try finishLayer(tempLayerDir: layer.dir, chainID: Store.chainID(d.diffID, parent: parent), splitPaths: layer.splitPaths)
+        return ingested(d, tarSize: d.tarSize, size: layer.contentSize)
+    }
+
+    /// The database phase of `ingestLayer`, on the store's thread: a layer
+    /// extracted by `ingestLayerFiles` takes the size its row records if it
+    /// was stored already (the first extraction's count stays).
+    public func settleLayer(_ layer: IngestedLayer) throws(HiveError) -> IngestedLayer {
+        guard layer.tarSize != nil, let size = try layerSize(layer.chainID) else { return layer }
+        var layer = layer
+        layer.record.size = size
+        return layer
+    }
+
+    /// The chainID of the layer `diffID` on top of the layer `parent` (a chainID).
+    static func chainID(_ diffID: Digest, parent: Digest?) -> Digest {
+        parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID
     }
 
     /// Keeps a layer's uncompressed tar, the temp file `tempPath`, as its blob
