@@ -36,6 +36,22 @@ extension IngestTests {
         #expect(layer.blobDigest != layer.diffID)
     }
 
+    @Test func largeGzipLayerIsHashedAcrossManyReads() throws {
+        // 6 MB that gzip cannot shrink: the blob spans several 1 MB reads
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let content = String(decoding: (0..<(6 << 20)).map { _ -> UInt8 in
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(33 + (x >> 33) % 94)
+        }, as: UTF8.self)
+        let (gz, raw) = try layerTar(content, gzip: true)
+        let blob = try bytes(gz)
+        #expect(blob.count > 4 << 20)
+        let desc = Descriptor(mediaType: MediaType.ociLayerGzip, digest: Digest.of(blob), size: Int64(blob.count))
+        let layer = try store.withIngest { tmp in try ingest(gz, blob: desc, tmp) }
+        #expect(layer.diffID == Digest.of(raw))
+        #expect(layer.blobDigest == Digest.of(blob) && layer.blobSize == Int64(blob.count))
+    }
+
     @Test func uncompressedLayerBlobIsItsTar() throws {
         let (path, raw) = try layerTar("plain\n")
         let desc = Descriptor(mediaType: MediaType.ociLayer, digest: Digest.of(raw), size: Int64(raw.count))
