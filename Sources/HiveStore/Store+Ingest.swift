@@ -9,12 +9,13 @@
 //
 // Threads. The file phase touches only files: `ingestLayerFiles` (and the
 // `extractLayer`/`finishLayer` it is made of) may run on several threads at
-// once for one store and one tmp (every call gets its own temp layer name;
-// two layers with one chainID race to one rename, LayerStore.swift). The
-// store's one SQLite connection (opened NOMUTEX) is the caller's thread's:
-// `ingestLayer`, `settleLayer`, `layerSize` and the image commits run there,
-// one at a time. A pull fetches and ingests N layers with `ingestLayerFiles`
-// on N threads, then settles and commits them on its own.
+// once for one store and one tmp, with distinct temp layer names (which
+// ingestLayerFiles picks per call unless told); two layers with one chainID
+// race to one rename (LayerStore.swift). The store's one SQLite connection
+// (opened NOMUTEX) is the caller's thread's: `ingestLayer`, `settleLayer`,
+// `layerSize` and the image commits run there, one at a time. A pull fetches
+// and ingests N layers with `ingestLayerFiles` on N threads, then settles and
+// commits them on its own.
 import Glibc
 import HiveArchive
 import HiveOCI
