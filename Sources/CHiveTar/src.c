@@ -59,6 +59,22 @@ static void set_err(char *err, size_t len, const char *msg) {
     if (err && len) snprintf(err, len, "%s", msg);
 }
 
+// Hands a filled buffer (`*len` its slot) to the hashing thread.
+static void queue_buf(hive_src *s, size_t *len, int *count, size_t n) {
+    pthread_mutex_lock(&s->mu);
+    *len = n;
+    (*count)++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+// Waits until the hashing thread is done with a buffer (its slot `*len`).
+static void wait_free(hive_src *s, const size_t *len) {
+    pthread_mutex_lock(&s->mu);
+    while (*len != 0) pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
 // Feeds the decompressor: the peeked bytes first, then the fd.
 static la_ssize_t raw_read(struct archive *a, void *client, const void **out) {
     hive_src *s = client;
@@ -70,9 +86,7 @@ static la_ssize_t raw_read(struct archive *a, void *client, const void **out) {
     }
     // The other buffer: libarchive is done with it; wait until it is hashed.
     s->incur ^= 1;
-    pthread_mutex_lock(&s->mu);
-    while (s->rawq[s->incur] != 0) pthread_cond_wait(&s->cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
+    wait_free(s, &s->rawq[s->incur]);
     s->inbuf = s->inbufs[s->incur];
     *out = s->inbuf;
     ssize_t n;
@@ -80,11 +94,7 @@ static la_ssize_t raw_read(struct archive *a, void *client, const void **out) {
     if (n < 0) { archive_set_error(a, errno, "read: %s", strerror(errno)); return -1; }
     if (n > 0) {
         s->raw_bytes += (uint64_t)n;
-        pthread_mutex_lock(&s->mu);
-        s->rawq[s->incur] = (size_t)n;
-        s->raw_queued++;
-        pthread_cond_broadcast(&s->cv);
-        pthread_mutex_unlock(&s->mu);
+        queue_buf(s, &s->rawq[s->incur], &s->raw_queued, (size_t)n);
     }
     return n;
 }
@@ -241,9 +251,7 @@ static ssize_t src_fill(hive_src *s) {
         s->pending = 0;
     } else {
         s->cur = (s->cur + 1) % NBUF;
-        pthread_mutex_lock(&s->mu);
-        while (s->qlen[s->cur] != 0) pthread_cond_wait(&s->cv, &s->mu);
-        pthread_mutex_unlock(&s->mu);
+        wait_free(s, &s->qlen[s->cur]);
         char *b = s->bufs[s->cur];
         if (s->raw || s->outer) {
             n = archive_read_data(s->raw ? s->raw : s->outer, b, SRC_BUF);
@@ -261,11 +269,7 @@ static ssize_t src_fill(hive_src *s) {
     if (n == 0) { s->eof = 1; return 0; }
     tarscan_feed(&s->scan, (const unsigned char *)s->buf, (size_t)n);
     s->bytes += (uint64_t)n;
-    pthread_mutex_lock(&s->mu);
-    s->qlen[s->cur] = (size_t)n;
-    s->qcount++;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+    queue_buf(s, &s->qlen[s->cur], &s->qcount, (size_t)n);
     return n;
 }
 
