@@ -1,6 +1,10 @@
 // A hashing, optionally teeing, optionally decompressing byte source for
 // libarchive's tar reader. The tar reader pulls bytes through src_read; each
 // byte is hashed (the diffID) and copied to the tee fd (the blob being stored).
+// A compressed input is also hashed as it is read from the fd, before the
+// decompressor (the blob digest a registry names a layer by), on the same
+// hashing thread (two input buffers: the decompressor reads one while the
+// other is hashed).
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -24,6 +28,14 @@ struct hive_src {
     struct archive *tar;    // the tar reader fed by this source
     hive_sha256 *sha;
     uint64_t bytes;
+    hive_sha256 *raw_sha;   // the compressed bytes as read from fd (only when decompressing)
+    uint64_t raw_bytes;
+    char *inbufs[2];        // compressed input buffers (inbuf is the current one)
+    int incur, rawhead;
+    size_t rawq[2];         // bytes queued for the raw hash in each; 0 = free
+    int raw_queued;
+    int raw_done;
+    unsigned char raw_out[32];
     int eof;
     char *buf;              // the buffer last handed out (bufs[cur])
     char *bufs[NBUF];
@@ -47,27 +59,65 @@ static void set_err(char *err, size_t len, const char *msg) {
     if (err && len) snprintf(err, len, "%s", msg);
 }
 
+// Hands a filled buffer (`*len` its slot) to the hashing thread.
+static void queue_buf(hive_src *s, size_t *len, int *count, size_t n) {
+    pthread_mutex_lock(&s->mu);
+    *len = n;
+    (*count)++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+// Waits until the hashing thread is done with a buffer (its slot `*len`).
+static void wait_free(hive_src *s, const size_t *len) {
+    pthread_mutex_lock(&s->mu);
+    while (*len != 0) pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
 // Feeds the decompressor: the peeked bytes first, then the fd.
 static la_ssize_t raw_read(struct archive *a, void *client, const void **out) {
     hive_src *s = client;
     *out = s->inbuf;
-    if (s->in_pending) {
+    if (s->in_pending) {  // peeked (and hashed) bytes, in inbufs[0]
         size_t n = s->in_pending;
         s->in_pending = 0;
         return (la_ssize_t)n;
     }
+    // The other buffer: libarchive is done with it; wait until it is hashed.
+    s->incur ^= 1;
+    wait_free(s, &s->rawq[s->incur]);
+    s->inbuf = s->inbufs[s->incur];
+    *out = s->inbuf;
     ssize_t n;
     do { n = read(s->fd, s->inbuf, SRC_BUF); } while (n < 0 && errno == EINTR);
     if (n < 0) { archive_set_error(a, errno, "read: %s", strerror(errno)); return -1; }
+    if (n > 0) {
+        s->raw_bytes += (uint64_t)n;
+        queue_buf(s, &s->rawq[s->incur], &s->raw_queued, (size_t)n);
+    }
     return n;
 }
 
-// The hashing thread: hashes (and tees) queued buffers in order.
+// The hashing thread: hashes (and tees) queued buffers in order, and the
+// compressed input buffers (in their order) into the raw hash.
 static void *hasher_main(void *arg) {
     hive_src *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (s->qcount == 0 && !s->stop) pthread_cond_wait(&s->cv, &s->mu);
+        while (s->qcount == 0 && s->raw_queued == 0 && !s->stop) pthread_cond_wait(&s->cv, &s->mu);
+        if (s->raw_queued) {
+            int ri = s->rawhead;
+            size_t rlen = s->rawq[ri];
+            pthread_mutex_unlock(&s->mu);
+            hive_sha256_update(s->raw_sha, s->inbufs[ri], rlen);
+            pthread_mutex_lock(&s->mu);
+            s->rawq[ri] = 0;
+            s->rawhead ^= 1;
+            s->raw_queued--;
+            pthread_cond_broadcast(&s->cv);
+            continue;
+        }
         if (s->qcount == 0) break;
         int idx = s->qhead;
         size_t len = s->qlen[idx];
@@ -146,10 +196,17 @@ hive_src *hive_src_open(int fd, int decompress, int tee_fd, int split_fd, char *
             if (got == 0) s->eof = 1;
             return s;
         }
-        s->inbuf = malloc(SRC_BUF);
-        if (!s->inbuf) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
+        s->inbufs[0] = malloc(SRC_BUF);
+        s->inbufs[1] = malloc(SRC_BUF);
+        s->inbuf = s->inbufs[0];
+        s->rawhead = 1;  // the peeked bytes are hashed here; the first read fills inbufs[1]
+        if (!s->inbufs[0] || !s->inbufs[1]) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
         memcpy(s->inbuf, s->buf, got);
         s->in_pending = got;
+        s->raw_sha = hive_sha256_new();
+        if (!s->raw_sha) { set_err(err, errlen, "out of memory"); hive_src_free(s); return NULL; }
+        hive_sha256_update(s->raw_sha, s->inbuf, got);
+        s->raw_bytes = got;
         s->cur = NBUF - 1;  // the first decompressed chunk goes to bufs[0], where the hasher starts
         s->raw = archive_read_new();
         hive_archive_support_filters(s->raw);  // never filter_all: it execs lrzip/lzop/grzip
@@ -194,9 +251,7 @@ static ssize_t src_fill(hive_src *s) {
         s->pending = 0;
     } else {
         s->cur = (s->cur + 1) % NBUF;
-        pthread_mutex_lock(&s->mu);
-        while (s->qlen[s->cur] != 0) pthread_cond_wait(&s->cv, &s->mu);
-        pthread_mutex_unlock(&s->mu);
+        wait_free(s, &s->qlen[s->cur]);
         char *b = s->bufs[s->cur];
         if (s->raw || s->outer) {
             n = archive_read_data(s->raw ? s->raw : s->outer, b, SRC_BUF);
@@ -214,11 +269,7 @@ static ssize_t src_fill(hive_src *s) {
     if (n == 0) { s->eof = 1; return 0; }
     tarscan_feed(&s->scan, (const unsigned char *)s->buf, (size_t)n);
     s->bytes += (uint64_t)n;
-    pthread_mutex_lock(&s->mu);
-    s->qlen[s->cur] = (size_t)n;
-    s->qcount++;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+    queue_buf(s, &s->qlen[s->cur], &s->qcount, (size_t)n);
     return n;
 }
 
@@ -258,6 +309,29 @@ void hive_src_digest(hive_src *s, unsigned char out[32]) {
     hive_sha256_final(s->sha, out);
 }
 uint64_t hive_src_bytes(const hive_src *s) { return s->bytes; }
+
+int hive_src_raw_digest(hive_src *s, unsigned char out[32], uint64_t *bytes) {
+    if (!s->raw_sha) return 0;
+    if (s->raw_done) goto done;
+    pthread_mutex_lock(&s->mu);
+    while (s->raw_queued > 0) pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    // Whatever follows the compressed stream is part of the blob too.
+    for (;;) {
+        ssize_t n;
+        do { n = read(s->fd, s->inbuf, SRC_BUF); } while (n < 0 && errno == EINTR);
+        if (n < 0) { snprintf(s->error, sizeof s->error, "read: %s", strerror(errno)); return -1; }
+        if (n == 0) break;
+        hive_sha256_update(s->raw_sha, s->inbuf, (size_t)n);
+        s->raw_bytes += (uint64_t)n;
+    }
+    hive_sha256_final(s->raw_sha, s->raw_out);
+    s->raw_done = 1;
+done:
+    memcpy(out, s->raw_out, 32);
+    if (bytes) *bytes = s->raw_bytes;
+    return 1;
+}
 int hive_src_nul_name(const hive_src *s, const char **raw, size_t *len) {
     if (raw) *raw = s->scan.nul_raw;
     if (len) *len = s->scan.nul_len;
@@ -286,8 +360,10 @@ void hive_src_free(hive_src *s) {
     if (s->tar) archive_read_free(s->tar);
     if (s->raw) archive_read_free(s->raw);
     hive_sha256_free(s->sha);
+    hive_sha256_free(s->raw_sha);
     tarscan_free(&s->scan);
     for (int i = 0; i < NBUF; i++) free(s->bufs[i]);
-    free(s->inbuf);
+    free(s->inbufs[0]);
+    free(s->inbufs[1]);
     free(s);
 }

@@ -16,12 +16,12 @@ extension ImageArchive {
         return try entries.map { e in
             let cfg = try file(e.config)
             if e.config.hasPrefix("blobs/sha256/"), cfg.digest.hex != String(e.config.dropFirst(13)) {
-                throw HiveError(.corrupt, "blob \(e.config) in \(name) does not match its digest (its content hashes to \(cfg.digest))")
+                throw HiveError.digestMismatch("blob \(e.config) in \(name)", got: cfg.digest)
             }
             let layers = try e.layers.map { p -> Descriptor in
                 let f = try file(p)
                 if p.hasPrefix("blobs/sha256/"), f.digest.hex != String(p.dropFirst(13)) {
-                    throw HiveError(.corrupt, "blob \(p) in \(name) does not match its digest (its content hashes to \(f.digest))")
+                    throw HiveError.digestMismatch("blob \(p) in \(name)", got: f.digest)
                 }
                 return Descriptor(mediaType: ImageArchive.layerMediaType(f), digest: f.digest, size: f.size)
             }

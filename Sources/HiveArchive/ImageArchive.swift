@@ -152,9 +152,7 @@ public struct ImageArchive {
 
     func blobFile(_ d: Digest) throws -> ArchiveFile {
         let f = try file("blobs/sha256/" + d.hex)
-        guard f.digest == d else {
-            throw HiveError(.corrupt, "blob \(d) in \(name) does not match its digest (its content hashes to \(f.digest))")
-        }
+        guard f.digest == d else { throw HiveError.digestMismatch("blob \(d) in \(name)", got: f.digest) }
         return f
     }
 
@@ -178,9 +176,7 @@ public struct ImageArchive {
     /// A blob by digest: at blobs/sha256/<hex> (verified), or any file with that content.
     public func lookup(_ d: Digest, what: String) throws -> ArchiveFile {
         if let f = files["blobs/sha256/" + d.hex] {
-            guard f.digest == d else {
-                throw HiveError(.corrupt, "blob \(d) in \(name) does not match its digest (its content hashes to \(f.digest))")
-            }
+            guard f.digest == d else { throw HiveError.digestMismatch("blob \(d) in \(name)", got: f.digest) }
             return f
         }
         guard let f = files.values.first(where: { $0.digest == d }) else {

@@ -1,5 +1,6 @@
 // A layer tar read from an fd (optionally decompressed), hashed as it is read
 // (the diffID) and optionally copied to a second fd (the blob being stored).
+// A compressed input is hashed as it is read too (the blob digest).
 import CArchive
 import CHiveTar
 import HiveOCI
@@ -40,6 +41,22 @@ public final class LayerStream {
         var raw = [UInt8](repeating: 0, count: 32)
         hive_src_digest(src, &raw)
         return Digest(raw: raw)
+    }
+
+    /// Bytes of the (decompressed) stream read so far.
+    public var bytes: Int64 { Int64(hive_src_bytes(src)) }
+
+    /// After `digest` or `extract`: the digest and size of the bytes read from
+    /// the fd (the compressed blob, to its end), or nil when the input was not
+    /// decompressed (the blob is the tar: its digest is the diffID).
+    public func blob(name: String) throws(HiveError) -> (Digest, Int64)? {
+        var raw = [UInt8](repeating: 0, count: 32)
+        var bytes: UInt64 = 0
+        switch hive_src_raw_digest(src, &raw, &bytes) {
+        case 0: return nil
+        case 1: return (Digest(raw: raw), Int64(bytes))
+        default: throw HiveError(.corrupt, "cannot read \(name)", cause: hive_src_error(src).map { String(cString: $0) } ?? "")
+        }
     }
 
     /// Extracts the tar into `rootFD`, reads to the end, and returns the

@@ -32,9 +32,20 @@ extension Descriptor {
         guard size == self.size else {
             throw HiveError(.corrupt, "\(what) is \(size) bytes, but its descriptor says \(self.size)")
         }
-        guard digest == self.digest else {
-            throw HiveError(.corrupt, "\(what) does not match its digest (its content hashes to \(digest))")
-        }
+        guard digest == self.digest else { throw HiveError.digestMismatch(what, got: digest) }
+    }
+}
+
+extension HiveError {
+    /// Content `what` that hashes to `got`, not to the digest it is named by.
+    public static func digestMismatch(_ what: String, got: Digest) -> HiveError {
+        HiveError(.corrupt, "\(what) does not match its digest (its content hashes to \(got))")
+    }
+
+    /// A layer `what` whose tar hashes to `got`, not to the diff_id `expected`
+    /// (named `from`, e.g. "in the image config").
+    public static func diffIDMismatch(_ what: String, expected: Digest, from: String? = nil, got: Digest) -> HiveError {
+        HiveError(.corrupt, "\(what) does not match diff_id \(expected)\(from.map { " " + $0 } ?? "") (it unpacks to \(got))")
     }
 }
 

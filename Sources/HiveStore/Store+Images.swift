@@ -1,7 +1,8 @@
 // Image assembly: config, manifest and ingested layers become one image row
 // (with its tags), committed in one transaction after every file is in
 // place. Used by import, commit and build (commitImage), and load
-// (loadImage, then commitImages for every image of the archive at once).
+// (loadImage, then commitImages for every image of the archive at once),
+// next by pull: loadImage takes any ImageSource (Store+ImageSource.swift).
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -60,13 +61,14 @@ extension Store {
         return configDigest
     }
 
-    /// Verifies and stores one image of an archive (`hive load`): its layers
-    /// (each checked against the config's diff_ids), its blobs; returns what
-    /// to record. Nothing is visible until `commitImages`.
-    public func loadImage(_ plan: ImagePlan, from archive: ImageArchive, tmp: String) throws -> ImageEntry {
-        let m = plan.manifest, name = archive.name
-        let cfgFile = try archive.lookup(m.config.digest, what: "config blob")
-        let cfgBytes = try ImageArchive.bytes(cfgFile, what: "config \(m.config.digest)")
+    /// Verifies and stores one image of `source` (an image archive for
+    /// `hive load`, next a registry for pull) as the source has it: its
+    /// config and manifest bytes as they are (the image ID is the config's
+    /// digest), its layers (each checked against the config's diff_ids), its
+    /// blobs; returns what to record. Nothing is visible until `commitImages`.
+    public func loadImage<S: ImageSource>(_ plan: ImagePlan, from source: S, tmp: String) throws -> ImageEntry {
+        let m = plan.manifest, name = source.name
+        let cfgBytes = try source.bytes(of: m.config, what: "config blob")
         let config: ImageConfig
         do { config = try JSONCoding.decode(ImageConfig.self, from: cfgBytes) } catch {
             throw HiveError(.corrupt, "config \(m.config.digest) in \(name) is not a valid image config: \(error)")
@@ -81,30 +83,25 @@ extension Store {
                 throw HiveError(.corrupt, "image \(m.config.digest.shortID) in \(name): unsupported layer media type \(desc.mediaType)")
             }
             let diffID = config.rootfs.diffIDs[i]
-            let lf = try archive.lookup(desc.digest, what: "layer blob")
             let parent = i > 0 ? chain[i - 1] : nil
-            // Small blobs are stored first and unpacked from the store; large ones from the temp file.
-            if let x = lf.extracted, lf.digest == diffID {
-                // extracted while the archive was read, and its digest is the diffID
-                try finishLayer(tempLayerDir: x.dir, chainID: chain[i], splitPaths: x.splitPaths)
-                layers.append(LayerRecord(chainID: chain[i], diffID: diffID, parent: parent, size: try layerSize(chain[i]) ?? x.contentSize))
-            } else {
-                let source = try lf.tempPath ?? storeFile(lf, tmp: tmp)
-                let fd = open(source, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw HiveError.errno("cannot open layer blob \(desc.digest)") }
-                defer { close(fd) }
-                let layer = try ingestLayer(.fd(fd, decompress: true, teeFD: -1), tmp: tmp, name: "layer blob \(desc.digest)",
-                                            parent: parent, expectedDiffID: diffID, mismatch: { got in
-                    HiveError(.corrupt, "layer blob \(desc.digest) does not match diff_id \(diffID) in the image config (it unpacks to \(got))")
-                }, tempName: "layer-\(i)")
-                layers.append(layer.record)
+            let record = try source.withLayer(desc, diffID: diffID, store: self, tmp: tmp) { (layer) throws -> LayerRecord in
+                switch layer {
+                case .extracted(let x):
+                    // extracted already (while the source was read), and its digest is the diffID
+                    try finishLayer(tempLayerDir: x.dir, chainID: chain[i], splitPaths: x.splitPaths)
+                    return LayerRecord(chainID: chain[i], diffID: diffID, parent: parent, size: try layerSize(chain[i]) ?? x.contentSize)
+                case .stream(let input):
+                    return try ingestLayer(input, tmp: tmp, name: "layer blob \(desc.digest)", parent: parent, expectedDiffID: diffID,
+                                           expectedFrom: "in the image config", tempName: "layer-\(i)").record
+                }
             }
+            layers.append(record)
             // An uncompressed layer blob is not stored twice when the layer can rebuild it.
             if !(desc.digest == diffID && hasSplit(chain[i])) {
-                try storeFile(lf, tmp: tmp)
+                try source.keepBlob(desc, store: self, tmp: tmp)
             }
         }
-        try storeFile(cfgFile, tmp: tmp)
+        try source.keepBlob(m.config, store: self, tmp: tmp)
         let manifestDigest = try putBlob(plan.manifestBytes, tempDir: tmp)
         let now = Timestamp.now().unixNanos
         let created = config.created.flatMap { Timestamp(rfc3339: $0) }?.unixNanos ?? 0

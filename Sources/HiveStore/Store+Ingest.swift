@@ -1,10 +1,21 @@
 // Layer ingest: one stream in (a file or pipe, or an entry of an enclosing
-// image archive) -> decompressed, hashed (the diffID), tar-split and
-// extracted by the safe extractor in one pass into a temp layer under tmp/,
-// checked, then renamed into layers/ (LayerStore.swift). Used by import,
-// load, commit and build (through makeImage, Store+MakeImage.swift), and next by pull.
+// image archive) -> decompressed, hashed (the diffID; a compressed input's
+// blob digest too), tar-split and extracted by the safe extractor in one pass
+// into a temp layer under tmp/, checked, then renamed into layers/
+// (LayerStore.swift). Used by import, load, commit and build (through
+// makeImage, Store+MakeImage.swift), and next by pull.
 // Nothing is visible until the image row is committed (Store+Images.swift);
 // a failure leaves only temp files, removed with the ingest's temp dir.
+//
+// Threads. The file phase touches only files: `ingestLayerFiles` (and the
+// `extractLayer`/`finishLayer` it is made of) may run on several threads at
+// once for one store and one tmp, with distinct temp layer names (which
+// ingestLayerFiles picks per call unless told); two layers with one chainID
+// race to one rename (LayerStore.swift). The store's one SQLite connection
+// (opened NOMUTEX) is the caller's thread's: `ingestLayer`, `settleLayer`,
+// `layerSize` and the image commits run there, one at a time. A pull fetches
+// and ingests N layers with `ingestLayerFiles` on N threads, then settles and
+// commits them on its own.
 import Glibc
 import HiveArchive
 import HiveOCI
@@ -14,7 +25,9 @@ import HivePlatform
 public enum LayerInput {
     /// A tar read from `fd` (not closed), undoing gzip/zstd/xz/bzip2 if
     /// `decompress`; the uncompressed bytes are copied to `teeFD` unless -1.
-    case fd(Int32, decompress: Bool, teeFD: Int32)
+    /// With `blob` (a layer's descriptor, e.g. a registry's), the bytes read
+    /// from `fd` (compressed or not) must be that blob: its size and digest.
+    case fd(Int32, decompress: Bool, teeFD: Int32, blob: Descriptor? = nil)
     /// The current entry of an image archive, of which `initial` was already
     /// read; copied to `teeFD` as it is read.
     case entry(ArchiveReader, initial: [UInt8], teeFD: Int32)
@@ -27,6 +40,10 @@ public struct IngestedLayer {
     /// Bytes of the uncompressed tar; nil when the layer was stored already
     /// and its stream was only verified.
     public var tarSize: Int64?
+    /// The digest and size of the bytes read (the compressed blob; the tar,
+    /// and so the diffID, when the input was not compressed).
+    public var blobDigest: Digest
+    public var blobSize: Int64
     /// The layer row to record (its size is the content size).
     public var record: LayerRecord
 }
@@ -48,13 +65,14 @@ extension Store {
 
     /// Extracts a layer stream into a fresh temp layer `tempName` in `tmp`
     /// (decompress -> hash -> tar-split -> extract, in one pass); returns the
-    /// extracted layer (not yet in place), its diffID and tar size.
+    /// extracted layer (not yet in place) and what the stream hashed to.
     public func extractLayer(_ input: LayerInput, tmp: String, tempName: String, name: String) throws(HiveError)
-        -> (ExtractedLayer, Digest, Int64) {
+        -> (ExtractedLayer, StreamDigests) {
         try withLayerTemp(input, tmp: tmp, tempName: tempName, name: name) { (layerTemp, diffFD, stream) throws(HiveError) in
             let (diffID, stats, tarSize) = try stream.extract(into: diffFD, name: name)
             let splitPaths = stream.splitPaths(stats)  // flushes the split: before closing its fd
-            return (ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: splitPaths), diffID, tarSize)
+            return (ExtractedLayer(dir: layerTemp, contentSize: stats.contentSize, splitPaths: splitPaths),
+                    try StreamDigests(stream, diffID: diffID, tarSize: tarSize, name: name))
         }
     }
 
@@ -72,32 +90,71 @@ extension Store {
 
     /// Ingests one layer on top of the layer `parent` (a chainID; nil for a
     /// bottom layer). With `expectedDiffID`, a stream that hashes to anything
-    /// else is refused (`mismatch`) and nothing is stored; a layer already
-    /// stored is then only verified, not extracted again. An empty stream is
-    /// refused unless `allowEmpty`.
+    /// else is refused (the diff_id named `expectedFrom`, e.g. "in the image
+    /// config") and nothing is stored; a layer already stored is then only
+    /// verified, not extracted again. A `.fd` input with a `blob` descriptor
+    /// is refused the same way when the bytes read are not that blob. An
+    /// empty stream is refused unless `allowEmpty`. `tempName` (the temp
+    /// layer's name in `tmp`) is unique unless given. Uses the database: on
+    /// the store's thread (`ingestLayerFiles` + `settleLayer` split it).
     public func ingestLayer(_ input: LayerInput, tmp: String, name: String, parent: Digest? = nil,
-                            expectedDiffID: Digest? = nil, mismatch: ((Digest) -> HiveError)? = nil,
-                            allowEmpty: Bool = true, tempName: String = "layer") throws(HiveError) -> IngestedLayer {
-        func chain(_ diffID: Digest) -> Digest { parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID }
-        func refuse(_ got: Digest) -> HiveError {
-            mismatch?(got) ?? HiveError(.corrupt, "\(name) does not match diff_id \(expectedDiffID!) (it unpacks to \(got))")
+                            expectedDiffID: Digest? = nil, expectedFrom: String? = nil,
+                            allowEmpty: Bool = true, tempName: String? = nil) throws(HiveError) -> IngestedLayer {
+        let stored = try expectedDiffID.flatMap { (d) throws(HiveError) -> Int64? in
+            let chainID = Store.chainID(d, parent: parent)
+            return hasLayer(chainID) ? try layerSize(chainID) : nil
         }
-        if let expectedDiffID, case .fd(let fd, let decompress, -1) = input,
-           hasLayer(chain(expectedDiffID)), let size = try layerSize(chain(expectedDiffID)) {
-            let got = try LayerStream(fd: fd, decompress: decompress, name: name).digest(name: name)
-            guard got == expectedDiffID else { throw refuse(got) }
-            let chainID = chain(got)
-            return IngestedLayer(diffID: got, chainID: chainID, tarSize: nil,
-                                 record: LayerRecord(chainID: chainID, diffID: got, parent: parent, size: size))
+        return try settleLayer(ingestLayerFiles(input, tmp: tmp, name: name, parent: parent, expectedDiffID: expectedDiffID,
+                                                expectedFrom: expectedFrom, storedSize: stored, allowEmpty: allowEmpty, tempName: tempName))
+    }
+
+    /// The file phase of `ingestLayer` (no database: may run on several
+    /// threads at once). `storedSize`, the recorded size of the layer that
+    /// `expectedDiffID` names when it is stored already (the caller looks it
+    /// up: `layerSize`), lets the stream be only verified. The layer's
+    /// `record.size` is its content size until `settleLayer`.
+    public func ingestLayerFiles(_ input: LayerInput, tmp: String, name: String, parent: Digest? = nil,
+                                 expectedDiffID: Digest? = nil, expectedFrom: String? = nil, storedSize: Int64? = nil,
+                                 allowEmpty: Bool = true, tempName: String? = nil) throws(HiveError) -> IngestedLayer {
+        func check(_ d: StreamDigests) throws(HiveError) {
+            if case .fd(_, _, _, let blob?) = input { try blob.verify(size: d.blobSize, digest: d.blobDigest, what: name) }
+            if let expectedDiffID, d.diffID != expectedDiffID {
+                throw HiveError.diffIDMismatch(name, expected: expectedDiffID, from: expectedFrom, got: d.diffID)
+            }
         }
-        let (layer, diffID, tarSize) = try extractLayer(input, tmp: tmp, tempName: tempName, name: name)
-        if let expectedDiffID, diffID != expectedDiffID { throw refuse(diffID) }
-        guard allowEmpty || tarSize > 0 else { throw HiveError(.corrupt, "\(name) is empty (expected a tar archive)") }
-        let chainID = chain(diffID)
-        try finishLayer(tempLayerDir: layer.dir, chainID: chainID, splitPaths: layer.splitPaths)
-        let size = try layerSize(chainID) ?? layer.contentSize
-        return IngestedLayer(diffID: diffID, chainID: chainID, tarSize: tarSize,
-                             record: LayerRecord(chainID: chainID, diffID: diffID, parent: parent, size: size))
+        func ingested(_ d: StreamDigests, tarSize: Int64?, size: Int64) -> IngestedLayer {
+            let chainID = Store.chainID(d.diffID, parent: parent)
+            return IngestedLayer(diffID: d.diffID, chainID: chainID, tarSize: tarSize, blobDigest: d.blobDigest, blobSize: d.blobSize,
+                                 record: LayerRecord(chainID: chainID, diffID: d.diffID, parent: parent, size: size))
+        }
+        if let storedSize, expectedDiffID != nil, case .fd(let fd, let decompress, -1, _) = input {
+            let stream = try LayerStream(fd: fd, decompress: decompress, name: name)
+            let got = try stream.digest(name: name)
+            let d = try StreamDigests(stream, diffID: got, tarSize: stream.bytes, name: name)
+            try check(d)
+            return ingested(d, tarSize: nil, size: storedSize)
+        }
+        let tempName = tempName ?? "ingest-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let (layer, d) = try extractLayer(input, tmp: tmp, tempName: tempName, name: name)
+        try check(d)
+        guard allowEmpty || d.tarSize > 0 else { throw HiveError(.corrupt, "\(name) is empty (expected a tar archive)") }
+        try finishLayer(tempLayerDir: layer.dir, chainID: Store.chainID(d.diffID, parent: parent), splitPaths: layer.splitPaths)
+        return ingested(d, tarSize: d.tarSize, size: layer.contentSize)
+    }
+
+    /// The database phase of `ingestLayer`, on the store's thread: a layer
+    /// extracted by `ingestLayerFiles` takes the size its row records if it
+    /// was stored already (the first extraction's count stays).
+    public func settleLayer(_ layer: IngestedLayer) throws(HiveError) -> IngestedLayer {
+        guard layer.tarSize != nil, let size = try layerSize(layer.chainID) else { return layer }
+        var layer = layer
+        layer.record.size = size
+        return layer
+    }
+
+    /// The chainID of the layer `diffID` on top of the layer `parent` (a chainID).
+    static func chainID(_ diffID: Digest, parent: Digest?) -> Digest {
+        parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID
     }
 
     /// Keeps a layer's uncompressed tar, the temp file `tempPath`, as its blob
@@ -163,10 +220,26 @@ extension Store {
     }
 }
 
+/// What a layer stream hashed to: the tar (the diffID) and the bytes read
+/// (the blob; the tar itself when it was not compressed).
+public struct StreamDigests: Equatable {
+    public var diffID: Digest
+    public var tarSize: Int64
+    public var blobDigest: Digest
+    public var blobSize: Int64
+
+    /// After `stream` was read to its end (its digest `diffID`, `tarSize` bytes).
+    init(_ stream: LayerStream, diffID: Digest, tarSize: Int64, name: String) throws(HiveError) {
+        self.diffID = diffID
+        self.tarSize = tarSize
+        (blobDigest, blobSize) = try stream.blob(name: name) ?? (diffID, tarSize)
+    }
+}
+
 extension LayerStream {
     convenience init(_ input: LayerInput, splitFD: Int32, name: String) throws(HiveError) {
         switch input {
-        case .fd(let fd, let decompress, let teeFD):
+        case .fd(let fd, let decompress, let teeFD, _):
             try self.init(fd: fd, decompress: decompress, teeFD: teeFD, splitFD: splitFD, name: name)
         case .entry(let reader, let initial, let teeFD):
             try self.init(entryOf: reader, initial: initial, teeFD: teeFD, splitFD: splitFD, name: name)

@@ -27,6 +27,11 @@ struct archive *hive_src_tar(hive_src *src, char *err, size_t errlen);
 int hive_src_drain(hive_src *src, char *err, size_t errlen);
 void hive_src_digest(hive_src *src, unsigned char out[32]);
 uint64_t hive_src_bytes(const hive_src *src);
+// After the stream is drained: the digest and size of the bytes read from fd
+// (the compressed blob, with anything after its end read too) when they were
+// decompressed: returns 1; 0 when the input was not compressed (the blob is
+// the stream: its digest is hive_src_digest's); -1 on a read error.
+int hive_src_raw_digest(hive_src *src, unsigned char out[32], uint64_t *bytes);
 // The first error the source saw (I/O, decompression, tee), or NULL.
 const char *hive_src_error(const hive_src *src);
 // Whether a pax path/linkpath or GNU long name with a NUL byte has been read.
