@@ -55,14 +55,13 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     /// Spec: https://github.com/opencontainers/image-spec/blob/main/config.md#layer-chainid
     public static func chainIDs(_ diffIDs: [Digest]) -> [Digest] {
         var out: [Digest] = []
-        for d in diffIDs {
-            if let parent = out.last {
-                out.append(Digest.of(Array("\(parent) \(d)".utf8)))
-            } else {
-                out.append(d)
-            }
-        }
+        for d in diffIDs { out.append(chainID(d, parent: out.last)) }
         return out
+    }
+
+    /// One step of the chain: a layer's chainID from its diffID and its parent's chainID.
+    public static func chainID(_ diffID: Digest, parent: Digest?) -> Digest {
+        parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID
     }
 }
 

@@ -153,9 +153,7 @@ extension Store {
     }
 
     /// The chainID of the layer `diffID` on top of the layer `parent` (a chainID).
-    static func chainID(_ diffID: Digest, parent: Digest?) -> Digest {
-        parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID
-    }
+    static func chainID(_ diffID: Digest, parent: Digest?) -> Digest { Digest.chainID(diffID, parent: parent) }
 
     /// Keeps a layer's uncompressed tar, the temp file `tempPath`, as its blob
     /// when the layer cannot rebuild it from its tar-split. With `rereading`
