@@ -3,6 +3,7 @@
 #define HIVE_LUA_INTERNAL_H
 #include "hive_lua.h"
 #include <lua5.4/lua.h>
+#include <lua5.4/lauxlib.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -101,6 +102,12 @@ typedef struct { int allow_exec; const char *config; size_t configlen; } env_arg
 
 // Opens the libraries and builds the shared base, views and API (a lua_CFunction, run protected).
 int hive_sandbox_setup(lua_State *L);
+// ---- the hive API (api.c) ----
+int hive_host_call(lua_State *L, const char *op, int argidx);
+int hive_api_log_at(lua_State *L, const char *level);
+int hive_api_exec(lua_State *L);
+extern const luaL_Reg hive_api_log_funcs[];
+extern const luaL_Reg hive_api_funcs[];
 // Leaves a new file environment on the stack.
 void hive_sandbox_push_env(lua_State *L, const env_args *a);
 #endif

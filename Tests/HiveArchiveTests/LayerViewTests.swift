@@ -33,18 +33,7 @@ import HivePlatform
         setxattr(upper + "/o", "trusted.overlay.opaque", &y, 1, 0)
     }
 
-    deinit { Self.removeTree(base) }
-
-    static func removeTree(_ path: String) {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return }
-        if st.st_mode & S_IFMT == S_IFDIR {
-            for n in Files.names(in: path) { removeTree(path + "/" + n) }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
-    }
+    deinit { try? FileTree.remove(path: base) }
 
     @Test(.enabled(if: getuid() == 0, "needs root for whiteout devices and trusted xattrs"))
     func symlinksResolveInsideTheImage() throws {
