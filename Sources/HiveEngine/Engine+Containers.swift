@@ -25,7 +25,7 @@ public struct ContainerSummary {
 extension Engine {
     func isAlive(_ r: ContainerRecord) -> Bool {
         guard r.state == .running, let pid = r.pid, pid > 0, kill(pid, 0) == 0 else { return false }
-        return Engine.processStart(pid) == r.pidStart
+        return ProcStat.startTime(pid) == r.pidStart
     }
 
     public func listContainers() throws -> [ContainerSummary] {

@@ -64,7 +64,6 @@ extension Engine {
     }
 }
 
-func labelsJSON(_ labels: [String: String]?) -> String { ImageRecord.labelsJSON(labels) }
 
 /// `--change` parsing lives in HiveBuild (a Dockerfile subset); the name stays
 /// visible to the engine's users.

@@ -66,7 +66,7 @@ extension Engine {
             monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
             root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile))
         try store.db.transaction(durable: false) { () throws(HiveError) in
-            try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
+            try store.markRunning(r.id, pid: pid, pidStart: ProcStat.startTime(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
         }
         postStart(r, pid: pid)
         return r.id
@@ -84,7 +84,7 @@ extension Engine {
         guard let pid = r.pid else { return true }
         let deadline = Timestamp.now().unixNanos + Int64(seconds * 1e9)
         while Timestamp.now().unixNanos < deadline {
-            if Glibc.kill(pid, 0) != 0 || Engine.processStart(pid) != r.pidStart { return true }
+            if Glibc.kill(pid, 0) != 0 || ProcStat.startTime(pid) != r.pidStart { return true }
             usleep(1000)
         }
         return false
@@ -177,7 +177,7 @@ extension Engine {
             throw e.hiveError
         }
         try store.db.transaction(durable: false) { () throws(HiveError) in
-            try store.markRunning(r.id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
+            try store.markRunning(r.id, pid: pid, pidStart: ProcStat.startTime(pid) ?? 0, at: Timestamp.now().unixNanos)
         }
         store.unlock()
         postStart(r, pid: pid)

@@ -27,7 +27,7 @@ extension Engine {
                 // container runs before its exec): the commit costs no wall time
                 do {
                     try store.db.transaction(durable: false) { () throws(HiveError) in
-                        try store.markRunning(id, pid: pid, pidStart: Engine.processStart(pid) ?? 0, at: Timestamp.now().unixNanos)
+                        try store.markRunning(id, pid: pid, pidStart: ProcStat.startTime(pid) ?? 0, at: Timestamp.now().unixNanos)
                     }
                 } catch {
                     kill(pid, SIGKILL)
@@ -100,7 +100,7 @@ extension Engine {
         var rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: made.spec.json,
                                   created: Timestamp.now().unixNanos)
         rec.command = made.spec.argv.joined(separator: " ")
-        rec.labelsJSON = labelsJSON(o.labels)
+        rec.labelsJSON = ImageRecord.labelsJSON(o.labels)
         // one transaction: volumes, the record (with its mounts), the volume references
         try store.db.transaction(durable: false) { () throws(HiveError) in
             for v in made.volumes { _ = try store.ensureVolume(v.name, anonymous: v.anonymous) }
@@ -182,7 +182,4 @@ extension Engine {
         if fd >= 0 { close(fd) }
         return false
     }
-
-    /// When `pid` started (HivePlatform ProcStat): tells a live container from a reused pid.
-    public static func processStart(_ pid: pid_t) -> Int64? { ProcStat.startTime(pid) }
 }

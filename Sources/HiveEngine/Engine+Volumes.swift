@@ -12,7 +12,7 @@ extension Engine {
     public func createVolume(_ name: String?, labels: [String: String]) throws -> String {
         let n = try name.map(MountRequest.validateVolumeName) ?? ContainerPlanner.randomID()
         _ = try store.db.transaction { () throws(HiveError) in
-            try store.ensureVolume(n, labelsJSON: labelsJSON(labels))
+            try store.ensureVolume(n, labelsJSON: ImageRecord.labelsJSON(labels))
         }
         return n
     }

@@ -101,7 +101,7 @@ extension Store {
                             expectedDiffID: Digest? = nil, expectedFrom: String? = nil,
                             allowEmpty: Bool = true, tempName: String? = nil) throws(HiveError) -> IngestedLayer {
         let stored = try expectedDiffID.flatMap { (d) throws(HiveError) -> Int64? in
-            let chainID = Store.chainID(d, parent: parent)
+            let chainID = Digest.chainID(d, parent: parent)
             return hasLayer(chainID) ? try layerSize(chainID) : nil
         }
         return try settleLayer(ingestLayerFiles(input, tmp: tmp, name: name, parent: parent, expectedDiffID: expectedDiffID,
@@ -123,7 +123,7 @@ extension Store {
             }
         }
         func ingested(_ d: StreamDigests, tarSize: Int64?, size: Int64) -> IngestedLayer {
-            let chainID = Store.chainID(d.diffID, parent: parent)
+            let chainID = Digest.chainID(d.diffID, parent: parent)
             return IngestedLayer(diffID: d.diffID, chainID: chainID, tarSize: tarSize, blobDigest: d.blobDigest, blobSize: d.blobSize,
                                  record: LayerRecord(chainID: chainID, diffID: d.diffID, parent: parent, size: size))
         }
@@ -138,7 +138,7 @@ extension Store {
         let (layer, d) = try extractLayer(input, tmp: tmp, tempName: tempName, name: name)
         try check(d)
         guard allowEmpty || d.tarSize > 0 else { throw HiveError(.corrupt, "\(name) is empty (expected a tar archive)") }
-        try finishLayer(tempLayerDir: layer.dir, chainID: Store.chainID(d.diffID, parent: parent), splitPaths: layer.splitPaths)
+        try finishLayer(tempLayerDir: layer.dir, chainID: Digest.chainID(d.diffID, parent: parent), splitPaths: layer.splitPaths)
         return ingested(d, tarSize: d.tarSize, size: layer.contentSize)
     }
 
@@ -152,8 +152,6 @@ extension Store {
         return layer
     }
 
-    /// The chainID of the layer `diffID` on top of the layer `parent` (a chainID).
-    static func chainID(_ diffID: Digest, parent: Digest?) -> Digest { Digest.chainID(diffID, parent: parent) }
 
     /// Keeps a layer's uncompressed tar, the temp file `tempPath`, as its blob
     /// when the layer cannot rebuild it from its tar-split. With `rereading`

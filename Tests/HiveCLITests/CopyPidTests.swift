@@ -2,6 +2,7 @@
 // its init, checked against the recorded start time after it is opened: a
 // pid recycled between the record's check and the copy (here: a host process
 // standing for it) is refused, never entered. Needs root (setns).
+import HivePlatform
 import Glibc
 import HiveEngine
 import HiveRuntime
@@ -22,7 +23,7 @@ import Testing
             var status: Int32 = 0
             waitpid(pid, &status, 0)
         }
-        let start = try #require(Engine.processStart(pid))
+        let start = try #require(ProcStat.startTime(pid))
         var template = Array("/tmp/hive-cp-pid.XXXXXX".utf8CString)
         let dir = String(cString: mkdtemp(&template)!)
         defer { unlink(dir + "/src"); unlink(dir + "/out"); unlink(dir + "/out2"); rmdir(dir) }
