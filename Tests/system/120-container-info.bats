@@ -81,7 +81,8 @@ assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
     [ "$n1" = "$n2" ]
     run_hive 0 unpause p
     sleep 0.3
-    n3=$(cat "$HIVE_ROOT"/containers/*/upper/tmp/n)
+    # the running loop truncates the file before it writes it: read a whole value
+    for _ in $(seq 20); do n3=$(cat "$HIVE_ROOT"/containers/*/upper/tmp/n); [ -n "$n3" ] && break; sleep 0.01; done
     [ "$n3" -gt "$n2" ]
     hive pause p >/dev/null
     run_hive 0 rm -f p
