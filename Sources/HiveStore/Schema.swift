@@ -3,7 +3,7 @@ import HiveOCI
 import HivePlatform
 
 enum Schema {
-    static let version = 5
+    static let version = 6
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -106,6 +106,30 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS build_cache_image ON build_cache(image_id);
     """
 
+    /// What registries know an image and its layers by (issue #12): the
+    /// manifest digest per repository (`RepoDigests`: set by pull and push),
+    /// and each layer's compressed blobs (a pulled layer's, or one a push
+    /// made), so a push skips, mounts or reuses a blob without compressing
+    /// the layer again. `repository` is where the blob was seen ('' if only
+    /// made here).
+    static let v6 = """
+    CREATE TABLE IF NOT EXISTS repo_digests (
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        repository TEXT NOT NULL CHECK (length(repository) > 0),
+        digest TEXT NOT NULL CHECK (length(digest) = 64),
+        PRIMARY KEY (image_id, repository)
+    );
+    CREATE TABLE IF NOT EXISTS layer_blobs (
+        diff_id TEXT NOT NULL CHECK (length(diff_id) = 64),
+        digest TEXT NOT NULL CHECK (length(digest) = 64),
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        repository TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (diff_id, digest, repository)
+    );
+    CREATE INDEX IF NOT EXISTS layer_blobs_digest ON layer_blobs(digest);
+    """
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -123,6 +147,7 @@ enum Schema {
             let cols = try db.prepare("PRAGMA table_info(containers)").all([]) { $0.text(1) }
             if !cols.contains("command") { for stmt in v4 { try db.exec(stmt) } }
             try db.exec(v5)
+            try db.exec(v6)
             try db.exec("PRAGMA user_version = \(version)")
         }
     }
