@@ -2,6 +2,7 @@
 // and hooks build on it.
 import HiveHooks
 import HiveOCI
+import HiveRegistry
 import HivePlatform
 import HiveStore
 
@@ -14,6 +15,8 @@ public struct EngineOptions: Sendable {
     /// Where the engine (and the hooks, through it) says things: the CLI makes
     /// it from --log-level; the engine never writes to stderr itself.
     public var logger = Logger()
+    /// The registry credentials file (`--authfile`; nil: $HIVE_AUTH_FILE or hive's default).
+    public var authFile: String?
     /// The logger's level as --log-level names it.
     public var logLevel: String { logger.level.name }
     public init() {}
@@ -34,6 +37,8 @@ public final class Engine {
     var contextBase: [String: [String: JSONValue]] = [:]
     /// Time spent on hooks (set-up, contexts, handlers) by this command.
     var hookNanos: Int64 = 0
+    /// The command's registry client, made on first use (Engine+Registry.swift).
+    var registryClient: RegistryClient?
     /// The event log; records queued by hooks go with the next one (logEvent) or at exit (flushEvents).
     lazy var eventLog = EventLog(root: store.root)
 

@@ -39,3 +39,78 @@ public struct FetchedManifest: Sendable {
 
 /// Progress of one blob transfer: bytes done so far (of the descriptor's size).
 public typealias TransferProgress = @Sendable (_ done: Int64) -> Void
+
+/// How long the client waits (hive.toml [registries] may change them).
+public struct RegistryTimeouts: Sendable, Equatable {
+    /// To connect (TCP and TLS).
+    public var connectNanos: Int64 = 10_000_000_000
+    /// With no byte received (a stalled server), on any request.
+    public var stallNanos: Int64 = 30_000_000_000
+    public init() {}
+}
+
+// CONTRACT (issue #12 groundwork): the signatures below are what pull, push
+// and login code against. Bodies are being written on branch wt/client; until
+// then every call fails with `.unavailable`.
+public final class RegistryClient: @unchecked Sendable {
+    public let settings: RegistrySettings
+    public let timeouts: RegistryTimeouts
+    let credentials: (any CredentialSource)?
+    let logger: Logger
+
+    public init(settings: RegistrySettings, credentials: (any CredentialSource)?, logger: Logger,
+                timeouts: RegistryTimeouts = RegistryTimeouts()) {
+        self.settings = settings
+        self.credentials = credentials
+        self.logger = logger
+        self.timeouts = timeouts
+    }
+
+    /// Closes connections (idempotent; the engine calls it at the end of a command).
+    public func shutdown() {}
+
+    private func unwritten() -> HiveError { HiveError(.unavailable, "the registry client is not written yet") }
+
+    /// A manifest or index by tag or digest (`reference`), from a mirror or the
+    /// origin; at most 4 MiB; checked against the digest when asked by digest.
+    /// A missing tag or digest: `.notFound` ("manifest unknown" in its words).
+    public func manifest(_ repo: RepositoryRef, reference: String) throws(HiveError) -> FetchedManifest { throw unwritten() }
+
+    /// HEAD of a manifest: its digest, media type and size; nil if the registry does not have it.
+    public func manifestDigest(_ repo: RepositoryRef, reference: String) throws(HiveError) -> (digest: Digest, mediaType: String, size: Int64)? { throw unwritten() }
+
+    /// Streams the blob `desc` into `fd`: all of its bytes, in order, once
+    /// (a dropped connection resumes with a Range request), blocking the
+    /// calling thread; `progress` gets the bytes written so far. Checks the
+    /// size; the digest is checked by the reader (the store's ingest) unless
+    /// `verify` (then here too). Several threads may call at once.
+    public func fetchBlob(_ repo: RepositoryRef, _ desc: Descriptor, into fd: Int32, verify: Bool = false,
+                          progress: TransferProgress? = nil) throws(HiveError) { throw unwritten() }
+
+    /// A small blob (a config) in memory: at most `limit` bytes, digest checked.
+    public func blobBytes(_ repo: RepositoryRef, _ desc: Descriptor, limit: Int64 = 16 << 20) throws(HiveError) -> [UInt8] { throw unwritten() }
+
+    /// The size of blob `digest` if the registry has it in `repo` (HEAD), else nil.
+    public func blobExists(_ repo: RepositoryRef, _ digest: Digest) throws(HiveError) -> Int64? { throw unwritten() }
+
+    /// Cross-repository mount from `fromPath` (a repository path on the same
+    /// registry): true if mounted; false if the registry would not (the client
+    /// cancels the upload it started instead).
+    public func mountBlob(_ repo: RepositoryRef, _ digest: Digest, fromPath: String) throws(HiveError) -> Bool { throw unwritten() }
+
+    /// Uploads `size` bytes of the file `fd` (from offset 0, read with pread so
+    /// a chunk can be sent again) as blob `digest`: in one request when small,
+    /// in chunks when large, resuming from the registry's offset after a failure.
+    public func uploadBlob(_ repo: RepositoryRef, digest: Digest, size: Int64, from fd: Int32,
+                           progress: TransferProgress? = nil) throws(HiveError) { throw unwritten() }
+
+    /// PUTs a manifest by tag or digest; returns its digest (the registry's Docker-Content-Digest, checked against the bytes').
+    public func putManifest(_ repo: RepositoryRef, reference: String, bytes: [UInt8], mediaType: String) throws(HiveError) -> Digest { throw unwritten() }
+
+    /// The tags of a repository (`pull -a`), every page.
+    public func tags(_ repo: RepositoryRef) throws(HiveError) -> [String] { throw unwritten() }
+
+    /// GET /v2/ with the credentials given (login): returns, or throws `.auth`
+    /// with the registry's words, `.unavailable` when it cannot be reached.
+    public func checkLogin(registry domain: String, credentials: Credentials) throws(HiveError) { throw unwritten() }
+}
