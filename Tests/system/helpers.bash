@@ -18,6 +18,8 @@ setup() {
 }
 
 teardown() {
+    # registries and other servers a test started (registry.bash)
+    [ -f "$WORK/servers.pids" ] && { kill $(cat "$WORK/servers.pids") 2>/dev/null; sleep 0.1; }
     # created containers hold cgroups on the host: remove them, not just the store
     [ -f "$HIVE_ROOT/hive.db" ] && { "$HIVE" rm -f $("$HIVE" ps -aq 2>/dev/null) >/dev/null 2>&1 || true; }
     for _ in $(seq 30); do pgrep -f -- "$HIVE_ROOT" >/dev/null || break; sleep 0.1; done
@@ -69,6 +71,7 @@ import_run_base() {
 
 # Removes every container, then the store (container test files use this as teardown).
 teardown_containers() {
+    [ -f "$WORK/servers.pids" ] && { kill $(cat "$WORK/servers.pids") 2>/dev/null; sleep 0.1; }
     "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
     # monitors of killed containers run their cleanup against the store: let them finish
     for _ in $(seq 30); do pgrep -f -- "$HIVE_ROOT" >/dev/null || break; sleep 0.1; done
