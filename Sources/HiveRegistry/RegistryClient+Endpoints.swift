@@ -48,11 +48,31 @@ extension RegistryClient {
         let insecure = isInsecure(host)
         if let scheme { return [RegistryEndpoint(host: host, scheme: scheme, pathPrefix: prefix, skipVerify: insecure && scheme == "https", isMirror: isMirror)] }
         let https = RegistryEndpoint(host: host, scheme: "https", pathPrefix: prefix, skipVerify: false, isMirror: isMirror)
-        guard insecure || RegistryClient.isLoopback(RegistryClient.splitHostPort(host).host) else { return [https] }
+        guard mayBePlainHTTP(host) else { return [https] }
         let http = RegistryEndpoint(host: host, scheme: "http", pathPrefix: prefix, skipVerify: false, isMirror: isMirror)
         // An insecure (listed) host over https is not verified either (Docker's rule).
         let httpsInsecure = insecure ? RegistryEndpoint(host: host, scheme: "https", pathPrefix: prefix, skipVerify: true, isMirror: isMirror) : https
-        return state.withLock { $0.plainHTTP.contains(host) } ? [http, httpsInsecure] : [httpsInsecure, http]
+        return httpFirst(host) ? [http, httpsInsecure] : [httpsInsecure, http]
+    }
+
+    /// Loopback is asked over http first: a TLS handshake sent to a plain
+    /// registry may hang until the connect timeout (Go's server waits for a
+    /// request line), while plain http to a TLS port gets an immediate 400
+    /// (see `perform`), so the probe costs nothing either way. Listed
+    /// insecure hosts are asked over https first (Docker's rule).
+    func httpFirst(_ host: String) -> Bool {
+        if state.withLock({ $0.plainHTTP.contains(host) }) { return true }
+        return RegistryClient.isLoopback(RegistryClient.splitHostPort(host).host) && !state.withLock { $0.tlsHosts.contains(host) }
+    }
+
+    /// The first scheme tried on a host that has two: a failure there moves to the other at once, without retries.
+    func isProbe(_ ep: RegistryEndpoint) -> Bool {
+        mayBePlainHTTP(ep.host) && ep.scheme == (httpFirst(ep.host) ? "http" : "https")
+    }
+
+    /// Loopback or listed insecure: the endpoint list has http after https.
+    func mayBePlainHTTP(_ hostPort: String) -> Bool {
+        isInsecure(hostPort) || RegistryClient.isLoopback(RegistryClient.splitHostPort(hostPort).host)
     }
 
     /// Listed in `settings.insecure` (by host:port or by host).
@@ -71,7 +91,11 @@ extension RegistryClient {
         for (i, ep) in eps.enumerated() where !(ep.isMirror && ep.host == skipMirror) {
             do {
                 let v = try body(ep)
-                if ep.scheme == "http" { state.withLock { _ = $0.plainHTTP.insert(ep.host) } }
+                if mayBePlainHTTP(ep.host) {
+                    state.withLock { s in
+                        if ep.scheme == "http" { s.plainHTTP.insert(ep.host) } else { s.tlsHosts.insert(ep.host) }
+                    }
+                }
                 return v
             } catch {
                 let next = i + 1 < eps.count ? eps[i + 1] : nil

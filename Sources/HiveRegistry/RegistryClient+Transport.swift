@@ -63,6 +63,8 @@ extension RegistryClient {
                 proxy: RegistryClient.proxyServer(proxy),
                 decompression: .disabled)
             conf.connectionPool.idleTimeout = .seconds(60)
+            // Fail a connection at once (refused, unreachable): `perform` retries with its own backoff.
+            conf.connectionPool.retryConnectionEstablishment = false
             let c = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: conf)
             s.clients[proxy] = c
             return c
@@ -183,7 +185,9 @@ extension RegistryClient {
                 r = try send(method: method, url: url, headers: headers, body: call.body, skipVerify: ep.skipVerify)
             } catch {
                 let f = error.cause as? TransportFailure
-                if call.repeatable, let f, !f.isTLS, attempt < RegistryClient.retryDelaysMillis.count {
+                // https to a host that may be plain http: no retries, the http endpoint is next.
+                let probing = onOrigin && isProbe(ep)
+                if call.repeatable, let f, !f.isTLS, !probing, attempt < RegistryClient.retryDelaysMillis.count {
                     logger.debug("registry: \(RegistryClient.redact(url)): \(f.text); retrying")
                     RegistryClient.sleepMillis(RegistryClient.retryDelaysMillis[attempt])
                     attempt += 1
@@ -192,6 +196,14 @@ extension RegistryClient {
                 throw error
             }
             let status = r.status
+            if status == 400, onOrigin, ep.scheme == "http", mayBePlainHTTP(ep.host) {
+                // A TLS port answering plain http says so in words, not in the registry's error JSON.
+                let body = (try? r.exchange.body(limit: 64 << 10)) ?? []
+                if RegistryErrorBody.parse(body) == nil {
+                    throw HiveError(.unavailable, "\(ep.host) does not speak plain http", cause: TransportFailure(text: "a TLS port", isTLS: true))
+                }
+                r.exchange.unread(body)
+            }
             if status == 401, onOrigin, !authTried {
                 authTried = true
                 let challenges = r.head.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)

@@ -79,7 +79,9 @@ import Testing
         #expect(hub.map(\.base) == ["https://mirror.example:5000", "http://127.0.0.1:5001/prefix", "https://registry-1.docker.io"])
         #expect(hub.map(\.isMirror) == [true, true, false])
         #expect(c.endpoints(for: "docker.io", pull: false).map(\.base) == ["https://registry-1.docker.io"])
-        #expect(c.endpoints(for: "127.0.0.1:5000", pull: true).map(\.base) == ["https://127.0.0.1:5000", "http://127.0.0.1:5000"])
+        // Loopback: plain http first (a TLS port answers it at once; see httpFirst), then https.
+        #expect(c.endpoints(for: "127.0.0.1:5000", pull: true).map(\.base) == ["http://127.0.0.1:5000", "https://127.0.0.1:5000"])
+        #expect(c.endpoints(for: "localhost:5000", pull: false).map(\.scheme) == ["http", "https"])
         let insecure = c.endpoints(for: "insecure.example", pull: true)
         #expect(insecure.map(\.base) == ["https://insecure.example", "http://insecure.example"] && insecure[0].skipVerify)
         #expect(c.endpoints(for: "quay.io", pull: true).map(\.base) == ["https://quay.io"])
