@@ -12,10 +12,11 @@
 //     "docker.io" = ["mirror.example:5000", "https://cache.example/dockerhub"]
 //     [registries.aliases]
 //     myapp = "registry.example.com/team/myapp"
+import Glibc
 
 extension HiveConfig {
     public struct Registries: Sendable, Equatable {
-        /// `host[:port]` (or a bare host: any port) that may be plain HTTP or unverified TLS.
+        /// `host[:port]` (a bare host: any port; or a CIDR range) that may be plain HTTP or unverified TLS.
         public var insecure: [String] = []
         /// Registry domain (`docker.io`) -> mirrors in order: `[http[s]://]host[:port][/path]`.
         public var mirrors: [String: [String]] = [:]
@@ -70,6 +71,15 @@ extension HiveConfig {
             && port.map(isPort) ?? true
     }
 
+    /// `10.0.0.0/8`, `fd00::/8`.
+    static func isCIDR(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bits = Int(parts[1]), bits >= 0 else { return false }
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, String(parts[0]), &v4) == 1 { return bits <= 32 }
+        return inet_pton(AF_INET6, String(parts[0]), &v6) == 1 && bits <= 128
+    }
+
     private static func isPort(_ p: Substring) -> Bool {
         guard !p.isEmpty, p.count <= 5, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(p) else { return false }
         return (1...65535).contains(n)
@@ -100,8 +110,8 @@ extension HiveConfig {
             switch k {
             case "insecure":
                 r.insecure = try strings(v, k)
-                for h in r.insecure where !isHostPort(h) {
-                    throw bad(k, "a list of host[:port] (\"\(h)\" is not one)")
+                for h in r.insecure where !isHostPort(h) && !isCIDR(h) {
+                    throw bad(k, "a list of host[:port] or CIDR ranges (\"\(h)\" is not one)")
                 }
                 r.insecure = r.insecure.map { $0.lowercased() }
             case "certs_dirs":

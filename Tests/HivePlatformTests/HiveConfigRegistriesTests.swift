@@ -7,7 +7,7 @@ import Testing
     @Test func everyKeyIsParsed() throws {
         let c = try HiveConfig.parse("""
             [registries]
-            insecure = ["10.0.0.5:5000", "Build.Local"]
+            insecure = ["10.0.0.5:5000", "Build.Local", "10.1.0.0/16"]
             certs_dirs = ["/srv/certs.d"]
             timeout = "45s"
             connect_timeout = "3s"
@@ -19,7 +19,7 @@ import Testing
             local = "localhost/app"
             """, file: "hive.toml")
         let r = c.registries
-        #expect(r.insecure == ["10.0.0.5:5000", "build.local"])
+        #expect(r.insecure == ["10.0.0.5:5000", "build.local", "10.1.0.0/16"])
         #expect(r.certsDirs == ["/srv/certs.d"])
         #expect(r.stallTimeoutNanos == 45_000_000_000 && r.connectTimeoutNanos == 3_000_000_000)
         #expect(r.mirrors["docker.io"] == ["mirror.example:5000", "https://cache.example/dockerhub/"])
@@ -39,6 +39,7 @@ import Testing
         ("[registries]\ninsecure = \"a:5000\"", "registries.insecure must be an array of strings"),
         ("[registries]\ninsecure = [\"a b\"]", "registries.insecure must be a list of host[:port]"),
         ("[registries]\ninsecure = [\"host:99999\"]", "registries.insecure must be a list of host[:port]"),
+        ("[registries]\ninsecure = [\"10.0.0.0/33\"]", "registries.insecure must be a list of host[:port]"),
         ("[registries]\ntimeout = \"soon\"", "registries.timeout must be a duration"),
         ("[registries]\nconnect_timeout = 5", "registries.connect_timeout must be a duration"),
         ("[registries]\ncerts_dirs = [\"certs.d\"]", "registries.certs_dirs must be a list of absolute paths"),

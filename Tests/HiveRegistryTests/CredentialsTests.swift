@@ -66,7 +66,7 @@ import Testing
     @Test func corruptFilesAreNamed() throws {
         let dir = try TempDir()
         let path = dir.path + "/auth.json"
-        for text in ["{not json", "[1]", "{\"auths\": 3}", "{\"auths\": {\"r.example\": {\"auth\": \"!!\"}}}"] {
+        for text in ["{not json", "[1]", "{\"auths\": 3}"] {
             try Files.write(path, text)
             let store = AuthStore(authFile: path, environment: ["HOME": dir.path])
             #expect { try store.credentials(for: "r.example") } throws: { e in
@@ -77,6 +77,13 @@ import Testing
             #expect(throws: HiveError.self) { try store.save(Credentials(username: "u", password: "p"), for: "r.example") }
             #expect(Files.readText(path) == text)
         }
+        // an entry that is not base64 is named; login replaces it
+        try Files.write(path, "{\"auths\": {\"r.example\": {\"auth\": \"!!\"}}}")
+        #expect { try AuthStore(authFile: path, environment: [:]).credentials(for: "r.example") } throws: { e in
+            "\(e)".contains("the auth file \(path): the entry for r.example is not base64")
+        }
+        try AuthStore(authFile: path, environment: [:]).save(Credentials(username: "u", password: "p"), for: "r.example")
+        #expect(try AuthStore(authFile: path, environment: [:]).credentials(for: "r.example") == Credentials(username: "u", password: "p"))
         try Files.write(path, "")
         #expect(try AuthStore(authFile: path, environment: [:]).credentials(for: "r.example") == nil)
     }
