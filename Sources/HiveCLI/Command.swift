@@ -14,6 +14,8 @@ struct CommandDef {
     /// false: options end at the first positional (`run IMAGE CMD -x`).
     var interspersed = true
     let run: (Context) throws -> Int32
+    /// The exit status of a failure of this verb (nil: ErrorMapping's by code; `pull` is 1, as Docker's).
+    var failureStatus: Int32? = nil
 }
 
 struct GlobalOptions {
@@ -91,7 +93,9 @@ final class Context {
         guard globals.root.hasPrefix("/") else {
             throw HiveError(.invalidArgument, "--root must be an absolute path, not \"\(globals.root)\"")
         }
-        let e = try Engine(root: globals.root, runroot: globals.runroot, options: globals.engineOptions)
+        var options = globals.engineOptions
+        options.authFile = args.value("authfile")  // pull's --authfile (nil for verbs without it)
+        let e = try Engine(root: globals.root, runroot: globals.runroot, options: options)
         for n in e.store.notices { warn(n) }
         _engine = e
         return e

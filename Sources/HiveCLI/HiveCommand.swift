@@ -11,7 +11,7 @@ public enum HiveCommand {
     static let version = "0.1.0"
 
     static let commands: [CommandDef] = [
-        ImageList.def, ImageImport.def, ImageLoad.def, ImageSave.def, ImageTag.def, ImageRemove.def,
+        ImageList.def, ImageImport.def, ImageLoad.def, ImagePull.def, ImageSave.def, ImageTag.def, ImageRemove.def,
         ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
         ContainerRun.def, ContainerList.def, ContainerRemove.def, ContainerCreate.def, ContainerStart.def, ContainerStop.def,
         ContainerRestart.def, ContainerKill.def, ContainerWait.def, ContainerLogs.def, ContainerCleanup.def, ContainerExec.def,
@@ -94,7 +94,9 @@ public enum HiveCommand {
             defer {
                 if globals.logLevel == "debug", let summary = context._engine?.hookSummary { Output.err.line("hive: debug: " + summary) }
             }
-            return try def.run(context)
+            do { return try def.run(context) } catch let e where !(e is UsageError) {
+                return fail(e, status: def.failureStatus)
+            }
         } catch let u as UsageError {
             return usageFailure(u)
         } catch {
@@ -115,10 +117,10 @@ public enum HiveCommand {
     }
 
     /// Reports an error; its exit status (ErrorMapping).
-    static func fail(_ error: any Error) -> Int32 {
+    static func fail(_ error: any Error, status: Int32? = nil) -> Int32 {
         Output.out.flush()
         Output.err.line("hive: " + ErrorMapping.message(error))
-        return ErrorMapping.exitStatus(error)
+        return status ?? ErrorMapping.exitStatus(error)
     }
 
     static func usageFailure(_ u: UsageError) -> Int32 {
