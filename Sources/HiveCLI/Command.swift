@@ -13,9 +13,10 @@ struct CommandDef {
     var options: [OptionDef] = []
     /// false: options end at the first positional (`run IMAGE CMD -x`).
     var interspersed = true
-    let run: (Context) throws -> Int32
-    /// The exit status of a failure of this verb (nil: ErrorMapping's by code; `pull` is 1, as Docker's).
+    /// The exit status of every failure of this verb, when it is not
+    /// ErrorMapping's (Docker's `login`, `logout` and `pull` exit 1).
     var failureStatus: Int32? = nil
+    let run: (Context) throws -> Int32
 }
 
 struct GlobalOptions {

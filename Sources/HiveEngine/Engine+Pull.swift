@@ -24,20 +24,12 @@ extension Engine {
     /// The reference a pull of `text` asks for: parsed as Docker does
     /// (`alpine` = docker.io/library/alpine:latest) after the short-name aliases of hive.toml.
     public func pullReference(_ text: String) throws -> Reference {
-        let ref: Reference
-        do { ref = try Reference(parsing: text) } catch { throw HiveError(.invalidArgument, "invalid reference \"\(text)\": \(error)") }
-        // TODO(#12 wt/auth): RegistrySettings.resolveAlias, once it lands, replaces this lookup.
-        let aliases = try registry().settings.aliases
-        let short = text.split(separator: "@").first.map { String($0.split(separator: ":").first ?? $0) } ?? text
-        if !aliases.isEmpty, !short.contains("/"), let target = aliases[short] ?? aliases[ref.familiarRepository] {
-            let full: Reference
-            do { full = try Reference(parsing: target, defaultTag: false) } catch {
-                throw HiveError(.invalidArgument, "short-name alias \"\(short)\" in hive.toml names an invalid reference \"\(target)\": \(error)")
-            }
-            return Reference(domain: full.domain, path: full.path, tag: ref.digest == nil ? (full.tag ?? ref.tag) : nil,
-                             digest: ref.digest)
+        // short names only (no registry, no path): [registries.aliases]
+        let name = try registry().settings.resolveAlias(text) ?? text
+        do { return try Reference(parsing: name) } catch {
+            throw HiveError(.invalidArgument, name == text ? "invalid reference \"\(text)\": \(error)"
+                            : "short-name alias \"\(text)\" in hive.toml names an invalid reference \"\(name)\": \(error)")
         }
-        return ref
     }
 
     /// Pulls one reference (`text` as the user typed it) for `platform`

@@ -15,7 +15,7 @@ enum ImagePull {
             .value("platform", nil, "string", "Set platform if server is multi-platform capable (OS/ARCH[/VARIANT])"),
             .flag("quiet", "q", "Suppress verbose output"),
             .value("authfile", nil, "path", "Registry credentials file (default $HIVE_AUTH_FILE or hive's own)"),
-        ], run: run, failureStatus: 1)
+        ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
