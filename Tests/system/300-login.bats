@@ -181,3 +181,29 @@ PY
     run -1 python3 "$WORK/login-tty.py" "$HIVE" "$REGISTRY" erin wrong
     [[ "$output" == *"login to $REGISTRY failed"* ]]
 }
+
+@test "a pull authenticates with what login saved, with Docker's config.json, and not after logout" {
+    registry_start --htpasswd frank:pull-pass
+    (
+        export HIVE_ROOT=$WORK/seed HIVE_RUNROOT=$WORK/seed-run
+        import_busybox
+        "$HIVE" save busybox -o "$WORK/busybox.tar"
+    )
+    skopeo copy --insecure-policy --quiet --dest-tls-verify=false --dest-creds frank:pull-pass \
+        "docker-archive:$WORK/busybox.tar" "docker://$REGISTRY/team/busybox:1" >/dev/null
+    run_hive 1 pull -q "$REGISTRY/team/busybox:1"
+    [[ "$output" == *"requires a login"* ]]
+    [ -z "$(hive images -q)" ]
+    run_hive 0 login -u frank --password-stdin "$REGISTRY" <<< "pull-pass"
+    run_hive 0 pull -q "$REGISTRY/team/busybox:1"
+    [ -n "$(hive images -q "$REGISTRY/team/busybox:1")" ]
+    run_hive 0 logout "$REGISTRY"
+    hive rmi "$REGISTRY/team/busybox:1" >/dev/null
+    run_hive 1 pull -q "$REGISTRY/team/busybox:1"
+    [[ "$output" == *"requires a login"* ]]
+    # a user who ran `docker login` is logged in already
+    mkdir -p "$HOME/.docker"
+    printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REGISTRY" "$(printf frank:pull-pass | base64)" > "$HOME/.docker/config.json"
+    run_hive 0 pull -q "$REGISTRY/team/busybox:1"
+    ! grep -q "$REGISTRY" "$AUTH"
+}
