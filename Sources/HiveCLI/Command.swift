@@ -14,6 +14,8 @@ struct CommandDef {
     /// false: options end at the first positional (`run IMAGE CMD -x`).
     var interspersed = true
     let run: (Context) throws -> Int32
+    /// The exit status of a failure hive itself would give 125 (Docker's registry verbs give 1).
+    var failureStatus: Int32 = 125
 }
 
 struct GlobalOptions {

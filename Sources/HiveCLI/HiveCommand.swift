@@ -11,7 +11,7 @@ public enum HiveCommand {
     static let version = "0.1.0"
 
     static let commands: [CommandDef] = [
-        ImageList.def, ImageImport.def, ImageLoad.def, ImageSave.def, ImageTag.def, ImageRemove.def,
+        ImageList.def, ImageImport.def, ImageLoad.def, ImageSave.def, ImagePush.def, ImageTag.def, ImageRemove.def,
         ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
         ContainerRun.def, ContainerList.def, ContainerRemove.def, ContainerCreate.def, ContainerStart.def, ContainerStop.def,
         ContainerRestart.def, ContainerKill.def, ContainerWait.def, ContainerLogs.def, ContainerCleanup.def, ContainerExec.def,
@@ -98,7 +98,8 @@ public enum HiveCommand {
         } catch let u as UsageError {
             return usageFailure(u)
         } catch {
-            return fail(error)
+            let status = fail(error)
+            return status == 125 ? def.failureStatus : status
         }
     }
 
