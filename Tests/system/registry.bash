@@ -84,6 +84,15 @@ registry_start() {
     wait_port "$port" || { cat "$REGISTRY_DIR/log" >&2; return 1; }
 }
 
+# registry_restart: starts the last registry again on its port and storage
+# (after registry_stop, or a garbage-collect that wants it stopped).
+registry_restart() {
+    docker-registry serve "$REGISTRY_DIR/config.yml" >> "$REGISTRY_DIR/log" 2>&1 &
+    REGISTRY_PID=$!
+    echo $! >> "$WORK/servers.pids"
+    wait_port "${REGISTRY##*:}" || { cat "$REGISTRY_DIR/log" >&2; return 1; }
+}
+
 # registry_stop PID: stops one server (a registry a test wants gone).
 registry_stop() {
     kill "$1" 2>/dev/null || true
