@@ -330,3 +330,20 @@ EOF
     [[ "$output" == *"$REGISTRY/al/bb"* ]] || { echo "$output"; return 1; }
     [ -n "$(hive images -q "$REGISTRY/al/bb:latest")" ]
 }
+
+# ---- proxies ---------------------------------------------------------------
+
+@test "proxies: HTTP_PROXY carries a pull; NO_PROXY naming the registry bypasses it" {
+    registry_start
+    seed_image px/bb:1
+    proxy_start
+    HTTP_PROXY=$PROXY HTTPS_PROXY=$PROXY NO_PROXY= run_hive 0 pull "$REGISTRY/px/bb:1"
+    grep -Eq "^(GET|HEAD) http://$REGISTRY/v2/px/bb/manifests/1$" "$PROXY_LOG" || { cat "$PROXY_LOG"; return 1; }
+    grep -Eq "^GET http://$REGISTRY/v2/px/bb/blobs/sha256:" "$PROXY_LOG" || { cat "$PROXY_LOG"; return 1; }
+    hive rmi -f $(hive images -aq | sort -u) >/dev/null
+    assert_store_empty
+    : > "$PROXY_LOG"
+    http_proxy=$PROXY https_proxy=$PROXY no_proxy=127.0.0.1 run_hive 0 pull "$REGISTRY/px/bb:1"
+    [ -n "$(hive images -q "$REGISTRY/px/bb:1")" ]
+    [ ! -s "$PROXY_LOG" ] || { cat "$PROXY_LOG"; return 1; }
+}

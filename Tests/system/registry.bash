@@ -133,3 +133,17 @@ servers_stop() {
     done
     rm -f "$WORK/servers.pids"
 }
+
+# proxy_start: Tests/fixtures/count-proxy.py (forwards http:// requests and
+# tunnels CONNECT, to loopback only) on 127.0.0.1 and a free port; sets
+# PROXY (http://127.0.0.1:PORT) and PROXY_LOG (one `METHOD TARGET` line per
+# request).
+proxy_start() {
+    local port; port=$(free_port)
+    PROXY=http://127.0.0.1:$port
+    PROXY_LOG=$WORK/proxy-$port.log
+    : > "$PROXY_LOG"
+    python3 "$REPO/Tests/fixtures/count-proxy.py" "$port" "$PROXY_LOG" > "$WORK/proxy-$port.err" 2>&1 &
+    echo $! >> "$WORK/servers.pids"
+    wait_port "$port" || { cat "$WORK/proxy-$port.err" >&2; return 1; }
+}
