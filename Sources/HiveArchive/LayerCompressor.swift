@@ -39,7 +39,8 @@ public struct CompressedLayer: Sendable, Equatable {
 }
 
 public enum LayerCompressor {
-    /// Compresses the tar `feed` gives to `outFD`. `threads`: zstd workers (0: none).
+    /// Compresses the tar `feed` gives to `outFD`. `threads`: workers (0: in this
+    /// thread; gzip with workers is block-parallel, its output the same for any number).
     static func compress(_ kind: LayerCompression, level: Int32?, threads: Int32, to outFD: Int32, name: String,
                          feed: (OpaquePointer) -> Int32) throws(HiveError) -> CompressedLayer {
         var err = [CChar](repeating: 0, count: 256)

@@ -108,7 +108,7 @@ extension ImagePusher {
         guard let (kind, level) = compress else { throw NotAsStored() }
         let fd = try tempFile()
         defer { close(fd) }
-        let c = try store.compressLayer(job.layer, kind, level: level, threads: kind == .zstd ? 2 : 0, to: fd)
+        let c = try store.compressLayer(job.layer, kind, level: level, threads: ImagePusher.compressionThreads, to: fd)
         let b = LayerBlob(diffID: job.layer.diffID, digest: c.digest, mediaType: mediaType, size: c.size, repository: "")
         if let size = try client.blobExists(repo, c.digest), size == c.size { return done(b, .exists) }
         try upload(repo, id: id, digest: c.digest, size: c.size, fd: fd)
@@ -122,6 +122,10 @@ extension ImagePusher {
             report(LayerPushEvent(id: id, state: .pushing(done: done, total: size)))
         }
     }
+
+    /// Compression workers per layer: the CPUs online (gzip's block-parallel
+    /// output is the same for any number, so the blob digest does not depend on the machine).
+    static let compressionThreads = Int32(max(1, min(8, sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
     /// A file in the store's temp directory, unlinked at once (nothing is left behind).
     func tempFile() throws(HiveError) -> Int32 {

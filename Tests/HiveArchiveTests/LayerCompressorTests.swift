@@ -34,16 +34,19 @@ import Testing
         var t = TarBuilder()
         t.add("etc", .dir, mode: 0o755)
         t.add("etc/motd", data: Array("hello from a pushed layer\n".utf8))
-        t.add("big", data: (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
+        // over several of parallel gzip's 1 MiB blocks, compressible and not
+        t.add("big", data: (0..<3_300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
+        var x: UInt32 = 12345
+        t.add("noise", data: (0..<1_500_000).map { _ in x = x &* 1_103_515_245 &+ 12345; return UInt8(truncatingIfNeeded: x >> 16) })
         return t.finished()
     }
 
-    @Test(arguments: LayerCompression.allCases)
-    func compressedBytesUnpackToTheTar(_ kind: LayerCompression) throws {
+    @Test(arguments: [(LayerCompression.gzip, Int32(0)), (.gzip, 1), (.gzip, 3), (.zstd, 0), (.zstd, 2)])
+    func compressedBytesUnpackToTheTar(_ kind: LayerCompression, _ threads: Int32) throws {
         let tar = sampleTar()
         let input = tempFile(tar), output = tempFile()
         defer { close(input); close(output) }
-        let c = try LayerCompressor.compress(tarFD: input, kind, threads: kind == .zstd ? 2 : 0, to: output, name: "test layer")
+        let c = try LayerCompressor.compress(tarFD: input, kind, threads: threads, to: output, name: "test layer")
         #expect(c.diffID == Digest.of(tar))
         #expect(c.tarSize == Int64(tar.count))
         let blob = contents(output)
@@ -55,15 +58,15 @@ import Testing
         #expect(try stream.digest(name: "test layer") == c.diffID)
     }
 
-    @Test func gzipOfTheSameTarIsTheSameBlob() throws {
+    @Test func gzipOfTheSameTarIsTheSameBlobWhateverTheThreads() throws {
         let tar = sampleTar()
         var digests: [Digest] = []
-        for _ in 0..<2 {
+        for threads: Int32 in [1, 2, 4, 2] {
             let input = tempFile(tar), output = tempFile()
             defer { close(input); close(output) }
-            digests.append(try LayerCompressor.compress(tarFD: input, .gzip, to: output, name: "test layer").digest)
+            digests.append(try LayerCompressor.compress(tarFD: input, .gzip, threads: threads, to: output, name: "test layer").digest)
         }
-        #expect(digests[0] == digests[1])
+        #expect(Set(digests).count == 1)
     }
 
     @Test func anUnwritableOutputFails() throws {

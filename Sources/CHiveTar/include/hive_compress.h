@@ -9,7 +9,8 @@
 enum { HIVE_COMPRESS_GZIP = 1, HIVE_COMPRESS_ZSTD = 2 };
 
 typedef struct hive_compressor hive_compressor;
-// level: zlib 1-9 or zstd 1-19; threads: zstd workers (0: in this thread).
+// level: zlib 1-9 or zstd 1-19; threads: workers (0: all in this thread). gzip
+// with workers is block-parallel (as pigz): its output is the same for any number.
 hive_compressor *hive_compressor_new(int out_fd, int kind, int level, int threads, char *err, size_t errlen);
 // Feeds tar bytes. Returns 0, or -1 (hive_compressor_error says why).
 int hive_compressor_write(hive_compressor *c, const void *p, size_t n);
