@@ -63,6 +63,8 @@ PY
     [ "sha256:$(sha256sum < "$WORK/m.json" | cut -c1-64)" = "$digest" ]
     python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["mediaType"]=="application/vnd.docker.distribution.manifest.v2+json", m; assert m["config"]["mediaType"]=="application/vnd.docker.container.image.v1+json"; assert [l["mediaType"] for l in m["layers"]]==["application/vnd.docker.image.rootfs.diff.tar.gzip"], m; assert m["config"]["digest"]==sys.argv[2], m' "$WORK/m.json" "$id"
     validate_manifest "$WORK/m.json"
+    run_hive 0 image inspect -f '{{json .RepoDigests}}' busybox
+    [[ "$output" == *"\"$REGISTRY/hive/bb@$digest\""* ]]
     run skopeo inspect --tls-verify=false --format '{{.Digest}} {{len .Layers}}' "docker://$REGISTRY/hive/bb:1"
     [ "$status" -eq 0 ] && [ "$output" = "$digest 1" ]
     # the layer's blob unpacks to the layer's diffID
@@ -193,4 +195,39 @@ PY
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     run podman_ run -q --rm --tls-verify=false "$REGISTRY/all:b" echo gc-ok
     [ "$status" -eq 0 ] && [ "$output" = "gc-ok" ]
+}
+
+@test "push -> pull -> push: a pulled image pushed back uploads no layer and keeps its digest; to another repository it mounts, same digest" {
+    import_run_base
+    registry_start --accesslog
+    hive tag busybox "$REGISTRY/round/bb:1"
+    run_hive 0 push --format oci "$REGISTRY/round/bb:1"
+    digest=$(echo "${lines[-1]}" | cut -d' ' -f3)
+    hive rmi -f busybox "$REGISTRY/round/bb:1" >/dev/null
+    run_hive 0 pull -q "$REGISTRY/round/bb:1"
+    requests=$(wc -l < "$REGISTRY_DIR/log")
+    run_hive 0 push "$REGISTRY/round/bb:1"
+    [[ "$output" == *": Layer already exists"* && "$output" != *"Pushed"* ]]
+    [ "$(echo "${lines[-1]}" | cut -d' ' -f3)" = "$digest" ]
+    [ -z "$(tail -n +$((requests + 1)) "$REGISTRY_DIR/log" | grep '"\(POST\|PATCH\) ')" ]
+    hive tag "$REGISTRY/round/bb:1" "$REGISTRY/round/copy:2"
+    run_hive 0 push "$REGISTRY/round/copy:2"
+    [[ "$output" == *": Mounted from round/bb"* ]]
+    [ "$(echo "${lines[-1]}" | cut -d' ' -f3)" = "$digest" ]
+    # asked for Docker's types, the manifest is new but the layer blob is the registry's already
+    run_hive 0 push --format v2s2 "$REGISTRY/round/copy:2"
+    [[ "$output" == *": Layer already exists"* ]]
+    [ "$(echo "${lines[-1]}" | cut -d' ' -f3)" != "$digest" ]
+    [ "$(raw_manifest "$REGISTRY/round/copy:2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mediaType"])')" = "application/vnd.docker.distribution.manifest.v2+json" ]
+}
+
+@test "push on a terminal redraws the layer lines with a bar" {
+    import_run_base
+    registry_start
+    hive tag busybox "$REGISTRY/tty:1"
+    run script -qec "$HIVE push $REGISTRY/tty:1" /dev/null
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [[ "$output" == *$'\e['*A* ]]
+    [[ "$output" == *": Pushed"* ]]
+    [[ "$output" == *"1: digest: sha256:"* ]]
 }
