@@ -13,6 +13,9 @@ struct CommandDef {
     var options: [OptionDef] = []
     /// false: options end at the first positional (`run IMAGE CMD -x`).
     var interspersed = true
+    /// The exit status of every failure of this verb, when it is not
+    /// ErrorMapping's (Docker's `login` and `logout` exit 1).
+    var failureStatus: Int32? = nil
     let run: (Context) throws -> Int32
 }
 
