@@ -44,7 +44,6 @@ pull_fails() {
 }
 
 # the image's one layer holds big.bin; its sha256 as bad-registry.py made it
-
 big_sha() {
     python3 - "$@" <<'PY'
 import hashlib, random
@@ -248,7 +247,7 @@ SECRET=not-a-secret-in-this-file
 
 @test "registry: killed (kill -9) mid-pull of a large image: a clean failure, then the next pull succeeds" {
     registry_start
-    local regpid; regpid=$(tail -1 "$WORK/servers.pids")
+    local regpid=$REGISTRY_PID
     # a 50 MB random layer (gzip cannot shrink it)
     python3 -c 'import os, sys; open(sys.argv[1], "wb").write(os.urandom(50 << 20))' "$WORK/big.bin"
     tar -C "$WORK" -cf "$WORK/big.tar" big.bin
@@ -274,9 +273,7 @@ SECRET=not-a-secret-in-this-file
     grep -Eqi "$REGISTRY|big/img" "$WORK/pull.err" || { echo "names nothing:"; cat "$WORK/pull.err"; return 1; }
     assert_store_empty
     # the registry again, on the same storage and port: the pull works
-    docker-registry serve "$REGISTRY_DIR/config.yml" >> "$REGISTRY_DIR/log" 2>&1 &
-    echo $! >> "$WORK/servers.pids"
-    wait_port "${REGISTRY#*:}"
+    registry_restart
     run_hive 0 pull "$REGISTRY/big/img:latest"
     run_hive 0 save -o "$WORK/saved.tar" "$REGISTRY/big/img:latest"
     python3 - "$WORK/saved.tar" "$WORK/big.bin" <<'PY'
