@@ -28,6 +28,9 @@ let package = Package(
         // linked statically), proxies, redirects; no Foundation on Linux.
         // Measured: a static hive with it still starts in ~0.9 ms.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Its own dependencies, named for the client's TLS, event loop and header types.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // System libraries (module maps only).
@@ -66,7 +69,11 @@ let package = Package(
         .target(name: "HiveBuild", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
         // The OCI distribution client: settings, credentials, HTTP, pull into the store's ingest, push.
         .target(name: "HiveRegistry", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "HiveStore",
-                                                     .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+                                                     .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                     .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "NIOPosix", package: "swift-nio"),
+                                                     .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                     .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild",
                                                    "HiveRegistry"]),
         // Imports no C: versions, the database checkpoint and malloc tuning come through their modules.

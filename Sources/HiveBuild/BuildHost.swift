@@ -1,5 +1,6 @@
 // What the builder needs from above it (DESIGN.md "build"): a RUN step run
-// in a container (the engine owns containers). The engine implements it
+// in a container (the engine owns containers), and a FROM image pulled from
+// a registry (the engine owns pulls: HiveBuild stays below HiveRegistry). The engine implements it
 // (HiveEngine/Engine+BuildHost.swift); the builder resolves names, reads
 // and makes images through the store itself (Store+Resolve, Store+MakeImage),
 // and takes the architecture, signal names and users from HivePlatform and
@@ -13,6 +14,11 @@ public protocol BuildHost: AnyObject {
     /// container's changes as a layer tar (usable only until `then` returns);
     /// the container is removed afterwards.
     func run<T>(_ request: RunStepRequest, then: (_ status: Int32, _ writeChanges: @escaping (Int32) throws -> Void) throws -> T) throws -> T
+
+    /// Pulls `reference` (a FROM image as written) with the pull's hooks and
+    /// events; returns the image ID. `always`: `build --pull` (a stored image
+    /// is checked for a newer one); else it is pulled because it is missing.
+    func pull(_ reference: String, always: Bool) throws -> Digest
 }
 
 /// A RUN step as the host runs it.

@@ -13,6 +13,8 @@ public struct BuildOptions {
     public var noCache = false
     public var labels: [String: String] = [:]
     public var network = "none"
+    /// `--pull`: FROM images are pulled even when stored (a newer one is looked for).
+    public var pull = false
     /// Progress lines (`#3 [2/5] RUN ...`), and whether RUN output is shown.
     public var progress: (String) -> Void = { _ in }
     public var showRunOutput = true

@@ -168,8 +168,15 @@ public final class Builder {
             state = from
         } else {
             let resolved: Digest
-            do { resolved = try store.resolveImage(baseName).id } catch {
-                throw fail("base image \"\(baseName)\" not found locally (hive import or hive load it first; pulling is not available yet)", stage.fromLine)
+            do {
+                // missing images are pulled (and every one with --pull)
+                if opts.pull { resolved = try host.pull(baseName, always: true) } else {
+                    do { resolved = try store.resolveImage(baseName).id } catch let e as HiveError where e.code == .notFound {
+                        resolved = try host.pull(baseName, always: false)
+                    }
+                }
+            } catch {
+                throw fail("base image \"\(baseName)\": \(HiveError.from(error).message)", stage.fromLine)
             }
             try store.db.transaction { () throws(HiveError) in try store.touchImage(resolved, at: Timestamp.now().unixNanos) }
             var config = try store.imageConfig(resolved)

@@ -13,6 +13,9 @@ struct CommandDef {
     var options: [OptionDef] = []
     /// false: options end at the first positional (`run IMAGE CMD -x`).
     var interspersed = true
+    /// The exit status of every failure of this verb, when it is not
+    /// ErrorMapping's (Docker's `login`, `logout` and `pull` exit 1).
+    var failureStatus: Int32? = nil
     let run: (Context) throws -> Int32
 }
 
@@ -91,7 +94,9 @@ final class Context {
         guard globals.root.hasPrefix("/") else {
             throw HiveError(.invalidArgument, "--root must be an absolute path, not \"\(globals.root)\"")
         }
-        let e = try Engine(root: globals.root, runroot: globals.runroot, options: globals.engineOptions)
+        var options = globals.engineOptions
+        options.authFile = args.value("authfile")  // pull's --authfile (nil for verbs without it)
+        let e = try Engine(root: globals.root, runroot: globals.runroot, options: options)
         for n in e.store.notices { warn(n) }
         _engine = e
         return e

@@ -20,6 +20,10 @@ enum ErrorMapping {
     /// The exit status for any error.
     static func exitStatus(_ error: any Error) -> Int32 { exitStatus(HiveError.from(error).code) }
 
+    /// A verb's own failure status (CommandDef.failureStatus: `login` and
+    /// `logout` exit 1, as Docker's), else the error's.
+    static func exitStatus(_ error: any Error, verbStatus: Int32?) -> Int32 { verbStatus ?? exitStatus(error) }
+
     /// What follows "hive: " on stderr: the message, then its causes.
     static func message(_ error: any Error) -> String { HiveError.render(error) }
 }

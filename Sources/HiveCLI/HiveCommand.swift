@@ -11,7 +11,7 @@ public enum HiveCommand {
     static let version = "0.1.0"
 
     static let commands: [CommandDef] = [
-        ImageList.def, ImageImport.def, ImageLoad.def, ImageSave.def, ImageTag.def, ImageRemove.def,
+        ImageList.def, ImageImport.def, ImageLoad.def, ImagePull.def, ImageSave.def, ImageTag.def, ImageRemove.def,
         ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
         ContainerRun.def, ContainerList.def, ContainerRemove.def, ContainerCreate.def, ContainerStart.def, ContainerStop.def,
         ContainerRestart.def, ContainerKill.def, ContainerWait.def, ContainerLogs.def, ContainerCleanup.def, ContainerExec.def,
@@ -19,6 +19,7 @@ public enum HiveCommand {
         ContainerPause.def, ContainerUnpause.def, ContainerCommit.def, ContainerExport.def, ContainerCopy.def,
         VolumeCreate.def, VolumeList.def, VolumeInspect.def, VolumeRemove.def, VolumePrune.def,
         ImageBuild.def, Events.def, HooksList.def, HooksTest.def, SystemDF.def, SystemPrune.def, SystemGC.def,
+        Login.def, Logout.def,
     ]
 
     /// The last command's context, kept until the process exits: tearing down
@@ -98,7 +99,7 @@ public enum HiveCommand {
         } catch let u as UsageError {
             return usageFailure(u)
         } catch {
-            return fail(error)
+            return fail(error, verbStatus: def.failureStatus)
         }
     }
 
@@ -115,10 +116,10 @@ public enum HiveCommand {
     }
 
     /// Reports an error; its exit status (ErrorMapping).
-    static func fail(_ error: any Error) -> Int32 {
+    static func fail(_ error: any Error, verbStatus: Int32? = nil) -> Int32 {
         Output.out.flush()
         Output.err.line("hive: " + ErrorMapping.message(error))
-        return ErrorMapping.exitStatus(error)
+        return ErrorMapping.exitStatus(error, verbStatus: verbStatus)
     }
 
     static func usageFailure(_ u: UsageError) -> Int32 {

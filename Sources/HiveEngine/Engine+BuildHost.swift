@@ -34,4 +34,8 @@ final class EngineBuildHost: BuildHost {
         let engine = self.engine
         return try then(status) { fd in try engine.writeDiffTar(id, to: fd) }
     }
+
+    func pull(_ reference: String, always: Bool) throws -> Digest {
+        try engine.pull(reference).id
+    }
 }

@@ -1,6 +1,7 @@
-// The command's registry client: one per command, made on first use from
-// hive.toml's [registries], the environment's proxies and the credential
-// store, shared by pull, push and login; shut down with the engine.
+// The command's registry client: one per command, made on first use (so
+// `images` and `run` of a present image never pay for it) from hive.toml's
+// [registries], the environment's proxies and the credential store, shared
+// by pull, push and login; shut down with the engine.
 import HiveOCI
 import HivePlatform
 import HiveRegistry
@@ -9,9 +10,16 @@ extension Engine {
     /// The registry client for this command (made once).
     func registry() throws -> RegistryClient {
         if let registryClient { return registryClient }
-        // TODO(#12 settings): hive.toml [registries], proxies and credentials.
-        let client = RegistryClient(settings: RegistrySettings(), credentials: nil, logger: logger)
+        let env = RegistrySettings.processEnvironment()
+        let settings = RegistrySettings(config: try config().registries, environment: env)
+        let client = RegistryClient(settings: settings, credentials: authStore(env), logger: logger, timeouts: settings.timeouts)
         registryClient = client
         return client
+    }
+
+    /// The credential store: --authfile (EngineOptions.authFile), $HIVE_AUTH_FILE
+    /// or hive's default file, then Docker's config.json and its helpers.
+    func authStore(_ env: [String: String] = RegistrySettings.processEnvironment(), authFile: String? = nil) -> AuthStore {
+        AuthStore(authFile: authFile ?? options.authFile, environment: env)
     }
 }

@@ -73,8 +73,9 @@ extension Engine {
             try o.apply(hookContext: ctx)
         }
         Profile.mark("preCreate")
+        let pulled = try runPull.flatMap { o.buildStep ? nil : try imageForRun(o.image, $0) }
         try store.lockShared()  // no sweep while the layers are being mounted
-        let resolved = try resolveImage(o.image)
+        let resolved = try pulled ?? resolveImage(o.image)
         let config = try imageConfig(resolved.id)
         let layers = try store.layers(of: resolved.id)
         Profile.mark("image")

@@ -14,20 +14,29 @@ extension Engine {
         try store.lockShared()  // no sweep may remove a blob while we read it
         var images: [SavedImage] = []
         var layers: [[LayerRecord]] = []
+        var extraBlobs: [Digest: [UInt8]] = [:]
         for n in names {
             let r = try resolveImage(n)
-            let (rec, manifest, _) = try manifestAndConfig(r.id)
+            var (rec, manifest, _) = try manifestAndConfig(r.id)
+            let imageLayers = try store.layers(of: rec.id)
+            // a pulled image keeps no compressed layer blobs: its manifest is written for the layers' tars
+            if let (m, bytes) = try store.uncompressedManifest(manifest, layers: imageLayers) {
+                manifest = m
+                rec.manifestDigest = Digest.of(bytes)
+                extraBlobs[rec.manifestDigest] = bytes
+            }
             var tags: [String] = []
             if let t = r.tag { tags = [t] }
             if let i = images.firstIndex(where: { $0.manifest.config.digest == rec.id }) {
                 images[i].tags.append(contentsOf: tags.filter { !images[i].tags.contains($0) })
                 images[i].repoTags = images[i].tags.map(familiarName)
             } else {
-                images.append(SavedImage(manifest: manifest, manifestDigest: rec.manifestDigest, manifestSize: store.blobSize(rec.manifestDigest) ?? 0,
+                let size = extraBlobs[rec.manifestDigest].map { Int64($0.count) } ?? store.blobSize(rec.manifestDigest) ?? 0
+                images.append(SavedImage(manifest: manifest, manifestDigest: rec.manifestDigest, manifestSize: size,
                                          manifestMediaType: rec.manifestMediaType, tags: tags, repoTags: tags.map(familiarName)))
-                layers.append(try store.layers(of: rec.id))
+                layers.append(imageLayers)
             }
         }
-        try ImageArchiveWriter.write(images, from: StoredImages(store: store, layers: layers), to: fd)
+        try ImageArchiveWriter.write(images, from: StoredImages(store: store, layers: layers, extraBlobs: extraBlobs), to: fd)
     }
 }

@@ -39,6 +39,8 @@ public final class Engine {
     var hookNanos: Int64 = 0
     /// The command's registry client, made on first use (Engine+Registry.swift).
     var registryClient: RegistryClient?
+    /// How run/create get an image that is missing (`--pull`; nil: resolved locally only).
+    public var runPull: RunPull?
     /// The event log; records queued by hooks go with the next one (logEvent) or at exit (flushEvents).
     lazy var eventLog = EventLog(root: store.root)
 

@@ -11,12 +11,13 @@ public enum HookEvent: String, CaseIterable, Sendable {
     case preStart = "pre-start", postStart = "post-start"
     case onExit = "on-exit", onStop = "on-stop", onRemove = "on-remove"
     case prePrune = "pre-prune", prePull = "pre-pull"
+    case postPull = "post-pull"
 
     /// Every event in declaration order (`allCases` builds a new array per use).
     public static let ordered: [HookEvent] = allCases
 
     /// Its place in `ordered` (the events index stores a bit per event).
-    /// A search of eleven cases: a Dictionary or Set keyed by HookEvent would
+    /// A search of twelve cases: a Dictionary or Set keyed by HookEvent would
     /// make the runtime look up its Hashable conformance on first use (a scan
     /// of every conformance in the binary, ~50 us per command).
     public var ordinal: Int { HookEvent.ordered.firstIndex(of: self)! }

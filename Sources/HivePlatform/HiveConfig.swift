@@ -1,5 +1,5 @@
 // /etc/hive/hive.toml: hook directories and limits, enabled plugins and their
-// settings, and the garbage-collection policy. Every key is optional; an
+// settings, the garbage-collection policy, and registries (HiveConfig+Registries). Every key is optional; an
 // unknown key or a bad value is an error naming file:line or the key.
 import Glibc
 
@@ -26,6 +26,8 @@ public struct HiveConfig: Sendable {
     /// unless `--log-opt` gives them (bytes per file, 0 unbounded; files).
     public var logMaxSize: Int64 = 20 << 20
     public var logMaxFile: Int64 = 5
+    /// `[registries]`: mirrors, insecure registries, aliases, certs.d, timeouts (HiveConfig+Registries).
+    public var registries = Registries()
 
     public struct Limits: Sendable, Equatable {
         public var instructions: Int64 = 10_000_000
@@ -174,8 +176,10 @@ public struct HiveConfig: Sendable {
                     default: throw HiveError(.invalidArgument, "\(file): unknown key logs.\(k) (max_size, max_file)")
                     }
                 }
+            case "registries":
+                c.registries = try parseRegistries(table, file: file)
             default:
-                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs)")
+                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs, registries)")
             }
         }
         for name in c.enabledPlugins where !isPluginName(name) {

@@ -24,7 +24,9 @@ extension Store {
         let parsed = Result { () throws(ReferenceError) -> Reference in try Reference(parsing: text) }
         if case .success(let ref) = parsed {
             if let digest = ref.digest {
-                // name@digest: match the manifest digest of an image in that repository.
+                // name@digest: the RepoDigest a registry knows it by (pull, push)
+                if let id = try imageID(repository: ref.repository, digest: digest) { return ResolvedImage(id: id, tag: nil) }
+                // or the manifest digest of an image in that repository
                 for r in try allImages() where r.manifestDigest == digest || r.id == digest {
                     if r.tags.contains(where: { $0.hasPrefix(ref.repository + ":") }) || ref.tag == nil {
                         return ResolvedImage(id: r.id, tag: nil)
@@ -55,5 +57,13 @@ extension Store {
         let manifest = try JSONCoding.decode(Manifest.self, from: try readBlob(rec.manifestDigest, limit: JSONValue.maxDocumentBytes))
         let config = try JSONCoding.decode(ImageConfig.self, from: try readBlob(id, limit: JSONValue.maxDocumentBytes))
         return (rec, manifest, config)
+    }
+}
+
+extension Store {
+    /// The image `repository` (fully qualified) knows by manifest `digest` (a RepoDigest), if one is stored.
+    public func imageID(repository: String, digest: Digest) throws(HiveError) -> Digest? {
+        try db.prepare("SELECT image_id FROM repo_digests WHERE repository = ?1 AND digest = ?2")
+            .all([.text(repository), .text(digest.hex)]) { try? Digest(hex: $0.text(0)) }.first ?? nil
     }
 }

@@ -11,15 +11,19 @@ public struct StoredImages: ImageArchiveSource {
     let store: Store
     /// Each image's layers, in the order of the images written.
     let layers: [[LayerRecord]]
+    /// Blobs written from memory (a pulled image's manifest rewritten for its uncompressed layers).
+    let extraBlobs: [Digest: [UInt8]]
 
-    public init(store: Store, layers: [[LayerRecord]]) {
+    public init(store: Store, layers: [[LayerRecord]], extraBlobs: [Digest: [UInt8]] = [:]) {
         self.store = store
         self.layers = layers
+        self.extraBlobs = extraBlobs
     }
 
-    public func hasBlob(_ d: Digest) -> Bool { store.hasBlob(d) }
+    public func hasBlob(_ d: Digest) -> Bool { extraBlobs[d] != nil || store.hasBlob(d) }
 
     public func writeBlob(_ d: Digest, to w: TarWriter, path: String) throws {
+        if let bytes = extraBlobs[d] { return try w.addFile(path, bytes: bytes) }
         let bfd = open(store.blobPath(d), O_RDONLY | O_CLOEXEC)
         guard bfd >= 0 else { throw HiveError(.notFound, "blob \(d) is missing from the store (remove and re-load the image)") }
         defer { close(bfd) }

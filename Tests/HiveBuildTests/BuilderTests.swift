@@ -25,6 +25,11 @@ final class FakeHost: BuildHost {
         }
     }
 
+    /// No registry here: a missing base image stays missing.
+    func pull(_ reference: String, always: Bool) throws -> Digest {
+        throw HiveError(.notFound, "image \"\(reference)\" not found locally (no registry in these tests)")
+    }
+
     /// How many images the store holds (the builder makes them there).
     var made: Int { (try? store.allImages().count) ?? -1 }
 

@@ -13,7 +13,10 @@ enum ContainerCreate {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        let (id, _) = try c.engine().createContainer(try ContainerRun.options(c))
+        let o = try ContainerRun.options(c)
+        let engine = try c.engine()
+        try ContainerRun.pullPolicy(c, engine)
+        let (id, _) = try engine.createContainer(o)
         c.out.line(id)
         return 0
     }

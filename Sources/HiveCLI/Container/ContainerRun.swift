@@ -42,6 +42,7 @@ enum ContainerRun {
             .value("pids-limit", nil, "int", "Tune container pids limit (default 2048, -1 for unlimited)"),
             .value("stop-timeout", nil, "int", "Timeout (in seconds) to stop a container"),
             .multi("log-opt", nil, "list", "Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)"),
+            .value("pull", nil, "string", "Pull image before running: always, missing (default), never"),
         ], interspersed: false, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -49,6 +50,7 @@ enum ContainerRun {
         let o = try options(c)
         Profile.mark("options")
         let engine = try c.engine()
+        try pullPolicy(c, engine)
         Profile.mark("engine")
         if c.args.flag("detach") {
             let (id, _) = try engine.createContainer(o)
@@ -109,6 +111,16 @@ enum ContainerRun {
             o.stopTimeout = n
         }
         return o
+    }
+
+    /// `--pull`: how the engine gets a missing image; its progress on stderr, as Docker's.
+    static func pullPolicy(_ c: Context, _ engine: Engine) throws {
+        let policy = try c.args.value("pull").map { (p) throws(HiveError) in try PullPolicy(parsing: p) } ?? .missing
+        let err = c.err
+        let renderer = PullRenderer(out: err, tty: isatty(2) == 1, quiet: false)
+        engine.runPull = RunPull(policy: policy, announce: { err.line("Unable to find image '\($0)' locally"); err.flush() },
+                                 progress: { renderer.update($0) },
+                                 done: { r in ImagePull.status(r, out: err); err.flush() })
     }
 
     static func readEnvFile(_ path: String) throws -> [String] {

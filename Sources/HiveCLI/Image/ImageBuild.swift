@@ -15,7 +15,7 @@ enum ImageBuild {
             .multi("build-arg", nil, "list", "Set build-time variables"),
             .value("target", nil, "string", "Set the target build stage to build"),
             .flag("no-cache", nil, "Do not use cache when building the image"),
-            .value("pull", nil, "string", "Pull images: never (hive builds from local images only)"),
+            .flag("pull", nil, "Always attempt to pull a newer version of the image"),
             .multi("label", nil, "list", "Set metadata for an image"),
             .value("network", nil, "string", "Networking mode for the RUN instructions: none (default) or host"),
             .value("iidfile", nil, "string", "Write the image ID to the file"),
@@ -27,9 +27,6 @@ enum ImageBuild {
         try c.expect(min: 1, max: 1)
         let path = c.args.positionals[0]
         let file = c.args.value("file")
-        if let p = c.args.value("pull"), !["never", "false"].contains(p.lowercased()) {
-            throw HiveError(.invalidArgument, "--pull=\(p) is not available: hive builds from local images (use --pull=never, or hive load the base image)")
-        }
         var text: String
         var name = "Dockerfile"
         var contextDir: String? = path
@@ -58,6 +55,7 @@ enum ImageBuild {
         o.labels = c.keyValues("label")
         o.target = c.args.value("target")
         o.noCache = c.args.flag("no-cache")
+        o.pull = c.args.flag("pull")
         o.network = c.args.value("network") ?? "none"
         let progress = c.args.value("progress") ?? "auto"
         guard ["auto", "plain", "tty", "quiet", "rawjson"].contains(progress) else {

@@ -36,12 +36,12 @@ enum ImageInspect {
         if let h = cc.healthcheck { configJSON["Healthcheck"] = (try? JSONValue.from(h)) ?? .null }
         let layers = try engine.store.layers(of: id)
         let dirs = layers.reversed().map { engine.store.layerDiffDir($0.chainID) }
-        let repos = Set(rec.tags.compactMap { try? Reference(parsing: $0).familiarRepository })
         let lastTag = try rec.tags.compactMap { try engine.store.tagTime($0) }.max()
         return .object([
             "Id": .string(id.description),
             "RepoTags": .array(rec.tags.map { .string(familiarName($0)) }),
-            "RepoDigests": .array(repos.sorted().map { .string($0 + "@" + rec.manifestDigest.description) }),
+            // what registries know it by (set by pull and push), as Docker shows them
+            "RepoDigests": .array(try engine.store.repoDigests(image: id).map { .string(familiarName($0)) }),
             "Parent": .string(rec.parent?.description ?? ""),
             "Comment": .string(config.history?.last?.comment ?? ""),
             "Created": .string(config.created ?? ""),
