@@ -164,6 +164,13 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         return out
     }
 
+    /// Puts a body that was read back, for `next` to give again (once the body ended).
+    func unread(_ bytes: [UInt8]) {
+        lock()
+        parts.insert(ByteBuffer(bytes: bytes), at: partsStart)
+        unlock()
+    }
+
     /// Reads and drops the rest of the body (so the connection is reused), up to a bound.
     func drain() {
         var n = 0

@@ -65,7 +65,7 @@ extension RegistryClient {
             throw HiveError(.auth, "\(domain) names a token server that is not a URL (\(RegistryClient.redact(realm)))")
         }
         let realmHost = RegistryClient.schemeAndHost(realm).host
-        if realm.hasPrefix("http://"), !RegistryClient.isLoopback(RegistryClient.splitHostPort(realmHost).host), !isInsecure(realmHost) {
+        if realm.hasPrefix("http://"), !settings.mayUsePlainHTTP(realmHost) {
             throw HiveError(.auth, "\(domain) sends credentials to a token server over plain http (\(RegistryClient.redact(realm))); list it insecure to allow that")
         }
         var query: [String] = []
@@ -79,7 +79,7 @@ extension RegistryClient {
         }
         var attempt = 0
         while true {
-            let r = try send(method: .GET, url: url, headers: headers, body: nil, skipVerify: isInsecure(realmHost))
+            let r = try send(method: .GET, url: url, headers: headers, body: nil, skipVerify: settings.isInsecure(realmHost))
             let body: [UInt8]
             do throws(HTTPFailure) { body = try r.exchange.body(limit: 1 << 20) } catch { throw transportError(error, url: url) }
             if (r.status >= 500 || r.status == 429), attempt < RegistryClient.retryDelaysMillis.count {

@@ -18,60 +18,77 @@ extension RegistryEndpoint {
 extension RegistryClient {
     /// The endpoints to try for `domain`, in order: mirrors (pulls only), then
     /// the origin; a host that may be plain HTTP appears twice, https first
-    /// (http first once it was found to speak only http in this command).
+    /// (Docker's rule; `dialOrder` may ask http first, with the same outcome).
     func endpoints(for domain: String, pull: Bool) -> [RegistryEndpoint] {
         var out: [RegistryEndpoint] = []
         if pull {
-            for m in settings.mirrors[domain] ?? [] {
-                out += candidates(m, isMirror: true)
+            for var m in settings.mirrors(for: domain) {
+                if m.pathPrefix.hasSuffix("/v2") { m.pathPrefix.removeLast(3) }
+                out += withPlainHTTP(m)
             }
         }
-        out += candidates(domain == "docker.io" ? "registry-1.docker.io" : domain, isMirror: false)
+        let host = domain == Reference.defaultDomain ? "registry-1.docker.io" : domain
+        out += withPlainHTTP(RegistryEndpoint(host: host, scheme: "https", skipVerify: settings.isInsecure(host)))
         return out
     }
 
-    private func candidates(_ location: String, isMirror: Bool) -> [RegistryEndpoint] {
-        var rest = Substring(location)
-        var scheme: String?
-        if let r = rest.firstRange(of: "://") {
-            scheme = String(rest[..<r.lowerBound]).lowercased()
-            rest = rest[r.upperBound...]
-        }
-        var prefix = ""
-        if let slash = rest.firstIndex(of: "/") {
-            prefix = String(rest[slash...])
-            while prefix.hasSuffix("/") { prefix.removeLast() }
-            if prefix.hasSuffix("/v2") { prefix.removeLast(3) }
-            rest = rest[..<slash]
-        }
-        let host = String(rest)
-        let insecure = isInsecure(host)
-        if let scheme { return [RegistryEndpoint(host: host, scheme: scheme, pathPrefix: prefix, skipVerify: insecure && scheme == "https", isMirror: isMirror)] }
-        let https = RegistryEndpoint(host: host, scheme: "https", pathPrefix: prefix, skipVerify: false, isMirror: isMirror)
-        guard insecure || RegistryClient.isLoopback(RegistryClient.splitHostPort(host).host) else { return [https] }
-        let http = RegistryEndpoint(host: host, scheme: "http", pathPrefix: prefix, skipVerify: false, isMirror: isMirror)
-        // An insecure (listed) host over https is not verified either (Docker's rule).
-        let httpsInsecure = insecure ? RegistryEndpoint(host: host, scheme: "https", pathPrefix: prefix, skipVerify: true, isMirror: isMirror) : https
-        return state.withLock { $0.plainHTTP.contains(host) } ? [http, httpsInsecure] : [httpsInsecure, http]
+    /// `ep`, and where plain http is allowed the same over http, in the order they are tried.
+    private func withPlainHTTP(_ ep: RegistryEndpoint) -> [RegistryEndpoint] {
+        guard ep.scheme == "https", settings.mayUsePlainHTTP(ep.host) else { return [ep] }
+        var http = ep
+        http.scheme = "http"
+        http.skipVerify = false
+        return [ep, http]
     }
 
-    /// Listed in `settings.insecure` (by host:port or by host).
-    func isInsecure(_ hostPort: String) -> Bool {
-        let host = RegistryClient.splitHostPort(hostPort).host
-        return settings.insecure.contains { $0 == hostPort || $0 == host }
+    /// The order endpoints are dialled in: as listed, except that a host
+    /// whose scheme is unknown and which `httpFirst` names is asked over http
+    /// before https. A port speaks one protocol, so this picks https exactly
+    /// when the registry speaks TLS, as the listed order does.
+    func dialOrder(_ eps: [RegistryEndpoint]) -> [RegistryEndpoint] {
+        var out = eps
+        var i = 0
+        while i + 1 < out.count {
+            if out[i].host == out[i + 1].host, out[i].isMirror == out[i + 1].isMirror,
+               out[i].scheme == "https", out[i + 1].scheme == "http", httpFirst(out[i].host) {
+                out.swapAt(i, i + 1)
+                i += 1
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// Loopback is asked over http first: a TLS handshake sent to a plain
+    /// registry may hang until the connect timeout (Go's server waits for a
+    /// request line), while plain http to a TLS port gets an immediate 400
+    /// (see `perform`), so the probe costs nothing either way. Listed
+    /// insecure hosts are asked over https first (Docker's rule).
+    func httpFirst(_ host: String) -> Bool {
+        if state.withLock({ $0.plainHTTP.contains(host) }) { return true }
+        return IPAddress.isLoopback(ProxySettings.splitHostPort(host.lowercased()).host) && !state.withLock { $0.tlsHosts.contains(host) }
+    }
+
+    /// The first scheme tried on a host that has two: a failure there moves to the other at once, without retries.
+    func isProbe(_ ep: RegistryEndpoint) -> Bool {
+        settings.mayUsePlainHTTP(ep.host) && ep.scheme == (httpFirst(ep.host) ? "http" : "https")
     }
 
     /// Runs `body` on each endpoint in turn until one succeeds: a mirror that
     /// fails falls through to the next; the origin's https falls back to http
     /// (where allowed) only when it could not speak TLS or connect.
     func onEndpoints<T>(_ domain: String, pull: Bool, _ body: (RegistryEndpoint) throws(HiveError) -> T) throws(HiveError) -> T {
-        let eps = endpoints(for: domain, pull: pull)
+        let eps = dialOrder(endpoints(for: domain, pull: pull))
         var skipMirror: String?
         var httpsError: HiveError?
         for (i, ep) in eps.enumerated() where !(ep.isMirror && ep.host == skipMirror) {
             do {
                 let v = try body(ep)
-                if ep.scheme == "http" { state.withLock { _ = $0.plainHTTP.insert(ep.host) } }
+                if settings.mayUsePlainHTTP(ep.host) {
+                    state.withLock { s in
+                        if ep.scheme == "http" { s.plainHTTP.insert(ep.host) } else { s.tlsHosts.insert(ep.host) }
+                    }
+                }
                 return v
             } catch {
                 let next = i + 1 < eps.count ? eps[i + 1] : nil
@@ -95,33 +112,12 @@ extension RegistryClient {
 
     // MARK: URL helpers
 
-    /// "127.0.0.1", "::1", "localhost" and 127.0.0.0/8.
-    static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased()
-        if h == "localhost" || h.hasSuffix(".localhost") || h == "::1" || h == "[::1]" { return true }
-        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
-    }
-
     /// ("https", "host:port") of an absolute URL.
     static func schemeAndHost(_ url: String) -> (scheme: String, host: String) {
         guard let r = url.firstRange(of: "://") else { return ("", "") }
         let rest = url[r.upperBound...]
         let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
         return (String(url[..<r.lowerBound]).lowercased(), String(rest[..<end]))
-    }
-
-    /// ("host", port) of "host[:port]" or "[v6]:port".
-    static func splitHostPort(_ hp: String) -> (host: String, port: Int?) {
-        if hp.hasPrefix("["), let close = hp.firstIndex(of: "]") {
-            let host = String(hp[hp.index(after: hp.startIndex)..<close])
-            let after = hp[hp.index(after: close)...]
-            return (host, after.hasPrefix(":") ? Int(after.dropFirst()) : nil)
-        }
-        if let colon = hp.lastIndex(of: ":"), hp.firstIndex(of: ":") == colon {
-            return (String(hp[..<colon]), Int(hp[hp.index(after: colon)...]))
-        }
-        return (hp, nil)
     }
 
     /// A Location (absolute, host-relative or path-relative) against the URL it came from.
@@ -173,28 +169,5 @@ extension RegistryClient {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// certs.d for `hostPort`: the first of `settings.certsDirs` that has a
-    /// `HOST[:PORT]/` directory gives its `*.crt` CAs and `client.cert`/`client.key`.
-    func certsDFiles(_ hostPort: String) -> RegistryTLSFiles {
-        var files = RegistryTLSFiles()
-        for root in settings.certsDirs {
-            let dir = root + "/" + hostPort
-            guard let d = opendir(dir) else { continue }
-            defer { closedir(d) }
-            var names: [String] = []
-            while let e = readdir(d) {
-                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                names.append(name)
-            }
-            for n in names.sorted() {
-                if n.hasSuffix(".crt") { files.caFiles.append(dir + "/" + n) }
-                if n == "client.cert" { files.clientCertificate = dir + "/" + n }
-                if n == "client.key" { files.clientKey = dir + "/" + n }
-            }
-            break
-        }
-        return files
     }
 }

@@ -63,6 +63,8 @@ extension RegistryClient {
                 proxy: RegistryClient.proxyServer(proxy),
                 decompression: .disabled)
             conf.connectionPool.idleTimeout = .seconds(60)
+            // Fail a connection at once (refused, unreachable): `perform` retries with its own backoff.
+            conf.connectionPool.retryConnectionEstablishment = false
             let c = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: conf)
             s.clients[proxy] = c
             return c
@@ -80,37 +82,22 @@ extension RegistryClient {
             auth = .basic(username: cred.first ?? "", password: cred.count > 1 ? cred[1] : "")
             rest = rest[rest.index(after: at)...]
         }
-        let (host, port) = splitHostPort(String(rest))
-        return .server(host: host, port: port ?? 3128, authorization: auth)
+        let (host, port) = ProxySettings.splitHostPort(String(rest))
+        return .server(host: host, port: port.flatMap { Int($0) } ?? 3128, authorization: auth)
     }
 
-    /// The proxy for `url` ("" for none): HTTPS_PROXY/HTTP_PROXY unless NO_PROXY
-    /// names the host; loopback is never proxied (as Go's ProxyFromEnvironment).
+    /// The proxy for `url` ("" for none), by the settings' HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
     func proxy(for url: String) -> String {
         let (scheme, hostPort) = RegistryClient.schemeAndHost(url)
-        let (host, port) = RegistryClient.splitHostPort(hostPort)
-        if RegistryClient.isLoopback(host) { return "" }
-        let p = settings.proxy
-        for entry in p.noProxy {
-            var e = entry.trimmingSpacesString().lowercased()
-            if e == "*" { return "" }
-            if let (h, pt) = Optional(RegistryClient.splitHostPort(e)), pt != nil {
-                if pt != port { continue }
-                e = h
-            }
-            if e.hasPrefix("*.") { e.removeFirst() }
-            let h = host.lowercased()
-            if h == e || (e.hasPrefix(".") ? h.hasSuffix(e) : h.hasSuffix("." + e)) { return "" }
-        }
-        return (scheme == "https" ? p.httpsProxy : p.httpProxy) ?? ""
+        return settings.proxy.proxy(scheme: scheme, hostPort: hostPort) ?? ""
     }
 
     /// The TLS configuration for `hostPort` (system CAs, certs.d CAs and client certificate), cached per host.
-    func tlsConfiguration(_ hostPort: String, skipVerify: Bool) -> TLSConfiguration {
+    func tlsConfiguration(_ hostPort: String, skipVerify: Bool) throws(HiveError) -> TLSConfiguration {
         let key = hostPort + (skipVerify ? " insecure" : "")
         if let t = state.withLock({ $0.tls[key] }) { return t }
         var t = TLSConfiguration.makeClientConfiguration()
-        let files = certsDFiles(hostPort)
+        let files = try settings.tlsFiles(for: hostPort)
         t.additionalTrustRoots = files.caFiles.map { .file($0) }
         if let cert = files.clientCertificate, let key = files.clientKey {
             t.certificateChain = [.file(cert)]
@@ -124,7 +111,7 @@ extension RegistryClient {
     /// Sends one request and waits for its head; a failure below HTTP is a `TransportFailure`.
     func send(method: HTTPMethod, url: String, headers: HTTPHeaders, body: [UInt8]?, skipVerify: Bool) throws(HiveError) -> RegistryResponse {
         let hostPort = RegistryClient.schemeAndHost(url).host
-        let tls = url.hasPrefix("https:") ? tlsConfiguration(hostPort, skipVerify: skipVerify) : nil
+        let tls = url.hasPrefix("https:") ? try tlsConfiguration(hostPort, skipVerify: skipVerify) : nil
         let request: HTTPClient.Request
         do {
             request = try HTTPClient.Request(url: url, method: method, headers: headers,
@@ -183,7 +170,9 @@ extension RegistryClient {
                 r = try send(method: method, url: url, headers: headers, body: call.body, skipVerify: ep.skipVerify)
             } catch {
                 let f = error.cause as? TransportFailure
-                if call.repeatable, let f, !f.isTLS, attempt < RegistryClient.retryDelaysMillis.count {
+                // https to a host that may be plain http: no retries, the http endpoint is next.
+                let probing = onOrigin && isProbe(ep)
+                if call.repeatable, let f, !f.isTLS, !probing, attempt < RegistryClient.retryDelaysMillis.count {
                     logger.debug("registry: \(RegistryClient.redact(url)): \(f.text); retrying")
                     RegistryClient.sleepMillis(RegistryClient.retryDelaysMillis[attempt])
                     attempt += 1
@@ -192,6 +181,14 @@ extension RegistryClient {
                 throw error
             }
             let status = r.status
+            if status == 400, onOrigin, ep.scheme == "http", settings.mayUsePlainHTTP(ep.host) {
+                // A TLS port answering plain http says so in words, not in the registry's error JSON.
+                let body = (try? r.exchange.body(limit: 64 << 10)) ?? []
+                if RegistryErrorBody.parse(body) == nil {
+                    throw HiveError(.unavailable, "\(ep.host) does not speak plain http", cause: TransportFailure(text: "a TLS port", isTLS: true))
+                }
+                r.exchange.unread(body)
+            }
             if status == 401, onOrigin, !authTried {
                 authTried = true
                 let challenges = r.head.headers["WWW-Authenticate"].flatMap(AuthChallenge.parse)

@@ -170,6 +170,8 @@ struct ClientState {
     var tokens: [String: String] = [:]
     /// Hosts found to speak plain http only.
     var plainHTTP: Set<String> = []
+    /// Loopback hosts found to speak TLS.
+    var tlsHosts: Set<String> = []
     /// Credentials being checked by a login (they win over the stored ones).
     var loginCredentials: [String: Credentials] = [:]
 }

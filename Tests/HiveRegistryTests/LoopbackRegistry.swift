@@ -15,11 +15,15 @@ final class LoopbackRegistry {
     let port: Int
     let dir: String
     private let pid: pid_t
+    /// The certs.d root holding this registry's CA (with `tls`).
+    var certsDir: String { dir + "/certs.d" }
     /// `127.0.0.1:PORT`.
     var domain: String { "127.0.0.1:\(port)" }
 
     /// `htpasswd`: "user:password" for Basic auth (bcrypt, through htpasswd(1)).
-    init(htpasswd: String? = nil) throws {
+    /// With `tls`, the registry serves https with a certificate for 127.0.0.1
+    /// from a CA made here: `dir/certs.d/127.0.0.1:PORT/ca.crt` (`certsDir`).
+    init(htpasswd: String? = nil, tls: Bool = false) throws {
         var template = Array("/tmp/hive-registry-XXXXXX".utf8CString)
         guard let d = mkdtemp(&template) else { throw HiveError.errno("mkdtemp") }
         dir = String(cString: d)
@@ -34,10 +38,30 @@ final class LoopbackRegistry {
         """
         if let htpasswd {
             let parts = htpasswd.split(separator: ":", maxSplits: 1).map(String.init)
-            let r = try HostProcess.run(["/usr/bin/htpasswd", "-Bbn", parts[0], parts[1]], environment: [], timeoutNanos: 10_000_000_000)
+            let r = try HostProcess.run(["/usr/bin/htpasswd", "-Bbn", parts[0], parts[1]], environment: [], timeoutNanos: 10_000_000_000, what: "htpasswd")
             guard r.status == 0 else { throw HiveError(.internal, "htpasswd failed: \(r.stderr)") }
             try LoopbackRegistry.write(dir + "/htpasswd", r.stdout)
             config += "auth: {htpasswd: {realm: hive-test, path: \(dir)/htpasswd}}\n"
+        }
+        if tls {
+            let d = dir
+            let steps = [
+                ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=hive test CA",
+                 "-keyout", d + "/ca.key", "-out", d + "/ca.crt"],
+                ["/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                 "-keyout", d + "/server.key", "-out", d + "/server.csr"],
+                ["/usr/bin/openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key",
+                 "-CAcreateserial", "-days", "2", "-extfile", d + "/ext.cnf", "-out", d + "/server.crt"],
+            ]
+            try LoopbackRegistry.write(d + "/ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+            for argv in steps {
+                let r = try HostProcess.run(argv, environment: [], timeoutNanos: 60_000_000_000, what: "openssl")
+                guard r.status == 0 else { throw HiveError(.internal, "openssl failed: \(r.stderr)") }
+            }
+            mkdir(d + "/certs.d", 0o755)
+            mkdir(d + "/certs.d/127.0.0.1:\(port)", 0o755)
+            _ = try HostProcess.run(["/bin/cp", d + "/ca.crt", d + "/certs.d/127.0.0.1:\(port)/ca.crt"], environment: [], timeoutNanos: 10_000_000_000, what: "cp")
+            config += "  tls: {certificate: \(d)/server.crt, key: \(d)/server.key}\n"
         }
         try LoopbackRegistry.write(dir + "/config.yml", config)
         var actions = posix_spawn_file_actions_t()
@@ -59,7 +83,7 @@ final class LoopbackRegistry {
         kill(pid, SIGTERM)
         var st: Int32 = 0
         waitpid(pid, &st, 0)
-        _ = try? HostProcess.run(["/bin/rm", "-rf", dir], environment: [], timeoutNanos: 30_000_000_000)
+        _ = try? HostProcess.run(["/bin/rm", "-rf", dir], environment: [], timeoutNanos: 30_000_000_000, what: "rm")
     }
 
     private func waitListening() throws {

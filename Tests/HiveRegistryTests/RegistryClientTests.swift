@@ -39,7 +39,8 @@ struct RegistryClientTests {
         let fd = mkstemp(&t)
         guard fd >= 0 else { throw HiveError.errno("mkstemp") }
         unlink(&t)
-        try bytes.withUnsafeBytes { (b) throws(HiveError) in try RegistryClient.writeAll(fd, b, what: "test blob") }
+        let n = bytes.withUnsafeBytes { b in pwrite(fd, b.baseAddress, b.count, 0) }
+        guard n == bytes.count else { throw HiveError.errno("cannot write a test blob") }
         return fd
     }
 
@@ -174,7 +175,7 @@ struct RegistryClientTests {
             _ = try fetchThroughPipe(c, repo, short)
             Issue.record("a blob larger than its descriptor was accepted")
         } catch let e as HiveError {
-            #expect(e.code == .corrupt && e.message.contains("more bytes"), "\(e)")
+            #expect(e.code == .corrupt && e.message.contains("its descriptor says 1000"), "\(e)")
         }
         #expect(throws: HiveError.self) { try c.blobBytes(repo, short) }
         // Right size, wrong digest: the registry serves the blob by digest, so ask
@@ -219,10 +220,38 @@ struct RegistryClientTests {
         }
     }
 
+    @Test func tlsWithACAFromCertsD() throws {
+        let reg = try LoopbackRegistry(tls: true)
+        var s = RegistrySettings()
+        s.certsDirs = [reg.certsDir]
+        let c = RegistryClient(settings: s, credentials: nil, logger: .discard)
+        defer { c.shutdown() }
+        let repo = RepositoryRef(domain: reg.domain, path: "hive/tls")
+        let cd = try upload(c, repo, Array("{}".utf8))
+        let m = manifestBytes(config: cd, layers: [])
+        _ = try c.putManifest(repo, reference: "v1", bytes: m, mediaType: "application/vnd.oci.image.manifest.v1+json")
+        #expect(try c.manifest(repo, reference: "v1").bytes == m)
+        #expect(c.state.withLock { $0.tlsHosts.contains(reg.domain) })
+
+        // Without the CA: verified TLS fails, and says why; nothing falls back to plain http.
+        let untrusted = client()
+        defer { untrusted.shutdown() }
+        let t0 = HostProcess.monotonicNanos()
+        do {
+            _ = try untrusted.manifest(repo, reference: "v1")
+            Issue.record("a certificate from an unknown CA was trusted")
+        } catch {
+            #expect(error.code == .unavailable && error.description.lowercased().contains("certificate"), "\(error)")
+        }
+        #expect(HostProcess.monotonicNanos() - t0 < 3_000_000_000, "the failure took more than 3 s")
+    }
+
     @Test func nothingListensIsUnavailable() throws {
         let port = try LoopbackRegistry.freePort()
         let c = client()
         defer { c.shutdown() }
+        let t0 = HostProcess.monotonicNanos()
+        defer { #expect(HostProcess.monotonicNanos() - t0 < 5_000_000_000, "a refused connection took more than 5 s to report") }
         do {
             _ = try c.manifest(RepositoryRef(domain: "127.0.0.1:\(port)", path: "a"), reference: "latest")
             Issue.record("a registry that is not there answered")

@@ -62,11 +62,7 @@ import Testing
         #expect(RegistryClient.resolve("next", against: "https://r/v2/x/y?q") == "https://r/v2/x/next")
         #expect(RegistryClient.redact("https://s3/b?X-Amz-Signature=secret") == "https://s3/b?...")
         #expect(RegistryClient.queryEscape("repository:a/b:pull,push") == "repository%3Aa%2Fb%3Apull%2Cpush")
-        #expect(RegistryClient.splitHostPort("[::1]:5000") == ("::1", 5000))
-        #expect(RegistryClient.splitHostPort("localhost") == ("localhost", nil))
         #expect(RegistryClient.base64(Array("user:pa".utf8)) == "dXNlcjpwYQ==")
-        for h in ["127.0.0.1", "127.3.2.1", "localhost", "::1"] { #expect(RegistryClient.isLoopback(h), "\(h)") }
-        for h in ["128.0.0.1", "127.0.0.1.example.com", "10.0.0.1", "example.com"] { #expect(!RegistryClient.isLoopback(h), "\(h)") }
     }
 
     @Test func endpointsFollowDockersRules() {
@@ -80,24 +76,23 @@ import Testing
         #expect(hub.map(\.isMirror) == [true, true, false])
         #expect(c.endpoints(for: "docker.io", pull: false).map(\.base) == ["https://registry-1.docker.io"])
         #expect(c.endpoints(for: "127.0.0.1:5000", pull: true).map(\.base) == ["https://127.0.0.1:5000", "http://127.0.0.1:5000"])
+        // Dialled: loopback over plain http first (a TLS port answers it at once with a 400, while
+        // a ClientHello to a plain registry may hang), then https; insecure hosts as listed.
+        #expect(c.dialOrder(c.endpoints(for: "localhost:5000", pull: false)).map(\.scheme) == ["http", "https"])
+        #expect(c.dialOrder(c.endpoints(for: "insecure.example", pull: false)).map(\.scheme) == ["https", "http"])
         let insecure = c.endpoints(for: "insecure.example", pull: true)
         #expect(insecure.map(\.base) == ["https://insecure.example", "http://insecure.example"] && insecure[0].skipVerify)
         #expect(c.endpoints(for: "quay.io", pull: true).map(\.base) == ["https://quay.io"])
     }
 
-    @Test func proxiesFromSettings() {
+    @Test func requestsUseTheSettingsProxies() {
         var s = RegistrySettings()
         s.proxy.httpsProxy = "http://proxy.example:3128"
-        s.proxy.noProxy = ["internal.example", ".corp", "10.1.2.3:5000"]
+        s.proxy.noProxy = ["internal.example"]
         let c = RegistryClient(settings: s, credentials: nil, logger: .discard)
         defer { c.shutdown() }
-        #expect(c.proxy(for: "https://quay.io/v2/") == "http://proxy.example:3128")
-        #expect(c.proxy(for: "https://internal.example/v2/") == "")
+        #expect(c.proxy(for: "https://quay.io/v2/x/manifests/y") == "http://proxy.example:3128")
         #expect(c.proxy(for: "https://a.internal.example/v2/") == "")
-        #expect(c.proxy(for: "https://r.corp/v2/") == "")
-        #expect(c.proxy(for: "https://10.1.2.3:5000/v2/") == "")
-        #expect(c.proxy(for: "https://10.1.2.3:5001/v2/") == "http://proxy.example:3128")
         #expect(c.proxy(for: "http://127.0.0.1:5000/v2/") == "")
-        #expect(c.proxy(for: "http://plain.example/v2/") == "")
     }
 }
