@@ -167,16 +167,21 @@ public final class Builder {
             from.advance("FROM stage")
             state = from
         } else {
+            // missing images are pulled (and every one with --pull)
             let resolved: Digest
-            do {
-                // missing images are pulled (and every one with --pull)
-                if opts.pull { resolved = try host.pull(baseName, always: true) } else {
-                    do { resolved = try store.resolveImage(baseName).id } catch let e as HiveError where e.code == .notFound {
-                        resolved = try host.pull(baseName, always: false)
-                    }
+            if opts.pull {
+                do { resolved = try host.pull(baseName, always: true) } catch {
+                    throw fail("base image \"\(baseName)\" could not be pulled: \(HiveError.from(error).message)", stage.fromLine)
                 }
-            } catch {
-                throw fail("base image \"\(baseName)\": \(HiveError.from(error).message)", stage.fromLine)
+            } else {
+                do { resolved = try store.resolveImage(baseName).id } catch let e as HiveError where e.code == .notFound {
+                    do { resolved = try host.pull(baseName, always: false) } catch {
+                        throw fail("base image \"\(baseName)\" not found locally, and pulling it failed: \(HiveError.from(error).message)",
+                                   stage.fromLine)
+                    }
+                } catch {
+                    throw fail("base image \"\(baseName)\": \(HiveError.from(error).message)", stage.fromLine)
+                }
             }
             try store.db.transaction { () throws(HiveError) in try store.touchImage(resolved, at: Timestamp.now().unixNanos) }
             var config = try store.imageConfig(resolved)

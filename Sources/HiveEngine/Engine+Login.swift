@@ -28,8 +28,9 @@ extension Engine {
         let credentials = Credentials(username: username, password: password)
         let store = authStore(authFile: authFile)
         try store.checkSavable(for: server)
+        let client = try registry()
         do {
-            try registry().checkLogin(registry: server, credentials: credentials)
+            try client.checkLogin(registry: server, credentials: credentials)
         } catch let e as HiveError {
             throw HiveError(e.code, "login to \(server) failed", cause: e)
         }

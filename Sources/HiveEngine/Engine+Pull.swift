@@ -65,6 +65,7 @@ extension Engine {
     /// when missing (`missing`) or first (`always`); `announce` is called
     /// before a pull of a missing image (Docker's "Unable to find image").
     public func imageForRun(_ text: String, _ p: RunPull) throws -> ResolvedImage {
+        var missing = false
         if p.policy != .always {
             do { return try resolveImage(text) } catch let e as HiveError where e.code == .notFound {
                 // IDs and prefixes are not pulled; nor anything under --pull never
@@ -72,9 +73,14 @@ extension Engine {
                     throw HiveError(.notFound, "No such image: \(text) (hive pull it, or run with --pull missing)")
                 }
                 p.announce(ref.familiar)
+                missing = true
             }
         }
-        let r = try pull(text, platform: p.platform, progress: p.progress)
+        let r: PullResult
+        do { r = try pull(text, platform: p.platform, progress: p.progress) } catch where missing {
+            let e = HiveError.from(error)
+            throw HiveError(e.code, "image \"\(text)\" not found locally, and pulling it failed: \(e.message)")
+        }
         p.done(r)
         return ResolvedImage(id: r.id, tag: r.reference.digest == nil ? r.reference.description : nil)
     }

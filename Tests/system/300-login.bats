@@ -31,9 +31,9 @@ setup() {
 
 @test "login: the right password is saved 0600 in a 0700 directory; logout removes it" {
     registry_start --htpasswd alice:right-pass
-    run_hive 0 login -u alice -p right-pass "$REGISTRY"
-    [[ "$output" == *"WARNING! Using --password via the CLI is insecure. Use --password-stdin."* ]]
-    [[ "${lines[-1]}" == "Login Succeeded" ]]
+    run -0 --separate-stderr "$HIVE" login -u alice -p right-pass "$REGISTRY"
+    [ "$stderr" = "WARNING! Using --password via the CLI is insecure. Use --password-stdin." ]
+    [ "$output" = "Login Succeeded" ]
     [ "$(stat -c %a "$AUTH")" = 600 ]
     [ "$(stat -c %a "$HOME/.config/hive")" = 700 ]
     python3 - "$AUTH" "$REGISTRY" <<'PY'
@@ -110,6 +110,7 @@ PY
     printf '[registries]\nmirrorz = []\n' > "$CONF/hive.toml"
     run_hive 1 login -u a -p b 127.0.0.1:1
     [[ "$output" == *"unknown key registries.mirrorz"* ]]
+    [[ "$output" != *"login to"* ]]
 }
 
 @test "login and logout go through Docker's credential helper; the password never in its argv" {
@@ -146,4 +147,63 @@ EOF2
     run_hive 0 logout r.example
     [[ "$output" == *"Not logged in to r.example with hive"*"docker logout r.example"* ]]
     grep -q dTpw "$HOME/.docker/config.json"
+}
+
+@test "login on a terminal asks for the user and the password, and does not echo the password" {
+    registry_start --htpasswd erin:tty-secret
+    cat > "$WORK/login-tty.py" <<'PY'
+import os, pty, sys, time
+# login-tty.py HIVE SERVER USER PASS: hive login on a pseudo-terminal, answering its prompts; prints what the terminal showed
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "login", sys.argv[2]])
+out = b""
+def until(*words, t=20):
+    global out
+    end = time.time() + t
+    while not any(w in out for w in words) and time.time() < end:
+        try: out += os.read(fd, 1024)
+        except OSError: break
+until(b"Username: "); os.write(fd, sys.argv[3].encode() + b"\n")
+until(b"Password: "); os.write(fd, sys.argv[4].encode() + b"\n")
+until(b"Succeeded", b"failed")
+until(b"\n", t=2)
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+    run -0 python3 "$WORK/login-tty.py" "$HIVE" "$REGISTRY" erin tty-secret
+    [[ "$output" == *"Username: erin"* ]]
+    [[ "$output" == *"Login Succeeded"* ]]
+    [[ "$output" != *"tty-secret"* ]]
+    python3 -c 'import base64,json,sys; a=json.load(open(sys.argv[1]))["auths"][sys.argv[2]]; assert base64.b64decode(a["auth"]) == b"erin:tty-secret", a' "$AUTH" "$REGISTRY"
+    # a wrong one on the terminal: exit 1, nothing saved
+    run -1 python3 "$WORK/login-tty.py" "$HIVE" "$REGISTRY" erin wrong
+    [[ "$output" == *"login to $REGISTRY failed"* ]]
+}
+
+@test "a pull authenticates with what login saved, with Docker's config.json, and not after logout" {
+    registry_start --htpasswd frank:pull-pass
+    (
+        export HIVE_ROOT=$WORK/seed HIVE_RUNROOT=$WORK/seed-run
+        import_busybox
+        "$HIVE" save busybox -o "$WORK/busybox.tar"
+    )
+    skopeo copy --insecure-policy --quiet --dest-tls-verify=false --dest-creds frank:pull-pass \
+        "docker-archive:$WORK/busybox.tar" "docker://$REGISTRY/team/busybox:1" >/dev/null
+    run_hive 1 pull -q "$REGISTRY/team/busybox:1"
+    [[ "$output" == *"requires a login"* ]]
+    [ -z "$(hive images -q)" ]
+    run_hive 0 login -u frank --password-stdin "$REGISTRY" <<< "pull-pass"
+    run_hive 0 pull -q "$REGISTRY/team/busybox:1"
+    [ -n "$(hive images -q "$REGISTRY/team/busybox:1")" ]
+    run_hive 0 logout "$REGISTRY"
+    hive rmi "$REGISTRY/team/busybox:1" >/dev/null
+    run_hive 1 pull -q "$REGISTRY/team/busybox:1"
+    [[ "$output" == *"requires a login"* ]]
+    # a user who ran `docker login` is logged in already
+    mkdir -p "$HOME/.docker"
+    printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REGISTRY" "$(printf frank:pull-pass | base64)" > "$HOME/.docker/config.json"
+    run_hive 0 pull -q "$REGISTRY/team/busybox:1"
+    ! grep -q "$REGISTRY" "$AUTH"
 }

@@ -26,13 +26,14 @@ enum Login {
         if c.args.flag("password-stdin") {
             guard password == nil else { throw HiveError(.invalidArgument, "--password and --password-stdin are mutually exclusive") }
             guard !username.isEmpty else { throw HiveError(.invalidArgument, "--password-stdin needs --username (-u)") }
-            guard let bytes = Files.read(fd: 0) else { throw HiveError.errno("cannot read the password from stdin") }
-            var p = String(decoding: bytes, as: UTF8.self)
-            if p.hasSuffix("\n") { p.removeLast() }  // "\r\n" is one Character
-            if p.hasSuffix("\r") { p.removeLast() }
-            password = p
+            guard var bytes = Files.read(fd: 0) else { throw HiveError.errno("cannot read the password from stdin") }
+            // one line end off, as Docker (bytes: "\r\n" is one Character)
+            if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            password = String(decoding: bytes, as: UTF8.self)
         } else if password != nil {
             c.err.line("WARNING! Using --password via the CLI is insecure. Use --password-stdin.")
+            c.err.flush()
         }
         if username.isEmpty || password == nil {
             guard isatty(0) == 1 else {
