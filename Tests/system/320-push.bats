@@ -63,6 +63,8 @@ PY
     [ "sha256:$(sha256sum < "$WORK/m.json" | cut -c1-64)" = "$digest" ]
     python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["mediaType"]=="application/vnd.docker.distribution.manifest.v2+json", m; assert m["config"]["mediaType"]=="application/vnd.docker.container.image.v1+json"; assert [l["mediaType"] for l in m["layers"]]==["application/vnd.docker.image.rootfs.diff.tar.gzip"], m; assert m["config"]["digest"]==sys.argv[2], m' "$WORK/m.json" "$id"
     validate_manifest "$WORK/m.json"
+    run_hive 0 image inspect -f '{{json .RepoDigests}}' busybox
+    [[ "$output" == *"\"$REGISTRY/hive/bb@$digest\""* ]]
     run skopeo inspect --tls-verify=false --format '{{.Digest}} {{len .Layers}}' "docker://$REGISTRY/hive/bb:1"
     [ "$status" -eq 0 ] && [ "$output" = "$digest 1" ]
     # the layer's blob unpacks to the layer's diffID
@@ -81,14 +83,18 @@ PY
 
 @test "push again: every layer already exists and nothing is uploaded; -q prints only the reference" {
     import_run_base
-    registry_start
+    registry_start --accesslog
     hive tag busybox "$REGISTRY/again:latest"
     run_hive 0 push "$REGISTRY/again"
     [ "${lines[0]}" = "Using default tag: latest" ]
     d1=$(echo "${lines[-1]}" | cut -d' ' -f3)
     registry_blobs > "$WORK/before"
     touch "$WORK/marker"; sleep 1
+    requests=$(wc -l < "$REGISTRY_DIR/log")
     run_hive 0 push "$REGISTRY/again:latest"
+    # the only write is the manifest's PUT
+    tail -n +$((requests + 1)) "$REGISTRY_DIR/log" | grep -o '"\(POST\|PATCH\|PUT\) [^ ]*' > "$WORK/writes" || true
+    [ "$(wc -l < "$WORK/writes")" = "1" ] && grep -q '"PUT /v2/again/manifests/latest' "$WORK/writes" || { cat "$WORK/writes"; return 1; }
     [[ "$output" == *": Layer already exists"* ]]
     [[ "$output" != *"Pushed"* && "$output" != *"Pushing"* ]]
     [ "$(echo "${lines[-1]}" | cut -d' ' -f3)" = "$d1" ]
@@ -129,18 +135,20 @@ PY
     skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/fmt:zstd" "oci:$WORK/z:x"
     layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' "$WORK/zstd.json")
     [ "$(zstd -dc "$WORK/z/blobs/sha256/$layer" | sha256sum | cut -c1-64)" = "$(hive image inspect -f '{{index .RootFS.Layers 0}}' busybox | cut -c8-)" ]
-    run podman_ run --rm --tls-verify=false "$REGISTRY/fmt:zstd" echo zstd-ok
+    run podman_ run -q --rm --tls-verify=false "$REGISTRY/fmt:zstd" echo zstd-ok
     [ "$status" -eq 0 ] && [ "$output" = "zstd-ok" ]
     # zstd has no Docker media type
     run_hive 1 push --format v2s2 --compression-format zstd "$REGISTRY/fmt:zstd"
     [[ "$output" == *"needs --format oci"* ]]
-    run_hive 125 push --format v3 "$REGISTRY/fmt:zstd"
-    [[ "$output" == *'invalid --format "v3"'* ]] || [ "$status" -eq 1 ]
+    run_hive 1 push --format v3 "$REGISTRY/fmt:zstd"
+    [ "$output" = 'hive: invalid --format "v3" (use oci or v2s2)' ]
+    run_hive 1 push --compression-format lz4 "$REGISTRY/fmt:zstd"
+    [ "$output" = 'hive: invalid --compression-format "lz4" (use gzip or zstd)' ]
 }
 
 @test "a multi-layer built image and a large random layer push (the large one in chunks); podman runs both" {
     import_run_base
-    registry_start
+    registry_start --accesslog
     c=$WORK/ctx; mkdir -p "$c"
     head -c 40000000 /dev/urandom > "$c/big.bin"
     printf 'FROM busybox\nRUN echo one > /one\nCOPY big.bin /big.bin\nRUN echo two > /two\n' > "$c/Dockerfile"
@@ -148,9 +156,11 @@ PY
     [ "$(hive image inspect -f '{{len .RootFS.Layers}}' "$REGISTRY/built:1")" = "4" ]
     run_hive 0 push "$REGISTRY/built:1"
     [ "$(grep -c ': Pushed$' <<< "$output")" = "4" ]
+    # the 40 MB layer went in several PATCH requests of one upload
+    [ "$(grep -c '"PATCH /v2/built/blobs/uploads/' "$REGISTRY_DIR/log")" -ge 2 ]
     run skopeo inspect --tls-verify=false --format '{{len .Layers}}' "docker://$REGISTRY/built:1"
     [ "$status" -eq 0 ] && [ "$output" = "4" ]
-    run podman_ run --rm --tls-verify=false "$REGISTRY/built:1" sh -c 'cat /one /two; sha256sum /big.bin | cut -c1-64'
+    run podman_ run -q --rm --tls-verify=false "$REGISTRY/built:1" sh -c 'cat /one /two; sha256sum /big.bin | cut -c1-64'
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     [ "${lines[0]}" = "one" ] && [ "${lines[1]}" = "two" ]
     [ "${lines[2]}" = "$(sha256sum < "$c/big.bin" | cut -c1-64)" ]
@@ -183,6 +193,41 @@ PY
     [[ "$output" == *'"a"'* && "$output" == *'"b"'* ]]
     run docker-registry garbage-collect "$REGISTRY_DIR/config.yml"
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
-    run podman_ run --rm --tls-verify=false "$REGISTRY/all:b" echo gc-ok
+    run podman_ run -q --rm --tls-verify=false "$REGISTRY/all:b" echo gc-ok
     [ "$status" -eq 0 ] && [ "$output" = "gc-ok" ]
+}
+
+@test "push -> pull -> push: a pulled image pushed back uploads no layer and keeps its digest; to another repository it mounts, same digest" {
+    import_run_base
+    registry_start --accesslog
+    hive tag busybox "$REGISTRY/round/bb:1"
+    run_hive 0 push --format oci "$REGISTRY/round/bb:1"
+    digest=$(echo "${lines[-1]}" | cut -d' ' -f3)
+    hive rmi -f busybox "$REGISTRY/round/bb:1" >/dev/null
+    run_hive 0 pull -q "$REGISTRY/round/bb:1"
+    requests=$(wc -l < "$REGISTRY_DIR/log")
+    run_hive 0 push "$REGISTRY/round/bb:1"
+    [[ "$output" == *": Layer already exists"* && "$output" != *"Pushed"* ]]
+    [ "$(echo "${lines[-1]}" | cut -d' ' -f3)" = "$digest" ]
+    [ -z "$(tail -n +$((requests + 1)) "$REGISTRY_DIR/log" | grep '"\(POST\|PATCH\) ')" ]
+    hive tag "$REGISTRY/round/bb:1" "$REGISTRY/round/copy:2"
+    run_hive 0 push "$REGISTRY/round/copy:2"
+    [[ "$output" == *": Mounted from round/bb"* ]]
+    [ "$(echo "${lines[-1]}" | cut -d' ' -f3)" = "$digest" ]
+    # asked for Docker's types, the manifest is new but the layer blob is the registry's already
+    run_hive 0 push --format v2s2 "$REGISTRY/round/copy:2"
+    [[ "$output" == *": Layer already exists"* ]]
+    [ "$(echo "${lines[-1]}" | cut -d' ' -f3)" != "$digest" ]
+    [ "$(raw_manifest "$REGISTRY/round/copy:2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mediaType"])')" = "application/vnd.docker.distribution.manifest.v2+json" ]
+}
+
+@test "push on a terminal redraws the layer lines with a bar" {
+    import_run_base
+    registry_start
+    hive tag busybox "$REGISTRY/tty:1"
+    run script -qec "$HIVE push $REGISTRY/tty:1" /dev/null
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [[ "$output" == *$'\e['*A* ]]
+    [[ "$output" == *": Pushed"* ]]
+    [[ "$output" == *"1: digest: sha256:"* ]]
 }

@@ -45,9 +45,7 @@ enum ImagePush {
         }
         let name = c.args.positionals[0]
         let quiet = c.args.flag("quiet"), all = c.args.flag("all-tags")
-        // the engine's credentials read $HIVE_AUTH_FILE (as --config sets $HIVE_CONFIG)
-        if let a = c.args.value("authfile") { setenv("HIVE_AUTH_FILE", a, 1) }
-        let engine = try c.engine()
+        let engine = try c.engine()  // with --authfile
         let view = PushView(out: c.out, tty: isatty(1) == 1, quiet: quiet)
         if !quiet && !all, (try? Reference(parsing: name, defaultTag: false))?.tag == nil, !name.contains("@") {
             c.out.line("Using default tag: latest")
@@ -58,16 +56,18 @@ enum ImagePush {
     }
 }
 
-/// Docker's push output; events come from the push's threads.
+/// Docker's push output, drawn as PullRenderer draws a pull's (its bar; on a
+/// terminal every layer line redrawn in place); events come from the push's threads.
 final class PushView: @unchecked Sendable {
     let out: Output
     let tty: Bool
     let quiet: Bool
     private var mutex = pthread_mutex_t()
-    /// Layer lines in the order they appeared (TTY: redrawn in place).
-    private var ids: [String] = []
-    private var shown: [String: String] = [:]
-    private var lastDraw: [String: Int64] = [:]
+    private var order: [String] = []
+    private var states: [String: LayerPushState] = [:]
+    /// Layer lines on the screen (tty).
+    private var drawn = 0
+    private var lastDraw: Int64 = 0
 
     init(out: Output, tty: Bool, quiet: Bool) {
         self.out = out
@@ -84,49 +84,45 @@ final class PushView: @unchecked Sendable {
         case .repository(let r):
             out.line("The push refers to repository [\(r)]")
         case .layer(let e):
-            layer(e)
+            let old = states[e.id]
+            if old == nil { order.append(e.id) }
+            states[e.id] = e.state
+            let changed = old.map { !PushView.sameState($0, e.state) } ?? true
+            if tty {
+                let now = HostProcess.monotonicNanos()
+                guard changed || now - lastDraw >= 100_000_000 else { return }
+                lastDraw = now
+                if drawn > 0 { out.write("\u{1B}[\(drawn)A") }
+                for id in order { out.write("\u{1B}[2K" + PushView.line(id, states[id]!, bar: true) + "\n") }
+                drawn = order.count
+            } else if changed {
+                out.line(PushView.line(e.id, e.state, bar: false))
+            }
         case .pushed(let tag, let digest, let size):
-            ids = []
-            shown = [:]
+            order = []
+            states = [:]
+            drawn = 0
             out.line("\(tag): digest: \(digest) size: \(size)")
         }
         out.flush()
     }
 
-    private func layer(_ e: LayerPushEvent) {
-        let text: String
-        switch e.state {
-        case .preparing: text = "Preparing"
-        case .pushing(let done, let total):
-            guard tty else { text = "Pushing"; break }
-            let now = HostProcess.monotonicNanos()
-            if done > 0 && done < total, let last = lastDraw[e.id], now - last < 100_000_000 { return }
-            lastDraw[e.id] = now
-            text = "Pushing " + PushView.bar(done, total)
-        case .pushed: text = "Pushed"
-        case .exists: text = "Layer already exists"
-        case .mounted(let from): text = "Mounted from " + from
-        }
-        if shown[e.id] == text { return }
-        shown[e.id] = text
-        let line = "\(e.id): \(text)"
-        guard tty, let i = ids.firstIndex(of: e.id) else {
-            if !ids.contains(e.id) { ids.append(e.id) }
-            out.line(line)
-            return
-        }
-        let up = ids.count - i
-        out.write("\u{1B}[\(up)A\r\u{1B}[2K" + line + "\u{1B}[\(up)B\r")
+    /// Whether two states are the same state (more bytes pushed is not a new one).
+    static func sameState(_ a: LayerPushState, _ b: LayerPushState) -> Bool {
+        if case .pushing = a, case .pushing = b { return true }
+        return a == b
     }
 
-    /// `[=====>     ]  1.2MB/3.4MB`, as Docker draws it.
-    static func bar(_ done: Int64, _ total: Int64) -> String {
-        let width = 50
-        let filled = total > 0 ? min(width, Int(Double(done) / Double(total) * Double(width))) : 0
-        var s = "[" + String(repeating: "=", count: filled)
-        if filled < width { s += ">" + String(repeating: " ", count: width - filled - 1) }
-        s += "] "
-        let done = Units.humanSize(done)
-        return s + String(repeating: " ", count: max(0, 8 - done.count)) + done + "/" + Units.humanSize(total)
+    /// `id: Pushing [==>   ]  1.2MB/3.4MB` (the bar on a terminal only), `id: Pushed`, ...
+    static func line(_ id: String, _ state: LayerPushState, bar: Bool) -> String {
+        switch state {
+        case .preparing: return "\(id): Preparing"
+        case .pushing(let done, let total):
+            guard bar, total > 0 else { return "\(id): Pushing" }
+            return "\(id): Pushing \(PullRenderer.bar(done, total))  \(Units.humanSize(done))/\(Units.humanSize(total))"
+        case .pushed: return "\(id): Pushed"
+        case .exists: return "\(id): Layer already exists"
+        case .mounted(let from): return "\(id): Mounted from \(from)"
+        }
     }
 }
