@@ -45,6 +45,11 @@ registries_toml() {
     { echo "[registries]"; cat; } > "$HIVE_CONFIG"
 }
 
+# hive.toml: [registries.mirrors] ORIGIN = [MIRROR].
+mirrors_toml() {
+    printf '[registries.mirrors]\n"%s" = ["%s"]\n' "$1" "$2" > "$HIVE_CONFIG"
+}
+
 # ---- TLS -------------------------------------------------------------------
 
 @test "TLS: with the test CA in certs.d hive pushes and pulls" {
@@ -280,10 +285,7 @@ PY
     registry_start --accesslog
     mirror=$REGISTRY mirror_log=$REGISTRY_DIR/log
     seed_image mir/bb:1
-    registries_toml <<EOF
-[registries.mirrors]
-"$origin" = ["$mirror"]
-EOF
+    mirrors_toml "$origin" "$mirror"
     run_hive 0 pull "$origin/mir/bb:1"
     [ -n "$(hive images -q "$origin/mir/bb:1")" ]
     grep -q 'GET /v2/mir/bb/manifests/1 ' "$mirror_log" || { cat "$mirror_log"; return 1; }
@@ -293,10 +295,7 @@ EOF
     registry_start
     seed_image mir/bb:1
     dead=127.0.0.1:$(free_port)
-    registries_toml <<EOF
-[registries.mirrors]
-"$REGISTRY" = ["$dead"]
-EOF
+    mirrors_toml "$REGISTRY" "$dead"
     run_hive 0 pull "$REGISTRY/mir/bb:1"
     [ -n "$(hive images -q "$REGISTRY/mir/bb:1")" ]
 }
@@ -306,10 +305,7 @@ EOF
     origin=$REGISTRY
     registry_start --accesslog
     mirror=$REGISTRY
-    registries_toml <<EOF
-[registries.mirrors]
-"$origin" = ["$mirror"]
-EOF
+    mirrors_toml "$origin" "$mirror"
     import_busybox
     hive tag busybox "$origin/only/bb:1"
     run_hive 0 push "$origin/only/bb:1"
