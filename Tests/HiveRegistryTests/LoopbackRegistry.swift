@@ -68,15 +68,21 @@ final class LoopbackRegistry {
             config += "auth: {token: {realm: \"\(token.realm)\", service: \(token.service), issuer: \(token.issuer), rootcertbundle: \(token.certificate)}}\n"
         }
         try LoopbackRegistry.write(dir + "/config.yml", config)
+        let p = try LoopbackRegistry.spawn([LoopbackRegistry.binary, "serve", dir + "/config.yml"], log: dir + "/log")
+        pid = p
+        try waitListening()
+    }
+
+    /// Starts `argv` with its output in `log`; the test runner's threads block
+    /// signals, so the server gets an empty mask (SIGTERM must reach it).
+    static func spawn(_ argv: [String], log: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, dir + "/log", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = [LoopbackRegistry.binary, "serve", dir + "/config.yml"]
         var cargs = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
-        // The test runner's threads block signals; the server gets an empty mask.
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -85,10 +91,9 @@ final class LoopbackRegistry {
         posix_spawnattr_setsigmask(&attr, &none)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
         var p: pid_t = 0
-        let rc = posix_spawn(&p, LoopbackRegistry.binary, &actions, &attr, &cargs, environ)
-        guard rc == 0 else { throw HiveError.errno("cannot start docker-registry", rc) }
-        pid = p
-        try waitListening()
+        let rc = posix_spawn(&p, argv[0], &actions, &attr, &cargs, environ)
+        guard rc == 0 else { throw HiveError.errno("cannot start \(argv[0])", rc) }
+        return p
     }
 
     static func tempDir() throws -> String {
