@@ -131,24 +131,32 @@ extension RegistryClient {
 
     func transportError(_ f: HTTPFailure, url: String) -> HiveError {
         let host = RegistryClient.schemeAndHost(url).host
+        let stall = timeouts.stallNanos >= 1_000_000_000 ? "\(timeouts.stallNanos / 1_000_000_000) s" : "\(timeouts.stallNanos / 1_000_000) ms"
+        let stalled = HiveError(.timeout, "\(host) sent nothing for \(stall), timed out (\(RegistryClient.redact(url)))",
+                                cause: TransportFailure(text: "stalled", isTLS: false))
         switch f {
         case .stalled:
-            return HiveError(.timeout, "\(host) sent nothing for \(timeouts.stallNanos / 1_000_000_000) s (\(RegistryClient.redact(url)))",
-                             cause: TransportFailure(text: "stalled", isTLS: false))
+            return stalled
         case .tooLarge(let n):
             return HiveError(.corrupt, "\(host) sent more than \(n) bytes for \(RegistryClient.redact(url))")
         case .transport(let e):
-            let tls = e is NIOSSLError || e is BoringSSLError || "\(e)".contains("SSL")
+            if let c = e as? HTTPClientError, c == .readTimeout { return stalled }
+            let text = "\(e)"
+            let tls = e is NIOSSLError || e is BoringSSLError || text.contains("SSL")
+            if tls, text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate") {
+                let dir = (settings.certsDirs.first ?? "/etc/hive/certs.d") + "/" + host
+                return HiveError(.unavailable, "cannot verify the TLS certificate of \(host): put its CA in \(dir)/ca.crt (certs.d), or list it insecure in hive.toml [registries]",
+                                 cause: TransportFailure(text: "certificate verify failed", isTLS: true))
+            }
             let words: String
             switch e {
             case let c as HTTPClientError where c == .connectTimeout: words = "connection timed out"
-            case let c as HTTPClientError where c == .readTimeout: words = "no response in time"
             case let c as HTTPClientError where c == .remoteConnectionClosed: words = "the connection closed"
-            default: words = "\(e)"
+            case let c as NIOSSLError: words = "TLS: \(c)"
+            default: words = text
             }
-            let code: HiveError.Code = (e as? HTTPClientError).map { $0 == .connectTimeout || $0 == .readTimeout } == true ? .timeout : .unavailable
-            return HiveError(code, "cannot reach \(host) (\(RegistryClient.redact(url)))",
-                             cause: TransportFailure(text: words, isTLS: tls))
+            let code: HiveError.Code = (e as? HTTPClientError) == .connectTimeout ? .timeout : .unavailable
+            return HiveError(code, "cannot reach \(host) (\(RegistryClient.redact(url)))", cause: TransportFailure(text: words, isTLS: tls))
         }
     }
 
