@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|registry|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -283,9 +283,70 @@ reshape() {
     for h in "$A" "$B"; do $h rm -f $($h ps -aq) >/dev/null 2>&1 || true; done
 }
 
+# Registries (issue #12): pull and push of a ~200 MB, three-layer Debian image
+# (bench/mkregimage.sh: mmdebstrap) through loopback docker-registries, hive
+# against podman. The image is put in the source registry by podman; each
+# side has its own stores for this section: a cold one emptied before every
+# pull, a warm one holding the image (the all-layers-present pull, push).
+reg_start() {  # NAME: a docker-registry on a free port, storage under $BENCH_DIR/NAME; sets REG_ADDR
+    local d=$BENCH_DIR/$1 port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    mkdir -p "$d/storage"
+    printf 'version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: "127.0.0.1:%s"}\n' \
+        "$d/storage" "$port" > "$d/config.yml"
+    docker-registry serve "$d/config.yml" > "$d/log" 2>&1 &
+    REG_PIDS="${REG_PIDS:-} $!"
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+    REG_ADDR=127.0.0.1:$port
+}
+
+registry() {
+    local img=$BENCH_DIR/regimg
+    [ -f "$img/oci/index.json" ] || bench/mkregimage.sh "$img"
+    REG_PIDS=""
+    trap 'kill $REG_PIDS 2>/dev/null || true' RETURN
+    reg_start registry-src; local SRC=$REG_ADDR
+    reg_start registry-dst; local DST=$REG_ADDR
+    local ref=$SRC/bench/debian:latest
+    local hc=$BENCH_DIR/hive-reg-cold hw=$BENCH_DIR/hive-reg-warm
+    local pc="$BENCH_DIR/podman-reg-cold" pw="$BENCH_DIR/podman-reg-warm"
+    local PC="podman --root $pc/root --runroot $pc/run --storage-driver overlay"
+    local PW="podman --root $pw/root --runroot $pw/run --storage-driver overlay"
+    local HC="env HIVE_ROOT=$hc/root HIVE_RUNROOT=$hc/run $HIVE" HW="env HIVE_ROOT=$hw/root HIVE_RUNROOT=$hw/run $HIVE"
+    # the image into the source registry, by podman
+    if ! skopeo inspect --tls-verify=false "docker://$ref" >/dev/null 2>&1; then
+        local id; id=$($PW pull -q "oci:$img/oci:bench")
+        $PW push -q --tls-verify=false "$id" "docker://$ref"
+    fi
+    skopeo inspect --tls-verify=false "docker://$ref" | python3 -c '
+import json, sys; m = json.load(sys.stdin)
+print("image: %d layers, %s" % (len(m["Layers"]), m["Name"]))'
+    du -sh "$BENCH_DIR/registry-src/storage" | sed 's/^/registry storage: /'
+    # the warm stores: the image present, tagged for the destination registry
+    $HW pull -q "$ref" >/dev/null && $HW tag "$ref" "$DST/bench/debian:latest"
+    $PW pull -q --tls-verify=false "$ref" >/dev/null && $PW tag "$ref" "$DST/bench/debian:latest"
+    echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/registry-load.txt"
+    hf registry-pull -w 1 -r "${RUNS_REG:-5}" \
+        --prepare "sh -c 'rm -rf $hc; sync'" "$HC pull -q $ref" \
+        --prepare "sh -c 'rm -rf $pc; sync'" "$PC pull -q --tls-verify=false $ref"
+    hf registry-pull-present -w 3 -r 30 "$HW pull -q $ref" "$PW pull -q --tls-verify=false $ref"
+    hf registry-push -w 1 -r "${RUNS_REG:-5}" \
+        --prepare "sh -c 'rm -rf $BENCH_DIR/registry-dst/storage/docker; sync'" "$HW push -q $DST/bench/debian:latest" \
+        --prepare "sh -c 'rm -rf $BENCH_DIR/registry-dst/storage/docker; sync'" "$PW push -q --tls-verify=false $DST/bench/debian:latest"
+    # peak memory of the cold pull
+    for side in hive podman; do
+        local cmd
+        if [ $side = hive ]; then rm -rf "$hc"; cmd="$HC pull -q $ref"; else rm -rf "$pc"; cmd="$PC pull -q --tls-verify=false $ref"; fi
+        sync
+        kb=$( { /usr/bin/time -f '%M' $cmd >/dev/null; } 2>&1 | tail -1)
+        echo "peak RSS of the cold pull: $side: $kb KB" | tee -a "$OUT/registry-rss.txt"
+    done
+    echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/registry-load.txt"
+}
+
 what=${1:-all}
 case $what in
-    all) images; import; load; save; run_; lifecycle; hooks; build; rss ;;
+    all) images; import; load; save; run_; lifecycle; hooks; build; rss; registry ;;
     run) run_ ;;
     *) "$what" ;;
 esac

@@ -30,8 +30,8 @@ static uint64_t get_u64(const unsigned char *b) {
     return v;
 }
 
-static int emit(struct archive *out, hive_sha256 *sha, const void *p, size_t n, char *err, size_t errlen) {
-    hive_sha256_update(sha, p, n);
+static int archive_sink(void *ctx, const void *p, size_t n, char *err, size_t errlen) {
+    struct archive *out = ctx;
     if (archive_write_data(out, p, n) != (la_ssize_t)n) {
         snprintf(err, errlen, "%s", archive_error_string(out) ? archive_error_string(out) : "write failed");
         return -1;
@@ -41,6 +41,16 @@ static int emit(struct archive *out, hive_sha256 *sha, const void *p, size_t n, 
 
 int64_t hive_split_copy(int split_fd, int root_fd, const char *const *paths, size_t npaths,
                         struct archive *out, hive_sha256 *sha, char *err, size_t errlen) {
+    return hive_split_copy_sink(split_fd, root_fd, paths, npaths, archive_sink, out, sha, err, errlen);
+}
+
+static int emit(hive_split_sink sink, void *ctx, hive_sha256 *sha, const void *p, size_t n, char *err, size_t errlen) {
+    if (sha) hive_sha256_update(sha, p, n);
+    return sink(ctx, p, n, err, errlen);
+}
+
+int64_t hive_split_copy_sink(int split_fd, int root_fd, const char *const *paths, size_t npaths,
+                             hive_split_sink sink, void *ctx, hive_sha256 *sha, char *err, size_t errlen) {
     char *buf = malloc(BUF);
     if (!buf) { snprintf(err, errlen, "out of memory"); return -1; }
     int64_t total = 0;
@@ -53,7 +63,7 @@ int64_t hive_split_copy(int split_fd, int root_fd, const char *const *paths, siz
             while (len > 0) {
                 size_t n = len < BUF ? (size_t)len : BUF;
                 if (read_full(split_fd, buf, n) != 1) { snprintf(err, errlen, "tar-split is truncated"); goto fail; }
-                if (emit(out, sha, buf, n, err, errlen)) goto fail;
+                if (emit(sink, ctx, sha, buf, n, err, errlen)) goto fail;
                 len -= n; total += (int64_t)n;
             }
         } else if (h[0] == 'F') {
@@ -77,7 +87,7 @@ int64_t hive_split_copy(int split_fd, int root_fd, const char *const *paths, siz
                     close(fd);
                     goto fail;
                 }
-                if (emit(out, sha, buf, (size_t)got, err, errlen)) { close(fd); goto fail; }
+                if (emit(sink, ctx, sha, buf, (size_t)got, err, errlen)) { close(fd); goto fail; }
                 left -= (uint64_t)got; total += got;
             }
             close(fd);

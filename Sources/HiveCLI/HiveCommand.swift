@@ -11,7 +11,7 @@ public enum HiveCommand {
     static let version = "0.1.0"
 
     static let commands: [CommandDef] = [
-        ImageList.def, ImageImport.def, ImageLoad.def, ImagePull.def, ImageSave.def, ImageTag.def, ImageRemove.def,
+        ImageList.def, ImageImport.def, ImageLoad.def, ImagePull.def, ImagePush.def, ImageSave.def, ImageTag.def, ImageRemove.def,
         ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
         ContainerRun.def, ContainerList.def, ContainerRemove.def, ContainerCreate.def, ContainerStart.def, ContainerStop.def,
         ContainerRestart.def, ContainerKill.def, ContainerWait.def, ContainerLogs.def, ContainerCleanup.def, ContainerExec.def,

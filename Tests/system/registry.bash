@@ -32,16 +32,21 @@ make_test_ca() {
         -extfile "$d/ext.cnf" -out "$d/server.crt" 2>/dev/null
 }
 
-# registry_start [--tls] [--htpasswd USER:PASS]: starts a registry; sets
-# REGISTRY (127.0.0.1:PORT) and REGISTRY_DIR. With --tls the CA is put in a
-# certs.d directory ($CONF/certs.d/127.0.0.1:PORT/ca.crt) that hive.toml
-# names (`[registries] certs_dirs`).
+# registry_start [--tls] [--htpasswd USER:PASS] [--token] [--accesslog]:
+# starts a registry; sets REGISTRY (127.0.0.1:PORT), REGISTRY_DIR and
+# REGISTRY_PID. With --tls the CA is put in a certs.d directory
+# ($CONF/certs.d/127.0.0.1:PORT/ca.crt) that hive.toml names (`[registries]
+# certs_dirs`). --token: Bearer auth through the token server that
+# token_server_start started. --accesslog: one line per request in
+# $REGISTRY_DIR/log.
 registry_start() {
-    local tls="" htpasswd=""
+    local tls="" htpasswd="" token="" accesslog_disabled=true
     while [ $# -gt 0 ]; do
         case $1 in
             --tls) tls=1 ;;
             --htpasswd) htpasswd=$2; shift ;;
+            --token) token=1 ;;
+            --accesslog) accesslog_disabled=false ;;
         esac
         shift
     done
@@ -51,7 +56,7 @@ registry_start() {
     mkdir -p "$REGISTRY_DIR/storage"
     {
         echo "version: 0.1"
-        echo "log: {level: error, accesslog: {disabled: true}}"
+        echo "log: {level: error, accesslog: {disabled: $accesslog_disabled}}"
         echo "storage: {filesystem: {rootdirectory: $REGISTRY_DIR/storage}, delete: {enabled: true}, maintenance: {uploadpurging: {enabled: false}}}"
         echo "http:"
         echo "  addr: $REGISTRY"
@@ -63,6 +68,9 @@ registry_start() {
             htpasswd -Bbn "${htpasswd%%:*}" "${htpasswd#*:}" > "$REGISTRY_DIR/htpasswd"
             echo "auth: {htpasswd: {realm: hive-test, path: $REGISTRY_DIR/htpasswd}}"
         fi
+        if [ -n "$token" ]; then
+            echo "auth: {token: {realm: \"$TOKEN_REALM\", service: $TOKEN_SERVICE, issuer: $TOKEN_ISSUER, rootcertbundle: $TOKEN_DIR/cert.pem}}"
+        fi
     } > "$REGISTRY_DIR/config.yml"
     if [ -n "$tls" ]; then
         mkdir -p "$CONF/certs.d/$REGISTRY"
@@ -71,8 +79,49 @@ registry_start() {
             printf '[registries]\ncerts_dirs = ["%s"]\n' "$CONF/certs.d" >> "$CONF/hive.toml"
     fi
     docker-registry serve "$REGISTRY_DIR/config.yml" > "$REGISTRY_DIR/log" 2>&1 &
+    REGISTRY_PID=$!
     echo $! >> "$WORK/servers.pids"
     wait_port "$port" || { cat "$REGISTRY_DIR/log" >&2; return 1; }
+}
+
+# registry_restart: starts the last registry again on its port and storage
+# (after registry_stop, or a garbage-collect that wants it stopped).
+registry_restart() {
+    docker-registry serve "$REGISTRY_DIR/config.yml" >> "$REGISTRY_DIR/log" 2>&1 &
+    REGISTRY_PID=$!
+    echo $! >> "$WORK/servers.pids"
+    wait_port "${REGISTRY##*:}" || { cat "$REGISTRY_DIR/log" >&2; return 1; }
+}
+
+# registry_stop PID: stops one server (a registry a test wants gone).
+registry_stop() {
+    kill "$1" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done
+}
+
+# token_server_start USER:PASS: the Bearer token server
+# (Tests/fixtures/token-server.py) on 127.0.0.1 and a free port, with a
+# signing key and certificate made once per test file. Sets TOKEN_REALM,
+# TOKEN_SERVICE, TOKEN_ISSUER, TOKEN_DIR and TOKEN_LOG (one line per token
+# request: `USER SCOPES`, `!` for refused credentials, `-` anonymous). Call
+# it before `registry_start --token`.
+token_server_start() {
+    TOKEN_DIR=$BATS_FILE_TMPDIR/token
+    mkdir -p "$TOKEN_DIR"
+    [ -f "$TOKEN_DIR/cert.pem" ] ||
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=hive test token issuer" \
+            -keyout "$TOKEN_DIR/key.pem" -out "$TOKEN_DIR/cert.pem" 2>/dev/null
+    local port; port=$(free_port)
+    TOKEN_SERVICE=hive-test-registry
+    TOKEN_ISSUER=hive-test-issuer
+    TOKEN_REALM=http://127.0.0.1:$port/token
+    TOKEN_LOG=$WORK/token-$port.log
+    : > "$TOKEN_LOG"
+    printf '%s\n' "$1" > "$WORK/token-users-$port"
+    python3 "$REPO/Tests/fixtures/token-server.py" "$port" "$TOKEN_DIR/key.pem" "$TOKEN_DIR/cert.pem" \
+        "$TOKEN_SERVICE" "$TOKEN_ISSUER" "$WORK/token-users-$port" "$TOKEN_LOG" > "$WORK/token-$port.err" 2>&1 &
+    echo $! >> "$WORK/servers.pids"
+    wait_port "$port" || { cat "$WORK/token-$port.err" >&2; return 1; }
 }
 
 # Stops every server this test started (helpers.bash's teardown calls it).
@@ -83,4 +132,18 @@ servers_stop() {
         for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
     done
     rm -f "$WORK/servers.pids"
+}
+
+# proxy_start: Tests/fixtures/count-proxy.py (forwards http:// requests and
+# tunnels CONNECT, to loopback only) on 127.0.0.1 and a free port; sets
+# PROXY (http://127.0.0.1:PORT) and PROXY_LOG (one `METHOD TARGET` line per
+# request).
+proxy_start() {
+    local port; port=$(free_port)
+    PROXY=http://127.0.0.1:$port
+    PROXY_LOG=$WORK/proxy-$port.log
+    : > "$PROXY_LOG"
+    python3 "$REPO/Tests/fixtures/count-proxy.py" "$port" "$PROXY_LOG" > "$WORK/proxy-$port.err" 2>&1 &
+    echo $! >> "$WORK/servers.pids"
+    wait_port "$port" || { cat "$WORK/proxy-$port.err" >&2; return 1; }
 }

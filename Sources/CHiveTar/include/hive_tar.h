@@ -48,6 +48,10 @@ const uint64_t *hive_src_split_sizes(const hive_src *src, size_t *count);
 // hashing it. Returns the number of bytes written, or -1 with err set.
 int64_t hive_split_copy(int split_fd, int root_fd, const char *const *paths, size_t npaths,
                         struct archive *out, hive_sha256 *sha, char *err, size_t errlen);
+// The same, writing to `sink` (0, or -1 with err set); sha may be NULL.
+typedef int (*hive_split_sink)(void *ctx, const void *p, size_t n, char *err, size_t errlen);
+int64_t hive_split_copy_sink(int split_fd, int root_fd, const char *const *paths, size_t npaths,
+                             hive_split_sink sink, void *ctx, hive_sha256 *sha, char *err, size_t errlen);
 
 // ---- libarchive cast macros ----
 unsigned int hive_ae_ifmt(void);

@@ -1,0 +1,128 @@
+// `hive push [-q] [-a] [--format oci|v2s2] [--compression-format gzip|zstd] NAME[:TAG]`,
+// with Docker's output: the repository, a line per layer (redrawn on a
+// TTY, one line per state change when piped), then `TAG: digest: ... size: N`.
+import Glibc
+import HiveArchive
+import HiveEngine
+import HiveOCI
+import HivePlatform
+import HiveRegistry
+
+enum ImagePush {
+    static let def = CommandDef(
+        name: "push", aliases: ["push", "image push"], usage: "[OPTIONS] NAME[:TAG]",
+        summary: "Upload an image to a registry",
+        options: [
+            .flag("all-tags", "a", "Push all tags of an image to the repository"),
+            .flag("quiet", "q", "Suppress verbose output"),
+            .value("format", nil, "string", "Manifest type: oci or v2s2 (default: the stored one, else v2s2)"),
+            .value("compression-format", nil, "string", "Layer compression: gzip (default) or zstd"),
+            .value("compression-level", nil, "int", "Compression level (gzip 1-9, zstd 1-19)"),
+            .value("authfile", nil, "path", "Path of the registry credentials file"),
+        ], failureStatus: 1, run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1, max: 1)
+        var options = PushOptions()
+        if let f = c.args.value("format") {
+            guard let v = ManifestFormat(rawValue: f) else {
+                throw HiveError(.invalidArgument, "invalid --format \"\(f)\" (use oci or v2s2)")
+            }
+            options.format = v
+        }
+        if let f = c.args.value("compression-format") {
+            guard let v = LayerCompression(rawValue: f) else {
+                throw HiveError(.invalidArgument, "invalid --compression-format \"\(f)\" (use gzip or zstd)")
+            }
+            options.compression = v
+        }
+        if let l = c.args.value("compression-level") {
+            let range: ClosedRange<Int32> = options.compression == .zstd ? 1...19 : 1...9
+            guard let v = Int32(l), range.contains(v) else {
+                throw HiveError(.invalidArgument, "invalid --compression-level \"\(l)\" (use \(range.lowerBound)-\(range.upperBound))")
+            }
+            options.compressionLevel = v
+        }
+        let name = c.args.positionals[0]
+        let quiet = c.args.flag("quiet"), all = c.args.flag("all-tags")
+        let engine = try c.engine()  // with --authfile
+        let view = PushView(out: c.out, tty: isatty(1) == 1, quiet: quiet)
+        if !quiet && !all, (try? Reference(parsing: name, defaultTag: false))?.tag == nil, !name.contains("@") {
+            c.out.line("Using default tag: latest")
+        }
+        let results = try engine.push(name, allTags: all, options: options) { view.show($0) }
+        if quiet { for r in results { c.out.line(r.reference.familiar) } }
+        return 0
+    }
+}
+
+/// Docker's push output, drawn as PullRenderer draws a pull's (its bar; on a
+/// terminal every layer line redrawn in place); events come from the push's threads.
+final class PushView: @unchecked Sendable {
+    let out: Output
+    let tty: Bool
+    let quiet: Bool
+    private var mutex = pthread_mutex_t()
+    private var order: [String] = []
+    private var states: [String: LayerPushState] = [:]
+    /// Layer lines on the screen (tty).
+    private var drawn = 0
+    private var lastDraw: Int64 = 0
+
+    init(out: Output, tty: Bool, quiet: Bool) {
+        self.out = out
+        self.tty = tty
+        self.quiet = quiet
+        pthread_mutex_init(&mutex, nil)
+    }
+
+    func show(_ n: PushNotice) {
+        guard !quiet else { return }
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        switch n {
+        case .repository(let r):
+            out.line("The push refers to repository [\(r)]")
+        case .layer(let e):
+            let old = states[e.id]
+            if old == nil { order.append(e.id) }
+            states[e.id] = e.state
+            let changed = old.map { !PushView.sameState($0, e.state) } ?? true
+            if tty {
+                let now = HostProcess.monotonicNanos()
+                guard changed || now - lastDraw >= 100_000_000 else { return }
+                lastDraw = now
+                if drawn > 0 { out.write("\u{1B}[\(drawn)A") }
+                for id in order { out.write("\u{1B}[2K" + PushView.line(id, states[id]!, bar: true) + "\n") }
+                drawn = order.count
+            } else if changed {
+                out.line(PushView.line(e.id, e.state, bar: false))
+            }
+        case .pushed(let tag, let digest, let size):
+            order = []
+            states = [:]
+            drawn = 0
+            out.line("\(tag): digest: \(digest) size: \(size)")
+        }
+        out.flush()
+    }
+
+    /// Whether two states are the same state (more bytes pushed is not a new one).
+    static func sameState(_ a: LayerPushState, _ b: LayerPushState) -> Bool {
+        if case .pushing = a, case .pushing = b { return true }
+        return a == b
+    }
+
+    /// `id: Pushing [==>   ]  1.2MB/3.4MB` (the bar on a terminal only), `id: Pushed`, ...
+    static func line(_ id: String, _ state: LayerPushState, bar: Bool) -> String {
+        switch state {
+        case .preparing: return "\(id): Preparing"
+        case .pushing(let done, let total):
+            guard bar, total > 0 else { return "\(id): Pushing" }
+            return "\(id): Pushing \(PullRenderer.bar(done, total))  \(Units.humanSize(done))/\(Units.humanSize(total))"
+        case .pushed: return "\(id): Pushed"
+        case .exists: return "\(id): Layer already exists"
+        case .mounted(let from): return "\(id): Mounted from \(from)"
+        }
+    }
+}
