@@ -45,6 +45,11 @@ registries_toml() {
     { echo "[registries]"; cat; } > "$HIVE_CONFIG"
 }
 
+# hive.toml: [registries.mirrors] ORIGIN = [MIRROR].
+mirrors_toml() {
+    printf '[registries.mirrors]\n"%s" = ["%s"]\n' "$1" "$2" > "$HIVE_CONFIG"
+}
+
 # ---- TLS -------------------------------------------------------------------
 
 @test "TLS: with the test CA in certs.d hive pushes and pulls" {
@@ -280,10 +285,7 @@ PY
     registry_start --accesslog
     mirror=$REGISTRY mirror_log=$REGISTRY_DIR/log
     seed_image mir/bb:1
-    registries_toml <<EOF
-[registries.mirrors]
-"$origin" = ["$mirror"]
-EOF
+    mirrors_toml "$origin" "$mirror"
     run_hive 0 pull "$origin/mir/bb:1"
     [ -n "$(hive images -q "$origin/mir/bb:1")" ]
     grep -q 'GET /v2/mir/bb/manifests/1 ' "$mirror_log" || { cat "$mirror_log"; return 1; }
@@ -293,10 +295,7 @@ EOF
     registry_start
     seed_image mir/bb:1
     dead=127.0.0.1:$(free_port)
-    registries_toml <<EOF
-[registries.mirrors]
-"$REGISTRY" = ["$dead"]
-EOF
+    mirrors_toml "$REGISTRY" "$dead"
     run_hive 0 pull "$REGISTRY/mir/bb:1"
     [ -n "$(hive images -q "$REGISTRY/mir/bb:1")" ]
 }
@@ -306,18 +305,15 @@ EOF
     origin=$REGISTRY
     registry_start --accesslog
     mirror=$REGISTRY
-    registries_toml <<EOF
-[registries.mirrors]
-"$origin" = ["$mirror"]
-EOF
+    mirrors_toml "$origin" "$mirror"
     import_busybox
     hive tag busybox "$origin/only/bb:1"
     run_hive 0 push "$origin/only/bb:1"
+    ! grep -q '/v2/only/' "$REGISTRY_DIR/log" || { cat "$REGISTRY_DIR/log"; return 1; }
     run skopeo inspect --tls-verify=false "docker://$origin/only/bb:1"
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     run skopeo inspect --tls-verify=false "docker://$mirror/only/bb:1"
     [ "$status" -ne 0 ]
-    ! grep -q '/v2/only/' "$REGISTRY_DIR/log" || { cat "$REGISTRY_DIR/log"; return 1; }
 }
 
 @test "aliases: [registries.aliases] maps a short name to a repository that pull uses" {
@@ -334,17 +330,27 @@ EOF
 
 # ---- proxies ---------------------------------------------------------------
 
-@test "proxies: HTTP_PROXY carries a pull; NO_PROXY naming the registry bypasses it" {
+@test "proxies: HTTP_PROXY carries a pull of a registry that is not loopback (plain HTTP only when listed insecure); NO_PROXY bypasses it" {
+    # hive, as Docker, never proxies loopback: the registry is named
+    # registry.hive-test:PORT, a name only the test's proxy resolves (to 127.0.0.1)
     registry_start
     seed_image px/bb:1
     proxy_start
-    HTTP_PROXY=$PROXY HTTPS_PROXY=$PROXY NO_PROXY= run_hive 0 pull "$REGISTRY/px/bb:1"
-    grep -Eq "^(GET|HEAD) http://$REGISTRY/v2/px/bb/manifests/1$" "$PROXY_LOG" || { cat "$PROXY_LOG"; return 1; }
-    grep -Eq "^GET http://$REGISTRY/v2/px/bb/blobs/sha256:" "$PROXY_LOG" || { cat "$PROXY_LOG"; return 1; }
-    hive rmi -f $(hive images -aq | sort -u) >/dev/null
+    name=registry.hive-test:${REGISTRY##*:}
+    # not loopback and not insecure: https only, and the registry speaks plain HTTP
+    HTTP_PROXY=$PROXY HTTPS_PROXY=$PROXY run_hive 1 pull "$name/px/bb:1"
     assert_store_empty
+    grep -q "^CONNECT $name$" "$PROXY_LOG" || { cat "$PROXY_LOG"; return 1; }
+    registries_toml <<<"insecure = [\"$name\"]"
     : > "$PROXY_LOG"
-    http_proxy=$PROXY https_proxy=$PROXY no_proxy=127.0.0.1 run_hive 0 pull "$REGISTRY/px/bb:1"
-    [ -n "$(hive images -q "$REGISTRY/px/bb:1")" ]
+    HTTP_PROXY=$PROXY HTTPS_PROXY=$PROXY run_hive 0 pull "$name/px/bb:1"
+    [ -n "$(hive images -q "$name/px/bb:1")" ]
+    # the requests went through the proxy: forwarded, or tunnelled (AsyncHTTPClient CONNECTs for http:// too)
+    grep -Eq "^((GET|HEAD) http://$name/v2/px/bb/manifests/1|CONNECT $name)$" "$PROXY_LOG" || { cat "$PROXY_LOG"; return 1; }
+    hive rmi -f $(hive images -aq | sort -u) >/dev/null
+    : > "$PROXY_LOG"
+    # lower-case forms; NO_PROXY names the host: no request goes to the proxy (and the name does not resolve)
+    http_proxy=$PROXY https_proxy=$PROXY no_proxy=.hive-test run_hive 1 pull "$name/px/bb:1"
     [ ! -s "$PROXY_LOG" ] || { cat "$PROXY_LOG"; return 1; }
+    assert_store_empty
 }
