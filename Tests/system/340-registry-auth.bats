@@ -199,14 +199,12 @@ EOF
     skopeo copy -q --dest-tls-verify=false --dest-creds "alice:$PW" "docker-archive:$WORK/seed.tar" "docker://$REGISTRY/auth/big:1"
     make_cred_helper
     b64=$(printf 'alice:%s' "$PW" | base64 -w0)
-    PATH=$WORK/bin:$PATH "$HIVE" --log-level debug pull "$REGISTRY/auth/big:1" > "$WORK/pull.out" 2>&1 &
-    pid=$!
-    # every process's argv, read over and over while the pull runs
-    run python3 - "$pid" "$PW" "$b64" <<'PY'
+    # every process's argv, read over and over from before the pull starts until it ends
+    cat > "$WORK/sample.py" <<'PY'
 import glob, os, sys
-pid, secrets = int(sys.argv[1]), [s.encode() for s in sys.argv[2:]]
+stop, ready, secrets = sys.argv[1], sys.argv[2], [s.encode() for s in sys.argv[3:]]
 samples = seen = helper = 0
-while os.path.exists("/proc/%d" % pid) and open("/proc/%d/stat" % pid).read().split()[2] != "Z":
+while not os.path.exists(stop):
     samples += 1
     for f in glob.glob("/proc/[0-9]*/cmdline"):
         if f == "/proc/%d/cmdline" % os.getpid():
@@ -220,12 +218,21 @@ while os.path.exists("/proc/%d" % pid) and open("/proc/%d/stat" % pid).read().sp
             print("password in the argv of", f, argv.replace(b"\0", b" ").decode(errors="replace"))
         if b"docker-credential-hivetest" in argv:
             helper += 1
+    if samples == 1:
+        open(ready, "w").close()
 print("samples=%d seen=%d helper=%d" % (samples, seen, helper))
 PY
-    wait "$pid" || { cat "$WORK/pull.out"; return 1; }
+    python3 "$WORK/sample.py" "$WORK/stop" "$WORK/ready" "$PW" "$b64" > "$WORK/sample.out" &
+    sampler=$!
+    for _ in $(seq 100); do [ -e "$WORK/ready" ] && break; sleep 0.05; done
+    PATH=$WORK/bin:$PATH "$HIVE" --log-level debug pull "$REGISTRY/auth/big:1" > "$WORK/pull.out" 2>&1 ||
+        { touch "$WORK/stop"; cat "$WORK/pull.out"; return 1; }
+    touch "$WORK/stop"
+    wait "$sampler"
+    output=$(cat "$WORK/sample.out")
     [[ "$output" == *" seen=0 "* ]] || { echo "$output"; return 1; }
     # the sampling saw the helper run: it would have seen a password in its argv
-    [[ "$output" != *"helper=0"* ]] || { echo "never saw the helper run, the sampling proved nothing: $output"; return 1; }
+    [[ "$output" != *"helper=0"* ]] || { echo "never saw the helper run, the sampling proved nothing: $output"; cat "$WORK/pull.out"; return 1; }
     [ -n "$(hive images -q "$REGISTRY/auth/big:1")" ]
     ! grep -q -e "$PW" -e "$b64" "$WORK/pull.out" || { echo "the password is in the debug output"; return 1; }
     run_hive 0 events --until 0s
