@@ -32,7 +32,9 @@ public final class ImagePuller {
         if let d = ref.digest, top.digest != d { throw HiveError.digestMismatch(what, got: top.digest) }
         progress(.pulling(tagOrDigest: ref.digest?.description ?? asked, repository: ref.path))  // Docker shows the path: library/busybox
         var fetched = top
-        if try ImageDocumentKind.of(top.bytes, descriptorMediaType: nil, what: what) == .index {
+        // the served Content-Type must agree with the document's shape (CVE-2021-41190), when it names one
+        let served = MediaType.isManifest(top.mediaType) || MediaType.isIndex(top.mediaType) ? top.mediaType : nil
+        if try ImageDocumentKind.of(top.bytes, descriptorMediaType: served, what: what) == .index {
             let index: Index
             do { index = try JSONCoding.decode(Index.self, from: top.bytes) } catch {
                 throw HiveError(.corrupt, "image index \(ref.familiar) from \(ref.domain) is not valid: \(error)")

@@ -23,10 +23,11 @@ final class LoopbackRegistry {
     /// `htpasswd`: "user:password" for Basic auth (bcrypt, through htpasswd(1)).
     /// With `tls`, the registry serves https with a certificate for 127.0.0.1
     /// from a CA made here: `dir/certs.d/127.0.0.1:PORT/ca.crt` (`certsDir`).
-    init(htpasswd: String? = nil, tls: Bool = false) throws {
-        var template = Array("/tmp/hive-registry-XXXXXX".utf8CString)
-        guard let d = mkdtemp(&template) else { throw HiveError.errno("mkdtemp") }
-        dir = String(cString: d)
+    /// `token`: distribution's token auth (realm, service, issuer, the PEM
+    /// bundle that signs tokens), for a Bearer flow with a test's token server.
+    init(htpasswd: String? = nil, tls: Bool = false, dir existing: String? = nil,
+         token: (realm: String, service: String, issuer: String, certificate: String)? = nil) throws {
+        dir = try existing ?? LoopbackRegistry.tempDir()
         port = try LoopbackRegistry.freePort()
         var config = """
         version: 0.1
@@ -63,6 +64,9 @@ final class LoopbackRegistry {
             _ = try HostProcess.run(["/bin/cp", d + "/ca.crt", d + "/certs.d/127.0.0.1:\(port)/ca.crt"], environment: [], timeoutNanos: 10_000_000_000, what: "cp")
             config += "  tls: {certificate: \(d)/server.crt, key: \(d)/server.key}\n"
         }
+        if let token {
+            config += "auth: {token: {realm: \"\(token.realm)\", service: \(token.service), issuer: \(token.issuer), rootcertbundle: \(token.certificate)}}\n"
+        }
         try LoopbackRegistry.write(dir + "/config.yml", config)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -72,11 +76,25 @@ final class LoopbackRegistry {
         let argv = [LoopbackRegistry.binary, "serve", dir + "/config.yml"]
         var cargs = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
+        // The test runner's threads block signals; the server gets an empty mask.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
         var p: pid_t = 0
-        let rc = posix_spawn(&p, LoopbackRegistry.binary, &actions, nil, &cargs, environ)
+        let rc = posix_spawn(&p, LoopbackRegistry.binary, &actions, &attr, &cargs, environ)
         guard rc == 0 else { throw HiveError.errno("cannot start docker-registry", rc) }
         pid = p
         try waitListening()
+    }
+
+    static func tempDir() throws -> String {
+        var template = Array("/tmp/hive-registry-XXXXXX".utf8CString)
+        guard let d = mkdtemp(&template) else { throw HiveError.errno("mkdtemp") }
+        return String(cString: d)
     }
 
     deinit {
