@@ -27,7 +27,7 @@ final class FakeHost: BuildHost {
 
     /// No registry here: a missing base image stays missing.
     func pull(_ reference: String, always: Bool) throws -> Digest {
-        throw HiveError(.notFound, "image \"\(reference)\" not found locally (no registry in these tests)")
+        throw HiveError(.unavailable, "no registry in these tests")
     }
 
     /// How many images the store holds (the builder makes them there).
@@ -141,7 +141,7 @@ final class FakeHost: BuildHost {
         #expect(message("FROM scratch\nRUN true\n")
                 == "Dockerfile:2: RUN needs a filesystem with a shell; this stage is FROM scratch with no files yet (line 2: RUN true)")
         #expect(message("FROM nothing-here\n")
-                == "Dockerfile:1: base image \"nothing-here\" not found locally (hive import or hive load it first; pulling is not available yet) (line 1: FROM nothing-here)")
+                == "Dockerfile:1: base image \"nothing-here\" not found locally, and pulling it failed: no registry in these tests (line 1: FROM nothing-here)")
         #expect(message("FROM --platform=linux/s390x scratch\n").hasPrefix("Dockerfile:1: FROM --platform=linux/s390x: hive builds for this machine only (linux/amd64)"))
         let (base, _) = try build("FROM scratch\nENV A=1\n", host)
         try host.tag("base", base)
