@@ -323,11 +323,12 @@ import json, sys; m = json.load(sys.stdin)
 print("image: %d layers, %s" % (len(m["Layers"]), m["Name"]))'
     du -sh "$BENCH_DIR/registry-src/storage" | sed 's/^/registry storage: /'
     # the warm stores: the image present, tagged for the destination registry
+    mkdir -p "$hc" "$hw"
     $HW pull -q "$ref" >/dev/null && $HW tag "$ref" "$DST/bench/debian:latest"
     $PW pull -q --tls-verify=false "$ref" >/dev/null && $PW tag "$ref" "$DST/bench/debian:latest"
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/registry-load.txt"
     hf registry-pull -w 1 -r "${RUNS_REG:-5}" \
-        --prepare "sh -c 'rm -rf $hc; sync'" "$HC pull -q $ref" \
+        --prepare "sh -c 'rm -rf $hc; mkdir -p $hc; sync'" "$HC pull -q $ref" \
         --prepare "sh -c 'rm -rf $pc; sync'" "$PC pull -q --tls-verify=false $ref"
     hf registry-pull-present -w 3 -r 30 "$HW pull -q $ref" "$PW pull -q --tls-verify=false $ref"
     hf registry-push -w 1 -r "${RUNS_REG:-5}" \
@@ -336,7 +337,7 @@ print("image: %d layers, %s" % (len(m["Layers"]), m["Name"]))'
     # peak memory of the cold pull
     for side in hive podman; do
         local cmd
-        if [ $side = hive ]; then rm -rf "$hc"; cmd="$HC pull -q $ref"; else rm -rf "$pc"; cmd="$PC pull -q --tls-verify=false $ref"; fi
+        if [ $side = hive ]; then rm -rf "$hc"; mkdir -p "$hc"; cmd="$HC pull -q $ref"; else rm -rf "$pc"; cmd="$PC pull -q --tls-verify=false $ref"; fi
         sync
         kb=$( { /usr/bin/time -f '%M' $cmd >/dev/null; } 2>&1 | tail -1)
         echo "peak RSS of the cold pull: $side: $kb KB" | tee -a "$OUT/registry-rss.txt"
