@@ -91,15 +91,7 @@ extension HiveConfig {
         func bad(_ key: String, _ want: String) -> HiveError {
             HiveError(.invalidArgument, "\(file): registries.\(key) must be \(want)")
         }
-        func strings(_ v: JSONValue, _ key: String) throws(HiveError) -> [String] {
-            guard let a = v.arrayValue else { throw bad(key, "an array of strings") }
-            var out: [String] = []
-            for e in a {
-                guard let s = e.stringValue else { throw bad(key, "an array of strings") }
-                out.append(s)
-            }
-            return out
-        }
+        func strings(_ v: JSONValue, _ key: String) throws(HiveError) -> [String] { try stringArray(v, "registries." + key, file: file) }
         func duration(_ v: JSONValue, _ key: String) throws(HiveError) -> Int64 {
             guard let s = v.stringValue, let d = Quantity.duration(s), d >= 1_000_000 else {
                 throw bad(key, "a duration of at least 1ms such as \"30s\" or \"2m\"")

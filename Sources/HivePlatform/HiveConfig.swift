@@ -93,15 +93,7 @@ public struct HiveConfig: Sendable {
         func bad(_ key: String, _ want: String) -> HiveError {
             HiveError(.invalidArgument, "\(file): \(key) must be \(want)")
         }
-        func strings(_ v: JSONValue, _ key: String) throws(HiveError) -> [String] {
-            guard let a = v.arrayValue else { throw bad(key, "an array of strings") }
-            var out: [String] = []
-            for e in a {
-                guard let s = e.stringValue else { throw bad(key, "an array of strings") }
-                out.append(s)
-            }
-            return out
-        }
+        func strings(_ v: JSONValue, _ key: String) throws(HiveError) -> [String] { try stringArray(v, key, file: file) }
         func duration(_ v: JSONValue, _ key: String) throws(HiveError) -> Int64 {
             if let s = v.stringValue, let d = Quantity.duration(s) { return d }
             throw bad(key, "a duration such as \"500ms\", \"2m\" or \"30d\"")
@@ -186,6 +178,18 @@ public struct HiveConfig: Sendable {
             throw HiveError(.invalidArgument, "\(file): invalid plugin name \"\(name)\" in plugins.enabled (like policy/no-privileged)")
         }
         return c
+    }
+
+    /// An array of strings, or an error naming `file` and `key`.
+    static func stringArray(_ v: JSONValue, _ key: String, file: String) throws(HiveError) -> [String] {
+        let bad = HiveError(.invalidArgument, "\(file): \(key) must be an array of strings")
+        guard let a = v.arrayValue else { throw bad }
+        var out: [String] = []
+        for e in a {
+            guard let s = e.stringValue else { throw bad }
+            out.append(s)
+        }
+        return out
     }
 
     /// `group/name` (or a bare name): letters, digits, `-`, `_`, one `/` at most, no dots.

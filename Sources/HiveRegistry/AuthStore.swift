@@ -81,11 +81,11 @@ public final class AuthStore: CredentialSource, @unchecked Sendable {
     }
 
     /// Removes hive's credentials for `registry` (from the helper login
-    /// would use, or hive's auth file); false if it had none.
+    /// would use, and hive's auth file); false if neither had any.
     public func remove(_ registry: String) throws(HiveError) -> Bool {
         cache.withLock { $0[Credentials.registryKey(registry)] = nil }
-        if let h = try writeHelper(for: registry) { return try h.erase(Credentials.helperServer(registry)) }
-        return try hiveFile.remove(registry)
+        let erased = try writeHelper(for: registry)?.erase(Credentials.helperServer(registry)) ?? false
+        return try hiveFile.remove(registry) || erased
     }
 
     /// Docker's config.json has `auths` credentials for `registry` (that only `docker logout` removes).

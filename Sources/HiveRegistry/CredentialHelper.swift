@@ -54,7 +54,7 @@ public struct CredentialHelper: Sendable {
         let (user, secret) = c.identityToken.map { ("<token>", $0) } ?? (c.username, c.password)
         let doc = JSONValue.object(["ServerURL": .string(server), "Username": .string(user), "Secret": .string(secret)])
         let r = try run("store", Array(doc.serialized().utf8))
-        guard r.status == 0 else { throw failure("store", r) }
+        guard r.status == 0 else { throw failure("store", r, secret: secret) }
     }
 
     /// Removes `server`'s credentials; false if the helper had none.
@@ -70,9 +70,10 @@ public struct CredentialHelper: Sendable {
                             what: "credential helper \(name)")
     }
 
-    /// The helper's own first line of output (never what it was given).
-    private func failure(_ verb: String, _ r: HostProcess.RunResult) -> HiveError {
-        let said = (r.stdout.trimmed.isEmpty ? r.stderr : r.stdout).trimmed.split(separator: "\n").first.map { String($0.prefix(200)) }
+    /// The helper's own first line of output, without `secret` should it repeat what it was given.
+    private func failure(_ verb: String, _ r: HostProcess.RunResult, secret: String = "") -> HiveError {
+        var said = (r.stdout.trimmed.isEmpty ? r.stderr : r.stdout).trimmed.split(separator: "\n").first.map { String($0.prefix(200)) }
+        if !secret.isEmpty, let s = said, s.contains(secret) { said = "(its message repeats the secret: not shown)" }
         return HiveError(.unavailable, "the credential helper \(path) failed to \(verb) (exit status \(r.status))", cause: said ?? "no message")
     }
 }

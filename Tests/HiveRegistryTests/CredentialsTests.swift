@@ -161,6 +161,12 @@ import Testing
         #expect { try AuthStore(authFile: nil, environment: env).credentials(for: "r.example") } throws: { e in
             "\(e)".contains("invalid credential helper")
         }
+        // a helper that fails repeating its input: the secret is not in the error
+        try Files.write(dir.path + "/bin/docker-credential-hiveecho", "#!/bin/sh\ncat\nexit 1\n", mode: 0o755)
+        try Files.write(dir.path + "/docker/config.json", "{\"credsStore\": \"hiveecho\"}")
+        #expect { try AuthStore(authFile: nil, environment: env).save(Credentials(username: "u", password: "top-secret"), for: "r.example") } throws: { e in
+            "\(e)".contains("docker-credential-hiveecho failed to store (exit status 1)") && !"\(e)".contains("top-secret")
+        }
         // hive's own file is asked first
         env["HIVE_AUTH_FILE"] = dir.path + "/mine.json"
         try AuthStore(authFile: nil, environment: env).save(Credentials(username: "m", password: "n"), for: "r.example")

@@ -152,7 +152,7 @@ EOF2
 @test "login on a terminal asks for the user and the password, and does not echo the password" {
     registry_start --htpasswd erin:tty-secret
     cat > "$WORK/login-tty.py" <<'PY'
-import os, pty, sys, time
+import os, pty, select, sys, time
 # login-tty.py HIVE SERVER USER PASS: hive login on a pseudo-terminal, answering its prompts; prints what the terminal showed
 pid, fd = pty.fork()
 if pid == 0:
@@ -162,13 +162,19 @@ def until(*words, t=20):
     global out
     end = time.time() + t
     while not any(w in out for w in words) and time.time() < end:
+        if not select.select([fd], [], [], max(0, end - time.time()))[0]: break
         try: out += os.read(fd, 1024)
         except OSError: break
 until(b"Username: "); os.write(fd, sys.argv[3].encode() + b"\n")
 until(b"Password: "); os.write(fd, sys.argv[4].encode() + b"\n")
 until(b"Succeeded", b"failed")
 until(b"\n", t=2)
-_, st = os.waitpid(pid, 0)
+for _ in range(100):
+    done, st = os.waitpid(pid, os.WNOHANG)
+    if done: break
+    time.sleep(0.1)
+else:
+    os.kill(pid, 9); _, st = os.waitpid(pid, 0)  # stuck waiting for input: a failure, not a hang
 sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
 sys.exit(os.waitstatus_to_exitcode(st))
 PY

@@ -7,26 +7,29 @@ import HivePlatform
 enum Terminal {
     nonisolated(unsafe) static var saved = termios()
 
-    static func readLine(echo: Bool) throws(HiveError) -> String {
+    /// Shows `prompt` (after the echo is off, so nothing typed early is shown
+    /// or lost: TCSANOW keeps input already typed) and reads a line.
+    static func readLine(echo: Bool, prompt: () -> Void) throws(HiveError) -> String {
         var restore = false
         if !echo {
             var t = termios()
             guard tcgetattr(0, &t) == 0 else { throw HiveError.errno("cannot read the terminal's settings") }
             saved = t
             t.c_lflag &= ~tcflag_t(ECHO)
+            guard tcsetattr(0, TCSANOW, &t) == 0 else { throw HiveError.errno("cannot turn the terminal's echo off") }
+            restore = true
             for s in [SIGINT, SIGTERM, SIGHUP] {
                 signal(s) { sig in
-                    tcsetattr(0, TCSAFLUSH, &Terminal.saved)
+                    tcsetattr(0, TCSANOW, &Terminal.saved)
                     signal(sig, SIG_DFL)
                     raise(sig)
                 }
             }
-            guard tcsetattr(0, TCSAFLUSH, &t) == 0 else { throw HiveError.errno("cannot turn the terminal's echo off") }
-            restore = true
         }
+        prompt()
         defer {
             if restore {
-                tcsetattr(0, TCSAFLUSH, &saved)
+                tcsetattr(0, TCSANOW, &saved)
                 for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, SIG_DFL) }
             }
         }

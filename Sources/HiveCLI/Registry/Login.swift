@@ -40,14 +40,10 @@ enum Login {
                 throw HiveError(.invalidArgument, "cannot ask for credentials: stdin is not a terminal (use -u USER with -p or --password-stdin)")
             }
             if username.isEmpty {
-                c.out.write("Username: ")
-                c.out.flush()
-                username = try Terminal.readLine(echo: true).trimmed
+                username = try Terminal.readLine(echo: true) { c.out.write("Username: "); c.out.flush() }.trimmed
             }
             if password == nil {
-                c.out.write("Password: ")
-                c.out.flush()
-                password = try Terminal.readLine(echo: false)
+                password = try Terminal.readLine(echo: false) { c.out.write("Password: "); c.out.flush() }
                 c.out.line("")
             }
         }
