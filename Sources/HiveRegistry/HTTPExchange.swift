@@ -21,7 +21,6 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var head: HTTPResponseHead?
     private var parts: [ByteBuffer] = []
-    private var partsStart = 0
     private var waiting: EventLoopPromise<Void>?
     private var finished = false
     private var failure: (any Error)?
@@ -76,7 +75,7 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         if cancelled { return task.eventLoop.makeSucceededVoidFuture() }
         parts.append(buffer)
         pthread_cond_broadcast(cond)
-        guard parts.count - partsStart >= HTTPExchange.maxQueued else { return task.eventLoop.makeSucceededVoidFuture() }
+        guard parts.count >= HTTPExchange.maxQueued else { return task.eventLoop.makeSucceededVoidFuture() }
         let p = task.eventLoop.makePromise(of: Void.self)
         waiting = p
         return p.futureResult
@@ -129,16 +128,16 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// The next body part, nil at the end of the body.
     func next() throws(HTTPFailure) -> ByteBuffer? {
         lock()
-        let ok = wait(until: { partsStart < parts.count || finished }, nanos: stallNanos)
+        let ok = wait(until: { !parts.isEmpty || finished }, nanos: stallNanos)
         guard ok else {
             unlock()
             cancel()
             throw .stalled
         }
-        if partsStart < parts.count {
-            let b = parts[partsStart]
-            partsStart += 1
-            if partsStart == parts.count { parts.removeAll(keepingCapacity: true); partsStart = 0 }
+        if !parts.isEmpty {
+            // taken out, not skipped over: a consumer that never catches up
+            // must not keep every part it took (at most maxQueued + 1 wait here)
+            let b = parts.removeFirst()
             let w = waiting
             waiting = nil
             unlock()
@@ -167,7 +166,7 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// Puts a body that was read back, for `next` to give again (once the body ended).
     func unread(_ bytes: [UInt8]) {
         lock()
-        parts.insert(ByteBuffer(bytes: bytes), at: partsStart)
+        parts.insert(ByteBuffer(bytes: bytes), at: 0)
         unlock()
     }
 
@@ -186,7 +185,6 @@ final class HTTPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         let w = waiting
         waiting = nil
         parts.removeAll()
-        partsStart = 0
         unlock()
         w?.succeed(())
         t?.cancel()
