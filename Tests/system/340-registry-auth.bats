@@ -93,7 +93,6 @@ refused_both_ways() {
 }
 
 @test "TLS: the certificate error is one clear line that says where the CA goes (certs.d) or to list the registry insecure" {
-    skip "waiting for wt/client: the error is NIO's text (handshakeFailed(NIOSSL.BoringSSLError.sslError(... CERTIFICATE_VERIFY_FAILED at .../handshake.cc:320))), naming neither certs.d nor insecure"
     registry_start --tls
     SEED_CA=$CONF/certs.d/$REGISTRY seed_image tls/bb:1
     mkdir -p "$WORK/no-certs"
