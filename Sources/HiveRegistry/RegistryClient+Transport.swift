@@ -153,6 +153,10 @@ extension RegistryClient {
             case let c as HTTPClientError where c == .connectTimeout: words = "connection timed out"
             case let c as HTTPClientError where c == .remoteConnectionClosed: words = "the connection closed"
             case let c as NIOSSLError: words = "TLS: \(c)"
+            // the socket layer's own words carry NIO's type names: say what happened
+            case _ where text.contains("Connection refused"): words = "connection refused (is a registry listening there?)"
+            case _ where text.contains("UnknownHost") || text.contains("Name or service not known"): words = "no such host (the name does not resolve)"
+            case _ where text.contains("Network is unreachable"): words = "network unreachable"
             default: words = text
             }
             let code: HiveError.Code = (e as? HTTPClientError) == .connectTimeout ? .timeout : .unavailable
