@@ -104,3 +104,29 @@ fail:
     free(buf);
     return -1;
 }
+
+int64_t hive_split_size(int split_fd, char *err, size_t errlen) {
+    int64_t total = 0;
+    unsigned char h[9];
+    for (;;) {
+        size_t got = 0;
+        while (got < 9) {
+            ssize_t r = read(split_fd, h + got, 9 - got);
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                snprintf(err, errlen, "cannot read tar-split: %s", strerror(errno));
+                return -1;
+            }
+            if (r == 0) break;
+            got += (size_t)r;
+        }
+        if (got == 0) return total;
+        if (got < 9 || (h[0] != 'R' && h[0] != 'F')) { snprintf(err, errlen, "tar-split is corrupt"); return -1; }
+        uint64_t len = get_u64(h + 1);
+        total += (int64_t)len;
+        if (h[0] == 'R' && lseek(split_fd, (off_t)len, SEEK_CUR) < 0) {
+            snprintf(err, errlen, "cannot read tar-split: %s", strerror(errno));
+            return -1;
+        }
+    }
+}

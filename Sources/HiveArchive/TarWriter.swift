@@ -85,6 +85,15 @@ public final class TarWriter {
         }
     }
 
+    /// The size of the tar the tar-split `splitFD` rebuilds (what
+    /// addSplitLayer writes), read from the split alone.
+    public static func splitTarSize(_ splitFD: Int32, layer: String) throws(HiveError) -> Int64 {
+        var err = [CChar](repeating: 0, count: 256)
+        let n = hive_split_size(splitFD, &err, err.count)
+        guard n >= 0 else { throw HiveError(.corrupt, "the tar-split of layer \(layer) is corrupt", cause: String(cString: err)) }
+        return n
+    }
+
     /// Writes the object `o` (see TreeWalk.swift) as entry `name`, with numeric
     /// owners: a directory or fifo or device as an entry only, a symlink with
     /// its target, a regular file with the content of that very inode (never

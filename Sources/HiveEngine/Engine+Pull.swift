@@ -61,10 +61,17 @@ extension Engine {
         return try registry().tags(RepositoryRef(ref))
     }
 
-    /// The image `text` names for run/create/build under `policy`: pulled
-    /// when missing (`missing`) or first (`always`); `announce` is called
-    /// before a pull of a missing image (Docker's "Unable to find image").
-    public func imageForRun(_ text: String, _ p: RunPull) throws -> ResolvedImage {
+    /// The image a container is made from, resolved under the store's shared
+    /// lock (taken here and kept: no prune or sweep between resolving the
+    /// image and recording the container), pulled first as `runPull` says: a
+    /// missing image under --pull missing (Docker's "Unable to find image"
+    /// first), any under --pull always. A pull runs without the lock (its
+    /// hooks may run hive commands that need it), so what it stored is looked
+    /// up again once the lock is back: a prune may have come in between.
+    func imageForRun(_ o: RunOptions) throws -> ResolvedImage {
+        try store.lockShared()
+        guard let p = runPull, !o.buildStep else { return try resolveImage(o.image) }
+        let text = o.image
         var missing = false
         if p.policy != .always {
             do { return try resolveImage(text) } catch let e as HiveError where e.code == .notFound {
@@ -76,12 +83,17 @@ extension Engine {
                 missing = true
             }
         }
+        store.unlock()
         let r: PullResult
         do { r = try pull(text, platform: p.platform, progress: p.progress) } catch where missing {
             let e = HiveError.from(error)
             throw HiveError(e.code, "image \"\(text)\" not found locally, and pulling it failed: \(e.message)")
         }
         p.done(r)
+        try store.lockShared()
+        guard try store.image(r.id) != nil else {
+            throw HiveError(.notFound, "image \"\(text)\" not found locally (it was removed while this command started; run it again)")
+        }
         return ResolvedImage(id: r.id, tag: r.reference.digest == nil ? r.reference.description : nil)
     }
 }

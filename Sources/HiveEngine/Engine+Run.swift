@@ -73,13 +73,7 @@ extension Engine {
             try o.apply(hookContext: ctx)
         }
         Profile.mark("preCreate")
-        let pulled = try runPull.flatMap { o.buildStep ? nil : try imageForRun(o.image, $0) }
-        try store.lockShared()  // no sweep while the layers are being mounted
-        // Resolved (or pulled) before the lock: a prune may have removed it since; under the lock it stays.
-        if let pulled, try store.image(pulled.id) == nil {
-            throw HiveError(.notFound, "image \"\(o.image)\" not found locally (it was removed while this command started; run it again)")
-        }
-        let resolved = try pulled ?? resolveImage(o.image)
+        let resolved = try imageForRun(o)  // with the store's shared lock: no sweep while the layers are being mounted
         let config = try imageConfig(resolved.id)
         let layers = try store.layers(of: resolved.id)
         Profile.mark("image")

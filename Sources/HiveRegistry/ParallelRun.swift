@@ -1,30 +1,58 @@
 // A bounded pool for blocking work (hive is threads, not tasks): `width`
-// threads (PullThread's, the caller's among them) take indices in order
-// until none is left; results come back in index order. Push's layers use it.
+// threads (JoinableThreads, the caller's among them) take indices in order
+// until none is left; results come back in index order. Pull's layers use
+// tryMap (the first failure stops it), push's layers map.
 import Glibc
 
 enum ParallelRun {
     static func map<T>(_ count: Int, width: Int, _ body: (Int) -> T) -> [T] {
-        guard count > 1, width > 1 else { return (0..<count).map(body) }
+        run(count, width: width) { i, _ in body(i) }.map { $0! }
+    }
+
+    /// As map, but the first error stops the pool: no index starts after it
+    /// (those running finish), and it is thrown once every thread is joined.
+    static func tryMap<T>(_ count: Int, width: Int, _ body: (Int) throws -> T) throws -> [T] {
+        var failure: (any Error)?
+        let results = run(count, width: width) { i, queue -> T? in
+            do { return try body(i) } catch {
+                queue.fail(error)
+                return nil
+            }
+        } after: { failure = $0.failure }
+        if let failure { throw failure }
+        return results.map { $0!! }
+    }
+
+    /// `after` sees the queue once every thread is joined.
+    private static func run<T>(_ count: Int, width: Int, _ body: (Int, IndexQueue) -> T,
+                               after: (IndexQueue) -> Void = { _ in }) -> [T?] {
+        let queue = IndexQueue(count: count)
+        defer { after(queue) }
+        guard count > 1, width > 1 else {
+            var out: [T?] = []
+            while let i = queue.take() { out.append(body(i, queue)) }
+            return out + [T?](repeating: nil, count: count - out.count)
+        }
         var results = [T?](repeating: nil, count: count)
         results.withUnsafeMutableBufferPointer { inout_ in
             let buf = inout_  // a copy of the pointer: the threads write distinct elements
             withoutActuallyEscaping(body) { body in
-                let queue = IndexQueue(count: count)
-                let work = { while let i = queue.take() { buf[i] = body(i) } }
-                let threads = (1..<min(width, count)).map { _ in PullThread.start(work) }
+                let work = { while let i = queue.take() { buf[i] = body(i, queue) } }
+                let threads = (1..<min(width, count)).map { _ in JoinableThread.start(work) }
                 work()
-                for t in threads { PullThread.join(t) }
+                for t in threads { JoinableThread.join(t) }
             }
         }
-        return results.map { $0! }
+        return results
     }
 }
 
-/// The next index, under a lock.
+/// The next index, under a lock; none after a failure.
 private final class IndexQueue: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var next = 0
+    /// The first failure (tryMap).
+    private(set) var failure: (any Error)?
     private let count: Int
 
     init(count: Int) {
@@ -40,5 +68,40 @@ private final class IndexQueue: @unchecked Sendable {
         guard next < count else { return nil }
         next += 1
         return next - 1
+    }
+
+    /// Keeps the first failure and hands out no more indices.
+    func fail(_ error: any Error) {
+        pthread_mutex_lock(&mutex)
+        if failure == nil { failure = error }
+        next = count
+        pthread_mutex_unlock(&mutex)
+    }
+}
+
+/// A joinable thread running a closure (no Foundation).
+enum JoinableThread {
+    private final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    static func start(_ body: @escaping () -> Void) -> pthread_t {
+        let box = Unmanaged.passRetained(Body(body)).toOpaque()
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { p in
+            Unmanaged<Body>.fromOpaque(p!).takeRetainedValue().run()
+            return nil
+        }, box)
+        if rc != 0 {
+            // no thread: run it here (slower, still correct)
+            Unmanaged<Body>.fromOpaque(box).takeRetainedValue().run()
+            return 0
+        }
+        return t
+    }
+
+    static func join(_ t: pthread_t) {
+        if t != 0 { pthread_join(t, nil) }
     }
 }

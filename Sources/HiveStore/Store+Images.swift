@@ -22,6 +22,15 @@ public struct ImageEntry {
 }
 
 extension ImageRecord {
+    /// The row of an image stored as its source had it (load, pull): created
+    /// when its config says, its size the sum of its layers', added now.
+    init(stored id: Digest, manifestDigest: Digest, manifestMediaType: String, config: ImageConfig, layers: [LayerRecord]) {
+        self.init(id: id, manifestDigest: manifestDigest, manifestMediaType: manifestMediaType,
+                  created: config.created.flatMap { Timestamp(rfc3339: $0) }?.unixNanos ?? 0,
+                  size: layers.reduce(0) { $0 + $1.size }, added: Timestamp.now().unixNanos,
+                  labelsJSON: ImageRecord.labelsJSON(config.config?.labels))
+    }
+
     /// Labels as the image row keeps them.
     public static func labelsJSON(_ labels: [String: String]?) -> String {
         JSONValue.object((labels ?? [:]).mapValues { .string($0) }).serialized()
@@ -103,11 +112,8 @@ extension Store {
         }
         try source.keepBlob(m.config, store: self, tmp: tmp)
         let manifestDigest = try putBlob(plan.manifestBytes, tempDir: tmp)
-        let now = Timestamp.now().unixNanos
-        let created = config.created.flatMap { Timestamp(rfc3339: $0) }?.unixNanos ?? 0
-        var rec = ImageRecord(id: m.config.digest, manifestDigest: manifestDigest, manifestMediaType: m.mediaType ?? MediaType.ociManifest,
-                              created: created, size: layers.reduce(0) { $0 + $1.size }, added: now,
-                              labelsJSON: ImageRecord.labelsJSON(config.config?.labels))
+        var rec = ImageRecord(stored: m.config.digest, manifestDigest: manifestDigest,
+                              manifestMediaType: m.mediaType ?? MediaType.ociManifest, config: config, layers: layers)
         rec.tags = plan.tags
         return ImageEntry(record: rec, layers: layers, blobs: [manifestDigest, m.config.digest] + m.layers.map(\.digest))
     }

@@ -5,6 +5,7 @@
 // registry knows it (layer_blobs) — the compressed blobs themselves are not
 // kept: `save` and `push` rebuild a layer's tar from the layer store.
 import Glibc
+import HiveArchive
 import HiveOCI
 import HivePlatform
 
@@ -43,10 +44,8 @@ extension Store {
     public func commitPulled(_ p: PulledImage, tmp: String) throws(HiveError) -> Digest {
         let id = try putBlob(p.configBytes, tempDir: tmp)
         let manifestDigest = try putBlob(p.manifestBytes, tempDir: tmp)
-        let created = p.config.created.flatMap { Timestamp(rfc3339: $0) }?.unixNanos ?? 0
-        var rec = ImageRecord(id: id, manifestDigest: manifestDigest, manifestMediaType: p.manifestMediaType, created: created,
-                              size: p.layers.reduce(0) { $0 + $1.size }, added: Timestamp.now().unixNanos,
-                              labelsJSON: ImageRecord.labelsJSON(p.config.config?.labels))
+        var rec = ImageRecord(stored: id, manifestDigest: manifestDigest, manifestMediaType: p.manifestMediaType,
+                              config: p.config, layers: p.layers)
         if let tag = p.tag { rec.tags = [tag] }
         try db.transaction { () throws(HiveError) in
             // only the blobs this store keeps: the layers' compressed blobs are not kept
@@ -97,19 +96,6 @@ extension Store {
         let fd = open(layerDir(chainID) + "/tar-split", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw HiveError.errno("cannot open the tar-split of layer \(chainID)") }
         defer { close(fd) }
-        var total: Int64 = 0
-        var h = [UInt8](repeating: 0, count: 9)
-        while true {
-            let n = h.withUnsafeMutableBytes { read(fd, $0.baseAddress, 9) }
-            if n == 0 { return total }
-            guard n == 9, h[0] == UInt8(ascii: "R") || h[0] == UInt8(ascii: "F") else {
-                throw HiveError(.corrupt, "the tar-split of layer \(chainID) is corrupt")
-            }
-            let len = h[1...8].reversed().reduce(Int64(0)) { ($0 << 8) | Int64($1) }  // little-endian (split.c)
-            total += len
-            if h[0] == UInt8(ascii: "R"), lseek(fd, off_t(len), SEEK_CUR) < 0 {
-                throw HiveError.errno("cannot read the tar-split of layer \(chainID)")
-            }
-        }
+        return try TarWriter.splitTarSize(fd, layer: chainID.description)
     }
 }

@@ -52,6 +52,9 @@ int64_t hive_split_copy(int split_fd, int root_fd, const char *const *paths, siz
 typedef int (*hive_split_sink)(void *ctx, const void *p, size_t n, char *err, size_t errlen);
 int64_t hive_split_copy_sink(int split_fd, int root_fd, const char *const *paths, size_t npaths,
                              hive_split_sink sink, void *ctx, hive_sha256 *sha, char *err, size_t errlen);
+// The size of the tar a split rebuilds (its raw records and file contents),
+// without reading the files; -1 with err set.
+int64_t hive_split_size(int split_fd, char *err, size_t errlen);
 
 // ---- libarchive cast macros ----
 unsigned int hive_ae_ifmt(void);

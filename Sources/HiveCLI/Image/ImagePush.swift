@@ -56,23 +56,19 @@ enum ImagePush {
     }
 }
 
-/// Docker's push output, drawn as PullRenderer draws a pull's (its bar; on a
+/// Docker's push output, drawn as a pull's is (LayerLines, PullRenderer's bar; on a
 /// terminal every layer line redrawn in place); events come from the push's threads.
 final class PushView: @unchecked Sendable {
     let out: Output
-    let tty: Bool
     let quiet: Bool
     private var mutex = pthread_mutex_t()
-    private var order: [String] = []
-    private var states: [String: LayerPushState] = [:]
-    /// Layer lines on the screen (tty).
-    private var drawn = 0
-    private var lastDraw: Int64 = 0
+    private let layers: LayerLines<LayerPushState>
 
     init(out: Output, tty: Bool, quiet: Bool) {
         self.out = out
-        self.tty = tty
         self.quiet = quiet
+        layers = LayerLines(out: out, tty: tty, isNew: { !PushView.sameState($0, $1) },
+                            line: { id, state, terminal in PushView.line(id, state, bar: terminal) })
         pthread_mutex_init(&mutex, nil)
     }
 
@@ -84,24 +80,9 @@ final class PushView: @unchecked Sendable {
         case .repository(let r):
             out.line("The push refers to repository [\(r)]")
         case .layer(let e):
-            let old = states[e.id]
-            if old == nil { order.append(e.id) }
-            states[e.id] = e.state
-            let changed = old.map { !PushView.sameState($0, e.state) } ?? true
-            if tty {
-                let now = HostProcess.monotonicNanos()
-                guard changed || now - lastDraw >= 100_000_000 else { return }
-                lastDraw = now
-                if drawn > 0 { out.write("\u{1B}[\(drawn)A") }
-                for id in order { out.write("\u{1B}[2K" + PushView.line(id, states[id]!, bar: true) + "\n") }
-                drawn = order.count
-            } else if changed {
-                out.line(PushView.line(e.id, e.state, bar: false))
-            }
+            layers.set(e.id, e.state)
         case .pushed(let tag, let digest, let size):
-            order = []
-            states = [:]
-            drawn = 0
+            layers.reset()
             out.line("\(tag): digest: \(digest) size: \(size)")
         }
         out.flush()

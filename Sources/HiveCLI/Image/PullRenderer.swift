@@ -7,18 +7,14 @@ import HivePlatform
 
 final class PullRenderer: @unchecked Sendable {
     private let out: Output
-    private let tty: Bool
     private let quiet: Bool
-    private var order: [String] = []
-    private var phases: [String: PullLayerPhase] = [:]
-    /// Layer lines on the screen below the header (tty).
-    private var drawn = 0
-    private var lastDraw: Int64 = 0
+    private let layers: LayerLines<PullLayerPhase>
 
     init(out: Output, tty: Bool, quiet: Bool) {
         self.out = out
-        self.tty = tty
         self.quiet = quiet
+        layers = LayerLines(out: out, tty: tty, isNew: { $0.isNewState($1) },
+                            line: { id, phase, terminal in terminal ? PullRenderer.line(id, phase) : "\(id): \(phase.words)" })
     }
 
     /// One update (the puller calls it one call at a time).
@@ -27,30 +23,11 @@ final class PullRenderer: @unchecked Sendable {
         switch u {
         case .pulling(let what, let repository):
             out.line("\(what): Pulling from \(repository)")
-            order = []
-            phases = [:]
-            drawn = 0
+            layers.reset()
         case .layer(let id, let phase):
-            let old = phases[id]
-            if old == nil { order.append(id) }
-            phases[id] = phase
-            let changed = old.map { $0.isNewState(phase) } ?? true
-            if tty {
-                let now = HostProcess.monotonicNanos()
-                guard changed || now - lastDraw >= 100_000_000 else { return }
-                lastDraw = now
-                redraw()
-            } else if changed {
-                out.line("\(id): \(phase.words)")
-            }
+            layers.set(id, phase)
         }
         out.flush()
-    }
-
-    private func redraw() {
-        if drawn > 0 { out.write("\u{1B}[\(drawn)A") }
-        for id in order { out.write("\u{1B}[2K" + PullRenderer.line(id, phases[id]!) + "\n") }
-        drawn = order.count
     }
 
     /// A layer's line on a terminal: `id: Downloading [====>    ]  1.2MB/3.4MB`.
