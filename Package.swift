@@ -55,6 +55,10 @@ let package = Package(
         // The clone-to-exec launcher and plan files: plain C, no libraries, shared
         // by the CLI and the monitor.
         .target(name: "CHiveLaunch", cSettings: [.define("_GNU_SOURCE")]),
+        // The network's kernel side (issue #13): rtnetlink (links, veth, bridge,
+        // addresses, routes), network namespaces, nftables over nfnetlink. Plain
+        // C over netlink sockets, no libraries: hive is one static binary.
+        .target(name: "CHiveNet", cSettings: [.define("_GNU_SOURCE")]),
         // The Lua side of the hook engine: every Lua API call lives here (STYLE.md 7).
         .target(name: "CHiveLua", dependencies: ["CLua"], linkerSettings: [.unsafeFlags(staticLink("lua5.4") + dynamicLink("m"))]),
         // The bottom of the Swift side: files by fd, processes, clocks, profiling,
@@ -66,6 +70,9 @@ let package = Package(
         .target(name: "HiveStore", dependencies: ["CSQLite", "CHiveSQLite", "HivePlatform", "HiveOCI", "HiveArchive"]),
         .target(name: "HiveRuntime", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "CHiveKernel", "CHiveLaunch", "CSeccomp"]),
         .target(name: "HiveHooks", dependencies: ["CHiveLua", "HivePlatform", "HiveOCI"]),
+        // Bridge and user networks: addresses, IPAM and endpoints in the state
+        // database, netlink, nftables rules, published ports, hosts files.
+        .target(name: "HiveNetwork", dependencies: ["HivePlatform", "HiveOCI", "HiveStore", "CHiveNet"]),
         .target(name: "HiveBuild", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "HiveStore"]),
         // The OCI distribution client: settings, credentials, HTTP, pull into the store's ingest, push.
         .target(name: "HiveRegistry", dependencies: ["HivePlatform", "HiveOCI", "HiveArchive", "HiveStore",
@@ -75,9 +82,9 @@ let package = Package(
                                                      .product(name: "NIOHTTP1", package: "swift-nio"),
                                                      .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild",
-                                                   "HiveRegistry"]),
+                                                   "HiveRegistry", "HiveNetwork"]),
         // Imports no C: versions, the database checkpoint and malloc tuning come through their modules.
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI", "HiveRegistry"]),
+        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI", "HiveRegistry", "HiveNetwork"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],
@@ -93,6 +100,7 @@ let package = Package(
         .testTarget(name: "HiveBuildTests", dependencies: ["HiveBuild", "HiveOCI", "HivePlatform", "HiveStore"]),
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveRegistryTests", dependencies: ["HiveRegistry", "HiveStore", "HiveOCI", "HivePlatform"]),
+        .testTarget(name: "HiveNetworkTests", dependencies: ["HiveNetwork", "HiveStore", "HivePlatform", "CHiveNet"]),
         .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveBuild", "HiveRuntime", "HiveOCI", "HivePlatform"]),
     ],
     swiftLanguageModes: [.v5]

@@ -12,6 +12,9 @@ public enum HookEvent: String, CaseIterable, Sendable {
     case onExit = "on-exit", onStop = "on-stop", onRemove = "on-remove"
     case prePrune = "pre-prune", prePull = "pre-pull"
     case postPull = "post-pull"
+    // networks (issue #13): a network made or removed, a container joining or leaving one
+    case onNetworkCreate = "on-network-create", onNetworkRemove = "on-network-remove"
+    case onConnect = "on-connect", onDisconnect = "on-disconnect"
 
     /// Every event in declaration order (`allCases` builds a new array per use).
     public static let ordered: [HookEvent] = allCases
@@ -25,7 +28,8 @@ public enum HookEvent: String, CaseIterable, Sendable {
     /// `pre-*` hooks may change the context or deny; they fail closed.
     public var isPre: Bool { rawValue.hasPrefix("pre-") }
 
-    private static let createFields: Set<String> = ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "extra_hosts", "security"]
+    private static let createFields: Set<String> = ["name", "image", "replace", "labels", "env", "mounts", "resources", "network", "extra_hosts", "security",
+                                                          "network_aliases", "ports", "dns"]
     private static let buildFields: Set<String> = ["tags", "labels", "build_args", "network"]
     private static let pruneFields: Set<String> = ["candidates"]
     private static let pullFields: Set<String> = ["reference"]

@@ -13,7 +13,10 @@ public struct ContainerRequest {
     public var workdir: String?
     public var user: String?
     public var hostname: String?
-    public var network = "none"
+    /// `--network`: bridge (the default), none, host, a network's name or ID, container:NAME.
+    public var network = "none"  // issue #13: becomes "bridge" when the engine attaches networks
+    /// The rest of what it asks of the network.
+    public var net = NetworkRequest()
     public var remove = false
     public var privileged = false
     public var readOnly = false

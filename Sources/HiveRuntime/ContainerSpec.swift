@@ -27,6 +27,8 @@ public struct ContainerSpec: Codable, Sendable {
     /// --log-opt max-size (0: unbounded) and max-file, when given.
     public var logMaxSize: Int64? = nil
     public var logMaxFile: Int64? = nil
+    /// What it asks of the network beyond `network` (nil: nothing; older records).
+    public var net: NetworkRequest? = nil
 }
 
 extension ContainerSpec {
@@ -50,6 +52,7 @@ extension ContainerSpec {
             if let p = r.pidsLimit { ro["pidsLimit"] = .int(p) }
             o["resources"] = .object(ro)
         }
+        if let net, net != NetworkRequest() { o["net"] = net.json }
         if let devices { o["devices"] = .array(devices.map(JSONValue.string)) }
         if let mounts {
             o["mounts"] = .array(mounts.map { m in

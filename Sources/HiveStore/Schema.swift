@@ -3,7 +3,7 @@ import HiveOCI
 import HivePlatform
 
 enum Schema {
-    static let version = 6
+    static let version = 7
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -130,6 +130,59 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS layer_blobs_digest ON layer_blobs(digest);
     """
 
+    /// Networks and their endpoints (issue #13; HiveNetwork's NetworkRecords.swift
+    /// reads and writes them). An endpoint is a container on a network while
+    /// it runs (or starts): its addresses, MAC, aliases (JSON array), veths,
+    /// published ports (JSON), and the process holding it (the CLI while it
+    /// sets up, then the container's init): a row whose holder is gone is
+    /// stale and reclaimed. No foreign key to containers: a row may outlive
+    /// its container after a `kill -9`, until reconciled. Published ports
+    /// have a table of their own so a clash is a constraint, not a race.
+    static let v7 = """
+    CREATE TABLE IF NOT EXISTS networks (
+        id TEXT PRIMARY KEY CHECK (length(id) = 64),
+        name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+        driver TEXT NOT NULL,
+        bridge TEXT NOT NULL UNIQUE CHECK (length(bridge) > 0 AND length(bridge) < 16),
+        subnet TEXT NOT NULL,
+        gateway TEXT NOT NULL,
+        ip_range TEXT,
+        subnet6 TEXT,
+        gateway6 TEXT,
+        internal INTEGER NOT NULL DEFAULT 0 CHECK (internal IN (0, 1)),
+        labels TEXT NOT NULL DEFAULT '{}',
+        options TEXT NOT NULL DEFAULT '{}',
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS endpoints (
+        container_id TEXT NOT NULL CHECK (length(container_id) = 64),
+        network_id TEXT NOT NULL REFERENCES networks(id),
+        ipv4 TEXT,
+        ipv6 TEXT,
+        mac TEXT NOT NULL,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        host_interface TEXT NOT NULL,
+        interface TEXT NOT NULL,
+        ports TEXT NOT NULL DEFAULT '[]',
+        holder_pid INTEGER NOT NULL,
+        holder_start INTEGER NOT NULL,
+        PRIMARY KEY (container_id, network_id)
+    );
+    CREATE INDEX IF NOT EXISTS endpoints_network ON endpoints(network_id);
+    CREATE UNIQUE INDEX IF NOT EXISTS endpoints_ipv4 ON endpoints(network_id, ipv4) WHERE ipv4 IS NOT NULL;
+    CREATE UNIQUE INDEX IF NOT EXISTS endpoints_ipv6 ON endpoints(network_id, ipv6) WHERE ipv6 IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS published_ports (
+        proto TEXT NOT NULL CHECK (proto IN ('tcp', 'udp')),
+        host_ip TEXT NOT NULL,
+        host_port INTEGER NOT NULL CHECK (host_port > 0 AND host_port < 65536),
+        container_id TEXT NOT NULL CHECK (length(container_id) = 64),
+        network_id TEXT NOT NULL,
+        container_port INTEGER NOT NULL,
+        PRIMARY KEY (proto, host_ip, host_port)
+    );
+    CREATE INDEX IF NOT EXISTS published_ports_container ON published_ports(container_id);
+    """
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -148,6 +201,7 @@ enum Schema {
             if !cols.contains("command") { for stmt in v4 { try db.exec(stmt) } }
             try db.exec(v5)
             try db.exec(v6)
+            try db.exec(v7)
             try db.exec("PRAGMA user_version = \(version)")
         }
     }
