@@ -1,6 +1,7 @@
 // The facade the CLI talks to (DESIGN.md): images now; containers, builds
 // and hooks build on it.
 import HiveHooks
+import HiveNetwork
 import HiveOCI
 import HiveRegistry
 import HivePlatform
@@ -39,6 +40,8 @@ public final class Engine {
     var hookNanos: Int64 = 0
     /// The command's registry client, made on first use (Engine+Registry.swift).
     var registryClient: RegistryClient?
+    /// The command's network manager (Engine+Networking.swift), made on first use.
+    var networkManager: NetworkManager?
     /// How run/create get an image that is missing (`--pull`; nil: resolved locally only).
     public var runPull: RunPull?
     /// The event log; records queued by hooks go with the next one (logEvent) or at exit (flushEvents).
