@@ -7,7 +7,7 @@ HIVE_ROOT ?= /var/lib/hive
 export HIVE_ROOT
 
 DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev \
-	zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libxml2-dev libacl1-dev nettle-dev \
+	zlib1g-dev libdeflate-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libxml2-dev libacl1-dev nettle-dev \
 	busybox-static file attr zstd bats hyperfine podman runc skopeo time python3 iproute2 \
 	docker-registry apache2-utils openssl nftables iperf3 \
 	gcc-multilib libc6-dev-i386 bsdutils

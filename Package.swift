@@ -43,9 +43,10 @@ let package = Package(
         // The bottom: system calls Swift cannot see, SHA-256 (libcrypto).
         .target(name: "CHivePlatform", cSettings: [.define("_GNU_SOURCE")],
                 linkerSettings: [.unsafeFlags(staticLink("crypto"))]),
-        // libarchive: the hashing/decompressing byte source, tar-split, cast macros.
+        // libarchive: the hashing/decompressing byte source, tar-split, cast macros;
+        // libdeflate: push's block-parallel gzip.
         .target(name: "CHiveTar", dependencies: ["CArchive", "CHivePlatform"], cSettings: [.define("_GNU_SOURCE")],
-                linkerSettings: [.unsafeFlags(staticLink("archive") + dynamicLink("z", "bz2", "lzma", "zstd", "lz4")),
+                linkerSettings: [.unsafeFlags(staticLink("archive", "deflate") + dynamicLink("z", "bz2", "lzma", "zstd", "lz4")),
                                  .unsafeFlags(archiveDebugOnly, .when(configuration: .debug))]),
         // The state database's write-ahead log.
         .target(name: "CHiveSQLite", dependencies: ["CSQLite"], linkerSettings: [.unsafeFlags(staticLink("sqlite3") + dynamicLink("m"))]),

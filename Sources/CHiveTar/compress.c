@@ -1,17 +1,20 @@
-// Layer compression for push (hive_compress.h): zlib's deflate with a gzip
-// wrapper (mtime 0, so the same tar gives the same blob) or libzstd's
-// streaming compressor with worker threads. gzip with threads is compressed
-// as pigz and Go's pgzip do: 1 MiB blocks deflated on worker threads, each
-// primed with the 32 KiB before it and ended with a sync flush, written in
-// order between one gzip header and trailer (the CRC is computed here); the
-// output depends on the block size only, not on the number of threads.
+// Layer compression for push (hive_compress.h): gzip with libdeflate, or
+// libzstd's streaming compressor with worker threads. gzip is block-parallel:
+// the tar is cut into 1 MiB blocks, each compressed on a worker thread as a
+// whole gzip member (libdeflate: no name, mtime 0), and the members written
+// in order. A stream of gzip members is one gzip file (RFC 1952 2.2; read by
+// gzip -d, Go's compress/gzip, Python's gzip, libarchive). The output depends
+// on the block size only: the same for any number of threads, 0 included.
+// Measured on the 179 MB layer of the push bench (bench/gzbench.c, 2 cores):
+// libdeflate level 1 is 2.1x the speed of zlib level 1 with a 3% smaller
+// output, whole members cost 0.1% against primed blocks.
 #include <errno.h>
+#include <libdeflate.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 #include "hive_compress.h"
 #include "hive_tar.h"
@@ -20,15 +23,13 @@
 #define INBUF (1 << 20)
 
 #define PBLOCK (1 << 20)
-#define PDICT 32768
 
 // One block of parallel gzip: free -> ready (filled) -> working -> done (or failed) -> written -> free.
 enum { SLOT_FREE, SLOT_READY, SLOT_WORKING, SLOT_DONE, SLOT_FAILED };
 struct pslot {
     unsigned char *in, *out;
-    size_t in_len, out_len, out_cap, dict_len;
-    unsigned char dict[PDICT];
-    int state, last;
+    size_t in_len, out_len;
+    int state;
 };
 
 struct pgz {
@@ -36,16 +37,16 @@ struct pgz {
     pthread_cond_t cv;
     struct pslot *slots;
     int nslots, fill, drain, pending, stop, level;
+    size_t out_cap;
+    uint64_t members;
+    struct libdeflate_compressor *own;  // this thread's, when there are no workers
     pthread_t *threads;
     int nthreads;
-    uint32_t crc;
-    uint64_t isize;
 };
 
 struct hive_compressor {
     int out_fd, kind, failed;
     struct pgz *pgz;
-    z_stream z;
     ZSTD_CCtx *zc;
     hive_sha256 *tar_sha, *blob_sha;
     uint64_t tar_bytes, blob_bytes;
@@ -76,11 +77,15 @@ static int put(hive_compressor *c, const unsigned char *p, size_t n) {
 
 // ---- parallel gzip ----
 
+// One block as one gzip member; 0 if it did not fit (it always fits the bound).
+static size_t pgz_member(struct libdeflate_compressor *ld, struct pslot *s, size_t cap) {
+    s->out_len = ld ? libdeflate_gzip_compress(ld, s->in, s->in_len, s->out, cap) : 0;
+    return s->out_len;
+}
+
 static void *pgz_worker(void *arg) {
     struct pgz *p = arg;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    int ready = deflateInit2(&z, p->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    struct libdeflate_compressor *ld = libdeflate_alloc_compressor(p->level);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         struct pslot *s = NULL;
@@ -95,22 +100,13 @@ static void *pgz_worker(void *arg) {
         }
         s->state = SLOT_WORKING;
         pthread_mutex_unlock(&p->mu);
-        int ok = 0;
-        if (ready && deflateReset(&z) == Z_OK && (!s->dict_len || deflateSetDictionary(&z, s->dict, (uInt)s->dict_len) == Z_OK)) {
-            z.next_in = s->in;
-            z.avail_in = (uInt)s->in_len;
-            z.next_out = s->out;
-            z.avail_out = (uInt)s->out_cap;
-            int r = deflate(&z, s->last ? Z_FINISH : Z_SYNC_FLUSH);
-            ok = s->last ? r == Z_STREAM_END : (r == Z_OK || r == Z_BUF_ERROR) && z.avail_in == 0 && z.avail_out > 0;
-            s->out_len = s->out_cap - z.avail_out;
-        }
+        int ok = pgz_member(ld, s, p->out_cap) > 0;
         pthread_mutex_lock(&p->mu);
         s->state = ok ? SLOT_DONE : SLOT_FAILED;
         pthread_cond_broadcast(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
-    if (ready) deflateEnd(&z);
+    if (ld) libdeflate_free_compressor(ld);
     return NULL;
 }
 
@@ -123,43 +119,38 @@ static void pgz_free(struct pgz *p) {
     for (int i = 0; p->slots && i < p->nslots; i++) { free(p->slots[i].in); free(p->slots[i].out); }
     free(p->slots);
     free(p->threads);
+    if (p->own) libdeflate_free_compressor(p->own);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     free(p);
 }
 
 static int pgz_start(hive_compressor *c, int level, int threads, char *err, size_t errlen) {
-    static const unsigned char header[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };  // no name, mtime 0, Unix
     struct pgz *p = calloc(1, sizeof *p);
     if (!p) { snprintf(err, errlen, "out of memory"); return -1; }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    p->level = level;
-    p->crc = (uint32_t)crc32(0, NULL, 0);
-    p->nslots = 2 * threads + 2;
-    p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
-    p->threads = calloc((size_t)threads, sizeof *p->threads);
     c->pgz = p;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (!p->slots || !p->threads || deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        snprintf(err, errlen, "cannot start gzip compression");
-        return -1;
-    }
-    size_t cap = deflateBound(&z, PBLOCK) + 64;  // + the sync flush's empty block
-    deflateEnd(&z);
+    if (level < 1 || level > 12) { snprintf(err, errlen, "gzip level %d is not 1-12", level); return -1; }
+    p->level = level;
+    // a compressor here too: it checks the level, and it compresses when there are no workers
+    if (!(p->own = libdeflate_alloc_compressor(level))) { snprintf(err, errlen, "cannot start gzip compression"); return -1; }
+    p->out_cap = libdeflate_gzip_compress_bound(NULL, PBLOCK);
+    p->nslots = threads > 0 ? 2 * threads + 2 : 1;
+    p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
+    p->threads = calloc(threads > 0 ? (size_t)threads : 1, sizeof *p->threads);
+    if (!p->slots || !p->threads) { snprintf(err, errlen, "out of memory"); return -1; }
     for (int i = 0; i < p->nslots; i++) {
         p->slots[i].in = malloc(PBLOCK);
-        p->slots[i].out = malloc(cap);
-        p->slots[i].out_cap = cap;
+        p->slots[i].out = malloc(p->out_cap);
         if (!p->slots[i].in || !p->slots[i].out) { snprintf(err, errlen, "out of memory"); return -1; }
     }
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&p->threads[i], NULL, pgz_worker, p) != 0) break;
         p->nthreads++;
     }
-    if (p->nthreads == 0) { snprintf(err, errlen, "cannot start compression threads"); return -1; }
-    return put(c, header, sizeof header);
+    if (threads > 0 && p->nthreads == 0) { snprintf(err, errlen, "cannot start compression threads"); return -1; }
+    return 0;
 }
 
 // Writes done blocks out in order until the next block to fill is free, or
@@ -174,6 +165,7 @@ static int pgz_drain(hive_compressor *c, int all) {
             pthread_mutex_lock(&p->mu);
             if (r) return -1;
             d->state = SLOT_FREE;
+            d->in_len = 0;
             p->drain = (p->drain + 1) % p->nslots;
             p->pending--;
             continue;
@@ -184,50 +176,51 @@ static int pgz_drain(hive_compressor *c, int all) {
     }
 }
 
-// Hands the block being filled to the workers; makes the next one ready to fill.
-static int pgz_submit(hive_compressor *c, int last) {
+// Compresses the block being filled as the stream's next member: hands it to
+// the workers (and waits only for a free block to fill next), or, with no
+// workers, compresses and writes it here.
+static int pgz_submit(hive_compressor *c) {
     struct pgz *p = c->pgz;
+    struct pslot *s = &p->slots[p->fill];
+    p->members++;
+    if (p->nthreads == 0) {
+        if (!pgz_member(p->own, s, p->out_cap)) return fail(c, "gzip", "a block did not compress");
+        s->in_len = 0;
+        return put(c, s->out, s->out_len);
+    }
     pthread_mutex_lock(&p->mu);
-    int prev = p->fill;
-    p->slots[prev].last = last;
-    p->slots[prev].state = SLOT_READY;
+    s->state = SLOT_READY;
     p->pending++;
     pthread_cond_broadcast(&p->cv);
     p->fill = (p->fill + 1) % p->nslots;
-    int r = pgz_drain(c, last);
+    int r = pgz_drain(c, 0);
     pthread_mutex_unlock(&p->mu);
-    if (r || last) return r;
-    // the next block is primed with the end of this one (its input stays until it is refilled)
-    struct pslot *s = &p->slots[prev], *n = &p->slots[p->fill];
-    n->dict_len = s->in_len < PDICT ? s->in_len : PDICT;
-    memcpy(n->dict, s->in + s->in_len - n->dict_len, n->dict_len);
-    n->in_len = 0;
-    return 0;
+    return r;
 }
 
 static int pgz_write(hive_compressor *c, const void *data, size_t n) {
     struct pgz *p = c->pgz;
     const unsigned char *b = data;
-    p->isize += n;
     while (n > 0) {
         struct pslot *s = &p->slots[p->fill];
         size_t room = PBLOCK - s->in_len, take = n < room ? n : room;
-        p->crc = (uint32_t)crc32(p->crc, b, (uInt)take);
         memcpy(s->in + s->in_len, b, take);
         s->in_len += take;
         b += take; n -= take;
-        if (s->in_len == PBLOCK && pgz_submit(c, 0)) return -1;
+        if (s->in_len == PBLOCK && pgz_submit(c)) return -1;
     }
     return 0;
 }
 
+// The last block (an empty tar still gets one member: a gzip file is never empty), then every member out.
 static int pgz_finish(hive_compressor *c) {
     struct pgz *p = c->pgz;
-    if (pgz_submit(c, 1)) return -1;
-    unsigned char trailer[8];
-    for (int i = 0; i < 4; i++) trailer[i] = (unsigned char)(p->crc >> (8 * i));
-    for (int i = 0; i < 4; i++) trailer[4 + i] = (unsigned char)(p->isize >> (8 * i));
-    return put(c, trailer, sizeof trailer);
+    if ((p->slots[p->fill].in_len > 0 || p->members == 0) && pgz_submit(c)) return -1;
+    if (p->nthreads == 0) return 0;
+    pthread_mutex_lock(&p->mu);
+    int r = pgz_drain(c, 1);
+    pthread_mutex_unlock(&p->mu);
+    return r;
 }
 
 hive_compressor *hive_compressor_new(int out_fd, int kind, int level, int threads, char *err, size_t errlen) {
@@ -237,14 +230,8 @@ hive_compressor *hive_compressor_new(int out_fd, int kind, int level, int thread
     c->kind = kind;
     c->tar_sha = hive_sha256_new();
     c->blob_sha = hive_sha256_new();
-    if (kind == HIVE_COMPRESS_GZIP && threads > 0) {
+    if (kind == HIVE_COMPRESS_GZIP) {
         if (pgz_start(c, level, threads, err, errlen)) goto bad;
-    } else if (kind == HIVE_COMPRESS_GZIP) {
-        // windowBits 15 + 16: a gzip header (no name, mtime 0) and trailer
-        if (deflateInit2(&c->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-            snprintf(err, errlen, "cannot start gzip compression");
-            goto bad;
-        }
     } else if (kind == HIVE_COMPRESS_ZSTD) {
         c->zc = ZSTD_createCCtx();
         if (!c->zc || ZSTD_isError(ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, level))) {
@@ -259,23 +246,8 @@ hive_compressor *hive_compressor_new(int out_fd, int kind, int level, int thread
     }
     return c;
 bad:
-    if (!c->pgz) c->kind = 0;
     hive_compressor_free(c);
     return NULL;
-}
-
-static int gzip_run(hive_compressor *c, const void *p, size_t n, int flush) {
-    c->z.next_in = (Bytef *)p;
-    c->z.avail_in = (uInt)n;
-    for (;;) {
-        c->z.next_out = c->out;
-        c->z.avail_out = OUTBUF;
-        int r = deflate(&c->z, flush);
-        if (r == Z_STREAM_ERROR) return fail(c, "gzip", "stream error");
-        size_t have = OUTBUF - c->z.avail_out;
-        if (have && put(c, c->out, have)) return -1;
-        if (flush == Z_FINISH ? r == Z_STREAM_END : c->z.avail_in == 0 && c->z.avail_out != 0) return 0;
-    }
 }
 
 static int zstd_run(hive_compressor *c, const void *p, size_t n, ZSTD_EndDirective mode) {
@@ -294,19 +266,12 @@ int hive_compressor_write(hive_compressor *c, const void *p, size_t n) {
     hive_sha256_update(c->tar_sha, p, n);
     c->tar_bytes += n;
     if (c->pgz) return pgz_write(c, p, n);
-    const unsigned char *b = p;
-    while (n > 0) {  // zlib's avail_in is 32 bits
-        size_t chunk = n > (1u << 30) ? (1u << 30) : n;
-        int r = c->kind == HIVE_COMPRESS_GZIP ? gzip_run(c, b, chunk, Z_NO_FLUSH) : zstd_run(c, b, chunk, ZSTD_e_continue);
-        if (r) return -1;
-        b += chunk; n -= chunk;
-    }
-    return 0;
+    return zstd_run(c, p, n, ZSTD_e_continue);
 }
 
 int hive_compressor_finish(hive_compressor *c) {
     if (c->failed) return -1;
-    int r = c->pgz ? pgz_finish(c) : c->kind == HIVE_COMPRESS_GZIP ? gzip_run(c, NULL, 0, Z_FINISH) : zstd_run(c, NULL, 0, ZSTD_e_end);
+    int r = c->pgz ? pgz_finish(c) : zstd_run(c, NULL, 0, ZSTD_e_end);
     if (r) return -1;
     hive_sha256_final(c->tar_sha, c->tar_digest);
     hive_sha256_final(c->blob_sha, c->blob_digest);
@@ -326,7 +291,6 @@ const char *hive_compressor_error(const hive_compressor *c) { return c->failed ?
 void hive_compressor_free(hive_compressor *c) {
     if (!c) return;
     if (c->pgz) pgz_free(c->pgz);
-    else if (c->kind == HIVE_COMPRESS_GZIP) deflateEnd(&c->z);
     if (c->zc) ZSTD_freeCCtx(c->zc);
     if (c->tar_sha) hive_sha256_free(c->tar_sha);
     if (c->blob_sha) hive_sha256_free(c->blob_sha);

@@ -25,7 +25,7 @@ public enum LayerCompression: String, Sendable, CaseIterable {
         }
     }
 
-    /// The level used unless told otherwise: zlib 1 and zstd 3 (measured:
+    /// The level used unless told otherwise: gzip (libdeflate) 1 and zstd 3 (measured:
     /// on loopback the time is spent compressing, not sending; see ImagePusher).
     public var defaultLevel: Int32 { self == .gzip ? 1 : 3 }
 }
@@ -40,7 +40,7 @@ public struct CompressedLayer: Sendable, Equatable {
 
 public enum LayerCompressor {
     /// Compresses the tar `feed` gives to `outFD`. `threads`: workers (0: in this
-    /// thread; gzip with workers is block-parallel, its output the same for any number).
+    /// thread; gzip is block-parallel, its output the same for any number).
     static func compress(_ kind: LayerCompression, level: Int32?, threads: Int32, to outFD: Int32, name: String,
                          feed: (OpaquePointer) -> Int32) throws(HiveError) -> CompressedLayer {
         var err = [CChar](repeating: 0, count: 256)

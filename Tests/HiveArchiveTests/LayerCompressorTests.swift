@@ -1,6 +1,8 @@
 // LayerCompressor (push's compression): what it writes decompresses to the
 // tar it was given, both digests are the bytes' own, gzip output is the same
 // for the same tar (a second push finds its blob), and an unreadable input fails.
+// gzip is one member per MiB of tar (libdeflate): hive's own reader (pull and
+// load), gzip -t / gzip -dc and Python's gzip read the members as one file.
 import Glibc
 import HiveOCI
 import HivePlatform
@@ -61,12 +63,107 @@ import Testing
     @Test func gzipOfTheSameTarIsTheSameBlobWhateverTheThreads() throws {
         let tar = sampleTar()
         var digests: [Digest] = []
-        for threads: Int32 in [1, 2, 4, 2] {
+        for threads: Int32 in [0, 1, 2, 4, 2] {
             let input = tempFile(tar), output = tempFile()
             defer { close(input); close(output) }
             digests.append(try LayerCompressor.compress(tarFD: input, .gzip, threads: threads, to: output, name: "test layer").digest)
         }
         #expect(Set(digests).count == 1)
+    }
+
+    /// Writes `bytes` to a new file under /tmp; returns its path.
+    func namedFile(_ bytes: [UInt8], _ name: String) -> String {
+        let path = "/tmp/hive-compress-\(UInt64.random(in: 0...UInt64.max))-" + name
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return path
+    }
+
+    /// gzip -t, gzip -dc and Python's gzip on `blob`: each must give `tar`;
+    /// returns the number of gzip members Python's zlib finds.
+    func membersReadByGzipAndPython(_ blob: [UInt8], tar: [UInt8]) throws -> Int {
+        let blobPath = namedFile(blob, "layer.gz"), tarPath = namedFile(tar, "layer.tar")
+        defer { unlink(blobPath); unlink(tarPath) }
+        let env = ["PATH=/usr/bin:/bin"]
+        let gz = try HostProcess.run(["/bin/sh", "-c", "gzip -t \"$0\" && gzip -dc \"$0\" | cmp - \"$1\"", blobPath, tarPath],
+                                     environment: env, timeoutNanos: 60_000_000_000, what: "gzip")
+        #expect(gz.status == 0, "gzip: \(gz.stderr)")
+        let script = """
+            import gzip, sys, zlib
+            blob, tar = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+            assert gzip.decompress(blob) == tar, "gzip.decompress differs"
+            members, rest, out = 0, blob, b""
+            while rest:
+                d = zlib.decompressobj(31)
+                out += d.decompress(rest)
+                assert d.eof, "a member is cut short"
+                members, rest = members + 1, d.unused_data
+            assert out == tar, "the members differ"
+            print(members)
+            """
+        let py = try HostProcess.run(["/usr/bin/python3", "-c", script, blobPath, tarPath], environment: env,
+                                     timeoutNanos: 60_000_000_000, what: "python3")
+        #expect(py.status == 0, "python3: \(py.stderr)")
+        return Int(py.stdout.split(separator: "\n").first ?? "") ?? -1
+    }
+
+    func gzipBlob(_ tar: [UInt8], threads: Int32, level: Int32? = nil) throws -> (CompressedLayer, [UInt8]) {
+        let input = tempFile(tar), output = tempFile()
+        defer { close(input); close(output) }
+        let c = try LayerCompressor.compress(tarFD: input, .gzip, level: level, threads: threads, to: output, name: "test layer")
+        return (c, contents(output))
+    }
+
+    @Test(arguments: [Int32(0), 2])
+    func gzipIsOneMemberPerMiBThatGzipAndPythonRead(_ threads: Int32) throws {
+        let mib = 1 << 20
+        let sample = sampleTar()
+        var x: UInt32 = 7
+        let exact = (0..<(2 * mib)).map { i in x = x &* 1_103_515_245 &+ 12345; return UInt8(truncatingIfNeeded: i % 3 == 0 ? x >> 16 : 0) }
+        // the sample (4.8 MB: 5 members), exactly 2 MiB (2: no empty member after), empty (1: gzip is never empty)
+        for (tar, members) in [(sample, (sample.count + mib - 1) / mib), (exact, 2), ([], 1)] {
+            let (c, blob) = try gzipBlob(tar, threads: threads)
+            #expect(c.diffID == Digest.of(tar) && c.digest == Digest.of(blob))
+            #expect(try membersReadByGzipAndPython(blob, tar: tar) == members)
+        }
+    }
+
+    /// The pull and load path (LayerStream over libarchive) reads every member:
+    /// it extracts all the files of a layer over several MiB.
+    @Test func hiveExtractsEveryMember() throws {
+        let tar = sampleTar()
+        let (c, blob) = try gzipBlob(tar, threads: 2)
+        let fd = tempFile(blob)
+        defer { close(fd) }
+        var tmpl = Array("/tmp/hive-compress-root-XXXXXX".utf8CString)
+        let root = String(cString: mkdtemp(&tmpl)!)
+        defer { try? FileTree.remove(path: root) }
+        let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(rootFD) }
+        let stream = try LayerStream(fd: fd, decompress: true, teeFD: -1, name: "test layer")
+        let (diffID, _, _) = try stream.extract(into: rootFD, name: "test layer")
+        #expect(diffID == c.diffID)
+        var st = stat()
+        #expect(stat(root + "/noise", &st) == 0 && st.st_size == 1_500_000)
+        #expect(stat(root + "/big", &st) == 0 && st.st_size == 3_300_000)
+    }
+
+    @Test func gzipLevelsAreLibdeflates() throws {
+        let tar = sampleTar()
+        let (fast, fastBlob) = try gzipBlob(tar, threads: 2, level: 1)
+        let (best, bestBlob) = try gzipBlob(tar, threads: 2, level: 12)
+        #expect(best.size < fast.size)
+        #expect(try membersReadByGzipAndPython(bestBlob, tar: tar) == (tar.count + (1 << 20) - 1) >> 20)
+        #expect(fastBlob != bestBlob)
+        for level: Int32 in [0, 13] {
+            do {
+                _ = try gzipBlob(tar, threads: 2, level: level)
+                Issue.record("level \(level) was taken")
+            } catch {
+                #expect("\(error)".contains("gzip level \(level) is not 1-12"), "\(error)")
+            }
+        }
     }
 
     @Test func anUnwritableOutputFails() throws {

@@ -77,6 +77,58 @@ small_tar() {
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
 }
 
+@test "hive's gzip layers are one gzip member per MiB: gzip, Python, podman, and hive's own load and pull read them whole" {
+    registry_start
+    import_run_base
+    c=$WORK/ctx; mkdir -p "$c"
+    head -c 3000000 /dev/urandom > "$c/noise"
+    seq 1 600000 > "$c/count"
+    printf 'FROM busybox\nCOPY noise count /data/\n' > "$c/Dockerfile"
+    hive build -q -t "$REGISTRY/members:1" "$c" >/dev/null
+    want=$(cd "$c" && sha256sum noise count)
+    run_hive 0 push -q "$REGISTRY/members:1"
+    # every layer: gzip -t, Python's gzip and gzip -dc agree and give the diffID; the big one is several members
+    skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/members:1" "oci:$WORK/oci:x"
+    skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/members:1" "oci-archive:$WORK/members.tar:$REGISTRY/members:1"
+    m=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]+"/index.json"))["manifests"][0]["digest"][7:]; print(d)' "$WORK/oci")
+    layers=$(python3 -c 'import json,sys; print(" ".join(l["digest"][7:] for l in json.load(open(sys.argv[1]))["layers"]))' "$WORK/oci/blobs/sha256/$m")
+    diffs=$(hive image inspect -f '{{range .RootFS.Layers}}{{.}} {{end}}' "$REGISTRY/members:1")
+    most=0
+    for l in $layers; do
+        b=$WORK/oci/blobs/sha256/$l
+        gzip -t "$b"
+        n=$(python3 - "$b" <<'PY'
+import gzip, sys, zlib
+blob = open(sys.argv[1], "rb").read()
+members, rest, out = 0, blob, b""
+while rest:
+    d = zlib.decompressobj(31)
+    out += d.decompress(rest)
+    assert d.eof, "a member is cut short"
+    members, rest = members + 1, d.unused_data
+assert out == gzip.decompress(blob)
+print(members)
+PY
+)
+        [ "$n" -gt "$most" ] && most=$n
+        [[ " $diffs " == *" sha256:$(gzip -dc "$b" | sha256sum | cut -c1-64) "* ]] || { echo "layer $l does not unpack to a diffID of: $diffs"; return 1; }
+    done
+    [ "$most" -ge 3 ] || { echo "the largest layer has $most gzip members"; return 1; }
+    run podman_ run --rm --tls-verify=false "$REGISTRY/members:1" sh -c 'cd /data && sha256sum noise count'
+    [ "$status" -eq 0 ] && [ "$output" = "$want" ] || { echo "$output"; return 1; }
+    # hive's own readers, with no layer already present: load, then pull
+    hive rmi -f "$REGISTRY/members:1" busybox >/dev/null
+    assert_store_empty
+    run_hive 0 load -i "$WORK/members.tar"
+    run_hive 0 run --rm "$REGISTRY/members:1" sh -c 'cd /data && sha256sum noise count'
+    [ "$output" = "$want" ]
+    hive rmi -f "$REGISTRY/members:1" >/dev/null
+    assert_store_empty
+    run_hive 0 pull -q "$REGISTRY/members:1"
+    run_hive 0 run --rm "$REGISTRY/members:1" sh -c 'cd /data && sha256sum noise count'
+    [ "$output" = "$want" ]
+}
+
 @test "podman push -> hive pull -> hive run: the same image ID, RepoDigests, the reference printed last" {
     registry_start
     podman_ import --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["sh"]' \

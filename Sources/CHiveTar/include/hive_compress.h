@@ -1,4 +1,5 @@
-// Layer compression for push: a tar stream in, gzip (zlib) or zstd (libzstd,
+// Layer compression for push: a tar stream in, gzip (libdeflate, one member
+// per 1 MiB block, on worker threads when asked) or zstd (libzstd,
 // multithreaded when asked) out to a file descriptor, hashing both sides (the
 // tar's digest is the layer's diffID, the output's the blob digest).
 #ifndef HIVE_COMPRESS_H
@@ -9,8 +10,8 @@
 enum { HIVE_COMPRESS_GZIP = 1, HIVE_COMPRESS_ZSTD = 2 };
 
 typedef struct hive_compressor hive_compressor;
-// level: zlib 1-9 or zstd 1-19; threads: workers (0: all in this thread). gzip
-// with workers is block-parallel (as pigz): its output is the same for any number.
+// level: gzip 1-12 (libdeflate's; 1-9 as zlib's) or zstd 1-19; threads: workers
+// (0: all in this thread). gzip's output is the same for any number, 0 included.
 hive_compressor *hive_compressor_new(int out_fd, int kind, int level, int threads, char *err, size_t errlen);
 // Feeds tar bytes. Returns 0, or -1 (hive_compressor_error says why).
 int hive_compressor_write(hive_compressor *c, const void *p, size_t n);

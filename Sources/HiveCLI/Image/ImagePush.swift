@@ -17,7 +17,7 @@ enum ImagePush {
             .flag("quiet", "q", "Suppress verbose output"),
             .value("format", nil, "string", "Manifest type: oci or v2s2 (default: the stored one, else v2s2)"),
             .value("compression-format", nil, "string", "Layer compression: gzip (default) or zstd"),
-            .value("compression-level", nil, "int", "Compression level (gzip 1-9, zstd 1-19)"),
+            .value("compression-level", nil, "int", "Compression level (gzip 1-12, zstd 1-19)"),
             .value("authfile", nil, "path", "Path of the registry credentials file"),
         ], failureStatus: 1, run: run)
 
@@ -37,7 +37,7 @@ enum ImagePush {
             options.compression = v
         }
         if let l = c.args.value("compression-level") {
-            let range: ClosedRange<Int32> = options.compression == .zstd ? 1...19 : 1...9
+            let range: ClosedRange<Int32> = options.compression == .zstd ? 1...19 : 1...12
             guard let v = Int32(l), range.contains(v) else {
                 throw HiveError(.invalidArgument, "invalid --compression-level \"\(l)\" (use \(range.lowerBound)-\(range.upperBound))")
             }
