@@ -102,7 +102,7 @@ small_tar() {
         [[ " $diffs " == *" sha256:$(gzip -dc "$b" | sha256sum | cut -c1-64) "* ]] || { echo "layer $l does not unpack to a diffID of: $diffs"; return 1; }
     done
     [ "$most" -ge 3 ] || { echo "the largest layer has $most gzip members"; return 1; }
-    run podman_ run --rm --tls-verify=false "$REGISTRY/members:1" sh -c 'cd /data && sha256sum noise count'
+    run podman_ run -q --rm --tls-verify=false "$REGISTRY/members:1" sh -c 'cd /data && sha256sum noise count'
     [ "$status" -eq 0 ] && [ "$output" = "$want" ] || { echo "$output"; return 1; }
     # hive's own readers, with no layer already present: load, then pull
     hive rmi -f "$REGISTRY/members:1" busybox >/dev/null
