@@ -175,7 +175,9 @@ static void ack_text(const struct nlmsghdr *h, char *err, size_t errlen) {
     if (tb[NLMSGERR_ATTR_MSG]) nl_str(tb[NLMSGERR_ATTR_MSG], err, errlen);
 }
 
-int nl_request(int fd, struct nlm *m, char *err, size_t errlen) {
+int nl_request(int fd, struct nlm *m, char *err, size_t errlen) { return nl_request_cb(fd, m, NULL, NULL, err, errlen); }
+
+int nl_request_cb(int fd, struct nlm *m, nl_dump_cb cb, void *ctx, char *err, size_t errlen) {
     if (err && errlen) err[0] = 0;
     int rc = send_all(fd, m);
     if (rc < 0) return rc;
@@ -194,7 +196,7 @@ int nl_request(int fd, struct nlm *m, char *err, size_t errlen) {
     }
     char *buf = malloc(RECV_SIZE);
     if (!buf) return -ENOMEM;
-    int result = 0;
+    int result = 0, stopped = 0;
     // Replies are queued while the kernel handles the send; after an error
     // (a failed batch may not ack the rest) only what is already there is read.
     while (want > 0) {
@@ -203,7 +205,10 @@ int nl_request(int fd, struct nlm *m, char *err, size_t errlen) {
         int len = (int)n;
         for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
             if (h->nlmsg_seq < first || h->nlmsg_seq > last) continue;
-            if (h->nlmsg_type != NLMSG_ERROR) continue;
+            if (h->nlmsg_type != NLMSG_ERROR) {
+                if (cb && !stopped && cb(h, ctx)) stopped = 1;
+                continue;
+            }
             const struct nlmsgerr *e = NLMSG_DATA(h);
             want--;
             if (e->error < 0 && result == 0) { result = e->error; ack_text(h, err, errlen); }

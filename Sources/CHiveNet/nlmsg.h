@@ -61,9 +61,12 @@ int nl_open(int proto, int netns_fd);
 // Sends every message in `m`; waits for their ACKs. `err` (may be NULL) gets
 // the kernel's extended-ack text of the first error, or "" if none.
 int nl_request(int fd, struct nlm *m, char *err, size_t errlen);
+// The same, passing every reply that is not an ACK (a get's answer, an echo)
+// to `cb` (see nl_dump_cb; non-zero stops the calls, not the waiting).
+typedef int (*nl_dump_cb)(const struct nlmsghdr *h, void *ctx);
+int nl_request_cb(int fd, struct nlm *m, nl_dump_cb cb, void *ctx, char *err, size_t errlen);
 // One dump request (m holds one message; NLM_F_DUMP is added). `cb` returns
 // 0 to go on, non-zero to stop (that value is returned after draining).
-typedef int (*nl_dump_cb)(const struct nlmsghdr *h, void *ctx);
 int nl_dump(int fd, struct nlm *m, nl_dump_cb cb, void *ctx, char *err, size_t errlen);
 
 // Parsing: fills tb[0...max] with the attributes in [data, data+len) by type
