@@ -154,6 +154,7 @@ static int link_cb(const struct nlmsghdr *h, void *arg) {
         nl_str(tb[IFLA_IFNAME], l->name, sizeof l->name);
         l->master = (int32_t)nl_u32(tb[IFLA_MASTER]);
         l->mtu = nl_u32(tb[IFLA_MTU]);
+        if (tb[IFLA_ADDRESS] && nl_len(tb[IFLA_ADDRESS]) == 6) memcpy(l->mac, nl_data(tb[IFLA_ADDRESS]), 6);
         if (tb[IFLA_LINKINFO]) {
             const struct nlattr *info[IFLA_INFO_MAX + 1];
             nl_attrs(nl_data(tb[IFLA_LINKINFO]), nl_len(tb[IFLA_LINKINFO]), info, IFLA_INFO_MAX);

@@ -25,6 +25,8 @@ public enum Netlink {
         public var kind: String
         public var isUp: Bool
         public var mtu: UInt32
+        /// nil for a link without one (lo's is all zero).
+        public var mac: MACAddress?
     }
 
     /// One NETLINK_ROUTE socket, bound to the namespace it was opened in.
@@ -148,7 +150,8 @@ public enum Netlink {
                 var l = l
                 let name = Netlink.string(&l.name), kind = Netlink.string(&l.kind)
                 return Link(index: l.index, name: name, master: l.master > 0 ? l.master : nil, kind: kind,
-                            isUp: l.flags & UInt32(IFF_UP) != 0, mtu: l.mtu)
+                            isUp: l.flags & UInt32(IFF_UP) != 0, mtu: l.mtu,
+                            mac: withUnsafeBytes(of: &l.mac) { raw in raw.allSatisfy { $0 == 0 } ? nil : MACAddress(bytes: Array(raw)) })
             }
         }
 
@@ -171,9 +174,12 @@ public enum Netlink {
         if rc < 0 { throw error(rc, "cannot set sysctl \(key) to \(value)") }
     }
 
-    public static func sysctl(_ key: String) -> String? {
+    public static func sysctl(_ key: String) -> String? { sysctl(key, netnsFD: nil) }
+
+    /// A sysctl's value in the namespace `netnsFD` (nil: the caller's); nil if it cannot be read.
+    public static func sysctl(_ key: String, netnsFD: Int32?) -> String? {
         var buf = [CChar](repeating: 0, count: 256)
-        let rc = buf.withUnsafeMutableBufferPointer { hive_sysctl_get(key, $0.baseAddress, $0.count) }
+        let rc = buf.withUnsafeMutableBufferPointer { hive_sysctl_get_in(netnsFD ?? -1, key, $0.baseAddress, $0.count) }
         return rc < 0 ? nil : String(cString: buf)
     }
 
