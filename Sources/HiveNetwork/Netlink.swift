@@ -135,7 +135,7 @@ public enum Netlink {
             return all.filter { $0.prefix > 0 }.map { r in
                 var dst = r.dst
                 let bytes = withUnsafeBytes(of: &dst) { Array($0.prefix(len)) }
-                return Subnet(address: IPAddress(bytes: bytes), prefix: Int(r.prefix))
+                return Subnet(routeDestination: IPAddress(bytes: bytes), prefix: Int(r.prefix))
             }
         }
 
@@ -238,5 +238,13 @@ extension Netlink {
         withUnsafeBytes(of: &tuple) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
+    }
+}
+
+extension Subnet {
+    /// A route's destination as the kernel gives it (host bits already zero: it refuses others).
+    fileprivate init(routeDestination address: IPAddress, prefix: Int) {
+        self.address = address
+        self.prefix = prefix
     }
 }
