@@ -43,6 +43,9 @@ public enum Netlink {
             fd = rc
         }
 
+        /// Takes over a NETLINK_ROUTE socket CHiveNet opened.
+        init(fd: Int32) { self.fd = fd }
+
         deinit { Glibc.close(fd) }
 
         /// A link's index by name; nil if there is none.

@@ -13,14 +13,17 @@ final class NetNamespaceTests: XCTestCase {
     }
 
     override func tearDown() {
-        if let d = opendir(dir + "/netns") {
-            while let e = readdir(d) {
-                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { NetNamespace.remove(dir + "/netns/" + name) }
+        for sub in ["/netns", "/run/netns"] {
+            if let d = opendir(dir + sub) {
+                while let e = readdir(d) {
+                    let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    if name != "." && name != ".." { NetNamespace.remove(dir + sub + "/" + name) }
+                }
+                closedir(d)
             }
-            closedir(d)
+            rmdir(dir + sub)
         }
-        rmdir(dir + "/netns")
+        rmdir(dir + "/run")
         unlink(dir + "/file")
         rmdir(dir)
     }
@@ -43,12 +46,12 @@ final class NetNamespaceTests: XCTestCase {
     func testPinOpenRemove() throws {
         let fd = try NetNamespace.prepare().take()
         let ino = inode(fd)
-        let path = dir + "/netns/c1"
+        let path = dir + "/run/netns/c1"
         try NetNamespace.pin(fd, at: path)
         close(fd)
         var st = stat()
-        XCTAssertEqual(stat(dir + "/netns", &st), 0)
-        XCTAssertEqual(st.st_mode & 0o777, 0o700, "the netns directory is private")
+        XCTAssertEqual(stat(dir + "/run/netns", &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o700, "the netns directory is private (made with its parent)")
 
         let again = try NetNamespace.open(path)
         defer { close(again) }
@@ -80,6 +83,12 @@ final class NetNamespaceTests: XCTestCase {
         XCTAssertNotEqual(inode(fa), inode(fb))
         XCTAssertNotEqual(inode(fa), inode(own))
         XCTAssertEqual(try a.take(), fa, "a second take gives the same fd")
+        // The socket the making thread opened is in the new namespace (lo up, nothing else).
+        let inside = try XCTUnwrap(a.socket())
+        XCTAssertNil(a.socket(), "handed out once")
+        try inside.addBridge("made-inside", mtu: nil)
+        XCTAssertEqual(try Netlink.Socket(netnsFD: fa).linkDetails().map(\.name).sorted(), ["lo", "made-inside"])
+        XCTAssertNil(try Netlink.Socket().index(of: "made-inside"))
     }
 
     // A namespace prepared and never taken is closed, not leaked.

@@ -69,7 +69,9 @@ struct hive_ns_job;
 // keeps an fd to it; NULL if the thread could not start.
 struct hive_ns_job *hive_ns_prepare(void);
 // Waits for it: the namespace's fd (O_CLOEXEC), or -errno (err says which step).
-int hive_ns_take(struct hive_ns_job *job, char *err, size_t errlen);
+// With rtnl non-NULL, *rtnl gets the NETLINK_ROUTE socket the thread opened in
+// the namespace (the caller's to close; saves a thread + setns), else -1.
+int hive_ns_take(struct hive_ns_job *job, int *rtnl, char *err, size_t errlen);
 // Pins namespace fd at path: the directory made if missing (0700), an empty
 // file made there, /proc/self/fd/N bind-mounted on it. On failure nothing stays.
 int hive_ns_pin(int fd, const char *path, char *err, size_t errlen);
