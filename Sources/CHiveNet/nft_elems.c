@@ -1,0 +1,202 @@
+// The elements networks and published ports add to hive's nftables table
+// (see include/hive_nft.h): one message per element, so the kernel's error
+// names the element it refused.
+#include "hive_nft.h"
+#include "nft_internal.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+
+/// One element: a key (fields padded to 4 bytes, as registers hold them) and, in a map, a value.
+struct elem {
+    const char *set;
+    uint8_t key[40], data[20];
+    uint32_t keylen, datalen;
+};
+
+static void elem_msg(hive_nft *h, const char *table, int add, const struct elem *e, long index) {
+    struct nft_buf *b = &h->msg;
+    nft_msg(h, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, add ? NLM_F_CREATE : 0, "element",
+            e->set, index);
+    nft_str(b, NFTA_SET_ELEM_LIST_TABLE, table);
+    nft_str(b, NFTA_SET_ELEM_LIST_SET, e->set);
+    size_t list = nft_nest(b, NFTA_SET_ELEM_LIST_ELEMENTS);
+    size_t one = nft_nest(b, NFTA_LIST_ELEM);
+    size_t k = nft_nest(b, NFTA_SET_ELEM_KEY);
+    nft_attr(b, NFTA_DATA_VALUE, e->key, e->keylen);
+    nft_nest_end(b, k);
+    if (add && e->datalen) {
+        size_t d = nft_nest(b, NFTA_SET_ELEM_DATA);
+        nft_attr(b, NFTA_DATA_VALUE, e->data, e->datalen);
+        nft_nest_end(b, d);
+    }
+    nft_nest_end(b, one);
+    nft_nest_end(b, list);
+    nft_msg_end(h);
+}
+
+// Adds or deletes the elements in one batch. A delete that finds some gone
+// is redone one element at a time, each missing one skipped.
+static int send_elems(hive_nft *h, const char *table, int add, const struct elem *e, size_t n, const long *index,
+                      size_t *failed, char *what, size_t whatlen) {
+    nft_batch_begin(h);
+    for (size_t i = 0; i < n; i++) elem_msg(h, table, add, &e[i], index ? index[i] : (long)i);
+    uint32_t seq = 0;
+    int err = nft_batch_send(h, &seq, what, whatlen);
+    if (err && failed) {
+        int i = nft_index_of(h, seq);
+        if (i >= 0) *failed = (size_t)i;
+    }
+    if (add || err != -ENOENT) return err;
+    for (size_t i = 0; i < n; i++) {
+        nft_batch_begin(h);
+        elem_msg(h, table, 0, &e[i], index ? index[i] : (long)i);
+        err = nft_batch_send(h, NULL, what, whatlen);
+        if (err && err != -ENOENT) {
+            if (failed) *failed = index ? (size_t)index[i] : i;
+            return err;
+        }
+    }
+    return 0;
+}
+
+static void put_ifname(uint8_t *key, const char *name) { strncpy((char *)key, name, IFNAMSIZ - 1); }
+
+int hive_nft_network(hive_nft *h, const char *table, int add, const char *bridge, int internal,
+                     char *what, size_t whatlen) {
+    if (strlen(bridge) >= IFNAMSIZ) return -EINVAL;
+    struct elem e[4] = {{.set = "bridges", .keylen = IFNAMSIZ},
+                        {.set = "same", .keylen = 2 * IFNAMSIZ},
+                        {.set = internal ? "internal" : "nat", .keylen = IFNAMSIZ},
+                        {.set = internal ? "nat" : "internal", .keylen = IFNAMSIZ}};
+    for (int i = 0; i < 4; i++) put_ifname(e[i].key, bridge);
+    put_ifname(e[1].key + IFNAMSIZ, bridge);
+    return send_elems(h, table, add, e, add ? 3 : 4, NULL, NULL, what, whatlen);
+}
+
+// A port's element: its map, key and value (see the header's layout).
+static struct elem port_elem(const struct hive_nft_port *p) {
+    struct elem e = {0};
+    uint32_t alen = p->family == 4 ? 4 : 16, at = 0;
+    e.set = p->family == 4 ? (p->has_host ? "ports4a" : "ports4") : (p->has_host ? "ports6a" : "ports6");
+    if (p->has_host) {
+        memcpy(e.key, p->host_addr, alen);
+        at = alen;
+    }
+    e.key[at] = p->proto;
+    uint16_t hport = htons(p->host_port), port = htons(p->port);
+    memcpy(e.key + at + 4, &hport, 2);
+    e.keylen = at + 8;
+    memcpy(e.data, p->addr, alen);
+    memcpy(e.data + alen, &port, 2);
+    e.datalen = alen + 4;
+    return e;
+}
+
+int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nft_port *ports, size_t n,
+                   size_t *failed, char *what, size_t whatlen) {
+    enum { CHUNK = 256 };
+    struct elem e[CHUNK];
+    long index[CHUNK];
+    // All or none for adds: more than one chunk goes in one batch, built here.
+    if (add && n > CHUNK) {
+        nft_batch_begin(h);
+        for (size_t i = 0; i < n; i++) {
+            struct elem one = port_elem(&ports[i]);
+            elem_msg(h, table, 1, &one, (long)i);
+        }
+        uint32_t seq = 0;
+        int err = nft_batch_send(h, &seq, what, whatlen);
+        if (err && failed && nft_index_of(h, seq) >= 0) *failed = (size_t)nft_index_of(h, seq);
+        return err;
+    }
+    for (size_t start = 0; start < n; start += CHUNK) {
+        size_t m = n - start < CHUNK ? n - start : CHUNK;
+        for (size_t i = 0; i < m; i++) {
+            e[i] = port_elem(&ports[start + i]);
+            index[i] = (long)(start + i);
+        }
+        int err = send_elems(h, table, add, e, m, index, failed, what, whatlen);
+        if (err) return err;
+    }
+    return 0;
+}
+
+// Reading the maps back ----------------------------------------------------
+
+struct listing {
+    struct hive_nft_port *out;
+    size_t cap, count;
+    uint8_t family, by_host;
+};
+
+// The payload of the nested attribute `type` inside [p, p+len), its length in *n.
+static const uint8_t *find(const uint8_t *p, size_t len, uint16_t type, size_t *n) {
+    while (len >= NLA_HDRLEN) {
+        const struct nlattr *a = (const struct nlattr *)p;
+        if (a->nla_len < NLA_HDRLEN || a->nla_len > len) return NULL;
+        if ((a->nla_type & NLA_TYPE_MASK) == type) {
+            *n = a->nla_len - NLA_HDRLEN;
+            return p + NLA_HDRLEN;
+        }
+        size_t step = NLA_ALIGN(a->nla_len);
+        if (step >= len) return NULL;
+        p += step;
+        len -= step;
+    }
+    return NULL;
+}
+
+static void each_element(const struct nlmsghdr *r, void *ctx) {
+    struct listing *l = ctx;
+    size_t len = r->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg)), n;
+    const uint8_t *list = find((const uint8_t *)NLMSG_DATA(r) + sizeof(struct nfgenmsg), len,
+                               NFTA_SET_ELEM_LIST_ELEMENTS, &n);
+    uint32_t alen = l->family == 4 ? 4 : 16, at = l->by_host ? alen : 0;
+    while (list && n >= NLA_HDRLEN) {
+        const struct nlattr *a = (const struct nlattr *)list;
+        if (a->nla_len < NLA_HDRLEN || a->nla_len > n) return;
+        size_t kn = 0, dn = 0, vn = 0, wn = 0;
+        const uint8_t *key = find(list + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, NFTA_SET_ELEM_KEY, &kn);
+        const uint8_t *data = find(list + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, NFTA_SET_ELEM_DATA, &dn);
+        const uint8_t *k = key ? find(key, kn, NFTA_DATA_VALUE, &vn) : NULL;
+        const uint8_t *d = data ? find(data, dn, NFTA_DATA_VALUE, &wn) : NULL;
+        if (k && d && vn == at + 8 && wn == alen + 4) {
+            if (l->count < l->cap) {
+                struct hive_nft_port *p = &l->out[l->count];
+                uint16_t hport, port;
+                memset(p, 0, sizeof *p);
+                p->family = l->family;
+                p->has_host = l->by_host;
+                memcpy(p->host_addr, k, at);
+                p->proto = k[at];
+                memcpy(&hport, k + at + 4, 2);
+                memcpy(p->addr, d, alen);
+                memcpy(&port, d + alen, 2);
+                p->host_port = ntohs(hport);
+                p->port = ntohs(port);
+            }
+            l->count++;
+        }
+        size_t step = NLA_ALIGN(a->nla_len);
+        if (step >= n) break;
+        list += step;
+        n -= step;
+    }
+}
+
+int hive_nft_list_ports(hive_nft *h, const char *table, struct hive_nft_port *out, size_t cap) {
+    static const struct { const char *set; uint8_t family, by_host; } maps[] = {
+        {"ports4", 4, 0}, {"ports4a", 4, 1}, {"ports6", 6, 0}, {"ports6a", 6, 1}};
+    struct listing l = {out, cap, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        l.family = maps[i].family;
+        l.by_host = maps[i].by_host;
+        int err = nft_request(h, NFT_MSG_GETSETELEM, NLM_F_DUMP, table, maps[i].set, each_element, &l);
+        if (err == -ENOENT) return 0;
+        if (err) return err;
+    }
+    return (int)l.count;
+}
