@@ -17,24 +17,24 @@ struct elem {
 };
 
 static void elem_msg(hive_nft *h, const char *table, int add, const struct elem *e, long index) {
-    struct nft_buf *b = &h->msg;
+    struct nlm *b = &h->m;
     nft_msg(h, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, add ? NLM_F_CREATE : 0, "element",
             e->set, index);
-    nft_str(b, NFTA_SET_ELEM_LIST_TABLE, table);
-    nft_str(b, NFTA_SET_ELEM_LIST_SET, e->set);
-    size_t list = nft_nest(b, NFTA_SET_ELEM_LIST_ELEMENTS);
-    size_t one = nft_nest(b, NFTA_LIST_ELEM);
-    size_t k = nft_nest(b, NFTA_SET_ELEM_KEY);
-    nft_attr(b, NFTA_DATA_VALUE, e->key, e->keylen);
-    nft_nest_end(b, k);
+    nlm_attr_str(b, NFTA_SET_ELEM_LIST_TABLE, table);
+    nlm_attr_str(b, NFTA_SET_ELEM_LIST_SET, e->set);
+    size_t list = nlm_nest(b, NFTA_SET_ELEM_LIST_ELEMENTS);
+    size_t one = nlm_nest(b, NFTA_LIST_ELEM);
+    size_t k = nlm_nest(b, NFTA_SET_ELEM_KEY);
+    nlm_attr(b, NFTA_DATA_VALUE, e->key, e->keylen);
+    nlm_nest_end(b, k);
     if (add && e->datalen) {
-        size_t d = nft_nest(b, NFTA_SET_ELEM_DATA);
-        nft_attr(b, NFTA_DATA_VALUE, e->data, e->datalen);
-        nft_nest_end(b, d);
+        size_t d = nlm_nest(b, NFTA_SET_ELEM_DATA);
+        nlm_attr(b, NFTA_DATA_VALUE, e->data, e->datalen);
+        nlm_nest_end(b, d);
     }
-    nft_nest_end(b, one);
-    nft_nest_end(b, list);
-    nft_msg_end(h);
+    nlm_nest_end(b, one);
+    nlm_nest_end(b, list);
+    nlm_end(&h->m);
 }
 
 // Adds or deletes the elements in one batch. A delete that finds some gone
@@ -43,12 +43,9 @@ static int send_elems(hive_nft *h, const char *table, int add, const struct elem
                       size_t *failed, char *what, size_t whatlen) {
     nft_batch_begin(h);
     for (size_t i = 0; i < n; i++) elem_msg(h, table, add, &e[i], index ? index[i] : (long)i);
-    uint32_t seq = 0;
-    int err = nft_batch_send(h, &seq, what, whatlen);
-    if (err && failed) {
-        int i = nft_index_of(h, seq);
-        if (i >= 0) *failed = (size_t)i;
-    }
+    long at = -1;
+    int err = nft_batch_send(h, &at, what, whatlen);
+    if (err && failed && at >= 0) *failed = (size_t)at;
     if (add || err != -ENOENT) return err;
     for (size_t i = 0; i < n; i++) {
         nft_batch_begin(h);
@@ -107,9 +104,9 @@ int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nf
             struct elem one = port_elem(&ports[i]);
             elem_msg(h, table, 1, &one, (long)i);
         }
-        uint32_t seq = 0;
-        int err = nft_batch_send(h, &seq, what, whatlen);
-        if (err && failed && nft_index_of(h, seq) >= 0) *failed = (size_t)nft_index_of(h, seq);
+        long at = -1;
+        int err = nft_batch_send(h, &at, what, whatlen);
+        if (err && failed && at >= 0) *failed = (size_t)at;
         return err;
     }
     for (size_t start = 0; start < n; start += CHUNK) {
@@ -132,59 +129,53 @@ struct listing {
     uint8_t family, by_host;
 };
 
-// The payload of the nested attribute `type` inside [p, p+len), its length in *n.
-static const uint8_t *find(const uint8_t *p, size_t len, uint16_t type, size_t *n) {
-    while (len >= NLA_HDRLEN) {
-        const struct nlattr *a = (const struct nlattr *)p;
-        if (a->nla_len < NLA_HDRLEN || a->nla_len > len) return NULL;
-        if ((a->nla_type & NLA_TYPE_MASK) == type) {
-            *n = a->nla_len - NLA_HDRLEN;
-            return p + NLA_HDRLEN;
-        }
-        size_t step = NLA_ALIGN(a->nla_len);
-        if (step >= len) return NULL;
-        p += step;
-        len -= step;
-    }
-    return NULL;
+// The value inside a nested nft_data attribute (NFTA_DATA_VALUE); NULL if absent.
+static const struct nlattr *value(const struct nlattr *a) {
+    if (!a) return NULL;
+    const struct nlattr *tb[NFTA_DATA_MAX + 1];
+    nl_attrs(nl_data(a), nl_len(a), tb, NFTA_DATA_MAX);
+    return tb[NFTA_DATA_VALUE];
 }
 
-static void each_element(const struct nlmsghdr *r, void *ctx) {
+static int each_element(const struct nlmsghdr *r, void *ctx) {
     struct listing *l = ctx;
-    size_t len = r->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg)), n;
-    const uint8_t *list = find((const uint8_t *)NLMSG_DATA(r) + sizeof(struct nfgenmsg), len,
-                               NFTA_SET_ELEM_LIST_ELEMENTS, &n);
+    const struct nlattr *tb[NFTA_SET_ELEM_LIST_MAX + 1];
+    nl_msg_attrs(r, sizeof(struct nfgenmsg), tb, NFTA_SET_ELEM_LIST_MAX);
+    const struct nlattr *list = tb[NFTA_SET_ELEM_LIST_ELEMENTS];
+    if (!list) return 0;
     uint32_t alen = l->family == 4 ? 4 : 16, at = l->by_host ? alen : 0;
-    while (list && n >= NLA_HDRLEN) {
-        const struct nlattr *a = (const struct nlattr *)list;
-        if (a->nla_len < NLA_HDRLEN || a->nla_len > n) return;
-        size_t kn = 0, dn = 0, vn = 0, wn = 0;
-        const uint8_t *key = find(list + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, NFTA_SET_ELEM_KEY, &kn);
-        const uint8_t *data = find(list + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, NFTA_SET_ELEM_DATA, &dn);
-        const uint8_t *k = key ? find(key, kn, NFTA_DATA_VALUE, &vn) : NULL;
-        const uint8_t *d = data ? find(data, dn, NFTA_DATA_VALUE, &wn) : NULL;
-        if (k && d && vn == at + 8 && wn == alen + 4) {
+    const char *p = nl_data(list);
+    size_t n = nl_len(list);
+    while (n >= NLA_HDRLEN) {
+        const struct nlattr *a = (const struct nlattr *)p;
+        if (a->nla_len < NLA_HDRLEN || a->nla_len > n) break;
+        const struct nlattr *el[NFTA_SET_ELEM_MAX + 1];
+        nl_attrs(nl_data(a), nl_len(a), el, NFTA_SET_ELEM_MAX);
+        const struct nlattr *k = value(el[NFTA_SET_ELEM_KEY]), *d = value(el[NFTA_SET_ELEM_DATA]);
+        if (k && d && nl_len(k) == at + 8 && nl_len(d) == alen + 4) {
             if (l->count < l->cap) {
-                struct hive_nft_port *p = &l->out[l->count];
+                const uint8_t *kb = nl_data(k), *db = nl_data(d);
+                struct hive_nft_port *o = &l->out[l->count];
                 uint16_t hport, port;
-                memset(p, 0, sizeof *p);
-                p->family = l->family;
-                p->has_host = l->by_host;
-                memcpy(p->host_addr, k, at);
-                p->proto = k[at];
-                memcpy(&hport, k + at + 4, 2);
-                memcpy(p->addr, d, alen);
-                memcpy(&port, d + alen, 2);
-                p->host_port = ntohs(hport);
-                p->port = ntohs(port);
+                memset(o, 0, sizeof *o);
+                o->family = l->family;
+                o->has_host = l->by_host;
+                memcpy(o->host_addr, kb, at);
+                o->proto = kb[at];
+                memcpy(&hport, kb + at + 4, 2);
+                memcpy(o->addr, db, alen);
+                memcpy(&port, db + alen, 2);
+                o->host_port = ntohs(hport);
+                o->port = ntohs(port);
             }
             l->count++;
         }
         size_t step = NLA_ALIGN(a->nla_len);
         if (step >= n) break;
-        list += step;
+        p += step;
         n -= step;
     }
+    return 0;
 }
 
 int hive_nft_list_ports(hive_nft *h, const char *table, struct hive_nft_port *out, size_t cap) {
@@ -194,7 +185,10 @@ int hive_nft_list_ports(hive_nft *h, const char *table, struct hive_nft_port *ou
     for (int i = 0; i < 4; i++) {
         l.family = maps[i].family;
         l.by_host = maps[i].by_host;
-        int err = nft_request(h, NFT_MSG_GETSETELEM, NLM_F_DUMP, table, maps[i].set, each_element, &l);
+        nft_request(h, NFT_MSG_GETSETELEM);
+        nlm_attr_str(&h->m, NFTA_SET_ELEM_LIST_TABLE, table);
+        nlm_attr_str(&h->m, NFTA_SET_ELEM_LIST_SET, maps[i].set);
+        int err = nl_dump(h->fd, &h->m, each_element, &l, NULL, 0);
         if (err == -ENOENT) return 0;
         if (err) return err;
     }

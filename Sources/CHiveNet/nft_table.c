@@ -57,105 +57,105 @@ static uint32_t set_id(const char *name) {
 
 struct expr { size_t elem, data; };
 
-static struct expr expr_begin(struct nft_buf *b, const char *name) {
+static struct expr expr_begin(struct nlm *b, const char *name) {
     struct expr e;
-    e.elem = nft_nest(b, NFTA_LIST_ELEM);
-    nft_str(b, NFTA_EXPR_NAME, name);
-    e.data = nft_nest(b, NFTA_EXPR_DATA);
+    e.elem = nlm_nest(b, NFTA_LIST_ELEM);
+    nlm_attr_str(b, NFTA_EXPR_NAME, name);
+    e.data = nlm_nest(b, NFTA_EXPR_DATA);
     return e;
 }
 
-static void expr_end(struct nft_buf *b, struct expr e) {
-    nft_nest_end(b, e.data);
-    nft_nest_end(b, e.elem);
+static void expr_end(struct nlm *b, struct expr e) {
+    nlm_nest_end(b, e.data);
+    nlm_nest_end(b, e.elem);
 }
 
-static void meta(struct nft_buf *b, uint32_t key, uint32_t dreg) {
+static void meta(struct nlm *b, uint32_t key, uint32_t dreg) {
     struct expr e = expr_begin(b, "meta");
-    nft_u32(b, NFTA_META_KEY, key);
-    nft_u32(b, NFTA_META_DREG, dreg);
+    nlm_attr_be32(b, NFTA_META_KEY, key);
+    nlm_attr_be32(b, NFTA_META_DREG, dreg);
     expr_end(b, e);
 }
 
-static void cmp(struct nft_buf *b, uint32_t op, const void *data, size_t len) {
+static void cmp(struct nlm *b, uint32_t op, const void *data, size_t len) {
     struct expr e = expr_begin(b, "cmp");
-    nft_u32(b, NFTA_CMP_SREG, NFT_REG_1);
-    nft_u32(b, NFTA_CMP_OP, op);
-    size_t d = nft_nest(b, NFTA_CMP_DATA);
-    nft_attr(b, NFTA_DATA_VALUE, data, len);
-    nft_nest_end(b, d);
+    nlm_attr_be32(b, NFTA_CMP_SREG, NFT_REG_1);
+    nlm_attr_be32(b, NFTA_CMP_OP, op);
+    size_t d = nlm_nest(b, NFTA_CMP_DATA);
+    nlm_attr(b, NFTA_DATA_VALUE, data, len);
+    nlm_nest_end(b, d);
     expr_end(b, e);
 }
 
-static void payload(struct nft_buf *b, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg) {
+static void payload(struct nlm *b, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg) {
     struct expr e = expr_begin(b, "payload");
-    nft_u32(b, NFTA_PAYLOAD_DREG, dreg);
-    nft_u32(b, NFTA_PAYLOAD_BASE, base);
-    nft_u32(b, NFTA_PAYLOAD_OFFSET, offset);
-    nft_u32(b, NFTA_PAYLOAD_LEN, len);
+    nlm_attr_be32(b, NFTA_PAYLOAD_DREG, dreg);
+    nlm_attr_be32(b, NFTA_PAYLOAD_BASE, base);
+    nlm_attr_be32(b, NFTA_PAYLOAD_OFFSET, offset);
+    nlm_attr_be32(b, NFTA_PAYLOAD_LEN, len);
     expr_end(b, e);
 }
 
-static void lookup(struct nft_buf *b, const char *set, uint32_t dreg, int invert) {
+static void lookup(struct nlm *b, const char *set, uint32_t dreg, int invert) {
     struct expr e = expr_begin(b, "lookup");
-    nft_u32(b, NFTA_LOOKUP_SREG, NFT_REG_1);
-    if (dreg) nft_u32(b, NFTA_LOOKUP_DREG, dreg);
-    nft_str(b, NFTA_LOOKUP_SET, set);
-    nft_u32(b, NFTA_LOOKUP_SET_ID, set_id(set));
-    if (invert) nft_u32(b, NFTA_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+    nlm_attr_be32(b, NFTA_LOOKUP_SREG, NFT_REG_1);
+    if (dreg) nlm_attr_be32(b, NFTA_LOOKUP_DREG, dreg);
+    nlm_attr_str(b, NFTA_LOOKUP_SET, set);
+    nlm_attr_be32(b, NFTA_LOOKUP_SET_ID, set_id(set));
+    if (invert) nlm_attr_be32(b, NFTA_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
     expr_end(b, e);
 }
 
 // `iifname @set` / `oifname @set` (or `!= @set`).
-static void ifname_in(struct nft_buf *b, uint32_t key, const char *set, int invert) {
+static void ifname_in(struct nlm *b, uint32_t key, const char *set, int invert) {
     meta(b, key, NFT_REG_1);
     lookup(b, set, 0, invert);
 }
 
-static void nfproto(struct nft_buf *b, uint8_t family) {
+static void nfproto(struct nlm *b, uint8_t family) {
     meta(b, NFT_META_NFPROTO, NFT_REG_1);
     cmp(b, NFT_CMP_EQ, &family, 1);
 }
 
 // `ct state/status & mask != 0`.
-static void ct_any(struct nft_buf *b, uint32_t key, uint32_t mask) {
+static void ct_any(struct nlm *b, uint32_t key, uint32_t mask) {
     struct expr e = expr_begin(b, "ct");
-    nft_u32(b, NFTA_CT_KEY, key);
-    nft_u32(b, NFTA_CT_DREG, NFT_REG_1);
+    nlm_attr_be32(b, NFTA_CT_KEY, key);
+    nlm_attr_be32(b, NFTA_CT_DREG, NFT_REG_1);
     expr_end(b, e);
     uint32_t zero = 0;
     e = expr_begin(b, "bitwise");
-    nft_u32(b, NFTA_BITWISE_SREG, NFT_REG_1);
-    nft_u32(b, NFTA_BITWISE_DREG, NFT_REG_1);
-    nft_u32(b, NFTA_BITWISE_LEN, 4);
-    size_t d = nft_nest(b, NFTA_BITWISE_MASK);
-    nft_attr(b, NFTA_DATA_VALUE, &mask, 4);
-    nft_nest_end(b, d);
-    d = nft_nest(b, NFTA_BITWISE_XOR);
-    nft_attr(b, NFTA_DATA_VALUE, &zero, 4);
-    nft_nest_end(b, d);
+    nlm_attr_be32(b, NFTA_BITWISE_SREG, NFT_REG_1);
+    nlm_attr_be32(b, NFTA_BITWISE_DREG, NFT_REG_1);
+    nlm_attr_be32(b, NFTA_BITWISE_LEN, 4);
+    size_t d = nlm_nest(b, NFTA_BITWISE_MASK);
+    nlm_attr(b, NFTA_DATA_VALUE, &mask, 4);
+    nlm_nest_end(b, d);
+    d = nlm_nest(b, NFTA_BITWISE_XOR);
+    nlm_attr(b, NFTA_DATA_VALUE, &zero, 4);
+    nlm_nest_end(b, d);
     expr_end(b, e);
     cmp(b, NFT_CMP_NEQ, &zero, 4);
 }
 
-static void verdict(struct nft_buf *b, int code, const char *chain) {
+static void verdict(struct nlm *b, int code, const char *chain) {
     struct expr e = expr_begin(b, "immediate");
-    nft_u32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
-    size_t d = nft_nest(b, NFTA_IMMEDIATE_DATA);
-    size_t v = nft_nest(b, NFTA_DATA_VERDICT);
-    nft_u32(b, NFTA_VERDICT_CODE, (uint32_t)code);
-    if (chain) nft_str(b, NFTA_VERDICT_CHAIN, chain);
-    nft_nest_end(b, v);
-    nft_nest_end(b, d);
+    nlm_attr_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+    size_t d = nlm_nest(b, NFTA_IMMEDIATE_DATA);
+    size_t v = nlm_nest(b, NFTA_DATA_VERDICT);
+    nlm_attr_be32(b, NFTA_VERDICT_CODE, (uint32_t)code);
+    if (chain) nlm_attr_str(b, NFTA_VERDICT_CHAIN, chain);
+    nlm_nest_end(b, v);
+    nlm_nest_end(b, d);
     expr_end(b, e);
 }
 
-static void masquerade(struct nft_buf *b) { expr_end(b, expr_begin(b, "masq")); }
+static void masquerade(struct nlm *b) { expr_end(b, expr_begin(b, "masq")); }
 
 // `dnat ipX to [ipX daddr .] meta l4proto . th dport map @set`: the key's
 // fields in 32-bit registers from REG32_00 up, the map's value (address .
 // port) into REG_1, the port's register right after the address.
-static void dnat_by_map(struct nft_buf *b, uint8_t family, int by_host) {
+static void dnat_by_map(struct nlm *b, uint8_t family, int by_host) {
     uint32_t alen = family == NFPROTO_IPV4 ? 4 : 16;
     uint32_t reg = NFT_REG32_00;
     nfproto(b, family);
@@ -168,10 +168,10 @@ static void dnat_by_map(struct nft_buf *b, uint8_t family, int by_host) {
     lookup(b, family == NFPROTO_IPV4 ? (by_host ? "ports4a" : "ports4") : (by_host ? "ports6a" : "ports6"),
            NFT_REG_1, 0);
     struct expr e = expr_begin(b, "nat");
-    nft_u32(b, NFTA_NAT_TYPE, NFT_NAT_DNAT);
-    nft_u32(b, NFTA_NAT_FAMILY, family);
-    nft_u32(b, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
-    nft_u32(b, NFTA_NAT_REG_PROTO_MIN, NFT_REG32_00 + alen / 4);
+    nlm_attr_be32(b, NFTA_NAT_TYPE, NFT_NAT_DNAT);
+    nlm_attr_be32(b, NFTA_NAT_FAMILY, family);
+    nlm_attr_be32(b, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
+    nlm_attr_be32(b, NFTA_NAT_REG_PROTO_MIN, NFT_REG32_00 + alen / 4);
     expr_end(b, e);
 }
 
@@ -179,33 +179,35 @@ static void dnat_by_map(struct nft_buf *b, uint8_t family, int by_host) {
 
 static void chain(hive_nft *h, const char *table, const char *name, const char *type, int hook, int prio) {
     nft_msg(h, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "chain", name, -1);
-    nft_str(&h->msg, NFTA_CHAIN_TABLE, table);
-    nft_str(&h->msg, NFTA_CHAIN_NAME, name);
+    nlm_attr_str(&h->m, NFTA_CHAIN_TABLE, table);
+    nlm_attr_str(&h->m, NFTA_CHAIN_NAME, name);
     if (type) {
-        size_t n = nft_nest(&h->msg, NFTA_CHAIN_HOOK);
-        nft_u32(&h->msg, NFTA_HOOK_HOOKNUM, (uint32_t)hook);
-        nft_u32(&h->msg, NFTA_HOOK_PRIORITY, (uint32_t)prio);
-        nft_nest_end(&h->msg, n);
-        nft_u32(&h->msg, NFTA_CHAIN_POLICY, NF_ACCEPT);
-        nft_str(&h->msg, NFTA_CHAIN_TYPE, type);
+        size_t n = nlm_nest(&h->m, NFTA_CHAIN_HOOK);
+        nlm_attr_be32(&h->m, NFTA_HOOK_HOOKNUM, (uint32_t)hook);
+        nlm_attr_be32(&h->m, NFTA_HOOK_PRIORITY, (uint32_t)prio);
+        nlm_nest_end(&h->m, n);
+        nlm_attr_be32(&h->m, NFTA_CHAIN_POLICY, NF_ACCEPT);
+        nlm_attr_str(&h->m, NFTA_CHAIN_TYPE, type);
     }
-    nft_msg_end(h);
+    nlm_end(&h->m);
 }
 
 static size_t rule_begin(hive_nft *h, const char *table, const char *chain_name, long index) {
     nft_msg(h, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "rule", chain_name, index);
-    nft_str(&h->msg, NFTA_RULE_TABLE, table);
-    nft_str(&h->msg, NFTA_RULE_CHAIN, chain_name);
-    return nft_nest(&h->msg, NFTA_RULE_EXPRESSIONS);
+    nlm_attr_str(&h->m, NFTA_RULE_TABLE, table);
+    nlm_attr_str(&h->m, NFTA_RULE_CHAIN, chain_name);
+    return nlm_nest(&h->m, NFTA_RULE_EXPRESSIONS);
 }
 
 static void rule_end(hive_nft *h, size_t exprs) {
-    nft_nest_end(&h->msg, exprs);
-    nft_msg_end(h);
+    nlm_nest_end(&h->m, exprs);
+    nlm_end(&h->m);
 }
 
 int hive_nft_table_exists(hive_nft *h, const char *table) {
-    int r = nft_request(h, NFT_MSG_GETTABLE, 0, table, NULL, NULL, NULL);
+    nft_request(h, NFT_MSG_GETTABLE);
+    nlm_attr_str(&h->m, NFTA_TABLE_NAME, table);
+    int r = nl_request(h->fd, &h->m, NULL, 0);
     return r == 0 ? 1 : r == -ENOENT ? 0 : r;
 }
 
@@ -213,27 +215,27 @@ int hive_nft_ensure(hive_nft *h, const char *table, char *what, size_t whatlen) 
     // A batch refused as a whole costs the kernel ~10 ms: ask first (~10 us).
     int exists = hive_nft_table_exists(h, table);
     if (exists != 0) return exists < 0 ? exists : 0;
-    struct nft_buf *b = &h->msg;
+    struct nlm *b = &h->m;
     nft_batch_begin(h);
     nft_msg(h, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "table inet", table, -1);
-    nft_str(b, NFTA_TABLE_NAME, table);
-    nft_u32(b, NFTA_TABLE_FLAGS, 0);
-    nft_msg_end(h);
+    nlm_attr_str(b, NFTA_TABLE_NAME, table);
+    nlm_attr_be32(b, NFTA_TABLE_FLAGS, 0);
+    nlm_end(&h->m);
     for (size_t i = 0; i < NSETS; i++) {
         const struct setdef *s = &SETS[i];
         nft_msg(h, NFT_MSG_NEWSET, NLM_F_CREATE, s->flags & NFT_SET_MAP ? "map" : "set", s->name, -1);
-        nft_str(b, NFTA_SET_TABLE, table);
-        nft_str(b, NFTA_SET_NAME, s->name);
-        nft_u32(b, NFTA_SET_FLAGS, s->flags);
-        nft_u32(b, NFTA_SET_KEY_TYPE, s->keytype);
-        nft_u32(b, NFTA_SET_KEY_LEN, s->keylen);
+        nlm_attr_str(b, NFTA_SET_TABLE, table);
+        nlm_attr_str(b, NFTA_SET_NAME, s->name);
+        nlm_attr_be32(b, NFTA_SET_FLAGS, s->flags);
+        nlm_attr_be32(b, NFTA_SET_KEY_TYPE, s->keytype);
+        nlm_attr_be32(b, NFTA_SET_KEY_LEN, s->keylen);
         if (s->flags & NFT_SET_MAP) {
-            nft_u32(b, NFTA_SET_DATA_TYPE, s->datatype);
-            nft_u32(b, NFTA_SET_DATA_LEN, s->datalen);
+            nlm_attr_be32(b, NFTA_SET_DATA_TYPE, s->datatype);
+            nlm_attr_be32(b, NFTA_SET_DATA_LEN, s->datalen);
         }
-        nft_u32(b, NFTA_SET_ID, (uint32_t)i + 1);
-        nft_attr(b, NFTA_SET_USERDATA, s->ud, s->udlen);
-        nft_msg_end(h);
+        nlm_attr_be32(b, NFTA_SET_ID, (uint32_t)i + 1);
+        nlm_attr(b, NFTA_SET_USERDATA, s->ud, s->udlen);
+        nlm_end(&h->m);
     }
     chain(h, table, "ports", NULL, 0, 0);
     chain(h, table, "prerouting", "nat", NF_INET_PRE_ROUTING, -100);
@@ -252,9 +254,9 @@ int hive_nft_ensure(hive_nft *h, const char *table, char *what, size_t whatlen) 
     for (int i = 0; i < 2; i++) {
         size_t r = rule_begin(h, table, local_chains[i], 1);
         struct expr e = expr_begin(b, "fib");
-        nft_u32(b, NFTA_FIB_DREG, NFT_REG_1);
-        nft_u32(b, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-        nft_u32(b, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+        nlm_attr_be32(b, NFTA_FIB_DREG, NFT_REG_1);
+        nlm_attr_be32(b, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+        nlm_attr_be32(b, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
         expr_end(b, e);
         uint32_t local = RTN_LOCAL;
         cmp(b, NFT_CMP_EQ, &local, 4);
@@ -329,8 +331,8 @@ int hive_nft_ensure(hive_nft *h, const char *table, char *what, size_t whatlen) 
 int hive_nft_delete_table(hive_nft *h, const char *table, char *what, size_t whatlen) {
     nft_batch_begin(h);
     nft_msg(h, NFT_MSG_DELTABLE, 0, "table inet", table, -1);
-    nft_str(&h->msg, NFTA_TABLE_NAME, table);
-    nft_msg_end(h);
+    nlm_attr_str(&h->m, NFTA_TABLE_NAME, table);
+    nlm_end(&h->m);
     int err = nft_batch_send(h, NULL, what, whatlen);
     return err == -ENOENT ? 0 : err;
 }
