@@ -90,7 +90,8 @@ public final class NetworkManager {
     }
 
     /// Where container `id`'s namespace is pinned.
-    public func netnsPath(_ id: String) -> String { runroot + "/netns/" + id }
+    public func netnsPath(_ id: String) -> String { NetworkManager.netnsPath(runroot: runroot, id: id) }
+    public static func netnsPath(runroot: String, id: String) -> String { runroot + "/netns/" + id }
 
     func hostSocket() throws(HiveError) -> Netlink.Socket {
         if let hostSocketCache { return hostSocketCache }
