@@ -74,7 +74,8 @@ public final class NetworkManager {
     public var settings: NetworkSettings
     /// The host's rtnetlink socket and hive's firewall table, made on first use.
     var hostSocketCache: Netlink.Socket?
-    let firewall: Firewall
+    /// hive's table (settings.firewallTable).
+    var firewall: Firewall { Firewall(table: settings.firewallTable) }
     /// Bridges known to exist in this command (name -> index).
     var bridges: [String: Int32] = [:]
     /// Names of containers by ID, for messages (a lookup function: no HiveRuntime here).
@@ -85,7 +86,6 @@ public final class NetworkManager {
         self.runroot = runroot
         self.containersDir = containersDir
         self.settings = settings
-        self.firewall = Firewall(table: settings.firewallTable)
         self.containerName = { id in (try? store.container(id))??.name }
     }
 
