@@ -165,10 +165,11 @@ extension NetworkManager {
             return ip
         }
         let ipv4 = try IPAM.allocate(subnet: n.subnet, range: n.ipRange, gateway: n.gateway, taken: Set(taken.compactMap(\.ipv4)),
-                                     requested: try parse(r.ip, .v4, "--ip"))
+                                     requested: try parse(r.ip, .v4, "--ip"), network: n.name)
         var ipv6: IPAddress? = nil
         if let s6 = n.subnet6, let g6 = n.gateway6 {
-            ipv6 = try IPAM.allocate(subnet: s6, range: nil, gateway: g6, taken: Set(taken.compactMap(\.ipv6)), requested: try parse(r.ip6, .v6, "--ip6"))
+            ipv6 = try IPAM.allocate(subnet: s6, range: nil, gateway: g6, taken: Set(taken.compactMap(\.ipv6)),
+                                 requested: try parse(r.ip6, .v6, "--ip6"), network: n.name)
         }
         let ports = try choosePorts(r.ports)
         var aliases: [String] = []
