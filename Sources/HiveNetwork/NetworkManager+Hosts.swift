@@ -1,18 +1,16 @@
 // Containers' hosts files on user networks: the planner's base, then the
 // container's own addresses, then the other containers of its user networks
 // by name, short ID and alias (the default network resolves no names, as
-// Docker's). Two comment lines separate the parts, so the file is rewritten
-// in place (the container has it bind-mounted) from what it holds: its base
-// on a later start, its head when a peer comes or goes. Rewrites happen
-// inside the state database's write transaction, so concurrent commands
-// never interleave them; the file is opened O_NOFOLLOW and must be regular.
+// Docker's). HostsFile.render takes an earlier render as its base (its own
+// lines and peers replaced), so the file is rewritten in place (the container
+// has it bind-mounted) from what it holds. Rewrites happen inside the state
+// database's write transaction, so concurrent commands never interleave
+// them; the file is opened O_NOFOLLOW and must be a regular file.
 import Glibc
 import HivePlatform
 import HiveStore
 
 extension NetworkManager {
-    static let ownMarker = "# hive: this container\n"
-    static let peersMarker = "# hive: other containers on its networks\n"
     /// A hosts file read back is at most this long (the container may have written to it).
     static let hostsLimit = 1 << 20
 
@@ -21,11 +19,7 @@ extension NetworkManager {
     /// Writes container `id`'s whole hosts file: `base` (empty: the one the file holds) + its addresses + peers.
     func writeHosts(container id: String, name: String, hostname: String, base given: String, endpoints: [Endpoint]) throws(HiveError) {
         let path = hostsPath(id)
-        var base = given
-        if base.isEmpty {
-            let text = try readHosts(path)
-            base = NetworkManager.before(NetworkManager.ownMarker, in: text) ?? text
-        }
+        let base = given.isEmpty ? try readHosts(path) : given
         var own: [HostsFile.Entry] = []
         let named = endpoints.contains { !$0.network.isDefault }
         let names = named && name != hostname && !name.isEmpty ? [hostname, name] : [hostname]
@@ -33,16 +27,13 @@ extension NetworkManager {
             if let ip = e.record.ipv4 { own.append(.init(ip: ip, names: names)) }
             if let ip = e.record.ipv6 { own.append(.init(ip: ip, names: names)) }
         }
-        let head = HostsFile.render(base: base + NetworkManager.ownMarker, own: own, peers: [])
-        try replaceHosts(path, HostsFile.render(base: head + NetworkManager.peersMarker, own: [], peers: try peers(of: id)))
+        try replaceHosts(path, HostsFile.render(base: base, own: own, peers: try peers(of: id)))
     }
 
-    /// Rewrites the peers' part of container `id`'s hosts file (after a connect or disconnect of its own).
+    /// Rewrites the peers' part of container `id`'s hosts file (after a connect or disconnect, its own or a peer's).
     func refreshHosts(container id: String) throws(HiveError) {
         let path = hostsPath(id)
-        let text = try readHosts(path)
-        guard let head = NetworkManager.before(NetworkManager.peersMarker, in: text) else { return }
-        try replaceHosts(path, HostsFile.render(base: head + NetworkManager.peersMarker, own: [], peers: try peers(of: id)))
+        try replaceHosts(path, HostsFile.render(base: try readHosts(path), own: [], peers: try peers(of: id)))
     }
 
     /// Every other container on `nets` (user networks only) gets its peers' part rewritten.
@@ -70,12 +61,6 @@ extension NetworkManager {
             }
         }
         return out
-    }
-
-    /// The text before `marker` (nil if it is not there).
-    static func before(_ marker: String, in text: String) -> String? {
-        guard let r = text.firstRange(of: marker) else { return nil }
-        return String(text[..<r.lowerBound])
     }
 
     func openHosts(_ path: String) throws(HiveError) -> Int32 {
