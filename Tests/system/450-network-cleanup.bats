@@ -32,6 +32,8 @@ teardown() { net_teardown; }
     hive rm -f a b c d >/dev/null
     hive network rm n1 n2 >/dev/null
     assert_net_clean
+    # hive turned ip_forward on for its bridges, and off with the last
+    [ "$(hns cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
 }
 
 @test "a container's exit releases its veth, pin, ports and endpoint; start attaches again" {
