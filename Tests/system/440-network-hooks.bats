@@ -9,14 +9,18 @@ load netns
 setup() { net_setup; }
 teardown() { net_teardown; }
 
-# A hook that logs every scalar field of each network event's context as NET <event> k=v ...
+# A hook that logs every scalar field of each network event's context (and of
+# its tables, as t.k=v) as NET <event> k=v ...
 trace_hook() {
     add_hook 10-nettrace.lua <<'EOF'
 for _, e in ipairs({"on-network-create", "on-network-remove", "on-connect", "on-disconnect"}) do
   hive.on(e, function(c)
     local keys = {}
     for k, v in pairs(c) do
-      if type(v) ~= "table" then table.insert(keys, k .. "=" .. tostring(v)) end
+      if type(v) ~= "table" then table.insert(keys, k .. "=" .. tostring(v))
+      else for k2, v2 in pairs(v) do
+        if type(v2) ~= "table" then table.insert(keys, k .. "." .. tostring(k2) .. "=" .. tostring(v2)) end
+      end end
     end
     table.sort(keys)
     hive.log.warn("NET " .. e .. " " .. table.concat(keys, " "))

@@ -65,12 +65,14 @@ end
 
 hive.on("on-connect", function(c)
   if not c.netns or c.netns == "" then return end
+  local network = type(c.network) == "table" and c.network.name or c.network
+  local who = type(c.container) == "table" and c.container.name or c.name or "?"
   for _, r in ipairs(routes) do
-    if r.network == nil or r.network == c.network then
+    if r.network == nil or r.network == network then
       local a = argv(r, c.netns, c.interface or "eth0")
       local res = hive.exec(a)
       if res.status ~= 0 then
-        local msg = "network/extra-route: " .. table.concat(a, " ", 3) .. " in " .. (c.name or c.id or "?")
+        local msg = "network/extra-route: " .. table.concat(a, " ", 3) .. " in " .. who
           .. " exited with " .. res.status .. ": " .. (res.stderr or ""):gsub("%s+$", "")
         hive.log.warn(msg)
       end
