@@ -379,10 +379,10 @@ network() {
     ip link add up0 type veth peer name eth0 netns "$up"
     ip addr add 192.0.2.1/24 dev up0; ip link set up0 up
     nsenter --net="/run/netns/$up" sh -c 'ip link set lo up; ip addr add 192.0.2.2/24 dev eth0; ip link set eth0 up'
-    $HIVE run --rm busybox true; $HIVE run --rm -p 8080:80 busybox true; $PN run --rm busybox true
+    $HIVE run --rm busybox true; $HIVE run --rm -p 8080:80 busybox true; $PN run --rm --network bridge busybox true
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/network-load.txt"
     hf network-run -w 5 -r "${RUNS_NET:-40}" "$HIVE run --rm --network none busybox true" "$HIVE run --rm busybox true" \
-        "$HIVE run --rm -p 8080:80 busybox true" "$PN run --rm busybox true" "$PN run --rm --network none busybox true"
+        "$HIVE run --rm -p 8080:80 busybox true" "$PN run --rm --network bridge busybox true" "$PN run --rm --network none busybox true"
     command -v iperf3 >/dev/null || { echo "network: iperf3 is not installed (apt-get install iperf3): no throughput figures"; return 0; }
     local secs=${NET_SECS:-5} IPERF="-v /:/host:ro busybox chroot /host iperf3"
     gbps() { python3 -c 'import json, sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
@@ -400,7 +400,7 @@ network() {
     $HIVE run -d --name net-srv -p 5201:5201 $IPERF -s >/dev/null
     sleep 0.5
     report "hive, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5201 | gbps)"
-    $PN run -d --name net-srv -p 5202:5201 $IPERF -s >/dev/null
+    $PN run -d --network bridge --name net-srv -p 5202:5201 $IPERF -s >/dev/null
     sleep 0.5
     report "podman, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5202 | gbps)"
     # container to container: hive on a user network (by name), podman on its default network (by address)
@@ -409,7 +409,7 @@ network() {
     sleep 0.5
     report "hive, container to container (user network)" "$($HIVE run --rm --network bench-net $IPERF -J -t "$secs" -c net-srv2 | gbps)"
     local pip; pip=$($PN inspect -f '{{.NetworkSettings.IPAddress}}' net-srv)
-    report "podman, container to container (default network)" "$($PN run --rm $IPERF -J -t "$secs" -c "$pip" | gbps)"
+    report "podman, container to container (default network)" "$($PN run --rm --network bridge $IPERF -J -t "$secs" -c "$pip" | gbps)"
     python3 - "$OUT/network-throughput.txt" <<'PY'
 import re, sys
 v = {m.group(1): float(m.group(2)) for m in (re.match(r"throughput: (.*): ([0-9.]+) Gbit/s", l) for l in open(sys.argv[1])) if m}

@@ -94,7 +94,7 @@ in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(s
     run_hive 0 run --rm --network inner busybox sh -c 'ip route; ping -c1 -W2 in1 >/dev/null && echo peer-ok'
     [[ "$output" != *default* ]]
     [[ "$output" == *peer-ok* ]]
-    run -1 hive run --rm --network inner busybox wget -q -T 2 -O- "http://$UP_ADDR:8000/"
+    run ! hive run --rm --network inner busybox timeout 2 wget -q -O- "http://$UP_ADDR:8000/"
     [[ "$output" != *upstream-ok* ]]
 }
 

@@ -121,13 +121,13 @@ teardown() { net_teardown; }
     r1ip=$(ctr_ip r1)
     [[ "$r1ip" == 10.89.5.* ]]
     # networks are isolated from each other
-    run -1 hive exec l1 wget -q -T 2 -O- "http://$r1ip/"
+    run ! hive exec l1 timeout 2 wget -q -O- "http://$r1ip/"
     run_hive 0 network connect --alias lefty right l1
     run_hive 0 exec l1 ip -4 -o addr show dev eth1
     [[ "$output" == *" 10.89.5."* ]]
-    run_hive 0 exec l1 wget -q -T 3 -O- "http://$r1ip/"
+    run_hive 0 exec l1 timeout 3 wget -q -O- "http://$r1ip/"
     [ "$output" = "right-ok" ]
-    run_hive 0 exec l1 wget -q -T 3 -O- http://r1/
+    run_hive 0 exec l1 timeout 3 wget -q -O- http://r1/
     [ "$output" = "right-ok" ]
     # r1 knows l1 by its name and alias on the network they now share
     run_hive 0 exec r1 sh -c 'ping -c1 -W2 l1 >/dev/null && ping -c1 -W2 lefty >/dev/null && echo both'

@@ -19,11 +19,11 @@ teardown() { net_teardown; }
     wait_running beta
     local b
     b=$(ctr_ip beta)
-    run_hive 0 exec alpha wget -q -T 3 -O- http://beta/
+    run_hive 0 exec alpha timeout 3 wget -q -O- http://beta/
     [ "$output" = beta-ok ]
-    run_hive 0 exec alpha wget -q -T 3 -O- http://db/
+    run_hive 0 exec alpha timeout 3 wget -q -O- http://db/
     [ "$output" = beta-ok ]
-    run_hive 0 exec alpha wget -q -T 3 -O- http://db.internal/
+    run_hive 0 exec alpha timeout 3 wget -q -O- http://db.internal/
     [ "$output" = beta-ok ]
     # a name resolves to the address the container has
     run_hive 0 exec alpha ping -c1 -W2 beta
@@ -32,7 +32,7 @@ teardown() { net_teardown; }
     run_hive 0 exec beta ping -c1 -W2 alpha
     [[ "$output" == *"($(ctr_ip alpha))"* ]]
     # a run --rm on the network resolves both
-    run_hive 0 run --rm --network app busybox sh -c 'ping -c1 -W2 alpha >/dev/null && wget -q -T 3 -O- http://db/'
+    run_hive 0 run --rm --network app busybox sh -c 'ping -c1 -W2 alpha >/dev/null && timeout 3 wget -q -O- http://db/'
     [ "$output" = beta-ok ]
     # on another network the names mean nothing
     run ! hive run --rm busybox ping -c1 -W1 beta

@@ -93,7 +93,7 @@ EOF
     [[ "$output" == *"nameserver 192.0.2.2"* ]]
     run wait_http "$NS_U" "http://$HOST_UP_ADDR:8089/"
     [ "$output" = hooked-ok ]
-    run_hive 0 run --rm --network chosen busybox wget -q -T 3 -O- http://by-hook/
+    run_hive 0 run --rm --network chosen busybox timeout 3 wget -q -O- http://by-hook/
     [ "$output" = hooked-ok ]
     # what the hook sets is validated like a flag
     add_hook 30-bad.lua <<'EOF'

@@ -32,7 +32,7 @@ sys.stdout.write("".join(out))'
     import_run_base
     hns $P import -q "$(base_tar)" docker.io/library/busybox:latest >/dev/null
     # podman alone first: its NAT to the upstream host works
-    run hns $P run --rm busybox wget -q -T 3 -O- "http://$UP_ADDR:8000/"
+    run hns $P run --rm --network bridge busybox timeout 3 wget -q -O- "http://$UP_ADDR:8000/"
     [ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
     [ "$output" = "upstream-ok from $HOST_UP_ADDR" ]
     local before
@@ -42,24 +42,24 @@ sys.stdout.write("".join(out))'
     hive run -d --name web -p 8095:80 busybox sh -c 'mkdir /w; echo hive-web > /w/index.html; exec httpd -f -p 80 -h /w' >/dev/null
     run wait_http "$NS_U" "http://$HOST_UP_ADDR:8095/"
     [ "$output" = hive-web ]
-    run_hive 0 run --rm busybox wget -q -T 3 -O- "http://$UP_ADDR:8000/"
+    run_hive 0 run --rm busybox timeout 3 wget -q -O- "http://$UP_ADDR:8000/"
     [ "$output" = "upstream-ok from $HOST_UP_ADDR" ]
     # podman's container reaches the upstream host and hive's published port
-    run hns $P run --rm busybox sh -c "wget -q -T 3 -O- http://$UP_ADDR:8000/; wget -q -T 3 -O- http://$HOST_UP_ADDR:8095/"
+    run hns $P run --rm --network bridge busybox sh -c "timeout 3 wget -q -O- http://$UP_ADDR:8000/; timeout 3 wget -q -O- http://$HOST_UP_ADDR:8095/"
     [ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
     [ "${lines[0]}" = "upstream-ok from $HOST_UP_ADDR" ]
     [ "${lines[1]}" = hive-web ]
     # hive's container reaches a podman container (routed through the host, NATed)
-    hns $P run -d --name pweb busybox sh -c 'mkdir /w; echo podman-web > /w/index.html; exec httpd -f -p 80 -h /w' >/dev/null
+    hns $P run -d --network bridge --name pweb busybox sh -c 'mkdir /w; echo podman-web > /w/index.html; exec httpd -f -p 80 -h /w' >/dev/null
     local pip
     pip=$(hns $P inspect -f '{{.NetworkSettings.IPAddress}}' pweb)
     [ -n "$pip" ]
-    run_hive 0 exec web wget -q -T 3 -O- "http://$pip/"
+    run_hive 0 exec web timeout 3 wget -q -O- "http://$pip/"
     [ "$output" = podman-web ]
     hns $P rm -f -t 0 pweb >/dev/null
     # hive gone: podman's tables are as they were, hive's table is gone
     hive rm -f web >/dev/null
     [ "$(other_tables)" = "$before" ]
-    run hns $P run --rm busybox wget -q -T 3 -O- "http://$UP_ADDR:8000/"
+    run hns $P run --rm --network bridge busybox timeout 3 wget -q -O- "http://$UP_ADDR:8000/"
     [ "$output" = "upstream-ok from $HOST_UP_ADDR" ]
 }

@@ -22,7 +22,7 @@ routes = [
 ]
 EOF
     # the route is there before the process starts: its first packet is refused
-    run hive run --rm busybox sh -c "ip route; wget -q -T 2 -O- http://$UP_ADDR:8000/"
+    run hive run --rm busybox sh -c "ip route; timeout 2 wget -q -O- http://$UP_ADDR:8000/"
     [ "$status" -ne 0 ]
     [[ "$output" == *"prohibit $UP_ADDR"* ]]
     [[ "$output" != *upstream-ok* ]]
@@ -40,7 +40,7 @@ EOF
     run ! hive exec late ip route del "$UP_ADDR/32"
     # without the plugin the same run reaches the upstream host
     : > "$HIVE_CONFIG"
-    run_hive 0 run --rm busybox wget -q -T 3 -O- "http://$UP_ADDR:8000/"
+    run_hive 0 run --rm busybox timeout 3 wget -q -O- "http://$UP_ADDR:8000/"
     [ "$output" = "upstream-ok from $HOST_UP_ADDR" ]
 }
 
