@@ -92,17 +92,37 @@ static struct elem port_elem(const struct hive_nft_port *p) {
     return e;
 }
 
+// The target's element of self4/self6 (masquerade when it reaches itself through a published port).
+static struct elem self_elem(const struct hive_nft_port *p) {
+    struct elem e = {0};
+    uint32_t alen = p->family == 4 ? 4 : 16;
+    e.set = p->family == 4 ? "self4" : "self6";
+    memcpy(e.key, p->addr, alen);
+    memcpy(e.key + alen, p->addr, alen);
+    e.keylen = 2 * alen;
+    return e;
+}
+
+static int same_target(const struct hive_nft_port *a, const struct hive_nft_port *b) {
+    return a->family == b->family && !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
+}
+
 int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nft_port *ports, size_t n,
                    size_t *failed, char *what, size_t whatlen) {
     enum { CHUNK = 256 };
     struct elem e[CHUNK];
     long index[CHUNK];
-    // All or none for adds: more than one chunk goes in one batch, built here.
-    if (add && n > CHUNK) {
+    if (n == 0) return 0;
+    // All or none for adds: one batch of any length, built here.
+    if (add) {
         nft_batch_begin(h);
         for (size_t i = 0; i < n; i++) {
             struct elem one = port_elem(&ports[i]);
             elem_msg(h, table, 1, &one, (long)i);
+            if (i == 0 || !same_target(&ports[i], &ports[i - 1])) {
+                one = self_elem(&ports[i]);
+                elem_msg(h, table, 1, &one, -1);
+            }
         }
         long at = -1;
         int err = nft_batch_send(h, &at, what, whatlen);
@@ -115,10 +135,14 @@ int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nf
             e[i] = port_elem(&ports[start + i]);
             index[i] = (long)(start + i);
         }
-        int err = send_elems(h, table, add, e, m, index, failed, what, whatlen);
+        int err = send_elems(h, table, 0, e, m, index, failed, what, whatlen);
         if (err) return err;
     }
-    return 0;
+    struct elem self[CHUNK];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < CHUNK; i++)
+        if (i == 0 || !same_target(&ports[i], &ports[i - 1])) self[k++] = self_elem(&ports[i]);
+    return send_elems(h, table, 0, self, k, NULL, NULL, what, whatlen);
 }
 
 // Reading the maps back ----------------------------------------------------

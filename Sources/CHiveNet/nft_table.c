@@ -44,6 +44,8 @@ static const struct setdef {
     {"ports4a", NFT_SET_MAP, CAT3(T_V4, T_PROTO, T_SERVICE), 12, CAT2(T_V4, T_SERVICE), 8, UD_MAP, sizeof UD_MAP},
     {"ports6", NFT_SET_MAP, CAT2(T_PROTO, T_SERVICE), 8, CAT2(T_V6, T_SERVICE), 20, UD_MAP, sizeof UD_MAP},
     {"ports6a", NFT_SET_MAP, CAT3(T_V6, T_PROTO, T_SERVICE), 24, CAT2(T_V6, T_SERVICE), 20, UD_MAP, sizeof UD_MAP},
+    {"self4", 0, CAT2(T_V4, T_V4), 8, 0, 0, UD_CONCAT, sizeof UD_CONCAT},
+    {"self6", 0, CAT2(T_V6, T_V6), 32, 0, 0, UD_CONCAT, sizeof UD_CONCAT},
 };
 #define NSETS (sizeof SETS / sizeof SETS[0])
 
@@ -279,7 +281,17 @@ int hive_nft_ensure(hive_nft *h, const char *table, char *what, size_t whatlen) 
     ct_any(b, NFT_CT_STATUS, IPS_DST_NAT);
     masquerade(b);
     rule_end(h, r);
-    r = rule_begin(h, table, "postrouting", 3);
+    for (int v6 = 0; v6 < 2; v6++) {  // a container to its own published port (bridged: no iif)
+        r = rule_begin(h, table, "postrouting", 3 + v6);
+        ct_any(b, NFT_CT_STATUS, IPS_DST_NAT);
+        nfproto(b, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+        payload(b, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4, NFT_REG_1);
+        payload(b, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, v6 ? NFT_REG_2 : NFT_REG32_01);
+        lookup(b, v6 ? "self6" : "self4", 0, 0);
+        masquerade(b);
+        rule_end(h, r);
+    }
+    r = rule_begin(h, table, "postrouting", 5);
     ifname_in(b, NFT_META_IIFNAME, "nat", 0);
     ifname_in(b, NFT_META_OIFNAME, "bridges", 1);
     masquerade(b);

@@ -143,6 +143,14 @@ extension NetworkManager {
         }
     }
 
+    /// The host end's name: veth + 8 hex digits of the ID + the index + 2 random
+    /// ones (at most 15 bytes): a restart never waits for the last run's pair,
+    /// which the kernel deletes on its own some 35 ms after its namespace goes.
+    static func hostInterface(_ id: String, _ index: Int) -> String {
+        let tail = index < 10 ? String(UInt8.random(in: 16...255), radix: 16) : ""
+        return "veth" + String(id.prefix(8)) + String(index) + tail
+    }
+
     /// This process as an endpoint's holder until `hold` hands it over.
     static let me: (pid: Int32, start: Int64) = (getpid(), ProcStat.startTime(getpid()) ?? 0)
 
@@ -157,10 +165,11 @@ extension NetworkManager {
             return ip
         }
         let ipv4 = try IPAM.allocate(subnet: n.subnet, range: n.ipRange, gateway: n.gateway, taken: Set(taken.compactMap(\.ipv4)),
-                                     requested: try parse(r.ip, .v4, "--ip"))
+                                     requested: try parse(r.ip, .v4, "--ip"), network: n.name)
         var ipv6: IPAddress? = nil
         if let s6 = n.subnet6, let g6 = n.gateway6 {
-            ipv6 = try IPAM.allocate(subnet: s6, range: nil, gateway: g6, taken: Set(taken.compactMap(\.ipv6)), requested: try parse(r.ip6, .v6, "--ip6"))
+            ipv6 = try IPAM.allocate(subnet: s6, range: nil, gateway: g6, taken: Set(taken.compactMap(\.ipv6)),
+                                 requested: try parse(r.ip6, .v6, "--ip6"), network: n.name)
         }
         let ports = try choosePorts(r.ports)
         var aliases: [String] = []
@@ -168,7 +177,7 @@ extension NetworkManager {
             for a in [name, String(id.prefix(12))] + r.aliases where !aliases.contains(a) && !a.isEmpty { aliases.append(a) }
         }
         let rec = EndpointRecord(containerID: id, networkID: n.id, ipv4: ipv4, ipv6: ipv6, mac: r.mac.flatMap(MACAddress.init) ?? .derived(from: ipv4),
-                                 aliases: aliases, hostInterface: "veth" + String(id.prefix(8)) + String(index), interface: "eth\(index)",
+                                 aliases: aliases, hostInterface: NetworkManager.hostInterface(id, index), interface: "eth\(index)",
                                  ports: ports, holderPID: NetworkManager.me.pid, holderStart: NetworkManager.me.start)
         try store.insertEndpoint(rec)
         do {
@@ -185,12 +194,13 @@ extension NetworkManager {
     func plumb(_ e: EndpointRecord, network n: NetworkRecord, netnsFD: Int32, inside: Netlink.Socket, defaultRoute: Bool) throws(HiveError) {
         let host = try hostSocket()
         let bridge = try ensureBridge(n)
+        let v6 = n.subnet6 != nil  // without IPv6 the links make no link-local address (no DAD work)
         do {
-            try host.addVeth(e.hostInterface, peer: e.interface, peerNetnsFD: netnsFD, peerMAC: e.mac, mtu: mtu(n))
+            try host.addVeth(e.hostInterface, peer: e.interface, peerNetnsFD: netnsFD, peerMAC: e.mac, mtu: mtu(n), noIPv6: !v6)
         } catch {
             // a host end a killed command left (its namespace is gone): once more without it
             try? host.deleteLink(e.hostInterface)
-            try host.addVeth(e.hostInterface, peer: e.interface, peerNetnsFD: netnsFD, peerMAC: e.mac, mtu: mtu(n))
+            try host.addVeth(e.hostInterface, peer: e.interface, peerNetnsFD: netnsFD, peerMAC: e.mac, mtu: mtu(n), noIPv6: !v6)
         }
         guard let hi = host.index(of: e.hostInterface), let ci = inside.index(of: e.interface) else {
             throw HiveError(.io, "the veth pair \(e.hostInterface)/\(e.interface) of network \(n.name) is missing after it was made")
@@ -198,7 +208,7 @@ extension NetworkManager {
         try host.setLink(hi, up: true, master: bridge)
         if let ip = e.ipv4 { try inside.addAddress(ci, ip, prefix: n.subnet.prefix) }
         if let ip = e.ipv6, let s6 = n.subnet6 { try inside.addAddress(ci, ip, prefix: s6.prefix) }
-        try inside.setLink(ci, up: true)
+        try inside.setLink(ci, up: true, master: nil, ipv6Auto: v6 ? nil : false)
         if defaultRoute {
             try inside.addRoute(to: nil, via: n.gateway, index: ci)
             if let g6 = n.gateway6, e.ipv6 != nil { try inside.addRoute(to: nil, via: g6, index: ci) }

@@ -39,7 +39,7 @@ extension NetworkManager {
             }
         }
         if gone.isEmpty { return 0 }
-        release(gone, deleteVeth: true)
+        release(gone)  // their veths go with their namespaces (unpinned below), not by a 28 ms delete
         for id in Set(gone.map(\.containerID)) where (try? store.endpoints(container: id))?.isEmpty != false {
             NetNamespace.remove(netnsPath(id))
         }
@@ -77,10 +77,11 @@ extension NetworkManager {
     func choosePorts(_ ports: [PortMapping]) throws(HiveError) -> [PortMapping] {
         if ports.isEmpty { return [] }
         var used = Set(try store.publishedPorts().map { "\($0.proto)/\($0.hostPort)" })
-        let range = ephemeralRange()
+        let ephemeral = ephemeralRange()
         var out: [PortMapping] = []
         for var p in ports {
             if p.hostPort == 0 {
+                let range = p.hostRange ?? ephemeral  // -p 8000-8010:80: one free port of the range
                 var found: UInt16? = nil
                 var port = range.lowerBound
                 while port <= range.upperBound {
@@ -90,6 +91,7 @@ extension NetworkManager {
                 }
                 guard let found else { throw HiveError(.unavailable, "no free host port for \(p.containerPort)/\(p.proto) in \(range.lowerBound)-\(range.upperBound)") }
                 p.hostPort = found
+                p.hostRange = nil
             } else if !used.contains("\(p.proto)/\(p.hostPort)"), !Netlink.portIsFree(p.proto, ip: p.hostIP, port: p.hostPort) {
                 throw HiveError(.conflict, "host port \(p.hostPort)/\(p.proto) is in use on the host")
             }

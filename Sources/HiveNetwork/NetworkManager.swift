@@ -74,7 +74,8 @@ public final class NetworkManager {
     public var settings: NetworkSettings
     /// The host's rtnetlink socket and hive's firewall table, made on first use.
     var hostSocketCache: Netlink.Socket?
-    let firewall: Firewall
+    /// hive's table (settings.firewallTable).
+    var firewall: Firewall { Firewall(table: settings.firewallTable) }
     /// Bridges known to exist in this command (name -> index).
     var bridges: [String: Int32] = [:]
     /// Names of containers by ID, for messages (a lookup function: no HiveRuntime here).
@@ -85,12 +86,12 @@ public final class NetworkManager {
         self.runroot = runroot
         self.containersDir = containersDir
         self.settings = settings
-        self.firewall = Firewall(table: settings.firewallTable)
         self.containerName = { id in (try? store.container(id))??.name }
     }
 
     /// Where container `id`'s namespace is pinned.
-    public func netnsPath(_ id: String) -> String { runroot + "/netns/" + id }
+    public func netnsPath(_ id: String) -> String { NetworkManager.netnsPath(runroot: runroot, id: id) }
+    public static func netnsPath(runroot: String, id: String) -> String { runroot + "/netns/" + id }
 
     func hostSocket() throws(HiveError) -> Netlink.Socket {
         if let hostSocketCache { return hostSocketCache }

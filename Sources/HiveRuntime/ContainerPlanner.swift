@@ -123,7 +123,11 @@ public struct ContainerPlanner {
                                  stopSignal: r.stopSignal ?? cc.stopSignal, stopTimeout: r.stopTimeout, resources: r.resources,
                                  devices: r.devices.isEmpty ? nil : r.devices,
                                  logMaxSize: inputs.logMaxSize, logMaxFile: inputs.logMaxFile)
-        if r.net != NetworkRequest() { spec.net = r.net }
+        var net = r.net
+        if net.publishAll {  // -P: the image's EXPOSE too
+            for p in (cc.exposedPorts ?? [:]).keys.sorted() where !net.exposed.contains(p) { net.exposed.append(p) }
+        }
+        if net != NetworkRequest() { spec.net = net }
         spec.mounts = requested.mounts.map { ContainerPlanner.info($0, volumesDir: inputs.volumesDir) }
 
         let dir = inputs.dir

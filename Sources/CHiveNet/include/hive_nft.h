@@ -9,11 +9,14 @@
 //   map ports4   { inet_proto . inet_service : ipv4_addr . inet_service }   -p HPORT:CPORT
 //   map ports4a  { ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service }  -p IP:HPORT:CPORT
 //   map ports6 / ports6a: the same for IPv6
+//   set self4    { type ipv4_addr . ipv4_addr }    "cip" . "cip": a container reaching its own published port
+//   set self6    { type ipv6_addr . ipv6_addr }
 //   chain ports       dnat by the maps (specific host address first)
 //   chain prerouting  nat, dstnat:  fib daddr type local jump ports
 //   chain output      nat, -100:    fib daddr type local jump ports (the host itself, 127.0.0.1 too)
 //   chain postrouting nat, srcnat:  oifname @bridges ip saddr 127.0.0.0/8 masquerade
 //                                   iifname @bridges oifname @bridges ct status dnat masquerade (hairpin)
+//                                   ct status dnat ip saddr . ip daddr @self4 masquerade (and ip6 @self6)
 //                                   iifname @nat oifname != @bridges masquerade
 //   chain forward     filter, 0:    ct state established,related accept
 //                                   iifname . oifname @same accept
@@ -65,7 +68,8 @@ struct hive_nft_port {
     uint8_t addr[16];
 };
 
-/// Adds (add = 1) the ports as map elements in one batch, all or none: the
+/// Adds (add = 1) the ports as map elements in one batch (with each target's
+/// element of self4/self6), all or none: the
 /// same element again is fine, one mapping elsewhere fails with -EBUSY or
 /// -EEXIST and *failed = its index. Deletes (add = 0) them by key; elements
 /// already gone are fine.
