@@ -71,7 +71,7 @@ final class FirewallTests: XCTestCase {
                        ["ports", "prerouting", "output", "postrouting", "forward"])
         XCTAssertEqual(Set(((l["set"] ?? []) + (l["map"] ?? [])).compactMap { $0["name"]?.stringValue }),
                        ["bridges", "nat", "internal", "same", "ports4", "ports4a", "ports6", "ports6a", "self4", "self6"])
-        XCTAssertEqual(ruleCount(l), 21)
+        XCTAssertEqual(ruleCount(l), 19)
         let text = try nft("list", "table", "inet", "hive")
         XCTAssertTrue(text.contains("fib daddr type local jump ports"), text)
         XCTAssertTrue(text.contains("iifname @nat oifname != @bridges masquerade"), text)
@@ -187,8 +187,15 @@ final class FirewallTests: XCTestCase {
 }
 
 extension FirewallTests {
-    /// What a `-p` costs (one port: one element in one batch) and what the first network costs.
+    /// What a `-p` costs (one port: one element in one batch) and what the first network costs,
+    /// in this process's own namespace as hive works (opening a socket in another namespace costs
+    /// a thread's setns, up to ~12 ms here): only under scripts/in-netns.sh, never the host's.
     func testCostOfPublishingAPort() throws {
+        guard try Netlink.Socket().links().allSatisfy({ $0.name == "lo" }) else {
+            throw XCTSkip("runs only in a namespace of its own with nothing but lo (scripts/in-netns.sh)")
+        }
+        let firewall = Firewall(table: "hivecost")
+        defer { try? firewall.removeTable() }
         func median(_ n: Int, _ body: () throws -> Void) rethrows -> Double {
             var t: [Int64] = []
             for _ in 0..<n {
