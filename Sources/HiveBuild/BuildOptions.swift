@@ -12,7 +12,8 @@ public struct BuildOptions {
     public var target: String?
     public var noCache = false
     public var labels: [String: String] = [:]
-    public var network = "none"
+    /// RUN steps' network: "default" (the bridge), "bridge", "none" or "host".
+    public var network = "default"
     /// `--pull`: FROM images are pulled even when stored (a newer one is looked for).
     public var pull = false
     /// Progress lines (`#3 [2/5] RUN ...`), and whether RUN output is shown.

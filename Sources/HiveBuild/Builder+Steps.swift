@@ -116,8 +116,8 @@ extension Builder {
             argv = (cc.shell ?? ["/bin/sh", "-c"]) + [c]
         }
         var net = network ?? opts.network
-        if net == "default" { net = opts.network == "default" ? "none" : opts.network }
-        if net == "default" { net = "none" }
+        if net == "default" { net = opts.network == "default" ? "bridge" : opts.network }
+        if net == "default" { net = "bridge" }
         let env = s.env.map { "\($0.0)=\($0.1)" }
         // --mount: cache directories persist in the store; bind sources are read from the context or a stage
         var requests: [BuildMount] = []

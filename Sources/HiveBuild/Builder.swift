@@ -61,8 +61,8 @@ public final class Builder {
     /// Builds the target stage and the stages it needs; tags the result with
     /// `tags` (fully qualified); returns the image ID.
     public func build(tags finalTags: [String]) throws -> Digest {
-        guard ["none", "host", "default"].contains(opts.network) else {
-            throw HiveError(.invalidArgument, "network \"\(opts.network)\" is not available for builds (use none or host)")
+        guard ["none", "host", "default", "bridge"].contains(opts.network) else {
+            throw HiveError(.invalidArgument, "network \"\(opts.network)\" is not available for builds (use bridge, none or host)")
         }
         // the target and the stages it needs
         let targetIndex = try Builder.targetIndex(df, target: opts.target, dockerfileName: opts.dockerfileName)

@@ -21,6 +21,10 @@ final class EngineBuildHost: BuildHost {
                                            network: r.network, mounts: mounts)
         let (id, plan) = try engine.createContainer(o)
         defer { try? engine.cleanupContainer(id) }
+        // on a network (the default bridge unless the build or the step says none or host):
+        // attached for the step, held by this process, released with the step's container
+        if let r = try engine.store.container(id) { try engine.attachNetwork(r, events: false) }
+        defer { engine.detachNetwork(id, events: false) }
         var p = plan
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(null) }

@@ -5,6 +5,7 @@ import Glibc
 import HiveHooks
 import HiveOCI
 import HivePlatform
+import HiveRuntime
 import HiveStore
 
 /// The event log's record (HiveStore/EventLog.swift), under the name the CLI knows.
@@ -129,6 +130,8 @@ extension Engine {
             o["pid"] = .int(Int64(pid))
             o["netns"] = .string("/proc/\(pid)/ns/net")
         }
+        // a container on a network: its pinned namespace, from post-create on (pre-start hooks can wire it)
+        if r.state != .exited, let s = spec(r), (try? NetworkMode.parse(s.network))?.attaches == true { o["netns"] = .string(netnsPath(r.id)) }
         return .object(o)
     }
 
@@ -209,6 +212,7 @@ extension Engine {
     /// The container's process ended: record the status, fire on-exit and
     /// on-stop (with who stopped it), and honour --rm (on-remove).
     func containerExited(_ r: ContainerRecord, status: Int32, at: Int64, autoRemove: Bool) throws {
+        detachNetwork(r.id)  // Docker releases addresses and ports on stop
         // a --rm container's record goes in a moment: no commit (and fsyncs) for its exit
         if !autoRemove {
             try store.db.transaction(durable: false) { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at) }

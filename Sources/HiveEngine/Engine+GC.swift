@@ -149,6 +149,7 @@ extension Engine {
         list += PrunePlan.systemImages(input, listed: try listImages(filters: f).map(\.record), leaving: list, until: until, all: all)
         if volumes { list += PrunePlan.anonymousVolumes(input, leaving: list) }
         try remove(try prePrune(list, reason: "system prune"), into: &report)
+        try? networks().reconcile()  // endpoints and namespace pins a `kill -9` left
         store.sweepIfIdle()
         return report
     }

@@ -62,11 +62,20 @@ extension Engine {
         unlink(dir + "/stopping")
         try store.db.transaction(durable: false) { () throws(HiveError) in try store.markCreated(r.id) }
         let logs = logLimits(r)
-        let pid = try MonitorProtocol.start(MonitorProtocol.arguments(
-            monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
-            root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile))
+        try attachNetwork(r)
+        let pid: pid_t
+        do {
+            pid = try MonitorProtocol.start(MonitorProtocol.arguments(
+                monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
+                root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile))
+        } catch {
+            detachNetwork(r.id)
+            throw error
+        }
         try store.db.transaction(durable: false) { () throws(HiveError) in
-            try store.markRunning(r.id, pid: pid, pidStart: ProcStat.startTime(pid) ?? 0, at: Timestamp.now().unixNanos, onlyIfCreated: true)
+            let start = ProcStat.startTime(pid) ?? 0
+            try store.markRunning(r.id, pid: pid, pidStart: start, at: Timestamp.now().unixNanos, onlyIfCreated: true)
+            try holdNetwork(r.id, pid: pid, start: start)
         }
         postStart(r, pid: pid)
         return r.id
@@ -171,13 +180,17 @@ extension Engine {
         try preStart(r)
         unlink(containerDir(r.id) + "/stopping")
         try store.lockShared()
+        try attachNetwork(r)
         let pid: pid_t
         do { pid = try Launcher.launch(planFile: containerDir(r.id) + "/plan") } catch let e as LaunchError {
+            detachNetwork(r.id)
             try markLaunchFailed(r.id, e.exitCode)
             throw e.hiveError
         }
         try store.db.transaction(durable: false) { () throws(HiveError) in
-            try store.markRunning(r.id, pid: pid, pidStart: ProcStat.startTime(pid) ?? 0, at: Timestamp.now().unixNanos)
+            let start = ProcStat.startTime(pid) ?? 0
+            try store.markRunning(r.id, pid: pid, pidStart: start, at: Timestamp.now().unixNanos)
+            try holdNetwork(r.id, pid: pid, start: start)
         }
         store.unlock()
         postStart(r, pid: pid)

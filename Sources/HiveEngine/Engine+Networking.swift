@@ -1,16 +1,138 @@
 // The command's network manager: one per command, made on first use (a run
 // with --network none or host never makes one) from hive.toml's [network].
-// The engine's network funnel (attach before a launch, hold once running,
-// detach on exit, reconcile) lives here too.
+// The engine's network funnel: before every launch of a container on a
+// network (run, start, start -a, a build's RUN step) `attachNetwork`; in the
+// transaction that marks it running `holdNetwork`; on its exit and removal
+// `detachNetwork`. `container:NAME` joins the other one's namespace.
+import Glibc
+import HiveHooks
 import HiveNetwork
 import HivePlatform
+import HiveRuntime
+import HiveStore
 
 extension Engine {
     /// The network manager for this command (made once).
     public func networks() throws -> NetworkManager {
         if let networkManager { return networkManager }
-        let m = NetworkManager(store: store, runroot: store.runroot, containersDir: store.containersDir, settings: NetworkSettings())
+        let m = NetworkManager(store: store, runroot: store.runroot, containersDir: store.containersDir, settings: try networkSettings())
+        m.containerName = { [unowned self] id in (try? self.store.container(id))??.name }
         networkManager = m
         return m
+    }
+
+    /// hive.toml's [network] as the manager's settings.
+    func networkSettings() throws -> NetworkSettings {
+        let s = NetworkSettings()
+        return s
+    }
+
+    /// Where container `id`'s own namespace is pinned (without making a manager).
+    func netnsPath(_ id: String) -> String { NetworkManager.netnsPath(runroot: store.runroot, id: id) }
+
+    /// What the planner needs of the network before it plans container `id`:
+    /// the namespace the container joins and, for container:NAME, the files it shares.
+    func networkInputs(_ o: RunOptions, id: String, into inputs: inout ContainerPlanner.Inputs) throws {
+        let mode = try NetworkMode.parse(o.network)
+        if mode.attaches { inputs.netnsPath = netnsPath(id) }
+        if case .container(let ref) = mode {
+            let other = try runningNetworkOwner(ref)
+            inputs.netnsPath = joinPath(other)
+            inputs.sharedDir = containerDir(other.id)
+            inputs.sharedHostname = spec(other)?.hostname
+        }
+    }
+
+    /// container:NAME: the container must run (Docker's message otherwise).
+    func runningNetworkOwner(_ ref: String) throws -> ContainerRecord {
+        guard let other = try store.container(ref) else { throw HiveError(.notFound, "no such container: \(ref) (for --network container:\(ref))") }
+        guard isAlive(other) else { throw HiveError(.conflict, "cannot join network of a non running container: \(other.name)") }
+        return other
+    }
+
+    /// The other container's pinned namespace, or its init's when it has none of its own (--network none).
+    func joinPath(_ other: ContainerRecord) -> String {
+        let pin = netnsPath(other.id)
+        if access(pin, F_OK) == 0 { return pin }
+        if let s = spec(other), let m = try? NetworkMode.parse(s.network), case .container(let ref) = m,
+           let owner = try? runningNetworkOwner(ref) { return joinPath(owner) }
+        return "/proc/\(other.pid ?? 0)/ns/net"
+    }
+
+    /// What a container asks of its network, as the manager's endpoint requests (one network: its `--network`).
+    static func endpointRequests(network: NetworkMode, net: NetworkRequest?) throws -> [EndpointRequest] {
+        guard let name = network.networkName else { return [] }
+        var e = EndpointRequest(network: name)
+        let net = net ?? NetworkRequest()
+        e.aliases = net.aliases
+        e.ip = net.ip
+        e.ip6 = net.ip6
+        e.mac = net.mac
+        for p in net.ports { e.ports += try PortSpec.parse(p) }
+        if net.publishAll {
+            for x in net.exposed {
+                for (port, proto) in try PortSpec.parseExposed(x)
+                where !e.ports.contains(where: { $0.containerPort == port && $0.proto == proto && $0.hostPort == 0 }) {
+                    e.ports.append(PortMapping(proto: proto, hostIP: nil, hostPort: 0, containerPort: port))
+                }
+            }
+        }
+        return [e]
+    }
+
+    /// Before container `r` is launched: its endpoints (nil when its mode has none of its own).
+    /// container:NAME checks the other one still runs.
+    @discardableResult
+    func attachNetwork(_ r: ContainerRecord, hostsBase: String = "", prepared: NetNamespace.Prepared? = nil, events: Bool = true) throws -> Attachment? {
+        guard let s = spec(r) else { return nil }
+        let mode = try NetworkMode.parse(s.network)
+        if case .container(let ref) = mode { _ = try runningNetworkOwner(ref) }
+        guard mode.attaches else { return nil }
+        let requests = try Engine.endpointRequests(network: mode, net: s.net)
+        let a = try networks().attach(container: r.id, name: r.name, hostname: s.hostname, hostsBase: hostsBase, endpoints: requests,
+                                      prepared: prepared)
+        Profile.mark("attached")
+        if events { for e in a.endpoints { networkEvent(.onConnect, "connect", r, e, netns: a.netnsPath) } }
+        return a
+    }
+
+    /// A container joined or left a network: the event log and on-connect/on-disconnect hooks,
+    /// with the namespace's path and the interface names (a hook may wire more into them).
+    func networkEvent(_ event: HookEvent, _ action: String, _ r: ContainerRecord, _ e: Endpoint, netns: String) {
+        let n = e.network, x = e.record
+        emit(event, EventRecord(type: "network", action: action, id: n.id, attributes: ["container": r.id, "name": n.name, "type": n.driver]),
+             context: .object([
+                "network": .object(["id": .string(n.id), "name": .string(n.name), "bridge": .string(n.bridge), "subnet": .string(n.subnet.description),
+                                    "gateway": .string(n.gateway.description), "internal": .bool(n.isInternal)]),
+                "container": .object(["id": .string(r.id), "name": .string(r.name)]),
+                "netns": .string(netns), "interface": .string(x.interface), "host_interface": .string(x.hostInterface),
+                "ipv4": x.ipv4.map { .string($0.description) } ?? .null, "ipv6": x.ipv6.map { .string($0.description) } ?? .null,
+                "mac": .string(x.mac.description), "aliases": .array(x.aliases.map(JSONValue.string)),
+             ]), subject: containerSubject(r))
+    }
+
+    /// `--add-host NAME:host-gateway`: the default network's gateway, as Docker's.
+    func hostGateway(_ hosts: [String]) throws -> [String] {
+        let gateway = try networks().network(NetworkManager.defaultNetwork).gateway.description
+        return hosts.map { h in h.hasSuffix(":host-gateway") ? String(h.dropLast("host-gateway".count)) + gateway : h }
+    }
+
+    /// Inside the transaction that marks `id` running: its endpoints are held by `pid`.
+    func holdNetwork(_ id: String, pid: pid_t, start: Int64) throws(HiveError) {
+        guard let m = networkManager else { return }
+        try m.hold(container: id, pid: pid, start: start)
+    }
+
+    /// On exit or removal: releases what the container had (nothing to do, and no
+    /// manager made, for one that never had a namespace of its own).
+    func detachNetwork(_ id: String, events: Bool = true) {
+        let pinned = access(netnsPath(id), F_OK) == 0
+        guard pinned || networkManager != nil, let m = try? networks() else { return }
+        let gone = (try? m.endpoints(container: id)) ?? []
+        m.detach(container: id)
+        Profile.mark("detached")
+        if events, !gone.isEmpty, let r = try? store.container(id) {
+            for e in gone { networkEvent(.onDisconnect, "disconnect", r, e, netns: m.netnsPath(id)) }
+        }
     }
 }

@@ -3,6 +3,7 @@
 import Glibc
 import HiveArchive
 import HiveHooks
+import HiveNetwork
 import HiveOCI
 import HivePlatform
 import HiveRuntime
@@ -11,13 +12,21 @@ import HiveStore
 extension Engine {
     /// Runs a container in the foreground; returns its exit status.
     public func run(_ o: RunOptions) throws -> Int32 {
-        let network = o.network != "host" ? Launcher.prepareNetwork() : nil
+        // the namespace is made on a thread while the container is created: a
+        // bridge's for the network manager to pin, or the launcher's for --network none
+        let mode = try? NetworkMode.parse(o.network)
+        var pinned = mode?.attaches == true ? NetNamespace.prepare() : nil
+        let network = mode == NetworkMode.none ? Launcher.prepareNetwork() : nil
+        defer { if let p = pinned, let fd = try? p.take() { close(fd) } }  // not used: a hook changed the network
         let (r, plan) = try create(o)
         let id = r.id
         Profile.mark("created")
         do {
             try preStart(r)
             Profile.mark("preStart")
+            let prepared = pinned
+            pinned = nil
+            try attachNetwork(r, prepared: prepared)
             let pid: pid_t
             do {
                 let starting = try Launcher.start(plan, network: network)
@@ -27,7 +36,9 @@ extension Engine {
                 // container runs before its exec): the commit costs no wall time
                 do {
                     try store.db.transaction(durable: false) { () throws(HiveError) in
-                        try store.markRunning(id, pid: pid, pidStart: ProcStat.startTime(pid) ?? 0, at: Timestamp.now().unixNanos)
+                        let start = ProcStat.startTime(pid) ?? 0
+                        try store.markRunning(id, pid: pid, pidStart: start, at: Timestamp.now().unixNanos)
+                        try holdNetwork(id, pid: pid, start: start)
                     }
                 } catch {
                     kill(pid, SIGKILL)
@@ -37,6 +48,7 @@ extension Engine {
                 Profile.mark("recorded")
                 try Launcher.finish(starting)
             } catch let e as LaunchError {
+                detachNetwork(id)
                 if o.remove { try? cleanupContainer(id) } else { try? markLaunchFailed(id, e.exitCode) }
                 throw e.hiveError
             }
@@ -51,6 +63,7 @@ extension Engine {
             Profile.mark("exited")
             return status
         } catch {
+            detachNetwork(id)
             if o.remove { try? cleanupContainer(id) }
             throw error
         }
@@ -82,11 +95,14 @@ extension Engine {
         let id = ContainerPlanner.randomID()
         let hiveConfig = (try? self.config()) ?? HiveConfig()
         let store = self.store
-        var made = try ContainerPlanner(defaults: .init(config: hiveConfig)).plan(o, ContainerPlanner.Inputs(
+        var inputs = ContainerPlanner.Inputs(
             id: id, image: config.config ?? ContainerConfig(), layerDirs: layers.reversed().map { store.layerDiffDir($0.chainID) },
             dir: store.containersDir + "/" + id, volumesDir: store.volumesDir, volumeData: { store.volumeData($0) },
             initBinary: o.initProcess ? Engine.siblingExecutable("hive-init") : "", seccompCacheDir: store.root + "/cache",
-            logMaxSize: logOptions.maxSize, logMaxFile: logOptions.maxFile))
+            logMaxSize: logOptions.maxSize, logMaxFile: logOptions.maxFile)
+        try networkInputs(o, id: id, into: &inputs)
+        if o.extraHosts.contains(where: { $0.hasSuffix(":host-gateway") }) { o.extraHosts = try hostGateway(o.extraHosts) }
+        var made = try ContainerPlanner(defaults: .init(config: hiveConfig)).plan(o, inputs)
         Profile.mark("planned")
 
         // record
@@ -143,6 +159,7 @@ extension Engine {
     /// the writable layer's files to go (on these disks each unlink can take
     /// 0.2 ms); what it cannot delete is swept by a later idle command.
     func cleanupContainer(_ id: String, volumes: Bool = false, detached: Bool = false) throws {
+        detachNetwork(id)
         let anonymous = volumes ? try store.volumes(of: id).filter(\.anonymous).map(\.name) : []
         defer {
             for v in anonymous { try? store.db.transaction { () throws(HiveError) in try store.deleteVolume(v) } }

@@ -2,27 +2,124 @@
 // network, isolation of internal networks and of networks from each other,
 // published ports (DNAT from the host's addresses and from 127.0.0.1). Never
 // touches another table. Published ports are elements of maps, so a run with
-// `-p` adds elements instead of rules.
+// `-p` adds elements instead of rules. The table's layout is in hive_nft.h.
+//
+// What the caller sets up around it (Docker's --userland-proxy=false):
+// `net.ipv4.ip_forward=1` while a bridge network exists, and
+// `net.ipv4.conf.<bridge>.route_localnet=1` on each bridge so that a
+// connection to 127.0.0.1:HPORT, DNATed in the output chain, may leave by the
+// bridge (the postrouting chain masquerades its 127.0.0.0/8 source).
+// Published ports on ::1 cannot work this way (IPv6 has no route_localnet):
+// publish() refuses them.
+import CHiveNet
+import Glibc
 import HivePlatform
 
 public struct Firewall {
     /// The table's name (family inet).
     public var table: String
+    /// The namespace to work in (nil: the caller's).
+    public var netnsFD: Int32?
     public init(table: String = "hive") { self.table = table }
+    /// Works in the namespace `netnsFD` refers to (tests make one of their own).
+    public init(table: String, netnsFD: Int32?) {
+        self.table = table
+        self.netnsFD = netnsFD
+    }
 
     /// Makes the table, its chains, sets and maps if missing (idempotent).
-    public func ensure() throws(HiveError) { fatalError("groundwork (helper nft)") }
+    public func ensure() throws(HiveError) {
+        let s = try open()
+        try s.check(s.call { hive_nft_ensure($0, table, $1, $2) }, "create")
+    }
+
     /// Rules for a network: masquerade of its subnet(s) leaving by another
     /// interface unless internal, forward accept/drop, isolation.
+    /// (Elements of the table's sets keyed by the bridge: its traffic is
+    /// known by the interface it comes in by, whatever its subnets.)
     public func addNetwork(bridge: String, subnet: Subnet, subnet6: Subnet?, isInternal: Bool) throws(HiveError) {
-        fatalError("groundwork (helper nft)")
+        try Firewall.checkName(bridge)
+        let s = try open()
+        var r = s.call { hive_nft_network($0, table, 1, bridge, isInternal ? 1 : 0, $1, $2) }
+        if r.rc == -ENOENT {  // the table went away (removed with the last network meanwhile): make it again
+            try s.check(s.call { hive_nft_ensure($0, table, $1, $2) }, "create")
+            r = s.call { hive_nft_network($0, table, 1, bridge, isInternal ? 1 : 0, $1, $2) }
+        }
+        try s.check(r, "add network \(bridge) to")
     }
-    public func removeNetwork(bridge: String, subnet: Subnet, subnet6: Subnet?) throws(HiveError) { fatalError("groundwork (helper nft)") }
+
+    public func removeNetwork(bridge: String, subnet: Subnet, subnet6: Subnet?) throws(HiveError) {
+        try Firewall.checkName(bridge)
+        let s = try open()
+        try s.check(s.call { hive_nft_network($0, table, 0, bridge, 0, $1, $2) }, "remove network \(bridge) from")
+    }
+
     /// DNATs each mapping (host port chosen) to `target` on the network's bridge.
-    public func publish(_ ports: [PortMapping], to target: IPAddress, bridge: String) throws(HiveError) { fatalError("groundwork (helper nft)") }
-    public func unpublish(_ ports: [PortMapping], to target: IPAddress) throws(HiveError) { fatalError("groundwork (helper nft)") }
+    /// Publishing the same mapping again is fine; a host port (and address)
+    /// already published to another target is a `.conflict` and adds nothing.
+    public func publish(_ ports: [PortMapping], to target: IPAddress, bridge: String) throws(HiveError) {
+        if ports.isEmpty { return }
+        let elems = try ports.map { (m) throws(HiveError) in try Firewall.element(m, target) }
+        let s = try open()
+        var failed = 0
+        var r = s.call { h, w, n in elems.withUnsafeBufferPointer { hive_nft_ports(h, table, 1, $0.baseAddress, $0.count, &failed, w, n) } }
+        if r.rc == -ENOENT {  // no table (yet, or any more): make it and try again
+            try s.check(s.call { hive_nft_ensure($0, table, $1, $2) }, "create")
+            r = s.call { h, w, n in elems.withUnsafeBufferPointer { hive_nft_ports(h, table, 1, $0.baseAddress, $0.count, &failed, w, n) } }
+        }
+        if r.rc == -EEXIST || r.rc == -EBUSY, failed < ports.count {
+            throw HiveError(.conflict, "host port \(Firewall.describe(ports[failed])) is already published by another container")
+        }
+        try s.check(r, "publish ports to \(target) in")
+    }
+
+    /// Removes the mappings' elements (by host port and address); ones already gone are fine.
+    public func unpublish(_ ports: [PortMapping], to target: IPAddress) throws(HiveError) {
+        if ports.isEmpty { return }
+        let elems = try ports.map { (m) throws(HiveError) in try Firewall.element(m, target) }
+        let s = try open()
+        var failed = 0
+        let r = s.call { h, w, n in elems.withUnsafeBufferPointer { hive_nft_ports(h, table, 0, $0.baseAddress, $0.count, &failed, w, n) } }
+        try s.check(r, "unpublish ports of \(target) in")
+    }
+
+    /// Every published port in the table with its target (for reconcile); none without a table.
+    public func published() throws(HiveError) -> [(mapping: PortMapping, target: IPAddress)] {
+        let s = try open()
+        var out = [hive_nft_port](repeating: hive_nft_port(), count: 64)
+        var n: Int32
+        while true {
+            n = out.withUnsafeMutableBufferPointer { hive_nft_list_ports(s.handle, table, $0.baseAddress, $0.count) }
+            if n < 0 { throw s.failure(n, "list the published ports in", "") }
+            if Int(n) <= out.count { break }
+            out = [hive_nft_port](repeating: hive_nft_port(), count: Int(n) * 2)  // added to meanwhile
+        }
+        return out.prefix(Int(n)).map(Firewall.mapping)
+    }
+
     /// Removes the whole table (with the last network); a missing one is fine.
-    public func removeTable() throws(HiveError) { fatalError("groundwork (helper nft)") }
+    public func removeTable() throws(HiveError) {
+        let s = try open()
+        try s.check(s.call { hive_nft_delete_table($0, table, $1, $2) }, "delete")
+    }
+
     /// Whether the table exists.
-    public func exists() -> Bool { fatalError("groundwork (helper nft)") }
+    public func exists() -> Bool {
+        guard let s = try? open() else { return false }
+        return hive_nft_table_exists(s.handle, table) == 1
+    }
+
+    private func open() throws(HiveError) -> Session {
+        var err: Int32 = 0
+        guard let h = hive_nft_open(netnsFD ?? -1, &err) else {
+            throw Session.error(err, "nftables: cannot open a netlink socket for table inet \(table)", what: "")
+        }
+        return Session(handle: h, table: table)
+    }
+
+    private static func checkName(_ bridge: String) throws(HiveError) {
+        guard !bridge.isEmpty, bridge.utf8.count < 16 else {
+            throw HiveError(.invalidArgument, "bridge name \"\(bridge)\" must be 1 to 15 bytes long")
+        }
+    }
 }

@@ -72,50 +72,34 @@ public final class NetworkManager {
     /// Where containers' directories are (their hosts files: `<dir>/<id>/hosts`).
     public let containersDir: String
     public var settings: NetworkSettings
+    /// The host's rtnetlink socket and hive's firewall table, made on first use.
+    var hostSocketCache: Netlink.Socket?
+    /// hive's table (settings.firewallTable).
+    var firewall: Firewall { Firewall(table: settings.firewallTable) }
+    /// Bridges known to exist in this command (name -> index).
+    var bridges: [String: Int32] = [:]
+    /// Names of containers by ID, for messages (a lookup function: no HiveRuntime here).
+    public var containerName: (String) -> String?
 
     public init(store: Store, runroot: String, containersDir: String, settings: NetworkSettings) {
         self.store = store
         self.runroot = runroot
         self.containersDir = containersDir
         self.settings = settings
+        self.containerName = { id in (try? store.container(id))??.name }
     }
 
     /// Where container `id`'s namespace is pinned.
-    public func netnsPath(_ id: String) -> String { runroot + "/netns/" + id }
+    public func netnsPath(_ id: String) -> String { NetworkManager.netnsPath(runroot: runroot, id: id) }
+    public static func netnsPath(runroot: String, id: String) -> String { runroot + "/netns/" + id }
 
-    // networks
-
-    public func create(_ r: NetworkCreateRequest) throws(HiveError) -> NetworkRecord { fatalError("groundwork (helper manager)") }
-    /// Removes a network; refused (`.conflict`, naming them) while containers are on it.
-    public func remove(_ ref: String) throws(HiveError) -> NetworkRecord { fatalError("groundwork (helper manager)") }
-    /// The network `ref` names ("bridge" made on first use); `.notFound` naming it.
-    public func network(_ ref: String) throws(HiveError) -> NetworkRecord { fatalError("groundwork (helper manager)") }
-    /// Every network, the default one included (made if missing).
-    public func list() throws(HiveError) -> [NetworkRecord] { fatalError("groundwork (helper manager)") }
-
-    // containers
-
-    /// Before container `id` starts: its namespace pinned at `netnsPath(id)` (from `prepared` if
-    /// given), an endpoint on each network asked for, its hosts file (`hostsBase` + its
-    /// addresses + peers) and the peers' files updated. Holder: this process until `hold`.
-    /// On failure nothing stays.
-    public func attach(container id: String, name: String, hostname: String, hostsBase: String,
-                       endpoints: [EndpointRequest], prepared: NetNamespace.Prepared?) throws(HiveError) -> Attachment {
-        fatalError("groundwork (helper manager)")
+    func hostSocket() throws(HiveError) -> Netlink.Socket {
+        if let hostSocketCache { return hostSocketCache }
+        let s = try Netlink.Socket()
+        hostSocketCache = s
+        return s
     }
-    /// Inside the caller's transaction: the endpoints of `id` are now held by its init.
-    public func hold(container id: String, pid: Int32, start: Int64) throws(HiveError) { fatalError("groundwork (helper manager)") }
-    /// Releases everything of container `id` (endpoints, ports, namespace pin, peers' hosts
-    /// entries); idempotent, never fails the caller (what it cannot undo, reconcile does).
-    public func detach(container id: String) { fatalError("groundwork (helper manager)") }
-    /// `network connect` on a running (or created) container.
-    public func connect(container id: String, name: String, endpoint: EndpointRequest) throws(HiveError) -> Endpoint {
-        fatalError("groundwork (helper manager)")
-    }
-    public func disconnect(container id: String, network ref: String) throws(HiveError) { fatalError("groundwork (helper manager)") }
-    /// A container's endpoints with their networks (empty when stopped).
-    public func endpoints(container id: String) throws(HiveError) -> [Endpoint] { fatalError("groundwork (helper manager)") }
-    /// Releases endpoints whose holder is gone (a `kill -9` anywhere); returns how many.
-    @discardableResult
-    public func reconcile() -> Int { fatalError("groundwork (helper manager)") }
+
+    /// A container's name for messages (its short ID if it has none any more).
+    func displayName(_ id: String) -> String { containerName(id) ?? String(id.prefix(12)) }
 }

@@ -19,6 +19,8 @@ public struct ContainerPlanner {
         public var hardNofile: UInt64 = ContainerPlanner.hardNofile()
         /// The host's resolver configuration, copied for `--network host`.
         public var hostResolvConf = "/etc/resolv.conf"
+        /// systemd-resolved's list of upstream servers (when the host's file names only its stub).
+        public var resolvedConf = "/run/systemd/resolve/resolv.conf"
         /// `-e NAME` without a value takes the host's NAME.
         public var hostEnv: (String) -> String? = { n in getenv(n).map { String(cString: $0) } }
         public init() {}
@@ -47,6 +49,13 @@ public struct ContainerPlanner {
         /// `--log-opt` as parsed (nil: not given).
         public var logMaxSize: Int64?
         public var logMaxFile: Int64?
+        /// The namespace the container joins: where the network manager pins its
+        /// own (bridge and user networks), or the other container's (container:NAME).
+        public var netnsPath: String? = nil
+        /// container:NAME: the other container's directory (its hostname, hosts
+        /// and resolv.conf are shared, as Docker does) and hostname.
+        public var sharedDir: String? = nil
+        public var sharedHostname: String? = nil
 
         public init(id: String, image: ContainerConfig, layerDirs: [String], dir: String, volumesDir: String,
                     volumeData: @escaping (String) -> String, initBinary: String, seccompCacheDir: String,
@@ -94,15 +103,19 @@ public struct ContainerPlanner {
         Profile.mark("seccomp")
 
         let user = try UserResolver.resolve(r.user ?? cc.user ?? "", layers: inputs.layerDirs)
-        let hostname = r.hostname ?? String(inputs.id.prefix(12))
+        let network = try NetworkMode.parse(r.network)
+        if case .container = network, r.hostname != nil {
+            throw HiveError(.invalidArgument, "conflicting options: --hostname and --network \(r.network) (the container shares that one's hostname)")
+        }
+        let hostname = r.hostname ?? inputs.sharedHostname ?? String(inputs.id.prefix(12))
         let env = environment(r, cc, hostname: hostname, home: user.home)
         let cwd = r.workdir ?? (cc.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
         guard cwd.hasPrefix("/") else { throw HiveError(.invalidArgument, "the working directory \"\(cwd)\" is invalid: it must be absolute") }
-        let network = try NetworkMode.parse(r.network)
 
         let requested = try ContainerPlanner.mounts(r.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys), volumeData: inputs.volumeData)
-        let hosts = try ContainerPlanner.hostsFile(hostname: hostname, extraHosts: r.extraHosts)
-        let resolvConf = network == .host ? (String(bytes: Files.read(defaults.hostResolvConf) ?? [], encoding: .utf8) ?? "") : ""
+        // on a network the manager adds the container's own line (its address) when it attaches
+        let hosts = try ContainerPlanner.hostsFile(hostname: network.attaches ? nil : hostname, extraHosts: r.extraHosts)
+        let resolvConf = try resolvConf(network, r.net)
 
         var spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: r.user ?? cc.user ?? "", hostname: hostname, network: r.network,
                                  privileged: r.privileged, readOnly: r.readOnly, caps: caps.sorted(), noNewPrivs: security.noNewPrivs,
@@ -110,6 +123,11 @@ public struct ContainerPlanner {
                                  stopSignal: r.stopSignal ?? cc.stopSignal, stopTimeout: r.stopTimeout, resources: r.resources,
                                  devices: r.devices.isEmpty ? nil : r.devices,
                                  logMaxSize: inputs.logMaxSize, logMaxFile: inputs.logMaxFile)
+        var net = r.net
+        if net.publishAll {  // -P: the image's EXPOSE too
+            for p in (cc.exposedPorts ?? [:]).keys.sorted() where !net.exposed.contains(p) { net.exposed.append(p) }
+        }
+        if net != NetworkRequest() { spec.net = net }
         spec.mounts = requested.mounts.map { ContainerPlanner.info($0, volumesDir: inputs.volumesDir) }
 
         let dir = inputs.dir
@@ -127,17 +145,18 @@ public struct ContainerPlanner {
         plan.caps = caps
         plan.noNewPrivs = security.noNewPrivs
         plan.seccomp = bpf
-        plan.network = network.namespace
+        plan.network = network.namespace(netnsPath: inputs.netnsPath)
         plan.privileged = r.privileged
         plan.nofile = (1024, min(524288, defaults.hardNofile))
         for u in r.ulimits {
             let (res, soft, hard) = try ContainerPlanner.parseUlimit(u)
             if res == Int32(RLIMIT_NOFILE.rawValue) { plan.nofile = (soft, hard) } else { plan.rlimits.append((res, soft, hard)) }
         }
+        let files = inputs.sharedDir ?? dir  // container:NAME shares that one's
         plan.mounts = ContainerPlanner.ordered([
-            MountSpec(source: dir + "/hostname", target: "/etc/hostname"),
-            MountSpec(source: dir + "/hosts", target: "/etc/hosts"),
-            MountSpec(source: dir + "/resolv.conf", target: "/etc/resolv.conf"),
+            MountSpec(source: files + "/hostname", target: "/etc/hostname"),
+            MountSpec(source: files + "/hosts", target: "/etc/hosts"),
+            MountSpec(source: files + "/resolv.conf", target: "/etc/resolv.conf"),
         ] + requested.mounts + (r.initProcess ? [MountSpec(source: inputs.initBinary, target: "/dev/init", readonly: true)] : [])
             + deviceRequests.map { MountSpec(source: $0.host, target: $0.container) })  // --device: the host's node, allowed below
         let groups = try Cgroups.layout(id: inputs.id, resources: r.resources,
@@ -201,8 +220,9 @@ public struct ContainerPlanner {
         return env
     }
 
-    /// /etc/hosts: localhost, the container's hostname, then `--add-host NAME:IP` lines.
-    public static func hostsFile(hostname: String, extraHosts: [String]) throws -> String {
+    /// /etc/hosts: localhost, the container's hostname (nil: on a network, where the
+    /// manager adds it with the container's address), then `--add-host NAME:IP` lines.
+    public static func hostsFile(hostname: String?, extraHosts: [String]) throws -> String {
         let extra = try extraHosts.map { h -> String in
             guard let colon = h.lastIndex(of: ":"), colon != h.startIndex, !h[h.index(after: colon)...].isEmpty,
                   !h.contains(where: { $0 == "\n" || $0 == " " || $0 == "\t" }) else {
@@ -210,7 +230,7 @@ public struct ContainerPlanner {
             }
             return "\(h[h.index(after: colon)...])\t\(h[..<colon])\n"
         }.joined()
-        return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n" + extra
+        return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + (hostname.map { "127.0.1.1\t\($0)\n" } ?? "") + extra
     }
 
     /// A random 64-hex-digit ID (containers, anonymous volumes).

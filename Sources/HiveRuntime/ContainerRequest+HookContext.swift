@@ -19,6 +19,12 @@ extension ContainerRequest {
             "mounts": .array(mounts.map(\.hookContext)),
             "resources": .object(res),
             "network": .string(network),
+            "network_aliases": .array(net.aliases.map(JSONValue.string)),
+            "ports": .array(net.ports.map(JSONValue.string)),
+            "dns": .object([
+                "servers": .array(net.dns.map(JSONValue.string)), "search": .array(net.dnsSearch.map(JSONValue.string)),
+                "options": .array(net.dnsOptions.map(JSONValue.string)),
+            ]),
             "extra_hosts": .array(extraHosts.map(JSONValue.string)),
             "devices": .array(devices.map(JSONValue.string)),
             "security": .object([
@@ -126,8 +132,11 @@ extension ContainerRequest {
             r.pidsLimit = v > 0 ? v : nil
         }
         resources = r
-        guard let net = c["network"]?.stringValue else { throw bad("network", "none or host") }
-        network = net
+        guard let mode = c["network"]?.stringValue, (try? NetworkMode.parse(mode)) != nil else {
+            throw bad("network", "bridge, none, host, a network's name or container:NAME")
+        }
+        network = mode
+        try applyNetwork(hookContext: c, bad: bad, strings: strings)
         extraHosts = try strings(c["extra_hosts"], "extra_hosts")
         guard let sec = c["security"]?.objectValue else { throw bad("security", "a table") }
         guard case .bool(let priv)? = sec["privileged"], case .bool(let ro)? = sec["read_only"] else {
@@ -138,5 +147,38 @@ extension ContainerRequest {
         capAdd = try strings(sec["cap_add"], "security.cap_add")
         capDrop = try strings(sec["cap_drop"], "security.cap_drop")
         securityOpts = try strings(sec["security_opt"], "security.security_opt")
+    }
+}
+
+extension ContainerRequest {
+    /// The network fields a pre-create hook may change: aliases, `-p` values, DNS.
+    /// Each is checked here as the flags are (a hook's text cannot inject a line
+    /// into a hosts or resolv.conf file); ports are parsed again when the container attaches.
+    mutating func applyNetwork(hookContext c: JSONValue, bad: (String, String) -> HiveError,
+                               strings: (JSONValue?, String) throws -> [String]) throws {
+        func plain(_ s: String) -> Bool { !s.isEmpty && !s.contains(where: { $0 == "\n" || $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\0" }) }
+        if c["network_aliases"] != nil {
+            let aliases = try strings(c["network_aliases"], "network_aliases")
+            guard aliases.allSatisfy({ plain($0) && NetworkMode.validName($0) }) else { throw bad("network_aliases", "names of letters, digits, _ . -") }
+            net.aliases = aliases
+        }
+        if c["ports"] != nil {
+            let ports = try strings(c["ports"], "ports")
+            guard ports.allSatisfy(plain) else { throw bad("ports", "-p values such as 8080:80/tcp") }
+            net.ports = ports
+        }
+        if let dns = c["dns"] {
+            guard dns.objectValue != nil else { throw bad("dns", "a table of servers, search and options") }
+            let servers = try strings(dns["servers"] ?? .array([]), "dns.servers")
+            let search = try strings(dns["search"] ?? .array([]), "dns.search")
+            let options = try strings(dns["options"] ?? .array([]), "dns.options")
+            guard (servers + search + options).allSatisfy(plain) else { throw bad("dns", "words without spaces or newlines") }
+            guard servers.allSatisfy({ s in s.utf8.allSatisfy { c in (c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c == 46 } }) else {
+                throw bad("dns.servers", "IP addresses")
+            }
+            net.dns = servers
+            net.dnsSearch = search
+            net.dnsOptions = options
+        }
     }
 }

@@ -14,7 +14,7 @@ public struct ContainerRequest {
     public var user: String?
     public var hostname: String?
     /// `--network`: bridge (the default), none, host, a network's name or ID, container:NAME.
-    public var network = "none"  // issue #13: becomes "bridge" when the engine attaches networks
+    public var network = "bridge"
     /// The rest of what it asks of the network.
     public var net = NetworkRequest()
     public var remove = false

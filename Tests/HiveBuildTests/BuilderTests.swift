@@ -149,7 +149,7 @@ final class FakeHost: BuildHost {
                 == "Dockerfile:3: process \"/bin/sh -c false\" did not complete successfully: exit code: 1 (line 3: RUN false)")
         #expect(message("FROM scratch\nCOPY a /a\n").hasPrefix("Dockerfile:2: COPY needs a build context"))
         var o = BuildOptions(dockerfileText: "FROM scratch\n")
-        o.network = "bridge"
+        o.network = "mynet"  // builds take bridge, none or host
         #expect(throws: HiveError.self) { try Builder(store: host.store, host: host, options: o, dockerfile: try Builder.parse(o)).build(tags: []) }
     }
 }

@@ -113,10 +113,13 @@ import CHiveLaunch
     @Test func hostnameAndHostsContent() throws {
         var r = request()
         r.extraHosts = ["db:192.0.2.7", "v6:fe80::1"]
+        r.network = "none"  // on a network the manager writes the hostname's line with the address
         let p = try plan(r)
         #expect(p.spec.hostname == String(id.prefix(12)))
         // split at the LAST colon, as hive always has (Docker splits NAME:IP at the first: an IPv6 address differs)
         #expect(p.hosts == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(id.prefix(12))\n192.0.2.7\tdb\n1\tv6:fe80:\n")
+        r.network = "bridge"
+        #expect(try plan(r).hosts == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n192.0.2.7\tdb\n1\tv6:fe80:\n")
         r.hostname = "web"
         r.extraHosts = []
         let q = try plan(r)
@@ -126,8 +129,10 @@ import CHiveLaunch
         #expect(message { _ = try plan(r) } == "invalid --add-host \"nocolon\" (use NAME:IP)")
     }
 
-    @Test func networkNoneAndHost() throws {
-        let none = try plan(request())
+    @Test func networkModes() throws {
+        var n = request()
+        n.network = "none"
+        let none = try plan(n)
         #expect(none.launch.network == .new)
         #expect(none.resolvConf == "")
         var r = request()
@@ -136,11 +141,30 @@ import CHiveLaunch
         #expect(host.launch.network == .host)
         #expect(host.resolvConf == "nameserver 192.0.2.53\n")
         #expect(host.spec.network == "host")
-        for refused in ["bridge", "mynet", "container:web"] {
+        // bridge (the default) and user networks join the namespace the manager pins; container:NAME the other's
+        #expect(ContainerRequest(image: "x").network == "bridge")
+        var inputs = inputs(ContainerConfig())
+        inputs.netnsPath = "/run/hive/netns/" + id
+        r.network = "bridge"
+        #expect(try planner.plan(r, inputs).launch.network == .join("/run/hive/netns/" + id))
+        r.network = "mynet"
+        #expect(try planner.plan(r, inputs).spec.network == "mynet")
+        r.network = "container:web"
+        inputs.sharedDir = dir + "/other"
+        inputs.sharedHostname = "webhost"
+        let joined = try planner.plan(r, inputs)
+        #expect(joined.launch.hostname == "webhost")
+        #expect(joined.launch.mounts.contains { $0.source == dir + "/other/hosts" && $0.target == "/etc/hosts" })
+        r.hostname = "x"
+        #expect(message { _ = try planner.plan(r, inputs) }?.hasPrefix("conflicting options: --hostname and --network container:web") == true)
+        r.hostname = nil
+        for refused in ["bad name", "container:", "-x"] {
             r.network = refused
-            #expect(message { _ = try plan(r) } == "network \"\(refused)\" is not available (use --network none or host)")
+            #expect(message { _ = try plan(r) } != nil)
         }
-        #expect(try NetworkMode.parse("none").namespace == .new)
+        #expect(try NetworkMode.parse("none").namespace(netnsPath: nil) == .new)
+        #expect(try NetworkMode.parse("default") == .bridge)
+        #expect(try NetworkMode.parse("container:db") == .container("db"))
     }
 
     @Test func mountsInOrderWithVolumes() throws {

@@ -17,7 +17,7 @@ enum ImageBuild {
             .flag("no-cache", nil, "Do not use cache when building the image"),
             .flag("pull", nil, "Always attempt to pull a newer version of the image"),
             .multi("label", nil, "list", "Set metadata for an image"),
-            .value("network", nil, "string", "Networking mode for the RUN instructions: none (default) or host"),
+            .value("network", nil, "string", "Networking mode for the RUN instructions: bridge (default), none or host"),
             .value("iidfile", nil, "string", "Write the image ID to the file"),
             .flag("quiet", "q", "Suppress the build output and print image ID on success"),
             .value("progress", nil, "string", "Type of progress output: auto, plain, quiet"),
@@ -56,7 +56,7 @@ enum ImageBuild {
         o.target = c.args.value("target")
         o.noCache = c.args.flag("no-cache")
         o.pull = c.args.flag("pull")
-        o.network = c.args.value("network") ?? "none"
+        o.network = c.args.value("network") ?? "default"
         let progress = c.args.value("progress") ?? "auto"
         guard ["auto", "plain", "tty", "quiet", "rawjson"].contains(progress) else {
             throw HiveError(.invalidArgument, "invalid --progress \"\(progress)\" (auto, plain or quiet)")

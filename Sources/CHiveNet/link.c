@@ -1,0 +1,176 @@
+// rtnetlink links: bridges, veth pairs (the peer made directly in another
+// namespace), up/down and master, deletion, the link dump. See hive_net.h.
+#include "hive_net.h"
+#include "nlmsg.h"
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+int hive_rtnl_open(int netns_fd) { return nl_open(NETLINK_ROUTE, netns_fd); }
+
+static int name_ok(const char *name) {
+    size_t n = name ? strlen(name) : 0;
+    return n > 0 && n < IFNAMSIZ && !strchr(name, '/') && !strchr(name, ' ');
+}
+
+// A message about link `index` (0: by name), flags to set within `change`.
+static struct ifinfomsg *link_msg(struct nlm *m, uint16_t type, uint16_t flags, int index) {
+    if (!nlm_begin(m, type, flags)) return NULL;
+    struct ifinfomsg *ifi = nlm_put(m, sizeof *ifi);
+    if (ifi) { ifi->ifi_family = AF_UNSPEC; ifi->ifi_index = index; }
+    return ifi;
+}
+
+static int finish(int fd, struct nlm *m, char *err, size_t errlen) {
+    int rc = nl_request(fd, m, err, errlen);
+    nlm_free(m);
+    return rc;
+}
+
+// IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } }: whether the kernel
+// makes IPv6 link-local addresses on the link.
+static void put_addr_gen_mode(struct nlm *m, int on) {
+    size_t spec = nlm_nest(m, IFLA_AF_SPEC);
+    size_t in6 = nlm_nest(m, AF_INET6);
+    nlm_attr_u8(m, IFLA_INET6_ADDR_GEN_MODE, on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
+    nlm_nest_end(m, in6);
+    nlm_nest_end(m, spec);
+}
+
+struct index_ctx { int index; };
+static int index_cb(const struct nlmsghdr *h, void *ctx) {
+    if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) return 0;
+    ((struct index_ctx *)ctx)->index = ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
+    return 1;
+}
+
+int hive_link_index(int fd, const char *name) {
+    if (!name_ok(name)) return -EINVAL;
+    struct nlm m;
+    nlm_init(&m);
+    link_msg(&m, RTM_GETLINK, 0, 0);
+    nlm_attr_str(&m, IFLA_IFNAME, name);
+    nlm_attr_u32(&m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    struct index_ctx ctx = {0};
+    int rc = nl_request_cb(fd, &m, index_cb, &ctx, NULL, 0);
+    nlm_free(&m);
+    if (rc < 0) return rc;
+    return ctx.index > 0 ? ctx.index : -ENODEV;
+}
+
+int hive_link_add_bridge(int fd, const char *name, uint32_t mtu, char *err, size_t errlen) {
+    if (!name_ok(name)) return -EINVAL;
+    struct nlm m;
+    nlm_init(&m);
+    link_msg(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    nlm_attr_str(&m, IFLA_IFNAME, name);
+    if (mtu) nlm_attr_u32(&m, IFLA_MTU, mtu);
+    size_t info = nlm_nest(&m, IFLA_LINKINFO);
+    nlm_attr_str(&m, IFLA_INFO_KIND, "bridge");
+    nlm_nest_end(&m, info);
+    return finish(fd, &m, err, errlen);
+}
+
+int hive_link_add_veth(int fd, const char *name, const char *peer, int peer_netns_fd,
+                       const uint8_t *peer_mac, uint32_t mtu, int no_ipv6, char *err, size_t errlen) {
+    if (!name_ok(name) || !name_ok(peer)) return -EINVAL;
+    struct nlm m;
+    nlm_init(&m);
+    link_msg(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    nlm_attr_str(&m, IFLA_IFNAME, name);
+    if (mtu) nlm_attr_u32(&m, IFLA_MTU, mtu);
+    size_t info = nlm_nest(&m, IFLA_LINKINFO);
+    nlm_attr_str(&m, IFLA_INFO_KIND, "veth");
+    size_t data = nlm_nest(&m, IFLA_INFO_DATA);
+    size_t p = nlm_nest(&m, VETH_INFO_PEER);
+    // The peer's attributes follow its own ifinfomsg (not NLA-aligned issues:
+    // ifinfomsg is 16 bytes, a multiple of 4).
+    struct ifinfomsg *pi = nlm_put(&m, sizeof *pi);
+    if (pi) pi->ifi_family = AF_UNSPEC;
+    nlm_attr_str(&m, IFLA_IFNAME, peer);
+    if (peer_netns_fd >= 0) nlm_attr_u32(&m, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
+    if (peer_mac) nlm_attr(&m, IFLA_ADDRESS, peer_mac, 6);
+    if (mtu) nlm_attr_u32(&m, IFLA_MTU, mtu);
+    nlm_nest_end(&m, p);
+    nlm_nest_end(&m, data);
+    nlm_nest_end(&m, info);
+    nlm_end(&m);
+    // The kernel takes no IFLA_AF_SPEC when it makes a link: a second message
+    // in the same send sets this end's (the peer's is set in its namespace).
+    if (no_ipv6) {
+        link_msg(&m, RTM_NEWLINK, 0, 0);
+        nlm_attr_str(&m, IFLA_IFNAME, name);
+        put_addr_gen_mode(&m, 0);
+    }
+    return finish(fd, &m, err, errlen);
+}
+
+int hive_link_set(int fd, int index, int up, int master, int ipv6_auto, char *err, size_t errlen) {
+    if (index <= 0) return -ENODEV;
+    struct nlm m;
+    nlm_init(&m);
+    struct ifinfomsg *ifi = link_msg(&m, RTM_NEWLINK, 0, index);
+    if (ifi) { ifi->ifi_change = IFF_UP; ifi->ifi_flags = up ? IFF_UP : 0; }
+    if (master > 0) nlm_attr_u32(&m, IFLA_MASTER, (uint32_t)master);
+    if (ipv6_auto >= 0) put_addr_gen_mode(&m, ipv6_auto);
+    return finish(fd, &m, err, errlen);
+}
+
+int hive_link_set_ipv6_auto(int fd, int index, int on, char *err, size_t errlen) {
+    if (index <= 0) return -ENODEV;
+    struct nlm m;
+    nlm_init(&m);
+    link_msg(&m, RTM_NEWLINK, 0, index);
+    put_addr_gen_mode(&m, on);
+    return finish(fd, &m, err, errlen);
+}
+
+int hive_link_del(int fd, const char *name, char *err, size_t errlen) {
+    if (!name_ok(name)) return -EINVAL;
+    struct nlm m;
+    nlm_init(&m);
+    link_msg(&m, RTM_DELLINK, 0, 0);
+    nlm_attr_str(&m, IFLA_IFNAME, name);
+    return finish(fd, &m, err, errlen);
+}
+
+struct dump_ctx { struct hive_link_info *out; int max, count; };
+
+static int link_cb(const struct nlmsghdr *h, void *arg) {
+    struct dump_ctx *ctx = arg;
+    if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) return 0;
+    const struct ifinfomsg *ifi = NLMSG_DATA(h);
+    if (ctx->count < ctx->max) {
+        struct hive_link_info *l = &ctx->out[ctx->count];
+        memset(l, 0, sizeof *l);
+        l->index = ifi->ifi_index;
+        l->flags = ifi->ifi_flags;
+        const struct nlattr *tb[IFLA_MAX + 1];
+        nl_msg_attrs(h, sizeof *ifi, tb, IFLA_MAX);
+        nl_str(tb[IFLA_IFNAME], l->name, sizeof l->name);
+        l->master = (int32_t)nl_u32(tb[IFLA_MASTER]);
+        l->mtu = nl_u32(tb[IFLA_MTU]);
+        if (tb[IFLA_LINKINFO]) {
+            const struct nlattr *info[IFLA_INFO_MAX + 1];
+            nl_attrs(nl_data(tb[IFLA_LINKINFO]), nl_len(tb[IFLA_LINKINFO]), info, IFLA_INFO_MAX);
+            nl_str(info[IFLA_INFO_KIND], l->kind, sizeof l->kind);
+        }
+    }
+    ctx->count++;
+    return 0;
+}
+
+int hive_link_dump(int fd, struct hive_link_info *out, int max, char *err, size_t errlen) {
+    struct nlm m;
+    nlm_init(&m);
+    link_msg(&m, RTM_GETLINK, 0, 0);
+    nlm_attr_u32(&m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    struct dump_ctx ctx = {out, max, 0};
+    int rc = nl_dump(fd, &m, link_cb, &ctx, err, errlen);
+    nlm_free(&m);
+    return rc < 0 ? rc : ctx.count;
+}

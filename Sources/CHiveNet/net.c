@@ -1,2 +1,0 @@
-// The network's kernel side: see include/hive_net.h.
-#include "hive_net.h"
