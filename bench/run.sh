@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|registry|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|registry|network|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -345,9 +345,90 @@ print("image: %d layers, %s" % (len(m["Layers"]), m["Name"]))'
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/registry-load.txt"
 }
 
+# Networking (issue #13), inside network namespaces this section makes (the
+# machine's own network is never touched): `run --rm` on the default bridge
+# and with -p beside --network none and podman's bridge (CNI), in one
+# hyperfine run; then TCP throughput (iperf3, the host's binary run inside
+# the containers through a read-only bind of / and chroot: one binary for
+# every side) through a published port from an "upstream" namespace and
+# container to container on a user network, against a plain veth pair
+# between two namespaces and podman's equivalents.
+network() {
+    if [ -z "${HIVE_BENCH_NETNS:-}" ]; then
+        local ns=hive-bench-net-$$
+        ip netns add "$ns"
+        trap "ip netns del $ns 2>/dev/null || true" RETURN
+        nsenter --net="/run/netns/$ns" ip link set lo up
+        HIVE_BENCH_NETNS=$ns nsenter --net="/run/netns/$ns" "$PWD/bench/run.sh" network
+        return
+    fi
+    local up=hive-bench-up-$$ a=hive-bench-a-$$ b=hive-bench-b-$$
+    export HIVE_ROOT=$BENCH_DIR/net-root HIVE_RUNROOT=$BENCH_DIR/net-run
+    local PN="podman --root $BENCH_DIR/net-podman-root --runroot $BENCH_DIR/net-podman-run --storage-driver overlay"
+    net_cleanup() {
+        $HIVE rm -f $($HIVE ps -aq) >/dev/null 2>&1 || true
+        $PN rm -af -t 0 >/dev/null 2>&1 || true
+        ip netns del "$up" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true
+    }
+    trap net_cleanup RETURN
+    $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    $PN image inspect busybox:latest >/dev/null 2>&1 || $PN import -q "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    # an upstream host on a veth: 192.0.2.2 <-> this namespace's 192.0.2.1
+    ip netns add "$up"
+    ip link add up0 type veth peer name eth0 netns "$up"
+    ip addr add 192.0.2.1/24 dev up0; ip link set up0 up
+    nsenter --net="/run/netns/$up" sh -c 'ip link set lo up; ip addr add 192.0.2.2/24 dev eth0; ip link set eth0 up'
+    $HIVE run --rm busybox true; $HIVE run --rm -p 8080:80 busybox true; $PN run --rm --network bridge busybox true
+    echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/network-load.txt"
+    hf network-run -w 5 -r "${RUNS_NET:-40}" "$HIVE run --rm --network none busybox true" "$HIVE run --rm busybox true" \
+        "$HIVE run --rm -p 8080:80 busybox true" "$PN run --rm --network bridge busybox true" "$PN run --rm --network none busybox true"
+    command -v iperf3 >/dev/null || { echo "network: iperf3 is not installed (apt-get install iperf3): no throughput figures"; return 0; }
+    local secs=${NET_SECS:-5} IPERF="-v /:/host:ro busybox chroot /host iperf3"
+    gbps() { python3 -c 'import json, sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
+    report() { echo "throughput: $1: $2 Gbit/s" | tee -a "$OUT/network-throughput.txt"; }
+    : > "$OUT/network-throughput.txt"
+    # a plain veth pair between two namespaces: the ceiling
+    ip netns add "$a"; ip netns add "$b"
+    ip -n "$a" link add v0 type veth peer name v1 netns "$b"
+    ip -n "$a" addr add 198.51.100.1/24 dev v0; ip -n "$a" link set v0 up; ip -n "$a" link set lo up
+    ip -n "$b" addr add 198.51.100.2/24 dev v1; ip -n "$b" link set v1 up; ip -n "$b" link set lo up
+    nsenter --net="/run/netns/$a" iperf3 -s -1 -D
+    sleep 0.3
+    report "veth pair between two namespaces" "$(nsenter --net="/run/netns/$b" iperf3 -J -t "$secs" -c 198.51.100.1 | gbps)"
+    # through a published port, from the upstream host
+    $HIVE run -d --name net-srv -p 5201:5201 $IPERF -s >/dev/null
+    sleep 0.5
+    report "hive, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5201 | gbps)"
+    $PN run -d --network bridge --name net-srv -p 5202:5201 $IPERF -s >/dev/null
+    sleep 0.5
+    report "podman, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5202 | gbps)"
+    # container to container: hive on a user network (by name), podman on its default network (by address)
+    $HIVE network create bench-net >/dev/null 2>&1 || true
+    $HIVE run -d --name net-srv2 --network bench-net $IPERF -s >/dev/null
+    sleep 0.5
+    report "hive, container to container (user network)" "$($HIVE run --rm --network bench-net $IPERF -J -t "$secs" -c net-srv2 | gbps)"
+    local pip; pip=$($PN inspect -f '{{.NetworkSettings.IPAddress}}' net-srv)
+    report "podman, container to container (default network)" "$($PN run --rm --network bridge $IPERF -J -t "$secs" -c "$pip" | gbps)"
+    python3 - "$OUT/network-throughput.txt" <<'PY'
+import re, sys
+v = {m.group(1): float(m.group(2)) for m in (re.match(r"throughput: (.*): ([0-9.]+) Gbit/s", l) for l in open(sys.argv[1])) if m}
+base = v.get("veth pair between two namespaces")
+for k, x in v.items():
+    if base and k != "veth pair between two namespaces":
+        print("ratio: %s / veth pair = %.0f%%" % (k, 100 * x / base))
+for kind in ("published port from upstream", "container to container"):
+    h = [x for k, x in v.items() if k.startswith("hive") and kind in k]
+    p = [x for k, x in v.items() if k.startswith("podman") and kind in k]
+    if h and p:
+        print("ratio: hive / podman, %s = %.2fx" % (kind, h[0] / p[0]))
+PY
+    $HIVE rm -f net-srv net-srv2 >/dev/null; $HIVE network rm bench-net >/dev/null
+}
+
 what=${1:-all}
 case $what in
-    all) images; import; load; save; run_; lifecycle; hooks; build; rss; registry ;;
+    all) images; import; load; save; run_; lifecycle; hooks; build; rss; registry; network ;;
     run) run_ ;;
     *) "$what" ;;
 esac

@@ -41,6 +41,18 @@ static void put_addr_gen_mode(struct nlm *m, int on) {
     nlm_nest_end(m, spec);
 }
 
+// A new message for RTM_NEWLINK of `kind` named `name`; returns the open
+// IFLA_LINKINFO nest (the caller adds IFLA_INFO_DATA if any, and closes it).
+static size_t new_link(struct nlm *m, const char *name, uint32_t mtu, const char *kind) {
+    nlm_init(m);
+    link_msg(m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    nlm_attr_str(m, IFLA_IFNAME, name);
+    if (mtu) nlm_attr_u32(m, IFLA_MTU, mtu);
+    size_t info = nlm_nest(m, IFLA_LINKINFO);
+    nlm_attr_str(m, IFLA_INFO_KIND, kind);
+    return info;
+}
+
 struct index_ctx { int index; };
 static int index_cb(const struct nlmsghdr *h, void *ctx) {
     if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) return 0;
@@ -65,13 +77,7 @@ int hive_link_index(int fd, const char *name) {
 int hive_link_add_bridge(int fd, const char *name, uint32_t mtu, char *err, size_t errlen) {
     if (!name_ok(name)) return -EINVAL;
     struct nlm m;
-    nlm_init(&m);
-    link_msg(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    nlm_attr_str(&m, IFLA_IFNAME, name);
-    if (mtu) nlm_attr_u32(&m, IFLA_MTU, mtu);
-    size_t info = nlm_nest(&m, IFLA_LINKINFO);
-    nlm_attr_str(&m, IFLA_INFO_KIND, "bridge");
-    nlm_nest_end(&m, info);
+    nlm_nest_end(&m, new_link(&m, name, mtu, "bridge"));
     return finish(fd, &m, err, errlen);
 }
 
@@ -79,16 +85,10 @@ int hive_link_add_veth(int fd, const char *name, const char *peer, int peer_netn
                        const uint8_t *peer_mac, uint32_t mtu, int no_ipv6, char *err, size_t errlen) {
     if (!name_ok(name) || !name_ok(peer)) return -EINVAL;
     struct nlm m;
-    nlm_init(&m);
-    link_msg(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    nlm_attr_str(&m, IFLA_IFNAME, name);
-    if (mtu) nlm_attr_u32(&m, IFLA_MTU, mtu);
-    size_t info = nlm_nest(&m, IFLA_LINKINFO);
-    nlm_attr_str(&m, IFLA_INFO_KIND, "veth");
+    size_t info = new_link(&m, name, mtu, "veth");
     size_t data = nlm_nest(&m, IFLA_INFO_DATA);
     size_t p = nlm_nest(&m, VETH_INFO_PEER);
-    // The peer's attributes follow its own ifinfomsg (not NLA-aligned issues:
-    // ifinfomsg is 16 bytes, a multiple of 4).
+    // The peer's attributes follow its own ifinfomsg (16 bytes: still aligned).
     struct ifinfomsg *pi = nlm_put(&m, sizeof *pi);
     if (pi) pi->ifi_family = AF_UNSPEC;
     nlm_attr_str(&m, IFLA_IFNAME, peer);
@@ -154,6 +154,7 @@ static int link_cb(const struct nlmsghdr *h, void *arg) {
         nl_str(tb[IFLA_IFNAME], l->name, sizeof l->name);
         l->master = (int32_t)nl_u32(tb[IFLA_MASTER]);
         l->mtu = nl_u32(tb[IFLA_MTU]);
+        if (tb[IFLA_ADDRESS] && nl_len(tb[IFLA_ADDRESS]) == 6) memcpy(l->mac, nl_data(tb[IFLA_ADDRESS]), 6);
         if (tb[IFLA_LINKINFO]) {
             const struct nlattr *info[IFLA_INFO_MAX + 1];
             nl_attrs(nl_data(tb[IFLA_LINKINFO]), nl_len(tb[IFLA_LINKINFO]), info, IFLA_INFO_MAX);

@@ -22,7 +22,8 @@ hive_nft *hive_nft_open(int netnsfd, int *error) {
     struct timeval tv = {.tv_sec = 5};
     setsockopt(h->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int big = 1 << 20;  // a batch is one datagram: room for a long -p range
-    setsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    if (setsockopt(h->fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big) < 0)
+        setsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
     return h;
 }
 

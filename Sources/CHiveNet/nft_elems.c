@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 /// One element: a key (fields padded to 4 bytes, as registers hold them) and, in a map, a value.
@@ -16,9 +17,11 @@ struct elem {
     uint32_t keylen, datalen;
 };
 
-static void elem_msg(hive_nft *h, const char *table, int add, const struct elem *e, long index) {
+enum op { OP_ADD, OP_DEL };
+
+static void elem_msg(hive_nft *h, const char *table, enum op op, const struct elem *e, long index) {
     struct nlm *b = &h->m;
-    nft_msg(h, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, add ? NLM_F_CREATE : 0, "element",
+    nft_msg(h, op == OP_DEL ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, op == OP_DEL ? 0 : NLM_F_CREATE, "element",
             e->set, index);
     nlm_attr_str(b, NFTA_SET_ELEM_LIST_TABLE, table);
     nlm_attr_str(b, NFTA_SET_ELEM_LIST_SET, e->set);
@@ -27,7 +30,7 @@ static void elem_msg(hive_nft *h, const char *table, int add, const struct elem 
     size_t k = nlm_nest(b, NFTA_SET_ELEM_KEY);
     nlm_attr(b, NFTA_DATA_VALUE, e->key, e->keylen);
     nlm_nest_end(b, k);
-    if (add && e->datalen) {
+    if (op != OP_DEL && e->datalen) {
         size_t d = nlm_nest(b, NFTA_SET_ELEM_DATA);
         nlm_attr(b, NFTA_DATA_VALUE, e->data, e->datalen);
         nlm_nest_end(b, d);
@@ -37,22 +40,23 @@ static void elem_msg(hive_nft *h, const char *table, int add, const struct elem 
     nlm_end(&h->m);
 }
 
-// Adds or deletes the elements in one batch. A delete that finds some gone
-// is redone one element at a time, each missing one skipped.
-static int send_elems(hive_nft *h, const char *table, int add, const struct elem *e, size_t n, const long *index,
+// Sends the elements in one batch (all or none). A delete that finds some
+// gone is redone one element at a time, skipping those.
+static int send_elems(hive_nft *h, const char *table, enum op op, const struct elem *e, size_t n, const long *index,
                       size_t *failed, char *what, size_t whatlen) {
     nft_batch_begin(h);
-    for (size_t i = 0; i < n; i++) elem_msg(h, table, add, &e[i], index ? index[i] : (long)i);
+    for (size_t i = 0; i < n; i++) elem_msg(h, table, op, &e[i], index ? index[i] : (long)i);
     long at = -1;
     int err = nft_batch_send(h, &at, what, whatlen);
     if (err && failed && at >= 0) *failed = (size_t)at;
-    if (add || err != -ENOENT) return err;
+    int skip = op == OP_DEL ? -ENOENT : 0;
+    if (!err || err != skip || n == 1) return err == skip ? 0 : err;
     for (size_t i = 0; i < n; i++) {
         nft_batch_begin(h);
-        elem_msg(h, table, 0, &e[i], index ? index[i] : (long)i);
+        elem_msg(h, table, op, &e[i], index ? index[i] : (long)i);
         err = nft_batch_send(h, NULL, what, whatlen);
-        if (err && err != -ENOENT) {
-            if (failed) *failed = index ? (size_t)index[i] : i;
+        if (err && err != skip) {
+            if (failed && (!index || index[i] >= 0)) *failed = index ? (size_t)index[i] : i;
             return err;
         }
     }
@@ -70,7 +74,7 @@ int hive_nft_network(hive_nft *h, const char *table, int add, const char *bridge
                         {.set = internal ? "nat" : "internal", .keylen = IFNAMSIZ}};
     for (int i = 0; i < 4; i++) put_ifname(e[i].key, bridge);
     put_ifname(e[1].key + IFNAMSIZ, bridge);
-    return send_elems(h, table, add, e, add ? 3 : 4, NULL, NULL, what, whatlen);
+    return send_elems(h, table, add ? OP_ADD : OP_DEL, e, add ? 3 : 4, NULL, NULL, what, whatlen);
 }
 
 // A port's element: its map, key and value (see the header's layout).
@@ -103,46 +107,29 @@ static struct elem self_elem(const struct hive_nft_port *p) {
     return e;
 }
 
-static int same_target(const struct hive_nft_port *a, const struct hive_nft_port *b) {
-    return a->family == b->family && !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
-}
-
+// Deleting elements leaves the kernel freeing them after an RCU grace
+// period (8-20 ms here), and closing any nfnetlink socket waits for that
+// work: the socket is best closed late (Firewall keeps its own open).
 int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nft_port *ports, size_t n,
                    size_t *failed, char *what, size_t whatlen) {
-    enum { CHUNK = 256 };
-    struct elem e[CHUNK];
-    long index[CHUNK];
     if (n == 0) return 0;
-    // All or none for adds: one batch of any length, built here.
-    if (add) {
-        nft_batch_begin(h);
-        for (size_t i = 0; i < n; i++) {
-            struct elem one = port_elem(&ports[i]);
-            elem_msg(h, table, 1, &one, (long)i);
-            if (i == 0 || !same_target(&ports[i], &ports[i - 1])) {
-                one = self_elem(&ports[i]);
-                elem_msg(h, table, 1, &one, -1);
-            }
+    struct elem *e = calloc(2 * n, sizeof *e);
+    long *index = calloc(2 * n, sizeof *index);
+    if (!e || !index) { free(e); free(index); return -ENOMEM; }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        index[m] = (long)i;
+        e[m++] = port_elem(&ports[i]);
+        if (i == 0 || ports[i].family != ports[i - 1].family ||
+            memcmp(ports[i].addr, ports[i - 1].addr, ports[i].family == 4 ? 4 : 16)) {
+            index[m] = -1;
+            e[m++] = self_elem(&ports[i]);
         }
-        long at = -1;
-        int err = nft_batch_send(h, &at, what, whatlen);
-        if (err && failed && at >= 0) *failed = (size_t)at;
-        return err;
     }
-    for (size_t start = 0; start < n; start += CHUNK) {
-        size_t m = n - start < CHUNK ? n - start : CHUNK;
-        for (size_t i = 0; i < m; i++) {
-            e[i] = port_elem(&ports[start + i]);
-            index[i] = (long)(start + i);
-        }
-        int err = send_elems(h, table, 0, e, m, index, failed, what, whatlen);
-        if (err) return err;
-    }
-    struct elem self[CHUNK];
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < CHUNK; i++)
-        if (i == 0 || !same_target(&ports[i], &ports[i - 1])) self[k++] = self_elem(&ports[i]);
-    return send_elems(h, table, 0, self, k, NULL, NULL, what, whatlen);
+    int err = send_elems(h, table, add ? OP_ADD : OP_DEL, e, m, index, failed, what, whatlen);
+    free(e);
+    free(index);
+    return err;
 }
 
 // Reading the maps back ----------------------------------------------------

@@ -25,6 +25,7 @@
 struct hive_ns_job {
     pthread_t thread;
     int fd;             // the namespace, or -errno
+    int rtnl;           // a NETLINK_ROUTE socket in it (made to bring lo up), or -1
     const char *step;   // what failed
     char detail[128];
 };
@@ -37,9 +38,15 @@ static void *make_ns(void *arg) {
     // Loopback up: index 1 in every new namespace, one netlink message.
     int s = nl_open(NETLINK_ROUTE, -1);
     int rc = s < 0 ? s : hive_link_set(s, 1, 1, 0, -1, job->detail, sizeof job->detail);
-    if (s >= 0) close(s);
-    if (rc < 0) { close(fd); job->fd = rc; job->step = "bring up lo"; return NULL; }
+    if (rc < 0) {
+        if (s >= 0) close(s);
+        close(fd);
+        job->fd = rc;
+        job->step = "bring up lo";
+        return NULL;
+    }
     job->fd = fd;
+    job->rtnl = s;      // kept: the caller configures the namespace through it
     return NULL;
 }
 
@@ -47,17 +54,21 @@ struct hive_ns_job *hive_ns_prepare(void) {
     struct hive_ns_job *job = calloc(1, sizeof *job);
     if (!job) return NULL;
     job->fd = -EIO;
+    job->rtnl = -1;
     if (pthread_create(&job->thread, NULL, make_ns, job) != 0) { free(job); return NULL; }
     return job;
 }
 
-int hive_ns_take(struct hive_ns_job *job, char *err, size_t errlen) {
+int hive_ns_take(struct hive_ns_job *job, int *rtnl, char *err, size_t errlen) {
+    if (rtnl) *rtnl = -1;
     if (!job) {
         if (err && errlen) snprintf(err, errlen, "start a thread");
         return -EAGAIN;
     }
     pthread_join(job->thread, NULL);
     int fd = job->fd;
+    if (rtnl) *rtnl = job->rtnl;
+    else if (job->rtnl >= 0) close(job->rtnl);
     if (fd < 0 && err && errlen)
         snprintf(err, errlen, "%s%s%s", job->step ? job->step : "", job->detail[0] ? ": " : "", job->detail);
     free(job);
@@ -81,7 +92,20 @@ int hive_ns_open(const char *path) {
     return fd;
 }
 
-// The directory of path, made (0700) if missing, one level.
+// mkdir -p for dir: missing parents 0755, dir itself `mode`.
+static int make_dirs(char *dir, mode_t mode) {
+    if (mkdir(dir, mode) == 0 || errno == EEXIST) return 0;
+    if (errno != ENOENT) return -errno;
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return -ENOENT;
+    *slash = 0;
+    int rc = make_dirs(dir, 0755);
+    *slash = '/';
+    if (rc < 0) return rc;
+    return mkdir(dir, mode) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+// The directory of path, made (0700) if missing, and checked to be a directory.
 static int make_dir_of(const char *path, char *err, size_t errlen) {
     const char *slash = strrchr(path, '/');
     if (!slash || slash == path) return 0;
@@ -90,10 +114,10 @@ static int make_dir_of(const char *path, char *err, size_t errlen) {
     if (n >= sizeof dir) return -ENAMETOOLONG;
     memcpy(dir, path, n);
     dir[n] = 0;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        int e = errno;
+    int rc = make_dirs(dir, 0700);
+    if (rc < 0) {
         snprintf(err, errlen, "mkdir %s", dir);
-        return -e;
+        return rc;
     }
     struct stat st;
     if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {

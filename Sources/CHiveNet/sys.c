@@ -61,24 +61,34 @@ int hive_sysctl_get(const char *key, char *out, size_t outlen) {
     return 0;
 }
 
-struct sysctl_job { int netns_fd; const char *key, *value; int result; };
+struct sysctl_job { int netns_fd; const char *key, *value; char *out; size_t outlen; int result; };
 
 static void *sysctl_in(void *arg) {
     struct sysctl_job *job = arg;
     // /proc/sys/net shows the namespace of the thread that opens it.
     if (setns(job->netns_fd, CLONE_NEWNET) < 0) { job->result = -errno; return NULL; }
-    job->result = hive_sysctl_set(job->key, job->value);
+    job->result = job->value ? hive_sysctl_set(job->key, job->value) : hive_sysctl_get(job->key, job->out, job->outlen);
     return NULL;
+}
+
+static int run_in(struct sysctl_job *job) {
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, sysctl_in, job);
+    if (rc != 0) return -rc;
+    pthread_join(t, NULL);
+    return job->result;
 }
 
 int hive_sysctl_set_in(int netns_fd, const char *key, const char *value) {
     if (netns_fd < 0) return hive_sysctl_set(key, value);
-    struct sysctl_job job = {netns_fd, key, value, -EIO};
-    pthread_t t;
-    int rc = pthread_create(&t, NULL, sysctl_in, &job);
-    if (rc != 0) return -rc;
-    pthread_join(t, NULL);
-    return job.result;
+    struct sysctl_job job = {netns_fd, key, value, NULL, 0, -EIO};
+    return run_in(&job);
+}
+
+int hive_sysctl_get_in(int netns_fd, const char *key, char *out, size_t outlen) {
+    if (netns_fd < 0) return hive_sysctl_get(key, out, outlen);
+    struct sysctl_job job = {netns_fd, key, NULL, out, outlen, -EIO};
+    return run_in(&job);
 }
 
 int hive_port_free(int proto, int family, const uint8_t *addr, uint16_t port) {

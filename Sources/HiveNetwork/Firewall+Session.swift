@@ -1,5 +1,5 @@
-// Firewall's side of CHiveNet's nftables calls: one nfnetlink socket per
-// operation (opening one costs a few microseconds), the kernel's errno turned
+// Firewall's side of CHiveNet's nftables calls: its nfnetlink socket (shared
+// by a Firewall's copies), the kernel's errno turned
 // into a one-line HiveError naming what it refused, and published ports as
 // the C side's elements.
 import CHiveNet
@@ -7,6 +7,16 @@ import Glibc
 import HivePlatform
 
 extension Firewall {
+    /// A Firewall's socket, shared by its copies, used by one caller at a time.
+    final class Connection {
+        var session: Session?
+        private var mutex = pthread_mutex_t()
+        init() { pthread_mutex_init(&mutex, nil) }
+        deinit { pthread_mutex_destroy(&mutex) }
+        func lock() { pthread_mutex_lock(&mutex) }
+        func unlock() { pthread_mutex_unlock(&mutex) }
+    }
+
     /// An open nfnetlink socket (closed when released).
     final class Session {
         let handle: OpaquePointer

@@ -123,3 +123,19 @@ public enum IPAM {
         return ip
     }
 }
+
+extension NetworkSettings {
+    /// hive.toml's `[network]` (checked there): the pools as AddressPools, Docker's when none are given.
+    public init(config c: HiveConfig.Network) throws(HiveError) {
+        self.init()
+        defaultBridge = c.defaultBridge
+        defaultSubnet = try c.defaultSubnet.map { (s) throws(HiveError) in try Subnet(parsing: s) }
+        pools = IPAM.defaultPools
+        if !c.defaultAddressPools.isEmpty {
+            pools = []
+            for p in c.defaultAddressPools { pools.append(try AddressPool(checking: try Subnet(parsing: p.base), size: p.size)) }
+        }
+        mtu = UInt32(c.mtu)
+        firewallTable = c.firewallTable
+    }
+}

@@ -17,6 +17,7 @@ public enum NetNamespace {
     public final class Prepared {
         private var job: OpaquePointer?
         private var result: Result<Int32, HiveError>?
+        private var inside: Netlink.Socket?
 
         init(_ job: OpaquePointer?) { self.job = job }
 
@@ -27,14 +28,24 @@ public enum NetNamespace {
             return try result!.get()
         }
 
+        /// A netlink socket in the namespace, opened by the thread that made it (no
+        /// second thread joining it: ~0.3-0.7 ms saved); the first call after a
+        /// successful take gets it, later ones nil.
+        public func socket() -> Netlink.Socket? {
+            defer { inside = nil }
+            return inside
+        }
+
         private func wait() -> Result<Int32, HiveError> {
             var err = [CChar](repeating: 0, count: 256)
-            let fd = err.withUnsafeMutableBufferPointer { hive_ns_take(job, $0.baseAddress, $0.count) }
+            var rtnl: Int32 = -1
+            let fd = err.withUnsafeMutableBufferPointer { hive_ns_take(job, &rtnl, $0.baseAddress, $0.count) }
             job = nil
             if fd < 0 {
                 let step = String(cString: err)
                 return .failure(Netlink.error(fd, "cannot make a network namespace" + (step.isEmpty ? "" : " (\(step))")))
             }
+            if rtnl >= 0 { inside = Netlink.Socket(fd: rtnl) }
             return .success(fd)
         }
 

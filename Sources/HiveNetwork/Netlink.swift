@@ -25,6 +25,8 @@ public enum Netlink {
         public var kind: String
         public var isUp: Bool
         public var mtu: UInt32
+        /// nil for a link without one (lo's is all zero).
+        public var mac: MACAddress?
     }
 
     /// One NETLINK_ROUTE socket, bound to the namespace it was opened in.
@@ -40,6 +42,9 @@ public enum Netlink {
             }
             fd = rc
         }
+
+        /// Takes over a NETLINK_ROUTE socket CHiveNet opened.
+        init(fd: Int32) { self.fd = fd }
 
         deinit { Glibc.close(fd) }
 
@@ -133,7 +138,7 @@ public enum Netlink {
             return all.filter { $0.prefix > 0 }.map { r in
                 var dst = r.dst
                 let bytes = withUnsafeBytes(of: &dst) { Array($0.prefix(len)) }
-                return Subnet(address: IPAddress(bytes: bytes), prefix: Int(r.prefix))
+                return Subnet(routeDestination: IPAddress(bytes: bytes), prefix: Int(r.prefix))
             }
         }
 
@@ -148,7 +153,8 @@ public enum Netlink {
                 var l = l
                 let name = Netlink.string(&l.name), kind = Netlink.string(&l.kind)
                 return Link(index: l.index, name: name, master: l.master > 0 ? l.master : nil, kind: kind,
-                            isUp: l.flags & UInt32(IFF_UP) != 0, mtu: l.mtu)
+                            isUp: l.flags & UInt32(IFF_UP) != 0, mtu: l.mtu,
+                            mac: withUnsafeBytes(of: &l.mac) { raw in raw.allSatisfy { $0 == 0 } ? nil : MACAddress(bytes: Array(raw)) })
             }
         }
 
@@ -171,9 +177,12 @@ public enum Netlink {
         if rc < 0 { throw error(rc, "cannot set sysctl \(key) to \(value)") }
     }
 
-    public static func sysctl(_ key: String) -> String? {
+    public static func sysctl(_ key: String) -> String? { sysctl(key, netnsFD: nil) }
+
+    /// A sysctl's value in the namespace `netnsFD` (nil: the caller's); nil if it cannot be read.
+    public static func sysctl(_ key: String, netnsFD: Int32?) -> String? {
         var buf = [CChar](repeating: 0, count: 256)
-        let rc = buf.withUnsafeMutableBufferPointer { hive_sysctl_get(key, $0.baseAddress, $0.count) }
+        let rc = buf.withUnsafeMutableBufferPointer { hive_sysctl_get_in(netnsFD ?? -1, key, $0.baseAddress, $0.count) }
         return rc < 0 ? nil : String(cString: buf)
     }
 
@@ -232,5 +241,13 @@ extension Netlink {
         withUnsafeBytes(of: &tuple) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
+    }
+}
+
+extension Subnet {
+    /// A route's destination as the kernel gives it (host bits already zero: it refuses others).
+    fileprivate init(routeDestination address: IPAddress, prefix: Int) {
+        self.address = address
+        self.prefix = prefix
     }
 }

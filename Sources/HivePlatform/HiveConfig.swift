@@ -1,5 +1,5 @@
 // /etc/hive/hive.toml: hook directories and limits, enabled plugins and their
-// settings, the garbage-collection policy, and registries (HiveConfig+Registries). Every key is optional; an
+// settings, the garbage-collection policy, registries (HiveConfig+Registries) and network (HiveConfig+Network). Every key is optional; an
 // unknown key or a bad value is an error naming file:line or the key.
 import Glibc
 
@@ -28,6 +28,8 @@ public struct HiveConfig: Sendable {
     public var logMaxFile: Int64 = 5
     /// `[registries]`: mirrors, insecure registries, aliases, certs.d, timeouts (HiveConfig+Registries).
     public var registries = Registries()
+    /// `[network]`: the default bridge and subnet, address pools, MTU, nftables table (HiveConfig+Network).
+    public var network = Network()
 
     public struct Limits: Sendable, Equatable {
         public var instructions: Int64 = 10_000_000
@@ -170,8 +172,10 @@ public struct HiveConfig: Sendable {
                 }
             case "registries":
                 c.registries = try parseRegistries(table, file: file)
+            case "network":
+                c.network = try parseNetwork(table, file: file, text: bytes)
             default:
-                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs, registries)")
+                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs, registries, network)")
             }
         }
         for name in c.enabledPlugins where !isPluginName(name) {

@@ -117,3 +117,16 @@ final class IPAMTests: XCTestCase {
         XCTAssertThrowsError(try IPAM.allocate(subnet: net, range: nil, gateway: gw, taken: taken, requested: nil))
     }
 }
+
+final class NetworkSettingsConfigTests: XCTestCase {
+    func testFromHiveToml() throws {
+        let c = try HiveConfig.parse("[network]\ndefault_subnet = \"10.88.0.0/16\"\ndefault_address_pools = [{ base = \"10.89.0.0/16\", size = 24 }]\nmtu = 1400\n",
+                                     file: "hive.toml")
+        let s = try NetworkSettings(config: c.network)
+        XCTAssertEqual(s.defaultSubnet, try Subnet(parsing: "10.88.0.0/16"))
+        XCTAssertEqual(s.pools, [AddressPool(base: try Subnet(parsing: "10.89.0.0/16"), size: 24)])
+        XCTAssertEqual(s.mtu, 1400)
+        XCTAssertEqual(s.defaultBridge, "hive0")
+        XCTAssertEqual(try NetworkSettings(config: HiveConfig.Network()).pools, IPAM.defaultPools)
+    }
+}

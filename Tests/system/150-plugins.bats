@@ -204,7 +204,7 @@ enabled = ["network/static-hosts"]
 hosts = { "db.internal" = "10.0.0.5" }
 wire = ["/bin/sh", "-c", "echo \$0 \$1 > $WORK/wired", "{netns}", "{name}"]
 EOF
-    run_hive 0 run --rm --name netted --add-host cache.internal:10.0.0.6 busybox cat /etc/hosts
+    run_hive 0 run --rm --name netted --network none --add-host cache.internal:10.0.0.6 busybox cat /etc/hosts
     [[ "$output" == *"10.0.0.6	cache.internal"* ]]
     [[ "$output" == *"10.0.0.5	db.internal"* ]]
     grep -Eq '^/proc/[0-9]+/ns/net netted$' "$WORK/wired"

@@ -23,7 +23,16 @@ teardown() {
     # created containers hold cgroups on the host: remove them, not just the store
     [ -f "$HIVE_ROOT/hive.db" ] && { "$HIVE" rm -f $("$HIVE" ps -aq 2>/dev/null) >/dev/null 2>&1 || true; }
     for _ in $(seq 30); do pgrep -f -- "$HIVE_ROOT" >/dev/null || break; sleep 0.1; done
+    release_runroot_mounts
     rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF" 2>/dev/null || { sleep 0.5; rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"; }
+}
+
+# Network namespaces pinned under $HIVE_RUNROOT (netns/<id>, bind mounts) that a
+# test left: unmounted, so the rm -rf below can remove the directory.
+release_runroot_mounts() {
+    [ -n "${HIVE_RUNROOT:-}" ] && [ -d "$HIVE_RUNROOT" ] || return 0
+    awk -v r="$HIVE_RUNROOT/" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 
 # The base rootfs tar, built once per file.
@@ -75,6 +84,7 @@ teardown_containers() {
     "$HIVE" rm -f $("$HIVE" ps -aq) >/dev/null 2>&1 || true
     # monitors of killed containers run their cleanup against the store: let them finish
     for _ in $(seq 30); do pgrep -f -- "$HIVE_ROOT" >/dev/null || break; sleep 0.1; done
+    release_runroot_mounts
     rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF" 2>/dev/null || { sleep 0.5; rm -rf "$HIVE_ROOT" "$HIVE_RUNROOT" "$WORK" "$CONF"; }
 }
 

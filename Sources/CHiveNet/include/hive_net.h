@@ -40,6 +40,7 @@ struct hive_link_info {
     uint32_t mtu;
     char name[16];
     char kind[16];      // "bridge", "veth", "" if none
+    uint8_t mac[6];     // zero if it has none
 };
 // Every link: at most `max` into out; returns how many there are (may exceed max).
 int hive_link_dump(int fd, struct hive_link_info *out, int max, char *err, size_t errlen);
@@ -68,7 +69,9 @@ struct hive_ns_job;
 // keeps an fd to it; NULL if the thread could not start.
 struct hive_ns_job *hive_ns_prepare(void);
 // Waits for it: the namespace's fd (O_CLOEXEC), or -errno (err says which step).
-int hive_ns_take(struct hive_ns_job *job, char *err, size_t errlen);
+// With rtnl non-NULL, *rtnl gets the NETLINK_ROUTE socket the thread opened in
+// the namespace (the caller's to close; saves a thread + setns), else -1.
+int hive_ns_take(struct hive_ns_job *job, int *rtnl, char *err, size_t errlen);
 // Pins namespace fd at path: the directory made if missing (0700), an empty
 // file made there, /proc/self/fd/N bind-mounted on it. On failure nothing stays.
 int hive_ns_pin(int fd, const char *path, char *err, size_t errlen);
@@ -88,6 +91,7 @@ int hive_sysctl_set(const char *key, const char *value);
 int hive_sysctl_get(const char *key, char *out, size_t outlen);
 // The same in the namespace netns_fd (on a short-lived thread that joins it).
 int hive_sysctl_set_in(int netns_fd, const char *key, const char *value);
+int hive_sysctl_get_in(int netns_fd, const char *key, char *out, size_t outlen);
 // Whether proto (6 tcp, 17 udp) port can be bound on addr (family 4 or 6;
 // addr NULL: any) now: 1 free, 0 taken, -errno for another failure.
 int hive_port_free(int proto, int family, const uint8_t *addr, uint16_t port);

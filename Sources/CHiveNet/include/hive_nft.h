@@ -69,10 +69,11 @@ struct hive_nft_port {
 };
 
 /// Adds (add = 1) the ports as map elements in one batch (with each target's
-/// element of self4/self6), all or none: the
-/// same element again is fine, one mapping elsewhere fails with -EBUSY or
-/// -EEXIST and *failed = its index. Deletes (add = 0) them by key; elements
-/// already gone are fine.
+/// element of self4/self6), all or none: the same element again is fine, a
+/// key mapped elsewhere fails with -EEXIST and *failed = its index. Deletes
+/// (add = 0) them by key; elements already gone are fine. A delete leaves the
+/// kernel work to finish after an RCU grace period (8-20 ms here) that the
+/// socket's close waits for: close it late.
 int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nft_port *ports, size_t n,
                    size_t *failed, char *what, size_t whatlen);
 /// The published ports in the table's maps: fills up to `cap`, returns how many there are.
