@@ -23,8 +23,7 @@ extension Engine {
 
     /// hive.toml's [network] as the manager's settings.
     func networkSettings() throws -> NetworkSettings {
-        let s = NetworkSettings()
-        return s
+        try NetworkSettings(config: config().network)
     }
 
     /// Where container `id`'s own namespace is pinned (without making a manager).

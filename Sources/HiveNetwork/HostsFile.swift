@@ -1,7 +1,6 @@
 // /etc/hosts as Docker writes it: localhost lines, the container's own
 // address and hostname, `--add-host` entries, and (user networks) the other
 // containers by name and alias, kept current as they come and go.
-import Glibc
 import HivePlatform
 
 public enum HostsFile {
@@ -72,32 +71,4 @@ public enum HostsFile {
 
     /// A line's fields joined by one space.
     private static func normalized(_ line: String) -> String { fieldsOf(line).joined(separator: " ") }
-
-    // files
-
-    /// Replaces the content of the hosts file at `path` in place (it is bind-mounted
-    /// into a running container, so the inode stays): opened without following a
-    /// symlink, refused unless it is a regular file.
-    public static func rewrite(_ path: String, _ text: String) throws(HiveError) {
-        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            throw HiveError(.io, "cannot open hosts file \(path)", cause: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
-            throw HiveError(.unsafeContent, "hosts file \(path) is not a regular file (left alone)")
-        }
-        let bytes = Array(text.utf8)
-        guard ftruncate(fd, 0) == 0 else {
-            throw HiveError(.io, "cannot truncate hosts file \(path)", cause: String(cString: strerror(errno)))
-        }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw HiveError(.io, "cannot write hosts file \(path)", cause: String(cString: strerror(errno))) }
-            done += n
-        }
-    }
 }

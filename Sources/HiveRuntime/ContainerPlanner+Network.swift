@@ -11,8 +11,11 @@ extension ContainerPlanner {
         case .host: return host
         case .none, .container: return ""
         case .bridge, .network:
-            // TODO(ipam): ResolvConf
-            return host
+            // The network's IPv6 is not known here: IPv6 servers are kept only with --dns.
+            let resolved = host.contains(ResolvConf.resolvedStub)
+                ? Files.read(ResolvConf.resolvedUpstream).map { String(decoding: $0, as: UTF8.self) } : nil
+            return try ResolvConf.forContainer(host: host, resolved: resolved, ipv6: false, dns: net.dns,
+                                               dnsSearch: net.dnsSearch, dnsOptions: net.dnsOptions).text
         }
     }
 }

@@ -48,26 +48,4 @@ final class HostsFileTests: XCTestCase {
         XCTAssertFalse(HostsFile.isValidName("a\u{0}b"))
         XCTAssertFalse(HostsFile.isValidName(String(repeating: "a", count: 256)))
     }
-
-    func testRewriteInPlaceRefusesSymlinksAndNonFiles() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hive-hosts-\(UInt64.random(in: 0...UInt64.max))").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/hosts"
-        try Files.write(path, String(repeating: "x", count: 5000))
-        var before = stat(); stat(path, &before)
-        try HostsFile.rewrite(path, "127.0.0.1\tlocalhost\n")
-        var after = stat(); stat(path, &after)
-        XCTAssertEqual(before.st_ino, after.st_ino, "the same inode (a bind mount keeps seeing it)")
-        XCTAssertEqual(Files.readText(path), "127.0.0.1\tlocalhost\n")
-        let target = dir + "/target"
-        try Files.write(target, "keep\n")
-        symlink(target, dir + "/link")
-        XCTAssertThrowsError(try HostsFile.rewrite(dir + "/link", "evil\n"))
-        XCTAssertEqual(Files.readText(target), "keep\n")
-        XCTAssertThrowsError(try HostsFile.rewrite("/dev/null", "x\n")) { e in
-            XCTAssertEqual((e as? HiveError)?.code, .unsafeContent)
-        }
-        XCTAssertThrowsError(try HostsFile.rewrite(dir + "/missing", "x\n"))
-    }
 }

@@ -147,6 +147,12 @@ import CHiveLaunch
         inputs.netnsPath = "/run/hive/netns/" + id
         r.network = "bridge"
         #expect(try planner.plan(r, inputs).launch.network == .join("/run/hive/netns/" + id))
+        // its resolv.conf: the host's upstream servers (ResolvConf), --dns* replacing them
+        #expect(try planner.plan(r, inputs).resolvConf == "nameserver 192.0.2.53\n")
+        var d = r
+        d.net.dns = ["198.51.100.1"]
+        d.net.dnsSearch = ["example.test"]
+        #expect(try planner.plan(d, inputs).resolvConf == "nameserver 198.51.100.1\nsearch example.test\n")
         r.network = "mynet"
         #expect(try planner.plan(r, inputs).spec.network == "mynet")
         r.network = "container:web"
@@ -360,7 +366,7 @@ import CHiveLaunch
         let c = dir + "/containers/" + id
         #expect(Files.readText(c + "/hostname") == String(id.prefix(12)) + "\n")
         #expect(Files.readText(c + "/hosts") == p.hosts)
-        #expect(Files.readText(c + "/resolv.conf") == "")
+        #expect(Files.readText(c + "/resolv.conf") == p.resolvConf)
         #expect(Files.readText(c + "/cgroups") == p.cgroups.map(\.dir).joined(separator: "\n") + "\n")
         for d in ["upper", "work", "rootfs"] { #expect(access(c + "/" + d, F_OK) == 0) }
         let real = ContainerPlanner.canonicalPath(dir + "/src")
