@@ -16,58 +16,37 @@ extension Engine {
     // MARK: - networks
 
     public func createNetwork(_ r: NetworkCreateRequest) throws -> NetworkRecord {
-        if r.name == NetworkInspect.defaultName || NetworkInspect.predefined.contains(where: { $0.name == r.name }) {
-            throw HiveError(.conflict, "network with name \(r.name) already exists")
-        }
-        guard r.driver == "bridge" else {
-            throw HiveError(.invalidArgument, "network driver \"\(r.driver)\" is not available (hive has the bridge driver)")
-        }
         let n = try networks().create(r)
         emit(.onNetworkCreate, EventRecord(type: "network", action: "create", id: n.id, attributes: ["name": n.name, "type": n.driver]),
              context: networkContext(n))
         return n
     }
 
-    /// Removes one network (not a predefined one; refused while containers are on it).
+    /// Removes one network (never a predefined one; refused while containers are on it).
     public func removeNetwork(_ ref: String) throws {
-        if ref == NetworkInspect.defaultName || NetworkInspect.predefined.contains(where: { $0.name == ref || NetworkInspect.predefinedID($0.name).hasPrefix(ref) && ref.count >= 12 }) {
-            throw HiveError(.denied, "\(ref) is a pre-defined network and cannot be removed")
-        }
-        let m = try networks()
-        m.reconcile()
-        guard let found = try store.network(ref) else { throw networkNotFound(ref) }
-        if found.name == NetworkInspect.defaultName { throw HiveError(.denied, "\(found.name) is a pre-defined network and cannot be removed") }
-        let n = try m.remove(found.id)
-        networkRemovedEvent(n)
+        networkRemovedEvent(try networks().remove(ref))
     }
 
-    /// Every network: the default bridge, user networks by name, then host and none.
+    /// Every network by name (Docker's order), host and none included.
     public func listNetworks() throws -> [NetworkInspect.Listing] {
         let m = try networks()
         m.reconcile()
         var counts: [String: Int] = [:]
         for e in try store.allEndpoints() { counts[e.networkID, default: 0] += 1 }
-        var out = try m.list().map { NetworkInspect.Listing($0, containers: counts[$0.id] ?? 0) }
-        out.sort { ($0.name == NetworkInspect.defaultName ? 0 : 1, $0.name) < ($1.name == NetworkInspect.defaultName ? 0 : 1, $1.name) }
-        for p in NetworkInspect.predefined {
-            out.append(NetworkInspect.Listing(id: NetworkInspect.predefinedID(p.name), name: p.name, driver: p.driver, isBuiltin: true))
-        }
-        return out
+        return try m.list().map { NetworkInspect.Listing($0, containers: counts[$0.id] ?? 0) }.sorted { $0.name < $1.name }
     }
 
     /// `network inspect`: Docker's JSON, with the containers on it now.
     public func networkInfo(_ ref: String) throws -> JSONValue {
-        if let p = NetworkInspect.predefined.first(where: { $0.name == ref || ref.count >= 12 && NetworkInspect.predefinedID($0.name).hasPrefix(ref) }) {
-            return NetworkInspect.predefinedJSON(name: p.name, driver: p.driver)
-        }
         let m = try networks()
-        m.reconcile()
         let n = try m.network(ref)
+        if n.isPseudo { return NetworkInspect.json(n, containers: []) }
+        m.reconcile()
         var ctrs: [(name: String, endpoint: EndpointRecord)] = []
         for e in try store.endpoints(network: n.id) {
             ctrs.append(((try store.container(e.containerID))?.name ?? String(e.containerID.prefix(12)), e))
         }
-        return NetworkInspect.json(n, containers: ctrs, isDefault: n.name == NetworkInspect.defaultName)
+        return NetworkInspect.json(n, containers: ctrs)
     }
 
     /// `network prune`: user networks no container is on, that `keep` does not keep; their names.
@@ -76,7 +55,7 @@ extension Engine {
         m.reconcile()
         let used = Set(try store.allEndpoints().map(\.networkID))
         var removed: [String] = []
-        for n in try store.networks() where n.name != NetworkInspect.defaultName && !used.contains(n.id) && !keep(n) {
+        for n in try store.networks() where !n.isPredefined && !used.contains(n.id) && !keep(n) {
             // a container may have joined since: the manager refuses then, and prune skips it
             guard let gone = try? m.remove(n.id) else { continue }
             networkRemovedEvent(gone)
@@ -89,21 +68,14 @@ extension Engine {
 
     /// `network connect [--alias] [--ip] [--ip6] NET CTR`.
     public func connectNetwork(_ ref: String, container: String, aliases: [String], ip: String?, ip6: String?) throws {
-        if NetworkInspect.predefined.contains(where: { $0.name == ref }) {
-            throw HiveError(.invalidArgument, "container cannot be disconnected from host network or connected to host network")
-        }
         let r = try record(container)
         let m = try networks()
-        let n = try m.network(ref)
-        if (ip != nil || ip6 != nil) && n.name == NetworkInspect.defaultName {
-            throw HiveError(.invalidArgument, "user specified IP address is supported on user defined networks only")
-        }
-        var req = EndpointRequest(network: n.id)
+        var req = EndpointRequest(network: ref)
         req.aliases = aliases
         req.ip = ip
         req.ip6 = ip6
         let e = try m.connect(container: r.id, name: r.name, endpoint: req)
-        endpointEvent(connected: true, r, e, netns: m.netnsPath(r.id))
+        networkEvent(.onConnect, "connect", r, e, netns: m.netnsPath(r.id))
     }
 
     /// `network disconnect [-f] NET CTR` (with `force`, a container that is gone is fine).
@@ -116,7 +88,7 @@ extension Engine {
         }
         let before = try m.endpoints(container: r.id).first { $0.network.id == n.id }
         try m.disconnect(container: r.id, network: n.id)
-        if let before { endpointEvent(connected: false, r, before, netns: m.netnsPath(r.id)) }
+        if let before { networkEvent(.onDisconnect, "disconnect", r, before, netns: m.netnsPath(r.id)) }
     }
 
     /// `hive port`: a running container's published ports (empty otherwise).
@@ -143,16 +115,8 @@ extension Engine {
 
     /// run/create `--network NAME`: the network exists (Docker refuses at create; no manager is made).
     public func checkNetworkExists(_ mode: String) throws {
-        guard mode != NetworkInspect.defaultName, mode != "none", mode != "host", !mode.hasPrefix("container:") else { return }
-        guard try store.network(mode) != nil else { throw networkNotFound(mode) }
-    }
-
-    /// `--add-host NAME:host-gateway`: the default bridge's gateway, as Docker's
-    /// host-gateway is docker0's address. Other entries as given.
-    public func resolveHostGateway(_ hosts: [String]) throws -> [String] {
-        guard hosts.contains(where: { $0.hasSuffix(":host-gateway") }) else { return hosts }
-        let gw = try networks().network(NetworkInspect.defaultName).gateway.description
-        return hosts.map { $0.hasSuffix(":host-gateway") ? String($0.dropLast("host-gateway".count)) + gw : $0 }
+        guard case .network(let name) = try NetworkMode.parse(mode) else { return }
+        guard try store.network(name) != nil else { throw networkNotFound(name) }
     }
 
     /// A container inspect's network keys: NetworkSettings, HostConfig's
@@ -167,13 +131,19 @@ extension Engine {
                 let n = try store.network(e.networkID)
                 attached.append(NetworkInspect.Attached(name: n?.name ?? e.networkID, networkID: e.networkID, network: n, endpoint: e))
             }
-        } else if let p = NetworkInspect.predefined.first(where: { $0.name == s.network }) {
-            attached.append(NetworkInspect.Attached(name: p.name, networkID: NetworkInspect.predefinedID(p.name), network: nil, endpoint: nil))
-        } else if !s.network.hasPrefix("container:") {
-            let n = try store.network(s.network)
-            attached.append(NetworkInspect.Attached(name: n?.name ?? s.network, networkID: n?.id ?? "", network: n, endpoint: nil))
+        } else {
+            switch try? NetworkMode.parse(s.network) {
+            case .host?, .none?:
+                let p = NetworkManager.pseudoNetwork(s.network)
+                attached.append(NetworkInspect.Attached(name: p.name, networkID: p.id, network: nil, endpoint: nil))
+            case .bridge?, .network?:
+                let ref = try NetworkMode.parse(s.network).networkName ?? s.network
+                let n = try store.network(ref)
+                attached.append(NetworkInspect.Attached(name: n?.name ?? ref, networkID: n?.id ?? "", network: n, endpoint: nil))
+            default: break
+            }
         }
-        let sandbox = running && s.network != "host" ? (endpoints.isEmpty ? "/proc/\(r.pid ?? 0)/ns/net" : pinnedNetnsPath(r.id)) : nil
+        let sandbox = running && s.network != "host" ? (endpoints.isEmpty ? "/proc/\(r.pid ?? 0)/ns/net" : netnsPath(r.id)) : nil
         let exposed = NetworkInspect.exposedKeys(net)
         o["NetworkSettings"] = NetworkInspect.settings(containerID: r.id, networks: attached, exposed: exposed, running: running, sandboxKey: sandbox)
         if case .object(var hc) = o["HostConfig"] {
@@ -186,9 +156,6 @@ extension Engine {
         }
         return .object(o)
     }
-
-    /// Where a container's namespace is pinned (NetworkManager.netnsPath), without making a manager.
-    func pinnedNetnsPath(_ id: String) -> String { store.runroot + "/netns/" + id }
 
     // MARK: - events
 
@@ -211,21 +178,5 @@ extension Engine {
     func networkRemovedEvent(_ n: NetworkRecord) {
         emit(.onNetworkRemove, EventRecord(type: "network", action: "destroy", id: n.id, attributes: ["name": n.name, "type": n.driver]),
              context: networkContext(n))
-    }
-
-    /// A container connected to (or disconnected from) a network: Docker's
-    /// network connect/disconnect event, and on-connect/on-disconnect with
-    /// the netns path and the interface names.
-    func endpointEvent(connected: Bool, _ r: ContainerRecord, _ e: Endpoint, netns: String) {
-        let extra: [String: JSONValue] = [
-            "network": .string(e.network.name), "network_id": .string(e.network.id), "netns": .string(netns),
-            "interface": .string(e.record.interface), "host_interface": .string(e.record.hostInterface), "bridge": .string(e.network.bridge),
-            "ip": .string(e.record.ipv4?.description ?? ""), "ip6": .string(e.record.ipv6?.description ?? ""),
-            "mac": .string(e.record.mac.description), "aliases": .array(e.record.aliases.map(JSONValue.string)),
-        ]
-        emit(connected ? .onConnect : .onDisconnect,
-             EventRecord(type: "network", action: connected ? "connect" : "disconnect", id: e.network.id,
-                         attributes: ["container": r.id, "name": e.network.name, "type": e.network.driver]),
-             context: containerOverlay(r, extra: extra), base: containerBase(r), subject: containerSubject(r))
     }
 }

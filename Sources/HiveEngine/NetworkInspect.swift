@@ -9,15 +9,6 @@ import HivePlatform
 import HiveRuntime
 
 public enum NetworkInspect {
-    /// The default network's name (`--network bridge`, the default of run and create).
-    public static let defaultName = "bridge"
-    /// Docker's predefined networks besides the default bridge: not records,
-    /// nothing to make or remove (`--network host|none`).
-    public static let predefined: [(name: String, driver: String)] = [("host", "host"), ("none", "null")]
-
-    /// A stable ID for a predefined network without a record (64 hex digits).
-    public static func predefinedID(_ name: String) -> String { Digest.of(Array(("hive-network-" + name).utf8)).hex }
-
     /// Docker's EndpointID: the same for a container on a network every time it is shown.
     public static func endpointID(container: String, network: String) -> String { Digest.of(Array((container + "/" + network).utf8)).hex }
 
@@ -42,7 +33,7 @@ public enum NetworkInspect {
         }
         /// A network's record as a row (`containers` on it: 0 until counted).
         public init(_ r: NetworkRecord, containers: Int = 0) {
-            self.init(id: r.id, name: r.name, driver: r.driver, isBuiltin: r.name == NetworkInspect.defaultName)
+            self.init(id: r.id, name: r.name, driver: r.driver, isBuiltin: r.isPredefined)
             isInternal = r.isInternal
             ipv6 = r.subnet6 != nil
             labels = r.labels
@@ -84,10 +75,10 @@ public enum NetworkInspect {
     static func stringMap(_ m: [String: String]) -> JSONValue { .object(m.mapValues { .string($0) }) }
 
     /// `network inspect` of one network with the containers on it (ID -> name and endpoint).
-    public static func json(_ n: NetworkRecord, containers: [(name: String, endpoint: EndpointRecord)], isDefault: Bool) -> JSONValue {
+    public static func json(_ n: NetworkRecord, containers: [(name: String, endpoint: EndpointRecord)]) -> JSONValue {
         var config: [String: JSONValue] = ["Subnet": .string(n.subnet.description), "Gateway": .string(n.gateway.description)]
         if let r = n.ipRange { config["IPRange"] = .string(r.description) }
-        var configs: [JSONValue] = [.object(config)]
+        var configs: [JSONValue] = n.isPseudo ? [] : [.object(config)]
         if let s6 = n.subnet6 {
             var c6: [String: JSONValue] = ["Subnet": .string(s6.description)]
             if let g6 = n.gateway6 { c6["Gateway"] = .string(g6.description) }
@@ -102,8 +93,7 @@ public enum NetworkInspect {
                 "IPv6Address": .string(e.ipv6.map { "\($0)/\(n.subnet6?.prefix ?? 64)" } ?? ""),
             ])
         }
-        var options = n.options
-        if isDefault && options["com.docker.network.bridge.name"] == nil { options["com.docker.network.bridge.name"] = n.bridge }
+        let options = n.options
         return .object([
             "Name": .string(n.name), "Id": .string(n.id), "Created": .string(Timestamp(unixNanos: n.created).rfc3339),
             "Scope": .string("local"), "Driver": .string(n.driver), "EnableIPv6": .bool(n.subnet6 != nil),
@@ -111,18 +101,6 @@ public enum NetworkInspect {
             "Internal": .bool(n.isInternal), "Attachable": .bool(false), "Ingress": .bool(false),
             "ConfigFrom": .object(["Network": .string("")]), "ConfigOnly": .bool(false),
             "Containers": .object(ctrs), "Options": stringMap(options), "Labels": stringMap(n.labels),
-        ])
-    }
-
-    /// `network inspect host|none`.
-    public static func predefinedJSON(name: String, driver: String) -> JSONValue {
-        .object([
-            "Name": .string(name), "Id": .string(predefinedID(name)), "Created": .string(Timestamp(unixNanos: 0).rfc3339),
-            "Scope": .string("local"), "Driver": .string(driver), "EnableIPv6": .bool(false),
-            "IPAM": .object(["Driver": .string("default"), "Options": .object([:]), "Config": .array([])]),
-            "Internal": .bool(false), "Attachable": .bool(false), "Ingress": .bool(false),
-            "ConfigFrom": .object(["Network": .string("")]), "ConfigOnly": .bool(false),
-            "Containers": .object([:]), "Options": .object([:]), "Labels": .object([:]),
         ])
     }
 
@@ -187,7 +165,7 @@ public enum NetworkInspect {
             o["Links"] = .null
             o["DriverOpts"] = .null
             nets[a.name] = .object(o)
-            if a.name == defaultName { top = endpointFields(a, containerID: containerID) }
+            if a.name == NetworkManager.defaultNetwork { top = endpointFields(a, containerID: containerID) }
         }
         if running {
             for key in exposed { ports[key] = .null }

@@ -13,9 +13,9 @@ enum ContainerCreate {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        var o = try ContainerRun.options(c)
+        let o = try ContainerRun.options(c)
         let engine = try c.engine()
-        try RunNetworkFlags.resolve(&o, engine)
+        try RunNetworkFlags.resolve(o, engine)
         try ContainerRun.pullPolicy(c, engine)
         let (id, _) = try engine.createContainer(o)
         c.out.line(id)

@@ -13,7 +13,7 @@ enum RunNetworkFlags {
         let a = c.args
         if let n = a.value("network") ?? a.value("net") {
             guard !n.isEmpty else { throw HiveError(.invalidArgument, "--network needs a value: bridge, none, host, a network's name or container:NAME") }
-            o.network = n == "default" ? NetworkInspect.defaultName : n
+            o.network = n == "default" ? NetworkManager.defaultNetwork : n
         }
         var net = NetworkRequest()
         net.aliases = a.all("network-alias") + a.all("net-alias")
@@ -48,7 +48,7 @@ enum RunNetworkFlags {
                 throw HiveError(.invalidArgument, "invalid IP address in --add-host \"\(h)\": \"\(ip)\"")
             }
         }
-        let builtin = network == NetworkInspect.defaultName || network == "none" || network == "host"
+        let builtin = network == NetworkManager.defaultNetwork || network == "none" || network == "host"
         if network.hasPrefix("container:") {
             func conflict(_ what: String) -> HiveError { HiveError(.invalidArgument, "conflicting options: \(what) and the network mode") }
             if !net.ports.isEmpty || net.publishAll { throw HiveError(.invalidArgument, "conflicting options: port publishing and the container type network mode") }
@@ -69,10 +69,6 @@ enum RunNetworkFlags {
         if network == "host" && net.mac != nil { throw HiveError(.invalidArgument, "conflicting options: mac-address and the network mode") }
     }
 
-    /// What needs the store: a named network exists (Docker refuses at create),
-    /// `host-gateway` becomes the default bridge's gateway.
-    static func resolve(_ o: inout RunOptions, _ engine: Engine) throws {
-        try engine.checkNetworkExists(o.network)
-        o.extraHosts = try engine.resolveHostGateway(o.extraHosts)
-    }
+    /// What needs the store: a named network exists (Docker refuses at create).
+    static func resolve(_ o: RunOptions, _ engine: Engine) throws { try engine.checkNetworkExists(o.network) }
 }

@@ -59,10 +59,10 @@ enum ContainerRun {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        var o = try options(c)
+        let o = try options(c)
         Profile.mark("options")
         let engine = try c.engine()
-        try RunNetworkFlags.resolve(&o, engine)
+        try RunNetworkFlags.resolve(o, engine)
         try pullPolicy(c, engine)
         Profile.mark("engine")
         if c.args.flag("detach") {
