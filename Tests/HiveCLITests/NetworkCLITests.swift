@@ -2,6 +2,7 @@ import Testing
 @testable import HiveCLI
 import HiveEngine
 import HiveNetwork
+import HiveRuntime
 import HivePlatform
 
 /// The network verbs' rendering and the run/create network flags: Docker's
@@ -131,5 +132,73 @@ import HivePlatform
         let r = NetworkInspect.settings(containerID: "c", networks: [], exposed: ["80/tcp"], running: true, sandboxKey: "/run/hive/netns/c")
         #expect(r["Ports"] == .object(["80/tcp": .null]))
         #expect(r["SandboxKey"] == .string("/run/hive/netns/c"))
+    }
+
+    func endpoint(_ ctr: String, ports: [PortMapping] = [], v6: Bool = false) -> EndpointRecord {
+        EndpointRecord(containerID: ctr, networkID: "n1", ipv4: IPAddress("10.1.0.2"), ipv6: v6 ? IPAddress("fd00::2") : nil,
+                       mac: MACAddress("02:42:0a:01:00:02")!, aliases: ["web", "w1"], hostInterface: "veth0abc", interface: "eth0",
+                       ports: ports, holderPID: 1, holderStart: 0)
+    }
+
+    @Test func networkInspectShape() throws {
+        let n = NetworkRecord(id: "n1", name: "front", bridge: "hive-n1", subnet: try Subnet(parsing: "10.1.0.0/24"),
+                              gateway: IPAddress("10.1.0.1")!, ipRange: try Subnet(parsing: "10.1.0.128/25"), labels: ["a": "b"], created: 0)
+        let j = NetworkInspect.json(n, containers: [("web", endpoint("c1"))])
+        #expect(j["Name"] == .string("front") && j["Scope"] == .string("local") && j["Driver"] == .string("bridge"))
+        #expect(j["IPAM"]?["Config"] == .array([.object(["Subnet": .string("10.1.0.0/24"), "Gateway": .string("10.1.0.1"),
+                                                           "IPRange": .string("10.1.0.128/25")])]))
+        #expect(j["Containers"]?["c1"]?["IPv4Address"] == .string("10.1.0.2/24"))
+        #expect(j["Containers"]?["c1"]?["MacAddress"] == .string("02:42:0a:01:00:02"))
+        #expect(j["Containers"]?["c1"]?["Name"] == .string("web"))
+        #expect(j["Attachable"] == .bool(false) && j["Ingress"] == .bool(false) && j["EnableIPv6"] == .bool(false))
+        #expect(j["Labels"] == .object(["a": .string("b")]))
+        let host = NetworkInspect.json(NetworkManager.pseudoNetwork("host"), containers: [])
+        #expect(host["Driver"] == .string("host") && host["IPAM"]?["Config"] == .array([]))
+    }
+
+    @Test func runningSettingsAsDocker() throws {
+        let bridge = NetworkRecord(id: "n1", name: "bridge", bridge: "hive0", subnet: try Subnet(parsing: "10.1.0.0/24"),
+                                   gateway: IPAddress("10.1.0.1")!, created: 0)
+        let e = endpoint("c1", ports: [PortMapping(proto: .tcp, hostIP: nil, hostPort: 8080, containerPort: 80)])
+        let s = NetworkInspect.settings(containerID: "c1", networks: [NetworkInspect.Attached(name: "bridge", networkID: "n1", network: bridge, endpoint: e)],
+                                        exposed: ["80/tcp", "443/tcp"], running: true, sandboxKey: "/run/hive/netns/c1")
+        // the default bridge's fields at the top too
+        #expect(s["IPAddress"] == .string("10.1.0.2") && s["Gateway"] == .string("10.1.0.1") && s["IPPrefixLen"] == .int(24))
+        #expect(s["MacAddress"] == .string("02:42:0a:01:00:02"))
+        let b = s["Networks"]?["bridge"]
+        #expect(b?["NetworkID"] == .string("n1") && b?["IPAddress"] == .string("10.1.0.2") && b?["Aliases"] == .array([.string("web"), .string("w1")]))
+        #expect(b?["EndpointID"] == .string(NetworkInspect.endpointID(container: "c1", network: "n1")))
+        #expect(s["Ports"] == .object(["80/tcp": .array([.object(["HostIp": .string("0.0.0.0"), "HostPort": .string("8080")])]), "443/tcp": .null]))
+        // ps and port: an IPv4-only endpoint is published on IPv4 only; with IPv6, both families
+        #expect(PortsText.column(NetworkInspect.published([e])) == "0.0.0.0:8080->80/tcp")
+        let e6 = endpoint("c1", ports: e.ports, v6: true)
+        #expect(PortsText.column(NetworkInspect.published([e6])) == "0.0.0.0:8080->80/tcp, :::8080->80/tcp")
+    }
+
+    @Test func portBindingsAndExposed() throws {
+        var net = NetworkRequest()
+        net.ports = ["127.0.0.1:8080:80", "9000-9001:90-91/udp", "5000"]
+        net.exposed = ["7000/tcp"]
+        let hc = NetworkInspect.hostConfig(network: "bridge", net: net, extraHosts: [])
+        #expect(hc["PortBindings"]?["80/tcp"] == .array([.object(["HostIp": .string("127.0.0.1"), "HostPort": .string("8080")])]))
+        #expect(hc["PortBindings"]?["91/udp"] == .array([.object(["HostIp": .string(""), "HostPort": .string("9001")])]))
+        #expect(hc["PortBindings"]?["5000/tcp"] == .array([.object(["HostIp": .string(""), "HostPort": .string("")])]))
+        #expect(NetworkInspect.exposedKeys(net) == ["7000/tcp", "80/tcp", "90/udp", "91/udp", "5000/tcp"])
+    }
+
+    @Test func badRunFlagsNameTheValue() {
+        func fails(_ f: (inout NetworkRequest) -> Void, _ network: String = "mynet") -> Bool {
+            var n = NetworkRequest()
+            f(&n)
+            do { _ = try check(n, network: network); return false } catch { return true }
+        }
+        #expect(fails { $0.ports = ["70000:80"] })
+        #expect(fails { $0.ip = "10.1.0.300" })
+        #expect(fails { $0.ip = "fd00::1" })  // --ip is IPv4
+        #expect(fails { $0.ip6 = "10.1.0.3" })
+        #expect(fails { $0.mac = "01:00:5e:00:00:01" })  // multicast
+        #expect(fails { $0.dns = ["dns.example"] })
+        #expect(fails({ $0.ip = "10.1.0.3" }, "bridge"))  // Docker: user networks only
+        #expect(!fails { $0.ip = "10.1.0.3"; $0.ports = ["8080:80/udp"]; $0.mac = "02:42:0a:01:00:09" })
     }
 }
