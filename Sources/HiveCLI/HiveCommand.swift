@@ -20,6 +20,8 @@ public enum HiveCommand {
         VolumeCreate.def, VolumeList.def, VolumeInspect.def, VolumeRemove.def, VolumePrune.def,
         ImageBuild.def, Events.def, HooksList.def, HooksTest.def, SystemDF.def, SystemPrune.def, SystemGC.def,
         Login.def, Logout.def,
+        NetworkCreate.def, NetworkList.def, NetworkInspectCommand.def, NetworkRemove.def, NetworkPrune.def, NetworkConnect.def,
+        NetworkDisconnect.def, ContainerPort.def,
     ]
 
     /// The last command's context, kept until the process exits: tearing down
@@ -103,7 +105,7 @@ public enum HiveCommand {
         }
     }
 
-    static let groups: Set<String> = ["image", "container", "volume", "hooks", "system", "buildx"]
+    static let groups: Set<String> = ["image", "container", "volume", "network", "hooks", "system", "buildx"]
 
     /// Finds a verb by `word` or `word next` (`image ls`); says whether `next` was used.
     static func lookup(_ word: String, _ next: String?) -> (CommandDef?, Bool) {

@@ -17,7 +17,7 @@ extension Engine {
             id: r.id, name: r.name, imageID: r.imageID.description, imageName: r.imageName, created: r.created, started: r.started,
             finished: r.state == .exited ? r.finished : nil, status: status, running: alive, pid: alive ? Int64(r.pid ?? 0) : 0,
             exitCode: r.exitCode, layerDirs: layers, containerDir: containerDir(r.id))
-        return ContainerInspect.json(state, spec: spec(r))
+        return try withNetworkSettings(ContainerInspect.json(state, spec: spec(r)), r, running: alive)
     }
 
     public func renameContainer(_ ref: String, to newName: String) throws {

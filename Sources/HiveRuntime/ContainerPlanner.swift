@@ -19,8 +19,6 @@ public struct ContainerPlanner {
         public var hardNofile: UInt64 = ContainerPlanner.hardNofile()
         /// The host's resolver configuration, copied for `--network host`.
         public var hostResolvConf = "/etc/resolv.conf"
-        /// systemd-resolved's list of upstream servers (when the host's file names only its stub).
-        public var resolvedConf = "/run/systemd/resolve/resolv.conf"
         /// `-e NAME` without a value takes the host's NAME.
         public var hostEnv: (String) -> String? = { n in getenv(n).map { String(cString: $0) } }
         public init() {}

@@ -103,8 +103,9 @@ final class NetworkManagerTests: XCTestCase {
         XCTAssertTrue(hosts(a).contains("10.2.0.3\tbeta"), hosts(a))
         XCTAssertTrue(hosts(b).contains("10.2.0.2\talpha " + String(a.prefix(12)) + " db"), hosts(b))
         XCTAssertTrue(hosts(a).contains("10.2.0.2\tha alpha"), hosts(a))
-        XCTAssertEqual(message { _ = try manager.remove("app") },
-                       "network app has active endpoints: \(a.prefix(12)), \(b.prefix(12)); disconnect or stop them first")
+        let busy = message { _ = try manager.remove("app") } ?? ""
+        XCTAssertTrue(busy.hasPrefix("network app has active endpoints: ") && busy.hasSuffix("; disconnect or stop them first"), busy)
+        XCTAssertTrue(busy.contains(String(a.prefix(12))) && busy.contains(String(b.prefix(12))), busy)
         manager.detach(container: b)
         XCTAssertFalse(hosts(a).contains("beta"), hosts(a))
         XCTAssertEqual(access(manager.netnsPath(b), F_OK), -1)

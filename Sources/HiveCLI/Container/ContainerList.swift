@@ -20,7 +20,7 @@ enum ContainerList {
         ], run: run)
 
     static let headers = ["Size": "SIZE", "Labels": "LABELS", "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",
-                          "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "State": "STATE", "CreatedAt": "CREATED AT"]
+                          "Status": "STATUS", "Ports": "PORTS", "Networks": "NETWORKS", "Names": "NAMES", "State": "STATE", "CreatedAt": "CREATED AT"]
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 0, max: 0)
@@ -44,14 +44,19 @@ enum ContainerList {
         if format == nil && !c.args.flag("quiet") {
             table.append("CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES" + (size ? "\tSIZE" : ""))
         }
+        // published ports and networks of running containers: one query (the PORTS column)
+        let nets: (ports: [String: [NetworkInspect.PublishedPort]], networks: [String: [String]]) =
+            c.args.flag("quiet") ? ([:], [:]) : try engine.containerNetworks()
         for ctr in all where filters.matches(ctr) {
             if !showAll && ctr.state != "running" && ctr.state != "paused" { continue }
             if c.args.flag("quiet") { c.out.line(noTrunc ? ctr.id : String(ctr.id.prefix(12))); continue }
             var cmd = ctr.command
             if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
+            let running = ctr.state == "running" || ctr.state == "paused"
+            let ports = running ? PortsText.column(nets.ports[ctr.id] ?? []) : ""
             if format == nil {
                 var line = (noTrunc ? ctr.id : String(ctr.id.prefix(12))) + "\t" + ctr.image + "\t\"" + cmd + "\"\t"
-                line += Units.since(ctr.created) + "\t" + ctr.status + "\t\t" + ctr.name
+                line += Units.since(ctr.created) + "\t" + ctr.status + "\t" + ports + "\t" + ctr.name
                 if size { line += "\t" + Units.humanSize(engine.writableSize(ctr.id)) }
                 table.append(line)
                 continue
@@ -64,7 +69,8 @@ enum ContainerList {
                 "CreatedAt": .string(Units.goTime(ctr.created)),
                 "Status": .string(ctr.status),
                 "State": .string(ctr.state),
-                "Ports": .string(""),
+                "Ports": .string(ports),
+                "Networks": .string(running ? (nets.networks[ctr.id] ?? []).joined(separator: ",") : ""),
                 "Names": .string(ctr.name),
                 "Size": .string(size ? Units.humanSize(engine.writableSize(ctr.id)) : ""),
                 "Labels": .string(ctr.labelsJSON == "{}" ? "" : ctr.labels.keys.sorted().map { "\($0)=\(ctr.labels[$0]!)" }.joined(separator: ",")),

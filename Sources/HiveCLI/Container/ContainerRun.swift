@@ -22,9 +22,21 @@ enum ContainerRun {
             .value("user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])"),
             .value("entrypoint", nil, "string", "Overwrite the default ENTRYPOINT of the image"),
             .value("hostname", "h", "string", "Container host name"),
-            .value("network", nil, "string", "Connect a container to a network: none (default) or host"),
+            .value("network", nil, "string", "Connect a container to a network: bridge (default), none, host, NAME, container:NAME"),
             .value("net", nil, "string", "Alias of --network"),
-            .multi("add-host", nil, "list", "Add a custom host-to-IP mapping (host:ip)"),
+            .multi("network-alias", nil, "list", "Add network-scoped alias for the container"),
+            .multi("net-alias", nil, "list", "Alias of --network-alias"),
+            .multi("publish", "p", "list", "Publish a container's port(s) to the host: [IP:][HOSTPORT:]PORT[/tcp|udp], ranges too"),
+            .flag("publish-all", "P", "Publish all exposed ports to random ports"),
+            .multi("expose", nil, "list", "Expose a port or a range of ports"),
+            .value("ip", nil, "string", "IPv4 address (e.g., 172.30.100.104)"),
+            .value("ip6", nil, "string", "IPv6 address (e.g., 2001:db8::33)"),
+            .value("mac-address", nil, "string", "Container MAC address (e.g., 92:d0:c6:0a:29:33)"),
+            .multi("dns", nil, "list", "Set custom DNS servers"),
+            .multi("dns-search", nil, "list", "Set custom DNS search domains"),
+            .multi("dns-option", nil, "list", "Set DNS options"),
+            .multi("dns-opt", nil, "list", "Alias of --dns-option"),
+            .multi("add-host", nil, "list", "Add a custom host-to-IP mapping (host:ip or host:host-gateway)"),
             .flag("privileged", nil, "Give extended privileges to this container"),
             .multi("device", nil, "list", "Add a host device to the container (HOST[:CONTAINER][:PERMS], PERMS of rwm)"),
             .flag("read-only", nil, "Mount the container's root filesystem as read only"),
@@ -50,6 +62,7 @@ enum ContainerRun {
         let o = try options(c)
         Profile.mark("options")
         let engine = try c.engine()
+        try RunNetworkFlags.resolve(o, engine)
         try pullPolicy(c, engine)
         Profile.mark("engine")
         if c.args.flag("detach") {
@@ -79,8 +92,7 @@ enum ContainerRun {
         o.workdir = c.args.value("workdir")
         o.user = c.args.value("user")
         o.hostname = c.args.value("hostname")
-        o.network = c.args.value("network") ?? c.args.value("net") ?? "none"
-        o.extraHosts = c.args.all("add-host")
+        try RunNetworkFlags.apply(c, to: &o)
         o.remove = c.args.flag("rm")
         o.privileged = c.args.flag("privileged")
         o.devices = c.args.all("device")

@@ -72,24 +72,26 @@ enum Inspect {
         summary: "Return low-level information on hive objects",
         options: [
             .value("format", "f", "string", "Format output using a Go template or json"),
-            .value("type", nil, "string", "Only inspect objects of the given type (container, image, volume)"),
+            .value("type", nil, "string", "Only inspect objects of the given type (container, image, volume, network)"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let type = c.args.value("type")
-        if let t = type, !["image", "container", "volume"].contains(t) {
-            throw HiveError(.invalidArgument, "unsupported --type \"\(t)\" (container, image or volume)")
+        if let t = type, !["image", "container", "volume", "network"].contains(t) {
+            throw HiveError(.invalidArgument, "unsupported --type \"\(t)\" (container, image, volume or network)")
         }
         return try render(c) { engine, name in
             switch type {
             case "image": return try ImageInspect.json(engine, name)
             case "volume": return try engine.volumeInfo(name)
+            case "network": return try engine.networkInfo(name)
             case "container": return try engine.inspectContainer(name)
             default:
                 // containers first, as docker does
                 if let j = try? engine.inspectContainer(name) { return j }
                 do { return try ImageInspect.json(engine, name) } catch {
+                    if let n = try? engine.networkInfo(name) { return n }
                     throw HiveError(.notFound, "no such object: \(name)")
                 }
             }

@@ -1,0 +1,74 @@
+// run/create's network flags into the request (ContainerRequest.network and
+// .net), checked as Docker checks them before anything is made: ports,
+// addresses, MAC, DNS servers, --add-host; conflicts of --network host,
+// none and container:NAME with the flags they make meaningless.
+import HiveEngine
+import HiveNetwork
+import HiveRuntime
+import HivePlatform
+
+enum RunNetworkFlags {
+    /// Fills `o.network` and `o.net` from the flags (the request's default network if none is given).
+    static func apply(_ c: Context, to o: inout RunOptions) throws {
+        let a = c.args
+        if let n = a.value("network") ?? a.value("net") {
+            guard !n.isEmpty else { throw HiveError(.invalidArgument, "--network needs a value: bridge, none, host, a network's name or container:NAME") }
+            o.network = n == "default" ? NetworkManager.defaultNetwork : n
+        }
+        var net = NetworkRequest()
+        net.aliases = a.all("network-alias") + a.all("net-alias")
+        net.ports = a.all("publish")
+        net.publishAll = a.flag("publish-all")
+        net.exposed = a.all("expose")
+        net.ip = a.value("ip")
+        net.ip6 = a.value("ip6")
+        net.mac = a.value("mac-address")
+        net.dns = a.all("dns")
+        net.dnsSearch = a.all("dns-search")
+        net.dnsOptions = a.all("dns-option") + a.all("dns-opt")
+        o.extraHosts = a.all("add-host")
+        try check(&net, network: o.network, hostname: o.hostname, extraHosts: o.extraHosts, warn: c.warn)
+        o.net = net
+    }
+
+    /// Docker's checks of the flags, each a one-line error naming the value.
+    static func check(_ net: inout NetworkRequest, network: String, hostname: String?, extraHosts: [String], warn: (String) -> Void) throws {
+        for p in net.ports { _ = try PortSpec.parse(p) }
+        for e in net.exposed { _ = try PortSpec.parseExposed(e) }
+        if let ip = net.ip, IPAddress(ip)?.family != .v4 { throw HiveError(.invalidArgument, "invalid IPv4 address: \(ip)") }
+        if let ip = net.ip6, IPAddress(ip)?.family != .v6 { throw HiveError(.invalidArgument, "invalid IPv6 address: \(ip)") }
+        if let m = net.mac, MACAddress(m) == nil { throw HiveError(.invalidArgument, "invalid MAC address: \(m) (use aa:bb:cc:dd:ee:ff, not multicast)") }
+        for d in net.dns where IPAddress(d) == nil { throw HiveError(.invalidArgument, "invalid --dns \"\(d)\": not an IP address") }
+        for h in extraHosts {
+            guard let colon = h.firstIndex(of: ":"), colon != h.startIndex else {
+                throw HiveError(.invalidArgument, "invalid --add-host \"\(h)\" (use NAME:IP or NAME:host-gateway)")
+            }
+            let ip = h[h.index(after: colon)...]
+            guard ip == "host-gateway" || IPAddress(String(ip)) != nil else {
+                throw HiveError(.invalidArgument, "invalid IP address in --add-host \"\(h)\": \"\(ip)\"")
+            }
+        }
+        let builtin = network == NetworkManager.defaultNetwork || network == "none" || network == "host"
+        if network.hasPrefix("container:") {
+            func conflict(_ what: String) -> HiveError { HiveError(.invalidArgument, "conflicting options: \(what) and the network mode") }
+            if !net.ports.isEmpty || net.publishAll { throw HiveError(.invalidArgument, "conflicting options: port publishing and the container type network mode") }
+            if !net.exposed.isEmpty { throw HiveError(.invalidArgument, "conflicting options: port exposing and the container type network mode") }
+            if !net.dns.isEmpty || !net.dnsSearch.isEmpty || !net.dnsOptions.isEmpty { throw conflict("dns") }
+            if !extraHosts.isEmpty { throw conflict("custom host-to-IP mapping") }
+            if net.mac != nil { throw conflict("mac-address") }
+            if hostname != nil { throw conflict("hostname") }
+        } else if (network == "host" || network == "none") && (!net.ports.isEmpty || net.publishAll) {
+            warn("Published ports are discarded when using \(network) network mode")
+            net.ports = []
+            net.publishAll = false
+        }
+        if builtin || network.hasPrefix("container:") {
+            if net.ip != nil || net.ip6 != nil { throw HiveError(.invalidArgument, "user specified IP address is supported on user defined networks only") }
+            if !net.aliases.isEmpty { throw HiveError(.invalidArgument, "network-scoped aliases are supported for user defined networks only") }
+        }
+        if network == "host" && net.mac != nil { throw HiveError(.invalidArgument, "conflicting options: mac-address and the network mode") }
+    }
+
+    /// What needs the store: a named network exists (Docker refuses at create).
+    static func resolve(_ o: RunOptions, _ engine: Engine) throws { try engine.checkNetworkExists(o.network) }
+}

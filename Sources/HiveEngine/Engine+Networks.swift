@@ -1,0 +1,182 @@
+// The network verbs over the command's NetworkManager (Engine+Networking.swift):
+// create, rm, ls, inspect, prune, connect, disconnect, and what `port`,
+// `ps` and container inspect show of a container's network. Each network
+// made or removed, and each container connected or disconnected by a verb,
+// is an event (the event log, and the on-network-create, on-network-remove,
+// on-connect and on-disconnect hooks). Docker's shapes: NetworkInspect.swift.
+import Glibc
+import HiveHooks
+import HiveNetwork
+import HiveOCI
+import HivePlatform
+import HiveRuntime
+import HiveStore
+
+extension Engine {
+    // MARK: - networks
+
+    public func createNetwork(_ r: NetworkCreateRequest) throws -> NetworkRecord {
+        let n = try networks().create(r)
+        emit(.onNetworkCreate, EventRecord(type: "network", action: "create", id: n.id, attributes: ["name": n.name, "type": n.driver]),
+             context: networkContext(n))
+        return n
+    }
+
+    /// Removes one network (never a predefined one; refused while containers are on it).
+    public func removeNetwork(_ ref: String) throws {
+        networkRemovedEvent(try networks().remove(ref))
+    }
+
+    /// Every network by name (Docker's order), host and none included.
+    public func listNetworks() throws -> [NetworkInspect.Listing] {
+        let m = try networks()
+        m.reconcile()
+        var counts: [String: Int] = [:]
+        for e in try store.allEndpoints() { counts[e.networkID, default: 0] += 1 }
+        return try m.list().map { NetworkInspect.Listing($0, containers: counts[$0.id] ?? 0) }.sorted { $0.name < $1.name }
+    }
+
+    /// `network inspect`: Docker's JSON, with the containers on it now.
+    public func networkInfo(_ ref: String) throws -> JSONValue {
+        let m = try networks()
+        let n = try m.network(ref)
+        if n.isPseudo { return NetworkInspect.json(n, containers: []) }
+        m.reconcile()
+        var ctrs: [(name: String, endpoint: EndpointRecord)] = []
+        for e in try store.endpoints(network: n.id) {
+            ctrs.append(((try store.container(e.containerID))?.name ?? String(e.containerID.prefix(12)), e))
+        }
+        return NetworkInspect.json(n, containers: ctrs)
+    }
+
+    /// `network prune`: user networks no container is on, that `keep` does not keep; their names.
+    public func pruneNetworks(keep: (NetworkRecord) -> Bool = { _ in false }) throws -> [String] {
+        let m = try networks()
+        m.reconcile()
+        let used = Set(try store.allEndpoints().map(\.networkID))
+        var removed: [String] = []
+        for n in try store.networks() where !n.isPredefined && !used.contains(n.id) && !keep(n) {
+            // a container may have joined since: the manager refuses then, and prune skips it
+            guard let gone = try? m.remove(n.id) else { continue }
+            networkRemovedEvent(gone)
+            removed.append(gone.name)
+        }
+        return removed
+    }
+
+    // MARK: - containers
+
+    /// `network connect [--alias] [--ip] [--ip6] NET CTR`.
+    public func connectNetwork(_ ref: String, container: String, aliases: [String], ip: String?, ip6: String?) throws {
+        let r = try record(container)
+        let m = try networks()
+        var req = EndpointRequest(network: ref)
+        req.aliases = aliases
+        req.ip = ip
+        req.ip6 = ip6
+        let e = try m.connect(container: r.id, name: r.name, endpoint: req)
+        networkEvent(.onConnect, "connect", r, e, netns: m.netnsPath(r.id))
+    }
+
+    /// `network disconnect [-f] NET CTR` (with `force`, a container that is gone is fine).
+    public func disconnectNetwork(_ ref: String, container: String, force: Bool) throws {
+        let m = try networks()
+        let n = try m.network(ref)
+        guard let r = try store.container(container) else {
+            if force { return }
+            throw HiveError(.notFound, "no such container: \(container) (hive ps -a lists them)")
+        }
+        let before = try m.endpoints(container: r.id).first { $0.network.id == n.id }
+        try m.disconnect(container: r.id, network: n.id)
+        if let before { networkEvent(.onDisconnect, "disconnect", r, before, netns: m.netnsPath(r.id)) }
+    }
+
+    /// `hive port`: a running container's published ports (empty otherwise).
+    public func publishedPorts(_ ref: String) throws -> [NetworkInspect.PublishedPort] {
+        let r = try record(ref)
+        guard isAlive(r) else { return [] }
+        return NetworkInspect.published(try store.endpoints(container: r.id))
+    }
+
+    /// `ps`: the published ports and network names of running containers, by container ID.
+    /// One query, and no network manager (nothing is made or reconciled).
+    public func containerNetworks() throws -> (ports: [String: [NetworkInspect.PublishedPort]], networks: [String: [String]]) {
+        let endpoints = try store.allEndpoints()
+        if endpoints.isEmpty { return ([:], [:]) }
+        let names = Dictionary(try store.networks().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var ports: [String: [NetworkInspect.PublishedPort]] = [:]
+        var nets: [String: [String]] = [:]
+        for e in endpoints {
+            ports[e.containerID, default: []] += NetworkInspect.published([e])
+            nets[e.containerID, default: []].append(names[e.networkID] ?? String(e.networkID.prefix(12)))
+        }
+        return (ports, nets)
+    }
+
+    /// run/create `--network NAME`: the network exists (Docker refuses at create; no manager is made).
+    public func checkNetworkExists(_ mode: String) throws {
+        guard case .network(let name) = try NetworkMode.parse(mode) else { return }
+        guard try store.network(name) != nil else { throw networkNotFound(name) }
+    }
+
+    /// A container inspect's network keys: NetworkSettings, HostConfig's
+    /// network keys and Config.ExposedPorts, set on `inspect` (ContainerInspect's JSON).
+    func withNetworkSettings(_ inspect: JSONValue, _ r: ContainerRecord, running: Bool) throws -> JSONValue {
+        guard case .object(var o) = inspect, let s = spec(r) else { return inspect }
+        let net = s.net ?? NetworkRequest()
+        var attached: [NetworkInspect.Attached] = []
+        let endpoints = running ? try store.endpoints(container: r.id) : []
+        if !endpoints.isEmpty {
+            for e in endpoints {
+                let n = try store.network(e.networkID)
+                attached.append(NetworkInspect.Attached(name: n?.name ?? e.networkID, networkID: e.networkID, network: n, endpoint: e))
+            }
+        } else {
+            switch try? NetworkMode.parse(s.network) {
+            case .host?, .none?:
+                let p = NetworkManager.pseudoNetwork(s.network)
+                attached.append(NetworkInspect.Attached(name: p.name, networkID: p.id, network: nil, endpoint: nil))
+            case .bridge?, .network?:
+                let ref = try NetworkMode.parse(s.network).networkName ?? s.network
+                let n = try store.network(ref)
+                attached.append(NetworkInspect.Attached(name: n?.name ?? ref, networkID: n?.id ?? "", network: n, endpoint: nil))
+            default: break
+            }
+        }
+        let sandbox = running && s.network != "host" ? (endpoints.isEmpty ? "/proc/\(r.pid ?? 0)/ns/net" : netnsPath(r.id)) : nil
+        let exposed = NetworkInspect.exposedKeys(net)
+        o["NetworkSettings"] = NetworkInspect.settings(containerID: r.id, networks: attached, exposed: exposed, running: running, sandboxKey: sandbox)
+        if case .object(var hc) = o["HostConfig"] {
+            for (k, v) in NetworkInspect.hostConfig(network: s.network, net: net, extraHosts: []) { hc[k] = v }
+            o["HostConfig"] = .object(hc)
+        }
+        if case .object(var cfg) = o["Config"], !exposed.isEmpty {
+            cfg["ExposedPorts"] = .object(Dictionary(exposed.map { ($0, JSONValue.object([:])) }, uniquingKeysWith: { a, _ in a }))
+            o["Config"] = .object(cfg)
+        }
+        return .object(o)
+    }
+
+    // MARK: - events
+
+    func networkNotFound(_ ref: String) -> HiveError { HiveError(.notFound, "network \(ref) not found") }
+
+    /// What hooks see of a network.
+    func networkContext(_ n: NetworkRecord) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "type": .string("network"), "id": .string(n.id), "name": .string(n.name), "driver": .string(n.driver),
+            "bridge": .string(n.bridge), "subnet": .string(n.subnet.description), "gateway": .string(n.gateway.description),
+            "internal": .bool(n.isInternal), "labels": .object(n.labels.mapValues(JSONValue.string)),
+            "options": .object(n.options.mapValues(JSONValue.string)),
+        ]
+        if let r = n.ipRange { o["ip_range"] = .string(r.description) }
+        if let s6 = n.subnet6 { o["subnet6"] = .string(s6.description) }
+        if let g6 = n.gateway6 { o["gateway6"] = .string(g6.description) }
+        return .object(o)
+    }
+
+    func networkRemovedEvent(_ n: NetworkRecord) {
+        emit(.onNetworkRemove, EventRecord(type: "network", action: "destroy", id: n.id, attributes: ["name": n.name, "type": n.driver]),
+             context: networkContext(n))
+    }
+}
