@@ -186,6 +186,16 @@ import HivePlatform
         #expect(NetworkInspect.exposedKeys(net) == ["7000/tcp", "80/tcp", "90/udp", "91/udp", "5000/tcp"])
     }
 
+    @Test func storedRequestReadsBack() throws {
+        // the spec keeps only the fields given: reading it back must not need the others
+        var net = NetworkRequest()
+        net.ports = ["8080:80"]
+        net.aliases = ["web"]
+        let back = try JSONCoding.decode(NetworkRequest.self, from: Array(net.json.serialized().utf8))
+        #expect(back == net)
+        #expect(try JSONCoding.decode(NetworkRequest.self, from: Array("{}".utf8)) == NetworkRequest())
+    }
+
     @Test func badRunFlagsNameTheValue() {
         func fails(_ f: (inout NetworkRequest) -> Void, _ network: String = "mynet") -> Bool {
             var n = NetworkRequest()
