@@ -1,7 +1,8 @@
 // A subset of Go's text/template, enough for Docker's --format:
 // `{{.Field}}`, `{{.A.B}}`, `{{.}}`, `{{json .X}}`, `{{index .Labels "k"}}`,
 // `{{upper .X}}`, `{{lower .X}}`, `{{join .X ","}}`, `{{title .X}}`,
-// `{{printf "%s" .X}}`, pipes (`{{.X | json}}`), and `\t` `\n` escapes in the text.
+// `{{printf "%s" .X}}`, pipes (`{{.X | json}}`), `{{range $k, $v := .Map}}` with its
+// variables (`{{$k}}`, `{{$v.Field}}`), and `\t` `\n` escapes in the text.
 import HiveOCI
 import HivePlatform
 
@@ -9,13 +10,14 @@ struct Template {
     enum Part {
         case text(String)
         case action([[Arg]])  // a pipeline of commands
-        indirect case range([[Arg]], [Part], [Part])  // pipeline, body, else
+        indirect case range([[Arg]], [Part], [Part], [String])  // pipeline, body, else, `$k, $v :=` names
         indirect case cond([[Arg]], [Part], [Part])   // if pipeline, then, else
         indirect case with([[Arg]], [Part], [Part])
     }
     enum Arg: Equatable {
         case field([String])   // .A.B (empty: .)
         case word(String)      // function name
+        case variable(String, [String])  // $name.A.B (a range's key or value)
         case literal(String)
     }
 
@@ -63,7 +65,16 @@ struct Template {
             if t.text == "end" || t.text == "else" { return (parts, t.text) }
             let word = t.text.prefix(while: { $0 != " " })
             if word == "range" || word == "if" || word == "with" {
-                let pipe = try pipeline(String(t.text.dropFirst(word.count)), source: source)
+                var rest = String(t.text.dropFirst(word.count))
+                var names: [String] = []
+                if word == "range", let decl = rest.range(of: ":=") {
+                    names = rest[..<decl.lowerBound].split(separator: ",").map { String($0.trimmed) }
+                    guard (1...2).contains(names.count), names.allSatisfy({ $0.count > 1 && $0.hasPrefix("$") }) else {
+                        throw HiveError(.invalidArgument, "template parsing error: bad range variables in \"\(source)\"")
+                    }
+                    rest = String(rest[decl.upperBound...])
+                }
+                let pipe = try pipeline(rest, source: source)
                 let (body, stop) = try parseList(tokens, &i, source: source)
                 var elseBody: [Part] = []
                 if stop == "else" {
@@ -73,7 +84,7 @@ struct Template {
                 } else if stop != "end" {
                     throw HiveError(.invalidArgument, "template parsing error: missing {{end}} in \"\(source)\"")
                 }
-                parts.append(word == "range" ? .range(pipe, body, elseBody) : word == "if" ? .cond(pipe, body, elseBody) : .with(pipe, body, elseBody))
+                parts.append(word == "range" ? .range(pipe, body, elseBody, names) : word == "if" ? .cond(pipe, body, elseBody) : .with(pipe, body, elseBody))
                 continue
             }
             parts.append(.action(try pipeline(t.text, source: source)))
@@ -83,33 +94,38 @@ struct Template {
 
     func render(_ value: JSONValue) throws -> String {
         var out = ""
-        try render(parts, value, into: &out)
+        try render(parts, value, [:], into: &out)
         return out
     }
 
-    private func render(_ parts: [Part], _ dot: JSONValue, into out: inout String) throws {
+    private func render(_ parts: [Part], _ dot: JSONValue, _ vars: [String: JSONValue], into out: inout String) throws {
         for p in parts {
             switch p {
             case .text(let t): out += t
-            case .action(let cmds): out += Template.text(try run(cmds, dot))
-            case .range(let cmds, let body, let elseBody):
-                let v = try run(cmds, dot)
-                var items: [JSONValue] = []
-                if case .array(let a) = v { items = a } else if case .object(let o) = v { items = o.keys.sorted().map { o[$0]! } }
-                if items.isEmpty { try render(elseBody, dot, into: &out) }
-                for item in items { try render(body, item, into: &out) }
+            case .action(let cmds): out += Template.text(try run(cmds, dot, vars))
+            case .range(let cmds, let body, let elseBody, let names):
+                let v = try run(cmds, dot, vars)
+                var items: [(key: JSONValue, value: JSONValue)] = []
+                if case .array(let a) = v { items = a.enumerated().map { (.int(Int64($0.offset)), $0.element) } }
+                else if case .object(let o) = v { items = o.keys.sorted().map { (.string($0), o[$0]!) } }
+                if items.isEmpty { try render(elseBody, dot, vars, into: &out) }
+                for item in items {
+                    var inner = vars
+                    if names.count == 2 { inner[names[0]] = item.key; inner[names[1]] = item.value } else if let n = names.first { inner[n] = item.value }
+                    try render(body, item.value, inner, into: &out)
+                }
             case .cond(let cmds, let thenBody, let elseBody):
-                try render(Template.truthy(try run(cmds, dot)) ? thenBody : elseBody, dot, into: &out)
+                try render(Template.truthy(try run(cmds, dot, vars)) ? thenBody : elseBody, dot, vars, into: &out)
             case .with(let cmds, let body, let elseBody):
-                let v = try run(cmds, dot)
-                if Template.truthy(v) { try render(body, v, into: &out) } else { try render(elseBody, dot, into: &out) }
+                let v = try run(cmds, dot, vars)
+                if Template.truthy(v) { try render(body, v, vars, into: &out) } else { try render(elseBody, dot, vars, into: &out) }
             }
         }
     }
 
-    private func run(_ cmds: [[Arg]], _ dot: JSONValue) throws -> JSONValue {
+    private func run(_ cmds: [[Arg]], _ dot: JSONValue, _ vars: [String: JSONValue]) throws -> JSONValue {
         var result: JSONValue? = nil
-        for cmd in cmds { result = try evaluate(cmd, dot: dot, piped: result) }
+        for cmd in cmds { result = try evaluate(cmd, dot: dot, vars: vars, piped: result) }
         return result ?? .null
     }
 
@@ -161,6 +177,9 @@ struct Template {
                 s = s.dropFirst(word.count)
                 if word.hasPrefix(".") {
                     args.append(.field(word == "." ? [] : word.dropFirst().split(separator: ".").map(String.init)))
+                } else if word.hasPrefix("$") && word.count > 1 {
+                    let path = word.split(separator: ".").map(String.init)
+                    args.append(.variable(path[0], Array(path.dropFirst())))
                 } else if word.hasPrefix("$") {
                     args.append(.field([]))
                 } else {
@@ -191,27 +210,33 @@ struct Template {
         return out
     }
 
-    private func evaluate(_ cmd: [Arg], dot: JSONValue, piped: JSONValue?) throws -> JSONValue {
+    private func evaluate(_ cmd: [Arg], dot: JSONValue, vars: [String: JSONValue], piped: JSONValue?) throws -> JSONValue {
         func resolve(_ a: Arg) throws -> JSONValue {
             switch a {
             case .literal(let s): return .string(s)
             case .word(let w):
                 if let n = Int64(w) { return .int(n) }
                 throw HiveError(.invalidArgument, "template: unexpected \"\(w)\"")
+            case .variable(let name, let path):
+                guard let value = vars[name] else { throw HiveError(.invalidArgument, "template: undefined variable \"\(name)\"") }
+                return try walk(value, path)
             case .field(let path):
-                var v = dot
-                for (i, k) in path.enumerated() {
-                    guard case .object(let o) = v else {
-                        throw HiveError(.invalidArgument, "template: can't evaluate field \(k) in type \(Template.typeName(v))")
-                    }
-                    guard let next = o[k] else {
-                        if i == path.count - 1 && path.count > 1 { return .null }
-                        throw HiveError(.invalidArgument, "template: can't evaluate field \(k)")
-                    }
-                    v = next
-                }
-                return v
+                return try walk(dot, path)
             }
+        }
+        func walk(_ start: JSONValue, _ path: [String]) throws -> JSONValue {
+            var v = start
+            for (i, k) in path.enumerated() {
+                guard case .object(let o) = v else {
+                    throw HiveError(.invalidArgument, "template: can't evaluate field \(k) in type \(Template.typeName(v))")
+                }
+                guard let next = o[k] else {
+                    if i == path.count - 1 && path.count > 1 { return .null }
+                    throw HiveError(.invalidArgument, "template: can't evaluate field \(k)")
+                }
+                v = next
+            }
+            return v
         }
         if case .word(let fn) = cmd[0] {
             var args = try cmd.dropFirst().map(resolve)

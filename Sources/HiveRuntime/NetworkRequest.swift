@@ -20,6 +20,23 @@ public struct NetworkRequest: Codable, Sendable, Equatable {
     public var dnsOptions: [String] = []
     public init() {}
 
+    /// Reads the spec's JSON as `json` writes it: empty fields are omitted there,
+    /// so every key is optional here (the synthesized decoder would refuse the
+    /// spec of any container with a network flag, and `start`/inspect lose it).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
+        ports = try c.decodeIfPresent([String].self, forKey: .ports) ?? []
+        publishAll = try c.decodeIfPresent(Bool.self, forKey: .publishAll) ?? false
+        exposed = try c.decodeIfPresent([String].self, forKey: .exposed) ?? []
+        ip = try c.decodeIfPresent(String.self, forKey: .ip)
+        ip6 = try c.decodeIfPresent(String.self, forKey: .ip6)
+        mac = try c.decodeIfPresent(String.self, forKey: .mac)
+        dns = try c.decodeIfPresent([String].self, forKey: .dns) ?? []
+        dnsSearch = try c.decodeIfPresent([String].self, forKey: .dnsSearch) ?? []
+        dnsOptions = try c.decodeIfPresent([String].self, forKey: .dnsOptions) ?? []
+    }
+
     /// As stored in the spec's JSON (empty fields omitted).
     public var json: JSONValue {
         var o: [String: JSONValue] = [:]

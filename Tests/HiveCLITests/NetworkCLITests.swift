@@ -186,6 +186,16 @@ import HivePlatform
         #expect(NetworkInspect.exposedKeys(net) == ["7000/tcp", "80/tcp", "90/udp", "91/udp", "5000/tcp"])
     }
 
+    @Test func storedRequestReadsBack() throws {
+        // the spec keeps only the fields given: reading it back must not need the others
+        var net = NetworkRequest()
+        net.ports = ["8080:80"]
+        net.aliases = ["web"]
+        let back = try JSONCoding.decode(NetworkRequest.self, from: Array(net.json.serialized().utf8))
+        #expect(back == net)
+        #expect(try JSONCoding.decode(NetworkRequest.self, from: Array("{}".utf8)) == NetworkRequest())
+    }
+
     @Test func badRunFlagsNameTheValue() {
         func fails(_ f: (inout NetworkRequest) -> Void, _ network: String = "mynet") -> Bool {
             var n = NetworkRequest()
@@ -200,5 +210,23 @@ import HivePlatform
         #expect(fails { $0.dns = ["dns.example"] })
         #expect(fails({ $0.ip = "10.1.0.3" }, "bridge"))  // Docker: user networks only
         #expect(!fails { $0.ip = "10.1.0.3"; $0.ports = ["8080:80/udp"]; $0.mac = "02:42:0a:01:00:09" })
+    }
+}
+
+/// `{{range $k, $v := ...}}` as Docker's users write it for inspect's maps.
+@Suite struct TemplateVariableTests {
+    @Test func rangeWithKeyAndValue() throws {
+        let v: JSONValue = .object(["NetworkSettings": .object([
+            "Networks": .object(["right": .object(["IPAddress": .string("10.2.0.2")]), "left": .object(["IPAddress": .string("10.1.0.2")])]),
+            "Ports": .object(["80/tcp": .array([.object(["HostIp": .string("0.0.0.0"), "HostPort": .string("8080")])])]),
+        ])])
+        #expect(try Template("{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}").render(v) == "left=10.1.0.2 right=10.2.0.2 ")
+        #expect(try Template("{{range $p, $b := .NetworkSettings.Ports}}{{$p}}={{range $b}}{{.HostIp}}:{{.HostPort}}{{end}}{{end}}").render(v)
+                == "80/tcp=0.0.0.0:8080")
+        #expect(try Template("{{range $n := .NetworkSettings.Networks}}{{$n.IPAddress}},{{.IPAddress}} {{end}}").render(v)
+                == "10.1.0.2,10.1.0.2 10.2.0.2,10.2.0.2 ")
+        #expect(try Template("{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}").render(v) == "10.1.0.2 10.2.0.2 ")
+        #expect(throws: HiveError.self) { try Template("{{$nope}}").render(v) }
+        #expect(throws: HiveError.self) { try Template("{{range $a, $b, $c := .X}}{{end}}") }
     }
 }

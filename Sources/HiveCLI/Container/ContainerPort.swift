@@ -5,7 +5,7 @@ import HivePlatform
 enum ContainerPort {
     static let def = CommandDef(
         name: "port", aliases: ["port", "container port"], usage: "CONTAINER [PRIVATE_PORT[/PROTO]]",
-        summary: "List port mappings or a specific mapping for the container", failureStatus: 1, run: run)
+        summary: "List port mappings or a specific mapping for the container", run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 2)
