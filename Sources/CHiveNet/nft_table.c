@@ -309,32 +309,23 @@ int hive_nft_ensure(hive_nft *h, const char *table, char *what, size_t whatlen) 
     lookup(b, "same", 0, 0);
     verdict(b, NF_ACCEPT, NULL);
     rule_end(h, r);
-    static const struct { uint32_t key; const char *set; int code; } by_name[] = {
-        {NFT_META_IIFNAME, "internal", NF_DROP}, {NFT_META_OIFNAME, "internal", NF_DROP}};
-    for (int i = 0; i < 2; i++) {
+    // The rest, in order: iifname @iif, oifname @oif (NULL: any), ct status dnat, verdict.
+    static const struct { const char *iif, *oif; int dnat, code; } rest[] = {
+        {"internal", NULL, 0, NF_DROP},    // internal networks: nothing leaves...
+        {NULL, "internal", 0, NF_DROP},    // ...or enters
+        {"bridges", "bridges", 0, NF_DROP},  // from one network to another (its own was accepted above)
+        {"bridges", NULL, 0, NF_ACCEPT},   // out to the world
+        {NULL, "bridges", 1, NF_ACCEPT},   // in to a published port
+        {NULL, "bridges", 0, NF_DROP},     // in to anything else
+    };
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
         r = rule_begin(h, table, "forward", ++n);
-        ifname_in(b, by_name[i].key, by_name[i].set, 0);
-        verdict(b, by_name[i].code, NULL);
+        if (rest[i].iif) ifname_in(b, NFT_META_IIFNAME, rest[i].iif, 0);
+        if (rest[i].oif) ifname_in(b, NFT_META_OIFNAME, rest[i].oif, 0);
+        if (rest[i].dnat) ct_any(b, NFT_CT_STATUS, IPS_DST_NAT);
+        verdict(b, rest[i].code, NULL);
         rule_end(h, r);
     }
-    r = rule_begin(h, table, "forward", ++n);
-    ifname_in(b, NFT_META_IIFNAME, "bridges", 0);
-    ifname_in(b, NFT_META_OIFNAME, "bridges", 0);
-    verdict(b, NF_DROP, NULL);
-    rule_end(h, r);
-    r = rule_begin(h, table, "forward", ++n);
-    ifname_in(b, NFT_META_IIFNAME, "bridges", 0);
-    verdict(b, NF_ACCEPT, NULL);
-    rule_end(h, r);
-    r = rule_begin(h, table, "forward", ++n);
-    ifname_in(b, NFT_META_OIFNAME, "bridges", 0);
-    ct_any(b, NFT_CT_STATUS, IPS_DST_NAT);
-    verdict(b, NF_ACCEPT, NULL);
-    rule_end(h, r);
-    r = rule_begin(h, table, "forward", ++n);
-    ifname_in(b, NFT_META_OIFNAME, "bridges", 0);
-    verdict(b, NF_DROP, NULL);
-    rule_end(h, r);
 
     int err = nft_batch_send(h, NULL, what, whatlen);
     return err == -EEXIST ? 0 : err;  // made by someone else meanwhile: the batch is all or nothing

@@ -220,8 +220,9 @@ extension Store {
         try db.prepare("DELETE FROM endpoints WHERE container_id = ?1 AND network_id = ?2").run([.text(container), .text(network)])
     }
 
+    /// In the order they were made (attach order).
     public func endpoints(network: String) throws(HiveError) -> [EndpointRecord] {
-        try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints WHERE network_id = ?1 ORDER BY container_id").all([.text(network)]) { endpointRow($0) }
+        try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints WHERE network_id = ?1 ORDER BY rowid").all([.text(network)]) { endpointRow($0) }
             .compactMap { $0 }
     }
 
@@ -231,7 +232,7 @@ extension Store {
     }
 
     public func allEndpoints() throws(HiveError) -> [EndpointRecord] {
-        try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints ORDER BY container_id, rowid").all([]) { endpointRow($0) }.compactMap { $0 }
+        try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints ORDER BY rowid").all([]) { endpointRow($0) }.compactMap { $0 }
     }
 
     /// Hands a container's endpoints to `pid` (its init, once it runs).
