@@ -15,7 +15,10 @@ in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(s
 
 @test "default bridge: eth0 with an address from the bridge's subnet, a default route through it, own name in /etc/hosts" {
     import_run_base
-    run_hive 0 run --rm busybox sh -c 'echo "links: $(ls /sys/class/net | tr "\n" " ")"; echo "host: $(hostname)"
+    # detached: the default bridge exists while a container uses it (hive removes it when idle)
+    hive run -d --name b1 busybox sleep 60 >/dev/null
+    wait_running b1
+    run_hive 0 exec b1 sh -c 'echo "links: $(ls /sys/class/net | tr "\n" " ")"; echo "host: $(hostname)"
         ip -4 -o addr show dev eth0; ip route; echo "mtu: $(cat /sys/class/net/eth0/mtu)"; cat /etc/hosts'
     [[ "$output" == *"links: eth0 lo "* ]]
     local addr gw name bridge
@@ -24,7 +27,7 @@ in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(s
     name=$(echo "$output" | awk '$1 == "host:" {print $2}')
     [ -n "$addr" ] && [ -n "$gw" ] && [ -n "$name" ]
     # the gateway is the bridge's address in the host namespace; the container's address is in its subnet
-    bridge=$(hns ip -4 -o addr show type bridge | awk '{print $4}')
+    bridge=$(hns ip -4 -o addr show dev hive0 | awk '{print $4}')
     [ "$(echo "$bridge" | wc -l)" -eq 1 ]
     [ "${bridge%/*}" = "$gw" ]
     in_subnet "${addr%/*}" "$bridge"

@@ -83,7 +83,7 @@ hive.on("pre-create", function(c)
   c.network = "chosen"
   c.network_aliases = {"by-hook"}
   c.ports = {"8089:80"}
-  c.dns = {"192.0.2.2"}
+  c.dns.servers = {"192.0.2.2"}
 end)
 EOF
     hive run -d --name wired -l wire=yes busybox sh -c 'mkdir /w; echo hooked-ok > /w/index.html; exec httpd -f -p 80 -h /w' >/dev/null

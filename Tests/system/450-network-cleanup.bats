@@ -13,7 +13,8 @@ teardown() { net_teardown; }
 @test "after rm -f of everything and network rm: no veth, bridge, nftables table, address, pin or endpoint row" {
     import_run_base
     assert_net_clean
-    # no bridge network yet: hive leaves ip_forward alone
+    # no bridge network yet: hive leaves ip_forward alone (a new namespace inherits the host's value: start from 0)
+    hns sysctl -qw net.ipv4.ip_forward=0
     run_hive 0 run --rm --network none busybox true
     [ "$(hns cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
     hive network create --subnet 10.89.40.0/24 n1 >/dev/null
