@@ -19,7 +19,12 @@ EOF
     [ "$evs" = "EV pre-create EV post-create EV pre-start EV post-start EV on-exit EV on-stop EV on-remove " ]
     [[ "$output" == *"on-exit t1 status=3"* ]]
     [[ "$output" == *"on-stop t1 by=exit"* ]]
-    [[ "$output" == *"post-start t1 netns=/proc/"*"/ns/net"* ]]
+    # on the default bridge the namespace is pinned under the runroot from post-create on
+    [[ "$output" == *"post-create t1 netns=$HIVE_RUNROOT/netns/"* ]]
+    [[ "$output" == *"post-start t1 netns=$HIVE_RUNROOT/netns/"* ]]
+    # with --network none it is the init's own
+    run_hive 0 run --rm --network none --name t0 busybox true
+    [[ "$output" == *"post-start t0 netns=/proc/"*"/ns/net"* ]]
     # detached: the monitor's cleanup fires on-exit/on-stop; stop says by=user
     hive run -d --name t2 busybox sleep 30 >/dev/null 2>&1
     hive stop -t 1 t2 >/dev/null 2>&1
@@ -34,7 +39,7 @@ EOF
     [[ "$output" == *"EV on-stop t2 by=user"* ]]
     hive rm t2 >/dev/null 2>&1
     run_hive 0 events --until 0s --filter event=destroy --format '{{.Actor.Attributes.name}}'
-    [ "$output" = "$(printf 't1\nt2')" ]
+    [ "$output" = "$(printf 't1\nt0\nt2')" ]
     # kill is a user's stop too; a container that ends on its own is not
     hive run -d --name t3 busybox sleep 30 >/dev/null 2>&1
     hive kill t3 >/dev/null 2>&1
