@@ -103,9 +103,10 @@ in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(s
 
 @test "20 concurrent run -d get 20 distinct addresses, all reachable" {
     import_run_base
-    local i
-    for i in $(seq 20); do hive run -d --name "c$i" busybox sleep 120 >/dev/null 2>"$WORK/err.$i" & done
-    wait
+    local i pids=()
+    for i in $(seq 20); do hive run -d --name "c$i" busybox sleep 120 >/dev/null 2>"$WORK/err.$i" & pids+=($!); done
+    # these runs only: a bare `wait` would wait for the upstream server too
+    wait "${pids[@]}"
     cat "$WORK"/err.* >&2
     [ "$(hive ps -q | wc -l)" -eq 20 ]
     for i in $(seq 20); do ctr_ip "c$i"; done > "$WORK/addrs"
