@@ -126,6 +126,9 @@ print(sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True).execute("select
 }
 
 # Links in HOST (names without @peer), one line.
+# hive's veths in HOST (up0, the test's link upstream, is a veth too), one a line.
+hive_veths() { hns ip -o link show type veth | awk -F': ' '{sub(/@.*/, "", $2); if ($2 != "up0") print $2}'; }
+
 host_links() { hns ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | sort | tr '\n' ' '; }
 
 # Nothing of hive's is left in HOST or the store: no bridge or veth (only lo
