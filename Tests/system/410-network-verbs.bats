@@ -27,7 +27,7 @@ teardown() { net_teardown; }
     hns ip -4 -o addr show | grep -q ' 10\.89\.1\.254/24 '
     run_hive 0 network rm front
     [ "$output" = "front" ]
-    ! hns ip -4 -o addr show | grep -q '10\.89\.1\.'
+    [ -z "$(hns ip -4 -o addr show | grep '10\.89\.1\.')" ]
     run_hive 0 network ls --format '{{.Name}}'
     [[ "$output" != *front* ]]
     # prune removes unused user networks only

@@ -125,7 +125,7 @@ PY
     # nothing stays: no veth, no rule for 8085, no endpoint or port row but holder's
     [ "$(host_links)" = "$links" ]
     [ "$(hns nft list ruleset | grep -c 8084)" -eq "$tables" ]
-    ! hns nft list ruleset | grep -q -e 8085 -e 8086
+    [ -z "$(hns nft list ruleset | grep -e 8085 -e 8086)" ]
     [ "$(db_rows endpoints)" -eq 1 ]
     [ "$(db_rows published_ports)" -eq 1 ]
     # the holder still answers
