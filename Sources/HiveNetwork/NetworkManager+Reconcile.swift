@@ -22,8 +22,24 @@ extension NetworkManager {
                 guard id.utf8.count == 64, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { continue }
                 if try store.endpoints(container: id).isEmpty && !containerRuns(id) { NetNamespace.remove(dir + "/" + id) }
             }
+            removeOrphanVeths()
         }
         return released
+    }
+
+    /// Inside the caller's transaction (no attach is half done): deletes the host ends on
+    /// hive's bridges that no endpoint row claims (a command killed before its transaction
+    /// committed, or a namespace still held by a process hive lost track of).
+    func removeOrphanVeths() {
+        guard let host = try? hostSocket(), let links = try? host.linkDetails(), let nets = try? store.networks(),
+              let rows = try? store.allEndpoints() else { return }
+        let bridgeNames = Set(nets.map(\.bridge))
+        let bridges = Set(links.filter { $0.kind == "bridge" && bridgeNames.contains($0.name) }.map(\.index))
+        let claimed = Set(rows.map(\.hostInterface))
+        for l in links where l.kind == "veth" && l.name.hasPrefix("veth") && !claimed.contains(l.name) {
+            guard let m = l.master, bridges.contains(m) else { continue }
+            try? host.deleteLink(l.name)
+        }
     }
 
     /// Inside the caller's transaction: releases the endpoints of `rows` whose
@@ -39,7 +55,9 @@ extension NetworkManager {
             }
         }
         if gone.isEmpty { return 0 }
-        release(gone)  // their veths go with their namespaces (unpinned below), not by a 28 ms delete
+        // their host ends are deleted (28 ms each, on this rare path): a namespace a lost process
+        // still holds would keep the pair, and one unpinned below keeps it ~35 ms more
+        release(gone, deleteVeth: true)
         for id in Set(gone.map(\.containerID)) where (try? store.endpoints(container: id))?.isEmpty != false {
             NetNamespace.remove(netnsPath(id))
         }

@@ -171,4 +171,30 @@ final class NetworkManagerTests: XCTestCase {
         XCTAssertEqual(manager.reconcile(), 0)
         XCTAssertEqual(access(manager.netnsPath(stray), F_OK), -1)
     }
+
+    /// A dead endpoint whose namespace a lost process still holds (here: an open fd), and a
+    /// host end no row claims (a command killed before its transaction committed): reconcile
+    /// deletes both host ends at once, not when the kernel gets to the namespace.
+    func testReconcileDeletesHostEndsOfDeadAndUnclaimedEndpoints() throws {
+        let a = container(), b = container()
+        let ea = try manager.attach(container: a, name: "a", hostname: "a", hostsBase: "", endpoints: [EndpointRequest(network: "bridge")], prepared: nil)
+        let eb = try manager.attach(container: b, name: "b", hostname: "b", hostsBase: "", endpoints: [EndpointRequest(network: "bridge")], prepared: nil)
+        let held = [try NetNamespace.open(ea.netnsPath), try NetNamespace.open(eb.netnsPath)]
+        defer { for fd in held { close(fd) } }
+        let pid = fork()
+        if pid == 0 { _exit(0) }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        try store.db.transaction { () throws(HiveError) in
+            try manager.hold(container: a, pid: pid, start: 1)
+            try store.deleteEndpoint(container: b, network: eb.endpoints[0].record.networkID)
+        }
+        let (hostA, hostB) = (ea.endpoints[0].record.hostInterface, eb.endpoints[0].record.hostInterface)
+        XCTAssertTrue(try links().contains(hostA) && links().contains(hostB))
+        XCTAssertEqual(manager.reconcile(), 1)
+        let after = try links()
+        XCTAssertFalse(after.contains(hostA), "the dead endpoint's host end stays: \(after)")
+        XCTAssertFalse(after.contains(hostB), "the unclaimed host end stays: \(after)")
+        XCTAssertTrue(after.contains("hive0"))
+    }
 }

@@ -55,7 +55,7 @@ PY
     hive network create --subnet 10.89.10.0/24 pub >/dev/null
     hive run -d --name uweb --network pub -e MSG=user-ok -p 8081:80 busybox sh -c "$WEB" >/dev/null
     hive run -d --name lweb -e MSG=local-only -p 127.0.0.1:8082:80 busybox sh -c "$WEB" >/dev/null
-    hive run -d --name rweb -e MSG=ranged -p 8090-8091:80-81 busybox sh -c "$WEB & exec httpd -f -p 81 -h /w" >/dev/null
+    hive run -d --name rweb -e MSG=ranged -p 8090-8091:80-81 busybox sh -c "mkdir -p /w && httpd -p 81 -h /w && $WEB" >/dev/null
     run wait_http "$NS_U" "http://$HOST_UP_ADDR:8081/"
     [ "$output" = user-ok ]
     run wait_http "$NS_H" http://127.0.0.1:8082/
@@ -85,7 +85,7 @@ PY
 @test "-P publishes every EXPOSEd port on a free high port; hive port names it" {
     import_run_base
     hive import --change 'ENV PATH=/bin:/usr/bin:/sbin:/usr/sbin' --change 'EXPOSE 80' --change 'EXPOSE 81/tcp' "$(base_tar)" exposed >/dev/null
-    hive run -d --name auto -P -e MSG=auto-ok exposed sh -c "$WEB & exec httpd -f -p 81 -h /w" >/dev/null
+    hive run -d --name auto -P -e MSG=auto-ok exposed sh -c "mkdir -p /w && httpd -p 81 -h /w && $WEB" >/dev/null
     run_hive 0 port auto 80/tcp
     [[ "$output" =~ ^0\.0\.0\.0:([0-9]+)$ ]]
     local p80=${BASH_REMATCH[1]}
@@ -125,7 +125,7 @@ PY
     # nothing stays: no veth, no rule for 8085, no endpoint or port row but holder's
     [ "$(host_links)" = "$links" ]
     [ "$(hns nft list ruleset | grep -c 8084)" -eq "$tables" ]
-    ! hns nft list ruleset | grep -q -e 8085 -e 8086
+    [ -z "$(hns nft list ruleset | grep -e 8085 -e 8086)" ]
     [ "$(db_rows endpoints)" -eq 1 ]
     [ "$(db_rows published_ports)" -eq 1 ]
     # the holder still answers

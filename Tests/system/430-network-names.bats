@@ -68,9 +68,10 @@ teardown() { net_teardown; }
 @test "ten containers joining at once all see each other" {
     import_run_base
     hive network create crowd >/dev/null
-    local i j
-    for i in $(seq 10); do hive run -d --name "m$i" --network crowd busybox sleep 120 >/dev/null & done
-    wait
+    local i j pids=()
+    for i in $(seq 10); do hive run -d --name "m$i" --network crowd busybox sleep 120 >/dev/null & pids+=($!); done
+    # these runs only: a bare `wait` would wait for the upstream server too
+    wait "${pids[@]}"
     for i in $(seq 10); do wait_running "m$i"; done
     for i in 1 5 10; do
         run_hive 0 exec "m$i" cat /etc/hosts

@@ -56,7 +56,9 @@ ups() { nsenter --net="/run/netns/$NS_U" "$@"; }
 # netserver.py on the upstream host (stopped by the teardown through servers.pids;
 # background processes close bats' fd 3, or bats waits for them).
 start_upstream() {
-    ups python3 "$BATS_TEST_DIRNAME/netserver.py" "$WORK/upstream.ready" --http 8000 --udp 9000 --dns 53 --tcp 5201 \
+    # nsenter itself (it execs python3), not the `ups` function: $! is then the server,
+    # which the teardown's kill reaches (a function runs in a subshell that kill leaves it)
+    nsenter --net="/run/netns/$NS_U" python3 "$BATS_TEST_DIRNAME/netserver.py" "$WORK/upstream.ready" --http 8000 --udp 9000 --dns 53 --tcp 5201 \
         >"$WORK/upstream.log" 2>&1 3>&- &
     echo $! >> "$WORK/servers.pids"
     for _ in $(seq 100); do [ -f "$WORK/upstream.ready" ] && return 0; sleep 0.05; done
@@ -97,7 +99,7 @@ PY
 
 # listen_tcp PORT: a python listener on 0.0.0.0:PORT in HOST (stopped by the teardown).
 listen_tcp() {
-    hns python3 -c 'import socket, sys, time
+    nsenter --net="/run/netns/$NS_H" python3 -c 'import socket, sys, time
 s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); open(sys.argv[2], "w").close(); time.sleep(600)' "$1" "$WORK/listen.$1" >/dev/null 2>&1 3>&- &
     echo $! >> "$WORK/servers.pids"
     for _ in $(seq 100); do [ -f "$WORK/listen.$1" ] && return 0; sleep 0.05; done
@@ -124,6 +126,9 @@ print(sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True).execute("select
 }
 
 # Links in HOST (names without @peer), one line.
+# hive's veths in HOST (up0, the test's link upstream, is a veth too), one a line.
+hive_veths() { hns ip -o link show type veth | awk -F': ' '{sub(/@.*/, "", $2); if ($2 != "up0") print $2}'; }
+
 host_links() { hns ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | sort | tr '\n' ' '; }
 
 # Nothing of hive's is left in HOST or the store: no bridge or veth (only lo

@@ -1,6 +1,6 @@
 // `hive network create|inspect|rm|prune|connect|disconnect` (`ls`: NetworkList.swift).
-// Failures exit 125 as hive's other verbs; `network rm` of several names exits 1
-// if any failed (Docker's, as `hive rm`).
+// Failures exit 1, as Docker's network verbs do (CommandDef.failureStatus;
+// `network rm` of several names exits 1 if any failed).
 import HiveEngine
 import HiveNetwork
 import HiveOCI
@@ -19,7 +19,7 @@ enum NetworkCreate {
             .flag("attachable", nil, "Enable manual container attachment (accepted, every network is)"),
             .multi("label", "l", "list", "Set metadata on a network"),
             .multi("opt", "o", "map", "Set driver specific options"),
-        ], run: run)
+        ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
@@ -61,7 +61,7 @@ enum NetworkInspectCommand {
     static let def = CommandDef(
         name: "network inspect", aliases: ["network inspect"], usage: "[OPTIONS] NETWORK [NETWORK...]",
         summary: "Display detailed information on one or more networks",
-        options: [.value("format", "f", "string", "Format output using a Go template or json")], run: run)
+        options: [.value("format", "f", "string", "Format output using a Go template or json")], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
@@ -73,7 +73,7 @@ enum NetworkRemove {
     static let def = CommandDef(
         name: "network rm", aliases: ["network rm", "network remove"], usage: "NETWORK [NETWORK...]",
         summary: "Remove one or more networks", options: [.flag("force", "f", "Do not error if the network does not exist")],
-        run: run)
+        failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
@@ -91,7 +91,7 @@ enum NetworkPrune {
         options: [
             .flag("force", "f", "Do not prompt for confirmation"),
             .multi("filter", nil, "filter", "Provide filter values (e.g. \"until=<timestamp>\", \"label=KEY[=VALUE]\", \"label!=KEY\")"),
-        ], run: run)
+        ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         let filter = try NetworkFilter(c.args.all("filter"), keys: ["until", "label", "label!"])
@@ -116,7 +116,7 @@ enum NetworkConnect {
             .multi("alias", nil, "strings", "Add network-scoped alias for the container"),
             .value("ip", nil, "string", "IPv4 address (e.g., \"172.30.100.104\")"),
             .value("ip6", nil, "string", "IPv6 address (e.g., \"2001:db8::33\")"),
-        ], run: run)
+        ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 2, max: 2)
@@ -130,7 +130,7 @@ enum NetworkDisconnect {
     static let def = CommandDef(
         name: "network disconnect", aliases: ["network disconnect"], usage: "[OPTIONS] NETWORK CONTAINER",
         summary: "Disconnect a container from a network",
-        options: [.flag("force", "f", "Force the container to disconnect from a network")], run: run)
+        options: [.flag("force", "f", "Force the container to disconnect from a network")], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 2, max: 2)

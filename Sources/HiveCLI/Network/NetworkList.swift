@@ -13,7 +13,7 @@ enum NetworkList {
             .value("format", nil, "string", "Format output: table, json, or a Go template"),
             .flag("no-trunc", nil, "Do not truncate the output"),
             .flag("quiet", "q", "Only display network IDs"),
-        ], run: run)
+        ], failureStatus: 1, run: run)
 
     static let headers = ["ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE", "IPv6": "IPV6",
                           "Internal": "INTERNAL", "Labels": "LABELS", "CreatedAt": "CREATED AT"]
