@@ -29,7 +29,8 @@ hive_nft *hive_nft_open(int netnsfd, int *error) {
 
 void hive_nft_close(hive_nft *h) {
     if (!h) return;
-    close(h->fd);
+    if (h->used) nft_release_fd(h->fd);  // bound: its release may wait for the kernel (nft_release.c)
+    else close(h->fd);
     nlm_free(&h->m);
     free(h->info);
     free(h);
@@ -79,6 +80,7 @@ int nft_batch_send(hive_nft *h, long *index, char *what, size_t whatlen) {
     header(&h->m, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
     if (h->m.failed) return -ENOMEM;
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    h->used = 1;
     if (sendto(h->fd, h->m.buf, h->m.len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return -errno;
     static __thread char buf[16384];
     size_t want = h->count;
@@ -112,6 +114,7 @@ int nft_batch_send(hive_nft *h, long *index, char *what, size_t whatlen) {
 }
 
 void nft_request(hive_nft *h, uint16_t type) {
+    h->used = 1;
     nlm_free(&h->m);
     nlm_begin(&h->m, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), 0);
     header(&h->m, NFPROTO_INET, 0);

@@ -108,8 +108,8 @@ static struct elem self_elem(const struct hive_nft_port *p) {
 }
 
 // Deleting elements leaves the kernel freeing them after an RCU grace
-// period (8-20 ms here), and closing any nfnetlink socket waits for that
-// work: the socket is best closed late (Firewall keeps its own open).
+// period (8-20 ms here), and releasing any nfnetlink socket waits for that
+// work: hive_nft_close leaves it to a child process (nft_release.c).
 int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nft_port *ports, size_t n,
                    size_t *failed, char *what, size_t whatlen) {
     if (n == 0) return 0;

@@ -23,6 +23,7 @@ struct hive_nft {
     struct nlm m;
     struct nft_info *info;
     size_t count, cap;
+    int used;  // something was sent: the socket is bound
 };
 
 void nft_batch_begin(hive_nft *h);
@@ -34,5 +35,8 @@ void nft_msg(hive_nft *h, uint16_t type, uint16_t flags, const char *what, const
 int nft_batch_send(hive_nft *h, long *index, char *what, size_t whatlen);
 /// Starts a single request (a get or a dump) of type NFT_MSG_* in h->m.
 void nft_request(hive_nft *h, uint16_t type);
+/// Closes fd, a bound nfnetlink socket, leaving the kernel's wait at its
+/// release to a child process (nft_release.c).
+void nft_release_fd(int fd);
 
 #endif

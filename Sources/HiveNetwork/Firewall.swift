@@ -20,10 +20,10 @@ public struct Firewall {
     public var table: String
     /// The namespace to work in (nil: the caller's).
     public let netnsFD: Int32?
-    /// The nfnetlink socket, opened on first use and shared by copies: closing
-    /// one waits for the kernel to free what deletes removed (an RCU grace
-    /// period, 8-20 ms here), so it is closed as late as possible, with the
-    /// last copy (the command's network manager).
+    /// The nfnetlink socket, opened on first use and shared by copies, closed
+    /// with the last copy. Its release waits for the kernel to free what any
+    /// delete removed (an RCU grace period, 8-20 ms here): hive_nft_close
+    /// hands that wait to a child process, so neither a command nor its exit waits.
     private let connection = Connection()
     public init(table: String = "hive") {
         self.table = table

@@ -220,4 +220,29 @@ extension FirewallTests {
               + " ensure with the table there \(ensure) us")
         XCTAssertLessThan(publish, 1000, "publishing a port must stay well under a millisecond")
     }
+    /// A `run --rm -p`'s firewall work as hive does it (a socket per call, closed after it): the
+    /// close after an unpublish must not wait for the kernel's RCU grace period (8-20 ms here: a
+    /// child process takes that wait), and the host port is free again at once for another target.
+    func testClosingAfterAnUnpublishDoesNotWaitAndThePortIsFreeAtOnce() throws {
+        guard try Netlink.Socket().links().allSatisfy({ $0.name == "lo" }) else {
+            throw XCTSkip("runs only in a namespace of its own with nothing but lo (scripts/in-netns.sh)")
+        }
+        let table = "hiveclose"
+        defer { try? Firewall(table: table).removeTable() }
+        try Firewall(table: table).ensure()
+        try Firewall(table: table).addNetwork(bridge: "hive0", subnet: try Subnet(parsing: "10.88.0.0/16"), subnet6: nil, isInternal: false)
+        let port = [PortMapping(proto: .tcp, hostIP: nil, hostPort: 8080, containerPort: 80)]
+        var t: [Int64] = []
+        for i in 0..<21 {
+            let target = IPAddress(bytes: [10, 88, 0, UInt8(2 + i % 2)])  // another container each time
+            try Firewall(table: table).publish(port, to: target, bridge: "hive0")
+            let start = HostProcess.monotonicNanos()
+            try Firewall(table: table).unpublish(port, to: target)  // its socket closed on return
+            t.append(HostProcess.monotonicNanos() - start)
+        }
+        XCTAssertEqual(try Firewall(table: table).published().count, 0)
+        let median = Double(t.sorted()[t.count / 2]) / 1000
+        print("firewall: unpublish with its socket's close \(median) us (median)")
+        XCTAssertLessThan(median, 4000, "closing the socket after a delete must not wait for the RCU grace period")
+    }
 }

@@ -39,6 +39,10 @@ typedef struct hive_nft hive_nft;
 /// namespace netnsfd refers to (the calling thread enters it for the
 /// socket() call only). NULL with *error = -errno on failure.
 hive_nft *hive_nft_open(int netnsfd, int *error);
+/// Closes the socket without waiting: the release of a socket that sent
+/// anything waits for nf_tables' pending destroy work (an RCU grace period,
+/// 8-20 ms, after any delete by anyone), so a child process holding only the
+/// socket takes the last reference and that wait (nft_release.c).
 void hive_nft_close(hive_nft *h);
 
 /// 1 if the table exists, 0 if not, -errno.
@@ -72,8 +76,8 @@ struct hive_nft_port {
 /// element of self4/self6), all or none: the same element again is fine, a
 /// key mapped elsewhere fails with -EEXIST and *failed = its index. Deletes
 /// (add = 0) them by key; elements already gone are fine. A delete leaves the
-/// kernel work to finish after an RCU grace period (8-20 ms here) that the
-/// socket's close waits for: close it late.
+/// kernel work to finish after an RCU grace period (8-20 ms here) that a
+/// socket's release waits for: hive_nft_close leaves that wait to a child.
 int hive_nft_ports(hive_nft *h, const char *table, int add, const struct hive_nft_port *ports, size_t n,
                    size_t *failed, char *what, size_t whatlen);
 /// The published ports in the table's maps: fills up to `cap`, returns how many there are.
