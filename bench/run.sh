@@ -384,7 +384,17 @@ network() {
     hf network-run -w 5 -r "${RUNS_NET:-40}" "$HIVE run --rm --network none busybox true" "$HIVE run --rm busybox true" \
         "$HIVE run --rm -p 8080:80 busybox true" "$PN run --rm --network bridge busybox true" "$PN run --rm --network none busybox true"
     command -v iperf3 >/dev/null || { echo "network: iperf3 is not installed (apt-get install iperf3): no throughput figures"; return 0; }
-    local secs=${NET_SECS:-5} IPERF="-v /:/host:ro busybox chroot /host iperf3"
+    # an image with the host's iperf3 and its libraries (a chroot into a bind of /
+    # cannot open /dev/urandom: binds are nodev); podman gets the same image
+    local secs=${NET_SECS:-5} IPERF="iperf3-bench iperf3" ctx
+    if ! $HIVE image inspect iperf3-bench >/dev/null 2>&1; then
+        ctx=$(mktemp -d); mkdir -p "$ctx/root"
+        for f in "$(command -v iperf3)" $(ldd "$(command -v iperf3)" | grep -o '/[^ ]*'); do cp -L --parents "$f" "$ctx/root/"; done
+        printf 'FROM busybox\nCOPY root/ /\n' > "$ctx/Dockerfile"
+        $HIVE build -q --network none -t iperf3-bench "$ctx" >/dev/null
+        rm -rf "$ctx"
+    fi
+    $PN image inspect iperf3-bench >/dev/null 2>&1 || $HIVE save iperf3-bench | $PN load -q >/dev/null
     gbps() { python3 -c 'import json, sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
     report() { echo "throughput: $1: $2 Gbit/s" | tee -a "$OUT/network-throughput.txt"; }
     : > "$OUT/network-throughput.txt"
