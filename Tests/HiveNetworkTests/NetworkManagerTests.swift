@@ -17,7 +17,12 @@ final class NetworkManagerTests: XCTestCase {
         mkdir(root, 0o700)
         store = try Store(root: root, runroot: root + "/run")
         manager = NetworkManager(store: store, runroot: root + "/run", containersDir: store.containersDir, settings: NetworkSettings())
-        manager.settings.firewallTable = "hivetest"
+        // `swift test --parallel` runs these in several processes in one namespace:
+        // a default bridge and a table of each test's own, so one test's teardown
+        // (the last network gone: bridge and table removed) cannot pull them from under another
+        let tag = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        manager.settings.firewallTable = "hivetest" + tag
+        manager.settings.defaultBridge = "hvt" + tag
     }
 
     override func tearDownWithError() throws {
@@ -34,7 +39,7 @@ final class NetworkManagerTests: XCTestCase {
         var mine = stat(), initial = stat()
         if stat("/proc/self/ns/net", &mine) == 0, stat("/proc/1/ns/net", &initial) == 0, mine.st_ino == initial.st_ino { return false }
         guard let s = try? Netlink.Socket(), let routes = try? s.routes(.v4), let links = try? s.links() else { return false }
-        return !routes.contains { $0.prefix == 0 } && links.allSatisfy { ["lo", "hive0"].contains($0.name) || $0.name.hasPrefix("veth") || $0.name.hasPrefix("hive-") }
+        return !routes.contains { $0.prefix == 0 } && links.allSatisfy { ["lo", "hive0"].contains($0.name) || $0.name.hasPrefix("veth") || $0.name.hasPrefix("hive-") || $0.name.hasPrefix("hvt") }
     }
 
     func container() -> String {
@@ -62,7 +67,7 @@ final class NetworkManagerTests: XCTestCase {
         let n = try manager.create(r)
         XCTAssertEqual(n.gateway.description, "10.1.0.1")
         XCTAssertTrue(try links().contains(n.bridge))
-        XCTAssertTrue(Firewall(table: "hivetest").exists())
+        XCTAssertTrue(Firewall(table: manager.settings.firewallTable).exists())
         XCTAssertEqual(Netlink.sysctl("net.ipv4.ip_forward")?.hasPrefix("1"), true)
         let names = try manager.list().map(\.name)
         XCTAssertEqual(Set(names), ["bridge", "mynet", "host", "none"])
@@ -78,7 +83,7 @@ final class NetworkManagerTests: XCTestCase {
         XCTAssertEqual(message { _ = try manager.network("nope") }, "network nope not found")
         _ = try manager.remove("mynet")
         XCTAssertFalse(try links().contains(n.bridge))
-        XCTAssertFalse(Firewall(table: "hivetest").exists(), "the table goes with the last network")
+        XCTAssertFalse(Firewall(table: manager.settings.firewallTable).exists(), "the table goes with the last network")
         XCTAssertNil(try store.network("mynet"))
     }
 
@@ -195,6 +200,6 @@ final class NetworkManagerTests: XCTestCase {
         let after = try links()
         XCTAssertFalse(after.contains(hostA), "the dead endpoint's host end stays: \(after)")
         XCTAssertFalse(after.contains(hostB), "the unclaimed host end stays: \(after)")
-        XCTAssertTrue(after.contains("hive0"))
+        XCTAssertTrue(after.contains(manager.settings.defaultBridge))
     }
 }
