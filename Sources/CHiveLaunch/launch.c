@@ -20,47 +20,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
-#include <pthread.h>
-
-// ---- a network namespace made ahead of the clone
-// Creating a network namespace costs ~0.5 ms of kernel time here; a thread
-// makes one (lo up) while the caller records the container, and the child
-// joins it (the plan's netns_fd) instead of cloning a new one.
-struct hive_netns_job { pthread_t thread; int fd; };
-
-static void *netns_main(void *arg) {
-    struct hive_netns_job *job = arg;
-    if (unshare(CLONE_NEWNET) < 0) return NULL;
-    int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, "lo", 3);
-    int up = s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
-    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-    up = up && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
-    if (s >= 0) close(s);
-    if (!up) { close(fd); return NULL; }
-    job->fd = fd;
-    return NULL;
-}
-
-struct hive_netns_job *hive_netns_prepare(void) {
-    struct hive_netns_job *job = malloc(sizeof *job);
-    if (!job) return NULL;
-    job->fd = -1;
-    if (pthread_create(&job->thread, NULL, netns_main, job) != 0) { free(job); return NULL; }
-    return job;
-}
-
-int hive_netns_take(struct hive_netns_job *job) {
-    if (!job) return -1;
-    pthread_join(job->thread, NULL);
-    int fd = job->fd;
-    free(job);
-    return fd;
-}
 
 static void child(const struct hive_plan *p, int errfd, int syncfd) {
     char c;

@@ -120,15 +120,6 @@ int hive_link_set(int fd, int index, int up, int master, int ipv6_auto, char *er
     return finish(fd, &m, err, errlen);
 }
 
-int hive_link_set_ipv6_auto(int fd, int index, int on, char *err, size_t errlen) {
-    if (index <= 0) return -ENODEV;
-    struct nlm m;
-    nlm_init(&m);
-    link_msg(&m, RTM_NEWLINK, 0, index);
-    put_addr_gen_mode(&m, on);
-    return finish(fd, &m, err, errlen);
-}
-
 int hive_link_del(int fd, const char *name, char *err, size_t errlen) {
     if (!name_ok(name)) return -EINVAL;
     struct nlm m;

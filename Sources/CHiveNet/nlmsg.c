@@ -84,11 +84,8 @@ void nlm_attr(struct nlm *m, uint16_t type, const void *data, size_t len) {
 }
 
 void nlm_attr_u8(struct nlm *m, uint16_t type, uint8_t v) { nlm_attr(m, type, &v, 1); }
-void nlm_attr_u16(struct nlm *m, uint16_t type, uint16_t v) { nlm_attr(m, type, &v, 2); }
 void nlm_attr_u32(struct nlm *m, uint16_t type, uint32_t v) { nlm_attr(m, type, &v, 4); }
-void nlm_attr_be16(struct nlm *m, uint16_t type, uint16_t v) { v = __builtin_bswap16(v); nlm_attr(m, type, &v, 2); }
 void nlm_attr_be32(struct nlm *m, uint16_t type, uint32_t v) { v = __builtin_bswap32(v); nlm_attr(m, type, &v, 4); }
-void nlm_attr_be64(struct nlm *m, uint16_t type, uint64_t v) { v = __builtin_bswap64(v); nlm_attr(m, type, &v, 8); }
 void nlm_attr_str(struct nlm *m, uint16_t type, const char *s) { nlm_attr(m, type, s, strlen(s) + 1); }
 
 size_t nlm_nest(struct nlm *m, uint16_t type) {
@@ -121,25 +118,29 @@ static int open_here(int proto) {
     return fd;
 }
 
-struct open_job { int proto, netns_fd, result; };
+struct ns_job { int netns_fd; int (*fn)(void *); void *arg; int result; };
 
-static void *open_in_ns(void *arg) {
-    struct open_job *job = arg;
+static void *run_in_ns(void *arg) {
+    struct ns_job *job = arg;
     // This thread alone joins the namespace, and ends right after.
     if (setns(job->netns_fd, CLONE_NEWNET) < 0) { job->result = -errno; return NULL; }
-    job->result = open_here(job->proto);
+    job->result = job->fn(job->arg);
     return NULL;
 }
 
-int nl_open(int proto, int netns_fd) {
-    if (netns_fd < 0) return open_here(proto);
-    struct open_job job = {proto, netns_fd, -EIO};
+int nl_in_netns(int netns_fd, int (*fn)(void *), void *arg) {
+    if (netns_fd < 0) return fn(arg);
+    struct ns_job job = {netns_fd, fn, arg, -EIO};
     pthread_t t;
-    int rc = pthread_create(&t, NULL, open_in_ns, &job);
+    int rc = pthread_create(&t, NULL, run_in_ns, &job);
     if (rc != 0) return -rc;
     pthread_join(t, NULL);
     return job.result;
 }
+
+static int open_proto(void *proto) { return open_here(*(int *)proto); }
+
+int nl_open(int proto, int netns_fd) { return nl_in_netns(netns_fd, open_proto, &proto); }
 
 // ---- replies
 

@@ -39,11 +39,8 @@ struct nlmsghdr *nlm_begin_noack(struct nlm *m, uint16_t type, uint16_t flags);
 void *nlm_put(struct nlm *m, size_t len);
 void nlm_attr(struct nlm *m, uint16_t type, const void *data, size_t len);
 void nlm_attr_u8(struct nlm *m, uint16_t type, uint8_t v);
-void nlm_attr_u16(struct nlm *m, uint16_t type, uint16_t v);
 void nlm_attr_u32(struct nlm *m, uint16_t type, uint32_t v);
-void nlm_attr_be16(struct nlm *m, uint16_t type, uint16_t host_order);
 void nlm_attr_be32(struct nlm *m, uint16_t type, uint32_t host_order);
-void nlm_attr_be64(struct nlm *m, uint16_t type, uint64_t host_order);
 void nlm_attr_str(struct nlm *m, uint16_t type, const char *s);   // with its NUL
 // Opens a nested attribute (NLA_F_NESTED set); returns its offset for nlm_nest_end.
 size_t nlm_nest(struct nlm *m, uint16_t type);
@@ -58,6 +55,10 @@ struct nlmsghdr *nlm_hdr(struct nlm *m);
 // a short-lived thread that joins it (sockets stay bound to the namespace they
 // were made in); the caller's thread never changes namespace.
 int nl_open(int proto, int netns_fd);
+// Runs fn(arg) on a short-lived thread that joins the namespace netns_fd (the
+// caller's thread never changes namespace), or here with netns_fd -1; fn's
+// result, or -errno if the thread could not join.
+int nl_in_netns(int netns_fd, int (*fn)(void *), void *arg);
 // Sends every message in `m`; waits for their ACKs. `err` (may be NULL) gets
 // the kernel's extended-ack text of the first error, or "" if none.
 int nl_request(int fd, struct nlm *m, char *err, size_t errlen);

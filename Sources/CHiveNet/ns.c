@@ -75,7 +75,8 @@ int hive_ns_take(struct hive_ns_job *job, int *rtnl, char *err, size_t errlen) {
     return fd;
 }
 
-int hive_ns_check(int fd) {
+// Whether fd is a network namespace: 0, or -EINVAL / -errno.
+static int hive_ns_check(int fd) {
     struct statfs st;
     if (fstatfs(fd, &st) < 0) return -errno;
     if ((unsigned long)st.f_type != NSFS_MAGIC) return -EINVAL;

@@ -2,11 +2,10 @@
 // /proc/sys/net opened component by component without following symlinks,
 // and whether a port can be bound. See hive_net.h.
 #include "hive_net.h"
+#include "nlmsg.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,7 +36,7 @@ static int open_key(const char *key, int flags) {
     }
 }
 
-int hive_sysctl_set(const char *key, const char *value) {
+static int hive_sysctl_set(const char *key, const char *value) {
     int fd = open_key(key, O_WRONLY);
     if (fd < 0) return fd;
     size_t n = strlen(value);
@@ -48,7 +47,7 @@ int hive_sysctl_set(const char *key, const char *value) {
     return (size_t)w == n ? 0 : -EIO;
 }
 
-int hive_sysctl_get(const char *key, char *out, size_t outlen) {
+static int hive_sysctl_get(const char *key, char *out, size_t outlen) {
     if (!outlen) return -EINVAL;
     int fd = open_key(key, O_RDONLY);
     if (fd < 0) return fd;
@@ -61,34 +60,22 @@ int hive_sysctl_get(const char *key, char *out, size_t outlen) {
     return 0;
 }
 
-struct sysctl_job { int netns_fd; const char *key, *value; char *out; size_t outlen; int result; };
+struct sysctl_job { const char *key, *value; char *out; size_t outlen; };
 
-static void *sysctl_in(void *arg) {
+// /proc/sys/net shows the namespace of the thread that opens it.
+static int sysctl_job(void *arg) {
     struct sysctl_job *job = arg;
-    // /proc/sys/net shows the namespace of the thread that opens it.
-    if (setns(job->netns_fd, CLONE_NEWNET) < 0) { job->result = -errno; return NULL; }
-    job->result = job->value ? hive_sysctl_set(job->key, job->value) : hive_sysctl_get(job->key, job->out, job->outlen);
-    return NULL;
-}
-
-static int run_in(struct sysctl_job *job) {
-    pthread_t t;
-    int rc = pthread_create(&t, NULL, sysctl_in, job);
-    if (rc != 0) return -rc;
-    pthread_join(t, NULL);
-    return job->result;
+    return job->value ? hive_sysctl_set(job->key, job->value) : hive_sysctl_get(job->key, job->out, job->outlen);
 }
 
 int hive_sysctl_set_in(int netns_fd, const char *key, const char *value) {
-    if (netns_fd < 0) return hive_sysctl_set(key, value);
-    struct sysctl_job job = {netns_fd, key, value, NULL, 0, -EIO};
-    return run_in(&job);
+    struct sysctl_job job = {key, value, NULL, 0};
+    return nl_in_netns(netns_fd, sysctl_job, &job);
 }
 
 int hive_sysctl_get_in(int netns_fd, const char *key, char *out, size_t outlen) {
-    if (netns_fd < 0) return hive_sysctl_get(key, out, outlen);
-    struct sysctl_job job = {netns_fd, key, NULL, out, outlen, -EIO};
-    return run_in(&job);
+    struct sysctl_job job = {key, NULL, out, outlen};
+    return nl_in_netns(netns_fd, sysctl_job, &job);
 }
 
 int hive_port_free(int proto, int family, const uint8_t *addr, uint16_t port) {

@@ -45,7 +45,7 @@ struct pgz {
 };
 
 struct hive_compressor {
-    int out_fd, kind, failed;
+    int out_fd, failed;
     struct pgz *pgz;
     ZSTD_CCtx *zc;
     hive_sha256 *tar_sha, *blob_sha;
@@ -133,8 +133,8 @@ static int pgz_start(hive_compressor *c, int level, int threads, char *err, size
     c->pgz = p;
     if (level < 1 || level > 12) { snprintf(err, errlen, "gzip level %d is not 1-12", level); return -1; }
     p->level = level;
-    // a compressor here too: it checks the level, and it compresses when there are no workers
-    if (!(p->own = libdeflate_alloc_compressor(level))) { snprintf(err, errlen, "cannot start gzip compression"); return -1; }
+    // with no workers this thread compresses (the workers make their own)
+    if (threads == 0 && !(p->own = libdeflate_alloc_compressor(level))) { snprintf(err, errlen, "cannot start gzip compression"); return -1; }
     p->out_cap = libdeflate_gzip_compress_bound(NULL, PBLOCK);
     p->nslots = threads > 0 ? 2 * threads + 2 : 1;
     p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
@@ -225,16 +225,15 @@ static int pgz_finish(hive_compressor *c) {
 
 hive_compressor *hive_compressor_new(int out_fd, int kind, int level, int threads, char *err, size_t errlen) {
     hive_compressor *c = calloc(1, sizeof *c);
-    if (!c || !(c->out = malloc(OUTBUF))) { free(c); snprintf(err, errlen, "out of memory"); return NULL; }
+    if (!c) { snprintf(err, errlen, "out of memory"); return NULL; }
     c->out_fd = out_fd;
-    c->kind = kind;
     c->tar_sha = hive_sha256_new();
     c->blob_sha = hive_sha256_new();
     if (kind == HIVE_COMPRESS_GZIP) {
         if (pgz_start(c, level, threads, err, errlen)) goto bad;
     } else if (kind == HIVE_COMPRESS_ZSTD) {
         c->zc = ZSTD_createCCtx();
-        if (!c->zc || ZSTD_isError(ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, level))) {
+        if (!(c->out = malloc(OUTBUF)) || !c->zc || ZSTD_isError(ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, level))) {
             snprintf(err, errlen, "cannot start zstd compression");
             goto bad;
         }

@@ -128,6 +128,7 @@ extension Engine {
         let pinned = access(netnsPath(id), F_OK) == 0
         guard pinned || networkManager != nil, let m = try? networks() else { return }
         let gone = (try? m.endpoints(container: id)) ?? []
+        guard pinned || !gone.isEmpty else { return }  // released already (exit, then removal)
         m.detach(container: id)
         Profile.mark("detached")
         if events, !gone.isEmpty, let r = try? store.container(id) {

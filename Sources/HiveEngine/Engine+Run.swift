@@ -12,24 +12,23 @@ import HiveStore
 extension Engine {
     /// Runs a container in the foreground; returns its exit status.
     public func run(_ o: RunOptions) throws -> Int32 {
-        // the namespace is made on a thread while the container is created: a
-        // bridge's for the network manager to pin, or the launcher's for --network none
+        // a namespace made on a thread while the container is created: the network
+        // manager pins it (bridge, user networks) or the launch joins it (--network
+        // none); one a hook's change leaves unused is closed when `ahead` goes
         let mode = try? NetworkMode.parse(o.network)
-        var pinned = mode?.attaches == true ? NetNamespace.prepare() : nil
-        let network = mode == NetworkMode.none ? Launcher.prepareNetwork() : nil
-        defer { if let p = pinned, let fd = try? p.take() { close(fd) } }  // not used: a hook changed the network
+        let ahead = mode == NetworkMode.none || mode?.attaches == true ? NetNamespace.prepare() : nil
         let (r, plan) = try create(o)
         let id = r.id
         Profile.mark("created")
         do {
             try preStart(r)
             Profile.mark("preStart")
-            let prepared = pinned
-            pinned = nil
-            try attachNetwork(r, prepared: prepared)
+            let attached = try attachNetwork(r, prepared: ahead) != nil
+            let netnsFD = !attached && plan.network == .new ? (try? ahead?.take()) ?? -1 : -1
+            defer { if netnsFD >= 0 { close(netnsFD) } }
             let pid: pid_t
             do {
-                let starting = try Launcher.start(plan, network: network)
+                let starting = try Launcher.start(plan, netnsFD: netnsFD)
                 Profile.mark("cloned")
                 pid = starting.pid
                 // recorded while the child sets up its mounts (nothing of the
@@ -92,7 +91,7 @@ extension Engine {
         Profile.mark("image")
 
         let logOptions = try LogOptions.parse(o.logOptions)
-        let id = ContainerPlanner.randomID()
+        let id = DockerNames.randomID()
         let hiveConfig = (try? self.config()) ?? HiveConfig()
         let store = self.store
         var inputs = ContainerPlanner.Inputs(

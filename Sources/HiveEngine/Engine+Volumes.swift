@@ -10,7 +10,7 @@ extension Engine {
     // MARK: - volume verbs
 
     public func createVolume(_ name: String?, labels: [String: String]) throws -> String {
-        let n = try name.map(MountRequest.validateVolumeName) ?? ContainerPlanner.randomID()
+        let n = try name.map(MountRequest.validateVolumeName) ?? DockerNames.randomID()
         _ = try store.db.transaction { () throws(HiveError) in
             try store.ensureVolume(n, labelsJSON: ImageRecord.labelsJSON(labels))
         }

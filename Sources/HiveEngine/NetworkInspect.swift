@@ -71,7 +71,6 @@ public enum NetworkInspect {
         return out
     }
 
-    static func string(_ v: String?) -> JSONValue { .string(v ?? "") }
     static func stringMap(_ m: [String: String]) -> JSONValue { .object(m.mapValues { .string($0) }) }
 
     /// `network inspect` of one network with the containers on it (ID -> name and endpoint).

@@ -61,11 +61,6 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         a.bytes.count != b.bytes.count ? a.bytes.count < b.bytes.count : a.bytes.lexicographicallyPrecedes(b.bytes)
     }
 
-    /// The same family's all-zero address (0.0.0.0 or ::).
-    public static func unspecified(_ family: IPFamily) -> IPAddress {
-        IPAddress(bytes: [UInt8](repeating: 0, count: family == .v4 ? 4 : 16))
-    }
-
     // parsing
 
     private static func digit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }

@@ -33,14 +33,13 @@ public struct AddressPool: Sendable, Equatable {
 
 public enum IPAM {
     /// Docker's default pools: 172.17.0.0/16 ... 172.31.0.0/16, then 192.168.0.0/16 in /20s.
-    public static var defaultPools: [AddressPool] {
+    public static let defaultPools: [AddressPool] =
         [AddressPool(base: Subnet(address: IPAddress(bytes: [172, 17, 0, 0]), prefix: 16), size: 16),
          AddressPool(base: Subnet(address: IPAddress(bytes: [172, 18, 0, 0]), prefix: 15), size: 16),
          AddressPool(base: Subnet(address: IPAddress(bytes: [172, 20, 0, 0]), prefix: 14), size: 16),
          AddressPool(base: Subnet(address: IPAddress(bytes: [172, 24, 0, 0]), prefix: 14), size: 16),
          AddressPool(base: Subnet(address: IPAddress(bytes: [172, 28, 0, 0]), prefix: 14), size: 16),
          AddressPool(base: Subnet(address: IPAddress(bytes: [192, 168, 0, 0]), prefix: 16), size: 20)]
-    }
 
     /// The first subnet of `pools` overlapping none of `used`; throws `.unavailable` if all are.
     public static func pickSubnet(pools: [AddressPool], used: [Subnet]) throws(HiveError) -> Subnet {
@@ -103,11 +102,9 @@ public enum IPAM {
         // Walk from the lowest address; `taken` is finite, so at most |taken| + 3 steps find one if any is free.
         var n: UInt64 = 0
         let limit = UInt64(taken.count) + 4
-        var tries: UInt64 = 0
-        while tries <= limit, let ip = pool.host(n) {
+        while n <= limit, let ip = pool.host(n) {
             if !reserved(ip) && !taken.contains(ip) { return ip }
             n += 1
-            tries += 1
         }
         let name = network.map { "network \($0)" } ?? "the network"
         let sub = range.map { "subnet \(subnet), range \($0)" } ?? "subnet \(subnet)"
@@ -130,7 +127,6 @@ extension NetworkSettings {
         self.init()
         defaultBridge = c.defaultBridge
         defaultSubnet = try c.defaultSubnet.map { (s) throws(HiveError) in try Subnet(parsing: s) }
-        pools = IPAM.defaultPools
         if !c.defaultAddressPools.isEmpty {
             pools = []
             for p in c.defaultAddressPools { pools.append(try AddressPool(checking: try Subnet(parsing: p.base), size: p.size)) }

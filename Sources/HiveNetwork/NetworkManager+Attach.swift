@@ -24,7 +24,8 @@ extension NetworkManager {
             }
             nets.append(n)
         }
-        let fd = try (prepared ?? NetNamespace.prepare()).take()
+        let ns = prepared ?? NetNamespace.prepare()
+        let fd = try ns.take()
         defer { close(fd) }
         let path = netnsPath(id)
         var made: [Endpoint] = []
@@ -37,7 +38,9 @@ extension NetworkManager {
                 NetNamespace.remove(path)  // a pin a killed command left
                 try NetNamespace.pin(fd, at: path)
                 pinned = true
-                let inside = try Netlink.Socket(netnsFD: fd)
+                // the socket the making thread opened inside (no second thread joining the namespace)
+                let inside: Netlink.Socket
+                if let s = ns.socket() { inside = s } else { inside = try Netlink.Socket(netnsFD: fd) }
                 var routed = false
                 for (i, n) in nets.enumerated() {
                     let e = try addEndpoint(container: id, name: name, request: reqs[i], network: n, index: i, netnsFD: fd, inside: inside,

@@ -33,8 +33,9 @@ extension NetworkManager {
         try s.addAddress(i, n.gateway, prefix: n.subnet.prefix)
         if let g6 = n.gateway6, let s6 = n.subnet6 { try s.addAddress(i, g6, prefix: s6.prefix) }
         try s.setLink(i, up: true)
-        try firewall.ensure()
-        try firewall.addNetwork(bridge: n.bridge, subnet: n.subnet, subnet6: n.subnet6, isInternal: n.isInternal)
+        let fw = firewall  // one socket for both (each one's close hands a kernel wait to a child)
+        try fw.ensure()
+        try fw.addNetwork(bridge: n.bridge, subnet: n.subnet, subnet6: n.subnet6, isInternal: n.isInternal)
         try enableForwarding(v6: n.subnet6 != nil)
         bridges[n.bridge] = i
         return i

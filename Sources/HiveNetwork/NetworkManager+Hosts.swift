@@ -77,16 +77,8 @@ extension NetworkManager {
     func readHosts(_ path: String) throws(HiveError) -> String {
         let fd = try openHosts(path)
         defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 16384)
-        while out.count < NetworkManager.hostsLimit {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw HiveError.errno("cannot read the hosts file \(path)") }
-            if n == 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out.prefix(NetworkManager.hostsLimit), as: UTF8.self)
+        guard let bytes = Files.read(fd: fd, limit: NetworkManager.hostsLimit) else { throw HiveError.errno("cannot read the hosts file \(path)") }
+        return String(decoding: bytes.prefix(NetworkManager.hostsLimit), as: UTF8.self)
     }
 
     /// Rewrites the file in place (the container's bind mount keeps its inode).

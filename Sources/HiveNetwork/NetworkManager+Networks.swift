@@ -31,30 +31,18 @@ extension NetworkManager {
                              bridge: "", subnet: zero, gateway: zero.address, created: 0)
     }
 
-    /// Docker's network names: [a-zA-Z0-9][a-zA-Z0-9_.-]*.
-    public static func validName(_ s: String) -> Bool {
-        guard let first = s.utf8.first, s.utf8.count <= 128 else { return false }
-        func alnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
-        return alnum(first) && s.utf8.allSatisfy { alnum($0) || $0 == 95 || $0 == 46 || $0 == 45 }
-    }
-
-    static func randomID() -> String {
-        var s = ""
-        for _ in 0..<4 { let h = String(UInt64.random(in: 0...UInt64.max), radix: 16); s += String(repeating: "0", count: 16 - h.count) + h }
-        return s
-    }
 
     public func create(_ r: NetworkCreateRequest) throws(HiveError) -> NetworkRecord {
-        guard NetworkManager.validName(r.name) else {
+        guard DockerNames.isValidNetworkName(r.name) else {
             throw HiveError(.invalidArgument, "invalid network name \"\(r.name)\" (letters, digits, _ . -, starting with a letter or digit)")
         }
         guard r.driver == "bridge" else {
             throw HiveError(.invalidArgument, "network driver \"\(r.driver)\" is not supported (hive makes bridge networks: -d bridge)")
         }
         if NetworkManager.predefined.contains(r.name) { throw HiveError(.conflict, "network with name \(r.name) already exists") }
-        let id = NetworkManager.randomID()
+        let id = DockerNames.randomID()
         let bridge = r.options["com.docker.network.bridge.name"] ?? "hive-" + String(id.prefix(10))
-        guard bridge.utf8.count < 16, NetworkManager.validName(bridge) else {
+        guard bridge.utf8.count < 16, DockerNames.isValidNetworkName(bridge) else {
             throw HiveError(.invalidArgument, "invalid bridge name \"\(bridge)\" (at most 15 letters, digits, _ . -)")
         }
         if let m = r.options["com.docker.network.driver.mtu"], UInt32(m).map({ $0 < 68 || $0 > 65535 }) ?? true {
@@ -77,7 +65,7 @@ extension NetworkManager {
                 try checkFree(g, networks: existing, routes: routes)
                 subnet = g
             } else {
-                subnet = try IPAM.pickSubnet(pools: pools, used: existing.map(\.subnet) + routes.filter { $0.prefix > 0 })
+                subnet = try IPAM.pickSubnet(pools: settings.pools, used: existing.map(\.subnet) + routes.filter { $0.prefix > 0 })
             }
             let gateway = try gatewayAddress(r.gateway, subnet: subnet)
             var range: Subnet? = nil
@@ -157,18 +145,16 @@ extension NetworkManager {
                 try checkFree(s, networks: existing, routes: routes.filter { $0 != s })
                 subnet = s
             } else {
-                subnet = try IPAM.pickSubnet(pools: pools, used: existing.map(\.subnet) + routes.filter { $0.prefix > 0 })
+                subnet = try IPAM.pickSubnet(pools: settings.pools, used: existing.map(\.subnet) + routes.filter { $0.prefix > 0 })
             }
             var options: [String: String] = ["com.docker.network.bridge.name": settings.defaultBridge]
             if settings.mtu > 0 { options["com.docker.network.driver.mtu"] = String(settings.mtu) }
-            let n = NetworkRecord(id: NetworkManager.randomID(), name: NetworkManager.defaultNetwork, bridge: settings.defaultBridge,
+            let n = NetworkRecord(id: DockerNames.randomID(), name: NetworkManager.defaultNetwork, bridge: settings.defaultBridge,
                                   subnet: subnet, gateway: IPAM.defaultGateway(subnet), options: options, created: Timestamp.now().unixNanos)
             try store.insertNetwork(n)
             return n
         }
     }
-
-    var pools: [AddressPool] { settings.pools.isEmpty ? IPAM.defaultPools : settings.pools }
 
     /// A given subnet overlaps no hive network and no route of the host (its
     /// default route aside), or a one-line error naming what it overlaps.

@@ -15,10 +15,7 @@ extension NetworkManager {
         try? store.db.transaction(durable: false) { () throws(HiveError) in
             released = releaseStale(try store.allEndpoints())
             let dir = runroot + "/netns"
-            guard let d = opendir(dir) else { return }
-            defer { closedir(d) }
-            while let ent = readdir(d) {
-                let id = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            for id in Files.names(in: dir) {
                 guard id.utf8.count == 64, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { continue }
                 if try store.endpoints(container: id).isEmpty && !containerRuns(id) { NetNamespace.remove(dir + "/" + id) }
             }
@@ -69,8 +66,9 @@ extension NetworkManager {
     func release(_ rows: [EndpointRecord], deleteVeth: Bool = false) {
         if rows.isEmpty { return }
         var nets: [NetworkRecord] = []
+        let fw = firewall  // one socket for all of them
         for e in rows {
-            if !e.ports.isEmpty, let ip = e.ipv4 { try? firewall.unpublish(e.ports, to: ip) }
+            if !e.ports.isEmpty, let ip = e.ipv4 { try? fw.unpublish(e.ports, to: ip) }
             if deleteVeth { try? hostSocket().deleteLink(e.hostInterface) }
             try? store.deleteEndpoint(container: e.containerID, network: e.networkID)
             if let n = try? store.network(e.networkID), !n.isDefault, !nets.contains(where: { $0.id == n.id }) { nets.append(n) }

@@ -13,11 +13,10 @@ public struct NetworkSettings: Sendable {
     /// The default network's bridge and subnet (nil: the first free of `pools`).
     public var defaultBridge = "hive0"
     public var defaultSubnet: Subnet?
-    public var pools: [AddressPool] = []
+    /// Where subnets of new networks come from (Docker's unless hive.toml names others).
+    public var pools = IPAM.defaultPools
     /// 0: the kernel's default (1500).
     public var mtu: UInt32 = 0
-    /// The host's resolver configuration (its upstream servers go to containers).
-    public var hostResolvConf = "/etc/resolv.conf"
     /// hive's nftables table.
     public var firewallTable = "hive"
     public init() {}
@@ -74,7 +73,8 @@ public final class NetworkManager {
     public var settings: NetworkSettings
     /// The host's rtnetlink socket and hive's firewall table, made on first use.
     var hostSocketCache: Netlink.Socket?
-    /// hive's table (settings.firewallTable).
+    /// hive's table (settings.firewallTable): each value opens its own socket on
+    /// first use, closed with its last copy; take one per operation.
     var firewall: Firewall { Firewall(table: settings.firewallTable) }
     /// Bridges known to exist in this command (name -> index).
     var bridges: [String: Int32] = [:]

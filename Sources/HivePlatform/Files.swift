@@ -21,8 +21,9 @@ public enum Files {
         return read(fd: fd)
     }
 
-    /// The rest of an open file (the caller closes it), or nil on a read error.
-    public static func read(fd: Int32) -> [UInt8]? {
+    /// The rest of an open file (the caller closes it), or nil on a read error;
+    /// reading stops once `limit` bytes are in (a file someone else writes may grow).
+    public static func read(fd: Int32, limit: Int = .max) -> [UInt8]? {
         var st = stat()
         // room for the whole file and one byte more (to see the end in one read);
         // /proc and /sys files report size 0 and grow the buffer as they go
@@ -38,6 +39,7 @@ public enum Files {
             if n < 0 { return nil }
             if n == 0 { return out }
             if out.isEmpty { out = chunk } else { out += chunk }
+            if out.count >= limit { return out }
             capacity = max(capacity, 65536)
         }
     }

@@ -19,7 +19,8 @@ extension ImagePuller {
         guard !indices.isEmpty else { return [] }
         let oldPipe = signal(SIGPIPE, SIG_IGN)
         defer { signal(SIGPIPE, oldPipe) }
-        let report = SerialProgress(progress)
+        let serial = Locked(progress)  // one progress call at a time
+        let report = { (u: PullUpdate) in serial.withLock { $0(u) } }
         let ingested = try ParallelRun.tryMap(indices.count, width: concurrency) { [client, store] k in
             let i = indices[k]
             let desc = layers[i]
@@ -77,22 +78,4 @@ extension ImagePuller {
 final class FetchOutcome: @unchecked Sendable {
     var error: (any Error)?
     var reported: Int64 = -1
-}
-
-/// A pull's progress from several threads, one call at a time.
-final class SerialProgress: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private let progress: PullProgress
-
-    init(_ progress: @escaping PullProgress) {
-        self.progress = progress
-        pthread_mutex_init(&lock, nil)
-    }
-    deinit { pthread_mutex_destroy(&lock) }
-
-    func callAsFunction(_ u: PullUpdate) {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        progress(u)
-    }
 }

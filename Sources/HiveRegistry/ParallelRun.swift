@@ -6,28 +6,25 @@ import Glibc
 
 enum ParallelRun {
     static func map<T>(_ count: Int, width: Int, _ body: (Int) -> T) -> [T] {
-        run(count, width: width) { i, _ in body(i) }.map { $0! }
+        run(IndexQueue(count: count), width: width) { i, _ in body(i) }.map { $0! }
     }
 
     /// As map, but the first error stops the pool: no index starts after it
     /// (those running finish), and it is thrown once every thread is joined.
     static func tryMap<T>(_ count: Int, width: Int, _ body: (Int) throws -> T) throws -> [T] {
-        var failure: (any Error)?
-        let results = run(count, width: width) { i, queue -> T? in
+        let queue = IndexQueue(count: count)
+        let results = run(queue, width: width) { i, queue -> T? in
             do { return try body(i) } catch {
                 queue.fail(error)
                 return nil
             }
-        } after: { failure = $0.failure }
-        if let failure { throw failure }
+        }
+        if let failure = queue.failure { throw failure }  // read once every thread is joined
         return results.map { $0!! }
     }
 
-    /// `after` sees the queue once every thread is joined.
-    private static func run<T>(_ count: Int, width: Int, _ body: (Int, IndexQueue) -> T,
-                               after: (IndexQueue) -> Void = { _ in }) -> [T?] {
-        let queue = IndexQueue(count: count)
-        defer { after(queue) }
+    private static func run<T>(_ queue: IndexQueue, width: Int, _ body: (Int, IndexQueue) -> T) -> [T?] {
+        let count = queue.count
         guard count > 1, width > 1 else {
             var out: [T?] = []
             while let i = queue.take() { out.append(body(i, queue)) }
@@ -53,7 +50,7 @@ private final class IndexQueue: @unchecked Sendable {
     private var next = 0
     /// The first failure (tryMap).
     private(set) var failure: (any Error)?
-    private let count: Int
+    let count: Int
 
     init(count: Int) {
         self.count = count

@@ -1,14 +1,12 @@
 // Container names: checked as Docker allows them, or picked like Docker's
-// (adjective_noun); IDs are random (ContainerPlanner.randomID).
+// (adjective_noun); IDs are random (DockerNames.randomID).
 import HivePlatform
 
 public enum ContainerName {
     /// The name without a leading `/`, if Docker allows it.
     public static func validate(_ n: String) throws -> String {
         let name = n.hasPrefix("/") ? String(n.dropFirst()) : n
-        let u = Array(name.utf8)
-        func ok(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
-        guard u.count >= 1, ok(u[0]), u.allSatisfy({ ok($0) || $0 == 95 || $0 == 46 || $0 == 45 }) else {
+        guard DockerNames.isValid(name) else {
             throw HiveError(.invalidArgument, "invalid container name \"\(n)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
         return name
@@ -32,6 +30,6 @@ public enum ContainerName {
             let n = adjectives.randomElement()! + "_" + nouns.randomElement()!
             if try !taken(n) { return n }
         }
-        return "hive_" + String(ContainerPlanner.randomID().prefix(12))
+        return "hive_" + String(DockerNames.randomID().prefix(12))
     }
 }

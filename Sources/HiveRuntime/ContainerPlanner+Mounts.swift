@@ -33,7 +33,7 @@ extension ContainerPlanner {
                 mounts.append(MountSpec(source: "tmpfs", target: r.target, fstype: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV),
                                         data: r.tmpfsOptions ?? "mode=1777", readonly: r.readonly))
             case .volume:
-                let name = r.source ?? ContainerPlanner.randomID()
+                let name = r.source ?? DockerNames.randomID()
                 volumes.append((name, r.source == nil))
                 var m = MountSpec(source: volumeData(name), target: r.target, readonly: r.readonly)
                 m.populate = true

@@ -231,10 +231,4 @@ public struct ContainerPlanner {
         return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + (hostname.map { "127.0.1.1\t\($0)\n" } ?? "") + extra
     }
 
-    /// A random 64-hex-digit ID (containers, anonymous volumes).
-    public static func randomID() -> String {
-        var s = ""
-        for _ in 0..<4 { let v = UInt64.random(in: 0...UInt64.max); let h = String(v, radix: 16); s += String(repeating: "0", count: 16 - h.count) + h }
-        return s
-    }
 }

@@ -159,7 +159,7 @@ extension ContainerRequest {
         func plain(_ s: String) -> Bool { !s.isEmpty && !s.contains(where: { $0 == "\n" || $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\0" }) }
         if c["network_aliases"] != nil {
             let aliases = try strings(c["network_aliases"], "network_aliases")
-            guard aliases.allSatisfy({ plain($0) && NetworkMode.validName($0) }) else { throw bad("network_aliases", "names of letters, digits, _ . -") }
+            guard aliases.allSatisfy({ DockerNames.isValidNetworkName($0) }) else { throw bad("network_aliases", "names of letters, digits, _ . -") }
             net.aliases = aliases
         }
         if c["ports"] != nil {

@@ -164,19 +164,6 @@ public enum Launcher {
         return pid
     }
 
-    /// A network namespace (loopback up) being made on a thread while the
-    /// caller plans and records a container: a launch whose plan asks for a new
-    /// namespace joins it instead of creating one (~0.5 ms off the launch).
-    public final class PreparedNetwork {
-        let job: OpaquePointer
-        init(_ job: OpaquePointer) { self.job = job }
-        /// The namespace (the thread joined), or -1: the launch then creates its own.
-        func take() -> Int32 { hive_netns_take(job) }
-    }
-
-    /// Starts making a network namespace for `start` (nil: the launch makes its own).
-    public static func prepareNetwork() -> PreparedNetwork? { hive_netns_prepare().map(PreparedNetwork.init) }
-
     /// A container between `start` and `finish`: cloned, in its cgroups, setting up.
     public struct Starting {
         public let pid: pid_t
@@ -185,15 +172,15 @@ public enum Launcher {
 
     /// The first half of `launch`: returns while the child mounts its
     /// filesystems, so the caller can record it meanwhile. `finish` must follow.
-    /// With `network` (prepared for a plan with a new namespace), the child joins that one.
-    public static func start(_ plan: LaunchPlan, network: PreparedNetwork? = nil) throws -> Starting {
+    /// With `netnsFD` (a namespace made ahead, loopback up: HiveNetwork's
+    /// NetNamespace.prepare) a plan asking for a new namespace joins that one
+    /// instead of cloning its own (~0.5 ms off the launch); the caller keeps the fd.
+    public static func start(_ plan: LaunchPlan, netnsFD: Int32 = -1) throws -> Starting {
         var pid: pid_t = 0
         var fd: Int32 = -1
         var err = [CChar](repeating: 0, count: 512)
-        let prepared = network?.take() ?? -1
-        defer { if prepared >= 0 { close(prepared) } }  // the child has its own copy
         let rc = withCPlan(plan) { p in
-            if plan.network == .new { p.pointee.netns_fd = prepared }
+            if plan.network == .new { p.pointee.netns_fd = netnsFD }
             return hive_launch_start(p, &pid, &fd, &err, err.count)
         }
         guard rc == 0 else { throw LaunchError(message: String(cString: err), exitCode: 125) }

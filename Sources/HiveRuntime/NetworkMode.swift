@@ -32,17 +32,10 @@ public enum NetworkMode: Sendable, Equatable {
             }
             return .container(ref)
         }
-        guard NetworkMode.validName(value) else {
+        guard DockerNames.isValidNetworkName(value) else {
             throw HiveError(.invalidArgument, "invalid network name \"\(value)\" (letters, digits, _ . -, starting with a letter or digit)")
         }
         return .network(value)
-    }
-
-    /// Docker's network names: [a-zA-Z0-9][a-zA-Z0-9_.-]* (a name or an ID).
-    public static func validName(_ s: String) -> Bool {
-        guard let first = s.utf8.first, s.utf8.count <= 128 else { return false }
-        func alnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
-        return alnum(first) && s.utf8.allSatisfy { alnum($0) || $0 == 95 || $0 == 46 || $0 == 45 }
     }
 
     /// Whether the container gets endpoints of its own (the engine's network manager attaches them).

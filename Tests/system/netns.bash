@@ -58,7 +58,7 @@ ups() { nsenter --net="/run/netns/$NS_U" "$@"; }
 start_upstream() {
     # nsenter itself (it execs python3), not the `ups` function: $! is then the server,
     # which the teardown's kill reaches (a function runs in a subshell that kill leaves it)
-    nsenter --net="/run/netns/$NS_U" python3 "$BATS_TEST_DIRNAME/netserver.py" "$WORK/upstream.ready" --http 8000 --udp 9000 --dns 53 --tcp 5201 \
+    nsenter --net="/run/netns/$NS_U" python3 "$BATS_TEST_DIRNAME/netserver.py" "$WORK/upstream.ready" --http 8000 --udp 9000 --dns 53 \
         >"$WORK/upstream.log" 2>&1 3>&- &
     echo $! >> "$WORK/servers.pids"
     for _ in $(seq 100); do [ -f "$WORK/upstream.ready" ] && return 0; sleep 0.05; done

@@ -3,17 +3,15 @@
 namespace of its own, on a TEST-NET address). Every reply names the client's
 address as the server saw it, so a test can tell NAT from a routed packet.
 
-  netserver.py READY_FILE [--http PORT] [--udp PORT] [--dns PORT] [--tcp PORT]
+  netserver.py READY_FILE [--http PORT] [--udp PORT] [--dns PORT]
 
 --http: GET answers "upstream-ok from CLIENT"; --udp: echoes "udp-ok from
 CLIENT: PAYLOAD"; --dns: answers every A query with this server's own
-address (a resolver that works only if UDP reaches it); --tcp: a sink that
-reads until EOF and answers the byte count (throughput). The ready file is
+address (a resolver that works only if UDP reaches it). The ready file is
 written once every socket is bound.
 """
 import http.server
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -29,11 +27,6 @@ class Http(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
-
-
-class ThreadedHTTP(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 def udp_echo(sock):
@@ -62,28 +55,12 @@ def dns(sock):
         sock.sendto(header + question + answers, peer)
 
 
-def tcp_sink(srv):
-    while True:
-        conn, _ = srv.accept()
-
-        def serve(c):
-            n = 0
-            while True:
-                b = c.recv(1 << 20)
-                if not b:
-                    break
-                n += len(b)
-            c.sendall(b"%d\n" % n)
-            c.close()
-        threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-
 def main():
     ready, args = sys.argv[1], sys.argv[2:]
     opts = dict(zip(args[::2], args[1::2]))
     threads = []
     if "--http" in opts:
-        h = ThreadedHTTP(("0.0.0.0", int(opts["--http"])), Http)
+        h = http.server.ThreadingHTTPServer(("0.0.0.0", int(opts["--http"])), Http)
         threads.append(threading.Thread(target=h.serve_forever, daemon=True))
     if "--udp" in opts:
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -91,14 +68,8 @@ def main():
         threads.append(threading.Thread(target=udp_echo, args=(u,), daemon=True))
     if "--dns" in opts:
         d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        d.bind((opts.get("--dns-addr", "0.0.0.0"), int(opts["--dns"])))
+        d.bind(("0.0.0.0", int(opts["--dns"])))
         threads.append(threading.Thread(target=dns, args=(d,), daemon=True))
-    if "--tcp" in opts:
-        t = socket.socket()
-        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        t.bind(("0.0.0.0", int(opts["--tcp"])))
-        t.listen(16)
-        threads.append(threading.Thread(target=tcp_sink, args=(t,), daemon=True))
     for t in threads:
         t.start()
     open(ready, "w").close()

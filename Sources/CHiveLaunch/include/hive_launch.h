@@ -51,7 +51,7 @@ struct hive_plan {
     int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
     const char *const *cgroup_procs;  // cgroup.procs files the container is placed in (NULL-terminated)
     int cgroup_fds[8];          // internal: opened from cgroup_procs by launch/exec
-    int netns_fd;               // HIVE_NETNS_NEW: a namespace made ahead (hive_netns_take) to join
+    int netns_fd;               // HIVE_NETNS_NEW: a namespace made ahead (the caller's, loopback up) to join
                                 // instead of cloning one; -1: none. The caller keeps and closes it.
 };
 
@@ -71,13 +71,6 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
 // the child sets up its mounts: start returns once the child is in its
 // cgroups, with *report_fd to pass to finish, which waits for exec or the
 // failed step (and reaps the child then). Start fails as launch does.
-// Starts making a network namespace (lo up) on a thread, while the caller
-// plans and records a container; NULL if no thread could be started.
-struct hive_netns_job;
-struct hive_netns_job *hive_netns_prepare(void);
-// Waits for it and frees the job: the namespace (an O_CLOEXEC fd, for a
-// HIVE_NETNS_NEW plan's netns_fd), or -1 (the launch then clones its own).
-int hive_netns_take(struct hive_netns_job *job);
 int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen);
 int hive_launch_finish(int report_fd, pid_t pid, int *exit_code, char *err, size_t errlen);
 

@@ -28,8 +28,6 @@ int hive_link_add_veth(int fd, const char *name, const char *peer, int peer_netn
 // Up (or down), and with master > 0 enslaved to that link (master 0: unchanged);
 // ipv6_auto 0/1 sets addr_gen_mode none/eui64 (-1: unchanged) in the same message.
 int hive_link_set(int fd, int index, int up, int master, int ipv6_auto, char *err, size_t errlen);
-// IPv6 addresses made automatically on the link: on (addr_gen_mode eui64) or off (none).
-int hive_link_set_ipv6_auto(int fd, int index, int on, char *err, size_t errlen);
 // Deletes a link by name: -ENODEV if there is none.
 int hive_link_del(int fd, const char *name, char *err, size_t errlen);
 
@@ -78,18 +76,15 @@ int hive_ns_pin(int fd, const char *path, char *err, size_t errlen);
 // Opens a pinned namespace (O_RDONLY|O_CLOEXEC); -EINVAL if it is not a
 // network namespace (an nsfs file of type CLONE_NEWNET).
 int hive_ns_open(const char *path);
-// Whether fd is a network namespace: 0, or -EINVAL / -errno.
-int hive_ns_check(int fd);
 // Lazily unmounts and deletes path; a missing one is fine (0).
 int hive_ns_remove(const char *path);
 
 // ---- the caller's namespace (sys.c)
 
 // Writes/reads /proc/sys/<key with dots as slashes> (keys under net. only),
-// each component opened O_NOFOLLOW. get: the value without its newline.
-int hive_sysctl_set(const char *key, const char *value);
-int hive_sysctl_get(const char *key, char *out, size_t outlen);
-// The same in the namespace netns_fd (on a short-lived thread that joins it).
+// each component opened O_NOFOLLOW, get: the value without its newline; in
+// the namespace netns_fd (on a short-lived thread that joins it), or the
+// caller's with netns_fd -1.
 int hive_sysctl_set_in(int netns_fd, const char *key, const char *value);
 int hive_sysctl_get_in(int netns_fd, const char *key, char *out, size_t outlen);
 // Whether proto (6 tcp, 17 udp) port can be bound on addr (family 4 or 6;

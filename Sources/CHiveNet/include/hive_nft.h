@@ -36,8 +36,8 @@
 typedef struct hive_nft hive_nft;
 
 /// An nfnetlink socket in the caller's namespace (netnsfd < 0) or in the
-/// namespace netnsfd refers to (the calling thread enters it for the
-/// socket() call only). NULL with *error = -errno on failure.
+/// namespace netnsfd refers to (opened on a short-lived thread that joins
+/// it; the caller's thread never changes namespace). NULL with *error = -errno on failure.
 hive_nft *hive_nft_open(int netnsfd, int *error);
 /// Closes the socket without waiting: the release of a socket that sent
 /// anything waits for nf_tables' pending destroy work (an RCU grace period,

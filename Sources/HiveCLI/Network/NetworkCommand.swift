@@ -39,7 +39,7 @@ enum NetworkCreate {
             if g.contains(":") { r.gateway6 = g } else { r.gateway = g }
         }
         r.ipRange = c.args.value("ip-range")
-        r.ipv6 = c.args.flag("ipv6") || r.subnet6 != nil
+        r.ipv6 = c.args.flag("ipv6")
         if r.subnet6 != nil && !c.args.flag("ipv6") {
             throw HiveError(.invalidArgument, "an IPv6 --subnet needs --ipv6")
         }

@@ -4,6 +4,7 @@ import HiveEngine
 import HiveNetwork
 import HiveOCI
 import HivePlatform
+import HiveStore
 
 enum NetworkList {
     static let def = CommandDef(
@@ -61,12 +62,6 @@ struct NetworkFilter {
         }
     }
 
-    static func labelMatches(_ spec: String, _ labels: [String: String]) -> Bool {
-        let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
-        guard let k = kv.first else { return false }
-        return kv.count == 2 ? labels[k] == kv[1] : labels[k] != nil
-    }
-
     func matches(_ n: NetworkInspect.Listing) -> Bool {
         if let names = values["name"], !names.contains(where: { n.name.contains($0) }) { return false }
         if let ids = values["id"], !ids.contains(where: { n.id.hasPrefix($0) }) { return false }
@@ -78,8 +73,8 @@ struct NetworkFilter {
             if !d.contains(where: { ($0 == "true" || $0 == "1") == dangling }) { return false }
         }
         // every label= must hold, no label!= may
-        for l in values["label"] ?? [] where !NetworkFilter.labelMatches(l, n.labels) { return false }
-        for l in values["label!"] ?? [] where NetworkFilter.labelMatches(l, n.labels) { return false }
+        if !ImageFilters.labelsMatch(values["label"] ?? [], n.labels) { return false }
+        for l in values["label!"] ?? [] where ImageFilters.labelsMatch([l], n.labels) { return false }
         if let until, n.created >= until { return false }
         return true
     }
