@@ -134,7 +134,7 @@ int hive_monitor_parse_exit(const char *text, size_t len, int *status, long long
 }
 
 int hive_monitor_parse_args(int argc, char *const *argv, struct hive_monitor_args *out) {
-    if (argc != 6 && argc != 8) return -1;
+    if (argc != 6 && argc != 8 && argc != 9) return -1;
     out->id = argv[1];
     out->dir = argv[2];
     out->hive = argv[3];
@@ -142,7 +142,16 @@ int hive_monitor_parse_args(int argc, char *const *argv, struct hive_monitor_arg
     out->runroot = argv[5];
     out->log_max_size = 20LL << 20;
     out->log_max_file = 5;
-    if (argc == 8) {
+    out->interactive = out->log_none = out->log_compress = 0;
+    if (argc == 9) {
+        for (const char *f = argv[8]; *f; f++) {
+            if (*f == 'i') out->interactive = 1;
+            else if (*f == 'n') out->log_none = 1;
+            else if (*f == 'z') out->log_compress = 1;
+            else if (*f != '-') return -1;
+        }
+    }
+    if (argc >= 8) {
         out->log_max_size = atoll(argv[6]);
         out->log_max_file = atol(argv[7]);
         if (out->log_max_size < 0) out->log_max_size = 0;

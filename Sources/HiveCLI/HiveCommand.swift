@@ -22,6 +22,7 @@ public enum HiveCommand {
         Login.def, Logout.def,
         NetworkCreate.def, NetworkList.def, NetworkInspectCommand.def, NetworkRemove.def, NetworkPrune.def, NetworkConnect.def,
         NetworkDisconnect.def, ContainerPort.def,
+        ContainerAttach.def, ContainerUpdate.def, MonitorRestart.def, MonitorHealth.def,
     ]
 
     /// The last command's context, kept until the process exits: tearing down

@@ -67,7 +67,8 @@ extension Engine {
         do {
             pid = try MonitorProtocol.start(MonitorProtocol.arguments(
                 monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
-                root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile))
+                root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile,
+                flags: monitorFlags(r)))
         } catch {
             detachNetwork(r.id)
             throw error

@@ -33,4 +33,20 @@ extension Engine {
     public func containerLog(_ ref: String) throws -> ContainerLog {
         ContainerLog(path: try logPath(ref).0)
     }
+
+    /// What the monitor is asked beyond the log's bounds: -i, the log driver, compression.
+    func monitorFlags(_ r: ContainerRecord) -> MonitorProtocol.Flags {
+        var f: MonitorProtocol.Flags = []
+        let interactive: Bool?, driver: String?, compress: Bool?
+        if let s = decodedSpecs[r.config] {
+            (interactive, driver, compress) = (s.interactive, s.logDriver, s.logCompress)
+        } else {
+            let v = try? JSONValue.parse(Array(r.config.utf8))
+            (interactive, driver, compress) = (v?["interactive"]?.boolValue, v?["logDriver"]?.stringValue, v?["logCompress"]?.boolValue)
+        }
+        if interactive == true { f.insert(.interactive) }
+        if driver == "none" { f.insert(.logNone) }
+        if compress == true { f.insert(.logCompress) }
+        return f
+    }
 }

@@ -15,6 +15,8 @@ public enum HookEvent: String, CaseIterable, Sendable {
     // networks (issue #13): a network made or removed, a container joining or leaving one
     case onNetworkCreate = "on-network-create", onNetworkRemove = "on-network-remove"
     case onConnect = "on-connect", onDisconnect = "on-disconnect"
+    // services (issue #14): a container's health status changed
+    case onHealth = "on-health"
 
     /// Every event in declaration order (`allCases` builds a new array per use).
     public static let ordered: [HookEvent] = allCases

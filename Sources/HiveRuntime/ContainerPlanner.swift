@@ -126,6 +126,19 @@ public struct ContainerPlanner {
             for p in (cc.exposedPorts ?? [:]).keys.sorted() where !net.exposed.contains(p) { net.exposed.append(p) }
         }
         if net != NetworkRequest() { spec.net = net }
+        // services (issue #14)
+        if let text = r.restart {
+            let policy = try RestartPolicy(parsing: text)
+            if policy.restarts && r.remove {
+                throw HiveError(.invalidArgument, "conflicting options: --restart \(text) and --rm (a container removed when it exits cannot be restarted)")
+            }
+            if policy.restarts { spec.restartPolicy = policy }
+        }
+        spec.healthcheck = try r.health.resolve(image: cc.healthcheck)
+        spec.healthOnFailure = r.health.onFailure
+        if r.interactive { spec.interactive = true }
+        if r.tty { spec.tty = true }
+        spec.logDriver = r.logDriver
         spec.mounts = requested.mounts.map { ContainerPlanner.info($0, volumesDir: inputs.volumesDir) }
 
         let dir = inputs.dir

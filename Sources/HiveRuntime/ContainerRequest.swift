@@ -38,6 +38,16 @@ public struct ContainerRequest {
     public var devices: [String] = []
     /// `--log-opt max-size=SIZE`, `--log-opt max-file=N` (the engine's LogOptions).
     public var logOptions: [String] = []
+    /// `--restart` as given (nil: no policy).
+    public var restart: String?
+    /// The `--health-*` flags and `--no-healthcheck`.
+    public var health = HealthRequest()
+    /// `-a STDIN|STDOUT|STDERR`: the streams a foreground run attaches (empty: stdout and stderr, stdin with -i).
+    public var attach: [String] = []
+    /// `-i`: stdin kept open (a detached container's monitor holds it for `hive attach`).
+    public var interactive = false
+    /// `--log-driver` (nil: the configured default, json-file).
+    public var logDriver: String?
     /// A build's RUN step: no hooks, no events, not a user's container.
     public var buildStep = false
     public init(image: String) { self.image = image }

@@ -29,6 +29,18 @@ public struct ContainerSpec: Codable, Sendable {
     public var logMaxFile: Int64? = nil
     /// What it asks of the network beyond `network` (nil: nothing; older records).
     public var net: NetworkRequest? = nil
+    /// `--restart` (nil: "no").
+    public var restartPolicy: RestartPolicy? = nil
+    /// The health check its monitor runs (the image's and the flags'); nil: none.
+    public var healthcheck: Healthcheck? = nil
+    /// `--health-on-failure` (nil: none).
+    public var healthOnFailure: String? = nil
+    /// `-i` and `-t` as created (inspect's OpenStdin and Tty).
+    public var interactive: Bool? = nil
+    public var tty: Bool? = nil
+    /// `--log-driver` (nil: json-file) and `--log-opt compress=true`.
+    public var logDriver: String? = nil
+    public var logCompress: Bool? = nil
 }
 
 extension ContainerSpec {
@@ -54,6 +66,22 @@ extension ContainerSpec {
         }
         if let net, net != NetworkRequest() { o["net"] = net.json }
         if let devices { o["devices"] = .array(devices.map(JSONValue.string)) }
+        if let restartPolicy { o["restartPolicy"] = restartPolicy.json }
+        if let h = healthcheck {
+            var ho: [String: JSONValue] = [:]
+            if let t = h.test { ho["Test"] = .array(t.map(JSONValue.string)) }
+            if let v = h.interval { ho["Interval"] = .int(v) }
+            if let v = h.timeout { ho["Timeout"] = .int(v) }
+            if let v = h.startPeriod { ho["StartPeriod"] = .int(v) }
+            if let v = h.startInterval { ho["StartInterval"] = .int(v) }
+            if let v = h.retries { ho["Retries"] = .int(Int64(v)) }
+            o["healthcheck"] = .object(ho)
+        }
+        if let healthOnFailure { o["healthOnFailure"] = .string(healthOnFailure) }
+        if let interactive { o["interactive"] = .bool(interactive) }
+        if let tty { o["tty"] = .bool(tty) }
+        if let logDriver { o["logDriver"] = .string(logDriver) }
+        if let logCompress { o["logCompress"] = .bool(logCompress) }
         if let mounts {
             o["mounts"] = .array(mounts.map { m in
                 var mo: [String: JSONValue] = ["type": .string(m.type), "source": .string(m.source), "destination": .string(m.destination), "rw": .bool(m.rw)]

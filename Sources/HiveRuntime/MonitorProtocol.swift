@@ -105,9 +105,30 @@ public enum MonitorProtocol {
     // MARK: - Command line
 
     /// How hive starts the monitor (argv[0] included): the container, the
-    /// hive and the store it calls back into, the log's bounds.
+    /// hive and the store it calls back into, the log's bounds, and what else
+    /// it is asked (`flags`).
     public static func arguments(monitor: String, id: String, containerDir: String, hive: String, root: String, runroot: String,
-                                 logMaxSize: Int64, logMaxFile: Int64) -> [String] {
-        [monitor, id, containerDir, hive, root, runroot, String(logMaxSize), String(logMaxFile)]
+                                 logMaxSize: Int64, logMaxFile: Int64, flags: Flags = []) -> [String] {
+        [monitor, id, containerDir, hive, root, runroot, String(logMaxSize), String(logMaxFile), flags.argument]
+    }
+
+    /// The monitor's FLAGS argument (hive_monitor_proto.h).
+    public struct Flags: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// `-i`: the container keeps stdin open (the monitor holds its write end for attach).
+        public static let interactive = Flags(rawValue: 1)
+        /// `--log-driver none`: no log.
+        public static let logNone = Flags(rawValue: 2)
+        /// `--log-opt compress=true`: rotated logs are gzip-compressed.
+        public static let logCompress = Flags(rawValue: 4)
+
+        var argument: String {
+            var s = ""
+            if contains(.interactive) { s += "i" }
+            if contains(.logNone) { s += "n" }
+            if contains(.logCompress) { s += "z" }
+            return s.isEmpty ? "-" : s
+        }
     }
 }

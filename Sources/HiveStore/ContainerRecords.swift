@@ -20,6 +20,13 @@ public struct ContainerRecord: Sendable {
     /// The command as `ps` shows it, and the labels as JSON.
     public var command = ""
     public var labelsJSON = "{}"
+    /// Restarts by its restart policy so far (inspect's RestartCount).
+    public var restartCount: Int64 = 0
+    /// Its monitor is waiting out a restart backoff (ps: "Restarting").
+    public var restarting = false
+    /// The detached container's monitor while it lives: pid and start time.
+    public var monitorPid: Int32?
+    public var monitorStart: Int64?
 
     public init(id: String, name: String, imageID: Digest, imageName: String, config: String, created: Int64) {
         self.id = id
@@ -33,8 +40,8 @@ public struct ContainerRecord: Sendable {
 }
 
 extension Store {
-    private static let containerColumns = "id, name, image_id, image_name, config, created, state, pid, pid_start, started, finished, exit_code, command, labels"
-    private static let summaryColumns = "id, name, image_id, image_name, '', created, state, pid, pid_start, started, finished, exit_code, command, labels"
+    private static let containerColumns = "id, name, image_id, image_name, config, created, state, pid, pid_start, started, finished, exit_code, command, labels, restart_count, restarting, monitor_pid, monitor_start"
+    private static let summaryColumns = "id, name, image_id, image_name, '', created, state, pid, pid_start, started, finished, exit_code, command, labels, restart_count, restarting, monitor_pid, monitor_start"
 
     private func containerRow(_ s: Statement) -> ContainerRecord? {
         guard let image = try? Digest(hex: s.text(2)) else { return nil }
@@ -47,6 +54,10 @@ extension Store {
         r.exitCode = s.optionalInt(11).map { Int32($0) }
         r.command = s.text(12)
         r.labelsJSON = s.text(13)
+        r.restartCount = s.int(14)
+        r.restarting = s.int(15) != 0
+        r.monitorPid = s.optionalInt(16).map { Int32($0) }
+        r.monitorStart = s.optionalInt(17)
         return r
     }
 
@@ -68,7 +79,7 @@ extension Store {
 
     public func insertContainer(_ r: ContainerRecord) throws(HiveError) {
         do {
-            try db.prepare("INSERT INTO containers (\(Store.containerColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', NULL, NULL, NULL, NULL, NULL, ?7, ?8)")
+            try db.prepare("INSERT INTO containers (\(Store.containerColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', NULL, NULL, NULL, NULL, NULL, ?7, ?8, 0, 0, NULL, NULL)")
                 .run([.text(r.id), .text(r.name), .text(r.imageID.hex), .text(r.imageName), .text(r.config), .int(r.created),
                       .text(r.command), .text(r.labelsJSON)])
         } catch where error.code == .conflict {

@@ -3,7 +3,7 @@ import HiveOCI
 import HivePlatform
 
 enum Schema {
-    static let version = 7
+    static let version = 8
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -183,6 +183,16 @@ enum Schema {
     CREATE INDEX IF NOT EXISTS published_ports_container ON published_ports(container_id);
     """
 
+    /// Services (issue #14): a container's restarts so far, whether its
+    /// monitor is waiting to restart it, and the monitor itself (pid and
+    /// start time, /proc/PID/stat field 22) while it lives.
+    static let v8 = [
+        "ALTER TABLE containers ADD COLUMN restart_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE containers ADD COLUMN restarting INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE containers ADD COLUMN monitor_pid INTEGER",
+        "ALTER TABLE containers ADD COLUMN monitor_start INTEGER",
+    ]
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -202,6 +212,8 @@ enum Schema {
             try db.exec(v5)
             try db.exec(v6)
             try db.exec(v7)
+            let cols8 = try db.prepare("PRAGMA table_info(containers)").all([]) { $0.text(1) }
+            if !cols8.contains("restart_count") { for stmt in v8 { try db.exec(stmt) } }
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

@@ -1,23 +1,18 @@
 // hive-monitor: the tiny per-container supervisor of a detached container
-// (DESIGN.md "detach"). It is a session leader that holds the container's
-// stdio, writes its output to a JSON-lines log (Docker's json-file format),
-// reaps it, records the exit status and time, and then runs
-// `hive container cleanup ID`, which does the engine's exit handling.
-//
-// The log is bounded (Docker's json-file options, which hive applies by
-// default): past MAX_SIZE bytes it rotates to log.1 ... log.(MAX_FILE-1), the
-// oldest dropped; a line longer than 16 KiB becomes several records (the last
-// without "\n", as Docker splits), so no stream makes a record unbounded.
+// (DESIGN.md "detach", "supervise"). It is a session leader that holds the
+// container's stdio, writes its output to its log (log.c), serves attach
+// clients (attach.c), runs health checks (health.c), reaps it, records the
+// exit status and time, and then has the engine clean up and, under a restart
+// policy, relaunches it (restart.c).
 //
 // Its arguments, the status line it reports on fd 3, the exit file it writes
-// and the cleanup it execs are hive's protocol with it: hive_monitor_proto.h.
+// and the commands it runs are hive's protocol with it: hive_monitor_proto.h.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,174 +22,185 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "hive_launch.h"
-#include "hive_monitor_proto.h"
+#include "monitor.h"
 
-static int logfd = -1;
-static char logpath[4200];
-static long long log_max_size;  // 0: unbounded (hive_monitor_args)
-static long log_max_file;
-static long long log_size = 0;
+static struct monitor mon;
 
-static void log_open(int truncate) {
-    logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (truncate ? O_TRUNC : 0), 0600);
-    struct stat st;
-    log_size = logfd >= 0 && fstat(logfd, &st) == 0 ? (long long)st.st_size : 0;
-}
-
-// log -> log.1 -> ... -> log.(max_file-1), the oldest dropped; one file: start it again.
-static void log_rotate(void) {
-    if (logfd >= 0) close(logfd);
-    char from[4300], to[4300];
-    for (long i = log_max_file - 1; i >= 1; i--) {
-        snprintf(to, sizeof to, "%s.%ld", logpath, i);
-        if (i == 1) snprintf(from, sizeof from, "%s", logpath);
-        else snprintf(from, sizeof from, "%s.%ld", logpath, i - 1);
-        rename(from, to);  // a missing one: nothing to move
-    }
-    log_open(1);
-}
-
-static void now_rfc3339(char *out, size_t cap) {
+long long monitor_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, cap - n, ".%09ldZ", ts.tv_nsec);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-// Appends one JSON line per output line (a partial line is flushed as is).
-static void log_line(const char *stream, const char *data, size_t n) {
-    if (logfd < 0 || n == 0) return;
-    char ts[64];
-    now_rfc3339(ts, sizeof ts);
-    size_t cap = n * 6 + 128;
-    char *out = malloc(cap);
-    if (!out) return;
-    size_t o = 0;
-    o += (size_t)snprintf(out, cap, "{\"log\":\"");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)data[i];
-        if (c == '"' || c == '\\') { out[o++] = '\\'; out[o++] = (char)c; }
-        else if (c == '\n') { out[o++] = '\\'; out[o++] = 'n'; }
-        else if (c == '\r') { out[o++] = '\\'; out[o++] = 'r'; }
-        else if (c == '\t') { out[o++] = '\\'; out[o++] = 't'; }
-        else if (c < 0x20) o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
-        else out[o++] = (char)c;
+long long monitor_mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void on_terminate(int sig) { (void)sig; mon.terminate = 1; }
+
+int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen) {
+    int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
+    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || (m->interactive && !m->plan.tty && pipe2(inp, O_CLOEXEC) < 0)) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        *code = 125;
+        for (int i = 0; i < 2; i++) { if (outp[i] >= 0) close(outp[i]); if (errp[i] >= 0) close(errp[i]); }
+        return -1;
     }
-    o += (size_t)snprintf(out + o, cap - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, ts);
-    if (log_max_size > 0 && log_size > 0 && log_size + (long long)o > log_max_size) log_rotate();
-    ssize_t w = logfd >= 0 ? write(logfd, out, o) : -1;
-    if (w > 0) log_size += w;
-    free(out);
+    int devnull = inp[0] >= 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    m->plan.stdin_fd = inp[0] >= 0 ? inp[0] : devnull;
+    m->plan.stdout_fd = outp[1];
+    m->plan.stderr_fd = errp[1];
+    pid_t pid;
+    int rc = hive_launch(&m->plan, &pid, code, err, errlen);
+    close(outp[1]);
+    close(errp[1]);
+    if (devnull >= 0) close(devnull);
+    if (inp[0] >= 0) close(inp[0]);
+    if (rc < 0) {
+        close(outp[0]);
+        close(errp[0]);
+        if (inp[1] >= 0) close(inp[1]);
+        return -1;
+    }
+    if (m->in_fd >= 0 && m->in_fd != m->out_fd) close(m->in_fd);
+    m->in_fd = inp[1];
+    if (m->plan.tty) {
+        // with -t the container's output (and input) is its terminal
+        close(outp[0]);
+        close(errp[0]);
+        outp[0] = hive_last_pty_master();
+        errp[0] = -1;
+        if (m->interactive) m->in_fd = outp[0];
+    }
+    m->out_fd = outp[0];
+    m->err_fd = errp[0];
+    fcntl(m->out_fd, F_SETFL, O_NONBLOCK);
+    if (m->err_fd >= 0) fcntl(m->err_fd, F_SETFL, O_NONBLOCK);
+    m->pid = pid;
+    m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    m->started_ns = monitor_now_ns();
+    m->runs++;
+    return 0;
 }
 
-struct stream { int fd; const char *name; char buf[16384]; size_t len; };
-
-static void pump(struct stream *s, int final) {
+// Reads what is there of one output stream (all of it with `final`) and
+// hands it to attach.c and log.c; closes it at its end.
+static void pump(struct monitor *m, int *fd, const char *name, int final) {
+    char buf[16384];
     for (;;) {
-        ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+        ssize_t n = read(*fd, buf, sizeof buf);
         if (n > 0) {
-            s->len += (size_t)n;
-            size_t start = 0;
-            for (size_t i = 0; i < s->len; i++) {
-                if (s->buf[i] == '\n') { log_line(s->name, s->buf + start, i - start + 1); start = i + 1; }
-            }
-            memmove(s->buf, s->buf + start, s->len - start);
-            s->len -= start;
-            if (s->len == sizeof s->buf) { log_line(s->name, s->buf, s->len); s->len = 0; }
+            attach_output(m, name, buf, (size_t)n);
+            log_output(m, name, buf, (size_t)n);
             continue;
         }
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EIO) n = 0;  // a pty whose other side is gone: end of output
-        if (n == 0 || (errno != EINTR)) {
-            if (n == 0 || final) { if (s->len) log_line(s->name, s->buf, s->len); s->len = 0; }
-            if (n == 0) { close(s->fd); s->fd = -1; }
-            return;
+        if (n == 0) {
+            if (m->in_fd == *fd) m->in_fd = -1;
+            close(*fd);
+            *fd = -1;
+        }
+        (void)final;
+        return;
+    }
+}
+
+// Runs the poll loop until the container exits: its status as a shell reports it.
+static int supervise(struct monitor *m) {
+    int status = 0;
+    for (;;) {
+        struct pollfd fds[64];
+        int n = 0;
+        fds[n++] = (struct pollfd){ m->out_fd, POLLIN, 0 };
+        fds[n++] = (struct pollfd){ m->err_fd, POLLIN, 0 };
+        fds[n++] = (struct pollfd){ m->pidfd, POLLIN, 0 };
+        int a0 = n;
+        int na = attach_pollfds(m, fds + n, 32);
+        n += na;
+        int h0 = n;
+        int nh = health_pollfds(m, fds + n, (int)(sizeof fds / sizeof fds[0]) - n);
+        n += nh;
+        int timeout = health_timeout_ms(m);
+        if (m->pidfd < 0 && (timeout < 0 || timeout > 200)) timeout = 200;
+        int r = poll(fds, (nfds_t)n, timeout);
+        if (r < 0 && errno != EINTR) break;
+        if (r > 0) {
+            if (m->out_fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) pump(m, &m->out_fd, "stdout", 0);
+            if (m->err_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) pump(m, &m->err_fd, "stderr", 0);
+            attach_handle(m, fds + a0, na);
+            health_handle(m, fds + h0, nh);
+        }
+        health_tick(m);
+        if (m->pidfd < 0 || (r > 0 && (fds[2].revents & POLLIN))) {
+            pid_t w = waitpid(m->pid, &status, m->pidfd < 0 ? WNOHANG : 0);
+            if (w == m->pid) break;
         }
     }
+    if (m->out_fd >= 0) pump(m, &m->out_fd, "stdout", 1);
+    if (m->err_fd >= 0) pump(m, &m->err_fd, "stderr", 1);
+    log_flush(m);
+    if (m->pidfd >= 0) close(m->pidfd);
+    m->pidfd = -1;
+    m->pid = 0;
+    if (m->out_fd >= 0) { close(m->out_fd); if (m->in_fd == m->out_fd) m->in_fd = -1; m->out_fd = -1; }
+    if (m->err_fd >= 0) { close(m->err_fd); m->err_fd = -1; }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
 }
 
 int main(int argc, char **argv) {
-    struct hive_monitor_args args;
-    if (hive_monitor_parse_args(argc, argv, &args) < 0) {
-        fprintf(stderr, "usage: hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE]\n");
+    struct monitor *m = &mon;
+    if (hive_monitor_parse_args(argc, argv, &m->args) < 0) {
+        fprintf(stderr, "usage: hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE [FLAGS]]\n");
         return 2;
     }
-    log_max_size = args.log_max_size;
-    log_max_file = args.log_max_file;
-    const char *id = args.id, *dir = args.dir, *hive = args.hive, *root = args.root, *runroot = args.runroot;
+    m->pidfd = m->out_fd = m->err_fd = m->in_fd = -1;
     int status_fd = HIVE_MONITOR_STATUS_FD;
     char msg[HIVE_MONITOR_MESSAGE_MAX];
     setsid();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_terminate;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
 
-    char path[4200];
-    struct hive_plan plan;
-    snprintf(path, sizeof path, "%s/plan", dir);
-    if (hive_plan_read(path, &plan) < 0) {
+    snprintf(m->dir, sizeof m->dir, "%s", m->args.dir);
+    char path[MONITOR_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/plan", m->dir);
+    if (hive_plan_read(path, &m->plan) < 0) {
         snprintf(msg, sizeof msg, "cannot read the launch plan %s: %s", path, strerror(errno));
         hive_monitor_report_failed(status_fd, 125, msg);
         return 125;
     }
-    snprintf(logpath, sizeof logpath, "%s/log", dir);
-    log_open(0);
-    int outp[2], errp[2];
-    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-        snprintf(msg, sizeof msg, "pipe: %s", strerror(errno));
-        hive_monitor_report_failed(status_fd, 125, msg);
-        return 125;
-    }
-    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    plan.stdin_fd = devnull;
-    plan.stdout_fd = outp[1];
-    plan.stderr_fd = errp[1];
-    pid_t pid;
+    m->interactive = m->args.interactive;
+    log_setup(m);
+    attach_setup(m);
+    health_setup(m);
     int code;
     char err[512];
-    if (hive_launch(&plan, &pid, &code, err, sizeof err) < 0) {
+    if (monitor_launch(m, &code, err, sizeof err) < 0) {
         hive_monitor_report_failed(status_fd, code, err);
+        attach_close(m);
         return code;
     }
-    close(outp[1]);
-    close(errp[1]);
-    close(devnull);
-    if (plan.tty) {
-        // with -t the container's output comes through its terminal
-        close(outp[0]);
-        close(errp[0]);
-        outp[0] = hive_last_pty_master();
-        errp[0] = -1;
-    }
-    hive_monitor_report_started(status_fd, pid);
+    hive_monitor_report_started(status_fd, m->pid);
     close(status_fd);
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); if (null > 2) close(null); }
 
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    struct stream out = { outp[0], "stdout", {0}, 0 }, errs = { errp[0], "stderr", {0}, 0 };
-    fcntl(out.fd, F_SETFL, O_NONBLOCK);
-    if (errs.fd >= 0) fcntl(errs.fd, F_SETFL, O_NONBLOCK);
-    int exited = 0, status = 0;
-    while (!exited) {
-        struct pollfd fds[3] = { { out.fd, POLLIN, 0 }, { errs.fd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
-        int r = poll(fds, 3, pidfd < 0 ? 200 : -1);
-        if (r < 0 && errno != EINTR) break;
-        if (out.fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP))) pump(&out, 0);
-        if (errs.fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) pump(&errs, 0);
-        if (pidfd < 0 || (fds[2].revents & POLLIN)) {
-            pid_t w = waitpid(pid, &status, pidfd < 0 ? WNOHANG : 0);
-            if (w == pid) exited = 1;
-        }
+    for (;;) {
+        health_container_started(m);
+        int exit_code = supervise(m);
+        health_container_exited(m);
+        attach_container_exited(m, exit_code);
+        hive_monitor_write_exit(m->dir, exit_code, monitor_now_ns());
+        if (!restart_after_exit(m, exit_code)) break;
     }
-    if (out.fd >= 0) pump(&out, 1);
-    if (errs.fd >= 0) pump(&errs, 1);
-    int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    hive_monitor_write_exit(dir, exit_code, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-    if (logfd >= 0) close(logfd);
-    execl(hive, "hive", "--root", root, "--runroot", runroot, "container", "cleanup", id, (char *)NULL);
+    attach_close(m);
+    log_close(m);
     return 0;
 }

@@ -78,8 +78,8 @@ import HivePlatform
 
     @Test func arguments() {
         let argv = MonitorProtocol.arguments(monitor: "/b/hive-monitor", id: "abc", containerDir: "/c/abc", hive: "/b/hive",
-                                             root: "/r", runroot: "/rr", logMaxSize: 1024, logMaxFile: 3)
-        #expect(argv == ["/b/hive-monitor", "abc", "/c/abc", "/b/hive", "/r", "/rr", "1024", "3"])
+                                             root: "/r", runroot: "/rr", logMaxSize: 1024, logMaxFile: 3, flags: [.interactive, .logCompress])
+        #expect(argv == ["/b/hive-monitor", "abc", "/c/abc", "/b/hive", "/r", "/rr", "1024", "3", "iz"])
         // what the monitor makes of them
         var cargs = argv.map { strdup($0) }
         defer { cargs.forEach { free($0) } }
@@ -87,6 +87,13 @@ import HivePlatform
         #expect(hive_monitor_parse_args(Int32(cargs.count), &cargs, &a) == 0)
         #expect(String(cString: a.id) == "abc" && String(cString: a.runroot) == "/rr")
         #expect(a.log_max_size == 1024 && a.log_max_file == 3)
+        #expect(a.interactive == 1 && a.log_compress == 1 && a.log_none == 0)
         #expect(hive_monitor_parse_args(3, &cargs, &a) == -1)
+        // no flags: "-"; an unknown letter is refused
+        let plain = MonitorProtocol.arguments(monitor: "m", id: "a", containerDir: "d", hive: "h", root: "r", runroot: "rr", logMaxSize: 0, logMaxFile: 1)
+        #expect(plain.last == "-")
+        var bad = (Array(plain.dropLast()) + ["q"]).map { strdup($0) }
+        defer { bad.forEach { free($0) } }
+        #expect(hive_monitor_parse_args(Int32(bad.count), &bad, &a) == -1)
     }
 }

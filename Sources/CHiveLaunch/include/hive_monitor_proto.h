@@ -3,9 +3,11 @@
 // writes with these functions and hive reads with them (HiveRuntime's
 // MonitorProtocol). Plain C, no allocation, nothing else linked.
 //
-//   argv     hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE]
+//   argv     hive-monitor ID DIR HIVE ROOT RUNROOT [MAX_SIZE MAX_FILE [FLAGS]]
 //            (the container's id and directory, the hive executable and the
-//            store it calls back into, the log's bounds; 0 MAX_SIZE: unbounded)
+//            store it calls back into, the log's bounds; 0 MAX_SIZE: unbounded;
+//            FLAGS, letters: i the container keeps stdin open (-i), n the
+//            "none" log driver, z rotated logs are compressed; "-": none)
 //   fd 3     one status line, then closed:
 //              "P<pid>\n"            the container runs as <pid>
 //              "E<code> <message>\n" it did not start; <code> is the launch's
@@ -39,6 +41,9 @@ struct hive_monitor_args {
     const char *id, *dir, *hive, *root, *runroot;
     long long log_max_size;  // bytes; 0: unbounded (default 20 MiB)
     long log_max_file;       // at least 1 (default 5)
+    int interactive;         // FLAGS i
+    int log_none;            // FLAGS n
+    int log_compress;        // FLAGS z
 };
 
 // The status line for `s` in buf (NUL-terminated): its length, or -1 if it does not fit.

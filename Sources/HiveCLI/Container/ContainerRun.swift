@@ -55,6 +55,17 @@ enum ContainerRun {
             .value("stop-timeout", nil, "int", "Timeout (in seconds) to stop a container"),
             .multi("log-opt", nil, "list", "Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)"),
             .value("pull", nil, "string", "Pull image before running: always, missing (default), never"),
+            .value("restart", nil, "string", "Restart policy to apply when a container exits: no, on-failure[:N], always, unless-stopped"),
+            .value("health-cmd", nil, "string", "Command to run to check health"),
+            .value("health-interval", nil, "duration", "Time between running the check (ms|s|m|h) (default 0s)"),
+            .value("health-timeout", nil, "duration", "Maximum time to allow one check to run (ms|s|m|h) (default 0s)"),
+            .value("health-retries", nil, "int", "Consecutive failures needed to report unhealthy"),
+            .value("health-start-period", nil, "duration", "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)"),
+            .value("health-start-interval", nil, "duration", "Time between running the check during the start period (ms|s|m|h) (default 0s)"),
+            .flag("no-healthcheck", nil, "Disable any container-specified HEALTHCHECK"),
+            .value("health-on-failure", nil, "string", "Action to take once the container turns unhealthy: none, kill, restart, stop"),
+            .multi("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"),
+            .value("log-driver", nil, "string", "Logging driver for the container: json-file (default), none"),
         ], interspersed: false, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -105,6 +116,18 @@ enum ContainerRun {
             + c.args.all("tmpfs").map(MountRequest.parseTmpfs)
         o.stopSignal = c.args.value("stop-signal")
         o.logOptions = c.args.all("log-opt")
+        o.logDriver = c.args.value("log-driver")
+        o.restart = c.args.value("restart")
+        o.health.cmd = c.args.value("health-cmd")
+        o.health.interval = c.args.value("health-interval")
+        o.health.timeout = c.args.value("health-timeout")
+        o.health.retries = c.args.value("health-retries")
+        o.health.startPeriod = c.args.value("health-start-period")
+        o.health.startInterval = c.args.value("health-start-interval")
+        o.health.disabled = c.args.flag("no-healthcheck")
+        o.health.onFailure = c.args.value("health-on-failure")
+        o.attach = c.args.all("attach")
+        o.interactive = c.args.flag("interactive")
         if let m = c.args.value("memory") {
             let bytes = try Quantity.bytes(m)
             guard bytes >= 6 << 20 else { throw HiveError(.invalidArgument, "minimum memory limit allowed is 6MB") }

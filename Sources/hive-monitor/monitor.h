@@ -1,0 +1,89 @@
+// hive-monitor's parts (DESIGN.md "detach", "supervise"): main.c launches the
+// container and runs one poll loop; each part below owns one concern and is
+// called from that loop. One struct monitor per process, no threads.
+//
+//   main.c     set-up, launch (first and again), the poll loop, the exit file
+//   log.c      the container's output into its log (json-file, rotation, driver)
+//   attach.c   the attach socket: output to attached clients, their input to stdin
+//   health.c   health checks through the exec path, their results, status changes
+//   restart.c  after an exit: `hive container cleanup`, the restart policy's
+//              backoff, and a relaunch through `hive container restart`
+#ifndef HIVE_MONITOR_H
+#define HIVE_MONITOR_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "hive_launch.h"
+#include "hive_monitor_proto.h"
+
+#define MONITOR_PATH_MAX 4200
+
+struct monitor {
+    struct hive_monitor_args args;
+    struct hive_plan plan;
+    char dir[MONITOR_PATH_MAX];   // the container's directory
+    // The running container (pid 0 and pidfd -1 between runs).
+    pid_t pid;
+    int pidfd;
+    long long started_ns;         // CLOCK_REALTIME of the current run's start
+    int runs;                     // launches so far (1 after the first)
+    // Its output: the read ends (-1 when closed); with a tty, out_fd is the
+    // pty master and err_fd is -1.
+    int out_fd, err_fd;
+    // Its input: the write end of its stdin pipe, or the pty master with a
+    // tty; -1 when the container has no stdin (not -i). attach.c writes to it.
+    int in_fd;
+    int interactive;              // the container keeps stdin open (-i)
+    // Set by SIGTERM/SIGINT to the monitor (`stop`, `rm -f` during a restart
+    // backoff): no further restart.
+    volatile int terminate;
+};
+
+// main.c
+// Launches m->plan (again): fresh stdio pipes (or pty), pid, pidfd,
+// started_ns. 0, or -1 with the launch's exit code in *code and why in err.
+int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen);
+long long monitor_now_ns(void);   // CLOCK_REALTIME
+long long monitor_mono_ms(void);  // CLOCK_MONOTONIC, milliseconds
+
+// log.c
+void log_setup(struct monitor *m);
+// One chunk of the container's output ("stdout" or "stderr"), as read; log.c
+// splits it into records.
+void log_output(struct monitor *m, const char *stream, const char *data, size_t n);
+// End of a run's output: flush partial lines.
+void log_flush(struct monitor *m);
+void log_close(struct monitor *m);
+
+// attach.c
+void attach_setup(struct monitor *m);
+// Adds its fds to fds[0..cap): how many.
+int attach_pollfds(struct monitor *m, struct pollfd *fds, int cap);
+// Handles the revents of the fds it added (the same n, in the same order).
+void attach_handle(struct monitor *m, struct pollfd *fds, int n);
+// The container's output, as read (before the log sees it).
+void attach_output(struct monitor *m, const char *stream, const char *data, size_t n);
+// The container exited (its output drained): end attached sessions.
+void attach_container_exited(struct monitor *m, int status);
+void attach_close(struct monitor *m);
+
+// health.c
+void health_setup(struct monitor *m);
+void health_container_started(struct monitor *m);
+void health_container_exited(struct monitor *m);
+// Milliseconds until it next needs to run (-1: not waiting on time).
+int health_timeout_ms(struct monitor *m);
+int health_pollfds(struct monitor *m, struct pollfd *fds, int cap);
+void health_handle(struct monitor *m, struct pollfd *fds, int n);
+// Called every loop iteration (after poll): starts a due check, times one out.
+void health_tick(struct monitor *m);
+
+// restart.c
+// After the container exited with `status` (the exit file is written): runs
+// the engine's cleanup and, under a restart policy, waits its backoff and
+// relaunches. 1: the container runs again (m->pid set); 0: the monitor is
+// done (it then exits).
+int restart_after_exit(struct monitor *m, int status);
+
+#endif
