@@ -151,7 +151,7 @@ EOF
     # the reboot: every process gone at once, the runroot empty; records say running
     for m in $(pgrep -f "hive-monitor [0-9a-f]{64} $HIVE_ROOT"); do kill -9 $m; done
     for p in $(pgrep -f "sleep 300"); do kill -9 $p 2>/dev/null || true; done
-    until_true 10 bash -c '! pgrep -f "sleep 300" >/dev/null'
+    until_true 10 bash -c '! pgrep -f "[s]leep 300" >/dev/null'
     release_runroot_mounts
     rm -rf "${HIVE_RUNROOT:?}"/*
     run_hive 0 start --all --filter restart-policy=unless-stopped
