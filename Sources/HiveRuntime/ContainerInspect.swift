@@ -22,7 +22,8 @@ public enum ContainerInspect {
         /// The image's layer directories, top first.
         public var layerDirs: [String]
         public var containerDir: String
-        /// Between two runs under its restart policy; restarts it made so far.
+        /// Between two runs under its restart policy (Docker then says Running
+        /// too); restarts it made so far.
         public var restarting: Bool
         public var restartCount: Int64
 
@@ -63,7 +64,7 @@ public enum ContainerInspect {
             "Path": .string(argv.first ?? ""),
             "Args": .array(argv.dropFirst().map { .string($0) }),
             "State": .object([
-                "Status": .string(r.status), "Running": .bool(r.running), "Paused": .bool(false), "Restarting": .bool(r.restarting),
+                "Status": .string(r.status), "Running": .bool(r.running || r.restarting), "Paused": .bool(false), "Restarting": .bool(r.restarting),
                 "OOMKilled": .bool(false), "Dead": .bool(false), "Pid": .int(r.pid),
                 "ExitCode": .int(Int64(r.exitCode ?? 0)), "Error": .string(""),
                 "StartedAt": ts(r.started), "FinishedAt": ts(r.finished),

@@ -48,7 +48,8 @@ enum ContainerList {
         let nets: (ports: [String: [NetworkInspect.PublishedPort]], networks: [String: [String]]) =
             c.args.flag("quiet") ? ([:], [:]) : try engine.containerNetworks()
         for ctr in all where filters.matches(ctr) {
-            if !showAll && ctr.state != "running" && ctr.state != "paused" { continue }
+            // a restarting container counts as running, as in Docker's ps
+            if !showAll && ctr.state != "running" && ctr.state != "paused" && ctr.state != "restarting" { continue }
             if c.args.flag("quiet") { c.out.line(noTrunc ? ctr.id : String(ctr.id.prefix(12))); continue }
             var cmd = ctr.command
             if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
@@ -130,7 +131,7 @@ struct ContainerFilter {
         beforeTime = try values["before"]?.map { try find($0).created }.min()
         sinceTime = try values["since"]?.map { try find($0).created }.max()
         for s in values["status"] ?? [] where !["created", "running", "exited", "paused", "restarting", "removing", "dead"].contains(s) {
-            throw HiveError(.invalidArgument, "invalid filter \"status=\(s)\" (created, running, exited, paused)")
+            throw HiveError(.invalidArgument, "invalid filter \"status=\(s)\" (created, running, restarting, exited, paused)")
         }
         for a in values["ancestor"] ?? [] {
             if let id = try? engine.resolveImage(a).id { ancestors.insert(id.hex) } else { ancestors.insert("-") }
