@@ -41,14 +41,14 @@ static void put_addr_gen_mode(struct nlm *m, int on) {
     nlm_nest_end(m, spec);
 }
 
-// BIG TCP for IPv4 on every link hive makes (bridges, both ends of each
-// veth): a TCP sender in a container (or on the host, through a bridge)
-// builds super-packets of up to 192 KiB instead of 64 KiB, so the bridge,
-// br_netfilter, conntrack and nftables run once per 192 KiB. Measured:
-// container to container ~1.4x the throughput (docs/networking.md). A packet
-// leaving by a link with a smaller limit is segmented there by the kernel.
-// Linux >= 6.3; older kernels ignore attributes they do not know (the
-// numbers are from linux/if_link.h, newer than the build's headers).
+// BIG TCP for IPv4 on both ends of every veth pair: a TCP sender in a
+// container builds super-packets of up to 192 KiB instead of 64 KiB, so the
+// veths, the bridge, br_netfilter, conntrack and nftables run once per
+// 192 KiB (docs/networking.md has the figures). A packet leaving by a link
+// with a smaller limit is segmented there by the kernel. Not on bridges: a
+// bridge without ports refuses more than 64 KiB (its TSO limit is its
+// ports'). Linux >= 6.3; older kernels ignore attributes they do not know
+// (the numbers are from linux/if_link.h, newer than the build's headers).
 #define HIVE_BIG_TCP_SIZE (192u * 1024)
 enum { HIVE_IFLA_GSO_IPV4_MAX_SIZE = 63, HIVE_IFLA_GRO_IPV4_MAX_SIZE = 64 };
 
@@ -64,7 +64,6 @@ static size_t new_link(struct nlm *m, const char *name, uint32_t mtu, const char
     link_msg(m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
     nlm_attr_str(m, IFLA_IFNAME, name);
     if (mtu) nlm_attr_u32(m, IFLA_MTU, mtu);
-    put_big_tcp(m);
     size_t info = nlm_nest(m, IFLA_LINKINFO);
     nlm_attr_str(m, IFLA_INFO_KIND, kind);
     return info;
@@ -117,13 +116,14 @@ int hive_link_add_veth(int fd, const char *name, const char *peer, int peer_netn
     nlm_nest_end(&m, data);
     nlm_nest_end(&m, info);
     nlm_end(&m);
-    // The kernel takes no IFLA_AF_SPEC when it makes a link: a second message
-    // in the same send sets this end's (the peer's is set in its namespace).
-    if (no_ipv6) {
-        link_msg(&m, RTM_NEWLINK, 0, 0);
-        nlm_attr_str(&m, IFLA_IFNAME, name);
-        put_addr_gen_mode(&m, 0);
-    }
+    // The kernel takes no IFLA_AF_SPEC when it makes a link, and leaves this
+    // end's GSO limit at 64 KiB whatever the request says (the peer's is
+    // taken): a second message in the same send sets both on this end (the
+    // peer's addr_gen_mode is set in its namespace).
+    link_msg(&m, RTM_NEWLINK, 0, 0);
+    nlm_attr_str(&m, IFLA_IFNAME, name);
+    put_big_tcp(&m);
+    if (no_ipv6) put_addr_gen_mode(&m, 0);
     return finish(fd, &m, err, errlen);
 }
 

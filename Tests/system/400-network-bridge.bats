@@ -95,7 +95,7 @@ sink_count() {
     echo "$output" | grep -Eq "^$gw[[:space:]]+gw\\.test"
 }
 
-@test "default bridge: BIG TCP (192 KiB IPv4 GSO) on the bridge and both veth ends; bulk TCP out through NAT and between containers arrives whole" {
+@test "default bridge: BIG TCP (192 KiB IPv4 GSO) on both veth ends; bulk TCP out through NAT and between containers arrives whole" {
     import_run_base
     hive run -d --name big busybox sleep 60 >/dev/null
     wait_running big
@@ -105,7 +105,6 @@ sink_count() {
     [ -n "$veth" ]
     gso=$(hns python3 "$BATS_TEST_DIRNAME/linkgso.py" lo)
     [ "$gso" != unknown ] || skip "the kernel does not report IFLA_GSO_IPV4_MAX_SIZE (Linux < 6.3)"
-    [ "$(hns python3 "$BATS_TEST_DIRNAME/linkgso.py" hive0)" = 196608 ]
     [ "$(hns python3 "$BATS_TEST_DIRNAME/linkgso.py" "$veth")" = 196608 ]
     [ "$(nsenter --net="/proc/$pid/ns/net" python3 "$BATS_TEST_DIRNAME/linkgso.py" eth0)" = 196608 ]
     # the upstream's link keeps the default: what leaves by it is segmented to 64 KiB
