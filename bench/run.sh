@@ -368,6 +368,7 @@ network() {
     net_cleanup() {
         $HIVE rm -f $($HIVE ps -aq) >/dev/null 2>&1 || true
         $PN rm -af -t 0 >/dev/null 2>&1 || true
+        [ -s "$BENCH_DIR/net-iperf3.pid" ] && kill "$(cat "$BENCH_DIR/net-iperf3.pid")" 2>/dev/null; rm -f "$BENCH_DIR/net-iperf3.pid"
         ip netns del "$up" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true
     }
     trap net_cleanup RETURN
@@ -396,42 +397,53 @@ network() {
     fi
     $PN image inspect iperf3-bench >/dev/null 2>&1 || $HIVE save iperf3-bench | $PN load -q >/dev/null
     gbps() { python3 -c 'import json, sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
-    report() { echo "throughput: $1: $2 Gbit/s" | tee -a "$OUT/network-throughput.txt"; }
+    report() { echo "throughput: round $1: $2: $3 Gbit/s" | tee -a "$OUT/network-throughput.txt"; }
     : > "$OUT/network-throughput.txt"
-    # a plain veth pair between two namespaces: the ceiling
+    # a plain veth pair between two namespaces (the ceiling), its server kept running
     ip netns add "$a"; ip netns add "$b"
     ip -n "$a" link add v0 type veth peer name v1 netns "$b"
     ip -n "$a" addr add 198.51.100.1/24 dev v0; ip -n "$a" link set v0 up; ip -n "$a" link set lo up
     ip -n "$b" addr add 198.51.100.2/24 dev v1; ip -n "$b" link set v1 up; ip -n "$b" link set lo up
-    nsenter --net="/run/netns/$a" iperf3 -s -1 -D
-    sleep 0.3
-    report "veth pair between two namespaces" "$(nsenter --net="/run/netns/$b" iperf3 -J -t "$secs" -c 198.51.100.1 | gbps)"
-    # through a published port, from the upstream host
+    nsenter --net="/run/netns/$a" iperf3 -s -D -I "$BENCH_DIR/net-iperf3.pid"
+    # servers: through a published port from the upstream host; container to
+    # container, hive on a user network (by name), podman on its default network (by address)
     $HIVE run -d --name net-srv -p 5201:5201 $IPERF -s >/dev/null
-    sleep 0.5
-    report "hive, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5201 | gbps)"
     $PN run -d --network bridge --name net-srv -p 5202:5201 $IPERF -s >/dev/null
-    sleep 0.5
-    report "podman, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5202 | gbps)"
-    # container to container: hive on a user network (by name), podman on its default network (by address)
     $HIVE network create bench-net >/dev/null 2>&1 || true
     $HIVE run -d --name net-srv2 --network bench-net $IPERF -s >/dev/null
-    sleep 0.5
-    report "hive, container to container (user network)" "$($HIVE run --rm --network bench-net $IPERF -J -t "$secs" -c net-srv2 | gbps)"
     local pip; pip=$($PN inspect -f '{{.NetworkSettings.IPAddress}}' net-srv)
-    report "podman, container to container (default network)" "$($PN run --rm --network bridge $IPERF -J -t "$secs" -c "$pip" | gbps)"
+    sleep 0.5
+    # Interleaved rounds, each path's figure divided by the veth pair's in the
+    # same round: on a loaded 2-core machine a single 5 s run varies by ±30%.
+    local i
+    for i in $(seq 1 "${NET_ROUNDS:-5}"); do
+        report "$i" "veth pair between two namespaces" "$(nsenter --net="/run/netns/$b" iperf3 -J -t "$secs" -c 198.51.100.1 | gbps)"
+        report "$i" "hive, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5201 | gbps)"
+        report "$i" "podman, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5202 | gbps)"
+        report "$i" "hive, container to container (user network)" "$($HIVE run --rm --network bench-net $IPERF -J -t "$secs" -c net-srv2 | gbps)"
+        report "$i" "podman, container to container (default network)" "$($PN run --rm --network bridge $IPERF -J -t "$secs" -c "$pip" | gbps)"
+    done
     python3 - "$OUT/network-throughput.txt" <<'PY'
-import re, sys
-v = {m.group(1): float(m.group(2)) for m in (re.match(r"throughput: (.*): ([0-9.]+) Gbit/s", l) for l in open(sys.argv[1])) if m}
-base = v.get("veth pair between two namespaces")
-for k, x in v.items():
-    if base and k != "veth pair between two namespaces":
-        print("ratio: %s / veth pair = %.0f%%" % (k, 100 * x / base))
+import collections, re, statistics, sys
+rounds = collections.defaultdict(dict)
+for l in open(sys.argv[1]):
+    m = re.match(r"throughput: round (\d+): (.*): ([0-9.]+) Gbit/s", l)
+    if m:
+        rounds[m.group(1)][m.group(2)] = float(m.group(3))
+base = "veth pair between two namespaces"
+paths = [k for k in next(iter(rounds.values())) if k != base]
+med = lambda xs: statistics.median(xs) if xs else float("nan")
+print("median: %s = %.2f Gbit/s (%d rounds)" % (base, med([r[base] for r in rounds.values()]), len(rounds)))
+for k in paths:
+    print("ratio: %s / veth pair = %.0f%% median of rounds (%.2f Gbit/s median)" % (
+        k, 100 * med([r[k] / r[base] for r in rounds.values() if k in r and r.get(base)]),
+        med([r[k] for r in rounds.values() if k in r])))
 for kind in ("published port from upstream", "container to container"):
-    h = [x for k, x in v.items() if k.startswith("hive") and kind in k]
-    p = [x for k, x in v.items() if k.startswith("podman") and kind in k]
+    h = [k for k in paths if k.startswith("hive") and kind in k]
+    p = [k for k in paths if k.startswith("podman") and kind in k]
     if h and p:
-        print("ratio: hive / podman, %s = %.2fx" % (kind, h[0] / p[0]))
+        print("ratio: hive / podman, %s = %.2fx median of rounds" % (
+            kind, med([r[h[0]] / r[p[0]] for r in rounds.values() if h[0] in r and p[0] in r])))
 PY
     $HIVE rm -f net-srv net-srv2 >/dev/null; $HIVE network rm bench-net >/dev/null
 }

@@ -41,6 +41,22 @@ static void put_addr_gen_mode(struct nlm *m, int on) {
     nlm_nest_end(m, spec);
 }
 
+// BIG TCP for IPv4 on both ends of every veth pair: a TCP sender in a
+// container builds super-packets of up to 192 KiB instead of 64 KiB, so the
+// veths, the bridge, br_netfilter, conntrack and nftables run once per
+// 192 KiB (docs/networking.md has the figures). A packet leaving by a link
+// with a smaller limit is segmented there by the kernel. Not on bridges: a
+// bridge without ports refuses more than 64 KiB (its TSO limit is its
+// ports'). Linux >= 6.3; older kernels ignore attributes they do not know
+// (the numbers are from linux/if_link.h, newer than the build's headers).
+#define HIVE_BIG_TCP_SIZE (192u * 1024)
+enum { HIVE_IFLA_GSO_IPV4_MAX_SIZE = 63, HIVE_IFLA_GRO_IPV4_MAX_SIZE = 64 };
+
+static void put_big_tcp(struct nlm *m) {
+    nlm_attr_u32(m, HIVE_IFLA_GSO_IPV4_MAX_SIZE, HIVE_BIG_TCP_SIZE);
+    nlm_attr_u32(m, HIVE_IFLA_GRO_IPV4_MAX_SIZE, HIVE_BIG_TCP_SIZE);
+}
+
 // A new message for RTM_NEWLINK of `kind` named `name`; returns the open
 // IFLA_LINKINFO nest (the caller adds IFLA_INFO_DATA if any, and closes it).
 static size_t new_link(struct nlm *m, const char *name, uint32_t mtu, const char *kind) {
@@ -95,17 +111,19 @@ int hive_link_add_veth(int fd, const char *name, const char *peer, int peer_netn
     if (peer_netns_fd >= 0) nlm_attr_u32(&m, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
     if (peer_mac) nlm_attr(&m, IFLA_ADDRESS, peer_mac, 6);
     if (mtu) nlm_attr_u32(&m, IFLA_MTU, mtu);
+    put_big_tcp(&m);
     nlm_nest_end(&m, p);
     nlm_nest_end(&m, data);
     nlm_nest_end(&m, info);
     nlm_end(&m);
-    // The kernel takes no IFLA_AF_SPEC when it makes a link: a second message
-    // in the same send sets this end's (the peer's is set in its namespace).
-    if (no_ipv6) {
-        link_msg(&m, RTM_NEWLINK, 0, 0);
-        nlm_attr_str(&m, IFLA_IFNAME, name);
-        put_addr_gen_mode(&m, 0);
-    }
+    // The kernel takes no IFLA_AF_SPEC when it makes a link, and leaves this
+    // end's GSO limit at 64 KiB whatever the request says (the peer's is
+    // taken): a second message in the same send sets both on this end (the
+    // peer's addr_gen_mode is set in its namespace).
+    link_msg(&m, RTM_NEWLINK, 0, 0);
+    nlm_attr_str(&m, IFLA_IFNAME, name);
+    put_big_tcp(&m);
+    if (no_ipv6) put_addr_gen_mode(&m, 0);
     return finish(fd, &m, err, errlen);
 }
 

@@ -13,6 +13,29 @@ teardown() { net_teardown; }
 # in_subnet ADDR CIDR: ADDR lies in CIDR.
 in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2], strict=False))' "$1" "$2"; }
 
+# start_sink NETNS PORT NAME: a TCP sink in the namespace at path NETNS that
+# writes the byte count of one connection to $WORK/NAME.count; sink_count NAME
+# waits for that count (10 s) and leaves it in $output.
+start_sink() {
+    nsenter --net="$1" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", int(sys.argv[1]))); s.listen(1)
+open(sys.argv[2] + ".ready", "w").close()
+c, _ = s.accept(); n = 0
+while True:
+    b = c.recv(1 << 20)
+    if not b: break
+    n += len(b)
+open(sys.argv[2] + ".count", "w").write(str(n))' "$2" "$WORK/$3" 3>&- &
+    echo $! >> "$WORK/servers.pids"
+    for _ in $(seq 100); do [ -f "$WORK/$3.ready" ] && return 0; sleep 0.05; done
+    return 1
+}
+sink_count() {
+    for _ in $(seq 200); do [ -s "$WORK/$1.count" ] && break; sleep 0.05; done
+    output=$(cat "$WORK/$1.count")
+}
+
 @test "default bridge: eth0 with an address from the bridge's subnet, a default route through it, own name in /etc/hosts" {
     import_run_base
     # detached: the default bridge exists while a container uses it (hive removes it when idle)
@@ -70,6 +93,31 @@ in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(s
     local gw
     gw=$(echo "$output" | awk '$1 == "default" {print $3}')
     echo "$output" | grep -Eq "^$gw[[:space:]]+gw\\.test"
+}
+
+@test "default bridge: BIG TCP (192 KiB IPv4 GSO) on both veth ends; bulk TCP out through NAT and between containers arrives whole" {
+    import_run_base
+    hive run -d --name big busybox sleep 60 >/dev/null
+    wait_running big
+    local pid veth gso
+    pid=$(hive inspect -f '{{.State.Pid}}' big)
+    veth=$(hns ip -o link show master hive0 | awk -F': ' '{print $2}' | cut -d@ -f1)
+    [ -n "$veth" ]
+    gso=$(hns python3 "$BATS_TEST_DIRNAME/linkgso.py" lo)
+    [ "$gso" != unknown ] || skip "the kernel does not report IFLA_GSO_IPV4_MAX_SIZE (Linux < 6.3)"
+    [ "$(hns python3 "$BATS_TEST_DIRNAME/linkgso.py" "$veth")" = 196608 ]
+    [ "$(nsenter --net="/proc/$pid/ns/net" python3 "$BATS_TEST_DIRNAME/linkgso.py" eth0)" = 196608 ]
+    # the upstream's link keeps the default: what leaves by it is segmented to 64 KiB
+    [ "$(ups python3 "$BATS_TEST_DIRNAME/linkgso.py" eth0)" = 65536 ]
+    # 16 MiB from a container to a sink on the upstream host, through NAT, and to another container on the bridge
+    start_sink "/run/netns/$NS_U" 8001 up
+    run_hive 0 run --rm busybox sh -c "dd if=/dev/zero bs=65536 count=256 2>/dev/null | nc $UP_ADDR 8001"
+    sink_count up
+    [ "$output" = $((16 << 20)) ]
+    start_sink "/proc/$pid/ns/net" 8002 peer
+    run_hive 0 run --rm busybox sh -c "dd if=/dev/zero bs=65536 count=256 2>/dev/null | nc $(ctr_ip big) 8002"
+    sink_count peer
+    [ "$output" = $((16 << 20)) ]
 }
 
 @test "--network none has only loopback, host shares the host's, container:NAME shares another's" {
