@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# Health checks (issue #14): run by the container's monitor through the exec
+# path; State.Health in inspect, ps STATUS and --filter health=, the
+# health_status events, the on-health hook, --health-on-failure, an image's
+# HEALTHCHECK, --no-healthcheck, timeouts, bad flags.
+load helpers
+
+teardown() { teardown_containers; }
+
+# wait_until SECONDS COMMAND...: until COMMAND succeeds, or fail after SECONDS.
+wait_until() {
+    local limit=$1; shift
+    local deadline=$(( $(date +%s%N) + limit * 1000000000 ))
+    while [ "$(date +%s%N)" -lt "$deadline" ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "timed out after ${limit}s: $*" >&2
+    return 1
+}
+
+health_is() { [ "$("$HIVE" inspect --format '{{.State.Health.Status}}' "$1")" = "$2" ]; }
+events_have() { "$HIVE" events --until 0s "${@:2}" 2>/dev/null | grep -q -- "$1"; }
+
+@test "starting -> unhealthy -> healthy: inspect, ps, events and the on-health hook" {
+    import_run_base
+    add_hook 10-health.lua <<'EOF'
+hive.on("on-health", function(c)
+  hive.log.warn("HEALTH " .. c.name .. " " .. c.previous_status .. "->" .. c.status .. " streak=" .. c.failing_streak)
+end)
+EOF
+    # failures in the 1.5 s start period do not count; then 2 in a row make it unhealthy
+    hive run -d --network none --name h1 --health-cmd 'echo probe; test -f /tmp/ok' --health-interval 200ms \
+        --health-retries 2 --health-start-period 1500ms --health-start-interval 300ms busybox sleep 60 >/dev/null
+    health_is h1 starting
+    run_hive 0 ps --format '{{.Names}} {{.Status}}'
+    [[ "$output" == "h1 Up "*" (health: starting)" ]]
+    run_hive 0 ps -q --filter health=starting
+    [ -n "$output" ]
+    wait_until 10 health_is h1 unhealthy
+    run_hive 0 inspect --format '{{.State.Health.FailingStreak}} {{len .State.Health.Log}}' h1
+    [[ "$output" =~ ^([2-9]|[1-9][0-9]+)\ [1-5]$ ]]
+    run_hive 0 inspect --format '{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}' h1
+    [ "$output" = "1 probe" ]
+    run_hive 0 ps --format '{{.Status}}' --filter health=unhealthy
+    [[ "$output" == "Up "*" (unhealthy)" ]]
+    run_hive 0 ps -q --filter health=healthy
+    [ -z "$output" ]
+    hive exec h1 touch /tmp/ok
+    wait_until 10 health_is h1 healthy
+    run_hive 0 inspect --format '{{.State.Health.FailingStreak}}' h1
+    [ "$output" = 0 ]
+    run_hive 0 ps --format '{{.Status}}'
+    [[ "$output" == "Up "*" (healthy)" ]]
+    wait_until 10 events_have "health_status: healthy" --filter container=h1
+    run_hive 0 events --until 0s --filter container=h1 --format '{{.Action}}'
+    [ "$(echo "$output" | grep health_status | tr '\n' ,)" = "health_status: unhealthy,health_status: healthy," ]
+    wait_until 10 events_have "HEALTH h1 unhealthy->healthy streak=0" --filter type=hook
+    run_hive 0 events --until 0s --filter type=hook
+    [[ "$output" == *"HEALTH h1 starting->unhealthy streak=2"* ]]
+    # a container without a check: none
+    hive run -d --network none --name plain busybox sleep 60 >/dev/null
+    run_hive 0 ps --format '{{.Names}}' --filter health=none
+    [ "$output" = plain ]
+    run_hive 0 inspect --format '{{.State.Health}}' plain
+    [ "$output" = "<no value>" ]
+}
+
+@test "--health-on-failure restart ends up running again; kill leaves it exited" {
+    import_run_base
+    hive run -d --network none --name hr --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 1 \
+        --health-on-failure restart busybox sleep 60 >/dev/null
+    pid1=$(hive inspect --format '{{.State.Pid}}' hr)
+    wait_until 15 events_have "container start" --filter container=hr --filter event=start --since 0 --format 'container {{.Action}} {{.Time}}'
+    wait_until 15 bash -c "[ \$(\"$HIVE\" events --until 0s --filter container=hr --filter event=start | wc -l) -ge 2 ]"
+    wait_until 10 bash -c "[ \"\$(\"$HIVE\" inspect --format '{{.State.Running}}' hr)\" = true ]"
+    pid2=$(hive inspect --format '{{.State.Pid}}' hr)
+    [ "$pid1" != "$pid2" ]
+    run_hive 0 events --until 0s --filter container=hr --format '{{.Action}}'
+    [[ "$output" == *"health_status: unhealthy"*"die"*"start"* ]]
+
+    hive run -d --network none --name hk --health-cmd 'false' --health-interval 200ms --health-retries 1 \
+        --health-on-failure kill busybox sleep 60 >/dev/null
+    wait_until 10 bash -c "[ \"\$(\"$HIVE\" inspect --format '{{.State.Status}}' hk)\" = exited ]"
+    run_hive 0 inspect --format '{{.State.ExitCode}} {{.State.Health.Status}}' hk
+    [ "$output" = "137 unhealthy" ]
+}
+
+@test "an image's HEALTHCHECK runs as CMD (no shell); flags override it; --no-healthcheck turns it off" {
+    import_run_base
+    mkdir -p "$WORK/ctx"
+    cat > "$WORK/ctx/Dockerfile" <<'EOF'
+FROM busybox
+HEALTHCHECK --interval=200ms --retries=1 CMD ["/bin/echo", "image-check $HOME"]
+EOF
+    run_hive 0 build -q -t hc "$WORK/ctx"
+    hive run -d --network none --name img hc sleep 60 >/dev/null
+    wait_until 10 health_is img healthy
+    run_hive 0 inspect --format '{{(index .State.Health.Log 0).Output}}' img
+    # exec form: no shell expanded $HOME
+    [ "$output" = 'image-check $HOME' ]
+    # a flag overrides the image's command, keeping its interval
+    hive run -d --network none --name over --health-cmd 'exit 3' hc sleep 60 >/dev/null
+    wait_until 10 health_is over unhealthy
+    run_hive 0 inspect --format '{{(index .State.Health.Log 0).ExitCode}}' over
+    [ "$output" = 3 ]
+    hive run -d --network none --name off --no-healthcheck hc sleep 60 >/dev/null
+    run_hive 0 inspect --format '{{.State.Health}}' off
+    [ "$output" = "<no value>" ]
+    [ ! -e "$HIVE_ROOT/containers/$(hive inspect --format '{{.Id}}' off)/healthcheck" ]
+    run_hive 0 ps --format '{{.Names}}' --filter health=none
+    [ "$output" = off ]
+}
+
+@test "a check past its timeout is killed and counts as a failure" {
+    import_run_base
+    hive run -d --network none --name slow --health-cmd 'sleep 30' --health-timeout 300ms --health-interval 200ms \
+        --health-retries 1 busybox sleep 60 >/dev/null
+    wait_until 10 health_is slow unhealthy
+    run_hive 0 inspect --format '{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}' slow
+    [ "$output" = "-1 Health check exceeded timeout (300ms)" ]
+    # the hanging check's processes are gone: only the container's init (and at most one running check) is left
+    run_hive 0 top slow
+    [ "$(echo "$output" | grep -c 'sleep 30')" -le 1 ]
+}
+
+@test "bad health flags are refused with a clear error and nothing is created" {
+    import_run_base
+    for args in "--health-interval 0s" "--health-interval 0" "--health-timeout 0s" "--health-start-interval 500us" \
+                "--health-interval 10" "--health-retries -1" "--health-start-period -1s" "--health-on-failure reboot" \
+                "--no-healthcheck --health-interval 1s"; do
+        run -125 "$HIVE" run -d --network none --name bad --health-cmd true $args busybox true
+        [[ "$output" == *"health"* ]] || { echo "$args: $output" >&2; false; }
+        [ "${#lines[@]}" -eq 1 ] || { echo "$args: $output" >&2; false; }
+    done
+    run_hive 0 ps -aq
+    [ -z "$output" ]
+    run -125 "$HIVE" create --no-healthcheck --health-cmd true busybox true
+    [[ "$output" == *"--no-healthcheck conflicts with --health-* options"* ]]
+    run -125 "$HIVE" ps --filter health=bogus
+    [[ "$output" == *'invalid filter "health=bogus"'* ]]
+}
