@@ -13,7 +13,7 @@ extension Engine {
     /// DIR/healthcheck for the monitor, when the container has a check.
     func writeHealthConfig(_ spec: ContainerSpec, dir: String) throws {
         guard let h = spec.healthcheck else { return }
-        try Files.write(dir + "/" + HealthFile.config, bytes: HealthFile.configText(h), mode: 0o600)
+        try Files.write(dir + "/" + HealthFile.config, bytes: HealthFile.configText(h, onFailure: spec.healthOnFailure), mode: 0o600)
     }
 
     /// A running container's health status for ps ("starting", "healthy",

@@ -86,12 +86,12 @@ extension HealthRequest {
         return h
     }
 
-    /// A flag's Go duration ("30s", "1m30s", "500ms") in nanoseconds, at least `minimum`.
+    /// A flag's duration ("30s", "1m30s", "500ms"; Quantity's Go-style units) in nanoseconds, at least `minimum`.
     static func duration(_ flag: String, _ text: String, minimum: Int64) throws(HiveError) -> Int64 {
-        guard let n = GoDuration.parse(text) else {
+        if text.hasPrefix("-") { throw HiveError(.invalidArgument, "invalid \(flag) \"\(text)\": it cannot be negative") }
+        guard let n = text == "0" ? 0 : Quantity.duration(text) else {
             throw HiveError(.invalidArgument, "invalid \(flag) \"\(text)\": expected a duration such as 500ms, 30s or 1m30s")
         }
-        guard n >= 0 else { throw HiveError(.invalidArgument, "invalid \(flag) \"\(text)\": it cannot be negative") }
         guard n >= minimum else {
             throw HiveError(.invalidArgument, "invalid \(flag) \"\(text)\": it must be at least 1ms")
         }
@@ -99,56 +99,24 @@ extension HealthRequest {
     }
 }
 
-/// Go's time.ParseDuration: an optional sign, then decimal numbers with units
-/// (ns, us, µs, ms, s, m, h), as "1h2m3.5s"; a bare "0" is zero.
-public enum GoDuration {
-    public static func parse(_ text: String) -> Int64? {
-        var s = Substring(text)
-        var negative = false
-        if let c = s.first, c == "-" || c == "+" { negative = c == "-"; s = s.dropFirst() }
-        if s == "0" { return 0 }
-        guard !s.isEmpty else { return nil }
-        var total = 0.0
-        while !s.isEmpty {
-            let num = s.prefix(while: { $0.isASCII && ($0.isNumber || $0 == ".") })
-            guard !num.isEmpty, num != ".", num.filter({ $0 == "." }).count <= 1, let value = Double(num) else { return nil }
-            s = s.dropFirst(num.count)
-            let unit = s.prefix(while: { !($0.isASCII && ($0.isNumber || $0 == ".")) })
-            s = s.dropFirst(unit.count)
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1
-            case "us", "µs", "μs": scale = 1e3
-            case "ms": scale = 1e6
-            case "s": scale = 1e9
-            case "m": scale = 60e9
-            case "h": scale = 3600e9
-            default: return nil
-            }
-            total += value * scale
-            guard total < 9.2e18 else { return nil }
-        }
-        let n = Int64(total.rounded())
-        return negative ? -n : n
-    }
-}
-
 /// What the monitor reads and writes about a container's health check.
 public enum HealthFile {
     /// The resolved check, for the monitor (DIR/healthcheck): one line
-    /// "INTERVAL TIMEOUT START_PERIOD START_INTERVAL RETRIES\n" (nanoseconds),
-    /// then the command's argv, each string NUL-terminated ("CMD-SHELL s" is
-    /// /bin/sh -c s, as Docker runs it).
+    /// "INTERVAL TIMEOUT START_PERIOD START_INTERVAL RETRIES ACTION\n"
+    /// (nanoseconds; ACTION is --health-on-failure, "none" if not given: with
+    /// another the monitor checks no more once the container turned unhealthy,
+    /// as the action takes it down), then the command's argv, each string
+    /// NUL-terminated ("CMD-SHELL s" is /bin/sh -c s, as Docker runs it).
     public static let config = "healthcheck"
     /// The monitor's state (DIR/health): Docker's State.Health JSON,
     /// {"Status":"...","FailingStreak":N,"Log":[...]}, Status first.
     public static let state = "health"
 
-    public static func configText(_ h: Healthcheck) -> [UInt8] {
+    public static func configText(_ h: Healthcheck, onFailure: String?) -> [UInt8] {
         let test = h.test ?? []
         let argv = test.first == "CMD-SHELL" ? ["/bin/sh", "-c", test.dropFirst().joined(separator: " ")] : Array(test.dropFirst())
         let head = "\(h.interval ?? HealthDefaults.interval) \(h.timeout ?? HealthDefaults.timeout) \(h.startPeriod ?? 0) "
-            + "\(h.startInterval ?? HealthDefaults.startInterval) \(h.retries ?? HealthDefaults.retries)\n"
+            + "\(h.startInterval ?? HealthDefaults.startInterval) \(h.retries ?? HealthDefaults.retries) \(onFailure ?? "none")\n"
         var out = Array(head.utf8)
         for a in argv { out += Array(a.utf8); out.append(0) }
         return out

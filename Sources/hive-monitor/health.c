@@ -4,7 +4,8 @@
 //   DIR/healthcheck  what hive resolved (HiveRuntime's HealthFile), written
 //                    before the monitor starts, only for a container with a
 //                    check: "INTERVAL TIMEOUT START_PERIOD START_INTERVAL
-//                    RETRIES\n" in nanoseconds, then argv, each NUL-terminated
+//                    RETRIES ACTION\n" (nanoseconds; ACTION: --health-on-failure),
+//                    then argv, each NUL-terminated
 //   DIR/health       Docker's State.Health JSON, Status first, written
 //                    atomically (DIR/health.tmp, rename) after each check
 //
@@ -54,6 +55,7 @@ static struct {
     long long interval_ms, timeout_ms, start_period_ms, start_interval_ms;
     long long timeout_ns;
     int retries;
+    int acts;                             // --health-on-failure other than none: no checks once unhealthy
     char *config;                         // the file's bytes; argv points into it
     const char *argv[HEALTH_ARGV_MAX + 1];
     const char *status;                   // "starting", "healthy", "unhealthy"
@@ -94,7 +96,9 @@ static int read_config(const char *dir) {
     if (!nl) return -1;
     *nl = 0;
     long long v[5];
-    if (sscanf(hc.config, "%lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4]) != 5) return -1;
+    char action[16];
+    if (sscanf(hc.config, "%lld %lld %lld %lld %lld %15s", &v[0], &v[1], &v[2], &v[3], &v[4], action) != 6) return -1;
+    hc.acts = strcmp(action, "none") != 0;
     if (v[0] < 1000000 || v[1] < 1000000 || v[2] < 0 || v[3] < 1000000 || v[4] < 1) return -1;
     hc.interval_ms = v[0] / 1000000;
     hc.timeout_ns = v[1];
@@ -244,7 +248,8 @@ static void finish(struct monitor *m, int exit_code, long long start_ms) {
     hc.log[hc.nlog++] = hc.cur;
     write_state(m);
     if (previous != hc.status) report_change(m, previous);
-    hc.next_ms = monitor_mono_ms() + next_delay_ms();
+    // the engine's action takes the container down: no further check in this run
+    hc.next_ms = hc.acts && previous != hc.status && strcmp(hc.status, "unhealthy") == 0 ? 0 : monitor_mono_ms() + next_delay_ms();
 }
 
 static long long check_start_ms;
