@@ -448,7 +448,7 @@ bench_services_health() {
     $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import --change 'CMD ["sh"]' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     $HIVE rm -f bench-health >/dev/null 2>&1 || true
     id=$($HIVE run -d --network none --name bench-health --health-cmd 'echo x >> /tmp/n' --health-interval 100ms busybox sleep 600)
-    mon=$(pgrep -f "^[^ ]*hive-monitor $id " | head -1)
+    mon=$(pgrep -f "^[^ ]+ $id $HIVE_ROOT/containers/" | head -1)
     hz=$(getconf CLK_TCK)
     sleep 1
     t0=$(awk '{print $14+$15+$16+$17}' "/proc/$mon/stat"); n0=$($HIVE exec bench-health wc -l /tmp/n | awk '{print $1}')

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -81,10 +82,12 @@ static int read_config(const char *dir) {
     snprintf(path, sizeof path, "%s/healthcheck", dir);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return -1;
-    hc.config = malloc(HEALTH_CONFIG_MAX + 1);
+    struct stat st;
+    size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < HEALTH_CONFIG_MAX ? (size_t)st.st_size : HEALTH_CONFIG_MAX;
+    hc.config = malloc(cap + 1);
     size_t n = 0;
-    while (hc.config && n < HEALTH_CONFIG_MAX) {
-        ssize_t r = read(fd, hc.config + n, HEALTH_CONFIG_MAX - n);
+    while (hc.config && n < cap) {
+        ssize_t r = read(fd, hc.config + n, cap - n);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;
         n += (size_t)r;
@@ -96,8 +99,8 @@ static int read_config(const char *dir) {
     if (!nl) return -1;
     *nl = 0;
     long long v[5];
-    char action[16];
-    if (sscanf(hc.config, "%lld %lld %lld %lld %lld %15s", &v[0], &v[1], &v[2], &v[3], &v[4], action) != 6) return -1;
+    char action[16] = "none";
+    if (sscanf(hc.config, "%lld %lld %lld %lld %lld %15s", &v[0], &v[1], &v[2], &v[3], &v[4], action) < 5) return -1;
     hc.acts = strcmp(action, "none") != 0;
     if (v[0] < 1000000 || v[1] < 1000000 || v[2] < 0 || v[3] < 1000000 || v[4] < 1) return -1;
     hc.interval_ms = v[0] / 1000000;
