@@ -37,6 +37,20 @@ extension Engine {
         return v
     }
 
+    /// on-health's own fields: the new and previous status, the failing streak,
+    /// the last check's output and exit code (`hooks test` without a status: the current one).
+    func healthContext(_ r: ContainerRecord, status: String? = nil, previous: String? = nil) -> [String: JSONValue] {
+        let state = healthState(r)
+        let last = state?["Log"]?.arrayValue?.last
+        let now = status ?? state?["Status"]?.stringValue ?? "starting"
+        return [
+            "status": .string(now), "previous_status": .string(previous ?? now),
+            "failing_streak": .int(state?["FailingStreak"]?.intValue ?? 0),
+            "output": .string(last?["Output"]?.stringValue ?? ""),
+            "exit_code": .int(last?["ExitCode"]?.intValue ?? 0),
+        ]
+    }
+
     /// `container health-event ID STATUS PREVIOUS` (run by the monitor): the
     /// event, the on-health hook, and on "unhealthy" the --health-on-failure action.
     public func healthEvent(_ ref: String, status: String, previous: String) throws {
@@ -45,16 +59,8 @@ extension Engine {
             throw HiveError(.invalidArgument, "invalid health status \"\(status)\" or \"\(previous)\" (starting, healthy, unhealthy)")
         }
         let r = try record(ref)
-        let state = healthState(r)
-        let last = state?["Log"]?.arrayValue?.last
-        let extra: [String: JSONValue] = [
-            "status": .string(status), "previous_status": .string(previous),
-            "failing_streak": .int(state?["FailingStreak"]?.intValue ?? 0),
-            "output": .string(last?["Output"]?.stringValue ?? ""),
-            "exit_code": .int(last?["ExitCode"]?.intValue ?? 0),
-        ]
-        emit(.onHealth, containerEvent(r, "health_status: " + status), context: containerOverlay(r, extra: extra), base: containerBase(r),
-             subject: containerSubject(r))
+        emit(.onHealth, containerEvent(r, "health_status: " + status), context: containerOverlay(r, extra: healthContext(r, status: status, previous: previous)),
+             base: containerBase(r), subject: containerSubject(r))
         guard status == "unhealthy", isAlive(r), let pid = r.pid else { return }
         switch spec(r)?.healthOnFailure {
         case "kill":
