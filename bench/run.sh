@@ -501,6 +501,37 @@ PY
     fi
 }
 
+# Services (issue #14).
+# Health checks: the host CPU one check costs. hive's monitor runs a check
+# every 100 ms for $HEALTH_SECONDS (default 10); the monitor's own CPU plus its
+# reaped children's (the checks: /proc/PID/stat utime+stime+cutime+cstime),
+# divided by the checks run (each appends a line to a file in the container).
+# podman's: `podman healthcheck run` of a container with the same check, timed
+# by hyperfine (its wall time and user+system CPU per check).
+bench_services_health() {
+    local secs=${HEALTH_SECONDS:-10} id mon t0 t1 n0 n1 hz
+    $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import --change 'CMD ["sh"]' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    $HIVE rm -f bench-health >/dev/null 2>&1 || true
+    id=$($HIVE run -d --network none --name bench-health --health-cmd 'echo x >> /tmp/n' --health-interval 100ms busybox sleep 600)
+    mon=$(pgrep -f "^[^ ]+ $id $HIVE_ROOT/containers/" | head -1)
+    hz=$(getconf CLK_TCK)
+    sleep 1
+    t0=$(awk '{print $14+$15+$16+$17}' "/proc/$mon/stat"); n0=$($HIVE exec bench-health wc -l /tmp/n | awk '{print $1}')
+    sleep "$secs"
+    t1=$(awk '{print $14+$15+$16+$17}' "/proc/$mon/stat"); n1=$($HIVE exec bench-health wc -l /tmp/n | awk '{print $1}')
+    python3 -c "import sys; t,n,hz=float(sys.argv[1]),int(sys.argv[2]),float(sys.argv[3]); print('health: hive monitor CPU per check = %.2f ms (%d checks in %s s, %.0f ms CPU)' % (t*1000/hz/n, n, sys.argv[4], t*1000/hz))" \
+        "$((t1 - t0))" "$((n1 - n0))" "$hz" "$secs" | tee "$OUT/services-health.txt"
+    grep VmRSS "/proc/$mon/status" | sed 's/^/health: hive monitor /' | tee -a "$OUT/services-health.txt"
+    $HIVE rm -f bench-health >/dev/null
+    $P image exists busybox:latest || $P import "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    $P rm -f bench-health >/dev/null 2>&1 || true
+    $P run -d --network none --name bench-health --health-cmd 'echo x >> /tmp/n' --health-interval 1h busybox sleep 600 >/dev/null
+    hf services-health -w 2 -r "${RUNS}" "$P healthcheck run bench-health"
+    python3 -c "import json; r=json.load(open('$OUT/services-health.json'))['results'][0]; print('health: podman healthcheck run = %.1f ms wall, %.1f ms CPU (user+system)' % (r['mean']*1e3, (r['user']+r['system'])*1e3))" \
+        | tee -a "$OUT/services-health.txt"
+    $P rm -f bench-health >/dev/null
+}
+
 services() {
     bench_services_restart
     if declare -F bench_services_health >/dev/null; then bench_services_health; fi
@@ -508,7 +539,7 @@ services() {
 
 what=${1:-all}
 case $what in
-    all) images; import; load; save; run_; lifecycle; hooks; build; rss; registry; network ;;
+    all) images; import; load; save; run_; lifecycle; hooks; build; rss; registry; network; services ;;
     run) run_ ;;
     *) "$what" ;;
 esac

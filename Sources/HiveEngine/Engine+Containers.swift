@@ -19,6 +19,8 @@ public struct ContainerSummary {
     public var exitCode: Int32?
     public var labelsJSON: String
     public var imageID: String
+    /// A running container's health status (starting, healthy, unhealthy); "none" without a check.
+    public var health = "none"
     public var labels: [String: String] { (try? JSONCoding.decode([String: String].self, from: Array(labelsJSON.utf8))) ?? [:] }
 }
 
@@ -33,12 +35,14 @@ extension Engine {
         return try store.allContainers().map { r in
             var state = r.state.rawValue
             var status: String
+            var health = "none"
             switch r.state {
             case .created: status = "Created"
             case .running:
                 if isAlive(r) {
                     status = "Up " + HumanTime.duration((now - (r.started ?? now)) / 1_000_000_000)
                     if isPaused(r.id) { status += " (Paused)"; state = "paused" }
+                    if let h = healthStatus(r.id) { health = h; status += h == "starting" ? " (health: starting)" : " (\(h))" }
                 } else {
                     state = "exited"
                     status = "Exited (unknown): its process is gone"
@@ -50,7 +54,8 @@ extension Engine {
                 status = "Exited (\(r.exitCode ?? -1)) " + HumanTime.duration((now - (r.finished ?? now)) / 1_000_000_000) + " ago"
             }
             return ContainerSummary(id: r.id, name: r.name, image: r.imageName, command: r.command, created: r.created,
-                                    state: state, status: status, exitCode: r.exitCode, labelsJSON: r.labelsJSON, imageID: r.imageID.hex)
+                                    state: state, status: status, exitCode: r.exitCode, labelsJSON: r.labelsJSON, imageID: r.imageID.hex,
+                                    health: health)
         }
     }
 

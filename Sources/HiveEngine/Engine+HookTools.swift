@@ -68,7 +68,7 @@ extension Engine {
         default:
             if let container {
                 let r = try record(container)
-                ctx = containerContext(r, extra: event == .onExit ? ["status": .int(Int64(r.exitCode ?? 0))] : event == .onStop ? ["by": .string("user")] : event == .onRemove ? ["type": .string("container")] : [:])
+                ctx = containerContext(r, extra: event == .onExit ? ["status": .int(Int64(r.exitCode ?? 0))] : event == .onStop ? ["by": .string("user")] : event == .onRemove ? ["type": .string("container")] : event == .onHealth ? healthContext(r) : [:])
                 subject = containerSubject(r)
             } else if let image, event == .onRemove {
                 let resolved = try resolveImage(image)

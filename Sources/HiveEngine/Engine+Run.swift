@@ -137,6 +137,7 @@ extension Engine {
             Profile.mark("cgroups")
             try Launcher.write(made.launch, to: made.dir + "/plan")
             Profile.mark("plan")
+            try writeHealthConfig(made.spec, dir: made.dir)
             if !o.buildStep {
                 emit(.postCreate, containerEvent(rec, "create"), context: containerOverlay(rec), base: containerBase(rec),
                      subject: Hooks.Subject(image: o.image, labels: o.labels))

@@ -26,6 +26,8 @@ public enum ContainerInspect {
         /// too); restarts it made so far.
         public var restarting: Bool
         public var restartCount: Int64
+        /// State.Health (Docker's Status, FailingStreak, Log), for a container with a health check.
+        public var health: JSONValue? = nil
 
         public init(id: String, name: String, imageID: String, imageName: String, created: Int64, started: Int64?, finished: Int64?,
                     status: String, running: Bool, pid: Int64, exitCode: Int32?, layerDirs: [String], containerDir: String,
@@ -68,7 +70,7 @@ public enum ContainerInspect {
                 "OOMKilled": .bool(false), "Dead": .bool(false), "Pid": .int(r.pid),
                 "ExitCode": .int(Int64(r.exitCode ?? 0)), "Error": .string(""),
                 "StartedAt": ts(r.started), "FinishedAt": ts(r.finished),
-            ]),
+            ].merging(r.health.map { ["Health": $0] } ?? [:]) { a, _ in a }),
             "Image": .string(r.imageID),
             "Name": .string("/" + r.name),
             "RestartCount": .int(r.restartCount),

@@ -13,7 +13,7 @@ enum ContainerList {
             .flag("quiet", "q", "Only display container IDs"),
             .flag("no-trunc", nil, "Don't truncate output"),
             .value("format", nil, "string", "Format output: table, json, or a Go template"),
-            .multi("filter", "f", "filter", "Filter output: id, name, label, status, ancestor, exited, before, since"),
+            .multi("filter", "f", "filter", "Filter output: id, name, label, status, ancestor, exited, before, since, health"),
             .value("last", "n", "int", "Show n last created containers (includes all states)"),
             .flag("latest", "l", "Show the latest created container (includes all states)"),
             .flag("size", "s", "Display total file sizes"),
@@ -115,11 +115,11 @@ struct ContainerFilter {
     var impliesAll: Bool { values["status"] != nil || values["exited"] != nil }
 
     init(_ args: [String], engine: Engine, all: [ContainerSummary]) throws {
-        let keys: Set<String> = ["id", "name", "label", "status", "ancestor", "exited", "before", "since"]
+        let keys: Set<String> = ["id", "name", "label", "status", "ancestor", "exited", "before", "since", "health"]
         for a in args {
             guard let eq = a.firstIndex(of: "=") else { throw HiveError(.invalidArgument, "bad format of filter \"\(a)\" (expected name=value)") }
             let k = String(a[..<eq])
-            guard keys.contains(k) else { throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (id, name, label, status, ancestor, exited, before, since)") }
+            guard keys.contains(k) else { throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (id, name, label, status, ancestor, exited, before, since, health)") }
             values[k, default: []].append(String(a[a.index(after: eq)...]))
         }
         func find(_ ref: String) throws -> ContainerSummary {
@@ -133,6 +133,9 @@ struct ContainerFilter {
         for s in values["status"] ?? [] where !["created", "running", "exited", "paused", "restarting", "removing", "dead"].contains(s) {
             throw HiveError(.invalidArgument, "invalid filter \"status=\(s)\" (created, running, restarting, exited, paused)")
         }
+        for h in values["health"] ?? [] where !["starting", "healthy", "unhealthy", "none"].contains(h) {
+            throw HiveError(.invalidArgument, "invalid filter \"health=\(h)\" (starting, healthy, unhealthy, none)")
+        }
         for a in values["ancestor"] ?? [] {
             if let id = try? engine.resolveImage(a).id { ancestors.insert(id.hex) } else { ancestors.insert("-") }
         }
@@ -142,6 +145,7 @@ struct ContainerFilter {
         if let ids = values["id"], !ids.contains(where: { c.id.hasPrefix($0) }) { return false }
         if let names = values["name"], !names.contains(where: { c.name.contains($0) }) { return false }
         if let st = values["status"], !st.contains(c.state) { return false }
+        if let h = values["health"], !h.contains(c.health) { return false }
         if let ex = values["exited"], !(c.state == "exited" && ex.contains(String(c.exitCode ?? -1))) { return false }
         if let labels = values["label"] {
             let have = c.labels

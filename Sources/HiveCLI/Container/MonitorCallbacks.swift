@@ -24,11 +24,13 @@ enum MonitorRestart {
 
 enum MonitorHealth {
     static let def = CommandDef(
-        name: "container health-event", aliases: ["container health-event"], usage: "CONTAINER",
+        name: "container health-event", aliases: ["container health-event"], usage: "CONTAINER STATUS PREVIOUS",
         summary: "Report a container's health status change (run by hive-monitor)", run: run)
 
     static func run(_ c: Context) throws -> Int32 {
-        try c.expect(min: 1, max: 1)
-        throw HiveError(.unavailable, "container health-event is not built yet")
+        try c.expect(min: 3, max: 3)
+        let engine = try c.engine()
+        try engine.healthEvent(c.args.positionals[0], status: c.args.positionals[1], previous: c.args.positionals[2])
+        return 0
     }
 }
