@@ -66,7 +66,7 @@ int hive_attach_listen(int dirfd) {
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s < 0) return -1;
     unlinkat(dirfd, HIVE_ATTACH_SOCKET, 0);  // a stale one (a monitor killed before)
-    mode_t old = umask(077);                  // 0600 from the start: no window
+    mode_t old = umask(0177);                 // 0600 from the start: no window
     int r = bind(s, (struct sockaddr *)&a, sizeof a);
     umask(old);
     if (r < 0 || listen(s, HIVE_ATTACH_CLIENTS_MAX) < 0) {

@@ -31,6 +31,9 @@ extension Engine {
         }
         defer { if pidfd >= 0 { close(pidfd) } }
         let outcome = AttachProtocol.run(sock, options: o, pidfd: pidfd)
+        if outcome == .protocolError {
+            throw HiveError(.corrupt, "the monitor of container \(r.name) does not speak this hive's attach protocol (it was started by another version of hive); restart the container to attach to it")
+        }
         guard outcome == .lost else { return outcome }
         // the monitor ended the connection without the status: the container
         // exited as it closed, or the monitor is gone while it runs

@@ -22,6 +22,8 @@ public enum AttachProtocol {
         case lost
         /// This client was ended by a signal it did not forward.
         case signalled(Int32)
+        /// The monitor sent what is not this protocol (another version's monitor).
+        case protocolError
     }
 
     public struct Options: Sendable {
@@ -119,6 +121,7 @@ public enum AttachProtocol {
         switch r {
         case 0...: return .exited(r)
         case HIVE_ATTACH_DETACHED: return .detached
+        case HIVE_ATTACH_BAD_PEER: return .protocolError
         case ...(-256): return .signalled(-256 - r)
         default: return .lost
         }

@@ -225,6 +225,8 @@ void attach_handle(struct monitor *m, struct pollfd *fds, int n) {
         struct client *c = &clients[slots[k]];
         if (c->fd != fds[k].fd) continue;  // dropped since (a slow client during output)
         if (fds[k].revents & POLLOUT) flush_client(c);
+        // gone while its input was held back (POLLIN not asked): ended now, no spinning on POLLHUP
+        if (c->fd >= 0 && !(fds[k].events & POLLIN) && (fds[k].revents & (POLLHUP | POLLERR))) { drop(c); continue; }
         if (c->fd >= 0 && (fds[k].revents & (POLLIN | POLLHUP | POLLERR))) read_client(m, c);
     }
 }

@@ -33,8 +33,8 @@ enum ContainerAttach {
             return 1
         case .signalled(let sig):
             return 128 + sig
-        case .lost:
-            return 1  // Engine.attach resolves it; not reached
+        case .lost, .protocolError:
+            return 1  // Engine.attach resolves them; not reached
         }
     }
 }
