@@ -147,7 +147,10 @@ def drain(limit):
     n = 0
     s.settimeout(20)
     while True:
-        b = s.recv(65536)
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:   # closed with our bytes unread: a reset
+            return n
         if not b:
             return n
         n += len(b)
