@@ -26,8 +26,8 @@ import HivePlatform
     @Test func headerWireFormat() {
         #expect(AttachProtocol.header(type: 1, length: 5) == [1, 0, 0, 0, 0, 0, 0, 5])
         #expect(AttachProtocol.header(type: 16, length: 0x0102_0304) == [16, 0, 0, 0, 1, 2, 3, 4])
-        let h = AttachProtocol.header(type: Int32(HIVE_ATTACH_STDERR), length: 300)
-        #expect(AttachProtocol.parseHeader(h, toMonitor: false)! == (Int32(HIVE_ATTACH_STDERR), 300))
+        let h = AttachProtocol.header(type: Int32(HIVE_ATTACH_STDERR.rawValue), length: 300)
+        #expect(AttachProtocol.parseHeader(h, toMonitor: false)! == (Int32(HIVE_ATTACH_STDERR.rawValue), 300))
     }
 
     @Test(arguments: [
