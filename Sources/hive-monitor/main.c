@@ -85,11 +85,13 @@ int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen) {
     return 0;
 }
 
-// Reads what is there of one output stream (all of it with `final`) and
-// hands it to attach.c and log.c; closes it at its end.
+// Reads what is there of one output stream (all of it with `final`; else at
+// most 16 reads, so a container that writes without pause never starves the
+// rest of the poll loop: attach clients, health checks) and hands it to
+// attach.c and log.c; closes it at its end.
 static void pump(struct monitor *m, int *fd, const char *name, int final) {
     char buf[16384];
-    for (;;) {
+    for (int reads = 0; final || reads < 16; reads++) {
         ssize_t n = read(*fd, buf, sizeof buf);
         if (n > 0) {
             attach_output(m, name, buf, (size_t)n);

@@ -77,13 +77,14 @@ enum ContainerRun {
         try pullPolicy(c, engine)
         Profile.mark("engine")
         if c.args.flag("detach") {
+            guard o.attach.isEmpty else { throw HiveError(.invalidArgument, "Conflicting options: -a and -d") }
             let (id, _) = try engine.createContainer(o)
             c.out.line(try engine.startDetached(id))
             return 0
         }
         c.out.flush()
-        // without -i the container's stdin is /dev/null, as with docker
-        if !c.args.flag("interactive") {
+        // without -i (or with -a but not -a stdin) the container's stdin is /dev/null, as with docker
+        if !c.args.flag("interactive") || (!o.attach.isEmpty && !o.attach.contains("stdin")) {
             let null = open("/dev/null", O_RDONLY)
             if null >= 0 { dup2(null, 0); close(null) }
         }
@@ -126,7 +127,7 @@ enum ContainerRun {
         o.health.startInterval = c.args.value("health-start-interval")
         o.health.disabled = c.args.flag("no-healthcheck")
         o.health.onFailure = c.args.value("health-on-failure")
-        o.attach = c.args.all("attach")
+        o.attach = try c.args.all("attach").map(attachStream)
         o.interactive = c.args.flag("interactive")
         if let m = c.args.value("memory") {
             let bytes = try Quantity.bytes(m)
@@ -156,6 +157,15 @@ enum ContainerRun {
         engine.runPull = RunPull(policy: policy, announce: { err.line("Unable to find image '\($0)' locally"); err.flush() },
                                  progress: { renderer.update($0) },
                                  done: { r in ImagePull.status(r, out: err); err.flush() })
+    }
+
+    /// `-a`: STDIN, STDOUT or STDERR in any case (lowercased), as Docker's.
+    static func attachStream(_ s: String) throws -> String {
+        let l = s.lowercased()
+        guard ["stdin", "stdout", "stderr"].contains(l) else {
+            throw HiveError(.invalidArgument, "invalid argument \"\(s)\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT, STDERR")
+        }
+        return l
     }
 
     static func readEnvFile(_ path: String) throws -> [String] {
