@@ -2,6 +2,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HiveRuntime
 import HivePlatform
 
 enum ContainerRun {
@@ -77,6 +78,7 @@ enum ContainerRun {
         try pullPolicy(c, engine)
         Profile.mark("engine")
         if c.args.flag("detach") {
+            if !o.attach.isEmpty { throw HiveError(.invalidArgument, "conflicting options: -a and -d (attach to a detached container with hive attach)") }
             let (id, _) = try engine.createContainer(o)
             c.out.line(try engine.startDetached(id))
             return 0
@@ -128,6 +130,7 @@ enum ContainerRun {
         o.health.onFailure = c.args.value("health-on-failure")
         o.attach = c.args.all("attach")
         o.interactive = c.args.flag("interactive")
+        _ = try AttachStreams.parse(o.attach, interactive: o.interactive)  // checked before anything is made
         if let m = c.args.value("memory") {
             let bytes = try Quantity.bytes(m)
             guard bytes >= 6 << 20 else { throw HiveError(.invalidArgument, "minimum memory limit allowed is 6MB") }
