@@ -8,7 +8,7 @@
 //     log_max_file = 5              # files kept; [logs] max_file too
 //     log_compress = false          # rotated files gzip-compressed
 //     ulimits = ["nofile=1024:2048", "nproc=512"]
-//     pids_limit = 2048             # 0: none
+//     pids_limit = 2048             # what --pids-limit defaults to; 0: none
 //     default_network = "bridge"    # what --network defaults to
 extension HiveConfig {
     public struct Containers: Sendable, Equatable {
@@ -17,7 +17,7 @@ extension HiveConfig {
         public var logCompress = false
         /// `name=soft[:hard]`, as `--ulimit` takes them (a container's own replace these by name).
         public var ulimits: [String] = []
-        /// nil: no limit unless `--pids-limit` gives one.
+        /// What `--pids-limit` defaults to (0: no limit; nil: hive's own, 2048).
         public var pidsLimit: Int64?
         public var defaultNetwork = "bridge"
         public init() {}
@@ -66,7 +66,7 @@ extension HiveConfig {
                 }
             case "pids_limit":
                 guard let n = v.intValue, n >= 0 else { throw bad(k, "an integer of at least 0 (0: no limit)") }
-                c.containers.pidsLimit = n > 0 ? n : nil
+                c.containers.pidsLimit = n
             case "default_network":
                 guard let s = v.stringValue, !s.isEmpty, !s.hasPrefix("container:") else {
                     throw bad(k, "a network: \"bridge\", \"none\", \"host\" or a network's name")

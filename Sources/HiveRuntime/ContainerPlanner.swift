@@ -21,14 +21,12 @@ public struct ContainerPlanner {
         public var hostResolvConf = "/etc/resolv.conf"
         /// `-e NAME` without a value takes the host's NAME.
         public var hostEnv: (String) -> String? = { n in getenv(n).map { String(cString: $0) } }
-        /// hive.toml `[containers] ulimits` (a request's --ulimit replaces one by name) and `pids_limit`.
+        /// hive.toml `[containers] ulimits` (a request's --ulimit replaces one by name).
         public var ulimits: [String] = []
-        public var pidsLimit: Int64?
         public init() {}
         public init(config: HiveConfig) {
             deviceMechanism = DeviceMechanism(rawValue: config.cgroupDevices) ?? .auto
             ulimits = config.containers.ulimits
-            pidsLimit = config.containers.pidsLimit
         }
     }
 
@@ -110,8 +108,6 @@ public struct ContainerPlanner {
         if case .container = network, r.hostname != nil {
             throw HiveError(.invalidArgument, "conflicting options: --hostname and --network \(r.network) (the container shares that one's hostname)")
         }
-        var resources = r.resources
-        if resources.pidsLimit == nil { resources.pidsLimit = defaults.pidsLimit }
         let hostname = r.hostname ?? inputs.sharedHostname ?? String(inputs.id.prefix(12))
         let env = environment(r, cc, hostname: hostname, home: user.home)
         let cwd = r.workdir ?? (cc.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
@@ -125,7 +121,7 @@ public struct ContainerPlanner {
         var spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: r.user ?? cc.user ?? "", hostname: hostname, network: r.network,
                                  privileged: r.privileged, readOnly: r.readOnly, caps: caps.sorted(), noNewPrivs: security.noNewPrivs,
                                  seccomp: security.seccomp, labels: r.labels, autoRemove: r.remove,
-                                 stopSignal: r.stopSignal ?? cc.stopSignal, stopTimeout: r.stopTimeout, resources: resources,
+                                 stopSignal: r.stopSignal ?? cc.stopSignal, stopTimeout: r.stopTimeout, resources: r.resources,
                                  devices: r.devices.isEmpty ? nil : r.devices,
                                  logMaxSize: inputs.logMaxSize, logMaxFile: inputs.logMaxFile)
         var net = r.net
@@ -177,7 +173,7 @@ public struct ContainerPlanner {
             MountSpec(source: files + "/resolv.conf", target: "/etc/resolv.conf"),
         ] + requested.mounts + (r.initProcess ? [MountSpec(source: inputs.initBinary, target: "/dev/init", readonly: true)] : [])
             + deviceRequests.map { MountSpec(source: $0.host, target: $0.container) })  // --device: the host's node, allowed below
-        let groups = try Cgroups.layout(id: inputs.id, resources: resources,
+        let groups = try Cgroups.layout(id: inputs.id, resources: r.resources,
                                         devices: Cgroups.devicePolicy(privileged: r.privileged, devices: deviceRequests),
                                         mechanism: defaults.deviceMechanism)
         plan.cgroupProcs = groups.map(\.procs)

@@ -28,7 +28,7 @@ import Testing
         #expect(c.containers == HiveConfig.Containers())
         #expect(c.containers.logDriver == "json-file" && c.containers.defaultNetwork == "bridge" && c.containers.pidsLimit == nil)
         #expect(c.logMaxSize == 0 && c.logMaxFile == 2)
-        #expect(try HiveConfig.parse("[containers]\npids_limit = 0\n", file: "f").containers.pidsLimit == nil)
+        #expect(try HiveConfig.parse("[containers]\npids_limit = 0\n", file: "f").containers.pidsLimit == 0)
     }
 
     @Test func ulimitSyntax() {

@@ -143,6 +143,8 @@ enum ContainerRun {
         if let p = c.args.value("pids-limit") {
             guard let v = Int64(p) else { throw HiveError(.invalidArgument, "invalid --pids-limit \"\(p)\"") }
             o.resources.pidsLimit = v > 0 ? v : nil
+        } else if let v = try c.engine().config().containers.pidsLimit {  // hive.toml [containers] pids_limit
+            o.resources.pidsLimit = v > 0 ? v : nil
         }
         if let t = c.args.value("stop-timeout") {
             guard let n = Int(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --stop-timeout \"\(t)\"") }
