@@ -4,6 +4,7 @@
 // options and -a streams as the CLI gives them. Real files in a temp dir.
 import CHiveLaunch
 import Glibc
+import HiveArchive
 import Testing
 @testable import HivePlatform
 @testable import HiveRuntime
@@ -29,12 +30,12 @@ import Testing
         defer { _ = try? FileTree.remove(path: dir) }
         let w = ContainerLogWriter(dir: dir, maxSize: 0, maxFile: 1, compress: false)
         write(w, "one\ntw")
-        write(w, "o\n\"q\"\t\u{1}\n", stream: 2)
-        write(w, "tail")
+        write(w, "\"q\"\t\u{1}\nerr-", stream: 2)  // streams keep their own partial line
+        write(w, "o\ntail")
         w.close()
         let e = ContainerLog(path: dir + "/log").readAll()
-        #expect(e.map(\.log) == ["one\n", "two\n", "\"q\"\t\u{1}\n", "tail"])
-        #expect(e.map(\.stream) == ["stdout", "stderr", "stderr", "stdout"])
+        #expect(e.map(\.log) == ["one\n", "\"q\"\t\u{1}\n", "two\n", "tail", "err-"])
+        #expect(e.map(\.stream) == ["stdout", "stderr", "stdout", "stdout", "stderr"])
         #expect(e.allSatisfy { $0.timeNanos > 0 && $0.attrs == nil })
     }
 
@@ -97,8 +98,8 @@ import Testing
     @Test func optionsAndDrivers() throws {
         #expect(try LogOptions.parse(["compress=true", "max-file=2"]) == LogOptions(maxFile: 2, compress: true))
         #expect(try LogOptions.driver("none") == "none" && LogOptions.driver(nil) == nil)
-        func message(_ body: () throws(HiveError) -> Void) -> String? {
-            do { try body(); return nil } catch { return error.message }
+        func message(_ body: () throws -> Void) -> String? {
+            do { try body(); return nil } catch { return (error as? HiveError)?.message ?? "\(error)" }
         }
         #expect(message { _ = try LogOptions.driver("syslog") } == "unknown log driver \"syslog\" (hive supports json-file and none)")
         #expect(message { _ = try LogOptions.parse(["max-size=1m"], driver: "none") } == "invalid --log-opt \"max-size=1m\": the none log driver takes no options")
