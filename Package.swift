@@ -53,9 +53,9 @@ let package = Package(
         // The runtime's kernel side: seccomp/cap names, capget, the cgroup2 device program.
         .target(name: "CHiveKernel", dependencies: ["CSeccomp", "CCap"], cSettings: [.define("_GNU_SOURCE")],
                 linkerSettings: [.unsafeFlags(staticLink("seccomp", "cap"))]),
-        // The clone-to-exec launcher and plan files: plain C, no libraries, shared
-        // by the CLI and the monitor.
-        .target(name: "CHiveLaunch", cSettings: [.define("_GNU_SOURCE")]),
+        // The clone-to-exec launcher, plan files and the json-file log writer:
+        // plain C shared by the CLI and the monitor; libdeflate gzips rotated logs.
+        .target(name: "CHiveLaunch", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.unsafeFlags(staticLink("deflate"))]),
         // The network's kernel side (issue #13): rtnetlink (links, veth, bridge,
         // addresses, routes), network namespaces, nftables over nfnetlink. Plain
         // C over netlink sockets, no libraries: hive is one static binary.

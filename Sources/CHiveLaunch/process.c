@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "launch_internal.h"
+#include "hive_log_writer.h"
 #include <poll.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
@@ -59,48 +60,9 @@ int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, 
     return r;
 }
 
-static volatile sig_atomic_t winch;
-static void on_winch(int sig) { (void)sig; winch = 1; }
-
+// The proxy of `start -a -t` and exec -t: the foreground loop without a log.
 int hive_pty_proxy(int master, pid_t pid) {
-    struct termios saved;
-    int raw = isatty(0) && tcgetattr(0, &saved) == 0;
-    if (raw) {
-        struct termios t = saved;
-        cfmakeraw(&t);
-        tcsetattr(0, TCSANOW, &t);
-        struct winsize ws;
-        if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_winch;
-    sigaction(SIGWINCH, &sa, NULL);
-    char buf[8192];
-    int in_open = 1;
-    for (;;) {
-        if (winch) {
-            winch = 0;
-            struct winsize ws;
-            if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-        }
-        struct pollfd fds[2] = { { master, POLLIN, 0 }, { in_open ? 0 : -1, POLLIN, 0 } };
-        int r = poll(fds, 2, -1);
-        if (r < 0) { if (errno == EINTR) continue; break; }
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t n = read(master, buf, sizeof buf);
-            if (n <= 0) break;  // EIO: the container's side of the terminal is gone
-            ssize_t off = 0;
-            while (off < n) { ssize_t w = write(1, buf + off, (size_t)(n - off)); if (w <= 0) break; off += w; }
-        }
-        if (in_open && (fds[1].revents & (POLLIN | POLLHUP))) {
-            ssize_t n = read(0, buf, sizeof buf);
-            if (n <= 0) { in_open = 0; continue; }
-            ssize_t off = 0;
-            while (off < n) { ssize_t w = write(master, buf + off, (size_t)(n - off)); if (w <= 0) break; off += w; }
-        }
-    }
-    if (raw) tcsetattr(0, TCSANOW, &saved);
-    close(master);
-    return hive_wait_exit(pid);
+    struct hive_foreground f = { .pid = pid, .out_fd = master, .err_fd = -1, .tty = 1,
+                                 .attach_in = 1, .attach_out = 1, .attach_err = 1, .log = NULL };
+    return hive_foreground_run(&f);
 }

@@ -1,7 +1,8 @@
-// The bounds of a detached container's log (Docker's json-file options
-// max-size and max-file). Docker's json-file has no bound by default; hive
-// keeps at most 100 MB per container unless told otherwise: --log-opt, then
-// hive.toml's [logs], then 20m x 5 files. hive-monitor rotates
+// A container's log (Docker's json-file options max-size, max-file, compress;
+// the none driver). Docker's json-file has no bound by default; hive keeps at
+// most 100 MB per container unless told otherwise: --log-opt, then hive.toml's
+// [containers] (or [logs]), then 20m x 5 files. hive-monitor, and the
+// foreground run with the same writer (ContainerLogWriter), rotate
 // (log, log.1, ...) and splits a line longer than 16 KiB into records, so a
 // stream without newlines is bounded too; `hive logs` reads across the files
 // (HiveRuntime/ContainerLog.swift).
@@ -29,9 +30,25 @@ extension Engine {
         return (size ?? c.logMaxSize, files ?? c.logMaxFile)
     }
 
-    /// `logs`: the reader of a container's log.
+    /// `logs`: the reader of a container's log (none for the none driver, as Docker refuses).
     public func containerLog(_ ref: String) throws -> ContainerLog {
-        ContainerLog(path: try logPath(ref).0)
+        let (path, r) = try logPath(ref)
+        if logDriver(r) == "none" { throw HiveError(.invalidArgument, "configured logging driver does not support reading") }
+        return ContainerLog(path: path)
+    }
+
+    /// The log driver a container was created with (nil: json-file).
+    func logDriver(_ r: ContainerRecord) -> String? {
+        if let s = decodedSpecs[r.config] { return s.logDriver }
+        return (try? JSONValue.parse(Array(r.config.utf8)))?["logDriver"]?.stringValue
+    }
+
+    /// The foreground run's log writer (nil with the none driver).
+    func foregroundLog(_ r: ContainerRecord) -> ContainerLogWriter? {
+        guard logDriver(r) != "none" else { return nil }
+        let (size, files) = logLimits(r)
+        let compress = decodedSpecs[r.config]?.logCompress == true
+        return ContainerLogWriter(dir: containerDir(r.id), maxSize: size, maxFile: files, compress: compress)
     }
 
     /// What the monitor is asked beyond the log's bounds: -i, the log driver, compression.

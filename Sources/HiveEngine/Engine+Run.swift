@@ -15,6 +15,7 @@ extension Engine {
         // a namespace made on a thread while the container is created: the network
         // manager pins it (bridge, user networks) or the launch joins it (--network
         // none); one a hook's change leaves unused is closed when `ahead` goes
+        let attach = try AttachStreams.parse(o.attach, interactive: o.interactive)
         let mode = try? NetworkMode.parse(o.network)
         let ahead = mode == NetworkMode.none || mode?.attaches == true ? NetNamespace.prepare() : nil
         let (r, plan) = try create(o)
@@ -26,9 +27,13 @@ extension Engine {
             let attached = try attachNetwork(r, prepared: ahead) != nil
             let netnsFD = !attached && plan.network == .new ? (try? ahead?.take()) ?? -1 : -1
             defer { if netnsFD >= 0 { close(netnsFD) } }
+            // Docker logs every container: its output goes to the terminal and its log
+            var plan = plan
+            let io = try ForegroundIO(plan: &plan, attach: attach, log: foregroundLog(r))
             let pid: pid_t
             do {
                 let starting = try Launcher.start(plan, netnsFD: netnsFD)
+                io.launched()
                 Profile.mark("cloned")
                 pid = starting.pid
                 // recorded while the child sets up its mounts (nothing of the
@@ -55,8 +60,7 @@ extension Engine {
             store.unlock()
             postStart(r, pid: pid)
             Profile.mark("postStart")
-            let master = o.tty ? Launcher.lastPtyMaster : -1
-            let status = master >= 0 ? Launcher.proxy(master: master, pid: pid) : Launcher.wait(pid, forwardSignals: true)
+            let status = io.run(pid: pid)
             Profile.mark("waited")
             try containerExited(r, status: status, at: Timestamp.now().unixNanos, autoRemove: o.remove)
             Profile.mark("exited")
@@ -90,9 +94,11 @@ extension Engine {
         let layers = try store.layers(of: resolved.id)
         Profile.mark("image")
 
-        let logOptions = try LogOptions.parse(o.logOptions)
-        let id = DockerNames.randomID()
         let hiveConfig = (try? self.config()) ?? HiveConfig()
+        let logDriver = try LogOptions.driver(o.logDriver) ?? hiveConfig.containers.logDriver
+        let logOptions = try LogOptions.parse(o.logOptions, driver: logDriver)
+        try logOptions.check(maxFile: logOptions.maxFile ?? hiveConfig.logMaxFile)
+        let id = DockerNames.randomID()
         let store = self.store
         var inputs = ContainerPlanner.Inputs(
             id: id, image: config.config ?? ContainerConfig(), layerDirs: layers.reversed().map { store.layerDiffDir($0.chainID) },
@@ -103,6 +109,9 @@ extension Engine {
         if o.extraHosts.contains(where: { $0.hasSuffix(":host-gateway") }) { o.extraHosts = try hostGateway(o.extraHosts) }
         var made = try ContainerPlanner(defaults: .init(config: hiveConfig)).plan(o, inputs)
         Profile.mark("planned")
+        made.spec.logDriver = logDriver == "json-file" ? nil : logDriver
+        if logOptions.compress ?? hiveConfig.containers.logCompress { made.spec.logCompress = true }
+        let logAttrs = logOptions.attrs(labels: (config.config?.labels ?? [:]).merging(made.spec.labels) { $1 }, env: made.spec.env)
 
         // record
         // a generated name is picked inside the write transaction below, so
@@ -130,6 +139,7 @@ extension Engine {
         do {
             try made.materialize(parent: store.containersDir)
             Profile.mark("files")
+            if let logAttrs { try Files.write(made.dir + "/log-attrs", logAttrs, mode: 0o600) }
             if hiveConfig.cgroupFavorDynmods, let did = Cgroups.favorDynamicModifications(marker: store.runroot + "/cgroup-favordynmods") {
                 debugLog(did)
             }

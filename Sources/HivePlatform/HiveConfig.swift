@@ -1,5 +1,5 @@
 // /etc/hive/hive.toml: hook directories and limits, enabled plugins and their
-// settings, the garbage-collection policy, registries (HiveConfig+Registries) and network (HiveConfig+Network). Every key is optional; an
+// settings, the garbage-collection policy, registries (HiveConfig+Registries), network (HiveConfig+Network) and container defaults (HiveConfig+Containers). Every key is optional; an
 // unknown key or a bad value is an error naming file:line or the key.
 import Glibc
 
@@ -22,12 +22,15 @@ public struct HiveConfig: Sendable {
     /// devices controller where the host has one, else a cgroup2 BPF program),
     /// "v1" or "bpf" (that one only), "both" (a hybrid host). There is no "off".
     public var cgroupDevices = "auto"
-    /// `[logs] max_size`, `max_file`: a detached container's log bounds
-    /// unless `--log-opt` gives them (bytes per file, 0 unbounded; files).
+    /// `[logs] max_size`, `max_file` (or `[containers] log_max_size`,
+    /// `log_max_file`): a container's log bounds unless `--log-opt` gives
+    /// them (bytes per file, 0 unbounded; files).
     public var logMaxSize: Int64 = 20 << 20
     public var logMaxFile: Int64 = 5
     /// `[registries]`: mirrors, insecure registries, aliases, certs.d, timeouts (HiveConfig+Registries).
     public var registries = Registries()
+    /// `[containers]`: the other engine defaults for every container (HiveConfig+Containers).
+    public var containers = Containers()
     /// `[network]`: the default bridge and subnet, address pools, MTU, nftables table (HiveConfig+Network).
     public var network = Network()
 
@@ -162,10 +165,8 @@ public struct HiveConfig: Sendable {
                 for (k, v) in table {
                     switch k {
                     case "max_size":
-                        guard let s = v.stringValue else { throw bad("logs.max_size", "a size such as \"20m\" (or \"-1\" for no limit)") }
-                        if s == "-1" { c.logMaxSize = 0; continue }
-                        c.logMaxSize = try Quantity.bytes(s)
-                        guard c.logMaxSize >= 1024 else { throw bad("logs.max_size", "at least 1k") }
+                        guard let n = logMaxSize(v) else { throw bad("logs.max_size", "a size of at least 1k such as \"20m\" (or \"-1\" for no limit)") }
+                        c.logMaxSize = n
                     case "max_file": c.logMaxFile = try integer(v, "logs.max_file", 1...1000)
                     default: throw HiveError(.invalidArgument, "\(file): unknown key logs.\(k) (max_size, max_file)")
                     }
@@ -174,9 +175,14 @@ public struct HiveConfig: Sendable {
                 c.registries = try parseRegistries(table, file: file)
             case "network":
                 c.network = try parseNetwork(table, file: file, text: bytes)
+            case "containers":
+                try parseContainers(table, into: &c, file: file)
             default:
-                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs, registries, network)")
+                throw HiveError(.invalidArgument, "\(file): unknown section [\(section)] (hooks, plugins, gc, cgroups, logs, registries, network, containers)")
             }
+        }
+        if c.containers.logCompress && c.logMaxFile < 2 {
+            throw bad("containers.log_compress", "false when the log's max_file is less than 2 (only rotated files are compressed)")
         }
         for name in c.enabledPlugins where !isPluginName(name) {
             throw HiveError(.invalidArgument, "\(file): invalid plugin name \"\(name)\" in plugins.enabled (like policy/no-privileged)")

@@ -1,9 +1,12 @@
-// A detached container's log as hive-monitor writes it: JSON lines
-// {"log": text, "stream": "stdout"|"stderr", "time": RFC 3339}, rotated
-// (log.N ... log.1, then the live log) at max-size, keeping max-file files.
+// A container's log as hive-monitor and the foreground run write it
+// (CHiveLaunch's hive_log_writer.h): JSON lines {"log": text, "stream":
+// "stdout"|"stderr", "attrs": {...} (with --log-opt labels=/env=), "time":
+// RFC 3339}, rotated (log.N ... log.1, then the live log) at max-size,
+// keeping max-file files; with compress=true the rotated ones are log.N.gz.
 // A line longer than 16 KiB is split into records; only its last ends in
 // "\n". The reader reads across the rotated files and follows the live one
 // through rotations (a renamed file is finished before the new one starts).
+import CHiveLaunch
 import Glibc
 import HivePlatform
 
@@ -13,11 +16,20 @@ public final class ContainerLog {
         public var log: String
         public var stream: String
         public var time: String
+        /// --log-opt labels=/env=: the container's values (`logs --details`).
+        public var attrs: [String: String]?
 
-        public init(log: String, stream: String, time: String) {
+        public init(log: String, stream: String, time: String, attrs: [String: String]? = nil) {
             self.log = log
             self.stream = stream
             self.time = time
+            self.attrs = attrs
+        }
+
+        /// `logs --details`: Docker's "k=v,k2=v2 " before the line (sorted; "" without attrs).
+        public var details: String {
+            guard let attrs, !attrs.isEmpty else { return "" }
+            return attrs.keys.sorted().map { "\($0)=\(attrs[$0]!)" }.joined(separator: ",") + " "
         }
 
         /// The record's time (0 if it has none that parses).
@@ -54,23 +66,51 @@ public final class ContainerLog {
         guard stat(path, &st) == 0 else { return [] }
         var out: [Substring] = []
         if inode != 0 && st.st_ino != inode {
-            out = ContainerLog.lines(path + ".1", from: &offset, expect: inode)
+            var old = stat()
+            if stat(path + ".1", &old) == 0 && old.st_ino == inode {
+                out = ContainerLog.lines(path + ".1", from: &offset, expect: inode)
+            } else {  // compressed already (compress=true): its lines past what was read
+                var skipped = 0
+                out = ContainerLog.gunzippedLines(path + ".1.gz").drop { line in
+                    defer { skipped += line.utf8.count + 1 }
+                    return skipped < offset
+                }.map { $0 }
+            }
             offset = 0
         }
         inode = st.st_ino
         return out + ContainerLog.lines(path, from: &offset, expect: inode)
     }
 
-    /// The rotated files' lines, oldest first.
+    /// The rotated files' lines, oldest first: log.N.gz (complete once it
+    /// exists) or else log.N (not compressed, or being compressed).
     func rotated() -> [Substring] {
         var files: [String] = []
-        while access(path + ".\(files.count + 1)", F_OK) == 0 { files.append(path + ".\(files.count + 1)") }
+        while true {
+            let n = path + ".\(files.count + 1)"
+            if access(n + ".gz", F_OK) == 0 { files.append(n + ".gz") } else if access(n, F_OK) == 0 { files.append(n) } else { break }
+        }
         var out: [Substring] = []
         for f in files.reversed() {
+            if f.hasSuffix(".gz") {
+                out += ContainerLog.gunzippedLines(f)
+                continue
+            }
             var from = 0
             out += ContainerLog.lines(f, from: &from)
         }
         return out
+    }
+
+    /// The complete lines of a compressed rotated file.
+    static func gunzippedLines(_ file: String) -> [Substring] {
+        var buf: UnsafeMutablePointer<UInt8>? = nil
+        var len = 0
+        guard hive_log_gunzip(file, &buf, &len) == 0, let buf else { return [] }
+        defer { free(buf) }
+        let bytes = UnsafeBufferPointer(start: buf, count: len)
+        guard let lastNL = bytes.lastIndex(of: 10) else { return [] }
+        return String(decoding: bytes[...lastNL], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
     }
 
     /// The complete lines of `file` from byte `from`; advances `from` past

@@ -14,18 +14,11 @@ extension ContainerPlanner {
     /// above hive's own fails here, not in the child (root on these machines
     /// lacks CAP_SYS_RESOURCE).
     public static func parseUlimit(_ spec: String) throws -> (Int32, UInt64, UInt64) {
-        let names: [String: Int32] = [
-            "cpu": 0, "fsize": 1, "data": 2, "stack": 3, "core": 4, "rss": 5, "nproc": 6, "nofile": 7, "memlock": 8,
-            "as": 9, "locks": 10, "sigpending": 11, "msgqueue": 12, "nice": 13, "rtprio": 14, "rttime": 15,
-        ]
-        let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
-        guard kv.count == 2, let res = names[kv[0]] else {
-            throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\" (e.g. nofile=1024:2048; names: \(names.keys.sorted().joined(separator: ", ")))")
-        }
-        let vals = kv[1].split(separator: ":").map(String.init)
-        func num(_ s: String) -> UInt64? { s == "-1" || s == "unlimited" ? UInt64.max : UInt64(s) }
-        guard vals.count >= 1, vals.count <= 2, let soft = num(vals[0]), let hard = num(vals.count == 2 ? vals[1] : vals[0]), soft <= hard else {
-            throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\": soft must not exceed hard")
+        guard let (res, soft, hard) = HiveConfig.ulimit(spec) else {
+            if HiveConfig.ulimitNames[String(spec.prefix { $0 != "=" })] != nil, spec.contains("=") {
+                throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\": soft must not exceed hard")
+            }
+            throw HiveError(.invalidArgument, "invalid --ulimit \"\(spec)\" (e.g. nofile=1024:2048; names: \(HiveConfig.ulimitNames.keys.sorted().joined(separator: ", ")))")
         }
         var current = rlimit()
         getrlimit(__rlimit_resource_t(res), &current)

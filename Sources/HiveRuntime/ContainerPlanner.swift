@@ -21,9 +21,12 @@ public struct ContainerPlanner {
         public var hostResolvConf = "/etc/resolv.conf"
         /// `-e NAME` without a value takes the host's NAME.
         public var hostEnv: (String) -> String? = { n in getenv(n).map { String(cString: $0) } }
+        /// hive.toml `[containers] ulimits` (a request's --ulimit replaces one by name).
+        public var ulimits: [String] = []
         public init() {}
         public init(config: HiveConfig) {
             deviceMechanism = DeviceMechanism(rawValue: config.cgroupDevices) ?? .auto
+            ulimits = config.containers.ulimits
         }
     }
 
@@ -159,7 +162,7 @@ public struct ContainerPlanner {
         plan.network = network.namespace(netnsPath: inputs.netnsPath)
         plan.privileged = r.privileged
         plan.nofile = (1024, min(524288, defaults.hardNofile))
-        for u in r.ulimits {
+        for u in defaults.ulimits + r.ulimits {
             let (res, soft, hard) = try ContainerPlanner.parseUlimit(u)
             if res == Int32(RLIMIT_NOFILE.rawValue) { plan.nofile = (soft, hard) } else { plan.rlimits.append((res, soft, hard)) }
         }

@@ -109,8 +109,9 @@ public final class EventLog {
 
     /// Every record in the log, oldest first, from byte `offset`; returns the
     /// offset after the last whole line (a line being written is read next time).
-    public func read(from offset: Int = 0) -> ([EventRecord], Int) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// `file`: another file of the log (the rotated `path.1`).
+    public func read(from offset: Int = 0, file: String? = nil) -> ([EventRecord], Int) {
+        let fd = open(file ?? path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return ([], offset) }
         defer { close(fd) }
         lseek(fd, off_t(offset), SEEK_SET)

@@ -134,10 +134,10 @@ import Testing
         func message(_ opts: [String]) -> String? {
             do { _ = try LogOptions.parse(opts); return nil } catch { return error.message }
         }
-        #expect(message(["max-size"]) == "invalid --log-opt \"max-size\" (use max-size=SIZE or max-file=N)")
+        #expect(message(["max-size"]) == "invalid --log-opt \"max-size\" (use KEY=VALUE: max-size, max-file, compress, labels, env)")
         #expect(message(["max-size=100"]) == "invalid --log-opt max-size=100: at least 1k (or -1 for no limit)")
         #expect(message(["max-file=0"]) == "invalid --log-opt max-file=0: a number of files from 1 to 1000")
         #expect(message(["max-file=1001"]) == "invalid --log-opt max-file=1001: a number of files from 1 to 1000")
-        #expect(message(["mode=non-blocking"]) == "unknown log opt \"mode\" for the json-file log (max-size, max-file)")
+        #expect(message(["mode=non-blocking"]) == "unknown log opt \"mode\" for the json-file log (max-size, max-file, compress, labels, env)")
     }
 }

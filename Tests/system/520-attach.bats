@@ -115,7 +115,7 @@ ctr_dir() { echo "$HIVE_ROOT/containers/$("$HIVE" inspect -f '{{.Id}}' "$1")"; }
     run_hive 125 run -a stdout -a foo --network none busybox true
     [[ "$output" == *'invalid argument "foo" for "-a, --attach" flag: valid streams are STDIN, STDOUT, STDERR'* ]]
     run_hive 125 run -d -a STDOUT --network none busybox true
-    [[ "$output" == *"Conflicting options: -a and -d"* ]]
+    [[ "$output" == *"conflicting options: -a and -d"* ]]
     [ -z "$(hive ps -aq)" ]
     run_hive 0 create --name made busybox true
     run_hive 1 attach made

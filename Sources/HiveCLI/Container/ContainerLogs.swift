@@ -1,6 +1,8 @@
-// `hive logs [-f] [--tail N] [--since T] [--until T] [-t] CONTAINER`:
-// the monitor's JSON-lines log, each line back to its stream, across the
-// rotated files (log.N ... log.1, then log; read by HiveRuntime's ContainerLog). A line the
+// `hive logs [-f] [--tail N] [--since T] [--until T] [-t] [--details] CONTAINER`:
+// the JSON-lines log (hive-monitor's, or the foreground run's), each line back
+// to its stream, across the rotated files (log.N[.gz] ... log.1[.gz], then
+// log; read by HiveRuntime's ContainerLog); --details puts each record's
+// attrs (--log-opt labels=/env=) before it as Docker does. A line the
 // monitor split into records comes back whole: only its last record ends
 // in "\n".
 import Glibc
@@ -18,6 +20,7 @@ enum ContainerLogs {
             .value("since", nil, "string", "Show logs since timestamp or relative (e.g. 42m)"),
             .value("until", nil, "string", "Show logs before a timestamp or relative (e.g. 42m)"),
             .flag("timestamps", "t", "Show timestamps"),
+            .flag("details", nil, "Show extra details provided to logs"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -31,13 +34,13 @@ enum ContainerLogs {
             guard let n = Int(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --tail \"\(t)\" (a number or all)") }
             tail = n
         }
-        let stamps = c.args.flag("timestamps")
+        let stamps = c.args.flag("timestamps"), details = c.args.flag("details")
         func emit(_ entries: [ContainerLog.Entry]) {
             for e in entries {
                 let t = e.timeNanos
                 if let since, t < since { continue }
                 if let until, t > until { continue }
-                let text = (stamps ? e.time + " " : "") + e.log
+                let text = (stamps ? e.time + " " : "") + (details ? e.details : "") + e.log
                 if e.stream == "stderr" { c.out.flush(); c.err.write(text); c.err.flush() } else { c.out.write(text) }
             }
             c.out.flush()

@@ -14,6 +14,8 @@ enum RunNetworkFlags {
         if let n = a.value("network") ?? a.value("net") {
             guard !n.isEmpty else { throw HiveError(.invalidArgument, "--network needs a value: bridge, none, host, a network's name or container:NAME") }
             o.network = n == "default" ? NetworkManager.defaultNetwork : n
+        } else {
+            o.network = try c.engine().config().containers.defaultNetwork  // hive.toml [containers] default_network
         }
         var net = NetworkRequest()
         net.aliases = a.all("network-alias") + a.all("net-alias")

@@ -2,6 +2,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HiveRuntime
 import HivePlatform
 
 enum ContainerRun {
@@ -77,7 +78,7 @@ enum ContainerRun {
         try pullPolicy(c, engine)
         Profile.mark("engine")
         if c.args.flag("detach") {
-            guard o.attach.isEmpty else { throw HiveError(.invalidArgument, "Conflicting options: -a and -d") }
+            if !o.attach.isEmpty { throw HiveError(.invalidArgument, "conflicting options: -a and -d (attach to a detached container with hive attach)") }
             let (id, _) = try engine.createContainer(o)
             c.out.line(try engine.startDetached(id))
             return 0
@@ -127,8 +128,9 @@ enum ContainerRun {
         o.health.startInterval = c.args.value("health-start-interval")
         o.health.disabled = c.args.flag("no-healthcheck")
         o.health.onFailure = c.args.value("health-on-failure")
-        o.attach = try c.args.all("attach").map(attachStream)
+        o.attach = c.args.all("attach").map { $0.lowercased() }
         o.interactive = c.args.flag("interactive")
+        _ = try AttachStreams.parse(o.attach, interactive: o.interactive)  // checked before anything is made
         if let m = c.args.value("memory") {
             let bytes = try Quantity.bytes(m)
             guard bytes >= 6 << 20 else { throw HiveError(.invalidArgument, "minimum memory limit allowed is 6MB") }
@@ -140,6 +142,8 @@ enum ContainerRun {
         }
         if let p = c.args.value("pids-limit") {
             guard let v = Int64(p) else { throw HiveError(.invalidArgument, "invalid --pids-limit \"\(p)\"") }
+            o.resources.pidsLimit = v > 0 ? v : nil
+        } else if let v = try c.engine().config().containers.pidsLimit {  // hive.toml [containers] pids_limit
             o.resources.pidsLimit = v > 0 ? v : nil
         }
         if let t = c.args.value("stop-timeout") {
@@ -160,14 +164,6 @@ enum ContainerRun {
     }
 
     /// `-a`: STDIN, STDOUT or STDERR in any case (lowercased), as Docker's.
-    static func attachStream(_ s: String) throws -> String {
-        let l = s.lowercased()
-        guard ["stdin", "stdout", "stderr"].contains(l) else {
-            throw HiveError(.invalidArgument, "invalid argument \"\(s)\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT, STDERR")
-        }
-        return l
-    }
-
     static func readEnvFile(_ path: String) throws -> [String] {
         guard let text = Files.readText(path) else { throw HiveError.errno("cannot open env file \(path)") }
         return text.split(separator: "\n").map { String($0).trimmed }.filter { !$0.isEmpty && !$0.hasPrefix("#") }

@@ -1,5 +1,6 @@
 // `hive events [--since] [--until] [--filter ...] [--format]`: the event log,
-// then (without --until) new events as they come, like `docker events`.
+// then (without --until) new events as they come, like `docker events`:
+// it waits on inotify (HiveEngine's EventFollower), no polling.
 import Glibc
 import HiveEngine
 import HiveOCI
@@ -29,11 +30,9 @@ enum Events {
         let template: Template? = try c.args.value("format").flatMap { $0 == "json" ? nil : try Template($0) }
         let json = c.args.value("format") == "json"
         let engine = try c.engine()
-        var offset = 0
+        let follower = try engine.followEvents()
         while true {
-            let (events, next) = engine.readEvents(from: offset)
-            offset = next
-            for e in events {
+            for e in follower.read() {
                 if let since, e.timeNano < since { continue }
                 if let until, e.timeNano > until { return 0 }
                 guard e.matches(filters) else { continue }
@@ -44,7 +43,8 @@ enum Events {
             c.out.flush()
             let now = Timestamp.now().unixNanos
             if let until, now > until { return 0 }
-            usleep(100_000)
+            // woken by inotify when the log changes; with --until, at that time at the latest
+            follower.wait(timeoutMs: until.map { Int32(clamping: ($0 - now) / 1_000_000 + 1) } ?? -1)
         }
     }
 

@@ -1,0 +1,110 @@
+// The foreground run's stdio (hive_log_writer.h hive_foreground_run): one
+// poll loop over the container's output (pipes, or the pty master with -t),
+// this terminal's input (-t) and a pidfd on the container; output is copied
+// to the terminal for the attached streams and written to the json-file log.
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+#include "hive_launch.h"
+#include "hive_log_writer.h"
+
+static volatile sig_atomic_t winch;
+static void on_winch(int sig) { (void)sig; winch = 1; }
+
+static void write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EAGAIN) {  // the pty master is non-blocking
+            struct pollfd p = { fd, POLLOUT, 0 };
+            if (poll(&p, 1, 1000) > 0) continue;
+        }
+        if (w <= 0) return;  // the terminal is gone: the log still gets it
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+// Reads what is there of one stream (non-blocking): to the terminal if
+// attached, to the log. At its end (or EIO, a pty whose other side is gone)
+// the fd is closed and set to -1.
+static void pump(struct hive_foreground *f, int *fd, int stream) {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = read(*fd, buf, sizeof buf);
+        if (n > 0) {
+            if (stream == 1 ? f->attach_out : f->attach_err) write_all(stream, buf, (size_t)n);
+            if (f->log) hive_log_write(f->log, stream, buf, (size_t)n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return;
+        close(*fd);
+        *fd = -1;
+        return;
+    }
+}
+
+int hive_foreground_run(struct hive_foreground *f) {
+    struct termios saved;
+    int raw = 0;
+    if (f->tty && f->attach_in && isatty(0) && tcgetattr(0, &saved) == 0) {
+        raw = 1;
+        struct termios t = saved;
+        cfmakeraw(&t);
+        tcsetattr(0, TCSANOW, &t);
+    }
+    if (f->tty) {
+        struct winsize ws;
+        if (isatty(0) && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(f->out_fd, TIOCSWINSZ, &ws);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_winch;
+        sigaction(SIGWINCH, &sa, NULL);
+    }
+    int master = f->tty ? f->out_fd : -1;
+    fcntl(f->out_fd, F_SETFL, O_NONBLOCK);
+    if (f->err_fd >= 0) fcntl(f->err_fd, F_SETFL, O_NONBLOCK);
+    int pidfd = (int)syscall(SYS_pidfd_open, f->pid, 0);
+    int in_open = f->tty && f->attach_in;
+    char buf[8192];
+    while (f->out_fd >= 0 || f->err_fd >= 0) {
+        if (winch) {
+            winch = 0;
+            struct winsize ws;
+            if (ioctl(0, TIOCGWINSZ, &ws) == 0 && f->out_fd >= 0) ioctl(f->out_fd, TIOCSWINSZ, &ws);
+        }
+        struct pollfd fds[4] = {
+            { f->out_fd, POLLIN, 0 }, { f->err_fd, POLLIN, 0 }, { in_open ? 0 : -1, POLLIN, 0 }, { pidfd, POLLIN, 0 },
+        };
+        int r = poll(fds, 4, -1);
+        if (r < 0) { if (errno == EINTR) continue; break; }
+        if (f->out_fd >= 0 && fds[0].revents) pump(f, &f->out_fd, 1);
+        if (f->err_fd >= 0 && fds[1].revents) pump(f, &f->err_fd, 2);
+        if (in_open && (fds[2].revents & (POLLIN | POLLHUP))) {
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n <= 0) in_open = 0;
+            else if (f->out_fd >= 0) write_all(master, buf, (size_t)n);
+        }
+        if (fds[3].revents & POLLIN) {
+            // it exited: what it wrote is in the pipes now; a process it left
+            // behind holding them open does not keep the run waiting
+            if (f->out_fd >= 0) pump(f, &f->out_fd, 1);
+            if (f->err_fd >= 0) pump(f, &f->err_fd, 2);
+            break;
+        }
+    }
+    if (raw) tcsetattr(0, TCSANOW, &saved);
+    if (f->out_fd >= 0) close(f->out_fd);
+    if (f->err_fd >= 0) close(f->err_fd);
+    f->out_fd = f->err_fd = -1;
+    if (pidfd >= 0) close(pidfd);
+    if (f->log) hive_log_flush(f->log);
+    return hive_wait_exit(f->pid);
+}

@@ -1,0 +1,71 @@
+// A container's log as Docker's json-file driver writes it, shared by
+// hive-monitor (detached containers) and the foreground `hive run`
+// (log_writer.c): one JSON line per output line
+//   {"log":"text\n","stream":"stdout","attrs":{"k":"v"},"time":"RFC 3339"}
+// ("attrs" only with --log-opt labels=/env=). A line longer than 16 KiB
+// becomes several records, only the last ending in "\n" (as Docker splits).
+// Past max_size bytes the log rotates: log -> log.1 -> ... -> log.(max_file-1),
+// the oldest dropped; with compress each rotated file becomes log.N.gz
+// (gzip, written by a forked child to log.N.gz.tmp and renamed, then the
+// plain log.N is removed), so a reader prefers log.N.gz when both exist.
+#ifndef HIVE_LOG_WRITER_H
+#define HIVE_LOG_WRITER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define HIVE_LOG_LINE_MAX 16384
+#define HIVE_LOG_PATH_MAX 4224
+#define HIVE_LOG_ATTRS_MAX 4096
+
+struct hive_log_partial {
+    char buf[HIVE_LOG_LINE_MAX];
+    size_t len;
+};
+
+struct hive_log_writer {
+    int fd;                        // the live log (-1: not open)
+    char path[HIVE_LOG_PATH_MAX];
+    long long max_size;            // bytes per file; 0: unbounded
+    long max_file;                 // files kept, the live one included (>= 1)
+    int compress;                  // rotated files gzip-compressed
+    long long size;                // of the live file
+    pid_t compressor;              // the child compressing log.1 (0: none)
+    char attrs[HIVE_LOG_ATTRS_MAX]; // a JSON object's text, or "" (no "attrs")
+    struct hive_log_partial part[2]; // stdout, stderr: a line not yet ended
+};
+
+// Opens (appends to) the log at `path`; attrs: a JSON object's text or NULL.
+// 0, or -1 (errno) if it cannot be opened; the writer is usable (a no-op) either way.
+int hive_log_open(struct hive_log_writer *w, const char *path, long long max_size, long max_file, int compress, const char *attrs);
+// One chunk of output as read: stream 1 stdout, 2 stderr; whole lines are written.
+void hive_log_write(struct hive_log_writer *w, int stream, const char *data, size_t n);
+// Writes the partial lines as they are (end of a run's output).
+void hive_log_flush(struct hive_log_writer *w);
+// Flushes, closes, and waits for a compression still running.
+void hive_log_close(struct hive_log_writer *w);
+
+// The records' "attrs" hive wrote at create (DIR/log-attrs: one JSON object,
+// one line) into buf; "" when there is none or it is not one.
+void hive_log_read_attrs(const char *path, char *buf, size_t cap);
+
+// A rotated file compressed by the writer (gzip), read back whole: 0 with
+// *out (malloc'd, the caller frees) and *len, or -1 (errno; EINVAL: not gzip).
+int hive_log_gunzip(const char *path, unsigned char **out, size_t *len);
+
+// The foreground `hive run`: the container's output read from pipes (or its
+// pty master with -t), copied to this terminal's stdout/stderr for the
+// attached streams and written to the log; with a tty and attach_in, this
+// terminal's input goes to the pty (raw mode, window size forwarded).
+struct hive_foreground {
+    pid_t pid;             // the container's init (a child of this process)
+    int out_fd, err_fd;    // read ends; with a tty out_fd is the master, err_fd -1
+    int tty;
+    int attach_in, attach_out, attach_err;
+    struct hive_log_writer *log;  // NULL: not logged (driver none)
+};
+// Runs until the container exits and its output is drained; closes the fds;
+// the exit status as a shell reports it.
+int hive_foreground_run(struct hive_foreground *f);
+
+#endif

@@ -1,0 +1,71 @@
+// `hive events` following the event log ($ROOT/events.log): it waits on
+// inotify, not a timer, so an idle follower costs no CPU. It watches the
+// file (writes, its rename when the log rotates to events.log.1) and the
+// store's directory for a new events.log; after a rotation it reads the rest
+// of the old file, then the new one from its start.
+import Glibc
+import HivePlatform
+import HiveStore
+
+public final class EventFollower {
+    let log: EventLog
+    let inotify: Int32
+    var fileWatch: Int32 = -1
+    /// The file being read (its inode) and how far.
+    var inode: ino_t = 0
+    public private(set) var offset = 0
+
+    init(log: EventLog) throws(HiveError) {
+        self.log = log
+        inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        guard inotify >= 0 else { throw HiveError.errno("cannot watch the event log \(log.path) (inotify)") }
+        let dir = String(log.path[..<(log.path.lastIndex(of: "/") ?? log.path.endIndex)])
+        guard inotify_add_watch(inotify, dir.isEmpty ? "/" : dir, UInt32(IN_CREATE | IN_MOVED_TO)) >= 0 else {
+            close(inotify)
+            throw HiveError.errno("cannot watch the event log's directory \(dir) (inotify)")
+        }
+        watchFile()
+    }
+
+    deinit { close(inotify) }
+
+    /// (Re)watches the log file as it is now (none yet: the directory's watch sees it come).
+    private func watchFile() {
+        if fileWatch >= 0 { inotify_rm_watch(inotify, fileWatch) }
+        fileWatch = inotify_add_watch(inotify, log.path, UInt32(IN_MODIFY | IN_MOVE_SELF | IN_DELETE_SELF))
+        var st = stat()
+        inode = stat(log.path, &st) == 0 ? st.st_ino : 0
+    }
+
+    /// What the log gained since the last read; after a rotation, first the
+    /// rest of the file it was.
+    public func read() -> [EventRecord] {
+        var out: [EventRecord] = []
+        var st = stat()
+        let now = stat(log.path, &st) == 0 ? st.st_ino : 0
+        if now != inode {
+            var old = stat()
+            if inode != 0, stat(log.path + ".1", &old) == 0, old.st_ino == inode {
+                out = log.read(from: offset, file: log.path + ".1").0
+            }
+            offset = 0
+            watchFile()
+        }
+        let (events, next) = log.read(from: offset)
+        offset = next
+        return out + events
+    }
+
+    /// Sleeps until the log may have changed or `timeoutMs` passed (-1: no timeout).
+    public func wait(timeoutMs: Int32) {
+        var p = pollfd(fd: inotify, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, timeoutMs) > 0 else { return }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while Glibc.read(inotify, &buf, buf.count) > 0 {}  // drained: what changed is read from the file
+    }
+}
+
+extension Engine {
+    /// `hive events`: a reader of the event log from its start that can wait for more.
+    public func followEvents() throws(HiveError) -> EventFollower { try EventFollower(log: eventLog) }
+}
