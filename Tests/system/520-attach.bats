@@ -113,7 +113,7 @@ ctr_dir() { echo "$HIVE_ROOT/containers/$("$HIVE" inspect -f '{{.Id}}' "$1")"; }
 @test "attach refused: created, unknown, bad detach keys, no socket, a tty without a terminal; bad run -a" {
     import_run_base
     run_hive 125 run -a stdout -a foo --network none busybox true
-    [[ "$output" == *'invalid argument "foo" for "-a, --attach" flag: valid streams are STDIN, STDOUT, STDERR'* ]]
+    [[ "$output" == *'invalid argument "foo" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR'* ]]
     run_hive 125 run -d -a STDOUT --network none busybox true
     [[ "$output" == *"conflicting options: -a and -d"* ]]
     [ -z "$(hive ps -aq)" ]
