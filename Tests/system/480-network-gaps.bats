@@ -77,7 +77,8 @@ net_ino() { stat -L -c %i "/proc/$1/ns/net"; }
     assert_one_line_error bridge web
     hive start web >/dev/null
     wait_running web
-    run_hive 1 exec web ip -o link show dev eth1
+    run hive exec web ip -o link show dev eth1
+    [ "$status" -ne 0 ] && [[ "$output" == *eth1* ]]
     # a connect to a running container is recorded too: it survives a restart
     run_hive 0 network connect back web
     [[ "$(ctr_ip web eth1)" == 10.89.60.* ]]
@@ -131,7 +132,7 @@ db = sqlite3.connect(sys.argv[1]); db.execute("delete from published_ports"); db
     [ "$output" = "container:$xid" ]
     [ "$(net_ino "$(hive inspect -f '{{.State.Pid}}' x)")" = "$(net_ino "$(hive inspect -f '{{.State.Pid}}' y)")" ]
     hive stop -t 0 y x >/dev/null
-    run_hive 125 start y
+    run_hive 1 start y
     assert_one_line_error 'non running container' x
     hive start x >/dev/null
     wait_running x
