@@ -29,17 +29,34 @@ extension Engine {
     /// Where container `id`'s own namespace is pinned (without making a manager).
     func netnsPath(_ id: String) -> String { NetworkManager.netnsPath(runroot: store.runroot, id: id) }
 
-    /// What the planner needs of the network before it plans container `id`:
-    /// the namespace the container joins and, for container:NAME, the files it shares.
-    func networkInputs(_ o: RunOptions, id: String, into inputs: inout ContainerPlanner.Inputs) throws {
+    /// What the planner needs of the network before it plans container `id`: the
+    /// namespace it joins (its own pin: for container:NAME too, pinned to that
+    /// one's at every start), for container:NAME the files it shares (and the mode
+    /// kept as `container:ID`, as Docker keeps it), the default gateway for
+    /// `--add-host NAME:host-gateway`.
+    func networkInputs(_ o: inout RunOptions, id: String, into inputs: inout ContainerPlanner.Inputs) throws {
         let mode = try NetworkMode.parse(o.network)
-        if mode.attaches { inputs.netnsPath = netnsPath(id) }
-        if case .container(let ref) = mode {
+        var shares = false
+        switch mode {
+        case .container(let ref):
             let other = try runningNetworkOwner(ref)
-            inputs.netnsPath = joinPath(other)
+            o.network = "container:" + other.id
+            shares = true
             inputs.sharedDir = containerDir(other.id)
             inputs.sharedHostname = spec(other)?.hostname
+        default: break
         }
+        if mode.attaches || shares { inputs.netnsPath = netnsPath(id) }
+        if o.extraHosts.contains(where: { $0.hasSuffix(ExtraHost.hostGateway) }) {
+            inputs.hostGateway = try networks().network(NetworkManager.defaultNetwork).gateway
+        }
+    }
+
+    /// create, before the image is looked up (after pre-create hooks, which may change
+    /// it): a named network exists (Docker refuses at create; no manager is made).
+    func checkNetworkExists(_ o: RunOptions) throws {
+        guard case .network(let name) = try NetworkMode.parse(o.network) else { return }
+        guard try store.network(name) != nil else { throw networkNotFound(name) }
     }
 
     /// container:NAME: the container must run (Docker's message otherwise).
@@ -49,16 +66,28 @@ extension Engine {
         return other
     }
 
-    /// The other container's pinned namespace, or its init's when it has none of its own (--network none).
+    /// The other container's namespace now: its pin (its own network, or the one it
+    /// shares), else its init's (--network none).
     func joinPath(_ other: ContainerRecord) -> String {
         let pin = netnsPath(other.id)
-        if access(pin, F_OK) == 0 { return pin }
-        if let s = spec(other), let m = try? NetworkMode.parse(s.network), case .container(let ref) = m,
-           let owner = try? runningNetworkOwner(ref) { return joinPath(owner) }
-        return "/proc/\(other.pid ?? 0)/ns/net"
+        return access(pin, F_OK) == 0 ? pin : "/proc/\(other.pid ?? 0)/ns/net"
     }
 
-    /// What a container asks of its network, as the manager's endpoint requests (one network: its `--network`).
+    /// container:NAME, before every start: the container's own pin is made the
+    /// namespace `other` has now (its plan joins the pin), so a start after
+    /// `other` restarted joins its new namespace, never a stale /proc path.
+    func pinShared(_ id: String, joining other: ContainerRecord) throws {
+        let fd = try NetNamespace.open(joinPath(other))
+        defer { close(fd) }
+        // the init we opened through is still the one the record names (no reused pid)
+        guard isAlive(other) else { throw HiveError(.conflict, "cannot join network of a non running container: \(other.name)") }
+        let path = netnsPath(id)
+        NetNamespace.remove(path)
+        try NetNamespace.pin(fd, at: path)
+    }
+
+    /// What a container asks of its networks, as the manager's endpoint requests: its
+    /// `--network`, then the networks `network connect` recorded.
     static func endpointRequests(network: NetworkMode, net: NetworkRequest?) throws -> [EndpointRequest] {
         guard let name = network.networkName else { return [] }
         var e = EndpointRequest(network: name)
@@ -76,7 +105,13 @@ extension Engine {
                 }
             }
         }
-        return [e]
+        return [e] + net.connected.map { c in
+            var x = EndpointRequest(network: c.network)
+            x.aliases = c.aliases
+            x.ip = c.ip
+            x.ip6 = c.ip6
+            return x
+        }
     }
 
     /// Before container `r` is launched: its endpoints (nil when its mode has none of its own).
@@ -85,7 +120,10 @@ extension Engine {
     func attachNetwork(_ r: ContainerRecord, hostsBase: String = "", prepared: NetNamespace.Prepared? = nil, events: Bool = true) throws -> Attachment? {
         guard let s = spec(r) else { return nil }
         let mode = try NetworkMode.parse(s.network)
-        if case .container(let ref) = mode { _ = try runningNetworkOwner(ref) }
+        if case .container(let ref) = mode {
+            try pinShared(r.id, joining: try runningNetworkOwner(ref))
+            return nil
+        }
         guard mode.attaches else { return nil }
         let requests = try Engine.endpointRequests(network: mode, net: s.net)
         let a = try networks().attach(container: r.id, name: r.name, hostname: s.hostname, hostsBase: hostsBase, endpoints: requests,
@@ -108,12 +146,6 @@ extension Engine {
                 "ipv4": x.ipv4.map { .string($0.description) } ?? .null, "ipv6": x.ipv6.map { .string($0.description) } ?? .null,
                 "mac": .string(x.mac.description), "aliases": .array(x.aliases.map(JSONValue.string)),
              ]), subject: containerSubject(r))
-    }
-
-    /// `--add-host NAME:host-gateway`: the default network's gateway, as Docker's.
-    func hostGateway(_ hosts: [String]) throws -> [String] {
-        let gateway = try networks().network(NetworkManager.defaultNetwork).gateway.description
-        return hosts.map { h in h.hasSuffix(":host-gateway") ? String(h.dropLast("host-gateway".count)) + gateway : h }
     }
 
     /// Inside the transaction that marks `id` running: its endpoints are held by `pid`.

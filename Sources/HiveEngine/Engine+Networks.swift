@@ -66,7 +66,9 @@ extension Engine {
 
     // MARK: - containers
 
-    /// `network connect [--alias] [--ip] [--ip6] NET CTR`.
+    /// `network connect [--alias] [--ip] [--ip6] NET CTR`: a running container gets the
+    /// endpoint now; either way the network is recorded in its spec, so every later
+    /// start attaches it too (Docker's: a created container is connected at start).
     public func connectNetwork(_ ref: String, container: String, aliases: [String], ip: String?, ip6: String?) throws {
         let r = try record(container)
         let m = try networks()
@@ -74,11 +76,41 @@ extension Engine {
         req.aliases = aliases
         req.ip = ip
         req.ip6 = ip6
-        let e = try m.connect(container: r.id, name: r.name, endpoint: req)
-        networkEvent(.onConnect, "connect", r, e, netns: m.netnsPath(r.id))
+        let n = try m.validate(req)
+        guard let s = spec(r) else { throw HiveError(.io, "the record of container \(r.name) cannot be read") }
+        let mode = try NetworkMode.parse(s.network)
+        guard let primary = mode.networkName else {
+            if case .container = mode {
+                throw HiveError(.conflict, "container \(r.name) shares the network namespace of another container (--network \(s.network)): it cannot be connected to other networks")
+            }
+            throw HiveError(.conflict, "container \(r.name) runs with --network \(s.network): it cannot be connected to other networks")
+        }
+        let net = s.net ?? NetworkRequest()
+        if (try? m.network(primary))?.id == n.id || net.connected.contains(where: { (try? m.network($0.network))?.id == n.id }) {
+            if !isAlive(r) { throw HiveError(.conflict, "container \(r.name) is already connected to network \(n.name)") }
+        }
+        var conn = NetworkRequest.Connection(network: n.name)
+        conn.aliases = aliases
+        conn.ip = ip
+        conn.ip6 = ip6
+        // recorded once (a running container's --network is not: it is attached anyway)
+        let record = { (list: inout [NetworkRequest.Connection]) in
+            if (try? m.network(primary))?.id != n.id && !list.contains(where: { (try? m.network($0.network))?.id == n.id }) { list.append(conn) }
+        }
+        if isAlive(r) {
+            let e = try m.connect(container: r.id, name: r.name, endpoint: req)
+            do { try recordConnections(r.id, record) } catch {
+                try? m.disconnect(container: r.id, network: n.id)
+                throw error
+            }
+            networkEvent(.onConnect, "connect", r, e, netns: m.netnsPath(r.id))
+        } else {
+            try recordConnections(r.id, record)
+        }
     }
 
-    /// `network disconnect [-f] NET CTR` (with `force`, a container that is gone is fine).
+    /// `network disconnect [-f] NET CTR` (with `force`, a container that is gone is fine):
+    /// the endpoint of a running container released, the network no longer recorded.
     public func disconnectNetwork(_ ref: String, container: String, force: Bool) throws {
         let m = try networks()
         let n = try m.network(ref)
@@ -86,9 +118,30 @@ extension Engine {
             if force { return }
             throw HiveError(.notFound, "no such container: \(container) (hive ps -a lists them)")
         }
-        let before = try m.endpoints(container: r.id).first { $0.network.id == n.id }
-        try m.disconnect(container: r.id, network: n.id)
-        if let before { networkEvent(.onDisconnect, "disconnect", r, before, netns: m.netnsPath(r.id)) }
+        let recorded = (spec(r)?.net?.connected ?? []).contains { (try? m.network($0.network))?.id == n.id }
+        let before = isAlive(r) ? try m.endpoints(container: r.id).first { $0.network.id == n.id } : nil
+        if before == nil && !recorded {
+            if !isAlive(r), let s = spec(r), (try? NetworkMode.parse(s.network))?.networkName.flatMap({ try? m.network($0) })?.id == n.id {
+                throw HiveError(.conflict, "network \(n.name) is the --network of container \(r.name), which is not running: it cannot be disconnected (create the container again with another --network)")
+            }
+            throw HiveError(.notFound, "container \(r.name) is not connected to network \(n.name)")
+        }
+        if let before {
+            try m.disconnect(container: r.id, network: n.id)
+            networkEvent(.onDisconnect, "disconnect", r, before, netns: m.netnsPath(r.id))
+        }
+        if recorded { try recordConnections(r.id) { list in list.removeAll { (try? m.network($0.network))?.id == n.id } } }
+    }
+
+    /// Changes the networks recorded in container `id`'s spec, in one write transaction.
+    func recordConnections(_ id: String, _ change: (inout [NetworkRequest.Connection]) -> Void) throws {
+        try store.db.transaction(durable: false) { () throws(HiveError) in
+            guard let r = try store.container(id), var s = spec(r) else { throw HiveError(.notFound, "no such container: \(id.prefix(12))") }
+            var net = s.net ?? NetworkRequest()
+            change(&net.connected)
+            s.net = net == NetworkRequest() ? nil : net
+            try store.updateContainerConfig(id, s.json)
+        }
     }
 
     /// `hive port`: a running container's published ports (empty otherwise).
@@ -113,12 +166,6 @@ extension Engine {
         return (ports, nets)
     }
 
-    /// run/create `--network NAME`: the network exists (Docker refuses at create; no manager is made).
-    public func checkNetworkExists(_ mode: String) throws {
-        guard case .network(let name) = try NetworkMode.parse(mode) else { return }
-        guard try store.network(name) != nil else { throw networkNotFound(name) }
-    }
-
     /// A container inspect's network keys: NetworkSettings, HostConfig's
     /// network keys and Config.ExposedPorts, set on `inspect` (ContainerInspect's JSON).
     func withNetworkSettings(_ inspect: JSONValue, _ r: ContainerRecord, running: Bool) throws -> JSONValue {
@@ -137,9 +184,11 @@ extension Engine {
                 let p = NetworkManager.pseudoNetwork(s.network)
                 attached.append(NetworkInspect.Attached(name: p.name, networkID: p.id, network: nil, endpoint: nil))
             case .bridge?, .network?:
-                let ref = try NetworkMode.parse(s.network).networkName ?? s.network
-                let n = try store.network(ref)
-                attached.append(NetworkInspect.Attached(name: n?.name ?? ref, networkID: n?.id ?? "", network: n, endpoint: nil))
+                // --network, then what `network connect` recorded
+                for ref in [try NetworkMode.parse(s.network).networkName ?? s.network] + net.connected.map(\.network) {
+                    let n = try store.network(ref)
+                    attached.append(NetworkInspect.Attached(name: n?.name ?? ref, networkID: n?.id ?? "", network: n, endpoint: nil))
+                }
             default: break
             }
         }
@@ -147,7 +196,7 @@ extension Engine {
         let exposed = NetworkInspect.exposedKeys(net)
         o["NetworkSettings"] = NetworkInspect.settings(containerID: r.id, networks: attached, exposed: exposed, running: running, sandboxKey: sandbox)
         if case .object(var hc) = o["HostConfig"] {
-            for (k, v) in NetworkInspect.hostConfig(network: s.network, net: net, extraHosts: []) { hc[k] = v }
+            for (k, v) in NetworkInspect.hostConfig(network: s.network, net: net, extraHosts: s.extraHosts ?? []) { hc[k] = v }
             o["HostConfig"] = .object(hc)
         }
         if case .object(var cfg) = o["Config"], !exposed.isEmpty {

@@ -89,6 +89,7 @@ extension Engine {
             try o.apply(hookContext: ctx)
         }
         Profile.mark("preCreate")
+        try checkNetworkExists(o)
         let resolved = try imageForRun(o)  // with the store's shared lock: no sweep while the layers are being mounted
         let config = try imageConfig(resolved.id)
         let layers = try store.layers(of: resolved.id)
@@ -105,8 +106,7 @@ extension Engine {
             dir: store.containersDir + "/" + id, volumesDir: store.volumesDir, volumeData: { store.volumeData($0) },
             initBinary: o.initProcess ? Engine.siblingExecutable("hive-init") : "", seccompCacheDir: store.root + "/cache",
             logMaxSize: logOptions.maxSize, logMaxFile: logOptions.maxFile)
-        try networkInputs(o, id: id, into: &inputs)
-        if o.extraHosts.contains(where: { $0.hasSuffix(":host-gateway") }) { o.extraHosts = try hostGateway(o.extraHosts) }
+        try networkInputs(&o, id: id, into: &inputs)
         var made = try ContainerPlanner(defaults: .init(config: hiveConfig)).plan(o, inputs)
         Profile.mark("planned")
         made.spec.logDriver = logDriver == "json-file" ? nil : logDriver

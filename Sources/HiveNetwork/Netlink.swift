@@ -247,7 +247,6 @@ extension Netlink {
 extension Subnet {
     /// A route's destination as the kernel gives it (host bits already zero: it refuses others).
     fileprivate init(routeDestination address: IPAddress, prefix: Int) {
-        self.address = address
-        self.prefix = prefix
+        self.init(address: address, prefix: prefix)  // Subnet is HivePlatform's: its init (masking changes nothing here)
     }
 }

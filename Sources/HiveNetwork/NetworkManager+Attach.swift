@@ -126,6 +126,20 @@ extension NetworkManager {
         return rows.compactMap { r in nets.first(where: { $0.id == r.networkID }).map { Endpoint(network: $0, record: r) } }
     }
 
+    /// `network connect` to a container that is not running (recorded, attached at its
+    /// next start): the network, checked as attach will (addresses inside its subnets).
+    public func validate(_ r: EndpointRequest) throws(HiveError) -> NetworkRecord {
+        let n = try network(r.network)
+        try check(r, on: n)
+        if let t = r.ip, !n.subnet.contains(try IPAM.requestedAddress(t, family: .v4, flag: "--ip")) {
+            throw HiveError(.invalidArgument, "address \(t) is not in network \(n.name)'s subnet \(n.subnet)")
+        }
+        if let t = r.ip6, let s6 = n.subnet6, !s6.contains(try IPAM.requestedAddress(t, family: .v6, flag: "--ip6")) {
+            throw HiveError(.invalidArgument, "address \(t) is not in network \(n.name)'s subnet \(s6)")
+        }
+        return n
+    }
+
     /// A request that cannot be met on `n`, refused before anything is made (Docker's messages).
     func check(_ r: EndpointRequest, on n: NetworkRecord) throws(HiveError) {
         if n.isPseudo { throw HiveError(.invalidArgument, "container cannot be attached to network \(n.name) with others (use --network \(n.name) alone)") }
@@ -163,9 +177,7 @@ extension NetworkManager {
                      netnsFD: Int32, inside: Netlink.Socket, defaultRoute: Bool) throws(HiveError) -> Endpoint {
         let taken = try store.endpoints(network: n.id)
         func parse(_ t: String?, _ family: IPFamily, _ flag: String) throws(HiveError) -> IPAddress? {
-            guard let t else { return nil }
-            guard let ip = IPAddress(t), ip.family == family else { throw HiveError(.invalidArgument, "invalid \(flag) \"\(t)\"") }
-            return ip
+            try t.map { (t) throws(HiveError) in try IPAM.requestedAddress(t, family: family, flag: flag) }
         }
         let ipv4 = try IPAM.allocate(subnet: n.subnet, range: n.ipRange, gateway: n.gateway, taken: Set(taken.compactMap(\.ipv4)),
                                      requested: try parse(r.ip, .v4, "--ip"), network: n.name)

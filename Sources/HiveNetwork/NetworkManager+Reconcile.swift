@@ -1,7 +1,8 @@
 // Releasing endpoints: on a container's exit (detach), on `network
 // disconnect`, and when their holder is gone (a `kill -9` of the CLI or the
 // monitor): reconcile finds those by the holder's pid and start time, and
-// removes namespace pins no endpoint and no running container explains.
+// removes namespace pins no endpoint and no running container explains,
+// host veths and published-port elements of the firewall no endpoint claims.
 // Host ports are chosen here too (`-p CPORT`, `-P`).
 import Glibc
 import HivePlatform
@@ -17,9 +18,10 @@ extension NetworkManager {
             let dir = runroot + "/netns"
             for id in Files.names(in: dir) {
                 guard id.utf8.count == 64, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { continue }
-                if try store.endpoints(container: id).isEmpty && !containerRuns(id) { NetNamespace.remove(dir + "/" + id) }
+                if try store.endpoints(container: id).isEmpty && !containerRuns(id) && !containerStarting(id) { NetNamespace.remove(dir + "/" + id) }
             }
             removeOrphanVeths()
+            removeOrphanPorts()
         }
         return released
     }
@@ -36,6 +38,23 @@ extension NetworkManager {
         for l in links where l.kind == "veth" && l.name.hasPrefix("veth") && !claimed.contains(l.name) {
             guard let m = l.master, bridges.contains(m) else { continue }
             try? host.deleteLink(l.name)
+        }
+    }
+
+    /// Inside the caller's transaction (no attach is half done): removes the firewall's
+    /// published-port elements that no endpoint's published port explains (a `kill -9`
+    /// between the kernel's change and the rows' removal, or a database restored).
+    func removeOrphanPorts() {
+        let fw = firewall
+        guard let rows = try? store.allEndpoints(), let elements = try? fw.published(), !elements.isEmpty else { return }
+        func key(_ m: PortMapping, _ target: IPAddress) -> String {
+            let host = m.hostIP.flatMap { $0.isUnspecified ? nil : $0.description } ?? ""
+            return "\(m.proto.rawValue) \(host) \(m.hostPort) \(target) \(m.containerPort)"
+        }
+        var claimed: Set<String> = []
+        for e in rows { if let ip = e.ipv4 { for p in e.ports { claimed.insert(key(p, ip)) } } }
+        for el in elements where !claimed.contains(key(el.mapping, el.target)) {
+            try? fw.unpublish([el.mapping], to: el.target)
         }
     }
 
@@ -85,6 +104,12 @@ extension NetworkManager {
     func containerRuns(_ id: String) -> Bool {
         guard let r = try? store.container(id), r.state == .running, let pid = r.pid else { return false }
         return NetworkManager.alive(pid, r.pidStart ?? 0)
+    }
+
+    /// Whether container `id` is created, not yet running: `--network container:NAME`
+    /// pins its namespace before its launch with no endpoint row (detach or rm removes it).
+    func containerStarting(_ id: String) -> Bool {
+        (try? store.container(id))??.state == .created
     }
 
     /// Host ports for mappings that name none (the ephemeral range, free in

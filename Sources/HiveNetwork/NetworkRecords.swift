@@ -1,9 +1,12 @@
 // Networks and their endpoints in the state database (schema v7, HiveStore's
 // Schema.swift): a network's row (its bridge, subnets, options) and one row
-// per container attached to it (addresses, MAC, aliases, host veth, published
-// ports, and the process that holds it: the CLI while it sets up, the
+// per container attached to it (addresses, MAC, aliases, host veth, and the
+// process that holds it: the CLI while it sets up, the
 // container's init once running; a row whose holder is gone is stale and is
 // reclaimed by the next command that looks: NetworkManager.reconcile).
+// Published ports live in the published_ports table alone (its key makes a
+// clash a constraint, not a race): an endpoint's `ports` are read from there;
+// the endpoints table's older `ports` column is written empty and not read.
 import HiveOCI
 import HivePlatform
 import HiveStore
@@ -60,7 +63,7 @@ public struct EndpointRecord: Sendable, Equatable {
     /// The veth end on the host (on the bridge) and the one in the container (eth0, eth1, ...).
     public var hostInterface: String
     public var interface: String
-    /// Published ports with their host ports chosen.
+    /// Published ports with their host ports chosen (the published_ports table's rows).
     public var ports: [PortMapping]
     /// The process that holds the endpoint (see the file's comment) and its start time.
     public var holderPID: Int32
@@ -165,7 +168,7 @@ extension Store {
                 .run([.text(e.containerID), .text(e.networkID), e.ipv4.map { .text($0.description) } ?? .null,
                       e.ipv6.map { .text($0.description) } ?? .null, .text(e.mac.description),
                       .text(JSONValue.array(e.aliases.map(JSONValue.string)).serialized()), .text(e.hostInterface), .text(e.interface),
-                      .text(JSONValue.array(e.ports.map(NetworkJSON.port)).serialized()), .int(Int64(e.holderPID)), .int(e.holderStart)])
+                      .text("[]"), .int(Int64(e.holderPID)), .int(e.holderStart)])
         } catch where error.code == .conflict {
             let holder = { (col: String, ip: IPAddress?) throws(HiveError) -> String? in
                 guard let ip else { return nil }
@@ -222,17 +225,35 @@ extension Store {
 
     /// In the order they were made (attach order).
     public func endpoints(network: String) throws(HiveError) -> [EndpointRecord] {
-        try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints WHERE network_id = ?1 ORDER BY rowid").all([.text(network)]) { endpointRow($0) }
-            .compactMap { $0 }
+        try withPorts(try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints WHERE network_id = ?1 ORDER BY rowid")
+            .all([.text(network)]) { endpointRow($0) }.compactMap { $0 }, "WHERE network_id = ?1", [.text(network)])
     }
 
     public func endpoints(container: String) throws(HiveError) -> [EndpointRecord] {
-        try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints WHERE container_id = ?1 ORDER BY rowid").all([.text(container)]) { endpointRow($0) }
-            .compactMap { $0 }
+        try withPorts(try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints WHERE container_id = ?1 ORDER BY rowid")
+            .all([.text(container)]) { endpointRow($0) }.compactMap { $0 }, "WHERE container_id = ?1", [.text(container)])
     }
 
     public func allEndpoints() throws(HiveError) -> [EndpointRecord] {
-        try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints ORDER BY rowid").all([]) { endpointRow($0) }.compactMap { $0 }
+        try withPorts(try db.prepare("SELECT \(Store.endpointColumns) FROM endpoints ORDER BY rowid").all([]) { endpointRow($0) }.compactMap { $0 }, "", [])
+    }
+
+    /// The endpoints with their published ports (the published_ports rows `filter` selects).
+    private func withPorts(_ rows: [EndpointRecord], _ filter: String, _ args: [Statement.Value]) throws(HiveError) -> [EndpointRecord] {
+        if rows.isEmpty { return rows }
+        let ports = try db.prepare("SELECT container_id, network_id, proto, host_ip, host_port, container_port FROM published_ports \(filter) ORDER BY rowid")
+            .all(args) { s in
+                (key: s.text(0) + "/" + s.text(1),
+                 port: PortMapping(proto: PortProtocol(rawValue: s.text(2)) ?? .tcp, hostIP: IPAddress(s.text(3)),
+                                   hostPort: UInt16(truncatingIfNeeded: s.int(4)), containerPort: UInt16(truncatingIfNeeded: s.int(5))))
+            }
+        if ports.isEmpty { return rows }
+        let byKey = Dictionary(grouping: ports, by: \.key)
+        return rows.map { e in
+            var e = e
+            e.ports = byKey[e.containerID + "/" + e.networkID]?.map(\.port) ?? []
+            return e
+        }
     }
 
     /// Hands a container's endpoints to `pid` (its init, once it runs).
@@ -252,15 +273,14 @@ extension Store {
     private func endpointRow(_ s: Statement) -> EndpointRecord? {
         guard let mac = MACAddress(s.text(4)) else { return nil }
         let aliases = NetworkJSON.parse(s.text(5))?.arrayValue?.compactMap(\.stringValue) ?? []
-        let ports = NetworkJSON.parse(s.text(8))?.arrayValue?.compactMap(NetworkJSON.port) ?? []
         return EndpointRecord(containerID: s.text(0), networkID: s.text(1), ipv4: s.optionalText(2).flatMap(IPAddress.init),
                               ipv6: s.optionalText(3).flatMap(IPAddress.init), mac: mac, aliases: aliases,
-                              hostInterface: s.text(6), interface: s.text(7), ports: ports,
+                              hostInterface: s.text(6), interface: s.text(7), ports: [],
                               holderPID: Int32(truncatingIfNeeded: s.int(9)), holderStart: s.int(10))
     }
 }
 
-/// The JSON columns: labels and options (objects of strings), aliases, ports.
+/// The JSON columns: labels and options (objects of strings), aliases.
 enum NetworkJSON {
     static func parse(_ text: String) -> JSONValue? { try? JSONValue.parse(Array(text.utf8)) }
 
@@ -270,24 +290,5 @@ enum NetworkJSON {
 
     static func stringMap(_ text: String) -> [String: String] {
         (parse(text)?.objectValue ?? [:]).compactMapValues(\.stringValue)
-    }
-
-    static func port(_ p: PortMapping) -> JSONValue {
-        var o: [String: JSONValue] = ["proto": .string(p.proto.rawValue), "hostPort": .int(Int64(p.hostPort)),
-                                      "containerPort": .int(Int64(p.containerPort))]
-        if let ip = p.hostIP { o["hostIP"] = .string(ip.description) }
-        return .object(o)
-    }
-
-    static func port(_ v: JSONValue) -> PortMapping? {
-        guard let proto = v["proto"]?.stringValue.flatMap(PortProtocol.init(rawValue:)),
-              let hp = v["hostPort"]?.intValue, let cp = v["containerPort"]?.intValue,
-              let hport = UInt16(exactly: hp), let cport = UInt16(exactly: cp) else { return nil }
-        var ip: IPAddress?
-        if let t = v["hostIP"]?.stringValue {
-            guard let parsed = IPAddress(t) else { return nil }
-            ip = parsed
-        }
-        return PortMapping(proto: proto, hostIP: ip, hostPort: hport, containerPort: cport)
     }
 }

@@ -102,20 +102,6 @@ public enum PortSpec {
         return r.map { (port: $0, proto: proto) }
     }
 
-    /// `80/tcp -> 0.0.0.0:8080` (as `docker port` prints); on every address
-    /// (no host IP) a second line `80/tcp -> [::]:8080`.
-    public static func describe(_ m: PortMapping) -> String {
-        hostEndpoints(m).map { "\(m.containerPort)/\(m.proto.rawValue) -> \($0)" }.joined(separator: "\n")
-    }
-
-    /// Where a mapping listens on the host: `0.0.0.0:8080` and `[::]:8080` (no host IP),
-    /// `127.0.0.1:8080`, `[::1]:8080`.
-    public static func hostEndpoints(_ m: PortMapping) -> [String] {
-        let port = String(m.hostPort)
-        guard let ip = m.hostIP else { return ["0.0.0.0:" + port, "[::]:" + port] }
-        return [ip.family == .v6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"]
-    }
-
     // parts
 
     private static func splitProto(_ spec: String, _ bad: (String) -> HiveError) throws(HiveError) -> (String, PortProtocol) {

@@ -66,7 +66,7 @@ extension RegistryClient {
     /// insecure hosts are asked over https first (Docker's rule).
     func httpFirst(_ host: String) -> Bool {
         if state.withLock({ $0.plainHTTP.contains(host) }) { return true }
-        return IPAddress.isLoopback(ProxySettings.splitHostPort(host.lowercased()).host) && !state.withLock { $0.tlsHosts.contains(host) }
+        return ProxySettings.isLoopback(ProxySettings.splitHostPort(host.lowercased()).host) && !state.withLock { $0.tlsHosts.contains(host) }
     }
 
     /// The first scheme tried on a host that has two: a failure there moves to the other at once, without retries.

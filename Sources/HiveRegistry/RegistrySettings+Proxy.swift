@@ -2,7 +2,6 @@
 // reads them: HTTPS_PROXY for https requests, HTTP_PROXY for http ones
 // (upper case first, then lower case), NO_PROXY for the hosts that go
 // direct. Loopback never goes through a proxy.
-import Glibc
 import HivePlatform
 
 /// Proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and lower-case forms).
@@ -36,17 +35,17 @@ public struct ProxySettings: Sendable, Equatable {
         let (h, p) = ProxySettings.splitHostPort(hostPort.lowercased())
         let host = h.hasSuffix(".") ? String(h.dropLast()) : h
         let port = p ?? defaultPort
-        if IPAddress.isLoopback(host) { return true }
-        let ip = IPAddress.parse(host)
+        if ProxySettings.isLoopback(host) { return true }
+        let ip = IPAddress(host)
         for entry in noProxy {
             if entry == "*" { return true }
             if entry.contains("/") {
-                if let range = IPAddress.cidr(entry), range.contains(host) { return true }
+                if ProxySettings.inRange(host, entry) { return true }
                 continue
             }
             var (eh, ep) = ProxySettings.splitHostPort(entry)
             if ep != nil && ep != port { continue }
-            if let eip = IPAddress.parse(eh) {
+            if let eip = IPAddress(eh) {
                 if let ip, ip == eip { return true }
                 continue
             }
@@ -74,47 +73,16 @@ public struct ProxySettings: Sendable, Equatable {
     }
 }
 
-/// IPv4 and IPv6 addresses as bytes (inet_pton), CIDR ranges, loopback.
-enum IPAddress {
-    /// 4 or 16 bytes, or nil if `s` is not an address.
-    static func parse(_ s: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, s, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, s, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
-    }
-
-    struct Range {
-        var base: [UInt8]
-        var bits: Int
-        func contains(_ host: String) -> Bool {
-            guard let ip = IPAddress.parse(host), ip.count == base.count else { return false }
-            var left = bits
-            for i in 0..<ip.count where left > 0 {
-                let n = min(8, left)
-                let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - n))
-                if ip[i] & mask != base[i] & mask { return false }
-                left -= n
-            }
-            return true
-        }
-    }
-
-    /// `10.0.0.0/8`, `fd00::/8`; nil if malformed.
-    static func cidr(_ s: String) -> Range? {
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let base = parse(String(parts[0])), let bits = Int(parts[1]),
-              (0...(base.count * 8)).contains(bits) else { return nil }
-        return Range(base: base, bits: bits)
-    }
-
-    /// localhost, 127.0.0.0/8, ::1, ::ffff:127.x.y.z.
+extension ProxySettings {
+    /// localhost, 127.0.0.0/8, ::1, ::ffff:127.x.y.z (HivePlatform's IPAddress parses).
     static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" || host.hasSuffix(".localhost") { return true }
-        guard let ip = parse(host) else { return false }
-        if ip.count == 4 { return ip[0] == 127 }
-        if ip == [UInt8](repeating: 0, count: 15) + [1] { return true }
-        return ip[0..<10].allSatisfy { $0 == 0 } && ip[10] == 0xFF && ip[11] == 0xFF && ip[12] == 127
+        return IPAddress(host)?.isLoopback ?? false
+    }
+
+    /// Whether `host` is an address inside the CIDR range `range` (host bits allowed, as Go's).
+    static func inRange(_ host: String, _ range: String) -> Bool {
+        guard let r = Subnet(masking: range), let ip = IPAddress(host) else { return false }
+        return r.contains(ip)
     }
 }

@@ -89,14 +89,14 @@ public struct RegistrySettings: Sendable {
             if !entry.contains(":") || entry.hasPrefix("[") && !entry.contains("]:") {
                 if ProxySettings.splitHostPort(entry).host == host { return true }
             }
-            if entry.contains("/"), IPAddress.cidr(entry)?.contains(host) == true { return true }
+            if entry.contains("/"), ProxySettings.inRange(host, entry) { return true }
         }
         return false
     }
 
     /// Plain HTTP is allowed: loopback (127.0.0.0/8, ::1, localhost), or an insecure registry.
     public func mayUsePlainHTTP(_ hostPort: String) -> Bool {
-        IPAddress.isLoopback(ProxySettings.splitHostPort(hostPort.lowercased()).host) || isInsecure(hostPort)
+        ProxySettings.isLoopback(ProxySettings.splitHostPort(hostPort.lowercased()).host) || isInsecure(hostPort)
     }
 
     /// The mirrors of a registry domain, in hive.toml's order: a mirror with

@@ -1,9 +1,27 @@
-// The network parts of a container's plan: its resolv.conf (the host's upstream
-// servers for a container in a namespace of its own, as Docker writes it; the
-// host's file as is for --network host).
+// The network parts of a container's plan: its /etc/hosts base (localhost,
+// the hostname when it has no network of its own, `--add-host`), and its
+// resolv.conf (the host's upstream servers for a container in a namespace of
+// its own, as Docker writes it; the host's file as is for --network host).
+// The request's addresses and DNS values are checked here, once, for every
+// network mode and every caller (NetworkRequest.check).
 import HivePlatform
 
 extension ContainerPlanner {
+    /// /etc/hosts: localhost, the container's hostname (nil: on a network, where the
+    /// manager adds it with the container's address), then `--add-host` lines
+    /// (`host-gateway` as `gateway`); with the parsed `--add-host` values for the spec.
+    func hostsFile(_ r: ContainerRequest, hostname: String?, gateway: IPAddress?) throws(HiveError) -> (String, [ExtraHost]) {
+        try r.net.check()
+        var text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + (hostname.map { "127.0.1.1\t\($0)\n" } ?? "")
+        var parsed: [ExtraHost] = []
+        for h in r.extraHosts {
+            let e = try ExtraHost(parsing: h)
+            text += try e.line(gateway: gateway)
+            parsed.append(e)
+        }
+        return (text, parsed)
+    }
+
     /// /etc/resolv.conf's content for `network` (container:NAME shares the other one's file).
     func resolvConf(_ network: NetworkMode, _ net: NetworkRequest) throws -> String {
         switch network {

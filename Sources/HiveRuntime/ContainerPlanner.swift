@@ -57,6 +57,8 @@ public struct ContainerPlanner {
         /// and resolv.conf are shared, as Docker does) and hostname.
         public var sharedDir: String? = nil
         public var sharedHostname: String? = nil
+        /// `--add-host NAME:host-gateway`: the default network's gateway (nil: none asked).
+        public var hostGateway: IPAddress? = nil
 
         public init(id: String, image: ContainerConfig, layerDirs: [String], dir: String, volumesDir: String,
                     volumeData: @escaping (String) -> String, initBinary: String, seccompCacheDir: String,
@@ -115,7 +117,7 @@ public struct ContainerPlanner {
 
         let requested = try ContainerPlanner.mounts(r.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys), volumeData: inputs.volumeData)
         // on a network the manager adds the container's own line (its address) when it attaches
-        let hosts = try ContainerPlanner.hostsFile(hostname: network.attaches ? nil : hostname, extraHosts: r.extraHosts)
+        let (hosts, extraHosts) = try hostsFile(r, hostname: network.attaches ? nil : hostname, gateway: inputs.hostGateway)
         let resolvConf = try resolvConf(network, r.net)
 
         var spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: r.user ?? cc.user ?? "", hostname: hostname, network: r.network,
@@ -129,6 +131,7 @@ public struct ContainerPlanner {
             for p in (cc.exposedPorts ?? [:]).keys.sorted() where !net.exposed.contains(p) { net.exposed.append(p) }
         }
         if net != NetworkRequest() { spec.net = net }
+        if !extraHosts.isEmpty { spec.extraHosts = extraHosts.map(\.description) }
         // services (issue #14)
         if let text = r.restart {
             let policy = try RestartPolicy(parsing: text)
@@ -233,18 +236,4 @@ public struct ContainerPlanner {
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + home) }
         return env
     }
-
-    /// /etc/hosts: localhost, the container's hostname (nil: on a network, where the
-    /// manager adds it with the container's address), then `--add-host NAME:IP` lines.
-    public static func hostsFile(hostname: String?, extraHosts: [String]) throws -> String {
-        let extra = try extraHosts.map { h -> String in
-            guard let colon = h.lastIndex(of: ":"), colon != h.startIndex, !h[h.index(after: colon)...].isEmpty,
-                  !h.contains(where: { $0 == "\n" || $0 == " " || $0 == "\t" }) else {
-                throw HiveError(.invalidArgument, "invalid --add-host \"\(h)\" (use NAME:IP)")
-            }
-            return "\(h[h.index(after: colon)...])\t\(h[..<colon])\n"
-        }.joined()
-        return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + (hostname.map { "127.0.1.1\t\($0)\n" } ?? "") + extra
-    }
-
 }

@@ -29,6 +29,8 @@ public struct ContainerSpec: Codable, Sendable {
     public var logMaxFile: Int64? = nil
     /// What it asks of the network beyond `network` (nil: nothing; older records).
     public var net: NetworkRequest? = nil
+    /// `--add-host` as Docker keeps it: `NAME:IP` or `NAME:host-gateway` (nil: none).
+    public var extraHosts: [String]? = nil
     /// `--restart` (nil: "no").
     public var restartPolicy: RestartPolicy? = nil
     /// The health check its monitor runs (the image's and the flags'); nil: none.
@@ -65,6 +67,7 @@ extension ContainerSpec {
             o["resources"] = .object(ro)
         }
         if let net, net != NetworkRequest() { o["net"] = net.json }
+        if let extraHosts { o["extraHosts"] = .array(extraHosts.map(JSONValue.string)) }
         if let devices { o["devices"] = .array(devices.map(JSONValue.string)) }
         if let restartPolicy { o["restartPolicy"] = restartPolicy.json }
         if let h = healthcheck {

@@ -55,18 +55,10 @@ public struct ResolvConf: Sendable, Equatable {
     /// - ipv6: the network has IPv6 (IPv6 servers are kept and the IPv6 fallback added).
     /// - dns, dnsSearch, dnsOptions: `--dns` (replaces the servers), `--dns-search`
     ///   (replaces the search list; `.` alone clears it), `--dns-option` (replaces the options).
-    /// Throws (naming the value) for a value that is not an address, or holds whitespace.
+    /// The values are checked before (NetworkRequest.check: the planner's resolvConf).
     /// `nameservers` of the result: the servers the container uses.
     public static func forContainer(host: String, resolved: String? = nil, ipv6: Bool, dns: [String] = [],
                                     dnsSearch: [String] = [], dnsOptions: [String] = []) throws(HiveError) -> ResolvConf {
-        for d in dns where !isAddress(d) {
-            throw HiveError(.invalidArgument, "invalid --dns \"\(d)\": not an IP address")
-        }
-        for (flag, values) in [("--dns-search", dnsSearch), ("--dns-option", dnsOptions)] {
-            for v in values where v.isEmpty || v.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f || $0 == 0x23 || $0 == 0x3b }) {
-                throw HiveError(.invalidArgument, "invalid \(flag) \"\(v)\": empty or holding whitespace or a comment character")
-            }
-        }
         let h = ResolvConf(parsing: host)
         var out = ResolvConf(nameservers: usable(h.nameservers, ipv6: ipv6), search: h.search, options: h.options)
         if out.nameservers.isEmpty, h.nameservers.contains(resolvedStub), let resolved {
@@ -82,21 +74,16 @@ public struct ResolvConf: Sendable, Equatable {
     /// The servers reachable from a container's namespace: not loopback, IPv6 only with IPv6.
     static func usable(_ servers: [String], ipv6: Bool) -> [String] {
         servers.filter { s in
-            guard let b = address(s) else { return false }
-            if b.count == 4 { return b[0] != 127 }
-            let mapped = b[0..<10].allSatisfy { $0 == 0 } && b[10] == 0xff && b[11] == 0xff
-            return ipv6 && !(b[0..<15].allSatisfy { $0 == 0 } && b[15] == 1) && !(mapped && b[12] == 127)
+            guard let ip = address(s), !ip.isLoopback else { return false }
+            return ip.family == .v4 || ipv6
         }
     }
 
-    static func isAddress(_ s: String) -> Bool { address(s) != nil }
-
-    /// The bytes of a dotted-quad IPv4 address or an IPv6 address (with an optional `%zone`), by inet_pton.
-    private static func address(_ s: String) -> [UInt8]? {
-        var b = [UInt8](repeating: 0, count: 16)
-        if !s.contains(":") { return inet_pton(AF_INET, s, &b) == 1 ? Array(b.prefix(4)) : nil }
+    /// An address with an optional `%zone` (a host's link-local server), by HivePlatform's parser.
+    private static func address(_ s: String) -> IPAddress? {
         let parts = s.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
         if parts.count == 2 && (parts[1].isEmpty || !parts[1].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })) { return nil }
-        return inet_pton(AF_INET6, String(parts[0]), &b) == 1 ? b : nil
+        guard let ip = IPAddress(String(parts[0])), parts.count == 1 || ip.family == .v6 else { return nil }
+        return ip
     }
 }

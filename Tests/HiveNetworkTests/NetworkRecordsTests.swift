@@ -77,6 +77,13 @@ final class NetworkRecordsTests: XCTestCase {
         XCTAssertEqual(try store.endpoints(network: n.id), [e1])
         XCTAssertEqual(try store.allEndpoints(), [e1])
         XCTAssertEqual(Set(try store.publishedPorts()), [tcp(8080, 80), tcp(8443, 443, "127.0.0.1")])
+        // one source of truth: an endpoint's ports are the published_ports rows, not a copy in its row
+        XCTAssertEqual(try store.db.prepare("SELECT ports FROM endpoints").all([]) { $0.text(0) }, ["[]"])
+        try store.db.prepare("DELETE FROM published_ports WHERE host_port = 8443").run([])
+        XCTAssertEqual(try store.endpoints(container: id("1")).map(\.ports), [[tcp(8080, 80)]])
+        try store.db.prepare("INSERT INTO published_ports (proto, host_ip, host_port, container_id, network_id, container_port) VALUES ('tcp', '127.0.0.1', 8443, ?1, ?2, 443)")
+            .run([.text(id("1")), .text(n.id)])
+        XCTAssertEqual(try store.allEndpoints(), [e1])
 
         // the same address on the network
         XCTAssertThrowsError(try store.insertEndpoint(ep("2", n, "10.1.0.2"))) { e in

@@ -67,15 +67,6 @@ final class PortSpecTests: XCTestCase {
         }
     }
 
-    func testDescribe() {
-        let all = PortMapping(proto: .tcp, hostIP: nil, hostPort: 8080, containerPort: 80)
-        XCTAssertEqual(PortSpec.describe(all), "80/tcp -> 0.0.0.0:8080\n80/tcp -> [::]:8080")
-        let lo = PortMapping(proto: .udp, hostIP: IPAddress("127.0.0.1"), hostPort: 5353, containerPort: 53)
-        XCTAssertEqual(PortSpec.describe(lo), "53/udp -> 127.0.0.1:5353")
-        let v6 = PortMapping(proto: .tcp, hostIP: IPAddress("::1"), hostPort: 8080, containerPort: 80)
-        XCTAssertEqual(PortSpec.describe(v6), "80/tcp -> [::1]:8080")
-    }
-
     func testClashes() {
         func m(_ ip: String?, _ port: UInt16, _ p: PortProtocol = .tcp) -> PortMapping {
             PortMapping(proto: p, hostIP: ip.flatMap(IPAddress.init), hostPort: port, containerPort: 80)

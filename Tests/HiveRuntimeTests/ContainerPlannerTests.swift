@@ -116,17 +116,19 @@ import CHiveLaunch
         r.network = "none"  // on a network the manager writes the hostname's line with the address
         let p = try plan(r)
         #expect(p.spec.hostname == String(id.prefix(12)))
-        // split at the LAST colon, as hive always has (Docker splits NAME:IP at the first: an IPv6 address differs)
-        #expect(p.hosts == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(id.prefix(12))\n192.0.2.7\tdb\n1\tv6:fe80:\n")
+        // split at the first colon, as Docker does: an IPv6 address needs no brackets
+        #expect(p.hosts == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(id.prefix(12))\n192.0.2.7\tdb\nfe80::1\tv6\n")
+        #expect(p.spec.extraHosts == ["db:192.0.2.7", "v6:fe80::1"])
         r.network = "bridge"
-        #expect(try plan(r).hosts == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n192.0.2.7\tdb\n1\tv6:fe80:\n")
+        #expect(try plan(r).hosts == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n192.0.2.7\tdb\nfe80::1\tv6\n")
         r.hostname = "web"
         r.extraHosts = []
         let q = try plan(r)
         #expect(q.launch.hostname == "web")
         #expect(q.launch.env.contains("HOSTNAME=web"))
         r.extraHosts = ["nocolon"]
-        #expect(message { _ = try plan(r) } == "invalid --add-host \"nocolon\" (use NAME:IP)")
+        #expect(message { _ = try plan(r) } == "bad format for add-host: \"nocolon\" (use NAME:IP, NAME=IP or NAME:host-gateway)")
+        #expect(q.spec.extraHosts == nil)
     }
 
     @Test func networkModes() throws {

@@ -45,9 +45,14 @@ final class ResolvConfTests: XCTestCase {
         XCTAssertEqual(r.text, "nameserver 127.0.0.1\nnameserver 2001:db8::1\nsearch b.example c.example\noptions timeout:1 rotate\n")
         let cleared = try ResolvConf.forContainer(host: host, ipv6: false, dnsSearch: ["."])
         XCTAssertEqual(cleared.text, "nameserver 192.0.2.53\noptions ndots:5\n")
+        // the values are checked once, before: NetworkRequest.check
         for (dns, search, opt) in [(["8.8.8.8\nnameserver 6.6.6.6"], [String](), [String]()), (["dns.example"], [], []), ([], ["a b"], []),
                                    ([], [], ["ndots:1\nnameserver 6.6.6.6"]), ([], [""], []), ([], [], ["x#y"])] {
-            XCTAssertThrowsError(try ResolvConf.forContainer(host: host, ipv6: false, dns: dns, dnsSearch: search, dnsOptions: opt)) { e in
+            var net = NetworkRequest()
+            net.dns = dns
+            net.dnsSearch = search
+            net.dnsOptions = opt
+            XCTAssertThrowsError(try net.check()) { e in
                 XCTAssertEqual((e as? HiveError)?.code, .invalidArgument)
                 XCTAssertTrue("\(e)".hasPrefix("invalid --dns"), "\(e)")
             }

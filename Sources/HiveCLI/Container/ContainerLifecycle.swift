@@ -16,7 +16,6 @@ enum ContainerCreate {
         try c.expect(min: 1)
         let o = try ContainerRun.options(c)
         let engine = try c.engine()
-        try RunNetworkFlags.resolve(o, engine)
         try ContainerRun.pullPolicy(c, engine)
         let (id, _) = try engine.createContainer(o)
         c.out.line(id)

@@ -1,7 +1,9 @@
 // run/create's network flags into the request (ContainerRequest.network and
-// .net), checked as Docker checks them before anything is made: ports,
-// addresses, MAC, DNS servers, --add-host; conflicts of --network host,
-// none and container:NAME with the flags they make meaningless.
+// .net), checked as Docker's CLI checks them before anything is made: the
+// ports, and conflicts of --network host, none and container:NAME with the
+// flags they make meaningless. The addresses, DNS values and --add-host are
+// checked once, below the CLI (the planner: NetworkRequest.check, ExtraHost),
+// and the network's existence by the engine, so every caller gets them.
 import HiveEngine
 import HiveNetwork
 import HiveRuntime
@@ -37,19 +39,6 @@ enum RunNetworkFlags {
     static func check(_ net: inout NetworkRequest, network: String, hostname: String?, extraHosts: [String], warn: (String) -> Void) throws {
         for p in net.ports { _ = try PortSpec.parse(p) }
         for e in net.exposed { _ = try PortSpec.parseExposed(e) }
-        if let ip = net.ip, IPAddress(ip)?.family != .v4 { throw HiveError(.invalidArgument, "invalid IPv4 address: \(ip)") }
-        if let ip = net.ip6, IPAddress(ip)?.family != .v6 { throw HiveError(.invalidArgument, "invalid IPv6 address: \(ip)") }
-        if let m = net.mac, MACAddress(m) == nil { throw HiveError(.invalidArgument, "invalid MAC address: \(m) (use aa:bb:cc:dd:ee:ff, not multicast)") }
-        for d in net.dns where IPAddress(d) == nil { throw HiveError(.invalidArgument, "invalid --dns \"\(d)\": not an IP address") }
-        for h in extraHosts {
-            guard let colon = h.firstIndex(of: ":"), colon != h.startIndex else {
-                throw HiveError(.invalidArgument, "invalid --add-host \"\(h)\" (use NAME:IP or NAME:host-gateway)")
-            }
-            let ip = h[h.index(after: colon)...]
-            guard ip == "host-gateway" || IPAddress(String(ip)) != nil else {
-                throw HiveError(.invalidArgument, "invalid IP address in --add-host \"\(h)\": \"\(ip)\"")
-            }
-        }
         let builtin = network == NetworkManager.defaultNetwork || network == "none" || network == "host"
         if network.hasPrefix("container:") {
             func conflict(_ what: String) -> HiveError { HiveError(.invalidArgument, "conflicting options: \(what) and the network mode") }
@@ -70,7 +59,4 @@ enum RunNetworkFlags {
         }
         if network == "host" && net.mac != nil { throw HiveError(.invalidArgument, "conflicting options: mac-address and the network mode") }
     }
-
-    /// What needs the store: a named network exists (Docker refuses at create).
-    static func resolve(_ o: RunOptions, _ engine: Engine) throws { try engine.checkNetworkExists(o.network) }
 }

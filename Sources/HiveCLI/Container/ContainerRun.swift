@@ -74,7 +74,6 @@ enum ContainerRun {
         let o = try options(c)
         Profile.mark("options")
         let engine = try c.engine()
-        try RunNetworkFlags.resolve(o, engine)
         try pullPolicy(c, engine)
         Profile.mark("engine")
         if c.args.flag("detach") {

@@ -1,4 +1,4 @@
-import HiveNetwork
+import HivePlatform
 import XCTest
 
 final class AddressOrderTests: XCTestCase {

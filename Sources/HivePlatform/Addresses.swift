@@ -1,7 +1,8 @@
 // Addresses as values: IPv4/IPv6 addresses, subnets (CIDR), MAC addresses.
 // Parsing is strict (what `--subnet`, `--ip` and `--mac-address` accept);
-// `description` is the canonical text (IPv6 compressed as RFC 5952).
-import HivePlatform
+// `description` is the canonical text (IPv6 compressed as RFC 5952). The one
+// address parser of hive: networks, ports, --add-host, --dns, and the
+// registry's NO_PROXY and insecure CIDR ranges.
 
 public enum IPFamily: Sendable, Equatable { case v4, v6 }
 
@@ -164,6 +165,14 @@ public struct Subnet: Hashable, Sendable, CustomStringConvertible {
         }
         self = net
     }
+    /// Parses `ADDR/PREFIX` as Go's net.ParseCIDR does (host bits allowed and
+    /// cleared: NO_PROXY's and insecure registries' ranges); nil if invalid.
+    public init?(masking text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let ip = IPAddress(String(parts[0])), !parts[1].isEmpty, parts[1].count <= 3,
+              parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(parts[1]), n <= ip.bytes.count * 8 else { return nil }
+        self.init(address: ip, prefix: n)
+    }
     public var description: String { "\(address)/\(prefix)" }
     public func contains(_ ip: IPAddress) -> Bool {
         ip.family == family && Subnet.masked(ip, prefix) == address
@@ -237,9 +246,9 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
 
 extension IPAddress {
     /// The address as a number (IPv4 in the low 32 bits).
-    var value: UInt128 { bytes.reduce(0) { $0 << 8 | UInt128($1) } }
+    public var value: UInt128 { bytes.reduce(0) { $0 << 8 | UInt128($1) } }
     /// The `family` address of number `v`; nil if it does not fit.
-    init?(family: IPFamily, value v: UInt128) {
+    public init?(family: IPFamily, value v: UInt128) {
         let n = family == .v4 ? 4 : 16
         guard n == 16 || v >> 32 == 0 else { return nil }
         self.init(bytes: (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt128(n - 1 - $0))) })

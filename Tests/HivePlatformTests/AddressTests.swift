@@ -1,4 +1,3 @@
-import HiveNetwork
 import HivePlatform
 import XCTest
 
@@ -114,5 +113,19 @@ final class AddressTests: XCTestCase {
         }
         XCTAssertNotEqual(MACAddress.derived(from: nil), MACAddress.derived(from: nil))
         XCTAssertEqual(MACAddress.derived(from: IPAddress("fd00::2")).bytes[0] & 0x03, 0x02)
+    }
+
+    /// NO_PROXY's and insecure registries' ranges (the registry's former parser, moved here):
+    /// host bits allowed and cleared, as Go's net.ParseCIDR.
+    func testSubnetMasking() throws {
+        let s = try XCTUnwrap(Subnet(masking: "10.1.2.3/8"))
+        XCTAssertEqual(s.description, "10.0.0.0/8")
+        XCTAssertTrue(s.contains(IPAddress("10.200.0.1")!))
+        XCTAssertFalse(s.contains(IPAddress("11.0.0.1")!))
+        XCTAssertFalse(s.contains(IPAddress("::ffff:10.0.0.1")!))  // another family
+        XCTAssertEqual(Subnet(masking: "fd00::1/8")?.description, "fd00::/8")
+        for bad in ["10.0.0.0", "10.0.0.0/33", "10.0.0.0/", "x/8", "10.0.0.0/-1", "fd00::/129", "10.0.0.0/8/8"] {
+            XCTAssertNil(Subnet(masking: bad), bad)
+        }
     }
 }
