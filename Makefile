@@ -47,7 +47,7 @@ build:
 	@# plain C, linked statically (0.9 MB RSS; 1.5 MB against the shared libc;
 	@# SwiftPM's link would add the Swift runtime).
 	cc -O2 -Wall -static -D_GNU_SOURCE -I Sources/CHiveLaunch/include -I Sources/CHiveLaunch -o .build/release/hive-monitor.tmp \
-	  Sources/hive-monitor/main.c Sources/CHiveLaunch/*.c
+	  Sources/hive-monitor/*.c Sources/CHiveLaunch/*.c
 	mv .build/release/hive-monitor.tmp $$(readlink -f .build/release)/hive-monitor
 	@# `run --init` bind-mounts this into the container: static, so any image can run it.
 	@# (SwiftPM builds both too, so a plain `swift build` runs; these are the small static ones.)
