@@ -92,11 +92,11 @@ extension Cgroups {
         return u
     }
 
-    /// The number after `key` (a "key value" line) in a stat-like file; 0 if absent.
+    /// The number after `key` (a "key value [unit]" line) in a stat-like file; 0 if absent.
     static func statValue(_ path: String, _ key: String) -> Int64 {
         for line in (read(path) ?? "").split(separator: "\n") {
             let f = line.split(separator: " ")
-            if f.count == 2 && f[0] == key { return Int64(f[1]) ?? 0 }
+            if f.count >= 2 && f[0] == key { return Int64(f[1]) ?? 0 }
         }
         return 0
     }
