@@ -107,6 +107,7 @@ install: build
 	mkdir -p -m 0755 $(DESTDIR)/etc/hive/hooks.d
 	install -D -m 0644 contrib/systemd/hive-gc.service $(DESTDIR)/etc/systemd/system/hive-gc.service
 	install -D -m 0644 contrib/systemd/hive-gc.timer $(DESTDIR)/etc/systemd/system/hive-gc.timer
+	sed 's|/usr/local/bin/hive|$(PREFIX)/bin/hive|' contrib/systemd/hive-restart.service > $(DESTDIR)/etc/systemd/system/hive-restart.service
 
 clean:
 	rm -rf .build

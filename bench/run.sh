@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|registry|network|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|registry|network|services|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -434,6 +434,64 @@ for kind in ("published port from upstream", "container to container"):
         print("ratio: hive / podman, %s = %.2fx" % (kind, h[0] / p[0]))
 PY
     $HIVE rm -f net-srv net-srv2 >/dev/null; $HIVE network rm bench-net >/dev/null
+}
+
+# Restart policies (issue #14): from a container's exit to its restarted
+# process running, the backoff subtracted (StartedAt(n+1) - FinishedAt(n) -
+# backoff(n), read from inspect during each backoff), with --network none and
+# on the bridge; and the monitor's RSS (VmRSS of hive-monitor beside conmon's).
+# Run it inside a network namespace of its own (scripts/in-netns.sh).
+bench_services_restart() {
+    $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
+    for net in none bridge; do
+        $HIVE rm -f bench-restart >/dev/null 2>&1 || true
+        $HIVE run -d --name bench-restart --network $net --restart always busybox true >/dev/null
+        python3 - "$HIVE" "$net" <<'PY' | tee -a "$OUT/services-restart.txt"
+import json, subprocess, sys, time, statistics
+from datetime import datetime
+hive, net = sys.argv[1], sys.argv[2]
+def ns(t):  # RFC 3339 with nanoseconds -> Unix nanoseconds
+    base, frac = t.rstrip("Z").split(".") if "." in t else (t.rstrip("Z"), "0")
+    return int(datetime.fromisoformat(base + "+00:00").timestamp()) * 10**9 + int(frac.ljust(9, "0")[:9])
+seen = {}
+deadline = time.time() + 30
+while time.time() < deadline and len(seen) < 8:
+    s = json.loads(subprocess.run([hive, "inspect", "bench-restart"], capture_output=True, text=True).stdout)[0]
+    if s["State"]["Status"] == "restarting":
+        seen.setdefault(s["RestartCount"], (ns(s["State"]["StartedAt"]), ns(s["State"]["FinishedAt"])))
+    time.sleep(0.02)
+gaps = []
+for n in sorted(seen):
+    if n + 1 in seen:
+        backoff = 100 * 2 ** n * 10**6  # the n-th restart's delay: 100 ms doubling
+        gaps.append((seen[n + 1][0] - seen[n][1] - backoff) / 1e6)
+if gaps:
+    print("restart latency (%s): exit -> running minus backoff: median %.1f ms, min %.1f, max %.1f (%d restarts)"
+          % (net, statistics.median(gaps), min(gaps), max(gaps), len(gaps)))
+else:
+    print("restart latency (%s): no restarts seen" % net)
+PY
+        $HIVE rm -f bench-restart >/dev/null
+    done
+    $HIVE rm -f bench-rss >/dev/null 2>&1 || true
+    $HIVE run -d --name bench-rss --network none --restart always busybox sleep 60 >/dev/null
+    id=$($HIVE inspect --format '{{.Id}}' bench-rss)
+    mon=$(pgrep -f "hive-monitor $id" | head -1)
+    echo "monitor RSS: hive-monitor $(awk '/VmRSS/ {print $2}' /proc/$mon/status) kB" | tee -a "$OUT/services-restart.txt"
+    $HIVE rm -f bench-rss >/dev/null
+    if $P image inspect busybox:latest >/dev/null 2>&1 || $P import "$BENCH_DIR/base.tar" busybox:latest >/dev/null; then
+        cid=$($P run -d --network none --restart always busybox sleep 60 2>/dev/null) && {
+            cm=$(pgrep -f "conmon .*${cid:0:12}" | head -1)
+            [ -n "$cm" ] && echo "monitor RSS: conmon $(awk '/VmRSS/ {print $2}' /proc/$cm/status) kB" | tee -a "$OUT/services-restart.txt"
+            $P rm -f "$cid" >/dev/null
+        }
+    fi
+}
+
+services() {
+    bench_services_restart
+    if declare -F bench_services_health >/dev/null; then bench_services_health; fi
 }
 
 what=${1:-all}

@@ -89,17 +89,35 @@ int hive_monitor_parse_status(const char *line, size_t len, struct hive_monitor_
     return 0;
 }
 
-int hive_monitor_read_status(int fd, char *line, size_t cap, struct hive_monitor_status *out) {
+ssize_t hive_monitor_read_line(int fd, char *line, size_t cap) {
     size_t n = 0;
     // byte by byte: nothing after the line is consumed
     while (n < cap) {
         ssize_t r = read(fd, line + n, 1);
         if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && n == 0) return -1;
         if (r <= 0) break;
         if (line[n++] == '\n') break;
     }
-    if (n == 0) return -1;
-    return hive_monitor_parse_status(line, n, out);
+    return (ssize_t)n;
+}
+
+int hive_monitor_read_status(int fd, char *line, size_t cap, struct hive_monitor_status *out) {
+    ssize_t n = hive_monitor_read_line(fd, line, cap);
+    if (n <= 0) return -1;
+    return hive_monitor_parse_status(line, (size_t)n, out);
+}
+
+int hive_monitor_format_restart(char *buf, size_t cap, long long delay_ms) {
+    if (delay_ms < 0 || delay_ms > HIVE_MONITOR_RESTART_MAX_MS) return -1;
+    int n = snprintf(buf, cap, "R%lld\n", delay_ms);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int hive_monitor_parse_restart(const char *line, size_t len, long long *delay_ms) {
+    if (len > 0 && line[len - 1] == '\n') len--;
+    if (len < 2 || line[0] != 'R') return -1;
+    return parse_ll(line + 1, len - 1, 0, 0, HIVE_MONITOR_RESTART_MAX_MS, delay_ms);
 }
 
 int hive_monitor_format_exit(char *buf, size_t cap, int status, long long at_nanos) {

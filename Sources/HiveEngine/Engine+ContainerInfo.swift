@@ -11,12 +11,13 @@ extension Engine {
     public func inspectContainer(_ ref: String) throws -> JSONValue {
         let r = try record(ref)
         let alive = isAlive(r)
-        let status = r.state == .created ? "created" : alive ? "running" : "exited"
+        let restarting = isRestarting(r)
+        let status = r.state == .created ? "created" : alive ? "running" : restarting ? "restarting" : "exited"
         let layers = try store.layers(of: r.imageID).reversed().map { store.layerDiffDir($0.chainID) }
         let state = ContainerInspect.State(
             id: r.id, name: r.name, imageID: r.imageID.description, imageName: r.imageName, created: r.created, started: r.started,
             finished: r.state == .exited ? r.finished : nil, status: status, running: alive, pid: alive ? Int64(r.pid ?? 0) : 0,
-            exitCode: r.exitCode, layerDirs: layers, containerDir: containerDir(r.id))
+            exitCode: r.exitCode, layerDirs: layers, containerDir: containerDir(r.id), restarting: restarting, restartCount: r.restartCount)
         return try withNetworkSettings(ContainerInspect.json(state, spec: spec(r)), r, running: alive)
     }
 

@@ -43,6 +43,9 @@ extension Engine {
                     state = "exited"
                     status = "Exited (unknown): its process is gone"
                 }
+            case .exited where r.restarting && monitorAlive(r):
+                state = "restarting"
+                status = "Restarting (\(r.exitCode ?? -1)) " + HumanTime.duration((now - (r.finished ?? now)) / 1_000_000_000) + " ago"
             case .exited:
                 status = "Exited (\(r.exitCode ?? -1)) " + HumanTime.duration((now - (r.finished ?? now)) / 1_000_000_000) + " ago"
             }
@@ -57,14 +60,22 @@ extension Engine {
     }
 
     public func removeContainer(_ ref: String, force: Bool, volumes: Bool = false) throws {
-        guard let r = try store.container(ref) else {
+        guard var r = try store.container(ref) else {
             throw HiveError(.notFound, "no such container: \(ref) (hive ps -a lists them)")
+        }
+        if isRestarting(r) {
+            guard force else {
+                throw HiveError(.conflict, "cannot remove container \"\(ref)\": it is restarting: stop the container before removing or force remove")
+            }
+            r = try endRestarting(r)
         }
         if isAlive(r) {
             guard force else {
                 throw HiveError(.conflict, "cannot remove container \"\(ref)\": container is running: stop the container before removing or force remove")
             }
             if isPaused(r.id) { try? Cgroups.freeze(cgroupDirs(r.id), false) }
+            // stopped by the user: its restart policy does not bring it back
+            try? Files.write(containerDir(r.id) + "/stopping", "\(Timestamp.now().unixNanos)\n")
             kill(r.pid!, SIGKILL)
             for _ in 0..<500 where kill(r.pid!, 0) == 0 { usleep(2000) }
         }

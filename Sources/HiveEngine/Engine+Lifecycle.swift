@@ -54,18 +54,21 @@ extension Engine {
     /// Starts a created or exited container under its own monitor; returns once it runs.
     public func startDetached(_ ref: String) throws -> String {
         let r = try record(ref)
-        if isAlive(r) { return r.id }
+        if isAlive(r) || isRestarting(r) { return r.id }
         let dir = containerDir(r.id)
         try checkDevicePolicy(r)
         try preStart(r)
         unlink(dir + "/" + MonitorProtocol.exitFile)
-        unlink(dir + "/stopping")
-        try store.db.transaction(durable: false) { () throws(HiveError) in try store.markCreated(r.id) }
+        startedByUser(r.id)
+        try store.db.transaction(durable: false) { () throws(HiveError) in
+            try store.markCreated(r.id)
+            try store.resetRestarts(r.id)
+        }
         let logs = logLimits(r)
         try attachNetwork(r)
-        let pid: pid_t
+        let pid: pid_t, monitor: pid_t
         do {
-            pid = try MonitorProtocol.start(MonitorProtocol.arguments(
+            (pid, monitor) = try MonitorProtocol.startMonitor(MonitorProtocol.arguments(
                 monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
                 root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile,
                 flags: monitorFlags(r)))
@@ -77,16 +80,10 @@ extension Engine {
             let start = ProcStat.startTime(pid) ?? 0
             try store.markRunning(r.id, pid: pid, pidStart: start, at: Timestamp.now().unixNanos, onlyIfCreated: true)
             try holdNetwork(r.id, pid: pid, start: start)
+            try store.setMonitor(r.id, pid: monitor, start: ProcStat.startTime(monitor) ?? 0)
         }
         postStart(r, pid: pid)
         return r.id
-    }
-
-    /// Called by hive-monitor after the container exited: record it, honour --rm.
-    public func monitorCleanup(_ id: String) throws {
-        guard let r = try store.container(id) else { return }
-        let exit = MonitorProtocol.readExit(containerDir: containerDir(r.id))
-        try containerExited(r, status: exit?.status ?? -1, at: exit?.at ?? Timestamp.now().unixNanos, autoRemove: spec(r)?.autoRemove == true)
     }
 
     /// Waits (up to `seconds`) until the container's init is gone.
@@ -111,7 +108,7 @@ extension Engine {
 
     /// `stop`: the stop signal, then SIGKILL after `timeout` seconds.
     public func stop(_ ref: String, timeout: Int?) throws {
-        let r = try record(ref)
+        let r = try endRestarting(try record(ref))
         guard isAlive(r), let pid = r.pid else { return }
         if isPaused(r.id) { try? Cgroups.freeze(cgroupDirs(r.id), false) }
         let s = spec(r)
@@ -127,7 +124,12 @@ extension Engine {
     }
 
     public func killContainer(_ ref: String, signal: String) throws {
-        let r = try record(ref)
+        var r = try record(ref)
+        // a restarting container: its policy ends (Docker's kill does that too)
+        if isRestarting(r) {
+            r = try endRestarting(r)
+            if !isAlive(r) { return }
+        }
         guard isAlive(r), let pid = r.pid else {
             throw HiveError(.conflict, "cannot kill container \(ref): container is not running")
         }
@@ -179,7 +181,7 @@ extension Engine {
         guard !isAlive(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
         try checkDevicePolicy(r)
         try preStart(r)
-        unlink(containerDir(r.id) + "/stopping")
+        startedByUser(r.id)
         try store.lockShared()
         try attachNetwork(r)
         let pid: pid_t

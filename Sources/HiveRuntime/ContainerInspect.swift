@@ -22,9 +22,15 @@ public enum ContainerInspect {
         /// The image's layer directories, top first.
         public var layerDirs: [String]
         public var containerDir: String
+        /// Between two runs under its restart policy; restarts it made so far.
+        public var restarting: Bool
+        public var restartCount: Int64
 
         public init(id: String, name: String, imageID: String, imageName: String, created: Int64, started: Int64?, finished: Int64?,
-                    status: String, running: Bool, pid: Int64, exitCode: Int32?, layerDirs: [String], containerDir: String) {
+                    status: String, running: Bool, pid: Int64, exitCode: Int32?, layerDirs: [String], containerDir: String,
+                    restarting: Bool = false, restartCount: Int64 = 0) {
+            self.restarting = restarting
+            self.restartCount = restartCount
             self.id = id
             self.name = name
             self.imageID = imageID
@@ -57,14 +63,14 @@ public enum ContainerInspect {
             "Path": .string(argv.first ?? ""),
             "Args": .array(argv.dropFirst().map { .string($0) }),
             "State": .object([
-                "Status": .string(r.status), "Running": .bool(r.running), "Paused": .bool(false), "Restarting": .bool(false),
+                "Status": .string(r.status), "Running": .bool(r.running), "Paused": .bool(false), "Restarting": .bool(r.restarting),
                 "OOMKilled": .bool(false), "Dead": .bool(false), "Pid": .int(r.pid),
                 "ExitCode": .int(Int64(r.exitCode ?? 0)), "Error": .string(""),
                 "StartedAt": ts(r.started), "FinishedAt": ts(r.finished),
             ]),
             "Image": .string(r.imageID),
             "Name": .string("/" + r.name),
-            "RestartCount": .int(0),
+            "RestartCount": .int(r.restartCount),
             "Driver": .string("overlay"),
             "Platform": .string("linux"),
             "HostConfig": .object([
@@ -74,9 +80,9 @@ public enum ContainerInspect {
                 "PidsLimit": .int(s?.resources?.pidsLimit ?? 0),
                 "MemorySwap": .int(s?.resources?.memorySwap ?? s?.resources?.memory ?? 0), "CpuShares": .int(s?.resources?.cpuShares ?? 0),
                 "CpusetCpus": .string(s?.resources?.cpusetCpus ?? ""),
-                "RestartPolicy": (s?.restartPolicy ?? RestartPolicy()).json,
                 "SecurityOpt": .array((s.map { ["seccomp=" + $0.seccomp, "no-new-privileges=" + String($0.noNewPrivs)] } ?? []).map { .string($0) }),
                 "CapAdd": .array((s?.caps ?? []).map { .string($0) }),
+                "RestartPolicy": (s?.restartPolicy ?? RestartPolicy()).json,
             ]),
             "GraphDriver": .object(["Name": .string("overlay"), "Data": .object([
                 "LowerDir": .string(r.layerDirs.joined(separator: ":")), "UpperDir": .string(dir + "/upper"),

@@ -9,6 +9,11 @@ extension MonitorProtocol {
     /// returns the pid of the container once it runs. If it did not start,
     /// throws the launch's error (its code carries the status: 126, 127...).
     public static func start(_ arguments: [String]) throws -> pid_t {
+        try startMonitor(arguments).pid
+    }
+
+    /// `start`, and the monitor's own pid (a restart policy's stop signals it).
+    public static func startMonitor(_ arguments: [String]) throws -> (pid: pid_t, monitor: pid_t) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -28,7 +33,7 @@ extension MonitorProtocol {
             throw HiveError(.io, "cannot start the container monitor \(monitor)", cause: String(cString: strerror(rc)))
         }
         let status = readStatus(fds[0])
-        if case .started(let pid) = status { return pid }
+        if case .started(let pid) = status { return (pid, mpid) }
         var ws: Int32 = 0
         waitpid(mpid, &ws, 0)
         if case .failed(let code, let message) = status { throw LaunchError(message: message, exitCode: code).hiveError }

@@ -38,6 +38,45 @@ public struct RestartPolicy: Equatable, Sendable, Codable {
     /// Anything but "no".
     public var restarts: Bool { name != "no" }
 
+    /// Docker's rule after an exit (moby's restartmanager): always restarts;
+    /// unless-stopped unless the user stopped it; on-failure a non-zero exit
+    /// while fewer than N restarts were made (N = 0: no limit); no never. A
+    /// container the user stopped (stop, kill, rm -f) is never restarted.
+    public func restarts(exitCode: Int32, restartCount: Int64, stoppedByUser: Bool) -> Bool {
+        if stoppedByUser { return false }
+        switch name {
+        case "always", "unless-stopped": return true
+        case "on-failure": return exitCode != 0 && (maximumRetryCount == 0 || restartCount < Int64(maximumRetryCount))
+        default: return false
+        }
+    }
+
+    /// Whether `hive start --all` brings it back after a reboot, as Docker's
+    /// daemon does on its start: always yes, unless-stopped unless the user
+    /// stopped it, on-failure after a failure (or a run the reboot ended)
+    /// while retries remain.
+    public func restartsAfterReboot(exitCode: Int32?, restartCount: Int64, stoppedByUser: Bool) -> Bool {
+        switch name {
+        case "always": return true
+        case "unless-stopped": return !stoppedByUser
+        case "on-failure": return !stoppedByUser && restarts(exitCode: exitCode ?? 255, restartCount: restartCount, stoppedByUser: false)
+        default: return false
+        }
+    }
+
+    /// The first backoff, and its ceiling (Docker's 100 ms doubling to 1 min).
+    public static let firstDelayMs: Int64 = 100
+    public static let maximumDelayMs: Int64 = 60_000
+    /// A run at least this long resets the backoff to the first one.
+    public static let resetAfterNanos: Int64 = 10_000_000_000
+
+    /// The backoff before the next restart: 100 ms after a run of 10 s or
+    /// more (or the first time), else the previous one doubled, up to 1 min.
+    public static func nextDelayMs(previous: Int64?, lastRunNanos: Int64) -> Int64 {
+        guard let previous, previous > 0, lastRunNanos < resetAfterNanos else { return firstDelayMs }
+        return min(previous * 2, maximumDelayMs)
+    }
+
     var json: JSONValue { .object(["Name": .string(name), "MaximumRetryCount": .int(Int64(maximumRetryCount))]) }
 
     enum CodingKeys: String, CodingKey {

@@ -95,6 +95,34 @@ extension Store {
             .run([.text(id), .int(Int64(pid)), .int(pidStart), .int(at)])
     }
 
+    // MARK: - Restart policies (issue #14)
+
+    /// A detached container's monitor: its pid and start time (to tell it from a reused pid).
+    public func setMonitor(_ id: String, pid: Int32, start: Int64) throws(HiveError) {
+        try db.prepare("UPDATE containers SET monitor_pid = ?2, monitor_start = ?3 WHERE id = ?1").run([.text(id), .int(Int64(pid)), .int(start)])
+    }
+
+    /// A start by the user: the policy's count starts again (Docker resets RestartCount).
+    public func resetRestarts(_ id: String) throws(HiveError) {
+        try db.prepare("UPDATE containers SET restart_count = 0, restarting = 0 WHERE id = ?1").run([.text(id)])
+    }
+
+    /// The monitor waits out a backoff (1), or the policy ended (0).
+    public func markRestarting(_ id: String, _ restarting: Bool) throws(HiveError) {
+        try db.prepare("UPDATE containers SET restarting = ?2 WHERE id = ?1").run([.text(id), .int(restarting ? 1 : 0)])
+    }
+
+    /// A restart the policy made: launched (running as `pid`) or, with no pid, failed to launch.
+    public func markRestarted(_ id: String, pid: Int32?, pidStart: Int64, at: Int64) throws(HiveError) {
+        guard let pid else {
+            try db.prepare("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?1").run([.text(id)])
+            return
+        }
+        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL, "
+                       + "restart_count = restart_count + 1, restarting = 0 WHERE id = ?1")
+            .run([.text(id), .int(Int64(pid)), .int(pidStart), .int(at)])
+    }
+
     public func markCreated(_ id: String) throws(HiveError) {
         try db.prepare("UPDATE containers SET state = 'created', pid = NULL WHERE id = ?1").run([.text(id)])
     }

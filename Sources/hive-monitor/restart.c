@@ -1,19 +1,130 @@
 // After the container exited: the engine's cleanup (`hive container cleanup
-// ID`: record the exit, on-exit/on-stop, --rm) and, under a restart policy,
-// Docker's backoff and a relaunch. (Issue #14: the policy is to build; today
-// the cleanup is exec'd and the monitor ends.)
+// ID`: record the exit, on-exit/on-stop, --rm) answers whether its restart
+// policy restarts it ("R<delay_ms>" on fd 3, hive_monitor_proto.h); if so the
+// monitor waits out that backoff and relaunches it through `hive container
+// restart-run ID` (pre-start hooks, the network, then "L": launch). The engine
+// decides (Docker's rules, Engine+Restart.swift); the monitor only waits and
+// launches. SIGTERM/SIGINT (`stop`, `kill`, `rm -f` of a restarting container)
+// end the policy.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "monitor.h"
 
+// Runs `hive ... container VERB ID` with `fd` as its fd 3; its pid, or -1.
+static pid_t run_hive(struct monitor *m, const char *verb, int fd) {
+    const struct hive_monitor_args *a = &m->args;
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    // the child: async-signal-safe only
+    if (fd != HIVE_MONITOR_REPLY_FD) {
+        if (dup2(fd, HIVE_MONITOR_REPLY_FD) < 0) _exit(127);
+    } else {
+        fcntl(fd, F_SETFD, 0);
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGPIPE, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execl(a->hive, "hive", "--root", a->root, "--runroot", a->runroot, "container", verb, a->id, (char *)NULL);
+    _exit(127);
+}
+
+static void reap(pid_t pid) {
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
+}
+
+// The engine's cleanup; the backoff before a restart in ms, or -1 (none).
+static long long cleanup(struct monitor *m) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    pid_t pid = run_hive(m, "cleanup", p[1]);
+    close(p[1]);
+    long long delay = -1;
+    if (pid > 0) {
+        char line[64];
+        ssize_t n = hive_monitor_read_line(p[0], line, sizeof line);
+        if (n > 0 && hive_monitor_parse_restart(line, (size_t)n, &delay) < 0) delay = -1;
+        reap(pid);
+    }
+    close(p[0]);
+    return delay;
+}
+
+// Waits until `end` (CLOCK_MONOTONIC ms) unless SIGTERM/SIGINT ends it: 1 if it ran out.
+static int backoff(struct monitor *m, long long end) {
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    for (;;) {
+        if (m->terminate) break;
+        long long left = end - monitor_mono_ms();
+        if (left <= 0) break;
+        struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
+        ppoll(NULL, 0, &ts, &orig);  // the signals are let in only while it sleeps
+    }
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    return !m->terminate;
+}
+
+// `hive container restart-run`: 1 the container runs again; 0 the policy
+// ended (the engine said no, or the monitor is told to stop); -1 the launch
+// failed with *code (it counts as an exit with that status).
+static int relaunch(struct monitor *m, int *code) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return 0;
+    pid_t pid = run_hive(m, "restart-run", sv[1]);
+    close(sv[1]);
+    if (pid < 0) { close(sv[0]); return 0; }
+    int rc = 0;
+    char line[16];
+    ssize_t n = hive_monitor_read_line(sv[0], line, sizeof line);
+    if (n == (ssize_t)strlen(HIVE_MONITOR_LAUNCH_LINE) && memcmp(line, HIVE_MONITOR_LAUNCH_LINE, (size_t)n) == 0) {
+        char err[512];
+        if (m->terminate) {
+            hive_monitor_report_failed(sv[0], 125, "the container is being stopped");
+        } else if (monitor_launch(m, code, err, sizeof err) == 0) {
+            hive_monitor_report_started(sv[0], m->pid);
+            rc = 1;
+        } else {
+            hive_monitor_report_failed(sv[0], *code, err);
+            rc = -1;
+        }
+    }
+    shutdown(sv[0], SHUT_WR);
+    reap(pid);
+    close(sv[0]);
+    return rc;
+}
+
 int restart_after_exit(struct monitor *m, int status) {
     (void)status;
-    attach_close(m);
-    log_close(m);
-    const struct hive_monitor_args *a = &m->args;
-    execl(a->hive, "hive", "--root", a->root, "--runroot", a->runroot, "container", "cleanup", a->id, (char *)NULL);
-    return 0;
+    for (;;) {
+        // the backoff counts from the exit: the cleanup's own time is part of it
+        long long exited = monitor_mono_ms();
+        long long delay = cleanup(m);
+        if (delay < 0 || !backoff(m, exited + delay)) return 0;
+        int code = 125;
+        int r = relaunch(m, &code);
+        if (r >= 0) return r;
+        // a launch that failed is an exit with its status: the policy goes on
+        hive_monitor_write_exit(m->dir, code, monitor_now_ns());
+    }
 }

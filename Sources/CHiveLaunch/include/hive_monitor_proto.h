@@ -15,7 +15,14 @@
 //                                    the message is sent as a space
 //   DIR/exit "<status> <unix nanos>\n" once the container exited (its shell
 //            status, 128+N for a signal), written to DIR/exit.tmp and renamed
-//   then     it execs HIVE --root ROOT --runroot RUNROOT container cleanup ID
+//   then     it runs HIVE --root ROOT --runroot RUNROOT container cleanup ID
+//            with a pipe as its fd 3, on which the engine answers at most one
+//            restart line: "R<delay_ms>\n" (the restart policy restarts the
+//            container after <delay_ms>); nothing: the monitor is done
+//   restart  after the backoff it runs HIVE ... container restart-run ID with
+//            a socketpair as its fd 3: the engine writes "L\n" (launch) or
+//            nothing (the policy ended); after "L" the monitor launches the
+//            plan again and answers with a status line (above)
 #ifndef HIVE_MONITOR_PROTO_H
 #define HIVE_MONITOR_PROTO_H
 
@@ -64,6 +71,18 @@ int hive_monitor_format_exit(char *buf, size_t cap, int status, long long at_nan
 int hive_monitor_write_exit(const char *dir, int status, long long at_nanos);
 // Parses an exit file's text: 0, or -1 if it is not one.
 int hive_monitor_parse_exit(const char *text, size_t len, int *status, long long *at_nanos);
+
+// The engine's answer to the monitor's cleanup: "R<delay_ms>\n" (0 <= delay_ms <= 86400000).
+#define HIVE_MONITOR_REPLY_FD 3
+#define HIVE_MONITOR_RESTART_MAX_MS 86400000LL
+#define HIVE_MONITOR_LAUNCH_LINE "L\n"
+// The restart line in buf (NUL-terminated): its length, or -1 if it does not fit.
+int hive_monitor_format_restart(char *buf, size_t cap, long long delay_ms);
+// Parses one restart line (the "\n" optional): 0, or -1 if it is not one.
+int hive_monitor_parse_restart(const char *line, size_t len, long long *delay_ms);
+// Reads one line (up to "\n" or end of file) from fd into line (cap bytes):
+// its length (0: end of file at once), or -1 (errno).
+ssize_t hive_monitor_read_line(int fd, char *line, size_t cap);
 
 // The monitor's command line (argv[0] included): 0, or -1 if it is not one.
 int hive_monitor_parse_args(int argc, char *const *argv, struct hive_monitor_args *out);

@@ -3,6 +3,7 @@
 import Glibc
 import HiveEngine
 import HiveOCI
+import HiveRuntime
 import HivePlatform
 
 enum ContainerCreate {
@@ -46,9 +47,15 @@ enum ContainerStart {
         options: [
             .flag("attach", "a", "Attach STDOUT/STDERR and forward signals"),
             .flag("interactive", "i", "Attach container's STDIN"),
+            .flag("all", nil, "Start every container its restart policy brings back after a reboot (hive's own)"),
+            .multi("filter", "f", "filter", "With --all: restart-policy=always|unless-stopped|on-failure"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
+        if c.args.flag("all") { return try startAll(c) }
+        guard c.args.all("filter").isEmpty else {
+            throw HiveError(.invalidArgument, "--filter is for start --all (hive start --all --filter restart-policy=always)")
+        }
         try c.expect(min: 1)
         let engine = try c.engine()
         // -i attaches stdin too (and implies -a, as with docker start -i)
@@ -62,6 +69,27 @@ enum ContainerStart {
             return try engine.startAttached(c.args.positionals[0])
         }
         return eachContainer(c) { _ = try engine.startDetached($0) }
+    }
+
+    /// `start --all [--filter restart-policy=P]...`: what Docker's daemon
+    /// brings back on its start (contrib/systemd/hive-restart.service runs it at boot).
+    static func startAll(_ c: Context) throws -> Int32 {
+        guard c.args.positionals.isEmpty, !c.args.flag("attach"), !c.args.flag("interactive") else {
+            throw HiveError(.invalidArgument, "start --all takes no container names and no -a/-i")
+        }
+        var policies: Set<String>? = nil
+        for f in c.args.all("filter") {
+            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, kv[0] == "restart-policy", ["always", "unless-stopped", "on-failure"].contains(kv[1]) else {
+                throw HiveError(.invalidArgument, "invalid filter \"\(f)\" (start --all takes restart-policy=always, unless-stopped or on-failure)")
+            }
+            policies = (policies ?? []).union([kv[1]])
+        }
+        let (started, failed) = try c.engine().startAll(policies: policies)
+        for id in started { c.out.line(id) }
+        c.out.flush()
+        for (name, e) in failed { c.err.line("hive: cannot start \(name): " + ErrorMapping.message(e)) }
+        return failed.isEmpty ? 0 : 1
     }
 }
 
@@ -145,7 +173,8 @@ enum ContainerCleanup {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
-        try c.engine().monitorCleanup(c.args.positionals[0])
+        let reply = MonitorProtocol.replyChannel()  // before anything else opens a file
+        try c.engine().monitorCleanup(c.args.positionals[0], reply: reply)
         return 0
     }
 }

@@ -1,8 +1,10 @@
 // The verbs hive-monitor runs (not for users): `container restart-run ID`
-// relaunches a container under its restart policy (restart.c), `container
-// health-event ID` reports a health status change (health.c). (Issue #14: to build.)
+// relaunches a container under its restart policy (restart.c; the engine's
+// side is Engine+Restart.swift), `container health-event ID` reports a health
+// status change (health.c).
 import HiveEngine
 import HivePlatform
+import HiveRuntime
 
 enum MonitorRestart {
     static let def = CommandDef(
@@ -10,8 +12,13 @@ enum MonitorRestart {
         summary: "Relaunch a container under its restart policy (run by hive-monitor)", run: run)
 
     static func run(_ c: Context) throws -> Int32 {
+        let channel = MonitorProtocol.replyChannel()  // before anything else opens a file
         try c.expect(min: 1, max: 1)
-        throw HiveError(.unavailable, "container restart-run is not built yet")
+        guard let channel else {
+            throw HiveError(.invalidArgument, "container restart-run is run by hive-monitor (its fd 3 is the monitor's socket): use hive start")
+        }
+        try c.engine().restartRun(c.args.positionals[0], channel: channel)
+        return 0
     }
 }
 
