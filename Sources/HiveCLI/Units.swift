@@ -6,15 +6,19 @@ import HivePlatform
 
 enum Units {
     /// `HumanSizeWithPrecision(size, 3)`: decimal units, 3 significant digits: 4.26MB.
-    static func humanSize(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+    static func humanSize(_ bytes: Int64) -> String { scaled(bytes, 1000, ["B", "kB", "MB", "GB", "TB", "PB", "EB"], digits: 3) }
+
+    /// go-units `BytesSize`: binary units, 4 significant digits: 1.234MiB (`stats`' memory).
+    static func bytesSize(_ bytes: Int64) -> String { scaled(bytes, 1024, ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"], digits: 4) }
+
+    private static func scaled(_ bytes: Int64, _ base: Double, _ units: [String], digits: Int) -> String {
         var size = Double(bytes)
         var i = 0
-        while size >= 1000 && i < units.count - 1 {
-            size /= 1000
+        while size >= base && i < units.count - 1 {
+            size /= base
             i += 1
         }
-        return significant(size, 3) + units[i]
+        return significant(size, digits) + units[i]
     }
 
     /// Go's `%.Ng`: n significant digits, trailing zeros dropped, scientific

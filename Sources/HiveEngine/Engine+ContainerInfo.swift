@@ -46,13 +46,6 @@ extension Engine {
         return ContainerProcesses.list(from: initPid).map { ($0.uid, String($0.pid), $0.command) }
     }
 
-    /// `stats --no-stream`: memory and pids from the container's cgroups.
-    public func stats(_ ref: String) throws -> (String, String, Int64?, Int64?, Int64?) {
-        let r = try record(ref)
-        let u = Cgroups.stats(containerDir: containerDir(r.id))
-        return (r.id, r.name, u.memory, u.limit, u.pids)
-    }
-
     /// `container prune`: every stopped container, after the pre-prune hooks.
     public func pruneContainers() throws -> [String] {
         try store.lockExclusive()

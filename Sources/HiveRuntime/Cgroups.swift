@@ -19,6 +19,12 @@ public struct Resources: Sendable, Codable, Equatable {
     public var cpus: Double?
     /// nil or <= 0: unlimited. Default 2048 like Podman.
     public var pidsLimit: Int64? = 2048
+    /// `--memory-swap`: memory plus swap in bytes, -1 unlimited swap; nil: no swap (the same as `memory`).
+    public var memorySwap: Int64? = nil
+    /// `--cpu-shares` (relative weight, 2-262144; nil: the kernel's default 1024).
+    public var cpuShares: Int64? = nil
+    /// `--cpuset-cpus` (e.g. "0-3,5"; nil: every CPU).
+    public var cpusetCpus: String? = nil
     public init() {}
 }
 
@@ -56,24 +62,20 @@ public enum Cgroups {
                 throw HiveError(.invalidArgument, "cgroups.devices = \"\(mechanism.rawValue)\" needs the v1 devices controller, and this host has cgroup v2 only (use \"auto\" or \"bpf\")")
             }
             var g = Group(dir: "/sys/fs/cgroup" + (own[""] ?? "/") + "/" + name, settings: [])
-            if let p = r.pidsLimit, p > 0 { g.settings.append(("pids.max", String(p), false)) }
-            if let m = r.memory { g.settings += [("memory.max", String(m), false), ("memory.swap.max", "0", true)] }
-            if let c = r.cpus { g.settings.append(("cpu.max", "\(Int(c * 100_000)) 100000", false)) }
+            let limits = limitSettings(r, v2: true)
+            g.settings = ["pids", "memory", "cpu", "cpuset"].flatMap { limits[$0] ?? [] }
             g.deviceProgram = devices
             groups.append(g)
         case .v1:
-            var pids = Group(dir: "/sys/fs/cgroup/pids" + (own["pids"] ?? "/") + "/" + name, settings: [])
-            if let p = r.pidsLimit, p > 0 { pids.settings.append(("pids.max", String(p), false)) }
-            groups.append(pids)
-            var mem = Group(dir: "/sys/fs/cgroup/memory" + (own["memory"] ?? "/") + "/" + name, settings: [])
-            if let m = r.memory { mem.settings += [("memory.limit_in_bytes", String(m), false), ("memory.memsw.limit_in_bytes", String(m), true)] }
-            groups.append(mem)
+            let limits = limitSettings(r, v2: false)
+            groups.append(Group(dir: v1Dir("pids", own, name), settings: limits["pids"] ?? []))
+            groups.append(Group(dir: v1Dir("memory", own, name), settings: limits["memory"] ?? []))
             if access("/sys/fs/cgroup/freezer", F_OK) == 0 {
-                groups.append(Group(dir: "/sys/fs/cgroup/freezer" + (own["freezer"] ?? "/") + "/" + name, settings: []))
+                groups.append(Group(dir: v1Dir("freezer", own, name), settings: []))
             }
-            if let c = r.cpus {
-                groups.append(Group(dir: "/sys/fs/cgroup/cpu" + (own["cpu"] ?? own["cpu,cpuacct"] ?? "/") + "/" + name,
-                                    settings: [("cpu.cfs_period_us", "100000", false), ("cpu.cfs_quota_us", String(Int(c * 100_000)), false)]))
+            // cpu and cpuset only when limited (`hive update` adds them later if needed)
+            for controller in ["cpu", "cpuset"] {
+                if let l = limits[controller] { groups.append(Group(dir: v1Dir(controller, own, name), settings: l)) }
             }
             // the device policy (none to apply when privileged: every device allowed)
             guard let devices else { break }
@@ -126,32 +128,37 @@ public enum Cgroups {
             for g in groups {
                 if mkdir(g.dir, 0o755) != 0 && errno != EEXIST { throw HiveError.errno("cannot create cgroup \(g.dir)") }
                 made.append(g.dir)
-                // one open per file: the v1 devices.allow takes one rule per write (~5 us each, ~15 us an open)
-                var i = 0
-                while i < g.settings.count {
-                    let file = g.settings[i].file
-                    var j = i
-                    while j < g.settings.count && g.settings[j].file == file { j += 1 }
-                    defer { i = j }
-                    let run = g.settings[i..<j]
-                    let fd = open(g.dir + "/" + file, O_WRONLY | O_CLOEXEC)
-                    if fd < 0 {
-                        if run.allSatisfy(\.optional) { continue }
-                        throw HiveError(.io, "cannot set \(file)=\(run.first { !$0.optional }!.value) in cgroup \(g.dir)",
-                                        cause: String(cString: strerror(errno)))
-                    }
-                    defer { close(fd) }
-                    for s in run {
-                        let bytes = Array(s.value.utf8)
-                        if bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count || s.optional { continue }
-                        throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: String(cString: strerror(errno)))
-                    }
-                }
+                try writeSettings(g)
                 if let rules = g.deviceProgram { try attachDeviceProgram(g.dir, rules) }
             }
         } catch {
             remove(made)
             throw error
+        }
+    }
+
+    /// Writes the group's settings into its files.
+    static func writeSettings(_ g: Group) throws {
+        // one open per file: the v1 devices.allow takes one rule per write (~5 us each, ~15 us an open)
+        var i = 0
+        while i < g.settings.count {
+            let file = g.settings[i].file
+            var j = i
+            while j < g.settings.count && g.settings[j].file == file { j += 1 }
+            defer { i = j }
+            let run = g.settings[i..<j]
+            let fd = open(g.dir + "/" + file, O_WRONLY | O_CLOEXEC)
+            if fd < 0 {
+                if run.allSatisfy(\.optional) { continue }
+                throw HiveError(.io, "cannot set \(file)=\(run.first { !$0.optional }!.value) in cgroup \(g.dir)",
+                                cause: String(cString: strerror(errno)))
+            }
+            defer { close(fd) }
+            for s in run {
+                let bytes = Array(s.value.utf8)
+                if bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count || s.optional { continue }
+                throw HiveError(.io, "cannot set \(s.file)=\(s.value) in cgroup \(g.dir)", cause: String(cString: strerror(errno)))
+            }
         }
     }
 
@@ -238,17 +245,6 @@ public enum Cgroups {
         return false
     }
 
-
-    /// Memory usage and pids of a container's groups, for `stats`.
-    public static func usage(_ dirs: [String]) -> (memory: Int64?, limit: Int64?, pids: Int64?) {
-        var mem: Int64? = nil, lim: Int64? = nil, pids: Int64? = nil
-        for d in dirs {
-            if let v = read(d + "/memory.usage_in_bytes") ?? read(d + "/memory.current") { mem = Int64(v.trimmed) }
-            if let v = read(d + "/memory.limit_in_bytes") ?? read(d + "/memory.max") { lim = Int64(v.trimmed) }
-            if let v = read(d + "/pids.current") { pids = Int64(v.trimmed) }
-        }
-        return (mem, lim, pids)
-    }
 
     /// This process's cgroup path per v1 controller ("" for v2).
     static func ownPaths() -> [String: String] {

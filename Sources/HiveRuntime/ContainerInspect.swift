@@ -81,6 +81,8 @@ public enum ContainerInspect {
                 "NetworkMode": .string(s?.network ?? "none"), "AutoRemove": .bool(s?.autoRemove ?? false),
                 "Memory": .int(s?.resources?.memory ?? 0), "NanoCpus": .int(Int64((s?.resources?.cpus ?? 0) * 1e9)),
                 "PidsLimit": .int(s?.resources?.pidsLimit ?? 0),
+                "MemorySwap": .int(s?.resources?.memorySwap ?? s?.resources?.memory ?? 0), "CpuShares": .int(s?.resources?.cpuShares ?? 0),
+                "CpusetCpus": .string(s?.resources?.cpusetCpus ?? ""),
                 "SecurityOpt": .array((s.map { ["seccomp=" + $0.seccomp, "no-new-privileges=" + String($0.noNewPrivs)] } ?? []).map { .string($0) }),
                 "CapAdd": .array((s?.caps ?? []).map { .string($0) }),
                 "RestartPolicy": (s?.restartPolicy ?? RestartPolicy()).json,

@@ -176,6 +176,7 @@ public struct ContainerPlanner {
             MountSpec(source: files + "/resolv.conf", target: "/etc/resolv.conf"),
         ] + requested.mounts + (r.initProcess ? [MountSpec(source: inputs.initBinary, target: "/dev/init", readonly: true)] : [])
             + deviceRequests.map { MountSpec(source: $0.host, target: $0.container) })  // --device: the host's node, allowed below
+        try ContainerPlanner.checkResources(r.resources)
         let groups = try Cgroups.layout(id: inputs.id, resources: r.resources,
                                         devices: Cgroups.devicePolicy(privileged: r.privileged, devices: deviceRequests),
                                         mechanism: defaults.deviceMechanism)

@@ -64,6 +64,9 @@ extension ContainerSpec {
             if let m = r.memory { ro["memory"] = .int(m) }
             if let c = r.cpus { ro["cpus"] = .double(c) }
             if let p = r.pidsLimit { ro["pidsLimit"] = .int(p) }
+            if let s = r.memorySwap { ro["memorySwap"] = .int(s) }
+            if let s = r.cpuShares { ro["cpuShares"] = .int(s) }
+            if let s = r.cpusetCpus { ro["cpusetCpus"] = .string(s) }
             o["resources"] = .object(ro)
         }
         if let net, net != NetworkRequest() { o["net"] = net.json }

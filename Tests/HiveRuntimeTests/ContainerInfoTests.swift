@@ -64,17 +64,27 @@ import Testing
     @Test func statsFromTheRecordedGroups() throws {
         try write("v2/memory.current", "4096\n")
         try write("v2/memory.max", "max\n")
+        try write("v2/memory.stat", "anon 1024\ninactive_file 1000\n")
         try write("v2/pids.current", "3\n")
+        try write("v2/cpu.stat", "usage_usec 1500\nuser_usec 1000\n")
+        try write("v2/io.stat", "8:0 rbytes=100 wbytes=200 rios=1 wios=2\n8:16 rbytes=1 wbytes=2\n")
         try write("v1mem/memory.usage_in_bytes", "8192\n")
         try write("v1mem/memory.limit_in_bytes", "1048576\n")
+        try write("v1mem/memory.stat", "cache 10\ntotal_inactive_file 192\n")
         try write("ctr/cgroups", "\(base)/v2\n")
         #expect(Cgroups.recorded(containerDir: base + "/ctr") == [base + "/v2"])
-        let v2 = Cgroups.stats(containerDir: base + "/ctr")
-        #expect(v2.memory == 4096 && v2.limit == nil && v2.pids == 3)
+        let v2 = Cgroups.sample(dirs: Cgroups.recorded(containerDir: base + "/ctr"), pid: nil)
+        // usage less the inactive page cache; no limit: the host's memory
+        #expect(v2.memory == 3096 && v2.memoryLimit == Cgroups.hostMemory() && v2.pids == 3)
+        #expect(Cgroups.hostMemory() > 0)
+        #expect(v2.cpuNanos == 1_500_000 && v2.blockRead == 101 && v2.blockWrite == 202)
         try write("ctr/cgroups", "\(base)/v1mem\n\(base)/v1pids\n")
-        let v1 = Cgroups.stats(containerDir: base + "/ctr")
-        #expect(v1.memory == 8192 && v1.limit == 1_048_576 && v1.pids == nil)
+        let v1 = Cgroups.sample(dirs: Cgroups.recorded(containerDir: base + "/ctr"), pid: nil)
+        #expect(v1.memory == 8000 && v1.memoryLimit == 1_048_576 && v1.pids == nil)
         #expect(Cgroups.recorded(containerDir: base + "/none").isEmpty)
+        // this process's network namespace: lo is left out
+        let me = Cgroups.sample(dirs: [], pid: getpid())
+        #expect(me.memory == nil && me.netRx >= 0)
     }
 
     // MARK: - logs

@@ -185,7 +185,7 @@ load helpers
     hive rm -f "$id" >/dev/null
     [ ! -d "$pids" ]
     run_hive 125 run --rm -m 1k busybox true
-    [[ "$output" == *"minimum memory limit"* ]]
+    [[ "$output" == *"Minimum memory limit allowed is 6MB"* ]]
 }
 
 @test "volumes: bind (ro, missing source), named (populated from the image, kept), tmpfs, anonymous" {

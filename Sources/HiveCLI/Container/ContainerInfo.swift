@@ -1,4 +1,4 @@
-// `hive container inspect`, `rename`, `diff`, `top`, `stats`, `container prune`.
+// `hive container inspect`, `rename`, `diff`, `top`, `container prune`, `pause`, `unpause`.
 import HiveEngine
 import HiveOCI
 import HivePlatform
@@ -47,36 +47,6 @@ enum ContainerTop {
         var lines = ["UID\tPID\tCMD"]
         for (uid, pid, cmd) in try c.engine().top(c.args.positionals[0]) { lines.append("\(uid)\t\(pid)\t\(cmd)") }
         for l in TabWriter.align(lines) { c.out.line(l) }
-        return 0
-    }
-}
-
-enum ContainerStats {
-    static let def = CommandDef(
-        name: "stats", aliases: ["stats", "container stats"], usage: "[OPTIONS] [CONTAINER...]",
-        summary: "Display a snapshot of containers' resource usage",
-        options: [
-            .flag("no-stream", nil, "Disable streaming stats and only pull the first result"),
-            .flag("all", "a", "Show all containers (default shows just running)"),
-            .value("format", nil, "string", "Format output: table, json, or a Go template"),
-        ], run: run)
-
-    static func run(_ c: Context) throws -> Int32 {
-        let engine = try c.engine()
-        var names = c.args.positionals
-        if names.isEmpty { names = try engine.listContainers().filter { c.args.flag("all") || $0.state == "running" }.map(\.id) }
-        var rows: [JSONValue] = []
-        for n in names {
-            let (id, name, mem, limit, pids) = try engine.stats(n)
-            let usage = mem.map(Units.humanSize) ?? "--"
-            let lim = limit.map { $0 > 1 << 60 ? "unlimited" : Units.humanSize($0) } ?? "--"
-            rows.append(.object([
-                "ID": .string(String(id.prefix(12))), "Name": .string(name), "MemUsage": .string(usage + " / " + lim),
-                "PIDs": .string(pids.map(String.init) ?? "--"),
-            ]))
-        }
-        try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"), defaultTemplate: "{{.ID}}\t{{.Name}}\t{{.MemUsage}}\t{{.PIDs}}"),
-                            headers: ["ID": "CONTAINER ID", "Name": "NAME", "MemUsage": "MEM USAGE / LIMIT", "PIDs": "PIDS"], to: c.out)
         return 0
     }
 }

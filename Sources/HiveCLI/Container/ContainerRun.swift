@@ -52,6 +52,9 @@ enum ContainerRun {
             .value("memory", "m", "bytes", "Memory limit (e.g. 512m, 1g)"),
             .multi("ulimit", nil, "ulimit", "Ulimit options (e.g. nofile=1024:2048)"),
             .value("cpus", nil, "decimal", "Number of CPUs"),
+            .value("memory-swap", nil, "bytes", "Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
+            .value("cpu-shares", "c", "int", "CPU shares (relative weight)"),
+            .value("cpuset-cpus", nil, "string", "CPUs in which to allow execution (0-3, 0,1)"),
             .value("pids-limit", nil, "int", "Tune container pids limit (default 2048, -1 for unlimited)"),
             .value("stop-timeout", nil, "int", "Timeout (in seconds) to stop a container"),
             .multi("log-opt", nil, "list", "Log driver options: max-size=SIZE (default 20m), max-file=N (default 5)"),
@@ -130,19 +133,9 @@ enum ContainerRun {
         o.attach = c.args.all("attach").map { $0.lowercased() }
         o.interactive = c.args.flag("interactive")
         _ = try AttachStreams.parse(o.attach, interactive: o.interactive)  // checked before anything is made
-        if let m = c.args.value("memory") {
-            let bytes = try Quantity.bytes(m)
-            guard bytes >= 6 << 20 else { throw HiveError(.invalidArgument, "minimum memory limit allowed is 6MB") }
-            o.resources.memory = bytes
-        }
-        if let cpus = c.args.value("cpus") {
-            guard let v = Double(cpus), v > 0 else { throw HiveError(.invalidArgument, "invalid --cpus \"\(cpus)\"") }
-            o.resources.cpus = v
-        }
-        if let p = c.args.value("pids-limit") {
-            guard let v = Int64(p) else { throw HiveError(.invalidArgument, "invalid --pids-limit \"\(p)\"") }
-            o.resources.pidsLimit = v > 0 ? v : nil
-        } else if let v = try c.engine().config().containers.pidsLimit {  // hive.toml [containers] pids_limit
+        // --memory, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit as `update` takes them
+        o.resources = try ContainerUpdate.resources(c).applied(to: o.resources)
+        if c.args.value("pids-limit") == nil, let v = try c.engine().config().containers.pidsLimit {  // hive.toml [containers] pids_limit
             o.resources.pidsLimit = v > 0 ? v : nil
         }
         if let t = c.args.value("stop-timeout") {

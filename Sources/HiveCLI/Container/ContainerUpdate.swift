@@ -1,6 +1,9 @@
-// `hive update [OPTIONS] CONTAINER...` (issue #14: to build).
+// `hive update [OPTIONS] CONTAINER...`: cgroup limits and the restart policy
+// of running, stopped or created containers, as Docker's `update`; the
+// resource flags are parsed here for `run`/`create` too.
 import HiveEngine
 import HivePlatform
+import HiveRuntime
 
 enum ContainerUpdate {
     static let def = CommandDef(
@@ -18,6 +21,39 @@ enum ContainerUpdate {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        throw HiveError(.unavailable, "hive update is not built yet")
+        let changes = try resources(c)
+        var restart: RestartPolicy? = nil
+        if let v = c.args.value("restart") { restart = try RestartPolicy(parsing: v) }
+        if changes.isEmpty && restart == nil {
+            throw HiveError(.invalidArgument, "you must provide one or more flags when using this command (see hive update --help)")
+        }
+        let engine = try c.engine()
+        return eachContainer(c) { try engine.update($0, changes, restart: restart) }
+    }
+
+    /// The resource flags as given (nil: not given; Docker's 0 for "unchanged"
+    /// in --memory-swap, --cpus and --cpu-shares). Their limits are checked
+    /// against the container's (ContainerPlanner.checkResources).
+    static func resources(_ c: Context) throws(HiveError) -> ResourceUpdate {
+        var u = ResourceUpdate()
+        if let m = c.args.value("memory") { u.memory = try Quantity.bytes(m) }
+        if let s = c.args.value("memory-swap") {
+            let v: Int64 = try s == "-1" ? -1 : Quantity.bytes(s)
+            if v != 0 { u.memorySwap = v }
+        }
+        if let v = c.args.value("cpus") {
+            guard let d = Double(v), d >= 0, d.isFinite else { throw HiveError(.invalidArgument, "invalid argument \"\(v)\" for --cpus: a number of CPUs such as 1.5") }
+            if d > 0 { u.cpus = d }
+        }
+        if let v = c.args.value("cpu-shares") {
+            guard let n = Int64(v), n >= 0 else { throw HiveError(.invalidArgument, "invalid argument \"\(v)\" for --cpu-shares: a relative weight such as 512") }
+            if n > 0 { u.cpuShares = n }
+        }
+        if let v = c.args.value("cpuset-cpus") { u.cpusetCpus = v }
+        if let v = c.args.value("pids-limit") {
+            guard let n = Int64(v) else { throw HiveError(.invalidArgument, "invalid argument \"\(v)\" for --pids-limit: a number, -1 for unlimited") }
+            u.pidsLimit = n
+        }
+        return u
     }
 }
