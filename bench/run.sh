@@ -475,7 +475,7 @@ while time.time() < deadline and len(seen) < 8:
     time.sleep(0.02)
 gaps = []
 for n in sorted(seen):
-    if n + 1 in seen:
+    if n + 1 in seen and seen[n][1] > 0 and seen[n + 1][0] > seen[n][1]:  # both times recorded
         backoff = 100 * 2 ** n * 10**6  # the n-th restart's delay: 100 ms doubling
         gaps.append((seen[n + 1][0] - seen[n][1] - backoff) / 1e6)
 if gaps:

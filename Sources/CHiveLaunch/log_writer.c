@@ -1,8 +1,10 @@
 // The json-file log writer (hive_log_writer.h), used by hive-monitor and the
-// foreground run alike, and the reader's gunzip of a compressed rotated file.
+// foreground run alike. Compression of a rotated file (log_gzip.c, libdeflate)
+// runs in a forked child: in-process where log_gzip.c is linked (the hive
+// binary), else by exec'ing `HELPER __gzip-log SRC TMP DST` (hive-monitor,
+// which stays small without the deflate code: hive_log_gzip_helper).
 #include <errno.h>
 #include <fcntl.h>
-#include <libdeflate.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "hive_log_writer.h"
+
+const char *hive_log_gzip_helper;
 
 static void log_reopen(struct hive_log_writer *w, int truncate) {
     w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (truncate ? O_TRUNC : 0), 0600);
@@ -31,51 +35,6 @@ int hive_log_open(struct hive_log_writer *w, const char *path, long long max_siz
     if (snprintf(w->path, sizeof w->path, "%s", path) >= (int)sizeof w->path) { errno = ENAMETOOLONG; return -1; }
     log_reopen(w, 0);
     return w->fd >= 0 ? 0 : -1;
-}
-
-// The compressing child allocates with mmap only: after fork in a threaded
-// process (the foreground run) malloc is not safe.
-static void *map_alloc(size_t n) {
-    size_t *p = mmap(NULL, n + 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return NULL;
-    p[0] = n + 16;
-    return (char *)p + 16;
-}
-static void map_free(void *q) {
-    if (!q) return;
-    size_t *p = (size_t *)((char *)q - 16);
-    munmap(p, p[0]);
-}
-
-// In the child: src -> tmp (gzip) -> dst, then src removed. Async-signal-safe
-// calls and libdeflate (pure computation, allocating through map_alloc).
-static void compress_child(const char *src, const char *tmp, const char *dst) {
-    libdeflate_set_memory_allocator(map_alloc, map_free);
-    int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (in < 0 || fstat(in, &st) < 0) _exit(1);
-    size_t n = (size_t)st.st_size;
-    void *data = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, in, 0) : NULL;
-    if (n && data == MAP_FAILED) _exit(1);
-    struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
-    if (!c) _exit(1);
-    size_t cap = libdeflate_gzip_compress_bound(c, n);
-    char *out = map_alloc(cap);
-    if (!out) _exit(1);
-    size_t len = libdeflate_gzip_compress(c, data, n, out, cap);
-    if (len == 0) _exit(1);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) _exit(1);
-    for (size_t off = 0; off < len;) {
-        ssize_t k = write(fd, out + off, len - off);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) { unlink(tmp); _exit(1); }
-        off += (size_t)k;
-    }
-    close(fd);
-    if (rename(tmp, dst) < 0) { unlink(tmp); _exit(1); }
-    unlink(src);
-    _exit(0);
 }
 
 static void wait_compressor(struct hive_log_writer *w) {
@@ -106,7 +65,12 @@ static void log_rotate(struct hive_log_writer *w) {
     snprintf(tmp, sizeof tmp, "%s.1.gz.tmp", w->path);
     snprintf(dst, sizeof dst, "%s.1.gz", w->path);
     pid_t pid = fork();
-    if (pid == 0) compress_child(to, tmp, dst);
+    if (pid == 0) {
+        // the child: async-signal-safe calls and libdeflate's computation only
+        if (hive_log_gzip_file) _exit(hive_log_gzip_file(to, tmp, dst) == 0 ? 0 : 1);
+        if (hive_log_gzip_helper) execl(hive_log_gzip_helper, "hive", "__gzip-log", to, tmp, dst, (char *)NULL);
+        _exit(127);
+    }
     if (pid > 0) w->compressor = pid;
 }
 
@@ -187,28 +151,4 @@ void hive_log_read_attrs(const char *path, char *buf, size_t cap) {
     close(fd);
     buf[n > 0 ? n : 0] = 0;
     if (n <= 0 || buf[0] != '{' || buf[n - 1] != '}' || memchr(buf, '\n', (size_t)n)) buf[0] = 0;
-}
-
-int hive_log_gunzip(const char *path, unsigned char **out, size_t *len) {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0) return -1;
-    if (fstat(fd, &st) < 0 || st.st_size < 18) { close(fd); errno = EINVAL; return -1; }
-    size_t n = (size_t)st.st_size;
-    unsigned char *in = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (in == MAP_FAILED) return -1;
-    // gzip's trailer: the uncompressed size mod 2^32 (a log file is far smaller)
-    size_t size = (size_t)in[n - 4] | (size_t)in[n - 3] << 8 | (size_t)in[n - 2] << 16 | (size_t)in[n - 1] << 24;
-    unsigned char *buf = malloc(size ? size : 1);
-    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-    int rc = -1;
-    size_t got = 0;
-    if (buf && d && libdeflate_gzip_decompress(d, in, n, buf, size, &got) == LIBDEFLATE_SUCCESS) rc = 0;
-    if (d) libdeflate_free_decompressor(d);
-    munmap(in, n);
-    if (rc < 0) { free(buf); errno = EINVAL; return -1; }
-    *out = buf;
-    *len = got;
-    return 0;
 }

@@ -3,6 +3,7 @@
 // container's own status comes with `run`).
 import Glibc
 import HiveEngine
+import HiveRuntime
 import HiveOCI
 import HivePlatform
 import HiveStore
@@ -45,6 +46,8 @@ public enum HiveCommand {
         if argv.count == 3 && argv[1] == "__checkpoint-db" { return Database.checkpoint(path: argv[2]) }
         // internal: deleting a --rm container's directory after the command returned (Engine.cleanupContainer)
         if argv.count == 4 && argv[1] == "__rmtree" { return Engine.removeRenamed(argv[2], pendingMarker: argv[3]) ? 0 : 1 }
+        // internal: gzip of a rotated container log for hive-monitor, which does not link the deflate code
+        if argv.count == 5 && argv[1] == "__gzip-log" { return ContainerLogWriter.gzipRotated(argv[2], tmp: argv[3], to: argv[4]) ? 0 : 1 }
         var globals = GlobalOptions.fromEnvironment()
         var args = ArraySlice(argv.dropFirst())
         // Global options before the verb.

@@ -40,6 +40,11 @@ public struct AttachStreams: Equatable, Sendable {
 
 /// The json-file writer in this process (the foreground run's log).
 public final class ContainerLogWriter {
+    /// `hive __gzip-log SRC TMP DST`: a rotated log compressed for hive-monitor.
+    public static func gzipRotated(_ src: String, tmp: String, to dst: String) -> Bool {
+        hive_log_gzip_file(src, tmp, dst) == 0
+    }
+
     let writer: UnsafeMutablePointer<hive_log_writer>
 
     /// Opens `dir`/log (appending), with the records' attrs from `dir`/log-attrs.

@@ -18,6 +18,7 @@ static int log_on;
 
 void log_setup(struct monitor *m) {
     if (m->args.log_none) return;
+    hive_log_gzip_helper = m->args.hive;  // the monitor does not link the deflate code
     char path[MONITOR_PATH_MAX + 16], attrs[HIVE_LOG_ATTRS_MAX] = "";
     snprintf(path, sizeof path, "%s/log-attrs", m->dir);
     hive_log_read_attrs(path, attrs, sizeof attrs);

@@ -20,6 +20,9 @@
 #include <unistd.h>
 #include "monitor.h"
 
+// How long before the backoff ends the relaunching `hive` is started.
+#define RESTART_LEAD_MS 50
+
 // Runs `hive ... container VERB ID` with `fd` as its fd 3; its pid, or -1.
 static pid_t run_hive(struct monitor *m, const char *verb, int fd) {
     const struct hive_monitor_args *a = &m->args;
@@ -84,10 +87,14 @@ static int backoff(struct monitor *m, long long end) {
     return !m->terminate;
 }
 
-// `hive container restart-run`: 1 the container runs again; 0 the policy
+// `hive container restart-run`, started up to RESTART_LEAD_MS before the
+// backoff ends (`end`, CLOCK_MONOTONIC ms): its start-up, pre-start hooks and
+// network attach overlap the wait, and its "L" is acted on when the backoff
+// is over, so an exit is followed by a running process again after the
+// backoff plus the launch alone. 1 the container runs again; 0 the policy
 // ended (the engine said no, or the monitor is told to stop); -1 the launch
 // failed with *code (it counts as an exit with that status).
-static int relaunch(struct monitor *m, int *code) {
+static int relaunch(struct monitor *m, long long end, int *code) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return 0;
     pid_t pid = run_hive(m, "restart-run", sv[1]);
@@ -98,6 +105,7 @@ static int relaunch(struct monitor *m, int *code) {
     ssize_t n = hive_monitor_read_line(sv[0], line, sizeof line);
     if (n == (ssize_t)strlen(HIVE_MONITOR_LAUNCH_LINE) && memcmp(line, HIVE_MONITOR_LAUNCH_LINE, (size_t)n) == 0) {
         char err[512];
+        backoff(m, end);
         if (m->terminate) {
             hive_monitor_report_failed(sv[0], 125, "the container is being stopped");
         } else if (monitor_launch(m, code, err, sizeof err) == 0) {
@@ -120,9 +128,9 @@ int restart_after_exit(struct monitor *m, int status) {
         // the backoff counts from the exit: the cleanup's own time is part of it
         long long exited = monitor_mono_ms();
         long long delay = cleanup(m);
-        if (delay < 0 || !backoff(m, exited + delay)) return 0;
+        if (delay < 0 || !backoff(m, exited + delay - RESTART_LEAD_MS)) return 0;
         int code = 125;
-        int r = relaunch(m, &code);
+        int r = relaunch(m, exited + delay, &code);
         if (r >= 0) return r;
         // a launch that failed is an exit with its status: the policy goes on
         hive_monitor_write_exit(m->dir, code, monitor_now_ns());

@@ -49,6 +49,16 @@ void hive_log_close(struct hive_log_writer *w);
 // one line) into buf; "" when there is none or it is not one.
 void hive_log_read_attrs(const char *path, char *buf, size_t cap);
 
+// src -> tmp (gzip) -> dst, then src removed: 0, or -1. Async-signal-safe
+// calls and libdeflate's computation only (allocating with mmap), so a child
+// forked from a threaded process may run it. In log_gzip.c, which
+// hive-monitor does not link: there this weak symbol is NULL and the writer
+// execs hive_log_gzip_helper instead.
+int hive_log_gzip_file(const char *src, const char *tmp, const char *dst) __attribute__((weak));
+// The hive executable that compresses for a writer without log_gzip.c
+// (`HELPER __gzip-log SRC TMP DST`); NULL: none.
+extern const char *hive_log_gzip_helper;
+
 // A rotated file compressed by the writer (gzip), read back whole: 0 with
 // *out (malloc'd, the caller frees) and *len, or -1 (errno; EINVAL: not gzip).
 int hive_log_gunzip(const char *path, unsigned char **out, size_t *len);
