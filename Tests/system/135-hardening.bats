@@ -318,13 +318,13 @@ wait_exited() {
     [ "$(log_files opt | wc -l)" -eq 3 ]
     [ "$(log_bytes opt)" -gt $((3 * 64 << 10)) ]
     [ "$(log_bytes opt)" -le $((3 * 128 << 10)) ]
-    run_hive 125 run -d --log-opt compress=true busybox true
-    [[ "$output" == *'unknown log opt "compress" for the json-file log (max-size, max-file)'* ]]
+    run_hive 125 run -d --log-opt bogus=1 busybox true
+    [[ "$output" == *'unknown log opt "bogus" for the json-file log (max-size, max-file, compress, labels, env)'* ]]
     run_hive 125 run -d --log-opt max-file=0 busybox true
     [[ "$output" == *"invalid --log-opt max-file=0"* ]]
     printf '[logs]\nmax_size = "1"\n' > "$HIVE_CONFIG"
     run_hive 125 run -d busybox true
-    [[ "$output" == *"logs.max_size must be at least 1k"* ]]
+    [[ "$output" == *"logs.max_size must be a size of at least 1k"* ]]
 }
 
 @test "logs -f follows the log across rotations" {

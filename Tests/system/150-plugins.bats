@@ -209,7 +209,7 @@ EOF
     [[ "$output" == *"10.0.0.5	db.internal"* ]]
     grep -Eq '^/proc/[0-9]+/ns/net netted$' "$WORK/wired"
     run_hive 125 run --rm --add-host nocolon busybox true
-    [[ "$output" == *'invalid --add-host "nocolon"'* ]]
+    [[ "$output" == *'bad format for add-host: "nocolon"'* ]]
 }
 
 @test "plugins run before site hooks, and a site hook cannot undo a policy" {
