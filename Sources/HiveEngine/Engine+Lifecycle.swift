@@ -55,6 +55,15 @@ extension Engine {
     public func startDetached(_ ref: String) throws -> String {
         let r = try record(ref)
         if isAlive(r) || isRestarting(r) { return r.id }
+        // the previous run's monitor may still be finishing (its cleanup): two
+        // monitors of one container would share its attach socket and log
+        let deadline = Timestamp.now().unixNanos + 10_000_000_000
+        while monitorAlive(r) {
+            guard Timestamp.now().unixNanos < deadline else {
+                throw HiveError(.conflict, "container \(ref) is still being cleaned up after its last run: try again")
+            }
+            usleep(2000)
+        }
         let dir = containerDir(r.id)
         try checkDevicePolicy(r)
         try preStart(r)

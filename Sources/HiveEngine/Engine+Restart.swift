@@ -88,7 +88,7 @@ extension Engine {
         case .failed(_, let message):
             // counts as an exit with its status: the monitor records it and asks again
             detachNetwork(r.id)
-            try? store.db.transaction(durable: false) { () throws(HiveError) in try store.markRestarted(r.id, pid: nil, pidStart: 0, at: 0) }
+            try? store.db.transaction(durable: false) { () throws(HiveError) in try store.markRestarted(r.id, pid: nil, pidStart: 0, at: Timestamp.now().unixNanos) }
             logger.line("hive: warning: container \(r.name) did not restart: \(message)")
         case nil:
             detachNetwork(r.id)

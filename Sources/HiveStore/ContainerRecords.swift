@@ -112,10 +112,11 @@ extension Store {
         try db.prepare("UPDATE containers SET restarting = ?2 WHERE id = ?1").run([.text(id), .int(restarting ? 1 : 0)])
     }
 
-    /// A restart the policy made: launched (running as `pid`) or, with no pid, failed to launch.
+    /// A restart the policy made: launched (running as `pid`) or, with no pid, failed to launch
+    /// (`at` is then the attempt's start too: a run of no length, so the backoff keeps doubling).
     public func markRestarted(_ id: String, pid: Int32?, pidStart: Int64, at: Int64) throws(HiveError) {
         guard let pid else {
-            try db.prepare("UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?1").run([.text(id)])
+            try db.prepare("UPDATE containers SET restart_count = restart_count + 1, started = ?2 WHERE id = ?1").run([.text(id), .int(at)])
             return
         }
         try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL, "

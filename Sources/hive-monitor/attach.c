@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -42,10 +43,11 @@ struct client {
 
 static struct client clients[HIVE_ATTACH_CLIENTS_MAX];
 static int listen_fd = -1, dir_fd = -1;
+static dev_t socket_dev;  // the socket this monitor bound
+static ino_t socket_ino;
 // Input the container has not taken yet (its stdin pipe or pty is full).
 static unsigned char pending[CHUNK];
 static size_t pending_len, pending_off;
-static int nonblocking_in = -1;  // the in_fd made non-blocking
 // What each pollfd added by attach_pollfds is: a client's slot, or these.
 enum { SLOT_LISTEN = -1, SLOT_STDIN = -2 };
 static int slots[HIVE_ATTACH_CLIENTS_MAX + 2];
@@ -117,6 +119,11 @@ void attach_setup(struct monitor *m) {
     if (dir_fd < 0) return;
     // no socket, no attach: `hive attach` says so; the container still runs
     listen_fd = hive_attach_listen(dir_fd);
+    struct stat st;
+    if (listen_fd >= 0 && fstatat(dir_fd, HIVE_ATTACH_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        socket_dev = st.st_dev;
+        socket_ino = st.st_ino;
+    }
 }
 
 // Writes the waiting input to the container's stdin: 1 once none waits.
@@ -204,10 +211,6 @@ static void read_client(struct monitor *m, struct client *c) {
             c->small_len += (size_t)r;
             if (c->left == 0) resize(m, c->small);
         } else if (m->in_fd >= 0) {
-            if (nonblocking_in != m->in_fd) {
-                fcntl(m->in_fd, F_SETFL, fcntl(m->in_fd, F_GETFL) | O_NONBLOCK);
-                nonblocking_in = m->in_fd;
-            }
             memcpy(pending, buf, (size_t)r);
             pending_len = (size_t)r;
             pending_off = 0;
@@ -277,7 +280,12 @@ void attach_close(struct monitor *m) {
     if (listen_fd >= 0) close(listen_fd);
     listen_fd = -1;
     if (dir_fd >= 0) {
-        unlinkat(dir_fd, HIVE_ATTACH_SOCKET, 0);
+        // only its own socket: a monitor started after this one (a start
+        // while this one finished) has bound a new one at the same name
+        struct stat st;
+        if (socket_ino && fstatat(dir_fd, HIVE_ATTACH_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == socket_dev &&
+            st.st_ino == socket_ino)
+            unlinkat(dir_fd, HIVE_ATTACH_SOCKET, 0);
         close(dir_fd);
     }
     dir_fd = -1;

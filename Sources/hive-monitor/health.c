@@ -42,7 +42,6 @@
 #define HEALTH_OUTPUT_MAX 4096   // Docker's maxOutputLen
 #define HEALTH_LOG_MAX 5         // Docker's maxLogEntries
 #define HEALTH_ARGV_MAX 256
-#define HEALTH_EVENTS_MAX 16
 
 struct health_result {
     long long start_ns, end_ns;
@@ -73,7 +72,8 @@ static struct {
     // this process's own pid and time namespaces: hive_exec joins the
     // container's for its children; they are set back after each check
     int own_pidns, own_timens;
-    pid_t events[HEALTH_EVENTS_MAX];      // health-event children not reaped yet
+    pid_t event;                          // the health-event child running (0: none)
+    const char *pending_previous;         // a change waiting for it to end (NULL: none)
 } hc = { .pid = 0, .pidfd = -1, .out_fd = -1, .own_pidns = -1, .own_timens = -1 };
 
 // Reads and parses DIR/healthcheck: 0, or -1 (no check, or a malformed file).
@@ -121,6 +121,9 @@ void health_setup(struct monitor *m) {
     hc.status = "starting";
     hc.own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     hc.own_timens = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+    // without a way back to its own namespaces no check runs: every later
+    // child of the monitor would start in the container's
+    if (hc.own_pidns < 0 || hc.own_timens < 0) hc.enabled = 0;
 }
 
 // ---- the state file
@@ -184,24 +187,41 @@ static void write_state(struct monitor *m) {
 
 // ---- status changes: the engine's callback, not waited for
 
-static void reap_events(void) {
-    for (int i = 0; i < HEALTH_EVENTS_MAX; i++)
-        if (hc.events[i] > 0 && waitpid(hc.events[i], NULL, WNOHANG) != 0) hc.events[i] = 0;
-}
-
-static void report_change(struct monitor *m, const char *previous) {
-    reap_events();
-    int slot = -1;
-    for (int i = 0; i < HEALTH_EVENTS_MAX && slot < 0; i++) if (hc.events[i] == 0) slot = i;
+// One `health-event` child at a time: a change while one runs waits and is
+// reported when it ends (the latest status, the one before the first
+// unreported change), so a check flapping every millisecond costs at most one
+// hive process at a time, never a pile of them.
+static void spawn_event(struct monitor *m, const char *status, const char *previous) {
     const struct hive_monitor_args *a = &m->args;
     pid_t pid = fork();
     if (pid == 0) {
-        execl(a->hive, "hive", "--root", a->root, "--runroot", a->runroot, "container", "health-event", a->id, hc.status, previous,
+        signal(SIGPIPE, SIG_DFL);  // the monitor's ignored signals are not the engine's
+        signal(SIGHUP, SIG_DFL);
+        execl(a->hive, "hive", "--root", a->root, "--runroot", a->runroot, "container", "health-event", a->id, status, previous,
               (char *)NULL);
         _exit(127);
     }
-    if (pid > 0 && slot >= 0) hc.events[slot] = pid;
-    // (more than HEALTH_EVENTS_MAX outstanding: the oldest are reaped when the monitor ends)
+    hc.event = pid > 0 ? pid : 0;
+}
+
+// Reaps the running health-event child if it ended (`wait`: until it does),
+// then sends what waited meanwhile.
+static void reap_events(struct monitor *m, int wait) {
+    if (hc.event > 0 && waitpid(hc.event, NULL, wait ? 0 : WNOHANG) != 0) hc.event = 0;
+    if (hc.event == 0 && hc.pending_previous) {
+        const char *previous = hc.pending_previous;
+        hc.pending_previous = NULL;
+        if (previous != hc.status) spawn_event(m, hc.status, previous);
+    }
+}
+
+static void report_change(struct monitor *m, const char *previous) {
+    reap_events(m, 0);
+    if (hc.event > 0) {
+        if (!hc.pending_previous) hc.pending_previous = previous;
+        return;
+    }
+    spawn_event(m, hc.status, previous);
 }
 
 // ---- one check
@@ -214,7 +234,9 @@ static void restore_namespaces(void) {
 // The check's output so far (the first HEALTH_OUTPUT_MAX bytes kept, the rest read and dropped).
 static void drain(void) {
     char buf[4096];
-    for (;;) {
+    // a few reads per call, as pump() does: writers that never let the pipe
+    // run dry cannot keep the loop here
+    for (int reads = 0; reads < 16; reads++) {
         ssize_t r = read(hc.out_fd, buf, sizeof buf);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) return;
@@ -276,6 +298,7 @@ static void start_check(struct monitor *m) {
         finish(m, -1, check_start_ms);
         return;
     }
+    monitor_reload_plan(m);  // `hive update` may have added cgroups
     struct hive_plan p = m->plan;
     p.argv = hc.argv;
     p.tty = 0;
@@ -312,6 +335,7 @@ static void collect(struct monitor *m, int status) {
 static void kill_check(void) {
     if (hc.pidfd >= 0) syscall(SYS_pidfd_send_signal, hc.pidfd, SIGKILL, NULL, 0);
     else kill(hc.pid, SIGKILL);
+    kill(-hc.pid, SIGKILL);  // what it started (it leads its own session)
     while (waitpid(hc.pid, NULL, 0) < 0 && errno == EINTR) {}
 }
 
@@ -331,7 +355,7 @@ void health_container_exited(struct monitor *m) {
     if (!hc.enabled) return;
     if (hc.pid > 0) { kill_check(); end_check(); }
     hc.next_ms = 0;
-    reap_events();
+    reap_events(m, 0);
 }
 
 int health_timeout_ms(struct monitor *m) {
@@ -376,6 +400,11 @@ void health_tick(struct monitor *m) {
         finish(m, -1, check_start_ms);
         return;
     }
-    if (hc.pid == 0 && now >= hc.next_ms) start_check(m);
-    if (hc.pid == 0) reap_events();
+    if (hc.pid == 0 && now >= hc.next_ms) {
+        // not against a container that has just exited (its exit not reaped yet)
+        struct pollfd exited = { m->pidfd, POLLIN, 0 };
+        if (m->pidfd >= 0 && poll(&exited, 1, 0) > 0) return;
+        start_check(m);
+    }
+    if (hc.pid == 0) reap_events(m, 0);
 }

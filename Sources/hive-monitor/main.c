@@ -76,12 +76,32 @@ int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen) {
     }
     m->out_fd = outp[0];
     m->err_fd = errp[0];
+    // the container's stdin too: a container that does not read it never blocks the monitor (attach.c)
+    if (m->in_fd >= 0) fcntl(m->in_fd, F_SETFL, fcntl(m->in_fd, F_GETFL) | O_NONBLOCK);
     fcntl(m->out_fd, F_SETFL, O_NONBLOCK);
     if (m->err_fd >= 0) fcntl(m->err_fd, F_SETFL, O_NONBLOCK);
     m->pid = pid;
     m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     m->started_ns = monitor_now_ns();
     m->runs++;
+    return 0;
+}
+
+int monitor_reload_plan(struct monitor *m) {
+    char path[MONITOR_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/plan", m->dir);
+    struct stat st;
+    if (stat(path, &st) < 0) return -1;
+    if (m->plan_read && st.st_ino == m->plan_ino && st.st_mtim.tv_sec == m->plan_mtime.tv_sec &&
+        st.st_mtim.tv_nsec == m->plan_mtime.tv_nsec)
+        return 0;
+    struct hive_plan p;
+    if (hive_plan_read(path, &p) < 0) return -1;
+    // (the plan it replaces is not freed: it changes only with `hive update`)
+    m->plan = p;
+    m->plan_read = 1;
+    m->plan_ino = st.st_ino;
+    m->plan_mtime = st.st_mtim;
     return 0;
 }
 
@@ -136,6 +156,12 @@ static int supervise(struct monitor *m) {
             health_handle(m, fds + h0, nh);
         }
         health_tick(m);
+        // told to stop (`stop`/`rm -f` of a restarting container) just as it
+        // was relaunched: the container goes, no restart follows (`stopping`)
+        if (m->terminate && m->pid > 0 && !m->terminate_sent) {
+            kill(m->pid, SIGKILL);
+            m->terminate_sent = 1;
+        }
         if (m->pidfd < 0 || (r > 0 && (fds[2].revents & POLLIN))) {
             pid_t w = waitpid(m->pid, &status, m->pidfd < 0 ? WNOHANG : 0);
             if (w == m->pid) break;
@@ -171,10 +197,8 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
 
     snprintf(m->dir, sizeof m->dir, "%s", m->args.dir);
-    char path[MONITOR_PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/plan", m->dir);
-    if (hive_plan_read(path, &m->plan) < 0) {
-        snprintf(msg, sizeof msg, "cannot read the launch plan %s: %s", path, strerror(errno));
+    if (monitor_reload_plan(m) < 0) {
+        snprintf(msg, sizeof msg, "cannot read the launch plan %s/plan: %s", m->dir, strerror(errno));
         hive_monitor_report_failed(status_fd, 125, msg);
         return 125;
     }

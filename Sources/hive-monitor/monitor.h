@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 #include "hive_launch.h"
 #include "hive_monitor_proto.h"
 
@@ -22,6 +23,9 @@
 struct monitor {
     struct hive_monitor_args args;
     struct hive_plan plan;
+    int plan_read;                // DIR/plan as last read (monitor_reload_plan)
+    ino_t plan_ino;
+    struct timespec plan_mtime;
     char dir[MONITOR_PATH_MAX];   // the container's directory
     // The running container (pid 0 and pidfd -1 between runs).
     pid_t pid;
@@ -38,12 +42,16 @@ struct monitor {
     // Set by SIGTERM/SIGINT to the monitor (`stop`, `rm -f` during a restart
     // backoff): no further restart.
     volatile int terminate;
+    int terminate_sent;           // the running container was killed for it
 };
 
 // main.c
 // Launches m->plan (again): fresh stdio pipes (or pty), pid, pidfd,
 // started_ns. 0, or -1 with the launch's exit code in *code and why in err.
 int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen);
+// Reads DIR/plan again if it changed since (`hive update` adds cgroups to
+// it): relaunches and health checks get what `hive exec` gets. 0, or -1.
+int monitor_reload_plan(struct monitor *m);
 long long monitor_now_ns(void);   // CLOCK_REALTIME
 long long monitor_mono_ms(void);  // CLOCK_MONOTONIC, milliseconds
 

@@ -106,6 +106,14 @@ static int relaunch(struct monitor *m, long long end, int *code) {
     if (n == (ssize_t)strlen(HIVE_MONITOR_LAUNCH_LINE) && memcmp(line, HIVE_MONITOR_LAUNCH_LINE, (size_t)n) == 0) {
         char err[512];
         backoff(m, end);
+        // a stop arriving from here on finds either no container (the
+        // check below) or a running one it is signalled to (after the launch)
+        sigset_t block, orig;
+        sigemptyset(&block);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGINT);
+        sigprocmask(SIG_BLOCK, &block, &orig);
+        monitor_reload_plan(m);  // `hive update` may have added cgroups
         if (m->terminate) {
             hive_monitor_report_failed(sv[0], 125, "the container is being stopped");
         } else if (monitor_launch(m, code, err, sizeof err) == 0) {
@@ -115,6 +123,7 @@ static int relaunch(struct monitor *m, long long end, int *code) {
             hive_monitor_report_failed(sv[0], *code, err);
             rc = -1;
         }
+        sigprocmask(SIG_SETMASK, &orig, NULL);  // a stop now: supervise() ends the container
     }
     shutdown(sv[0], SHUT_WR);
     reap(pid);

@@ -141,3 +141,26 @@ EOF
     run -125 "$HIVE" ps --filter health=bogus
     [[ "$output" == *'invalid filter "health=bogus"'* ]]
 }
+
+@test "a check that flips every millisecond keeps at most one health-event process and leaves no zombies" {
+    import_run_base
+    # each check changes the status: healthy, unhealthy, healthy...
+    hive run -d --network none --name flap --health-cmd 'if [ -e /tmp/x ]; then rm /tmp/x; else touch /tmp/x; false; fi' \
+        --health-interval 1ms --health-retries 1 busybox sleep 60 >/dev/null
+    local id mon most=0 n
+    id=$(hive inspect --format '{{.Id}}' flap)
+    mon=$(pgrep -f "^[^ ]+ $id " | head -1)
+    [ -n "$mon" ]
+    local end=$(( $(date +%s) + 3 ))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        # the monitor's children that are hive processes (health-event), zombies included
+        n=$(ps -o comm= --ppid "$mon" | grep -c '^hive$' || true)
+        [ "$n" -gt "$most" ] && most=$n
+        sleep 0.02
+    done
+    echo "most health-event children at once: $most"
+    [ "$most" -le 1 ]
+    [ "$(ps -o stat= --ppid "$mon" | grep -c '^Z' || true)" -le 1 ]
+    # and the status kept being reported
+    events_have health_status --filter container=flap
+}
