@@ -188,6 +188,10 @@ extension Engine {
     public func startAttached(_ ref: String) throws -> Int32 {
         let r = try record(ref)
         guard !isAlive(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
+        // a restart policy is carried out by a monitor, which an attached start has not
+        if let p = spec(r)?.restartPolicy, p.restarts {
+            throw HiveError(.invalidArgument, "container \(ref) has restart policy \(p.name): start it detached (hive start \(ref)), then hive attach \(ref)")
+        }
         try checkDevicePolicy(r)
         try preStart(r)
         startedByUser(r.id)

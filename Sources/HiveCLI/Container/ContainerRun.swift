@@ -85,6 +85,10 @@ enum ContainerRun {
             c.out.line(try engine.startDetached(id))
             return 0
         }
+        // a restart policy is carried out by the container's monitor: a detached container's
+        if let text = o.restart, try RestartPolicy(parsing: text).restarts {
+            throw HiveError(.invalidArgument, "--restart \(text) needs a detached container in hive: add -d (hive attach follows it, hive logs shows its output)")
+        }
         c.out.flush()
         // without -i (or with -a but not -a stdin) the container's stdin is /dev/null, as with docker
         if !c.args.flag("interactive") || (!o.attach.isEmpty && !o.attach.contains("stdin")) {
