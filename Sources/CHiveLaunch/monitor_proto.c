@@ -131,7 +131,7 @@ int hive_monitor_write_exit(const char *dir, int status, long long at_nanos) {
     snprintf(fin, sizeof fin, "%s/" HIVE_MONITOR_EXIT_FILE, dir);
     int n = hive_monitor_format_exit(text, sizeof text, status, at_nanos);
     if (n < 0) return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return -1;
     int w = write_all(fd, text, (size_t)n);
     close(fd);

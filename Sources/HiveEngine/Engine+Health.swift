@@ -51,9 +51,10 @@ extension Engine {
         ]
     }
 
-    /// `container health-event ID STATUS PREVIOUS` (run by the monitor): the
-    /// event, the on-health hook, and on "unhealthy" the --health-on-failure action.
-    public func healthEvent(_ ref: String, status: String, previous: String) throws {
+    /// `container health-event ID STATUS PREVIOUS [PID]` (run by the monitor): the
+    /// event, the on-health hook, and on "unhealthy" the --health-on-failure action,
+    /// taken only on the run the status is of (`run`: its pid; a later run is left alone).
+    public func healthEvent(_ ref: String, status: String, previous: String, run: Int32? = nil) throws {
         let known = ["starting", "healthy", "unhealthy"]
         guard known.contains(status), known.contains(previous) else {
             throw HiveError(.invalidArgument, "invalid health status \"\(status)\" or \"\(previous)\" (starting, healthy, unhealthy)")
@@ -61,7 +62,7 @@ extension Engine {
         let r = try record(ref)
         emit(.onHealth, containerEvent(r, "health_status: " + status), context: containerOverlay(r, extra: healthContext(r, status: status, previous: previous)),
              base: containerBase(r), subject: containerSubject(r))
-        guard status == "unhealthy", isAlive(r), let pid = r.pid else { return }
+        guard status == "unhealthy", isAlive(r), let pid = r.pid, run == nil || run == pid else { return }
         switch spec(r)?.healthOnFailure {
         case "kill":
             // not a user's stop: a restart policy brings it back

@@ -193,12 +193,14 @@ static void write_state(struct monitor *m) {
 // hive process at a time, never a pile of them.
 static void spawn_event(struct monitor *m, const char *status, const char *previous) {
     const struct hive_monitor_args *a = &m->args;
+    char run[24];  // the run the status is of: the engine acts on that run only
+    snprintf(run, sizeof run, "%d", (int)m->pid);
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGPIPE, SIG_DFL);  // the monitor's ignored signals are not the engine's
         signal(SIGHUP, SIG_DFL);
         execl(a->hive, "hive", "--root", a->root, "--runroot", a->runroot, "container", "health-event", a->id, status, previous,
-              (char *)NULL);
+              run, (char *)NULL);
         _exit(127);
     }
     hc.event = pid > 0 ? pid : 0;

@@ -24,13 +24,14 @@ enum MonitorRestart {
 
 enum MonitorHealth {
     static let def = CommandDef(
-        name: "container health-event", aliases: ["container health-event"], usage: "CONTAINER STATUS PREVIOUS",
+        name: "container health-event", aliases: ["container health-event"], usage: "CONTAINER STATUS PREVIOUS [PID]",
         summary: "Report a container's health status change (run by hive-monitor)", run: run)
 
     static func run(_ c: Context) throws -> Int32 {
-        try c.expect(min: 3, max: 3)
+        try c.expect(min: 3, max: 4)
         let engine = try c.engine()
-        try engine.healthEvent(c.args.positionals[0], status: c.args.positionals[1], previous: c.args.positionals[2])
+        let p = c.args.positionals
+        try engine.healthEvent(p[0], status: p[1], previous: p[2], run: p.count > 3 ? Int32(p[3]) : nil)
         return 0
     }
 }
