@@ -243,8 +243,8 @@ int prepare_parent(struct hive_plan *p, int console[2], int *ncg, int strict, ch
     }
     p->console_fd = console[1];
     *ncg = 0;
-    for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
-    for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && *ncg < 7; i++) {
+    for (int i = 0; i < HIVE_MAX_CGROUPS; i++) p->cgroup_fds[i] = -1;
+    for (int i = 0; p->cgroup_procs && p->cgroup_procs[i] && *ncg < HIVE_MAX_CGROUPS; i++) {
         int fd = open(p->cgroup_procs[i], O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
             if (!strict) continue;

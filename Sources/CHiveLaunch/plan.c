@@ -194,7 +194,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->netns_fd = -1;
     p->console_fd = -1;
     p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
-    for (int i = 0; i < 8; i++) p->cgroup_fds[i] = -1;
+    for (int i = 0; i < HIVE_MAX_CGROUPS; i++) p->cgroup_fds[i] = -1;
     if (r.failed || !groups || !m) { errno = EINVAL; return -1; }
     return 0;
 }

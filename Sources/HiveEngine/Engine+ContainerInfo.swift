@@ -71,3 +71,45 @@ extension Engine {
 
     func isPaused(_ id: String) -> Bool { Cgroups.isFrozen(cgroupDirs(id)) }
 }
+
+/// One reading of `hive stats` for a container.
+public struct StatsSample: Sendable {
+    public var id: String
+    public var name: String
+    /// Zeros when it is not running.
+    public var usage: ContainerUsage
+    /// The host's CPU time at the reading (CPU % is the container's share of it).
+    public var hostCPU: UInt64
+}
+
+extension Engine {
+    /// One frame of `hive stats`: the containers `named`, each with the name as
+    /// given (one not found throws with `strict`, else is left out), or with none
+    /// named the running ones (every one with `all`) by ID, oldest first. The
+    /// records, the host's CPU time and its memory are read once a frame.
+    public func statsFrame(named: [String], all: Bool, strict: Bool) throws -> [(String, StatsSample)] {
+        let records: [(String, ContainerRecord)]
+        if named.isEmpty {
+            records = try store.allContainers().sorted { $0.created < $1.created }.map { ($0.id, $0) }
+        } else if strict {
+            records = try named.map { n in (n, try record(n)) }
+        } else {
+            records = named.compactMap { n in (try? record(n)).map { (n, $0) } }
+        }
+        var hostMemory: Int64? = nil
+        var frame: [(String, StatsSample)] = []
+        for (given, r) in records {
+            let alive = isAlive(r)
+            if named.isEmpty && !all && !alive { continue }
+            var usage = ContainerUsage()
+            if alive {
+                if hostMemory == nil { hostMemory = Cgroups.hostMemory() }
+                usage = Cgroups.sample(dirs: cgroupDirs(r.id), pid: r.pid, hostMemory: hostMemory)
+            }
+            frame.append((given, StatsSample(id: r.id, name: r.name, usage: usage, hostCPU: 0)))
+        }
+        let hostCPU = Cgroups.hostCPUNanos()
+        for i in frame.indices { frame[i].1.hostCPU = hostCPU }
+        return frame
+    }
+}

@@ -174,9 +174,7 @@ extension Engine {
         defer {
             for v in anonymous { try? store.db.transaction { () throws(HiveError) in try store.deleteVolume(v) } }
         }
-        if let bytes = Files.read(store.containersDir + "/" + id + "/cgroups") {
-            Cgroups.remove(String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init))
-        }
+        Cgroups.remove(cgroupDirs(id))
         Profile.mark("cgroups removed")
         // rename first: the monitor may still be writing its exit file into the directory
         let dir = store.containersDir + "/" + id

@@ -43,7 +43,7 @@ extension Engine {
             if made.isEmpty { return }
             do {
                 try Launcher.addCgroups(planFile: dir + "/plan", procs: made.map { $0 + "/cgroup.procs" })
-                try Files.write(dir + "/cgroups", (dirs + made).joined(separator: "\n") + "\n")
+                try Cgroups.record(dirs + made, containerDir: dir)
             } catch {
                 Cgroups.remove(made)
                 throw error
@@ -52,30 +52,5 @@ extension Engine {
             _ = try? Cgroups.apply(old, controllers: controllers, dirs: dirs, existingOnly: true)
             throw HiveError.from(error)
         }
-    }
-}
-
-/// One reading of `hive stats` for a container.
-public struct StatsSample: Sendable {
-    public var id: String
-    public var name: String
-    public var running: Bool
-    public var usage: ContainerUsage
-    /// The host's CPU time at the reading (CPU % is the container's share of it).
-    public var hostCPU: UInt64
-}
-
-extension Engine {
-    /// `stats` without names: the running containers' IDs (every one with `all`), oldest first.
-    public func statsTargets(all: Bool) throws -> [String] {
-        try store.allContainers().filter { all || isAlive($0) }.sorted { $0.created < $1.created }.map(\.id)
-    }
-
-    /// The counters of container `ref` now (zeros when it is not running).
-    public func statsSample(_ ref: String) throws -> StatsSample {
-        let r = try record(ref)
-        let running = isAlive(r)
-        let usage = running ? Cgroups.sample(dirs: cgroupDirs(r.id), pid: r.pid) : ContainerUsage()
-        return StatsSample(id: r.id, name: r.name, running: running, usage: usage, hostCPU: Cgroups.hostCPUNanos())
     }
 }

@@ -22,14 +22,20 @@ public struct ContainerUsage: Sendable, Equatable {
 extension Cgroups {
     /// The group directories recorded in `containerDir`/cgroups (none if it has no file).
     public static func recorded(containerDir: String) -> [String] {
-        Files.read(containerDir + "/cgroups").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
+        (Files.readText(containerDir + "/cgroups") ?? "").split(separator: "\n").map(String.init)
     }
 
-    /// The counters of the container whose groups are `dirs` and whose init is `pid`.
-    public static func sample(dirs: [String], pid: pid_t?) -> ContainerUsage {
+    /// Records the group directories `dirs` in `containerDir`/cgroups (what `recorded` reads).
+    public static func record(_ dirs: [String], containerDir: String) throws {
+        try Files.write(containerDir + "/cgroups", dirs.joined(separator: "\n") + "\n")
+    }
+
+    /// The counters of the container whose groups are `dirs` and whose init
+    /// is `pid`; `hostMemory`: the host's (read here when needed if nil).
+    public static func sample(dirs: [String], pid: pid_t?, hostMemory host: Int64? = nil) -> ContainerUsage {
         var u = ContainerUsage()
         var procs: [Substring] = []
-        var haveBlkio = false
+        var haveIO = false
         for d in dirs {
             if let v = read(d + "/pids.current") { u.pids = Int64(v.trimmed) }
             if procs.isEmpty, let p = read(d + "/cgroup.procs") { procs = p.split(separator: "\n") }
@@ -41,43 +47,38 @@ extension Cgroups {
                 u.memoryLimit = read(d + "/memory.max").flatMap { Int64($0.trimmed) }  // "max": none
             }
             if let v = read(d + "/cpuacct.usage") { u.cpuNanos = UInt64(v.trimmed) }
-            if u.cpuNanos == nil, let st = read(d + "/cpu.stat"), st.contains("usage_usec") {
-                u.cpuNanos = UInt64(max(0, statValue(d + "/cpu.stat", "usage_usec"))) * 1000
+            if u.cpuNanos == nil, let st = read(d + "/cpu.stat"), let usec = statValue(in: st, "usage_usec") {
+                u.cpuNanos = UInt64(max(0, usec)) * 1000
             }
-            if let v = read(d + "/blkio.throttle.io_service_bytes") {
-                haveBlkio = true
-                for line in v.split(separator: "\n") {
-                    let f = line.split(separator: " ")
-                    guard f.count == 3, let n = Int64(f[2]) else { continue }
-                    if f[1] == "Read" { u.blockRead += n } else if f[1] == "Write" { u.blockWrite += n }
-                }
-            } else if let v = read(d + "/io.stat") {
-                haveBlkio = true
+            // cgroup2 only: a v1 container has no blkio group (its processes' own counts below)
+            if let v = read(d + "/io.stat") {
+                haveIO = true
                 for field in v.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
                     if field.hasPrefix("rbytes=") { u.blockRead += Int64(field.dropFirst(7)) ?? 0 }
                     if field.hasPrefix("wbytes=") { u.blockWrite += Int64(field.dropFirst(7)) ?? 0 }
                 }
             }
         }
-        let host = hostMemory()
-        if u.memory != nil, u.memoryLimit.map({ $0 <= 0 || $0 > host }) ?? true { u.memoryLimit = host }
+        if u.memory != nil {
+            let host = host ?? hostMemory()
+            if u.memoryLimit.map({ $0 <= 0 || $0 > host }) ?? true { u.memoryLimit = host }
+        }
         if let m = u.memory, m < 0 { u.memory = 0 }
         // without a cpuacct or cgroup2 group (a v1 host makes no cpuacct
         // group): its live processes' times, which hold those they reaped
-        if u.cpuNanos == nil || !haveBlkio {
+        if u.cpuNanos == nil || !haveIO {
             var ticks: UInt64 = 0
             for p in procs {
-                if u.cpuNanos == nil, let stat = read("/proc/\(p)/stat"), let close = stat.lastIndex(of: ")") {
+                if u.cpuNanos == nil, let pid = Int32(p), let f = ProcStat.fields(pid), f.count > 14 {
                     // fields after "(comm)": state is 3; utime, stime, cutime, cstime are 14-17
-                    let f = stat[stat.index(after: close)...].split(separator: " ")
-                    if f.count > 14 { for i in 11...14 { ticks += UInt64(f[i]) ?? 0 } }
+                    for i in 11...14 { ticks += UInt64(f[i]) ?? 0 }
                 }
-                if !haveBlkio {
+                if !haveIO {
                     u.blockRead += statValue("/proc/\(p)/io", "read_bytes:")
                     u.blockWrite += statValue("/proc/\(p)/io", "write_bytes:")
                 }
             }
-            if u.cpuNanos == nil && !procs.isEmpty { u.cpuNanos = ticks * UInt64(1_000_000_000 / max(1, sysconf(Int32(_SC_CLK_TCK)))) }
+            if u.cpuNanos == nil && !procs.isEmpty { u.cpuNanos = ticks * nanosPerTick }
         }
         if let pid, let dev = read("/proc/\(pid)/net/dev") {
             for line in dev.split(separator: "\n").dropFirst(2) {
@@ -94,12 +95,20 @@ extension Cgroups {
 
     /// The number after `key` (a "key value [unit]" line) in a stat-like file; 0 if absent.
     static func statValue(_ path: String, _ key: String) -> Int64 {
-        for line in (read(path) ?? "").split(separator: "\n") {
+        statValue(in: read(path) ?? "", key) ?? 0
+    }
+
+    /// The number after `key` in the text of a stat-like file; nil if absent.
+    static func statValue(in text: String, _ key: String) -> Int64? {
+        for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
             if f.count >= 2 && f[0] == key { return Int64(f[1]) ?? 0 }
         }
-        return 0
+        return nil
     }
+
+    /// Nanoseconds per clock tick (/proc's unit of CPU time).
+    static let nanosPerTick = UInt64(1_000_000_000 / max(1, sysconf(Int32(_SC_CLK_TCK))))
 
     /// The host's memory (MemTotal), bytes.
     public static func hostMemory() -> Int64 { statValue("/proc/meminfo", "MemTotal:") * 1024 }
@@ -109,7 +118,7 @@ extension Cgroups {
         guard let line = read("/proc/stat")?.split(separator: "\n").first, line.hasPrefix("cpu ") else { return 0 }
         // user nice system idle iowait irq softirq steal (guest time is inside user)
         let ticks = line.split(separator: " ").dropFirst().prefix(8).reduce(UInt64(0)) { $0 + (UInt64($1) ?? 0) }
-        return ticks * UInt64(1_000_000_000 / max(1, sysconf(Int32(_SC_CLK_TCK))))
+        return ticks * nanosPerTick
     }
 
     /// Online CPUs (CPU % is of one CPU: up to 100 % times this).

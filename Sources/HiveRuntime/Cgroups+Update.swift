@@ -35,9 +35,6 @@ public struct ResourceUpdate: Sendable, Equatable {
     /// `old` with these changes, or Docker's error for the combination.
     public func applied(to old: Resources) throws(HiveError) -> Resources {
         var r = old
-        if memorySwap != nil && memory == nil && old.memory == nil {
-            throw HiveError(.invalidArgument, "You should always set the Memory limit when using Memoryswap limit, see usage")
-        }
         if let m = memory {
             if memorySwap == nil, let s = old.memorySwap, s > 0, m > s {
                 throw HiveError(.invalidArgument, "Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time")
@@ -64,11 +61,14 @@ extension Cgroups {
     /// The limit files of `r` per controller ("pids", "memory", "cpu", "cpuset";
     /// on cgroup2 they share one group). Without `explicit` only the limits set
     /// (a new group is unlimited); with it, what is unset is written as
-    /// unlimited too (`update` may be lifting a limit).
-    static func limitSettings(_ r: Resources, v2: Bool, explicit: Bool = false)
-        -> [String: [(file: String, value: String, optional: Bool)]] {
+    /// unlimited too (`update` may be lifting a limit). `controllers`: only
+    /// these (nil: all); `own`: hive's own groups (`ownPaths()`; read here if nil).
+    static func limitSettings(_ r: Resources, v2: Bool, explicit: Bool = false, controllers: Set<String>? = nil,
+                              own: [String: String]? = nil) -> [String: [(file: String, value: String, optional: Bool)]] {
         var out: [String: [(file: String, value: String, optional: Bool)]] = [:]
-        func add(_ c: String, _ f: String, _ v: String, _ optional: Bool = false) { out[c, default: []].append((f, v, optional)) }
+        func add(_ c: String, _ f: String, _ v: String, _ optional: Bool = false) {
+            if controllers?.contains(c) ?? true { out[c, default: []].append((f, v, optional)) }
+        }
         let unlimited = v2 ? "max" : "-1"
         if let p = r.pidsLimit, p > 0 { add("pids", "pids.max", String(p)) } else if explicit { add("pids", "pids.max", "max") }
         if r.memory != nil || explicit {
@@ -101,10 +101,11 @@ extension Cgroups {
         } else if explicit {
             add("cpu", v2 ? "cpu.weight" : "cpu.shares", v2 ? "100" : "1024")
         }
-        if r.cpusetCpus != nil || explicit {
+        if (r.cpusetCpus != nil || explicit) && controllers?.contains("cpuset") ?? true {
             // a v1 cpuset group takes no task before it has memory nodes
-            if !v2 { add("cpuset", "cpuset.mems", parentCpuset("cpuset.mems") ?? "0") }
-            add("cpuset", "cpuset.cpus", r.cpusetCpus ?? (v2 ? "" : parentCpuset("cpuset.cpus") ?? "0"))
+            let parent = v2 ? "" : "/sys/fs/cgroup/cpuset" + ((own ?? ownPaths())["cpuset"] ?? "") + "/"
+            if !v2 { add("cpuset", "cpuset.mems", read(parent + "cpuset.mems")?.trimmed ?? "0") }
+            add("cpuset", "cpuset.cpus", r.cpusetCpus ?? (v2 ? "" : read(parent + "cpuset.cpus")?.trimmed ?? "0"))
         }
         return out
     }
@@ -112,11 +113,6 @@ extension Cgroups {
     /// Docker's (runc's) conversion of cpu shares [2-262144] to a cgroup2 weight [1-10000].
     public static func sharesToWeight(_ shares: Int64) -> Int64 {
         shares <= 0 ? 100 : 1 + ((min(max(shares, 2), 262_144) - 2) * 9999) / 262_142
-    }
-
-    /// A file of hive's own v1 cpuset group (what a new group inherits).
-    static func parentCpuset(_ file: String) -> String? {
-        read("/sys/fs/cgroup/cpuset" + (ownPaths()["cpuset"] ?? "") + "/" + file)?.trimmed
     }
 
     /// `hive update`: writes `r`'s limits of `controllers` into the container's
@@ -131,12 +127,13 @@ extension Cgroups {
         }
         let name = String(first[first.index(after: slash)...])
         let v2 = !first.hasPrefix("/sys/fs/cgroup/pids/")
-        let limits = limitSettings(r, v2: v2, explicit: true)
+        let own = v2 ? [:] : ownPaths()
+        let limits = limitSettings(r, v2: v2, explicit: true, controllers: controllers, own: own)
         var groups: [Group] = []
         var made: [String] = []
         for controller in controllers.sorted() {
             guard let settings = limits[controller] else { continue }
-            let dir = v2 ? first : (dirs.first { $0.hasPrefix("/sys/fs/cgroup/\(controller)/") } ?? v1Dir(controller, ownPaths(), name))
+            let dir = v2 ? first : (dirs.first { $0.hasPrefix("/sys/fs/cgroup/\(controller)/") } ?? v1Dir(controller, own, name))
             if !dirs.contains(dir) {
                 if existingOnly { continue }
                 if v2 || access("/sys/fs/cgroup/" + controller, F_OK) != 0 {
@@ -194,8 +191,8 @@ extension Launcher {
             while let s = old[i] { list.append(String(cString: s)); i += 1 }
         }
         list += procs.filter { !list.contains($0) }
-        guard list.count <= 7 else {
-            throw HiveError(.invalidArgument, "the container would join \(list.count) cgroups, more than the launcher can join (7)")
+        guard list.count <= Int(HIVE_MAX_CGROUPS) else {
+            throw HiveError(.invalidArgument, "the container would join \(list.count) cgroups, more than the launcher can join (\(HIVE_MAX_CGROUPS))")
         }
         let strings = list.map { strdup($0) }
         defer { for s in strings { free(s) } }

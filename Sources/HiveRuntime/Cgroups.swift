@@ -8,6 +8,7 @@
 // `[cgroups] devices = "both"` also the program on a group of the container's
 // under the cgroup2 mount: the kernel checks the program of the task's cgroup2
 // group, then the v1 devices controller.
+import CHiveLaunch
 import Glibc
 import HiveOCI
 import HivePlatform
@@ -62,12 +63,12 @@ public enum Cgroups {
                 throw HiveError(.invalidArgument, "cgroups.devices = \"\(mechanism.rawValue)\" needs the v1 devices controller, and this host has cgroup v2 only (use \"auto\" or \"bpf\")")
             }
             var g = Group(dir: "/sys/fs/cgroup" + (own[""] ?? "/") + "/" + name, settings: [])
-            let limits = limitSettings(r, v2: true)
+            let limits = limitSettings(r, v2: true, own: own)
             g.settings = ["pids", "memory", "cpu", "cpuset"].flatMap { limits[$0] ?? [] }
             g.deviceProgram = devices
             groups.append(g)
         case .v1:
-            let limits = limitSettings(r, v2: false)
+            let limits = limitSettings(r, v2: false, own: own)
             groups.append(Group(dir: v1Dir("pids", own, name), settings: limits["pids"] ?? []))
             groups.append(Group(dir: v1Dir("memory", own, name), settings: limits["memory"] ?? []))
             if access("/sys/fs/cgroup/freezer", F_OK) == 0 {
@@ -104,16 +105,16 @@ public enum Cgroups {
                 // deny everything, then allow each rule (one write per line)
                 let settings: [(file: String, value: String, optional: Bool)] =
                     [("devices.deny", "a", false)] + devices.map { ("devices.allow", $0.line, false) }
-                groups.append(Group(dir: "/sys/fs/cgroup/devices" + (own["devices"] ?? "/") + "/" + name, settings: settings))
+                groups.append(Group(dir: v1Dir("devices", own, name), settings: settings))
             }
             if bpf {
                 // defence in depth on a hybrid host: the container's cgroup2 group holds the BPF program
                 groups.append(Group(dir: unifiedMount + (own[""] ?? "/") + "/" + name, settings: [], deviceProgram: devices))
             }
         }
-        // the launcher joins at most 7 (hive_launch.h's cgroup_fds) and would skip the rest
-        guard groups.count <= 7 else {
-            throw HiveError(.internal, "a container needs \(groups.count) cgroups, more than the launcher can join (7)")
+        // the launcher joins at most HIVE_MAX_CGROUPS and would skip the rest
+        guard groups.count <= Int(HIVE_MAX_CGROUPS) else {
+            throw HiveError(.internal, "a container needs \(groups.count) cgroups, more than the launcher can join (\(HIVE_MAX_CGROUPS))")
         }
         return groups
     }

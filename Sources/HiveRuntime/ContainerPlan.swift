@@ -40,6 +40,6 @@ extension ContainerPlan {
         for i in launch.mounts.indices where launch.mounts[i].fstype == nil {
             if let s = launch.mounts[i].source { launch.mounts[i].source = ContainerPlanner.canonicalPath(s) }
         }
-        try Files.write(dir + "/cgroups", cgroups.map(\.dir).joined(separator: "\n") + "\n")
+        try Cgroups.record(cgroups.map(\.dir), containerDir: dir)
     }
 }

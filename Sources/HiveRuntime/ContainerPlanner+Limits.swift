@@ -32,11 +32,11 @@ extension ContainerPlanner {
     /// Docker's checks of the cgroup limits (daemon_unix.go's words).
     public static func checkResources(_ r: Resources) throws(HiveError) {
         if let m = r.memory, m < 6 << 20 { throw HiveError(.invalidArgument, "Minimum memory limit allowed is 6MB") }
-        if let s = r.memorySwap, s != -1 {
+        if let s = r.memorySwap {
             guard let m = r.memory else {
                 throw HiveError(.invalidArgument, "You should always set the Memory limit when using Memoryswap limit, see usage")
             }
-            if s < m { throw HiveError(.invalidArgument, "Minimum memoryswap limit should be larger than memory limit, see usage") }
+            if s != -1 && s < m { throw HiveError(.invalidArgument, "Minimum memoryswap limit should be larger than memory limit, see usage") }
         }
         if let c = r.cpus {
             let n = Cgroups.onlineCPUs

@@ -116,7 +116,10 @@ extension ContainerRequest {
             return r
         }
         guard let res = c["resources"]?.objectValue else { throw bad("resources", "a table") }
-        var r = Resources()
+        // the fields the context carries come from it; the rest (swap, shares, cpuset) stay
+        var r = resources
+        r.memory = nil
+        r.cpus = nil
         r.pidsLimit = nil
         if let m = res["memory"] {
             guard let v = m.intValue, v >= 6 << 20 else { throw bad("resources.memory", "bytes, at least 6 MiB") }

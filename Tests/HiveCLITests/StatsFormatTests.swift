@@ -20,9 +20,9 @@ import HiveRuntime
         u.blockWrite = 2_000_000
         u.pids = 3
         let id = String(repeating: "0123456789ab", count: 5) + "cdef"
-        var before = StatsSample(id: id, name: "web", running: true, usage: u, hostCPU: 100_000_000_000)
+        var before = StatsSample(id: id, name: "web", usage: u, hostCPU: 100_000_000_000)
         before.usage.cpuNanos = 2_000_000_000
-        let now = StatsSample(id: id, name: "web", running: true, usage: u, hostCPU: 100_000_000_000 + UInt64(Cgroups.onlineCPUs) * 1_000_000_000)
+        let now = StatsSample(id: id, name: "web", usage: u, hostCPU: 100_000_000_000 + UInt64(Cgroups.onlineCPUs) * 1_000_000_000)
         let r = ContainerStats.row(given: nil, now, previous: before, noTrunc: false).objectValue!.compactMapValues(\.stringValue)
         #expect(r["ID"] == "0123456789ab")
         #expect(r["Container"] == "0123456789ab")
@@ -33,7 +33,7 @@ import HiveRuntime
         #expect(r["BlockIO"] == "0B / 2MB")
         #expect(r["PIDs"] == "3")
         // the first reading and a stopped container: zeros
-        let stopped = ContainerStats.row(given: "web", StatsSample(id: id, name: "web", running: false, usage: ContainerUsage(), hostCPU: 1),
+        let stopped = ContainerStats.row(given: "web", StatsSample(id: id, name: "web", usage: ContainerUsage(), hostCPU: 1),
                                          previous: nil, noTrunc: true).objectValue!.compactMapValues(\.stringValue)
         #expect(stopped["Container"] == "web")
         #expect(stopped["ID"] == id)

@@ -54,6 +54,23 @@ import HivePlatform
         #expect(back.readOnly && back.capAdd == ["NET_ADMIN"] && back.capDrop == ["ALL"] && back.securityOpts == ["no-new-privileges"])
     }
 
+    /// The context carries memory, cpus and pids_limit only: the other limits
+    /// of the request (swap, shares, cpuset) survive a hook's round trip.
+    @Test func resourcesOutsideTheContextAreKept() throws {
+        var r = request()
+        r.resources.memorySwap = 512 << 20
+        r.resources.cpuShares = 512
+        r.resources.cpusetCpus = "0"
+        let before = r.resources
+        try r.apply(hookContext: r.hookContext)
+        #expect(r.resources == before)
+        guard case .object(var ctx) = r.hookContext else { Issue.record("not an object"); return }
+        ctx["resources"] = .object(["memory": .int(256 << 20)])
+        try r.apply(hookContext: .object(ctx))
+        #expect(r.resources.memory == 256 << 20 && r.resources.cpus == nil && r.resources.pidsLimit == nil)
+        #expect(r.resources.memorySwap == 512 << 20 && r.resources.cpuShares == 512 && r.resources.cpusetCpus == "0")
+    }
+
     @Test func changesOfTheRightShapeAreTaken() throws {
         var r = request()
         guard case .object(var ctx) = r.hookContext else { Issue.record("not an object"); return }

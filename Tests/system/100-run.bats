@@ -180,7 +180,7 @@ load helpers
     run_hive 0 run --rm -m 64m busybox sh -c 'x=$(head -c 8000000 /dev/zero | tr "\0" a); echo ${#x}'
     [ "$output" = "8000000" ]
     id=$(hive run -d busybox sleep 30)
-    pids=$(grep '/pids/' "$HIVE_ROOT/containers/$id/cgroups")
+    pids=$(cgdir "$id" pids)
     [ "$(cat "$pids/pids.max")" = "2048" ]
     hive rm -f "$id" >/dev/null
     [ ! -d "$pids" ]

@@ -200,7 +200,7 @@ PY
     [[ "$(grep '^0::' <<<"$output")" != *"hive-"* ]]
     assert_denied
     id=$(hive run -d busybox sleep 60)
-    list=$(cat "$(grep /devices/ "$HIVE_ROOT/containers/$id/cgroups")/devices.list")
+    list=$(cat "$(cgdir "$id" devices)/devices.list")
     [[ "$list" == *"c 1:3 rwm"* && "$list" == *"b *:* m"* && "$list" == *"c 136:* rwm"* ]]
     [[ "$list" != *"a *:* rwm"* && "$list" != *"10:229"* ]]
     assert_standard_devices_work

@@ -60,6 +60,14 @@ run_hive() {
     fi
 }
 
+# cgdir CTR CONTROLLER: the group directory of the controller of the container
+# as its cgroups file records it (v1), or its one group (cgroup2).
+cgdir() {
+    local id
+    id=$(hive inspect -f '{{.Id}}' "$1")
+    grep -m1 "/$2/" "$HIVE_ROOT/containers/$id/cgroups" || head -1 "$HIVE_ROOT/containers/$id/cgroups"
+}
+
 # The store holds no blob, layer, image or temp file.
 assert_store_empty() {
     local n

@@ -18,6 +18,9 @@ struct hive_mount {
     int populate;           // a volume: if its source is empty, copy the image's content at target into it first
 };
 
+// The most cgroups a container joins (a launch or exec opens each one's cgroup.procs).
+#define HIVE_MAX_CGROUPS 7
+
 struct hive_plan {
     const char *rootfs;         // host path of the (empty) rootfs mountpoint
     const char *overlay_data;   // "lowerdir=...,upperdir=...,workdir=..."
@@ -50,7 +53,7 @@ struct hive_plan {
     int console_fd;             // internal: where the child sends the pty master
     int stdin_fd, stdout_fd, stderr_fd;  // -1: inherit
     const char *const *cgroup_procs;  // cgroup.procs files the container is placed in (NULL-terminated)
-    int cgroup_fds[8];          // internal: opened from cgroup_procs by launch/exec
+    int cgroup_fds[HIVE_MAX_CGROUPS];  // internal: opened from cgroup_procs by launch/exec
     int netns_fd;               // HIVE_NETNS_NEW: a namespace made ahead (the caller's, loopback up) to join
                                 // instead of cloning one; -1: none. The caller keeps and closes it.
 };

@@ -31,11 +31,7 @@ enum ContainerStats {
         let all = c.args.flag("all"), stream = !c.args.flag("no-stream"), noTrunc = c.args.flag("no-trunc")
         let clear = stream && isatty(1) == 1
         // the containers of this frame: (as given or its ID, reading); named ones must exist at first
-        func read(first: Bool) throws -> [(String, StatsSample)] {
-            if named.isEmpty { return try engine.statsTargets(all: all).compactMap { id in (try? engine.statsSample(id)).map { (id, $0) } } }
-            if first { return try named.map { n in let s = try engine.statsSample(n); return (n, s) } }
-            return named.compactMap { n in (try? engine.statsSample(n)).map { (n, $0) } }
-        }
+        func read(first: Bool) throws -> [(String, StatsSample)] { try engine.statsFrame(named: named, all: all, strict: first) }
         var previous: [String: StatsSample] = [:]
         for s in try read(first: true) { previous[s.1.id] = s.1 }
         var next = Timestamp.now().unixNanos

@@ -9,15 +9,19 @@ enum ContainerUpdate {
     static let def = CommandDef(
         name: "update", aliases: ["update", "container update"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
         summary: "Update configuration of one or more containers",
-        options: [
-            .value("memory", "m", "bytes", "Memory limit"),
-            .value("memory-swap", nil, "bytes", "Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
-            .value("cpus", nil, "decimal", "Number of CPUs"),
-            .value("cpu-shares", "c", "int", "CPU shares (relative weight)"),
-            .value("cpuset-cpus", nil, "string", "CPUs in which to allow execution (0-3, 0,1)"),
-            .value("pids-limit", nil, "int", "Tune container pids limit (set -1 for unlimited)"),
+        options: resourceOptions + [
             .value("restart", nil, "string", "Restart policy to apply when a container exits"),
         ], run: run)
+
+    /// The resource flags (`resources` parses them), `run`'s and `create`'s too.
+    static let resourceOptions: [OptionDef] = [
+        .value("memory", "m", "bytes", "Memory limit (e.g. 512m, 1g)"),
+        .value("memory-swap", nil, "bytes", "Swap limit equal to memory plus swap: -1 to enable unlimited swap"),
+        .value("cpus", nil, "decimal", "Number of CPUs"),
+        .value("cpu-shares", "c", "int", "CPU shares (relative weight)"),
+        .value("cpuset-cpus", nil, "string", "CPUs in which to allow execution (0-3, 0,1)"),
+        .value("pids-limit", nil, "int", "Tune container pids limit (default 2048, -1 for unlimited)"),
+    ]
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
