@@ -6,9 +6,14 @@ PREFIX ?= /usr/local
 HIVE_ROOT ?= /var/lib/hive
 export HIVE_ROOT
 
+# What hive needs to build and run (`make run`): the libraries it links
+# statically, the base image's busybox, `file` (mkbase.sh's check).
 DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite3-dev libssl-dev \
 	zlib1g-dev libdeflate-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev libxml2-dev libacl1-dev nettle-dev \
-	busybox-static file attr zstd bats hyperfine podman runc skopeo time python3 iproute2 \
+	busybox-static file
+# What the tests and benchmarks add (`make test`, `make bench`): the peers
+# measured against, bats, hyperfine, a registry, tools the tests drive.
+TEST_PACKAGES := attr zstd bats hyperfine podman runc skopeo time python3 iproute2 \
 	docker-registry apache2-utils openssl nftables iperf3 \
 	gcc-multilib libc6-dev-i386 bsdutils
 # A static executable: no dynamic loader, no symbol binding, no PIE
@@ -17,7 +22,7 @@ DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN := .build/release/hive
 
-.PHONY: run test deps build debug base unit system bench install clean stub fuzz
+.PHONY: run test deps test-deps build debug base unit system bench install clean stub fuzz
 
 run: deps build base
 	@echo "== hive images"
@@ -28,15 +33,16 @@ run: deps build base
 	$(BIN) build -t hello examples/hello
 	$(BIN) run --rm hello
 
-test: deps build base
+test: deps test-deps build base
 	swift build --build-tests
 	$(MAKE) unit system
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "== installing:$$missing"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	@scripts/apt-missing.sh $(DEB_PACKAGES)
+
+test-deps:
+	@scripts/apt-missing.sh $(TEST_PACKAGES)
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || pip install -q jsonschema referencing
 	@if [ ! -f /etc/containers/containers.conf ] || ! grep -q default_ulimits /etc/containers/containers.conf; then \
 	  mkdir -p /etc/containers && cp Tests/fixtures/containers.conf /etc/containers/containers.conf; fi
@@ -89,10 +95,10 @@ system:
 FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 10
 FUZZ_TARGETS ?=
-fuzz: deps
+fuzz: deps test-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
 
-bench: build base
+bench: test-deps build base
 	bench/run.sh
 
 install: build

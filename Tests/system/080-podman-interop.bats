@@ -10,9 +10,9 @@ setup() {
     export HIVE_ROOT=$(mktemp -d /tmp/hive-test.XXXXXX)
     export HIVE_RUNROOT=$(mktemp -d /tmp/hive-run.XXXXXX)
     WORK=$(mktemp -d /tmp/hive-work.XXXXXX)
-    command -v podman >/dev/null || skip "podman is not installed (make deps installs it)"
+    command -v podman >/dev/null || skip "podman is not installed (make test-deps installs it)"
     grep -q default_ulimits /etc/containers/containers.conf 2>/dev/null ||
-        skip "/etc/containers/containers.conf lacks default_ulimits (make deps installs Tests/fixtures/containers.conf)"
+        skip "/etc/containers/containers.conf lacks default_ulimits (make test-deps installs Tests/fixtures/containers.conf)"
 }
 
 teardown() {

@@ -243,7 +243,7 @@ assert_own_session() {
     import_run_base
     mkdir -p "$WORK/probe32"
     gcc -m32 -static -O2 -o "$WORK/probe32/i386-probe" "$REPO/Tests/fixtures/i386-probe.c" || {
-        echo "cannot build the i386 probe: gcc-multilib and libc6-dev-i386 are needed (make deps)" >&2; return 1; }
+        echo "cannot build the i386 probe: gcc-multilib and libc6-dev-i386 are needed (make test-deps)" >&2; return 1; }
     run_hive 0 run --rm -v "$WORK/probe32:/probe:ro" busybox /probe/i386-probe
     echo "$output"
     [[ "$output" == *"bits=32"* ]]

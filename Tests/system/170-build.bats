@@ -176,7 +176,7 @@ EOF
 }
 
 @test "an image built by hive runs under podman with the same config; podman builds the same files" {
-    command -v podman >/dev/null || skip "podman is not installed (make deps installs it)"
+    command -v podman >/dev/null || skip "podman is not installed (make test-deps installs it)"
     import_run_base
     P() { podman --root "$WORK/podman-root" --runroot "$WORK/podman-run" --storage-driver overlay "$@"; }
     c=$(ctx)

@@ -15,10 +15,10 @@ setup() {
     # no credentials of this machine's user leak into a test
     export DOCKER_CONFIG=$WORK/docker-config HIVE_AUTH_FILE=$WORK/hive-auth.json
     mkdir -p "$DOCKER_CONFIG" && echo '{}' > "$DOCKER_CONFIG/config.json"   # podman and skopeo want it to exist
-    command -v podman >/dev/null || skip "podman is not installed (make deps installs it)"
-    command -v docker-registry >/dev/null || skip "docker-registry is not installed (make deps installs it)"
+    command -v podman >/dev/null || skip "podman is not installed (make test-deps installs it)"
+    command -v docker-registry >/dev/null || skip "docker-registry is not installed (make test-deps installs it)"
     grep -q default_ulimits /etc/containers/containers.conf 2>/dev/null ||
-        skip "/etc/containers/containers.conf lacks default_ulimits (make deps installs Tests/fixtures/containers.conf)"
+        skip "/etc/containers/containers.conf lacks default_ulimits (make test-deps installs Tests/fixtures/containers.conf)"
 }
 
 teardown() {

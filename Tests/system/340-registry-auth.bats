@@ -16,7 +16,7 @@ setup() {
     # no credentials of this machine's user leak into a test, none leak out
     export DOCKER_CONFIG=$WORK/docker-config HIVE_AUTH_FILE=$WORK/hive-auth.json
     mkdir -p "$DOCKER_CONFIG" && echo '{}' > "$DOCKER_CONFIG/config.json"   # podman and skopeo want it to exist
-    command -v docker-registry >/dev/null || skip "docker-registry is not installed (make deps installs it)"
+    command -v docker-registry >/dev/null || skip "docker-registry is not installed (make test-deps installs it)"
     PW=pw-$RANDOM$RANDOM-not-in-argv
 }
 
