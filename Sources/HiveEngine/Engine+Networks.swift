@@ -86,8 +86,11 @@ extension Engine {
             throw HiveError(.conflict, "container \(r.name) runs with --network \(s.network): it cannot be connected to other networks")
         }
         let net = s.net ?? NetworkRequest()
-        if (try? m.network(primary))?.id == n.id || net.connected.contains(where: { (try? m.network($0.network))?.id == n.id }) {
-            if !isAlive(r) { throw HiveError(.conflict, "container \(r.name) is already connected to network \(n.name)") }
+        // --network may name the network by ID; a connection holds the name connect gave it
+        let isPrimary = (try? m.network(primary))?.id == n.id
+        let alive = isAlive(r)
+        if !alive && (isPrimary || net.connected.contains(where: { $0.network == n.name })) {
+            throw HiveError(.conflict, "container \(r.name) is already connected to network \(n.name)")
         }
         var conn = NetworkRequest.Connection(network: n.name)
         conn.aliases = aliases
@@ -95,9 +98,9 @@ extension Engine {
         conn.ip6 = ip6
         // recorded once (a running container's --network is not: it is attached anyway)
         let record = { (list: inout [NetworkRequest.Connection]) in
-            if (try? m.network(primary))?.id != n.id && !list.contains(where: { (try? m.network($0.network))?.id == n.id }) { list.append(conn) }
+            if !isPrimary && !list.contains(where: { $0.network == n.name }) { list.append(conn) }
         }
-        if isAlive(r) {
+        if alive {
             let e = try m.connect(container: r.id, name: r.name, endpoint: req)
             do { try recordConnections(r.id, record) } catch {
                 try? m.disconnect(container: r.id, network: n.id)
@@ -118,10 +121,11 @@ extension Engine {
             if force { return }
             throw HiveError(.notFound, "no such container: \(container) (hive ps -a lists them)")
         }
-        let recorded = (spec(r)?.net?.connected ?? []).contains { (try? m.network($0.network))?.id == n.id }
-        let before = isAlive(r) ? try m.endpoints(container: r.id).first { $0.network.id == n.id } : nil
+        let recorded = (spec(r)?.net?.connected ?? []).contains { $0.network == n.name }
+        let alive = isAlive(r)
+        let before = alive ? try m.endpoints(container: r.id).first { $0.network.id == n.id } : nil
         if before == nil && !recorded {
-            if !isAlive(r), let s = spec(r), (try? NetworkMode.parse(s.network))?.networkName.flatMap({ try? m.network($0) })?.id == n.id {
+            if !alive, let s = spec(r), (try? NetworkMode.parse(s.network))?.networkName.flatMap({ try? m.network($0) })?.id == n.id {
                 throw HiveError(.conflict, "network \(n.name) is the --network of container \(r.name), which is not running: it cannot be disconnected (create the container again with another --network)")
             }
             throw HiveError(.notFound, "container \(r.name) is not connected to network \(n.name)")
@@ -130,7 +134,7 @@ extension Engine {
             try m.disconnect(container: r.id, network: n.id)
             networkEvent(.onDisconnect, "disconnect", r, before, netns: m.netnsPath(r.id))
         }
-        if recorded { try recordConnections(r.id) { list in list.removeAll { (try? m.network($0.network))?.id == n.id } } }
+        if recorded { try recordConnections(r.id) { list in list.removeAll { $0.network == n.name } } }
     }
 
     /// Changes the networks recorded in container `id`'s spec, in one write transaction.

@@ -138,7 +138,8 @@ public enum Netlink {
             return all.filter { $0.prefix > 0 }.map { r in
                 var dst = r.dst
                 let bytes = withUnsafeBytes(of: &dst) { Array($0.prefix(len)) }
-                return Subnet(routeDestination: IPAddress(bytes: bytes), prefix: Int(r.prefix))
+                // the kernel refuses a destination with host bits set: masking changes nothing
+                return Subnet(address: IPAddress(bytes: bytes), prefix: Int(r.prefix))
             }
         }
 
@@ -244,9 +245,3 @@ extension Netlink {
     }
 }
 
-extension Subnet {
-    /// A route's destination as the kernel gives it (host bits already zero: it refuses others).
-    fileprivate init(routeDestination address: IPAddress, prefix: Int) {
-        self.init(address: address, prefix: prefix)  // Subnet is HivePlatform's: its init (masking changes nothing here)
-    }
-}

@@ -78,7 +78,7 @@ extension NetworkManager {
         let fd = try openHosts(path)
         defer { close(fd) }
         guard let bytes = Files.read(fd: fd, limit: NetworkManager.hostsLimit) else { throw HiveError.errno("cannot read the hosts file \(path)") }
-        return String(decoding: bytes.prefix(NetworkManager.hostsLimit), as: UTF8.self)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Rewrites the file in place (the container's bind mount keeps its inode).

@@ -14,24 +14,26 @@ extension NetworkManager {
     public func reconcile() -> Int {
         var released = 0
         try? store.db.transaction(durable: false) { () throws(HiveError) in
-            released = releaseStale(try store.allEndpoints())
+            let all = try store.allEndpoints()
+            released = releaseStale(all)
+            let rows = released == 0 ? all : try store.allEndpoints()  // what releaseStale left
+            let holders = Set(rows.map(\.containerID))
             let dir = runroot + "/netns"
             for id in Files.names(in: dir) {
                 guard id.utf8.count == 64, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { continue }
-                if try store.endpoints(container: id).isEmpty && !containerRuns(id) && !containerStarting(id) { NetNamespace.remove(dir + "/" + id) }
+                if !holders.contains(id) && !containerRuns(id) && !containerStarting(id) { NetNamespace.remove(dir + "/" + id) }
             }
-            removeOrphanVeths()
-            removeOrphanPorts()
+            removeOrphanVeths(rows)
+            removeOrphanPorts(rows)
         }
         return released
     }
 
     /// Inside the caller's transaction (no attach is half done): deletes the host ends on
-    /// hive's bridges that no endpoint row claims (a command killed before its transaction
-    /// committed, or a namespace still held by a process hive lost track of).
-    func removeOrphanVeths() {
-        guard let host = try? hostSocket(), let links = try? host.linkDetails(), let nets = try? store.networks(),
-              let rows = try? store.allEndpoints() else { return }
+    /// hive's bridges that no endpoint row (`rows`: all of them) claims (a command killed
+    /// before its transaction committed, or a namespace still held by a process hive lost track of).
+    func removeOrphanVeths(_ rows: [EndpointRecord]) {
+        guard let host = try? hostSocket(), let links = try? host.linkDetails(), let nets = try? store.networks() else { return }
         let bridgeNames = Set(nets.map(\.bridge))
         let bridges = Set(links.filter { $0.kind == "bridge" && bridgeNames.contains($0.name) }.map(\.index))
         let claimed = Set(rows.map(\.hostInterface))
@@ -42,11 +44,11 @@ extension NetworkManager {
     }
 
     /// Inside the caller's transaction (no attach is half done): removes the firewall's
-    /// published-port elements that no endpoint's published port explains (a `kill -9`
-    /// between the kernel's change and the rows' removal, or a database restored).
-    func removeOrphanPorts() {
+    /// published-port elements that no endpoint's published port (`rows`: all of them)
+    /// explains (a `kill -9` between the kernel's change and the rows' removal, or a database restored).
+    func removeOrphanPorts(_ rows: [EndpointRecord]) {
         let fw = firewall
-        guard let rows = try? store.allEndpoints(), let elements = try? fw.published(), !elements.isEmpty else { return }
+        guard let elements = try? fw.published(), !elements.isEmpty else { return }
         func key(_ m: PortMapping, _ target: IPAddress) -> String {
             let host = m.hostIP.flatMap { $0.isUnspecified ? nil : $0.description } ?? ""
             return "\(m.proto.rawValue) \(host) \(m.hostPort) \(target) \(m.containerPort)"

@@ -6,7 +6,7 @@
 // reclaimed by the next command that looks: NetworkManager.reconcile).
 // Published ports live in the published_ports table alone (its key makes a
 // clash a constraint, not a race): an endpoint's `ports` are read from there;
-// the endpoints table's older `ports` column is written empty and not read.
+// the endpoints table's older `ports` column is left to its default ('[]').
 import HiveOCI
 import HivePlatform
 import HiveStore
@@ -86,7 +86,7 @@ public struct EndpointRecord: Sendable, Equatable {
 
 extension Store {
     static let networkColumns = "id, name, driver, bridge, subnet, gateway, ip_range, subnet6, gateway6, internal, labels, options, created"
-    static let endpointColumns = "container_id, network_id, ipv4, ipv6, mac, aliases, host_interface, interface, ports, holder_pid, holder_start"
+    static let endpointColumns = "container_id, network_id, ipv4, ipv6, mac, aliases, host_interface, interface, holder_pid, holder_start"
 
     public func insertNetwork(_ n: NetworkRecord) throws(HiveError) {
         do {
@@ -164,11 +164,11 @@ extension Store {
         guard let netName else { throw HiveError(.notFound, "network \(e.networkID.prefix(12)) not found (hive network ls lists them)") }
         try checkPorts(e.ports, container: e.containerID)
         do {
-            try db.prepare("INSERT INTO endpoints (\(Store.endpointColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+            try db.prepare("INSERT INTO endpoints (\(Store.endpointColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
                 .run([.text(e.containerID), .text(e.networkID), e.ipv4.map { .text($0.description) } ?? .null,
                       e.ipv6.map { .text($0.description) } ?? .null, .text(e.mac.description),
                       .text(JSONValue.array(e.aliases.map(JSONValue.string)).serialized()), .text(e.hostInterface), .text(e.interface),
-                      .text("[]"), .int(Int64(e.holderPID)), .int(e.holderStart)])
+                      .int(Int64(e.holderPID)), .int(e.holderStart)])
         } catch where error.code == .conflict {
             let holder = { (col: String, ip: IPAddress?) throws(HiveError) -> String? in
                 guard let ip else { return nil }
@@ -197,7 +197,7 @@ extension Store {
     /// published (an all-address one clashes with any address of its family).
     private func checkPorts(_ ports: [PortMapping], container: String) throws(HiveError) {
         guard !ports.isEmpty else { return }
-        let q = try db.prepare("SELECT p.host_ip, p.container_id, c.name, p.container_port FROM published_ports p LEFT JOIN containers c ON c.id = p.container_id WHERE p.proto = ?1 AND p.host_port = ?2")
+        let q = try db.prepare("SELECT p.proto, p.host_ip, p.host_port, p.container_port, p.container_id, c.name FROM published_ports p LEFT JOIN containers c ON c.id = p.container_id WHERE p.proto = ?1 AND p.host_port = ?2")
         for (i, p) in ports.enumerated() {
             guard p.hostPort != 0 else {
                 throw HiveError(.internal, "published port \(p.containerPort)/\(p.proto.rawValue) has no host port chosen")
@@ -207,11 +207,10 @@ extension Store {
                 throw HiveError(.conflict, "\(what) is published twice (give each -p its own host port)")
             }
             let rows = try q.all([.text(p.proto.rawValue), .int(Int64(p.hostPort))]) { s in
-                (ip: s.text(0), who: s.optionalText(2) ?? String(s.text(1).prefix(12)), cport: UInt16(truncatingIfNeeded: s.int(3)))
+                (port: portRow(s, at: 0), who: s.optionalText(5) ?? String(s.text(4).prefix(12)))
             }
             for r in rows {
-                let other = PortMapping(proto: p.proto, hostIP: r.ip.isEmpty ? nil : IPAddress(r.ip), hostPort: p.hostPort, containerPort: r.cport)
-                if other.clashes(with: p) {
+                if r.port.clashes(with: p) {
                     throw HiveError(.conflict, "\(what) is already published by container \(r.who) (pick another host port, or leave it out to get a free one)")
                 }
             }
@@ -243,9 +242,7 @@ extension Store {
         if rows.isEmpty { return rows }
         let ports = try db.prepare("SELECT container_id, network_id, proto, host_ip, host_port, container_port FROM published_ports \(filter) ORDER BY rowid")
             .all(args) { s in
-                (key: s.text(0) + "/" + s.text(1),
-                 port: PortMapping(proto: PortProtocol(rawValue: s.text(2)) ?? .tcp, hostIP: IPAddress(s.text(3)),
-                                   hostPort: UInt16(truncatingIfNeeded: s.int(4)), containerPort: UInt16(truncatingIfNeeded: s.int(5))))
+                (key: s.text(0) + "/" + s.text(1), port: portRow(s, at: 2))
             }
         if ports.isEmpty { return rows }
         let byKey = Dictionary(grouping: ports, by: \.key)
@@ -264,10 +261,15 @@ extension Store {
 
     /// Published ports in use by any endpoint (for conflicts and `-P`).
     public func publishedPorts() throws(HiveError) -> [PortMapping] {
-        try db.prepare("SELECT proto, host_ip, host_port, container_port FROM published_ports ORDER BY host_port, proto, host_ip").all([]) { s in
-            PortMapping(proto: PortProtocol(rawValue: s.text(0)) ?? .tcp, hostIP: IPAddress(s.text(1)),
-                        hostPort: UInt16(truncatingIfNeeded: s.int(2)), containerPort: UInt16(truncatingIfNeeded: s.int(3)))
-        }
+        try db.prepare("SELECT proto, host_ip, host_port, container_port FROM published_ports ORDER BY host_port, proto, host_ip")
+            .all([]) { portRow($0, at: 0) }
+    }
+
+    /// A published_ports row's mapping from its columns proto, host_ip ('': all addresses),
+    /// host_port, container_port, in that order from `col`.
+    private func portRow(_ s: Statement, at col: Int32) -> PortMapping {
+        PortMapping(proto: PortProtocol(rawValue: s.text(col)) ?? .tcp, hostIP: IPAddress(s.text(col + 1)),
+                    hostPort: UInt16(truncatingIfNeeded: s.int(col + 2)), containerPort: UInt16(truncatingIfNeeded: s.int(col + 3)))
     }
 
     private func endpointRow(_ s: Statement) -> EndpointRecord? {
@@ -276,7 +278,7 @@ extension Store {
         return EndpointRecord(containerID: s.text(0), networkID: s.text(1), ipv4: s.optionalText(2).flatMap(IPAddress.init),
                               ipv6: s.optionalText(3).flatMap(IPAddress.init), mac: mac, aliases: aliases,
                               hostInterface: s.text(6), interface: s.text(7), ports: [],
-                              holderPID: Int32(truncatingIfNeeded: s.int(9)), holderStart: s.int(10))
+                              holderPID: Int32(truncatingIfNeeded: s.int(8)), holderStart: s.int(9))
     }
 }
 

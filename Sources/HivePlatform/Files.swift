@@ -22,26 +22,29 @@ public enum Files {
     }
 
     /// The rest of an open file (the caller closes it), or nil on a read error;
-    /// reading stops once `limit` bytes are in (a file someone else writes may grow).
+    /// at most `limit` bytes (a file someone else writes may grow, or claim a
+    /// sparse size far beyond what the caller means to hold).
     public static func read(fd: Int32, limit: Int = .max) -> [UInt8]? {
         var st = stat()
-        // room for the whole file and one byte more (to see the end in one read);
-        // /proc and /sys files report size 0 and grow the buffer as they go
-        var capacity = fstat(fd, &st) == 0 && st.st_size > 0 ? Int(st.st_size) + 1 : 4096
+        // room for the whole file and one byte more (to see the end in one read),
+        // never more than the limit; /proc and /sys files report size 0 and grow
+        // the buffer as they go
+        var capacity = fstat(fd, &st) == 0 && st.st_size > 0 ? min(Int(st.st_size), limit - 1) + 1 : min(4096, limit)
         var out: [UInt8] = []
-        while true {
+        while out.count < limit {
+            let want = min(capacity, limit - out.count)
             var n = 0
-            let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
-                n = Glibc.read(fd, buf.baseAddress, capacity)
+            let chunk = [UInt8](unsafeUninitializedCapacity: want) { buf, count in
+                n = Glibc.read(fd, buf.baseAddress, want)
                 count = max(n, 0)
             }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return nil }
             if n == 0 { return out }
             if out.isEmpty { out = chunk } else { out += chunk }
-            if out.count >= limit { return out }
             capacity = max(capacity, 65536)
         }
+        return out
     }
 
     public static func readText(_ path: String) -> String? {

@@ -8,7 +8,6 @@
 //     default_address_pools = [{ base = "10.89.0.0/16", size = 24 }]
 //     mtu = 1500                            # 0: the kernel's default
 //     firewall_table = "hive"               # hive's own nftables table
-import Glibc
 
 extension HiveConfig {
     public struct Network: Sendable, Equatable {
@@ -82,24 +81,7 @@ extension HiveConfig {
 
     /// `ADDR/PREFIX` with no host bits set: the address's bits (32 or 128) and the prefix; nil otherwise.
     static func cidr(_ s: String) -> (bits: Int, prefix: Int)? {
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(parts[1]) else { return nil }
-        var b = [UInt8](repeating: 0, count: 16)
-        let bits: Int
-        if !parts[0].contains(":") {
-            // strict dotted quad (inet_pton's, which refuses leading zeros and short forms)
-            guard inet_pton(AF_INET, String(parts[0]), &b) == 1 else { return nil }
-            bits = 32
-        } else {
-            guard inet_pton(AF_INET6, String(parts[0]), &b) == 1 else { return nil }
-            bits = 128
-        }
-        guard prefix <= bits else { return nil }
-        for i in 0..<(bits / 8) {
-            let keep = max(0, min(8, prefix - 8 * i))
-            if keep < 8 && b[i] & UInt8(0xff >> keep) != 0 { return nil }
-        }
-        return (bits, prefix)
+        (try? Subnet(parsing: s)).map { ($0.address.bytes.count * 8, $0.prefix) }
     }
 
     /// The 1-based line of `key = ...` inside the `[network]` section of `text`, if found.

@@ -12,7 +12,6 @@
 //     "docker.io" = ["mirror.example:5000", "https://cache.example/dockerhub"]
 //     [registries.aliases]
 //     myapp = "registry.example.com/team/myapp"
-import Glibc
 
 extension HiveConfig {
     public struct Registries: Sendable, Equatable {
@@ -71,14 +70,8 @@ extension HiveConfig {
             && port.map(isPort) ?? true
     }
 
-    /// `10.0.0.0/8`, `fd00::/8`.
-    static func isCIDR(_ s: String) -> Bool {
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let bits = Int(parts[1]), bits >= 0 else { return false }
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, String(parts[0]), &v4) == 1 { return bits <= 32 }
-        return inet_pton(AF_INET6, String(parts[0]), &v6) == 1 && bits <= 128
-    }
+    /// `10.0.0.0/8`, `fd00::/8` (host bits allowed, as Go's net.ParseCIDR).
+    static func isCIDR(_ s: String) -> Bool { Subnet(masking: s) != nil }
 
     private static func isPort(_ p: Substring) -> Bool {
         guard !p.isEmpty, p.count <= 5, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(p) else { return false }

@@ -118,7 +118,7 @@ public struct ContainerPlanner {
         let requested = try ContainerPlanner.mounts(r.mounts, imageVolumes: Array((cc.volumes ?? [:]).keys), volumeData: inputs.volumeData)
         // on a network the manager adds the container's own line (its address) when it attaches
         let (hosts, extraHosts) = try hostsFile(r, hostname: network.attaches ? nil : hostname, gateway: inputs.hostGateway)
-        let resolvConf = try resolvConf(network, r.net)
+        let resolvConf = resolvConf(network, r.net)
 
         var spec = ContainerSpec(argv: argv, env: env, cwd: cwd, user: r.user ?? cc.user ?? "", hostname: hostname, network: r.network,
                                  privileged: r.privileged, readOnly: r.readOnly, caps: caps.sorted(), noNewPrivs: security.noNewPrivs,

@@ -176,7 +176,7 @@ extension ContainerRequest {
             let search = try strings(dns["search"] ?? .array([]), "dns.search")
             let options = try strings(dns["options"] ?? .array([]), "dns.options")
             guard (servers + search + options).allSatisfy(plain) else { throw bad("dns", "words without spaces or newlines") }
-            guard servers.allSatisfy({ s in s.utf8.allSatisfy { c in (c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c == 46 } }) else {
+            guard servers.allSatisfy({ IPAddress($0) != nil }) else {
                 throw bad("dns.servers", "IP addresses")
             }
             net.dns = servers

@@ -58,7 +58,7 @@ public struct ResolvConf: Sendable, Equatable {
     /// The values are checked before (NetworkRequest.check: the planner's resolvConf).
     /// `nameservers` of the result: the servers the container uses.
     public static func forContainer(host: String, resolved: String? = nil, ipv6: Bool, dns: [String] = [],
-                                    dnsSearch: [String] = [], dnsOptions: [String] = []) throws(HiveError) -> ResolvConf {
+                                    dnsSearch: [String] = [], dnsOptions: [String] = []) -> ResolvConf {
         let h = ResolvConf(parsing: host)
         var out = ResolvConf(nameservers: usable(h.nameservers, ipv6: ipv6), search: h.search, options: h.options)
         if out.nameservers.isEmpty, h.nameservers.contains(resolvedStub), let resolved {

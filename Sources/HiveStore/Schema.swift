@@ -133,11 +133,12 @@ enum Schema {
     /// Networks and their endpoints (issue #13; HiveNetwork's NetworkRecords.swift
     /// reads and writes them). An endpoint is a container on a network while
     /// it runs (or starts): its addresses, MAC, aliases (JSON array), veths,
-    /// published ports (JSON), and the process holding it (the CLI while it
-    /// sets up, then the container's init): a row whose holder is gone is
-    /// stale and reclaimed. No foreign key to containers: a row may outlive
-    /// its container after a `kill -9`, until reconciled. Published ports
-    /// have a table of their own so a clash is a constraint, not a race.
+    /// and the process holding it (the CLI while it sets up, then the
+    /// container's init): a row whose holder is gone is stale and reclaimed.
+    /// No foreign key to containers: a row may outlive its container after a
+    /// `kill -9`, until reconciled. Published ports have a table of their own
+    /// (published_ports) so a clash is a constraint, not a race; the older
+    /// endpoints.ports column is unused and keeps its default '[]'.
     static let v7 = """
     CREATE TABLE IF NOT EXISTS networks (
         id TEXT PRIMARY KEY CHECK (length(id) = 64),

@@ -13,29 +13,6 @@ teardown() { net_teardown; }
 # in_subnet ADDR CIDR: ADDR lies in CIDR.
 in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2], strict=False))' "$1" "$2"; }
 
-# start_sink NETNS PORT NAME: a TCP sink in the namespace at path NETNS that
-# writes the byte count of one connection to $WORK/NAME.count; sink_count NAME
-# waits for that count (10 s) and leaves it in $output.
-start_sink() {
-    nsenter --net="$1" python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", int(sys.argv[1]))); s.listen(1)
-open(sys.argv[2] + ".ready", "w").close()
-c, _ = s.accept(); n = 0
-while True:
-    b = c.recv(1 << 20)
-    if not b: break
-    n += len(b)
-open(sys.argv[2] + ".count", "w").write(str(n))' "$2" "$WORK/$3" 3>&- &
-    echo $! >> "$WORK/servers.pids"
-    for _ in $(seq 100); do [ -f "$WORK/$3.ready" ] && return 0; sleep 0.05; done
-    return 1
-}
-sink_count() {
-    for _ in $(seq 200); do [ -s "$WORK/$1.count" ] && break; sleep 0.05; done
-    output=$(cat "$WORK/$1.count")
-}
-
 @test "default bridge: eth0 with an address from the bridge's subnet, a default route through it, own name in /etc/hosts" {
     import_run_base
     # detached: the default bridge exists while a container uses it (hive removes it when idle)

@@ -106,6 +106,29 @@ s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); open(sys
     return 1
 }
 
+# start_sink NETNS PORT NAME: a TCP sink in the namespace at path NETNS that
+# writes the byte count of one connection to $WORK/NAME.count; sink_count NAME
+# waits for that count (10 s) and leaves it in $output.
+start_sink() {
+    nsenter --net="$1" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", int(sys.argv[1]))); s.listen(1)
+open(sys.argv[2] + ".ready", "w").close()
+c, _ = s.accept(); n = 0
+while True:
+    b = c.recv(1 << 20)
+    if not b: break
+    n += len(b)
+open(sys.argv[2] + ".count", "w").write(str(n))' "$2" "$WORK/$3" 3>&- &
+    echo $! >> "$WORK/servers.pids"
+    for _ in $(seq 100); do [ -f "$WORK/$3.ready" ] && return 0; sleep 0.05; done
+    return 1
+}
+sink_count() {
+    for _ in $(seq 200); do [ -s "$WORK/$1.count" ] && break; sleep 0.05; done
+    output=$(cat "$WORK/$1.count")
+}
+
 # ctr_ip CTR [IFACE]: the container's IPv4 address on IFACE (eth0), as the kernel has it.
 ctr_ip() {
     "$HIVE" exec "$1" ip -4 -o addr show dev "${2:-eth0}" | awk '{print $4}' | cut -d/ -f1
