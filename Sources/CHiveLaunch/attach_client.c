@@ -9,6 +9,7 @@
 #endif
 
 #include "hive_attach_proto.h"
+#include "launch_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,17 +32,6 @@ static void on_signal(int sig) {
     for (size_t i = 0; i < NFORWARDED; i++) if (forwarded[i] == sig) caught[i] = 1;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 struct outbox { unsigned char buf[2 * HIVE_ATTACH_HEADER + 8192]; size_t len; };
 
 static void queue(struct outbox *o, int type, const unsigned char *p, size_t n) {
@@ -59,7 +49,14 @@ static void queue_size(struct outbox *o) {
     queue(o, HIVE_ATTACH_RESIZE, p, 4);
 }
 
-int hive_attach_pidfd(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+// A pidfd on the container's init for sig-proxy: the process whose start
+// time is the recorded one (checked after the pidfd pins it), else -1.
+static int open_pidfd(pid_t pid, long long start) {
+    if (pid <= 0) return -1;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0 && proc_start_time(pid) != start) { close(fd); fd = -1; }
+    return fd;
+}
 
 int hive_attach_run(int sock, const struct hive_attach_options *opts) {
     int result = HIVE_ATTACH_LOST;
@@ -73,6 +70,7 @@ int hive_attach_run(int sock, const struct hive_attach_options *opts) {
     size_t in_len = 0;
 
     fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
+    int pidfd = opts->sig_proxy ? open_pidfd(opts->pid, opts->pid_start) : -1;
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGWINCH);
@@ -92,7 +90,7 @@ int hive_attach_run(int sock, const struct hive_attach_options *opts) {
             if (!caught[i]) continue;
             caught[i] = 0;
             if (opts->sig_proxy && tty == 0) {
-                if (opts->pidfd >= 0) syscall(SYS_pidfd_send_signal, opts->pidfd, forwarded[i], NULL, 0);
+                if (pidfd >= 0) syscall(SYS_pidfd_send_signal, pidfd, forwarded[i], NULL, 0);
             } else if (forwarded[i] != SIGINT && forwarded[i] != SIGQUIT && forwarded[i] != SIGUSR1 && forwarded[i] != SIGUSR2) {
                 result = -256 - forwarded[i];  // SIGTERM, SIGHUP: this client ends, its terminal restored
                 goto done;
@@ -179,5 +177,6 @@ done:
     for (size_t i = 0; catching && i < NFORWARDED; i++) sigaction(forwarded[i], &saved_sa[i], NULL);
     sigaction(SIGWINCH, &saved_sa[NFORWARDED], NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
+    if (pidfd >= 0) close(pidfd);
     return result;
 }

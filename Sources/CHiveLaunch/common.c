@@ -14,11 +14,27 @@
 #include <unistd.h>
 #include "launch_internal.h"
 #include <linux/openat2.h>
+#include <poll.h>
 #include <sys/socket.h>
 
-
-
 size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+
+int write_all(int fd, const void *buf, size_t n) {
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {  // a non-blocking fd (a pty master)
+            struct pollfd pf = { fd, POLLOUT, 0 };
+            if (poll(&pf, 1, 1000) > 0) continue;
+            return -1;
+        }
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
 
 static void scopy(char *dst, size_t cap, const char *a, const char *b) {
     size_t i = 0;

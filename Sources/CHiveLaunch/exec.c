@@ -62,31 +62,85 @@ static int pin_container(pid_t target, uint64_t want_start, const struct hive_pl
     return pidfd;
 }
 
+// The calling thread's namespaces for its children (pid, time): opened
+// before hive_exec joins the container's, switched back to after its fork.
+struct own_ns { int pid, time; };
+
+static int own_ns_open(struct own_ns *o, char *err, size_t errlen) {
+    o->time = open("/proc/thread-self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+    if (o->time < 0 && errno != ENOENT) {  // ENOENT: a kernel without time namespaces
+        snprintf(err, errlen, "open /proc/thread-self/ns/time_for_children: %s", strerror(errno));
+        return -1;
+    }
+    o->pid = open("/proc/thread-self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+    if (o->pid < 0) {
+        snprintf(err, errlen, "open /proc/thread-self/ns/pid_for_children: %s", strerror(errno));
+        if (o->time >= 0) close(o->time);
+        return -1;
+    }
+    return 0;
+}
+
+// Back to them, and closed: 0, or -1 with err set. (The time namespace is
+// set back only when it was joined: own_ns_open's fd is closed otherwise.)
+static int own_ns_restore(struct own_ns *o, char *err, size_t errlen) {
+    int rc = 0;
+    if (setns(o->pid, CLONE_NEWPID) < 0 || (o->time >= 0 && setns(o->time, CLONE_NEWTIME) < 0)) {
+        snprintf(err, errlen, "return to hive's own pid and time namespaces: %s", strerror(errno));
+        rc = -1;
+    }
+    close(o->pid);
+    if (o->time >= 0) close(o->time);
+    return rc;
+}
+
 // `hive exec`: a new process in the namespaces, cgroups and security
 // settings of the running container whose init is `target`.
 int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen) {
     *exit_code = 126;
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
+    struct own_ns own;
+    if (own_ns_open(&own, err, errlen) < 0) return -1;
     int pidfd = pin_container(target, target_start, p, err, errlen);
-    if (pidfd < 0) return -1;
+    if (pidfd < 0) { own_ns_restore(&own, err, 0); return -1; }
     int errp[2];
-    if (pipe2(errp, O_CLOEXEC) < 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); close(pidfd); return -1; }
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        close(pidfd);
+        own_ns_restore(&own, err, 0);
+        return -1;
+    }
     // every cgroup of the container, or no exec: a process outside its pids
     // or memory (or device) cgroup would escape the container's limits
     int console[2], ncg;
-    if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) { close(pidfd); close(errp[0]); close(errp[1]); return -1; }
-    // the PID and time namespaces apply to children: join them here, then fork
-    if (setns(pidfd, CLONE_NEWPID | CLONE_NEWTIME) < 0 && (errno != EINVAL || setns(pidfd, CLONE_NEWPID) < 0)) {
-        snprintf(err, errlen, "join the container's pid namespace: %s", strerror(errno));
+    if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) {
         close(pidfd); close(errp[0]); close(errp[1]);
-        for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
-        if (console[0] >= 0) { close(console[0]); close(console[1]); }
+        own_ns_restore(&own, err, 0);
         return -1;
     }
-    pid_t r = fork();
+    // the PID and time namespaces apply to children: join them here, fork,
+    // then this thread's children are in its own again (own_ns_restore)
+    int joined = own.time >= 0 ? setns(pidfd, CLONE_NEWPID | CLONE_NEWTIME) : -1;
+    if (joined < 0 && (own.time < 0 || errno == EINVAL)) {
+        // no time namespaces here: the pid namespace alone
+        if (own.time >= 0) { close(own.time); own.time = -1; }
+        joined = setns(pidfd, CLONE_NEWPID);
+    }
+    pid_t r = -1;
+    if (joined < 0) snprintf(err, errlen, "join the container's pid namespace: %s", strerror(errno));
+    else if ((r = fork()) < 0) snprintf(err, errlen, "fork: %s", strerror(errno));
+    if (r != 0) {
+        // the parent, or no child: its own namespaces back on every path
+        int restored = own_ns_restore(&own, r > 0 ? err : NULL, r > 0 ? errlen : 0);
+        if (r > 0 && restored < 0) {
+            // cannot happen in practice; never leave later children in the container's namespaces unknown
+            kill(r, SIGKILL);
+            while (waitpid(r, NULL, 0) < 0 && errno == EINTR) {}
+            r = -1;
+        }
+    }
     if (r < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
         close(pidfd); close(errp[0]); close(errp[1]);
         for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
         if (console[0] >= 0) { close(console[0]); close(console[1]); }

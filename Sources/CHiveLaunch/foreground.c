@@ -11,25 +11,11 @@
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
-#include "hive_launch.h"
 #include "hive_log_writer.h"
+#include "launch_internal.h"
 
 static volatile sig_atomic_t winch;
 static void on_winch(int sig) { (void)sig; winch = 1; }
-
-static void write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && errno == EAGAIN) {  // the pty master is non-blocking
-            struct pollfd p = { fd, POLLOUT, 0 };
-            if (poll(&p, 1, 1000) > 0) continue;
-        }
-        if (w <= 0) return;  // the terminal is gone: the log still gets it
-        p += w;
-        n -= (size_t)w;
-    }
-}
 
 // Reads what is there of one stream (non-blocking): to the terminal if
 // attached, to the log. At its end (or EIO, a pty whose other side is gone)
@@ -39,7 +25,8 @@ static void pump(struct hive_foreground *f, int *fd, int stream) {
     for (;;) {
         ssize_t n = read(*fd, buf, sizeof buf);
         if (n > 0) {
-            if (stream == 1 ? f->attach_out : f->attach_err) write_all(stream, buf, (size_t)n);
+            // a terminal that is gone (write_all fails): the log still gets it
+            if (stream == 1 ? f->attach_out : f->attach_err) (void)write_all(stream, buf, (size_t)n);
             if (f->log) hive_log_write(f->log, stream, buf, (size_t)n);
             continue;
         }
@@ -90,7 +77,7 @@ int hive_foreground_run(struct hive_foreground *f) {
         if (in_open && (fds[2].revents & (POLLIN | POLLHUP))) {
             ssize_t n = read(0, buf, sizeof buf);
             if (n <= 0) in_open = 0;
-            else if (f->out_fd >= 0) write_all(master, buf, (size_t)n);
+            else if (f->out_fd >= 0) (void)write_all(master, buf, (size_t)n);  // non-blocking: waited out
         }
         if (fds[3].revents & POLLIN) {
             // it exited: what it wrote is in the pipes now; a process it left

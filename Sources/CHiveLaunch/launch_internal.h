@@ -16,6 +16,10 @@ __attribute__((noreturn)) void fail_exec(int fd, const char *cmd, const char *wh
 int collect_report(int fd, pid_t pid, int *exit_code, char *err, size_t errlen);
 
 size_t slen(const char *s);
+// Writes all of buf: EINTR retried, EAGAIN (a non-blocking fd) waited out
+// with poll for up to 1 s at a time; 0, or -1 (errno) when it cannot go on.
+// Async-signal-safe.
+int write_all(int fd, const void *buf, size_t n);
 int open_in_root(int rootfd, const char *path, int flags);
 int mkdir_in_root(int rootfd, const char *path);
 int mount_on(int rootfd, const char *target, int want_dir, const char *src, const char *fstype,

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "hive_log_writer.h"
+#include "launch_internal.h"
 
 // The compressing child allocates with mmap only: after fork in a threaded
 // process (the foreground run) malloc is not safe.
@@ -44,12 +45,7 @@ int hive_log_gzip_file(const char *src, const char *tmp, const char *dst) {
     if (len == 0) return -1;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
-    for (size_t off = 0; off < len;) {
-        ssize_t k = write(fd, out + off, len - off);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) { unlink(tmp); return -1; }
-        off += (size_t)k;
-    }
+    if (write_all(fd, out, len) < 0) { close(fd); unlink(tmp); return -1; }
     close(fd);
     if (rename(tmp, dst) < 0) { unlink(tmp); return -1; }
     unlink(src);

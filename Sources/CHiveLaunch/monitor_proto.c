@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "launch_internal.h"
 
 // Digits only, optionally signed; the whole of [s, s+n); within [lo, hi].
 static int parse_ll(const char *s, size_t n, int allow_sign, long long lo, long long hi, long long *out) {
@@ -42,16 +43,6 @@ int hive_monitor_format_status(char *buf, size_t cap, const struct hive_monitor_
     }
     if (n < 0 || (size_t)n >= cap) return -1;
     return n;
-}
-
-static int write_all(int fd, const char *b, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) { if (errno == EINTR) continue; return -1; }
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 int hive_monitor_report_started(int fd, pid_t pid) {

@@ -12,11 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "launch_internal.h"
-#include "hive_log_writer.h"
-#include <poll.h>
+#include "hive_log_writer.h"  // struct hive_foreground (hive_pty_proxy)
 #include <spawn.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 
 // Foreground containers: the CLI forwards terminal and termination signals to
 // the container's init while it waits.

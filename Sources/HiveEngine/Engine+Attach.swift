@@ -23,14 +23,9 @@ extension Engine {
             throw HiveError(.invalidArgument, "the input device is not a TTY: attach with --no-stdin, or from a terminal")
         }
         let sock = try AttachProtocol.connect(containerDir: containerDir(r.id), name: r.name)
-        // signals go to this init only: pinned by a pidfd, checked against its start time after
-        var pidfd: Int32 = -1
-        if o.sigProxy && s?.tty != true {
-            pidfd = AttachProtocol.pidfd(pid)
-            if pidfd >= 0 && ProcStat.startTime(pid) != r.pidStart { close(pidfd); pidfd = -1 }
-        }
-        defer { if pidfd >= 0 { close(pidfd) } }
-        let outcome = AttachProtocol.run(sock, options: o, pidfd: pidfd)
+        // signals go to this init only: pinned by a pidfd, checked against its start time
+        let proxied = o.sigProxy && s?.tty != true ? r.pidStart : nil
+        let outcome = AttachProtocol.run(sock, options: o, pid: proxied != nil ? pid : 0, pidStart: proxied ?? 0)
         if outcome == .protocolError {
             throw HiveError(.corrupt, "the monitor of container \(r.name) does not speak this hive's attach protocol (it was started by another version of hive); restart the container to attach to it")
         }

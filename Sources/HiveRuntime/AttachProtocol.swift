@@ -102,18 +102,19 @@ public enum AttachProtocol {
         }
     }
 
-    /// A pidfd for signals to the container's init (-1: none).
-    public static func pidfd(_ pid: pid_t) -> Int32 { hive_attach_pidfd(pid) }
-
     /// Proxies this process's stdio over the connection `sock` (closed
     /// after) until the container exits, the user detaches or it ends.
-    public static func run(_ sock: Int32, options: Options, pidfd: Int32) -> Outcome {
+    /// Signals (sig-proxy) go to `pid` (0: none) only while it is the
+    /// process that started at `pidStart` (/proc/PID/stat field 22): the C
+    /// side pins it by a pidfd.
+    public static func run(_ sock: Int32, options: Options, pid: pid_t = 0, pidStart: Int64 = 0) -> Outcome {
         defer { close(sock) }
         let r = options.detachKeys.withUnsafeBufferPointer { keys in
             var o = hive_attach_options()
             o.stdin_attached = options.stdin ? 1 : 0
             o.sig_proxy = options.sigProxy ? 1 : 0
-            o.pidfd = pidfd
+            o.pid = pid
+            o.pid_start = pidStart
             o.detach_keys = keys.baseAddress
             o.detach_keys_len = keys.count
             return hive_attach_run(sock, &o)

@@ -47,12 +47,12 @@ public final class ContainerLogWriter {
 
     let writer: UnsafeMutablePointer<hive_log_writer>
 
-    /// Opens `dir`/log (appending), with the records' attrs from `dir`/log-attrs.
+    /// Opens `dir`/log (appending), with the records' attrs from `dir`/log-attrs;
+    /// rotated files are compressed in-process (this binary links libdeflate).
     public init(dir: String, maxSize: Int64, maxFile: Int64, compress: Bool) {
         writer = .allocate(capacity: 1)
-        var attrs = [CChar](repeating: 0, count: Int(HIVE_LOG_ATTRS_MAX))
-        hive_log_read_attrs(dir + "/log-attrs", &attrs, attrs.count)
-        hive_log_open(writer, dir + "/log", maxSize, Int(maxFile), compress ? 1 : 0, attrs)
+        hive_log_open(writer, dir, maxSize, Int(maxFile), compress ? 1 : 0)
+        writer.pointee.gzip = hive_log_gzip_file
     }
 
     /// Flushes what is pending and waits for a compression still running.

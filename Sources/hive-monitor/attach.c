@@ -27,6 +27,8 @@
 #include "hive_attach_proto.h"
 #include "monitor.h"
 
+_Static_assert(HIVE_ATTACH_STDOUT == 1 && HIVE_ATTACH_STDERR == 2, "a stream number is its frame type");
+
 #define CHUNK 4096
 
 struct client {
@@ -115,7 +117,7 @@ static void send_frame(struct client *c, int type, const void *data, size_t n) {
 
 void attach_setup(struct monitor *m) {
     for (int i = 0; i < HIVE_ATTACH_CLIENTS_MAX; i++) clients[i].fd = -1;
-    dir_fd = open(m->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    dir_fd = open(m->args.dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir_fd < 0) return;
     // no socket, no attach: `hive attach` says so; the container still runs
     listen_fd = hive_attach_listen(dir_fd);
@@ -234,9 +236,9 @@ void attach_handle(struct monitor *m, struct pollfd *fds, int n) {
     }
 }
 
-void attach_output(struct monitor *m, const char *stream, const char *data, size_t n) {
+void attach_output(struct monitor *m, int stream, const char *data, size_t n) {
     (void)m;
-    int type = strcmp(stream, "stderr") == 0 ? HIVE_ATTACH_STDERR : HIVE_ATTACH_STDOUT;
+    int type = stream;  // HIVE_ATTACH_STDOUT and _STDERR are 1 and 2
     for (int i = 0; i < HIVE_ATTACH_CLIENTS_MAX; i++) {
         struct client *c = &clients[i];
         for (size_t off = 0; c->fd >= 0 && off < n; off += HIVE_ATTACH_DATA_MAX) {

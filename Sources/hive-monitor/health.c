@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +31,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "hive_log_writer.h"
 #include "monitor.h"
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 #define HEALTH_CONFIG_MAX 65536
 #define HEALTH_OUTPUT_MAX 4096   // Docker's maxOutputLen
@@ -52,7 +48,7 @@ struct health_result {
 
 static struct {
     int enabled;
-    long long interval_ms, timeout_ms, start_period_ms, start_interval_ms;
+    long long interval_ms, start_period_ms, start_interval_ms;
     long long timeout_ns;
     int retries;
     int acts;                             // --health-on-failure other than none: no checks once unhealthy
@@ -67,14 +63,11 @@ static struct {
     // the running check (pid 0: none)
     pid_t pid;
     int pidfd, out_fd;
-    long long deadline_ms;
+    long long start_ms, deadline_ms;      // CLOCK_MONOTONIC
     struct health_result cur;
-    // this process's own pid and time namespaces: hive_exec joins the
-    // container's for its children; they are set back after each check
-    int own_pidns, own_timens;
     pid_t event;                          // the health-event child running (0: none)
     const char *pending_previous;         // a change waiting for it to end (NULL: none)
-} hc = { .pid = 0, .pidfd = -1, .out_fd = -1, .own_pidns = -1, .own_timens = -1 };
+} hc = { .pid = 0, .pidfd = -1, .out_fd = -1 };
 
 // Reads and parses DIR/healthcheck: 0, or -1 (no check, or a malformed file).
 static int read_config(const char *dir) {
@@ -105,7 +98,6 @@ static int read_config(const char *dir) {
     if (v[0] < 1000000 || v[1] < 1000000 || v[2] < 0 || v[3] < 1000000 || v[4] < 1) return -1;
     hc.interval_ms = v[0] / 1000000;
     hc.timeout_ns = v[1];
-    hc.timeout_ms = v[1] / 1000000;
     hc.start_period_ms = v[2] / 1000000;
     hc.start_interval_ms = v[3] / 1000000;
     hc.retries = v[4] > 1000000 ? 1000000 : (int)v[4];
@@ -116,55 +108,32 @@ static int read_config(const char *dir) {
 }
 
 void health_setup(struct monitor *m) {
-    if (read_config(m->dir) < 0) { free(hc.config); hc.config = NULL; return; }
+    if (read_config(m->args.dir) < 0) { free(hc.config); hc.config = NULL; return; }
     hc.enabled = 1;
     hc.status = "starting";
-    hc.own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-    hc.own_timens = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-    // without a way back to its own namespaces no check runs: every later
-    // child of the monitor would start in the container's
-    if (hc.own_pidns < 0 || hc.own_timens < 0) hc.enabled = 0;
 }
 
 // ---- the state file
 
+// UTF-8 as is; anything else (a cut or hostile sequence) as U+FFFD, as Go's encoder does
 static void json_string(FILE *f, const char *s, size_t n) {
+    char buf[HEALTH_OUTPUT_MAX * 6];
+    if (n > HEALTH_OUTPUT_MAX) n = HEALTH_OUTPUT_MAX;
     fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-            if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-            else if (c == '\n') fputs("\\n", f);
-            else if (c == '\r') fputs("\\r", f);
-            else if (c == '\t') fputs("\\t", f);
-            else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-            else fputc(c, f);
-            i++;
-            continue;
-        }
-        // UTF-8 as is; anything else (a cut or hostile sequence) as U+FFFD, as Go's encoder does
-        size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-        int ok = len > 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++) ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
-        if (ok) { fwrite(s + i, 1, len, f); i += len; }
-        else { fputs("\\ufffd", f); i++; }
-    }
+    fwrite(buf, 1, hive_json_escape(buf, s, n, 1), f);
     fputc('"', f);
 }
 
 static void json_time(FILE *f, long long ns) {
-    time_t sec = (time_t)(ns / 1000000000LL);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
     char buf[64];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(f, "\"%s.%09lldZ\"", buf, ns % 1000000000LL);
+    hive_rfc3339(buf, sizeof buf, ns);
+    fprintf(f, "\"%s\"", buf);
 }
 
 static void write_state(struct monitor *m) {
     char tmp[MONITOR_PATH_MAX + 32], path[MONITOR_PATH_MAX + 32];
-    snprintf(tmp, sizeof tmp, "%s/health.tmp", m->dir);
-    snprintf(path, sizeof path, "%s/health", m->dir);
+    snprintf(tmp, sizeof tmp, "%s/health.tmp", m->args.dir);
+    snprintf(path, sizeof path, "%s/health", m->args.dir);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return;
     FILE *f = fdopen(fd, "w");
@@ -192,17 +161,9 @@ static void write_state(struct monitor *m) {
 // unreported change), so a check flapping every millisecond costs at most one
 // hive process at a time, never a pile of them.
 static void spawn_event(struct monitor *m, const char *status, const char *previous) {
-    const struct hive_monitor_args *a = &m->args;
     char run[24];  // the run the status is of: the engine acts on that run only
     snprintf(run, sizeof run, "%d", (int)m->pid);
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_DFL);  // the monitor's ignored signals are not the engine's
-        signal(SIGHUP, SIG_DFL);
-        execl(a->hive, "hive", "--root", a->root, "--runroot", a->runroot, "container", "health-event", a->id, status, previous,
-              run, (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = monitor_run_hive(m, -1, (const char *const[]){ "health-event", m->args.id, status, previous, run, NULL });
     hc.event = pid > 0 ? pid : 0;
 }
 
@@ -228,11 +189,6 @@ static void report_change(struct monitor *m, const char *previous) {
 
 // ---- one check
 
-static void restore_namespaces(void) {
-    if (hc.own_pidns >= 0) setns(hc.own_pidns, CLONE_NEWPID);
-    if (hc.own_timens >= 0) setns(hc.own_timens, CLONE_NEWTIME);
-}
-
 // The check's output so far (the first HEALTH_OUTPUT_MAX bytes kept, the rest read and dropped).
 static void drain(void) {
     char buf[4096];
@@ -257,14 +213,14 @@ static long long next_delay_ms(void) {
 // Docker's handleProbeResult: a success makes it healthy; a failure counts
 // (unless it is still starting within the start period) and `retries` of them
 // in a row make it unhealthy.
-static void finish(struct monitor *m, int exit_code, long long start_ms) {
+static void finish(struct monitor *m, int exit_code) {
     hc.cur.end_ns = monitor_now_ns();
     hc.cur.exit_code = exit_code;
     const char *previous = hc.status;
     if (exit_code == 0) {
         hc.failing_streak = 0;
         hc.status = "healthy";
-    } else if (!(strcmp(hc.status, "starting") == 0 && start_ms - hc.started_ms < hc.start_period_ms)) {
+    } else if (!(strcmp(hc.status, "starting") == 0 && hc.start_ms - hc.started_ms < hc.start_period_ms)) {
         hc.failing_streak++;
         if (hc.failing_streak >= hc.retries) hc.status = "unhealthy";
     }
@@ -279,8 +235,6 @@ static void finish(struct monitor *m, int exit_code, long long start_ms) {
     hc.next_ms = hc.acts && previous != hc.status && strcmp(hc.status, "unhealthy") == 0 ? 0 : monitor_mono_ms() + next_delay_ms();
 }
 
-static long long check_start_ms;
-
 static void end_check(void) {
     if (hc.pidfd >= 0) close(hc.pidfd);
     if (hc.out_fd >= 0) close(hc.out_fd);
@@ -291,13 +245,13 @@ static void end_check(void) {
 static void start_check(struct monitor *m) {
     memset(&hc.cur, 0, sizeof hc.cur - sizeof hc.cur.output);
     hc.cur.start_ns = monitor_now_ns();
-    check_start_ms = monitor_mono_ms();
+    hc.start_ms = monitor_mono_ms();
     int outp[2];
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (pipe2(outp, O_CLOEXEC) < 0) {
         if (devnull >= 0) close(devnull);
         hc.cur.len = (size_t)snprintf(hc.cur.output, sizeof hc.cur.output, "pipe: %s", strerror(errno));
-        finish(m, -1, check_start_ms);
+        finish(m, -1);
         return;
     }
     monitor_reload_plan(m);  // `hive update` may have added cgroups
@@ -310,28 +264,27 @@ static void start_check(struct monitor *m) {
     int code = 126;
     char err[512] = "";
     int rc = hive_exec(m->pid, 0, &p, &pid, &code, err, sizeof err);
-    restore_namespaces();
     close(outp[1]);
     if (devnull >= 0) close(devnull);
     if (rc < 0) {
         close(outp[0]);
         hc.cur.len = (size_t)snprintf(hc.cur.output, sizeof hc.cur.output, "%s", err);
         if (hc.cur.len >= sizeof hc.cur.output) hc.cur.len = sizeof hc.cur.output - 1;
-        finish(m, code, check_start_ms);
+        finish(m, code);
         return;
     }
     hc.pid = pid;
     hc.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     hc.out_fd = outp[0];
     fcntl(hc.out_fd, F_SETFL, O_NONBLOCK);
-    hc.deadline_ms = check_start_ms + hc.timeout_ms;
+    hc.deadline_ms = hc.start_ms + hc.timeout_ns / 1000000;
 }
 
 // The check's process ended: its status as a shell reports it.
 static void collect(struct monitor *m, int status) {
     drain();
     end_check();
-    finish(m, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), check_start_ms);
+    finish(m, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 static void kill_check(void) {
@@ -399,7 +352,7 @@ void health_tick(struct monitor *m) {
         hc.cur.len = t % 1000000000LL == 0
             ? (size_t)snprintf(hc.cur.output, sizeof hc.cur.output, "Health check exceeded timeout (%llds)", t / 1000000000LL)
             : (size_t)snprintf(hc.cur.output, sizeof hc.cur.output, "Health check exceeded timeout (%lldms)", t / 1000000LL);
-        finish(m, -1, check_start_ms);
+        finish(m, -1);
         return;
     }
     if (hc.pid == 0 && now >= hc.next_ms) {

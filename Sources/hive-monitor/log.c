@@ -8,8 +8,6 @@
 #define _GNU_SOURCE
 #endif
 
-#include <stdio.h>
-#include <string.h>
 #include "hive_log_writer.h"
 #include "monitor.h"
 
@@ -18,18 +16,16 @@ static int log_on;
 
 void log_setup(struct monitor *m) {
     if (m->args.log_none) return;
-    hive_log_gzip_helper = m->args.hive;  // the monitor does not link the deflate code
-    char path[MONITOR_PATH_MAX + 16], attrs[HIVE_LOG_ATTRS_MAX] = "";
-    snprintf(path, sizeof path, "%s/log-attrs", m->dir);
-    hive_log_read_attrs(path, attrs, sizeof attrs);
-    snprintf(path, sizeof path, "%s/log", m->dir);
-    hive_log_open(&writer, path, m->args.log_max_size, m->args.log_max_file, m->args.log_compress, attrs);
+    // writer.gzip stays NULL: rotated files are compressed by `hive __gzip-log`
+    // (the monitor does not use the deflate code)
+    hive_log_gzip_helper = m->args.hive;
+    hive_log_open(&writer, m->args.dir, m->args.log_max_size, m->args.log_max_file, m->args.log_compress);
     log_on = 1;
 }
 
-void log_output(struct monitor *m, const char *stream, const char *data, size_t n) {
+void log_output(struct monitor *m, int stream, const char *data, size_t n) {
     (void)m;
-    if (log_on) hive_log_write(&writer, strcmp(stream, "stderr") == 0 ? 2 : 1, data, n);
+    if (log_on) hive_log_write(&writer, stream, data, n);
 }
 
 void log_flush(struct monitor *m) {

@@ -40,39 +40,66 @@ long long monitor_mono_ms(void) {
 
 static void on_terminate(int sig) { (void)sig; mon.terminate = 1; }
 
+pid_t monitor_run_hive(struct monitor *m, int reply_fd, const char *const tail[]) {
+    const struct hive_monitor_args *a = &m->args;
+    const char *argv[20] = { "hive", "--root", a->root, "--runroot", a->runroot, "container" };
+    size_t n = 6;
+    for (size_t i = 0; tail[i] && n < sizeof argv / sizeof argv[0] - 1; i++) argv[n++] = tail[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    // the child: async-signal-safe only
+    if (reply_fd >= 0 && reply_fd != HIVE_MONITOR_REPLY_FD) {
+        if (dup2(reply_fd, HIVE_MONITOR_REPLY_FD) < 0) _exit(127);
+    } else if (reply_fd >= 0) {
+        fcntl(reply_fd, F_SETFD, 0);
+    }
+    // the monitor's ignored and caught signals are not the engine's
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    const int sigs[] = { SIGPIPE, SIGHUP, SIGTERM, SIGINT };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(a->hive, (char *const *)argv);
+    _exit(127);
+}
+
 int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen) {
+    // with -t the container's stdio is its terminal (become.c ignores the
+    // plan's stdio fds): no pipes, no /dev/null
+    int tty = m->plan.tty;
     int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
-    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || (m->interactive && !m->plan.tty && pipe2(inp, O_CLOEXEC) < 0)) {
+    if (!tty && (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || (m->args.interactive && pipe2(inp, O_CLOEXEC) < 0))) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         *code = 125;
         for (int i = 0; i < 2; i++) { if (outp[i] >= 0) close(outp[i]); if (errp[i] >= 0) close(errp[i]); }
         return -1;
     }
-    int devnull = inp[0] >= 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int devnull = tty || inp[0] >= 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
     m->plan.stdin_fd = inp[0] >= 0 ? inp[0] : devnull;
     m->plan.stdout_fd = outp[1];
     m->plan.stderr_fd = errp[1];
     pid_t pid;
     int rc = hive_launch(&m->plan, &pid, code, err, errlen);
-    close(outp[1]);
-    close(errp[1]);
+    if (outp[1] >= 0) close(outp[1]);
+    if (errp[1] >= 0) close(errp[1]);
     if (devnull >= 0) close(devnull);
     if (inp[0] >= 0) close(inp[0]);
     if (rc < 0) {
-        close(outp[0]);
-        close(errp[0]);
+        if (outp[0] >= 0) close(outp[0]);
+        if (errp[0] >= 0) close(errp[0]);
         if (inp[1] >= 0) close(inp[1]);
         return -1;
     }
     if (m->in_fd >= 0 && m->in_fd != m->out_fd) close(m->in_fd);
     m->in_fd = inp[1];
-    if (m->plan.tty) {
-        // with -t the container's output (and input) is its terminal
-        close(outp[0]);
-        close(errp[0]);
+    if (tty) {
+        // the container's output (and input) is its terminal's master
         outp[0] = hive_last_pty_master();
-        errp[0] = -1;
-        if (m->interactive) m->in_fd = outp[0];
+        if (m->args.interactive) m->in_fd = outp[0];
     }
     m->out_fd = outp[0];
     m->err_fd = errp[0];
@@ -82,14 +109,12 @@ int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen) {
     if (m->err_fd >= 0) fcntl(m->err_fd, F_SETFL, O_NONBLOCK);
     m->pid = pid;
     m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    m->started_ns = monitor_now_ns();
-    m->runs++;
     return 0;
 }
 
 int monitor_reload_plan(struct monitor *m) {
     char path[MONITOR_PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/plan", m->dir);
+    snprintf(path, sizeof path, "%s/plan", m->args.dir);
     struct stat st;
     if (stat(path, &st) < 0) return -1;
     if (m->plan_read && st.st_ino == m->plan_ino && st.st_mtim.tv_sec == m->plan_mtime.tv_sec &&
@@ -109,13 +134,13 @@ int monitor_reload_plan(struct monitor *m) {
 // most 16 reads, so a container that writes without pause never starves the
 // rest of the poll loop: attach clients, health checks) and hands it to
 // attach.c and log.c; closes it at its end.
-static void pump(struct monitor *m, int *fd, const char *name, int final) {
+static void pump(struct monitor *m, int *fd, int stream, int final) {
     char buf[16384];
     for (int reads = 0; final || reads < 16; reads++) {
         ssize_t n = read(*fd, buf, sizeof buf);
         if (n > 0) {
-            attach_output(m, name, buf, (size_t)n);
-            log_output(m, name, buf, (size_t)n);
+            attach_output(m, stream, buf, (size_t)n);
+            log_output(m, stream, buf, (size_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -125,7 +150,6 @@ static void pump(struct monitor *m, int *fd, const char *name, int final) {
             close(*fd);
             *fd = -1;
         }
-        (void)final;
         return;
     }
 }
@@ -150,8 +174,8 @@ static int supervise(struct monitor *m) {
         int r = poll(fds, (nfds_t)n, timeout);
         if (r < 0 && errno != EINTR) break;
         if (r > 0) {
-            if (m->out_fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) pump(m, &m->out_fd, "stdout", 0);
-            if (m->err_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) pump(m, &m->err_fd, "stderr", 0);
+            if (m->out_fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) pump(m, &m->out_fd, 1, 0);
+            if (m->err_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) pump(m, &m->err_fd, 2, 0);
             attach_handle(m, fds + a0, na);
             health_handle(m, fds + h0, nh);
         }
@@ -167,8 +191,8 @@ static int supervise(struct monitor *m) {
             if (w == m->pid) break;
         }
     }
-    if (m->out_fd >= 0) pump(m, &m->out_fd, "stdout", 1);
-    if (m->err_fd >= 0) pump(m, &m->err_fd, "stderr", 1);
+    if (m->out_fd >= 0) pump(m, &m->out_fd, 1, 1);
+    if (m->err_fd >= 0) pump(m, &m->err_fd, 2, 1);
     log_flush(m);
     if (m->pidfd >= 0) close(m->pidfd);
     m->pidfd = -1;
@@ -196,13 +220,11 @@ int main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    snprintf(m->dir, sizeof m->dir, "%s", m->args.dir);
     if (monitor_reload_plan(m) < 0) {
-        snprintf(msg, sizeof msg, "cannot read the launch plan %s/plan: %s", m->dir, strerror(errno));
+        snprintf(msg, sizeof msg, "cannot read the launch plan %s/plan: %s", m->args.dir, strerror(errno));
         hive_monitor_report_failed(status_fd, 125, msg);
         return 125;
     }
-    m->interactive = m->args.interactive;
     log_setup(m);
     attach_setup(m);
     health_setup(m);
@@ -223,8 +245,8 @@ int main(int argc, char **argv) {
         int exit_code = supervise(m);
         health_container_exited(m);
         attach_container_exited(m, exit_code);
-        hive_monitor_write_exit(m->dir, exit_code, monitor_now_ns());
-        if (!restart_after_exit(m, exit_code)) break;
+        hive_monitor_write_exit(m->args.dir, exit_code, monitor_now_ns());
+        if (!restart_after_exit(m)) break;
     }
     attach_close(m);
     log_close(m);

@@ -26,19 +26,16 @@ struct monitor {
     int plan_read;                // DIR/plan as last read (monitor_reload_plan)
     ino_t plan_ino;
     struct timespec plan_mtime;
-    char dir[MONITOR_PATH_MAX];   // the container's directory
     // The running container (pid 0 and pidfd -1 between runs).
     pid_t pid;
     int pidfd;
-    long long started_ns;         // CLOCK_REALTIME of the current run's start
-    int runs;                     // launches so far (1 after the first)
     // Its output: the read ends (-1 when closed); with a tty, out_fd is the
     // pty master and err_fd is -1.
     int out_fd, err_fd;
     // Its input: the write end of its stdin pipe, or the pty master with a
-    // tty; -1 when the container has no stdin (not -i). attach.c writes to it.
+    // tty; -1 when the container has no stdin (not -i: args.interactive 0).
+    // attach.c writes to it.
     int in_fd;
-    int interactive;              // the container keeps stdin open (-i)
     // Set by SIGTERM/SIGINT to the monitor (`stop`, `rm -f` during a restart
     // backoff): no further restart.
     volatile int terminate;
@@ -46,20 +43,25 @@ struct monitor {
 };
 
 // main.c
-// Launches m->plan (again): fresh stdio pipes (or pty), pid, pidfd,
-// started_ns. 0, or -1 with the launch's exit code in *code and why in err.
+// Launches m->plan (again): fresh stdio pipes (or pty), pid, pidfd. 0, or
+// -1 with the launch's exit code in *code and why in err.
 int monitor_launch(struct monitor *m, int *code, char *err, size_t errlen);
 // Reads DIR/plan again if it changed since (`hive update` adds cgroups to
 // it): relaunches and health checks get what `hive exec` gets. 0, or -1.
 int monitor_reload_plan(struct monitor *m);
 long long monitor_now_ns(void);   // CLOCK_REALTIME
 long long monitor_mono_ms(void);  // CLOCK_MONOTONIC, milliseconds
+// Runs `HIVE --root ROOT --runroot RUNROOT container TAIL...` (tail
+// NULL-terminated, at most 13 words) with reply_fd as its fd 3 (-1: none),
+// the monitor's signal dispositions and mask back to the defaults; not
+// waited for. Its pid, or -1.
+pid_t monitor_run_hive(struct monitor *m, int reply_fd, const char *const tail[]);
 
 // log.c
 void log_setup(struct monitor *m);
-// One chunk of the container's output ("stdout" or "stderr"), as read; log.c
-// splits it into records.
-void log_output(struct monitor *m, const char *stream, const char *data, size_t n);
+// One chunk of the container's output (stream 1 stdout, 2 stderr), as read;
+// log.c splits it into records.
+void log_output(struct monitor *m, int stream, const char *data, size_t n);
 // End of a run's output: flush partial lines.
 void log_flush(struct monitor *m);
 void log_close(struct monitor *m);
@@ -71,7 +73,7 @@ int attach_pollfds(struct monitor *m, struct pollfd *fds, int cap);
 // Handles the revents of the fds it added (the same n, in the same order).
 void attach_handle(struct monitor *m, struct pollfd *fds, int n);
 // The container's output, as read (before the log sees it).
-void attach_output(struct monitor *m, const char *stream, const char *data, size_t n);
+void attach_output(struct monitor *m, int stream, const char *data, size_t n);
 // The container exited (its output drained): end attached sessions.
 void attach_container_exited(struct monitor *m, int status);
 void attach_close(struct monitor *m);
@@ -88,10 +90,10 @@ void health_handle(struct monitor *m, struct pollfd *fds, int n);
 void health_tick(struct monitor *m);
 
 // restart.c
-// After the container exited with `status` (the exit file is written): runs
-// the engine's cleanup and, under a restart policy, waits its backoff and
-// relaunches. 1: the container runs again (m->pid set); 0: the monitor is
-// done (it then exits).
-int restart_after_exit(struct monitor *m, int status);
+// After the container exited (the exit file is written): runs the engine's
+// cleanup and, under a restart policy, waits its backoff and relaunches.
+// 1: the container runs again (m->pid set); 0: the monitor is done (it then
+// exits).
+int restart_after_exit(struct monitor *m);
 
 #endif

@@ -23,30 +23,6 @@
 // How long before the backoff ends the relaunching `hive` is started.
 #define RESTART_LEAD_MS 50
 
-// Runs `hive ... container VERB ID` with `fd` as its fd 3; its pid, or -1.
-static pid_t run_hive(struct monitor *m, const char *verb, int fd) {
-    const struct hive_monitor_args *a = &m->args;
-    pid_t pid = fork();
-    if (pid != 0) return pid;
-    // the child: async-signal-safe only
-    if (fd != HIVE_MONITOR_REPLY_FD) {
-        if (dup2(fd, HIVE_MONITOR_REPLY_FD) < 0) _exit(127);
-    } else {
-        fcntl(fd, F_SETFD, 0);
-    }
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGTERM, &dfl, NULL);
-    sigaction(SIGINT, &dfl, NULL);
-    sigaction(SIGPIPE, &dfl, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execl(a->hive, "hive", "--root", a->root, "--runroot", a->runroot, "container", verb, a->id, (char *)NULL);
-    _exit(127);
-}
-
 static void reap(pid_t pid) {
     int ws;
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
@@ -56,7 +32,7 @@ static void reap(pid_t pid) {
 static long long cleanup(struct monitor *m) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
-    pid_t pid = run_hive(m, "cleanup", p[1]);
+    pid_t pid = monitor_run_hive(m, p[1], (const char *const[]){ "cleanup", m->args.id, NULL });
     close(p[1]);
     long long delay = -1;
     if (pid > 0) {
@@ -97,7 +73,7 @@ static int backoff(struct monitor *m, long long end) {
 static int relaunch(struct monitor *m, long long end, int *code) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return 0;
-    pid_t pid = run_hive(m, "restart-run", sv[1]);
+    pid_t pid = monitor_run_hive(m, sv[1], (const char *const[]){ "restart-run", m->args.id, NULL });
     close(sv[1]);
     if (pid < 0) { close(sv[0]); return 0; }
     int rc = 0;
@@ -131,8 +107,7 @@ static int relaunch(struct monitor *m, long long end, int *code) {
     return rc;
 }
 
-int restart_after_exit(struct monitor *m, int status) {
-    (void)status;
+int restart_after_exit(struct monitor *m) {
     for (;;) {
         // the backoff counts from the exit: the cleanup's own time is part of it
         long long exited = monitor_mono_ms();
@@ -142,6 +117,6 @@ int restart_after_exit(struct monitor *m, int status) {
         int r = relaunch(m, exited + delay, &code);
         if (r >= 0) return r;
         // a launch that failed is an exit with its status: the policy goes on
-        hive_monitor_write_exit(m->dir, code, monitor_now_ns());
+        hive_monitor_write_exit(m->args.dir, code, monitor_now_ns());
     }
 }

@@ -112,7 +112,7 @@ import HivePlatform
         var o = AttachProtocol.Options()
         o.stdin = false
         o.sigProxy = false
-        return AttachProtocol.run(sv[0], options: o, pidfd: -1)
+        return AttachProtocol.run(sv[0], options: o)
     }
 
     private let hello: [UInt8] = [UInt8(HIVE_ATTACH_VERSION), 0, 0, 0]

@@ -74,8 +74,9 @@ int hive_attach_connect(const char *dir);
 // connected socket until the container exits or the user detaches.
 struct hive_attach_options {
     int stdin_attached;                  // send this process's stdin (not --no-stdin)
-    int sig_proxy;                       // forward signals to `pidfd` (non-tty only)
-    int pidfd;                           // the container's init, -1: none
+    int sig_proxy;                       // forward signals to the container's init (non-tty only)
+    pid_t pid;                           // its init (0: none): pinned by a pidfd while attached,
+    long long pid_start;                 // only if its start time (/proc/PID/stat field 22) is this
     const unsigned char *detach_keys;    // with a tty: the sequence that detaches
     size_t detach_keys_len;
 };
@@ -85,7 +86,5 @@ struct hive_attach_options {
 // -256 - N: this client ended on signal N (SIGTERM, SIGHUP) while not proxying it
 // The container's exit status, or one of the negative results above.
 int hive_attach_run(int sock, const struct hive_attach_options *opts);
-// A pidfd for the container's init (for sig-proxy): -1 (errno) on failure.
-int hive_attach_pidfd(pid_t pid);
 
 #endif

@@ -88,6 +88,11 @@ int hive_pty_proxy(int master, pid_t pid);
 // `target_start` is the init's recorded start time (/proc/PID/stat field 22;
 // 0: unchecked): the target is pinned by a pidfd and must match it and be in
 // the container's first cgroup, and exec fails unless it joins every cgroup.
+// The calling thread joins the container's pid and time namespaces for the
+// fork (they apply to children only) and is back in its own (as they were,
+// /proc/thread-self/ns/*_for_children) when hive_exec returns, success or
+// not: the caller's later children (hive-monitor's hooks and relaunches) are
+// never started in the container's.
 int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
 
 // `hive cp`: with to_container 0, copies the container's `ctr_path` to

@@ -32,12 +32,18 @@ struct hive_log_writer {
     long long size;                // of the live file
     pid_t compressor;              // the child compressing log.1 (0: none)
     char attrs[HIVE_LOG_ATTRS_MAX]; // a JSON object's text, or "" (no "attrs")
+    // Compresses a rotated file in the forked child (src -> tmp -> dst, src
+    // removed: 0 or -1), set after hive_log_open; NULL (hive_log_open's
+    // value): the child execs `hive_log_gzip_helper __gzip-log SRC TMP DST`.
+    int (*gzip)(const char *src, const char *tmp, const char *dst);
     struct hive_log_partial part[2]; // stdout, stderr: a line not yet ended
 };
 
-// Opens (appends to) the log at `path`; attrs: a JSON object's text or NULL.
-// 0, or -1 (errno) if it cannot be opened; the writer is usable (a no-op) either way.
-int hive_log_open(struct hive_log_writer *w, const char *path, long long max_size, long max_file, int compress, const char *attrs);
+// Opens (appends to) the log `dir`/log, with the records' "attrs" hive wrote
+// at create (`dir`/log-attrs: one JSON object, one line; none when it is
+// missing or not one). 0, or -1 (errno) if the log cannot be opened; the
+// writer is usable (a no-op) either way.
+int hive_log_open(struct hive_log_writer *w, const char *dir, long long max_size, long max_file, int compress);
 // One chunk of output as read: stream 1 stdout, 2 stderr; whole lines are written.
 void hive_log_write(struct hive_log_writer *w, int stream, const char *data, size_t n);
 // Writes the partial lines as they are (end of a run's output).
@@ -45,19 +51,26 @@ void hive_log_flush(struct hive_log_writer *w);
 // Flushes, closes, and waits for a compression still running.
 void hive_log_close(struct hive_log_writer *w);
 
-// The records' "attrs" hive wrote at create (DIR/log-attrs: one JSON object,
-// one line) into buf; "" when there is none or it is not one.
-void hive_log_read_attrs(const char *path, char *buf, size_t cap);
-
 // src -> tmp (gzip) -> dst, then src removed: 0, or -1. Async-signal-safe
 // calls and libdeflate's computation only (allocating with mmap), so a child
-// forked from a threaded process may run it. In log_gzip.c, which
-// hive-monitor does not link: there this weak symbol is NULL and the writer
-// execs hive_log_gzip_helper instead.
-int hive_log_gzip_file(const char *src, const char *tmp, const char *dst) __attribute__((weak));
-// The hive executable that compresses for a writer without log_gzip.c
-// (`HELPER __gzip-log SRC TMP DST`); NULL: none.
+// forked from a threaded process may run it. In log_gzip.c: hive's writers
+// (ContainerLogWriter) set it as their `gzip`; hive-monitor's never does, so
+// it compresses through the helper in every build (its release build, plain
+// cc in the Makefile, does not even link log_gzip.c or libdeflate).
+int hive_log_gzip_file(const char *src, const char *tmp, const char *dst);
+// The hive executable that compresses for a writer whose `gzip` is NULL
+// (`HELPER __gzip-log SRC TMP DST`); NULL: none (rotated files stay plain).
 extern const char *hive_log_gzip_helper;
+
+// ns (CLOCK_REALTIME nanoseconds) as RFC 3339 UTC with nanoseconds
+// ("2026-01-02T03:04:05.000000006Z") into out (cap >= 40).
+void hive_rfc3339(char *out, size_t cap, long long ns);
+// n bytes of s as a JSON string's content (no quotes) into out, which has
+// room for 6 * n bytes: '"', '\\', \n, \r, \t escaped, other controls and DEL
+// as \u00XX; with `utf8`, bytes that do not form UTF-8 become \ufffd (as Go's
+// encoder writes them: Docker's health log), without it bytes >= 0x80 are
+// copied as they are (the json-file log). Its length.
+size_t hive_json_escape(char *out, const char *s, size_t n, int utf8);
 
 // A rotated file compressed by the writer (gzip), read back whole: 0 with
 // *out (malloc'd, the caller frees) and *len, or -1 (errno; EINVAL: not gzip).
