@@ -137,6 +137,8 @@ int hive_attach_run(int sock, const struct hive_attach_options *opts) {
                 } else if (type == HIVE_ATTACH_EXIT) {
                     result = (int)(hive_attach_get_u32(p) & 0xff);
                     goto done;
+                } else if ((type == HIVE_ATTACH_STDERR ? opts->drop_stderr : opts->drop_stdout) != 0) {
+                    continue;  // a stream this client does not show (`run -a`)
                 } else if (write_all(type == HIVE_ATTACH_STDERR ? 2 : 1, p, len) < 0) {
                     goto done;  // our output is gone (a closed pipe): LOST, the caller finds the state
                 }
@@ -148,8 +150,13 @@ int hive_attach_run(int sock, const struct hive_attach_options *opts) {
             unsigned char buf[4096], data[4096 + 16];
             ssize_t n = read(0, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
-            // end of our input: the container's stdin stays open for others (Docker's)
-            if (n <= 0) { in_open = 0; continue; }
+            // end of our input: the container's stdin stays open for others
+            // (Docker's attach), or it ends with ours (run's StdinOnce)
+            if (n <= 0) {
+                in_open = 0;
+                if (opts->stdin_once) queue(&out, HIVE_ATTACH_STDIN_EOF, buf, 0);
+                continue;
+            }
             size_t k = 0;
             const unsigned char *keys = opts->detach_keys;
             size_t nkeys = tty == 1 ? opts->detach_keys_len : 0;

@@ -43,6 +43,7 @@ int hive_attach_parse_header(const unsigned char in[HIVE_ATTACH_HEADER], int dir
         switch (t) {
         case HIVE_ATTACH_STDIN: ok = n >= 1 && n <= HIVE_ATTACH_DATA_MAX; break;
         case HIVE_ATTACH_RESIZE: ok = n == 4; break;
+        case HIVE_ATTACH_STDIN_EOF: ok = n == 0; break;
         default: ok = 0;
         }
     }

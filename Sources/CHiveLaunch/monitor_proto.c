@@ -151,12 +151,13 @@ int hive_monitor_parse_args(int argc, char *const *argv, struct hive_monitor_arg
     out->runroot = argv[5];
     out->log_max_size = 20LL << 20;
     out->log_max_file = 5;
-    out->interactive = out->log_none = out->log_compress = 0;
+    out->interactive = out->log_none = out->log_compress = out->attached = 0;
     if (argc == 9) {
         for (const char *f = argv[8]; *f; f++) {
             if (*f == 'i') out->interactive = 1;
             else if (*f == 'n') out->log_none = 1;
             else if (*f == 'z') out->log_compress = 1;
+            else if (*f == 'a') out->attached = 1;
             else if (*f != '-') return -1;
         }
     }

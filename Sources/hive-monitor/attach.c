@@ -10,6 +10,14 @@
 // per-client buffer of at most HIVE_ATTACH_BACKLOG_MAX bytes, past which the
 // client is disconnected; stdin the container does not read holds back
 // reading clients' input (one chunk waits, never more).
+//
+// One client may be the command that started the container (`run` without
+// -d of a container with a restart policy or a health check: FLAGS a, fd 4,
+// hive_monitor_proto.h). It is attached before the container runs, so it
+// misses nothing; it is never dropped for being slow: while its backlog is
+// past PRIMARY_HOLD the monitor stops reading the container's output
+// (attach_output_held), which then waits in its pipe as it would for a
+// foreground run; and its STDIN_EOF closes the container's stdin.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -30,6 +38,11 @@
 _Static_assert(HIVE_ATTACH_STDOUT == 1 && HIVE_ATTACH_STDERR == 2, "a stream number is its frame type");
 
 #define CHUNK 4096
+// The starting client's backlog past which the container's output is not
+// read; its bound: what one pump reads past the hold plus a final drain of
+// both pipes (a container can grow its pipes to pipe-max-size, 1 MiB).
+#define PRIMARY_HOLD (64 * 1024)
+#define PRIMARY_BACKLOG_MAX (4 * 1024 * 1024)
 
 struct client {
     int fd;                                   // -1: a free slot
@@ -41,6 +54,7 @@ struct client {
     size_t small_len;
     unsigned char *out;                       // output not yet written (malloc'd)
     size_t out_len, out_cap;
+    int primary;                              // the starting command's connection (fd 4)
 };
 
 static struct client clients[HIVE_ATTACH_CLIENTS_MAX];
@@ -94,11 +108,12 @@ static void send_frame(struct client *c, int type, const void *data, size_t n) {
         if (skip == sizeof h + n) return;
     }
     size_t need = c->out_len + sizeof h + n - skip;
-    if (need > HIVE_ATTACH_BACKLOG_MAX) { drop(c); return; }
+    size_t bound = c->primary ? PRIMARY_BACKLOG_MAX : HIVE_ATTACH_BACKLOG_MAX;
+    if (need > bound) { drop(c); return; }
     if (need > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 2 * CHUNK + HIVE_ATTACH_HEADER;
         while (cap < need) cap *= 2;
-        if (cap > HIVE_ATTACH_BACKLOG_MAX) cap = HIVE_ATTACH_BACKLOG_MAX;
+        if (cap > bound) cap = bound;
         unsigned char *p = realloc(c->out, cap);
         if (!p) { drop(c); return; }
         c->out = p;
@@ -158,6 +173,28 @@ int attach_pollfds(struct monitor *m, struct pollfd *fds, int cap) {
     return n;
 }
 
+static void hello(struct monitor *m, struct client *c) {
+    unsigned char p[4] = { HIVE_ATTACH_VERSION, m->plan.tty ? 1 : 0, m->in_fd >= 0 ? 1 : 0, 0 };
+    send_frame(c, HIVE_ATTACH_HELLO, p, sizeof p);
+}
+
+void attach_adopt(struct monitor *m, int fd) {
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    struct client *c = &clients[0];  // called first: every slot is free
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->primary = 1;
+    hello(m, c);
+}
+
+int attach_output_held(struct monitor *m) {
+    (void)m;
+    for (int i = 0; i < HIVE_ATTACH_CLIENTS_MAX; i++)
+        if (clients[i].fd >= 0 && clients[i].primary && clients[i].out_len >= PRIMARY_HOLD) return 1;
+    return 0;
+}
+
 static void accept_client(struct monitor *m) {
     for (int k = 0; k < HIVE_ATTACH_CLIENTS_MAX; k++) {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -167,8 +204,7 @@ static void accept_client(struct monitor *m) {
         if (!c) { close(fd); continue; }  // full: the client sees its connection end before HELLO
         memset(c, 0, sizeof *c);
         c->fd = fd;
-        unsigned char hello[4] = { HIVE_ATTACH_VERSION, m->plan.tty ? 1 : 0, m->in_fd >= 0 ? 1 : 0, 0 };
-        send_frame(c, HIVE_ATTACH_HELLO, hello, sizeof hello);
+        hello(m, c);
     }
 }
 
@@ -198,6 +234,11 @@ static void read_client(struct monitor *m, struct client *c) {
             if (hive_attach_parse_header(c->hdr, HIVE_ATTACH_TO_MONITOR, &c->type, &len) < 0) { drop(c); return; }
             c->left = len;
             c->small_len = 0;
+            // the starting client's input ended: so does the container's (not a tty's)
+            if (c->type == HIVE_ATTACH_STDIN_EOF && c->primary && !m->plan.tty && m->in_fd >= 0) {
+                close(m->in_fd);
+                m->in_fd = -1;
+            }
             continue;
         }
         unsigned char buf[CHUNK];
@@ -258,16 +299,21 @@ void attach_container_exited(struct monitor *m, int status) {
         send_frame(&clients[i], HIVE_ATTACH_EXIT, code, sizeof code);
         any = 1;
     }
-    // the last frames get a moment (500 ms at most) to go out, then every
-    // client is closed: a restart or the cleanup never waits longer
-    long long deadline = monitor_mono_ms() + 500;
+    // the last frames get a moment (500 ms at most; the starting client,
+    // which must see all of the output, 30 s) to go out, then every client
+    // is closed: a restart or the cleanup never waits longer
+    long long now = monitor_mono_ms(), deadline = now + 500, primary_deadline = now + 30000;
     while (any) {
         struct pollfd fds[HIVE_ATTACH_CLIENTS_MAX];
         int idx[HIVE_ATTACH_CLIENTS_MAX], n = 0;
         for (int i = 0; i < HIVE_ATTACH_CLIENTS_MAX; i++) {
-            if (clients[i].fd >= 0 && clients[i].out_len) { idx[n] = i; fds[n++] = (struct pollfd){ clients[i].fd, POLLOUT, 0 }; }
+            if (clients[i].fd < 0 || !clients[i].out_len) continue;
+            if (!clients[i].primary && monitor_mono_ms() >= deadline) continue;
+            idx[n] = i;
+            fds[n++] = (struct pollfd){ clients[i].fd, POLLOUT, 0 };
         }
-        long long left = deadline - monitor_mono_ms();
+        long long left = (n && clients[idx[0]].primary ? primary_deadline : deadline) - monitor_mono_ms();
+        for (int k = 0; k < n; k++) if (clients[idx[k]].primary) left = primary_deadline - monitor_mono_ms();
         if (n == 0 || left <= 0) break;
         if (poll(fds, (nfds_t)n, (int)left) <= 0) continue;
         for (int k = 0; k < n; k++) if (fds[k].revents) flush_client(&clients[idx[k]]);

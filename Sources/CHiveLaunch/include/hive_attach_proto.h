@@ -20,6 +20,9 @@
 //   STDIN  bytes for the container's stdin (1..HIVE_ATTACH_DATA_MAX; dropped
 //          when the container has no stdin)
 //   RESIZE 4 bytes: rows, columns, each big-endian 16-bit (a tty only)
+//   STDIN_EOF  no payload: this client's input ended; from the connection
+//          that started the container (hive_monitor_proto.h, fd 4) it closes
+//          the container's stdin (StdinOnce); from any other, it is ignored
 // Anything else (an unknown type, a non-zero reserved byte, a length out of
 // bounds or wrong for the type) ends that client's connection; nothing a
 // client sends makes the monitor do anything but these two things. A client
@@ -49,6 +52,7 @@ enum hive_attach_type {
     HIVE_ATTACH_HELLO = 4,
     HIVE_ATTACH_STDIN = 16,
     HIVE_ATTACH_RESIZE = 17,
+    HIVE_ATTACH_STDIN_EOF = 18,
 };
 
 // Which way a frame goes.
@@ -79,6 +83,8 @@ struct hive_attach_options {
     long long pid_start;                 // only if its start time (/proc/PID/stat field 22) is this
     const unsigned char *detach_keys;    // with a tty: the sequence that detaches
     size_t detach_keys_len;
+    int stdin_once;                      // at the end of this process's stdin, send STDIN_EOF
+    int drop_stdout, drop_stderr;        // not written here (`run -a` without that stream)
 };
 #define HIVE_ATTACH_DETACHED (-1)        // the user typed the detach keys
 #define HIVE_ATTACH_LOST (-2)            // the connection ended without an exit frame

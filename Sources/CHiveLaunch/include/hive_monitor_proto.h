@@ -7,7 +7,15 @@
 //            (the container's id and directory, the hive executable and the
 //            store it calls back into, the log's bounds; 0 MAX_SIZE: unbounded;
 //            FLAGS, letters: i the container keeps stdin open (-i), n the
-//            "none" log driver, z rotated logs are compressed; "-": none)
+//            "none" log driver, z rotated logs are compressed, a fd 4 is the
+//            attach connection of the command that started the container
+//            (`run` or `start -a` of a container the monitor must keep:
+//            a restart policy, a health check); "-": none)
+//   fd 4     (with a) that connection, attached before the container
+//            starts: no output is missed; while that client is slow the
+//            container's output waits (a foreground run's back-pressure)
+//            instead of the client being dropped, and its STDIN_EOF frame
+//            closes the container's stdin (Docker's StdinOnce)
 //   fd 3     one status line, then closed:
 //              "P<pid>\n"            the container runs as <pid>
 //              "E<code> <message>\n" it did not start; <code> is the launch's
@@ -30,6 +38,7 @@
 #include <sys/types.h>
 
 #define HIVE_MONITOR_STATUS_FD 3
+#define HIVE_MONITOR_ATTACH_FD 4
 #define HIVE_MONITOR_EXIT_FILE "exit"
 #define HIVE_MONITOR_EXIT_TMP "exit.tmp"
 #define HIVE_MONITOR_MESSAGE_MAX 4608
@@ -51,6 +60,7 @@ struct hive_monitor_args {
     int interactive;         // FLAGS i
     int log_none;            // FLAGS n
     int log_compress;        // FLAGS z
+    int attached;            // FLAGS a: fd 4 is the starting command's attach connection
 };
 
 // The status line for `s` in buf (NUL-terminated): its length, or -1 if it does not fit.
