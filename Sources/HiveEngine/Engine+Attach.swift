@@ -27,7 +27,7 @@ extension Engine {
         var pidfd: Int32 = -1
         if o.sigProxy && s?.tty != true {
             pidfd = AttachProtocol.pidfd(pid)
-            if pidfd >= 0 && ProcStat.startTime(pid) != r.pidStart { close(pidfd); pidfd = -1 }
+            if pidfd >= 0 && !ProcStat.alive(pid, start: r.pidStart) { close(pidfd); pidfd = -1 }
         }
         defer { if pidfd >= 0 { close(pidfd) } }
         let outcome = AttachProtocol.run(sock, options: o, pidfd: pidfd)

@@ -1,5 +1,6 @@
 // Another process as /proc shows it: when it started, which tells a live
 // container's init from a reused pid.
+import Glibc
 
 public enum ProcStat {
     /// Field 22 of /proc/PID/stat (start time in clock ticks after boot);
@@ -16,5 +17,13 @@ public enum ProcStat {
         let fields = s[s.index(after: close)...].split(separator: " ")
         guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
         return Int64(fields[19])
+    }
+}
+
+extension ProcStat {
+    /// Whether process `pid` lives and is the one that started at `start`
+    /// (a record's pid and start time: a reused pid is another process).
+    public static func alive(_ pid: Int32, start: Int64?) -> Bool {
+        pid > 0 && kill(pid, 0) == 0 && startTime(pid) == start
     }
 }
