@@ -26,8 +26,8 @@ public struct ContainerSummary {
 
 extension Engine {
     func isAlive(_ r: ContainerRecord) -> Bool {
-        guard r.state == .running, let pid = r.pid, pid > 0, kill(pid, 0) == 0 else { return false }
-        return ProcStat.startTime(pid) == r.pidStart
+        guard r.state == .running, let pid = r.pid else { return false }
+        return ProcStat.alive(pid, start: r.pidStart)
     }
 
     public func listContainers() throws -> [ContainerSummary] {
@@ -80,7 +80,7 @@ extension Engine {
             }
             if isPaused(r.id) { try? Cgroups.freeze(cgroupDirs(r.id), false) }
             // stopped by the user: its restart policy does not bring it back
-            try? Files.write(containerDir(r.id) + "/stopping", "\(Timestamp.now().unixNanos)\n")
+            markStopping(r.id)
             kill(r.pid!, SIGKILL)
             for _ in 0..<500 where kill(r.pid!, 0) == 0 { usleep(2000) }
         }

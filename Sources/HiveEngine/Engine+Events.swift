@@ -19,9 +19,6 @@ extension Engine {
     /// event, in one append); the CLI calls this before it exits.
     public func flushEvents() { eventLog.flush() }
 
-    /// Every event in the log, oldest first, from byte `offset`; returns the new offset.
-    public func readEvents(from offset: Int = 0) -> ([EventRecord], Int) { eventLog.read(from: offset) }
-
     // MARK: - Hooks
 
     /// The hook engine, created on the first event. A broken hive.toml is
@@ -221,8 +218,8 @@ extension Engine {
         done.state = .exited
         done.exitCode = status
         done.finished = at
-        let by = access(containerDir(r.id) + "/stopping", F_OK) == 0 ? "user" : "exit"
-        unlink(containerDir(r.id) + "/stopping")
+        // the marker stays (a stop by the user outlives its exit): startedByUser removes it
+        let by = access(stoppingMarker(r.id), F_OK) == 0 ? "user" : "exit"
         let subject = containerSubject(r)
         emit(.onExit, containerEvent(done, "die", ["exitCode": String(status)]),
              context: containerOverlay(done, extra: ["status": .int(Int64(status))]), base: containerBase(r), subject: subject)

@@ -57,27 +57,20 @@ extension Engine {
         if isAlive(r) || isRestarting(r) { return r.id }
         // the previous run's monitor may still be finishing (its cleanup): two
         // monitors of one container would share its attach socket and log
-        let deadline = Timestamp.now().unixNanos + 10_000_000_000
-        while monitorAlive(r) {
-            guard Timestamp.now().unixNanos < deadline else {
-                throw HiveError(.conflict, "container \(ref) is still being cleaned up after its last run: try again")
-            }
-            usleep(2000)
+        if let monitor = r.monitorPid, !waitGone(pid: monitor, start: r.monitorStart, seconds: 10) {
+            throw HiveError(.conflict, "container \(ref) is still being cleaned up after its last run: try again")
         }
         let dir = containerDir(r.id)
         try checkDevicePolicy(r)
         try preStart(r)
         unlink(dir + "/" + MonitorProtocol.exitFile)
         startedByUser(r.id)
-        try store.db.transaction(durable: false) { () throws(HiveError) in
-            try store.markCreated(r.id)
-            try store.resetRestarts(r.id)
-        }
+        try store.db.transaction(durable: false) { () throws(HiveError) in try store.markCreated(r.id) }
         let logs = logLimits(r)
         try attachNetwork(r)
         let pid: pid_t, monitor: pid_t
         do {
-            (pid, monitor) = try MonitorProtocol.startMonitor(MonitorProtocol.arguments(
+            (pid, monitor) = try MonitorProtocol.start(MonitorProtocol.arguments(
                 monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
                 root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile,
                 flags: monitorFlags(r)))
@@ -98,12 +91,17 @@ extension Engine {
     /// Waits (up to `seconds`) until the container's init is gone.
     func waitGone(_ r: ContainerRecord, seconds: Double) -> Bool {
         guard let pid = r.pid else { return true }
+        return waitGone(pid: pid, start: r.pidStart, seconds: seconds)
+    }
+
+    /// Waits (up to `seconds`) until process `pid` that started at `start` is gone.
+    func waitGone(pid: pid_t, start: Int64?, seconds: Double) -> Bool {
         let deadline = Timestamp.now().unixNanos + Int64(seconds * 1e9)
-        while Timestamp.now().unixNanos < deadline {
-            if Glibc.kill(pid, 0) != 0 || ProcStat.startTime(pid) != r.pidStart { return true }
+        while ProcStat.alive(pid, start: start) {
+            guard Timestamp.now().unixNanos < deadline else { return false }
             usleep(1000)
         }
-        return false
+        return true
     }
 
     /// Waits briefly for the monitor to record the exit, so `ps` right after is right.
@@ -123,7 +121,7 @@ extension Engine {
         let s = spec(r)
         let sig = try Signals.number(s?.stopSignal ?? "SIGTERM")
         let t = timeout ?? s?.stopTimeout ?? 10
-        try? Files.write(containerDir(r.id) + "/stopping", "\(Timestamp.now().unixNanos)\n")
+        markStopping(r.id)
         Glibc.kill(pid, sig)
         if !waitGone(r, seconds: Double(t)) {
             Glibc.kill(pid, SIGKILL)
@@ -145,7 +143,7 @@ extension Engine {
         let sig = try Signals.number(signal)
         // a stopping signal: if it ends the container, on-stop says the user stopped it
         if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(sig) {
-            try? Files.write(containerDir(r.id) + "/stopping", "\(Timestamp.now().unixNanos)\n")
+            markStopping(r.id)
         }
         guard Glibc.kill(pid, sig) == 0 else { throw HiveError.errno("cannot signal container \(ref)") }
     }

@@ -38,32 +38,23 @@ extension Engine {
     }
 
     /// The log driver a container was created with (nil: json-file).
-    func logDriver(_ r: ContainerRecord) -> String? {
-        if let s = decodedSpecs[r.config] { return s.logDriver }
-        return (try? JSONValue.parse(Array(r.config.utf8)))?["logDriver"]?.stringValue
-    }
+    func logDriver(_ r: ContainerRecord) -> String? { spec(r)?.logDriver }
 
     /// The foreground run's log writer (nil with the none driver).
     func foregroundLog(_ r: ContainerRecord) -> ContainerLogWriter? {
         guard logDriver(r) != "none" else { return nil }
         let (size, files) = logLimits(r)
-        let compress = decodedSpecs[r.config]?.logCompress == true
+        let compress = spec(r)?.logCompress == true
         return ContainerLogWriter(dir: containerDir(r.id), maxSize: size, maxFile: files, compress: compress)
     }
 
     /// What the monitor is asked beyond the log's bounds: -i, the log driver, compression.
     func monitorFlags(_ r: ContainerRecord) -> MonitorProtocol.Flags {
         var f: MonitorProtocol.Flags = []
-        let interactive: Bool?, driver: String?, compress: Bool?
-        if let s = decodedSpecs[r.config] {
-            (interactive, driver, compress) = (s.interactive, s.logDriver, s.logCompress)
-        } else {
-            let v = try? JSONValue.parse(Array(r.config.utf8))
-            (interactive, driver, compress) = (v?["interactive"]?.boolValue, v?["logDriver"]?.stringValue, v?["logCompress"]?.boolValue)
-        }
-        if interactive == true { f.insert(.interactive) }
-        if driver == "none" { f.insert(.logNone) }
-        if compress == true { f.insert(.logCompress) }
+        let s = spec(r)
+        if s?.interactive == true { f.insert(.interactive) }
+        if s?.logDriver == "none" { f.insert(.logNone) }
+        if s?.logCompress == true { f.insert(.logCompress) }
         return f
     }
 }

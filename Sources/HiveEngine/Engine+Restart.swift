@@ -14,8 +14,8 @@ import HiveStore
 extension Engine {
     /// The container's monitor lives (its recorded pid, checked by its start time).
     func monitorAlive(_ r: ContainerRecord) -> Bool {
-        guard let pid = r.monitorPid, pid > 0, kill(pid, 0) == 0 else { return false }
-        return ProcStat.startTime(pid) == r.monitorStart
+        guard let pid = r.monitorPid else { return false }
+        return ProcStat.alive(pid, start: r.monitorStart)
     }
 
     /// Between two runs under its restart policy: exited, its monitor waiting out the backoff.
@@ -23,14 +23,16 @@ extension Engine {
         r.restarting && r.state != .created && !isAlive(r) && monitorAlive(r)
     }
 
-    /// The marker of a stop by the user that outlives it (unless-stopped after a reboot).
-    private func userStoppedMarker(_ id: String) -> String { containerDir(id) + "/user-stopped" }
+    /// The marker of a stop by the user (`stop`, `kill` with a stopping
+    /// signal, `rm -f`): on-stop's "by", no restart, and none after a reboot
+    /// with unless-stopped; it stays until the user starts the container again.
+    func stoppingMarker(_ id: String) -> String { containerDir(id) + "/stopping" }
+    func markStopping(_ id: String) { try? Files.write(stoppingMarker(id), "\(Timestamp.now().unixNanos)\n") }
     private func backoffFile(_ id: String) -> String { containerDir(id) + "/restart-delay" }
 
     /// A start by the user (`start`, `restart`): a policy begins afresh.
     func startedByUser(_ id: String) {
-        unlink(containerDir(id) + "/stopping")
-        unlink(userStoppedMarker(id))
+        unlink(stoppingMarker(id))
         unlink(backoffFile(id))
     }
 
@@ -42,8 +44,7 @@ extension Engine {
         let dir = containerDir(r.id)
         let exit = MonitorProtocol.readExit(containerDir: dir)
         let status = exit?.status ?? -1, at = exit?.at ?? Timestamp.now().unixNanos
-        let byUser = access(dir + "/stopping", F_OK) == 0
-        if byUser { try? Files.write(userStoppedMarker(r.id), "\(at)\n") }
+        let byUser = access(stoppingMarker(r.id), F_OK) == 0
         let s = spec(r)
         if let reply, let policy = s?.restartPolicy, s?.autoRemove != true,
            policy.restarts(exitCode: status, restartCount: r.restartCount, stoppedByUser: byUser) {
@@ -67,7 +68,7 @@ extension Engine {
             logger.line("hive: warning: container \(r.name) not restarted: \(reason)")
             logEvent(containerEvent(r, "restart-ended", ["reason": reason]))
         }
-        if access(containerDir(r.id) + "/stopping", F_OK) == 0 || isAlive(r) { return end(nil) }
+        if access(stoppingMarker(r.id), F_OK) == 0 || isAlive(r) { return end(nil) }
         do {
             try checkDevicePolicy(r)
             try preStart(r)
@@ -103,13 +104,9 @@ extension Engine {
     func endRestarting(_ r: ContainerRecord) throws -> ContainerRecord {
         // restarting, or its exit not yet recorded (the monitor's cleanup is deciding)
         guard r.restarting || r.state == .running, !isAlive(r), monitorAlive(r), let monitor = r.monitorPid else { return r }
-        let now = "\(Timestamp.now().unixNanos)\n"
-        try? Files.write(containerDir(r.id) + "/stopping", now)
-        try? Files.write(userStoppedMarker(r.id), now)
+        markStopping(r.id)
         kill(monitor, SIGTERM)
-        let deadline = Timestamp.now().unixNanos + 10_000_000_000
-        while monitorAlive(r) && Timestamp.now().unixNanos < deadline { usleep(2000) }
-        if monitorAlive(r) { kill(monitor, SIGKILL) }
+        if !waitGone(pid: monitor, start: r.monitorStart, seconds: 10) { kill(monitor, SIGKILL) }
         try store.db.transaction(durable: false) { () throws(HiveError) in try store.markRestarting(r.id, false) }
         return try store.container(r.id) ?? r
     }
@@ -121,10 +118,12 @@ extension Engine {
     public func startAll(policies: Set<String>? = nil) throws -> (started: [String], failed: [(String, HiveError)]) {
         var started: [String] = [], failed: [(String, HiveError)] = []
         for summary in try store.allContainers().reversed() {
-            guard let r = try store.container(summary.id), r.started != nil, !isAlive(r), !monitorAlive(r),
+            // a summary has no config: the full record only of one that may restart
+            guard summary.started != nil, !isAlive(summary), !monitorAlive(summary),
+                  let r = try store.container(summary.id),
                   let policy = spec(r)?.restartPolicy, policies?.contains(policy.name) ?? true,
                   policy.restartsAfterReboot(exitCode: r.state == .running ? nil : r.exitCode, restartCount: r.restartCount,
-                                             stoppedByUser: access(userStoppedMarker(r.id), F_OK) == 0)
+                                             stoppedByUser: access(stoppingMarker(r.id), F_OK) == 0)
             else { continue }
             do {
                 started.append(try startDetached(r.id))

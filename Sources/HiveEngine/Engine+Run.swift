@@ -12,6 +12,10 @@ import HiveStore
 extension Engine {
     /// Runs a container in the foreground; returns its exit status.
     public func run(_ o: RunOptions) throws -> Int32 {
+        // a restart policy is carried out by the container's monitor: a detached container's
+        if let text = o.restart, try RestartPolicy(parsing: text).restarts {
+            throw HiveError(.invalidArgument, "--restart \(text) needs a detached container in hive: add -d (hive attach follows it, hive logs shows its output)")
+        }
         // a namespace made on a thread while the container is created: the network
         // manager pins it (bridge, user networks) or the launch joins it (--network
         // none); one a hook's change leaves unused is closed when `ahead` goes
@@ -111,7 +115,9 @@ extension Engine {
         Profile.mark("planned")
         made.spec.logDriver = logDriver == "json-file" ? nil : logDriver
         if logOptions.compress ?? hiveConfig.containers.logCompress { made.spec.logCompress = true }
-        let logAttrs = logOptions.attrs(labels: (config.config?.labels ?? [:]).merging(made.spec.labels) { $1 }, env: made.spec.env)
+        // only with --log-opt labels=/env=: the merged labels are built for them alone
+        let logAttrs = logOptions.labels.isEmpty && logOptions.env.isEmpty ? nil
+            : logOptions.attrs(labels: (config.config?.labels ?? [:]).merging(made.spec.labels) { $1 }, env: made.spec.env)
 
         // record
         // a generated name is picked inside the write transaction below, so

@@ -13,7 +13,7 @@ public final class EventFollower {
     var fileWatch: Int32 = -1
     /// The file being read (its inode) and how far.
     var inode: ino_t = 0
-    public private(set) var offset = 0
+    private var offset = 0
 
     init(log: EventLog) throws(HiveError) {
         self.log = log

@@ -22,7 +22,6 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     public var intValue: Int64? {
         switch self {
         case .int(let i): return i

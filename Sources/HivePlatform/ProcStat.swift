@@ -1,5 +1,6 @@
 // Another process as /proc shows it: when it started, which tells a live
 // container's init from a reused pid.
+import Glibc
 
 public enum ProcStat {
     /// Field 22 of /proc/PID/stat (start time in clock ticks after boot);
@@ -25,5 +26,13 @@ public enum ProcStat {
     public static func fields(parsing s: String) -> [Substring]? {
         guard let close = s.lastIndex(of: ")") else { return nil }
         return s[s.index(after: close)...].split(separator: " ")
+    }
+}
+
+extension ProcStat {
+    /// Whether process `pid` lives and is the one that started at `start`
+    /// (a record's pid and start time: a reused pid is another process).
+    public static func alive(_ pid: Int32, start: Int64?) -> Bool {
+        pid > 0 && kill(pid, 0) == 0 && startTime(pid) == start
     }
 }

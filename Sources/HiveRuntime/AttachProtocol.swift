@@ -7,8 +7,6 @@ import Glibc
 import HivePlatform
 
 public enum AttachProtocol {
-    /// The socket's name in the container's directory.
-    public static let socketName = HIVE_ATTACH_SOCKET
     /// Docker's default detach sequence.
     public static let defaultDetachKeys = "ctrl-p,ctrl-q"
 

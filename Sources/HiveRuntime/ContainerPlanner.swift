@@ -144,7 +144,6 @@ public struct ContainerPlanner {
         spec.healthOnFailure = r.health.onFailure
         if r.interactive { spec.interactive = true }
         if r.tty { spec.tty = true }
-        spec.logDriver = r.logDriver
         spec.mounts = requested.mounts.map { ContainerPlanner.info($0, volumesDir: inputs.volumesDir) }
 
         let dir = inputs.dir

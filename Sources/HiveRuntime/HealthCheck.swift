@@ -24,7 +24,6 @@ public struct HealthRequest: Equatable, Sendable {
 public enum HealthDefaults {
     public static let interval: Int64 = 30_000_000_000
     public static let timeout: Int64 = 30_000_000_000
-    public static let startPeriod: Int64 = 0
     public static let startInterval: Int64 = 5_000_000_000
     public static let retries = 3
     /// Docker's lower bound for interval, timeout and start interval (1 ms).

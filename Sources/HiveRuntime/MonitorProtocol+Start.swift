@@ -6,14 +6,10 @@ import HivePlatform
 
 extension MonitorProtocol {
     /// Starts the monitor (`arguments`, as `arguments(...)` makes them) and
-    /// returns the pid of the container once it runs. If it did not start,
-    /// throws the launch's error (its code carries the status: 126, 127...).
-    public static func start(_ arguments: [String]) throws -> pid_t {
-        try startMonitor(arguments).pid
-    }
-
-    /// `start`, and the monitor's own pid (a restart policy's stop signals it).
-    public static func startMonitor(_ arguments: [String]) throws -> (pid: pid_t, monitor: pid_t) {
+    /// returns the pid of the container once it runs, and the monitor's own
+    /// (a restart policy's stop signals it). If it did not start, throws the
+    /// launch's error (its code carries the status: 126, 127...).
+    public static func start(_ arguments: [String]) throws -> (pid: pid_t, monitor: pid_t) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)

@@ -102,11 +102,6 @@ extension Store {
         try db.prepare("UPDATE containers SET monitor_pid = ?2, monitor_start = ?3 WHERE id = ?1").run([.text(id), .int(Int64(pid)), .int(start)])
     }
 
-    /// A start by the user: the policy's count starts again (Docker resets RestartCount).
-    public func resetRestarts(_ id: String) throws(HiveError) {
-        try db.prepare("UPDATE containers SET restart_count = 0, restarting = 0 WHERE id = ?1").run([.text(id)])
-    }
-
     /// The monitor waits out a backoff (1), or the policy ended (0).
     public func markRestarting(_ id: String, _ restarting: Bool) throws(HiveError) {
         try db.prepare("UPDATE containers SET restarting = ?2 WHERE id = ?1").run([.text(id), .int(restarting ? 1 : 0)])
@@ -124,8 +119,10 @@ extension Store {
             .run([.text(id), .int(Int64(pid)), .int(pidStart), .int(at)])
     }
 
+    /// A start by the user, before the launch: the restart policy's count
+    /// starts again too (Docker resets RestartCount).
     public func markCreated(_ id: String) throws(HiveError) {
-        try db.prepare("UPDATE containers SET state = 'created', pid = NULL WHERE id = ?1").run([.text(id)])
+        try db.prepare("UPDATE containers SET state = 'created', pid = NULL, restart_count = 0, restarting = 0 WHERE id = ?1").run([.text(id)])
     }
 
     public func markExited(_ id: String, exitCode: Int32, at: Int64) throws(HiveError) {

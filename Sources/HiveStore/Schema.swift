@@ -213,8 +213,7 @@ enum Schema {
             try db.exec(v5)
             try db.exec(v6)
             try db.exec(v7)
-            let cols8 = try db.prepare("PRAGMA table_info(containers)").all([]) { $0.text(1) }
-            if !cols8.contains("restart_count") { for stmt in v8 { try db.exec(stmt) } }
+            if !cols.contains("restart_count") { for stmt in v8 { try db.exec(stmt) } }
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

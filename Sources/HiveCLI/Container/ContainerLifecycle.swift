@@ -1,5 +1,5 @@
-// `hive create`, `start`, `stop`, `kill`, `restart`, `wait`, and the
-// monitor's `container cleanup`.
+// `hive create`, `start`, `stop`, `kill`, `restart`, `wait` (the monitor's
+// `container cleanup` is in MonitorCallbacks.swift).
 import Glibc
 import HiveEngine
 import HiveOCI
@@ -162,18 +162,5 @@ enum ContainerWait {
             }
         }
         return failed ? 1 : 0
-    }
-}
-
-enum ContainerCleanup {
-    static let def = CommandDef(
-        name: "container cleanup", aliases: ["container cleanup"], usage: "CONTAINER",
-        summary: "Record a container's exit (run by hive-monitor)", run: run)
-
-    static func run(_ c: Context) throws -> Int32 {
-        try c.expect(min: 1, max: 1)
-        let reply = MonitorProtocol.replyChannel()  // before anything else opens a file
-        try c.engine().monitorCleanup(c.args.positionals[0], reply: reply)
-        return 0
     }
 }

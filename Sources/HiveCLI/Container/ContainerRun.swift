@@ -80,13 +80,10 @@ enum ContainerRun {
             c.out.line(try engine.startDetached(id))
             return 0
         }
-        // a restart policy is carried out by the container's monitor: a detached container's
-        if let text = o.restart, try RestartPolicy(parsing: text).restarts {
-            throw HiveError(.invalidArgument, "--restart \(text) needs a detached container in hive: add -d (hive attach follows it, hive logs shows its output)")
-        }
         c.out.flush()
-        // without -i (or with -a but not -a stdin) the container's stdin is /dev/null, as with docker
-        if !c.args.flag("interactive") || (!o.attach.isEmpty && !o.attach.contains("stdin")) {
+        // without -i (or with -a but not -a stdin) the container's stdin is /dev/null, as with
+        // docker: ForegroundIO gives it that; with -t the pty's proxy must not see a terminal here
+        if o.tty && (!c.args.flag("interactive") || (!o.attach.isEmpty && !o.attach.contains("stdin"))) {
             let null = open("/dev/null", O_RDONLY)
             if null >= 0 { dup2(null, 0); close(null) }
         }

@@ -1,10 +1,24 @@
-// The verbs hive-monitor runs (not for users): `container restart-run ID`
-// relaunches a container under its restart policy (restart.c; the engine's
-// side is Engine+Restart.swift), `container health-event ID` reports a health
-// status change (health.c).
+// The verbs hive-monitor runs (not for users): `container cleanup ID`
+// records a container's exit and decides its restart (monitorCleanup),
+// `container restart-run ID` relaunches a container under its restart policy
+// (restart.c; the engine's side is Engine+Restart.swift), `container
+// health-event ID` reports a health status change (health.c).
 import HiveEngine
 import HivePlatform
 import HiveRuntime
+
+enum ContainerCleanup {
+    static let def = CommandDef(
+        name: "container cleanup", aliases: ["container cleanup"], usage: "CONTAINER",
+        summary: "Record a container's exit (run by hive-monitor)", run: run)
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 1, max: 1)
+        let reply = MonitorProtocol.replyChannel()  // before anything else opens a file
+        try c.engine().monitorCleanup(c.args.positionals[0], reply: reply)
+        return 0
+    }
+}
 
 enum MonitorRestart {
     static let def = CommandDef(
