@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "launch_internal.h"
 #include "hive_log_writer.h"  // struct hive_foreground (hive_pty_proxy)
+#include "hive_monitor_proto.h"
 #include <spawn.h>
 
 // Foreground containers: the CLI forwards terminal and termination signals to
@@ -44,16 +45,27 @@ int hive_wait_exit(pid_t pid) {
 }
 
 // Starts the monitor with the status pipe as its fd 3 and /dev/null as stdio.
-int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, pid_t *pid) {
+int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, int attach, pid_t *pid) {
+    // moved above 4 first: a dup2 onto fd 3 must not replace the one meant for 4
+    int s = fcntl(status_w, F_DUPFD_CLOEXEC, 10);
+    int a = attach >= 0 ? fcntl(attach, F_DUPFD_CLOEXEC, 10) : -1;
+    if (s < 0 || (attach >= 0 && a < 0)) {
+        int e = errno;
+        if (s >= 0) close(s);
+        return e;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, status_w, 3);
+    posix_spawn_file_actions_adddup2(&fa, s, HIVE_MONITOR_STATUS_FD);
+    if (a >= 0) posix_spawn_file_actions_adddup2(&fa, a, HIVE_MONITOR_ATTACH_FD);
     extern char **environ;
     int r = posix_spawn(pid, path, &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    close(s);
+    if (a >= 0) close(a);
     return r;
 }
 

@@ -38,3 +38,67 @@ extension Engine {
         return .exited(try wait(r.id))
     }
 }
+
+extension Engine {
+    /// Whether a container runs under its monitor even when started in the
+    /// foreground: its restart policy or its health check is the monitor's work.
+    func needsMonitor(_ s: ContainerSpec) -> Bool {
+        s.restartPolicy?.restarts == true || s.healthcheck != nil
+    }
+
+    /// `run` without -d, and `start -a`, of a container that needs its
+    /// monitor: it starts under its own monitor with this command attached
+    /// through a socketpair the monitor takes before the container runs, so
+    /// no output is missed and a slow terminal holds the container's output
+    /// back, as a foreground run's pipe would. Returns the status of the
+    /// container's first exit (a restart policy then goes on without this
+    /// command, as Docker's), 0 when the user detaches (ctrl-p ctrl-q with a
+    /// tty), 128+N when this command is ended by signal N.
+    func runSupervised(_ r: ContainerRecord, streams: AttachStreams, detachKeys: [UInt8]? = nil, sigProxy: Bool = true) throws -> Int32 {
+        let s = spec(r)
+        if streams.stdin && s?.tty == true && isatty(0) == 0 {
+            throw HiveError(.invalidArgument, "the input device is not a TTY: run without -t, or from a terminal")
+        }
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw HiveError.errno("socketpair")
+        }
+        do {
+            _ = try startDetached(r.id, attach: pair[1])
+            close(pair[1])
+        } catch {
+            close(pair[0])
+            close(pair[1])
+            throw error
+        }
+        let started = try store.container(r.id)
+        var o = AttachProtocol.Options()
+        o.stdin = streams.stdin
+        o.stdinOnce = true
+        o.dropStdout = !streams.stdout
+        o.dropStderr = !streams.stderr
+        o.sigProxy = sigProxy
+        if let detachKeys { o.detachKeys = detachKeys }
+        let proxied = sigProxy && s?.tty != true
+        let outcome = AttachProtocol.run(pair[0], options: o, pid: proxied ? started?.pid ?? 0 : 0, pidStart: started?.pidStart ?? 0)
+        switch outcome {
+        case .exited(let status):
+            // the monitor records the exit (and removes an --rm container) right after it sent it
+            waitRecorded(r.id, seconds: 10)
+            return status
+        case .detached:
+            return 0
+        case .signalled(let sig):
+            return 128 + sig
+        case .protocolError:
+            throw HiveError(.corrupt, "the monitor of container \(r.name) does not speak this hive's attach protocol (hive and hive-monitor are from different builds)")
+        case .lost:
+            if let now = try store.container(r.id), isAlive(now) {
+                throw HiveError(.unavailable, "lost the connection to the monitor of container \(r.name); it still runs (hive attach \(r.name) follows it, hive logs shows its output)")
+            }
+            waitRecorded(r.id, seconds: 10)
+            if let exit = MonitorProtocol.readExit(containerDir: containerDir(r.id)) { return exit.status }
+            return try store.container(r.id)?.exitCode ?? 125
+        }
+    }
+}

@@ -52,7 +52,9 @@ extension Engine {
     }
 
     /// Starts a created or exited container under its own monitor; returns once it runs.
-    public func startDetached(_ ref: String) throws -> String {
+    /// With `attach` (a socket: `runSupervised`), the monitor takes it as its
+    /// first attach client before the container's first output.
+    public func startDetached(_ ref: String, attach: Int32 = -1) throws -> String {
         let r = try record(ref)
         if isAlive(r) || isRestarting(r) { return r.id }
         // the previous run's monitor may still be finishing (its cleanup): two
@@ -73,7 +75,7 @@ extension Engine {
             (pid, monitor) = try MonitorProtocol.start(MonitorProtocol.arguments(
                 monitor: Engine.siblingExecutable("hive-monitor"), id: r.id, containerDir: dir, hive: HostProcess.executable,
                 root: store.root, runroot: store.runroot, logMaxSize: logs.maxSize, logMaxFile: logs.maxFile,
-                flags: monitorFlags(r)))
+                flags: monitorFlags(r).union(attach >= 0 ? .attached : [])), attach: attach)
         } catch {
             detachNetwork(r.id)
             throw error
@@ -182,13 +184,16 @@ extension Engine {
 }
 
 extension Engine {
-    /// `start -a`: launches in this process from the stored plan and waits.
-    public func startAttached(_ ref: String) throws -> Int32 {
+    /// `start -a`: launches in this process from the stored plan and waits
+    /// (`stdin`: `-i`, this process's stdin is the container's). A container
+    /// with a restart policy or a health check starts under its monitor
+    /// instead, this command attached to it (`runSupervised`).
+    public func startAttached(_ ref: String, stdin: Bool = false) throws -> Int32 {
         let r = try record(ref)
-        guard !isAlive(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
-        // a restart policy is carried out by a monitor, which an attached start has not
-        if let p = spec(r)?.restartPolicy, p.restarts {
-            throw HiveError(.invalidArgument, "container \(ref) has restart policy \(p.name): start it detached (hive start \(ref)), then hive attach \(ref)")
+        guard !isAlive(r), !isRestarting(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
+        if let s = spec(r), needsMonitor(s) {
+            let streams = AttachStreams(stdin: stdin && s.interactive == true, stdout: true, stderr: true)
+            return try runSupervised(r, streams: streams)
         }
         try checkDevicePolicy(r)
         try preStart(r)

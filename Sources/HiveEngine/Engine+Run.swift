@@ -12,10 +12,6 @@ import HiveStore
 extension Engine {
     /// Runs a container in the foreground; returns its exit status.
     public func run(_ o: RunOptions) throws -> Int32 {
-        // a restart policy is carried out by the container's monitor: a detached container's
-        if let text = o.restart, try RestartPolicy(parsing: text).restarts {
-            throw HiveError(.invalidArgument, "--restart \(text) needs a detached container in hive: add -d (hive attach follows it, hive logs shows its output)")
-        }
         // a namespace made on a thread while the container is created: the network
         // manager pins it (bridge, user networks) or the launch joins it (--network
         // none); one a hook's change leaves unused is closed when `ahead` goes
@@ -25,6 +21,16 @@ extension Engine {
         let (r, plan) = try create(o)
         let id = r.id
         Profile.mark("created")
+        // a restart policy or a health check is carried out by a monitor; an
+        // interactive terminal can detach (ctrl-p ctrl-q), and without
+        // --sig-proxy this command can end while the container runs on:
+        // then the container starts under its own monitor, this command attached to it
+        if let s = spec(r), needsMonitor(s) || !o.sigProxy || o.detachKeys != nil || (o.tty && attach.stdin) {
+            do { return try runSupervised(r, streams: attach, detachKeys: o.detachKeys, sigProxy: o.sigProxy) } catch {
+                if o.remove, let now = try? store.container(id), !isAlive(now), !isRestarting(now) { try? cleanupContainer(id) }
+                throw error
+            }
+        }
         do {
             try preStart(r)
             Profile.mark("preStart")

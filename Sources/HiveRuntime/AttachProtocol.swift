@@ -28,6 +28,11 @@ public enum AttachProtocol {
         public var stdin = true
         public var sigProxy = true
         public var detachKeys: [UInt8] = [16, 17]
+        /// The end of this process's stdin ends the container's (a run's attach: Docker's StdinOnce).
+        public var stdinOnce = false
+        /// Streams not shown here (`run -a` without them).
+        public var dropStdout = false
+        public var dropStderr = false
         public init() {}
     }
 
@@ -115,6 +120,9 @@ public enum AttachProtocol {
             o.pid_start = pidStart
             o.detach_keys = keys.baseAddress
             o.detach_keys_len = keys.count
+            o.stdin_once = options.stdinOnce ? 1 : 0
+            o.drop_stdout = options.dropStdout ? 1 : 0
+            o.drop_stderr = options.dropStderr ? 1 : 0
             return hive_attach_run(sock, &o)
         }
         switch r {

@@ -46,6 +46,10 @@ public struct ContainerRequest {
     public var attach: [String] = []
     /// `-i`: stdin kept open (a detached container's monitor holds it for `hive attach`).
     public var interactive = false
+    /// `--detach-keys` of a foreground run, as bytes (nil: ctrl-p ctrl-q).
+    public var detachKeys: [UInt8]?
+    /// `--sig-proxy` (default true): a foreground run forwards the signals it gets to the container.
+    public var sigProxy = true
     /// `--log-driver` (nil: the configured default, json-file).
     public var logDriver: String?
     /// A build's RUN step: no hooks, no events, not a user's container.

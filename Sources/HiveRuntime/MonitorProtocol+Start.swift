@@ -8,8 +8,12 @@ extension MonitorProtocol {
     /// Starts the monitor (`arguments`, as `arguments(...)` makes them) and
     /// returns the pid of the container once it runs, and the monitor's own
     /// (a restart policy's stop signals it). If it did not start, throws the
-    /// launch's error (its code carries the status: 126, 127...).
-    public static func start(_ arguments: [String]) throws -> (pid: pid_t, monitor: pid_t) {
+    /// launch's error (its code carries the status: 126, 127...). With
+    /// `attach` (one end of a socketpair; the arguments' flags have
+    /// `.attached`), the monitor takes it as its first attach client before
+    /// the container runs: the caller then runs the attach protocol on the
+    /// other end and misses no output.
+    public static func start(_ arguments: [String], attach: Int32 = -1) throws -> (pid: pid_t, monitor: pid_t) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw HiveError.errno("pipe") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -20,7 +24,7 @@ extension MonitorProtocol {
         var mpid: pid_t = 0
         let rc = cargs.withUnsafeMutableBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
-                hive_spawn_monitor(monitor, $0, fds[1], &mpid)
+                hive_spawn_monitor(monitor, $0, fds[1], attach, &mpid)
             }
         }
         close(fds[1])

@@ -122,12 +122,15 @@ public enum MonitorProtocol {
         public static let logNone = Flags(rawValue: 2)
         /// `--log-opt compress=true`: rotated logs are gzip-compressed.
         public static let logCompress = Flags(rawValue: 4)
+        /// The starting command attaches through fd 4 (`start(_:attach:)`).
+        public static let attached = Flags(rawValue: 8)
 
         var argument: String {
             var s = ""
             if contains(.interactive) { s += "i" }
             if contains(.logNone) { s += "n" }
             if contains(.logCompress) { s += "z" }
+            if contains(.attached) { s += "a" }
             return s.isEmpty ? "-" : s
         }
     }

@@ -160,8 +160,10 @@ static int supervise(struct monitor *m) {
     for (;;) {
         struct pollfd fds[64];
         int n = 0;
-        fds[n++] = (struct pollfd){ m->out_fd, POLLIN, 0 };
-        fds[n++] = (struct pollfd){ m->err_fd, POLLIN, 0 };
+        // the starting client is behind: the output waits in its pipe (attach.c)
+        int held = attach_output_held(m);
+        fds[n++] = (struct pollfd){ held ? -1 : m->out_fd, POLLIN, 0 };
+        fds[n++] = (struct pollfd){ held ? -1 : m->err_fd, POLLIN, 0 };
         fds[n++] = (struct pollfd){ m->pidfd, POLLIN, 0 };
         int a0 = n;
         int na = attach_pollfds(m, fds + n, 32);
@@ -225,6 +227,9 @@ int main(int argc, char **argv) {
         hive_monitor_report_failed(status_fd, 125, msg);
         return 125;
     }
+    // the starting command's attach connection (FLAGS a): never the container's
+    int attach_fd = m->args.attached ? HIVE_MONITOR_ATTACH_FD : -1;
+    if (attach_fd >= 0 && fcntl(attach_fd, F_SETFD, FD_CLOEXEC) < 0) attach_fd = -1;
     log_setup(m);
     attach_setup(m);
     health_setup(m);
@@ -232,9 +237,12 @@ int main(int argc, char **argv) {
     char err[512];
     if (monitor_launch(m, &code, err, sizeof err) < 0) {
         hive_monitor_report_failed(status_fd, code, err);
+        if (attach_fd >= 0) close(attach_fd);
         attach_close(m);
         return code;
     }
+    // before its output is read: the client misses none of it
+    if (attach_fd >= 0) attach_adopt(m, attach_fd);
     hive_monitor_report_started(status_fd, m->pid);
     close(status_fd);
     int null = open("/dev/null", O_RDWR);

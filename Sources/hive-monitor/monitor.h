@@ -68,6 +68,12 @@ void log_close(struct monitor *m);
 
 // attach.c
 void attach_setup(struct monitor *m);
+// The starting command's connection (FLAGS a): attached as the first client,
+// after the launch (its HELLO tells whether stdin is open), before any output.
+void attach_adopt(struct monitor *m, int fd);
+// 1 while the starting client's backlog is long: the container's output is
+// not read until it drains.
+int attach_output_held(struct monitor *m);
 // Adds its fds to fds[0..cap): how many.
 int attach_pollfds(struct monitor *m, struct pollfd *fds, int cap);
 // Handles the revents of the fds it added (the same n, in the same order).

@@ -115,8 +115,10 @@ int hive_plan_write(const char *path, const struct hive_plan *plan);
 int hive_plan_read(const char *path, struct hive_plan *plan);
 
 void hive_forward_signals(pid_t pid);
-// Spawns hive-monitor with `status_w` as its fd 3; returns posix_spawn's result.
-int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, pid_t *pid);
+// Spawns hive-monitor with `status_w` as its fd 3 and, unless -1, `attach`
+// (the starting command's attach connection, FLAGS a) as its fd 4
+// (hive_monitor_proto.h); returns posix_spawn's result (an errno).
+int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, int attach, pid_t *pid);
 
 int hive_wait_exit(pid_t pid);
 

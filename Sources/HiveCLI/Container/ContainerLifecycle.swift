@@ -65,7 +65,7 @@ enum ContainerStart {
                 let null = open("/dev/null", O_RDONLY)
                 if null >= 0 { dup2(null, 0); close(null) }
             }
-            return try engine.startAttached(c.args.positionals[0])
+            return try engine.startAttached(c.args.positionals[0], stdin: c.args.flag("interactive"))
         }
         return eachContainer(c) { _ = try engine.startDetached($0) }
     }

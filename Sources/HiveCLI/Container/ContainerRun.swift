@@ -64,6 +64,8 @@ enum ContainerRun {
             .flag("no-healthcheck", nil, "Disable any container-specified HEALTHCHECK"),
             .value("health-on-failure", nil, "string", "Action to take once the container turns unhealthy: none, kill, restart, stop"),
             .multi("attach", "a", "list", "Attach to STDIN, STDOUT or STDERR"),
+            .value("detach-keys", nil, "string", "Override the key sequence for detaching a container (default ctrl-p,ctrl-q)"),
+            .flag("sig-proxy", nil, "Proxy received signals to the process (default true)"),
             .value("log-driver", nil, "string", "Logging driver for the container: json-file (default), none"),
         ], interspersed: false, run: run)
 
@@ -128,6 +130,8 @@ enum ContainerRun {
         o.health.onFailure = c.args.value("health-on-failure")
         o.attach = c.args.all("attach").map { $0.lowercased() }
         o.interactive = c.args.flag("interactive")
+        o.detachKeys = try c.args.value("detach-keys").map(AttachProtocol.detachKeys)
+        o.sigProxy = !c.args.negated.contains("sig-proxy")
         _ = try AttachStreams.parse(o.attach, interactive: o.interactive)  // checked before anything is made
         // --memory, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit as `update` takes them
         o.resources = try ContainerUpdate.resources(c).applied(to: o.resources)
