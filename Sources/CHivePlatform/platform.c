@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 int hive_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int hive_syncfs(int fd) { return syncfs(fd); }
+int hive_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 int hive_renameat2_noreplace(int od, const char *op, int nd, const char *np) {
     return renameat2(od, op, nd, np, RENAME_NOREPLACE);
 }

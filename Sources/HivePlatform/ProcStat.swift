@@ -1,5 +1,6 @@
 // Another process as /proc shows it: when it started, which tells a live
 // container's init from a reused pid.
+import CHivePlatform
 import Glibc
 
 public enum ProcStat {
@@ -34,5 +35,15 @@ extension ProcStat {
     /// (a record's pid and start time: a reused pid is another process).
     public static func alive(_ pid: Int32, start: Int64?) -> Bool {
         pid > 0 && kill(pid, 0) == 0 && startTime(pid) == start
+    }
+
+    /// A pidfd on process `pid` if it is the one that started at `start`
+    /// (checked after the pidfd pins it), else nil. The caller closes it.
+    public static func pidfd(_ pid: Int32, start: Int64?) -> Int32? {
+        guard pid > 0 else { return nil }
+        let fd = hive_pidfd_open(pid)
+        guard fd >= 0 else { return nil }
+        if startTime(pid) != start { close(fd); return nil }
+        return fd
     }
 }

@@ -15,6 +15,8 @@ void hive_malloc_tune(void);
 
 // ---- _GNU_SOURCE and macro wrappers ----
 int hive_syncfs(int fd);
+// pidfd_open(2), close-on-exec: -1 (errno) on failure.
+int hive_pidfd_open(pid_t pid);
 int hive_renameat2_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 dev_t hive_makedev(unsigned int major, unsigned int minor);
 int hive_open_dir_nofollow(int dirfd, const char *name);

@@ -4,7 +4,8 @@
 // log; read by HiveRuntime's ContainerLog); --details puts each record's
 // attrs (--log-opt labels=/env=) before it as Docker does. A line the
 // monitor split into records comes back whole: only its last record ends
-// in "\n".
+// in "\n". -f waits on inotify and the container's pidfd (HiveEngine's
+// LogFollower), no polling.
 import Glibc
 import HiveEngine
 import HiveOCI
@@ -45,13 +46,14 @@ enum ContainerLogs {
             }
             c.out.flush()
         }
+        // the follower first: a line written between the read and its watch is not missed
+        let follower = c.args.flag("follow") ? try engine.followLog(c.args.positionals[0]) : nil
         emit(log.readAll(tail: tail))
-        if c.args.flag("follow") {
-            while true {
-                let running = engine.isRunning(c.args.positionals[0])
+        if let follower {
+            // woken by inotify as the log grows, ended by the container's exit (its pidfd)
+            while follower.running {
+                follower.wait()
                 emit(log.readNew())
-                if !running { break }
-                usleep(50_000)
             }
             emit(log.readNew())
         }
