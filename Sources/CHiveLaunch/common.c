@@ -63,9 +63,25 @@ __attribute__((noreturn)) void fail_exec(int fd, const char *cmd, const char *wh
     report_and_exit(fd, cmd, why, err, code, 1);
 }
 
-int collect_report(int fd, pid_t pid, int *exit_code, char *err, size_t errlen) {
+int collect_report(int fd, pid_t pid, int timeout_ms, int *exit_code, char *err, size_t errlen) {
     struct report rep;
     ssize_t n;
+    if (timeout_ms >= 0) {
+        // a process joining a running container is in its pid namespace before
+        // it execs: the container could stop it (SIGSTOP) and hold the caller
+        // (the monitor's health check) for ever; past the bound it is killed
+        struct pollfd p = { fd, POLLIN, 0 };
+        int r;
+        do { r = poll(&p, 1, timeout_ms); } while (r < 0 && errno == EINTR);
+        if (r == 0) {
+            close(fd);
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+            *exit_code = 126;
+            snprintf(err, errlen, "the process did not start within %d s (stopped inside the container?)", timeout_ms / 1000);
+            return -1;
+        }
+    }
     do { n = read(fd, &rep, sizeof rep); } while (n < 0 && errno == EINTR);
     close(fd);
     if (n == 0) return 0;  // the pipe closed on exec: the command runs

@@ -162,5 +162,5 @@ int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan,
     close(pidfd);
     close(errp[1]);
     finish_parent(p, console, ncg);
-    return collect_report(errp[0], r, exit_code, err, errlen);
+    return collect_report(errp[0], r, HIVE_EXEC_START_TIMEOUT_MS, exit_code, err, errlen);
 }

@@ -276,7 +276,7 @@ int hive_launch(const struct hive_plan *plan, pid_t *pid, int *exit_code, char *
 
 int hive_launch_finish(int report_fd, pid_t pid, int *exit_code, char *err, size_t errlen) {
     *exit_code = 125;
-    return collect_report(report_fd, pid, exit_code, err, errlen);
+    return collect_report(report_fd, pid, -1, exit_code, err, errlen);
 }
 
 int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen) {
@@ -345,7 +345,7 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
             close(syncp[1]);
             finish_parent(p, console, ncg);
             // a child that failed first (and is gone: ESRCH) says why; else the move failed
-            if (collect_report(errp[0], r, &code, err, errlen) == 0) {
+            if (collect_report(errp[0], r, -1, &code, err, errlen) == 0) {
                 int st;
                 while (waitpid(r, &st, 0) < 0 && errno == EINTR) {}
                 snprintf(err, errlen, "cannot move the container into its cgroup: %s", strerror(e));

@@ -13,7 +13,10 @@ __attribute__((noreturn)) void fail(int fd, const char *step, const char *what, 
 // A command that cannot be run: the message is complete ("x: executable file not found in $PATH").
 __attribute__((noreturn)) void fail_exec(int fd, const char *cmd, const char *why, int err, int code);
 // Waits for the child's report: 0 once it has exec'd (the pipe closed), else -1 with err set.
-int collect_report(int fd, pid_t pid, int *exit_code, char *err, size_t errlen);
+// With timeout_ms >= 0, a child that has not exec'd by then is killed (-1, code 126).
+int collect_report(int fd, pid_t pid, int timeout_ms, int *exit_code, char *err, size_t errlen);
+// How long a process joining a running container (hive_exec) may take to exec.
+#define HIVE_EXEC_START_TIMEOUT_MS 10000
 
 size_t slen(const char *s);
 // Writes all of buf: EINTR retried, EAGAIN (a non-blocking fd) waited out

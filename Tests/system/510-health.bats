@@ -164,3 +164,19 @@ EOF
     # and the status kept being reported
     events_have health_status --filter container=flap
 }
+
+@test "a container that stops every new process (SIGSTOP) cannot hold its monitor: the check is killed after 10 s, stop still works" {
+    import_run_base
+    # pid 1 stops every other process it sees, the health check's before its exec included
+    hive run -d --network none --name stopper --health-cmd true --health-interval 200ms --health-timeout 2s busybox \
+        sh -c 'while :; do for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" = 1 ] || kill -STOP "$n" 2>/dev/null; done; done' >/dev/null
+    # a check ends (killed before its exec) and the monitor goes on to record it
+    local end=$(( $(date +%s) + 40 ))
+    until hive inspect --format '{{json .State.Health.Log}}' stopper | grep -q 'did not start within'; do
+        [ "$(date +%s)" -lt "$end" ] || { hive inspect --format '{{json .State.Health}}' stopper; return 1; }
+        sleep 0.2
+    done
+    # the monitor still answers: stop records the exit
+    run_hive 0 stop -t 1 stopper
+    [ "$(hive inspect --format '{{.State.Status}}' stopper)" = exited ]
+}
