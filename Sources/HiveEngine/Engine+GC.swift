@@ -32,9 +32,15 @@ public struct GCReport {
     public var containers: [String] = []
     public var images = RemovalReport()
     public var volumes: [String] = []
+    public var buildCache = BuildCachePruneReport()
     public var kept: [String] = []
     public var diskBefore: Double?
     public var candidates: [PruneCandidate] = []
+    /// Bytes of the removed containers' writable layers and volumes' data.
+    public var otherReclaimed: Int64 = 0
+
+    /// Everything the removals freed (Docker's "Total reclaimed space").
+    public var reclaimed: Int64 { images.reclaimed + otherReclaimed + buildCache.reclaimed }
 }
 
 extension Engine {
@@ -63,8 +69,8 @@ extension Engine {
         }
         var result: [PruneCandidate] = []
         for c in out["candidates"]?.arrayValue ?? [] {
-            guard let type = c["type"]?.stringValue, ["image", "container", "volume"].contains(type), let id = c["id"]?.stringValue else {
-                throw HiveError(.denied, "a pre-prune hook returned a candidate without type (image|container|volume) and id")
+            guard let type = c["type"]?.stringValue, ["image", "container", "volume", "build-cache"].contains(type), let id = c["id"]?.stringValue else {
+                throw HiveError(.denied, "a pre-prune hook returned a candidate without type (image|container|volume|build-cache) and id")
             }
             if let known = candidates.first(where: { $0.type == type && $0.id == id }) { result.append(known); continue }
             result.append(PruneCandidate(type: type, id: id, name: c["name"]?.stringValue ?? id, created: 0, lastUsed: nil, size: 0, reason: c["reason"]?.stringValue ?? "added by a pre-prune hook"))
@@ -93,6 +99,7 @@ extension Engine {
     func remove(_ list: [PruneCandidate], into report: inout GCReport) throws {
         for c in list where c.type == "container" {
             guard let r = try store.container(c.id), !isAlive(r) else { continue }
+            report.otherReclaimed += writableSize(r.id)
             try cleanupContainer(r.id)
             removedEvent(r)
             report.containers.append(r.id)
@@ -103,11 +110,7 @@ extension Engine {
                 guard let d = try? Digest(parsing: c.id), let rec = try store.image(d) else { continue }
                 if !(try store.containers(usingImage: rec.id)).isEmpty { continue }
                 if !(try store.children(of: rec.id)).isEmpty { continue }
-                for t in rec.tags { try store.removeTag(t) }
-                report.images.untagged += rec.tags
-                try store.deleteImage(rec.id)
-                report.images.deleted.append(rec.id)
-                report.images.reclaimed += rec.size
+                try delete(rec, into: &report.images)
                 imageEvents.append(rec)
             }
         }
@@ -115,10 +118,12 @@ extension Engine {
         if !imageEvents.isEmpty { store.markPending() }
         for c in list where c.type == "volume" {
             guard try store.volume(c.id) != nil, (try store.volumeUsers(c.id)).isEmpty else { continue }
+            report.otherReclaimed += FileTree.diskUsage(store.volumesDir + "/" + c.id)
             try store.db.transaction { () throws(HiveError) in try store.deleteVolume(c.id) }
             volumeRemovedEvent(c.id)
             report.volumes.append(c.id)
         }
+        try removeBuildCache(list, into: &report.buildCache)
     }
 
     func imageRemovedEvent(_ rec: ImageRecord) {
@@ -148,6 +153,10 @@ extension Engine {
         f.values["until"] = nil
         list += PrunePlan.systemImages(input, listed: try listImages(filters: f).map(\.record), leaving: list, until: until, all: all)
         if volumes { list += PrunePlan.anonymousVolumes(input, leaving: list) }
+        // the build cache as `builder prune [-a]` would (as shared with images before this prune)
+        list += PrunePlan.buildCache(try buildCacheEntries(), all: all, until: until).map {
+            PrunePlan.cacheCandidate($0, reason: all ? "unused" : "dangling")
+        }
         try remove(try prePrune(list, reason: "system prune"), into: &report)
         try? networks().reconcile()  // endpoints and namespace pins a `kill -9` left
         store.sweepIfIdle()
@@ -160,6 +169,6 @@ extension Engine {
         var containerBytes: [String: Int64] = [:], volumeBytes: [String: Int64] = [:]
         for r in input.containers { containerBytes[r.id] = writableSize(r.id) }
         for v in input.volumes { volumeBytes[v.name] = FileTree.diskUsage(store.volumesDir + "/" + v.name) }
-        return DiskUsage.summary(input, containerBytes: containerBytes, volumeBytes: volumeBytes)
+        return DiskUsage.summary(input, containerBytes: containerBytes, volumeBytes: volumeBytes) + [try buildCacheUsage()]
     }
 }

@@ -29,8 +29,9 @@ distinct_image() {
     [[ "${lines[1]}" =~ ^Images\ +2\ +1\ + ]]
     [[ "${lines[2]}" =~ ^Containers\ +1\ +0\ +50kB\ +50kB\ \(100%\)$ ]]
     [[ "${lines[3]}" =~ ^Local\ Volumes\ +1\ +1\ +100kB\ +0B ]]
+    [[ "${lines[4]}" =~ ^Build\ Cache\ +0\ +0\ +0B\ +0B$ ]]
     run_hive 0 system df --format '{{.Type}}={{.TotalCount}}'
-    [ "$output" = "$(printf 'Images=2\nContainers=1\nLocal Volumes=1')" ]
+    [ "$output" = "$(printf 'Images=2\nContainers=1\nLocal Volumes=1\nBuild Cache=0')" ]
 }
 
 @test "system prune removes stopped containers, dangling or unused images, anonymous volumes" {
