@@ -229,7 +229,7 @@ extension Builder {
         s.advance("RUN " + argv.joined(separator: "\u{0}") + " network=" + net + mountKey)
         let createdBy = "RUN " + argv.joined(separator: " ") + " # buildkit"
         return try cachedStep(&s) { s in
-            guard let owner = s.owner, !s.layers.isEmpty else {
+            guard let owner = s.owner else {
                 throw HiveError(.invalidArgument, "RUN needs a filesystem with a shell; this stage is FROM scratch with no files yet")
             }
             let request = RunStepRequest(image: owner, argv: argv, env: env, user: cc.user.flatMap { $0.isEmpty ? nil : $0 },

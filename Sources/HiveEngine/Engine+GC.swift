@@ -9,6 +9,7 @@
 // so an image a concurrent `hive run` is just starting is never removed.
 // pre-prune hooks see the candidates and may keep some or add others; every
 // removal fires on-remove.
+import Glibc
 import HiveArchive
 import HiveHooks
 import HiveOCI
@@ -36,16 +37,20 @@ public struct GCReport {
     public var kept: [String] = []
     public var diskBefore: Double?
     public var candidates: [PruneCandidate] = []
+    /// Why the rest stays (`system gc`): the disk against the watermarks, what min_age and use protect.
+    public var explanation: [String] = []
+    /// Cache files gc swept (or, with --dry-run, would sweep): compiled hook bundles, seccomp BPF.
+    public var cacheFiles: [PruneCandidate] = []
     /// Bytes of the removed containers' writable layers and volumes' data.
     public var otherReclaimed: Int64 = 0
 
     /// Everything the removals freed (Docker's "Total reclaimed space").
-    public var reclaimed: Int64 { images.reclaimed + otherReclaimed + buildCache.reclaimed }
+    public var reclaimed: Int64 { images.reclaimed + otherReclaimed + buildCache.reclaimed + cacheFiles.reduce(0) { $0 + $1.size } }
 }
 
 extension Engine {
     /// The records a prune plan looks at, read now (volumes and their users only if asked).
-    func pruneInput(volumes: Bool, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
+    func pruneInput(volumes: Bool, buildCache: Bool = false, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
         let containers = try store.allContainers()
         var vols: [VolumeRecord] = [], users: [String: [String]] = [:]
         if volumes {
@@ -53,13 +58,13 @@ extension Engine {
             for v in vols { users[v.name] = try store.volumeUsers(v.name) }
         }
         return PruneInput(containers: containers, alive: Set(containers.filter(isAlive).map(\.id)), images: try store.allImages(),
-                          volumes: vols, volumeUsers: users, now: now)
+                          volumes: vols, volumeUsers: users, buildCache: buildCache ? try buildCacheEntries() : [], now: now)
     }
 
     /// The images, containers and volumes the policy would remove now.
     /// `all`: also what only the watermark would reach (for `hooks test`).
     func gcCandidates(policy p: HiveConfig.GCPolicy, all: Bool = false, now: Int64) throws -> [PruneCandidate] {
-        PrunePlan.gc(p, try pruneInput(volumes: p.volumes, now: now), disk: DiskSpace.of(store.root), all: all)
+        PrunePlan.gc(p, try pruneInput(volumes: p.volumes, buildCache: true, now: now), disk: DiskSpace.of(store.root), all: all)
     }
 
     /// pre-prune: hooks may drop candidates (keep them) or add others.
@@ -84,15 +89,59 @@ extension Engine {
         try store.lockExclusive()
         defer { store.unlock() }
         var report = GCReport()
-        report.diskBefore = DiskSpace.of(store.root)?.usedPercent
-        let planned = try gcCandidates(policy: policy, now: Timestamp.now().unixNanos)
+        let disk = DiskSpace.of(store.root)
+        report.diskBefore = disk?.usedPercent
+        let now = Timestamp.now().unixNanos
+        let input = try pruneInput(volumes: policy.volumes, buildCache: true, now: now)
+        let planned = PrunePlan.gc(policy, input, disk: disk)
         let chosen = try prePrune(planned, reason: "gc")
         report.candidates = chosen
         report.kept = planned.filter { p in !chosen.contains { $0.type == p.type && $0.id == p.id } }.map(\.name)
+        report.explanation = PrunePlan.gcExplanation(policy, input, disk: disk, removing: chosen)
+        report.cacheFiles = staleCacheFiles(minAge: policy.minAge, now: now)
         if dryRun { return report }
         try remove(chosen, into: &report)
+        for f in report.cacheFiles { unlink(store.root + "/cache/" + f.id) }
         store.sweepIfIdle()  // the layers and blobs go now, not at the next command
         return report
+    }
+
+    /// The store's small caches gc bounds: compiled hook bundles (cache/hooks)
+    /// but the current hook set's, not written within `minAge`; seccomp BPF
+    /// (cache/seccomp-*.bpf) not read for a week, and beyond the 64 most
+    /// recently read; temp files a killed writer left.
+    func staleCacheFiles(minAge: Int64, now: Int64) -> [PruneCandidate] {
+        let dir = store.root + "/cache"
+        let current = (try? hooks())?.bundlePath
+        var out: [PruneCandidate] = []
+        func stamp(_ path: String) -> (mtime: Int64, atime: Int64, size: Int64)? {
+            var st = stat()
+            guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+            return (Int64(st.st_mtim.tv_sec) * 1_000_000_000, Int64(st.st_atim.tv_sec) * 1_000_000_000, Int64(st.st_size))
+        }
+        func candidate(_ rel: String, _ s: (mtime: Int64, atime: Int64, size: Int64), _ reason: String) -> PruneCandidate {
+            PruneCandidate(type: "cache", id: rel, name: rel, created: s.mtime, lastUsed: s.atime, size: s.size, reason: reason)
+        }
+        for name in FileTree.names(in: dir + "/hooks") {
+            let path = dir + "/hooks/" + name
+            guard path != current, let s = stamp(path) else { continue }
+            if now - s.mtime >= minAge { out.append(candidate("hooks/" + name, s, "compiled hooks of a hook set no longer in use")) }
+        }
+        var seccomp: [(String, (mtime: Int64, atime: Int64, size: Int64))] = []
+        for name in FileTree.names(in: dir) where name.hasPrefix("seccomp-") {
+            guard let s = stamp(dir + "/" + name) else { continue }
+            if !name.hasSuffix(".bpf") {
+                if now - s.mtime >= minAge { out.append(candidate(name, s, "a temp file a killed writer left")) }
+                continue
+            }
+            seccomp.append((name, s))
+        }
+        let week: Int64 = 7 * 86_400 * 1_000_000_000
+        for (i, (name, s)) in seccomp.sorted(by: { $0.1.atime > $1.1.atime }).enumerated() {
+            let stale = max(s.atime, s.mtime) < now - week
+            if stale || i >= 64 { out.append(candidate(name, s, stale ? "compiled seccomp profile not used for a week" : "beyond the 64 most recently used compiled seccomp profiles")) }
+        }
+        return out
     }
 
     /// Removes candidates, re-checking each under the lock: nothing in use goes.

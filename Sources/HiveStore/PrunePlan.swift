@@ -37,15 +37,18 @@ public struct PruneInput {
     public var volumes: [VolumeRecord]
     /// The containers that use each volume (a volume missing here has none).
     public var volumeUsers: [String: [String]]
+    /// The build cache's records and cache mounts (gc reads them).
+    public var buildCache: [BuildCacheEntry]
     public var now: Int64
 
     public init(containers: [ContainerRecord], alive: Set<String>, images: [ImageRecord], volumes: [VolumeRecord] = [],
-                volumeUsers: [String: [String]] = [:], now: Int64) {
+                volumeUsers: [String: [String]] = [:], buildCache: [BuildCacheEntry] = [], now: Int64) {
         self.containers = containers
         self.alive = alive
         self.images = images
         self.volumes = volumes
         self.volumeUsers = volumeUsers
+        self.buildCache = buildCache
         self.now = now
     }
 }
@@ -128,9 +131,16 @@ public enum PrunePlan {
         return out
     }
 
-    /// The images, containers and volumes the gc policy removes now. `disk`:
-    /// the store's filesystem (nil: the watermarks are not checked). `all`:
-    /// also what only the watermark would reach (for `hooks test`).
+    /// The images, containers, volumes and build cache the gc policy removes
+    /// now, in this order: exited containers past container_ttl; dangling
+    /// images and build cache no image shares (dangling), the build cache
+    /// past build_cache_max_age or beyond build_cache_keep_storage; unused
+    /// images past max_age or beyond keep; then, above the high watermark,
+    /// the rest of the unused build cache and then unused images, least
+    /// recently used first, until the low watermark. Nothing used within
+    /// min_age goes, and nothing in use. `disk`: the store's filesystem (nil:
+    /// the watermarks are not checked). `all`: also what only the watermark
+    /// would reach (for `hooks test`).
     public static func gc(_ p: HiveConfig.GCPolicy, _ input: PruneInput, disk: DiskSpace?, all: Bool = false) -> [PruneCandidate] {
         var out: [PruneCandidate] = []
         let now = input.now
@@ -167,11 +177,30 @@ public enum PrunePlan {
                 chosen[i.id] = "beyond keep=\(keep) in its repository"
             }
         }
-        // the watermarks: least recently used first until the disk is below the low mark
+        // the build cache: dangling records, then age and size limits
+        let cache = input.buildCache.filter { !$0.inUse && now - $0.lastUsed >= p.minAge }
+        var cacheChosen: [String: String] = [:]
+        for e in cache where !e.shared { cacheChosen[e.id] = "dangling build cache" }
+        if let maxAge = p.buildCacheMaxAge {
+            for e in cache where cacheChosen[e.id] == nil && now - e.lastUsed >= maxAge { cacheChosen[e.id] = "build cache not used for build_cache_max_age" }
+        }
+        if let keep = p.buildCacheKeepStorage {
+            var total = input.buildCache.filter { cacheChosen[$0.id] == nil }.reduce(Int64(0)) { $0 + $1.size }
+            for e in cache.sorted(by: { $0.lastUsed < $1.lastUsed }) where cacheChosen[e.id] == nil && total > keep {
+                cacheChosen[e.id] = "build cache beyond build_cache_keep_storage"
+                total -= e.size
+            }
+        }
+        // the watermarks: the unused build cache, then images, least recently used first, until the disk is below the low mark
         if let disk, disk.usedPercent >= Double(p.highWatermark) || all {
             let pct = disk.usedPercent
             var need = disk.used - disk.total * Double(p.lowWatermark) / 100
             for i in unused where chosen[i.id] != nil { need -= Double(i.size) }
+            for e in cache where cacheChosen[e.id] != nil && !e.shared { need -= Double(e.size) }
+            for e in cache.sorted(by: { $0.lastUsed < $1.lastUsed }) where cacheChosen[e.id] == nil && (need > 0 || all) {
+                cacheChosen[e.id] = all && need <= 0 ? "least recently used build cache (if the disk passes high_watermark)" : "disk above high_watermark (\(Int(pct))%)"
+                if !e.shared { need -= Double(e.size) }
+            }
             // an image whose children stay cannot go: passes until nothing more can
             let lru = unused.sorted(by: { used($0) < used($1) })
             var progress = true
@@ -185,6 +214,7 @@ public enum PrunePlan {
                 }
             }
         }
+        for e in cache.sorted(by: { $0.lastUsed < $1.lastUsed }) where cacheChosen[e.id] != nil { out.append(cacheCandidate(e, reason: cacheChosen[e.id]!)) }
         let going = wholeChains(images.filter { chosen[$0.id] != nil }, images: images)
         for i in going { out.append(imageCandidate(i, reason: chosen[i.id]!)) }
         if p.volumes {
@@ -288,5 +318,45 @@ extension PrunePlan {
 
     public static func cacheCandidate(_ e: BuildCacheEntry, reason: String) -> PruneCandidate {
         PruneCandidate(type: "build-cache", id: e.id, name: e.description, created: e.created, lastUsed: e.lastUsed, size: e.size, reason: reason)
+    }
+}
+
+extension PrunePlan {
+    /// `90s`, `2m`, `1h`, `7d`: a duration as hive.toml writes it.
+    static func compactDuration(_ nanos: Int64) -> String {
+        let s = nanos / 1_000_000_000
+        for (unit, n) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where s >= n && s % n == 0 { return "\(s / n)\(unit)" }
+        return "\(s)s"
+    }
+
+    /// Why gc leaves what it leaves, line by line: the disk against the
+    /// watermarks, and what min_age, containers and builds protect.
+    public static func gcExplanation(_ p: HiveConfig.GCPolicy, _ input: PruneInput, disk: DiskSpace?, removing: [PruneCandidate]) -> [String] {
+        var out: [String] = []
+        if let disk {
+            let pct = Int(disk.usedPercent.rounded())
+            out.append(disk.usedPercent >= Double(p.highWatermark)
+                ? "disk \(pct)% used: above high_watermark \(p.highWatermark)%, removing least recently used until low_watermark \(p.lowWatermark)%"
+                : "disk \(pct)% used: below high_watermark \(p.highWatermark)% (nothing goes for space until it passes; then down to low_watermark \(p.lowWatermark)%)")
+        } else {
+            out.append("disk usage unknown: the watermarks are not checked")
+        }
+        let going = Set(removing.map(\.id))
+        let pinned = Set(input.containers.map(\.imageID))
+        let images = input.images.filter { !going.contains($0.id.description) }
+        let inUse = images.filter { pinned.contains($0.id) }.count
+        let young = images.filter { !pinned.contains($0.id) && input.now - used($0) < p.minAge }.count
+        let minAge = compactDuration(p.minAge)
+        let other = images.count - inUse - young
+        out.append("images kept: \(images.count) (\(inUse) used by containers, \(young) used or added within min_age \(minAge), \(other) unused"
+                   + (other > 0 ? ": tagged or the parent of a kept image, and no max_age, keep or watermark rule reaches them" : "") + ")")
+        let cache = input.buildCache.filter { !going.contains($0.id) }
+        if !input.buildCache.isEmpty {
+            let busy = cache.filter(\.inUse).count
+            let recent = cache.filter { !$0.inUse && input.now - $0.lastUsed < p.minAge }.count
+            out.append("build cache kept: \(cache.count) (\(busy) used by a build now, \(recent) used within min_age \(minAge), "
+                       + "\(cache.count - busy - recent) shared with images and within build_cache_max_age and build_cache_keep_storage)")
+        }
+        return out
     }
 }

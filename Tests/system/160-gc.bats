@@ -94,7 +94,9 @@ distinct_image() {
     printf '[gc]\nmin_age = "1h"\nmax_age = "2h"\n' > "$HIVE_CONFIG"
     hive import "$(base_tar)" >/dev/null
     run_hive 0 system gc --dry-run
-    [ -z "$output" ]
+    [ "${lines[0]}" = "nothing to remove" ]
+    [[ "$output" == *"below high_watermark 85%"* ]]
+    [[ "$output" == *"4 used or added within min_age 1h"* ]]
     printf '[gc]\nmin_age = "0s"\nmax_age = "1s"\n' > "$HIVE_CONFIG"
     hive create --name pin app:3 true >/dev/null
     run_hive 0 system gc
@@ -114,7 +116,9 @@ distinct_image() {
     hive create app3 true >/dev/null
     printf '[gc]\nmin_age = "0s"\nhigh_watermark = 85\nlow_watermark = 75\n' > "$HIVE_CONFIG"
     run_hive 0 system gc --dry-run
-    [ -z "$output" ]    # below the high watermark: nothing to do
+    [ "${lines[0]}" = "nothing to remove" ]    # below the high watermark: nothing to do, and it says why
+    [[ "${lines[1]}" =~ ^disk\ [0-9]+%\ used:\ below\ high_watermark\ 85% ]]
+    [[ "$output" == *"2 used by containers"* ]]
     used() { df --output=pcent "$WORK/small" | tail -1 | tr -dc 0-9; }
     fill=$(( (40 * 88 / 100) * 1024 - $(df --output=used -k "$WORK/small" | tail -1) ))
     head -c "$(( fill * 1024 ))" /dev/zero > "$WORK/small/filler"

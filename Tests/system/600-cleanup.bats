@@ -180,3 +180,48 @@ build_ctx() {
     [ "$(grep -c '^[0-9a-f]\{25\}$' <<< "$output")" -eq 1 ]
     [ -z "$(ls "$HIVE_ROOT/cache/build")" ]
 }
+
+@test "system gc: the build cache by its limits, in the stated order; stale hook bundles and seccomp BPF swept; why nothing goes" {
+    import_run_base
+    c=$(build_ctx 1)
+    hive build -q --network none -t app:1 "$c" >/dev/null
+    hive rmi app:1 >/dev/null                    # its four records are dangling now
+    hive import "$(base_tar)" >/dev/null          # a dangling image
+    printf '[gc]\nmin_age = "0s"\n' > "$HIVE_CONFIG"
+    # caches: a hook set's bundle no longer used, an old seccomp BPF
+    mkdir -p "$HIVE_ROOT/cache/hooks"
+    head -c 1000 /dev/zero > "$HIVE_ROOT/cache/hooks/0123456789abcdef"
+    head -c 800 /dev/zero > "$HIVE_ROOT/cache/seccomp-$(printf '%064d' 7).bpf"
+    touch -d '10 days ago' "$HIVE_ROOT/cache/seccomp-$(printf '%064d' 7).bpf"
+    run_hive 0 system gc --dry-run
+    [ "$(grep -c 'would remove build-cache .*dangling build cache' <<< "$output")" -eq 4 ]
+    [ "$(grep -c 'would remove image <none>.*dangling' <<< "$output")" -eq 1 ]
+    [[ "$output" == *"would remove cache hooks/0123456789abcdef"*"no longer in use"* ]]
+    [[ "$output" == *"would remove cache seccomp-"*"not used for a week"* ]]
+    [[ "$output" == *"below high_watermark"* ]]
+    run_hive 0 system gc --dry-run --format json
+    [ "$(grep -c '"Type":"build-cache"' <<< "$output")" -eq 4 ]
+    [[ "$(tail -1 <<< "$output")" == '{"Kept":['* ]]
+    run_hive 0 system gc
+    [ -z "$(hive builder du --format '{{.ID}}')" ]
+    [ "$(hive images -aq | wc -l)" -eq 1 ]
+    [ ! -e "$HIVE_ROOT/cache/hooks/0123456789abcdef" ]
+    [ ! -e "$HIVE_ROOT/cache/seccomp-$(printf '%064d' 7).bpf" ]
+    [ -n "$(ls "$HIVE_ROOT/cache" | grep seccomp-)" ]    # the build's own, used just now, stays
+    run_hive 0 system gc --dry-run
+    [ "${lines[0]}" = "nothing to remove" ]
+    [[ "$output" == *"images kept: 1 (0 used by containers, 0 used or added within min_age 0s, 1 unused: tagged"* ]]
+    # limits: records shared with an image go past build_cache_max_age, or beyond build_cache_keep_storage
+    hive build -q --network none -t app:2 "$c" >/dev/null
+    printf '[gc]\nmin_age = "0s"\nbuild_cache_keep_storage = "1kB"\n' > "$HIVE_CONFIG"
+    run_hive 0 system gc --dry-run
+    [[ "$output" == *"beyond build_cache_keep_storage"* ]]
+    printf '[gc]\nmin_age = "0s"\nbuild_cache_max_age = "1s"\n' > "$HIVE_CONFIG"
+    sleep 1.1
+    run_hive 0 system gc
+    [ -z "$(hive builder du --format '{{.ID}}')" ]
+    [ "$(hive run --rm --network none app:2)" = "content 1" ]
+    printf '[gc]\nbuild_cache_keep_storage = "lots"\n' > "$HIVE_CONFIG"
+    run_hive 125 system gc
+    [[ "$output" == *"gc.build_cache_keep_storage must be a size"* ]]
+}

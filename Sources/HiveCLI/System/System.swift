@@ -93,17 +93,21 @@ enum SystemGC {
         let dry = c.args.flag("dry-run")
         let r = try c.engine().systemGC(dryRun: dry)
         if c.args.value("format") == "json" {
-            for cand in r.candidates {
+            // one object per thing that goes (or would go), in the order it goes; then why the rest stays
+            for cand in r.candidates + r.cacheFiles {
                 c.out.line(JSONValue.object([
                     "Type": .string(cand.type), "ID": .string(cand.id), "Name": .string(cand.name), "Reason": .string(cand.reason),
                     "Size": .int(cand.size),
                 ]).serialized())
             }
+            c.out.line(JSONValue.object(["Kept": .array(r.explanation.map(JSONValue.string) + r.kept.map { .string("kept by a pre-prune hook: " + $0) })]).serialized())
             return 0
         }
         if dry {
-            for cand in r.candidates { c.out.line("would remove \(cand.type) \(cand.name) (\(cand.id.prefix(19))): \(cand.reason)") }
+            for cand in r.candidates + r.cacheFiles { c.out.line("would remove \(cand.type) \(cand.name) (\(cand.id.prefix(19))): \(cand.reason)") }
             for k in r.kept { c.out.line("kept by a pre-prune hook: \(k)") }
+            if r.candidates.isEmpty && r.cacheFiles.isEmpty { c.out.line("nothing to remove") }
+            for line in r.explanation { c.out.line(line) }
             return 0
         }
         SystemPrune.print(r, to: c)
