@@ -101,9 +101,7 @@ extension Store {
             return (LayerRecord(chainID: chain, diffID: diff, parent: s.optionalText(2).flatMap { try? Digest(hex: $0) }, size: s.int(3)),
                     Descriptor(mediaType: s.text(4), digest: blob, size: s.int(6)))
         }
-        // a record whose layers are not all there any more is no hit
-        guard layers.allSatisfy({ $0 != nil }), layers.count == (try? JSONCoding.decode(ImageConfig.self, from: Array(r.configJSON.utf8)))?.rootfs.diffIDs.count ?? -1
-        else { return nil }
+        guard layers.allSatisfy({ $0 != nil }) else { return nil }  // a damaged row is no hit
         r.layers = layers.map { $0!.0 }
         r.descriptors = layers.map { $0!.1 }
         return r
@@ -157,9 +155,11 @@ extension Store {
 
     /// Deletes a record (unless a build step's container runs over it) and
     /// the layer rows nothing references any more; returns the content size
-    /// of those layers (their files go in the next sweep), nil if it stayed.
+    /// of those layers (their files go in the next sweep), nil if it stayed
+    /// or there is no such record.
     public func deleteBuildRecord(_ key: String) throws(HiveError) -> Int64? {
-        guard try db.prepare("SELECT 1 FROM containers WHERE image_id = ?1").all([.text(key)], { _ in 1 }).isEmpty else { return nil }
+        guard try db.prepare("SELECT 1 FROM containers WHERE image_id = ?1").all([.text(key)], { _ in 1 }).isEmpty,
+              !(try db.prepare("SELECT 1 FROM build_records WHERE key = ?1").all([.text(key)], { _ in 1 }).isEmpty) else { return nil }
         let layers = try db.prepare("SELECT chain_id FROM build_record_layers WHERE key = ?1").all([.text(key)]) { $0.text(0) }
         try db.prepare("DELETE FROM build_records WHERE key = ?1").run([.text(key)])
         return try dropUnreferencedLayers(layers)
