@@ -2,7 +2,7 @@
 # Side-by-side benchmarks: hive against podman (and plain tar), one hyperfine
 # run per comparison, ratios printed. Not tests: `make bench` runs them.
 #
-#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|registry|network|services|all]
+#   bench/run.sh [images|import|load|save|run|lifecycle|hooks|build|rss|security|reshape|registry|network|services|cleanup|all]
 #
 # Stores live under $BENCH_DIR (default /var/tmp/hive-bench, on the root disk,
 # the same disk as tar's target). Results go to bench/results/.
@@ -535,6 +535,51 @@ bench_services_health() {
 services() {
     bench_services_restart
     if declare -F bench_services_health >/dev/null; then bench_services_health; fi
+}
+
+# issue #16: `image prune -a` of 500 images in chains (100 imported bases,
+# each with four commits on top: 400 untagged parents) and `system df` over
+# 500 images and 500 containers, podman side by side. Each store is made once
+# (slow: podman commits) and copied back before every prune.
+cleanup_store() {  # NAME, CLI...: makes $t/NAME-root with the chains and keeps a copy in $t/NAME-saved
+    local name=$1; shift
+    local root=$t/$name-root
+    [ -d "$t/$name-saved" ] && return 0
+    rm -rf "$root"
+    local i k prev
+    for i in $(seq 1 "$chains"); do
+        prev=$("$@" import --change "LABEL n=$i" "$t/tiny.tar" "bench/chain$i:base" | tail -1)
+        for k in 1 2 3 4; do
+            "$@" create --name "c$i-$k" "$prev" true >/dev/null
+            prev=$("$@" commit "c$i-$k" | tail -1)
+            "$@" rm "c$i-$k" >/dev/null
+        done
+        "$@" tag "$prev" "bench/chain$i:top"
+    done
+    cp -a "$root" "$t/$name-saved"
+}
+
+cleanup() {
+    local n=${CLEANUP_IMAGES:-500}
+    chains=$((n / 5)) t=$BENCH_DIR/cleanup
+    mkdir -p "$t/ctx"; echo x > "$t/ctx/f"; tar -C "$t/ctx" -cf "$t/tiny.tar" f
+    local H="env HIVE_ROOT=$t/hive-root HIVE_RUNROOT=$t/hive-run $HIVE"
+    local PC="podman --root $t/podman-root --runroot $t/podman-run --storage-driver overlay"
+    cleanup_store hive $H
+    cleanup_store podman $PC
+    echo "images: hive $($H images -aq | wc -l), podman $($PC images -aq | wc -l)"
+    hf cleanup-prune -r "${RUNS}" \
+        --prepare "sh -c 'rm -rf $t/hive-root; cp -a $t/hive-saved $t/hive-root'" "$H image prune -af" \
+        --prepare "sh -c 'rm -rf $t/podman-root; cp -a $t/podman-saved $t/podman-root'" "$PC image prune -af"
+    # system df: the same images and one container per image
+    rm -rf "$t/hive-root" "$t/podman-root"; cp -a "$t/hive-saved" "$t/hive-root"; cp -a "$t/podman-saved" "$t/podman-root"
+    local img
+    for img in $($H images -aq); do $H create "$img" true >/dev/null; done
+    for img in $($PC images -aq); do $PC create "$img" true >/dev/null; done
+    echo "containers: hive $($H ps -aq | wc -l), podman $($PC ps -aq | wc -l)"
+    hf cleanup-df -w 3 -r 20 "$H system df" "$PC system df"
+    $H rm -f $($H ps -aq) >/dev/null; $PC rm -af >/dev/null
+    rm -rf "$t/hive-root" "$t/podman-root"
 }
 
 what=${1:-all}

@@ -5,12 +5,22 @@
 // expanded text and adds a history entry, as BuildKit words it.
 import HiveOCI
 import HivePlatform
+import HiveStore
 
 /// The state of a stage between instructions.
 struct BuildState {
+    /// The image this state is exactly (a FROM image no step changed yet, or
+    /// the stage's final image once made); nil once a step changed it.
     var image: Digest?
     var config: ImageConfig
     var key: String
+    /// The filesystem: layers bottom first, with their manifest descriptors.
+    var layers: [LayerRecord] = []
+    var descriptors: [Descriptor] = []
+    /// What holds those layers in the store: the FROM image, or the build
+    /// cache record of the last step that made a layer (its key). A RUN
+    /// step's container runs over it, which keeps it from being pruned.
+    var owner: Digest?
     var args: [(String, String)] = []
     var cmdSet = false
     var dirty = false  // metadata changed since `image`

@@ -22,18 +22,9 @@ extension Builder {
         defer { if let m = unmount { umount2(m, Int32(MNT_DETACH)); rmdir(m) } }
         if let f = spec.from {
             let from = try expand(f)
-            let image: Digest?
-            if let j = Builder.stageIndex(df, from.lowercased(), before: stage.index), let st = earlier[j] {
-                image = st.image
-            } else if let n = Int(from), n >= stage.index {
-                throw HiveError(.invalidArgument, "\(what) --from=\(from): stage \(n) is not built before this one")
-            } else {
-                do { image = try store.resolveImage(from).id } catch {
-                    throw HiveError(.notFound, "\(what) --from=\(from): no stage or local image of that name")
-                }
-            }
-            fromID = image?.hex ?? "scratch"
-            (root, unmount) = try mountImage(image)
+            let layers: [LayerRecord]
+            (layers, fromID) = try fromLayers(from, stage: stage, what: "\(what) --from=\(from)")
+            (root, unmount) = try mountLayers(layers, what: "image \(from)")
             place = "image \(from)"
         } else if let context {
             root = context.dir
@@ -52,7 +43,7 @@ extension Builder {
         var destIsDir = dest.hasSuffix("/") || dest == "." || spec.sources.count > 1
         if !dest.hasPrefix("/") { dest = workdir + "/" + dest }
         let destRel = DockerIgnore.clean(dest)
-        let layers = try imageLayers(s.image)
+        let layers = layerDirs(s.layers)
         let image = try LayerView(layers: layers)
         // a destination that is a directory in the image (or a symlink to one, resolved inside the image) receives the sources inside it
         if destRel.isEmpty { destIsDir = true }

@@ -38,7 +38,7 @@ extension Builder {
         s.config.config = cc
         s.advance("WORKDIR " + dir)
         // the directory is created if the image lacks it (symlinks on the way resolved inside the image)
-        let image = try LayerView(layers: try imageLayers(s.image))
+        let image = try LayerView(layers: layerDirs(s.layers))
         let resolved = try BuildFiles.resolveInImage(image, String(dir.dropFirst()), followLast: true)
         if !resolved.exists {
             return try layerStep(&s, createdBy: "WORKDIR \(dir)") { layerDir in
@@ -52,39 +52,62 @@ extension Builder {
         return false
     }
 
-    /// The image's layer directories, top first (none for scratch).
-    func imageLayers(_ image: Digest?) throws -> [String] {
-        try image.map { try store.layers(of: $0).reversed().map { store.layerDiffDir($0.chainID) } } ?? []
+    /// The layer directories of a state (or an image), top first.
+    func layerDirs(_ layers: [LayerRecord]) -> [String] {
+        layers.reversed().map { store.layerDiffDir($0.chainID) }
     }
 
-    /// A step whose result is a new image: from the cache, or made by `make`.
-    func cachedStep(_ s: inout BuildState, make: (ImageConfig) throws -> Digest) throws -> Bool {
-        if !opts.noCache, let hit = try store.cachedBuildStep(s.key), try store.image(hit) != nil {
-            s.image = hit
-            s.config = try store.imageConfig(hit)
-            s.dirty = false
-            return true
+    /// A step that makes a layer: from the build cache (the state the step
+    /// left before), or `make` makes the layer and records the new state.
+    func cachedStep(_ s: inout BuildState, make: (BuildState) throws -> BuildCacheRecord) throws -> Bool {
+        if !opts.noCache {
+            try store.lockShared()  // no prune between finding the record and using its layers
+            if let hit = try store.buildRecord(s.key) {
+                try take(hit, into: &s)
+                hits.append(hit.key)
+                return true
+            }
         }
-        let id = try make(s.config)
-        try store.db.transaction { () throws(HiveError) in try store.recordBuildStep(s.key, image: id) }
-        s.image = id
-        s.config = try store.imageConfig(id)
-        s.dirty = false
+        try take(try make(s), into: &s)
         return false
     }
 
+    func take(_ r: BuildCacheRecord, into s: inout BuildState) throws {
+        s.config = try JSONCoding.decode(ImageConfig.self, from: Array(r.configJSON.utf8))
+        s.layers = r.layers
+        s.descriptors = r.descriptors
+        s.owner = try Digest(hex: r.key)
+        s.image = nil
+        s.dirty = false
+    }
+
+    /// Records the state `s` plus one new layer (the tar `writeLayer`
+    /// writes) as the step `createdBy`, under the step's key.
+    func recordLayer(_ s: BuildState, createdBy: String, writeLayer: (Int32) throws -> Void) throws -> BuildCacheRecord {
+        try store.withIngest { tmp in
+            let (layer, descriptor) = try store.newLayer(over: s.layers, diffIDs: s.config.rootfs.diffIDs, tmp: tmp, writeLayer: writeLayer)
+            var config = Builder.withHistory(s.config, createdBy)
+            config.rootfs = RootFS(diffIDs: s.config.rootfs.diffIDs + [layer.diffID])
+            let now = Timestamp.now().unixNanos
+            let r = BuildCacheRecord(key: s.key, description: createdBy, configJSON: String(decoding: try JSONCoding.encode(config), as: UTF8.self),
+                                     layers: s.layers + [layer], descriptors: s.descriptors + [descriptor], layer: layer.chainID,
+                                     created: now, lastUsed: now)
+            try store.db.transaction { () throws(HiveError) in try store.recordBuildStep(r) }
+            return r
+        }
+    }
+
     /// A step that makes a layer: a cache hit, or `fill` writes the layer's
-    /// files into a directory that becomes the new image's top layer.
+    /// files into a directory that becomes the state's new top layer.
     func layerStep(_ s: inout BuildState, createdBy: String, fill: @escaping (String) throws -> Void) throws -> Bool {
-        let parentImage = s.image
-        return try cachedStep(&s) { config in
+        try cachedStep(&s) { s in
             try store.lockShared()
             let tmp = try store.makeTempDir()
             defer { try? FileTree.remove(path: tmp) }
             let layerDir = tmp + "/layer"
             guard mkdir(layerDir, 0o755) == 0 else { throw HiveError.errno("cannot create \(layerDir)") }
             try fill(layerDir)
-            return try store.makeImage(parent: parentImage, config: Builder.withHistory(config, createdBy)) { fd in
+            return try recordLayer(s, createdBy: createdBy) { fd in
                 try TarWriter.writeDiff(upper: TreeDir.root(layerDir), lowers: [], hidden: [], to: fd)  // a new layer: its whole tree
             }
         }
@@ -123,7 +146,9 @@ extension Builder {
         var requests: [BuildMount] = []
         var unmounts: [String] = []
         var scratchDirs: [String] = []
+        var heldCaches: [Int32] = []
         defer {
+            for fd in heldCaches { close(fd) }
             var stuck: [String] = []
             for m in unmounts {
                 if umount2(m, Int32(MNT_DETACH)) != 0 && errno != EINVAL { stuck.append(m) } else { rmdir(m) }
@@ -140,10 +165,17 @@ extension Builder {
                 mountKey += " tmpfs:" + target
             case .cache:
                 let id = m.id ?? target
-                let dir = store.root + "/cache/build/" + Builder.sha256Hex(id)
-                for d in [store.root + "/cache", store.root + "/cache/build", dir] where mkdir(d, 0o755) != 0 && errno != EEXIST {
+                let dir = store.buildCacheMountsDir + "/" + Builder.sha256Hex(id)
+                for d in [store.root + "/cache", store.buildCacheMountsDir, dir] where mkdir(d, 0o755) != 0 && errno != EEXIST {
                     throw HiveError.errno("cannot create the build cache directory \(d)")
                 }
+                if access(dir + ".id", F_OK) != 0 { try? Files.write(dir + ".id", id, mode: 0o600) }
+                // held (a shared flock) while the step runs: `builder prune` leaves it alone; its mtime is its last use
+                let held = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                guard held >= 0 else { throw HiveError.errno("cannot open the build cache directory \(dir)") }
+                heldCaches.append(held)
+                flock(held, LOCK_SH)
+                futimens(held, nil)
                 requests.append(BuildMount(kind: .bind, source: dir, target: target))
                 mountKey += " cache:" + id + ":" + target
             case .bind:
@@ -151,14 +183,11 @@ extension Builder {
                 var digestRoot = "context"
                 var ignore: DockerIgnore? = nil
                 if let from = m.from {
-                    let image: Digest?
-                    if let j = Builder.stageIndex(df, from.lowercased(), before: stage.index), let st = earlier[j] { image = st.image } else {
-                        do { image = try store.resolveImage(from).id } catch { throw HiveError(.notFound, "RUN --mount from=\(from): no stage or local image of that name") }
-                    }
-                    let (r, u) = try mountImage(image)
+                    let (layers, id) = try fromLayers(from, stage: stage, what: "RUN --mount from=\(from)")
+                    let (r, u) = try mountLayers(layers, what: from)
                     root = r
                     if let u { unmounts.append(u) }
-                    digestRoot = image?.hex ?? "scratch"
+                    digestRoot = id
                 } else if let context {
                     root = context.dir
                     ignore = context.ignore
@@ -199,37 +228,46 @@ extension Builder {
         }
         s.advance("RUN " + argv.joined(separator: "\u{0}") + " network=" + net + mountKey)
         let createdBy = "RUN " + argv.joined(separator: " ") + " # buildkit"
-        let parentImage = s.image
-        return try cachedStep(&s) { config in
-            guard let image = parentImage else {
+        return try cachedStep(&s) { s in
+            guard let owner = s.owner else {
                 throw HiveError(.invalidArgument, "RUN needs a filesystem with a shell; this stage is FROM scratch with no files yet")
             }
-            let request = RunStepRequest(image: image, argv: argv, env: env, user: cc.user.flatMap { $0.isEmpty ? nil : $0 },
+            let request = RunStepRequest(image: owner, argv: argv, env: env, user: cc.user.flatMap { $0.isEmpty ? nil : $0 },
                                          workdir: cc.workingDir.flatMap { $0.isEmpty ? nil : $0 }, network: net, mounts: requests,
                                          showOutput: opts.showRunOutput)
             return try host.run(request) { status, writeChanges in
                 guard status == 0 else {
                     throw HiveError(.invalidArgument, "process \"\(argv.joined(separator: " "))\" did not complete successfully: exit code: \(status)")
                 }
-                return try store.makeImage(parent: image, config: Builder.withHistory(config, createdBy), writeLayer: writeChanges)
+                return try recordLayer(s, createdBy: createdBy, writeLayer: writeChanges)
             }
         }
     }
 
-    /// The image's filesystem, read-only: its single layer directory, or an overlay of them.
-    func mountImage(_ image: Digest?) throws -> (String, String?) {
-        // no files: an empty directory, removed afterwards like a mount point
-        func empty() throws -> (String, String?) {
+    /// The layers of a stage built before (by name or index) or of a local
+    /// image, and what identifies them in a cache key.
+    func fromLayers(_ from: String, stage: Stage, what: String) throws -> ([LayerRecord], String) {
+        if let j = Builder.stageIndex(df, from.lowercased(), before: stage.index), let st = earlier[j] { return (st.layers, st.key) }
+        if let n = Int(from), n >= stage.index {
+            throw HiveError(.invalidArgument, "\(what): stage \(n) is not built before this one")
+        }
+        let id: Digest
+        do { id = try store.resolveImage(from).id } catch { throw HiveError(.notFound, "\(what): no stage or local image of that name") }
+        return (try store.layers(of: id), id.hex)
+    }
+
+    /// A filesystem, read-only: its single layer directory, or an overlay of them.
+    func mountLayers(_ records: [LayerRecord], what: String) throws -> (String, String?) {
+        let layers = layerDirs(records)
+        if layers.count == 1 { return (layers[0], nil) }
+        if layers.isEmpty {
+            // no files: an empty directory, removed afterwards like a mount point
             let dir = try store.makeTempDir()
             return (dir, dir)
         }
-        guard let image else { return try empty() }
-        let layers = try imageLayers(image)
-        if layers.count == 1 { return (layers[0], nil) }
-        if layers.isEmpty { return try empty() }
         let mnt = try store.makeTempDir()
         guard mount("overlay", mnt, "overlay", UInt(MS_RDONLY), "lowerdir=" + layers.joined(separator: ":")) == 0 else {
-            throw HiveError.errno("cannot mount the image \(image.shortID) to copy from it")
+            throw HiveError.errno("cannot mount \(what) to copy from it")
         }
         return (mnt, mnt)
     }

@@ -5,10 +5,13 @@
 // Each stage keeps a running cache key: the base image, then every
 // instruction with its expanded arguments (and, for COPY/ADD, the content
 // digest of every file copied). A step that makes a layer (RUN, COPY, ADD, a
-// WORKDIR that must be created) is looked up by that key; a hit reuses the
-// image the step made before, a miss runs it and records the new image.
-// Metadata instructions only change the config; the stage's image is made at
-// its end (also cached), so a fully cached rebuild makes no image at all.
+// WORKDIR that must be created) is looked up by that key in the build cache
+// (HiveStore/BuildCacheRecords.swift: records that reference layers, as
+// BuildKit's, not intermediate images); a hit takes the state the step left
+// before, a miss runs it and records the new state. Metadata instructions
+// only change the config. Only the target stage becomes an image, made at
+// its end from its state (its record keeps the config, so a cached rebuild
+// gives the same image ID, even after `image prune -a` removed the image).
 import HiveOCI
 import HivePlatform
 import HiveStore
@@ -23,6 +26,8 @@ public final class Builder {
     var context: BuildContext?
     /// The stages built so far, by index (FROM a stage, COPY --from, RUN --mount from=).
     var earlier: [Int: BuildState] = [:]
+    /// The build cache records this build took (touched when it succeeds).
+    var hits: [String] = []
 
     public init(store: Store, host: BuildHost, options: BuildOptions, dockerfile: Dockerfile) {
         self.store = store
@@ -79,6 +84,7 @@ public final class Builder {
         }
         try store.db.transaction { () throws(HiveError) in
             for t in finalTags { try store.setTag(t, to: id) }
+            try store.touchBuildRecords(hits, at: Timestamp.now().unixNanos)
         }
         opts.progress("writing image \(id.description) done")
         for t in finalTags { opts.progress("naming to \(t) done") }
@@ -184,9 +190,12 @@ public final class Builder {
                 }
             }
             try store.db.transaction { () throws(HiveError) in try store.touchImage(resolved, at: Timestamp.now().unixNanos) }
-            var config = try store.imageConfig(resolved)
+            var (_, manifest, config) = try store.manifestAndConfig(resolved)
             config.history = config.history ?? []
             state = BuildState(image: resolved, config: config, key: Builder.sha256Hex("FROM " + resolved.hex))
+            state.layers = try store.layers(of: resolved)
+            state.descriptors = manifest.layers
+            state.owner = resolved
         }
         // the predefined proxy arguments reach RUN without an ARG, as in Docker
         for (k, v) in opts.buildArgs.sorted(by: { $0.key < $1.key }) where Builder.predefinedArgs.contains(k) {
@@ -230,18 +239,40 @@ public final class Builder {
             state.config.config = cc
             state.dirty = true
         }
-        if state.dirty || state.image == nil {
+        if isFinal && (state.dirty || state.image == nil) {
             state.advance("IMAGE")
-            if !opts.noCache, let hit = try store.cachedBuildStep(state.key), try store.image(hit) != nil {
-                state.image = hit
-            } else {
-                let id = try store.makeImage(parent: state.image, config: state.config, writeLayer: nil)
-                try store.db.transaction { () throws(HiveError) in try store.recordBuildStep(state.key, image: id) }
-                state.image = id
-            }
+            state.image = try finalImage(state)
             state.dirty = false
         }
         return state
+    }
+
+    /// The target stage's image, made from its state: the one its record
+    /// made before if it is still there, or made again from the record's
+    /// config (the same ID), or made now and recorded.
+    func finalImage(_ state: BuildState) throws -> Digest {
+        try store.lockShared()
+        if !opts.noCache, let r = try store.buildRecord(state.key) {
+            hits.append(r.key)
+            if let id = r.image, try store.image(id) != nil { return id }
+            let config = try JSONCoding.decode(ImageConfig.self, from: Array(r.configJSON.utf8))
+            let id = try store.commitBuiltImage(config: config, layers: r.layers, descriptors: r.descriptors)
+            try store.db.transaction { () throws(HiveError) in try store.setBuildRecordImage(r.key, image: id) }
+            return id
+        }
+        var config = state.config
+        let now = Timestamp.now()
+        config.created = now.rfc3339
+        if config.architecture.isEmpty { config.architecture = HostPlatform.architecture }
+        if config.os.isEmpty { config.os = "linux" }
+        let id = try store.commitBuiltImage(config: config, layers: state.layers, descriptors: state.descriptors)
+        let json = String(decoding: try JSONCoding.encode(config), as: UTF8.self)
+        try store.db.transaction { () throws(HiveError) in
+            try store.recordBuildStep(BuildCacheRecord(key: state.key, description: "exporting to image", configJSON: json, layers: state.layers,
+                                                       descriptors: state.descriptors, layer: nil, image: id, created: now.unixNanos,
+                                                       lastUsed: now.unixNanos))
+        }
+        return id
     }
 
     static func makesLayer(_ i: Instruction) -> Bool {

@@ -26,7 +26,7 @@ extension HiveCommand {
 
     static let groupSummaries = [
         "container": "Manage containers", "hooks": "List and dry-run Lua hooks", "image": "Manage images", "network": "Manage networks",
-        "system": "Disk usage, prune, garbage collection, events", "volume": "Manage volumes", "buildx": "Build images",
+        "system": "Disk usage, prune, garbage collection, events", "volume": "Manage volumes", "buildx": "Build images", "builder": "Manage the build cache",
     ]
 
     static func printGroupHelp(_ group: String) {

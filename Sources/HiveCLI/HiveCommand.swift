@@ -19,7 +19,7 @@ public enum HiveCommand {
         ContainerInspect.def, ContainerRename.def, ContainerDiff.def, ContainerTop.def, ContainerStats.def, ContainerPrune.def,
         ContainerPause.def, ContainerUnpause.def, ContainerCommit.def, ContainerExport.def, ContainerCopy.def,
         VolumeCreate.def, VolumeList.def, VolumeInspect.def, VolumeRemove.def, VolumePrune.def,
-        ImageBuild.def, Events.def, HooksList.def, HooksTest.def, SystemDF.def, SystemPrune.def, SystemGC.def,
+        ImageBuild.def, Events.def, HooksList.def, HooksTest.def, SystemDF.def, SystemPrune.def, SystemGC.def, BuilderDU.def, BuilderPrune.def,
         Login.def, Logout.def,
         NetworkCreate.def, NetworkList.def, NetworkInspectCommand.def, NetworkRemove.def, NetworkPrune.def, NetworkConnect.def,
         NetworkDisconnect.def, ContainerPort.def,
@@ -109,7 +109,7 @@ public enum HiveCommand {
         }
     }
 
-    static let groups: Set<String> = ["image", "container", "volume", "network", "hooks", "system", "buildx"]
+    static let groups: Set<String> = ["image", "container", "volume", "network", "hooks", "system", "buildx", "builder"]
 
     /// Finds a verb by `word` or `word next` (`image ls`); says whether `next` was used.
     static func lookup(_ word: String, _ next: String?) -> (CommandDef?, Bool) {

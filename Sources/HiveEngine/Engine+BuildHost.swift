@@ -7,6 +7,7 @@ import HiveBuild
 import HiveOCI
 import HivePlatform
 import HiveRuntime
+import HiveStore
 
 final class EngineBuildHost: BuildHost {
     let engine: Engine
@@ -41,5 +42,21 @@ final class EngineBuildHost: BuildHost {
 
     func pull(_ reference: String, always: Bool) throws -> Digest {
         try engine.pull(reference).id
+    }
+}
+
+extension Engine {
+    /// The image a container is created over, its config and layers: a
+    /// build step's may be a build cache record (its key: the state the step
+    /// runs on, which the container's record then keeps from being pruned).
+    func imageForCreate(_ o: RunOptions) throws -> (id: Digest, config: ImageConfig, layers: [LayerRecord]) {
+        if o.buildStep, o.image.utf8.count == 64, let key = try? Digest(hex: o.image) {
+            try store.lockShared()
+            if let r = try store.buildRecord(o.image) {
+                return (key, try JSONCoding.decode(ImageConfig.self, from: Array(r.configJSON.utf8)), r.layers)
+            }
+        }
+        let resolved = try imageForRun(o)  // with the store's shared lock: no sweep while the layers are being mounted
+        return (resolved.id, try imageConfig(resolved.id), try store.layers(of: resolved.id))
     }
 }

@@ -9,6 +9,7 @@
 // so an image a concurrent `hive run` is just starting is never removed.
 // pre-prune hooks see the candidates and may keep some or add others; every
 // removal fires on-remove.
+import Glibc
 import HiveArchive
 import HiveHooks
 import HiveOCI
@@ -32,14 +33,24 @@ public struct GCReport {
     public var containers: [String] = []
     public var images = RemovalReport()
     public var volumes: [String] = []
+    public var buildCache = BuildCachePruneReport()
     public var kept: [String] = []
     public var diskBefore: Double?
     public var candidates: [PruneCandidate] = []
+    /// Why the rest stays (`system gc`): the disk against the watermarks, what min_age and use protect.
+    public var explanation: [String] = []
+    /// Cache files gc swept (or, with --dry-run, would sweep): compiled hook bundles, seccomp BPF.
+    public var cacheFiles: [PruneCandidate] = []
+    /// Bytes of the removed containers' writable layers and volumes' data.
+    public var otherReclaimed: Int64 = 0
+
+    /// Everything the removals freed (Docker's "Total reclaimed space").
+    public var reclaimed: Int64 { images.reclaimed + otherReclaimed + buildCache.reclaimed + cacheFiles.reduce(0) { $0 + $1.size } }
 }
 
 extension Engine {
     /// The records a prune plan looks at, read now (volumes and their users only if asked).
-    func pruneInput(volumes: Bool, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
+    func pruneInput(volumes: Bool, buildCache: Bool = false, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
         let containers = try store.allContainers()
         var vols: [VolumeRecord] = [], users: [String: [String]] = [:]
         if volumes {
@@ -47,13 +58,13 @@ extension Engine {
             for v in vols { users[v.name] = try store.volumeUsers(v.name) }
         }
         return PruneInput(containers: containers, alive: Set(containers.filter(isAlive).map(\.id)), images: try store.allImages(),
-                          volumes: vols, volumeUsers: users, now: now)
+                          volumes: vols, volumeUsers: users, buildCache: buildCache ? try buildCacheEntries() : [], now: now)
     }
 
     /// The images, containers and volumes the policy would remove now.
     /// `all`: also what only the watermark would reach (for `hooks test`).
     func gcCandidates(policy p: HiveConfig.GCPolicy, all: Bool = false, now: Int64) throws -> [PruneCandidate] {
-        PrunePlan.gc(p, try pruneInput(volumes: p.volumes, now: now), disk: DiskSpace.of(store.root), all: all)
+        PrunePlan.gc(p, try pruneInput(volumes: p.volumes, buildCache: true, now: now), disk: DiskSpace.of(store.root), all: all)
     }
 
     /// pre-prune: hooks may drop candidates (keep them) or add others.
@@ -63,8 +74,8 @@ extension Engine {
         }
         var result: [PruneCandidate] = []
         for c in out["candidates"]?.arrayValue ?? [] {
-            guard let type = c["type"]?.stringValue, ["image", "container", "volume"].contains(type), let id = c["id"]?.stringValue else {
-                throw HiveError(.denied, "a pre-prune hook returned a candidate without type (image|container|volume) and id")
+            guard let type = c["type"]?.stringValue, ["image", "container", "volume", "build-cache"].contains(type), let id = c["id"]?.stringValue else {
+                throw HiveError(.denied, "a pre-prune hook returned a candidate without type (image|container|volume|build-cache) and id")
             }
             if let known = candidates.first(where: { $0.type == type && $0.id == id }) { result.append(known); continue }
             result.append(PruneCandidate(type: type, id: id, name: c["name"]?.stringValue ?? id, created: 0, lastUsed: nil, size: 0, reason: c["reason"]?.stringValue ?? "added by a pre-prune hook"))
@@ -78,21 +89,66 @@ extension Engine {
         try store.lockExclusive()
         defer { store.unlock() }
         var report = GCReport()
-        report.diskBefore = DiskSpace.of(store.root)?.usedPercent
-        let planned = try gcCandidates(policy: policy, now: Timestamp.now().unixNanos)
+        let disk = DiskSpace.of(store.root)
+        report.diskBefore = disk?.usedPercent
+        let now = Timestamp.now().unixNanos
+        let input = try pruneInput(volumes: policy.volumes, buildCache: true, now: now)
+        let planned = PrunePlan.gc(policy, input, disk: disk)
         let chosen = try prePrune(planned, reason: "gc")
         report.candidates = chosen
         report.kept = planned.filter { p in !chosen.contains { $0.type == p.type && $0.id == p.id } }.map(\.name)
+        report.explanation = PrunePlan.gcExplanation(policy, input, disk: disk, removing: chosen)
+        report.cacheFiles = staleCacheFiles(minAge: policy.minAge, now: now)
         if dryRun { return report }
         try remove(chosen, into: &report)
+        for f in report.cacheFiles { unlink(store.root + "/cache/" + f.id) }
         store.sweepIfIdle()  // the layers and blobs go now, not at the next command
         return report
+    }
+
+    /// The store's small caches gc bounds: compiled hook bundles (cache/hooks)
+    /// but the current hook set's, not written within `minAge`; seccomp BPF
+    /// (cache/seccomp-*.bpf) not read for a week, and beyond the 64 most
+    /// recently read; temp files a killed writer left.
+    func staleCacheFiles(minAge: Int64, now: Int64) -> [PruneCandidate] {
+        let dir = store.root + "/cache"
+        let current = (try? hooks())?.bundlePath
+        var out: [PruneCandidate] = []
+        func stamp(_ path: String) -> (mtime: Int64, atime: Int64, size: Int64)? {
+            var st = stat()
+            guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+            return (Int64(st.st_mtim.tv_sec) * 1_000_000_000, Int64(st.st_atim.tv_sec) * 1_000_000_000, Int64(st.st_size))
+        }
+        func candidate(_ rel: String, _ s: (mtime: Int64, atime: Int64, size: Int64), _ reason: String) -> PruneCandidate {
+            PruneCandidate(type: "cache", id: rel, name: rel, created: s.mtime, lastUsed: s.atime, size: s.size, reason: reason)
+        }
+        for name in FileTree.names(in: dir + "/hooks") {
+            let path = dir + "/hooks/" + name
+            guard path != current, let s = stamp(path) else { continue }
+            if now - s.mtime >= minAge { out.append(candidate("hooks/" + name, s, "compiled hooks of a hook set no longer in use")) }
+        }
+        var seccomp: [(String, (mtime: Int64, atime: Int64, size: Int64))] = []
+        for name in FileTree.names(in: dir) where name.hasPrefix("seccomp-") {
+            guard let s = stamp(dir + "/" + name) else { continue }
+            if !name.hasSuffix(".bpf") {
+                if now - s.mtime >= minAge { out.append(candidate(name, s, "a temp file a killed writer left")) }
+                continue
+            }
+            seccomp.append((name, s))
+        }
+        let week: Int64 = 7 * 86_400 * 1_000_000_000
+        for (i, (name, s)) in seccomp.sorted(by: { $0.1.atime > $1.1.atime }).enumerated() {
+            let stale = max(s.atime, s.mtime) < now - week
+            if stale || i >= 64 { out.append(candidate(name, s, stale ? "compiled seccomp profile not used for a week" : "beyond the 64 most recently used compiled seccomp profiles")) }
+        }
+        return out
     }
 
     /// Removes candidates, re-checking each under the lock: nothing in use goes.
     func remove(_ list: [PruneCandidate], into report: inout GCReport) throws {
         for c in list where c.type == "container" {
             guard let r = try store.container(c.id), !isAlive(r) else { continue }
+            report.otherReclaimed += writableSize(r.id)
             try cleanupContainer(r.id)
             removedEvent(r)
             report.containers.append(r.id)
@@ -103,11 +159,7 @@ extension Engine {
                 guard let d = try? Digest(parsing: c.id), let rec = try store.image(d) else { continue }
                 if !(try store.containers(usingImage: rec.id)).isEmpty { continue }
                 if !(try store.children(of: rec.id)).isEmpty { continue }
-                for t in rec.tags { try store.removeTag(t) }
-                report.images.untagged += rec.tags
-                try store.deleteImage(rec.id)
-                report.images.deleted.append(rec.id)
-                report.images.reclaimed += rec.size
+                try delete(rec, into: &report.images)
                 imageEvents.append(rec)
             }
         }
@@ -115,10 +167,12 @@ extension Engine {
         if !imageEvents.isEmpty { store.markPending() }
         for c in list where c.type == "volume" {
             guard try store.volume(c.id) != nil, (try store.volumeUsers(c.id)).isEmpty else { continue }
+            report.otherReclaimed += FileTree.diskUsage(store.volumesDir + "/" + c.id)
             try store.db.transaction { () throws(HiveError) in try store.deleteVolume(c.id) }
             volumeRemovedEvent(c.id)
             report.volumes.append(c.id)
         }
+        try removeBuildCache(list, into: &report.buildCache)
     }
 
     func imageRemovedEvent(_ rec: ImageRecord) {
@@ -148,6 +202,10 @@ extension Engine {
         f.values["until"] = nil
         list += PrunePlan.systemImages(input, listed: try listImages(filters: f).map(\.record), leaving: list, until: until, all: all)
         if volumes { list += PrunePlan.anonymousVolumes(input, leaving: list) }
+        // the build cache as `builder prune [-a]` would (as shared with images before this prune)
+        list += PrunePlan.buildCache(try buildCacheEntries(), all: all, until: until).map {
+            PrunePlan.cacheCandidate($0, reason: all ? "unused" : "dangling")
+        }
         try remove(try prePrune(list, reason: "system prune"), into: &report)
         try? networks().reconcile()  // endpoints and namespace pins a `kill -9` left
         store.sweepIfIdle()
@@ -160,6 +218,6 @@ extension Engine {
         var containerBytes: [String: Int64] = [:], volumeBytes: [String: Int64] = [:]
         for r in input.containers { containerBytes[r.id] = writableSize(r.id) }
         for v in input.volumes { volumeBytes[v.name] = FileTree.diskUsage(store.volumesDir + "/" + v.name) }
-        return DiskUsage.summary(input, containerBytes: containerBytes, volumeBytes: volumeBytes)
+        return DiskUsage.summary(input, containerBytes: containerBytes, volumeBytes: volumeBytes) + [try buildCacheUsage()]
     }
 }

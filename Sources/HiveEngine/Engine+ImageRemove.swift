@@ -4,11 +4,20 @@ import HiveOCI
 import HivePlatform
 import HiveStore
 
-/// What removing one name did, line by line (`Untagged: x`, `Deleted: sha256:...`).
+/// What removing images did, line by line in Docker's order (`Untagged: x`,
+/// `Deleted: sha256:...`), and the bytes of the layers that went with them.
 public struct RemovalReport {
-    public var untagged: [String] = []
-    public var deleted: [Digest] = []
+    public enum Item: Equatable {
+        case untagged(String)
+        case deleted(Digest)
+    }
+    public var items: [Item] = []
     public var reclaimed: Int64 = 0
+
+    public var untagged: [String] { items.compactMap { if case .untagged(let t) = $0 { t } else { nil } } }
+    public var deleted: [Digest] { items.compactMap { if case .deleted(let d) = $0 { d } else { nil } } }
+
+    mutating func untag(_ tags: [String]) { items += tags.map(Item.untagged) }
 }
 
 extension Engine {
@@ -25,19 +34,22 @@ extension Engine {
 
     /// Removes one image name (Docker's rules):
     /// - a tag: untag; delete the image when it was the last tag;
-    /// - an ID: delete the image; with several tags only when `force`.
-    public func removeImage(_ name: String, force: Bool) throws -> RemovalReport {
+    /// - an ID: delete the image; with several tags only when `force`;
+    /// - with `prune` (Docker's default; `rmi --no-prune` turns it off) the
+    ///   untagged parents the deleted image leaves behind (a legacy build's
+    ///   intermediate images) go too, up to the first one that is tagged,
+    ///   used by a container or the parent of another image.
+    public func removeImage(_ name: String, force: Bool, prune: Bool = true) throws -> RemovalReport {
         let target = try resolveImage(name)
         var report = RemovalReport()
-        var removedRecord: ImageRecord? = nil
+        var removed: [ImageRecord] = []
         try store.db.transaction { () throws(HiveError) in
             guard let rec = try store.image(target.id) else {
                 throw HiveError(.notFound, "image \"\(name)\" not found locally (hive images lists them)")
             }
-            removedRecord = rec
             if let tag = target.tag, rec.tags.count > 1 {
                 try store.removeTag(tag)
-                report.untagged.append(tag)
+                report.untag([tag])
                 return
             }
             if target.tag == nil && rec.tags.count > 1 && !force {
@@ -48,7 +60,7 @@ extension Engine {
                 // Docker: a tag goes with -f, but the image stays while a container uses it
                 if force || target.tag != nil && rec.tags.count > 1 {
                     for t in rec.tags { try store.removeTag(t) }
-                    report.untagged.append(contentsOf: rec.tags)
+                    report.untag(rec.tags)
                     return
                 }
                 throw HiveError(.conflict, "conflict: unable to remove \(target.tag.map(familiarName) ?? rec.id.shortID) (must force) - container \(String(users[0].prefix(12))) is using its referenced image \(rec.id.shortID)")
@@ -58,9 +70,18 @@ extension Engine {
                 throw HiveError(.conflict, "conflict: unable to delete \(rec.id.shortID) (cannot be forced) - image has dependent child images")
             }
             try delete(rec, into: &report)
+            removed.append(rec)
+            guard prune else { return }
+            var next = rec.parent
+            while let p = next, let parent = try store.image(p), parent.tags.isEmpty,
+                  (try store.children(of: p)).isEmpty, (try store.containers(usingImage: p)).isEmpty {
+                try delete(parent, into: &report)
+                removed.append(parent)
+                next = parent.parent
+            }
         }
         finishRemoval(report)
-        if !report.deleted.isEmpty, let rec = removedRecord { imageRemovedEvent(rec) }
+        for rec in removed { imageRemovedEvent(rec) }
         for t in report.untagged where report.deleted.isEmpty {
             logEvent(EventRecord(type: "image", action: "untag", id: target.id.description, attributes: ["name": familiarName(t)]))
         }
@@ -68,16 +89,15 @@ extension Engine {
     }
 
     /// Untags and deletes one image record (inside a transaction).
-    private func delete(_ rec: ImageRecord, into report: inout RemovalReport) throws(HiveError) {
+    func delete(_ rec: ImageRecord, into report: inout RemovalReport) throws(HiveError) {
         for t in rec.tags { try store.removeTag(t) }
-        report.untagged.append(contentsOf: rec.tags)
-        try store.deleteImage(rec.id)
-        report.deleted.append(rec.id)
-        report.reclaimed += rec.size
+        report.untag(rec.tags)
+        report.reclaimed += try store.deleteImage(rec.id)
+        report.items.append(.deleted(rec.id))
     }
 
     /// Files of deleted images go in a sweep (now if no writer is active).
-    private func finishRemoval(_ report: RemovalReport) {
+    func finishRemoval(_ report: RemovalReport) {
         if !report.deleted.isEmpty {
             store.markPending()
             store.sweepIfIdle()

@@ -100,9 +100,7 @@ extension Engine {
         }
         Profile.mark("preCreate")
         try checkNetworkExists(o)
-        let resolved = try imageForRun(o)  // with the store's shared lock: no sweep while the layers are being mounted
-        let config = try imageConfig(resolved.id)
-        let layers = try store.layers(of: resolved.id)
+        let (imageID, config, layers) = try imageForCreate(o)  // a build step's may be a build cache record
         Profile.mark("image")
 
         let hiveConfig = (try? self.config()) ?? HiveConfig()
@@ -132,7 +130,7 @@ extension Engine {
         if o.replace, o.name != nil, let old = try store.container(name), old.name == name {
             try removeContainer(old.id, force: true)
         }
-        var rec = ContainerRecord(id: id, name: name, imageID: resolved.id, imageName: o.image, config: made.spec.json,
+        var rec = ContainerRecord(id: id, name: name, imageID: imageID, imageName: o.image, config: made.spec.json,
                                   created: Timestamp.now().unixNanos)
         rec.command = made.spec.argv.joined(separator: " ")
         rec.labelsJSON = ImageRecord.labelsJSON(o.labels)
@@ -143,7 +141,7 @@ extension Engine {
             try store.insertContainer(rec)
             decodedSpecs[rec.config] = made.spec  // the events of this command need not decode these again
             decodedLabels[rec.labelsJSON] = o.labels
-            try store.touchImage(resolved.id, at: rec.created)
+            try store.touchImage(imageID, at: rec.created)
             for v in made.volumes { try store.attachVolume(v.name, to: id) }
         }
         Profile.mark("insert")

@@ -65,7 +65,8 @@ public final class Hooks {
     private var files: [HookFile]?
     /// What the cache held for these files (nil: nothing yet, or stale), and where it is.
     private var bundle: HookBundle?
-    private var bundlePath: String?
+    /// The compiled bundle of this hook set, once known (gc keeps it).
+    public private(set) var bundlePath: String?
     /// Each file once loaded, by its place in `files`.
     private var scripts: [HookScript?] = []
     var vm: LuaVM?

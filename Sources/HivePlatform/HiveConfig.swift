@@ -62,6 +62,11 @@ public struct HiveConfig: Sendable {
         public var containerTTL: Int64? = nil
         /// Also remove unused volumes.
         public var volumes = false
+        /// Keep the build cache at most this big (bytes; nil: no limit):
+        /// least recently used records go first (BuildKit's keepStorage).
+        public var buildCacheKeepStorage: Int64? = nil
+        /// Remove build cache records not used for this long (ns; nil: never).
+        public var buildCacheMaxAge: Int64? = nil
         public init() {}
     }
 
@@ -144,7 +149,11 @@ public struct HiveConfig: Sendable {
                     case "volumes":
                         guard case .bool(let b) = v else { throw bad(key, "true or false") }
                         c.gc.volumes = b
-                    default: throw HiveError(.invalidArgument, "\(file): unknown key \(key) (high_watermark, low_watermark, min_age, max_age, keep, container_ttl, volumes)")
+                    case "build_cache_keep_storage":
+                        guard let t = v.stringValue, let n = try? Quantity.bytes(t) else { throw bad(key, "a size such as \"5GB\" or \"512MB\"") }
+                        c.gc.buildCacheKeepStorage = n
+                    case "build_cache_max_age": c.gc.buildCacheMaxAge = try duration(v, key)
+                    default: throw HiveError(.invalidArgument, "\(file): unknown key \(key) (high_watermark, low_watermark, min_age, max_age, keep, container_ttl, volumes, build_cache_keep_storage, build_cache_max_age)")
                     }
                 }
                 guard c.gc.lowWatermark <= c.gc.highWatermark else { throw bad("gc.low_watermark", "at most gc.high_watermark") }

@@ -133,16 +133,19 @@ extension Store {
         try db.prepare("DELETE FROM tags WHERE name = ?1").run([.text(name)])
     }
 
-    /// Deletes the image row (tags, layer and blob references cascade) and the
-    /// layer rows no image uses any more. Files go in the next sweep.
     /// Records that a container or build used the image (for last-used GC).
     public func touchImage(_ id: Digest, at: Int64) throws(HiveError) {
         try db.prepare("UPDATE images SET last_used = ?2 WHERE id = ?1").run([.text(id.hex), .int(at)])
     }
 
-    public func deleteImage(_ id: Digest) throws(HiveError) {
+    /// Deletes the image row (tags, layer and blob references cascade) and the
+    /// layer rows nothing uses any more. Files go in the next sweep. Returns
+    /// the content size of the layers that went (what deleting it reclaims).
+    @discardableResult
+    public func deleteImage(_ id: Digest) throws(HiveError) -> Int64 {
+        let layers = try db.prepare("SELECT chain_id FROM image_layers WHERE image_id = ?1").all([.text(id.hex)]) { $0.text(0) }
         try db.prepare("DELETE FROM images WHERE id = ?1").run([.text(id.hex)])
-        try db.prepare("DELETE FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").run()
+        return try dropUnreferencedLayers(layers)
     }
 
     /// The recorded content size of a stored layer.
@@ -153,18 +156,5 @@ extension Store {
     /// Images whose parent is `id` (built on it).
     public func children(of id: Digest) throws(HiveError) -> [Digest] {
         try db.prepare("SELECT id FROM images WHERE parent = ?1").all([.text(id.hex)]) { try? Digest(hex: $0.text(0)) }.compactMap { $0 }
-    }
-}
-
-extension Store {
-    /// The image a build step produced before, if it is still there.
-    public func cachedBuildStep(_ key: String) throws(HiveError) -> Digest? {
-        try db.prepare("SELECT image_id FROM build_cache WHERE key = ?1").all([.text(key)]) { $0.text(0) }
-            .first.flatMap { try? Digest(hex: $0) }
-    }
-
-    public func recordBuildStep(_ key: String, image: Digest) throws(HiveError) {
-        try db.prepare("INSERT OR REPLACE INTO build_cache (key, image_id, created) VALUES (?1, ?2, ?3)")
-            .run([.text(key), .text(image.hex), .int(Timestamp.now().unixNanos)])
     }
 }

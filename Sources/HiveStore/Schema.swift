@@ -3,7 +3,7 @@ import HiveOCI
 import HivePlatform
 
 enum Schema {
-    static let version = 8
+    static let version = 9
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -96,7 +96,7 @@ enum Schema {
     ]
 
     /// The build cache: a step's key (parent state, instruction, arguments,
-    /// content digests of copied files) -> the image it produced.
+    /// content digests of copied files) -> the image it produced (dropped in v9).
     static let v5 = """
     CREATE TABLE IF NOT EXISTS build_cache (
         key TEXT PRIMARY KEY CHECK (length(key) = 64),
@@ -194,6 +194,37 @@ enum Schema {
         "ALTER TABLE containers ADD COLUMN monitor_start INTEGER",
     ]
 
+    /// The build cache as records, not images (issue #16;
+    /// BuildCacheRecords.swift): a step's key -> the stage's state after it
+    /// (config, layers with their blobs), the layer it made, the image a
+    /// final state made; last use for `builder prune` and gc. The old
+    /// key -> intermediate image table goes: those images stay as ordinary
+    /// untagged images, which prune removes.
+    static let v9 = """
+    CREATE TABLE IF NOT EXISTS build_records (
+        key TEXT PRIMARY KEY CHECK (length(key) = 64),
+        description TEXT NOT NULL,
+        config TEXT NOT NULL,
+        layer TEXT CHECK (layer IS NULL OR length(layer) = 64),
+        image TEXT CHECK (image IS NULL OR length(image) = 64),
+        created INTEGER NOT NULL,
+        last_used INTEGER NOT NULL,
+        usage_count INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE IF NOT EXISTS build_record_layers (
+        key TEXT NOT NULL REFERENCES build_records(key) ON DELETE CASCADE,
+        idx INTEGER NOT NULL CHECK (idx >= 0),
+        chain_id TEXT NOT NULL REFERENCES layers(chain_id),
+        media_type TEXT NOT NULL,
+        digest TEXT NOT NULL CHECK (length(digest) = 64),
+        blob_size INTEGER NOT NULL CHECK (blob_size >= 0),
+        PRIMARY KEY (key, idx)
+    );
+    CREATE INDEX IF NOT EXISTS build_record_layers_chain ON build_record_layers(chain_id);
+    CREATE INDEX IF NOT EXISTS build_record_layers_digest ON build_record_layers(digest);
+    DROP TABLE IF EXISTS build_cache;
+    """
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -214,6 +245,7 @@ enum Schema {
             try db.exec(v6)
             try db.exec(v7)
             if !cols.contains("restart_count") { for stmt in v8 { try db.exec(stmt) } }
+            try db.exec(v9)
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

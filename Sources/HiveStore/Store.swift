@@ -151,12 +151,13 @@ public final class Store {
     /// Removes temp files, unreferenced layers and blobs. Requires the lock exclusively.
     private func sweep() throws(HiveError) {
         for name in FileTree.names(in: tmpDir) { try FileTree.remove(path: tmpDir + "/" + name) }
-        try db.prepare("DELETE FROM layers WHERE chain_id NOT IN (SELECT chain_id FROM image_layers)").run()
+        try db.prepare("DELETE FROM layers WHERE \(Store.unreferencedLayer)").run()
         let knownLayers = Set(try db.prepare("SELECT chain_id FROM layers").all { $0.text(0) })
         for name in FileTree.names(in: layersDir) where !knownLayers.contains(name) {
             try removeLayerDir(name)
         }
-        let knownBlobs = Set(try db.prepare("SELECT DISTINCT digest FROM image_blobs").all { $0.text(0) })
+        // blobs of images and of build cache records (BuildCacheRecords.swift)
+        let knownBlobs = Set(try db.prepare("SELECT digest FROM image_blobs UNION SELECT digest FROM build_record_layers").all { $0.text(0) })
         for name in FileTree.names(in: blobsDir) where !knownBlobs.contains(name) {
             unlink(blobsDir + "/" + name)
         }

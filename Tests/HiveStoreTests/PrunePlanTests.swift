@@ -162,6 +162,62 @@ import Testing
         #expect(plan[0].reason == "unused")
     }
 
+    @Test func wholeChainsGoInOnePassChildrenFirst() {
+        // 1 <- 2 <- 3 (a chain of untagged images), 4 <- 5 where 5 stays
+        let images = [image(1), image(2, parent: 1), image(3, parent: 2), image(4), image(5, ["keep:1"], parent: 4)]
+        #expect(PrunePlan.wholeChains([images[0], images[1], images[2]], images: images).map(\.id) == [id(3), id(2), id(1)])
+        #expect(PrunePlan.wholeChains([images[0], images[1]], images: images).isEmpty)   // 3 stays: so do its parents
+        #expect(PrunePlan.wholeChains([images[3]], images: images).isEmpty)              // 5 stays
+        // image prune: the dangling chain in one pass
+        let listed = images.filter(\.tags.isEmpty)
+        #expect(PrunePlan.images(input(images), listed: listed, until: nil, minAge: 0, keep: nil, all: false, disk: nil).map(\.id)
+                == [id(3), id(2), id(1)].map(\.description))
+        // -a: everything, the tagged image before its parent
+        #expect(PrunePlan.images(input(images), listed: images, until: nil, minAge: 0, keep: nil, all: true, disk: nil).map(\.id)
+                == [id(3), id(5), id(2), id(4), id(1)].map(\.description))
+        // gc: a dangling chain goes whole
+        #expect(PrunePlan.gc(HiveConfig.GCPolicy(), input(Array(images[0...2])), disk: nil).map(\.id) == [id(3), id(2), id(1)].map(\.description))
+    }
+
+    func cache(_ n: Int, size: Int64 = 10, used: Int64, shared: Bool = false, inUse: Bool = false) -> BuildCacheEntry {
+        BuildCacheEntry(id: "r\(n)", description: "RUN \(n)", size: size, created: 0, lastUsed: used, usageCount: 1, shared: shared, inUse: inUse)
+    }
+
+    @Test func buildCachePruneDanglingAllUntilKeepStorage() {
+        let entries = [cache(1, used: 30), cache(2, used: 10, shared: true), cache(3, used: 20), cache(4, used: 5, inUse: true)]
+        #expect(PrunePlan.buildCache(entries, all: false).map(\.id) == ["r3", "r1"])
+        #expect(PrunePlan.buildCache(entries, all: true).map(\.id) == ["r2", "r3", "r1"])
+        #expect(PrunePlan.buildCache(entries, all: true, until: 15).map(\.id) == ["r2"])
+        // 40 bytes in all; keep 25: the least recently used go until 25 are left
+        #expect(PrunePlan.buildCache(entries, all: true, keepStorage: 25).map(\.id) == ["r2", "r3"])
+        #expect(PrunePlan.buildCache(entries, all: true, keepStorage: 100).isEmpty)
+    }
+
+    @Test func gcTakesTheBuildCacheByItsLimitsAndUnderTheWatermark() {
+        var p = HiveConfig.GCPolicy()
+        p.minAge = 0
+        let entries = [cache(1, used: now - 10 * Self.day, shared: true), cache(2, used: now - Self.day, shared: true),
+                       cache(3, used: now, shared: false), cache(4, used: now - 20 * Self.day, inUse: true)]
+        var i = input([image(9, ["app:1"], used: now - 50 * Self.day, size: 50)])
+        i.buildCache = entries
+        #expect(summary(PrunePlan.gc(p, i, disk: nil)) == ["build-cache RUN 3: dangling build cache"])
+        p.buildCacheMaxAge = 5 * Self.day
+        #expect(summary(PrunePlan.gc(p, i, disk: nil)) == ["build-cache RUN 1: build cache not used for build_cache_max_age",
+                                                           "build-cache RUN 3: dangling build cache"])
+        p.buildCacheMaxAge = nil
+        p.buildCacheKeepStorage = 15
+        #expect(summary(PrunePlan.gc(p, i, disk: nil)).contains("build-cache RUN 1: build cache beyond build_cache_keep_storage"))
+        // above the high mark: the cache before images, least recently used first
+        p.buildCacheKeepStorage = nil
+        let plan = summary(PrunePlan.gc(p, i, disk: DiskSpace(used: 95, total: 100)))
+        #expect(plan.first == "build-cache RUN 1: disk above high_watermark (95%)")
+        #expect(plan.last == "image app:1: disk above high_watermark (95%)")
+        #expect(!plan.contains { $0.contains("RUN 4") })   // in use by a build
+        let why = PrunePlan.gcExplanation(p, i, disk: DiskSpace(used: 50, total: 100), removing: [])
+        #expect(why[0].hasPrefix("disk 50% used: below high_watermark 85%"))
+        #expect(why[1] == "images kept: 1 (0 used by containers, 0 used or added within min_age 0s, 1 unused: tagged or the parent of a kept image, and no max_age, keep or watermark rule reaches them)")
+    }
+
     // MARK: - system df
 
     @Test func diskUsageSummary() {

@@ -29,8 +29,9 @@ distinct_image() {
     [[ "${lines[1]}" =~ ^Images\ +2\ +1\ + ]]
     [[ "${lines[2]}" =~ ^Containers\ +1\ +0\ +50kB\ +50kB\ \(100%\)$ ]]
     [[ "${lines[3]}" =~ ^Local\ Volumes\ +1\ +1\ +100kB\ +0B ]]
+    [[ "${lines[4]}" =~ ^Build\ Cache\ +0\ +0\ +0B\ +0B$ ]]
     run_hive 0 system df --format '{{.Type}}={{.TotalCount}}'
-    [ "$output" = "$(printf 'Images=2\nContainers=1\nLocal Volumes=1')" ]
+    [ "$output" = "$(printf 'Images=2\nContainers=1\nLocal Volumes=1\nBuild Cache=0')" ]
 }
 
 @test "system prune removes stopped containers, dangling or unused images, anonymous volumes" {
@@ -93,7 +94,9 @@ distinct_image() {
     printf '[gc]\nmin_age = "1h"\nmax_age = "2h"\n' > "$HIVE_CONFIG"
     hive import "$(base_tar)" >/dev/null
     run_hive 0 system gc --dry-run
-    [ -z "$output" ]
+    [ "${lines[0]}" = "nothing to remove" ]
+    [[ "$output" == *"below high_watermark 85%"* ]]
+    [[ "$output" == *"4 used or added within min_age 1h"* ]]
     printf '[gc]\nmin_age = "0s"\nmax_age = "1s"\n' > "$HIVE_CONFIG"
     hive create --name pin app:3 true >/dev/null
     run_hive 0 system gc
@@ -113,7 +116,9 @@ distinct_image() {
     hive create app3 true >/dev/null
     printf '[gc]\nmin_age = "0s"\nhigh_watermark = 85\nlow_watermark = 75\n' > "$HIVE_CONFIG"
     run_hive 0 system gc --dry-run
-    [ -z "$output" ]    # below the high watermark: nothing to do
+    [ "${lines[0]}" = "nothing to remove" ]    # below the high watermark: nothing to do, and it says why
+    [[ "${lines[1]}" =~ ^disk\ [0-9]+%\ used:\ below\ high_watermark\ 85% ]]
+    [[ "$output" == *"2 used by containers"* ]]
     used() { df --output=pcent "$WORK/small" | tail -1 | tr -dc 0-9; }
     fill=$(( (40 * 88 / 100) * 1024 - $(df --output=used -k "$WORK/small" | tail -1) ))
     head -c "$(( fill * 1024 ))" /dev/zero > "$WORK/small/filler"

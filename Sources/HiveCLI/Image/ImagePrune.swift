@@ -22,14 +22,27 @@ enum ImagePrune {
             guard confirm("WARNING! This will remove \(what).\nAre you sure you want to continue? [y/N] ", c) else { return 0 }
         }
         let r = try c.engine().pruneImages(all: all, filters: try ImageFilters(c.args.all("filter")))
-        if !r.untagged.isEmpty || !r.deleted.isEmpty {
-            c.out.line("Deleted Images:")
-            for t in r.untagged { c.out.line("untagged: " + familiarName(t)) }
-            for d in r.deleted { c.out.line("deleted: " + d.description) }
-            c.out.line("")
-        }
+        deletedImages(r, to: c)
         c.out.line("Total reclaimed space: " + Units.humanSize(r.reclaimed))
         return 0
+    }
+
+    /// Docker's `Deleted Images:` block of a prune (nothing when nothing went).
+    static func deletedImages(_ r: RemovalReport, to c: Context) {
+        guard !r.items.isEmpty else { return }
+        c.out.line("Deleted Images:")
+        lines(r, untagged: "untagged: ", deleted: "deleted: ", to: c)
+        c.out.line("")
+    }
+
+    /// One line per untagged name and deleted image, in the order they went.
+    static func lines(_ r: RemovalReport, untagged: String, deleted: String, to c: Context) {
+        for item in r.items {
+            switch item {
+            case .untagged(let t): c.out.line(untagged + familiarName(t))
+            case .deleted(let d): c.out.line(deleted + d.description)
+            }
+        }
     }
 
     /// Asks on the terminal (or reads a line from stdin, as Docker does).

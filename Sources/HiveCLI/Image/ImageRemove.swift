@@ -18,9 +18,8 @@ enum ImageRemove {
         var failed = false
         for name in c.args.positionals {
             do {
-                let r = try engine.removeImage(name, force: c.args.flag("force"))
-                for t in r.untagged { c.out.line("Untagged: " + familiarName(t)) }
-                for d in r.deleted { c.out.line("Deleted: " + d.description) }
+                let r = try engine.removeImage(name, force: c.args.flag("force"), prune: !c.args.flag("no-prune"))
+                ImagePrune.lines(r, untagged: "Untagged: ", deleted: "Deleted: ", to: c)
             } catch {
                 failed = true
                 c.out.flush()
