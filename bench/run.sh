@@ -357,7 +357,7 @@ network() {
     if [ -z "${HIVE_BENCH_NETNS:-}" ]; then
         local ns=hive-bench-net-$$
         ip netns add "$ns"
-        trap "ip netns del $ns 2>/dev/null || true" RETURN
+        trap "ip netns del $ns 2>/dev/null || true" RETURN EXIT  # EXIT: set -e ends the script on a failure
         nsenter --net="/run/netns/$ns" ip link set lo up
         HIVE_BENCH_NETNS=$ns nsenter --net="/run/netns/$ns" "$PWD/bench/run.sh" network
         return
@@ -371,7 +371,7 @@ network() {
         [ -s "$BENCH_DIR/net-iperf3.pid" ] && kill "$(cat "$BENCH_DIR/net-iperf3.pid")" 2>/dev/null; rm -f "$BENCH_DIR/net-iperf3.pid"
         ip netns del "$up" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true
     }
-    trap net_cleanup RETURN
+    trap net_cleanup RETURN EXIT  # a failed step (set -e) leaves no namespace, container or iperf3 daemon behind
     $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     $PN image inspect busybox:latest >/dev/null 2>&1 || $PN import -q "$BENCH_DIR/base.tar" busybox:latest >/dev/null
