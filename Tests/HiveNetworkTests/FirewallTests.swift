@@ -264,7 +264,7 @@ extension FirewallTests {
         _ = madvise(mem, size, MADV_NOHUGEPAGE)  // a fault per 4 KiB page, not per huge page
         let bytes = mem.assumingMemoryBound(to: UInt8.self)
         func touch(_ v: UInt8) { for i in stride(from: 0, to: size, by: 4096) { bytes[i] = v } }
-        func faults() -> Int { var u = rusage(); getrusage(RUSAGE_SELF, &u); return u.ru_minflt }
+        func faults() -> Int { var u = rusage(); getrusage(RUSAGE_SELF.rawValue, &u); return u.ru_minflt }
         touch(1)
         let port = [PortMapping(proto: .tcp, hostIP: nil, hostPort: 8080, containerPort: 80)]
         try Firewall(table: table).publish(port, to: target, bridge: "hive0")
