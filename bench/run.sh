@@ -362,9 +362,10 @@ network() {
         HIVE_BENCH_NETNS=$ns nsenter --net="/run/netns/$ns" "$PWD/bench/run.sh" network
         return
     fi
-    local up=hive-bench-up-$$ a=hive-bench-a-$$ b=hive-bench-b-$$
+    # globals, not locals: the EXIT trap (a failed step under set -e) runs when the function's are gone
+    up=hive-bench-up-$$ a=hive-bench-a-$$ b=hive-bench-b-$$
     export HIVE_ROOT=$BENCH_DIR/net-root HIVE_RUNROOT=$BENCH_DIR/net-run
-    local PN="podman --root $BENCH_DIR/net-podman-root --runroot $BENCH_DIR/net-podman-run --storage-driver overlay"
+    PN="podman --root $BENCH_DIR/net-podman-root --runroot $BENCH_DIR/net-podman-run --storage-driver overlay"
     net_cleanup() {
         $HIVE rm -f $($HIVE ps -aq) >/dev/null 2>&1 || true
         $PN rm -af -t 0 >/dev/null 2>&1 || true
