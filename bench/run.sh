@@ -357,21 +357,22 @@ network() {
     if [ -z "${HIVE_BENCH_NETNS:-}" ]; then
         local ns=hive-bench-net-$$
         ip netns add "$ns"
-        trap "ip netns del $ns 2>/dev/null || true" RETURN
+        trap "ip netns del $ns 2>/dev/null || true" RETURN EXIT  # EXIT: set -e ends the script on a failure
         nsenter --net="/run/netns/$ns" ip link set lo up
         HIVE_BENCH_NETNS=$ns nsenter --net="/run/netns/$ns" "$PWD/bench/run.sh" network
         return
     fi
-    local up=hive-bench-up-$$ a=hive-bench-a-$$ b=hive-bench-b-$$
+    # globals, not locals: the EXIT trap (a failed step under set -e) runs when the function's are gone
+    up=hive-bench-up-$$ a=hive-bench-a-$$ b=hive-bench-b-$$
     export HIVE_ROOT=$BENCH_DIR/net-root HIVE_RUNROOT=$BENCH_DIR/net-run
-    local PN="podman --root $BENCH_DIR/net-podman-root --runroot $BENCH_DIR/net-podman-run --storage-driver overlay"
+    PN="podman --root $BENCH_DIR/net-podman-root --runroot $BENCH_DIR/net-podman-run --storage-driver overlay"
     net_cleanup() {
         $HIVE rm -f $($HIVE ps -aq) >/dev/null 2>&1 || true
         $PN rm -af -t 0 >/dev/null 2>&1 || true
         [ -s "$BENCH_DIR/net-iperf3.pid" ] && kill "$(cat "$BENCH_DIR/net-iperf3.pid")" 2>/dev/null; rm -f "$BENCH_DIR/net-iperf3.pid"
         ip netns del "$up" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true
     }
-    trap net_cleanup RETURN
+    trap net_cleanup RETURN EXIT  # a failed step (set -e) leaves no namespace, container or iperf3 daemon behind
     $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$BENCH_DIR/base.tar" busybox:latest >/dev/null
     $PN image inspect busybox:latest >/dev/null 2>&1 || $PN import -q "$BENCH_DIR/base.tar" busybox:latest >/dev/null

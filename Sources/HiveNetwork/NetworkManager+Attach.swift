@@ -187,6 +187,7 @@ extension NetworkManager {
                                  requested: try parse(r.ip6, .v6, "--ip6"), network: n.name)
         }
         let ports = try choosePorts(r.ports)
+        if !ports.isEmpty { Profile.mark("ports chosen") }
         var aliases: [String] = []
         if !n.isDefault {
             for a in [name, String(id.prefix(12))] + r.aliases where !aliases.contains(a) && !a.isEmpty { aliases.append(a) }
@@ -231,6 +232,7 @@ extension NetworkManager {
         if !e.ports.isEmpty, let ip = e.ipv4 {
             allowLocalnet(n)
             try firewall.publish(e.ports, to: ip, bridge: n.bridge)
+            Profile.mark("published")
         }
     }
 
