@@ -45,6 +45,8 @@ extension Template {
         let headers: [String: String]?
         var vars: [(name: String, value: JSONValue?)]
         var out = ""
+        var name = ""  // of the template executing, for errors
+        var depth = 0
 
         init(_ t: Template, root: JSONValue, methods: [String: TemplateMethod], headers: [String: String]?) {
             self.t = t
@@ -58,7 +60,7 @@ extension Template {
         }
 
         func fail(_ pos: Int, _ context: CustomStringConvertible, _ message: String) -> HiveError {
-            Template.error(":\(t.location(pos)): executing \"\" at <\(context.description)>: \(message)")
+            Template.error(":\(t.location(pos)): executing \(GoFormat.quote(name)) at <\(context.description)>: \(message)")
         }
 
         mutating func pop(_ mark: Int) { vars.removeLast(vars.count - mark) }
@@ -79,6 +81,7 @@ extension Template {
                 case .rangeNode(let b): try range(b, dot: dot, isRoot: isRoot)
                 case .breakNode: throw Jump.breakLoop
                 case .continueNode: throw Jump.continueLoop
+                case .templateNode(let called, let pipe, let pos): try template(called, pipe, pos, dot: dot, isRoot: isRoot)
                 }
             }
         }
@@ -119,6 +122,38 @@ extension Template {
                 throw fail(b.pipe.pos, b.pipe, "range can't iterate over \(GoFormat.sprint([other]))")
             }
             if let e = b.elseList { try walk(e, dot: dot, isRoot: isRoot) }
+        }
+
+        /// `{{template "name" pipeline}}`: the named body with the pipeline's value as `.` and `$`.
+        mutating func template(_ called: String, _ pipe: Pipe?, _ pos: Int, dot: JSONValue?, isRoot: Bool) throws {
+            guard let body = t.defined[called] else {
+                let node = "{{template \(GoFormat.quote(called))" + (pipe.map { " " + $0.description } ?? "") + "}}"
+                throw fail(pos, node, "template \(GoFormat.quote(called)) not defined")
+            }
+            if depth >= 1000 { throw fail(pos, "{{template \(GoFormat.quote(called))}}", "exceeded maximum template depth (1000)") }
+            var newDot: JSONValue? = nil
+            var newIsRoot = false
+            if let pipe {
+                newDot = try pipeline(pipe, dot: dot, isRoot: isRoot)
+                // `.` or `$` passed on: still the data, with its methods
+                if pipe.decl.isEmpty, pipe.cmds.count == 1, pipe.cmds[0].args.count == 1 {
+                    switch pipe.cmds[0].args[0] {
+                    case .dot: newIsRoot = isRoot
+                    case .variable(_, let path): newIsRoot = path == ["$"]
+                    default: break
+                    }
+                }
+            }
+            let savedVars = vars, savedName = name
+            vars = [("$", newIsRoot ? savedVars[0].value : newDot)]
+            name = called
+            depth += 1
+            defer {
+                vars = savedVars
+                name = savedName
+                depth -= 1
+            }
+            try walk(body, dot: newDot, isRoot: newIsRoot)
         }
 
         /// One pass of a range's body; false after a break.

@@ -35,6 +35,7 @@ extension Template {
         var rangeDepth = 0
         var actionLine = 0
         var depth = 0
+        var defined: [String: [Node]] = [:]
 
         init(_ tokens: [Token]) { self.tokens = tokens }
 
@@ -88,8 +89,37 @@ extension Template {
             if t.kind != kind { throw unexpected(t, context) }
         }
 
-        func refuse(_ keyword: String) -> HiveError {
-            fail("{{\(keyword)}} is not supported: hive's --format templates are a single template")
+        /// The name of a define, template or block: a string constant.
+        mutating func templateName(_ t: Token, _ context: String) throws -> String {
+            guard t.kind == .string || t.kind == .rawString else { throw unexpected(t, context) }
+            guard let name = Literal.unquote(t.val) else { throw fail("invalid syntax") }
+            return name
+        }
+
+        /// A template body, parsed as a tree of its own (its own variables, outside any range).
+        mutating func body(_ context: String) throws -> [Node] {
+            let savedVars = vars, savedRange = rangeDepth
+            vars = ["$"]
+            rangeDepth = 0
+            defer {
+                vars = savedVars
+                rangeDepth = savedRange
+            }
+            let (list, end) = try itemList()
+            guard case .end = end else { throw fail("unexpected \(end.description) in \(context)") }
+            return list
+        }
+
+        static func isEmpty(_ nodes: [Node]) -> Bool {
+            nodes.allSatisfy { if case .text(let s) = $0 { return s.allSatisfy(\.isWhitespace) } else { return false } }
+        }
+
+        mutating func add(_ name: String, _ list: [Node]) throws {
+            if let existing = defined[name], !Parser.isEmpty(existing) {
+                if !Parser.isEmpty(list) { throw fail("template: multiple definition of template \(GoFormat.quote(name))") }
+                return
+            }
+            defined[name] = list
         }
 
         // MARK: lists and actions
@@ -100,7 +130,12 @@ extension Template {
                 if peek().kind == .leftDelim {
                     let save = i
                     _ = next()
-                    if nextNonSpace().kind == .define { throw refuse("define") }
+                    if nextNonSpace().kind == .define {
+                        let name = try templateName(nextNonSpace(), "define clause")
+                        try expect(.rightDelim, "define clause")
+                        try add(name, try body("define clause"))
+                        continue
+                    }
                     i = save
                 }
                 switch try textOrAction() {
@@ -137,9 +172,21 @@ extension Template {
         mutating func action() throws -> Item {
             let t = nextNonSpace()
             switch t.kind {
-            case .block: throw refuse("block")
-            case .template: throw refuse("template")
-            case .define: throw refuse("define")
+            case .block:
+                let nameToken = nextNonSpace()
+                let name = try templateName(nameToken, "block clause")
+                let pipe = try pipeline("block clause", end: .rightDelim)
+                try add(name, try body("block clause"))
+                return .node(.templateNode(name, pipe, nameToken.pos))
+            case .template:
+                let nameToken = nextNonSpace()
+                let name = try templateName(nameToken, "template clause")
+                var pipe: Pipe? = nil
+                if nextNonSpace().kind != .rightDelim {
+                    backup()
+                    pipe = try pipeline("template clause", end: .rightDelim)
+                }
+                return .node(.templateNode(name, pipe, nameToken.pos))
             case .breakKeyword, .continueKeyword:
                 let name = t.kind == .breakKeyword ? "break" : "continue"
                 let closing = nextNonSpace()

@@ -4,7 +4,7 @@
 // them (Template+Eval), Go's builtins and Docker's functions
 // (Template+Functions) and Go's fmt (Template+Printf).
 // https://pkg.go.dev/text/template, docker/cli templates/templates.go.
-// `{{template}}`, `{{define}}` and `{{block}}` are refused with an error.
+// `{{define}}`, `{{template}}` and `{{block}}` work within the one template.
 import HiveOCI
 import HivePlatform
 
@@ -16,6 +16,8 @@ struct Template {
     /// The template's text, for error positions.
     let source: [UInt8]
     let root: [Node]
+    /// The templates `{{define}}` and `{{block}}` name.
+    let defined: [String: [Node]]
 
     /// Parses `source`. `unescapeText` turns the two characters `\t` and `\n`
     /// in the text outside actions into a tab and a newline, as Docker's
@@ -25,6 +27,7 @@ struct Template {
         var lexer = Lexer(self.source, unescapeText: unescapeText)
         var parser = Parser(lexer.tokens())
         root = try parser.parse()
+        defined = parser.defined
     }
 
     /// Executes the template with `value` as its data (`.` and `$`).
@@ -71,11 +74,13 @@ struct Template {
                     visit(b.pipe)
                     visit(b.list)
                     visit(b.elseList ?? [])
+                case .templateNode(_, let p?, _): visit(p)
                 default: break
                 }
             }
         }
         visit(root)
+        for name in defined.keys.sorted() { visit(defined[name]!) }
         return names
     }
 
@@ -107,6 +112,7 @@ extension Template {
         case withNode(Branch)
         case breakNode
         case continueNode
+        case templateNode(String, Pipe?, Int)  // {{template "name" pipeline}}, the name's position
     }
 
     /// The shared shape of if, range and with.
