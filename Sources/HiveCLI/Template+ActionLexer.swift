@@ -100,29 +100,20 @@ extension Template.Lexer {
         return take(kind)
     }
 
-    mutating func charConstant() -> Token {
-        while true {
-            switch next() {
-            case "\\":
-                let r = next()
-                if r != nil && r != "\n" { continue }
-                return error("unterminated character constant")
-            case nil, "\n": return error("unterminated character constant")
-            case "'": return take(.charConstant)
-            default: continue
-            }
-        }
-    }
+    mutating func charConstant() -> Token { quoted("'", .charConstant, "unterminated character constant") }
 
-    mutating func quote() -> Token {
+    mutating func quote() -> Token { quoted("\"", .string, "unterminated quoted string") }
+
+    /// Up to the closing `close`, escapes skipped; no newline inside.
+    mutating func quoted(_ close: Unicode.Scalar, _ kind: Template.TokenKind, _ unterminated: String) -> Token {
         while true {
             switch next() {
             case "\\":
                 let r = next()
                 if r != nil && r != "\n" { continue }
-                return error("unterminated quoted string")
-            case nil, "\n": return error("unterminated quoted string")
-            case "\"": return take(.string)
+                return error(unterminated)
+            case nil, "\n": return error(unterminated)
+            case close: return take(kind)
             default: continue
             }
         }

@@ -333,7 +333,7 @@ extension Template {
                 if args.count > 1 || hasFinal { throw fail(node.pos, node, "\(name) is not a method but has arguments") }
                 if let v = o[name] { return v }
                 // the data's own fields are a struct's in Docker: a missing one is an error
-                if onRoot { throw fail(node.pos, node, "map has no entry for key \(GoFormat.quote(name))") }
+                if onRoot { throw fail(node.pos, node, "can't evaluate field \(name) in type \(GoFormat.typeName(r))") }
                 return nil
             case .null: throw fail(node.pos, node, "nil pointer evaluating interface {}.\(name)")
             default: throw fail(node.pos, node, "can't evaluate field \(name) in type \(GoFormat.typeName(r))")

@@ -3,6 +3,7 @@
 // strconv formats them (%e %f %g with shortest digits for %v, %x, %b), and
 // strconv.Quote.
 import Glibc
+import HiveBuild
 import HivePlatform
 
 extension GoFormat.Printer {
@@ -259,63 +260,15 @@ extension GoFormat {
 
     // MARK: quoting
 
-    /// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-    static func isPrint(_ s: Unicode.Scalar) -> Bool {
-        if s.isASCII { return s.value >= 0x20 && s.value < 0x7F }
-        switch s.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber,
-             .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-             .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
-            return true
-        default:
-            return false
-        }
-    }
+    static func isPrint(_ s: Unicode.Scalar) -> Bool { GoQuote.isPrint(s) }
 
     static func canBackquote(_ s: String) -> Bool {
         s.unicodeScalars.allSatisfy { $0 == "\t" || ($0.value >= 0x20 && $0 != "`" && $0.value != 0x7F && $0 != "\u{FEFF}") }
     }
 
-    static func appendEscaped(_ r: Unicode.Scalar, quote: Unicode.Scalar, ascii: Bool, to out: inout String) {
-        if r == quote || r == "\\" {
-            out += "\\" + String(r)
-            return
-        }
-        if ascii ? (r.isASCII && isPrint(r)) : isPrint(r) {
-            out.unicodeScalars.append(r)
-            return
-        }
-        func hex(_ v: UInt32, _ n: Int) -> String {
-            let h = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, n - h.count)) + h
-        }
-        switch r {
-        case "\u{07}": out += "\\a"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{0B}": out += "\\v"
-        default:
-            if r.value < 0x20 || r.value == 0x7F { out += "\\x" + hex(r.value, 2) }
-            else if r.value < 0x10000 { out += "\\u" + hex(r.value, 4) }
-            else { out += "\\U" + hex(r.value, 8) }
-        }
-    }
-
     /// strconv.Quote (QuoteToASCII with `ascii`).
-    static func quote(_ s: String, ascii: Bool = false) -> String {
-        var out = "\""
-        for r in s.unicodeScalars { appendEscaped(r, quote: "\"", ascii: ascii, to: &out) }
-        return out + "\""
-    }
+    static func quote(_ s: String, ascii: Bool = false) -> String { GoQuote.quote(s, quote: "\"", ascii: ascii) }
 
     /// strconv.QuoteRune: 'x'.
-    static func quoteRune(_ r: Unicode.Scalar, ascii: Bool) -> String {
-        var out = "'"
-        appendEscaped(r, quote: "'", ascii: ascii, to: &out)
-        return out + "'"
-    }
+    static func quoteRune(_ r: Unicode.Scalar, ascii: Bool) -> String { GoQuote.quote(String(r), quote: "'", ascii: ascii) }
 }

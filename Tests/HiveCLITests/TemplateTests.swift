@@ -39,7 +39,7 @@ let templateCases: [(String, String, Want)] = [
     ("{{.Nil}}", "", .out("<no value>")),
     ("{{.Nested.Missing}}", "", .out("<no value>")),
     ("{{.Nested.Missing.Deeper}}", "", .out("<no value>")),
-    ("{{.Missing}}", "", .error(#"map has no entry for key "Missing""#)),
+    ("{{.Missing}}", "", .error("can't evaluate field Missing in type map[string]interface {}")),
     ("{{.Str.X}}", "", .error("can't evaluate field X in type string")),
     ("{{.Nil.X}}", "", .error("nil pointer evaluating interface {}.X")),
     ("{{.Labels.env}}", "", .out("prod")),
@@ -393,7 +393,7 @@ let templateCases: [(String, String, Want)] = [
     ("{{.X →}}", "", .error("unrecognized character in action: U+2192 '→'")),
     ("{{ } }}", "", .error(#"unexpected "}" in command"#)),
     // execution errors name the line and column, as Go's do
-    ("{{.Str}} {{.Missing}}", "", .error(#"template parsing error: template: :1:11: executing "" at <.Missing>: map has no entry for key "Missing""#)),
+    ("{{.Str}} {{.Missing}}", "", .error(#"template parsing error: template: :1:11: executing "" at <.Missing>: can't evaluate field Missing"#)),
     ("a\n{{index .SI 9}}", "", .error(#"template: :2:2: executing "" at <index .SI 9>: error calling index: index out of range: 9"#)),
     ("{{.Nested.X.Y.Z}}", "", .error(#":1:9: executing "" at <.Nested.X.Y.Z>: can't evaluate field Z in type string"#)),
     ("{{len .Int}}", "", .error(#":1:2: executing "" at <len .Int>: error calling len: len of type int"#)),
