@@ -30,18 +30,26 @@ enum OutputFormat {
 
 enum Renderer {
     /// Renders rows; `headers` maps field names to column titles; `methods`
-    /// gives a row's template methods (ps's `.Label "key"`).
+    /// names the rows' template methods (ps's `.Label "key"`), each made for
+    /// a row from its index, and only when the template calls it.
     static func render(_ rows: [JSONValue], format: OutputFormat, headers: [String: String],
-                       methods: ((Int) -> [String: TemplateMethod])? = nil, to out: Output) throws {
+                       methods: [String: (Int) -> TemplateMethod] = [:], to out: Output) throws {
+        func bound(_ t: Template) -> (Int) -> [String: TemplateMethod] {
+            let used = methods.filter { m in t.fieldNames.contains { $0 == m.key || $0.hasPrefix(m.key + ".") } }
+            if used.isEmpty { return { _ in [:] } }
+            return { i in used.mapValues { $0(i) } }
+        }
         switch format {
         case .json:
             for r in rows { out.line(Template.unescapeHTML(r.serialized())) }
         case .template(let t):
-            for (i, r) in rows.enumerated() { out.line(try t.render(r, methods: methods?(i) ?? [:])) }
+            let rowMethods = bound(t)
+            for (i, r) in rows.enumerated() { out.line(try t.render(r, methods: rowMethods(i))) }
         case .table(let t):
+            let rowMethods = bound(t)
             var lines: [String] = [t.renderHeader(headers)]
             lines.reserveCapacity(rows.count + 1)
-            for (i, r) in rows.enumerated() { lines.append(try t.render(r, methods: methods?(i) ?? [:])) }
+            for (i, r) in rows.enumerated() { lines.append(try t.render(r, methods: rowMethods(i))) }
             for l in TabWriter.align(lines) { out.line(l) }
         }
     }

@@ -87,7 +87,7 @@ enum ContainerList {
         try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"),
             defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
                 + (c.args.flag("size") ? "\t{{.Size}}" : "")),
-            headers: headers, methods: { i in ["Label": Template.stringMethod("Label") { listed[i].labels[$0] ?? "" }] }, to: c.out)
+            headers: headers, methods: ["Label": { i in Template.stringMethod("Label") { listed[i].labels[$0] ?? "" } }], to: c.out)
         return 0
     }
 }
