@@ -102,14 +102,15 @@ enum Bytes {
     }
 }
 
-/// Go's strconv.Quote.
+/// Go's strconv.Quote (QuoteToASCII with `ascii`; QuoteRune's with `quote: "'"`).
 public enum GoQuote {
-    public static func quote(_ s: String) -> String {
-        var out = "\""
+    public static func quote(_ s: String) -> String { quote(s, quote: "\"", ascii: false) }
+
+    public static func quote(_ s: String, quote q: Unicode.Scalar, ascii: Bool) -> String {
+        var out = String(q)
         for u in s.unicodeScalars {
             switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
+            case q, "\\": out += "\\" + String(u)
             case "\u{07}": out += "\\a"
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
@@ -118,11 +119,11 @@ public enum GoQuote {
             case "\t": out += "\\t"
             case "\u{0B}": out += "\\v"
             default:
-                if isPrint(u) {
+                if ascii ? u.isASCII && isPrint(u) : isPrint(u) {
                     out.unicodeScalars.append(u)
                 } else if u.value < 0x20 || u.value == 0x7F {
                     out += "\\x" + hex(u.value, 2)
-                } else if u.value == 0xFFFD {
+                } else if u.value == 0xFFFD && !ascii {
                     out.unicodeScalars.append(u)
                 } else if u.value < 0x10000 {
                     out += "\\u" + hex(u.value, 4)
@@ -131,7 +132,7 @@ public enum GoQuote {
                 }
             }
         }
-        return out + "\""
+        return out + String(q)
     }
 
     static func hex(_ v: UInt32, _ width: Int) -> String {
@@ -140,7 +141,7 @@ public enum GoQuote {
     }
 
     /// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-    static func isPrint(_ u: Unicode.Scalar) -> Bool {
+    public static func isPrint(_ u: Unicode.Scalar) -> Bool {
         if u == " " { return true }
         switch u.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,

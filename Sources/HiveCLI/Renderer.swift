@@ -12,49 +12,46 @@ enum OutputFormat {
     case json                 // one JSON object per line
     case template(Template)   // rows only, unaligned
 
-    /// `defaultTemplate` is the table shown without --format.
+    /// `defaultTemplate` is the table shown without --format. As Docker's
+    /// formatter: `table` starts a table, the rest is trimmed of spaces, and
+    /// `\t` `\n` in its text are a tab and a newline.
     static func parse(_ text: String?, defaultTemplate: String) throws -> OutputFormat {
-        guard let text, !text.isEmpty, text != "table" else { return .table(try Template(defaultTemplate)) }
+        guard let text, !text.isEmpty else { return .table(try Template(defaultTemplate)) }
         if text == "json" { return .json }
-        if text.hasPrefix("table ") { return .table(try Template(String(text.dropFirst(6)))) }
-        return .template(try Template(text))
+        let table = text.hasPrefix("table")
+        var body = Substring(table ? text.dropFirst(5) : text[...])
+        while body.first == " " { body = body.dropFirst() }
+        while body.last == " " { body = body.dropLast() }
+        if table && body.isEmpty { return .table(try Template(defaultTemplate)) }
+        let t = try Template(String(body), unescapeText: true)
+        return table ? .table(t) : .template(t)
     }
 }
 
 enum Renderer {
-    /// Renders rows; `headers` maps field names to column titles.
-    static func render(_ rows: [JSONValue], format: OutputFormat, headers: [String: String], to out: Output) throws {
+    /// Renders rows; `headers` maps field names to column titles; `methods`
+    /// names the rows' template methods (ps's `.Label "key"`), each made for
+    /// a row from its index, and only when the template calls it.
+    static func render(_ rows: [JSONValue], format: OutputFormat, headers: [String: String],
+                       methods: [String: (Int) -> TemplateMethod] = [:], to out: Output) throws {
+        func bound(_ t: Template) -> (Int) -> [String: TemplateMethod] {
+            let used = methods.filter { m in t.fieldNames.contains { $0 == m.key || $0.hasPrefix(m.key + ".") } }
+            if used.isEmpty { return { _ in [:] } }
+            return { i in used.mapValues { $0(i) } }
+        }
         switch format {
         case .json:
-            for r in rows { out.line(r.serialized()) }
+            for r in rows { out.line(Template.unescapeHTML(r.serialized())) }
         case .template(let t):
-            for r in rows { out.line(try t.render(r)) }
+            let rowMethods = bound(t)
+            for (i, r) in rows.enumerated() { out.line(try t.render(r, methods: rowMethods(i))) }
         case .table(let t):
-            var lines: [String] = []
-            let headerRow = JSONValue.object(Dictionary(uniqueKeysWithValues: t.fieldNames.map {
-                ($0, JSONValue.string(headers[$0] ?? $0.uppercased()))
-            }))
-            lines.append(try headerTemplate(t, headers: headers).render(headerRow))
-            for r in rows { lines.append(try t.render(r)) }
+            let rowMethods = bound(t)
+            var lines: [String] = [t.renderHeader(headers)]
+            lines.reserveCapacity(rows.count + 1)
+            for (i, r) in rows.enumerated() { lines.append(try t.render(r, methods: rowMethods(i))) }
             for l in TabWriter.align(lines) { out.line(l) }
         }
-    }
-
-    /// A template whose actions print their header names.
-    private static func headerTemplate(_ t: Template, headers: [String: String]) throws -> Template {
-        var src = ""
-        for p in t.parts {
-            switch p {
-            case .text(let s): src += s.replacingOccurrences("{", "{ ")
-            case .range, .cond, .with: continue
-            case .action(let cmds):
-                var name = ""
-                for a in cmds.first ?? [] { if case .field(let f) = a { name = f.joined(separator: "."); break } }
-                let h = headers[name] ?? name.uppercased()
-                src += h.replacingOccurrences("{{", "{ {")
-            }
-        }
-        return try Template(src.replacingOccurrences("\t", "\\t"))
     }
 }
 

@@ -42,50 +42,6 @@ import HivePlatform
     }
 }
 
-@Suite struct TemplateTests {
-    let row = JSONValue.object([
-        "ID": .string("abc"), "Size": .int(3), "Labels": .object(["k": .string("v")]),
-        "Tags": .array([.string("a"), .string("b")]), "Empty": .array([]), "Nested": .object(["X": .object(["Y": .string("z")])]),
-    ])
-
-    func render(_ t: String) throws -> String { try Template(t).render(row) }
-
-    @Test func fieldsFunctionsAndEscapes() throws {
-        #expect(try render("{{.ID}}\\t{{.Size}}") == "abc\t3")
-        #expect(try render("{{.Nested.X.Y}}") == "z")
-        #expect(try render("{{json .Labels}}") == #"{"k":"v"}"#)
-        #expect(try render("{{index .Labels \"k\"}}") == "v")
-        #expect(try render("{{join .Tags \",\"}}") == "a,b")
-        #expect(try render("{{upper .ID}} {{lower \"X\"}} {{.ID | upper}}") == "ABC x ABC")
-        #expect(try render("{{printf \"%s-%s\" .ID .Size}}") == "abc-3")
-        #expect(try render("{{.Tags}} {{.Labels}}") == "[a b] map[k:v]")
-        #expect(try render("{{len .Tags}}") == "2")
-    }
-
-    @Test func controlFlow() throws {
-        #expect(try render("{{range .Tags}}<{{.}}>{{end}}") == "<a><b>")
-        #expect(try render("{{range .Empty}}x{{else}}none{{end}}") == "none")
-        #expect(try render("{{if .Empty}}y{{else}}n{{end}}{{if .ID}}Y{{end}}") == "nY")
-        #expect(try render("{{with .Nested.X}}{{.Y}}{{end}}") == "z")
-        #expect(try render("{{if eq .ID \"abc\"}}same{{end}}{{if not .Empty}}!{{end}}") == "same!")
-    }
-
-    @Test func errors() {
-        #expect(throws: (any Error).self) { try render("{{.Missing}}") }
-        #expect(throws: (any Error).self) { try Template("{{.ID") }
-        #expect(throws: (any Error).self) { try Template("{{nosuchfn .ID}}") }
-        #expect(throws: (any Error).self) { try Template("{{range .Tags}}x") }
-        #expect(throws: (any Error).self) { try Template("{{end}}") }
-    }
-
-    @Test func tableAlignment() {
-        let lines = TabWriter.align(["REPOSITORY\tTAG\tSIZE", "busybox\tlatest\t1MB", "a-much-longer-name\tv1\t2MB"])
-        #expect(lines[0] == "REPOSITORY           TAG       SIZE")
-        #expect(lines[1] == "busybox              latest    1MB")
-        #expect(lines[2] == "a-much-longer-name   v1        2MB")
-    }
-}
-
 @Suite struct UnitsTests {
     static let sizes: [(Int64, String)] = [
         (0, "0B"), (999, "999B"), (1000, "1kB"), (1234, "1.23kB"), (4_261_000, "4.26MB"), (123_456_789, "123MB"),

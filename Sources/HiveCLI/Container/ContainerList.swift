@@ -26,6 +26,7 @@ enum ContainerList {
         try c.expect(min: 0, max: 0)
         let noTrunc = c.args.flag("no-trunc")
         var rows: [JSONValue] = []
+        var listed: [ContainerSummary] = []  // each row's container, for the template method .Label "key"
         let engine = try c.engine()
         var all = try engine.listContainers()
         var showAll = c.args.flag("all")
@@ -76,6 +77,7 @@ enum ContainerList {
                 "Size": .string(size ? Units.humanSize(engine.writableSize(ctr.id)) : ""),
                 "Labels": .string(ctr.labelsJSON == "{}" ? "" : ctr.labels.keys.sorted().map { "\($0)=\(ctr.labels[$0]!)" }.joined(separator: ",")),
             ]))
+            listed.append(ctr)
         }
         if c.args.flag("quiet") { return 0 }
         if format == nil {
@@ -85,7 +87,7 @@ enum ContainerList {
         try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"),
             defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
                 + (c.args.flag("size") ? "\t{{.Size}}" : "")),
-            headers: headers, to: c.out)
+            headers: headers, methods: ["Label": { i in Template.stringMethod("Label") { listed[i].labels[$0] ?? "" } }], to: c.out)
         return 0
     }
 }
