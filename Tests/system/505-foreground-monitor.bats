@@ -10,17 +10,8 @@ teardown() {
     teardown_containers
 }
 
-# wait_for SECONDS COMMAND...: until COMMAND succeeds (a deadline, not a sleep).
-wait_for() {
-    local end=$(( $(date +%s) + $1 )); shift
-    until "$@"; do
-        [ "$(date +%s)" -lt "$end" ] || { echo "timed out: $*" >&2; return 1; }
-        sleep 0.05
-    done
-}
 restarts_at_least() { [ "$("$HIVE" inspect --format '{{.RestartCount}}' "$1")" -ge "$2" ]; }
 state_is() { [ "$("$HIVE" inspect --format '{{.State.Status}}' "$1")" = "$2" ]; }
-monitor_of() { pgrep -f "hive-monitor $("$HIVE" inspect --format '{{.Id}}' "$1") "; }
 
 @test "run --restart in the foreground: its output and first exit code, then the policy goes on" {
     import_run_base

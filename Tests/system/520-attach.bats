@@ -8,15 +8,6 @@ teardown() {
     teardown_containers
 }
 
-# wait_for SECONDS COMMAND...: until COMMAND succeeds (a deadline, not a sleep).
-wait_for() {
-    local end=$(( $(date +%s) + $1 )); shift
-    until "$@"; do
-        [ "$(date +%s)" -lt "$end" ] || { echo "timed out: $*" >&2; return 1; }
-        sleep 0.05
-    done
-}
-
 pane_has() { tmux -L "$TMUX_L" capture-pane -p | grep -qF -- "$1"; }
 file_has() { grep -qF -- "$2" "$1" 2>/dev/null; }
 

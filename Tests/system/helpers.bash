@@ -125,3 +125,12 @@ wait_for_event() {
     done
     return 0
 }
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (a deadline, not a sleep).
+wait_for() {
+    local end=$(( $(date +%s) + $1 )); shift
+    until "$@"; do
+        [ "$(date +%s)" -lt "$end" ] || { echo "timed out: $*" >&2; return 1; }
+        sleep 0.05
+    done
+}
