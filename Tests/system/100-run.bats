@@ -254,3 +254,14 @@ load helpers
         grep '^cgroup2 ' "$WORK/fs" | grep -q favordynmods || { cat "$WORK/fs"; return 1; }
     fi
 }
+
+@test "--gpus is refused with nothing created; --security-opt apparmor=/label= warn that they have no effect" {
+    import_run_base
+    run_hive 125 run --rm --gpus all busybox true
+    [[ "$output" == *"--gpus all is not supported"*"--device"* ]]
+    [ -z "$(hive ps -aq)" ]
+    run_hive 0 run --rm --network none --security-opt apparmor=unconfined --security-opt label=disable busybox echo ran
+    [[ "$output" == *"WARNING: --security-opt apparmor=unconfined has no effect"* ]]
+    [[ "$output" == *"WARNING: --security-opt label=disable has no effect"* ]]
+    [[ "$output" == *ran ]]
+}

@@ -44,6 +44,7 @@ enum ContainerRun {
             .multi("cap-add", nil, "list", "Add Linux capabilities"),
             .multi("cap-drop", nil, "list", "Drop Linux capabilities"),
             .multi("security-opt", nil, "list", "Security options: seccomp=unconfined|FILE, no-new-privileges=true|false"),
+            .value("gpus", nil, "string", "GPU devices to add to the container (not supported: refused)"),
             .multi("label", "l", "list", "Set meta data on a container"),
             .value("stop-signal", nil, "string", "Signal to stop the container"),
             .multi("volume", "v", "list", "Bind mount a volume: SRC:DST[:ro], NAME:DST, or DST (anonymous)"),
@@ -113,6 +114,14 @@ enum ContainerRun {
         o.capAdd = c.args.all("cap-add")
         o.capDrop = c.args.all("cap-drop")
         o.securityOpts = c.args.all("security-opt")
+        if let g = c.args.value("gpus") {
+            throw HiveError(.invalidArgument, "--gpus \(g) is not supported: hive has no GPU runtime hook; pass the device nodes with --device (e.g. --device /dev/nvidia0)")
+        }
+        // accepted as Docker accepts them on a host without that LSM, but said out loud
+        for s in o.securityOpts where s.hasPrefix("apparmor") || s.hasPrefix("label") {
+            c.err.line("WARNING: --security-opt \(s) has no effect: hive has no AppArmor or SELinux support; the container gets hive's seccomp profile, capabilities and namespaces")
+            c.err.flush()
+        }
         o.labels = c.keyValues("label")
         o.mounts = try c.args.all("volume").map(MountRequest.parseVolume) + c.args.all("mount").map(MountRequest.parseMount)
             + c.args.all("tmpfs").map(MountRequest.parseTmpfs)
