@@ -116,12 +116,13 @@ extension Engine {
     }
 
     /// `stop`: the stop signal, then SIGKILL after `timeout` seconds.
-    public func stop(_ ref: String, timeout: Int?) throws {
+    /// (`signal`: `stop -s`, else the container's stop signal, else SIGTERM.)
+    public func stop(_ ref: String, timeout: Int?, signal: String? = nil) throws {
         let r = try endRestarting(try record(ref))
         guard isAlive(r), let pid = r.pid else { return }
         if isPaused(r.id) { try? Cgroups.freeze(cgroupDirs(r.id), false) }
         let s = spec(r)
-        let sig = try Signals.number(s?.stopSignal ?? "SIGTERM")
+        let sig = try Signals.number(signal ?? s?.stopSignal ?? "SIGTERM")
         let t = timeout ?? s?.stopTimeout ?? 10
         markStopping(r.id)
         Glibc.kill(pid, sig)

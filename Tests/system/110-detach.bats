@@ -248,3 +248,17 @@ PY
     run_hive 0 start -a t1 < /dev/null
     [[ "$output" == *"/dev/pts/"*"in-tty"* ]]
 }
+
+@test "stop -s sends that signal; --timeout and the older --time bound the wait; a bad signal is refused before anything stops" {
+    import_run_base
+    hive run -d --name sig1 --network none busybox sh -c 'trap "exit 42" INT; while :; do sleep 0.1; done' >/dev/null
+    run_hive 125 stop -s NOSUCH sig1
+    [ "$(hive inspect --format '{{.State.Status}}' sig1)" = running ]
+    run_hive 0 stop -s SIGINT --timeout 10 sig1
+    [ "$(hive inspect --format '{{.State.ExitCode}}' sig1)" = 42 ]
+    hive run -d --name sig2 --network none busybox sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+    start=$(date +%s%N)
+    run_hive 0 stop --time 1 sig2
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ]
+    [ "$(hive inspect --format '{{.State.ExitCode}}' sig2)" = 137 ]
+}

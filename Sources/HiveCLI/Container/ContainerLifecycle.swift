@@ -96,21 +96,36 @@ enum ContainerStop {
     static let def = CommandDef(
         name: "stop", aliases: ["stop", "container stop"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
         summary: "Stop one or more running containers",
-        options: [.value("time", "t", "int", "Seconds to wait before killing the container")], run: run)
+        options: ContainerStop.options, run: run)
+
+    /// stop's and restart's: Docker 28's -s and -t/--timeout, and the older --time.
+    static let options: [OptionDef] = [
+        .value("signal", "s", "string", "Signal to send to the container"),
+        .value("timeout", "t", "int", "Seconds to wait before killing the container"),
+        .value("time", nil, "int", "Seconds to wait before killing the container (deprecated: use --timeout)"),
+    ]
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let engine = try c.engine()
         let t = try timeout(c)
-        return eachContainer(c) { try engine.stop($0, timeout: t) }
+        let sig = try signal(c)
+        return eachContainer(c) { try engine.stop($0, timeout: t, signal: sig) }
     }
 
-    /// `-t/--time SECONDS` of stop and restart.
+    /// `-t/--timeout SECONDS` (or `--time`) of stop and restart.
     static func timeout(_ c: Context) throws -> Int? {
-        try c.args.value("time").map { v -> Int in
-            guard let n = Int(v), n >= 0 else { throw HiveError(.invalidArgument, "invalid --time \"\(v)\"") }
-            return n
+        try (c.args.value("timeout") ?? c.args.value("time")).map { v -> Int in
+            guard let n = Int(v), n >= -1 else { throw HiveError(.invalidArgument, "invalid --timeout \"\(v)\" (seconds; -1 waits for ever)") }
+            return n < 0 ? Int(Int32.max) : n
         }
+    }
+
+    /// `-s/--signal`, checked before any container is touched.
+    static func signal(_ c: Context) throws -> String? {
+        guard let s = c.args.value("signal") else { return nil }
+        _ = try Signals.number(s)
+        return s
     }
 }
 
@@ -118,14 +133,15 @@ enum ContainerRestart {
     static let def = CommandDef(
         name: "restart", aliases: ["restart", "container restart"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
         summary: "Restart one or more containers",
-        options: [.value("time", "t", "int", "Seconds to wait before killing the container")], run: run)
+        options: ContainerStop.options, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
         let engine = try c.engine()
         let t = try ContainerStop.timeout(c)
+        let sig = try ContainerStop.signal(c)
         return eachContainer(c) {
-            try engine.stop($0, timeout: t)
+            try engine.stop($0, timeout: t, signal: sig)
             _ = try engine.startDetached($0)
         }
     }
