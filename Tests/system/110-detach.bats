@@ -262,3 +262,13 @@ PY
     [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ]
     [ "$(hive inspect --format '{{.State.ExitCode}}' sig2)" = 137 ]
 }
+
+@test "exec --env-file reads KEY=VALUE lines (comments and blanks skipped); -e wins; a missing file is refused" {
+    import_run_base
+    hive run -d --name envx --network none busybox sleep 60 >/dev/null
+    printf '# a comment\nA=from-file\n\nB=two words\n' > "$WORK/env"
+    run_hive 0 exec --env-file "$WORK/env" -e A=from-flag envx sh -c 'echo "$A|$B"'
+    [ "$output" = "from-flag|two words" ]
+    run_hive 125 exec --env-file "$WORK/nosuch" envx true
+    [[ "$output" == *"$WORK/nosuch"* ]]
+}
