@@ -3,6 +3,7 @@
 // prune (HiveStore's PrunePlan), pause.
 import HiveArchive
 import HiveOCI
+import Glibc
 import HivePlatform
 import HiveRuntime
 import HiveStore
@@ -44,6 +45,33 @@ extension Engine {
         let r = try record(ref)
         guard isAlive(r), let initPid = r.pid else { throw HiveError(.conflict, "container \(ref) is not running") }
         return ContainerProcesses.list(from: initPid).map { ($0.uid, String($0.pid), $0.command) }
+    }
+
+    /// `top CONTAINER PS-OPTIONS`: the host's ps with those options, its lines
+    /// kept for the container's processes only (Docker's way): the header, then rows.
+    public func top(_ ref: String, psOptions: [String]) throws -> [String] {
+        let r = try record(ref)
+        guard isAlive(r), let initPid = r.pid else { throw HiveError(.conflict, "container \(ref) is not running") }
+        let candidates: [String] = ["/usr/bin/ps", "/bin/ps"]
+        guard let ps = candidates.first(where: { Glibc.access($0, X_OK) == 0 }) else {
+            throw HiveError(.unavailable, "top with ps options needs the host's ps (apt-get install procps)")
+        }
+        let argv: [String] = [ps] + psOptions
+        let result = try HostProcess.run(argv, environment: ["PATH=/usr/bin:/bin", "LC_ALL=C"],
+                                         timeoutNanos: 10_000_000_000, what: "top")
+        guard result.status == 0 else {
+            throw HiveError(.invalidArgument, "ps \(psOptions.joined(separator: " ")) failed: \(result.stderr.trimmed)")
+        }
+        let pids = Set(ContainerProcesses.pids(from: initPid).map(String.init))
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        guard let header = lines.first,
+              let column = header.split(separator: " ").firstIndex(where: { $0 == "PID" }) else {
+            throw HiveError(.invalidArgument, "ps \(psOptions.joined(separator: " ")) has no PID column: give options that show it (e.g. -ef, aux)")
+        }
+        return [header] + lines.dropFirst().filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > column && pids.contains(String(fields[column]))
+        }
     }
 
     /// `container prune`: every stopped container, after the pre-prune hooks.

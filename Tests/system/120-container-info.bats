@@ -145,3 +145,20 @@ assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
     run_hive 1 rmi busybox
     rm -rf "$WORK/other"
 }
+
+@test "top CTR [ps options] runs the host's ps with them and keeps the container's processes; no PID column is refused" {
+    import_run_base
+    hive run -d --name topx --network none busybox sh -c 'sleep 301 & sleep 302' >/dev/null
+    sleep 60 &
+    local outside=$!
+    local n; n=$(hive top topx | wc -l)   # header + the container's processes
+    run_hive 0 top topx -eo pid,user,args
+    kill "$outside"
+    [[ "${lines[0]}" == *PID*USER*COMMAND* ]]
+    [[ "$output" == *"sleep 301"* ]]
+    [[ "$output" == *"sleep 302"* ]]
+    [[ "$output" != *"sleep 60"* ]]
+    [ "${#lines[@]}" -eq "$n" ]
+    run_hive 125 top topx -eo user,args
+    [[ "$output" == *"no PID column"* ]]
+}

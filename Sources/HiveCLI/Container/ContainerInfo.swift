@@ -40,10 +40,15 @@ enum ContainerDiff {
 
 enum ContainerTop {
     static let def = CommandDef(
-        name: "top", aliases: ["top", "container top"], usage: "CONTAINER", summary: "Display the running processes of a container", run: run)
+        name: "top", aliases: ["top", "container top"], usage: "CONTAINER [ps OPTIONS]",
+        summary: "Display the running processes of a container", interspersed: false, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
+        if c.args.positionals.count > 1 {
+            for l in try c.engine().top(c.args.positionals[0], psOptions: Array(c.args.positionals.dropFirst())) { c.out.line(l) }
+            return 0
+        }
         var lines = ["UID\tPID\tCMD"]
         for (uid, pid, cmd) in try c.engine().top(c.args.positionals[0]) { lines.append("\(uid)\t\(pid)\t\(cmd)") }
         for l in TabWriter.align(lines) { c.out.line(l) }
