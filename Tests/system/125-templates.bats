@@ -28,3 +28,19 @@ load helpers
     run_hive 125 ps -a --format '{{.Label "tier" "x"}}'
     [[ "$output" == *"wrong number of args for Label: want 1 got 2"* ]]
 }
+
+@test "Docker's config.json psFormat and imagesFormat apply without --format; --format still wins" {
+    import_run_base
+    hive create --name cfgfmt --network none busybox true >/dev/null
+    mkdir -p "$WORK/dockercfg"
+    printf '{"auths":{},"psFormat":"table {{.Names}}\\t{{.State}}","imagesFormat":"{{.Repository}}:{{.Tag}}"}\n' > "$WORK/dockercfg/config.json"
+    DOCKER_CONFIG=$WORK/dockercfg run_hive 0 ps -a
+    [ "${lines[0]}" = "NAMES     STATE" ]
+    [ "${lines[1]}" = "cfgfmt    created" ]
+    DOCKER_CONFIG=$WORK/dockercfg run_hive 0 images
+    [ "$output" = "busybox:latest" ]
+    DOCKER_CONFIG=$WORK/dockercfg run_hive 0 ps -a --format '{{.ID}}'
+    [ ${#output} -eq 12 ]
+    DOCKER_CONFIG=$WORK/dockercfg run_hive 0 ps -aq
+    [ ${#output} -eq 12 ]
+}

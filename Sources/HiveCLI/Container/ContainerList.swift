@@ -40,7 +40,8 @@ enum ContainerList {
         let size = c.args.flag("size")
         // the default table is built as text directly: the same output as its
         // template, without a dictionary and a template evaluation per row
-        let format = c.args.value("format")
+        // without --format, Docker's config.json psFormat, as the docker CLI
+        let format = c.args.value("format") ?? (c.args.flag("quiet") ? nil : DockerCLIConfig.format("psFormat"))
         var table: [String] = []
         if format == nil && !c.args.flag("quiet") {
             table.append("CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES" + (size ? "\tSIZE" : ""))
@@ -84,7 +85,7 @@ enum ContainerList {
             for l in TabWriter.align(table) { c.out.line(l) }
             return 0
         }
-        try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"),
+        try Renderer.render(rows, format: try OutputFormat.parse(format,
             defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
                 + (c.args.flag("size") ? "\t{{.Size}}" : "")),
             headers: headers, methods: ["Label": { i in Template.stringMethod("Label") { listed[i].labels[$0] ?? "" } }], to: c.out)

@@ -45,7 +45,9 @@ enum ImageList {
         let defaultTemplate = digests
             ? "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
             : "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-        try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"), defaultTemplate: defaultTemplate),
+        // without --format, Docker's config.json imagesFormat, as the docker CLI
+        let format = c.args.value("format") ?? DockerCLIConfig.format("imagesFormat")
+        try Renderer.render(rows, format: try OutputFormat.parse(format, defaultTemplate: defaultTemplate),
                             headers: headers, to: c.out)
         return 0
     }
