@@ -26,16 +26,21 @@ extension Engine {
         // signals go to this init only: pinned by a pidfd, checked against its start time
         let proxied = o.sigProxy && s?.tty != true ? r.pidStart : nil
         let outcome = AttachProtocol.run(sock, options: o, pid: proxied != nil ? pid : 0, pidStart: proxied ?? 0)
+        try checkAttachEnd(outcome, r)
+        return outcome == .lost ? .exited(try wait(r.id)) : outcome
+    }
+
+    /// An attach that ended without the container's status: the monitor
+    /// speaks another protocol (an error), or the connection ended while the
+    /// container still runs (an error); else the container exited as the
+    /// connection closed, and the caller finds its status.
+    func checkAttachEnd(_ outcome: AttachProtocol.Outcome, _ r: ContainerRecord) throws {
         if outcome == .protocolError {
-            throw HiveError(.corrupt, "the monitor of container \(r.name) does not speak this hive's attach protocol (it was started by another version of hive); restart the container to attach to it")
+            throw HiveError(.corrupt, "the monitor of container \(r.name) does not speak this hive's attach protocol (it was started by another build of hive); restart the container to attach to it")
         }
-        guard outcome == .lost else { return outcome }
-        // the monitor ended the connection without the status: the container
-        // exited as it closed, or the monitor is gone while it runs
-        if let now = try store.container(r.id), isAlive(now), now.pidStart == r.pidStart {
-            throw HiveError(.unavailable, "lost the connection to the monitor of container \(r.name); it still runs (hive attach \(r.name) again, or hive logs)")
+        if outcome == .lost, let now = try store.container(r.id), isAlive(now), now.pidStart == r.pidStart {
+            throw HiveError(.unavailable, "lost the connection to the monitor of container \(r.name); it still runs (hive attach \(r.name) follows it, hive logs shows its output)")
         }
-        return .exited(try wait(r.id))
     }
 }
 
@@ -81,6 +86,7 @@ extension Engine {
         if let detachKeys { o.detachKeys = detachKeys }
         let proxied = sigProxy && s?.tty != true
         let outcome = AttachProtocol.run(pair[0], options: o, pid: proxied ? started?.pid ?? 0 : 0, pidStart: started?.pidStart ?? 0)
+        try checkAttachEnd(outcome, started ?? r)
         switch outcome {
         case .exited(let status):
             // the monitor records the exit (and removes an --rm container) right after it sent it
@@ -90,12 +96,7 @@ extension Engine {
             return 0
         case .signalled(let sig):
             return 128 + sig
-        case .protocolError:
-            throw HiveError(.corrupt, "the monitor of container \(r.name) does not speak this hive's attach protocol (hive and hive-monitor are from different builds)")
-        case .lost:
-            if let now = try store.container(r.id), isAlive(now) {
-                throw HiveError(.unavailable, "lost the connection to the monitor of container \(r.name); it still runs (hive attach \(r.name) follows it, hive logs shows its output)")
-            }
+        case .lost, .protocolError:  // (checkAttachEnd threw for a protocol error, or a container that still runs)
             waitRecorded(r.id, seconds: 10)
             if let exit = MonitorProtocol.readExit(containerDir: containerDir(r.id)) { return exit.status }
             return try store.container(r.id)?.exitCode ?? 125

@@ -302,18 +302,19 @@ void attach_container_exited(struct monitor *m, int status) {
     // the last frames get a moment (500 ms at most; the starting client,
     // which must see all of the output, 30 s) to go out, then every client
     // is closed: a restart or the cleanup never waits longer
-    long long now = monitor_mono_ms(), deadline = now + 500, primary_deadline = now + 30000;
+    long long start = monitor_mono_ms();
     while (any) {
         struct pollfd fds[HIVE_ATTACH_CLIENTS_MAX];
-        int idx[HIVE_ATTACH_CLIENTS_MAX], n = 0;
+        int idx[HIVE_ATTACH_CLIENTS_MAX], n = 0, primary = 0;
+        long long now = monitor_mono_ms();
         for (int i = 0; i < HIVE_ATTACH_CLIENTS_MAX; i++) {
             if (clients[i].fd < 0 || !clients[i].out_len) continue;
-            if (!clients[i].primary && monitor_mono_ms() >= deadline) continue;
+            if (!clients[i].primary && now >= start + 500) continue;
+            primary |= clients[i].primary;
             idx[n] = i;
             fds[n++] = (struct pollfd){ clients[i].fd, POLLOUT, 0 };
         }
-        long long left = (n && clients[idx[0]].primary ? primary_deadline : deadline) - monitor_mono_ms();
-        for (int k = 0; k < n; k++) if (clients[idx[k]].primary) left = primary_deadline - monitor_mono_ms();
+        long long left = start + (primary ? 30000 : 500) - now;
         if (n == 0 || left <= 0) break;
         if (poll(fds, (nfds_t)n, (int)left) <= 0) continue;
         for (int k = 0; k < n; k++) if (fds[k].revents) flush_client(&clients[idx[k]]);
