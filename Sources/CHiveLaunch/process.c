@@ -46,12 +46,13 @@ int hive_wait_exit(pid_t pid) {
 
 // Starts the monitor with the status pipe as its fd 3 and /dev/null as stdio.
 int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, int attach, pid_t *pid) {
-    // moved above 4 first: a dup2 onto fd 3 must not replace the one meant for 4
-    int s = fcntl(status_w, F_DUPFD_CLOEXEC, 10);
+    // with an attach fd both move above 4 first: a dup2 onto fd 3 must not
+    // replace the one meant for 4 (without one, nothing can be in the way)
+    int s = attach >= 0 ? fcntl(status_w, F_DUPFD_CLOEXEC, 10) : status_w;
     int a = attach >= 0 ? fcntl(attach, F_DUPFD_CLOEXEC, 10) : -1;
     if (s < 0 || (attach >= 0 && a < 0)) {
         int e = errno;
-        if (s >= 0) close(s);
+        if (s >= 0 && s != status_w) close(s);
         return e;
     }
     posix_spawn_file_actions_t fa;
@@ -64,8 +65,7 @@ int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, 
     extern char **environ;
     int r = posix_spawn(pid, path, &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    close(s);
-    if (a >= 0) close(a);
+    if (a >= 0) { close(s); close(a); }
     return r;
 }
 
