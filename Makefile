@@ -15,14 +15,15 @@ DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite
 # measured against, bats, hyperfine, a registry, tools the tests drive.
 TEST_PACKAGES := attr zstd bats hyperfine podman runc skopeo time python3 iproute2 \
 	docker-registry apache2-utils openssl nftables iperf3 \
-	gcc-multilib libc6-dev-i386 bsdutils
+	gcc-multilib libc6-dev-i386 bsdutils \
+	zsh fish groff-base man-db
 # A static executable: no dynamic loader, no symbol binding, no PIE
 # relocations. `hive --version` takes 0.9 ms instead of 3.1 ms with only the
 # Swift runtime static, and every command pays that start-up.
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN := .build/release/hive
 
-.PHONY: run test deps test-deps build debug base unit system bench install clean stub fuzz
+.PHONY: run test deps test-deps build debug base unit system bench install clean stub fuzz docs
 
 run: deps build base
 	@echo "== hive images"
@@ -116,6 +117,21 @@ install: build
 	install -D -m 0644 contrib/systemd/hive-gc.service $(DESTDIR)/etc/systemd/system/hive-gc.service
 	install -D -m 0644 contrib/systemd/hive-gc.timer $(DESTDIR)/etc/systemd/system/hive-gc.timer
 	sed 's|/usr/local/bin/hive|$(PREFIX)/bin/hive|' contrib/systemd/hive-restart.service > $(DESTDIR)/etc/systemd/system/hive-restart.service
+	@# man pages and shell completion, written from the command tables
+	mkdir -p $(DESTDIR)$(PREFIX)/share/man/man1
+	$(BIN) __man $(DESTDIR)$(PREFIX)/share/man/man1
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hive
+	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_hive
+	$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hive.fish
+
+# docs/docker-compat.md from the command tables and docker CLI 28's help
+# (Tests/fixtures/docker-cli-28, scripts/capture-docker-help.sh): run after
+# adding or changing a verb or flag; a unit test fails while it is stale.
+docs: build
+	$(BIN) __docs compat Tests/fixtures/docker-cli-28 > docs/docker-compat.md.tmp
+	mv docs/docker-compat.md.tmp docs/docker-compat.md
 
 clean:
 	rm -rf .build

@@ -7,7 +7,7 @@ extension HiveCommand {
         o.line("A daemonless container engine with Lua lifecycle hooks")
         o.line("")
         o.line("Commands:")
-        let shown = commands.filter { !$0.aliases[0].contains(" ") || $0.aliases.contains(where: { !$0.contains(" ") }) }
+        let shown = visibleCommands.filter { !$0.aliases[0].contains(" ") || $0.aliases.contains(where: { !$0.contains(" ") }) }
         let names = shown.map { def in def.aliases.first { !$0.contains(" ") } ?? def.aliases[0] }
         let width = (names.map(\.count).max() ?? 0) + 3
         for (name, def) in zip(names, shown).sorted(by: { $0.0 < $1.0 }) {
@@ -36,7 +36,7 @@ extension HiveCommand {
         o.line(groupSummaries[group] ?? "Manage \(group)s")
         o.line("")
         o.line("Commands:")
-        let subs = commands.compactMap { def -> (String, String)? in
+        let subs = visibleCommands.compactMap { def -> (String, String)? in
             guard let a = def.aliases.first(where: { $0.hasPrefix(group + " ") }) else { return nil }
             return (String(a.dropFirst(group.count + 1)), def.summary)
         }
@@ -62,7 +62,30 @@ extension HiveCommand {
         }
         o.line("")
         printOptions(GlobalOptions.defs, title: "Global Options:")
+        let examples = HelpExamples.of(def)
+        if !examples.isEmpty {
+            o.line("")
+            o.line("Examples:")
+            for e in examples {
+                o.line("  # " + e.text)
+                o.line("  " + e.command)
+            }
+        }
     }
+
+    /// Verbs hive runs for itself (hive-monitor's callbacks, the generators
+    /// behind `make docs`): left out of help, completion, man pages and the
+    /// Docker comparison.
+    static let internalCommands: Set<String> = ["container cleanup", "container restart-run", "container health-event"]
+
+    static func isInternal(_ def: CommandDef) -> Bool {
+        def.aliases[0].hasPrefix("__") || internalCommands.contains(def.aliases[0])
+    }
+
+    static var visibleCommands: [CommandDef] { commands.filter { !isInternal($0) } }
+
+    /// What `hive` takes before a verb: the global options, --help and --version.
+    static let topLevelOptions = GlobalOptions.defs + [.flag("help", "h", "Print usage"), .flag("version", "v", "Print version information and quit")]
 
     static func printOptions(_ defs: [OptionDef], title: String) {
         let o = Output.out
