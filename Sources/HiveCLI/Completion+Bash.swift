@@ -41,7 +41,7 @@ extension Completion {
 
         """
         for spec in [m.global] + m.specs {
-            let pos = spec.positionals.map { quote($0.flatMap(\.tokens).joined(separator: ",")) }.joined(separator: " ")
+            let pos = spec.positionalTokens.map(quote).joined(separator: " ")
             s += "    \(quote(spec.name)))\n"
             s += "        flags=\(quote(spec.flagWords.map(\.word).joined(separator: " ")))\n"
             s += "        vflags=\(quote(spec.valueFlags.joined(separator: " "))) pos=(\(pos)) rep=\(spec.repeats ? 1 : 0) inter=\(spec.interspersed ? 1 : 0) ;;\n"
@@ -55,11 +55,8 @@ extension Completion {
             case "$1 $2" in
 
         """
-        for spec in [m.global] + m.specs {
-            for (flags, kinds) in spec.valueKinds {
-                s += "    " + flags.map { quote(spec.name + " " + $0) }.joined(separator: "|")
-                s += ") echo \(quote(kinds.flatMap(\.tokens).joined(separator: " "))) ;;\n"
-            }
+        for (keys, tokens) in ([m.global] + m.specs).flatMap(\.valueKinds) {
+            s += "    " + keys.map(quote).joined(separator: "|") + ") echo \(quote(tokens.joined(separator: " "))) ;;\n"
         }
         s += bashLogic
         return s

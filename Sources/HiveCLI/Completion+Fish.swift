@@ -47,7 +47,7 @@ extension Completion {
             s += "            set -g __hive_flags \(described.joined(separator: " "))\n"
             if !spec.valueFlags.isEmpty { s += "            set -g __hive_vflags \(spec.valueFlags.joined(separator: " "))\n" }
             if !spec.positionals.isEmpty {
-                s += "            set -g __hive_pos \(spec.positionals.map { quote($0.flatMap(\.tokens).joined(separator: ",")) }.joined(separator: " "))\n"
+                s += "            set -g __hive_pos \(spec.positionalTokens.map(quote).joined(separator: " "))\n"
             }
             s += "            set -g __hive_rep \(spec.repeats ? 1 : 0)\n            set -g __hive_inter \(spec.interspersed ? 1 : 0)\n"
         }
@@ -59,11 +59,9 @@ extension Completion {
             switch "$argv[1] $argv[2]"
 
         """
-        for spec in [m.global] + m.specs {
-            for (flags, kinds) in spec.valueKinds {
-                s += "        case " + flags.map { quote(spec.name + " " + $0) }.joined(separator: " ") + "\n"
-                s += "            printf '%s\\n' \(kinds.flatMap(\.tokens).map(quote).joined(separator: " "))\n"
-            }
+        for (keys, tokens) in ([m.global] + m.specs).flatMap(\.valueKinds) {
+            s += "        case " + keys.map(quote).joined(separator: " ") + "\n"
+            s += "            printf '%s\\n' \(tokens.map(quote).joined(separator: " "))\n"
         }
         s += fishLogic
         return s

@@ -40,7 +40,7 @@ extension Completion {
         """
         for spec in [m.global] + m.specs {
             let described = spec.flagWords.map { quote($0.word + ":" + $0.help) }
-            let pos = spec.positionals.map { quote($0.flatMap(\.tokens).joined(separator: ",")) }
+            let pos = spec.positionalTokens.map(quote)
             s += "    (\(quote(spec.name)))\n"
             s += "        flags=(\(described.joined(separator: " ")))\n"
             s += "        vflags=(\(spec.valueFlags.joined(separator: " "))) pos=(\(pos.joined(separator: " "))) rep=\(spec.repeats ? 1 : 0) inter=\(spec.interspersed ? 1 : 0) ;;\n"
@@ -53,11 +53,8 @@ extension Completion {
             case "$1 $2" in
 
         """
-        for spec in [m.global] + m.specs {
-            for (flags, kinds) in spec.valueKinds {
-                s += "    (" + flags.map { quote(spec.name + " " + $0) }.joined(separator: "|")
-                s += ") reply=(\(kinds.flatMap(\.tokens).map(quote).joined(separator: " "))) ;;\n"
-            }
+        for (keys, tokens) in ([m.global] + m.specs).flatMap(\.valueKinds) {
+            s += "    (" + keys.map(quote).joined(separator: "|") + ") reply=(\(tokens.map(quote).joined(separator: " "))) ;;\n"
         }
         s += zshLogic
         return s
@@ -84,7 +81,7 @@ extension Completion {
         local -a fixed names cpaths
         for k in "$@"; do
             case $k in
-            (=*) fixed+=(${k#=}) ;;
+            ('='*) fixed+=(${k#'='}) ;;
             (file) _files ;;
             (cpath) cpaths+=(${(f)"$(__hive_names container)"}) ;;
             (*) names+=(${(f)"$(__hive_names $k)"}) ;;

@@ -64,13 +64,17 @@ enum Completion {
             options.filter { $0.kind != .flag }.flatMap { o in ["--" + o.long] + (o.short.map { ["-" + String($0)] } ?? []) }
         }
 
-        /// The value completions of this verb's options that have one: (spellings, kinds).
-        var valueKinds: [(flags: [String], kinds: [Kind])] {
+        /// The value completions of this verb's options that have one: the
+        /// words `VERB --flag` the scripts switch on, and the value's tokens.
+        var valueKinds: [(keys: [String], tokens: [String])] {
             options.compactMap { o in
                 guard o.kind != .flag, let k = Completion.valueKind(o) else { return nil }
-                return (["--" + o.long] + (o.short.map { ["-" + String($0)] } ?? []), k)
+                return ((["--" + o.long] + (o.short.map { ["-" + String($0)] } ?? [])).map { name + " " + $0 }, k.flatMap(\.tokens))
             }
         }
+
+        /// Each positional's kinds as one word (`cpath,file`).
+        var positionalTokens: [String] { positionals.map { $0.flatMap(\.tokens).joined(separator: ",") } }
     }
 
     struct Model {
@@ -109,6 +113,10 @@ enum Completion {
         case "log-driver": return [.words(["json-file", "none"])]
         case "type": return [.words(["container", "image", "volume", "network"])]
         case "format": return [.words(["table", "json"])]
+        case "ipc": return [.words(["host", "private", "shareable", "none", "container:"])]
+        case "pid", "uts", "userns": return [.words(["host"] + (o.long == "pid" ? ["container:"] : []))]
+        case "cgroupns": return [.words(["host", "private"])]
+        case "signal", "stop-signal": return [.words(["SIGTERM", "SIGKILL", "SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2"])]
         case "volume", "env-file", "label-file", "cidfile", "iidfile", "output", "input", "authfile", "config", "hooks-dir", "root", "runroot":
             return [.file]
         case "file" where o.valueName != "filter": return [.file]

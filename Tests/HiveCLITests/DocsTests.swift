@@ -141,7 +141,16 @@ import HivePlatform
     @Test func dockerCompatMarkdownIsCurrent() throws {
         let generated = try DockerCompat.markdown(fixtures: Self.repo + "/" + DockerCompat.fixtures)
         let committed = Files.readText(Self.repo + "/docs/docker-compat.md") ?? ""
-        #expect(generated == committed, "docs/docker-compat.md is stale: regenerate it with `make docs` (hive __docs compat)")
+        if generated != committed {
+            let g = generated.split(separator: "\n", omittingEmptySubsequences: false)
+            let c = committed.split(separator: "\n", omittingEmptySubsequences: false)
+            let i = zip(g, c).prefix { $0 == $1 }.count
+            Issue.record("""
+                docs/docker-compat.md is stale: regenerate it with `make docs` (hive __docs compat). First difference, line \(i + 1):
+                  file:      \(i < c.count ? String(c[i]) : "(end)")
+                  generated: \(i < g.count ? String(g[i]) : "(end)")
+                """)
+        }
         #expect(generated.contains("## run and create flags\n\n"))
         #expect(generated.contains("of \(try DockerHelp.load(Self.repo + "/" + DockerCompat.fixtures).helps.first { $0.path == "run" }!.flags.count) Docker flags supported"))
     }

@@ -68,6 +68,17 @@ complete_bash() {
     # --root on the line lists another store's names
     run complete_bash --root "$WORK/empty" stop ''
     [ -z "$output" ]
+    # zsh and fish list them the same way
+    command -v zsh >/dev/null && command -v fish >/dev/null || return 0
+    "$HIVE" completion zsh > "$WORK/_hive"
+    run zsh -c "compdef() { :; }; compadd() { print -r -- compadd \"\$@\"; }
+        source $WORK/_hive; words=(\"$HIVE\" stop ''); CURRENT=3; _hive
+        words=(\"$HIVE\" cp ''); CURRENT=3; _hive"
+    [[ "$output" == *"compadd -- web1 web2"* || "$output" == *"compadd -- web2 web1"* ]]
+    [[ "$output" == *"compadd -S : -- web"* ]]
+    "$HIVE" completion fish > "$WORK/hive.fish"
+    run fish -c "source $WORK/hive.fish; complete -C '$HIVE volume inspect '"
+    [ "$output" = vol1 ]
 }
 
 @test "zsh and fish: the scripts parse and complete" {
