@@ -54,9 +54,13 @@ enum DockerCompat {
     /// A Docker flag's status for hive's verb `d` (nil: hive has no such verb).
     static func status(of flag: DockerHelp.Flag, command: DockerHelp, hive d: CommandDef?) -> Row {
         let isRun = command.path == "run" || command.path == "container create"
-        if isRun, let r = RunRefusals.table.first(where: { $0.flag == "--" + flag.long }) { return Row(status: .refused, note: r.reason) }
+        if isRun, let r = RunRefusals.refused.first(where: { $0.flag == flag.long }) { return Row(status: .refused, note: r.reason) }
+        // accepted without effect: the flag itself, or some of its values (`security-opt apparmor=/label=`)
+        let ignored = isRun ? RunRefusals.ignored.filter { $0.flag == flag.long || $0.flag.hasPrefix(flag.long + " ") } : []
+        let without = ignored.map { i in i.flag == flag.long ? "accepted without effect: " + i.reason : String(i.flag.dropFirst(flag.long.count + 1)) + ": " + i.reason }
         let key = (isRun ? "run" : command.path.isEmpty ? "docker" : command.path) + " --" + flag.long
-        if let note = notes[key] { return Row(status: note.0, note: note.1) }
+        if let note = notes[key] { return Row(status: note.0, note: ([note.1] + without).joined(separator: "; ")) }
+        if !without.isEmpty { return Row(status: .differs, note: without.joined(separator: "; ")) }
         if flag.long == "help" { return Row(status: .supported, note: "") }
         if flag.help.contains("(Windows only)") { return Row(status: .notApplicable, note: "Windows only") }
         let help = flag.help.lowercased()
