@@ -64,7 +64,7 @@ load helpers
     run_hive 0 images --filter since=first:1 --filter dangling=false --format '{{.Repository}}'
     [ "$output" = "second" ]
     run_hive 125 images --filter color=red
-    [[ "$output" == *'invalid filter "color"'* ]]
+    [[ "$output" == *"invalid filter 'color'"* ]]
     run_hive 125 images --filter before=missing:1
     [[ "$output" == *'image "missing:1" not found'* ]]
 }
