@@ -22,14 +22,14 @@ public struct ContainerSummary {
     public var imageID: String
     /// A running container's health status (starting, healthy, unhealthy); "none" without a check.
     public var health = "none"
-    /// The record's spec (JSON), decoded only for what needs it (`details`).
-    public var config = ""
     public var labels: [String: String] { (try? JSONCoding.decode([String: String].self, from: Array(labelsJSON.utf8))) ?? [:] }
 }
 
 /// A container's mounts, networks and ports, as `ps` filters and shows them.
 public struct ContainerDetails {
     public var mounts: [MountInfo] = []
+    /// The volumes it uses (a volume with driver options mounts as its device: named only here).
+    public var volumes: [String] = []
     /// Network names: the --network one, then those connected since.
     public var networks: [String] = []
     /// Container ports with a host binding (`80/tcp`): HostConfig.PortBindings keys.
@@ -69,7 +69,7 @@ extension Engine {
             }
             return ContainerSummary(id: r.id, name: r.name, image: r.imageName, command: r.command, created: r.created,
                                     state: state, status: status, exitCode: r.exitCode, labelsJSON: r.labelsJSON, imageID: r.imageID.hex,
-                                    health: health, config: r.config)
+                                    health: health)
         }
     }
 
@@ -77,12 +77,8 @@ extension Engine {
     /// (kept after a stop, as Docker's NetworkSettings), published and exposed ports.
     public func details(_ c: ContainerSummary) -> ContainerDetails {
         var d = ContainerDetails()
-        let s: ContainerSpec?
-        if let cached = decodedSpecs[c.config] { s = cached } else {
-            s = try? JSONCoding.decode(ContainerSpec.self, from: Array(c.config.utf8))
-            decodedSpecs[c.config] = s
-        }
-        guard let s else { return d }
+        d.volumes = (try? store.volumeNames(of: c.id)) ?? []
+        guard let r = try? store.container(c.id), let s = spec(r) else { return d }
         d.mounts = s.mounts ?? []
         let net = s.net ?? NetworkRequest()
         switch try? NetworkMode.parse(s.network) {

@@ -56,8 +56,12 @@ extension Store {
         try db.prepare("INSERT OR IGNORE INTO container_volumes (container_id, volume) VALUES (?1, ?2)").run([.text(container), .text(name)])
     }
 
+    public func volumeNames(of container: String) throws(HiveError) -> [String] {
+        try db.prepare("SELECT volume FROM container_volumes WHERE container_id = ?1").all([.text(container)]) { $0.text(0) }
+    }
+
     public func volumes(of container: String) throws(HiveError) -> [VolumeRecord] {
-        let names = try db.prepare("SELECT volume FROM container_volumes WHERE container_id = ?1").all([.text(container)]) { $0.text(0) }
+        let names = try volumeNames(of: container)
         var out: [VolumeRecord] = []
         for n in names { if let v = try volume(n) { out.append(v) } }
         return out

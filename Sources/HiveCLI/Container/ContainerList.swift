@@ -95,11 +95,10 @@ enum ContainerList {
             ]
             if let d = details {
                 // Docker: a volume's name, else the mount's source, each cut to 15 unless --no-trunc
-                row["Mounts"] = .string(d.mounts.map { m in
-                    let n = m.name ?? m.source
-                    return noTrunc || n.count <= 15 ? n : String(n.prefix(14)) + "…"
-                }.joined(separator: ","))
-                row["LocalVolumes"] = .string(String(d.mounts.filter { $0.type == "volume" }.count))
+                var names = d.mounts.compactMap { m in m.name ?? (m.source.isEmpty ? nil : m.source) }
+                names += d.volumes.filter { !names.contains($0) }
+                row["Mounts"] = .string(names.map { noTrunc || $0.count <= 15 ? $0 : String($0.prefix(14)) + "…" }.joined(separator: ","))
+                row["LocalVolumes"] = .string(String(d.volumes.count))
                 row["Networks"] = .string(d.networks.sorted().joined(separator: ","))
             }
             rows.append(.object(row))
@@ -219,7 +218,8 @@ struct ContainerFilter {
         if let s = sinceTime, c.created <= s { return false }
         if args["is-task"]?.contains("true") == true { return false }  // no swarm tasks here
         guard let d else { return true }
-        if let vs = args["volume"], !vs.contains(where: { v in d.mounts.contains { $0.name == v || $0.source == v || $0.destination == v } }) {
+        if let vs = args["volume"],
+           !vs.contains(where: { v in d.volumes.contains(v) || d.mounts.contains { $0.name == v || $0.source == v || $0.destination == v } }) {
             return false
         }
         if let ns = args["network"], !ns.contains(where: { v in d.networks.contains { $0 == v || (networkIDs[$0]?.hasPrefix(v) ?? false) } }) {
