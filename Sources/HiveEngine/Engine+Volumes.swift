@@ -33,11 +33,13 @@ extension Engine {
         let n = try name.map(MountRequest.validateVolumeName) ?? DockerNames.randomID()
         let opts: VolumeOptions? = try options.isEmpty ? nil : VolumeOptions(options)
         do {
-            _ = try store.db.transaction { () throws(HiveError) in
-                if try store.ensureVolume(n, labelsJSON: ImageRecord.labelsJSON(labels)), let opts {
-                    try opts.save(volumeDir: store.volumesDir + "/" + n)
-                }
+            let created = try store.db.transaction { () throws(HiveError) -> Bool in
+                let made = try store.ensureVolume(n, labelsJSON: ImageRecord.labelsJSON(labels))
+                if made, let opts { try opts.save(volumeDir: store.volumesDir + "/" + n) }
+                return made
             }
+            // Docker's event (no hook listens for it)
+            if created { emit(nil, EventRecord(type: "volume", action: "create", id: n, attributes: ["driver": "local"]), context: .null) }
         } catch {
             // the row rolled back: the directory goes too
             if try store.volume(n) == nil { try? FileTree.remove(path: store.volumesDir + "/" + n) }

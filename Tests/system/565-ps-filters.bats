@@ -127,7 +127,7 @@ names() { hive ps -a --format '{{.Names}}' "$@" | sort | tr '\n' ' '; }
     run_hive 0 ps -a --filter name=f1 --no-trunc --format '{{.Mounts}}|{{len .ID}}'
     [ "$output" = "averyveryverylongvolumename,$WORK|64" ]
     run_hive 0 ps -a --filter name=f1 --format '{{.CreatedAt}}|{{.RunningFor}}|{{len .ID}}'
-    [[ "$output" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ \+0000\ UTC\|(Less\ than\ a\ second|[0-9]+\ seconds)\ ago\|12$ ]]
+    [[ "$output" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ \+0000\ UTC\|(Less\ than\ a\ second|[0-9]+\ seconds?)\ ago\|12$ ]]
     run_hive 0 ps -a --filter name=f1 --format json
     echo "$output" | python3 -c '
 import json,sys
