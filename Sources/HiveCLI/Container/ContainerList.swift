@@ -210,8 +210,10 @@ struct ContainerFilter {
     }
 
     func matches(_ c: ContainerSummary, _ d: ContainerDetails?) -> Bool {
-        guard args.match("name", "/" + c.name) || args.match("name", c.name), args.match("id", c.id),
-              args.matchKVList("label", c.labels), args.exactMatch("status", c.state), args.exactMatch("health", c.health) else { return false }
+        if args.isEmpty { return true }
+        if args.contains("name") && !(args.match("name", c.name) || args.match("name", "/" + c.name)) { return false }
+        if args.contains("label") && !args.matchKVList("label", c.labels) { return false }
+        guard args.match("id", c.id), args.exactMatch("status", c.state), args.exactMatch("health", c.health) else { return false }
         if !exited.isEmpty && !(c.state == "exited" && exited.contains(c.exitCode ?? -1)) { return false }
         if let ancestors, !ancestors.contains(c.imageID) { return false }
         if let b = beforeTime, c.created >= b { return false }
