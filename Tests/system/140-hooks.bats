@@ -221,7 +221,7 @@ EOF
     [[ "$output" == *'"Action":"destroy"'*'"Type":"container"'* ]]
     [[ "$output" == *'"hive_event":"on-remove"'* ]]
     run_hive 0 events --until 0s --filter type=volume --format '{{.Action}} {{.Actor.ID}}'
-    [ "$output" = "destroy v1" ]
+    [ "$output" = "$(printf 'create v1\ndestroy v1')" ]
     run_hive 0 events --until 0s --filter type=image --format '{{.Action}}'
     [ "$output" = "import" ]
     run_hive 0 events --since 1h --until 0s --filter container=e1
