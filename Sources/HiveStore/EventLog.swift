@@ -51,7 +51,7 @@ public struct EventRecord: Sendable, Equatable {
     /// Whether this record passes `hive events` filters, as Docker's event
     /// filter: values of one key ORed, keys ANDed; container, volume,
     /// network (and daemon, plugin...) match the actor's ID or name by
-    /// prefix; image the ID or image name, with or without its tag; every
+    /// prefix, in events of their type; image the ID or image name, with or without its tag; every
     /// label must hold; event the action (or hive's hook event name).
     public func matches(_ filters: [String: [String]]) -> Bool {
         for (k, values) in filters {
@@ -69,8 +69,10 @@ public struct EventRecord: Sendable, Equatable {
                         || (type == "image" && (id.hasPrefix(v) || id.hasPrefix("sha256:" + v)))
                 }
             case "container", "volume", "network", "daemon", "plugin", "node", "service", "secret", "config":
+                // Docker's fuzzy match of the actor's ID or name; kept to the key's own
+                // event type (Docker would also let `container=web` through an image web:1's tag)
                 let name = attributes["name"] ?? ""
-                ok = values.contains { id.hasPrefix($0) || (!name.isEmpty && name.hasPrefix($0)) }
+                ok = type == k && values.contains { id.hasPrefix($0) || (!name.isEmpty && name.hasPrefix($0)) }
             default: ok = false
             }
             if !ok { return false }
