@@ -2,6 +2,7 @@
 // (its CLI was killed: the container died with it) reads as exited.
 import Glibc
 import HiveArchive
+import HiveNetwork
 import HiveOCI
 import HivePlatform
 import HiveRuntime
@@ -22,6 +23,19 @@ public struct ContainerSummary {
     /// A running container's health status (starting, healthy, unhealthy); "none" without a check.
     public var health = "none"
     public var labels: [String: String] { (try? JSONCoding.decode([String: String].self, from: Array(labelsJSON.utf8))) ?? [:] }
+}
+
+/// A container's mounts, networks and ports, as `ps` filters and shows them.
+public struct ContainerDetails {
+    public var mounts: [MountInfo] = []
+    /// The volumes it uses (a volume with driver options mounts as its device: named only here).
+    public var volumes: [String] = []
+    /// Network names: the --network one, then those connected since.
+    public var networks: [String] = []
+    /// Container ports with a host binding (`80/tcp`): HostConfig.PortBindings keys.
+    public var published: Set<String> = []
+    /// Config.ExposedPorts keys.
+    public var exposed: Set<String> = []
 }
 
 extension Engine {
@@ -57,6 +71,57 @@ extension Engine {
                                     state: state, status: status, exitCode: r.exitCode, labelsJSON: r.labelsJSON, imageID: r.imageID.hex,
                                     health: health)
         }
+    }
+
+    /// What `ps` shows and filters on beyond the record: mounts, networks
+    /// (kept after a stop, as Docker's NetworkSettings), published and exposed ports.
+    public func details(_ c: ContainerSummary) -> ContainerDetails {
+        var d = ContainerDetails()
+        d.volumes = (try? store.volumeNames(of: c.id)) ?? []
+        guard let r = try? store.container(c.id), let s = spec(r) else { return d }
+        d.mounts = s.mounts ?? []
+        let net = s.net ?? NetworkRequest()
+        switch try? NetworkMode.parse(s.network) {
+        case .host?: d.networks = ["host"]
+        case .none?: d.networks = ["none"]
+        case .bridge?: d.networks = ["bridge"]
+        case .network(let n)?: d.networks = [n]
+        default: break
+        }
+        d.networks += net.connected.map(\.network)
+        d.exposed = Set(NetworkInspect.exposedKeys(net))
+        for spec in net.ports {
+            if let maps = try? PortSpec.parse(spec) { d.published.formUnion(maps.map { "\($0.containerPort)/\($0.proto.rawValue)" }) }
+        }
+        if net.publishAll { d.published.formUnion(d.exposed) }
+        return d
+    }
+
+    /// Network names to IDs, for `ps --filter network=ID` (host and none included).
+    public func networkIDs() throws -> [String: String] {
+        var out = Dictionary(try store.networks().map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        for n in ["host", "none"] where out[n] == nil { out[n] = NetworkManager.pseudoNetwork(n).id }
+        return out
+    }
+
+    /// Image IDs (hex) and their sizes, for `ps -s`'s virtual size.
+    public func imageSizes() throws -> [String: Int64] {
+        Dictionary(try store.allImages().map { ($0.id.hex, $0.size) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The image `ref` names and every image built on it (hex IDs), for `ps --filter ancestor=`.
+    public func imageAndDescendants(_ ref: String) throws -> Set<String> {
+        guard let id = try? resolveImage(ref).id else { return [] }
+        let images = try store.allImages()
+        var out: Set<Digest> = [id]
+        var grew = true
+        while grew {
+            grew = false
+            for i in images where !out.contains(i.id) {
+                if let p = i.parent, out.contains(p) { out.insert(i.id); grew = true }
+            }
+        }
+        return Set(out.map(\.hex))
     }
 
     /// Bytes in the container's writable layer (`ps -s`).

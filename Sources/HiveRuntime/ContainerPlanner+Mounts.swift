@@ -35,6 +35,11 @@ extension ContainerPlanner {
             case .volume:
                 let name = r.source ?? DockerNames.randomID()
                 volumes.append((name, r.source == nil))
+                // a volume made with driver options (VolumeOptions) mounts its device
+                if let m = try VolumeOptions.mount(volume: name, data: volumeData(name), target: r.target, readonly: r.readonly) {
+                    mounts.append(m)
+                    continue
+                }
                 var m = MountSpec(source: volumeData(name), target: r.target, readonly: r.readonly)
                 m.populate = true
                 mounts.append(m)

@@ -44,27 +44,60 @@ public struct EventRecord: Sendable, Equatable {
         self.init(type: type, action: action, event: v["hive_event"]?.stringValue, id: id, attributes: attrs, timeNano: t)
     }
 
-    /// The keys `hive events --filter` takes.
-    public static let filterKeys: Set<String> = ["type", "event", "container", "image", "volume", "label"]
+    /// The keys `hive events --filter` takes: Docker's (daemon/events/filter.go).
+    public static let filterKeys: Set<String> = ["type", "event", "container", "image", "volume", "network", "label", "daemon", "scope",
+                                                 "plugin", "node", "service", "secret", "config"]
 
-    /// Whether this record passes `hive events` filters: every key matches
-    /// one of its values (Docker's rule: OR within a key, AND across keys).
+    /// Whether this record passes `hive events` filters, as Docker's event
+    /// filter: values of one key ORed, keys ANDed; container, volume,
+    /// network (and daemon, plugin...) match the actor's ID or name by
+    /// prefix, in events of their type; image the ID or image name, with or without its tag; every
+    /// label must hold; event the action (or hive's hook event name).
     public func matches(_ filters: [String: [String]]) -> Bool {
         for (k, values) in filters {
-            let ok = values.contains { v in
-                switch k {
-                case "type": return type == v
-                case "event": return action == v || event == v
-                case "container": return type == "container" && (id.hasPrefix(v) || attributes["name"] == v)
-                case "image": return attributes["image"] == v || (type == "image" && (id.hasPrefix(v) || id.hasPrefix("sha256:" + v) || attributes["name"] == v))
-                case "volume": return type == "volume" && id == v
-                case "label": return LabelFilter.matches(v, attributes)
-                default: return false
+            let ok: Bool
+            switch k {
+            case "type": ok = values.contains(type)
+            case "scope": ok = values.contains("local")
+            case "event":
+                ok = values.contains { $0 == action || $0 == event || (["health_status", "exec_create", "exec_start"].contains($0) && action.hasPrefix($0)) }
+            case "label": ok = values.allSatisfy { LabelFilter.matches($0, attributes) }
+            case "image":
+                let name = attributes[type == "image" ? "name" : "image"] ?? ""
+                ok = values.contains { v in
+                    [id, name, EventRecord.stripTag(id), EventRecord.stripTag(name)].contains(v)
+                        || (type == "image" && (id.hasPrefix(v) || id.hasPrefix("sha256:" + v)))
                 }
+            case "container", "volume", "network", "daemon", "plugin", "node", "service", "secret", "config":
+                // Docker's fuzzy match of the actor's ID or name; kept to the key's own
+                // event type (Docker would also let `container=web` through an image web:1's tag)
+                let name = attributes["name"] ?? ""
+                ok = type == k && values.contains { id.hasPrefix($0) || (!name.isEmpty && name.hasPrefix($0)) }
+            default: ok = false
             }
             if !ok { return false }
         }
         return true
+    }
+
+    /// `busybox:1` -> `busybox` (a digest or a registry port stays).
+    static func stripTag(_ ref: String) -> String {
+        guard let colon = ref.lastIndex(of: ":"), !ref[colon...].contains("/"), !ref.hasPrefix("sha256:") else { return ref }
+        return String(ref[..<colon])
+    }
+
+    /// The event as Docker's events.Message reads in a `--format` template:
+    /// .Type .Action .Actor.ID .Actor.Attributes .Scope .Time .TimeNano, and
+    /// the deprecated .Status .ID .From of container and image events.
+    public var templateView: JSONValue {
+        let legacy = type == "container" || type == "image"
+        return .object([
+            "Type": .string(type), "Action": .string(action),
+            "Actor": .object(["ID": .string(id), "Attributes": .object(attributes.mapValues(JSONValue.string))]),
+            "Scope": .string("local"), "Time": .int(timeNano / 1_000_000_000), "TimeNano": .int(timeNano),
+            "Status": .string(legacy ? action : ""), "ID": .string(legacy ? id : ""),
+            "From": .string(type == "container" ? attributes["image"] ?? "" : ""),
+        ])
     }
 }
 

@@ -20,7 +20,7 @@ public struct ImageSummary {
 
 public struct ImageFilters {
     public var values: [String: [String]] = [:]
-    public static let keys: Set<String> = ["dangling", "reference", "label", "before", "since", "until", "last-used", "keep"]
+    public static let keys: Set<String> = ["dangling", "reference", "label", "label!", "before", "since", "until", "last-used", "keep"]
 
     /// Parses `key=value` filter arguments (and `last-used<DURATION`, for prune).
     public init(_ args: [String]) throws {
@@ -34,12 +34,12 @@ public struct ImageFilters {
             }
             let k = String(a[..<eq]).lowercased()
             guard ImageFilters.keys.contains(k) else {
-                throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (use dangling, reference, label, before, since or until; prune also takes last-used<DURATION and keep=N)")
+                throw HiveError(.invalidArgument, "invalid filter '\(k)' (use dangling, reference, label, label!, before, since or until; prune also takes last-used<DURATION and keep=N)")
             }
             values[k, default: []].append(String(a[a.index(after: eq)...]))
         }
         for v in values["dangling"] ?? [] where !["true", "false", "1", "0"].contains(v.lowercased()) {
-            throw HiveError(.invalidArgument, "invalid filter \"dangling=\(v)\" (use true or false)")
+            throw HiveError(.invalidArgument, "invalid filter 'dangling=\(v)' (use true or false)")
         }
     }
 
@@ -67,9 +67,10 @@ public struct ImageFilters {
                 if tags.isEmpty { continue }
             }
             var labels: [String: String] = [:]
-            if let wanted = f["label"] {
+            if f["label"] != nil || f["label!"] != nil {
                 labels = decode(r.labelsJSON)
-                if !ImageFilters.labelsMatch(wanted, labels) { continue }
+                if let wanted = f["label"], !ImageFilters.labelsMatch(wanted, labels) { continue }
+                if let unwanted = f["label!"], unwanted.contains(where: { LabelFilter.matches($0, labels) }) { continue }
             }
             out.append(ImageSummary(record: r, tags: tags, labels: labels))
         }

@@ -43,12 +43,25 @@ extension Store {
         try db.prepare("SELECT container_id FROM container_volumes WHERE volume = ?1").all([.text(name)]) { $0.text(0) }
     }
 
+    /// How many containers use each volume (volumes no container uses are absent): one query for `volume ls`.
+    public func volumeUserCounts() throws(HiveError) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (name, n) in try db.prepare("SELECT volume, COUNT(*) FROM container_volumes GROUP BY volume").all([], { ($0.text(0), $0.int(1)) }) {
+            out[name] = Int(n)
+        }
+        return out
+    }
+
     public func attachVolume(_ name: String, to container: String) throws(HiveError) {
         try db.prepare("INSERT OR IGNORE INTO container_volumes (container_id, volume) VALUES (?1, ?2)").run([.text(container), .text(name)])
     }
 
+    public func volumeNames(of container: String) throws(HiveError) -> [String] {
+        try db.prepare("SELECT volume FROM container_volumes WHERE container_id = ?1").all([.text(container)]) { $0.text(0) }
+    }
+
     public func volumes(of container: String) throws(HiveError) -> [VolumeRecord] {
-        let names = try db.prepare("SELECT volume FROM container_volumes WHERE container_id = ?1").all([.text(container)]) { $0.text(0) }
+        let names = try volumeNames(of: container)
         var out: [VolumeRecord] = []
         for n in names { if let v = try volume(n) { out.append(v) } }
         return out

@@ -113,6 +113,14 @@ import Testing
         #expect(pass(["label": ["tier=back"], "type": ["container"]]) == ["def456"])
         #expect(pass(["type": ["container"], "event": ["tag"]]).isEmpty)
         #expect(pass(["nonsense": ["x"]]).isEmpty)
-        #expect(EventRecord.filterKeys == ["type", "event", "container", "image", "volume", "label"])
+        #expect(pass(["label": ["tier=back", "tier"]]) == ["def456"])
+        #expect(pass(["label": ["tier=back", "nope"]]).isEmpty)
+        #expect(pass(["container": ["web", "db"]]) == ["abc", "def456"])
+        #expect(pass(["scope": ["local"]]).count == 4)
+        #expect(pass(["scope": ["swarm"]]).isEmpty)
+        #expect(pass(["daemon": ["x"]]).isEmpty)
+        #expect(EventRecord.stripTag("busybox:1") == "busybox")
+        #expect(EventRecord.stripTag("reg:5000/a") == "reg:5000/a")
+        #expect(EventRecord.filterKeys.isSuperset(of: ["type", "event", "container", "image", "volume", "network", "label", "daemon", "scope"]))
     }
 }

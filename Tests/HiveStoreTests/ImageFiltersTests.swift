@@ -23,8 +23,8 @@ import Testing
             do { _ = try ImageFilters(args); return nil } catch { return (error as? HiveError)?.message }
         }
         #expect(message(["dangling"]) == "bad format of filter \"dangling\" (expected name=value)")
-        #expect(message(["color=red"]) == "invalid filter \"color\" (use dangling, reference, label, before, since or until; prune also takes last-used<DURATION and keep=N)")
-        #expect(message(["dangling=maybe"]) == "invalid filter \"dangling=maybe\" (use true or false)")
+        #expect(message(["color=red"]) == "invalid filter 'color' (use dangling, reference, label, label!, before, since or until; prune also takes last-used<DURATION and keep=N)")
+        #expect(message(["dangling=maybe"]) == "invalid filter 'dangling=maybe' (use true or false)")
     }
 
     @Test func selection() throws {

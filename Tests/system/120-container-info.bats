@@ -109,7 +109,7 @@ assert c["GraphDriver"]["Data"]["UpperDir"].endswith("/upper")
     [ "$(hive ps -a)" = "$(hive ps -a --format "$t")" ]
     [ "$(hive ps -a -s --no-trunc)" = "$(hive ps -a -s --no-trunc --format "$t\t{{.Size}}")" ]
     run_hive 125 ps --filter color=red
-    [[ "$output" == *'invalid filter "color"'* ]]
+    [[ "$output" == *"invalid filter 'color'"* ]]
     run_hive 125 run --name one busybox true
     run_hive 0 run --name one --replace busybox echo replaced
     [ "$output" = "replaced" ]

@@ -55,6 +55,8 @@ manifest_digest() {
     # the image ID is the config digest: the same image the seed store made
     [ "$(hive image inspect --format '{{.Id}}' "$REGISTRY/busybox")" = "$(seed_id busybox)" ]
     [ "$(hive image inspect --format '{{json .RepoDigests}}' "$REGISTRY/busybox")" = "[\"$REGISTRY/busybox@$digest\"]" ]
+    # images --digests: the repository's digest (#15)
+    [ "$(hive images --format '{{.Digest}}' "$REGISTRY/busybox")" = "$digest" ]
     [ "$(hive run --rm "$REGISTRY/busybox" echo pulled)" = "pulled" ]
     # by digest, through repo_digests
     [ "$(hive image inspect --format '{{.Id}}' "$REGISTRY/busybox@$digest")" = "$(seed_id busybox)" ]

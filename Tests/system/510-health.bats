@@ -139,7 +139,7 @@ EOF
     run -125 "$HIVE" create --no-healthcheck --health-cmd true busybox true
     [[ "$output" == *"--no-healthcheck conflicts with --health-* options"* ]]
     run -125 "$HIVE" ps --filter health=bogus
-    [[ "$output" == *'invalid filter "health=bogus"'* ]]
+    [[ "$output" == *'Unrecognised filter value for health: bogus'* ]]
 }
 
 @test "a check that flips every millisecond keeps at most one health-event process and leaves no zombies" {

@@ -1,5 +1,6 @@
 // `hive ps` / `hive container ls`.
 import Glibc
+import HiveBuild
 import HiveEngine
 import HiveOCI
 import HivePlatform
@@ -13,18 +14,20 @@ enum ContainerList {
             .flag("quiet", "q", "Only display container IDs"),
             .flag("no-trunc", nil, "Don't truncate output"),
             .value("format", nil, "string", "Format output: table, json, or a Go template"),
-            .multi("filter", "f", "filter", "Filter output: id, name, label, status, ancestor, exited, before, since, health"),
+            .multi("filter", "f", "filter", "Filter output: id, name, label, status, ancestor, exited, before, since, health, volume, network, publish, expose, isolation, is-task"),
             .value("last", "n", "int", "Show n last created containers (includes all states)"),
             .flag("latest", "l", "Show the latest created container (includes all states)"),
             .flag("size", "s", "Display total file sizes"),
         ], run: run)
 
     static let headers = ["Size": "SIZE", "Labels": "LABELS", "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",
-                          "Status": "STATUS", "Ports": "PORTS", "Networks": "NETWORKS", "Names": "NAMES", "State": "STATE", "CreatedAt": "CREATED AT"]
+                          "Status": "STATUS", "Ports": "PORTS", "Networks": "NETWORKS", "Names": "NAMES", "State": "STATE", "CreatedAt": "CREATED AT",
+                          "Mounts": "MOUNTS", "LocalVolumes": "LOCAL VOLUMES", "Label": "LABEL"]
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 0, max: 0)
         let noTrunc = c.args.flag("no-trunc")
+        let quiet = c.args.flag("quiet")
         var rows: [JSONValue] = []
         var listed: [ContainerSummary] = []  // each row's container, for the template method .Label "key"
         let engine = try c.engine()
@@ -37,59 +40,92 @@ enum ContainerList {
         if c.args.flag("latest") { all = Array(all.prefix(1)); showAll = true }
         let filters = try ContainerFilter(c.args.all("filter"), engine: engine, all: all)
         if filters.impliesAll { showAll = true }
-        let size = c.args.flag("size")
+        // without --format, Docker's config.json psFormat, as the docker CLI
+        let format = c.args.value("format") ?? (quiet ? nil : DockerCLIConfig.format("psFormat"))
+        let parsed = try format.map { try OutputFormat.parse($0, defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+            + (c.args.flag("size") ? "\t{{.Size}}" : "")) }
+        // as the docker CLI: a template that reads .Size asks for sizes (unless --size=false)
+        let used = parsed.map(ContainerList.fieldNames) ?? []
+        let size = !quiet && (c.args.flag("size") || (!c.args.negated.contains("size") && used.contains("Size")))
+        // mounts, networks and exposed ports come from each spec: decoded only when shown or filtered on
+        let needDetails = filters.needsDetails || used.contains { ["Mounts", "LocalVolumes", "Networks", "*"].contains($0) }
+        let imageSizes = size ? try engine.imageSizes() : [:]
         // the default table is built as text directly: the same output as its
         // template, without a dictionary and a template evaluation per row
-        // without --format, Docker's config.json psFormat, as the docker CLI
-        let format = c.args.value("format") ?? (c.args.flag("quiet") ? nil : DockerCLIConfig.format("psFormat"))
         var table: [String] = []
-        if format == nil && !c.args.flag("quiet") {
+        if format == nil && !quiet {
             table.append("CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES" + (size ? "\tSIZE" : ""))
         }
         // published ports and networks of running containers: one query (the PORTS column)
         let nets: (ports: [String: [NetworkInspect.PublishedPort]], networks: [String: [String]]) =
-            c.args.flag("quiet") ? ([:], [:]) : try engine.containerNetworks()
-        for ctr in all where filters.matches(ctr) {
+            quiet ? ([:], [:]) : try engine.containerNetworks()
+        for ctr in all {
             // a restarting container counts as running, as in Docker's ps
             if !showAll && ctr.state != "running" && ctr.state != "paused" && ctr.state != "restarting" { continue }
-            if c.args.flag("quiet") { c.out.line(noTrunc ? ctr.id : String(ctr.id.prefix(12))); continue }
+            let details = needDetails ? engine.details(ctr) : nil
+            guard filters.matches(ctr, details) else { continue }
+            if quiet { c.out.line(noTrunc ? ctr.id : String(ctr.id.prefix(12))); continue }
             var cmd = ctr.command
             if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
+            let command = GoQuote.quote(cmd)
             let running = ctr.state == "running" || ctr.state == "paused"
             let ports = running ? PortsText.column(nets.ports[ctr.id] ?? []) : ""
+            let sizeText = size ? sizeColumn(engine.writableSize(ctr.id), image: imageSizes[ctr.imageID] ?? 0) : ""
             if format == nil {
-                var line = (noTrunc ? ctr.id : String(ctr.id.prefix(12))) + "\t" + ctr.image + "\t\"" + cmd + "\"\t"
+                var line = (noTrunc ? ctr.id : String(ctr.id.prefix(12))) + "\t" + ctr.image + "\t" + command + "\t"
                 line += Units.since(ctr.created) + "\t" + ctr.status + "\t" + ports + "\t" + ctr.name
-                if size { line += "\t" + Units.humanSize(engine.writableSize(ctr.id)) }
+                if size { line += "\t" + sizeText }
                 table.append(line)
                 continue
             }
-            rows.append(.object([
+            var row: [String: JSONValue] = [
                 "ID": .string(noTrunc ? ctr.id : String(ctr.id.prefix(12))),
                 "Image": .string(ctr.image),
-                "Command": .string("\"" + cmd + "\""),
+                "Command": .string(command),
                 "RunningFor": .string(Units.since(ctr.created)),
                 "CreatedAt": .string(Units.goTime(ctr.created)),
                 "Status": .string(ctr.status),
                 "State": .string(ctr.state),
                 "Ports": .string(ports),
-                "Networks": .string(running ? (nets.networks[ctr.id] ?? []).joined(separator: ",") : ""),
                 "Names": .string(ctr.name),
-                "Size": .string(size ? Units.humanSize(engine.writableSize(ctr.id)) : ""),
+                "Size": .string(sizeText),
                 "Labels": .string(ctr.labelsJSON == "{}" ? "" : ctr.labels.keys.sorted().map { "\($0)=\(ctr.labels[$0]!)" }.joined(separator: ",")),
-            ]))
+                "Networks": .string(running ? (nets.networks[ctr.id] ?? []).joined(separator: ",") : ""),
+                "Mounts": .string(""), "LocalVolumes": .string("0"),
+            ]
+            if let d = details {
+                // Docker: a volume's name, else the mount's source, each cut to 15 unless --no-trunc
+                var names = d.mounts.compactMap { m in m.name ?? (m.source.isEmpty ? nil : m.source) }
+                names += d.volumes.filter { !names.contains($0) }
+                row["Mounts"] = .string(names.map { noTrunc || $0.count <= 15 ? $0 : String($0.prefix(14)) + "…" }.joined(separator: ","))
+                row["LocalVolumes"] = .string(String(d.volumes.count))
+                row["Networks"] = .string(d.networks.sorted().joined(separator: ","))
+            }
+            rows.append(.object(row))
             listed.append(ctr)
         }
-        if c.args.flag("quiet") { return 0 }
-        if format == nil {
+        if quiet { return 0 }
+        guard let parsed else {
             for l in TabWriter.align(table) { c.out.line(l) }
             return 0
         }
-        try Renderer.render(rows, format: try OutputFormat.parse(format,
-            defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
-                + (c.args.flag("size") ? "\t{{.Size}}" : "")),
-            headers: headers, methods: ["Label": { i in Template.stringMethod("Label") { listed[i].labels[$0] ?? "" } }], to: c.out)
+        try Renderer.render(rows, format: parsed, headers: headers,
+                            methods: ["Label": { i in Template.stringMethod("Label") { listed[i].labels[$0] ?? "" } }], to: c.out)
         return 0
+    }
+
+    /// The fields a format reads (json reads them all: "*").
+    static func fieldNames(_ f: OutputFormat) -> [String] {
+        switch f {
+        case .json: return ["*"]
+        case .table(let t), .template(let t): return t.fieldNames
+        }
+    }
+
+    /// Docker's SIZE: the writable layer, and with the image the virtual size (`2B (virtual 4.26MB)`).
+    static func sizeColumn(_ rw: Int64, image: Int64) -> String {
+        let total = rw + image
+        return total > 0 ? Units.humanSize(rw) + " (virtual " + Units.humanSize(total) + ")" : Units.humanSize(rw)
     }
 }
 
@@ -109,57 +145,90 @@ enum ContainerRemove {
     }
 }
 
-/// `ps --filter`: same keys OR-ed, different keys AND-ed (Docker's rule).
+/// `ps --filter` as Docker's daemon (daemon/list.go): same keys ORed,
+/// different keys ANDed; name and id are regular expressions, labels all hold.
 struct ContainerFilter {
-    var values: [String: [String]] = [:]
+    static let keys: Set<String> = ["id", "name", "label", "status", "ancestor", "exited", "before", "since", "health", "volume", "network",
+                                    "publish", "expose", "isolation", "is-task"]
+    let args: FilterArgs
     var beforeTime: Int64?
     var sinceTime: Int64?
-    var ancestors: Set<String> = []
-    var impliesAll: Bool { values["status"] != nil || values["exited"] != nil }
+    var ancestors: Set<String>?
+    var exited: [Int32] = []
+    var publish: Set<String> = []
+    var expose: Set<String> = []
+    var networkIDs: [String: String] = [:]
+    var impliesAll: Bool { args.contains("status") || args.contains("exited") || beforeTime != nil || sinceTime != nil }
+    var needsDetails: Bool { args.contains("volume") || args.contains("network") || args.contains("publish") || args.contains("expose") }
 
-    init(_ args: [String], engine: Engine, all: [ContainerSummary]) throws {
-        let keys: Set<String> = ["id", "name", "label", "status", "ancestor", "exited", "before", "since", "health"]
-        for a in args {
-            guard let eq = a.firstIndex(of: "=") else { throw HiveError(.invalidArgument, "bad format of filter \"\(a)\" (expected name=value)") }
-            let k = String(a[..<eq])
-            guard keys.contains(k) else { throw HiveError(.invalidArgument, "invalid filter \"\(k)\" (id, name, label, status, ancestor, exited, before, since, health)") }
-            values[k, default: []].append(String(a[a.index(after: eq)...]))
-        }
+    init(_ list: [String], engine: Engine, all: [ContainerSummary]) throws {
+        args = try FilterArgs(list, accepted: ContainerFilter.keys)
         func find(_ ref: String) throws -> ContainerSummary {
-            guard let c = all.first(where: { $0.id == ref || $0.name == ref || $0.id.hasPrefix(ref) }) else {
-                throw HiveError(.notFound, "no such container: \(ref)")
+            guard let c = all.first(where: { $0.id == ref || $0.name == ref }) ?? all.first(where: { $0.id.hasPrefix(ref) }) else {
+                throw HiveError(.notFound, "no such container: \(ref) (the before and since filters name a container)")
             }
             return c
         }
-        beforeTime = try values["before"]?.map { try find($0).created }.min()
-        sinceTime = try values["since"]?.map { try find($0).created }.max()
-        for s in values["status"] ?? [] where !["created", "running", "exited", "paused", "restarting", "removing", "dead"].contains(s) {
-            throw HiveError(.invalidArgument, "invalid filter \"status=\(s)\" (created, running, restarting, exited, paused)")
+        beforeTime = try args["before"]?.map { try find($0).created }.min()
+        sinceTime = try args["since"]?.map { try find($0).created }.max()
+        for s in args["status"] ?? [] where !["created", "running", "exited", "paused", "restarting", "removing", "dead"].contains(s) {
+            throw HiveError(.invalidArgument, "invalid filter 'status=\(s)' (created, restarting, running, removing, paused, exited or dead)")
         }
-        for h in values["health"] ?? [] where !["starting", "healthy", "unhealthy", "none"].contains(h) {
-            throw HiveError(.invalidArgument, "invalid filter \"health=\(h)\" (starting, healthy, unhealthy, none)")
+        for h in args["health"] ?? [] where !["starting", "healthy", "unhealthy", "none"].contains(h) {
+            throw HiveError(.invalidArgument, "Unrecognised filter value for health: \(h) (starting, healthy, unhealthy or none)")
         }
-        for a in values["ancestor"] ?? [] {
-            if let id = try? engine.resolveImage(a).id { ancestors.insert(id.hex) } else { ancestors.insert("-") }
+        for e in args["exited"] ?? [] {
+            guard let code = Int32(e) else { throw HiveError(.invalidArgument, "invalid filter 'exited=\(e)' (an exit code is a number)") }
+            exited.append(code)
         }
+        for t in args["is-task"] ?? [] where !["true", "false"].contains(t) {
+            throw HiveError(.invalidArgument, "invalid filter 'is-task=\(t)' (use true or false)")
+        }
+        if let refs = args["ancestor"] {
+            ancestors = try refs.reduce(into: Set<String>()) { $0.formUnion(try engine.imageAndDescendants($1)) }
+        }
+        publish = try ContainerFilter.ports("publish", args["publish"] ?? [])
+        expose = try ContainerFilter.ports("expose", args["expose"] ?? [])
+        if args.contains("network") { networkIDs = try engine.networkIDs() }
     }
 
-    func matches(_ c: ContainerSummary) -> Bool {
-        if let ids = values["id"], !ids.contains(where: { c.id.hasPrefix($0) }) { return false }
-        if let names = values["name"], !names.contains(where: { c.name.contains($0) }) { return false }
-        if let st = values["status"], !st.contains(c.state) { return false }
-        if let h = values["health"], !h.contains(c.health) { return false }
-        if let ex = values["exited"], !(c.state == "exited" && ex.contains(String(c.exitCode ?? -1))) { return false }
-        if let labels = values["label"] {
-            let have = c.labels
-            for l in labels {
-                let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-                if kv.count == 2 ? have[kv[0]] != kv[1] : have[kv[0]] == nil { return false }
+    /// `80`, `80/udp`, `8000-8080/tcp` as the set of `PORT/PROTO` keys (Docker's portOp).
+    static func ports(_ key: String, _ values: [String]) throws -> Set<String> {
+        var out: Set<String> = []
+        for v in values {
+            if v.contains(":") { throw HiveError(.invalidArgument, "filter for '\(key)' should not contain ':': \(v)") }
+            let parts = v.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let proto = parts.count > 1 && !parts[1].isEmpty ? parts[1].lowercased() : "tcp"
+            let range = parts[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let start = UInt16(range[0]), let end = range.count > 1 ? UInt16(range[1]) : start, start <= end,
+                  ["tcp", "udp", "sctp"].contains(proto) else {
+                throw HiveError(.invalidArgument, "error while looking up for \(key) \(v): invalid port (use PORT[/PROTO] or START-END[/PROTO])")
             }
+            for p in start...end { out.insert("\(p)/\(proto)") }
         }
-        if !ancestors.isEmpty && !ancestors.contains(c.imageID) { return false }
+        return out
+    }
+
+    func matches(_ c: ContainerSummary, _ d: ContainerDetails?) -> Bool {
+        if args.isEmpty { return true }
+        if args.contains("name") && !(args.match("name", c.name) || args.match("name", "/" + c.name)) { return false }
+        if args.contains("label") && !args.matchKVList("label", c.labels) { return false }
+        guard args.match("id", c.id), args.exactMatch("status", c.state), args.exactMatch("health", c.health) else { return false }
+        if !exited.isEmpty && !(c.state == "exited" && exited.contains(c.exitCode ?? -1)) { return false }
+        if let ancestors, !ancestors.contains(c.imageID) { return false }
         if let b = beforeTime, c.created >= b { return false }
         if let s = sinceTime, c.created <= s { return false }
+        if args["is-task"]?.contains("true") == true { return false }  // no swarm tasks here
+        guard let d else { return true }
+        if let vs = args["volume"],
+           !vs.contains(where: { v in d.volumes.contains(v) || d.mounts.contains { $0.name == v || $0.source == v || $0.destination == v } }) {
+            return false
+        }
+        if let ns = args["network"], !ns.contains(where: { v in d.networks.contains { $0 == v || (networkIDs[$0]?.hasPrefix(v) ?? false) } }) {
+            return false
+        }
+        if args.contains("publish") && publish.isDisjoint(with: d.published) { return false }
+        if args.contains("expose") && expose.isDisjoint(with: d.exposed) { return false }
         return true
     }
 }

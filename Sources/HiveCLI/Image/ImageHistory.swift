@@ -8,7 +8,7 @@ enum ImageHistory {
         name: "history", aliases: ["history", "image history"], usage: "[OPTIONS] IMAGE",
         summary: "Show the history of an image",
         options: [
-            .value("format", nil, "string", "Format output: table, json, or a Go template"),
+            .value("format", nil, "string", "Format output: table, json, or a Go template (.ID .CreatedSince .CreatedAt .CreatedBy .Size .Comment)"),
             .flag("human", "H", "Print sizes and dates in human readable format (default true)"),
             .flag("no-trunc", nil, "Don't truncate output"),
             .flag("quiet", "q", "Only show image IDs"),
@@ -39,25 +39,33 @@ enum ImageHistory {
             rows.append((h, size))
         }
         rows.reverse()
-        if c.args.flag("quiet") {
-            c.out.line(noTrunc ? id.description : id.shortID)
-            return 0
-        }
+        // as docker/cli's history formatter: RFC 3339 to the second, CREATED BY
+        // with tabs as spaces and cut to 45, sizes in bytes without -H
         let values: [JSONValue] = rows.enumerated().map { (i, r) in
-            let created = r.0.created.flatMap { Timestamp(rfc3339: $0) }?.unixNanos
-            var by = r.0.createdBy ?? ""
+            let created = r.0.created.flatMap { Timestamp(rfc3339: $0) }.map { Timestamp(unixNanos: $0.unixNanos / 1_000_000_000 * 1_000_000_000) }
+            let createdAt = (created ?? Timestamp(unixNanos: 0)).rfc3339
+            var by = (r.0.createdBy ?? "").replacingTabs
             if !noTrunc && by.count > 45 { by = String(by.prefix(44)) + "…" }
             return .object([
                 "ID": .string(i == 0 ? (noTrunc ? id.description : id.shortID) : "<missing>"),
-                "CreatedSince": .string(created.map { human ? Units.since($0) : Timestamp(unixNanos: $0).rfc3339 } ?? "N/A"),
-                "CreatedAt": .string(created.map { Timestamp(unixNanos: $0).rfc3339 } ?? ""),
+                "CreatedSince": .string(human ? created.map { Units.since($0.unixNanos) } ?? "N/A" : createdAt),
+                "CreatedAt": .string(createdAt),
                 "CreatedBy": .string(by),
                 "Size": .string(human ? Units.humanSize(r.1) : String(r.1)),
                 "Comment": .string(r.0.comment ?? ""),
             ])
         }
+        // -q: every row's ID, as Docker (the layers below the top are <missing>)
+        if c.args.flag("quiet") {
+            for v in values { c.out.line(v["ID"]?.stringValue ?? "") }
+            return 0
+        }
         try Renderer.render(values, format: try OutputFormat.parse(c.args.value("format"),
             defaultTemplate: "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"), headers: headers, to: c.out)
         return 0
     }
+}
+
+private extension String {
+    var replacingTabs: String { contains("\t") ? String(map { $0 == "\t" ? " " : $0 }) : self }
 }

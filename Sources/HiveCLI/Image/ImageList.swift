@@ -36,30 +36,42 @@ enum ImageList {
             }
             return 0
         }
-        var rows: [JSONValue] = []
-        for i in images {
-            let tags = i.tags.isEmpty ? [nil] : i.tags.map { Optional($0) }
-            for t in tags { rows.append(row(i, tag: t, noTrunc: noTrunc)) }
-        }
         let digests = c.args.flag("digests")
         let defaultTemplate = digests
             ? "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
             : "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
         // without --format, Docker's config.json imagesFormat, as the docker CLI
-        let format = c.args.value("format") ?? DockerCLIConfig.format("imagesFormat")
-        try Renderer.render(rows, format: try OutputFormat.parse(format, defaultTemplate: defaultTemplate),
+        let format = try OutputFormat.parse(c.args.value("format") ?? DockerCLIConfig.format("imagesFormat"), defaultTemplate: defaultTemplate)
+        // the repository digests (set by pull and push) are read only when shown
+        let needDigests: Bool
+        switch format {
+        case .json: needDigests = true
+        case .table(let t), .template(let t): needDigests = t.fieldNames.contains("Digest")
+        }
+        let engine = try c.engine()
+        var rows: [JSONValue] = []
+        for i in images {
+            let known = needDigests ? try engine.store.repoDigests(image: i.record.id) : []
+            let tags = i.tags.isEmpty ? [nil] : i.tags.map { Optional($0) }
+            for t in tags { rows.append(row(i, tag: t, noTrunc: noTrunc, repoDigests: known)) }
+        }
+        try Renderer.render(rows, format: format,
                             headers: headers, to: c.out)
         return 0
     }
 
-    static func row(_ i: ImageSummary, tag: String?, noTrunc: Bool) -> JSONValue {
+    /// One row; `repoDigests` (`repository@sha256:...`) give the DIGEST of
+    /// the row's repository, `<none>` for an image no registry knows (as Docker).
+    static func row(_ i: ImageSummary, tag: String?, noTrunc: Bool, repoDigests: [String] = []) -> JSONValue {
         let r = i.record
         var repo = "<none>", tagName = "<none>"
         var digest = "<none>"
         if let tag, let ref = try? Reference(parsing: tag) {
             repo = ref.familiarRepository
             tagName = ref.tag ?? "<none>"
-            digest = r.manifestDigest.description
+            if let known = repoDigests.first(where: { $0.hasPrefix(ref.repository + "@") }) {
+                digest = String(known.dropFirst(ref.repository.count + 1))
+            }
         }
         let size = Units.humanSize(r.size)
         return .object([
