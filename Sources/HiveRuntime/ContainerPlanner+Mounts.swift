@@ -28,7 +28,8 @@ extension ContainerPlanner {
                 guard let src = r.source, stat(src, &st) == 0 else {
                     throw HiveError(.invalidArgument, "invalid mount config: bind source path does not exist: \(r.source ?? "")")
                 }
-                mounts.append(MountSpec(source: src, target: r.target, readonly: r.readonly))
+                mounts.append(MountSpec(source: src, target: r.target, flags: r.propagation.flatMap { MountRequest.propagationFlags[$0] } ?? 0,
+                                        readonly: r.readonly))
             case .tmpfs:
                 mounts.append(MountSpec(source: "tmpfs", target: r.target, fstype: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV),
                                         data: r.tmpfsOptions ?? "mode=1777", readonly: r.readonly))
