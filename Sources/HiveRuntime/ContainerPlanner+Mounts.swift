@@ -28,6 +28,7 @@ extension ContainerPlanner {
                 guard let src = r.source, stat(src, &st) == 0 else {
                     throw HiveError(.invalidArgument, "invalid mount config: bind source path does not exist: \(r.source ?? "")")
                 }
+                if let p = r.propagation { try checkPropagation(p, source: src) }
                 mounts.append(MountSpec(source: src, target: r.target, flags: r.propagation.flatMap { MountRequest.propagationFlags[$0] } ?? 0,
                                         readonly: r.readonly))
             case .tmpfs:
@@ -42,6 +43,28 @@ extension ContainerPlanner {
             }
         }
         return (mounts, volumes)
+    }
+
+    /// Docker's rule for a bind's propagation: [r]shared needs the source's
+    /// mount shared, [r]slave shared or slave (a private one has nothing to
+    /// receive from); /proc/self/mountinfo says which the mount is.
+    static func checkPropagation(_ mode: String, source: String) throws {
+        guard mode.hasSuffix("shared") || mode.hasSuffix("slave") else { return }
+        let path = canonicalPath(source)
+        var best: (point: String, optional: [Substring])? = nil
+        for line in (Files.readText("/proc/self/mountinfo") ?? "").split(separator: "\n") {
+            // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - ...
+            let f = line.split(separator: " ")
+            guard f.count > 6, let dash = f.firstIndex(of: "-") else { continue }
+            let point = String(f[4])
+            guard path == point || path.hasPrefix(point == "/" ? "/" : point + "/"), point.count >= (best?.point.count ?? 0) else { continue }
+            best = (point, Array(f[6..<dash]))
+        }
+        guard let m = best else { return }
+        let shared = m.optional.contains { $0.hasPrefix("shared:") }, slave = m.optional.contains { $0.hasPrefix("master:") }
+        if mode.hasSuffix("shared") ? !shared : !(shared || slave) {
+            throw HiveError(.invalidArgument, "path \(source) is mounted on \(m.point) but it is not a \(mode.hasSuffix("shared") ? "shared" : "shared or slave") mount (make it one: mount --make-\(mode.hasSuffix("shared") ? "" : "r")shared \(m.point))")
+        }
     }
 
     /// A mount as the record shows it: a source under `volumesDir` is a volume (named by its directory).

@@ -117,7 +117,8 @@ assert_no_containers() { [ -z "$("$HIVE" ps -aq)" ] || { echo "containers left: 
     [[ "$output" == *"not allowed with --network host"* ]]
     run_hive 125 create --ipc host --sysctl kernel.shmmni=10 busybox true
     [[ "$output" == *"not allowed with --ipc host"* ]]
-    run_hive 125 create --sysctl net.ipv4.../x=1 busybox true
+    run_hive 125 create --sysctl net/../../x=1 busybox true
+    [[ "$output" == *"invalid --sysctl key"* ]]
     run_hive 125 create --sysctl novalue busybox true
     [[ "$output" == *"KEY=VALUE"* ]]
     assert_no_containers
