@@ -71,8 +71,9 @@ extension ContainerPlanner {
     static func info(_ m: MountSpec, volumesDir: String) -> MountInfo {
         let isVolume = m.source?.hasPrefix(volumesDir + "/") == true
         let name = isVolume ? m.source.map { String($0.dropFirst(volumesDir.count + 1).prefix(while: { $0 != "/" })) } : nil
+        let propagation = m.fstype == nil ? MountRequest.propagationFlags.first { $0.value == m.flags }?.key : nil
         return MountInfo(type: m.fstype == "tmpfs" ? "tmpfs" : isVolume ? "volume" : "bind", source: m.fstype == "tmpfs" ? "" : m.source ?? "",
-                         destination: m.target, rw: !m.readonly, name: name)
+                         destination: m.target, rw: !m.readonly, name: name, propagation: propagation)
     }
 
     /// Parents before children (a volume on /etc, then /etc/hosts over it), as

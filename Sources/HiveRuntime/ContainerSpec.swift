@@ -103,6 +103,7 @@ extension ContainerSpec {
             o["mounts"] = .array(mounts.map { m in
                 var mo: [String: JSONValue] = ["type": .string(m.type), "source": .string(m.source), "destination": .string(m.destination), "rw": .bool(m.rw)]
                 if let n = m.name { mo["name"] = .string(n) }
+                if let p = m.propagation { mo["propagation"] = .string(p) }
                 return .object(mo)
             })
         }
@@ -116,4 +117,6 @@ public struct MountInfo: Codable, Sendable {
     public var destination: String
     public var rw: Bool
     public var name: String?
+    /// A bind's propagation when asked for (nil: rprivate, Docker's default).
+    public var propagation: String? = nil
 }

@@ -99,7 +99,7 @@ import CHiveLaunch
             $0.ipc = "container:" + String(repeating: "e", count: 64)
             $0.pid = "host"
             $0.shmSize = 1 << 20
-            $0.sysctls = ["net.ipv4.ip_forward": "1", "kernel.shmmni": "10"]
+            $0.sysctls = ["net.ipv4.ip_forward": "1", "net.core.somaxconn": "10"]
             $0.groupAdd = ["staff", "4242", "video", "staff"]
             $0.domainname = "example.org"
             $0.oomScoreAdj = 300
@@ -109,7 +109,7 @@ import CHiveLaunch
         #expect(p.launch.ipc == .join(pid: 42, start: 7))
         #expect(p.launch.pid == .host)
         #expect(p.launch.shmSize == 1 << 20)
-        #expect(p.launch.sysctls == ["kernel.shmmni=10", "net.ipv4.ip_forward=1"])
+        #expect(p.launch.sysctls == ["net.core.somaxconn=10", "net.ipv4.ip_forward=1"])
         #expect(p.launch.user.groups == [0, 50, 4242, 44])
         #expect(p.launch.domainname == "example.org")
         #expect(p.launch.oomScoreAdj == 300)

@@ -99,6 +99,7 @@ spec_of() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).e
     echo seen > "$HOSTMNT/sub/marker"
     run_hive 0 exec slave1 cat /p/sub/marker
     [ "$output" = seen ]
+    [[ "$(spec_of slave1)" == *'"propagation":"rslave"'* ]]
     run_hive 1 exec private1 cat /p/sub/marker
     run_hive 1 exec private2 cat /p/sub/marker
     run_hive 125 run --rm --network none --mount "type=bind,src=$WORK/prop,dst=/p,bind-propagation=sideways" busybox true
