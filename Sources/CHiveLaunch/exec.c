@@ -64,9 +64,7 @@ static int pin_container(pid_t target, uint64_t want_start, const struct hive_pl
 
 // The calling thread's namespaces for its children (pid, time): opened
 // before hive_exec joins the container's, switched back to after its fork.
-struct own_ns { int pid, time; };
-
-static int own_ns_open(struct own_ns *o, char *err, size_t errlen) {
+int own_ns_open(struct own_ns *o, char *err, size_t errlen) {
     o->time = open("/proc/thread-self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
     if (o->time < 0 && errno != ENOENT) {  // ENOENT: a kernel without time namespaces
         snprintf(err, errlen, "open /proc/thread-self/ns/time_for_children: %s", strerror(errno));
@@ -83,7 +81,7 @@ static int own_ns_open(struct own_ns *o, char *err, size_t errlen) {
 
 // Back to them, and closed: 0, or -1 with err set. (The time namespace is
 // set back only when it was joined: own_ns_open's fd is closed otherwise.)
-static int own_ns_restore(struct own_ns *o, char *err, size_t errlen) {
+int own_ns_restore(struct own_ns *o, char *err, size_t errlen) {
     int rc = 0;
     if (setns(o->pid, CLONE_NEWPID) < 0 || (o->time >= 0 && setns(o->time, CLONE_NEWTIME) < 0)) {
         snprintf(err, errlen, "return to hive's own pid and time namespaces: %s", strerror(errno));

@@ -21,6 +21,23 @@
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 
+// One --sysctl "key=value": the key's dots are path separators unless it
+// has slashes (an interface name with a dot: net/ipv4/conf/eth0.1/...).
+static void write_sysctl(int root, const char *kv, int errfd) {
+    char path[512];
+    const char *eq = strchr(kv, '=');
+    size_t klen = eq ? (size_t)(eq - kv) : 0;
+    if (!eq || klen + 11 >= sizeof path) fail(errfd, "sysctl ", kv, EINVAL, 125);
+    memcpy(path, "/proc/sys/", 10);
+    int slashes = memchr(kv, '/', klen) != NULL;
+    for (size_t i = 0; i < klen; i++) path[10 + i] = (!slashes && kv[i] == '.') ? '/' : kv[i];
+    path[10 + klen] = 0;
+    int fd = open_in_root(root, path, O_WRONLY);
+    size_t vlen = slen(eq + 1);
+    if (fd < 0 || write(fd, eq + 1, vlen) != (ssize_t)vlen) fail(errfd, "write sysctl ", path + 10, errno, 125);
+    close(fd);
+}
+
 static void child(const struct hive_plan *p, int errfd, int syncfd) {
     char c;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(errfd, "prctl(PDEATHSIG)", "", errno, 125);
@@ -28,10 +45,27 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
         if (setns(p->netns_fd, CLONE_NEWNET) < 0) fail(errfd, "join the network namespace", "", errno, 125);
         close(p->netns_fd);
     }
+    if (p->ipc_fd >= 0) {
+        if (setns(p->ipc_fd, CLONE_NEWIPC) < 0) fail(errfd, "join the IPC namespace", "", errno, 125);
+        close(p->ipc_fd);
+    }
+    if (p->oom_score_adj_set) {
+        char v[24];
+        int n = snprintf(v, sizeof v, "%d", p->oom_score_adj);
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, v, (size_t)n) != n)
+            fail(errfd, "set oom_score_adj", errno == EACCES ? " (below hive's own it needs CAP_SYS_RESOURCE)" : "", errno, 125);
+        close(fd);
+    }
     if (prctl(PR_SET_DUMPABLE, 0) < 0) fail(errfd, "prctl(DUMPABLE)", "", errno, 125);
 
     // ---- mounts
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(errfd, "make / private", "", errno, 125);
+    // Private, so nothing of the container's propagates out; slave instead
+    // when a bind asks for slave or shared propagation (-v SRC:DST:rslave):
+    // the host's mounts below its source then propagate in, never back.
+    int slave = 0;
+    for (size_t i = 0; i < p->nmounts; i++) if (!p->mounts[i].fstype && (p->mounts[i].flags & (MS_SLAVE | MS_SHARED))) slave = 1;
+    if (mount(NULL, "/", NULL, MS_REC | (slave ? MS_SLAVE : MS_PRIVATE), NULL) < 0) fail(errfd, "make / private", "", errno, 125);
     if (mount("overlay", p->rootfs, "overlay", 0, p->overlay_data) < 0) {
         // a kernel without overlayfs's "volatile" (before 5.10): mount without it
         char data[8192];
@@ -70,8 +104,15 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
     close(dev);
     if (mount_on(root, "/dev/pts", 1, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0)
         fail(errfd, "mount /dev/pts", "", errno, 125);
-    if (mount_on(root, "/dev/shm", 1, "shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k") < 0)
-        fail(errfd, "mount /dev/shm", "", errno, 125);
+    // /dev/shm: the container's own tmpfs (--shm-size), the host's (--ipc host), none (--ipc none)
+    if (p->ipc == HIVE_NS_HOST) {
+        if (mount_on(root, "/dev/shm", 1, "/dev/shm", NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "bind the host's /dev/shm", "", errno, 125);
+    } else if (p->ipc != HIVE_NS_NONE) {
+        char shm[64];
+        snprintf(shm, sizeof shm, "mode=1777,size=%lld", (long long)(p->shm_size > 0 ? p->shm_size : 64LL << 20));
+        if (mount_on(root, "/dev/shm", 1, "shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm) < 0)
+            fail(errfd, "mount /dev/shm", "", errno, 125);
+    }
     if (mount_on(root, "/dev/mqueue", 1, "mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
         fail(errfd, "mount /dev/mqueue", "", errno, 125);
     if (p->tty) {
@@ -159,13 +200,21 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
             if (from >= 0) close(from);
             if (to >= 0) close(to);
         }
-        unsigned long flags = m->flags | (m->fstype ? 0 : MS_BIND | MS_REC);
+        // a bind's propagation (-v ...:rslave) rides in its flags: applied after the bind
+        unsigned long prop = m->fstype ? 0 : m->flags & (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_REC);
+        unsigned long flags = (m->flags & ~prop) | (m->fstype ? 0 : MS_BIND | MS_REC);
         if (mount_on(root, m->target, isdir, m->fstype ? m->source : src, m->fstype, flags, m->data) < 0) fail(errfd, "mount ", m->target, errno, 125);
         if (srcfd >= 0) close(srcfd);
+        if (!m->fstype && slave && !(prop & (MS_SHARED | MS_SLAVE | MS_PRIVATE))) prop = MS_REC | MS_PRIVATE;  // Docker's default, rprivate
+        if ((prop & ~(unsigned long)MS_REC) && mount_on(root, m->target, isdir, NULL, NULL, prop, NULL) < 0)
+            fail(errfd, "set the propagation of ", m->target, errno, 125);
         // :ro all the way down: mounts below the source are read-only too
         if (m->readonly && readonly_tree(root, m->target, isdir, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) < 0)
             fail(errfd, "remount read-only ", m->target, errno, 125);
     }
+
+    // --sysctl, in the container's namespaces, before /proc/sys is made read-only
+    for (int i = 0; p->sysctls && p->sysctls[i]; i++) write_sysctl(root, p->sysctls[i], errfd);
 
     // masked and read-only /proc paths (Docker's lists), unless privileged
     if (!p->privileged) {
@@ -211,7 +260,8 @@ static void child(const struct hive_plan *p, int errfd, int syncfd) {
     if (p->readonly_rootfs && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         fail(errfd, "remount / read-only", "", errno, 125);
 
-    if (p->hostname && sethostname(p->hostname, slen(p->hostname)) < 0) fail(errfd, "sethostname", "", errno, 125);
+    if (!p->uts_host && p->hostname && sethostname(p->hostname, slen(p->hostname)) < 0) fail(errfd, "sethostname", "", errno, 125);
+    if (!p->uts_host && p->domainname && setdomainname(p->domainname, slen(p->domainname)) < 0) fail(errfd, "setdomainname", "", errno, 125);
     if (p->netns == HIVE_NETNS_NEW && p->netns_fd < 0) {
         int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         struct ifreq ifr;
@@ -279,12 +329,37 @@ int hive_launch_finish(int report_fd, pid_t pid, int *exit_code, char *err, size
     return collect_report(report_fd, pid, -1, exit_code, err, errlen);
 }
 
+// --ipc/--pid container:NAME: the other container's namespace `kind` as an
+// fd, opened before its init's start time is checked (a pid recycled in
+// between fails the check; one recycled after cannot change the open fd).
+static int open_joined_ns(int64_t pid, int64_t start, const char *kind, const char *flag, char *err, size_t errlen) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%lld/ns/%s", (long long)pid, kind);
+    int fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0 && proc_start_time((pid_t)pid) == (long long)start) return fd;
+    if (fd >= 0) close(fd);
+    snprintf(err, errlen, "cannot join the %s namespace of --%s container: it is not running (process %lld is gone)", kind, flag, (long long)pid);
+    return -1;
+}
+
+static void close_joined(struct hive_plan *p) {
+    if (p->ipc_fd >= 0) close(p->ipc_fd);
+    if (p->pid_fd >= 0) close(p->pid_fd);
+    p->ipc_fd = p->pid_fd = -1;
+}
+
 int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen) {
     int errp[2], syncp[2];
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
     int console[2], ncg;
-    if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) return -1;
+    p->ipc_fd = p->pid_fd = -1;
+    if (p->ipc == HIVE_NS_JOIN && (p->ipc_fd = open_joined_ns(p->ipc_pid, p->ipc_start, "ipc", "ipc", err, errlen)) < 0) return -1;
+    if (p->pid_mode == HIVE_NS_JOIN && (p->pid_fd = open_joined_ns(p->pid_pid, p->pid_start, "pid", "pid", err, errlen)) < 0) {
+        close_joined(p);
+        return -1;
+    }
+    if (prepare_parent(p, console, &ncg, 1, err, errlen) < 0) { close_joined(p); return -1; }
     // the sync channel is a socket: a child that failed before reading it
     // must not kill hive with SIGPIPE (send with MSG_NOSIGNAL below)
     if (pipe2(errp, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) < 0) {
@@ -301,7 +376,12 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
         snprintf(err, errlen, "unshare(CLONE_NEWTIME): %s", strerror(errno));
         return -1;
     }
-    unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
+    // the namespaces: each the container's own unless shared (--pid, --ipc, --uts, --cgroupns)
+    unsigned long flags = CLONE_NEWNS | SIGCHLD;
+    if (p->pid_mode == HIVE_NS_PRIVATE) flags |= CLONE_NEWPID;
+    if (p->ipc == HIVE_NS_PRIVATE || p->ipc == HIVE_NS_NONE) flags |= CLONE_NEWIPC;
+    if (!p->uts_host) flags |= CLONE_NEWUTS;
+    if (!p->cgroupns_host) flags |= CLONE_NEWCGROUP;
     // the network part: a namespace to join (named, or made ahead for a new
     // one: the caller's netns_fd), else a new one cloned, else the host's
     int joined = -1;
@@ -311,6 +391,7 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
             snprintf(err, errlen, "cannot open the network namespace %s: %s", p->netns_path ? p->netns_path : "(none)", strerror(errno));
             close(errp[0]); close(errp[1]); close(syncp[0]); close(syncp[1]);
             for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+            close_joined(p);
             return -1;
         }
         p->netns_fd = joined;
@@ -318,12 +399,32 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
         p->netns_fd = -1;
     }
     if (p->netns == HIVE_NETNS_NEW && p->netns_fd < 0) flags |= CLONE_NEWNET;
-    long r = syscall(SYS_clone, flags, 0, 0, 0, 0);
+    // --pid container:NAME: a pid namespace applies to children only, so this
+    // thread joins it for the clone and goes back to its own (as hive_exec does)
+    struct own_ns own = {-1, -1};
+    long r = -1;
+    int clone_errno = 0;
+    if (p->pid_fd >= 0 && own_ns_open(&own, err, errlen) < 0) clone_errno = -1;
+    else if (p->pid_fd >= 0 && setns(p->pid_fd, CLONE_NEWPID) < 0) { clone_errno = errno; own_ns_restore(&own, err, 0); }
+    else {
+        r = syscall(SYS_clone, flags, 0, 0, 0, 0);
+        clone_errno = errno;
+        if (r != 0 && p->pid_fd >= 0 && own_ns_restore(&own, err, errlen) < 0 && r > 0) {
+            kill((pid_t)r, SIGKILL);
+            waitpid((pid_t)r, NULL, 0);
+            r = -1;
+            clone_errno = -1;
+        }
+    }
     if (joined >= 0 && r != 0) close(joined);
     if (r < 0) {
-        snprintf(err, errlen, "clone: %s", strerror(errno));
+        if (clone_errno > 0 && p->pid_fd >= 0 && clone_errno == ENOMEM)
+            snprintf(err, errlen, "cannot join the pid namespace of --pid container: its init has exited");
+        else if (clone_errno > 0)
+            snprintf(err, errlen, "clone: %s", strerror(clone_errno));
         close(errp[0]); close(errp[1]); close(syncp[0]); close(syncp[1]);
         for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+        close_joined(p);
         return -1;
     }
     if (r == 0) {
@@ -333,6 +434,7 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
         _exit(125);
     }
     *pid = (pid_t)r;
+    close_joined(p);
     close(errp[1]);
     close(syncp[0]);
     // place the child in its cgroups while it mounts its filesystems

@@ -46,6 +46,12 @@ extern int early_master, early_slave;
 // The pty master the last launch or exec received.
 extern int last_master;
 int recv_master(int sock);
+// The calling thread's namespaces for its children (pid, time): opened
+// before it joins others' (hive_exec, --pid container:), switched back to
+// and closed by own_ns_restore (0, or -1 with err set).
+struct own_ns { int pid, time; };
+int own_ns_open(struct own_ns *o, char *err, size_t errlen);
+int own_ns_restore(struct own_ns *o, char *err, size_t errlen);
 int prepare_parent(struct hive_plan *p, int console[2], int *ncg, int strict, char *err, size_t errlen);
 void finish_parent(struct hive_plan *p, int console[2], int ncg);
 #endif

@@ -4,7 +4,10 @@
 // u64 length-prefixed; numbers are u64 little-endian. Version 6 is version 5
 // with the network part: the u64 that was new_netns (0 host, 1 new: the same
 // values) is `netns`, and `netns_path` follows `tty` at the end. Both are read,
-// so a container created by the hive before starts with this one.
+// so a container created by the hive before starts with this one. Version 7
+// appends the namespace modes and what run/create set between clone and exec:
+// ipc, ipc_pid, ipc_start, pid_mode, pid_pid, pid_start, uts_host,
+// cgroupns_host, shm_size, domainname, sysctls, oom_score_adj_set, oom_score_adj.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -42,7 +45,7 @@ static void put_strv(struct buf *b, const char *const *v) {
 
 int hive_plan_write(const char *path, const struct hive_plan *p) {
     struct buf b = {0};
-    put(&b, "HIVEPLAN6\n", 10);
+    put(&b, "HIVEPLAN7\n", 10);
     put_str(&b, p->rootfs);
     put_str(&b, p->overlay_data);
     put_u64(&b, (uint64_t)p->readonly_rootfs);
@@ -81,6 +84,19 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
     for (size_t i = 0; i < p->nrlimits * 3; i++) put_u64(&b, p->rlimits[i]);
     put_u64(&b, (uint64_t)p->tty);
     put_str(&b, p->netns_path);
+    put_u64(&b, (uint64_t)p->ipc);
+    put_u64(&b, (uint64_t)p->ipc_pid);
+    put_u64(&b, (uint64_t)p->ipc_start);
+    put_u64(&b, (uint64_t)p->pid_mode);
+    put_u64(&b, (uint64_t)p->pid_pid);
+    put_u64(&b, (uint64_t)p->pid_start);
+    put_u64(&b, (uint64_t)p->uts_host);
+    put_u64(&b, (uint64_t)p->cgroupns_host);
+    put_u64(&b, (uint64_t)p->shm_size);
+    put_str(&b, p->domainname);
+    put_strv(&b, p->sysctls);
+    put_u64(&b, (uint64_t)p->oom_score_adj_set);
+    put_u64(&b, (uint64_t)(int64_t)p->oom_score_adj);
     if (b.failed) { free(b.p); errno = ENOMEM; return -1; }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -137,7 +153,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     if (!data || read(fd, data, (size_t)size) != size) { close(fd); free(data); errno = EIO; return -1; }
     close(fd);
     struct rd r = { data, (size_t)size, 10, 0 };
-    int version = size < 10 ? 0 : !memcmp(data, "HIVEPLAN6\n", 10) ? 6 : !memcmp(data, "HIVEPLAN5\n", 10) ? 5 : 0;
+    int version = size < 10 ? 0 : !memcmp(data, "HIVEPLAN7\n", 10) ? 7 : !memcmp(data, "HIVEPLAN6\n", 10) ? 6 : !memcmp(data, "HIVEPLAN5\n", 10) ? 5 : 0;
     if (!version) { errno = EINVAL; return -1; }
     memset(p, 0, sizeof *p);
     p->rootfs = get_str(&r);
@@ -191,6 +207,22 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->rlimits = rl;
     p->tty = (int)get_u64(&r);
     p->netns_path = version >= 6 ? get_str(&r) : NULL;
+    if (version >= 7) {
+        p->ipc = (int)get_u64(&r);
+        p->ipc_pid = (int64_t)get_u64(&r);
+        p->ipc_start = (int64_t)get_u64(&r);
+        p->pid_mode = (int)get_u64(&r);
+        p->pid_pid = (int64_t)get_u64(&r);
+        p->pid_start = (int64_t)get_u64(&r);
+        p->uts_host = (int)get_u64(&r);
+        p->cgroupns_host = (int)get_u64(&r);
+        p->shm_size = (int64_t)get_u64(&r);
+        p->domainname = get_str(&r);
+        p->sysctls = get_strv(&r);
+        p->oom_score_adj_set = (int)get_u64(&r);
+        p->oom_score_adj = (int)(int64_t)get_u64(&r);
+    }
+    p->ipc_fd = p->pid_fd = -1;
     p->netns_fd = -1;
     p->console_fd = -1;
     p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;

@@ -65,6 +65,16 @@ public enum UserResolver {
         return ResolvedUser(uid: uid, gid: gid, groups: groups, home: home)
     }
 
+    /// `--group-add`: a number as is, a name from the image's /etc/group.
+    public static func groupID(_ group: String, layers: [String]) throws -> UInt32 {
+        if let g = UInt32(group) { return g }
+        let entries = readFile("etc/group", layers: layers).map(parse) ?? []
+        guard let e = entries.first(where: { $0.first == group && $0.count > 2 }), let g = UInt32(e[2]) else {
+            throw HiveError(.invalidArgument, "unable to find group \(group): no matching entries in the image's /etc/group (--group-add takes a name from it or a number)")
+        }
+        return g
+    }
+
     static func parse(_ text: String) -> [[String]] {
         text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
     }

@@ -64,6 +64,7 @@ extension Engine {
         }
         let dir = containerDir(r.id)
         try checkDevicePolicy(r)
+        try refreshJoins(r)
         try preStart(r)
         unlink(dir + "/" + MonitorProtocol.exitFile)
         startedByUser(r.id)
@@ -197,6 +198,7 @@ extension Engine {
             return try runSupervised(r, streams: streams)
         }
         try checkDevicePolicy(r)
+        try refreshJoins(r)
         try preStart(r)
         startedByUser(r.id)
         try store.lockShared()

@@ -102,6 +102,7 @@ extension Engine {
         try checkNetworkExists(o)
         let (imageID, config, layers) = try imageForCreate(o)  // a build step's may be a build cache record
         Profile.mark("image")
+        if let p = o.platform { try Engine.checkPlatform(p, image: o.image, config) }
 
         let hiveConfig = (try? self.config()) ?? HiveConfig()
         let logDriver = try LogOptions.driver(o.logDriver) ?? hiveConfig.containers.logDriver
@@ -115,6 +116,7 @@ extension Engine {
             initBinary: o.initProcess ? Engine.siblingExecutable("hive-init") : "", seccompCacheDir: store.root + "/cache",
             logMaxSize: logOptions.maxSize, logMaxFile: logOptions.maxFile)
         try networkInputs(&o, id: id, into: &inputs)
+        try resolveSharing(&o, into: &inputs)
         var made = try ContainerPlanner(defaults: .init(config: hiveConfig)).plan(o, inputs)
         Profile.mark("planned")
         made.spec.logDriver = logDriver == "json-file" ? nil : logDriver
@@ -145,6 +147,12 @@ extension Engine {
             for v in made.volumes { try store.attachVolume(v.name, to: id) }
         }
         Profile.mark("insert")
+        if let f = o.cidFile {
+            do { try Files.write(f, id) } catch {
+                try? cleanupContainer(id)
+                throw error
+            }
+        }
 
         do {
             try made.materialize(parent: store.containersDir)
@@ -165,7 +173,22 @@ extension Engine {
             return (rec, made.launch)
         } catch {
             try? cleanupContainer(id)
+            if let f = o.cidFile { unlink(f) }
             throw error
+        }
+    }
+
+    /// `--platform`: the image's os/architecture[/variant] must match (Docker's words otherwise).
+    static func checkPlatform(_ wanted: String, image: String, _ config: ImageConfig) throws {
+        func norm(_ a: String) -> String { ["x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64"][a.lowercased()] ?? a.lowercased() }
+        let w = wanted.split(separator: "/", omittingEmptySubsequences: false).map { norm(String($0)) }
+        guard (1...3).contains(w.count), !w.contains(where: \.isEmpty) else {
+            throw HiveError(.invalidArgument, "invalid --platform \"\(wanted)\" (use os[/arch[/variant]], e.g. linux/amd64)")
+        }
+        let have = [norm(config.os), norm(config.architecture)] + (config.variant.map { [norm($0)] } ?? [])
+        let matches = zip(w, have).allSatisfy { $0 == $1 } && (w.count < 3 || have.count == 3 || (w[1] == "arm64" && w[2] == "v8"))
+        guard matches else {
+            throw HiveError(.invalidArgument, "image with reference \(image) was found but its platform (\(have.joined(separator: "/"))) does not match the specified platform (\(wanted))")
         }
     }
 

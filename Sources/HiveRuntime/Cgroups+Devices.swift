@@ -25,6 +25,12 @@ public struct DeviceRule: Sendable, Equatable {
         self.access = access
     }
 
+    /// A device number's major and minor (glibc's major()/minor() are macros).
+    public static func numbers(_ rdev: dev_t) -> (UInt64, UInt64) {
+        let dev = UInt64(rdev)
+        return (((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff)), (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))
+    }
+
     public var line: String {
         type == "a" ? "a" : "\(type) \(major < 0 ? "*" : String(major)):\(minor < 0 ? "*" : String(minor)) \(access)"
     }
@@ -83,9 +89,7 @@ public struct DeviceRequest: Sendable, Equatable {
         guard kind == S_IFCHR || kind == S_IFBLK else {
             throw HiveError(.invalidArgument, "--device: \(host) is not a device node (give a character or block device)")
         }
-        let dev = UInt64(st.st_rdev)  // glibc's major()/minor() are macros
-        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))
-        let minor = (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff))
+        let (major, minor) = DeviceRule.numbers(st.st_rdev)
         let rule = DeviceRule(kind == S_IFBLK ? "b" : "c", Int64(major), Int64(minor), access)
         return DeviceRequest(host: host, container: container, access: access, rule: rule)
     }

@@ -53,9 +53,9 @@ public struct ResourceUpdate: Sendable, Equatable {
 
 extension Cgroups {
     /// The group directory of a v1 controller under hive's own group.
-    static func v1Dir(_ controller: String, _ own: [String: String], _ name: String) -> String {
+    static func v1Dir(_ controller: String, _ own: [String: String], _ name: String, parent: String? = nil) -> String {
         let path = controller == "cpu" ? (own["cpu"] ?? own["cpu,cpuacct"]) : own[controller]
-        return "/sys/fs/cgroup/" + controller + (path ?? "/") + "/" + name
+        return "/sys/fs/cgroup/" + controller + parentPath(parent, path) + "/" + name
     }
 
     /// The limit files of `r` per controller ("pids", "memory", "cpu", "cpuset";
@@ -133,7 +133,7 @@ extension Cgroups {
         var made: [String] = []
         for controller in controllers.sorted() {
             guard let settings = limits[controller] else { continue }
-            let dir = v2 ? first : (dirs.first { $0.hasPrefix("/sys/fs/cgroup/\(controller)/") } ?? v1Dir(controller, own, name))
+            let dir = v2 ? first : (dirs.first { $0.hasPrefix("/sys/fs/cgroup/\(controller)/") } ?? v1Dir(controller, own, name, parent: parentOf(first)))
             if !dirs.contains(dir) {
                 if existingOnly { continue }
                 if v2 || access("/sys/fs/cgroup/" + controller, F_OK) != 0 {

@@ -26,6 +26,22 @@ public struct Resources: Sendable, Codable, Equatable {
     public var cpuShares: Int64? = nil
     /// `--cpuset-cpus` (e.g. "0-3,5"; nil: every CPU).
     public var cpusetCpus: String? = nil
+    /// The rest of run/create's limits (Cgroups+Tuning.swift); nil: not set.
+    public var memoryReservation: Int64? = nil
+    public var memorySwappiness: Int64? = nil
+    public var oomKillDisable: Bool? = nil
+    public var cpusetMems: String? = nil
+    public var cpuPeriod: Int64? = nil
+    public var cpuQuota: Int64? = nil
+    public var cpuRtPeriod: Int64? = nil
+    public var cpuRtRuntime: Int64? = nil
+    public var blkioWeight: Int64? = nil
+    /// Per device, "MAJOR:MINOR VALUE" (as the v1 files take them).
+    public var blkioWeightDevice: [String]? = nil
+    public var deviceReadBps: [String]? = nil
+    public var deviceWriteBps: [String]? = nil
+    public var deviceReadIops: [String]? = nil
+    public var deviceWriteIops: [String]? = nil
     public init() {}
 }
 
@@ -52,8 +68,9 @@ public enum Cgroups {
     /// `devices`: the device policy; nil (`--privileged`) allows every device,
     /// as Docker does. `mechanism` (hive.toml `[cgroups] devices`) picks how it is
     /// enforced where both exist.
+    /// `parent`: `--cgroup-parent` (absolute: from the hierarchy's root; relative: under hive's own group).
     public static func layout(id: String, resources r: Resources, devices: [DeviceRule]?,
-                              mechanism: DeviceMechanism = .auto) throws(HiveError) -> [Group] {
+                              mechanism: DeviceMechanism = .auto, parent: String? = nil) throws(HiveError) -> [Group] {
         let own = ownPaths()
         let name = "hive-" + String(id.prefix(16))
         var groups: [Group] = []
@@ -62,21 +79,21 @@ public enum Cgroups {
             if mechanism == .v1 || mechanism == .both {
                 throw HiveError(.invalidArgument, "cgroups.devices = \"\(mechanism.rawValue)\" needs the v1 devices controller, and this host has cgroup v2 only (use \"auto\" or \"bpf\")")
             }
-            var g = Group(dir: "/sys/fs/cgroup" + (own[""] ?? "/") + "/" + name, settings: [])
-            let limits = limitSettings(r, v2: true, own: own)
-            g.settings = ["pids", "memory", "cpu", "cpuset"].flatMap { limits[$0] ?? [] }
+            var g = Group(dir: "/sys/fs/cgroup" + parentPath(parent, own[""]) + "/" + name, settings: [])
+            let limits = try tuned(limitSettings(r, v2: true, own: own), r, v2: true, own: own)
+            g.settings = ["pids", "memory", "cpu", "cpuset", "io"].flatMap { limits[$0] ?? [] }
             g.deviceProgram = devices
             groups.append(g)
         case .v1:
-            let limits = limitSettings(r, v2: false, own: own)
-            groups.append(Group(dir: v1Dir("pids", own, name), settings: limits["pids"] ?? []))
-            groups.append(Group(dir: v1Dir("memory", own, name), settings: limits["memory"] ?? []))
+            let limits = try tuned(limitSettings(r, v2: false, own: own), r, v2: false, own: own)
+            groups.append(Group(dir: v1Dir("pids", own, name, parent: parent), settings: limits["pids"] ?? []))
+            groups.append(Group(dir: v1Dir("memory", own, name, parent: parent), settings: limits["memory"] ?? []))
             if access("/sys/fs/cgroup/freezer", F_OK) == 0 {
-                groups.append(Group(dir: v1Dir("freezer", own, name), settings: []))
+                groups.append(Group(dir: v1Dir("freezer", own, name, parent: parent), settings: []))
             }
-            // cpu and cpuset only when limited (`hive update` adds them later if needed)
-            for controller in ["cpu", "cpuset"] {
-                if let l = limits[controller] { groups.append(Group(dir: v1Dir(controller, own, name), settings: l)) }
+            // cpu, cpuset and blkio only when limited (`hive update` adds cpu and cpuset later if needed)
+            for controller in ["cpu", "cpuset", "blkio"] {
+                if let l = limits[controller] { groups.append(Group(dir: v1Dir(controller, own, name, parent: parent), settings: l)) }
             }
             // the device policy (none to apply when privileged: every device allowed)
             guard let devices else { break }
@@ -105,11 +122,11 @@ public enum Cgroups {
                 // deny everything, then allow each rule (one write per line)
                 let settings: [(file: String, value: String, optional: Bool)] =
                     [("devices.deny", "a", false)] + devices.map { ("devices.allow", $0.line, false) }
-                groups.append(Group(dir: v1Dir("devices", own, name), settings: settings))
+                groups.append(Group(dir: v1Dir("devices", own, name, parent: parent), settings: settings))
             }
             if bpf {
                 // defence in depth on a hybrid host: the container's cgroup2 group holds the BPF program
-                groups.append(Group(dir: unifiedMount + (own[""] ?? "/") + "/" + name, settings: [], deviceProgram: devices))
+                groups.append(Group(dir: unifiedMount + parentPath(parent, own[""]) + "/" + name, settings: [], deviceProgram: devices))
             }
         }
         // the launcher joins at most HIVE_MAX_CGROUPS and would skip the rest
@@ -123,10 +140,12 @@ public enum Cgroups {
     static let unifiedMount = "/sys/fs/cgroup/unified"
 
     /// Creates the groups of `layout` and applies their limits; on failure removes what it made.
+    /// (The parents of a `--cgroup-parent` are made as needed and left, as Docker leaves them.)
     public static func create(_ groups: [Group]) throws {
         var made: [String] = []
         do {
             for g in groups {
+                if mkdir(g.dir, 0o755) != 0 && errno == ENOENT { try makeParents(of: g.dir) }
                 if mkdir(g.dir, 0o755) != 0 && errno != EEXIST { throw HiveError.errno("cannot create cgroup \(g.dir)") }
                 made.append(g.dir)
                 try writeSettings(g)

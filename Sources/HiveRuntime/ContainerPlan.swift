@@ -1,5 +1,6 @@
 // What ContainerPlanner makes for one container, and `materialize`: the step
 // that makes its directory and files (the engine runs it once the record exists).
+import CHiveLaunch
 import Glibc
 import HiveOCI
 import HivePlatform
@@ -41,5 +42,21 @@ extension ContainerPlan {
             if let s = launch.mounts[i].source { launch.mounts[i].source = ContainerPlanner.canonicalPath(s) }
         }
         try Cgroups.record(cgroups.map(\.dir), containerDir: dir)
+    }
+}
+
+extension Launcher {
+    /// `--ipc`/`--pid container:ID` before a start: the plan file's namespaces
+    /// to join become those of the other container's init now (nil: unchanged).
+    public static func setJoins(planFile path: String, ipc: SharedNamespace?, pid: SharedNamespace?) throws {
+        var p = hive_plan()
+        guard hive_plan_read(path, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(path)") }
+        if let ipc { (p.ipc, p.ipc_pid, p.ipc_start) = ipc.c }
+        if let pid { (p.pid_mode, p.pid_pid, p.pid_start) = pid.c }
+        let tmp = path + ".update"
+        guard hive_plan_write(tmp, &p) == 0, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw HiveError.errno("cannot write the launch plan \(path)")
+        }
     }
 }

@@ -28,7 +28,9 @@ extension ContainerPlanner {
                 guard let src = r.source, stat(src, &st) == 0 else {
                     throw HiveError(.invalidArgument, "invalid mount config: bind source path does not exist: \(r.source ?? "")")
                 }
-                mounts.append(MountSpec(source: src, target: r.target, readonly: r.readonly))
+                if let p = r.propagation { try checkPropagation(p, source: src) }
+                mounts.append(MountSpec(source: src, target: r.target, flags: r.propagation.flatMap { MountRequest.propagationFlags[$0] } ?? 0,
+                                        readonly: r.readonly))
             case .tmpfs:
                 mounts.append(MountSpec(source: "tmpfs", target: r.target, fstype: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV),
                                         data: r.tmpfsOptions ?? "mode=1777", readonly: r.readonly))
@@ -48,12 +50,35 @@ extension ContainerPlanner {
         return (mounts, volumes)
     }
 
+    /// Docker's rule for a bind's propagation: [r]shared needs the source's
+    /// mount shared, [r]slave shared or slave (a private one has nothing to
+    /// receive from); /proc/self/mountinfo says which the mount is.
+    static func checkPropagation(_ mode: String, source: String) throws {
+        guard mode.hasSuffix("shared") || mode.hasSuffix("slave") else { return }
+        let path = canonicalPath(source)
+        var best: (point: String, optional: [Substring])? = nil
+        for line in (Files.readText("/proc/self/mountinfo") ?? "").split(separator: "\n") {
+            // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - ...
+            let f = line.split(separator: " ")
+            guard f.count > 6, let dash = f.firstIndex(of: "-") else { continue }
+            let point = String(f[4])
+            guard path == point || path.hasPrefix(point == "/" ? "/" : point + "/"), point.count >= (best?.point.count ?? 0) else { continue }
+            best = (point, Array(f[6..<dash]))
+        }
+        guard let m = best else { return }
+        let shared = m.optional.contains { $0.hasPrefix("shared:") }, slave = m.optional.contains { $0.hasPrefix("master:") }
+        if mode.hasSuffix("shared") ? !shared : !(shared || slave) {
+            throw HiveError(.invalidArgument, "path \(source) is mounted on \(m.point) but it is not a \(mode.hasSuffix("shared") ? "shared" : "shared or slave") mount (make it one: mount --make-\(mode.hasSuffix("shared") ? "" : "r")shared \(m.point))")
+        }
+    }
+
     /// A mount as the record shows it: a source under `volumesDir` is a volume (named by its directory).
     static func info(_ m: MountSpec, volumesDir: String) -> MountInfo {
         let isVolume = m.source?.hasPrefix(volumesDir + "/") == true
         let name = isVolume ? m.source.map { String($0.dropFirst(volumesDir.count + 1).prefix(while: { $0 != "/" })) } : nil
+        let propagation = m.fstype == nil ? MountRequest.propagationFlags.first { $0.value == m.flags }?.key : nil
         return MountInfo(type: m.fstype == "tmpfs" ? "tmpfs" : isVolume ? "volume" : "bind", source: m.fstype == "tmpfs" ? "" : m.source ?? "",
-                         destination: m.target, rw: !m.readonly, name: name)
+                         destination: m.target, rw: !m.readonly, name: name, propagation: propagation)
     }
 
     /// Parents before children (a volume on /etc, then /etc/hosts over it), as

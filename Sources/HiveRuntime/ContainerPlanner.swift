@@ -59,6 +59,9 @@ public struct ContainerPlanner {
         public var sharedHostname: String? = nil
         /// `--add-host NAME:host-gateway`: the default network's gateway (nil: none asked).
         public var hostGateway: IPAddress? = nil
+        /// `--ipc container:NAME`, `--pid container:NAME`: that container's init now (`.join`).
+        public var ipcJoin: SharedNamespace? = nil
+        public var pidJoin: SharedNamespace? = nil
 
         public init(id: String, image: ContainerConfig, layerDirs: [String], dir: String, volumesDir: String,
                     volumeData: @escaping (String) -> String, initBinary: String, seccompCacheDir: String,
@@ -105,12 +108,18 @@ public struct ContainerPlanner {
         }
         Profile.mark("seccomp")
 
-        let user = try UserResolver.resolve(r.user ?? cc.user ?? "", layers: inputs.layerDirs)
+        var user = try UserResolver.resolve(r.user ?? cc.user ?? "", layers: inputs.layerDirs)
         let network = try NetworkMode.parse(r.network)
         if case .container = network, r.hostname != nil {
             throw HiveError(.invalidArgument, "conflicting options: --hostname and --network \(r.network) (the container shares that one's hostname)")
         }
-        let hostname = r.hostname ?? inputs.sharedHostname ?? String(inputs.id.prefix(12))
+        try r.isolation.check(network: r.network, hostname: r.hostname)
+        for g in r.isolation.groupAdd ?? [] {
+            let gid = try UserResolver.groupID(g, layers: inputs.layerDirs)
+            if !user.groups.contains(gid) { user.groups.append(gid) }
+        }
+        let hostname = r.isolation.uts == "host" ? ContainerPlanner.hostHostname()
+            : r.hostname ?? inputs.sharedHostname ?? String(inputs.id.prefix(12))
         let env = environment(r, cc, hostname: hostname, home: user.home)
         let cwd = r.workdir ?? (cc.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
         guard cwd.hasPrefix("/") else { throw HiveError(.invalidArgument, "the working directory \"\(cwd)\" is invalid: it must be absolute") }
@@ -142,6 +151,9 @@ public struct ContainerPlanner {
         }
         spec.healthcheck = try r.health.resolve(image: cc.healthcheck)
         spec.healthOnFailure = r.health.onFailure
+        if r.isolation != IsolationRequest() { spec.isolation = r.isolation }
+        if !r.annotations.isEmpty { spec.annotations = r.annotations }
+        if !r.volumesFrom.isEmpty { spec.volumesFrom = r.volumesFrom }
         if r.interactive { spec.interactive = true }
         if r.tty { spec.tty = true }
         spec.mounts = requested.mounts.map { ContainerPlanner.info($0, volumesDir: inputs.volumesDir) }
@@ -163,6 +175,7 @@ public struct ContainerPlanner {
         plan.seccomp = bpf
         plan.network = network.namespace(netnsPath: inputs.netnsPath)
         plan.privileged = r.privileged
+        try isolate(&plan, r.isolation, inputs)
         plan.nofile = (1024, min(524288, defaults.hardNofile))
         for u in defaults.ulimits + r.ulimits {
             let (res, soft, hard) = try ContainerPlanner.parseUlimit(u)
@@ -176,9 +189,10 @@ public struct ContainerPlanner {
         ] + requested.mounts + (r.initProcess ? [MountSpec(source: inputs.initBinary, target: "/dev/init", readonly: true)] : [])
             + deviceRequests.map { MountSpec(source: $0.host, target: $0.container) })  // --device: the host's node, allowed below
         try ContainerPlanner.checkResources(r.resources)
+        let rules = try (r.isolation.deviceCgroupRules ?? []).map { x throws(HiveError) in try IsolationRequest.deviceRule(x) }
         let groups = try Cgroups.layout(id: inputs.id, resources: r.resources,
-                                        devices: Cgroups.devicePolicy(privileged: r.privileged, devices: deviceRequests),
-                                        mechanism: defaults.deviceMechanism)
+                                        devices: Cgroups.devicePolicy(privileged: r.privileged, devices: deviceRequests).map { $0 + rules },
+                                        mechanism: defaults.deviceMechanism, parent: r.isolation.cgroupParent)
         plan.cgroupProcs = groups.map(\.procs)
         return ContainerPlan(spec: spec, launch: plan, dir: dir, hosts: hosts, resolvConf: resolvConf, cgroups: groups,
                              volumes: requested.volumes)

@@ -54,6 +54,16 @@ public struct ContainerRequest {
     public var logDriver: String?
     /// A build's RUN step: no hooks, no events, not a user's container.
     public var buildStep = false
+    /// What run/create set of the container's namespaces and kernel settings (ContainerRequest+Isolation).
+    public var isolation = IsolationRequest()
+    /// `--volumes-from CTR[:ro|rw]` as given (the engine adds their mounts).
+    public var volumesFrom: [String] = []
+    /// `--annotation KEY=VALUE` (kept in the record: OCI annotations).
+    public var annotations: [String: String] = [:]
+    /// `--platform os[/arch[/variant]]`: the image must be of it.
+    public var platform: String?
+    /// `--cidfile`: made empty by the CLI; the engine writes the ID into it once the record exists.
+    public var cidFile: String?
     public init(image: String) { self.image = image }
 }
 

@@ -43,6 +43,13 @@ public struct ContainerSpec: Codable, Sendable {
     /// `--log-driver` (nil: json-file) and `--log-opt compress=true`.
     public var logDriver: String? = nil
     public var logCompress: Bool? = nil
+    /// --ipc, --pid, --uts, --cgroupns, --shm-size, --sysctl, --group-add,
+    /// --device-cgroup-rule, --cgroup-parent, --domainname, --oom-score-adj (nil: none given).
+    public var isolation: IsolationRequest? = nil
+    /// `--annotation` (nil: none).
+    public var annotations: [String: String]? = nil
+    /// `--volumes-from` as given, the containers by ID (nil: none).
+    public var volumesFrom: [String]? = nil
 }
 
 extension ContainerSpec {
@@ -67,6 +74,7 @@ extension ContainerSpec {
             if let s = r.memorySwap { ro["memorySwap"] = .int(s) }
             if let s = r.cpuShares { ro["cpuShares"] = .int(s) }
             if let s = r.cpusetCpus { ro["cpusetCpus"] = .string(s) }
+            r.tuningJSON(into: &ro)
             o["resources"] = .object(ro)
         }
         if let net, net != NetworkRequest() { o["net"] = net.json }
@@ -88,10 +96,14 @@ extension ContainerSpec {
         if let tty { o["tty"] = .bool(tty) }
         if let logDriver { o["logDriver"] = .string(logDriver) }
         if let logCompress { o["logCompress"] = .bool(logCompress) }
+        if let isolation { o["isolation"] = isolation.json }
+        if let annotations { o["annotations"] = .object(annotations.mapValues(JSONValue.string)) }
+        if let volumesFrom { o["volumesFrom"] = .array(volumesFrom.map(JSONValue.string)) }
         if let mounts {
             o["mounts"] = .array(mounts.map { m in
                 var mo: [String: JSONValue] = ["type": .string(m.type), "source": .string(m.source), "destination": .string(m.destination), "rw": .bool(m.rw)]
                 if let n = m.name { mo["name"] = .string(n) }
+                if let p = m.propagation { mo["propagation"] = .string(p) }
                 return .object(mo)
             })
         }
@@ -105,4 +117,6 @@ public struct MountInfo: Codable, Sendable {
     public var destination: String
     public var rw: Bool
     public var name: String?
+    /// A bind's propagation when asked for (nil: rprivate, Docker's default).
+    public var propagation: String? = nil
 }

@@ -48,6 +48,20 @@ public struct LaunchPlan: Sendable {
     public var stdio: (Int32, Int32, Int32) = (-1, -1, -1)
     /// cgroup.procs files the container joins (one per v1 hierarchy, or one on v2).
     public var cgroupProcs: [String] = []
+    /// `--ipc` and `--pid` (`.none`: IPC only).
+    public var ipc: SharedNamespace = .private
+    public var pid: SharedNamespace = .private
+    /// `--uts host`, `--cgroupns host`.
+    public var utsHost = false
+    public var cgroupnsHost = false
+    /// `--shm-size` in bytes (0: 64 MiB).
+    public var shmSize: Int64 = 0
+    /// `--domainname`.
+    public var domainname: String?
+    /// `--sysctl` as "key=value", written between clone and exec.
+    public var sysctls: [String] = []
+    /// `--oom-score-adj`.
+    public var oomScoreAdj: Int?
 
     public init(rootfs: String, overlayData: String, hostname: String, argv: [String], env: [String], cwd: String) {
         self.rootfs = rootfs
@@ -64,6 +78,23 @@ public struct LaunchPlan: Sendable {
         "/sys/firmware",
     ]
     public static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+}
+
+/// A namespace a container may share (`--ipc`, `--pid`): its own, the host's,
+/// another container's (its init's pid and /proc/PID/stat start time, checked
+/// by the launcher after it opens the namespace), or for IPC "none" (its own, no /dev/shm).
+public enum SharedNamespace: Sendable, Equatable {
+    case `private`, host, none
+    case join(pid: Int32, start: Int64)
+
+    var c: (Int32, Int64, Int64) {
+        switch self {
+        case .private: return (HIVE_NS_PRIVATE, 0, 0)
+        case .host: return (HIVE_NS_HOST, 0, 0)
+        case .none: return (HIVE_NS_NONE, 0, 0)
+        case .join(let pid, let start): return (HIVE_NS_JOIN, Int64(pid), start)
+        }
+    }
 }
 
 public struct LaunchError: Error, CustomStringConvertible {
@@ -140,6 +171,19 @@ public enum Launcher {
         p.nrlimits = plan.rlimits.count
         p.tty = plan.tty ? 1 : 0
         p.console_fd = -1
+        (p.ipc, p.ipc_pid, p.ipc_start) = plan.ipc.c
+        (p.pid_mode, p.pid_pid, p.pid_start) = plan.pid.c
+        p.uts_host = plan.utsHost ? 1 : 0
+        p.cgroupns_host = plan.cgroupnsHost ? 1 : 0
+        p.shm_size = plan.shmSize
+        p.domainname = plan.domainname.map(c)
+        let sysctls = cArray(plan.sysctls)
+        defer { sysctls.deallocate() }
+        p.sysctls = UnsafePointer(sysctls)
+        p.oom_score_adj_set = plan.oomScoreAdj == nil ? 0 : 1
+        p.oom_score_adj = Int32(plan.oomScoreAdj ?? 0)
+        p.ipc_fd = -1
+        p.pid_fd = -1
         return groups.withUnsafeBufferPointer { gbuf in
             p.groups = gbuf.baseAddress
             if let bpf = plan.seccomp {

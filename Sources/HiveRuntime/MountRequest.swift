@@ -12,6 +12,14 @@ public struct MountRequest: Equatable {
     public var target: String
     public var readonly = false
     public var tmpfsOptions: String?
+    /// A bind's propagation: rprivate (nil: the default), private, rslave, slave, rshared, shared.
+    public var propagation: String?
+
+    /// The propagation modes a bind takes (Docker's), as mount flags for the launcher.
+    public static let propagationFlags: [String: UInt] = [
+        "private": UInt(MS_PRIVATE), "rprivate": UInt(MS_PRIVATE | MS_REC), "slave": UInt(MS_SLAVE),
+        "rslave": UInt(MS_SLAVE | MS_REC), "shared": UInt(MS_SHARED), "rshared": UInt(MS_SHARED | MS_REC),
+    ]
 
     public init(kind: Kind, source: String?, target: String, readonly: Bool = false, tmpfsOptions: String? = nil) {
         self.kind = kind
@@ -21,24 +29,36 @@ public struct MountRequest: Equatable {
         self.tmpfsOptions = tmpfsOptions
     }
 
-    /// `-v SRC:DST[:ro]`, `-v NAME:DST`, `-v DST` (anonymous).
-    public static func parseVolume(_ spec: String) throws -> MountRequest {
+    /// `-v SRC:DST[:OPTS]`, `-v NAME:DST`, `-v DST` (anonymous). A SRC starting
+    /// with "." is a host path relative to `cwd` (Docker 23+); OPTS: ro, rw,
+    /// a propagation mode (binds), z, Z, cached, delegated, consistent (no
+    /// effect: no SELinux here, no file sharing VM), nocopy.
+    public static func parseVolume(_ spec: String, cwd: String? = nil) throws -> MountRequest {
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func bad(_ why: String) -> HiveError { HiveError(.invalidArgument, "invalid volume specification \"\(spec)\": \(why)") }
         var r: MountRequest
         switch parts.count {
         case 1: r = MountRequest(kind: .volume, source: nil, target: parts[0])
         case 2, 3:
-            let src = parts[0]
+            var src = parts[0]
+            if src.hasPrefix("."), let cwd { src = absolutePath(src, cwd: cwd) }
             r = MountRequest(kind: src.hasPrefix("/") ? .bind : .volume, source: src, target: parts[1])
             if parts.count == 3 {
-                for o in parts[2].split(separator: ",") {
+                var modes = 0
+                for o in parts[2].split(separator: ",").map(String.init) {
                     switch o {
-                    case "ro": r.readonly = true
-                    case "rw", "z", "Z", "rprivate", "private", "nocopy": continue
-                    default: throw bad("unknown option \"\(o)\"")
+                    case "ro", "rw":
+                        modes += 1
+                        r.readonly = o == "ro"
+                    case "z", "Z", "cached", "delegated", "consistent", "nocopy": continue
+                    case _ where propagationFlags[o] != nil:
+                        guard r.kind == .bind else { throw bad("propagation \"\(o)\" applies to bind mounts only") }
+                        guard r.propagation == nil else { throw bad("more than one propagation mode") }
+                        r.propagation = o
+                    default: throw bad("unknown option \"\(o)\" (ro, rw, z, Z, cached, delegated, or a propagation: [r]private, [r]slave, [r]shared)")
                     }
                 }
+                if modes > 1 { throw bad("ro and rw both given") }
             }
         default: throw bad("too many colons")
         }
@@ -49,7 +69,7 @@ public struct MountRequest: Equatable {
     /// `--mount type=bind,source=/a,target=/b,readonly`
     public static func parseMount(_ spec: String) throws -> MountRequest {
         var kind: Kind = .volume
-        var src: String? = nil, dst: String? = nil, ro = false
+        var src: String? = nil, dst: String? = nil, ro = false, propagation: String? = nil
         var tmpfs: [String] = []
         for field in spec.split(separator: ",") {
             let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
@@ -63,7 +83,12 @@ public struct MountRequest: Equatable {
             case "readonly", "ro": ro = v == "true" || v == "1"
             case "tmpfs-size": tmpfs.append("size=" + v)
             case "tmpfs-mode": tmpfs.append("mode=" + v)
-            case "bind-propagation", "volume-nocopy", "consistency": continue
+            case "bind-propagation":
+                guard propagationFlags[v] != nil else {
+                    throw HiveError(.invalidArgument, "invalid --mount \"\(spec)\": invalid propagation mode \"\(v)\" ([r]private, [r]slave, [r]shared)")
+                }
+                propagation = v
+            case "volume-nocopy", "consistency": continue
             default: throw HiveError(.invalidArgument, "invalid --mount \"\(spec)\": unknown field \"\(kv[0])\"")
             }
         }
@@ -71,8 +96,21 @@ public struct MountRequest: Equatable {
         var r = MountRequest(kind: kind, source: src, target: dst, readonly: ro, tmpfsOptions: tmpfs.isEmpty ? nil : tmpfs.joined(separator: ","))
         if kind == .bind && src == nil { throw HiveError(.invalidArgument, "invalid --mount \"\(spec)\": a bind mount needs a source") }
         if kind == .tmpfs { r.source = nil }
+        if propagation != nil && kind != .bind { throw HiveError(.invalidArgument, "invalid --mount \"\(spec)\": bind-propagation applies to type=bind only") }
+        r.propagation = propagation
         try r.validate(spec)
         return r
+    }
+
+    /// `path` (relative) made absolute against `cwd`, "." and ".." resolved lexically (Go's filepath.Abs).
+    public static func absolutePath(_ path: String, cwd: String) -> String {
+        var out: [Substring] = []
+        for c in (cwd + "/" + path).split(separator: "/") {
+            if c == "." { continue }
+            if c == ".." { if !out.isEmpty { out.removeLast() }; continue }
+            out.append(c)
+        }
+        return "/" + out.joined(separator: "/")
     }
 
     /// `--tmpfs /path[:size=64m,mode=1777]`

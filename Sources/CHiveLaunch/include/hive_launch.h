@@ -19,7 +19,7 @@ struct hive_mount {
 };
 
 // The most cgroups a container joins (a launch or exec opens each one's cgroup.procs).
-#define HIVE_MAX_CGROUPS 7
+#define HIVE_MAX_CGROUPS 8
 
 struct hive_plan {
     const char *rootfs;         // host path of the (empty) rootfs mountpoint
@@ -56,7 +56,29 @@ struct hive_plan {
     int cgroup_fds[HIVE_MAX_CGROUPS];  // internal: opened from cgroup_procs by launch/exec
     int netns_fd;               // HIVE_NETNS_NEW: a namespace made ahead (the caller's, loopback up) to join
                                 // instead of cloning one; -1: none. The caller keeps and closes it.
+    // --ipc and --pid: HIVE_NS_PRIVATE, _HOST, or _JOIN the namespace of the
+    // running process ipc_pid / pid_pid, which must still have the start time
+    // recorded (/proc/PID/stat field 22): its /proc/PID/ns file is opened
+    // first and the start time checked after, so a recycled pid fails the launch.
+    int ipc, pid_mode;
+    int64_t ipc_pid, ipc_start, pid_pid, pid_start;
+    int uts_host;               // --uts host: the host's UTS namespace (no hostname set)
+    int cgroupns_host;          // --cgroupns host
+    int64_t shm_size;           // /dev/shm's size in bytes (0: 64 MiB); --ipc none: no /dev/shm
+    const char *domainname;     // --domainname (NULL: none)
+    const char *const *sysctls; // --sysctl "key=value", written between clone and exec (NULL-terminated)
+    int oom_score_adj_set;      // --oom-score-adj
+    int oom_score_adj;
+    int ipc_fd, pid_fd;         // internal: the namespaces to join, opened by the parent
 };
+
+// --ipc / --pid: the container's own namespace (Docker's private and shareable),
+// the host's, another container's (container:NAME), or for IPC "none" (its own,
+// without /dev/shm).
+#define HIVE_NS_PRIVATE 0
+#define HIVE_NS_HOST 1
+#define HIVE_NS_JOIN 2
+#define HIVE_NS_NONE 3
 
 // The plan's network part (DESIGN.md "run"): the host's namespace; a new one
 // with only loopback up (interfaces, later, configured between clone and

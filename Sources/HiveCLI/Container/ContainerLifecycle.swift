@@ -14,12 +14,18 @@ enum ContainerCreate {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        let o = try ContainerRun.options(c)
-        let engine = try c.engine()
-        try ContainerRun.pullPolicy(c, engine)
-        let (id, _) = try engine.createContainer(o)
-        c.out.line(id)
-        return 0
+        var o = try ContainerRun.options(c)
+        o.cidFile = try RunFlags.cidFile(c)
+        do {
+            let engine = try c.engine()
+            try ContainerRun.pullPolicy(c, engine)
+            let (id, _) = try engine.createContainer(o)
+            c.out.line(id)
+            return 0
+        } catch {
+            RunFlags.dropEmpty(o.cidFile)
+            throw error
+        }
     }
 }
 

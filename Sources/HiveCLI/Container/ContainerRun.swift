@@ -68,11 +68,19 @@ enum ContainerRun {
             .value("detach-keys", nil, "string", "Override the key sequence for detaching a container (default ctrl-p,ctrl-q)"),
             .flag("sig-proxy", nil, "Proxy received signals to the process (default true)"),
             .value("log-driver", nil, "string", "Logging driver for the container: json-file (default), none"),
-        ], interspersed: false, run: run)
+        ] + RunFlags.options, interspersed: false, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        let o = try options(c)
+        var o = try options(c)
+        o.cidFile = try RunFlags.cidFile(c)
+        do { return try start(c, o) } catch {
+            RunFlags.dropEmpty(o.cidFile)
+            throw error
+        }
+    }
+
+    static func start(_ c: Context, _ o: RunOptions) throws -> Int32 {
         Profile.mark("options")
         let engine = try c.engine()
         try pullPolicy(c, engine)
@@ -115,15 +123,16 @@ enum ContainerRun {
         o.capDrop = c.args.all("cap-drop")
         o.securityOpts = c.args.all("security-opt")
         if let g = c.args.value("gpus") {
-            throw HiveError(.invalidArgument, "--gpus \(g) is not supported: hive has no GPU runtime hook; pass the device nodes with --device (e.g. --device /dev/nvidia0)")
+            throw HiveError(.invalidArgument, "--gpus \(g) is not supported: " + RunRefusals.reason("gpus"))
         }
         // accepted as Docker accepts them on a host without that LSM, but said out loud
         for s in o.securityOpts where s.hasPrefix("apparmor") || s.hasPrefix("label") {
             c.err.line("WARNING: --security-opt \(s) has no effect: hive has no AppArmor or SELinux support; the container gets hive's seccomp profile, capabilities and namespaces")
             c.err.flush()
         }
-        o.labels = c.keyValues("label")
-        o.mounts = try c.args.all("volume").map(MountRequest.parseVolume) + c.args.all("mount").map(MountRequest.parseMount)
+        o.labels = try RunFlags.labels(c)
+        let cwd = RunFlags.currentDirectory()
+        o.mounts = try c.args.all("volume").map { try MountRequest.parseVolume($0, cwd: cwd) } + c.args.all("mount").map(MountRequest.parseMount)
             + c.args.all("tmpfs").map(MountRequest.parseTmpfs)
         o.stopSignal = c.args.value("stop-signal")
         o.logOptions = c.args.all("log-opt")
@@ -147,6 +156,7 @@ enum ContainerRun {
         if c.args.value("pids-limit") == nil, let v = try c.engine().config().containers.pidsLimit {  // hive.toml [containers] pids_limit
             o.resources.pidsLimit = v > 0 ? v : nil
         }
+        try RunFlags.apply(c, to: &o)
         if let t = c.args.value("stop-timeout") {
             guard let n = Int(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --stop-timeout \"\(t)\"") }
             o.stopTimeout = n
@@ -158,10 +168,12 @@ enum ContainerRun {
     static func pullPolicy(_ c: Context, _ engine: Engine) throws {
         let policy = try c.args.value("pull").map { (p) throws(HiveError) in try PullPolicy(parsing: p) } ?? .missing
         let err = c.err
-        let renderer = PullRenderer(out: err, tty: isatty(2) == 1, quiet: false)
-        engine.runPull = RunPull(policy: policy, announce: { err.line("Unable to find image '\($0)' locally"); err.flush() },
-                                 progress: { renderer.update($0) },
-                                 done: { r in ImagePull.status(r, out: err); err.flush() })
+        // -q: no pull output at all, as Docker's
+        let quiet = c.args.flag("quiet")
+        let renderer = PullRenderer(out: err, tty: isatty(2) == 1, quiet: quiet)
+        engine.runPull = RunPull(policy: policy, announce: { if !quiet { err.line("Unable to find image '\($0)' locally"); err.flush() } },
+                                 progress: { if !quiet { renderer.update($0) } },
+                                 done: { r in if !quiet { ImagePull.status(r, out: err); err.flush() } })
     }
 
     /// `-a`: STDIN, STDOUT or STDERR in any case (lowercased), as Docker's.

@@ -1,0 +1,33 @@
+// The Docker run/create flags hive refuses, and those it accepts without an
+// effect, each with why: the table the options below use and the docs
+// generator (docs/docker-compat.md) reads. Shape: [(flag, reason)], the flag
+// as Docker names it (long name, no dashes).
+enum RunRefusals {
+    /// Refused whatever the value (or, where noted, any value but the one that changes nothing).
+    static let refused: [(flag: String, reason: String)] = [
+        ("gpus", "hive has no GPU runtime hook; pass the device nodes with --device (e.g. --device /dev/nvidia0)"),
+        ("runtime", "hive is its own runtime (its C launcher clones and execs the container); there is no OCI runtime to pick"),
+        ("isolation", "Windows only; on Linux only \"default\" is accepted"),
+        ("link", "legacy container links are not supported: put the containers on a user network (hive network create NET; --network NET) and use their names"),
+        ("link-local-ip", "hive's networks assign no link-local addresses"),
+        ("storage-opt", "overlayfs upper directories here have no size quota (Docker needs xfs with pquota for it too)"),
+        ("volume-driver", "only the local driver exists; any other name is refused"),
+        ("use-api-socket", "hive has no API socket to bind into a container yet"),
+        ("userns", "hive does not use user namespaces; only \"host\" (what every container gets) is accepted"),
+        ("cpu-count", "Windows only"),
+        ("cpu-percent", "Windows only"),
+        ("io-maxbandwidth", "Windows only"),
+        ("io-maxiops", "Windows only"),
+        ("disable-content-trust", "hive has no Docker Content Trust (Notary) verification: only true, the default, is accepted"),
+    ]
+
+    /// Accepted and without effect here, with a warning where Docker gives one.
+    static let ignored: [(flag: String, reason: String)] = [
+        ("kernel-memory", "deprecated: the kernel has no separate kernel memory limit any more (Docker 20.10+ warns and ignores it too)"),
+        ("security-opt apparmor=/label=", "hive has no AppArmor or SELinux support: a warning, then ignored"),
+        ("volume :z/:Z/:cached/:delegated", "no SELinux relabelling on this host and no file sharing VM: accepted as Docker accepts them there"),
+    ]
+
+    /// The reason for `flag` (refused).
+    static func reason(_ flag: String) -> String { refused.first { $0.flag == flag }?.reason ?? "not supported" }
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# run/create's namespace and kernel flags (issue #15): --ipc, --pid, --uts,
+# --cgroupns, --shm-size, --sysctl, --domainname, --group-add, --oom-score-adj.
+# Each asserts the effect inside the container; a refused value leaves no container.
+load helpers
+
+teardown() { teardown_containers; }
+
+# no container left after a refused run/create
+assert_no_containers() { [ -z "$("$HIVE" ps -aq)" ] || { echo "containers left: $("$HIVE" ps -a)"; return 1; }; }
+
+@test "--shm-size sizes /dev/shm; the default is 64m; --ipc none has no /dev/shm" {
+    import_run_base
+    run_hive 0 run --rm --network none busybox df -k /dev/shm
+    [[ "$output" == *" 65536 "* ]]
+    run_hive 0 run --rm --network none --shm-size 128m busybox df -k /dev/shm
+    [[ "$output" == *" 131072 "* ]]
+    run_hive 0 run --rm --network none --ipc none busybox sh -c 'grep -c " /dev/shm " /proc/mounts || true'
+    [ "${lines[-1]}" = 0 ]
+    run_hive 125 run --rm --network none --shm-size -1 busybox true
+    [[ "$output" == *"invalid"* ]]
+    run_hive 125 create --shm-size lots busybox true
+    assert_no_containers
+}
+
+@test "--ipc shareable and container:NAME share one IPC namespace; host is the host's; private is not" {
+    import_run_base
+    run_hive 0 run -d --network none --name donor --ipc shareable busybox sleep 60
+    donor=$(hive inspect -f '{{.State.Pid}}' donor)
+    want=$(readlink /proc/$donor/ns/ipc)
+    run_hive 0 run --rm --network none --ipc container:donor busybox readlink /proc/self/ns/ipc
+    [ "$output" = "$want" ]
+    run_hive 0 run --rm --network none busybox readlink /proc/self/ns/ipc
+    [ "$output" != "$want" ]
+    run_hive 0 run --rm --network none --ipc host busybox readlink /proc/self/ns/ipc
+    [ "$output" = "$(readlink /proc/self/ns/ipc)" ]
+    # a created container joins the donor's namespace as it is at start
+    run_hive 0 create --network none --name joiner --ipc container:donor busybox readlink /proc/self/ns/ipc
+    run_hive 0 start -a joiner
+    [ "$output" = "$want" ]
+    # Docker's rules: a private donor cannot be joined, a stopped one neither
+    run_hive 0 run -d --network none --name private1 busybox sleep 60
+    run_hive 125 run --rm --network none --ipc container:private1 busybox true
+    [[ "$output" == *"non-shareable IPC"* ]]
+    run_hive 0 stop -t 0 donor
+    run_hive 125 start -a joiner
+    [[ "$output" == *"cannot join IPC of a non running container: donor"* ]]
+    run_hive 125 run --rm --network none --ipc bogus busybox true
+    [[ "$output" == *"invalid IPC mode: bogus"* ]]
+    run_hive 125 run --rm --network none --ipc container:nosuch busybox true
+    [[ "$output" == *"no such container: nosuch"* ]]
+}
+
+@test "--pid host sees the host's processes; --pid container:NAME sees the other container's" {
+    import_run_base
+    run_hive 0 run --rm --network none --pid host busybox readlink /proc/self/ns/pid
+    [ "$output" = "$(readlink /proc/self/ns/pid)" ]
+    run_hive 0 run --rm --network none --pid host busybox sh -c "test -d /proc/$$ && echo SEES-HOST"
+    [ "$output" = SEES-HOST ]
+    run_hive 0 run -d --network none --name target busybox sleep 60
+    tpid=$(hive inspect -f '{{.State.Pid}}' target)
+    run_hive 0 run --rm --network none --pid container:target busybox sh -c 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\0" " "'
+    [ "${lines[0]}" = "$(readlink /proc/$tpid/ns/pid)" ]
+    [ "${lines[1]}" = "sleep 60 " ]
+    # no extra capability for a shared namespace: the default set's CapEff
+    run_hive 0 run --rm --network none --pid host busybox grep CapEff /proc/self/status
+    cap_host=$output
+    run_hive 0 run --rm --network none busybox grep CapEff /proc/self/status
+    [ "$cap_host" = "$output" ]
+    run_hive 0 stop -t 0 target
+    run_hive 125 run --rm --network none --pid container:target busybox true
+    [[ "$output" == *"cannot join PID of a non running container: target"* ]]
+    run_hive 125 run --rm --network none --pid bogus busybox true
+    [[ "$output" == *"invalid PID mode"* ]]
+}
+
+@test "--uts host keeps the host's hostname; --domainname sets the NIS domain; --cgroupns host" {
+    import_run_base
+    run_hive 0 run --rm --network none --uts host busybox hostname
+    [ "$output" = "$(hostname)" ]
+    run_hive 0 run --rm --network none --uts host busybox readlink /proc/self/ns/uts
+    [ "$output" = "$(readlink /proc/self/ns/uts)" ]
+    run_hive 0 run --rm --network none --domainname example.org busybox cat /proc/sys/kernel/domainname
+    [ "$output" = example.org ]
+    run_hive 125 run --rm --network none --uts host --hostname x busybox true
+    [[ "$output" == *"conflicting options: hostname and the UTS mode"* ]]
+    run_hive 125 run --rm --network none --uts private busybox true
+    [[ "$output" == *"invalid UTS mode"* ]]
+    run_hive 0 run --rm --network none --cgroupns host busybox readlink /proc/self/ns/cgroup
+    [ "$output" = "$(readlink /proc/self/ns/cgroup)" ]
+    run_hive 0 run --rm --network none --cgroupns private busybox readlink /proc/self/ns/cgroup
+    [ "$output" != "$(readlink /proc/self/ns/cgroup)" ]
+    run_hive 125 create --cgroupns other busybox true
+    [[ "$output" == *"invalid cgroup namespace mode: other"* ]]
+    assert_no_containers
+}
+
+@test "--sysctl writes namespaced sysctls in the container, and refuses the others as Docker does" {
+    import_run_base
+    host=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+    run_hive 0 run --rm --network none --sysctl net.ipv4.ip_unprivileged_port_start=77 --sysctl kernel.shmmni=2048 \
+        --sysctl fs.mqueue.msg_max=20 busybox cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni /proc/sys/fs/mqueue/msg_max
+    [ "${lines[0]}" = 77 ]
+    [ "${lines[1]}" = 2048 ]
+    [ "${lines[2]}" = 20 ]
+    [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$host" ]
+    # the slash form (an interface name with a dot needs it)
+    run_hive 0 run --rm --network none --sysctl net/ipv4/conf/lo/forwarding=1 busybox cat /proc/sys/net/ipv4/conf/lo/forwarding
+    [ "$output" = 1 ]
+    run_hive 125 create --sysctl kernel.hostname=x busybox true
+    [[ "$output" == *"use --hostname"* ]]
+    run_hive 125 create --sysctl kernel.domainname=x busybox true
+    [[ "$output" == *"use --domainname"* ]]
+    run_hive 125 create --sysctl vm.swappiness=1 busybox true
+    [[ "$output" == *"sysctl 'vm.swappiness' is not allowed"* ]]
+    run_hive 125 create --network host --sysctl net.ipv4.ip_forward=1 busybox true
+    [[ "$output" == *"not allowed with --network host"* ]]
+    run_hive 125 create --ipc host --sysctl kernel.shmmni=10 busybox true
+    [[ "$output" == *"not allowed with --ipc host"* ]]
+    run_hive 125 create --sysctl net/../../x=1 busybox true
+    [[ "$output" == *"invalid --sysctl key"* ]]
+    run_hive 125 create --sysctl novalue busybox true
+    [[ "$output" == *"KEY=VALUE"* ]]
+    assert_no_containers
+    # a key the kernel has not: the launch fails naming it, nothing left with --rm
+    run_hive 125 run --rm --network none --sysctl net.ipv4.no_such_knob=1 busybox true
+    [[ "$output" == *"net/ipv4/no_such_knob"* ]]
+    assert_no_containers
+}
+
+@test "--group-add adds groups by name (the image's /etc/group) and number; --oom-score-adj" {
+    import_run_base
+    run_hive 0 run --rm --network none --group-add staff --group-add 4242 busybox sh -c 'grep ^Groups: /proc/self/status'
+    [[ "$output" == *" 50 "* || "$output" == *" 50" ]]
+    [[ "$output" == *"4242"* ]]
+    run_hive 0 run --rm --network none --user www-data --group-add wheel busybox id -G
+    [ "$output" = "33 10" ]
+    run_hive 125 create --group-add nosuchgroup busybox true
+    [[ "$output" == *"unable to find group nosuchgroup"* ]]
+    run_hive 0 run --rm --network none --oom-score-adj 500 busybox cat /proc/self/oom_score_adj
+    [ "$output" = 500 ]
+    run_hive 125 create --oom-score-adj 1001 busybox true
+    [[ "$output" == *"range for oom score adj is [-1000, 1000]"* ]]
+    assert_no_containers
+}
