@@ -271,9 +271,22 @@ static int container_ns(pid_t pid, long long start, char *err, size_t errlen) {
     return fd;
 }
 
+// `ctr_path` relative to the root (`.` for /), into rel.
+static void relative(const char *ctr_path, char *rel, size_t cap) {
+    size_t ri = 0;
+    const char *p = ctr_path;
+    while (*p == '/') p++;
+    add(rel, cap, &ri, *p ? p : ".");
+}
+
 // In the child: enters the container's filesystem (its mount namespace, or
-// its overlay mounted in a private one) and returns its root (O_PATH).
-static int enter_root(struct cp *c, pid_t running, int nsfd, const char *overlay_data, const char *rootfs) {
+// its overlay mounted in a private one) and returns its root (O_PATH);
+// `ctr_path` becomes the path in messages and, relative to the root, `rel`.
+static int enter_root(struct cp *c, const char *ctr_path, char rel[4096], pid_t running, int nsfd, const char *overlay_data,
+                      const char *rootfs) {
+    size_t pi = 0;
+    add(c->path, sizeof c->path, &pi, ctr_path);
+    relative(ctr_path, rel, 4096);
     int root;
     if (running > 0) {
         if (setns(nsfd, CLONE_NEWNS) < 0) cp_fail(c, "cannot enter the container's mount namespace", "", "", errno);
@@ -288,12 +301,13 @@ static int enter_root(struct cp *c, pid_t running, int nsfd, const char *overlay
     return root;
 }
 
-// `ctr_path` relative to the root (`.` for /), into rel.
-static void relative(const char *ctr_path, char *rel, size_t cap) {
-    size_t ri = 0;
-    const char *p = ctr_path;
-    while (*p == '/') p++;
-    add(rel, cap, &ri, *p ? p : ".");
+// `rel` under `root`, resolved inside it (symlinks never lead out), opened with `flags`.
+static int cp_open_in_root(int root, const char *rel, int flags) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    how.flags = (uint64_t)flags;
+    return (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
 }
 
 // Parent side: the error pipe, the container's namespace, the fork. Returns
@@ -363,18 +377,11 @@ int hive_cp(pid_t running, long long start, const char *overlay_data, const char
     if (pid == 0) {
         c.flags = flags;
         c.out = !to_container;
-        size_t pi = 0;
-        add(c.path, sizeof c.path, &pi, ctr_path);
-        int root = enter_root(&c, running, nsfd, overlay_data, rootfs);
-        struct open_how how;
-        memset(&how, 0, sizeof how);
-        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
         char rel[4096];
-        relative(ctr_path, rel, sizeof rel);
+        int root = enter_root(&c, ctr_path, rel, running, nsfd, overlay_data, rootfs);
         struct stat st;
         if (!to_container) {
-            how.flags = O_PATH | O_CLOEXEC | ((flags & HIVE_CP_FOLLOW) ? 0 : O_NOFOLLOW);
-            int src = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
+            int src = cp_open_in_root(root, rel, O_PATH | O_CLOEXEC | ((flags & HIVE_CP_FOLLOW) ? 0 : O_NOFOLLOW));
             if (src < 0) cp_fail(&c, "cannot copy ", ctr_path, "", errno);
             if (fstat(src, &st) < 0) cp_fail(&c, "cannot stat ", ctr_path, "", errno);
             copy_obj(&c, src, &st, host_fd, host_name, 0, 1);
@@ -382,9 +389,9 @@ int hive_cp(pid_t running, long long start, const char *overlay_data, const char
             if (fstat(host_fd, &st) < 0) cp_fail(&c, "cannot stat ", host_name, "", errno);
             // an existing directory (a symlink to one is followed, inside the root) takes the copy
             // as host_name; else the path names the copy, in its parent directory
-            how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+            const int dirflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
             const char *name = host_name;
-            int dst = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
+            int dst = cp_open_in_root(root, rel, dirflags);
             if (dst < 0) {
                 int e = errno;
                 size_t len = slen(rel);
@@ -395,7 +402,7 @@ int hive_cp(pid_t running, long long start, const char *overlay_data, const char
                 if (len == 0) { dst = root; }
                 else {
                     rel[len - 1] = 0;
-                    dst = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
+                    dst = cp_open_in_root(root, rel, dirflags);
                     if (dst < 0) cp_fail(&c, "cannot copy into ", ctr_path, ": its directory cannot be opened", errno);
                 }
                 if (!strcmp(name, ".") || !strcmp(name, "..")) cp_fail(&c, "cannot copy into ", ctr_path, "", EINVAL);
@@ -425,17 +432,10 @@ int hive_cp_open(pid_t running, long long start, const char *overlay_data, const
     if (pid < 0) { close(sp[0]); close(sp[1]); return -1; }
     if (pid == 0) {
         close(sp[0]);
-        size_t pi = 0;
-        add(c.path, sizeof c.path, &pi, ctr_path);
-        int root = enter_root(&c, running, nsfd, overlay_data, rootfs);
-        struct open_how how;
-        memset(&how, 0, sizeof how);
-        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-        how.flags = (flags & HIVE_CP_DIRECTORY) ? (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                                 : (O_PATH | O_CLOEXEC | ((flags & HIVE_CP_FOLLOW) ? 0 : O_NOFOLLOW));
         char rel[4096];
-        relative(ctr_path, rel, sizeof rel);
-        int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
+        int root = enter_root(&c, ctr_path, rel, running, nsfd, overlay_data, rootfs);
+        int fd = cp_open_in_root(root, rel, (flags & HIVE_CP_DIRECTORY) ? (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                        : (O_PATH | O_CLOEXEC | ((flags & HIVE_CP_FOLLOW) ? 0 : O_NOFOLLOW)));
         if (fd < 0) cp_fail(&c, "cannot open ", ctr_path, "", errno);
         char cbuf[CMSG_SPACE(sizeof(int))];
         memset(cbuf, 0, sizeof cbuf);

@@ -53,6 +53,24 @@ extension Engine {
                                  hostFD: fd, hostName: CopyPaths.baseName(src), toContainer: true, options: options)
     }
 
+    /// The container side of a tar stream, `CONTAINER:PATH` (`notInContainer`
+    /// says why it must be one), opened inside the container's root
+    /// (Launcher.openInContainer): its record, its path and the fd.
+    /// `openFailed` rewords the error of the open itself.
+    private func openStreamSide(_ arg: String, notInContainer: String, directory: Bool, follow: Bool,
+                                openFailed: (HiveError) -> HiveError = { $0 }) throws -> (record: ContainerRecord, path: String, fd: Int32) {
+        guard let (ref, path) = CopyPaths.split(arg) else { throw HiveError(.invalidArgument, "\"\(arg)\" is not CONTAINER:PATH: " + notInContainer) }
+        let t = try copyTarget(ref)
+        let cpath = try CopyPaths.containerPath(path)
+        do {
+            let fd = try Launcher.openInContainer(running: t.running, start: t.start, overlayData: t.overlay.data, rootfs: t.overlay.rootfs,
+                                                  containerPath: cpath, directory: directory, follow: follow)
+            return (t.record, cpath, fd)
+        } catch let e as HiveError {
+            throw openFailed(e)
+        }
+    }
+
     /// `hive cp CTR:PATH -`: PATH as a tar on `out`, as Docker's archive of
     /// it: entries named from PATH's last component (`etc/`, `etc/passwd`),
     /// the container's numeric owners, symlinks as symlinks (PATH itself
@@ -60,13 +78,8 @@ extension Engine {
     /// regular-file content written.
     @discardableResult
     public func copyOut(_ src: String, to out: Int32, followLink: Bool = false) throws -> Int64 {
-        guard let (ref, path) = CopyPaths.split(src) else {
-            throw HiveError(.invalidArgument, "\"\(src)\" is not CONTAINER:PATH: with - as the destination the source must be in a container")
-        }
-        let t = try copyTarget(ref)
-        let cpath = try CopyPaths.containerPath(path)
-        let fd = try Launcher.openInContainer(running: t.running, start: t.start, overlayData: t.overlay.data, rootfs: t.overlay.rootfs,
-                                              containerPath: cpath, directory: false, follow: followLink)
+        let (_, cpath, fd) = try openStreamSide(src, notInContainer: "with - as the destination the source must be in a container",
+                                                directory: false, follow: followLink)
         let top = try TreeObject.adopt(fd, name: cpath)
         let name = CopyPaths.tarName(cpath)
         let w = try TarWriter(fd: out)
@@ -97,23 +110,15 @@ extension Engine {
     /// configured user's, as Docker's copyUIDGID. Returns the bytes read.
     @discardableResult
     public func copyIn(from input: Int32, to dst: String, archive: Bool = false) throws -> Int64 {
-        guard let (ref, path) = CopyPaths.split(dst) else {
-            throw HiveError(.invalidArgument, "\"\(dst)\" is not CONTAINER:PATH: with - as the source the destination must be a directory in a container")
-        }
-        let t = try copyTarget(ref)
-        let cpath = try CopyPaths.containerPath(path)
-        let dir: Int32
-        do {
-            dir = try Launcher.openInContainer(running: t.running, start: t.start, overlayData: t.overlay.data, rootfs: t.overlay.rootfs,
-                                               containerPath: cpath, directory: true, follow: true)
-        } catch let e as HiveError {
-            throw HiveError(.invalidArgument, "destination \"\(dst)\" must be a directory (\(e.message))")
+        let (record, _, dir) = try openStreamSide(dst, notInContainer: "with - as the source the destination must be a directory in a container",
+                                                  directory: true, follow: true) {
+            HiveError(.invalidArgument, "destination \"\(dst)\" must be a directory (\($0.message))")
         }
         defer { close(dir) }
         var owner: (uid: uid_t, gid: gid_t)? = nil
-        if archive, let user = spec(t.record)?.user, !user.isEmpty {
-            let layers = try store.layers(of: t.record.imageID).reversed().map { store.layerDiffDir($0.chainID) }
-            let u = try UserResolver.resolve(user, layers: [containerDir(t.record.id) + "/upper"] + layers)
+        if archive, let user = spec(record)?.user, !user.isEmpty {
+            let layers = try store.layers(of: record.imageID).reversed().map { store.layerDiffDir($0.chainID) }
+            let u = try UserResolver.resolve(user, layers: [containerDir(record.id) + "/upper"] + layers)
             owner = (u.uid, u.gid)
         }
         let reader = try ArchiveReader(fd: input, name: "the tar stream on standard input")

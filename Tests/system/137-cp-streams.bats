@@ -6,15 +6,6 @@ load helpers
 
 teardown() { teardown_containers; }
 
-# until_true SECONDS CMD...: CMD succeeds before the deadline.
-until_true() {
-    local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-    while ! "$@"; do
-        [ "$(date +%s%N)" -lt "$end" ] || { echo "timed out: $*" >&2; return 1; }
-        sleep 0.05
-    done
-}
-
 # hostile_tar KIND FILE: a tar that tries to leave its destination.
 hostile_tar() {
     python3 - "$1" "$2" <<'EOF'

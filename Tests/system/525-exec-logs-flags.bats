@@ -6,14 +6,6 @@ load helpers
 
 teardown() { teardown_containers; }
 
-until_true() {
-    local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-    while ! "$@"; do
-        [ "$(date +%s%N)" -lt "$end" ] || { echo "timed out: $*" >&2; return 1; }
-        sleep 0.05
-    done
-}
-
 capeff() { hive exec "$@" sh -c 'grep ^CapEff /proc/self/status' | awk '{print $2}'; }
 
 @test "exec --privileged: every capability (hive holds) for that process only; the seccomp filter stays (as Docker)" {
