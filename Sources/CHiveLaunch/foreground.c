@@ -38,7 +38,63 @@ static void pump(struct hive_foreground *f, int *fd, int stream) {
     }
 }
 
-int hive_foreground_run(struct hive_foreground *f) {
+// Filters the typed bytes `buf[0..n)` for the detach sequence, in place:
+// returns how many bytes go to the process. A partial match is held back
+// (across reads, in *matched) and passed on when the next byte breaks it.
+static size_t detach_scan(const unsigned char *keys, size_t nkeys, char *buf, size_t n, size_t *matched, int *detached) {
+    char in[8192];
+    memcpy(in, buf, n);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == keys[*matched]) {
+            if (++*matched == nkeys) { *detached = 1; return o; }
+            continue;
+        }
+        memcpy(buf + o, keys, *matched);
+        o += *matched;
+        *matched = 0;
+        if (ch == keys[0]) { *matched = 1; if (nkeys == 1) { *detached = 1; return o; } continue; }
+        buf[o++] = (char)ch;
+    }
+    return o;
+}
+
+// After a detach: a child of this process holds the terminal's master and
+// discards what the process writes until it exits (the master closing would
+// hang the terminal up and end it).
+static void keep_terminal(int master) {
+    // this process may be a session leader about to exit (its terminal's
+    // foreground group then gets SIGHUP): wait until the keeper has left the session
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0) ready[0] = ready[1] = -1;
+    pid_t k = fork();
+    if (k == 0) {
+        signal(SIGHUP, SIG_IGN);
+        setsid();
+        if (ready[1] >= 0) { close(ready[0]); close(ready[1]); }
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+        fcntl(master, F_SETFL, 0);
+        char b[4096];
+        for (;;) {
+            ssize_t n = read(master, b, sizeof b);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) _exit(0);
+        }
+    }
+    if (ready[1] >= 0) {
+        close(ready[1]);
+        char b;
+        if (k > 0) while (read(ready[0], &b, 1) < 0 && errno == EINTR) {}
+        close(ready[0]);
+    }
+    close(master);
+}
+
+int hive_foreground_run(struct hive_foreground *f) { return hive_foreground_run_keys(f, NULL, 0, NULL); }
+
+int hive_foreground_run_keys(struct hive_foreground *f, const unsigned char *keys, size_t nkeys, int *was_detached) {
     struct termios saved;
     int raw = 0;
     if (f->tty && f->attach_in && isatty(0) && tcgetattr(0, &saved) == 0) {
@@ -60,7 +116,9 @@ int hive_foreground_run(struct hive_foreground *f) {
     if (f->err_fd >= 0) fcntl(f->err_fd, F_SETFL, O_NONBLOCK);
     int pidfd = (int)syscall(SYS_pidfd_open, f->pid, 0);
     int in_open = f->tty && f->attach_in;
-    char buf[8192];
+    char buf[8192 + 32];  // room for a held-back partial detach sequence
+    size_t matched = 0;
+    int detached = 0;
     while (f->out_fd >= 0 || f->err_fd >= 0) {
         if (winch) {
             winch = 0;
@@ -75,9 +133,13 @@ int hive_foreground_run(struct hive_foreground *f) {
         if (f->out_fd >= 0 && fds[0].revents) pump(f, &f->out_fd, 1);
         if (f->err_fd >= 0 && fds[1].revents) pump(f, &f->err_fd, 2);
         if (in_open && (fds[2].revents & (POLLIN | POLLHUP))) {
-            ssize_t n = read(0, buf, sizeof buf);
+            ssize_t n = read(0, buf, 8192);
             if (n <= 0) in_open = 0;
-            else if (f->out_fd >= 0) (void)write_all(master, buf, (size_t)n);  // non-blocking: waited out
+            else if (nkeys > 0) {
+                size_t o = detach_scan(keys, nkeys, buf, (size_t)n, &matched, &detached);
+                if (f->out_fd >= 0) (void)write_all(master, buf, o);
+                if (detached) break;
+            } else if (f->out_fd >= 0) (void)write_all(master, buf, (size_t)n);  // non-blocking: waited out
         }
         if (fds[3].revents & POLLIN) {
             // it exited: what it wrote is in the pipes now; a process it left
@@ -88,6 +150,13 @@ int hive_foreground_run(struct hive_foreground *f) {
         }
     }
     if (raw) tcsetattr(0, TCSANOW, &saved);
+    if (was_detached) *was_detached = detached;
+    if (detached) {
+        f->out_fd = f->err_fd = -1;
+        keep_terminal(master);
+        if (pidfd >= 0) close(pidfd);
+        return 0;
+    }
     if (f->out_fd >= 0) close(f->out_fd);
     if (f->err_fd >= 0) close(f->err_fd);
     f->out_fd = f->err_fd = -1;

@@ -54,4 +54,9 @@ int own_ns_open(struct own_ns *o, char *err, size_t errlen);
 int own_ns_restore(struct own_ns *o, char *err, size_t errlen);
 int prepare_parent(struct hive_plan *p, int console[2], int *ncg, int strict, char *err, size_t errlen);
 void finish_parent(struct hive_plan *p, int console[2], int ncg);
+// hive_foreground_run with detach keys (exec -it): typing them ends the proxy
+// with status 0 and *detached set, the process left running (foreground.c).
+struct hive_foreground;
+int hive_foreground_run_keys(struct hive_foreground *f, const unsigned char *keys, size_t nkeys, int *detached);
+
 #endif

@@ -70,8 +70,10 @@ int hive_spawn_monitor(const char *path, const char *const *argv, int status_w, 
 }
 
 // The proxy of `start -a -t` and exec -t: the foreground loop without a log.
-int hive_pty_proxy(int master, pid_t pid) {
+int hive_pty_proxy(int master, pid_t pid) { return hive_pty_proxy_keys(master, pid, NULL, 0, NULL); }
+
+int hive_pty_proxy_keys(int master, pid_t pid, const unsigned char *keys, size_t nkeys, int *detached) {
     struct hive_foreground f = { .pid = pid, .out_fd = master, .err_fd = -1, .tty = 1,
                                  .attach_in = 1, .attach_out = 1, .attach_err = 1, .log = NULL };
-    return hive_foreground_run(&f);
+    return hive_foreground_run_keys(&f, keys, nkeys, detached);
 }

@@ -36,6 +36,9 @@ public final class ArchiveReader {
 
     deinit { archive_read_free(a) }
 
+    /// The bytes read from the fd so far (compressed, if it was).
+    public var bytesRead: Int64 { archive_filter_bytes(a, -1) }
+
     public func next() throws(HiveError) -> Entry? {
         var e: OpaquePointer?
         let r = archive_read_next_header(a, &e)

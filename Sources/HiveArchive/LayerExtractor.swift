@@ -29,6 +29,14 @@ public final class LayerExtractor {
     private static let maxDepth = 256
     /// Names with a NUL byte that libarchive reported truncated: (visible part, whole raw name).
     var nulNameCheck: (() -> ([UInt8], [UInt8])?)?
+    /// `hive cp - CTR:DIR` (a user's tar, Docker's extraction): `.wh.` names
+    /// are plain entries (no overlay whiteouts), and an existing directory is
+    /// never replaced by a non-directory nor the reverse (NoOverwriteDirNonDir).
+    public var copyMode = false
+    /// Replaces every entry's uid/gid when set.
+    public var owner: (uid: uid_t, gid: gid_t)? = nil
+    /// What the root is, in messages ("the layer", "the destination").
+    public var scope = "the layer"
 
     /// `rootFD` is an open directory; the extractor does not close it.
     public init(rootFD: Int32) {
@@ -73,8 +81,8 @@ public final class LayerExtractor {
         let comps = try EntryPath.components(raw, entry: shown)
         let type = UInt32(archive_entry_filetype(e))
         let mode = mode_t(archive_entry_perm(e)) & 0o7777
-        let uid = uid_t(truncatingIfNeeded: archive_entry_uid(e))
-        let gid = gid_t(truncatingIfNeeded: archive_entry_gid(e))
+        let uid = owner?.uid ?? uid_t(truncatingIfNeeded: archive_entry_uid(e))
+        let gid = owner?.gid ?? gid_t(truncatingIfNeeded: archive_entry_gid(e))
         let mtime = timespec(tv_sec: archive_entry_mtime(e), tv_nsec: Int(archive_entry_mtime_nsec(e)))
         let atime = archive_entry_atime_is_set(e) != 0
             ? timespec(tv_sec: archive_entry_atime(e), tv_nsec: Int(archive_entry_atime_nsec(e))) : mtime
@@ -82,7 +90,7 @@ public final class LayerExtractor {
 
         if comps.isEmpty {
             guard type == hive_ae_ifdir() && hardlink == nil else {
-                throw HiveError(.unsafeContent, "unsafe archive entry \(shown): replaces the layer root")
+                throw HiveError(.unsafeContent, "unsafe archive entry \(shown): replaces the root of \(scope)")
             }
             try check(fchown(rootFD, uid, gid), "chown", shown)
             try check(fchmod(rootFD, mode), "chmod", shown)
@@ -94,7 +102,7 @@ public final class LayerExtractor {
         let name = comps[comps.count - 1]
         let parent = try openParent(Array(comps.dropLast()), entry: shown)
 
-        if name.hasPrefix(".wh.") {
+        if name.hasPrefix(".wh.") && !copyMode {
             try whiteout(parent: parent, name: name, entry: shown)
             return
         }
@@ -184,10 +192,10 @@ public final class LayerExtractor {
     private func link(parent: Int32, name: String, target: [UInt8], entry: String) throws(HiveError) {
         let tcomps: [String]
         do { tcomps = try EntryPath.components(target, entry: entry) } catch {
-            throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink target \(EntryPath.printable(target)) is outside the layer")
+            throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink target \(EntryPath.printable(target)) is outside \(scope)")
         }
         guard let tname = tcomps.last else {
-            throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink to the layer root")
+            throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink to the root of \(scope)")
         }
         // Resolve the target's directory with a separate walk (no creation, no symlinks).
         var dir = dup(rootFD)
@@ -195,14 +203,14 @@ public final class LayerExtractor {
         for c in tcomps.dropLast() {
             let next = hive_open_dir_nofollow(dir, c)
             guard next >= 0 else {
-                throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink target \(EntryPath.printable(target)) is not inside this layer")
+                throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink target \(EntryPath.printable(target)) is not inside \(scope == "the layer" ? "this layer" : scope)")
             }
             close(dir)
             dir = next
         }
         var st = stat()
         guard fstatat(dir, tname, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-            throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink target \(EntryPath.printable(target)) is not inside this layer")
+            throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink target \(EntryPath.printable(target)) is not inside \(scope == "the layer" ? "this layer" : scope)")
         }
         guard (st.st_mode & S_IFMT) != S_IFDIR else {
             throw HiveError(.unsafeContent, "unsafe archive entry \(entry): hardlink to a directory")
@@ -315,6 +323,11 @@ public final class LayerExtractor {
     private func removeExisting(_ parent: Int32, _ name: String, keepDirectory: Bool, entry: String) throws(HiveError) {
         var st = stat()
         guard fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+        if copyMode && ((st.st_mode & S_IFMT) == S_IFDIR) != keepDirectory {
+            throw HiveError(.conflict, keepDirectory
+                ? "cannot overwrite non-directory \(entry) with a directory"
+                : "cannot overwrite directory \(entry) with a non-directory")
+        }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             if keepDirectory { return }
             try FileTree.remove(parent, name)

@@ -29,6 +29,13 @@ public final class TreeObject {
 
     deinit { close(fd) }
 
+    /// The object an O_PATH fd holds (this object owns the fd from now on).
+    public static func adopt(_ fd: Int32, name: String) throws(HiveError) -> TreeObject {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { let e = errno; close(fd); errno = e; throw HiveError.errno("cannot stat \(name)") }
+        return TreeObject(fd: fd, st: st, name: name)
+    }
+
     /// `name` in directory `dirfd`, never following it; nil if it is gone (ENOENT).
     static func open(_ dirfd: Int32, _ name: String) throws(HiveError) -> TreeObject? {
         let fd = hive_open_path_nofollow(dirfd, name)

@@ -13,7 +13,7 @@ public enum HiveCommand {
 
     static let commands: [CommandDef] = [
         ImageList.def, ImageImport.def, ImageLoad.def, ImagePull.def, ImagePush.def, ImageSave.def, ImageTag.def, ImageRemove.def,
-        ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def,
+        ImageInspect.def, ImageHistory.def, ImagePrune.def, Inspect.def, Version.def, SystemInfoCommand.def,
         ContainerRun.def, ContainerList.def, ContainerRemove.def, ContainerCreate.def, ContainerStart.def, ContainerStop.def,
         ContainerRestart.def, ContainerKill.def, ContainerWait.def, ContainerLogs.def, ContainerCleanup.def, ContainerExec.def,
         ContainerInspect.def, ContainerRename.def, ContainerDiff.def, ContainerTop.def, ContainerStats.def, ContainerPrune.def,

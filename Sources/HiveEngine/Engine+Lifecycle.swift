@@ -226,7 +226,10 @@ extension Engine {
 
 extension Engine {
     /// `hive exec`: runs `argv` in a running container; its exit status (or 0 with `detach`).
-    public func exec(_ ref: String, argv: [String], env: [String], user: String?, workdir: String?, detach: Bool, tty: Bool = false) throws -> Int32 {
+    /// `privileged`: every capability for this process (Docker's exec --privileged);
+    /// `detachKeys`: with a tty, typing them leaves the process running (Docker's default ctrl-p,ctrl-q).
+    public func exec(_ ref: String, argv: [String], env: [String], user: String?, workdir: String?, detach: Bool, tty: Bool = false,
+                     privileged: Bool = false, detachKeys: [UInt8] = AttachProtocol.Options().detachKeys) throws -> Int32 {
         let r = try record(ref)
         guard isAlive(r), let target = r.pid else {
             throw HiveError(.conflict, "container \(ref) is not running (hive start \(ref) starts it)")
@@ -251,48 +254,12 @@ extension Engine {
         let pid: pid_t
         do {
             pid = try Launcher.exec(target: target, targetStart: r.pidStart, planFile: containerDir(r.id) + "/plan", argv: argv, env: expanded,
-                                    user: resolved, cwd: workdir, stdio: stdio, tty: tty && !detach)
+                                    user: resolved, cwd: workdir, stdio: stdio, tty: tty && !detach, privileged: privileged)
         } catch let e as LaunchError {
             throw e.hiveError
         }
         if detach { return 0 }
-        if tty, Launcher.lastPtyMaster >= 0 { return Launcher.proxy(master: Launcher.lastPtyMaster, pid: pid) }
+        if tty, Launcher.lastPtyMaster >= 0 { return Launcher.proxy(master: Launcher.lastPtyMaster, pid: pid, detachKeys: detachKeys) }
         return Launcher.wait(pid, forwardSignals: true)
-    }
-}
-
-extension Engine {
-    /// `hive cp SRC DST`, one side `CONTAINER:PATH`. Container paths never
-    /// resolve outside the container; the copy runs in a child that sees the
-    /// container's filesystem (a running one found by a pidfd on its init)
-    /// and opens only regular files and directories (CHiveLaunch/copy.c).
-    /// `archive` (-a) keeps uid/gid (and setuid/setgid out of a container); `followLink` (-L) follows a source symlink.
-    public func copy(_ src: String, _ dst: String, archive: Bool = false, followLink: Bool = false) throws {
-        let options = Launcher.CopyOptions(archive: archive, followLink: followLink)
-        let (ref, path, outOfContainer) = try CopyPaths.endpoints(src, dst)
-        let r = try record(ref)
-        let alive = isAlive(r)
-        let running = alive ? (r.pid ?? 0) : 0
-        let start = alive ? (r.pidStart ?? 0) : 0
-        let ov = try Launcher.overlay(planFile: containerDir(r.id) + "/plan")
-        let cpath = try CopyPaths.containerPath(path)
-        if outOfContainer {
-            // container -> host
-            var st = stat()
-            let intoDir = stat(dst, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-            let dirPath = intoDir ? dst : CopyPaths.parentDirectory(dst)
-            let name = intoDir ? CopyPaths.baseName(cpath) : CopyPaths.baseName(dst)
-            let fd = open(dirPath.isEmpty ? "/" : dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard fd >= 0 else { throw HiveError.errno("cannot open \(dirPath) (the destination's directory must exist)") }
-            defer { close(fd) }
-            try Launcher.copy(running: running, start: start, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
-                              hostFD: fd, hostName: name, toContainer: false, options: options)
-        } else {
-            // host -> container: into CONTAINER:PATH if it is a directory, else as PATH
-            let fd = try Launcher.openCopySource(src, follow: options.followLink)
-            defer { close(fd) }
-            try Launcher.copy(running: running, start: start, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
-                              hostFD: fd, hostName: CopyPaths.baseName(src), toContainer: true, options: options)
-        }
     }
 }

@@ -26,10 +26,38 @@ public final class ContainerLog {
             self.attrs = attrs
         }
 
-        /// `logs --details`: Docker's "k=v,k2=v2 " before the line (sorted; "" without attrs).
+        /// `logs --details`: Docker's "k=v,k2=v2 " before the line: sorted,
+        /// keys and values query-escaped (Go's url.QueryEscape), and the space
+        /// even without attrs (Docker's attrsByteSlice + ' ').
         public var details: String {
-            guard let attrs, !attrs.isEmpty else { return "" }
-            return attrs.keys.sorted().map { "\($0)=\(attrs[$0]!)" }.joined(separator: ",") + " "
+            guard let attrs, !attrs.isEmpty else { return " " }
+            return attrs.keys.sorted().map { Entry.queryEscape($0) + "=" + Entry.queryEscape(attrs[$0]!) }.joined(separator: ",") + " "
+        }
+
+        /// Go's url.QueryEscape: unreserved bytes kept, space as +, the rest %XX.
+        static func queryEscape(_ s: String) -> String {
+            var out = ""
+            for b in s.utf8 {
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                     UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                    out.unicodeScalars.append(Unicode.Scalar(b))
+                case UInt8(ascii: " "): out += "+"
+                default:
+                    let hex = Array("0123456789ABCDEF".utf8)
+                    out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
+                }
+            }
+            return out
+        }
+
+        /// `logs -t`: the record's time as Docker prints it (RFC3339NanoFixed: nine digits, UTC).
+        public var fixedTime: String {
+            guard let t = Timestamp(rfc3339: time) else { return time }
+            var s = Timestamp(unixNanos: t.unixNanos - Int64(t.nanoseconds)).rfc3339
+            s.removeLast()  // "Z"
+            let frac = String(t.nanoseconds)
+            return s + "." + String(repeating: "0", count: 9 - frac.count) + frac + "Z"
         }
 
         /// The record's time (0 if it has none that parses).

@@ -37,6 +37,12 @@ public enum CopyPaths {
         return t.isEmpty ? "rootfs" : t
     }
 
+    /// The name a container path's entries take in a tar stream (`hive cp
+    /// CTR:PATH -`): its last component; `.` for `/`.
+    public static func tarName(_ p: String) -> String {
+        p.split(separator: "/").last.map(String.init) ?? "."
+    }
+
     /// The directory a host destination that is not a directory goes into
     /// (`.` for a bare name, empty for one right under /).
     public static func parentDirectory(_ p: String) -> String {

@@ -265,6 +265,12 @@ public enum Launcher {
     /// Proxies this terminal to the container's pty until `pid` exits.
     public static func proxy(master: Int32, pid: pid_t) -> Int32 { hive_pty_proxy(master, pid) }
 
+    /// The same, ended by typing `detachKeys` (exec -it): 0 then, the process runs on.
+    public static func proxy(master: Int32, pid: pid_t, detachKeys: [UInt8]) -> Int32 {
+        var detached: Int32 = 0
+        return hive_pty_proxy_keys(master, pid, detachKeys, detachKeys.count, &detached)
+    }
+
     /// Waits for the container's init; its exit status as a shell reports it.
     public static func wait(_ pid: pid_t, forwardSignals: Bool) -> Int32 {
         if forwardSignals { hive_forward_signals(pid) }
@@ -278,9 +284,13 @@ extension Launcher {
     /// C side pins it by pidfd and refuses a process that is not the container's),
     /// with the container's own plan (caps, seccomp, cgroups) and these overrides.
     public static func exec(target: pid_t, targetStart: Int64?, planFile: String, argv: [String], env: [String], user: ResolvedUser?,
-                            cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1), tty: Bool = false) throws -> pid_t {
+                            cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1), tty: Bool = false,
+                            privileged: Bool = false) throws -> pid_t {
         var p = hive_plan()
         guard hive_plan_read(planFile, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(planFile)") }
+        // exec --privileged: every capability, as Docker's (seccomp and no_new_privs stay the container's):
+        // every one hive itself holds (a host may withhold some even from root)
+        if privileged { p.caps = ownPermittedCapabilities() }
         // the overrides live until the process exits (this is a short-lived CLI)
         func c(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
         func cArray(_ a: [String]) -> UnsafePointer<UnsafePointer<CChar>?> {
@@ -324,6 +334,12 @@ extension Launcher {
 }
 
 extension Launcher {
+    /// This process's permitted capability set (/proc/self/status CapPrm).
+    static func ownPermittedCapabilities() -> UInt64 {
+        let line = Files.readText("/proc/self/status")?.split(separator: "\n").first { $0.hasPrefix("CapPrm:") }
+        return line.flatMap { UInt64(String($0.dropFirst(7).filter { $0 != " " && $0 != "\t" }), radix: 16) } ?? 0
+    }
+
     /// The overlay options and rootfs mountpoint recorded in a plan file.
     public static func overlay(planFile path: String) throws -> (data: String, rootfs: String) {
         var p = hive_plan()
@@ -356,13 +372,32 @@ extension Launcher {
 
     /// Runs the copy child (CHiveLaunch/copy.c hive_cp). `running` is the
     /// container's init, `start` its recorded start time (0: not running).
+    /// Returns the bytes of regular-file content copied.
+    @discardableResult
     public static func copy(running: pid_t, start: Int64, overlayData: String, rootfs: String, containerPath: String,
-                            hostFD: Int32, hostName: String, toContainer: Bool, options: CopyOptions = CopyOptions()) throws {
+                            hostFD: Int32, hostName: String, toContainer: Bool, options: CopyOptions = CopyOptions()) throws -> Int64 {
         var err = [CChar](repeating: 0, count: 640)
+        var copied: Int64 = 0
         let flags = (options.archive ? HIVE_CP_ARCHIVE : 0) | (options.followLink ? HIVE_CP_FOLLOW : 0)
         guard hive_cp(running, start, overlayData, rootfs, containerPath, hostFD, hostName, toContainer ? 1 : 0, Int32(flags),
-                      &err, err.count) == 0 else {
+                      &copied, &err, err.count) == 0 else {
             throw HiveError(.invalidArgument, String(cString: err))
         }
+        return copied
+    }
+
+    /// An fd on `containerPath` inside the container, for tar streams
+    /// (CHiveLaunch/copy.c hive_cp_open): an open directory with `directory`
+    /// (a symlink to one followed inside the root), else an O_PATH fd (a
+    /// symlink itself unless `follow`). The caller closes it.
+    public static func openInContainer(running: pid_t, start: Int64, overlayData: String, rootfs: String, containerPath: String,
+                                       directory: Bool, follow: Bool) throws -> Int32 {
+        var err = [CChar](repeating: 0, count: 640)
+        var fd: Int32 = -1
+        let flags = (directory ? HIVE_CP_DIRECTORY : 0) | (follow ? HIVE_CP_FOLLOW : 0)
+        guard hive_cp_open(running, start, overlayData, rootfs, containerPath, Int32(flags), &fd, &err, err.count) == 0 else {
+            throw HiveError(.invalidArgument, String(cString: err))
+        }
+        return fd
     }
 }

@@ -9,14 +9,7 @@ teardown() { teardown_containers; }
 # restarts NAME: its RestartCount
 restarts() { "$HIVE" inspect --format '{{.RestartCount}}' "$1"; }
 
-# until_true SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds (fails after SECONDS).
-until_true() {
-    local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-    while ! "$@"; do
-        [ "$(date +%s%N)" -lt "$end" ] || { echo "timed out: $*" >&2; return 1; }
-        sleep 0.05
-    done
-}
+# until_true (helpers.bash) polls a command until it succeeds.
 count_at_least() { [ "$(restarts "$1")" -ge "$2" ]; }
 # the container's monitor is gone (its policy ended)
 monitor_gone() { ! pgrep -f "hive-monitor $("$HIVE" inspect --format '{{.Id}}' "$1") " >/dev/null; }

@@ -49,6 +49,15 @@ import_busybox() {
 
 hive() { "$HIVE" "$@"; }
 
+# until_true SECONDS CMD...: waits (polling) until CMD succeeds; fails at the deadline.
+until_true() {
+    local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
+    while ! "$@"; do
+        [ "$(date +%s%N)" -lt "$end" ] || { echo "timed out: $*" >&2; return 1; }
+        sleep 0.05
+    done
+}
+
 # run_hive EXPECTED_STATUS ARGS...: runs hive, checks its status.
 run_hive() {
     local want=$1; shift

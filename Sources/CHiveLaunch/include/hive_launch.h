@@ -104,6 +104,9 @@ int hive_last_pty_master(void);
 // Proxies this terminal <-> the pty master until `pid` exits (raw mode, window
 // size changes forwarded); returns the exit status as a shell reports it.
 int hive_pty_proxy(int master, pid_t pid);
+// The same with detach keys (exec -it --detach-keys): *detached tells whether
+// the user detached (the status is then 0 and the process runs on).
+int hive_pty_proxy_keys(int master, pid_t pid, const unsigned char *keys, size_t nkeys, int *detached);
 
 // `hive exec`: starts plan->argv inside the running container whose init is
 // `target` (its namespaces, cgroups, capabilities, seccomp, no_new_privs).
@@ -127,8 +130,15 @@ int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan,
 // devices are copied as nodes; an existing fifo or device is never written (copy.c).
 #define HIVE_CP_ARCHIVE 1   // -a: keep uid/gid (and setuid/setgid bits out of a container)
 #define HIVE_CP_FOLLOW 2    // -L: follow a symlink named as the source
+#define HIVE_CP_DIRECTORY 4 // hive_cp_open: the path must be a directory, opened for use as one
+// *copied: the bytes of regular-file content copied.
 int hive_cp(pid_t running, long long start, const char *overlay_data, const char *rootfs, const char *ctr_path,
-            int host_fd, const char *host_name, int to_container, int flags, char *err, size_t errlen);
+            int host_fd, const char *host_name, int to_container, int flags, long long *copied, char *err, size_t errlen);
+// An fd on the container's `ctr_path` (resolved inside its root), for tar
+// streams (`hive cp CTR:PATH -`, `hive cp - CTR:DIR`): an open directory with
+// HIVE_CP_DIRECTORY, else an O_PATH fd (a symlink itself unless HIVE_CP_FOLLOW).
+int hive_cp_open(pid_t running, long long start, const char *overlay_data, const char *rootfs, const char *ctr_path,
+                 int flags, int *fd_out, char *err, size_t errlen);
 // The host source of a copy into a container, as an O_PATH fd (a symlink itself unless `follow`).
 int hive_cp_open_source(const char *path, int follow);
 

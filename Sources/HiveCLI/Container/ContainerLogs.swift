@@ -41,7 +41,7 @@ enum ContainerLogs {
                 let t = e.timeNanos
                 if let since, t < since { continue }
                 if let until, t > until { continue }
-                let text = (stamps ? e.time + " " : "") + (details ? e.details : "") + e.log
+                let text = (stamps ? e.fixedTime + " " : "") + (details ? e.details : "") + e.log
                 if e.stream == "stderr" { c.out.flush(); c.err.write(text); c.err.flush() } else { c.out.write(text) }
             }
             c.out.flush()
