@@ -24,8 +24,9 @@ extension Engine {
         let labels = self.labels(v.labelsJSON)
         return .object([
             "Name": .string(v.name), "Driver": .string("local"), "Mountpoint": .string(store.volumeData(v.name)),
-            "CreatedAt": .string(Timestamp(unixNanos: v.created).rfc3339), "Labels": .object(labels.mapValues { .string($0) }),
-            "Scope": .string("local"), "Options": .object([:]),
+            // Docker's: whole seconds; Options null for a volume made without -o (hive keeps none)
+            "CreatedAt": .string(Timestamp(seconds: v.created / 1_000_000_000).rfc3339), "Labels": .object(labels.mapValues { .string($0) }),
+            "Scope": .string("local"), "Options": .null,
         ])
     }
 
