@@ -26,7 +26,7 @@ extension Engine {
         state.paused = paused
         state.oomKilled = r.state == .exited && !restarting && ContainerInspect.oomKilled(cgroupDirs: cgroupDirs(r.id))
         func file(_ path: String) -> String { access(path, F_OK) == 0 ? path : "" }
-        state.logPath = s?.logDriver == "none" ? "" : dir + "/log"
+        state.logPath = s?.logDriver == "none" ? "" : file(dir + "/log")
         state.hostnamePath = file(dir + "/hostname")
         state.hostsPath = file(dir + "/hosts")
         state.resolvConfPath = file(dir + "/resolv.conf")

@@ -69,8 +69,8 @@ extension ContainerInspect {
             "MemorySwap": .int(res.memorySwap ?? res.memory ?? 0),
             "MemorySwappiness": .null,
             "OomKillDisable": .bool(false),  // --oom-kill-disable: not stored
-            // hive's default limit is 2048 (Podman's); lifted (-1) shows 0, as Docker's update leaves it
-            "PidsLimit": res.pidsLimit.map { .int(max(0, $0)) } ?? .null,
+            // hive's default limit is 2048 (Podman's); lifted (update -1) shows 0, as Docker's update leaves it
+            "PidsLimit": .int(max(0, res.pidsLimit ?? 0)),
             "Ulimits": .array([]),  // --ulimit: not stored
             "CpuCount": .int(0), "CpuPercent": .int(0), "IOMaximumIOps": .int(0), "IOMaximumBandwidth": .int(0),
             "MaskedPaths": privileged ? .null : strings(LaunchPlan.maskedPaths),

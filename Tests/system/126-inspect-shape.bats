@@ -70,8 +70,8 @@ FULL_SAME=(
     [ "$output" = "{\"/run\":\"\"} [\"$WORK/bind:/data:ro\",\"fxvol:/vol\"]" ]
     # the files hive writes for it, and the overlay directories
     id=$(hive inspect -f '{{.Id}}' fxfull)
-    run_hive 0 inspect -f '{{.HostnamePath}} {{.HostsPath}} {{.ResolvConfPath}} {{.LogPath}}' fxfull
-    [ "$output" = "$HIVE_ROOT/containers/$id/hostname $HIVE_ROOT/containers/$id/hosts $HIVE_ROOT/containers/$id/resolv.conf $HIVE_ROOT/containers/$id/log" ]
+    run_hive 0 inspect -f '{{.HostnamePath}} {{.HostsPath}} {{.ResolvConfPath}}' fxfull
+    [ "$output" = "$HIVE_ROOT/containers/$id/hostname $HIVE_ROOT/containers/$id/hosts $HIVE_ROOT/containers/$id/resolv.conf" ]
     [ -f "$HIVE_ROOT/containers/$id/hosts" ]
 
     hive start fxfull >/dev/null
@@ -84,6 +84,8 @@ FULL_SAME=(
         [ -d "$d" ]
     done
     [ "$(hive inspect -f '{{.GraphDriver.Name}}' fxfull)" = overlay ]
+    [ "$(hive inspect -f '{{.LogPath}}' fxfull)" = "$HIVE_ROOT/containers/$id/log" ]
+    [ -f "$HIVE_ROOT/containers/$id/log" ]
 
     hive pause fxfull
     run keytree container-full-paused.json fxfull "${FULL_GAPS[@]}" --same State.Status --same State.Running --same State.Paused
@@ -149,6 +151,18 @@ FULL_SAME=(
     import_fx
     run keytree image-imported.json busybox:fx --same Config --same ContainerConfig --same RepoTags --same RepoDigests \
         --same Parent --same Architecture --same Os --same Container
+    echo "$output"
+    [ "$status" -eq 0 ]
+    hive run --name fxnone --network none busybox:fx true
+    hive commit -c 'ENTRYPOINT ["/bin/sh","-c"]' -c 'EXPOSE 80' -c 'VOLUME /v' -c 'LABEL a=b' -c 'WORKDIR /w' -c 'USER 1:1' \
+        -c 'ENV X=1' -m 'a commit' -a 'fx author' fxnone busybox:committed >/dev/null
+    # hive's commit takes no HEALTHCHECK change, keeps CMD under a new ENTRYPOINT (Docker
+    # clears it) and adds a layer when nothing changed (Docker adds none); hive's images keep
+    # no config of the container they came from (ContainerConfig: Docker's empty one)
+    run keytree image-committed.json busybox:committed --gap Config.Healthcheck --gap Config.Cmd \
+        --gap GraphDriver.Data.LowerDir --gap ContainerConfig.Cmd --gap ContainerConfig.Labels --same Config.Entrypoint --same Config.ExposedPorts \
+        --same Config.Volumes --same Config.Labels --same Config.WorkingDir --same Config.User \
+        --same Config.Env --same Comment --same Author --same RepoTags
     echo "$output"
     [ "$status" -eq 0 ]
     hive volume create --label vk=vv fxvol >/dev/null
