@@ -13,14 +13,34 @@ extension Engine {
         let r = try record(ref)
         let alive = isAlive(r)
         let restarting = isRestarting(r)
-        let status = r.state == .created ? "created" : alive ? "running" : restarting ? "restarting" : "exited"
+        let paused = alive && isPaused(r.id)
+        let status = r.state == .created ? "created" : paused ? "paused" : alive ? "running" : restarting ? "restarting" : "exited"
         let layers = try store.layers(of: r.imageID).reversed().map { store.layerDiffDir($0.chainID) }
+        let dir = containerDir(r.id)
         var state = ContainerInspect.State(
             id: r.id, name: r.name, imageID: r.imageID.description, imageName: r.imageName, created: r.created, started: r.started,
             finished: r.state == .exited ? r.finished : nil, status: status, running: alive, pid: alive ? Int64(r.pid ?? 0) : 0,
-            exitCode: r.exitCode, layerDirs: layers, containerDir: containerDir(r.id), restarting: restarting, restartCount: r.restartCount)
-        state.health = healthState(r)
-        return try withNetworkSettings(ContainerInspect.json(state, spec: spec(r)), r, running: alive)
+            exitCode: r.exitCode, layerDirs: layers, containerDir: dir, restarting: restarting, restartCount: r.restartCount)
+        let s = spec(r)
+        state.health = r.started == nil ? nil : healthState(r)  // Docker's comes with the first start
+        state.paused = paused
+        state.oomKilled = r.state == .exited && !restarting && ContainerInspect.oomKilled(cgroupDirs: cgroupDirs(r.id))
+        func file(_ path: String) -> String { access(path, F_OK) == 0 ? path : "" }
+        state.logPath = s?.logDriver == "none" ? "" : file(dir + "/log")
+        state.hostnamePath = file(dir + "/hostname")
+        state.hostsPath = file(dir + "/hosts")
+        state.resolvConfPath = file(dir + "/resolv.conf")
+        state.image = (try? store.imageConfig(r.imageID))?.config
+        var inspect = try withNetworkSettings(ContainerInspect.json(state, spec: s), r, running: alive)
+        // the image's EXPOSE too, as Docker's daemon merges it into Config
+        if let ports = state.image?.exposedPorts, !ports.isEmpty, case .object(var o) = inspect, case .object(var c) = o["Config"] {
+            var all = c["ExposedPorts"]?.objectValue ?? [:]
+            for p in ports.keys { all[p] = .object([:]) }
+            c["ExposedPorts"] = .object(all)
+            o["Config"] = .object(c)
+            inspect = .object(o)
+        }
+        return inspect
     }
 
     public func renameContainer(_ ref: String, to newName: String) throws {

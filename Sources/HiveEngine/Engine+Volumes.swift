@@ -73,8 +73,9 @@ extension Engine {
         let options = VolumeOptions.load(volumeDir: store.volumesDir + "/" + v.name)?.values ?? [:]
         return .object([
             "Name": .string(v.name), "Driver": .string("local"), "Mountpoint": .string(store.volumeData(v.name)),
-            "CreatedAt": .string(Timestamp(unixNanos: v.created).rfc3339), "Labels": .object(labels.mapValues { .string($0) }),
-            "Scope": .string("local"), "Options": .object(options.mapValues(JSONValue.string)),
+            // Docker's: whole seconds; Options null for a volume made without -o
+            "CreatedAt": .string(Timestamp(seconds: v.created / 1_000_000_000).rfc3339), "Labels": .object(labels.mapValues { .string($0) }),
+            "Scope": .string("local"), "Options": options.isEmpty ? .null : .object(options.mapValues(JSONValue.string)),
         ])
     }
 

@@ -1,5 +1,13 @@
 // `hive inspect` of a container: its spec and state in Docker's JSON shape
-// (docker container inspect). The engine gathers the state; this is the format.
+// (docker container inspect, API 1.41: Tests/fixtures/docker-inspect holds
+// Docker 20.10's own output, and 1xx-inspect-shape.bats compares the trees).
+// The engine gathers the state; this is the format. Every key Docker writes
+// on Linux is here with Docker's JSON type; a value hive does not have takes
+// Docker's empty value for it (null, [], "", 0 or false, as Docker's for an
+// unset flag), and a key Docker omits when unset (Go's omitempty) is omitted
+// the same way. Config is ContainerInspect+Config, HostConfig +HostConfig.
+import Glibc
+import HiveOCI
 import HivePlatform
 
 public enum ContainerInspect {
@@ -13,7 +21,7 @@ public enum ContainerInspect {
         public var started: Int64?
         /// Set only once it has exited.
         public var finished: Int64?
-        /// created, running or exited.
+        /// created, running, paused, restarting or exited.
         public var status: String
         public var running: Bool
         /// 0 unless it runs.
@@ -28,6 +36,18 @@ public enum ContainerInspect {
         public var restartCount: Int64
         /// State.Health (Docker's Status, FailingStreak, Log), for a container with a health check.
         public var health: JSONValue? = nil
+        /// Frozen by `hive pause` (Docker: Status "paused", Running and Paused true).
+        public var paused = false
+        /// Its last run ended by the kernel's OOM killer (`oomKilled(cgroupDirs:)`).
+        public var oomKilled = false
+        /// The files hive writes for it ("" for one it has not: Docker's empty value).
+        public var logPath = ""
+        public var hostnamePath = ""
+        public var hostsPath = ""
+        public var resolvConfPath = ""
+        /// The image's config (ENTRYPOINT, CMD, ENV, VOLUME, LABEL apart from
+        /// the container's own); nil when the image is gone.
+        public var image: ContainerConfig? = nil
 
         public init(id: String, name: String, imageID: String, imageName: String, created: Int64, started: Int64?, finished: Int64?,
                     status: String, running: Bool, pid: Int64, exitCode: Int32?, layerDirs: [String], containerDir: String,
@@ -50,56 +70,104 @@ public enum ContainerInspect {
         }
     }
 
+    /// Docker's zero time, for a time that has not happened.
+    static let zeroTime = "0001-01-01T00:00:00Z"
+
+    static func time(_ n: Int64?) -> JSONValue { .string(n.map { Timestamp(unixNanos: $0).rfc3339 } ?? zeroTime) }
+
+    static func strings(_ a: [String]) -> JSONValue { .array(a.map(JSONValue.string)) }
+
+    /// `a`, or null when empty (Docker's nil slice).
+    static func stringsOrNull(_ a: [String]?) -> JSONValue { a.map { $0.isEmpty ? .null : strings($0) } ?? .null }
+
     public static func json(_ r: State, spec s: ContainerSpec?) -> JSONValue {
-        func ts(_ n: Int64?) -> JSONValue { .string(n.map { Timestamp(unixNanos: $0).rfc3339 } ?? "0001-01-01T00:00:00Z") }
-        let argv = s?.argv ?? []
+        let (hasInit, argv) = command(s?.argv ?? [])
         let dir = r.containerDir
-        let mounts: [JSONValue] = (s?.mounts ?? []).map { m in
-            var o: [String: JSONValue] = ["Type": .string(m.type), "Source": .string(m.source), "Destination": .string(m.destination),
-                                          "RW": .bool(m.rw), "Mode": .string(""), "Propagation": .string("rprivate")]
-            if let n = m.name { o["Name"] = .string(n); o["Driver"] = .string("local") }
-            return .object(o)
-        }
         return .object([
             "Id": .string(r.id),
-            "Created": ts(r.created),
+            "Created": time(r.created),
             "Path": .string(argv.first ?? ""),
-            "Args": .array(argv.dropFirst().map { .string($0) }),
-            "State": .object([
-                "Status": .string(r.status), "Running": .bool(r.running || r.restarting), "Paused": .bool(false), "Restarting": .bool(r.restarting),
-                "OOMKilled": .bool(false), "Dead": .bool(false), "Pid": .int(r.pid),
-                "ExitCode": .int(Int64(r.exitCode ?? 0)), "Error": .string(""),
-                "StartedAt": ts(r.started), "FinishedAt": ts(r.finished),
-            ].merging(r.health.map { ["Health": $0] } ?? [:]) { a, _ in a }),
+            "Args": strings(Array(argv.dropFirst())),
+            "State": state(r),
             "Image": .string(r.imageID),
+            "ResolvConfPath": .string(r.resolvConfPath),
+            "HostnamePath": .string(r.hostnamePath),
+            "HostsPath": .string(r.hostsPath),
+            "LogPath": .string(r.logPath),
             "Name": .string("/" + r.name),
             "RestartCount": .int(r.restartCount),
+            // Docker's is its storage driver's name (overlay2); hive mounts
+            // overlayfs itself, every layer a lower directory
             "Driver": .string("overlay"),
             "Platform": .string("linux"),
-            "HostConfig": .object([
-                "Privileged": .bool(s?.privileged ?? false), "ReadonlyRootfs": .bool(s?.readOnly ?? false),
-                "NetworkMode": .string(s?.network ?? "none"), "AutoRemove": .bool(s?.autoRemove ?? false),
-                "Memory": .int(s?.resources?.memory ?? 0), "NanoCpus": .int(Int64((s?.resources?.cpus ?? 0) * 1e9)),
-                "PidsLimit": .int(s?.resources?.pidsLimit ?? 0),
-                "MemorySwap": .int(s?.resources?.memorySwap ?? s?.resources?.memory ?? 0), "CpuShares": .int(s?.resources?.cpuShares ?? 0),
-                "CpusetCpus": .string(s?.resources?.cpusetCpus ?? ""),
-                "SecurityOpt": .array((s.map { ["seccomp=" + $0.seccomp, "no-new-privileges=" + String($0.noNewPrivs)] } ?? []).map { .string($0) }),
-                "CapAdd": .array((s?.caps ?? []).map { .string($0) }),
-                "RestartPolicy": (s?.restartPolicy ?? RestartPolicy()).json,
-            ]),
+            "MountLabel": .string(""),
+            "ProcessLabel": .string(""),
+            "AppArmorProfile": .string(""),
+            "ExecIDs": .null,
+            "HostConfig": hostConfig(s, hasInit: hasInit),
             "GraphDriver": .object(["Name": .string("overlay"), "Data": .object([
                 "LowerDir": .string(r.layerDirs.joined(separator: ":")), "UpperDir": .string(dir + "/upper"),
                 "WorkDir": .string(dir + "/work"), "MergedDir": .string(dir + "/rootfs"),
             ])]),
-            "Mounts": .array(mounts),
-            "Config": .object([
-                "Hostname": .string(s?.hostname ?? ""), "User": .string(s?.user ?? ""),
-                "Env": .array((s?.env ?? []).map { .string($0) }), "Cmd": .array(argv.map { .string($0) }),
-                "Image": .string(r.imageName), "WorkingDir": .string(s?.cwd ?? "/"),
-                "Labels": .object((s?.labels ?? [:]).mapValues { .string($0) }),
-                "StopSignal": .string(s?.stopSignal ?? "SIGTERM"),
-            ]),
+            "Mounts": .array((s?.mounts ?? []).compactMap(mount)),
+            "Config": config(r, s, argv: argv),
             "NetworkSettings": .object(["Networks": .object([:])]),
         ])
+    }
+
+    /// The stored argv without hive's init in front (`--init` runs
+    /// `/dev/init -- ARGV`; Docker's Path and Args are the container's own).
+    static func command(_ argv: [String]) -> (hasInit: Bool, argv: [String]) {
+        if argv.count > 2, argv[0] == "/dev/init", argv[1] == "--" { return (true, Array(argv.dropFirst(2))) }
+        return (false, argv)
+    }
+
+    static func state(_ r: State) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "Status": .string(r.status), "Running": .bool(r.running || r.restarting), "Paused": .bool(r.paused),
+            "Restarting": .bool(r.restarting), "OOMKilled": .bool(r.oomKilled), "Dead": .bool(false), "Pid": .int(r.pid),
+            "ExitCode": .int(Int64(r.exitCode ?? 0)), "Error": .string(""),
+            "StartedAt": time(r.started), "FinishedAt": time(r.finished),
+        ]
+        if let h = r.health { o["Health"] = h }
+        return .object(o)
+    }
+
+    /// One of Docker's Mounts: binds and volumes (a `--tmpfs` is HostConfig.Tmpfs
+    /// only, as Docker shows it). Mode is what Docker writes for `-v`: "ro" or ""
+    /// for a bind, "z" for a named volume (its default relabel mode), "" for an anonymous one.
+    static func mount(_ m: MountInfo) -> JSONValue? {
+        switch m.type {
+        case "bind":
+            return .object(["Type": .string("bind"), "Source": .string(m.source), "Destination": .string(m.destination),
+                            "Mode": .string(m.rw ? "" : "ro"), "RW": .bool(m.rw), "Propagation": .string("rprivate")])
+        case "volume":
+            let name = m.name ?? ""
+            return .object(["Type": .string("volume"), "Name": .string(name), "Source": .string(m.source),
+                            "Destination": .string(m.destination), "Driver": .string("local"),
+                            "Mode": .string(!m.rw ? "ro" : isAnonymous(name) ? "" : "z"), "RW": .bool(m.rw), "Propagation": .string("")])
+        default:
+            return nil
+        }
+    }
+
+    /// An anonymous volume's name: 64 hex digits (hive names them as Docker does).
+    static func isAnonymous(_ name: String) -> Bool {
+        name.utf8.count == 64 && name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+    }
+
+    /// State.OOMKilled: the kernel's OOM killer killed a process of the
+    /// container's memory group (v1 memory.oom_control, v2 memory.events:
+    /// `oom_kill N`). The groups stay until `rm`, so this reads after the exit.
+    public static func oomKilled(cgroupDirs: [String]) -> Bool {
+        let memory = cgroupDirs.filter { $0.contains("/memory/") }  // v1: that group only
+        for d in memory.isEmpty ? cgroupDirs : memory {
+            let text = Files.readText(d + "/memory.events") ?? Files.readText(d + "/memory.oom_control")
+            guard let text else { continue }
+            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+                if let n = Int64(line.dropFirst(9)), n > 0 { return true }
+            }
+        }
+        return false
     }
 }

@@ -142,18 +142,3 @@ import HivePlatform
         #expect(busy.hasPrefix("hive_") && busy.count == 17)
     }
 }
-
-@Suite struct ContainerInspectTests {
-    @Test func dockerShapeFromStateAlone() {
-        let st = ContainerInspect.State(id: "abc", name: "web", imageID: "sha256:" + String(repeating: "1", count: 64), imageName: "busybox",
-                                        created: 1_704_164_645_000_000_000, started: nil, finished: nil, status: "created", running: false,
-                                        pid: 0, exitCode: nil, layerDirs: ["/l/2", "/l/1"], containerDir: "/c/abc")
-        let j = ContainerInspect.json(st, spec: nil)
-        #expect(j["Name"]?.stringValue == "/web" && j["Created"]?.stringValue == "2024-01-02T03:04:05Z")
-        #expect(j["State"]?["Status"]?.stringValue == "created" && j["State"]?["StartedAt"]?.stringValue == "0001-01-01T00:00:00Z")
-        #expect(j["GraphDriver"]?["Data"]?["LowerDir"]?.stringValue == "/l/2:/l/1")
-        #expect(j["GraphDriver"]?["Data"]?["UpperDir"]?.stringValue == "/c/abc/upper")
-        #expect(j["Config"]?["StopSignal"]?.stringValue == "SIGTERM" && j["Config"]?["WorkingDir"]?.stringValue == "/")
-        #expect(j["HostConfig"]?["NetworkMode"]?.stringValue == "none" && j["Path"]?.stringValue == "")
-    }
-}

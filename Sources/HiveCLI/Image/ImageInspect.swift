@@ -21,15 +21,15 @@ enum ImageInspect {
         let cc = config.config ?? ContainerConfig()
         func strings(_ a: [String]?) -> JSONValue { a.map { .array($0.map { .string($0) }) } ?? .null }
         func set(_ d: [String: EmptyObject]?) -> JSONValue { d.map { .object($0.mapValues { _ in .object([:]) }) } ?? .null }
-        var configJSON: [String: JSONValue] = [
-            "Hostname": .string(""), "Domainname": .string(""), "User": .string(cc.user ?? ""),
-            "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
-            "Tty": .bool(false), "OpenStdin": .bool(false), "StdinOnce": .bool(false),
-            "Env": strings(cc.env), "Cmd": strings(cc.cmd), "Image": .string(""),
-            "Volumes": set(cc.volumes), "WorkingDir": .string(cc.workingDir ?? ""),
-            "Entrypoint": strings(cc.entrypoint), "OnBuild": strings(cc.onBuild),
-            "Labels": cc.labels.map { .object($0.mapValues { .string($0) }) } ?? .null,
-        ]
+        var configJSON = emptyContainerConfig
+        configJSON["User"] = .string(cc.user ?? "")
+        configJSON["Env"] = strings(cc.env)
+        configJSON["Cmd"] = strings(cc.cmd)
+        configJSON["Volumes"] = set(cc.volumes)
+        configJSON["WorkingDir"] = .string(cc.workingDir ?? "")
+        configJSON["Entrypoint"] = strings(cc.entrypoint)
+        configJSON["OnBuild"] = strings(cc.onBuild)
+        configJSON["Labels"] = cc.labels.map { .object($0.mapValues { .string($0) }) } ?? .null
         if let p = cc.exposedPorts { configJSON["ExposedPorts"] = set(p) }
         if let s = cc.stopSignal { configJSON["StopSignal"] = .string(s) }
         if let s = cc.shell { configJSON["Shell"] = strings(s) }
@@ -48,21 +48,39 @@ enum ImageInspect {
             "DockerVersion": .string(""),
             "Author": .string(config.author ?? ""),
             "Config": .object(configJSON),
+            // what Docker's legacy builder and commit record of the container
+            // an image came from: hive keeps none (Docker's values for an import)
+            "Container": .string(""),
+            "ContainerConfig": .object(emptyContainerConfig),
             "Architecture": .string(config.architecture),
             "Os": .string(config.os),
             "Size": .int(rec.size),
             "VirtualSize": .int(rec.size),
-            "GraphDriver": .object([
-                "Name": .string("overlay"),
-                "Data": .object([
-                    "LowerDir": .string(dirs.dropFirst().joined(separator: ":")),
-                    "UpperDir": .string(dirs.first ?? ""),
-                ]),
-            ]),
+            "GraphDriver": .object(["Name": .string("overlay"), "Data": .object(graphData(dirs))]),
             "RootFS": .object(["Type": .string("layers"), "Layers": .array(config.rootfs.diffIDs.map { .string($0.description) })]),
             "Metadata": .object(["LastTagTime": .string(lastTag.map { Timestamp(unixNanos: $0).rfc3339 } ?? "0001-01-01T00:00:00Z")]),
         ])
     }
+}
+
+extension ImageInspect {
+    /// GraphDriver.Data: the top layer's directory is UpperDir, the rest
+    /// LowerDir (only with more than one, as Docker's); an image has no
+    /// merged or work directory of its own in hive ("").
+    static func graphData(_ dirs: [String]) -> [String: JSONValue] {
+        var data: [String: JSONValue] = ["UpperDir": .string(dirs.first ?? ""), "MergedDir": .string(""), "WorkDir": .string("")]
+        if dirs.count > 1 { data["LowerDir"] = .string(dirs.dropFirst().joined(separator: ":")) }
+        return data
+    }
+
+    /// Docker's ContainerConfig of an image no container made.
+    static let emptyContainerConfig: [String: JSONValue] = [
+        "Hostname": .string(""), "Domainname": .string(""), "User": .string(""),
+        "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
+        "Tty": .bool(false), "OpenStdin": .bool(false), "StdinOnce": .bool(false),
+        "Env": .null, "Cmd": .null, "Image": .string(""), "Volumes": .null, "WorkingDir": .string(""),
+        "Entrypoint": .null, "OnBuild": .null, "Labels": .null,
+    ]
 }
 
 /// `hive inspect`: images now; containers join with the container verbs.
@@ -91,6 +109,7 @@ enum Inspect {
                 // containers first, as docker does
                 if let j = try? engine.inspectContainer(name) { return j }
                 do { return try ImageInspect.json(engine, name) } catch {
+                    if let v = try? engine.volumeInfo(name) { return v }
                     if let n = try? engine.networkInfo(name) { return n }
                     throw HiveError(.notFound, "no such object: \(name)")
                 }
