@@ -20,7 +20,7 @@ extension ContainerInspect {
         let cwd = s?.cwd ?? ""
         var o: [String: JSONValue] = [
             "Hostname": .string(s?.hostname ?? ""),
-            "Domainname": .string(""),  // --domainname: not stored yet
+            "Domainname": .string(s?.isolation?.domainname ?? ""),
             "User": .string(s?.user ?? ""),
             // hive keeps no record of which streams `create` attached: Docker's
             // create without -d attaches stdout and stderr, stdin with -i

@@ -17,6 +17,7 @@ extension ContainerInspect {
         let res = s?.resources ?? Resources()
         let privileged = s?.privileged ?? false
         let mounts = s?.mounts ?? []
+        let iso = s?.isolation ?? IsolationRequest()
         let (capAdd, capDrop) = capabilityChanges(s)
         var o: [String: JSONValue] = [
             "Binds": stringsOrNull(binds(mounts)),
@@ -27,48 +28,50 @@ extension ContainerInspect {
             "RestartPolicy": (s?.restartPolicy ?? RestartPolicy()).json,
             "AutoRemove": .bool(s?.autoRemove ?? false),
             "VolumeDriver": .string(""),
-            "VolumesFrom": .null,  // --volumes-from: not stored
+            "VolumesFrom": stringsOrNull(s?.volumesFrom),
             "CapAdd": stringsOrNull(capAdd),
             "CapDrop": stringsOrNull(capDrop),
             // hive gives every container a cgroup namespace of its own
-            "CgroupnsMode": .string("private"),  // --cgroupns: not stored
+            "CgroupnsMode": .string(iso.cgroupns ?? "private"),
             "Dns": .array([]), "DnsOptions": .array([]), "DnsSearch": .array([]),
             "ExtraHosts": stringsOrNull(s?.extraHosts),
-            "GroupAdd": .null,  // --group-add: not stored
-            "IpcMode": .string("private"),  // --ipc: not stored
+            "GroupAdd": stringsOrNull(iso.groupAdd),
+            "IpcMode": .string(iso.ipc ?? "private"),
             "Cgroup": .string(""),
             "Links": .null,
-            "OomScoreAdj": .int(0),  // --oom-score-adj: not stored
-            "PidMode": .string(""),  // --pid: not stored
+            "OomScoreAdj": .int(Int64(iso.oomScoreAdj ?? 0)),
+            "PidMode": .string(iso.pid ?? ""),
             "Privileged": .bool(privileged),
             "PublishAllPorts": .bool(false),
             "ReadonlyRootfs": .bool(s?.readOnly ?? false),
             "SecurityOpt": stringsOrNull(s.map(securityOpt)),
-            "UTSMode": .string(""),  // --uts: not stored
+            "UTSMode": .string(iso.uts ?? ""),
             "UsernsMode": .string(""),
-            "ShmSize": .int(defaultShmSize),  // --shm-size: not stored
+            "ShmSize": .int(iso.shmSize ?? defaultShmSize),
             "Runtime": .string("hive"),
             "ConsoleSize": .array([.int(0), .int(0)]),
             "Isolation": .string(""),
             "CpuShares": .int(res.cpuShares ?? 0),
             "Memory": .int(res.memory ?? 0),
             "NanoCpus": .int(res.cpus.map { Int64(($0 * 1e9).rounded()) } ?? 0),
-            "CgroupParent": .string(""),  // --cgroup-parent: not stored
-            "BlkioWeight": .int(0),  // --blkio-weight: not stored
-            "BlkioWeightDevice": .array([]), "BlkioDeviceReadBps": .array([]), "BlkioDeviceWriteBps": .array([]),
-            "BlkioDeviceReadIOps": .array([]), "BlkioDeviceWriteIOps": .array([]),
-            "CpuPeriod": .int(0), "CpuQuota": .int(0), "CpuRealtimePeriod": .int(0), "CpuRealtimeRuntime": .int(0),
+            "CgroupParent": .string(iso.cgroupParent ?? ""),
+            "BlkioWeight": .int(res.blkioWeight ?? 0),
+            "BlkioWeightDevice": deviceRates(res.blkioWeightDevice, key: "Weight"),
+            "BlkioDeviceReadBps": deviceRates(res.deviceReadBps), "BlkioDeviceWriteBps": deviceRates(res.deviceWriteBps),
+            "BlkioDeviceReadIOps": deviceRates(res.deviceReadIops), "BlkioDeviceWriteIOps": deviceRates(res.deviceWriteIops),
+            "CpuPeriod": .int(res.cpuPeriod ?? 0), "CpuQuota": .int(res.cpuQuota ?? 0),
+            "CpuRealtimePeriod": .int(res.cpuRtPeriod ?? 0), "CpuRealtimeRuntime": .int(res.cpuRtRuntime ?? 0),
             "CpusetCpus": .string(res.cpusetCpus ?? ""),
-            "CpusetMems": .string(""),  // --cpuset-mems: not stored
+            "CpusetMems": .string(res.cpusetMems ?? ""),
             "Devices": .array((s?.devices ?? []).map(device)),
-            "DeviceCgroupRules": .null,  // --device-cgroup-rule: not stored
+            "DeviceCgroupRules": stringsOrNull(iso.deviceCgroupRules),
             "DeviceRequests": .null,
             "KernelMemory": .int(0), "KernelMemoryTCP": .int(0),
-            "MemoryReservation": .int(0),  // --memory-reservation: not stored
+            "MemoryReservation": .int(res.memoryReservation ?? 0),
             // hive's limit with no --memory-swap is memory alone (no swap)
             "MemorySwap": .int(res.memorySwap ?? res.memory ?? 0),
-            "MemorySwappiness": .null,
-            "OomKillDisable": .bool(false),  // --oom-kill-disable: not stored
+            "MemorySwappiness": res.memorySwappiness.map(JSONValue.int) ?? .null,
+            "OomKillDisable": .bool(res.oomKillDisable ?? false),
             // hive's default limit is 2048 (Podman's); lifted (update -1) shows 0, as Docker's update leaves it
             "PidsLimit": .int(max(0, res.pidsLimit ?? 0)),
             "Ulimits": .array([]),  // --ulimit: not stored
@@ -83,7 +86,8 @@ extension ContainerInspect {
             o["Tmpfs"] = .object(Dictionary(tmpfs.map { ($0.destination, JSONValue.string("")) }, uniquingKeysWith: { a, _ in a }))
         }
         if hasInit { o["Init"] = .bool(true) }
-        // "Sysctls": --sysctl, not stored (omitted when none, as Docker)
+        if let sysctls = iso.sysctls, !sysctls.isEmpty { o["Sysctls"] = .object(sysctls.mapValues(JSONValue.string)) }
+        if let a = s?.annotations, !a.isEmpty { o["Annotations"] = .object(a.mapValues(JSONValue.string)) }
         return .object(o)
     }
 
@@ -136,6 +140,17 @@ extension ContainerInspect {
             return String(n >> Int64(shift)) + unit
         }
         return String(n)
+    }
+
+    /// HostConfig's Blkio* device lists from the stored "MAJ:MIN VALUE" lines:
+    /// Docker's {Path, Rate} (or Weight), the path as /dev/block/MAJ:MIN
+    /// (the kernel's link to the device: the path given is not stored).
+    static func deviceRates(_ lines: [String]?, key: String = "Rate") -> JSONValue {
+        .array((lines ?? []).compactMap { line in
+            let f = line.split(separator: " ")
+            guard f.count == 2, let n = Int64(f[1]) else { return nil }
+            return .object(["Path": .string("/dev/block/" + f[0]), key: .int(n)])
+        })
     }
 
     /// One of HostConfig.Devices from `--device HOST[:CONTAINER][:PERMS]`.

@@ -140,7 +140,7 @@ public enum ContainerInspect {
         switch m.type {
         case "bind":
             return .object(["Type": .string("bind"), "Source": .string(m.source), "Destination": .string(m.destination),
-                            "Mode": .string(m.rw ? "" : "ro"), "RW": .bool(m.rw), "Propagation": .string("rprivate")])
+                            "Mode": .string(m.rw ? "" : "ro"), "RW": .bool(m.rw), "Propagation": .string(m.propagation ?? "rprivate")])
         case "volume":
             let name = m.name ?? ""
             return .object(["Type": .string("volume"), "Name": .string(name), "Source": .string(m.source),

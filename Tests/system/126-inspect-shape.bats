@@ -16,8 +16,7 @@ keytree() {
 
 import_fx() { "$HIVE" import --change 'CMD ["/bin/sh"]' "$(base_tar)" busybox:fx >/dev/null; }
 
-# The fixture's main container (capture.sh) with the flags hive has: not yet
-# --shm-size, --group-add, --sysctl (another branch adds them).
+# The fixture's main container (capture.sh), with every one of its flags.
 create_full() {
     mkdir -p "$WORK/bind"
     hive network create fxnet >/dev/null
@@ -28,8 +27,9 @@ create_full() {
         --restart on-failure:3 --health-cmd 'true' --health-interval 2s --health-retries 2 \
         -m 64m --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 --pids-limit 100 \
         --cap-add NET_ADMIN --cap-drop MKNOD --read-only --security-opt no-new-privileges \
-        --ulimit nofile=1024:2048 --init --add-host db:10.0.0.2 --dns 1.1.1.1 \
-        -e A=1 -e B=two -l com.example.k=v -l other=x -w /tmp -u 1000:1000 \
+        --ulimit nofile=1024:2048 --init --shm-size 32m --add-host db:10.0.0.2 --dns 1.1.1.1 \
+        -e A=1 -e B=two -l com.example.k=v -l other=x -w /tmp -u 1000:1000 --group-add 10 \
+        --sysctl kernel.shm_rmid_forced=1 \
         --entrypoint /bin/sh -t -i --stop-signal SIGINT --stop-timeout 5 --hostname fxhost \
         --device /dev/null:/dev/xnull:rwm --log-opt max-size=10m --log-opt max-file=3 \
         busybox:fx -c 'sleep 1000' >/dev/null
@@ -37,8 +37,7 @@ create_full() {
 
 # What hive documents as different for the main container, each with its reason.
 FULL_GAPS=(
-    --gap HostConfig.GroupAdd     # --group-add: not a hive flag yet (Docker: ["10"])
-    --gap HostConfig.Sysctls      # --sysctl: not a hive flag yet
+    --gap HostConfig.Ulimits      # --ulimit: applied, not kept in the stored spec
     --gap HostConfig.SecurityOpt  # no-new-privileges is hive's default; the flags as given are not stored
     --gap Config.Entrypoint       # --entrypoint for an image without ENTRYPOINT is not stored apart from CMD
     --gap Config.Cmd              # ... so CMD shows it as its first word
@@ -53,6 +52,8 @@ FULL_SAME=(
     --same Config.Env --same Config.Labels --same Config.User --same Config.WorkingDir --same Config.Hostname
     --same Config.StopSignal --same Config.StopTimeout --same Config.Healthcheck --same Config.Tty --same Config.OpenStdin
     --same Config.StdinOnce --same Config.AttachStdin --same Config.ExposedPorts --same Config.Volumes --same Config.Domainname
+    --same HostConfig.ShmSize --same HostConfig.GroupAdd --same HostConfig.Sysctls --same HostConfig.IpcMode
+    --same HostConfig.PidMode --same HostConfig.UTSMode --same HostConfig.OomScoreAdj --same HostConfig.CgroupParent
 )
 
 @test "inspect of a container made with the fixture's flags has Docker's key tree, types and values, created to exited" {
