@@ -291,6 +291,7 @@ extension Engine {
             defer { close(fd) }
             try Launcher.copy(running: running, start: start, overlayData: ov.data, rootfs: ov.rootfs, containerPath: cpath,
                               hostFD: fd, hostName: CopyPaths.baseName(src), toContainer: true, options: options)
+            wroteWritableLayer(r.id)
         }
     }
 }
