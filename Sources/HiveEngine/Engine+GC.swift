@@ -50,15 +50,16 @@ public struct GCReport {
 }
 
 extension Engine {
-    /// The records a prune plan looks at, read now (volumes and their users only if asked).
-    func pruneInput(volumes: Bool, buildCache: Bool = false, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
+    /// The records a prune plan looks at, read now (volumes and their users only if asked;
+    /// without `images`, no image: `system df` counts them in SQL).
+    func pruneInput(volumes: Bool, buildCache: Bool = false, images: Bool = true, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
         let containers = try store.allContainers()
         var vols: [VolumeRecord] = [], users: [String: [String]] = [:]
         if volumes {
             vols = try store.volumes()
             for v in vols { users[v.name] = try store.volumeUsers(v.name) }
         }
-        return PruneInput(containers: containers, alive: Set(containers.filter(isAlive).map(\.id)), images: try store.allImages(),
+        return PruneInput(containers: containers, alive: Set(containers.filter(isAlive).map(\.id)), images: images ? try store.allImages() : [],
                           volumes: vols, volumeUsers: users, buildCache: buildCache ? try buildCacheEntries() : [], now: now)
     }
 
@@ -215,7 +216,7 @@ extension Engine {
 
     /// `hive system df`: images, containers, volumes, build cache: count, active, size, reclaimable.
     public func systemDF() throws -> [DiskUsage] {
-        try diskUsage(try pruneInput(volumes: true)).rows
+        try diskUsage(try pruneInput(volumes: true, images: false)).rows
     }
 
     /// `hive system df -v`: the rows, and each image, container, volume and build cache record.

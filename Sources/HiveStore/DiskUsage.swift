@@ -24,11 +24,10 @@ public struct DiskUsage: Sendable, Equatable {
         self.reclaimable = reclaimable
     }
 
-    /// Images (in use: any container, running or not, has it; sizes from
-    /// `layers`), containers (active: alive; `containerBytes`: each one's
+    /// Images (in use: any container, running or not, has it; counts and
+    /// sizes from `layers`: `input.images` is not read), containers (active: alive; `containerBytes`: each one's
     /// writable layer) and volumes (active: used; `volumeBytes`: each one's data).
     public static func summary(_ input: PruneInput, layers: LayerUsage, containerBytes: [String: Int64], volumeBytes: [String: Int64]) -> [DiskUsage] {
-        let inUse = Set(input.containers.map(\.imageID))
         var cSize: Int64 = 0, cReclaim: Int64 = 0, active = 0
         for r in input.containers {
             let s = containerBytes[r.id] ?? 0
@@ -42,7 +41,7 @@ public struct DiskUsage: Sendable, Equatable {
             if (input.volumeUsers[v.name] ?? []).isEmpty { vReclaim += s } else { vActive += 1 }
         }
         return [
-            DiskUsage(type: "Images", total: input.images.count, active: input.images.filter { inUse.contains($0.id) }.count,
+            DiskUsage(type: "Images", total: layers.imageCount, active: layers.imagesInUseCount,
                       size: layers.images, reclaimable: layers.images - layers.imagesInUse),
             DiskUsage(type: "Containers", total: input.containers.count, active: active, size: cSize, reclaimable: cReclaim),
             DiskUsage(type: "Local Volumes", total: input.volumes.count, active: vActive, size: vSize, reclaimable: vReclaim),
@@ -50,8 +49,11 @@ public struct DiskUsage: Sendable, Equatable {
     }
 }
 
-/// The stored layers' content bytes, each layer once, by who holds it.
+/// The images (how many, how many a container uses) and the stored layers'
+/// content bytes, each layer once, by who holds it.
 public struct LayerUsage: Sendable, Equatable {
+    public var imageCount = 0
+    public var imagesInUseCount = 0
     /// Layers of images; of those, the layers of images a container uses.
     public var images: Int64 = 0
     public var imagesInUse: Int64 = 0
@@ -60,7 +62,9 @@ public struct LayerUsage: Sendable, Equatable {
     public var buildCache: Int64 = 0
     public var buildCacheInUse: Int64 = 0
 
-    public init(images: Int64 = 0, imagesInUse: Int64 = 0, buildCache: Int64 = 0, buildCacheInUse: Int64 = 0) {
+    public init(imageCount: Int = 0, imagesInUseCount: Int = 0, images: Int64 = 0, imagesInUse: Int64 = 0, buildCache: Int64 = 0, buildCacheInUse: Int64 = 0) {
+        self.imageCount = imageCount
+        self.imagesInUseCount = imagesInUseCount
         self.images = images
         self.imagesInUse = imagesInUse
         self.buildCache = buildCache
@@ -84,7 +88,7 @@ public struct ImageDiskUsage: Sendable, Equatable {
 }
 
 extension Store {
-    /// Each stored layer's bytes once, by who holds it (one query).
+    /// The images' counts and each stored layer's bytes once, by who holds it (one query).
     public func layerUsage() throws(HiveError) -> LayerUsage {
         try db.prepare("""
             WITH il AS (SELECT DISTINCT chain_id FROM image_layers),
@@ -94,8 +98,13 @@ extension Store {
             SELECT (SELECT COALESCE(SUM(size), 0) FROM layers WHERE chain_id IN il),
                    (SELECT COALESCE(SUM(size), 0) FROM layers WHERE chain_id IN used),
                    (SELECT COALESCE(SUM(size), 0) FROM layers WHERE chain_id IN bl),
-                   (SELECT COALESCE(SUM(size), 0) FROM layers WHERE chain_id IN bl AND chain_id IN bused)
-            """).all { s in LayerUsage(images: s.int(0), imagesInUse: s.int(1), buildCache: s.int(2), buildCacheInUse: s.int(3)) }.first
+                   (SELECT COALESCE(SUM(size), 0) FROM layers WHERE chain_id IN bl AND chain_id IN bused),
+                   (SELECT COUNT(*) FROM images),
+                   (SELECT COUNT(*) FROM images WHERE id IN (SELECT image_id FROM containers))
+            """).all { s in
+            LayerUsage(imageCount: Int(s.int(4)), imagesInUseCount: Int(s.int(5)), images: s.int(0), imagesInUse: s.int(1),
+                       buildCache: s.int(2), buildCacheInUse: s.int(3))
+        }.first
             ?? LayerUsage()
     }
 

@@ -125,19 +125,24 @@ public final class Store {
     }
 
     /// Sweeps when no writer holds the store lock; otherwise leaves the marker.
-    /// Returns whether a sweep ran.
+    /// Returns whether a sweep ran. A command holding the lock shared keeps it
+    /// and leaves the sweep to the next idle command: letting go of it for a
+    /// moment would let a waiting prune in, which could remove what the
+    /// command is still using (a build's state between its steps, an image
+    /// it is about to tag). Holding it exclusively (prune, gc), it sweeps.
     @discardableResult
     public func sweepIfIdle() -> Bool {
+        if lockMode == LOCK_SH { return false }
+        if lockMode == LOCK_EX {
+            guard (try? sweep()) != nil else { return false }
+            unlink(pendingMarker)
+            return true
+        }
         if lockFD < 0 {
             lockFD = open(root + "/locks/store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             if lockFD < 0 { return false }
         }
-        let previous = lockMode
-        if previous != LOCK_UN { flock(lockFD, LOCK_UN) }
-        defer {
-            if previous != LOCK_UN { flock(lockFD, previous) } else { flock(lockFD, LOCK_UN) }
-            lockMode = previous
-        }
+        defer { flock(lockFD, LOCK_UN) }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else { return false }
         do {
             try sweep()

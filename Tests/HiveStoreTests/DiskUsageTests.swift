@@ -83,9 +83,9 @@ import HivePlatform
                 descriptors: [Descriptor(mediaType: MediaType.ociLayer, digest: base, size: 1), Descriptor(mediaType: MediaType.ociLayer, digest: cached, size: 1)],
                 layer: cached, created: 1, lastUsed: 1))
         }
-        #expect(try s.layerUsage() == LayerUsage(images: 1230, imagesInUse: 0, buildCache: 4, buildCacheInUse: 0))
+        #expect(try s.layerUsage() == LayerUsage(imageCount: 2, imagesInUseCount: 0, images: 1230, imagesInUse: 0, buildCache: 4, buildCacheInUse: 0))
         _ = try container(s, "d", image: a.id)
-        #expect(try s.layerUsage() == LayerUsage(images: 1230, imagesInUse: 1200, buildCache: 4, buildCacheInUse: 0))
+        #expect(try s.layerUsage() == LayerUsage(imageCount: 2, imagesInUseCount: 1, images: 1230, imagesInUse: 1200, buildCache: 4, buildCacheInUse: 0))
         // a build step's container over the record: its layers are in use
         _ = try container(s, "e", image: try Digest(hex: String(repeating: "c", count: 64)))
         #expect(try s.layerUsage().buildCacheInUse == 4)

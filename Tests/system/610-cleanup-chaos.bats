@@ -35,7 +35,7 @@ teardown() { teardown_containers; }
         # a run or build nobody killed succeeded: no prune took its image (busybox is pinned) from under it
         for p in "${must[@]}"; do
             [[ "$killed" == *" $p "* ]] && continue
-            wait "$p" || { echo "round $round: a run or build failed:"; cat "$WORK"/err.*; return 1; }
+            wait "$p" || { echo "round $round: a run or build failed:"; tail -n +1 "$WORK"/err.*; return 1; }
         done
         wait || true
         cat "$HIVE_ROOT"/containers/*/cgroups >> "$WORK/cgroups" 2>/dev/null || true
