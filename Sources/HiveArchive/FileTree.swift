@@ -57,8 +57,11 @@ public enum FileTree {
         // by fd with nothing followed, so a swapped symlink cannot lead it out
         guard let root = try? TreeDir.root(path) else { return 0 }
         var total: Int64 = 0
+        var linked = Set<UInt64>()  // a hard-linked file counts once, as du counts it
         try? root.walk { (_, _, o, sub) throws(HiveError) -> Bool in
-            if sub == nil, (o.st.st_mode & S_IFMT) == S_IFREG { total += Int64(o.st.st_size) }
+            if sub == nil, (o.st.st_mode & S_IFMT) == S_IFREG, o.st.st_nlink < 2 || linked.insert(UInt64(o.st.st_ino)).inserted {
+                total += Int64(o.st.st_size)
+            }
             return true
         }
         return total

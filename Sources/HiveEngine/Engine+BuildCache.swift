@@ -55,14 +55,4 @@ extension Engine {
         }
         if !report.deleted.isEmpty { store.markPending() }
     }
-
-    /// The `Build Cache` row of `system df`: records and cache mounts; the
-    /// size is what no image shares (a layer an image has counts in Images),
-    /// reclaimable what no build holds now.
-    func buildCacheUsage() throws -> DiskUsage {
-        let entries = try buildCacheEntries()
-        let own = entries.filter { !$0.shared }
-        return DiskUsage(type: "Build Cache", total: entries.count, active: entries.filter(\.inUse).count,
-                         size: own.reduce(0) { $0 + $1.size }, reclaimable: own.filter { !$0.inUse }.reduce(0) { $0 + $1.size })
-    }
 }

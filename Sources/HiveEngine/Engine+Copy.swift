@@ -49,6 +49,7 @@ extension Engine {
         // host -> container: into CONTAINER:PATH if it is a directory, else as PATH
         let fd = try Launcher.openCopySource(src, follow: options.followLink)
         defer { close(fd) }
+        defer { wroteWritableLayer(t.record.id) }  // a stopped one's kept size (system df), also after a partial copy
         return try Launcher.copy(running: t.running, start: t.start, overlayData: t.overlay.data, rootfs: t.overlay.rootfs, containerPath: cpath,
                                  hostFD: fd, hostName: CopyPaths.baseName(src), toContainer: true, options: options)
     }
@@ -126,6 +127,7 @@ extension Engine {
         x.copyMode = true
         x.owner = owner
         x.scope = "the destination \(dst)"
+        defer { wroteWritableLayer(record.id) }
         _ = try x.extract(from: reader.handle)
         return reader.bytesRead
     }

@@ -212,7 +212,9 @@ extension Engine {
         detachNetwork(r.id)  // Docker releases addresses and ports on stop
         // a --rm container's record goes in a moment: no commit (and fsyncs) for its exit
         if !autoRemove {
-            try store.db.transaction(durable: false) { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at) }
+            // its writable layer is still now: measured once here, so `system df` need not walk it
+            let bytes = writableSize(r.id)
+            try store.db.transaction(durable: false) { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at, writableSize: bytes) }
         }
         var done = r
         done.state = .exited

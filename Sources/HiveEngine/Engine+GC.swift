@@ -18,6 +18,7 @@ import HiveStore
 
 public typealias PruneCandidate = HiveStore.PruneCandidate
 public typealias DiskUsage = HiveStore.DiskUsage
+public typealias ImageDiskUsage = HiveStore.ImageDiskUsage
 
 extension PruneCandidate {
     /// What pre-prune hooks see of a candidate.
@@ -49,15 +50,16 @@ public struct GCReport {
 }
 
 extension Engine {
-    /// The records a prune plan looks at, read now (volumes and their users only if asked).
-    func pruneInput(volumes: Bool, buildCache: Bool = false, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
+    /// The records a prune plan looks at, read now (volumes and their users only if asked;
+    /// without `images`, no image: `system df` counts them in SQL).
+    func pruneInput(volumes: Bool, buildCache: Bool = false, images: Bool = true, now: Int64 = Timestamp.now().unixNanos) throws -> PruneInput {
         let containers = try store.allContainers()
         var vols: [VolumeRecord] = [], users: [String: [String]] = [:]
         if volumes {
             vols = try store.volumes()
             for v in vols { users[v.name] = try store.volumeUsers(v.name) }
         }
-        return PruneInput(containers: containers, alive: Set(containers.filter(isAlive).map(\.id)), images: try store.allImages(),
+        return PruneInput(containers: containers, alive: Set(containers.filter(isAlive).map(\.id)), images: images ? try store.allImages() : [],
                           volumes: vols, volumeUsers: users, buildCache: buildCache ? try buildCacheEntries() : [], now: now)
     }
 
@@ -148,7 +150,7 @@ extension Engine {
     func remove(_ list: [PruneCandidate], into report: inout GCReport) throws {
         for c in list where c.type == "container" {
             guard let r = try store.container(c.id), !isAlive(r) else { continue }
-            report.otherReclaimed += writableSize(r.id)
+            report.otherReclaimed += writableSize(of: r)
             try cleanupContainer(r.id)
             removedEvent(r)
             report.containers.append(r.id)
@@ -212,12 +214,68 @@ extension Engine {
         return report
     }
 
-    /// `hive system df`: images, containers, volumes: count, active, size, reclaimable.
+    /// `hive system df`: images, containers, volumes, build cache: count, active, size, reclaimable.
     public func systemDF() throws -> [DiskUsage] {
-        let input = try pruneInput(volumes: true)
-        var containerBytes: [String: Int64] = [:], volumeBytes: [String: Int64] = [:]
-        for r in input.containers { containerBytes[r.id] = writableSize(r.id) }
-        for v in input.volumes { volumeBytes[v.name] = FileTree.diskUsage(store.volumesDir + "/" + v.name) }
-        return DiskUsage.summary(input, containerBytes: containerBytes, volumeBytes: volumeBytes) + [try buildCacheUsage()]
+        try diskUsage(try pruneInput(volumes: true, images: false)).rows
     }
+
+    /// `hive system df -v`: the rows, and each image, container, volume and build cache record.
+    public func systemDFVerbose() throws -> SystemDiskUsage {
+        let input = try pruneInput(volumes: true)
+        var du = try diskUsage(input)
+        let images = Dictionary(input.images.map { ($0.id.hex, $0) }, uniquingKeysWith: { a, _ in a })
+        du.images = try store.imageDiskUsage().compactMap { u in images[u.id].map { (record: $0, usage: u) } }
+            .sorted { $0.record.created > $1.record.created }
+        var volumesOf: [String: Int] = [:]
+        for users in input.volumeUsers.values { for c in users { volumesOf[c, default: 0] += 1 } }
+        let sizes = Dictionary(input.containers.map { ($0.id, writableSize(of: $0)) }, uniquingKeysWith: { a, _ in a })
+        du.containers = try listContainers().map { (summary: $0, size: sizes[$0.id] ?? 0, localVolumes: volumesOf[$0.id] ?? 0) }
+        du.volumes = input.volumes.map { v in
+            (name: v.name, links: input.volumeUsers[v.name]?.count ?? 0, size: FileTree.diskUsage(store.volumesDir + "/" + v.name))
+        }
+        return du
+    }
+
+    /// The rows of `system df`. A stopped container's writable layer is the
+    /// size its record keeps; only running ones (or ones without a size) are walked.
+    func diskUsage(_ input: PruneInput) throws -> SystemDiskUsage {
+        var containerBytes: [String: Int64] = [:], volumeBytes: [String: Int64] = [:]
+        for r in input.containers { containerBytes[r.id] = writableSize(of: r) }
+        for v in input.volumes { volumeBytes[v.name] = FileTree.diskUsage(store.volumesDir + "/" + v.name) }
+        let layers = try store.layerUsage()
+        let entries = try buildCacheEntries()
+        let mounts = entries.filter { $0.kind == "cache-mount" }
+        // the cache's layers each once (a base image's layers a record keeps after the image went count too)
+        let cache = DiskUsage(type: "Build Cache", total: entries.count, active: entries.filter(\.inUse).count,
+                              size: layers.buildCache + mounts.reduce(0) { $0 + $1.size },
+                              reclaimable: layers.buildCache - layers.buildCacheInUse + mounts.filter { !$0.inUse }.reduce(0) { $0 + $1.size })
+        var du = SystemDiskUsage()
+        du.rows = DiskUsage.summary(input, layers: layers, containerBytes: containerBytes, volumeBytes: volumeBytes) + [cache]
+        du.buildCache = entries
+        return du
+    }
+
+    /// Bytes in a container's writable layer: the size its record keeps while
+    /// it is not running (measured at its exit or after a `cp` into it), else a walk.
+    func writableSize(of r: ContainerRecord) -> Int64 {
+        if r.state != .running, let bytes = r.writableSize { return bytes }
+        return writableSize(r.id)
+    }
+
+    /// Something wrote into the container's writable layer (`cp` into it): a
+    /// stopped container's size is measured again (a running one has none kept).
+    func wroteWritableLayer(_ id: String) {
+        guard let r = try? store.container(id), r.state != .running else { return }
+        let bytes = writableSize(id)
+        try? store.db.transaction(durable: false) { () throws(HiveError) in try store.setWritableSize(id, bytes) }
+    }
+}
+
+/// `system df -v`: the rows, then every object with its own size.
+public struct SystemDiskUsage {
+    public var rows: [DiskUsage] = []
+    public var images: [(record: ImageRecord, usage: ImageDiskUsage)] = []
+    public var containers: [(summary: ContainerSummary, size: Int64, localVolumes: Int)] = []
+    public var volumes: [(name: String, links: Int, size: Int64)] = []
+    public var buildCache: [BuildCacheEntry] = []
 }

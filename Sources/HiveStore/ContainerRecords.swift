@@ -27,6 +27,10 @@ public struct ContainerRecord: Sendable {
     /// The detached container's monitor while it lives: pid and start time.
     public var monitorPid: Int32?
     public var monitorStart: Int64?
+    /// Bytes in its writable layer, as measured when it was created (0) or
+    /// last exited, or after a `cp` into it; nil: unknown (it runs, or was
+    /// started since). `system df` walks only the containers without one.
+    public var writableSize: Int64?
 
     public init(id: String, name: String, imageID: Digest, imageName: String, config: String, created: Int64) {
         self.id = id
@@ -40,8 +44,8 @@ public struct ContainerRecord: Sendable {
 }
 
 extension Store {
-    private static let containerColumns = "id, name, image_id, image_name, config, created, state, pid, pid_start, started, finished, exit_code, command, labels, restart_count, restarting, monitor_pid, monitor_start"
-    private static let summaryColumns = "id, name, image_id, image_name, '', created, state, pid, pid_start, started, finished, exit_code, command, labels, restart_count, restarting, monitor_pid, monitor_start"
+    private static let containerColumns = "id, name, image_id, image_name, config, created, state, pid, pid_start, started, finished, exit_code, command, labels, restart_count, restarting, monitor_pid, monitor_start, writable_size"
+    private static let summaryColumns = "id, name, image_id, image_name, '', created, state, pid, pid_start, started, finished, exit_code, command, labels, restart_count, restarting, monitor_pid, monitor_start, writable_size"
 
     private func containerRow(_ s: Statement) -> ContainerRecord? {
         guard let image = try? Digest(hex: s.text(2)) else { return nil }
@@ -58,6 +62,7 @@ extension Store {
         r.restarting = s.int(15) != 0
         r.monitorPid = s.optionalInt(16).map { Int32($0) }
         r.monitorStart = s.optionalInt(17)
+        r.writableSize = s.optionalInt(18)
         return r
     }
 
@@ -77,9 +82,10 @@ extension Store {
         return rows.first ?? nil
     }
 
+    /// A new container's writable layer is empty (`writable_size` 0).
     public func insertContainer(_ r: ContainerRecord) throws(HiveError) {
         do {
-            try db.prepare("INSERT INTO containers (\(Store.containerColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', NULL, NULL, NULL, NULL, NULL, ?7, ?8, 0, 0, NULL, NULL)")
+            try db.prepare("INSERT INTO containers (\(Store.containerColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'created', NULL, NULL, NULL, NULL, NULL, ?7, ?8, 0, 0, NULL, NULL, 0)")
                 .run([.text(r.id), .text(r.name), .text(r.imageID.hex), .text(r.imageName), .text(r.config), .int(r.created),
                       .text(r.command), .text(r.labelsJSON)])
         } catch where error.code == .conflict {
@@ -90,7 +96,7 @@ extension Store {
 
     /// With `onlyIfCreated`, a container whose exit was already recorded stays exited.
     public func markRunning(_ id: String, pid: Int32, pidStart: Int64, at: Int64, onlyIfCreated: Bool = false) throws(HiveError) {
-        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL WHERE id = ?1"
+        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL, writable_size = NULL WHERE id = ?1"
                        + (onlyIfCreated ? " AND state = 'created'" : ""))
             .run([.text(id), .int(Int64(pid)), .int(pidStart), .int(at)])
     }
@@ -114,7 +120,7 @@ extension Store {
             try db.prepare("UPDATE containers SET restart_count = restart_count + 1, started = ?2 WHERE id = ?1").run([.text(id), .int(at)])
             return
         }
-        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL, "
+        try db.prepare("UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, started = ?4, finished = NULL, exit_code = NULL, writable_size = NULL, "
                        + "restart_count = restart_count + 1, restarting = 0 WHERE id = ?1")
             .run([.text(id), .int(Int64(pid)), .int(pidStart), .int(at)])
     }
@@ -122,12 +128,19 @@ extension Store {
     /// A start by the user, before the launch: the restart policy's count
     /// starts again too (Docker resets RestartCount).
     public func markCreated(_ id: String) throws(HiveError) {
-        try db.prepare("UPDATE containers SET state = 'created', pid = NULL, restart_count = 0, restarting = 0 WHERE id = ?1").run([.text(id)])
+        try db.prepare("UPDATE containers SET state = 'created', pid = NULL, restart_count = 0, restarting = 0, writable_size = NULL WHERE id = ?1").run([.text(id)])
     }
 
-    public func markExited(_ id: String, exitCode: Int32, at: Int64) throws(HiveError) {
-        try db.prepare("UPDATE containers SET state = 'exited', pid = NULL, finished = ?2, exit_code = ?3 WHERE id = ?1")
-            .run([.text(id), .int(at), .int(Int64(exitCode))])
+    /// `writableSize`: its writable layer's bytes, measured after the exit (nil: not measured).
+    public func markExited(_ id: String, exitCode: Int32, at: Int64, writableSize: Int64? = nil) throws(HiveError) {
+        try db.prepare("UPDATE containers SET state = 'exited', pid = NULL, finished = ?2, exit_code = ?3, writable_size = ?4 WHERE id = ?1")
+            .run([.text(id), .int(at), .int(Int64(exitCode)), writableSize.map { .int($0) } ?? .null])
+    }
+
+    /// After something wrote into a stopped container's writable layer
+    /// (`cp`): its bytes now. A container that started meanwhile keeps none.
+    public func setWritableSize(_ id: String, _ bytes: Int64) throws(HiveError) {
+        try db.prepare("UPDATE containers SET writable_size = ?2 WHERE id = ?1 AND state != 'running'").run([.text(id), .int(bytes)])
     }
 
     public func updateContainerConfig(_ id: String, _ config: String) throws(HiveError) {

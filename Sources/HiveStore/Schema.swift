@@ -3,7 +3,7 @@ import HiveOCI
 import HivePlatform
 
 enum Schema {
-    static let version = 9
+    static let version = 10
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -225,6 +225,10 @@ enum Schema {
     DROP TABLE IF EXISTS build_cache;
     """
 
+    /// A stopped container's writable-layer bytes (issue #16: `system df`
+    /// walks only running containers' upper directories). NULL: unknown.
+    static let v10 = "ALTER TABLE containers ADD COLUMN writable_size INTEGER"
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -246,6 +250,7 @@ enum Schema {
             try db.exec(v7)
             if !cols.contains("restart_count") { for stmt in v8 { try db.exec(stmt) } }
             try db.exec(v9)
+            if !cols.contains("writable_size") { try db.exec(v10) }
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

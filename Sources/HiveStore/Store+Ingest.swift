@@ -51,16 +51,22 @@ public struct IngestedLayer {
 extension Store {
     /// Runs `body` with a fresh temp dir under tmp/, the store lock held
     /// shared (no sweep removes what it stores before its image is recorded);
-    /// afterwards the temp dir is removed and an idle store swept.
+    /// afterwards the temp dir is removed. What a failed ingest stored goes
+    /// at once if the store is idle; after a successful one the lock stays
+    /// held (the command goes on using what it stored) and the next idle
+    /// command sweeps.
     public func withIngest<T>(_ body: (_ tmp: String) throws -> T) throws -> T {
         try lockShared()
         markPending()
         let tmp = try makeTempDir()
+        var failed = true
         defer {
             try? FileTree.remove(path: tmp)
-            sweepIfIdle()
+            sweepIfIdle(yieldingLock: failed)
         }
-        return try body(tmp)
+        let result = try body(tmp)
+        failed = false
+        return result
     }
 
     /// Extracts a layer stream into a fresh temp layer `tempName` in `tmp`

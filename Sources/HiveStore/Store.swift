@@ -125,19 +125,28 @@ public final class Store {
     }
 
     /// Sweeps when no writer holds the store lock; otherwise leaves the marker.
-    /// Returns whether a sweep ran.
+    /// Returns whether a sweep ran. A command holding the lock shared keeps it
+    /// and leaves the sweep to the next idle command: letting go of it for a
+    /// moment would let a waiting prune in, which could remove what the
+    /// command is still using (a build's state between its steps, an image
+    /// it is about to tag). Only with `yieldingLock` (a failed ingest: it has
+    /// nothing in use, and what it stored must go now) does it let go, try,
+    /// and take the lock again. Holding it exclusively (prune, gc), it sweeps.
     @discardableResult
-    public func sweepIfIdle() -> Bool {
+    public func sweepIfIdle(yieldingLock: Bool = false) -> Bool {
+        let previous = lockMode
+        if previous == LOCK_SH && !yieldingLock { return false }
+        if previous == LOCK_EX {
+            guard (try? sweep()) != nil else { return false }
+            unlink(pendingMarker)
+            return true
+        }
         if lockFD < 0 {
             lockFD = open(root + "/locks/store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             if lockFD < 0 { return false }
         }
-        let previous = lockMode
         if previous != LOCK_UN { flock(lockFD, LOCK_UN) }
-        defer {
-            if previous != LOCK_UN { flock(lockFD, previous) } else { flock(lockFD, LOCK_UN) }
-            lockMode = previous
-        }
+        defer { flock(lockFD, previous == LOCK_UN ? LOCK_UN : previous) }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else { return false }
         do {
             try sweep()

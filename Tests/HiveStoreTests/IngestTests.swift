@@ -128,6 +128,11 @@ import Testing
             #expect(try store.image(ids[0])?.tags == ["docker.io/library/one:latest", "docker.io/library/three:latest"])
             return one.chainID
         }
-        #expect(names(store.layersDir) == [kept.hex])  // `top` swept at the end: no image has it
+        // `top` (no image has it) stays while this command holds the store lock
+        // shared, and goes in the next sweep of an idle store
+        #expect(names(store.layersDir).count == 2)
+        store.unlock()
+        #expect(store.sweepIfIdle())
+        #expect(names(store.layersDir) == [kept.hex])
     }
 }

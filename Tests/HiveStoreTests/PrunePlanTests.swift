@@ -225,7 +225,9 @@ import Testing
         let containers = [container("a", image: 1, state: .running), container("b", image: 1), container("c", image: 2)]
         let volumes = [VolumeRecord(name: "v1", created: 0, labelsJSON: "{}", anonymous: false),
                        VolumeRecord(name: "v2", created: 0, labelsJSON: "{}", anonymous: true)]
+        // the images' counts and sizes come from the store's one query (each shared layer once)
         let rows = DiskUsage.summary(input(images, containers, alive: ["a-id"], volumes: volumes, users: ["v1": ["a-id"]]),
+                                     layers: LayerUsage(imageCount: 3, imagesInUseCount: 2, images: 70, imagesInUse: 30),
                                      containerBytes: ["a-id": 1, "b-id": 2, "c-id": 4], volumeBytes: ["v1": 100, "v2": 200])
         #expect(rows == [
             DiskUsage(type: "Images", total: 3, active: 2, size: 70, reclaimable: 40),

@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
-# Cleanup after chaos (issue #16, a smaller version of the issue's: six rounds,
-# not forty): run, run --rm, build, commit, rm, image prune -a and system gc
-# at once, some killed with SIGKILL at a random moment; afterwards no
-# container lost its image to a prune, and system prune -af --volumes plus
-# builder prune -af leave only the database and configuration in the store:
-# no layer, blob, container directory, mount or cgroup.
+# Cleanup after chaos (issue #16): forty rounds of run, run --rm, build,
+# commit, rm, image prune -a and system gc at once, about half of them killed
+# with SIGKILL at a random moment (0-199 ms into the round, by the
+# millisecond); afterwards no container lost its image to a prune, and
+# system prune -af --volumes plus builder prune -af leave only the database
+# and configuration in the store: no layer, blob, container directory, mount
+# or cgroup. A round is cheap (no sleep beyond the kill's delay: the
+# containers run `true`-sized commands and the build one short RUN), so the
+# forty fit in about a minute on two cores; CHAOS_ROUNDS sets another count.
 load helpers
 
 teardown() { teardown_containers; }
@@ -14,19 +17,26 @@ teardown() { teardown_containers; }
     mkdir -p "$WORK/ctx"
     printf '[gc]\nmin_age = "0s"\nmax_age = "1s"\n' > "$HIVE_CONFIG"
     : > "$WORK/cgroups"
-    for round in 1 2 3 4 5 6; do
+    hive create --network none --name pin busybox true >/dev/null   # the base stays: a run never finds it pruned
+    for round in $(seq "${CHAOS_ROUNDS:-40}"); do
         echo "round $round" > "$WORK/ctx/f"
-        printf 'FROM busybox\nCOPY f /f\nRUN --mount=type=cache,target=/c cat /f > /c/last && sleep 0.%s\n' "$((RANDOM % 4))" > "$WORK/ctx/Dockerfile"
-        pids=()
-        "$HIVE" run --network none --name "r$round" busybox sh -c 'echo x > /x; sleep 0.3' >/dev/null 2>&1 & pids+=($!)
-        "$HIVE" run --rm --network none busybox sh -c 'sleep 0.2' >/dev/null 2>&1 & pids+=($!)
-        "$HIVE" build -q --network none -t "b$round" "$WORK/ctx" >/dev/null 2>&1 & pids+=($!)
+        printf 'FROM busybox\nCOPY f /f\nRUN --mount=type=cache,target=/c cat /f > /c/last\n' > "$WORK/ctx/Dockerfile"
+        pids=() must=()
+        "$HIVE" run --network none --name "r$round" busybox sh -c 'echo x > /x' >/dev/null 2>"$WORK/err.run" & pids+=($!) must+=($!)
+        "$HIVE" run --rm --network none busybox true >/dev/null 2>"$WORK/err.rm" & pids+=($!) must+=($!)
+        "$HIVE" build -q --network none -t "b$round" "$WORK/ctx" >/dev/null 2>"$WORK/err.build" & pids+=($!) must+=($!)
         [ "$round" -gt 1 ] && { "$HIVE" commit "r$((round - 1))" "c$round" >/dev/null 2>&1 & pids+=($!); }
         [ "$round" -gt 2 ] && { "$HIVE" rm -f "r$((round - 2))" >/dev/null 2>&1 & pids+=($!); }
         "$HIVE" image prune -af >/dev/null 2>&1 & pids+=($!)
         "$HIVE" system gc >/dev/null 2>&1 & pids+=($!)
-        sleep "0.$((RANDOM % 5))"
-        for p in "${pids[@]}"; do if [ $((RANDOM % 2)) -eq 0 ]; then kill -9 "$p" 2>/dev/null || true; fi; done
+        sleep "0.$(printf '%03d' $((RANDOM % 200)))"
+        killed=" "
+        for p in "${pids[@]}"; do if [ $((RANDOM % 2)) -eq 0 ]; then kill -9 "$p" 2>/dev/null || true; killed+="$p "; fi; done
+        # a run or build nobody killed succeeded: no prune took its image (busybox is pinned) from under it
+        for p in "${must[@]}"; do
+            [[ "$killed" == *" $p "* ]] && continue
+            wait "$p" || { echo "round $round: a run or build failed:"; tail -n +1 "$WORK"/err.*; return 1; }
+        done
         wait || true
         cat "$HIVE_ROOT"/containers/*/cgroups >> "$WORK/cgroups" 2>/dev/null || true
     done

@@ -7,32 +7,98 @@ enum SystemDF {
     static let def = CommandDef(
         name: "system df", aliases: ["system df"], usage: "[OPTIONS]", summary: "Show hive disk usage",
         options: [
-            .value("format", nil, "string", "Format output: table, json, or a Go template"),
-            .flag("verbose", "v", "Show detailed information on space usage (the build cache's records)"),
+            .value("format", nil, "string", "Format output: table, json, or a Go template (with -v: over .Images, .Containers, .Volumes, .BuildCache)"),
+            .flag("verbose", "v", "Show detailed information on space usage"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 0, max: 0)
         let engine = try c.engine()
-        let rows: [JSONValue] = try engine.systemDF().map { u in
-            let pct = u.size > 0 ? " (\(Int((Double(u.reclaimable) / Double(u.size) * 100).rounded()))%)" : ""
+        let format = c.args.value("format")
+        if c.args.flag("verbose") {
+            try verbose(try engine.systemDFVerbose(), format: format, c)
+            return 0
+        }
+        try Renderer.render(try engine.systemDF().map(row), format: try OutputFormat.parse(format, defaultTemplate: "{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"),
+                            headers: ["Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"], to: c.out)
+        return 0
+    }
+
+    /// A summary row as Docker's formatter gives it: every field a string; the
+    /// reclaimable share a truncated percent (none for the build cache). Plus
+    /// podman's RawSize and RawReclaimable: the bytes.
+    static func row(_ u: DiskUsage) -> JSONValue {
+        let pct = u.size > 0 && u.type != "Build Cache" ? " (\(u.reclaimable * 100 / u.size)%)" : ""
+        return .object([
+            "Type": .string(u.type), "TotalCount": .string(String(u.total)), "Active": .string(String(u.active)),
+            "Size": .string(Units.humanSize(u.size)), "Reclaimable": .string(Units.humanSize(u.reclaimable) + pct),
+            "RawSize": .int(u.size), "RawReclaimable": .int(u.reclaimable),
+        ])
+    }
+
+    /// `-v`: Docker's four sections (its columns and headers); with --format,
+    /// the template (or json) over one object holding the four lists.
+    static func verbose(_ du: SystemDiskUsage, format: String?, _ c: Context) throws {
+        let table = format == nil || format == "table"
+        let images: [JSONValue] = du.images.map { i in
+            var repo = "<none>", tag = "<none>"
+            if let t = i.record.tags.first, let ref = try? Reference(parsing: t) {
+                repo = ref.familiarRepository
+                tag = ref.tag ?? "<none>"
+            }
             return .object([
-                "Type": .string(u.type), "TotalCount": .int(Int64(u.total)), "Active": .int(Int64(u.active)),
-                "Size": .string(Units.humanSize(u.size)), "Reclaimable": .string(Units.humanSize(u.reclaimable) + pct),
+                "Repository": .string(repo), "Tag": .string(tag), "ID": .string(table ? i.record.id.shortID : i.record.id.description),
+                "CreatedSince": .string(Units.since(i.record.created)), "CreatedAt": .string(Units.goTime(i.record.created)),
+                "Size": .string(Units.humanSize(i.usage.size)), "SharedSize": .string(Units.humanSize(i.usage.sharedSize)),
+                "UniqueSize": .string(Units.humanSize(i.usage.size - i.usage.sharedSize)), "Containers": .string(String(i.usage.containers)),
+                "RawSize": .int(i.usage.size), "RawSharedSize": .int(i.usage.sharedSize),
             ])
         }
-        try Renderer.render(rows, format: try OutputFormat.parse(c.args.value("format"), defaultTemplate: "{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"),
-                            headers: ["Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE"], to: c.out)
-        if c.args.flag("verbose") && c.args.value("format") == nil {
-            let entries = try engine.buildCacheEntries()
-            c.out.line("")
-            c.out.line("Build cache usage: " + Units.humanSize(entries.filter { !$0.shared }.reduce(0) { $0 + $1.size }))
-            c.out.line("")
-            try Renderer.render(entries.map(BuilderDU.row), format: .table(try Template("{{.ID}}\t{{.Type}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}")),
-                                headers: ["ID": "CACHE ID", "Type": "CACHE TYPE", "Size": "SIZE", "CreatedSince": "CREATED", "LastUsedSince": "LAST USED",
-                                          "UsageCount": "USAGE", "Shared": "SHARED"], to: c.out)
+        let containers: [JSONValue] = du.containers.map { ctr in
+            let s = ctr.summary
+            let cmd = table && s.command.count > 20 ? String(s.command.prefix(19)) + "…" : s.command
+            return .object([
+                "ID": .string(table ? String(s.id.prefix(12)) : s.id), "Image": .string(s.image), "Command": .string("\"" + cmd + "\""),
+                "LocalVolumes": .string(String(ctr.localVolumes)), "Size": .string(Units.humanSize(ctr.size)),
+                "RunningFor": .string(Units.since(s.created)), "CreatedAt": .string(Units.goTime(s.created)),
+                "Status": .string(s.status), "State": .string(s.state), "Names": .string(s.name), "RawSize": .int(ctr.size),
+            ])
         }
-        return 0
+        let volumes: [JSONValue] = du.volumes.map { v in
+            .object(["Name": .string(v.name), "Links": .string(String(v.links)), "Size": .string(Units.humanSize(v.size)),
+                     "Driver": .string("local"), "Scope": .string("local"), "RawSize": .int(v.size)])
+        }
+        let cache: [JSONValue] = du.buildCache.map { e in
+            guard case .object(var o) = BuilderDU.row(e) else { return .null }
+            o["CacheType"] = o["Type"]
+            o["RawSize"] = .int(e.size)
+            return .object(o)
+        }
+        guard table else {
+            let all = JSONValue.object(["Images": .array(images), "Containers": .array(containers), "Volumes": .array(volumes), "BuildCache": .array(cache)])
+            try Renderer.render([all], format: try OutputFormat.parse(format, defaultTemplate: ""), headers: [:], to: c.out)
+            return
+        }
+        func section(_ title: String, _ rows: [JSONValue], _ template: String, _ headers: [String: String]) throws {
+            c.out.line(title)
+            c.out.line("")
+            try Renderer.render(rows, format: .table(try Template(template)), headers: headers, to: c.out)
+        }
+        try section("Images space usage:", images, "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
+                    ["Repository": "REPOSITORY", "Tag": "TAG", "ID": "IMAGE ID", "CreatedSince": "CREATED", "Size": "SIZE",
+                     "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE", "Containers": "CONTAINERS"])
+        c.out.line("")
+        try section("Containers space usage:", containers, "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
+                    ["ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "LocalVolumes": "LOCAL VOLUMES", "Size": "SIZE",
+                     "RunningFor": "CREATED", "Status": "STATUS", "Names": "NAMES"])
+        c.out.line("")
+        try section("Local Volumes space usage:", volumes, "{{.Name}}\t{{.Links}}\t{{.Size}}", ["Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"])
+        c.out.line("")
+        let cacheSize = du.rows.first { $0.type == "Build Cache" }?.size ?? 0
+        try section("Build cache usage: " + Units.humanSize(cacheSize), cache,
+                    "{{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}",
+                    ["ID": "CACHE ID", "CacheType": "CACHE TYPE", "Size": "SIZE", "CreatedSince": "CREATED", "LastUsedSince": "LAST USED",
+                     "UsageCount": "USAGE", "Shared": "SHARED"])
     }
 }
 
