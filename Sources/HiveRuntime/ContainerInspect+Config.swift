@@ -9,7 +9,7 @@ import HivePlatform
 extension ContainerInspect {
     static func config(_ r: State, _ s: ContainerSpec?, argv: [String]) -> JSONValue {
         let image = r.image ?? ContainerConfig()
-        let (entrypoint, cmd) = split(argv, image: image)
+        let (entrypoint, cmd) = split(argv, image: image, given: s?.entrypoint)
         let interactive = s?.interactive ?? false
         var volumes = (image.volumes ?? [:]).keys.sorted()
         for m in s?.mounts ?? [] where m.type == "volume" && isAnonymous(m.name ?? "") && !volumes.contains(m.destination) {
@@ -44,11 +44,12 @@ extension ContainerInspect {
         return .object(o)
     }
 
-    /// ENTRYPOINT and CMD apart again: an argv that starts with the image's
-    /// ENTRYPOINT ran it, one that does not had `--entrypoint` (its first
-    /// word). With no ENTRYPOINT in the image, the argv is CMD: the spec does not
-    /// keep an `--entrypoint` given for such an image, which shows in CMD's first word.
-    static func split(_ argv: [String], image: ContainerConfig) -> (entrypoint: [String]?, cmd: [String]?) {
+    /// ENTRYPOINT and CMD apart again: `--entrypoint` as the spec keeps it
+    /// (its first word; none for `--entrypoint ""`); else an argv that starts
+    /// with the image's ENTRYPOINT ran it, one that does not had an
+    /// `--entrypoint` an older record did not keep (its first word).
+    static func split(_ argv: [String], image: ContainerConfig, given: [String]? = nil) -> (entrypoint: [String]?, cmd: [String]?) {
+        if let g = given { return (g.isEmpty ? nil : g, Array(argv.dropFirst(g.count))) }
         let e = image.entrypoint ?? []
         guard !e.isEmpty else { return (nil, argv) }
         if argv.starts(with: e) { return (e, Array(argv.dropFirst(e.count))) }

@@ -44,7 +44,7 @@ extension ContainerInspect {
             "Privileged": .bool(privileged),
             "PublishAllPorts": .bool(false),
             "ReadonlyRootfs": .bool(s?.readOnly ?? false),
-            "SecurityOpt": stringsOrNull(s.map(securityOpt)),
+            "SecurityOpt": stringsOrNull(s?.securityOpts ?? s.map(securityOpt)),
             "UTSMode": .string(iso.uts ?? ""),
             "UsernsMode": .string(""),
             "ShmSize": .int(iso.shmSize ?? defaultShmSize),
@@ -74,7 +74,7 @@ extension ContainerInspect {
             "OomKillDisable": .bool(res.oomKillDisable ?? false),
             // hive's default limit is 2048 (Podman's); lifted (update -1) shows 0, as Docker's update leaves it
             "PidsLimit": .int(max(0, res.pidsLimit ?? 0)),
-            "Ulimits": .array([]),  // --ulimit: not stored
+            "Ulimits": .array((s?.ulimits ?? []).compactMap(ulimit)),
             "CpuCount": .int(0), "CpuPercent": .int(0), "IOMaximumIOps": .int(0), "IOMaximumBandwidth": .int(0),
             "MaskedPaths": privileged ? .null : strings(LaunchPlan.maskedPaths),
             "ReadonlyPaths": privileged ? .null : strings(LaunchPlan.readonlyPaths),
@@ -151,6 +151,15 @@ extension ContainerInspect {
             guard f.count == 2, let n = Int64(f[1]) else { return nil }
             return .object(["Path": .string("/dev/block/" + f[0]), key: .int(n)])
         })
+    }
+
+    /// One of HostConfig.Ulimits from `--ulimit NAME=SOFT[:HARD]` as given.
+    static func ulimit(_ text: String) -> JSONValue? {
+        guard let eq = text.firstIndex(of: "=") else { return nil }
+        let limits = text[text.index(after: eq)...].split(separator: ":", maxSplits: 1)
+        guard let soft = limits.first.flatMap({ Int64($0) }) else { return nil }
+        let hard = limits.count > 1 ? Int64(limits[1]) ?? soft : soft
+        return .object(["Name": .string(String(text[..<eq])), "Soft": .int(soft), "Hard": .int(hard)])
     }
 
     /// One of HostConfig.Devices from `--device HOST[:CONTAINER][:PERMS]`.

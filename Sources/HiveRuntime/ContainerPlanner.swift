@@ -154,6 +154,9 @@ public struct ContainerPlanner {
         if r.isolation != IsolationRequest() { spec.isolation = r.isolation }
         if !r.annotations.isEmpty { spec.annotations = r.annotations }
         if !r.volumesFrom.isEmpty { spec.volumesFrom = r.volumesFrom }
+        if let e = r.entrypoint { spec.entrypoint = e.isEmpty ? [] : [e] }
+        if !r.ulimits.isEmpty { spec.ulimits = r.ulimits }
+        if !r.securityOpts.isEmpty { spec.securityOpts = r.securityOpts }
         if r.interactive { spec.interactive = true }
         if r.tty { spec.tty = true }
         spec.mounts = requested.mounts.map { ContainerPlanner.info($0, volumesDir: inputs.volumesDir) }

@@ -50,6 +50,12 @@ public struct ContainerSpec: Codable, Sendable {
     public var annotations: [String: String]? = nil
     /// `--volumes-from` as given, the containers by ID (nil: none).
     public var volumesFrom: [String]? = nil
+    /// `--entrypoint` as given ([] for `--entrypoint ""`; nil: the image's):
+    /// inspect tells it from CMD with it.
+    public var entrypoint: [String]? = nil
+    /// `--ulimit` and `--security-opt` as given (nil: none), as Docker shows them.
+    public var ulimits: [String]? = nil
+    public var securityOpts: [String]? = nil
 }
 
 extension ContainerSpec {
@@ -99,6 +105,9 @@ extension ContainerSpec {
         if let isolation { o["isolation"] = isolation.json }
         if let annotations { o["annotations"] = .object(annotations.mapValues(JSONValue.string)) }
         if let volumesFrom { o["volumesFrom"] = .array(volumesFrom.map(JSONValue.string)) }
+        if let entrypoint { o["entrypoint"] = .array(entrypoint.map(JSONValue.string)) }
+        if let ulimits { o["ulimits"] = .array(ulimits.map(JSONValue.string)) }
+        if let securityOpts { o["securityOpts"] = .array(securityOpts.map(JSONValue.string)) }
         if let mounts {
             o["mounts"] = .array(mounts.map { m in
                 var mo: [String: JSONValue] = ["type": .string(m.type), "source": .string(m.source), "destination": .string(m.destination), "rw": .bool(m.rw)]

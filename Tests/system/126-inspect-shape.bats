@@ -37,10 +37,6 @@ create_full() {
 
 # What hive documents as different for the main container, each with its reason.
 FULL_GAPS=(
-    --gap HostConfig.Ulimits      # --ulimit: applied, not kept in the stored spec
-    --gap HostConfig.SecurityOpt  # no-new-privileges is hive's default; the flags as given are not stored
-    --gap Config.Entrypoint       # --entrypoint for an image without ENTRYPOINT is not stored apart from CMD
-    --gap Config.Cmd              # ... so CMD shows it as its first word
 )
 FULL_SAME=(
     --same Name --same Path --same Args --same Platform --same RestartCount --same ExecIDs --same Config.Image
@@ -54,6 +50,7 @@ FULL_SAME=(
     --same Config.StdinOnce --same Config.AttachStdin --same Config.ExposedPorts --same Config.Volumes --same Config.Domainname
     --same HostConfig.ShmSize --same HostConfig.GroupAdd --same HostConfig.Sysctls --same HostConfig.IpcMode
     --same HostConfig.PidMode --same HostConfig.UTSMode --same HostConfig.OomScoreAdj --same HostConfig.CgroupParent
+    --same HostConfig.Ulimits --same HostConfig.SecurityOpt --same Config.Entrypoint --same Config.Cmd
 )
 
 @test "inspect of a container made with the fixture's flags has Docker's key tree, types and values, created to exited" {
