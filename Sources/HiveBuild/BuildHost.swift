@@ -19,6 +19,12 @@ public protocol BuildHost: AnyObject {
     /// events; returns the image ID. `always`: `build --pull` (a stored image
     /// is checked for a newer one); else it is pulled because it is missing.
     func pull(_ reference: String, always: Bool) throws -> Digest
+    /// Checks a FROM image (`build --platform`); throws to refuse it.
+    func checkBase(_ reference: String, _ config: ImageConfig) throws
+}
+
+extension BuildHost {
+    public func checkBase(_ reference: String, _ config: ImageConfig) throws {}
 }
 
 /// A RUN step as the host runs it.

@@ -191,6 +191,7 @@ public final class Builder {
             }
             try store.db.transaction { () throws(HiveError) in try store.touchImage(resolved, at: Timestamp.now().unixNanos) }
             var (_, manifest, config) = try store.manifestAndConfig(resolved)
+            do { try host.checkBase(baseName, config) } catch { throw fail(HiveError.from(error).message, stage.fromLine) }
             config.history = config.history ?? []
             state = BuildState(image: resolved, config: config, key: Builder.sha256Hex("FROM " + resolved.hex))
             state.layers = try store.layers(of: resolved)

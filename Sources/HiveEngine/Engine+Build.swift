@@ -9,7 +9,9 @@ import HivePlatform
 
 extension Engine {
     /// Builds the Dockerfile; returns the image ID (tagged with every `-t`).
-    public func build(_ o: BuildOptions) throws -> Digest {
+    /// `steps`: run's settings for every RUN step's container (`build -m`,
+    /// `--ulimit`, ...: EngineBuildHost.stepRequest).
+    public func build(_ o: BuildOptions, steps: RunOptions? = nil) throws -> Digest {
         let df = try Builder.parse(o)
         let tags = try Builder.references(o.tags)
         // pre-build hooks may change tags, labels, build args, network; or refuse
@@ -25,7 +27,7 @@ extension Engine {
             opts.tags = (ctx["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
         }
         let finalTags = try Builder.references(opts.tags)
-        let id = try Builder(store: store, host: EngineBuildHost(self), options: opts, dockerfile: df).build(tags: finalTags)
+        let id = try Builder(store: store, host: EngineBuildHost(self, steps: steps), options: opts, dockerfile: df).build(tags: finalTags)
         emit(.postBuild, EventRecord(type: "image", action: "build", id: id.description, attributes: ["name": finalTags.first.map(familiarName) ?? "<none>"]),
              context: .object(["id": .string(id.description), "tags": .array(finalTags.map { .string(familiarName($0)) }),
                                "labels": .object(opts.labels.mapValues(JSONValue.string))]))

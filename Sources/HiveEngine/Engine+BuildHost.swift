@@ -11,15 +11,33 @@ import HiveStore
 
 final class EngineBuildHost: BuildHost {
     let engine: Engine
+    /// `build`'s run flags for every step (limits, cgroup parent, /dev/shm, hosts, ulimits, security options; platform: checkBase).
+    let steps: ContainerRequest?
 
-    init(_ engine: Engine) { self.engine = engine }
+    init(_ engine: Engine, steps: ContainerRequest? = nil) {
+        self.engine = engine
+        self.steps = steps
+    }
+
+    /// A step's request with `build`'s run flags.
+    func stepRequest(_ o: ContainerRequest) -> ContainerRequest {
+        guard let t = steps else { return o }
+        var o = o
+        o.resources = t.resources
+        o.isolation.cgroupParent = t.isolation.cgroupParent
+        o.isolation.shmSize = t.isolation.shmSize
+        o.extraHosts = t.extraHosts
+        o.ulimits = t.ulimits
+        o.securityOpts = t.securityOpts
+        return o
+    }
 
     func run<T>(_ r: RunStepRequest, then: (_ status: Int32, _ writeChanges: @escaping (Int32) throws -> Void) throws -> T) throws -> T {
         let mounts = r.mounts.map {
             MountRequest(kind: $0.kind == .tmpfs ? .tmpfs : .bind, source: $0.source, target: $0.target, readonly: $0.readonly, tmpfsOptions: $0.tmpfsOptions)
         }
-        let o = ContainerRequest.buildStep(image: r.image.hex, argv: r.argv, env: r.env, user: r.user, workdir: r.workdir,
-                                           network: r.network, mounts: mounts)
+        let o = stepRequest(ContainerRequest.buildStep(image: r.image.hex, argv: r.argv, env: r.env, user: r.user, workdir: r.workdir,
+                                                       network: r.network, mounts: mounts))
         let (id, plan) = try engine.createContainer(o)
         defer { try? engine.cleanupContainer(id) }
         // on a network (the default bridge unless the build or the step says none or host):
@@ -38,6 +56,11 @@ final class EngineBuildHost: BuildHost {
         let status = Launcher.wait(pid, forwardSignals: true)
         let engine = self.engine
         return try then(status) { fd in try engine.writeDiffTar(id, to: fd) }
+    }
+
+    /// `build --platform`: each FROM image checked as `run --platform` checks its image.
+    func checkBase(_ reference: String, _ config: ImageConfig) throws {
+        if let p = steps?.platform { try Engine.checkPlatform(p, image: reference, config) }
     }
 
     func pull(_ reference: String, always: Bool) throws -> Digest {

@@ -95,10 +95,16 @@ extension Engine {
     }
 
     /// `container prune`: every stopped container, after the pre-prune hooks.
-    public func pruneContainers() throws -> [String] {
+    /// Docker's `container prune` filters: `until` (created before), `label`, `label!`.
+    public static let containerPruneFilters: Set<String> = ["until", "label", "label!"]
+
+    public func pruneContainers(filters: FilterArgs? = nil) throws -> [String] {
+        let until = try filters?["until"]?.map { try HumanTime.parseFilter($0) }.min()
         try store.lockExclusive()
         defer { store.unlock() }
-        let list = PrunePlan.stoppedContainers(try pruneInput(volumes: false))
+        var input = try pruneInput(volumes: false)
+        if let filters { input.containers = input.containers.filter { filters.matchLabels(labels($0.labelsJSON)) } }
+        let list = PrunePlan.stoppedContainers(input, until: until)
         var report = GCReport()
         try remove(try prePrune(list, reason: "container prune"), into: &report)
         return report.containers

@@ -190,12 +190,12 @@ extension Engine {
     /// (`stdin`: `-i`, this process's stdin is the container's). A container
     /// with a restart policy or a health check starts under its monitor
     /// instead, this command attached to it (`runSupervised`).
-    public func startAttached(_ ref: String, stdin: Bool = false) throws -> Int32 {
+    public func startAttached(_ ref: String, stdin: Bool = false, detachKeys: [UInt8]? = nil) throws -> Int32 {
         let r = try record(ref)
         guard !isAlive(r), !isRestarting(r) else { throw HiveError(.conflict, "container \(ref) is already running") }
-        if let s = spec(r), needsMonitor(s) {
+        if let s = spec(r), needsMonitor(s) || detachKeys != nil {
             let streams = AttachStreams(stdin: stdin && s.interactive == true, stdout: true, stderr: true)
-            return try runSupervised(r, streams: streams)
+            return try runSupervised(r, streams: streams, detachKeys: detachKeys)
         }
         try checkDevicePolicy(r)
         try refreshJoins(r)

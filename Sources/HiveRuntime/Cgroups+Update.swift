@@ -18,6 +18,14 @@ public struct ResourceUpdate: Sendable, Equatable {
     public var cpusetCpus: String?
     /// <= 0: unlimited.
     public var pidsLimit: Int64?
+    /// The tuning limits `update` takes (Cgroups+Tuning.swift writes them).
+    public var memoryReservation: Int64?
+    public var cpuPeriod: Int64?
+    public var cpuQuota: Int64?
+    public var cpuRtPeriod: Int64?
+    public var cpuRtRuntime: Int64?
+    public var cpusetMems: String?
+    public var blkioWeight: Int64?
     public init() {}
 
     public var isEmpty: Bool { self == ResourceUpdate() }
@@ -25,10 +33,11 @@ public struct ResourceUpdate: Sendable, Equatable {
     /// The controllers whose files change.
     public var controllers: Set<String> {
         var c: Set<String> = []
-        if memory != nil || memorySwap != nil { c.insert("memory") }
-        if cpus != nil || cpuShares != nil { c.insert("cpu") }
-        if cpusetCpus != nil { c.insert("cpuset") }
+        if memory != nil || memorySwap != nil || memoryReservation != nil { c.insert("memory") }
+        if cpus != nil || cpuShares != nil || cpuPeriod != nil || cpuQuota != nil || cpuRtPeriod != nil || cpuRtRuntime != nil { c.insert("cpu") }
+        if cpusetCpus != nil || cpusetMems != nil { c.insert("cpuset") }
         if pidsLimit != nil { c.insert("pids") }
+        if blkioWeight != nil { c.insert(Cgroups.mode == .v2 ? "io" : "blkio") }
         return c
     }
 
@@ -46,6 +55,13 @@ public struct ResourceUpdate: Sendable, Equatable {
         if let s = cpuShares { r.cpuShares = s }
         if let s = cpusetCpus { r.cpusetCpus = s }
         if let p = pidsLimit { r.pidsLimit = p > 0 ? p : nil }
+        if let m = memoryReservation { r.memoryReservation = m > 0 ? m : nil }
+        if let p = cpuPeriod { r.cpuPeriod = p > 0 ? p : nil }
+        if let q = cpuQuota { r.cpuQuota = q > 0 ? q : nil }
+        if let p = cpuRtPeriod { r.cpuRtPeriod = p > 0 ? p : nil }
+        if let t = cpuRtRuntime { r.cpuRtRuntime = t > 0 ? t : nil }
+        if let m = cpusetMems { r.cpusetMems = m }
+        if let w = blkioWeight { r.blkioWeight = w > 0 ? w : nil }
         try ContainerPlanner.checkResources(r)
         return r
     }
@@ -127,8 +143,9 @@ extension Cgroups {
         }
         let name = String(first[first.index(after: slash)...])
         let v2 = !first.hasPrefix("/sys/fs/cgroup/pids/")
-        let own = v2 ? [:] : ownPaths()
-        let limits = limitSettings(r, v2: v2, explicit: true, controllers: controllers, own: own)
+        let own = ownPaths()
+        // the tuning limits' files come after the explicit ones (a later write wins: cpu.max)
+        let limits = try tuned(limitSettings(r, v2: v2, explicit: true, controllers: controllers, own: own), r, v2: v2, own: own)
         var groups: [Group] = []
         var made: [String] = []
         for controller in controllers.sorted() {

@@ -29,6 +29,32 @@ import HivePlatform
         #expect(ResourceUpdate().isEmpty)
     }
 
+    @Test func tuningLimitsMergeAndAreCheckedAgainstTheRecord() throws {
+        var old = Resources()
+        old.cpuPeriod = 50_000
+        old.cpuQuota = 25_000
+        old.memoryReservation = 32 << 20
+        var u = ResourceUpdate()
+        u.cpuQuota = -1  // lifted
+        u.cpusetMems = "0"
+        let r = try u.applied(to: old)
+        #expect(r.cpuQuota == nil)
+        #expect(r.cpuPeriod == 50_000)
+        #expect(r.cpusetMems == "0")
+        #expect(r.memoryReservation == 32 << 20)
+        #expect(u.controllers == ["cpu", "cpuset"])
+        u = ResourceUpdate()
+        u.cpus = 1
+        #expect(message { _ = try u.applied(to: old) } == "Conflicting options: Nano CPUs and CPU Period cannot both be set")
+        u = ResourceUpdate()
+        u.memory = 16 << 20
+        #expect(message { _ = try u.applied(to: old) } == "Minimum memory limit can not be less than memory reservation limit, see usage")
+        u = ResourceUpdate()
+        u.blkioWeight = 5
+        #expect(message { _ = try u.applied(to: old) } == "Range of blkio weight is from 10 to 1000")
+        #expect(u.controllers == [Cgroups.mode == .v2 ? "io" : "blkio"])
+    }
+
     @Test func dockersErrors() {
         var u = ResourceUpdate()
         u.memory = 4 << 20

@@ -59,13 +59,18 @@ enum ContainerTop {
 enum ContainerPrune {
     static let def = CommandDef(
         name: "container prune", aliases: ["container prune"], usage: "[OPTIONS]", summary: "Remove all stopped containers",
-        options: [.flag("force", "f", "Do not prompt for confirmation")], run: run)
+        options: [
+            .multi("filter", nil, "filter", "Provide filter values (e.g. \"until=24h\", \"label=k=v\", \"label!=k\")"),
+            .flag("force", "f", "Do not prompt for confirmation"),
+        ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 0, max: 0)
+        let filters = try FilterArgs(c.args.all("filter"), accepted: Engine.containerPruneFilters)
         if !c.args.flag("force") {
             guard ImagePrune.confirm("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", c) else { return 0 }
         }
-        let removed = try c.engine().pruneContainers()
+        let removed = try c.engine().pruneContainers(filters: filters)
         if !removed.isEmpty {
             c.out.line("Deleted Containers:")
             for r in removed { c.out.line(r) }

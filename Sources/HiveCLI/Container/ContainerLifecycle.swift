@@ -54,6 +54,7 @@ enum ContainerStart {
             .flag("interactive", "i", "Attach container's STDIN"),
             .flag("all", nil, "Start every container its restart policy brings back after a reboot (hive's own)"),
             .multi("filter", "f", "filter", "With --all: restart-policy=always|unless-stopped|on-failure"),
+            .value("detach-keys", nil, "string", "Override the key sequence for detaching a container (default ctrl-p,ctrl-q)"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -71,8 +72,11 @@ enum ContainerStart {
                 let null = open("/dev/null", O_RDONLY)
                 if null >= 0 { dup2(null, 0); close(null) }
             }
-            return try engine.startAttached(c.args.positionals[0], stdin: c.args.flag("interactive"))
+            let keys = try c.args.value("detach-keys").map(AttachProtocol.detachKeys)
+            return try engine.startAttached(c.args.positionals[0], stdin: c.args.flag("interactive"), detachKeys: keys)
         }
+        // Docker checks the sequence even when there is nothing to attach
+        _ = try c.args.value("detach-keys").map(AttachProtocol.detachKeys)
         return eachContainer(c) { _ = try engine.startDetached($0) }
     }
 

@@ -101,6 +101,14 @@ enum ContainerRun {
         return try engine.run(o)
     }
 
+    /// --security-opt apparmor=/label=: accepted as Docker accepts them on a host without that LSM, but said out loud.
+    static func warnLSM(_ opts: [String], _ c: Context) {
+        for s in opts where s.hasPrefix("apparmor") || s.hasPrefix("label") {
+            c.err.line("WARNING: --security-opt \(s) has no effect: hive has no AppArmor or SELinux support; the container gets hive's seccomp profile, capabilities and namespaces")
+            c.err.flush()
+        }
+    }
+
     static func options(_ c: Context) throws -> RunOptions {
         var o = RunOptions(image: c.args.positionals[0])
         o.command = Array(c.args.positionals.dropFirst())
@@ -125,11 +133,7 @@ enum ContainerRun {
         if let g = c.args.value("gpus") {
             throw HiveError(.invalidArgument, "--gpus \(g) is not supported: " + RunRefusals.reason("gpus"))
         }
-        // accepted as Docker accepts them on a host without that LSM, but said out loud
-        for s in o.securityOpts where s.hasPrefix("apparmor") || s.hasPrefix("label") {
-            c.err.line("WARNING: --security-opt \(s) has no effect: hive has no AppArmor or SELinux support; the container gets hive's seccomp profile, capabilities and namespaces")
-            c.err.flush()
-        }
+        warnLSM(o.securityOpts, c)
         o.labels = try RunFlags.labels(c)
         let cwd = RunFlags.currentDirectory()
         o.mounts = try c.args.all("volume").map { try MountRequest.parseVolume($0, cwd: cwd) } + c.args.all("mount").map(MountRequest.parseMount)

@@ -9,9 +9,14 @@ enum ContainerUpdate {
     static let def = CommandDef(
         name: "update", aliases: ["update", "container update"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
         summary: "Update configuration of one or more containers",
-        options: resourceOptions + [
+        options: resourceOptions + RunFlags.options.filter { tuningFlags.contains($0.long) } + [
             .value("restart", nil, "string", "Restart policy to apply when a container exits"),
         ], run: run)
+
+    /// run's tuning limits that `update` changes too (RunFlags.tuning parses them).
+    static let tuningFlags: Set<String> = [
+        "cpu-period", "cpu-quota", "cpu-rt-period", "cpu-rt-runtime", "cpuset-mems", "memory-reservation", "blkio-weight",
+    ]
 
     /// The resource flags (`resources` parses them), `run`'s and `create`'s too.
     static let resourceOptions: [OptionDef] = [
@@ -38,7 +43,7 @@ enum ContainerUpdate {
     /// The resource flags as given (nil: not given; Docker's 0 for "unchanged"
     /// in --memory-swap, --cpus and --cpu-shares). Their limits are checked
     /// against the container's (ContainerPlanner.checkResources).
-    static func resources(_ c: Context) throws(HiveError) -> ResourceUpdate {
+    static func resources(_ c: Context) throws -> ResourceUpdate {
         var u = ResourceUpdate()
         if let m = c.args.value("memory") { u.memory = try Quantity.bytes(m) }
         if let s = c.args.value("memory-swap") {
@@ -58,6 +63,17 @@ enum ContainerUpdate {
             guard let n = Int64(v) else { throw HiveError(.invalidArgument, "invalid argument \"\(v)\" for --pids-limit: a number, -1 for unlimited") }
             u.pidsLimit = n
         }
+        // run's parser; Docker's 0 leaves a limit unchanged (-1: --cpu-quota unlimited)
+        var t = Resources()
+        try RunFlags.tuning(c, &t)
+        func given(_ v: Int64?) -> Int64? { v == 0 ? nil : v }
+        u.memoryReservation = given(t.memoryReservation)
+        u.cpuPeriod = given(t.cpuPeriod)
+        u.cpuQuota = given(t.cpuQuota)
+        u.cpuRtPeriod = given(t.cpuRtPeriod)
+        u.cpuRtRuntime = given(t.cpuRtRuntime)
+        u.cpusetMems = t.cpusetMems
+        u.blkioWeight = given(t.blkioWeight)
         return u
     }
 }

@@ -21,7 +21,38 @@ enum ImageBuild {
             .value("iidfile", nil, "string", "Write the image ID to the file"),
             .flag("quiet", "q", "Suppress the build output and print image ID on success"),
             .value("progress", nil, "string", "Type of progress output: auto, plain, quiet"),
+        ] + stepOptions + [
+            .value("isolation", nil, "string", "Container isolation technology: on Linux only \"default\""),
+            .flag("rm", nil, "Accepted: hive's build never leaves intermediate containers (each RUN step's goes when it ends)"),
+            .flag("force-rm", nil, "Accepted: hive's build never leaves intermediate containers, failed steps' neither"),
+            .flag("squash", nil, "Not supported: " + squashReason),
+            .flag("disable-content-trust", nil, "Skip image verification (accepted: hive does no content trust)"),
         ], run: run)
+
+    /// run's flags that apply to every RUN step's container, with run's help and parsers.
+    static let stepFlags: Set<String> = [
+        "add-host", "cgroup-parent", "cpu-period", "cpu-quota", "cpu-shares", "cpuset-cpus", "cpuset-mems",
+        "memory", "memory-swap", "shm-size", "ulimit", "security-opt", "platform",
+    ]
+    static var stepOptions: [OptionDef] { ContainerRun.def.options.filter { stepFlags.contains($0.long) } }
+    static let squashReason = "hive's images keep their layers (docker build --squash is experimental and BuildKit dropped it)"
+
+    /// The RUN steps' container settings from run's flags (nil: none given).
+    static func stepSettings(_ c: Context) throws -> RunOptions? {
+        let a = c.args
+        guard stepFlags.contains(where: { !a.all($0).isEmpty }) else { return nil }
+        var o = RunOptions(image: "")
+        o.extraHosts = a.all("add-host")
+        o.ulimits = a.all("ulimit")
+        o.securityOpts = a.all("security-opt")
+        ContainerRun.warnLSM(o.securityOpts, c)
+        o.platform = a.value("platform")
+        o.isolation.cgroupParent = a.value("cgroup-parent")
+        if let s = a.value("shm-size") { o.isolation.shmSize = try Quantity.bytes(s) }
+        o.resources = try ContainerUpdate.resources(c).applied(to: o.resources)
+        try RunFlags.tuning(c, &o.resources)
+        return o
+    }
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
@@ -70,7 +101,12 @@ enum ImageBuild {
             err.flush()
         }
         c.out.flush()
-        let id = try c.engine().build(o)
+        if c.args.flag("squash") { throw HiveError(.invalidArgument, "--squash is not supported: " + squashReason) }
+        if let i = c.args.value("isolation"), !["default", ""].contains(i) {
+            throw HiveError(.invalidArgument, "--isolation \(i) is not supported: Windows only; on Linux only \"default\" is accepted")
+        }
+        let steps = try stepSettings(c)
+        let id = try c.engine().build(o, steps: steps)
         if let f = c.args.value("iidfile") { try Files.write(f, id.description) }
         if c.args.flag("quiet") { c.out.line(id.description) }
         if !quiet {
