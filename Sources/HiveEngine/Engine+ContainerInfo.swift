@@ -9,7 +9,8 @@ import HiveRuntime
 import HiveStore
 
 extension Engine {
-    public func inspectContainer(_ ref: String) throws -> JSONValue {
+    /// `size` (-s): with Docker's SizeRw and SizeRootFs (containerSizes).
+    public func inspectContainer(_ ref: String, size: Bool = false) throws -> JSONValue {
         let r = try record(ref)
         let alive = isAlive(r)
         let restarting = isRestarting(r)
@@ -38,6 +39,12 @@ extension Engine {
             for p in ports.keys { all[p] = .object([:]) }
             c["ExposedPorts"] = .object(all)
             o["Config"] = .object(c)
+            inspect = .object(o)
+        }
+        if size, case .object(var o) = inspect {
+            let (rw, rootfs) = try containerSizes(r)
+            o["SizeRw"] = .int(rw)
+            o["SizeRootFs"] = .int(rootfs)
             inspect = .object(o)
         }
         return inspect

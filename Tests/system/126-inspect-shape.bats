@@ -143,6 +143,13 @@ FULL_SAME=(
     [ "$(hive inspect -f '{{.HostConfig.RestartPolicy.Name}}' t1)" = on-failure ]
     [ "$(hive inspect -f '{{.Name}} {{.Platform}} {{.State.Paused}} {{.HostConfig.ShmSize}}' t1)" = "/t1 linux false 67108864" ]
     [ "$(hive inspect -f '{{if .State.Running}}up{{else}}down{{end}} {{len .Config.Cmd}} {{index .Config.Cmd 0}}' t1)" = "up 2 sleep" ]
+    # -s: SizeRw is the writable layer, SizeRootFs it plus the image (absent without -s, as Docker)
+    hive exec t1 sh -c 'head -c 100000 /dev/zero > /big'
+    read -r rw rootfs < <(hive inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' t1)
+    [ "$rw" -ge 100000 ] && [ "$rw" -lt 200000 ]
+    [ "$rootfs" -gt "$rw" ]
+    [ "$(hive container inspect --size -f '{{.SizeRw}}' t1)" = "$rw" ]
+    ! hive inspect t1 | grep -q SizeRw
 }
 
 @test "image and volume inspect have Docker's key tree" {

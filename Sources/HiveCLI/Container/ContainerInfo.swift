@@ -7,11 +7,13 @@ enum ContainerInspect {
     static let def = CommandDef(
         name: "container inspect", aliases: ["container inspect"], usage: "[OPTIONS] CONTAINER [CONTAINER...]",
         summary: "Display detailed information on one or more containers",
-        options: [.value("format", "f", "string", "Format output using a Go template or json")], run: run)
+        options: [.value("format", "f", "string", "Format output using a Go template or json"),
+                  .flag("size", "s", "Display total file sizes (SizeRw, SizeRootFs)")], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        return try Inspect.render(c) { engine, name in try engine.inspectContainer(name) }
+        let size = c.args.flag("size")
+        return try Inspect.render(c) { engine, name in try engine.inspectContainer(name, size: size) }
     }
 }
 

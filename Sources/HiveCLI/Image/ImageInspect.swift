@@ -91,6 +91,7 @@ enum Inspect {
         options: [
             .value("format", "f", "string", "Format output using a Go template or json"),
             .value("type", nil, "string", "Only inspect objects of the given type (container, image, volume, network)"),
+            .flag("size", "s", "Display total file sizes if the type is container"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -99,15 +100,16 @@ enum Inspect {
         if let t = type, !["image", "container", "volume", "network"].contains(t) {
             throw HiveError(.invalidArgument, "unsupported --type \"\(t)\" (container, image, volume or network)")
         }
+        let size = c.args.flag("size")
         return try render(c) { engine, name in
             switch type {
             case "image": return try ImageInspect.json(engine, name)
             case "volume": return try engine.volumeInfo(name)
             case "network": return try engine.networkInfo(name)
-            case "container": return try engine.inspectContainer(name)
+            case "container": return try engine.inspectContainer(name, size: size)
             default:
                 // containers first, as docker does
-                if let j = try? engine.inspectContainer(name) { return j }
+                if let j = try? engine.inspectContainer(name, size: size) { return j }
                 do { return try ImageInspect.json(engine, name) } catch {
                     if let v = try? engine.volumeInfo(name) { return v }
                     if let n = try? engine.networkInfo(name) { return n }
