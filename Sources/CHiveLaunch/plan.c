@@ -1,6 +1,6 @@
 // A launch plan serialised to a file, so the per-container monitor (C) can
 // execute exactly the plan the CLI (Swift) computed. One format, defined here.
-// Layout: "HIVEPLAN6\n", then fields in a fixed order; strings and arrays are
+// Layout: "HIVEPLAN7\n" (6 and 5 are still read), then fields in a fixed order; strings and arrays are
 // u64 length-prefixed; numbers are u64 little-endian. Version 6 is version 5
 // with the network part: the u64 that was new_netns (0 host, 1 new: the same
 // values) is `netns`, and `netns_path` follows `tty` at the end. Both are read,
