@@ -25,6 +25,8 @@ extension DockerCompat {
         "run --network": (.differs, "bridge, none, host, a network's name or container:NAME; networks are hive's bridges (no overlay or macvlan)"),
         "run --security-opt": (.differs, "seccomp=unconfined|FILE and no-new-privileges; apparmor= and label= are accepted with a warning (hive has no LSM support)"),
         "run --restart": (.differs, "the container's monitor restarts it; after a reboot the hive-restart systemd unit brings always/unless-stopped containers back"),
+        // other commands' flags that hive's tables list only to refuse them
+        "build --squash": (.refused, ImageBuild.squashReason),
         // global options
         "docker --config": (.differs, "hive's --config names hive.toml; the docker client's config.json is found through $DOCKER_CONFIG or ~/.docker"),
         "docker --context": (.notApplicable, "no daemon to choose"),
