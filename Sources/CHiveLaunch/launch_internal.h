@@ -53,6 +53,8 @@ struct own_ns { int pid, time; };
 int own_ns_open(struct own_ns *o, char *err, size_t errlen);
 int own_ns_restore(struct own_ns *o, char *err, size_t errlen);
 int prepare_parent(struct hive_plan *p, int console[2], int *ncg, int strict, char *err, size_t errlen);
+// The clone child of a new container (launch.c): never returns.
+void launch_child(const struct hive_plan *p, int errfd, int syncfd);
 void finish_parent(struct hive_plan *p, int console[2], int ncg);
 // hive_foreground_run with detach keys (exec -it): typing them ends the proxy
 // with status 0 and *detached set, the process left running (foreground.c).
