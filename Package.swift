@@ -84,8 +84,14 @@ let package = Package(
                                                      .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .target(name: "HiveEngine", dependencies: ["HivePlatform", "HiveStore", "HiveOCI", "HiveArchive", "HiveRuntime", "HiveHooks", "HiveBuild",
                                                    "HiveRegistry", "HiveNetwork"]),
+        // The Docker Engine API on a Unix socket (issue #17): SwiftNIO's HTTP/1.1
+        // server, every request through the engine as the CLI's verbs go.
+        .target(name: "HiveAPI", dependencies: ["HiveEngine", "HivePlatform", "HiveRuntime", "HiveStore", "HiveOCI",
+                                                .product(name: "NIOCore", package: "swift-nio"),
+                                                .product(name: "NIOPosix", package: "swift-nio"),
+                                                .product(name: "NIOHTTP1", package: "swift-nio")]),
         // Imports no C: versions, the database checkpoint and malloc tuning come through their modules.
-        .target(name: "HiveCLI", dependencies: ["HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI", "HiveRegistry", "HiveNetwork"]),
+        .target(name: "HiveCLI", dependencies: ["HiveAPI", "HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI", "HiveRegistry", "HiveNetwork"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),
         // The per-container monitor: C only, ~1 MB RSS (DESIGN.md "detach").
         .executableTarget(name: "hive-monitor", dependencies: ["CHiveLaunch"],

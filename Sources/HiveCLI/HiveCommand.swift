@@ -9,7 +9,7 @@ import HivePlatform
 import HiveStore
 
 public enum HiveCommand {
-    static let version = "0.1.0"
+    static let version = EngineVersion.hive
 
     static let commands: [CommandDef] = [
         ImageList.def, ImageImport.def, ImageLoad.def, ImagePull.def, ImagePush.def, ImageSave.def, ImageTag.def, ImageRemove.def,
@@ -24,7 +24,7 @@ public enum HiveCommand {
         NetworkCreate.def, NetworkList.def, NetworkInspectCommand.def, NetworkRemove.def, NetworkPrune.def, NetworkConnect.def,
         NetworkDisconnect.def, ContainerPort.def,
         ContainerAttach.def, ContainerUpdate.def, MonitorRestart.def, MonitorHealth.def,
-        Completion.def, Manpage.def, DockerCompat.def,
+        Completion.def, Manpage.def, DockerCompat.def, SystemService.def,
     ]
 
     /// The last command's context, kept until the process exits: tearing down

@@ -16,63 +16,20 @@ enum Version {
         name: "version", aliases: ["version"], usage: "[OPTIONS]", summary: "Show the hive version information",
         options: [.value("format", "f", "string", "Format output using a Go template or json")], run: run)
 
-    /// The Docker API level whose object shapes hive's output follows (Docker 20.10).
-    static let apiVersion = "1.41"
-    static let minAPIVersion = "1.12"
+    static let apiVersion = EngineVersion.cliAPIVersion
 
-    /// The compiler hive was built with, in Go's place (`swift6.3`).
-    static var swiftVersion: String {
-        #if compiler(>=6.4)
-        return "swift6.4+"
-        #elseif compiler(>=6.3)
-        return "swift6.3"
-        #elseif compiler(>=6.2)
-        return "swift6.2"
-        #elseif compiler(>=6.1)
-        return "swift6.1"
-        #elseif compiler(>=6.0)
-        return "swift6.0"
-        #else
-        return "swift5"
-        #endif
-    }
-
-    static func kernelVersion() -> String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: u.release) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-    }
-
+    /// Docker's version object: a Client, the Server (the engine's, as `GET /version` gives it) and hive's first flat keys.
     static func info() -> JSONValue {
         let arch = HostPlatform.architecture
         let client: JSONValue = .object([
-            "Platform": .object(["Name": .string("hive")]), "Version": .string(HiveCommand.version),
+            "Platform": .object(["Name": .string("hive")]), "Version": .string(EngineVersion.hive),
             "ApiVersion": .string(apiVersion), "DefaultAPIVersion": .string(apiVersion), "GitCommit": .string(""),
-            "GoVersion": .string(swiftVersion), "Os": .string("linux"), "Arch": .string(arch), "BuildTime": .string(""),
+            "GoVersion": .string(EngineVersion.swiftVersion), "Os": .string("linux"), "Arch": .string(arch), "BuildTime": .string(""),
             "Context": .string("default"),
         ])
-        let kernel = kernelVersion()
-        func component(_ name: String, _ version: String, _ details: [String: JSONValue]) -> JSONValue {
-            .object(["Name": .string(name), "Version": .string(version), "Details": .object(details)])
-        }
-        let server: JSONValue = .object([
-            "Platform": .object(["Name": .string("hive")]),
-            "Components": .array([
-                component("Engine", HiveCommand.version, [
-                    "ApiVersion": .string(apiVersion), "Arch": .string(arch), "BuildTime": .string(""), "Experimental": .string("false"),
-                    "GitCommit": .string(""), "GoVersion": .string(swiftVersion), "KernelVersion": .string(kernel),
-                    "MinAPIVersion": .string(minAPIVersion), "Os": .string("linux"),
-                ]),
-                component("Lua", Hooks.luaVersion, [:]),
-                component("libseccomp", RuntimeInfo.libseccompVersion, [:]),
-            ]),
-            "Version": .string(HiveCommand.version), "ApiVersion": .string(apiVersion), "MinAPIVersion": .string(minAPIVersion),
-            "GitCommit": .string(""), "GoVersion": .string(swiftVersion), "Os": .string("linux"), "Arch": .string(arch),
-            "KernelVersion": .string(kernel), "Experimental": .bool(false), "BuildTime": .string(""),
-        ])
         return .object([
-            "Client": client, "Server": server,
-            "Version": .string(HiveCommand.version), "Os": .string("linux"), "Arch": .string(arch),
+            "Client": client, "Server": EngineVersion.server(apiVersion: apiVersion, minAPIVersion: EngineVersion.cliMinAPIVersion),
+            "Version": .string(EngineVersion.hive), "Os": .string("linux"), "Arch": .string(arch),
             "Lua": .string(Hooks.luaVersion), "Libseccomp": .string(RuntimeInfo.libseccompVersion),
         ])
     }
@@ -86,19 +43,19 @@ enum Version {
         }
         let arch = HostPlatform.architecture
         c.out.line("Client: hive")
-        c.out.line(" Version:           \(HiveCommand.version)")
+        c.out.line(" Version:           \(EngineVersion.hive)")
         c.out.line(" API version:       \(apiVersion)")
-        c.out.line(" Swift version:     \(swiftVersion)")
+        c.out.line(" Swift version:     \(EngineVersion.swiftVersion)")
         c.out.line(" OS/Arch:           linux/\(arch)")
         c.out.line(" Context:           default")
         c.out.line("")
         c.out.line("Server: hive")
         c.out.line(" Engine:")
-        c.out.line("  Version:          \(HiveCommand.version)")
+        c.out.line("  Version:          \(EngineVersion.hive)")
         c.out.line("  API version:      \(apiVersion) (minimum version \(minAPIVersion))")
-        c.out.line("  Swift version:    \(swiftVersion)")
+        c.out.line("  Swift version:    \(EngineVersion.swiftVersion)")
         c.out.line("  OS/Arch:          linux/\(arch)")
-        c.out.line("  Kernel:           \(kernelVersion())")
+        c.out.line("  Kernel:           \(EngineVersion.kernelVersion())")
         c.out.line("  Experimental:     false")
         c.out.line(" Lua:")
         c.out.line("  Version:          \(Hooks.luaVersion)")

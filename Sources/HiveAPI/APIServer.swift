@@ -1,0 +1,178 @@
+// `hive system service`: the Docker Engine API on a Unix socket. A front,
+// not a daemon: every request runs the same engine, store and hooks as the
+// CLI, on a thread of its own, and the service keeps no state of its own.
+// It exits after `idleSeconds` with no request in flight (never while a
+// stream — attach, logs, events, exec — is open), and refuses to start on
+// a socket another service holds (a lock beside it).
+import Glibc
+import HiveEngine
+import HivePlatform
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+public final class APIServer: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var root: String
+        public var runroot: String
+        /// The socket's path (ignored with an inherited socket).
+        public var socketPath: String
+        /// A listening socket from systemd (LISTEN_FDS), or -1.
+        public var listenFD: Int32 = -1
+        /// Idle seconds before exiting; 0: never.
+        public var idleSeconds: Double = 5
+        /// The group that may use the socket (0660); nil: root only (0600... 0660 root:root).
+        public var group: gid_t?
+        public var engineOptions: EngineOptions
+        public init(root: String, runroot: String, socketPath: String, engineOptions: EngineOptions) {
+            self.root = root
+            self.runroot = runroot
+            self.socketPath = socketPath
+            self.engineOptions = engineOptions
+        }
+    }
+
+    public static let serverVersion = EngineVersion.hive
+    public let settings: Settings
+    let router: APIRouter
+    private var mutex = pthread_mutex_t()
+    private var inFlight = 0
+    private var lastActive = Timestamp.now().unixNanos
+
+    public init(settings: Settings, routes: [APIRoute]? = nil) {
+        self.settings = settings
+        router = APIRouter(routes ?? APIServer.routes)
+        pthread_mutex_init(&mutex, nil)
+    }
+
+
+    /// Serves until idle (or for ever with idleSeconds 0).
+    public func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        var lockFD: Int32 = -1
+        if settings.listenFD < 0 {
+            lockFD = try takeSocket()
+        }
+        defer { if lockFD >= 0 { close(lockFD) } }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+                    let encoder = HTTPResponseEncoder()
+                    let handler = APIHandler(server: self, decoder: decoder, encoder: encoder)
+                    try channel.pipeline.syncOperations.addHandlers([decoder, encoder, handler])
+                }
+            }
+        let server: Channel
+        do {
+            if settings.listenFD >= 0 {
+                server = try bootstrap.withBoundSocket(settings.listenFD).wait()
+            } else {
+                server = try bootstrap.bind(unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true).wait()
+                try secureSocket()
+            }
+        } catch let e as HiveError {
+            throw e
+        } catch {
+            throw HiveError(.io, "cannot listen on \(settings.socketPath)", cause: error)
+        }
+        if settings.idleSeconds > 0 {
+            let idleNanos = Int64(settings.idleSeconds * 1e9)
+            server.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] task in
+                if idleFor() >= idleNanos {
+                    task.cancel()
+                    server.close(promise: nil)
+                }
+            }
+        }
+        try server.closeFuture.wait()
+        if settings.listenFD < 0 { unlink(settings.socketPath) }
+    }
+
+    /// Nanoseconds since the last request ended (0 while one is in flight).
+    func idleFor() -> Int64 {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return inFlight > 0 ? 0 : Timestamp.now().unixNanos - lastActive
+    }
+
+    /// Runs a request on a thread of its own (engine calls block; streams last).
+    func dispatch(_ request: APIRequest, _ responder: APIResponder) {
+        pthread_mutex_lock(&mutex)
+        inFlight += 1
+        pthread_mutex_unlock(&mutex)
+        let call = APICall(request: request, responder: responder, settings: settings)
+        Worker.detach { [self] in
+            router.serve(call)
+            call.finish()
+            pthread_mutex_lock(&mutex)
+            inFlight -= 1
+            lastActive = Timestamp.now().unixNanos
+            pthread_mutex_unlock(&mutex)
+        }
+    }
+
+    /// The lock beside the socket: a second service on it is refused; a
+    /// socket left by a service that died is replaced.
+    func takeSocket() throws -> Int32 {
+        let path = settings.socketPath
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            var dir = ""
+            for part in path[..<slash].split(separator: "/") {
+                dir += "/" + part
+                if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+                    throw HiveError(.io, "cannot make \(dir) for the socket", cause: String(cString: strerror(errno)))
+                }
+            }
+        }
+        let lock = path + ".lock"
+        let fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw HiveError(.io, "cannot open \(lock)", cause: String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw HiveError(.conflict, "another hive system service is serving \(path): stop it first, or give another socket path")
+        }
+        // only a socket (never a file a user planted) is removed before binding
+        var st = stat()
+        if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFSOCK {
+            close(fd)
+            throw HiveError(.conflict, "\(path) exists and is not a socket: remove it or give another path")
+        }
+        return fd
+    }
+
+    /// 0660, owned by root and `group` (root's group without one).
+    func secureSocket() throws {
+        let path = settings.socketPath
+        guard chown(path, 0, settings.group ?? 0) == 0, chmod(path, 0o660) == 0 else {
+            throw HiveError(.io, "cannot set the owner and mode of \(path)", cause: String(cString: strerror(errno)))
+        }
+    }
+}
+
+/// A detached thread per request.
+enum Worker {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+
+    static func detach(_ body: @escaping () -> Void) {
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attr, 1 << 20)
+        var t = pthread_t()
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let rc = pthread_create(&t, &attr, { p in
+            let b = Unmanaged<Worker.Box>.fromOpaque(p!).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        pthread_attr_destroy(&attr)
+        if rc != 0 {
+            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+        }
+    }
+}

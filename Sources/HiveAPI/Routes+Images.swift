@@ -1,0 +1,4 @@
+// (Filled by its own change.)
+extension APIServer {
+    static var imageRoutes: [APIRoute] { [] }
+}

@@ -1,0 +1,55 @@
+// `hive system service [--time SECONDS] [--group NAME] [unix:///PATH]`:
+// the Docker Engine API on a Unix socket (HiveAPI), as `podman system
+// service`. Systemd socket activation: with LISTEN_FDS set for this
+// process, the inherited socket (fd 3) is served and no path is bound.
+import Glibc
+import HiveAPI
+import HiveEngine
+import HivePlatform
+
+enum SystemService {
+    static let def = CommandDef(
+        name: "system service", aliases: ["system service"], usage: "[OPTIONS] [URI]",
+        summary: "Serve the Docker Engine API on a Unix socket (default unix:///run/hive/hive.sock)",
+        options: [
+            .value("time", "t", "seconds", "Exit after this many idle seconds; 0: never (default 5)"),
+            .value("group", nil, "name", "The group that may use the socket (mode 0660; default: root only)"),
+        ], run: run)
+
+    static let defaultSocket = "/run/hive/hive.sock"
+
+    static func run(_ c: Context) throws -> Int32 {
+        try c.expect(min: 0, max: 1)
+        let engine = try c.engine()  // checks --root and opens the store once, as every verb
+        var path = defaultSocket
+        if let uri = c.args.positionals.first {
+            if uri.hasPrefix("unix://") { path = String(uri.dropFirst(7)) }
+            else if uri.hasPrefix("tcp://") {
+                throw HiveError(.invalidArgument, "\(uri): a TCP listener needs TLS client certificates, which hive does not serve yet: use a unix:// socket")
+            } else if uri.hasPrefix("/") { path = uri }
+            else { throw HiveError(.invalidArgument, "\(uri) is not a socket URI: give unix:///PATH") }
+            guard path.hasPrefix("/") else { throw HiveError(.invalidArgument, "\(uri): the socket path must be absolute") }
+        }
+        var s = APIServer.Settings(root: engine.store.root, runroot: engine.store.runroot, socketPath: path, engineOptions: c.globals.engineOptions)
+        if let t = c.args.value("time") {
+            guard let n = Double(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --time \"\(t)\": give idle seconds, 0 for never") }
+            s.idleSeconds = n
+        }
+        if let g = c.args.value("group") {
+            guard let gr = getgrnam(g) else { throw HiveError(.notFound, "no such group: \(g) (--group names who may use the socket)") }
+            s.group = gr.pointee.gr_gid
+        }
+        s.listenFD = inheritedSocket()
+        try APIServer(settings: s).run()
+        return 0
+    }
+
+    /// systemd's socket activation: LISTEN_PID is this process and LISTEN_FDS ≥ 1 → fd 3.
+    static func inheritedSocket() -> Int32 {
+        guard let p = getenv("LISTEN_PID"), let n = getenv("LISTEN_FDS"),
+              Int32(String(cString: p)) == getpid(), (Int(String(cString: n)) ?? 0) >= 1 else { return -1 }
+        unsetenv("LISTEN_PID"); unsetenv("LISTEN_FDS"); unsetenv("LISTEN_FDNAMES")
+        _ = fcntl(3, F_SETFD, FD_CLOEXEC)
+        return 3
+    }
+}
