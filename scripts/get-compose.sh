@@ -44,6 +44,9 @@ opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/
       -o "Dir::State::status=/dev/null" -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 apt-get "${opts[@]}" -qq update >"$tmp/update.log" 2>&1 ||
     die "apt-get update of the private trixie list failed: $(grep -m1 -E '^(E|W):' "$tmp/update.log" || tail -1 "$tmp/update.log")"
+# apt-get update exits 0 when it reached nothing (only "W: Failed to fetch")
+ls "$tmp"/lists/*_Packages* >/dev/null 2>&1 ||
+    die "apt-get update got no trixie package list from $mirror: $(grep -m1 -E '^(E|W):' "$tmp/update.log" || echo 'no reason given')"
 (cd "$tmp/dl" && apt-get "${opts[@]}" -qq download docker-compose >"$tmp/download.log" 2>&1) ||
     die "apt-get download docker-compose failed: $(grep -m1 -E '^E:' "$tmp/download.log" || tail -1 "$tmp/download.log")"
 deb=$(ls "$tmp"/dl/docker-compose_*.deb 2>/dev/null | head -1)
