@@ -18,6 +18,9 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var spill: BodySpill?
     private var tooLarge = false
     private(set) var upgradeRequested = false
+    private var channel: Channel?
+
+    func handlerAdded(context: ChannelHandlerContext) { channel = context.channel }
 
     init(server: APIServer, decoder: ByteToMessageHandler<HTTPRequestDecoder>, encoder: HTTPResponseEncoder) {
         self.server = server
@@ -72,12 +75,11 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// On the event loop: the response's head as raw bytes, then raw bytes both ways.
     func switchToRaw(_ stream: HijackedStream, response: [UInt8]) throws {
-        let channel = decoder.context?.channel
-        guard let pipeline = channel?.pipeline else { throw HiveError(.io, "the connection closed") }
-        let ops = pipeline.syncOperations
-        try ops.addHandler(RawHandler(stream), position: .after(decoder))
+        guard let channel, channel.isActive else { throw HiveError(.io, "the connection closed") }
+        let ops = channel.pipeline.syncOperations
+        try ops.addHandler(RawHandler(stream), position: ChannelPipeline.SynchronousOperations.Position.after(decoder))
         ops.removeHandler(encoder, promise: nil)
-        channel?.writeAndFlush(channel!.allocator.buffer(bytes: response), promise: nil)
+        channel.writeAndFlush(channel.allocator.buffer(bytes: response), promise: nil)
         // what the client sent after the request (stdin) reaches the raw handler
         ops.removeHandler(decoder, promise: nil)
     }
@@ -93,10 +95,12 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
 /// kept in an unlinked file under the run root instead of memory.
 public final class BodySpill: @unchecked Sendable {
     static let memoryLimit = 8 << 20
+    /// O_TMPFILE (Glibc does not export it to Swift): __O_TMPFILE | O_DIRECTORY.
+    static let tmpfile: Int32 = 0o20200000
     public let fd: Int32
 
     init?(dir: String) {
-        let fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0o600)
+        let fd = open(dir, BodySpill.tmpfile | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
         self.fd = fd
     }

@@ -97,8 +97,9 @@ public struct APIRouter {
         do {
             var path = Substring(call.request.path)
             // the version prefix: /v1.44/containers/json
-            if path.hasPrefix("/v"), let slash = path.dropFirst().firstIndex(of: "/") ?? Optional(path.endIndex),
-               let v = APIVersion(path[path.index(after: path.startIndex)..<slash]) {
+            let afterV = path.dropFirst(2)
+            if path.hasPrefix("/v"), let v = APIVersion(afterV.prefix { $0 != "/" }) {
+                let slash = afterV.firstIndex(of: "/") ?? path.endIndex
                 if v > APIVersion.current {
                     throw HiveError(.invalidArgument, "client version \(v) is too new. Maximum supported API version is \(APIVersion.current)")
                 }

@@ -52,7 +52,7 @@ enum Version {
         c.out.line("Server: hive")
         c.out.line(" Engine:")
         c.out.line("  Version:          \(EngineVersion.hive)")
-        c.out.line("  API version:      \(apiVersion) (minimum version \(minAPIVersion))")
+        c.out.line("  API version:      \(apiVersion) (minimum version \(EngineVersion.cliMinAPIVersion))")
         c.out.line("  Swift version:    \(EngineVersion.swiftVersion)")
         c.out.line("  OS/Arch:          linux/\(arch)")
         c.out.line("  Kernel:           \(EngineVersion.kernelVersion())")

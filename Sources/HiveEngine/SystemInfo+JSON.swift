@@ -27,7 +27,7 @@ extension SystemInfo {
             "Images": .int(Int64(i.images)),
             "Driver": .string("overlay"),
             "DriverStatus": .array(driverStatus.map { .array([.string($0.0), .string($0.1)]) }),
-            "Plugins": .object(["Volume": strings(["local"]), "Network": strings(networkDrivers), "Authorization": .null, "Log": strings(logDrivers)]),
+            "Plugins": .object(["Volume": strings(["local"]), "Network": strings(SystemInfo.networkDrivers), "Authorization": .null, "Log": strings(SystemInfo.logDrivers)]),
             "MemoryLimit": .bool(c.contains("memory")), "SwapLimit": .bool(i.swapLimit),
             "CpuCfsPeriod": .bool(c.contains("cpu")), "CpuCfsQuota": .bool(c.contains("cpu")), "CPUShares": .bool(c.contains("cpu")),
             "CPUSet": .bool(c.contains("cpuset")), "PidsLimit": .bool(c.contains("pids")),
@@ -71,13 +71,11 @@ extension SystemInfo {
     }
 
     public var driverStatus: [(String, String)] {
-        let i = self
-        [("Backing Filesystem", i.backingFilesystem), ("Supports d_type", "true"), ("Native Overlay Diff", "true"), ("userxattr", "false")]
+        [("Backing Filesystem", backingFilesystem), ("Supports d_type", "true"), ("Native Overlay Diff", "true"), ("userxattr", "false")]
     }
 
     public var securityOptions: [String] {
-        let i = self
-        i.cgroupVersion == "2" ? ["name=seccomp,profile=builtin", "name=cgroupns"] : ["name=seccomp,profile=builtin"]
+        cgroupVersion == "2" ? ["name=seccomp,profile=builtin", "name=cgroupns"] : ["name=seccomp,profile=builtin"]
     }
 
     /// `docker info`'s text layout.
