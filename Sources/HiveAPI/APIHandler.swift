@@ -29,6 +29,7 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        server.touch()
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h

@@ -38,6 +38,11 @@ public final class APIServer: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var inFlight = 0
     private var lastActive = Timestamp.now().unixNanos
+    /// The listening channel once bound; `stop()` closes it.
+    private var listener: Channel?
+    private var stopRequested = false
+    /// Called once the socket accepts connections (`hive compose` then starts compose).
+    public var onListening: (() -> Void)?
 
     public init(settings: Settings, routes: [APIRoute]? = nil) {
         self.settings = settings
@@ -45,17 +50,30 @@ public final class APIServer: @unchecked Sendable {
         pthread_mutex_init(&mutex, nil)
     }
 
-
-    /// Serves until idle (or for ever with idleSeconds 0).
+    /// Serves until idle (or for ever with idleSeconds 0), or until `stop()`.
+    /// On the way out the socket and its lock are removed (an inherited
+    /// socket is systemd's and stays) and requests still running get a few
+    /// seconds to finish their engine work.
     public func run() throws {
         signal(SIGPIPE, SIG_IGN)
         var lockFD: Int32 = -1
         if settings.listenFD < 0 {
             lockFD = try takeSocket()
         }
-        defer { if lockFD >= 0 { close(lockFD) } }
+        defer {
+            if lockFD >= 0 {
+                // still holding the lock: nobody else can have bound the path meanwhile
+                unlink(settings.socketPath)
+                unlink(settings.socketPath + ".lock")
+                close(lockFD)
+            }
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
+        defer {
+            // requests still running finish before their channels' loop goes
+            drain(deadlineNanos: 5_000_000_000)
+            try? group.syncShutdownGracefully()
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -80,6 +98,12 @@ public final class APIServer: @unchecked Sendable {
         } catch {
             throw HiveError(.io, "cannot listen on \(settings.socketPath)", cause: error)
         }
+        pthread_mutex_lock(&mutex)
+        listener = server
+        let stopNow = stopRequested
+        pthread_mutex_unlock(&mutex)
+        if stopNow { server.close(promise: nil) }
+        onListening?()
         if settings.idleSeconds > 0 {
             let idleNanos = Int64(settings.idleSeconds * 1e9)
             server.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] task in
@@ -90,7 +114,35 @@ public final class APIServer: @unchecked Sendable {
             }
         }
         try server.closeFuture.wait()
-        if settings.listenFD < 0 { unlink(settings.socketPath) }
+    }
+
+    /// Stops accepting connections; `run()` then returns (any thread; before
+    /// `run()` has bound, it returns as soon as it has).
+    public func stop() {
+        pthread_mutex_lock(&mutex)
+        stopRequested = true
+        let l = listener
+        pthread_mutex_unlock(&mutex)
+        l?.close(promise: nil)
+    }
+
+    /// Some bytes of a request arrived: a long upload (a build context) is activity too.
+    func touch() {
+        pthread_mutex_lock(&mutex)
+        lastActive = Timestamp.now().unixNanos
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Waits (at most the deadline) for the requests still running.
+    func drain(deadlineNanos: Int64) {
+        let end = HostProcess.monotonicNanos() + deadlineNanos
+        while HostProcess.monotonicNanos() < end {
+            pthread_mutex_lock(&mutex)
+            let n = inFlight
+            pthread_mutex_unlock(&mutex)
+            if n == 0 { return }
+            usleep(20_000)
+        }
     }
 
     /// Nanoseconds since the last request ended (0 while one is in flight).
@@ -130,12 +182,22 @@ public final class APIServer: @unchecked Sendable {
             }
         }
         let lock = path + ".lock"
-        let fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw HiveError(.io, "cannot open \(lock)", cause: String(cString: strerror(errno))) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        var fd: Int32 = -1
+        // a service that exits unlinks its lock file before letting go of it:
+        // a lock won on such an unlinked file is retried on the new one
+        for _ in 0..<20 {
+            fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else { throw HiveError(.io, "cannot open \(lock)", cause: String(cString: strerror(errno))) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                throw HiveError(.conflict, "another hive system service is serving \(path): stop it first, or give another socket path")
+            }
+            var held = stat(), named = stat()
+            if fstat(fd, &held) == 0 && lstat(lock, &named) == 0 && held.st_ino == named.st_ino && held.st_dev == named.st_dev { break }
             close(fd)
-            throw HiveError(.conflict, "another hive system service is serving \(path): stop it first, or give another socket path")
+            fd = -1
         }
+        guard fd >= 0 else { throw HiveError(.conflict, "cannot take \(lock): services keep starting and stopping on \(path)") }
         // only a socket (never a file a user planted) is removed before binding
         var st = stat()
         if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFSOCK {
@@ -154,11 +216,11 @@ public final class APIServer: @unchecked Sendable {
     }
 }
 
-/// A detached thread per request.
-enum Worker {
+/// A detached thread per request (and `hive compose`'s private service).
+public enum Worker {
     final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
 
-    static func detach(_ body: @escaping () -> Void) {
+    public static func detach(_ body: @escaping () -> Void) {
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))

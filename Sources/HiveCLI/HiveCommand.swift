@@ -24,7 +24,7 @@ public enum HiveCommand {
         NetworkCreate.def, NetworkList.def, NetworkInspectCommand.def, NetworkRemove.def, NetworkPrune.def, NetworkConnect.def,
         NetworkDisconnect.def, ContainerPort.def,
         ContainerAttach.def, ContainerUpdate.def, MonitorRestart.def, MonitorHealth.def,
-        Completion.def, Manpage.def, DockerCompat.def, SystemService.def,
+        Completion.def, Manpage.def, DockerCompat.def, SystemService.def, Compose.def,
     ]
 
     /// The last command's context, kept until the process exits: tearing down

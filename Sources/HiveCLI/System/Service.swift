@@ -7,6 +7,11 @@ import HiveAPI
 import HiveEngine
 import HivePlatform
 
+/// The running service and the pipe its signal handler writes to (a C
+/// signal handler reaches only globals).
+nonisolated(unsafe) private var serviceToStop: APIServer?
+nonisolated(unsafe) private var serviceWakeFD: Int32 = -1
+
 enum SystemService {
     static let def = CommandDef(
         name: "system service", aliases: ["system service"], usage: "[OPTIONS] [URI]",
@@ -40,8 +45,41 @@ enum SystemService {
             s.group = gr.pointee.gr_gid
         }
         s.listenFD = inheritedSocket()
-        try APIServer(settings: s).run()
+        let server = APIServer(settings: s)
+        stopOnSignals(server)
+        try server.run()
         return 0
+    }
+
+    /// SIGTERM (systemd's stop) and SIGINT end the service as idleness does:
+    /// no new connection, the running requests finish, the socket goes.
+    /// The handler only writes to a pipe; a thread reading it stops the server.
+    static func stopOnSignals(_ server: APIServer) {
+        var p: [Int32] = [-1, -1]
+        guard Files.pipeCloexec(&p) == 0 else { return }
+        serviceToStop = server
+        serviceWakeFD = p[1]
+        for sig in [SIGTERM, SIGINT] {
+            var sa = sigaction()
+            sa.__sigaction_handler.sa_handler = { _ in
+                var b: UInt8 = 1
+                _ = write(serviceWakeFD, &b, 1)
+            }
+            sigemptyset(&sa.sa_mask)
+            sa.sa_flags = SA_RESTART
+            sigaction(sig, &sa, nil)
+        }
+        let readFD = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        readFD.pointee = p[0]
+        var t = pthread_t()
+        _ = pthread_create(&t, nil, { arg in
+            let fd = arg!.assumingMemoryBound(to: Int32.self).pointee
+            var b: UInt8 = 0
+            while read(fd, &b, 1) < 0 && errno == EINTR {}
+            serviceToStop?.stop()
+            return nil
+        }, readFD)
+        pthread_detach(t)
     }
 
     /// systemd's socket activation: LISTEN_PID is this process and LISTEN_FDS ≥ 1 → fd 3.
