@@ -201,6 +201,7 @@ public final class APIServer: @unchecked Sendable {
         // only a socket (never a file a user planted) is removed before binding
         var st = stat()
         if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFSOCK {
+            unlink(lock)
             close(fd)
             throw HiveError(.conflict, "\(path) exists and is not a socket: remove it or give another path")
         }
