@@ -92,7 +92,7 @@ serve() {
     serve "$WORK/s.sock" --time 0
     kill -9 "$SPID"; wait "$SPID" || true
     [ -S "$WORK/s.sock" ]
-    ! ping_ok "$WORK/s.sock"
+    run ! ping_ok "$WORK/s.sock"
     serve "$WORK/s.sock" --time 0
     ping_ok "$WORK/s.sock"
     kill -TERM "$SPID"
