@@ -16,7 +16,7 @@ DEB_PACKAGES := liblua5.4-dev libarchive-dev libseccomp-dev libcap-dev libsqlite
 TEST_PACKAGES := attr zstd bats hyperfine podman runc skopeo time python3 iproute2 \
 	docker-registry apache2-utils openssl nftables iperf3 \
 	gcc-multilib libc6-dev-i386 bsdutils \
-	zsh fish groff-base man-db
+	zsh fish groff-base man-db systemd
 # A static executable: no dynamic loader, no symbol binding, no PIE
 # relocations. `hive --version` takes 0.9 ms instead of 3.1 ms with only the
 # Swift runtime static, and every command pays that start-up.
@@ -45,6 +45,9 @@ deps:
 test-deps:
 	@scripts/apt-missing.sh $(TEST_PACKAGES)
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || pip install -q jsonschema referencing
+	@# the Engine API's clients (840-api-clients.bats) and docker compose v2 (850, bench/api.sh)
+	@python3 -c 'import docker, testcontainers' 2>/dev/null || pip install -q 'docker==7.1.0' 'testcontainers==4.15.0'
+	@scripts/get-compose.sh >/dev/null
 	@if [ ! -f /etc/containers/containers.conf ] || ! grep -q default_ulimits /etc/containers/containers.conf; then \
 	  mkdir -p /etc/containers && cp Tests/fixtures/containers.conf /etc/containers/containers.conf; fi
 
