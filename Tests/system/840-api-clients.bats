@@ -9,14 +9,10 @@ load api
 
 CLIENTS=$BATS_TEST_DIRNAME/../fixtures/api-clients
 
+eval "$(declare -f setup | sed '1s/^setup/hive_setup/')"
+
 setup() {
-    export HIVE_ROOT=$(mktemp -d /tmp/hive-test.XXXXXX)
-    export HIVE_RUNROOT=$(mktemp -d /tmp/hive-run.XXXXXX)
-    WORK=$(mktemp -d /tmp/hive-work.XXXXXX)
-    CONF=$(mktemp -d /tmp/hive-conf.XXXXXX)
-    HOOKS_DIR=$CONF/hooks.d
-    : > "$CONF/hive.toml"
-    export HIVE_CONFIG=$CONF/hive.toml HIVE_HOOKS_DIR=$HOOKS_DIR
+    hive_setup
     import_run_base
     start_service
 }
