@@ -4,6 +4,7 @@
 // process, the inherited socket (fd 3) is served and no path is bound.
 import Glibc
 import HiveAPI
+import HiveArchive
 import HiveEngine
 import HivePlatform
 
@@ -41,8 +42,11 @@ enum SystemService {
             s.idleSeconds = n
         }
         if let g = c.args.value("group") {
-            guard let gr = getgrnam(g) else { throw HiveError(.notFound, "no such group: \(g) (--group names who may use the socket)") }
-            s.group = gr.pointee.gr_gid
+            // the host's /etc/group read as a file: a static hive has no NSS (getgrnam crashes in it)
+            guard let gid = try? UserResolver.groupID(g, layers: ["/"]) else {
+                throw HiveError(.notFound, "no such group: \(g) (--group names who may use the socket)")
+            }
+            s.group = gid
         }
         s.listenFD = inheritedSocket()
         let server = APIServer(settings: s)
