@@ -1,4 +1,4 @@
-// Internal to CHiveLaunch: what launch.c, become.c, exec.c, copy.c and
+// Internal to CHiveLaunch: what launch.c, become.c, exec.c, copy*.c and
 // process.c share. Nothing here is used after clone() but async-signal-safe code.
 #ifndef HIVE_LAUNCH_INTERNAL_H
 #define HIVE_LAUNCH_INTERNAL_H
