@@ -200,30 +200,12 @@ int hive_cp_open(pid_t running, long long start, const char *overlay_data, const
         int fd = cp_open_in_root(root, rel, (flags & HIVE_CP_DIRECTORY) ? (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                                         : (O_PATH | O_CLOEXEC | ((flags & HIVE_CP_FOLLOW) ? 0 : O_NOFOLLOW)));
         if (fd < 0) cp_fail(&c, "cannot open ", ctr_path, "", errno);
-        char cbuf[CMSG_SPACE(sizeof(int))];
-        memset(cbuf, 0, sizeof cbuf);
-        char byte = 0;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        if (sendmsg(sp[1], &m, MSG_NOSIGNAL) < 0) cp_fail(&c, "cannot pass ", ctr_path, " back", errno);
+        if (send_fd(sp[1], fd) < 0) cp_fail(&c, "cannot pass ", ctr_path, " back", errno);
         cp_done(&c);
     }
     close(sp[1]);
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    char byte;
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-    ssize_t n;
-    do { n = recvmsg(sp[0], &m, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    int fd = recv_fd(sp[0]);
     close(sp[0]);
-    int fd = -1;
-    struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(cm), sizeof(int));
     if (cp_wait(pid, errp[0], NULL, err, errlen) < 0) {
         if (fd >= 0) close(fd);
         return -1;

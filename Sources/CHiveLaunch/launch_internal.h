@@ -45,7 +45,12 @@ void become(const struct hive_plan *p, int errfd);
 extern int early_master, early_slave;
 // The pty master the last launch or exec received.
 extern int last_master;
-int recv_master(int sock);
+// Passes `fd` over the unix socket `sock` (SCM_RIGHTS, one byte of data):
+// 0, or -1 (errno). Async-signal-safe.
+int send_fd(int sock, int fd);
+// The fd the peer passed with send_fd (O_CLOEXEC), or -1 if it closed the
+// socket first or passed none.
+int recv_fd(int sock);
 // The calling thread's namespaces for its children (pid, time): opened
 // before it joins others' (hive_exec, --pid container:), switched back to
 // and closed by own_ns_restore (0, or -1 with err set).
