@@ -364,7 +364,7 @@ extension Launcher {
         return fd
     }
 
-    /// Runs the copy child (CHiveLaunch/copy.c hive_cp). `running` is the
+    /// Runs the copy child (CHiveLaunch/copy_container.c hive_cp). `running` is the
     /// container's init, `start` its recorded start time (0: not running).
     /// Returns the bytes of regular-file content copied.
     @discardableResult
@@ -381,7 +381,7 @@ extension Launcher {
     }
 
     /// An fd on `containerPath` inside the container, for tar streams
-    /// (CHiveLaunch/copy.c hive_cp_open): an open directory with `directory`
+    /// (CHiveLaunch/copy_container.c hive_cp_open): an open directory with `directory`
     /// (a symlink to one followed inside the root), else an O_PATH fd (a
     /// symlink itself unless `follow`). The caller closes it.
     public static func openInContainer(running: pid_t, start: Int64, overlayData: String, rootfs: String, containerPath: String,
