@@ -64,6 +64,13 @@ void finish_parent(struct hive_plan *p, int console[2], int ncg);
 // hive_foreground_run with detach keys (exec -it): typing them ends the proxy
 // with status 0 and *detached set, the process left running (foreground.c).
 struct hive_foreground;
+// The typed bytes in[0..n) without the detach sequence `keys`, into `out`
+// (room for n + nkeys): how many go on to the process. A partial match is
+// held back across calls (*matched) and passed on when a byte breaks it;
+// *detached is set once the whole sequence is typed (what came before it is
+// in out). Without keys every byte goes (attach_client.c).
+size_t detach_scan(const unsigned char *keys, size_t nkeys, const unsigned char *in, size_t n, unsigned char *out,
+                   size_t *matched, int *detached);
 int hive_foreground_run_keys(struct hive_foreground *f, const unsigned char *keys, size_t nkeys, int *detached);
 
 #endif
