@@ -133,20 +133,10 @@ extension SystemInfo {
     /// The name Docker's overlay2 status gives the filesystem under `path`
     /// (extfs, xfs, btrfs, tmpfs...): the type of its mount in /proc/self/mountinfo.
     static func filesystemName(_ path: String) -> String {
-        guard let text = Files.readText("/proc/self/mountinfo") else { return "unknown" }
-        var best = "", type = "unknown"
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            guard f.count > 4, let dash = f.firstIndex(of: "-"), dash + 1 < f.count else { continue }
-            let mp = String(f[4])
-            guard mp.count >= best.count, path == mp || path.hasPrefix(mp == "/" ? "/" : mp + "/") else { continue }
-            best = mp
-            type = String(f[dash + 1])
-        }
-        switch type {
+        switch HostMount.holding(path)?.fstype ?? "unknown" {
         case "ext2", "ext3", "ext4": return "extfs"
         case "overlay": return "overlayfs"
-        default: return type
+        case let type: return type
         }
     }
 }
