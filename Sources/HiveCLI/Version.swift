@@ -37,12 +37,6 @@ enum Version {
         #endif
     }
 
-    static func kernelVersion() -> String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: u.release) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-    }
-
     static func info() -> JSONValue {
         let arch = HostPlatform.architecture
         let client: JSONValue = .object([
@@ -51,7 +45,7 @@ enum Version {
             "GoVersion": .string(swiftVersion), "Os": .string("linux"), "Arch": .string(arch), "BuildTime": .string(""),
             "Context": .string("default"),
         ])
-        let kernel = kernelVersion()
+        let kernel = HostPlatform.uts.release
         func component(_ name: String, _ version: String, _ details: [String: JSONValue]) -> JSONValue {
             .object(["Name": .string(name), "Version": .string(version), "Details": .object(details)])
         }
@@ -98,7 +92,7 @@ enum Version {
         c.out.line("  API version:      \(apiVersion) (minimum version \(minAPIVersion))")
         c.out.line("  Swift version:    \(swiftVersion)")
         c.out.line("  OS/Arch:          linux/\(arch)")
-        c.out.line("  Kernel:           \(kernelVersion())")
+        c.out.line("  Kernel:           \(HostPlatform.uts.release)")
         c.out.line("  Experimental:     false")
         c.out.line(" Lua:")
         c.out.line("  Version:          \(Hooks.luaVersion)")
