@@ -104,6 +104,14 @@ enum HelpExamples {
         "login": [("hive login -u me registry.example.com", "Log in to a registry (asks for the password)")],
         "hooks test": [("hive hooks test pre-create --image busybox", "Dry-run the Lua hooks of an event")],
         "system df": [("hive system df -v", "Disk usage of images, containers, volumes and the build cache")],
+        "system service": [
+            ("hive system service --time 0 --group docker", "Serve the Docker Engine API on /run/hive/hive.sock until stopped; group docker may use it"),
+            ("hive system service unix:///tmp/hive.sock", "Serve on another socket; exit after 5 idle seconds"),
+        ],
+        "compose": [
+            ("hive compose up -d --wait", "Start the compose.yaml here with docker compose v2, wait until healthy"),
+            ("hive compose -f app.yaml -p app down -v", "Remove the project's containers, networks and volumes"),
+        ],
         "completion": [
             ("source <(hive completion bash)", "Completion in the current bash"),
             ("hive completion bash > /etc/bash_completion.d/hive", "For every bash session"),
