@@ -97,8 +97,8 @@ serve() {
     ping_ok "$WORK/s.sock"
     kill -TERM "$SPID"
     until_true 5 dead "$SPID"
-    run wait "$SPID"
-    [ "$status" -eq 0 ]
+    local st=0; wait "$SPID" || st=$?    # (not `run wait`: a subshell has no children)
+    [ "$st" -eq 0 ]
     [ ! -e "$WORK/s.sock" ] && [ ! -e "$WORK/s.sock.lock" ]
 }
 
@@ -174,8 +174,8 @@ EOF
     local client=$!
     until_true 5 test -e "$WORK/started"
     kill -9 "$API_PID"
-    run wait "$client"
-    [ "$status" -ne 0 ]             # the client saw its connection die
+    local st=0; wait "$client" || st=$?
+    [ "$st" -ne 0 ]                 # the client saw its connection die
     run_hive 0 ps -a --format '{{.Names}} {{.State}}'
     [[ "$output" == "victim "* ]]
     run_hive 0 rm -f victim

@@ -63,6 +63,33 @@ web_says() { [ "$(curl -s --max-time 2 http://127.0.0.1:8080/greeting.txt)" = "$
     DOCKER_HOST=unix:///nonexistent.sock run -0 "$HIVE" compose -p p ps
 }
 
+@test "hive compose: the private service while compose runs, its environment and arguments, SIGTERM passed on" {
+    # a stand-in compose: reports what it got, pings the service, waits for TERM
+    cat > "$WORK/fake-compose" <<'EOF'
+#!/bin/bash
+trap 'echo got-term; exit 42' TERM
+echo "host=$DOCKER_HOST buildkit=$DOCKER_BUILDKIT cli-build=$COMPOSE_DOCKER_CLI_BUILD args=$*"
+curl -s --unix-socket "${DOCKER_HOST#unix://}" http://hive/_ping; echo
+[ "$1" = wait ] || exit 3
+touch "$(dirname "$0")/ready"
+sleep 100 & wait
+EOF
+    chmod +x "$WORK/fake-compose"
+    export HIVE_COMPOSE=$WORK/fake-compose
+    DOCKER_HOST=tcp://1.2.3.4:2375 run -3 "$HIVE" compose -f a.yaml -p proj --profile x up -d
+    [[ "${lines[0]}" == "host=unix://$HIVE_RUNROOT/compose-"*".sock buildkit=0 cli-build=0 args=-f a.yaml -p proj --profile x up -d" ]]
+    [ "${lines[1]}" = OK ]
+    [ -z "$(ls "$HIVE_RUNROOT" | grep compose)" ]
+    "$HIVE" compose wait > "$WORK/out" &
+    local pid=$!
+    until_true 5 test -e "$WORK/ready"
+    kill -TERM "$pid"
+    local st=0; wait "$pid" || st=$?    # compose's status, passed through
+    [ "$st" -eq 42 ]
+    grep -qx got-term "$WORK/out"
+    [ -z "$(ls "$HIVE_RUNROOT" | grep compose)" ]
+}
+
 @test "the three-service app: up --wait, ps, logs, exec, run, restart, recreate, down -v" {
     need_compose
     import_run_base

@@ -9,6 +9,9 @@ import HiveAPI
 import HiveEngine
 import HivePlatform
 
+/// The running compose, for the signal handler that passes SIGTERM on.
+nonisolated(unsafe) private var composeChild: pid_t = 0
+
 enum Compose {
     static let def = CommandDef(
         name: "compose", aliases: ["compose"], usage: "[OPTIONS] COMMAND [ARGS...]",
@@ -110,6 +113,21 @@ enum Compose {
         let rc = posix_spawn(&pid, argv[0], nil, &attr, cargs, env)
         guard rc == 0 else {
             throw HiveError(.cannotInvoke, "cannot run \(argv[0])", cause: String(cString: strerror(rc)))
+        }
+        // SIGTERM and SIGHUP sent to hive (a CI runner's timeout, a closed
+        // terminal) are passed on: compose ends, then the service
+        composeChild = pid
+        var forward = sigaction()
+        forward.__sigaction_handler.sa_handler = { sig in if composeChild > 0 { kill(composeChild, sig) } }
+        sigemptyset(&forward.sa_mask)
+        forward.sa_flags = SA_RESTART
+        var oldTerm = sigaction(), oldHup = sigaction()
+        sigaction(SIGTERM, &forward, &oldTerm)
+        sigaction(SIGHUP, &forward, &oldHup)
+        defer {
+            sigaction(SIGTERM, &oldTerm, nil)
+            sigaction(SIGHUP, &oldHup, nil)
+            composeChild = 0
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
