@@ -19,5 +19,8 @@ public struct BuildOptions {
     /// Progress lines (`#3 [2/5] RUN ...`), and whether RUN output is shown.
     public var progress: (String) -> Void = { _ in }
     public var showRunOutput = true
+    /// Where RUN output goes when shown (nil: the process's stdout and stderr;
+    /// the Engine API gives a pipe it streams to its client).
+    public var outputFD: Int32?
     public init(dockerfileText: String) { self.dockerfileText = dockerfileText }
 }
