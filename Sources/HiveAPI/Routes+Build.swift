@@ -58,6 +58,7 @@ extension APIServer {
         o.pull = !pull.isEmpty && !["0", "f", "F", "false", "False", "FALSE"].contains(pull)
         o.network = req.string("networkmode").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         o.showRunOutput = !quiet
+        o.forwardSignals = false
         let steps = try stepSettings(req)
         let tags = try o.tags.map { (t) throws -> String in
             do { return familiarName(try Reference(parsing: t).description) } catch { throw HiveError(.invalidArgument, "invalid tag \"\(t)\": \(error)") }

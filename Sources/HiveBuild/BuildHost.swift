@@ -44,6 +44,8 @@ public struct RunStepRequest {
     public var showOutput: Bool
     /// Where shown output goes (nil: the process's stdout and stderr).
     public var outputFD: Int32? = nil
+    /// Signals to this process go on to the step's.
+    public var forwardSignals = true
 }
 
 /// One RUN --mount as the container gets it: a host directory or file (a

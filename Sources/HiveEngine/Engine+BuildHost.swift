@@ -53,7 +53,7 @@ final class EngineBuildHost: BuildHost {
             throw HiveError(.invalidArgument, "process \"\(r.argv.joined(separator: " "))\" could not start: \(e.message)")
         }
         engine.store.unlock()
-        let status = Launcher.wait(pid, forwardSignals: true)
+        let status = Launcher.wait(pid, forwardSignals: r.forwardSignals)
         let engine = self.engine
         return try then(status) { fd in try engine.writeDiffTar(id, to: fd) }
     }
