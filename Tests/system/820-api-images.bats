@@ -141,6 +141,12 @@ PY
     grep -qx '{"stream":"Loaded image: keep:1\\n"}' "$WORK/out"
     api GET "/v1.44/images/nosuch/get" -o /dev/null
     [ "$API_STATUS" = 404 ]
+    # docker import: the body as a layer, --change applied
+    run -0 docker import --change 'CMD ["echo", "imported"]' "$(base_tar)" imp:1
+    [[ "$output" == sha256:* ]]
+    run_hive 0 run --rm --network none imp:1
+    [ "$output" = imported ]
+    run_hive 0 rmi imp:1
     # prune: a dangling image goes, tagged ones stay; -a takes unused tagged ones
     printf 'FROM busybox\nLABEL v=1\n' > "$WORK/Dockerfile"
     docker build -q -t dang:1 -f "$WORK/Dockerfile" "$WORK" >/dev/null
