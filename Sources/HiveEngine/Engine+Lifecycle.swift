@@ -25,7 +25,7 @@ extension Engine {
     }
 
     /// A container's (or image's) labels from their JSON text.
-    func labels(_ json: String) -> [String: String] {
+    public func labels(_ json: String) -> [String: String] {
         if json == "{}" || json.isEmpty { return [:] }
         if let l = decodedLabels[json] { return l }
         let l = ((try? JSONValue.parse(Array(json.utf8)))?.objectValue ?? [:]).compactMapValues(\.stringValue)
