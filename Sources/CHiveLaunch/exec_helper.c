@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "hive_launch.h"
 
@@ -38,7 +39,18 @@ int hive_exec_spawn(pid_t target, uint64_t target_start, const struct hive_plan 
     pid_t h = fork();
     if (h < 0) { int e = errno; close(sv[0]); close(sv[1]); errno = e; return -1; }
     if (h == 0) {
-        close(sv[0]);
+        // only the report socket and the process's stdio stay: the caller's
+        // other descriptors (a pipe's write end) would keep them from ending
+        int keep[4] = { sv[1], plan->stdin_fd, plan->stdout_fd, plan->stderr_fd };
+        for (int i = 1; i < 4; i++)
+            for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
+        unsigned int next = 3;
+        for (int i = 0; i < 4; i++) {
+            if (keep[i] < (int)next) continue;
+            if ((unsigned int)keep[i] > next) syscall(SYS_close_range, next, (unsigned int)keep[i] - 1, 0);
+            next = (unsigned int)keep[i] + 1;
+        }
+        syscall(SYS_close_range, next, ~0U, 0);
         struct hive_exec_report r;
         memset(&r, 0, sizeof r);
         pid_t pid = 0;
