@@ -20,7 +20,7 @@ enum AttachRelay {
         let input = InputPump(stream: stream) { bytes in
             guard let bytes else {
                 // the client's half-close: the container's stdin ends (only a starting client's counts)
-                if streams.stdin && primary { _ = sendAll(sock, AttachProtocol.header(type: AttachProtocol.stdinEOFFrame, length: 0)) }
+                if streams.stdin && primary { _ = writeAll(sock, AttachProtocol.header(type: AttachProtocol.stdinEOFFrame, length: 0)) }
                 return true
             }
             guard streams.stdin else { return true }
@@ -28,7 +28,7 @@ enum AttachRelay {
             while off < bytes.count {
                 let n = min(AttachProtocol.dataMax, bytes.count - off)
                 let frame = AttachProtocol.header(type: AttachProtocol.stdinFrame, length: UInt32(n)) + bytes[off..<off + n]
-                if !sendAll(sock, frame) { return false }
+                if !writeAll(sock, frame) { return false }
                 off += n
             }
             return true
@@ -76,17 +76,18 @@ enum AttachRelay {
             if !out.isEmpty && !stream.write(out) { return nil }
         }
     }
+}
 
-    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            off += n
-        }
-        return true
+/// Writes all of `bytes` to `fd` (a pipe, a socket: SIGPIPE is ignored in the service); false on an error.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var off = 0
+    while off < bytes.count {
+        let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return false }
+        off += n
     }
+    return true
 }
 
 /// What the client sends, on a thread of its own: each chunk to `deliver`

@@ -133,7 +133,7 @@ enum ExecRelay {
                 if !tty { close(input); input = -1 }
                 return true
             }
-            return AttachRelay.writeAll(input, bytes)
+            return writeAll(input, bytes)
         } gone: {}
         let open = outputs.filter { $0 >= 0 }
         done(relayOutput(stream: stream, open, tty: tty, stderr: tty ? -1 : outputs[1], helper: helper))
@@ -174,18 +174,5 @@ enum ExecRelay {
             if !out.isEmpty && !stream.write(out) { return nil }
         }
         return helper.status()
-    }
-}
-
-extension AttachRelay {
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            off += n
-        }
-        return true
     }
 }

