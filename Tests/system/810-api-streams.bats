@@ -167,8 +167,9 @@ teardown() {
     docker run -d -t --name rs busybox sh -c 'while true; do stty size; sleep 1; done' >/dev/null
     api POST "/v1.44/containers/rs/resize?h=33&w=77"
     [ "$API_STATUS" = 200 ]
-    wait_for 5 bash -c "'$HIVE' logs rs | grep -q '^33 77'" || { hive logs rs | od -c | tail -5; false; }
+    wait_for 5 bash -c "'$HIVE' logs rs | grep -q '^33 77'"
     docker kill rs >/dev/null
+    hive wait rs >/dev/null
     api POST "/v1.44/containers/rs/resize?h=33&w=77"
     [ "$API_STATUS" = 409 ]
 }
