@@ -66,7 +66,7 @@ extension APIServer {
         if detach {
             // recorded when it ends, while this service runs (a later inspect sees a dead pid as not running)
             finishLater(call, execID, helper)
-            return .json(.object([:]))
+            return .status(200)
         }
         let ours0 = ours[0]
         let outputs = helper.ptyMaster >= 0 ? [dup(helper.ptyMaster), -1] : [ours[1], ours[2]]

@@ -134,6 +134,9 @@ teardown() {
     [[ "$output" == *"02 00 00 00 00 00 00 03 65 65 0a"* ]]
     run api GET "/v1.44/exec/$eid/json"
     [[ "$output" == *'"ExitCode":4'* && "$output" == *'"ContainerID"'* && "$output" == *'"entrypoint":"sh"'* ]]
+    # -d: the process runs on; its end is recorded
+    docker exec -d ex sh -c 'echo detached > /tmp/d'
+    wait_for 10 bash -c "docker exec ex cat /tmp/d | grep -q detached"
     # once only; unknown ones 404; a stopped container 409
     api POST "/v1.44/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":false}'
     [ "$API_STATUS" = 409 ]
