@@ -58,6 +58,22 @@ static int open_pidfd(pid_t pid, long long start) {
     return fd;
 }
 
+size_t detach_scan(const unsigned char *keys, size_t nkeys, const unsigned char *in, size_t n, unsigned char *out,
+                   size_t *matched, int *detached) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (nkeys && in[i] == keys[*matched]) {
+            if (++*matched == nkeys) { *detached = 1; return k; }
+            continue;
+        }
+        for (size_t j = 0; j < *matched; j++) out[k++] = keys[j];  // not the sequence after all
+        *matched = 0;
+        if (nkeys && in[i] == keys[0]) { *matched = 1; if (nkeys == 1) { *detached = 1; return k; } continue; }
+        out[k++] = in[i];
+    }
+    return k;
+}
+
 int hive_attach_run(int sock, const struct hive_attach_options *opts) {
     int result = HIVE_ATTACH_LOST;
     int tty = -1;                      // unknown until HELLO
@@ -157,24 +173,10 @@ int hive_attach_run(int sock, const struct hive_attach_options *opts) {
                 if (opts->stdin_once) queue(&out, HIVE_ATTACH_STDIN_EOF, buf, 0);
                 continue;
             }
-            size_t k = 0;
-            const unsigned char *keys = opts->detach_keys;
-            size_t nkeys = tty == 1 ? opts->detach_keys_len : 0;
-            for (ssize_t i = 0; i < n; i++) {
-                if (nkeys && buf[i] == keys[matched]) {
-                    if (++matched == nkeys) {
-                        if (k) queue(&out, HIVE_ATTACH_STDIN, data, k);
-                        result = HIVE_ATTACH_DETACHED;
-                        goto done;
-                    }
-                    continue;
-                }
-                for (size_t j = 0; j < matched; j++) data[k++] = keys[j];  // not the sequence after all
-                matched = 0;
-                if (nkeys && buf[i] == keys[0]) { matched = 1; if (nkeys == 1) { result = HIVE_ATTACH_DETACHED; goto done; } continue; }
-                data[k++] = buf[i];
-            }
+            int detached = 0;
+            size_t k = detach_scan(opts->detach_keys, tty == 1 ? opts->detach_keys_len : 0, buf, (size_t)n, data, &matched, &detached);
             if (k) queue(&out, HIVE_ATTACH_STDIN, data, k);
+            if (detached) { result = HIVE_ATTACH_DETACHED; goto done; }
         }
     }
 done:

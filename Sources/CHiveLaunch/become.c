@@ -19,7 +19,6 @@
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/mman.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -92,17 +91,7 @@ void become(const struct hive_plan *p, int errfd) {
             slave = open(slave_path, O_RDWR | O_NOCTTY);
             if (slave < 0) fail(errfd, "open ", slave_path, errno, 125);
         }
-        char cbuf[CMSG_SPACE(sizeof(int))];
-        memset(cbuf, 0, sizeof cbuf);
-        char dummy = 'm';
-        struct iovec iov = { &dummy, 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &master, sizeof(int));
-        if (sendmsg(p->console_fd, &msg, 0) < 0) fail(errfd, "send pty master", "", errno, 125);
+        if (send_fd(p->console_fd, master) < 0) fail(errfd, "send pty master", "", errno, 125);
         close(master);
         close(p->console_fd);
         if (ioctl(slave, TIOCSCTTY, 0) < 0) fail(errfd, "set controlling terminal", "", errno, 125);

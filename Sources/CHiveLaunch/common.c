@@ -302,8 +302,23 @@ int last_master = -1;
 int early_master = -1, early_slave = -1;
 int hive_last_pty_master(void) { return last_master; }
 
-// Receives the pty master the child sends (or -1 if it closed the socket first).
-int recv_master(int sock) {
+int send_fd(int sock, int fd) {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    ssize_t n;
+    do { n = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : 0;
+}
+
+int recv_fd(int sock) {
     char cbuf[CMSG_SPACE(sizeof(int))];
     char dummy;
     struct iovec iov = { &dummy, 1 };
@@ -312,13 +327,11 @@ int recv_master(int sock) {
     do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
     if (n <= 0) return -1;
     struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    if (!cm || cm->cmsg_type != SCM_RIGHTS) return -1;
+    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) return -1;
     int fd;
     memcpy(&fd, CMSG_DATA(cm), sizeof fd);
     return fd;
 }
-
-
 
 // Copies the tree under dir `from` into dir `to` (both fds), keeping modes,
 // owners and symlinks, never following a symlink. Stack buffers only.

@@ -38,28 +38,6 @@ static void pump(struct hive_foreground *f, int *fd, int stream) {
     }
 }
 
-// Filters the typed bytes `buf[0..n)` for the detach sequence, in place:
-// returns how many bytes go to the process. A partial match is held back
-// (across reads, in *matched) and passed on when the next byte breaks it.
-static size_t detach_scan(const unsigned char *keys, size_t nkeys, char *buf, size_t n, size_t *matched, int *detached) {
-    char in[8192];
-    memcpy(in, buf, n);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        if (ch == keys[*matched]) {
-            if (++*matched == nkeys) { *detached = 1; return o; }
-            continue;
-        }
-        memcpy(buf + o, keys, *matched);
-        o += *matched;
-        *matched = 0;
-        if (ch == keys[0]) { *matched = 1; if (nkeys == 1) { *detached = 1; return o; } continue; }
-        buf[o++] = (char)ch;
-    }
-    return o;
-}
-
 // After a detach: a child of this process holds the terminal's master and
 // discards what the process writes until it exits (the master closing would
 // hang the terminal up and end it).
@@ -116,7 +94,8 @@ int hive_foreground_run_keys(struct hive_foreground *f, const unsigned char *key
     if (f->err_fd >= 0) fcntl(f->err_fd, F_SETFL, O_NONBLOCK);
     int pidfd = (int)syscall(SYS_pidfd_open, f->pid, 0);
     int in_open = f->tty && f->attach_in;
-    char buf[8192 + 32];  // room for a held-back partial detach sequence
+    char buf[8192];
+    unsigned char typed[sizeof buf + 32];  // room for a held-back partial detach sequence
     size_t matched = 0;
     int detached = 0;
     while (f->out_fd >= 0 || f->err_fd >= 0) {
@@ -133,11 +112,11 @@ int hive_foreground_run_keys(struct hive_foreground *f, const unsigned char *key
         if (f->out_fd >= 0 && fds[0].revents) pump(f, &f->out_fd, 1);
         if (f->err_fd >= 0 && fds[1].revents) pump(f, &f->err_fd, 2);
         if (in_open && (fds[2].revents & (POLLIN | POLLHUP))) {
-            ssize_t n = read(0, buf, 8192);
+            ssize_t n = read(0, buf, sizeof buf);
             if (n <= 0) in_open = 0;
             else if (nkeys > 0) {
-                size_t o = detach_scan(keys, nkeys, buf, (size_t)n, &matched, &detached);
-                if (f->out_fd >= 0) (void)write_all(master, buf, o);
+                size_t o = detach_scan(keys, nkeys, (const unsigned char *)buf, (size_t)n, typed, &matched, &detached);
+                if (f->out_fd >= 0) (void)write_all(master, typed, o);
                 if (detached) break;
             } else if (f->out_fd >= 0) (void)write_all(master, buf, (size_t)n);  // non-blocking: waited out
         }

@@ -1,4 +1,4 @@
-// Internal to CHiveLaunch: what launch.c, become.c, exec.c, copy.c and
+// Internal to CHiveLaunch: what launch.c, become.c, exec.c, copy*.c and
 // process.c share. Nothing here is used after clone() but async-signal-safe code.
 #ifndef HIVE_LAUNCH_INTERNAL_H
 #define HIVE_LAUNCH_INTERNAL_H
@@ -45,7 +45,12 @@ void become(const struct hive_plan *p, int errfd);
 extern int early_master, early_slave;
 // The pty master the last launch or exec received.
 extern int last_master;
-int recv_master(int sock);
+// Passes `fd` over the unix socket `sock` (SCM_RIGHTS, one byte of data):
+// 0, or -1 (errno). Async-signal-safe.
+int send_fd(int sock, int fd);
+// The fd the peer passed with send_fd (O_CLOEXEC), or -1 if it closed the
+// socket first or passed none.
+int recv_fd(int sock);
 // The calling thread's namespaces for its children (pid, time): opened
 // before it joins others' (hive_exec, --pid container:), switched back to
 // and closed by own_ns_restore (0, or -1 with err set).
@@ -59,6 +64,13 @@ void finish_parent(struct hive_plan *p, int console[2], int ncg);
 // hive_foreground_run with detach keys (exec -it): typing them ends the proxy
 // with status 0 and *detached set, the process left running (foreground.c).
 struct hive_foreground;
+// The typed bytes in[0..n) without the detach sequence `keys`, into `out`
+// (room for n + nkeys): how many go on to the process. A partial match is
+// held back across calls (*matched) and passed on when a byte breaks it;
+// *detached is set once the whole sequence is typed (what came before it is
+// in out). Without keys every byte goes (attach_client.c).
+size_t detach_scan(const unsigned char *keys, size_t nkeys, const unsigned char *in, size_t n, unsigned char *out,
+                   size_t *matched, int *detached);
 int hive_foreground_run_keys(struct hive_foreground *f, const unsigned char *keys, size_t nkeys, int *detached);
 
 #endif

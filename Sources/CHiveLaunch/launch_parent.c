@@ -52,7 +52,7 @@ void finish_parent(struct hive_plan *p, int console[2], int ncg) {
     for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
     if (p->tty) {
         close(console[1]);
-        last_master = recv_master(console[0]);
+        last_master = recv_fd(console[0]);
         close(console[0]);
     }
 }

@@ -26,6 +26,18 @@ enum OutputFormat {
         let t = try Template(String(body), unescapeText: true)
         return table ? .table(t) : .template(t)
     }
+
+    /// The row fields this format reads (json reads them all: "*"), so that a
+    /// verb gathers a costly one only when it is shown.
+    var fieldNames: [String] {
+        switch self {
+        case .json: return ["*"]
+        case .table(let t), .template(let t): return t.fieldNames
+        }
+    }
+
+    /// Whether rows in this format show `field` (json shows every one).
+    func reads(_ field: String) -> Bool { fieldNames.contains { $0 == field || $0 == "*" } }
 }
 
 enum Renderer {

@@ -55,7 +55,7 @@ enum Version {
         c.out.line("  API version:      \(apiVersion) (minimum version \(EngineVersion.cliMinAPIVersion))")
         c.out.line("  Swift version:    \(EngineVersion.swiftVersion)")
         c.out.line("  OS/Arch:          linux/\(arch)")
-        c.out.line("  Kernel:           \(EngineVersion.kernelVersion())")
+        c.out.line("  Kernel:           \(HostPlatform.uts.release)")
         c.out.line("  Experimental:     false")
         c.out.line(" Lua:")
         c.out.line("  Version:          \(Hooks.luaVersion)")

@@ -33,14 +33,6 @@ extension Engine {
         state.resolvConfPath = file(dir + "/resolv.conf")
         state.image = (try? store.imageConfig(r.imageID))?.config
         var inspect = try withNetworkSettings(ContainerInspect.json(state, spec: s), r, running: alive)
-        // the image's EXPOSE too, as Docker's daemon merges it into Config
-        if let ports = state.image?.exposedPorts, !ports.isEmpty, case .object(var o) = inspect, case .object(var c) = o["Config"] {
-            var all = c["ExposedPorts"]?.objectValue ?? [:]
-            for p in ports.keys { all[p] = .object([:]) }
-            c["ExposedPorts"] = .object(all)
-            o["Config"] = .object(c)
-            inspect = .object(o)
-        }
         if size, case .object(var o) = inspect {
             let (rw, rootfs) = try containerSizes(r)
             o["SizeRw"] = .int(rw)

@@ -228,20 +228,18 @@ extension Engine {
             .sorted { $0.record.created > $1.record.created }
         var volumesOf: [String: Int] = [:]
         for users in input.volumeUsers.values { for c in users { volumesOf[c, default: 0] += 1 } }
-        let sizes = Dictionary(input.containers.map { ($0.id, writableSize(of: $0)) }, uniquingKeysWith: { a, _ in a })
-        du.containers = try listContainers().map { (summary: $0, size: sizes[$0.id] ?? 0, localVolumes: volumesOf[$0.id] ?? 0) }
-        du.volumes = input.volumes.map { v in
-            (name: v.name, links: input.volumeUsers[v.name]?.count ?? 0, size: FileTree.diskUsage(store.volumesDir + "/" + v.name))
-        }
+        // the sizes the rows were summed from: each writable layer and volume walked once
+        du.containers = try listContainers().map { (summary: $0, size: du.containerBytes[$0.id] ?? 0, localVolumes: volumesOf[$0.id] ?? 0) }
+        du.volumes = input.volumes.map { v in (name: v.name, links: input.volumeUsers[v.name]?.count ?? 0, size: du.volumeBytes[v.name] ?? 0) }
         return du
     }
 
     /// The rows of `system df`. A stopped container's writable layer is the
     /// size its record keeps; only running ones (or ones without a size) are walked.
     func diskUsage(_ input: PruneInput) throws -> SystemDiskUsage {
-        var containerBytes: [String: Int64] = [:], volumeBytes: [String: Int64] = [:]
-        for r in input.containers { containerBytes[r.id] = writableSize(of: r) }
-        for v in input.volumes { volumeBytes[v.name] = FileTree.diskUsage(store.volumesDir + "/" + v.name) }
+        var du = SystemDiskUsage()
+        for r in input.containers { du.containerBytes[r.id] = writableSize(of: r) }
+        for v in input.volumes { du.volumeBytes[v.name] = FileTree.diskUsage(store.volumesDir + "/" + v.name) }
         let layers = try store.layerUsage()
         let entries = try buildCacheEntries()
         let mounts = entries.filter { $0.kind == "cache-mount" }
@@ -249,8 +247,7 @@ extension Engine {
         let cache = DiskUsage(type: "Build Cache", total: entries.count, active: entries.filter(\.inUse).count,
                               size: layers.buildCache + mounts.reduce(0) { $0 + $1.size },
                               reclaimable: layers.buildCache - layers.buildCacheInUse + mounts.filter { !$0.inUse }.reduce(0) { $0 + $1.size })
-        var du = SystemDiskUsage()
-        du.rows = DiskUsage.summary(input, layers: layers, containerBytes: containerBytes, volumeBytes: volumeBytes) + [cache]
+        du.rows = DiskUsage.summary(input, layers: layers, containerBytes: du.containerBytes, volumeBytes: du.volumeBytes) + [cache]
         du.buildCache = entries
         return du
     }
@@ -278,4 +275,7 @@ public struct SystemDiskUsage {
     public var containers: [(summary: ContainerSummary, size: Int64, localVolumes: Int)] = []
     public var volumes: [(name: String, links: Int, size: Int64)] = []
     public var buildCache: [BuildCacheEntry] = []
+    /// What the rows were summed from: each container's writable layer, each volume's data.
+    var containerBytes: [String: Int64] = [:]
+    var volumeBytes: [String: Int64] = [:]
 }

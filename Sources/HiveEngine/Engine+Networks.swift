@@ -203,8 +203,11 @@ extension Engine {
             for (k, v) in NetworkInspect.hostConfig(network: s.network, net: net, extraHosts: s.extraHosts ?? []) { hc[k] = v }
             o["HostConfig"] = .object(hc)
         }
+        // joined with the image's EXPOSE (ContainerInspect.config), as Docker's daemon merges them into Config
         if case .object(var cfg) = o["Config"], !exposed.isEmpty {
-            cfg["ExposedPorts"] = .object(Dictionary(exposed.map { ($0, JSONValue.object([:])) }, uniquingKeysWith: { a, _ in a }))
+            var all = cfg["ExposedPorts"]?.objectValue ?? [:]
+            for k in exposed { all[k] = .object([:]) }
+            cfg["ExposedPorts"] = .object(all)
             o["Config"] = .object(cfg)
         }
         return .object(o)

@@ -59,21 +59,12 @@ extension Engine {
             i.swapLimit = access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0
         }
         i.ipv4Forwarding = Files.readText("/proc/sys/net/ipv4/ip_forward")?.hasPrefix("1") == true
-        var u = utsname()
-        uname(&u)
-        func field<T>(_ v: T) -> String { withUnsafeBytes(of: v) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) } }
-        i.kernelVersion = field(u.release)
-        i.machine = field(u.machine)
-        i.hostname = field(u.nodename)
+        (i.kernelVersion, i.machine, i.hostname) = HostPlatform.uts
         let os = SystemInfo.osRelease()
         i.operatingSystem = os["PRETTY_NAME"] ?? os["NAME"] ?? "Linux"
         i.osVersion = os["VERSION_ID"] ?? ""
-        i.ncpu = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        // /proc/meminfo's MemTotal (kB), as Docker reads it
-        if let line = Files.readText("/proc/meminfo")?.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
-           let kb = line.split(separator: " ").dropFirst().first.flatMap({ Int64($0) }) {
-            i.memTotal = kb * 1024
-        }
+        i.ncpu = Cgroups.onlineCPUs
+        i.memTotal = Cgroups.hostMemory()  // /proc/meminfo's MemTotal, as Docker reads it
         let machineID = Files.readText("/etc/machine-id")?.split(separator: "\n").first.map(String.init) ?? i.hostname
         let hc = Array(Digest.of(Array((machineID + "\n" + store.root).utf8)).hex.utf8)
         func part(_ a: Int, _ b: Int) -> String { String(decoding: hc[a..<b], as: UTF8.self) }
@@ -133,20 +124,10 @@ extension SystemInfo {
     /// The name Docker's overlay2 status gives the filesystem under `path`
     /// (extfs, xfs, btrfs, tmpfs...): the type of its mount in /proc/self/mountinfo.
     static func filesystemName(_ path: String) -> String {
-        guard let text = Files.readText("/proc/self/mountinfo") else { return "unknown" }
-        var best = "", type = "unknown"
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            guard f.count > 4, let dash = f.firstIndex(of: "-"), dash + 1 < f.count else { continue }
-            let mp = String(f[4])
-            guard mp.count >= best.count, path == mp || path.hasPrefix(mp == "/" ? "/" : mp + "/") else { continue }
-            best = mp
-            type = String(f[dash + 1])
-        }
-        switch type {
+        switch HostMount.holding(path)?.fstype ?? "unknown" {
         case "ext2", "ext3", "ext4": return "extfs"
         case "overlay": return "overlayfs"
-        default: return type
+        case let type: return type
         }
     }
 }

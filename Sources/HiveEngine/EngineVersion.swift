@@ -28,16 +28,10 @@ public enum EngineVersion {
         #endif
     }
 
-    public static func kernelVersion() -> String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: u.release) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-    }
-
     /// Docker's version object of the server: the engine, with the runtime's parts (Lua, libseccomp) as Components.
     public static func server(apiVersion: String, minAPIVersion: String) -> JSONValue {
         let arch = HostPlatform.architecture
-        let kernel = kernelVersion()
+        let kernel = HostPlatform.uts.release
         func component(_ name: String, _ version: String, _ details: [String: JSONValue]) -> JSONValue {
             .object(["Name": .string(name), "Version": .string(version), "Details": .object(details)])
         }

@@ -44,7 +44,7 @@ extension Cgroups {
         var out = limits
         func add(_ c: String, _ f: String, _ v: String) { out[c, default: []].append((f, v, false)) }
         func need(_ controller: String, _ file: String, _ flag: String, _ why: String = "") throws(HiveError) {
-            let dir = v2 ? "/sys/fs/cgroup" + (own[""] ?? "") : "/sys/fs/cgroup/" + controller + ((controller == "cpu" ? own["cpu"] ?? own["cpu,cpuacct"] : own[controller]) ?? "")
+            let dir = ownDir(controller, own, v2: v2)
             guard access(dir + "/" + file, F_OK) == 0 else {
                 throw HiveError(.invalidArgument, "\(flag) is not supported here: \(dir) has no \(file)\(why)")
             }
@@ -77,8 +77,7 @@ extension Cgroups {
         if let mems = r.cpusetMems {
             // a v1 cpuset group needs both files before it takes a task
             if out["cpuset"] == nil, !v2 {
-                let parent = "/sys/fs/cgroup/cpuset" + (own["cpuset"] ?? "") + "/"
-                add("cpuset", "cpuset.cpus", read(parent + "cpuset.cpus")?.trimmed ?? "0")
+                add("cpuset", "cpuset.cpus", read(ownDir("cpuset", own, v2: false) + "/cpuset.cpus")?.trimmed ?? "0")
             }
             out["cpuset"]?.removeAll { $0.file == "cpuset.mems" }
             out["cpuset", default: []].insert(("cpuset.mems", mems, false), at: 0)
@@ -115,7 +114,7 @@ extension Cgroups {
 
     /// The weight file this host has (BFQ's or the legacy one) and the value for `weight`.
     static func weightFile(v2: Bool, own: [String: String], weight: Int64, flag: String) throws(HiveError) -> (String, String) {
-        let dir = v2 ? "/sys/fs/cgroup" + (own[""] ?? "") : "/sys/fs/cgroup/blkio" + (own["blkio"] ?? "")
+        let dir = ownDir("blkio", own, v2: v2)
         let names = v2 ? ["io.bfq.weight", "io.weight"] : ["blkio.weight", "blkio.bfq.weight"]
         guard v2 || access("/sys/fs/cgroup/blkio", F_OK) == 0 else {
             throw HiveError(.invalidArgument, "\(flag) is not supported here: this host has no blkio cgroup controller")

@@ -70,8 +70,17 @@ public struct ResourceUpdate: Sendable, Equatable {
 extension Cgroups {
     /// The group directory of a v1 controller under hive's own group.
     static func v1Dir(_ controller: String, _ own: [String: String], _ name: String, parent: String? = nil) -> String {
-        let path = controller == "cpu" ? (own["cpu"] ?? own["cpu,cpuacct"]) : own[controller]
-        return "/sys/fs/cgroup/" + controller + parentPath(parent, path) + "/" + name
+        "/sys/fs/cgroup/" + controller + parentPath(parent, ownV1Path(controller, own)) + "/" + name
+    }
+
+    /// Hive's own group in a v1 controller's hierarchy (`cpu` may be mounted as `cpu,cpuacct`); nil: the root.
+    static func ownV1Path(_ controller: String, _ own: [String: String]) -> String? {
+        controller == "cpu" ? (own["cpu"] ?? own["cpu,cpuacct"]) : own[controller]
+    }
+
+    /// Hive's own group directory: on cgroup2 its one group, on v1 the controller's.
+    static func ownDir(_ controller: String, _ own: [String: String], v2: Bool) -> String {
+        v2 ? "/sys/fs/cgroup" + (own[""] ?? "") : "/sys/fs/cgroup/" + controller + (ownV1Path(controller, own) ?? "")
     }
 
     /// The limit files of `r` per controller ("pids", "memory", "cpu", "cpuset";

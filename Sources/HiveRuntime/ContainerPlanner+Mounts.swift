@@ -55,17 +55,7 @@ extension ContainerPlanner {
     /// receive from); /proc/self/mountinfo says which the mount is.
     static func checkPropagation(_ mode: String, source: String) throws {
         guard mode.hasSuffix("shared") || mode.hasSuffix("slave") else { return }
-        let path = canonicalPath(source)
-        var best: (point: String, optional: [Substring])? = nil
-        for line in (Files.readText("/proc/self/mountinfo") ?? "").split(separator: "\n") {
-            // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - ...
-            let f = line.split(separator: " ")
-            guard f.count > 6, let dash = f.firstIndex(of: "-") else { continue }
-            let point = String(f[4])
-            guard path == point || path.hasPrefix(point == "/" ? "/" : point + "/"), point.count >= (best?.point.count ?? 0) else { continue }
-            best = (point, Array(f[6..<dash]))
-        }
-        guard let m = best else { return }
+        guard let m = HostMount.holding(canonicalPath(source)) else { return }
         let shared = m.optional.contains { $0.hasPrefix("shared:") }, slave = m.optional.contains { $0.hasPrefix("master:") }
         if mode.hasSuffix("shared") ? !shared : !(shared || slave) {
             throw HiveError(.invalidArgument, "path \(source) is mounted on \(m.point) but it is not a \(mode.hasSuffix("shared") ? "shared" : "shared or slave") mount (make it one: mount --make-\(mode.hasSuffix("shared") ? "" : "r")shared \(m.point))")

@@ -303,7 +303,7 @@ extension Launcher {
         guard hive_plan_read(planFile, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(planFile)") }
         // exec --privileged: every capability, as Docker's (seccomp and no_new_privs stay the container's):
         // every one hive itself holds (a host may withhold some even from root)
-        if privileged { p.caps = ownPermittedCapabilities() }
+        if privileged { p.caps = Capabilities.callerPermitted }
         // the overrides live until the process exits (this is a short-lived CLI)
         func c(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
         func cArray(_ a: [String]) -> UnsafePointer<UnsafePointer<CChar>?> {
@@ -341,12 +341,6 @@ extension Launcher {
 }
 
 extension Launcher {
-    /// This process's permitted capability set (/proc/self/status CapPrm).
-    static func ownPermittedCapabilities() -> UInt64 {
-        let line = Files.readText("/proc/self/status")?.split(separator: "\n").first { $0.hasPrefix("CapPrm:") }
-        return line.flatMap { UInt64(String($0.dropFirst(7).filter { $0 != " " && $0 != "\t" }), radix: 16) } ?? 0
-    }
-
     /// The overlay options and rootfs mountpoint recorded in a plan file.
     public static func overlay(planFile path: String) throws -> (data: String, rootfs: String) {
         var p = hive_plan()
@@ -377,7 +371,7 @@ extension Launcher {
         return fd
     }
 
-    /// Runs the copy child (CHiveLaunch/copy.c hive_cp). `running` is the
+    /// Runs the copy child (CHiveLaunch/copy_container.c hive_cp). `running` is the
     /// container's init, `start` its recorded start time (0: not running).
     /// Returns the bytes of regular-file content copied.
     @discardableResult
@@ -394,7 +388,7 @@ extension Launcher {
     }
 
     /// An fd on `containerPath` inside the container, for tar streams
-    /// (CHiveLaunch/copy.c hive_cp_open): an open directory with `directory`
+    /// (CHiveLaunch/copy_container.c hive_cp_open): an open directory with `directory`
     /// (a symlink to one followed inside the root), else an O_PATH fd (a
     /// symlink itself unless `follow`). The caller closes it.
     public static func openInContainer(running: pid_t, start: Int64, overlayData: String, rootfs: String, containerPath: String,

@@ -140,10 +140,7 @@ public enum Seccomp {
     }
 
     static func kernelVersion() -> [Int] {
-        var u = utsname()
-        uname(&u)
-        let r = withUnsafeBytes(of: u.release) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-        return r.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        HostPlatform.uts.release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
     }
 
     static func versionAtLeast(_ have: [Int], _ want: String) -> Bool {

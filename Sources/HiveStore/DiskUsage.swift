@@ -112,14 +112,13 @@ extension Store {
     /// image has too (Docker's SHARED SIZE), and how many containers use it.
     public func imageDiskUsage() throws(HiveError) -> [ImageDiskUsage] {
         try db.prepare("""
-            WITH refs AS (SELECT chain_id, COUNT(DISTINCT image_id) AS n FROM image_layers GROUP BY chain_id)
-            SELECT i.id,
-                   (SELECT COALESCE(SUM(l.size), 0) FROM (SELECT DISTINCT chain_id FROM image_layers WHERE image_id = i.id) x
-                    JOIN layers l ON l.chain_id = x.chain_id),
-                   (SELECT COALESCE(SUM(l.size), 0) FROM (SELECT DISTINCT chain_id FROM image_layers WHERE image_id = i.id) x
-                    JOIN layers l ON l.chain_id = x.chain_id JOIN refs r ON r.chain_id = x.chain_id WHERE r.n > 1),
+            WITH refs AS (SELECT chain_id, COUNT(DISTINCT image_id) AS n FROM image_layers GROUP BY chain_id),
+                 own AS (SELECT DISTINCT image_id, chain_id FROM image_layers)
+            SELECT i.id, COALESCE(SUM(l.size), 0), COALESCE(SUM(CASE WHEN r.n > 1 THEN l.size END), 0),
                    (SELECT COUNT(*) FROM containers c WHERE c.image_id = i.id)
-            FROM images i
+            FROM images i LEFT JOIN own o ON o.image_id = i.id LEFT JOIN layers l ON l.chain_id = o.chain_id
+                 LEFT JOIN refs r ON r.chain_id = o.chain_id
+            GROUP BY i.id
             """).all { s in ImageDiskUsage(id: s.text(0), size: s.int(1), sharedSize: s.int(2), containers: Int(s.int(3))) }
     }
 }

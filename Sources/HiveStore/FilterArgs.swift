@@ -50,11 +50,7 @@ public struct FilterArgs: Sendable {
     }
 
     /// `label` holds and no `label!` does (volumes, prune).
-    public func matchLabels(_ labels: [String: String]) -> Bool {
-        guard matchKVList("label", labels) else { return false }
-        guard let not = values["label!"] else { return true }
-        return !not.contains { LabelFilter.matches($0, labels) }
-    }
+    public func matchLabels(_ labels: [String: String]) -> Bool { LabelFilter.holds(values, labels) }
 
     /// `true`/`1` or `false`/`0` for `key` (nil without it); anything else is Docker's `invalid filter 'KEY=VALUE'`.
     public func bool(_ key: String) throws(HiveError) -> Bool? {
@@ -76,5 +72,18 @@ public struct FilterArgs: Sendable {
         guard regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0 else { return false }
         defer { regfree(&re) }
         return regexec(&re, s, 0, nil, 0) == 0
+    }
+}
+
+/// `label=KEY` (present) or `label=KEY=VALUE` (equal), as `system prune` and `events` read it.
+public enum LabelFilter {
+    public static func matches(_ filter: String, _ labels: [String: String]) -> Bool {
+        let kv = filter.split(separator: "=", maxSplits: 1).map(String.init)
+        return kv.count == 1 ? labels[kv[0]] != nil : labels[kv[0]] == kv[1]
+    }
+
+    /// Every `label` filter of `values` (a filter's values by key) holds and no `label!` one does.
+    public static func holds(_ values: [String: [String]], _ labels: [String: String]) -> Bool {
+        (values["label"] ?? []).allSatisfy { matches($0, labels) } && !(values["label!"] ?? []).contains { matches($0, labels) }
     }
 }

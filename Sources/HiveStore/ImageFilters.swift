@@ -69,8 +69,7 @@ public struct ImageFilters {
             var labels: [String: String] = [:]
             if f["label"] != nil || f["label!"] != nil {
                 labels = decode(r.labelsJSON)
-                if let wanted = f["label"], !ImageFilters.labelsMatch(wanted, labels) { continue }
-                if let unwanted = f["label!"], unwanted.contains(where: { LabelFilter.matches($0, labels) }) { continue }
+                if !LabelFilter.holds(f, labels) { continue }
             }
             out.append(ImageSummary(record: r, tags: tags, labels: labels))
         }
@@ -82,15 +81,5 @@ public struct ImageFilters {
         guard let ref = try? Reference(parsing: fullTag) else { return false }
         return Glob.match(pattern, ref.familiar) || Glob.match(pattern, ref.familiarRepository)
             || Glob.match(pattern, ref.description) || Glob.match(pattern, ref.repository)
-    }
-
-    /// `label=KEY` (present) and `label=KEY=VALUE` (equal): every one must hold.
-    public static func labelsMatch(_ wanted: [String], _ labels: [String: String]) -> Bool {
-        wanted.allSatisfy { w in
-            if let eq = w.firstIndex(of: "=") {
-                return labels[String(w[..<eq])] == String(w[w.index(after: eq)...])
-            }
-            return labels[w] != nil
-        }
     }
 }

@@ -78,14 +78,6 @@ public struct DiskSpace: Sendable, Equatable {
     }
 }
 
-/// `label=KEY` (present) or `label=KEY=VALUE` (equal), as `system prune` and `events` read it.
-public enum LabelFilter {
-    public static func matches(_ filter: String, _ labels: [String: String]) -> Bool {
-        let kv = filter.split(separator: "=", maxSplits: 1).map(String.init)
-        return kv.count == 1 ? labels[kv[0]] != nil : labels[kv[0]] == kv[1]
-    }
-}
-
 public enum PrunePlan {
     /// An image's name in a candidate: its first tag, familiar, or `<none>`.
     static func name(_ i: ImageRecord) -> String {

@@ -30,6 +30,30 @@ import HivePlatform
     }
 }
 
+@Suite struct HostMountTests {
+    static let mountinfo = """
+        22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+        30 22 0:25 / /var/lib rw,relatime master:7 - xfs /dev/sdb1 rw
+        31 30 0:26 / /var/lib/hive rw - tmpfs tmpfs rw
+        32 22 0:27 / /var/lib/hivex rw - btrfs /dev/sdc rw
+        broken line
+        """
+
+    @Test func longestMountPointHoldingThePath() throws {
+        let m = try #require(HostMount.holding("/var/lib/hive/containers", mountinfo: Self.mountinfo))
+        #expect(m == HostMount(point: "/var/lib/hive", optional: [], fstype: "tmpfs"))
+        #expect(HostMount.holding("/var/lib/hivey", mountinfo: Self.mountinfo) == HostMount(point: "/var/lib", optional: ["master:7"], fstype: "xfs"))
+        #expect(HostMount.holding("/var/lib/hivex", mountinfo: Self.mountinfo)?.fstype == "btrfs")
+        #expect(HostMount.holding("/etc", mountinfo: Self.mountinfo) == HostMount(point: "/", optional: ["shared:1"], fstype: "ext4"))
+        #expect(HostMount.holding("/", mountinfo: "") == nil)
+        #expect(HostMount.holding("/", mountinfo: nil) == nil)
+    }
+
+    @Test func thisProcessHasARoot() {
+        #expect(HostMount.holding("/")?.point == "/")
+    }
+}
+
 @Suite struct HumanTimeTests {
     @Test func durations() {
         #expect(HumanTime.duration(0) == "Less than a second")

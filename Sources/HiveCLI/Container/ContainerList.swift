@@ -45,7 +45,7 @@ enum ContainerList {
         let parsed = try format.map { try OutputFormat.parse($0, defaultTemplate: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
             + (c.args.flag("size") ? "\t{{.Size}}" : "")) }
         // as the docker CLI: a template that reads .Size asks for sizes (unless --size=false)
-        let used = parsed.map(ContainerList.fieldNames) ?? []
+        let used = parsed?.fieldNames ?? []
         let size = !quiet && (c.args.flag("size") || (!c.args.negated.contains("size") && used.contains("Size")))
         // mounts, networks and exposed ports come from each spec: decoded only when shown or filtered on
         let needDetails = filters.needsDetails || used.contains { ["Mounts", "LocalVolumes", "Networks", "*"].contains($0) }
@@ -112,14 +112,6 @@ enum ContainerList {
         try Renderer.render(rows, format: parsed, headers: headers,
                             methods: ["Label": { i in Template.stringMethod("Label") { listed[i].labels[$0] ?? "" } }], to: c.out)
         return 0
-    }
-
-    /// The fields a format reads (json reads them all: "*").
-    static func fieldNames(_ f: OutputFormat) -> [String] {
-        switch f {
-        case .json: return ["*"]
-        case .table(let t), .template(let t): return t.fieldNames
-        }
     }
 
     /// Docker's SIZE: the writable layer, and with the image the virtual size (`2B (virtual 4.26MB)`).

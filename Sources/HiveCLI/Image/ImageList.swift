@@ -43,11 +43,7 @@ enum ImageList {
         // without --format, Docker's config.json imagesFormat, as the docker CLI
         let format = try OutputFormat.parse(c.args.value("format") ?? DockerCLIConfig.format("imagesFormat"), defaultTemplate: defaultTemplate)
         // the repository digests (set by pull and push) are read only when shown
-        let needDigests: Bool
-        switch format {
-        case .json: needDigests = true
-        case .table(let t), .template(let t): needDigests = t.fieldNames.contains("Digest")
-        }
+        let needDigests = format.reads("Digest")
         let engine = try c.engine()
         var rows: [JSONValue] = []
         for i in images {

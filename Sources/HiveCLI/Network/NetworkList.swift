@@ -73,8 +73,7 @@ struct NetworkFilter {
             if !d.contains(where: { ($0 == "true" || $0 == "1") == dangling }) { return false }
         }
         // every label= must hold, no label!= may
-        if !ImageFilters.labelsMatch(values["label"] ?? [], n.labels) { return false }
-        for l in values["label!"] ?? [] where ImageFilters.labelsMatch([l], n.labels) { return false }
+        if !LabelFilter.holds(values, n.labels) { return false }
         if let until, n.created >= until { return false }
         return true
     }
