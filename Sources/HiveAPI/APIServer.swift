@@ -80,6 +80,8 @@ public final class APIServer: @unchecked Sendable {
         } catch {
             throw HiveError(.io, "cannot listen on \(settings.socketPath)", cause: error)
         }
+        // the detached checkpointers the requests start are this process's children
+        server.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in HostProcess.reapDetached() }
         if settings.idleSeconds > 0 {
             let idleNanos = Int64(settings.idleSeconds * 1e9)
             server.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] task in
