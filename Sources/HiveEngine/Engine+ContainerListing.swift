@@ -33,7 +33,7 @@ extension Engine {
     /// writable layer's size too (a walk of each one, as Docker's size=1).
     public func containerListings(_ ids: Set<String>, size: Bool) throws -> [String: ContainerListing] {
         if ids.isEmpty { return [:] }
-        let records = try store.allContainers().filter { ids.contains($0.id) }
+        let records = try store.allContainersWithSpecs().filter { ids.contains($0.id) }
         let endpoints = Dictionary(grouping: try store.allEndpoints(), by: \.containerID)
         let networks = try store.networks()
         var byRef: [String: NetworkRecord] = [:]
