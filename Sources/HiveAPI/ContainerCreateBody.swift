@@ -229,6 +229,28 @@ public enum ContainerCreateBody {
 
     /// The limits, as `update` and run's tuning flags take them (0: not set, as Docker's).
     static func resources(_ hc: [String: JSONValue], _ d: Defaults, _ o: inout RunOptions) throws {
+        let u = try resourceUpdate(hc)
+        var r = try u.applied(to: o.resources)
+        if u.pidsLimit == nil, let v = d.pidsLimit { r.pidsLimit = v > 0 ? v : nil }
+        if let s = hc["MemorySwappiness"]?.intValue, s >= 0 { r.memorySwappiness = s }
+        if hc["OomKillDisable"]?.boolValue == true { r.oomKillDisable = true }
+        func devices(_ key: String, _ flag: String, _ value: String, weight: Bool = false) throws -> [String]? {
+            let l = try list(hc, key).map { e in
+                try ContainerPlanner.deviceLimit("\(e["Path"]?.stringValue ?? ""):\(e[value]?.intValue ?? 0)", flag: "--" + flag,
+                                                 parse: { s in Int64(s) ?? 0 }, weight: weight)
+            }
+            return l.isEmpty ? nil : l
+        }
+        r.blkioWeightDevice = try devices("BlkioWeightDevice", "blkio-weight-device", "Weight", weight: true)
+        r.deviceReadBps = try devices("BlkioDeviceReadBps", "device-read-bps", "Rate")
+        r.deviceWriteBps = try devices("BlkioDeviceWriteBps", "device-write-bps", "Rate")
+        r.deviceReadIops = try devices("BlkioDeviceReadIOps", "device-read-iops", "Rate")
+        r.deviceWriteIops = try devices("BlkioDeviceWriteIOps", "device-write-iops", "Rate")
+        o.resources = r
+    }
+
+    /// The limits `POST /containers/{id}/update` and create share (Resources' keys; 0: not given).
+    static func resourceUpdate(_ hc: [String: JSONValue]) throws -> ResourceUpdate {
         func n(_ key: String) -> Int64? { hc[key]?.intValue.flatMap { $0 == 0 ? nil : $0 } }
         var u = ResourceUpdate()
         u.memory = n("Memory")
@@ -247,23 +269,7 @@ public enum ContainerCreateBody {
         u.cpuRtRuntime = n("CpuRealtimeRuntime")
         u.cpusetMems = try nonEmpty(hc, "CpusetMems")
         u.blkioWeight = n("BlkioWeight")
-        var r = try u.applied(to: o.resources)
-        if u.pidsLimit == nil, let v = d.pidsLimit { r.pidsLimit = v > 0 ? v : nil }
-        if let s = hc["MemorySwappiness"]?.intValue, s >= 0 { r.memorySwappiness = s }
-        if hc["OomKillDisable"]?.boolValue == true { r.oomKillDisable = true }
-        func devices(_ key: String, _ flag: String, _ value: String, weight: Bool = false) throws -> [String]? {
-            let l = try list(hc, key).map { e in
-                try ContainerPlanner.deviceLimit("\(e["Path"]?.stringValue ?? ""):\(e[value]?.intValue ?? 0)", flag: "--" + flag,
-                                                 parse: { s in Int64(s) ?? 0 }, weight: weight)
-            }
-            return l.isEmpty ? nil : l
-        }
-        r.blkioWeightDevice = try devices("BlkioWeightDevice", "blkio-weight-device", "Weight", weight: true)
-        r.deviceReadBps = try devices("BlkioDeviceReadBps", "device-read-bps", "Rate")
-        r.deviceWriteBps = try devices("BlkioDeviceWriteBps", "device-write-bps", "Rate")
-        r.deviceReadIops = try devices("BlkioDeviceReadIOps", "device-read-iops", "Rate")
-        r.deviceWriteIops = try devices("BlkioDeviceWriteIOps", "device-write-iops", "Rate")
-        o.resources = r
+        return u
     }
 
     // MARK: - typed reads (a wrong type is 400, as Docker's decoder says)

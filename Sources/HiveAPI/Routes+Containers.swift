@@ -105,21 +105,7 @@ extension APIServer {
             },
             APIRoute("POST", "/containers/{id}/update") { call in
                 let body = try call.request.json()
-                var u = ResourceUpdate()
-                func n(_ key: String) -> Int64? { body[key]?.intValue.flatMap { $0 == 0 ? nil : $0 } }
-                u.memory = n("Memory")
-                u.memorySwap = n("MemorySwap")
-                u.cpus = n("NanoCpus").map { Double($0) / 1e9 }
-                u.cpuShares = n("CpuShares")
-                u.cpusetCpus = body["CpusetCpus"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-                u.cpusetMems = body["CpusetMems"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-                u.pidsLimit = n("PidsLimit")
-                u.memoryReservation = n("MemoryReservation")
-                u.cpuPeriod = n("CpuPeriod")
-                u.cpuQuota = n("CpuQuota")
-                u.cpuRtPeriod = n("CpuRealtimePeriod")
-                u.cpuRtRuntime = n("CpuRealtimeRuntime")
-                u.blkioWeight = n("BlkioWeight")
+                let u = try ContainerCreateBody.resourceUpdate(body)
                 let policy = try ContainerCreateBody.restart(try ContainerCreateBody.object(body, "RestartPolicy"))
                 let restart = try policy.map { try RestartPolicy(parsing: $0) }
                     ?? (body["RestartPolicy"]?["Name"]?.stringValue == "no" ? RestartPolicy() : nil)

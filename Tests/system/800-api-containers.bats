@@ -9,18 +9,6 @@ load api
 
 RAW=$BATS_TEST_DIRNAME/../fixtures/docker-api/raw
 
-setup() {
-    export HIVE_ROOT=$(mktemp -d /tmp/hive-test.XXXXXX)
-    export HIVE_RUNROOT=$(mktemp -d /tmp/hive-run.XXXXXX)
-    WORK=$(mktemp -d /tmp/hive-work.XXXXXX)
-    CONF=$(mktemp -d /tmp/hive-conf.XXXXXX)
-    HOOKS_DIR=$CONF/hooks.d
-    : > "$CONF/hive.toml"
-    export HIVE_CONFIG=$CONF/hive.toml HIVE_HOOKS_DIR=$HOOKS_DIR
-    import_run_base
-    start_service
-}
-
 teardown() { teardown_containers; }
 
 # keys JSON: the sorted top-level keys of a JSON object (or of a list's first item)
@@ -33,6 +21,8 @@ call() { api "$@" > "$WORK/resp"; out=$(cat "$WORK/resp"); }
 field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
 
 @test "api: create, start, list, inspect, stop, wait, delete with Docker's statuses and shapes" {
+    import_run_base
+    start_service
     # create: 201 {Id, Warnings}; a name clash 409; a missing image 404 "No such image"
     call POST '/v1.44/containers/create?name=c1' -H 'Content-Type: application/json' \
         -d '{"Image":"busybox","Cmd":["sh","-c","echo hi; sleep 30"],"Labels":{"app":"web","tier":"x"},"ExposedPorts":{"80/tcp":{}},"HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":""}]},"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":2}}}'
@@ -88,6 +78,8 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
 }
 
 @test "api: the create body's keys reach the container as the CLI's flags do" {
+    import_run_base
+    start_service
     body='{"Image":"busybox","Cmd":["sleep","30"],"Env":["A=1"],"WorkingDir":"/tmp","User":"0:0","Hostname":"hh","Domainname":"dd",
       "Entrypoint":["sh","-c","exec \"$@\"","--"],"StopSignal":"SIGUSR1","StopTimeout":3,"Volumes":{"/anon":{}},
       "Healthcheck":{"Test":["CMD","true"],"Interval":1000000000,"Retries":2},
@@ -124,6 +116,8 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
 }
 
 @test "api: the docker CLI drives containers through DOCKER_HOST" {
+    import_run_base
+    start_service
     run docker create --name d1 -l app=web busybox sleep 30
     [ "$status" -eq 0 ]
     run docker run -d --name d2 -l app=db -p 127.0.0.1::80 busybox httpd -f -p 80
@@ -156,6 +150,8 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
 }
 
 @test "api: a pre-create hook's denial is 403 with its reason; the API and hive ps see one store" {
+    import_run_base
+    start_service
     add_hook 10-deny.lua <<'EOF'
 hive.on("pre-create", function(c) if c.labels.forbidden then hive.deny("forbidden label") end end)
 EOF
