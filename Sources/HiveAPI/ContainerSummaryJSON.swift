@@ -13,7 +13,7 @@ enum ContainerSummaryJSON {
         var o: [String: JSONValue] = [
             "Id": .string(c.id), "Names": .array([.string("/" + c.name)]), "Image": .string(c.image),
             "ImageID": .string("sha256:" + c.imageID), "Command": .string(c.command), "Created": .int(c.created / 1_000_000_000),
-            "Ports": .array(ports(l)), "Labels": .object(c.labels.mapValues(JSONValue.string)),
+            "Ports": .array(ports(l)), "Labels": .object((l.labels.isEmpty && c.labelsJSON != "{}" ? c.labels : l.labels).mapValues(JSONValue.string)),
             "State": .string(c.state), "Status": .string(c.status),
             "HostConfig": .object(["NetworkMode": .string(l.networkMode)]),
             "NetworkSettings": .object(["Networks": l.networks]), "Mounts": .array(l.mounts),
