@@ -20,8 +20,10 @@ public enum ContainerCreateBody {
         }
     }
 
-    /// The request for `body`; `name` and `platform` from the query.
-    public static func options(_ body: [String: JSONValue], name: String?, platform: String?, defaults: Defaults) throws -> RunOptions {
+    /// The request for `body`; `name` and `platform` from the query; `warn`
+    /// gets what Docker answers in `Warnings` (ports discarded with host networking).
+    public static func options(_ body: [String: JSONValue], name: String?, platform: String?, defaults: Defaults,
+                               warn: (String) -> Void = { _ in }) throws -> RunOptions {
         guard let image = try string(body, "Image"), !image.isEmpty else {
             throw HiveError(.invalidArgument, "config.Image must be set: the image to create the container from")
         }
@@ -76,7 +78,7 @@ public enum ContainerCreateBody {
             return host + ":" + (inside.isEmpty ? host : inside) + ":" + (perms.isEmpty ? "rwm" : perms)
         }
         o.mounts = try mounts(body, hc)
-        try network(body, hc, try object(body, "NetworkingConfig"), defaults, &o)
+        try network(body, hc, try object(body, "NetworkingConfig"), defaults, &o, warn: warn)
         try isolation(body, hc, &o)
         try resources(hc, defaults, &o)
         return o
@@ -167,7 +169,8 @@ public enum ContainerCreateBody {
 
     /// NetworkMode, the endpoint of that network (aliases, addresses, MAC),
     /// other endpoints (connected at start), ports, DNS.
-    static func network(_ body: [String: JSONValue], _ hc: [String: JSONValue], _ nc: [String: JSONValue], _ d: Defaults, _ o: inout RunOptions) throws {
+    static func network(_ body: [String: JSONValue], _ hc: [String: JSONValue], _ nc: [String: JSONValue], _ d: Defaults, _ o: inout RunOptions,
+                        warn: (String) -> Void) throws {
         let asked = try nonEmpty(hc, "NetworkMode") ?? "default"
         o.network = asked == "default" ? d.network : asked
         if body["NetworkDisabled"]?.boolValue == true { o.network = "none" }
@@ -203,6 +206,7 @@ public enum ContainerCreateBody {
         net.dns = try strings(hc, "Dns")
         net.dnsSearch = try strings(hc, "DnsSearch")
         net.dnsOptions = try strings(hc, "DnsOptions")
+        try RunFlagChecks.network(&net, network: o.network, hostname: o.hostname, extraHosts: o.extraHosts, warn: warn)
         o.net = net
     }
 

@@ -189,13 +189,15 @@ extension APIServer {
         do { body = try call.request.json() } catch let err as HiveError {
             throw HiveError(.invalidArgument, "invalid container config: \(err.message)")
         }
+        var warnings: [JSONValue] = []
         let o = try ContainerCreateBody.options(body, name: call.request.string("name"), platform: call.request.string("platform"),
-                                                defaults: .init(network: config.containers.defaultNetwork, pidsLimit: config.containers.pidsLimit))
+                                                defaults: .init(network: config.containers.defaultNetwork, pidsLimit: config.containers.pidsLimit),
+                                                warn: { warnings.append(.string($0)) })
         do { _ = try e.resolveImage(o.image) } catch let err as HiveError where err.code == .notFound {
             throw HiveError(.notFound, "No such image: \(o.image)")
         }
         let (id, _) = try e.createContainer(o)
-        return .json(.object(["Id": .string(id), "Warnings": .array([])]), status: 201)
+        return .json(.object(["Id": .string(id), "Warnings": .array(warnings)]), status: 201)
     }
 
     /// `POST /containers/{id}/wait?condition=`: the head at once (the docker

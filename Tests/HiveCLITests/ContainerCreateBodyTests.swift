@@ -110,6 +110,17 @@ import HiveRuntime
         #expect(o.net.connected[0].ip == "10.1.0.5" && o.net.connected[1].aliases == ["y"])
     }
 
+    @Test func networkConflictsAsTheCLIChecksThem() throws {
+        var warnings: [String] = []
+        let body = try #require(try JSONValue.parse(Array(#"{"Image":"i","HostConfig":{"NetworkMode":"host","PortBindings":{"80/tcp":[{"HostPort":"8080"}]}}}"#.utf8)).objectValue)
+        let o = try ContainerCreateBody.options(body, name: nil, platform: nil, defaults: .init()) { warnings.append($0) }
+        #expect(o.net.ports.isEmpty)
+        #expect(warnings == ["Published ports are discarded when using host network mode"])
+        let e = #expect(throws: HiveError.self) { try Self.options(#"{"Image":"i","HostConfig":{"NetworkMode":"container:x","Dns":["1.1.1.1"]}}"#) }
+        #expect(e?.message == "conflicting options: dns and the network mode")
+        #expect(throws: HiveError.self) { try Self.options(#"{"Image":"i","HostConfig":{"PortBindings":{"99999/tcp":[{"HostPort":"1"}]}}}"#) }
+    }
+
     @Test func refusedKeysGetTheCLIFlagsError() throws {
         for (json, flag, value) in [
             (#"{"Image":"i","HostConfig":{"Runtime":"runsc"}}"#, "runtime", "runsc"),

@@ -113,6 +113,10 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     [ "$API_STATUS" = 400 ] && [[ "$out" == *"invalid Cmd"* ]]
     # nothing was left by the refused ones
     [ "$(hive ps -aq | wc -l)" = 1 ]
+    # host networking discards published ports with Docker's warning in Warnings
+    call POST /containers/create -d '{"Image":"busybox","HostConfig":{"NetworkMode":"host","PortBindings":{"80/tcp":[{"HostPort":"8080"}]}}}'
+    [ "$API_STATUS" = 201 ]
+    [ "$(echo "$out" | field 'v["Warnings"]')" = "['Published ports are discarded when using host network mode']" ]
 }
 
 @test "api: the docker CLI drives containers through DOCKER_HOST" {
