@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveRegistryTests", dependencies: ["HiveRegistry", "HiveStore", "HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveNetworkTests", dependencies: ["HiveNetwork", "HiveStore", "HivePlatform", "CHiveNet"]),
-        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveBuild", "HiveRuntime", "HiveOCI", "HivePlatform", "HiveNetwork"]),
+        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveAPI", "HiveEngine", "HiveBuild", "HiveRuntime", "HiveOCI", "HivePlatform", "HiveNetwork"]),
     ],
     swiftLanguageModes: [.v5]
 )
