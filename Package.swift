@@ -86,7 +86,7 @@ let package = Package(
                                                    "HiveRegistry", "HiveNetwork"]),
         // The Docker Engine API on a Unix socket (issue #17): SwiftNIO's HTTP/1.1
         // server, every request through the engine as the CLI's verbs go.
-        .target(name: "HiveAPI", dependencies: ["HiveEngine", "HivePlatform", "HiveRuntime", "HiveStore", "HiveOCI",
+        .target(name: "HiveAPI", dependencies: ["HiveEngine", "HivePlatform", "HiveRuntime", "HiveStore", "HiveOCI", "HiveNetwork", "HiveRegistry", "HiveBuild",
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
                                                 .product(name: "NIOHTTP1", package: "swift-nio")]),
@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "HiveHooksTests", dependencies: ["HiveHooks", "HiveOCI", "HivePlatform", "HiveArchive"]),
         .testTarget(name: "HiveRegistryTests", dependencies: ["HiveRegistry", "HiveStore", "HiveOCI", "HivePlatform"]),
         .testTarget(name: "HiveNetworkTests", dependencies: ["HiveNetwork", "HiveStore", "HivePlatform", "CHiveNet"]),
-        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveEngine", "HiveBuild", "HiveRuntime", "HiveOCI", "HivePlatform", "HiveNetwork"]),
+        .testTarget(name: "HiveCLITests", dependencies: ["HiveCLI", "HiveAPI", "HiveEngine", "HiveBuild", "HiveRuntime", "HiveOCI", "HivePlatform", "HiveNetwork"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,9 @@
 // The attach protocol's frames and socket (hive_attach_proto.h), shared by
 // hive-monitor's attach.c and hive's client (attach_client.c).
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include "hive_attach_proto.h"
 
 #include <errno.h>
@@ -53,20 +57,22 @@ int hive_attach_parse_header(const unsigned char in[HIVE_ATTACH_HEADER], int dir
     return 0;
 }
 
-static int socket_address(int dirfd, struct sockaddr_un *a) {
+static int socket_address(int dirfd, const char *name, struct sockaddr_un *a) {
     memset(a, 0, sizeof *a);
     a->sun_family = AF_UNIX;
-    int n = snprintf(a->sun_path, sizeof a->sun_path, "/proc/self/fd/%d/%s", dirfd, HIVE_ATTACH_SOCKET);
+    int n = snprintf(a->sun_path, sizeof a->sun_path, "/proc/self/fd/%d/%s", dirfd, name);
     if (n < 0 || (size_t)n >= sizeof a->sun_path) { errno = ENAMETOOLONG; return -1; }
     return 0;
 }
 
-int hive_attach_listen(int dirfd) {
+int hive_attach_listen(int dirfd) { return hive_attach_listen_name(dirfd, HIVE_ATTACH_SOCKET); }
+
+int hive_attach_listen_name(int dirfd, const char *name) {
     struct sockaddr_un a;
-    if (socket_address(dirfd, &a) < 0) return -1;
+    if (socket_address(dirfd, name, &a) < 0) return -1;
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s < 0) return -1;
-    unlinkat(dirfd, HIVE_ATTACH_SOCKET, 0);  // a stale one (a monitor killed before)
+    unlinkat(dirfd, name, 0);  // a stale one (a monitor killed before)
     mode_t old = umask(0177);                 // 0600 from the start: no window
     int r = bind(s, (struct sockaddr *)&a, sizeof a);
     umask(old);
@@ -79,11 +85,13 @@ int hive_attach_listen(int dirfd) {
     return s;
 }
 
-int hive_attach_connect(const char *dir) {
+int hive_attach_connect(const char *dir) { return hive_attach_connect_name(dir, HIVE_ATTACH_SOCKET); }
+
+int hive_attach_connect_name(const char *dir, const char *name) {
     int dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dirfd < 0) return -1;
     struct sockaddr_un a;
-    int s = socket_address(dirfd, &a) < 0 ? -1 : socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int s = socket_address(dirfd, name, &a) < 0 ? -1 : socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
         int e = errno;
         close(s);
@@ -95,3 +103,15 @@ int hive_attach_connect(const char *dir) {
     errno = e;
     return s;
 }
+
+int hive_attach_listen_in(const char *dir, const char *name) {
+    int dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0) return -1;
+    int s = hive_attach_listen_name(dirfd, name);
+    int e = errno;
+    close(dirfd);
+    errno = e;
+    return s;
+}
+
+int hive_attach_accept(int listener) { return accept4(listener, NULL, NULL, SOCK_CLOEXEC); }

@@ -37,8 +37,15 @@ int hive_set_xattr_at(int dirfd, const char *name, const char *key, const void *
 int hive_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 #include <spawn.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <errno.h>
 
 // A detached helper (the log checkpoint, a --rm container's directory):
+static pthread_mutex_t detached_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t detached[64];
+static size_t ndetached;
+
 // posix_spawn shares our memory until the exec, so nothing is copied.
 int hive_spawn_detached(const char *path, char *const argv[]) {
     posix_spawn_file_actions_t fa;
@@ -54,7 +61,25 @@ int hive_spawn_detached(const char *path, char *const argv[]) {
     int r = posix_spawn(&pid, path, &fa, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
+    if (r == 0) {
+        // a command exits long before it, and init reaps it; a process that
+        // lives on (the API service) reaps it with hive_reap_detached
+        pthread_mutex_lock(&detached_lock);
+        if (ndetached < sizeof detached / sizeof detached[0]) detached[ndetached++] = pid;
+        pthread_mutex_unlock(&detached_lock);
+    }
     return r;
+}
+
+void hive_reap_detached(void) {
+    pthread_mutex_lock(&detached_lock);
+    size_t keep = 0;
+    for (size_t i = 0; i < ndetached; i++) {
+        pid_t r = waitpid(detached[i], NULL, WNOHANG);
+        if (r == 0 || (r < 0 && errno == EINTR)) detached[keep++] = detached[i];
+    }
+    ndetached = keep;
+    pthread_mutex_unlock(&detached_lock);
 }
 
 #include <malloc.h>

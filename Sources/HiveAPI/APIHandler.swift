@@ -108,16 +108,7 @@ public final class BodySpill: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    func append(_ bytes: [UInt8]) -> Bool {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            off += n
-        }
-        return true
-    }
+    func append(_ bytes: [UInt8]) -> Bool { writeAll(fd, bytes) }
 
     /// A path that opens the body from its start (/proc/self/fd/N is the open file).
     public var path: String { "/proc/self/fd/\(fd)" }

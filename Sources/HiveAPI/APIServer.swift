@@ -98,6 +98,8 @@ public final class APIServer: @unchecked Sendable {
         } catch {
             throw HiveError(.io, "cannot listen on \(settings.socketPath)", cause: error)
         }
+        // the detached checkpointers the requests start are this process's children
+        server.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in HostProcess.reapDetached() }
         pthread_mutex_lock(&mutex)
         listener = server
         let stopNow = stopRequested

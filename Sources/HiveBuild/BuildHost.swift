@@ -42,6 +42,10 @@ public struct RunStepRequest {
     public var mounts: [BuildMount]
     /// Whether the process's stdout/stderr are the build's (else /dev/null).
     public var showOutput: Bool
+    /// Where shown output goes (nil: the process's stdout and stderr).
+    public var outputFD: Int32? = nil
+    /// Signals to this process go on to the step's.
+    public var forwardSignals = true
 }
 
 /// One RUN --mount as the container gets it: a host directory or file (a

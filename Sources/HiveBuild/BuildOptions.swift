@@ -19,5 +19,11 @@ public struct BuildOptions {
     /// Progress lines (`#3 [2/5] RUN ...`), and whether RUN output is shown.
     public var progress: (String) -> Void = { _ in }
     public var showRunOutput = true
+    /// Where RUN output goes when shown (nil: the process's stdout and stderr;
+    /// the Engine API gives a pipe it streams to its client).
+    public var outputFD: Int32?
+    /// Signals to this process go on to a RUN step's (`hive build` in the
+    /// foreground; never in a long-lived service, whose signals are its own).
+    public var forwardSignals = true
     public init(dockerfileText: String) { self.dockerfileText = dockerfileText }
 }

@@ -234,7 +234,8 @@ extension Builder {
             }
             let request = RunStepRequest(image: owner, argv: argv, env: env, user: cc.user.flatMap { $0.isEmpty ? nil : $0 },
                                          workdir: cc.workingDir.flatMap { $0.isEmpty ? nil : $0 }, network: net, mounts: requests,
-                                         showOutput: opts.showRunOutput)
+                                         showOutput: opts.showRunOutput, outputFD: opts.outputFD,
+                                         forwardSignals: opts.forwardSignals)
             return try host.run(request) { status, writeChanges in
                 guard status == 0 else {
                     throw HiveError(.invalidArgument, "process \"\(argv.joined(separator: " "))\" did not complete successfully: exit code: \(status)")

@@ -3,6 +3,7 @@
 // tables, the run/create refusals (RunRefusals) and a short table of
 // differences (DockerCompat+Notes). `hive __docs compat [DIR]` prints it;
 // `make docs` writes it; a unit test fails when the file is stale.
+import HiveEngine
 import HivePlatform
 
 enum DockerCompat {

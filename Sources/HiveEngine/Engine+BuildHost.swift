@@ -47,13 +47,13 @@ final class EngineBuildHost: BuildHost {
         var p = plan
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(null) }
-        p.stdio = r.showOutput ? (null, 1, 2) : (null, null, null)
+        p.stdio = r.showOutput ? (null, r.outputFD ?? 1, r.outputFD ?? 2) : (null, null, null)
         let pid: pid_t
         do { pid = try Launcher.launch(p) } catch let e as LaunchError {
             throw HiveError(.invalidArgument, "process \"\(r.argv.joined(separator: " "))\" could not start: \(e.message)")
         }
         engine.store.unlock()
-        let status = Launcher.wait(pid, forwardSignals: true)
+        let status = Launcher.wait(pid, forwardSignals: r.forwardSignals)
         let engine = self.engine
         return try then(status) { fd in try engine.writeDiffTar(id, to: fd) }
     }

@@ -58,7 +58,7 @@ extension Engine {
     /// says why it must be one), opened inside the container's root
     /// (Launcher.openInContainer): its record, its path and the fd.
     /// `openFailed` rewords the error of the open itself.
-    private func openStreamSide(_ arg: String, notInContainer: String, directory: Bool, follow: Bool,
+    func openStreamSide(_ arg: String, notInContainer: String, directory: Bool, follow: Bool,
                                 openFailed: (HiveError) -> HiveError = { $0 }) throws -> (record: ContainerRecord, path: String, fd: Int32) {
         guard let (ref, path) = CopyPaths.split(arg) else { throw HiveError(.invalidArgument, "\"\(arg)\" is not CONTAINER:PATH: " + notInContainer) }
         let t = try copyTarget(ref)

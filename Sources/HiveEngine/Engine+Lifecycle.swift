@@ -25,7 +25,7 @@ extension Engine {
     }
 
     /// A container's (or image's) labels from their JSON text.
-    func labels(_ json: String) -> [String: String] {
+    public func labels(_ json: String) -> [String: String] {
         if json == "{}" || json.isEmpty { return [:] }
         if let l = decodedLabels[json] { return l }
         let l = ((try? JSONValue.parse(Array(json.utf8)))?.objectValue ?? [:]).compactMapValues(\.stringValue)
@@ -70,6 +70,10 @@ extension Engine {
         startedByUser(r.id)
         try store.db.transaction(durable: false) { () throws(HiveError) in try store.markCreated(r.id) }
         let logs = logLimits(r)
+        // an Engine API attach waiting for this start becomes the starting client (Engine+AttachWait)
+        let waiter = attach < 0 ? takeAttachWaiter(dir) : -1
+        defer { if waiter >= 0 { close(waiter) } }
+        let attach = attach >= 0 ? attach : waiter
         try attachNetwork(r)
         let pid: pid_t, monitor: pid_t
         do {

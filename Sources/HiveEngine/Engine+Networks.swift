@@ -175,27 +175,8 @@ extension Engine {
     func withNetworkSettings(_ inspect: JSONValue, _ r: ContainerRecord, running: Bool) throws -> JSONValue {
         guard case .object(var o) = inspect, let s = spec(r) else { return inspect }
         let net = s.net ?? NetworkRequest()
-        var attached: [NetworkInspect.Attached] = []
         let endpoints = running ? try store.endpoints(container: r.id) : []
-        if !endpoints.isEmpty {
-            for e in endpoints {
-                let n = try store.network(e.networkID)
-                attached.append(NetworkInspect.Attached(name: n?.name ?? e.networkID, networkID: e.networkID, network: n, endpoint: e))
-            }
-        } else {
-            switch try? NetworkMode.parse(s.network) {
-            case .host?, .none?:
-                let p = NetworkManager.pseudoNetwork(s.network)
-                attached.append(NetworkInspect.Attached(name: p.name, networkID: p.id, network: nil, endpoint: nil))
-            case .bridge?, .network?:
-                // --network, then what `network connect` recorded
-                for ref in [try NetworkMode.parse(s.network).networkName ?? s.network] + net.connected.map(\.network) {
-                    let n = try store.network(ref)
-                    attached.append(NetworkInspect.Attached(name: n?.name ?? ref, networkID: n?.id ?? "", network: n, endpoint: nil))
-                }
-            default: break
-            }
-        }
+        let attached = try attachedNetworks(s, endpoints: endpoints) { ref throws(HiveError) in try store.network(ref) }
         let sandbox = running && s.network != "host" ? (endpoints.isEmpty ? "/proc/\(r.pid ?? 0)/ns/net" : netnsPath(r.id)) : nil
         let exposed = NetworkInspect.exposedKeys(net)
         o["NetworkSettings"] = NetworkInspect.settings(containerID: r.id, networks: attached, exposed: exposed, running: running, sandboxKey: sandbox)
@@ -211,6 +192,34 @@ extension Engine {
             o["Config"] = .object(cfg)
         }
         return .object(o)
+    }
+
+    /// A container's networks as inspect shows them: its endpoints while it
+    /// runs, else the network it asked for and those connected since
+    /// (`network`: a network record by name or ID).
+    func attachedNetworks(_ s: ContainerSpec, endpoints: [EndpointRecord],
+                          network: (String) throws(HiveError) -> NetworkRecord?) throws -> [NetworkInspect.Attached] {
+        var attached: [NetworkInspect.Attached] = []
+        if !endpoints.isEmpty {
+            for e in endpoints {
+                let n = try network(e.networkID)
+                attached.append(NetworkInspect.Attached(name: n?.name ?? e.networkID, networkID: e.networkID, network: n, endpoint: e))
+            }
+            return attached
+        }
+        switch try? NetworkMode.parse(s.network) {
+        case .host?, .none?:
+            let p = NetworkManager.pseudoNetwork(s.network)
+            attached.append(NetworkInspect.Attached(name: p.name, networkID: p.id, network: nil, endpoint: nil))
+        case .bridge?, .network?:
+            // --network, then what `network connect` recorded
+            for ref in [try NetworkMode.parse(s.network).networkName ?? s.network] + (s.net ?? NetworkRequest()).connected.map(\.network) {
+                let n = try network(ref)
+                attached.append(NetworkInspect.Attached(name: n?.name ?? ref, networkID: n?.id ?? "", network: n, endpoint: nil))
+            }
+        default: break
+        }
+        return attached
     }
 
     // MARK: - events

@@ -10,9 +10,24 @@ extension Engine {
     /// The registry client for this command (made once).
     func registry() throws -> RegistryClient {
         if let registryClient { return registryClient }
+        return try makeRegistry()
+    }
+
+    /// Makes this command's registry client use `requestCredentials` first
+    /// (registry key → credentials, "" for any registry): what an Engine API
+    /// request brought (X-Registry-Auth, X-Registry-Config). Call before the pull, push or build.
+    public func useRequestCredentials(_ requestCredentials: [String: Credentials]) throws {
+        guard !requestCredentials.isEmpty else { return }
+        registryClient?.shutdown()
+        _ = try makeRegistry(requestCredentials)
+    }
+
+    private func makeRegistry(_ requestCredentials: [String: Credentials] = [:]) throws -> RegistryClient {
         let env = RegistrySettings.processEnvironment()
         let settings = RegistrySettings(config: try config().registries, environment: env)
-        let client = RegistryClient(settings: settings, credentials: authStore(env), logger: logger, timeouts: settings.timeouts)
+        let stored = authStore(env)
+        let client = RegistryClient(settings: settings, credentials: requestCredentials.isEmpty ? stored : RequestCredentials(requestCredentials, fallback: stored),
+                                    logger: logger, timeouts: settings.timeouts)
         registryClient = client
         return client
     }

@@ -69,6 +69,11 @@ extension Engine {
 
     public func volumeInfo(_ name: String) throws -> JSONValue {
         guard let v = try store.volume(name) else { throw HiveError(.notFound, "no such volume: \(name) (hive volume ls lists them)") }
+        return volumeJSON(v)
+    }
+
+    /// Docker's JSON of a volume (inspect, and each item of the API's list).
+    public func volumeJSON(_ v: VolumeRecord) -> JSONValue {
         let labels = self.labels(v.labelsJSON)
         let options = VolumeOptions.load(volumeDir: store.volumesDir + "/" + v.name)?.values ?? [:]
         return .object([

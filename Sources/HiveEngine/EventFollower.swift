@@ -69,3 +69,30 @@ extension Engine {
     /// `hive events`: a reader of the event log from its start that can wait for more.
     public func followEvents() throws(HiveError) -> EventFollower { try EventFollower(log: eventLog) }
 }
+
+extension Engine {
+    /// `hive events` and the Engine API's `GET /events`: the log's events
+    /// from `since` (nil: from the log's start) that pass `filters`, in
+    /// batches to `emit` (false from it: stop), then new ones as they come,
+    /// until `until` (nil: for ever). `idleMs`: how often `emit` hears, with
+    /// nothing, that nothing came (so a reader can check its client; -1: never).
+    public func streamEvents(since: Int64?, until: Int64?, filters: [String: [String]], idleMs: Int32 = -1,
+                             emit: ([EventRecord]) throws -> Bool) throws {
+        let follower = try followEvents()
+        while true {
+            var batch: [EventRecord] = [], past = false
+            for e in follower.read() {
+                if let since, e.timeNano < since { continue }
+                if let until, e.timeNano > until { past = true; break }
+                if e.matches(filters) { batch.append(e) }
+            }
+            guard try emit(batch), !past else { return }
+            let now = Timestamp.now().unixNanos
+            if let until, now > until { return }
+            // woken by inotify when the log changes; with until, at that time at the latest
+            var timeout = until.map { Int32(clamping: ($0 - now) / 1_000_000 + 1) } ?? -1
+            if idleMs >= 0 { timeout = timeout < 0 ? idleMs : min(timeout, idleMs) }
+            follower.wait(timeoutMs: timeout)
+        }
+    }
+}

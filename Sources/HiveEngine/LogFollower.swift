@@ -35,10 +35,11 @@ public final class LogFollower {
         if pidfd >= 0 { close(pidfd) }
     }
 
-    /// Sleeps until the log may have changed or the container exited (then `running` is false).
-    public func wait() {
+    /// Sleeps until the log may have changed, the container exited (then
+    /// `running` is false) or `timeoutMs` passed (-1: none; the API's reader checks its client).
+    public func wait(timeoutMs: Int32 = -1) {
         var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)]
-        let timeout: Int32 = inotify >= 0 && pidfd >= 0 ? -1 : 1000
+        let timeout: Int32 = inotify >= 0 && pidfd >= 0 ? timeoutMs : (timeoutMs < 0 ? 1000 : min(timeoutMs, 1000))
         let n = poll(&fds, 2, timeout)
         if n > 0 && fds[0].revents != 0 {
             var buf = [UInt8](repeating: 0, count: 4096)

@@ -29,4 +29,7 @@ public enum HostProcess {
         defer { for p in argv { free(p) } }
         return hive_spawn_detached(executable, argv) == 0
     }
+
+    /// Reaps detached helpers that have exited (the API service lives on; a command's are init's).
+    public static func reapDetached() { hive_reap_detached() }
 }

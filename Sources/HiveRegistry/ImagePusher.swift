@@ -36,6 +36,17 @@ public enum LayerPushState: Sendable, Equatable {
     case exists
     /// From another repository (its path) of the same registry.
     case mounted(from: String)
+
+    /// Docker's words for the state.
+    public var words: String {
+        switch self {
+        case .preparing: return "Preparing"
+        case .pushing: return "Pushing"
+        case .pushed: return "Pushed"
+        case .exists: return "Layer already exists"
+        case .mounted(let from): return "Mounted from \(from)"
+        }
+    }
 }
 
 /// Progress of a push: a layer (12 hex digits of its diffID) changed state.

@@ -136,7 +136,7 @@ public enum ContainerInspect {
     /// One of Docker's Mounts: binds and volumes (a `--tmpfs` is HostConfig.Tmpfs
     /// only, as Docker shows it). Mode is what Docker writes for `-v`: "ro" or ""
     /// for a bind, "z" for a named volume (its default relabel mode), "" for an anonymous one.
-    static func mount(_ m: MountInfo) -> JSONValue? {
+    public static func mount(_ m: MountInfo) -> JSONValue? {
         switch m.type {
         case "bind":
             return .object(["Type": .string("bind"), "Source": .string(m.source), "Destination": .string(m.destination),

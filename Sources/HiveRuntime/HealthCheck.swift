@@ -8,6 +8,8 @@ import HivePlatform
 /// The `--health-*` flags as given (nil: not given).
 public struct HealthRequest: Equatable, Sendable {
     public var cmd: String?
+    /// The whole test as the Engine API gives it (`["CMD", "arg"...]`, `["CMD-SHELL", "line"]`); `cmd` wins.
+    public var test: [String]?
     public var interval: String?
     public var timeout: String?
     public var retries: String?
@@ -35,7 +37,7 @@ public enum HealthDefaults {
 extension HealthRequest {
     /// Whether any `--health-*` setting (not `--health-on-failure`) is given.
     var hasSettings: Bool {
-        cmd != nil || interval != nil || timeout != nil || retries != nil || startPeriod != nil || startInterval != nil
+        cmd != nil || test != nil || interval != nil || timeout != nil || retries != nil || startPeriod != nil || startInterval != nil
     }
 
     /// The container's health check: the image's, changed by the flags, with
@@ -50,6 +52,7 @@ extension HealthRequest {
             return nil
         }
         var h = image ?? Healthcheck()
+        if let test { h.test = test }
         if let cmd {
             guard !cmd.allSatisfy(\.isWhitespace) else { throw HiveError(.invalidArgument, "--health-cmd is empty: give the command to run, or --no-healthcheck") }
             h.test = ["CMD-SHELL", cmd]

@@ -286,6 +286,19 @@ extension Launcher {
     public static func exec(target: pid_t, targetStart: Int64?, planFile: String, argv: [String], env: [String], user: ResolvedUser?,
                             cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1), tty: Bool = false,
                             privileged: Bool = false) throws -> pid_t {
+        var p = try execPlan(planFile: planFile, argv: argv, env: env, user: user, cwd: cwd, stdio: stdio, tty: tty, privileged: privileged)
+        var pid: pid_t = 0
+        var code: Int32 = 126
+        var err = [CChar](repeating: 0, count: 512)
+        guard hive_exec(target, UInt64(max(0, targetStart ?? 0)), &p, &pid, &code, &err, err.count) == 0 else {
+            throw LaunchError(message: String(cString: err), exitCode: code)
+        }
+        return pid
+    }
+
+    /// The container's plan with an exec's overrides.
+    static func execPlan(planFile: String, argv: [String], env: [String], user: ResolvedUser?, cwd: String?,
+                         stdio: (Int32, Int32, Int32), tty: Bool, privileged: Bool) throws -> hive_plan {
         var p = hive_plan()
         guard hive_plan_read(planFile, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(planFile)") }
         // exec --privileged: every capability, as Docker's (seccomp and no_new_privs stay the container's):
@@ -323,13 +336,7 @@ extension Launcher {
         p.stdout_fd = stdio.1
         p.stderr_fd = stdio.2
         p.tty = tty ? 1 : 0
-        var pid: pid_t = 0
-        var code: Int32 = 126
-        var err = [CChar](repeating: 0, count: 512)
-        guard hive_exec(target, UInt64(max(0, targetStart ?? 0)), &p, &pid, &code, &err, err.count) == 0 else {
-            throw LaunchError(message: String(cString: err), exitCode: code)
-        }
-        return pid
+        return p
     }
 }
 

@@ -71,6 +71,11 @@ extension Store {
         try db.prepare("SELECT \(Store.summaryColumns) FROM containers ORDER BY created DESC").all([]) { containerRow($0) }.compactMap { $0 }
     }
 
+    /// Every container with its spec, newest first (the Engine API's list reads them at once).
+    public func allContainersWithSpecs() throws(HiveError) -> [ContainerRecord] {
+        try db.prepare("SELECT \(Store.containerColumns) FROM containers ORDER BY created DESC").all([]) { containerRow($0) }.compactMap { $0 }
+    }
+
     /// By full ID, name, or unique ID prefix.
     public func container(_ ref: String) throws(HiveError) -> ContainerRecord? {
         if let r = try db.prepare("SELECT \(Store.containerColumns) FROM containers WHERE id = ?1 OR name = ?1").all([.text(ref)], { containerRow($0) }).first {

@@ -4,6 +4,7 @@
 import Glibc
 import Testing
 @testable import HiveCLI
+import HiveEngine
 import HivePlatform
 
 @Suite struct DocsTests {

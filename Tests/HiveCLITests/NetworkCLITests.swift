@@ -84,7 +84,7 @@ import HivePlatform
     func check(_ net: NetworkRequest, network: String, hostname: String? = nil, extraHosts: [String] = []) throws -> (NetworkRequest, [String]) {
         var n = net
         var warnings: [String] = []
-        try RunNetworkFlags.check(&n, network: network, hostname: hostname, extraHosts: extraHosts) { warnings.append($0) }
+        try RunFlagChecks.network(&n, network: network, hostname: hostname, extraHosts: extraHosts) { warnings.append($0) }
         return (n, warnings)
     }
 

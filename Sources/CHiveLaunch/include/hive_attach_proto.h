@@ -73,6 +73,15 @@ int hive_attach_listen(int dirfd);
 // A client: a connected socket to DIR/attach (`dir` a path); -1 (errno:
 // ENOENT when there is no socket, ECONNREFUSED when nobody serves it).
 int hive_attach_connect(const char *dir);
+// The same for a socket named `name` in the directory: the Engine API's
+// attach waiting for a created container's start (DIR/attach-wait.*, the
+// starter hands its connection to the monitor as the starting client).
+int hive_attach_listen_name(int dirfd, const char *name);
+int hive_attach_connect_name(const char *dir, const char *name);
+// hive_attach_listen_name with the directory's path; the next connection
+// (blocking, close-on-exec) or -1 (EAGAIN: none yet).
+int hive_attach_listen_in(const char *dir, const char *name);
+int hive_attach_accept(int listener);
 
 // hive's client (attach_client.c): proxies this process's stdio to the
 // connected socket until the container exits or the user detaches.

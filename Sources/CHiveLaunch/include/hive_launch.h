@@ -120,6 +120,25 @@ int hive_pty_proxy_keys(int master, pid_t pid, const unsigned char *keys, size_t
 // never started in the container's.
 int hive_exec(pid_t target, uint64_t target_start, const struct hive_plan *plan, pid_t *pid, int *exit_code, char *err, size_t errlen);
 
+// hive_exec for a multi-threaded caller (the Engine API service): in a
+// child of its own (*helper, to be reaped), which reports over the socket
+// returned (-1: errno) one hive_exec_report per message: FAILED (value: the
+// exit code 125-127, err: why) or STARTED (value: the process's pid, its pty
+// master passed with it), then EXITED (value: its status as a shell reports it).
+struct hive_exec_report {
+    int kind;
+    int value;
+    char err[496];
+};
+#define HIVE_EXEC_FAILED 1
+#define HIVE_EXEC_STARTED 2
+#define HIVE_EXEC_EXITED 3
+int hive_exec_spawn(pid_t target, uint64_t target_start, const struct hive_plan *plan, pid_t *helper);
+// The next report (blocking); *passed: the fd that came with it, or -1. -1 at the helper's end.
+int hive_exec_read_report(int fd, struct hive_exec_report *r, int *passed);
+// A terminal's size (TIOCSWINSZ on a pty's master or slave).
+int hive_set_winsize(int fd, unsigned short rows, unsigned short cols);
+
 // `hive cp`: with to_container 0, copies the container's `ctr_path` to
 // `host_name` in the host directory `host_fd`; with 1, copies the host object
 // `host_fd` (an O_PATH fd, hive_cp_open_source) into the container: into

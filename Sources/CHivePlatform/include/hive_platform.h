@@ -8,6 +8,8 @@
 #include <sys/xattr.h>
 // Starts `path` in a session of its own with stdio on /dev/null; does not wait.
 int hive_spawn_detached(const char *path, char *const argv[]);
+// Reaps the detached children that have exited (a long-lived process's duty).
+void hive_reap_detached(void);
 
 // Keeps freed memory in the process (mallopt; see platform.c).
 void hive_malloc_tune(void);

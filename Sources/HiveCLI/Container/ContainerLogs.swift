@@ -27,35 +27,19 @@ enum ContainerLogs {
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
         let engine = try c.engine()
-        let log = try engine.containerLog(c.args.positionals[0])
-        let since = try c.args.value("since").map(HumanTime.parseFilter)
-        let until = try c.args.value("until").map(HumanTime.parseFilter)
-        var tail: Int? = nil
-        if let t = c.args.value("tail"), t != "all" {
-            guard let n = Int(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --tail \"\(t)\" (a number or all)") }
-            tail = n
-        }
+        var q = Engine.LogQuery()
+        q.since = try c.args.value("since").map(HumanTime.parseFilter)
+        q.until = try c.args.value("until").map(HumanTime.parseFilter)
+        q.tail = try c.args.value("tail").flatMap(Engine.LogQuery.tail)
+        q.follow = c.args.flag("follow")
         let stamps = c.args.flag("timestamps"), details = c.args.flag("details")
-        func emit(_ entries: [ContainerLog.Entry]) {
+        try engine.readLog(c.args.positionals[0], q) { entries in
             for e in entries {
-                let t = e.timeNanos
-                if let since, t < since { continue }
-                if let until, t > until { continue }
                 let text = (stamps ? e.fixedTime + " " : "") + (details ? e.details : "") + e.log
                 if e.stream == "stderr" { c.out.flush(); c.err.write(text); c.err.flush() } else { c.out.write(text) }
             }
             c.out.flush()
-        }
-        // the follower first: a line written between the read and its watch is not missed
-        let follower = c.args.flag("follow") ? try engine.followLog(c.args.positionals[0]) : nil
-        emit(log.readAll(tail: tail))
-        if let follower {
-            // woken by inotify as the log grows, ended by the container's exit (its pidfd)
-            while follower.running {
-                follower.wait()
-                emit(log.readNew())
-            }
-            emit(log.readNew())
+            return true
         }
         return 0
     }

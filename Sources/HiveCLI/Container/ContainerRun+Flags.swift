@@ -131,14 +131,13 @@ enum RunFlags {
     /// Docker's flags hive refuses (RunRefusals), but for the values that change nothing.
     static func refuse(_ c: Context) throws {
         let a = c.args
-        let harmless: [String: Set<String>] = ["isolation": ["default", ""], "userns": ["host", ""], "volume-driver": ["local", ""]]
         for (flag, reason) in RunRefusals.refused where flag != "gpus" {
             // a flag: use-api-socket refused when set, disable-content-trust when set to false
             if flag == "disable-content-trust" ? a.negated.contains(flag) : a.flag(flag) {
                 throw HiveError(.invalidArgument, "--\(flag)\(flag == "disable-content-trust" ? "=false" : "") is not supported: \(reason)")
             }
-            for v in a.all(flag) where !(harmless[flag]?.contains(v) ?? false) {
-                throw HiveError(.invalidArgument, "--\(flag) \(v) is not supported: \(reason)")
+            for v in a.all(flag) where !(RunRefusals.harmless[flag]?.contains(v) ?? false) {
+                throw RunRefusals.error(flag, v)
             }
         }
     }

@@ -131,7 +131,7 @@ enum ContainerRun {
         o.capDrop = c.args.all("cap-drop")
         o.securityOpts = c.args.all("security-opt")
         if let g = c.args.value("gpus") {
-            throw HiveError(.invalidArgument, "--gpus \(g) is not supported: " + RunRefusals.reason("gpus"))
+            throw RunRefusals.error("gpus", g)
         }
         warnLSM(o.securityOpts, c)
         o.labels = try RunFlags.labels(c)

@@ -68,7 +68,7 @@ enum ImageBuild {
             text = Files.readText("/dev/stdin") ?? ""
         } else {
             let dfPath = file ?? path + "/Dockerfile"
-            text = try Self.readDockerfile(context: file == nil ? path : nil, path: dfPath)
+            text = try Builder.readDockerfile(context: file == nil ? path : nil, path: dfPath)
             name = file.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "Dockerfile"
         }
         if text.isEmpty { throw HiveError(.invalidArgument, "the Dockerfile is empty") }
@@ -119,34 +119,5 @@ enum ImageBuild {
     static func format3(_ n: Int64) -> String {
         let s = String(n)
         return String(repeating: "0", count: max(0, 3 - s.count)) + s
-    }
-}
-
-extension ImageBuild {
-    /// The Dockerfile's text. The context's own `Dockerfile` is opened inside
-    /// the context (a symlink in it resolves in the context, never on the
-    /// host); a `-f` file is the user's own path. Either must be a regular
-    /// file: a FIFO or device is refused, not read.
-    static func readDockerfile(context: String?, path: String) throws -> String {
-        func failure(_ why: String) -> HiveError {
-            HiveError(.notFound, "cannot read the Dockerfile \(path): \(why) (give it with -f, or a context directory that has one)")
-        }
-        var fd: Int32 = -1
-        if let context {
-            let root = open(context, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard root >= 0 else { throw failure(String(cString: strerror(errno))) }
-            fd = InRoot.open(root, "Dockerfile", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-            let e = errno
-            close(root)
-            errno = e
-        } else {
-            fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        }
-        guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw failure("not a regular file") }
-        guard let bytes = Files.read(fd: fd) else { throw failure(String(cString: strerror(errno))) }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

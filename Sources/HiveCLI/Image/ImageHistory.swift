@@ -19,26 +19,11 @@ enum ImageHistory {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
-        let engine = try c.engine()
-        let id = try engine.resolveImage(c.args.positionals[0]).id
-        let config = try engine.imageConfig(id)
-        let layers = try engine.store.layers(of: id)
+        let (id, entries) = try c.engine().imageHistory(c.args.positionals[0])
         let noTrunc = c.args.flag("no-trunc")
         // -H defaults to true; `-H=false` / `--human=false` turns it off.
         let human = !c.args.negated.contains("human")
-        var history = config.history ?? []
-        if history.isEmpty { history = layers.map { _ in History(created: config.created) } }
-        var layerIndex = 0
-        var rows: [(History, Int64)] = []
-        for h in history {
-            var size: Int64 = 0
-            if h.emptyLayer != true, layerIndex < layers.count {
-                size = layers[layerIndex].size
-                layerIndex += 1
-            }
-            rows.append((h, size))
-        }
-        rows.reverse()
+        let rows = entries.map { ($0.history, $0.size) }
         // as docker/cli's history formatter: RFC 3339 to the second, CREATED BY
         // with tabs as spaces and cut to 45, sizes in bytes without -H
         let values: [JSONValue] = rows.enumerated().map { (i, r) in

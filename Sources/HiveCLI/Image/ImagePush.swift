@@ -96,14 +96,9 @@ final class PushView: @unchecked Sendable {
 
     /// `id: Pushing [==>   ]  1.2MB/3.4MB` (the bar on a terminal only), `id: Pushed`, ...
     static func line(_ id: String, _ state: LayerPushState, bar: Bool) -> String {
-        switch state {
-        case .preparing: return "\(id): Preparing"
-        case .pushing(let done, let total):
-            guard bar, total > 0 else { return "\(id): Pushing" }
+        if bar, case .pushing(let done, let total) = state, total > 0 {
             return "\(id): Pushing \(PullRenderer.bar(done, total))  \(Units.humanSize(done))/\(Units.humanSize(total))"
-        case .pushed: return "\(id): Pushed"
-        case .exists: return "\(id): Layer already exists"
-        case .mounted(let from): return "\(id): Mounted from \(from)"
         }
+        return "\(id): \(state.words)"
     }
 }

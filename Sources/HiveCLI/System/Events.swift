@@ -26,22 +26,16 @@ enum Events {
         if let template { _ = try template.render(EventRecord(type: "", action: "", id: "", attributes: [:], timeNano: 0).templateView) }
         let json = c.args.value("format") == "json"
         let engine = try c.engine()
-        let follower = try engine.followEvents()
-        while true {
-            for e in follower.read() {
-                if let since, e.timeNano < since { continue }
-                if let until, e.timeNano > until { return 0 }
-                guard e.matches(filters) else { continue }
+        try engine.streamEvents(since: since, until: until, filters: filters) { events in
+            for e in events {
                 if json { c.out.line(e.json.serialized()) }
                 else if let template { c.out.line(try template.render(e.templateView)) }
                 else { c.out.line(line(e)) }
             }
             c.out.flush()
-            let now = Timestamp.now().unixNanos
-            if let until, now > until { return 0 }
-            // woken by inotify when the log changes; with --until, at that time at the latest
-            follower.wait(timeoutMs: until.map { Int32(clamping: ($0 - now) / 1_000_000 + 1) } ?? -1)
+            return true
         }
+        return 0
     }
 
     /// `2026-11-26T02:00:00.123456789Z container start ID (image=busybox, name=web)`:

@@ -1,10 +1,10 @@
 // Base64 (RFC 4648, standard alphabet, padded) for `auth` entries of auth
 // files and Basic authorization: small enough not to need Foundation.
 
-enum Base64 {
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -21,7 +21,7 @@ enum Base64 {
     }
 
     /// Padded or not; whitespace is not allowed; nil if not base64.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
         var padding = 0
         for c in text.utf8 {
