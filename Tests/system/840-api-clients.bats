@@ -3,7 +3,7 @@
 # testcontainers-python 4 (Tests/fixtures/api-clients/*.py: a container with
 # an exposed port reached from here, a log line waited for, exec, networks,
 # volumes, builds), and the docker CLI 28 through DOCKER_HOST. Every test
-# runs in a network namespace of its own (scripts/in-netns.sh).
+# gets a network namespace of its own (api.bash's api_netns).
 load helpers
 load api
 
@@ -13,11 +13,12 @@ eval "$(declare -f setup | sed '1s/^setup/hive_setup/')"
 
 setup() {
     hive_setup
+    api_netns
     import_run_base
     start_service
 }
 
-teardown() { stop_service; teardown_containers; }
+teardown() { stop_service; teardown_containers; api_netns_del; }
 
 # the API's containers, networks and volumes are the CLI's: none left behind
 assert_nothing_left() {
@@ -28,7 +29,7 @@ assert_nothing_left() {
 
 @test "docker-py 7: version, exposed port, logs, exec_run, networks, volumes, images.build" {
     python3 -c 'import docker' 2>/dev/null || skip "docker-py not installed (make test-deps)"
-    run python3 "$CLIENTS/dockerpy.py"
+    run in_api_netns python3 "$CLIENTS/dockerpy.py"
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"dockerpy: all passed"* ]]
@@ -37,7 +38,7 @@ assert_nothing_left() {
 
 @test "testcontainers-python 4 (Ryuk off): exposed port after a log line, exec, network alias, volume, build" {
     python3 -c 'import testcontainers' 2>/dev/null || skip "testcontainers not installed (make test-deps)"
-    TESTCONTAINERS_RYUK_DISABLED=true run python3 "$CLIENTS/testcontainers_py.py"
+    TESTCONTAINERS_RYUK_DISABLED=true run in_api_netns python3 "$CLIENTS/testcontainers_py.py"
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"testcontainers: all passed"* ]]

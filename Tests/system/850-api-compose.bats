@@ -5,13 +5,14 @@
 # check and a volume, web built from a Dockerfile with a published port and
 # depends_on db healthy, job reaching web by name.
 load helpers
+load api
 
 setup_file() {
     COMPOSE_BIN=$("$BATS_TEST_DIRNAME/../../scripts/get-compose.sh" 2>&1) || COMPOSE_BIN=
     export COMPOSE_BIN
 }
 
-teardown() { teardown_containers; }
+teardown() { teardown_containers; api_netns_del; }
 
 need_compose() {
     [ -n "$COMPOSE_BIN" ] && [ -x "$COMPOSE_BIN" ] || skip "no docker compose v2: scripts/get-compose.sh could not fetch it"
@@ -24,7 +25,7 @@ app() {
     cd "$WORK/app"
 }
 hc() { "$HIVE" compose -p app "$@"; }
-web_says() { [ "$(curl -s --max-time 2 http://127.0.0.1:8080/greeting.txt)" = "$1 from web" ]; }
+web_says() { [ "$(in_api_netns curl -s --max-time 2 http://127.0.0.1:8080/greeting.txt)" = "$1 from web" ]; }
 
 @test "hive compose without a compose binary says how to get one (exit 125)" {
     for d in /usr/local/lib /usr/local/libexec /usr/lib /usr/libexec; do
@@ -92,6 +93,7 @@ EOF
 
 @test "the three-service app: up --wait, ps, logs, exec, run, restart, recreate, down -v" {
     need_compose
+    api_netns
     import_run_base
     app
     local t0=$(date +%s%N)

@@ -29,3 +29,27 @@ api() {
     API_STATUS=${out##*$'\n'}
     printf '%s\n' "${out%$'\n'*}"
 }
+
+# api_netns: a network namespace of the test's own for everything hive does
+# (HIVE becomes a wrapper that enters it, so the service, `hive compose` and
+# the bridges and ports of their containers live there); `in_api_netns CMD`
+# runs a client there, to reach published ports. Bridges left by one test's
+# store then never meet the next test's (bats runs a file in one namespace).
+# api_netns_del in teardown, after the containers are gone.
+api_netns() {
+    API_NS=hive-api-$$-${BATS_TEST_NUMBER:-0}
+    ip netns add "$API_NS"
+    nsenter --net="/run/netns/$API_NS" ip link set lo up
+    REAL_HIVE=$HIVE
+    HIVE=$WORK/hive
+    printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$API_NS" "$REAL_HIVE" > "$HIVE"
+    chmod 0755 "$HIVE"
+}
+
+in_api_netns() { nsenter --net="/run/netns/$API_NS" "$@"; }
+
+api_netns_del() {
+    [ -n "${API_NS:-}" ] || return 0
+    ip netns del "$API_NS" 2>/dev/null || true
+    API_NS=
+}
