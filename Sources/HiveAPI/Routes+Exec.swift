@@ -61,7 +61,24 @@ extension APIServer {
                 (ours[i], theirs[i]) = i == 0 ? (p[1], p[0]) : (p[0], p[1])
             }
         }
-        let (helper, _) = try e.startExec(execID, stdio: (theirs[0], theirs[1], theirs[2]), tty: detach ? false : tty)
+        // the head goes out before the process starts (startExec's beforeLaunch):
+        // docker-py reads it with a buffered reader and then reads the raw
+        // socket, so output sent together with the head would be lost
+        var stream: HijackedStream?
+        let helper: ExecHelper
+        do {
+            (helper, _) = try e.startExec(execID, stdio: (theirs[0], theirs[1], theirs[2]), tty: detach ? false : tty) {
+                if !detach { stream = try call.responder.hijack(contentType: streamType(tty: tty, call.request.version)) }
+            }
+        } catch {
+            guard let stream else { throw error }
+            // after the head, the error can only go into the stream (as Docker's), and into the record
+            let text = Array((HiveError.render(error) + "\r\n").utf8)
+            stream.write(tty ? text : AttachProtocol.header(type: AttachProtocol.stdoutFrame, length: UInt32(text.count)) + text)
+            finishExec(call, execID, HiveError.from(error).code == .commandNotFound ? 127 : 126)
+            stream.close()
+            return .handled
+        }
         for i in 0..<3 { close(theirs[i]); theirs[i] = -1 }
         if detach {
             // recorded when it ends, while this service runs (a later inspect sees a dead pid as not running)
@@ -75,14 +92,11 @@ extension APIServer {
                 Terminal.setSize(helper.ptyMaster, rows: Int(h), columns: Int(w))
             }
         }
-        let stream: HijackedStream
-        do {
-            stream = try call.responder.hijack(contentType: streamType(tty: helper.ptyMaster >= 0, call.request.version))
-        } catch {
+        guard let stream else {
             for fd in outputs where fd >= 0 && helper.ptyMaster >= 0 { close(fd) }
             if helper.ptyMaster >= 0 { close(helper.ptyMaster) }
             finishLater(call, execID, helper)
-            throw error
+            throw HiveError(.internal, "exec \(execID) started without its stream")
         }
         ours = [-1, -1, -1]  // the relay closes them
         ExecRelay.run(stream: stream, stdin: helper.ptyMaster >= 0 ? helper.ptyMaster : ours0, outputs: outputs, tty: helper.ptyMaster >= 0,

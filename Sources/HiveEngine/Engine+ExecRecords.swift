@@ -86,7 +86,11 @@ extension Engine {
     /// `POST /exec/{id}/start`: runs the exec's command with `stdio` (its
     /// ends: -1 for /dev/null... the caller's pipes) or, with its tty, a pty
     /// whose master the helper holds. Returns the running helper; `finishExec` records the end.
-    public func startExec(_ execID: String, stdio: (Int32, Int32, Int32), tty: Bool?) throws -> (ExecHelper, config: JSONValue) {
+    /// `beforeLaunch` runs once every check passed, just before the process
+    /// starts (the API answers `101 UPGRADED` there: a client reading the
+    /// head with a buffered reader would swallow output sent with it).
+    public func startExec(_ execID: String, stdio: (Int32, Int32, Int32), tty: Bool?,
+                          beforeLaunch: () throws -> Void = {}) throws -> (ExecHelper, config: JSONValue) {
         let (cid, path) = try findExec(execID)
         guard let bytes = Files.read(path), var o = (try? JSONValue.parse(bytes))?.objectValue else {
             throw HiveError(.notFound, "No such exec instance: \(execID)")
@@ -107,6 +111,7 @@ extension Engine {
             resolved = try UserResolver.resolve(user, layers: [containerDir(r.id) + "/upper"] + layers)
         }
         let useTTY = tty ?? (pc["tty"] == .bool(true))
+        try beforeLaunch()
         let helper: ExecHelper
         do {
             helper = try Launcher.execThroughHelper(

@@ -114,6 +114,10 @@ teardown() {
     run docker exec ex sh -c 'echo to-out; echo to-err >&2; exit 7'
     [ "$status" -eq 7 ]
     [[ "$output" == *to-out* && "$output" == *to-err* ]]
+    # a command that is not there: the message in the stream, exit 127 (the head went out before the launch)
+    run docker exec ex nosuchcmd
+    [ "$status" -eq 127 ]
+    [[ "$output" == *"nosuchcmd"*"not found"* ]]
     run docker exec -e GREETING=hallo -u 1000:1000 -w /tmp ex sh -c 'echo $GREETING $(id -u) $(pwd)'
     [ "$status" -eq 0 ]
     [ "$output" = "hallo 1000 /tmp" ]
