@@ -115,7 +115,7 @@ teardown() {
     [ "$status" -eq 7 ]
     [[ "$output" == *to-out* && "$output" == *to-err* ]]
     # a command that is not there: the message in the stream, exit 127 (the head went out before the launch)
-    run docker exec ex nosuchcmd
+    run -127 docker exec ex nosuchcmd
     [ "$status" -eq 127 ]
     [[ "$output" == *"nosuchcmd"*"not found"* ]]
     run docker exec -e GREETING=hallo -u 1000:1000 -w /tmp ex sh -c 'echo $GREETING $(id -u) $(pwd)'
