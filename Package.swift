@@ -89,7 +89,8 @@ let package = Package(
         .target(name: "HiveAPI", dependencies: ["HiveEngine", "HivePlatform", "HiveRuntime", "HiveStore", "HiveOCI", "HiveNetwork", "HiveRegistry", "HiveBuild",
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
-                                                .product(name: "NIOHTTP1", package: "swift-nio")]),
+                                                .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         // Imports no C: versions, the database checkpoint and malloc tuning come through their modules.
         .target(name: "HiveCLI", dependencies: ["HiveAPI", "HiveEngine", "HiveBuild", "HiveHooks", "HiveRuntime", "HiveStore", "HivePlatform", "HiveOCI", "HiveRegistry", "HiveNetwork"]),
         .executableTarget(name: "hive", dependencies: ["HiveCLI"]),

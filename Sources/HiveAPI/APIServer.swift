@@ -10,6 +10,7 @@ import HivePlatform
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 public final class APIServer: @unchecked Sendable {
     public struct Settings: Sendable {
@@ -23,6 +24,8 @@ public final class APIServer: @unchecked Sendable {
         public var idleSeconds: Double = 5
         /// The group that may use the socket (0660); nil: root only (0600... 0660 root:root).
         public var group: gid_t?
+        /// A TCP listener instead of the socket (`tcp://HOST:PORT`): only with TLS and client certificates.
+        public var tcp: (host: String, port: Int, tls: TLSFiles)?
         public var engineOptions: EngineOptions
         public init(root: String, runroot: String, socketPath: String, engineOptions: EngineOptions) {
             self.root = root
@@ -30,6 +33,12 @@ public final class APIServer: @unchecked Sendable {
             self.socketPath = socketPath
             self.engineOptions = engineOptions
         }
+    }
+
+    /// The PEM files of a TCP listener: clients must show a certificate the CA signed.
+    public struct TLSFiles: Sendable {
+        public var ca: String, cert: String, key: String
+        public init(ca: String, cert: String, key: String) { self.ca = ca; self.cert = cert; self.key = key }
     }
 
     public static let serverVersion = EngineVersion.hive
@@ -57,7 +66,8 @@ public final class APIServer: @unchecked Sendable {
     public func run() throws {
         signal(SIGPIPE, SIG_IGN)
         var lockFD: Int32 = -1
-        if settings.listenFD < 0 {
+        let tls = try settings.tcp.map { try APIServer.tlsContext($0.tls) }
+        if settings.listenFD < 0 && settings.tcp == nil {
             lockFD = try takeSocket()
         }
         defer {
@@ -79,6 +89,7 @@ public final class APIServer: @unchecked Sendable {
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
                     let encoder = HTTPResponseEncoder()
                     let handler = APIHandler(server: self, decoder: decoder, encoder: encoder)
@@ -89,6 +100,8 @@ public final class APIServer: @unchecked Sendable {
         do {
             if settings.listenFD >= 0 {
                 server = try bootstrap.withBoundSocket(settings.listenFD).wait()
+            } else if let tcp = settings.tcp {
+                server = try bootstrap.bind(host: tcp.host, port: tcp.port).wait()
             } else {
                 server = try bootstrap.bind(unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: true).wait()
                 try secureSocket()
@@ -96,7 +109,7 @@ public final class APIServer: @unchecked Sendable {
         } catch let e as HiveError {
             throw e
         } catch {
-            throw HiveError(.io, "cannot listen on \(settings.socketPath)", cause: error)
+            throw HiveError(.io, "cannot listen on \(settings.tcp.map { "tcp://\($0.host):\($0.port)" } ?? settings.socketPath)", cause: error)
         }
         // the detached checkpointers the requests start are this process's children
         server.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in HostProcess.reapDetached() }
@@ -116,6 +129,22 @@ public final class APIServer: @unchecked Sendable {
             }
         }
         try server.closeFuture.wait()
+    }
+
+    /// TLS for a TCP listener: the server's certificate and key, and a client
+    /// certificate required and checked against the CA (Docker's --tlsverify).
+    static func tlsContext(_ f: TLSFiles) throws -> NIOSSLContext {
+        do {
+            var c = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(f.cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: f.key, format: .pem)))
+            c.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(f.ca))
+            c.certificateVerification = .noHostnameVerification
+            c.minimumTLSVersion = .tlsv12
+            return try NIOSSLContext(configuration: c)
+        } catch {
+            throw HiveError(.invalidArgument, "cannot use the TLS files (--tlscacert \(f.ca), --tlscert \(f.cert), --tlskey \(f.key))", cause: error)
+        }
     }
 
     /// Stops accepting connections; `run()` then returns (any thread; before

@@ -121,7 +121,9 @@ serve() {
     [ ! -e "$WORK/file.lock" ]
     run -125 "$HIVE" system service tcp://127.0.0.1:2375
     [ "${#lines[@]}" -eq 1 ]
-    [[ "$output" == "hive: tcp://127.0.0.1:2375: a TCP listener needs TLS client certificates"*"use a unix:// socket" ]]
+    [[ "$output" == "hive: tcp://127.0.0.1:2375: a TCP listener needs TLS with client certificates: give --tlscacert, --tlscert and --tlskey"* ]]
+    run -125 "$HIVE" system service --tlscert x "unix://$WORK/x.sock"
+    [[ "$output" == *"--tlscert is for a tcp:// listener"* ]]
     run -125 "$HIVE" system service unix://relative.sock
     [[ "$output" == *"the socket path must be absolute"* ]]
     run -125 "$HIVE" system service http://x
@@ -224,4 +226,38 @@ EOF
     grep -q '^Server: hive/' "$WORK/head"
     # versioned and GET: the body is OK
     [ "$(curl -s --unix-socket "$API_SOCK" http://hive/v1.44/_ping)" = OK ]
+}
+
+@test "tcp:// only with TLS client certificates: the docker CLI with its certificate is served, without one refused" {
+    import_busybox
+    cd "$WORK"
+    # a CA, the service's certificate (127.0.0.1) and a client's, as Docker's docs make them
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=test-ca 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout key.pem -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out cert.pem -days 1 -extfile server.ext 2>/dev/null
+    mkdir client
+    openssl req -newkey rsa:2048 -nodes -keyout client/key.pem -out client.csr -subj /CN=client 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client/cert.pem -days 1 -extfile client.ext 2>/dev/null
+    cp ca.pem client/ca.pem
+    # another CA's client certificate is refused too
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout other-key.pem -out other.pem -days 1 -subj /CN=other 2>/dev/null
+    port=$(( 20000 + RANDOM % 20000 ))
+    "$HIVE" system service --time 0 --tlscacert ca.pem --tlscert cert.pem --tlskey key.pem "tcp://127.0.0.1:$port" 2>"$WORK/tcp.err" &
+    echo $! >> "$WORK/servers.pids"
+    until_true 10 curl -sf --cacert ca.pem --cert client/cert.pem --key client/key.pem "https://127.0.0.1:$port/_ping" -o /dev/null
+    [ "$(curl -s --cacert ca.pem --cert client/cert.pem --key client/key.pem "https://127.0.0.1:$port/v1.44/_ping")" = OK ]
+    # no client certificate, a stranger's, or plain HTTP: no answer from the API
+    run curl -s --cacert ca.pem "https://127.0.0.1:$port/_ping"
+    [ "$status" -ne 0 ]
+    run curl -s --cacert ca.pem --cert other.pem --key other-key.pem "https://127.0.0.1:$port/_ping"
+    [ "$status" -ne 0 ]
+    run curl -s -m 3 "http://127.0.0.1:$port/_ping"
+    [ "$output" != OK ]
+    # the docker CLI as Docker's docs set it up
+    DOCKER_HOST=tcp://127.0.0.1:$port DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$WORK/client DOCKER_CONFIG=$WORK/dc \
+        run docker run --rm --network none busybox echo over-tls
+    [ "$status" -eq 0 ]
+    [ "$output" = over-tls ]
 }

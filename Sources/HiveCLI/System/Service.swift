@@ -20,6 +20,9 @@ enum SystemService {
         options: [
             .value("time", "t", "seconds", "Exit after this many idle seconds; 0: never (default 5)"),
             .value("group", nil, "name", "The group that may use the socket (mode 0660; default: root only)"),
+            .value("tlscacert", nil, "file", "tcp:// only: the CA that signed the clients' certificates (PEM)"),
+            .value("tlscert", nil, "file", "tcp:// only: the service's certificate (PEM)"),
+            .value("tlskey", nil, "file", "tcp:// only: the service's private key (PEM)"),
         ], run: run)
 
     static let defaultSocket = "/run/hive/hive.sock"
@@ -28,15 +31,19 @@ enum SystemService {
         try c.expect(min: 0, max: 1)
         let engine = try c.engine()  // checks --root and opens the store once, as every verb
         var path = defaultSocket
+        var tcp: (host: String, port: Int, tls: APIServer.TLSFiles)?
         if let uri = c.args.positionals.first {
             if uri.hasPrefix("unix://") { path = String(uri.dropFirst(7)) }
-            else if uri.hasPrefix("tcp://") {
-                throw HiveError(.invalidArgument, "\(uri): a TCP listener needs TLS client certificates, which hive does not serve yet: use a unix:// socket")
-            } else if uri.hasPrefix("/") { path = uri }
+            else if uri.hasPrefix("tcp://") { tcp = try tcpListener(uri, c) }
+            else if uri.hasPrefix("/") { path = uri }
             else { throw HiveError(.invalidArgument, "\(uri) is not a socket URI: give unix:///PATH") }
-            guard path.hasPrefix("/") else { throw HiveError(.invalidArgument, "\(uri): the socket path must be absolute") }
+            guard tcp != nil || path.hasPrefix("/") else { throw HiveError(.invalidArgument, "\(uri): the socket path must be absolute") }
         }
         var s = APIServer.Settings(root: engine.store.root, runroot: engine.store.runroot, socketPath: path, engineOptions: c.globals.engineOptions)
+        s.tcp = tcp
+        if tcp == nil, let f = ["tlscacert", "tlscert", "tlskey"].first(where: { c.args.value($0) != nil }) {
+            throw HiveError(.invalidArgument, "--\(f) is for a tcp:// listener; a Unix socket's access is its mode and group")
+        }
         if let t = c.args.value("time") {
             guard let n = Double(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --time \"\(t)\": give idle seconds, 0 for never") }
             s.idleSeconds = n
@@ -84,6 +91,20 @@ enum SystemService {
             return nil
         }, readFD)
         pthread_detach(t)
+    }
+
+    /// `tcp://HOST:PORT`: never without TLS and client certificates (access to the API is root).
+    static func tcpListener(_ uri: String, _ c: Context) throws -> (host: String, port: Int, tls: APIServer.TLSFiles) {
+        let hp = uri.dropFirst(6)
+        guard let colon = hp.lastIndex(of: ":"), let port = Int(hp[hp.index(after: colon)...]), (1...65535).contains(port) else {
+            throw HiveError(.invalidArgument, "\(uri): give tcp://HOST:PORT")
+        }
+        var host = String(hp[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let ca = c.args.value("tlscacert"), let cert = c.args.value("tlscert"), let key = c.args.value("tlskey") else {
+            throw HiveError(.invalidArgument, "\(uri): a TCP listener needs TLS with client certificates: give --tlscacert, --tlscert and --tlskey (access to the API is root)")
+        }
+        return (host.isEmpty ? "0.0.0.0" : host, port, APIServer.TLSFiles(ca: ca, cert: cert, key: key))
     }
 
     /// systemd's socket activation: LISTEN_PID is this process and LISTEN_FDS ≥ 1 → fd 3.
