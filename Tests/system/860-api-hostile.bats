@@ -55,8 +55,8 @@ EOF
     import_busybox
     start_service
     api POST /containers/create -H 'Content-Type: application/json' \
-        -d '{"Image":"busybox","Healthcheck":{"Test":["CMD","true"],"Interval":9223372036854775807}}'
-    echo "$API_STATUS $output"
+        -d '{"Image":"busybox","Healthcheck":{"Test":["CMD","true"],"Interval":9223372036854775807}}' > "$WORK/body"
+    echo "$API_STATUS $(cat "$WORK/body")"
     [ "$API_STATUS" = 400 ]
     alive
     # nothing was made
@@ -71,12 +71,15 @@ EOF
     start_service
     local f='%7B%22until%22%3A%5B%221e300%22%5D%7D'   # {"until":["1e300"]}
     for path in /images/prune /containers/prune; do
-        api POST "$path?filters=$f"
-        echo "$path $API_STATUS $output"
+        api POST "$path?filters=$f" > "$WORK/body"
+        echo "$path $API_STATUS $(cat "$WORK/body")"
         [ "$API_STATUS" = 400 ]
-        [[ "$output" == *'invalid time \"1e300\"'* ]]
+        grep -F 'invalid time \"1e300\"' "$WORK/body"
         alive
     done
+    api GET "/events?since=1e300"
+    [ "$API_STATUS" = 400 ]
+    alive
 }
 
 @test "a size past Int64 bytes is a 400, not a trap" {
@@ -84,4 +87,16 @@ EOF
     run "$HIVE" create --memory 99999999999999999999t busybox true
     [ "$status" -ne 0 ] && [ "$status" -lt 128 ]
     [[ "$output" == *"invalid size"* ]]
+}
+
+@test "stop with t past Int64 nanoseconds stops the container, not the service" {
+    import_busybox
+    start_service
+    local id
+    id=$("$HIVE" run -d --network none busybox sh -c 'trap "exit 0" TERM; sleep 100 & wait')
+    api POST "/containers/$id/stop?t=9223372036854775807" -m 20 > "$WORK/body"
+    echo "$API_STATUS $(cat "$WORK/body")"
+    [ "$API_STATUS" = 204 ]
+    alive
+    [ "$("$HIVE" inspect -f '{{.State.Running}}' "$id")" = false ]
 }
