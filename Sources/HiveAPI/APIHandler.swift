@@ -19,6 +19,8 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var tooLarge = false
     private(set) var upgradeRequested = false
     private var channel: Channel?
+    /// The last request's responder (a parser error answers only once it has).
+    private var last: APIResponder?
 
     func handlerAdded(context: ChannelHandlerContext) { channel = context.channel }
 
@@ -66,12 +68,29 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
                                  headers: h.headers.map { ($0.name, $0.value) }, body: body, bodyFile: spill)
             body = []
             spill = nil
+            last = responder
             server.dispatch(req, responder)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        last = nil
         context.fireChannelInactive()
+    }
+
+    /// A request the HTTP parser refused (garbage, a head past the parser's
+    /// 80 KiB, a bad Content-Length): Go's server answers 400 (431 for the
+    /// head) and closes; without this the connection hung unanswered.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let e = error as? HTTPParserError, last?.answered ?? true else {
+            context.close(promise: nil)
+            return
+        }
+        let big = e == .headerOverflow
+        last = nil
+        let responder = APIResponder(channel: context.channel, keepAlive: false, handler: self)
+        responder.sendError(status: big ? 431 : 400, big ? "the request's head (its URI and headers) is too large"
+                                                         : "malformed HTTP request: \(e)")
     }
 
     /// On the event loop: the response's head as raw bytes, then raw bytes both ways.

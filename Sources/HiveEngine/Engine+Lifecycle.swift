@@ -103,7 +103,8 @@ extension Engine {
 
     /// Waits (up to `seconds`) until process `pid` that started at `start` is gone.
     func waitGone(pid: pid_t, start: Int64?, seconds: Double) -> Bool {
-        let deadline = Timestamp.now().unixNanos + Int64(seconds * 1e9)
+        // `stop -t` / `?t=` is anyone's number: past 30 years Int64 nanoseconds trap
+        let deadline = Timestamp.now().unixNanos + Int64(min(max(seconds, 0), 1e9) * 1e9)
         while ProcStat.alive(pid, start: start) {
             guard Timestamp.now().unixNanos < deadline else { return false }
             usleep(1000)

@@ -22,7 +22,7 @@ public enum HumanTime {
     /// or a duration before now (`10m`, `24h`); unix nanoseconds.
     public static func parseFilter(_ text: String) throws -> Int64 {
         if let ts = Timestamp(rfc3339: text) { return ts.unixNanos }
-        if let secs = Double(text) { return Int64(secs * 1e9) }
+        if let secs = Double(text), (secs * 1e9).magnitude < Double(Int64.max) { return Int64(secs * 1e9) }
         if let d = Quantity.duration(text) { return Timestamp.now().unixNanos - d }
         throw HiveError(.invalidArgument, "invalid time \"\(text)\" (use an RFC 3339 time, a unix timestamp or a duration like 24h)")
     }

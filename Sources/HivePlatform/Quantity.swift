@@ -26,7 +26,10 @@ public enum Quantity {
         }
         chars.removeAll()
         guard num.isEmpty else { return nil }
-        return Int64(total * 1_000_000_000)
+        // Int64(x) traps past Int64.max: a duration of 300 years is not one
+        let nanos = total * 1_000_000_000
+        guard nanos.isFinite, nanos < Double(Int64.max) else { return nil }
+        return Int64(nanos)
     }
 
     /// `512m`, `1g`, `100k`, `1048576` (Docker's RAMInBytes, binary units).
@@ -37,7 +40,9 @@ public enum Quantity {
         for (suffix, m) in [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("tb", 1 << 40), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("t", 1 << 40), ("b", 1)] as [(String, Int64)] {
             if t.hasSuffix(suffix) { num = String(t.dropLast(suffix.count)); mult = m; break }
         }
-        guard let v = Double(num), v >= 0 else { throw HiveError(.invalidArgument, "invalid size \"\(text)\" (e.g. 512m, 1g)") }
+        guard let v = Double(num), v >= 0, v * Double(mult) < Double(Int64.max) else {
+            throw HiveError(.invalidArgument, "invalid size \"\(text)\" (e.g. 512m, 1g)")
+        }
         return Int64(v * Double(mult))
     }
 }
