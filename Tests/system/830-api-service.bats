@@ -130,6 +130,8 @@ serve() {
     [[ "$output" == *"is not a socket URI: give unix:///PATH"* ]]
     run -125 "$HIVE" system service --time -1 "unix://$WORK/t.sock"
     [[ "$output" == *'invalid --time "-1"'* ]]
+    run -125 "$HIVE" system service --time 1e300 "unix://$WORK/t.sock"
+    [[ "$output" == *'invalid --time "1e300"'* ]]
     [ ! -e "$WORK/t.sock" ]
 }
 

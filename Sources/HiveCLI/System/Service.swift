@@ -45,7 +45,7 @@ enum SystemService {
             throw HiveError(.invalidArgument, "--\(f) is for a tcp:// listener; a Unix socket's access is its mode and group")
         }
         if let t = c.args.value("time") {
-            guard let n = Double(t), n >= 0 else { throw HiveError(.invalidArgument, "invalid --time \"\(t)\": give idle seconds, 0 for never") }
+            guard let n = Double(t), n >= 0, n <= 1e9 else { throw HiveError(.invalidArgument, "invalid --time \"\(t)\": give idle seconds (at most 1e9), 0 for never") }
             s.idleSeconds = n
         }
         if let g = c.args.value("group") {
