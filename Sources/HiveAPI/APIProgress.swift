@@ -64,29 +64,10 @@ final class ProgressStream: @unchecked Sendable {
     }
 }
 
-/// A thread the route waits for (a save writing into a pipe, a build's RUN output read from one).
-final class JoinableThread {
-    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
-    private var thread = pthread_t()
-    private var started = false
-
-    init(_ body: @escaping () -> Void) {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        started = pthread_create(&thread, nil, { p in
-            Unmanaged<JoinableThread.Box>.fromOpaque(p!).takeRetainedValue().body()
-            return nil
-        }, box) == 0
-        if !started { Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body() }
-    }
-
-    func join() { if started { pthread_join(thread, nil); started = false } }
-}
-
-/// A pipe (both ends close-on-exec; a launcher dup2s the write end into a child).
+/// A pipe (both ends close-on-exec, made so at once: Files.pipeCloexec; a launcher dup2s the write end into a child).
 func makePipe() throws -> (read: Int32, write: Int32) {
-    var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw HiveError.errno("cannot make a pipe") }
-    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    var fds: [Int32] = [-1, -1]
+    guard Files.pipeCloexec(&fds) == 0 else { throw HiveError.errno("cannot make a pipe") }
     return (fds[0], fds[1])
 }
 

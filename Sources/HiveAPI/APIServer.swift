@@ -189,7 +189,7 @@ public final class APIServer: @unchecked Sendable {
         inFlight += 1
         pthread_mutex_unlock(&mutex)
         let call = APICall(request: request, responder: responder, settings: settings)
-        Worker.detach { [self] in
+        HostThread.detach { [self] in
             router.serve(call)
             call.finish()
             pthread_mutex_lock(&mutex)
@@ -244,29 +244,6 @@ public final class APIServer: @unchecked Sendable {
         let path = settings.socketPath
         guard chown(path, 0, settings.group ?? 0) == 0, chmod(path, 0o660) == 0 else {
             throw HiveError(.io, "cannot set the owner and mode of \(path)", cause: String(cString: strerror(errno)))
-        }
-    }
-}
-
-/// A detached thread per request (and `hive compose`'s private service).
-public enum Worker {
-    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
-
-    public static func detach(_ body: @escaping () -> Void) {
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attr, 1 << 20)
-        var t = pthread_t()
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        let rc = pthread_create(&t, &attr, { p in
-            let b = Unmanaged<Worker.Box>.fromOpaque(p!).takeRetainedValue()
-            b.body()
-            return nil
-        }, box)
-        pthread_attr_destroy(&attr)
-        if rc != 0 {
-            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
         }
     }
 }

@@ -102,7 +102,7 @@ final class InputPump: @unchecked Sendable {
     init(stream: HijackedStream, deliver: @escaping ([UInt8]?) -> Bool, gone: @escaping () -> Void) {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&cond, nil)
-        Worker.detach { [self] in
+        HostThread.detach { [self] in
             var open = true
             while let bytes = stream.read() {
                 if open && !deliver(bytes) { open = false }

@@ -72,7 +72,7 @@ extension APIServer {
             // RUN output through a pipe, streamed as it comes
             let (rfd, wfd) = try makePipe()
             o.outputFD = wfd
-            let reader = JoinableThread {
+            let reader = HostThread {
                 readChunks(rfd) { out.stream(String(decoding: $0, as: UTF8.self)); return true }
                 close(rfd)
             }

@@ -268,7 +268,7 @@ extension APIServer {
         _ = fcntl(rfd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(wfd, F_SETFD, FD_CLOEXEC)
         let done = StreamDone()
-        Worker.detach {
+        HostThread.detach {
             try? produce(wfd)
             close(wfd)
             done.signal()

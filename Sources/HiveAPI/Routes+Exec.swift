@@ -119,7 +119,7 @@ extension APIServer {
     /// own: the request's is done), while this service runs.
     static func finishLater(_ call: APICall, _ execID: String, _ helper: ExecHelper) {
         let s = call.settings
-        Worker.detach {
+        HostThread.detach {
             let status = helper.status()
             guard let e = try? Engine(root: s.root, runroot: s.runroot, options: s.engineOptions) else { return }
             e.finishExec(execID, status: status)

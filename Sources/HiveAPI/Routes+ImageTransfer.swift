@@ -115,7 +115,7 @@ extension APIServer {
         let r = call.responder
         r.startStream(contentType: "application/x-tar")
         var failed = false
-        let writer = JoinableThread {
+        let writer = HostThread {
             do { try e.save(names, to: wfd) } catch { failed = true }
             close(wfd)
         }

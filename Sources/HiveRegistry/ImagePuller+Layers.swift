@@ -44,7 +44,7 @@ extension ImagePuller {
         let (readFD, writeFD) = (fds[0], fds[1])
         let fetch = FetchOutcome()
         let total = desc.size
-        let fetcher = JoinableThread.start {
+        let fetcher = HostThread {
             defer { close(writeFD) }
             do {
                 try client.fetchBlob(repo, desc, into: writeFD) { done in
@@ -65,7 +65,7 @@ extension ImagePuller {
                                        expectedFrom: "in the image config", tempName: "pull-\(index)")
         }
         close(readFD)  // a fetch still writing gets EPIPE
-        JoinableThread.join(fetcher)
+        fetcher.join()
         switch ingested {
         case .success(let layer): return layer  // its size and digest were checked as it was read
         case .failure(let e): throw fetch.error ?? e  // the fetch's own failure explains a truncated stream best

@@ -3,6 +3,7 @@
 // until none is left; results come back in index order. Pull's layers use
 // tryMap (the first failure stops it), push's layers map.
 import Glibc
+import HivePlatform
 
 enum ParallelRun {
     static func map<T>(_ count: Int, width: Int, _ body: (Int) -> T) -> [T] {
@@ -35,9 +36,9 @@ enum ParallelRun {
             let buf = inout_  // a copy of the pointer: the threads write distinct elements
             withoutActuallyEscaping(body) { body in
                 let work = { while let i = queue.take() { buf[i] = body(i, queue) } }
-                let threads = (1..<min(width, count)).map { _ in JoinableThread.start(work) }
+                let threads = (1..<min(width, count)).map { _ in HostThread(work) }
                 work()
-                for t in threads { JoinableThread.join(t) }
+                for t in threads { t.join() }
             }
         }
         return results
@@ -73,32 +74,5 @@ private final class IndexQueue: @unchecked Sendable {
         if failure == nil { failure = error }
         next = count
         pthread_mutex_unlock(&mutex)
-    }
-}
-
-/// A joinable thread running a closure (no Foundation).
-enum JoinableThread {
-    private final class Body {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
-    }
-
-    static func start(_ body: @escaping () -> Void) -> pthread_t {
-        let box = Unmanaged.passRetained(Body(body)).toOpaque()
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { p in
-            Unmanaged<Body>.fromOpaque(p!).takeRetainedValue().run()
-            return nil
-        }, box)
-        if rc != 0 {
-            // no thread: run it here (slower, still correct)
-            Unmanaged<Body>.fromOpaque(box).takeRetainedValue().run()
-            return 0
-        }
-        return t
-    }
-
-    static func join(_ t: pthread_t) {
-        if t != 0 { pthread_join(t, nil) }
     }
 }

@@ -158,7 +158,7 @@ final class PrivateService {
             var b = UInt8(ascii: "R")
             _ = write(writeFD, &b, 1)
         }
-        Worker.detach { [self] in
+        HostThread.detach { [self] in
             do { try server.run() } catch { failure = error }
             close(writeFD)
         }

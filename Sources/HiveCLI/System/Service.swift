@@ -80,17 +80,12 @@ enum SystemService {
             sa.sa_flags = SA_RESTART
             sigaction(sig, &sa, nil)
         }
-        let readFD = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        readFD.pointee = p[0]
-        var t = pthread_t()
-        _ = pthread_create(&t, nil, { arg in
-            let fd = arg!.assumingMemoryBound(to: Int32.self).pointee
+        let readFD = p[0]
+        HostThread.detach {
             var b: UInt8 = 0
-            while read(fd, &b, 1) < 0 && errno == EINTR {}
+            while read(readFD, &b, 1) < 0 && errno == EINTR {}
             serviceToStop?.stop()
-            return nil
-        }, readFD)
-        pthread_detach(t)
+        }
     }
 
     /// `tcp://HOST:PORT`: never without TLS and client certificates (access to the API is root).
