@@ -102,10 +102,11 @@ public final class APIResponder: @unchecked Sendable {
         guard !answered, let handler else { throw HiveError(.internal, "the connection was already answered") }
         answered = true
         let upgrade = handler.upgradeRequested
+        // written raw (the HTTP encoder leaves the pipeline), with every response's headers
         var text = upgrade ? "HTTP/1.1 101 UPGRADED\r\n" : "HTTP/1.1 200 OK\r\n"
-        text += "Content-Type: \(contentType)\r\n"
-        if upgrade { text += "Connection: Upgrade\r\nUpgrade: tcp\r\n" }
-        text += "Api-Version: \(APIVersion.current)\r\nDocker-Experimental: false\r\nOstype: linux\r\n\r\n"
+        let h = APIResponder.headers(contentType: contentType, extra: upgrade ? [("Connection", "Upgrade"), ("Upgrade", "tcp")] : [])
+        for (name, value) in h { text += "\(name): \(value)\r\n" }
+        text += "\r\n"
         let stream = HijackedStream(channel: channel)
         try channel.eventLoop.submit { try handler.switchToRaw(stream, response: Array(text.utf8)) }.wait()
         return stream
