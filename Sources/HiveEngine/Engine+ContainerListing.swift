@@ -74,19 +74,14 @@ extension Engine {
     /// "next-exit" (the next exit, even of a container not started yet),
     /// "removed" (its next exit, then its removal). Returns its exit status;
     /// nil once `cancelled` says the caller went away. Polls the record (a
-    /// few ms apart) and keeps the container's directory open, so the status
-    /// the monitor wrote is read even when `--rm` removes the container.
+    /// few ms apart); the status of a `--rm` container comes from its ExitWatch.
     public func waitCondition(_ ref: String, condition: String, cancelled: () -> Bool) throws -> Int32? {
         guard ["not-running", "next-exit", "removed", ""].contains(condition) else {
             throw HiveError(.invalidArgument, "invalid condition: \"\(condition)\" (not-running, next-exit or removed)")
         }
-        let first = try record(ref)
+        let watch = try ExitWatch(self, ref)
+        let first = watch.first
         let id = first.id
-        let dirFD = open(containerDir(id), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { if dirFD >= 0 { close(dirFD) } }
-        func exitFile() -> Int32? {
-            dirFD >= 0 ? MonitorProtocol.readExit(containerDir: "/proc/self/fd/\(dirFD)")?.status : nil
-        }
         var running = isAlive(first)
         if (condition == "not-running" || condition.isEmpty) && !running && !isRestarting(first) {
             return first.state == .created ? 0 : first.exitCode ?? 0
@@ -98,14 +93,14 @@ extension Engine {
         while !cancelled() {
             guard let r = try store.container(id) else {
                 // removed: its last run's status
-                return exited ?? exitFile() ?? last.exitCode ?? 0
+                return exited ?? watch.status() ?? last.exitCode ?? 0
             }
             last = r
             running = isAlive(r)
             if running { seenRunning = true }
             if exited == nil && !running && (seenRunning || r.finished != finished0) && !isRestarting(r) {
                 // gone: the monitor writes its status, then records it
-                if let code = exitFile() ?? (r.state == .exited && r.finished != finished0 ? r.exitCode : nil) {
+                if let code = watch.exitFile() ?? (r.state == .exited && r.finished != finished0 ? r.exitCode : nil) {
                     exited = code
                     if condition != "removed" { return code }
                 }
@@ -149,6 +144,39 @@ extension Engine {
             "mtime": .string(Timestamp(unixNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)).rfc3339),
             "linkTarget": .string(link),
         ])
+    }
+}
+
+/// Where a waiter reads a container's exit status: the `exit` file its
+/// monitor writes, through the container's directory held open (a `--rm`
+/// removal cannot take it from under a poll that reads it), and, where the
+/// container exited and went between two polls (file and all), its `die`
+/// event, which is logged before the removal. Made before the waiter first
+/// looks at the container, so no exit after that is missed.
+final class ExitWatch {
+    let first: ContainerRecord
+    private let dirFD: Int32
+    private let follower: EventFollower?
+
+    init(_ engine: Engine, _ ref: String) throws {
+        follower = try? engine.followEvents()
+        follower?.skipToEnd()
+        first = try engine.record(ref)
+        dirFD = open(engine.containerDir(first.id), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    }
+
+    deinit { if dirFD >= 0 { close(dirFD) } }
+
+    /// The status the monitor wrote, while its directory has it.
+    func exitFile() -> Int32? {
+        dirFD >= 0 ? MonitorProtocol.readExit(containerDir: "/proc/self/fd/\(dirFD)")?.status : nil
+    }
+
+    /// Once the container is gone: its last status, from the file or the event log.
+    func status() -> Int32? {
+        if let code = exitFile() { return code }
+        guard let e = follower?.read().last(where: { $0.type == "container" && $0.id == first.id && $0.action == "die" }) else { return nil }
+        return e.attributes["exitCode"].flatMap { Int32($0) }
     }
 }
 

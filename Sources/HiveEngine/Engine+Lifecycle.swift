@@ -159,22 +159,21 @@ extension Engine {
 
     /// `wait`: blocks until the container exits; its exit code.
     public func wait(_ ref: String) throws -> Int32 {
-        var r = try record(ref)
         // a detached container's monitor writes its status to `exit`, then
         // records it (`hive container cleanup`, which may take a while on a
-        // loaded machine): either one tells
-        let dir = containerDir(r.id)
-        func fromFile() -> Int32? { MonitorProtocol.readExit(containerDir: dir)?.status }
+        // loaded machine): either one tells; a --rm one's `die` event, once it is gone
+        let watch = try ExitWatch(self, ref)
+        var r = watch.first
         while isAlive(r) {
             usleep(5000)
-            guard let n = try store.container(r.id) else { return fromFile() ?? -1 }
+            guard let n = try store.container(r.id) else { return watch.status() ?? -1 }
             r = n
         }
         let deadline = Timestamp.now().unixNanos + 30_000_000_000
         while Timestamp.now().unixNanos < deadline {
-            if let code = fromFile() { return code }
-            guard let n = try store.container(r.id) else { return -1 }
-            if n.state != .running { return n.exitCode ?? -1 }
+            if let code = watch.exitFile() { return code }
+            guard let n = try store.container(r.id) else { return watch.status() ?? -1 }
+            if n.state != .running { return n.exitCode ?? (n.state == .created ? 0 : -1) }  // Docker: 0 for one never started
             usleep(2000)
         }
         return (try store.container(r.id))?.exitCode ?? -1

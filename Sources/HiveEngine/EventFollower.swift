@@ -56,6 +56,12 @@ public final class EventFollower {
         return out + events
     }
 
+    /// Skips what the log holds now: the next read gives only what comes after.
+    public func skipToEnd() {
+        var st = stat()
+        if stat(log.path, &st) == 0 && st.st_ino == inode { offset = Int(st.st_size) }
+    }
+
     /// Sleeps until the log may have changed or `timeoutMs` passed (-1: no timeout).
     public func wait(timeoutMs: Int32) {
         var p = pollfd(fd: inotify, events: Int16(POLLIN), revents: 0)

@@ -53,6 +53,20 @@ teardown() { teardown_containers; }
     sleep 0.3
     hive stop sig >/dev/null
     [ "$(hive wait sig)" = "7" ]
+    # one never started: 0 at once, as Docker
+    hive create --name fresh busybox true >/dev/null
+    [ "$(hive wait fresh)" = 0 ]
+    # a --rm container that exits and goes while `wait` sleeps (SIGSTOP),
+    # so no poll sees its exit or its record: the status still comes (its die event)
+    hive run -d --rm --name gone busybox sh -c 'sleep 1; exit 5' >/dev/null
+    "$HIVE" wait gone > "$BATS_TEST_TMPDIR/wait.out" &
+    wpid=$!
+    sleep 0.3
+    kill -STOP $wpid
+    until_true 10 bash -c "! '$HIVE' inspect gone >/dev/null 2>&1"
+    kill -CONT $wpid
+    wait $wpid
+    [ "$(cat "$BATS_TEST_TMPDIR/wait.out")" = 5 ]
 }
 
 @test "kill -s, restart keeps the writable layer, start -a attaches" {

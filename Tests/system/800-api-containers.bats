@@ -72,6 +72,20 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     # not-running on a stopped one: at once
     [ "$(api POST /containers/w1/wait | field 'v["StatusCode"]')" = 3 ]
     api POST '/containers/w1/wait?condition=bogus' >/dev/null; [ "$API_STATUS" = 400 ]
+    # condition=removed of a --rm container that exits and goes while the
+    # service sleeps (SIGSTOP): no poll sees its exit or its record, and the
+    # status still comes (from its die event), not 0
+    api POST /containers/create?name=w2 -d '{"Image":"busybox","Cmd":["sh","-c","exit 7"],"HostConfig":{"AutoRemove":true}}' >/dev/null
+    curl -s -N -X POST --unix-socket "$API_SOCK" -D "$WORK/w2.head" 'http://hive/containers/w2/wait?condition=removed' > "$WORK/w2.out" &
+    wpid=$!
+    until_true 5 test -s "$WORK/w2.head"
+    sleep 0.2
+    kill -STOP "$API_PID"
+    run_hive 0 start w2
+    until_true 10 bash -c "! '$HIVE' inspect w2 >/dev/null 2>&1"
+    kill -CONT "$API_PID"
+    wait $wpid
+    [ "$(cat "$WORK/w2.out")" = '{"Error":null,"StatusCode":7}' ]
 
     api DELETE '/containers/c1?force=True&v=True&link=False' >/dev/null; [ "$API_STATUS" = 204 ]
     api DELETE /containers/c1 >/dev/null; [ "$API_STATUS" = 404 ]
