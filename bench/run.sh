@@ -363,14 +363,17 @@ network() {
         return
     fi
     # globals, not locals: the EXIT trap (a failed step under set -e) runs when the function's are gone
-    up=hive-bench-up-$$ a=hive-bench-a-$$ b=hive-bench-b-$$
+    up=hive-bench-up-$$ a=hive-bench-a-$$ b=hive-bench-b-$$ r1=hive-bench-r1-$$ r2=hive-bench-r2-$$ r3=hive-bench-r3-$$
     export HIVE_ROOT=$BENCH_DIR/net-root HIVE_RUNROOT=$BENCH_DIR/net-run
     PN="podman --root $BENCH_DIR/net-podman-root --runroot $BENCH_DIR/net-podman-run --storage-driver overlay"
     net_cleanup() {
         $HIVE rm -f $($HIVE ps -aq) >/dev/null 2>&1 || true
         $PN rm -af -t 0 >/dev/null 2>&1 || true
-        [ -s "$BENCH_DIR/net-iperf3.pid" ] && kill "$(cat "$BENCH_DIR/net-iperf3.pid")" 2>/dev/null; rm -f "$BENCH_DIR/net-iperf3.pid"
-        ip netns del "$up" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true
+        local f n
+        for f in net-iperf3.pid net-iperf3-routed.pid; do
+            [ -s "$BENCH_DIR/$f" ] && kill "$(cat "$BENCH_DIR/$f")" 2>/dev/null; rm -f "$BENCH_DIR/$f"
+        done
+        for n in "$up" "$a" "$b" "$r1" "$r2" "$r3"; do ip netns del "$n" 2>/dev/null || true; done
     }
     trap net_cleanup RETURN EXIT  # a failed step (set -e) leaves no namespace, container or iperf3 daemon behind
     $HIVE image inspect busybox:latest >/dev/null 2>&1 || $HIVE import \
@@ -406,6 +409,17 @@ network() {
     ip -n "$a" addr add 198.51.100.1/24 dev v0; ip -n "$a" link set v0 up; ip -n "$a" link set lo up
     ip -n "$b" addr add 198.51.100.2/24 dev v1; ip -n "$b" link set v1 up; ip -n "$b" link set lo up
     nsenter --net="/run/netns/$a" iperf3 -s -D -I "$BENCH_DIR/net-iperf3.pid"
+    # the published-port path from upstream without hive: two veth pairs with a
+    # routing namespace between them (r1 -> r2 -> r3), plain forwarding, no netfilter
+    ip netns add "$r1"; ip netns add "$r2"; ip netns add "$r3"
+    ip -n "$r1" link add e0 type veth peer name e1 netns "$r2"
+    ip -n "$r2" link add e2 type veth peer name e3 netns "$r3"
+    ip -n "$r1" addr add 203.0.113.1/30 dev e0; ip -n "$r1" link set e0 up; ip -n "$r1" route add default via 203.0.113.2
+    ip -n "$r2" addr add 203.0.113.2/30 dev e1; ip -n "$r2" addr add 203.0.113.5/30 dev e2
+    ip -n "$r2" link set e1 up; ip -n "$r2" link set e2 up
+    ip -n "$r3" addr add 203.0.113.6/30 dev e3; ip -n "$r3" link set e3 up; ip -n "$r3" route add default via 203.0.113.5
+    nsenter --net="/run/netns/$r2" sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
+    nsenter --net="/run/netns/$r3" iperf3 -s -D -I "$BENCH_DIR/net-iperf3-routed.pid"
     # servers: through a published port from the upstream host; container to
     # container, hive on a user network (by name), podman on its default network (by address)
     $HIVE run -d --name net-srv -p 5201:5201 $IPERF -s >/dev/null
@@ -419,8 +433,11 @@ network() {
     local i
     for i in $(seq 1 "${NET_ROUNDS:-5}"); do
         report "$i" "veth pair between two namespaces" "$(nsenter --net="/run/netns/$b" iperf3 -J -t "$secs" -c 198.51.100.1 | gbps)"
+        report "$i" "two veth pairs routed through a namespace" "$(nsenter --net="/run/netns/$r1" iperf3 -J -t "$secs" -c 203.0.113.6 | gbps)"
         report "$i" "hive, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5201 | gbps)"
         report "$i" "podman, published port from upstream" "$(nsenter --net="/run/netns/$up" iperf3 -J -t "$secs" -c 192.0.2.1 -p 5202 | gbps)"
+        report "$i" "hive, published port from the host" "$(iperf3 -J -t "$secs" -c 192.0.2.1 -p 5201 | gbps)"
+        report "$i" "podman, published port from the host" "$(iperf3 -J -t "$secs" -c 192.0.2.1 -p 5202 | gbps)"
         report "$i" "hive, container to container (user network)" "$($HIVE run --rm --network bench-net $IPERF -J -t "$secs" -c net-srv2 | gbps)"
         report "$i" "podman, container to container (default network)" "$($PN run --rm --network bridge $IPERF -J -t "$secs" -c "$pip" | gbps)"
     done
@@ -439,7 +456,12 @@ for k in paths:
     print("ratio: %s / veth pair = %.0f%% median of rounds (%.2f Gbit/s median)" % (
         k, 100 * med([r[k] / r[base] for r in rounds.values() if k in r and r.get(base)]),
         med([r[k] for r in rounds.values() if k in r])))
-for kind in ("published port from upstream", "container to container"):
+routed = "two veth pairs routed through a namespace"
+for k in paths:
+    if "from upstream" in k:
+        print("ratio: %s / two routed veth pairs (the same hops without the engine) = %.0f%% median of rounds" % (
+            k, 100 * med([r[k] / r[routed] for r in rounds.values() if k in r and r.get(routed)])))
+for kind in ("published port from upstream", "published port from the host", "container to container"):
     h = [k for k in paths if k.startswith("hive") and kind in k]
     p = [k for k in paths if k.startswith("podman") and kind in k]
     if h and p:

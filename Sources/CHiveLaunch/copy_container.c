@@ -113,9 +113,14 @@ static int cp_wait(pid_t pid, int errfd, long long *bytes, char *err, size_t err
         r.msg[sizeof r.msg - 1] = 0;
         if (r.err) snprintf(err, errlen, "%s: %s", r.msg, strerror(r.err));
         else snprintf(err, errlen, "%s", r.msg);
+        errno = r.err ? r.err : EINVAL;  // the caller tells a missing path (ENOENT) from the rest
         return -1;
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { snprintf(err, errlen, "the copy failed (its process ended with status %d)", status); return -1; }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "the copy failed (its process ended with status %d)", status);
+        errno = EIO;
+        return -1;
+    }
     if (bytes) *bytes = n == (ssize_t)sizeof r ? r.bytes : 0;
     return 0;
 }
@@ -210,7 +215,7 @@ int hive_cp_open(pid_t running, long long start, const char *overlay_data, const
         if (fd >= 0) close(fd);
         return -1;
     }
-    if (fd < 0) { snprintf(err, errlen, "cannot open %s: no descriptor came back", ctr_path); return -1; }
+    if (fd < 0) { snprintf(err, errlen, "cannot open %s: no descriptor came back", ctr_path); errno = EIO; return -1; }
     *fd_out = fd;
     return 0;
 }

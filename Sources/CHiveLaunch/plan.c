@@ -113,9 +113,29 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
     return 0;
 }
 
-// ---- reading (the monitor): everything lives in one allocation, never freed
+// ---- reading: every allocation is a block chained from the plan's
+// read_blocks, so hive_plan_free frees them all (a long-lived reader, the
+// API service, reads one per exec, cp and update)
 
-struct rd { const unsigned char *p; size_t len, off; int failed; };
+struct rd { const unsigned char *p; size_t len, off; int failed; void **blocks; };
+
+static void *rd_alloc(struct rd *r, size_t n) {
+    void **b = calloc(1, sizeof(void *) + n);
+    if (!b) { r->failed = 1; return NULL; }
+    b[0] = *r->blocks;
+    *r->blocks = b;
+    return b + 1;
+}
+
+void hive_plan_free(struct hive_plan *p) {
+    void **b = p->read_blocks;
+    while (b) {
+        void **next = b[0];
+        free(b);
+        b = next;
+    }
+    p->read_blocks = NULL;
+}
 
 static uint64_t get_u64(struct rd *r) {
     if (r->off + 8 > r->len) { r->failed = 1; return 0; }
@@ -128,8 +148,8 @@ static const char *get_str(struct rd *r) {
     uint64_t n = get_u64(r);
     if (n == UINT64_MAX || r->failed) return NULL;
     if (r->off + n > r->len) { r->failed = 1; return NULL; }
-    char *s = malloc(n + 1);
-    if (!s) { r->failed = 1; return NULL; }
+    char *s = rd_alloc(r, n + 1);
+    if (!s) return NULL;
     memcpy(s, r->p + r->off, n);
     s[n] = 0;
     r->off += n;
@@ -138,24 +158,26 @@ static const char *get_str(struct rd *r) {
 static const char *const *get_strv(struct rd *r) {
     uint64_t n = get_u64(r);
     if (r->failed || n > 1u << 20) { r->failed = 1; return NULL; }
-    const char **v = calloc(n + 1, sizeof *v);
-    if (!v) { r->failed = 1; return NULL; }
+    const char **v = rd_alloc(r, (n + 1) * sizeof *v);
+    if (!v) return NULL;
     for (uint64_t i = 0; i < n; i++) v[i] = get_str(r);
     return v;
 }
 
 int hive_plan_read(const char *path, struct hive_plan *p) {
+    memset(p, 0, sizeof *p);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     off_t size = lseek(fd, 0, SEEK_END);
     lseek(fd, 0, SEEK_SET);
-    unsigned char *data = malloc((size_t)size);
-    if (!data || read(fd, data, (size_t)size) != size) { close(fd); free(data); errno = EIO; return -1; }
+    struct rd r = { NULL, 0, 10, 0, &p->read_blocks };
+    unsigned char *data = size > 0 ? rd_alloc(&r, (size_t)size) : NULL;
+    if (!data || read(fd, data, (size_t)size) != size) { close(fd); hive_plan_free(p); errno = EIO; return -1; }
     close(fd);
-    struct rd r = { data, (size_t)size, 10, 0 };
+    r.p = data;
+    r.len = (size_t)size;
     int version = size < 10 ? 0 : !memcmp(data, "HIVEPLAN7\n", 10) ? 7 : !memcmp(data, "HIVEPLAN6\n", 10) ? 6 : !memcmp(data, "HIVEPLAN5\n", 10) ? 5 : 0;
-    if (!version) { errno = EINVAL; return -1; }
-    memset(p, 0, sizeof *p);
+    if (!version) { hive_plan_free(p); errno = EINVAL; return -1; }
     p->rootfs = get_str(&r);
     p->overlay_data = get_str(&r);
     p->readonly_rootfs = (int)get_u64(&r);
@@ -167,8 +189,8 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->uid = (uid_t)get_u64(&r);
     p->gid = (gid_t)get_u64(&r);
     p->ngroups = get_u64(&r);
-    if (p->ngroups > 65536) { errno = EINVAL; return -1; }
-    gid_t *groups = calloc(p->ngroups + 1, sizeof *groups);
+    if (p->ngroups > 65536) { hive_plan_free(p); errno = EINVAL; return -1; }
+    gid_t *groups = rd_alloc(&r, (p->ngroups + 1) * sizeof *groups);
     for (size_t i = 0; groups && i < p->ngroups; i++) groups[i] = (gid_t)get_u64(&r);
     p->groups = groups;
     p->caps = get_u64(&r);
@@ -176,7 +198,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->no_new_privs = (int)get_u64(&r);
     p->seccomp_len = get_u64(&r);
     if (p->seccomp_len) {
-        if (r.off + p->seccomp_len * 8 > r.len) { errno = EINVAL; return -1; }
+        if (p->seccomp_len > r.len / 8 || r.off + p->seccomp_len * 8 > r.len) { hive_plan_free(p); errno = EINVAL; return -1; }
         p->seccomp = r.p + r.off;
         r.off += p->seccomp_len * 8;
     }
@@ -185,8 +207,8 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->masked = get_strv(&r);
     p->readonly = get_strv(&r);
     p->nmounts = get_u64(&r);
-    if (p->nmounts > 4096) { errno = EINVAL; return -1; }
-    struct hive_mount *m = calloc(p->nmounts + 1, sizeof *m);
+    if (p->nmounts > 4096) { hive_plan_free(p); errno = EINVAL; return -1; }
+    struct hive_mount *m = rd_alloc(&r, (p->nmounts + 1) * sizeof *m);
     for (size_t i = 0; m && i < p->nmounts; i++) {
         m[i].source = get_str(&r);
         m[i].target = get_str(&r);
@@ -201,8 +223,8 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->nofile_hard = get_u64(&r);
     p->cgroup_procs = get_strv(&r);
     p->nrlimits = get_u64(&r);
-    if (p->nrlimits > 64) { errno = EINVAL; return -1; }
-    uint64_t *rl = calloc(p->nrlimits * 3 + 1, sizeof *rl);
+    if (p->nrlimits > 64) { hive_plan_free(p); errno = EINVAL; return -1; }
+    uint64_t *rl = rd_alloc(&r, (p->nrlimits * 3 + 1) * sizeof *rl);
     for (size_t i = 0; rl && i < p->nrlimits * 3; i++) rl[i] = get_u64(&r);
     p->rlimits = rl;
     p->tty = (int)get_u64(&r);
@@ -227,6 +249,6 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->console_fd = -1;
     p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
     for (int i = 0; i < HIVE_MAX_CGROUPS; i++) p->cgroup_fds[i] = -1;
-    if (r.failed || !groups || !m) { errno = EINVAL; return -1; }
+    if (r.failed || !groups || !m || !rl) { hive_plan_free(p); errno = EINVAL; return -1; }
     return 0;
 }

@@ -25,7 +25,7 @@ extension Engine {
         let s = spec(r)
         state.health = r.started == nil ? nil : healthState(r)  // Docker's comes with the first start
         state.paused = paused
-        state.oomKilled = r.state == .exited && !restarting && ContainerInspect.oomKilled(cgroupDirs: cgroupDirs(r.id))
+        state.oomKilled = r.state == .exited && !restarting && lastRunOOMKilled(r.id)
         func file(_ path: String) -> String { access(path, F_OK) == 0 ? path : "" }
         state.logPath = s?.logDriver == "none" ? "" : file(dir + "/log")
         state.hostnamePath = file(dir + "/hostname")

@@ -115,7 +115,9 @@ extension Engine {
     /// (RFC 3339) and a symlink's target. The path is resolved in the
     /// container (never outside it); a missing one is notFound.
     public func pathStat(_ ref: String, path: String) throws -> JSONValue {
-        let (_, cpath, fd) = try openStreamSide(ref + ":" + path, notInContainer: "the path must be in a container", directory: false, follow: false)
+        let (_, cpath, fd) = try openStreamSide(ref + ":" + path, notInContainer: "the path must be in a container", directory: false, follow: false) {
+            $0.code == .notFound ? HiveError(.notFound, "Could not find the file \(path) in container \(ref)") : $0  // Docker's words
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw HiveError.errno("cannot stat \(cpath) in container \(ref)") }

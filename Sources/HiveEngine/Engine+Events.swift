@@ -212,6 +212,7 @@ extension Engine {
         detachNetwork(r.id)  // Docker releases addresses and ports on stop
         // a --rm container's record goes in a moment: no commit (and fsyncs) for its exit
         if !autoRemove {
+            recordOOMKills(r.id)
             // its writable layer is still now: measured once here, so `system df` need not walk it
             let bytes = writableSize(r.id)
             try store.db.transaction(durable: false) { () throws(HiveError) in try store.markExited(r.id, exitCode: status, at: at, writableSize: bytes) }
@@ -232,6 +233,26 @@ extension Engine {
             try cleanupContainer(r.id, volumes: true, detached: true)
             removedEvent(done)
         }
+    }
+
+    /// At an exit: the memory group's OOM-kill count and whether this run
+    /// added to it, in the container's `oom` file ("COUNT 0|1"), so
+    /// State.OOMKilled is about the last run, as Docker's (the count itself
+    /// runs on across starts: the group stays until `rm`).
+    func recordOOMKills(_ id: String) {
+        let path = containerDir(id) + "/oom"
+        let now = ContainerInspect.oomKills(cgroupDirs: cgroupDirs(id))
+        let before = Files.readText(path).flatMap { Int64($0.prefix(while: { $0 != " " })) } ?? 0
+        try? Files.write(path + ".tmp", "\(now) \(now > before ? 1 : 0)\n")
+        rename(path + ".tmp", path)
+    }
+
+    /// State.OOMKilled of an exited container: its last run's, as its exit recorded it.
+    func lastRunOOMKilled(_ id: String) -> Bool {
+        guard let text = Files.readText(containerDir(id) + "/oom") else {
+            return ContainerInspect.oomKills(cgroupDirs: cgroupDirs(id)) > 0  // exited before hive kept the file
+        }
+        return text.split(separator: " ").dropFirst().first?.hasPrefix("1") == true
     }
 
     func removedEvent(_ r: ContainerRecord) {

@@ -209,10 +209,9 @@ extension Launcher {
     /// Adds cgroup.procs files to the groups a plan's container joins (a group
     /// `hive update` made), so the next start, restart and exec join them too.
     public static func addCgroups(planFile path: String, procs: [String]) throws {
-        var p = hive_plan()
-        guard hive_plan_read(path, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(path)") }
+        let plan = try ReadPlan(path)
         var list: [String] = []
-        if let old = p.cgroup_procs {
+        if let old = plan.p.cgroup_procs {
             var i = 0
             while let s = old[i] { list.append(String(cString: s)); i += 1 }
         }
@@ -220,15 +219,9 @@ extension Launcher {
         guard list.count <= Int(HIVE_MAX_CGROUPS) else {
             throw HiveError(.invalidArgument, "the container would join \(list.count) cgroups, more than the launcher can join (\(HIVE_MAX_CGROUPS))")
         }
-        let strings = list.map { strdup($0) }
-        defer { for s in strings { free(s) } }
-        var ptrs: [UnsafePointer<CChar>?] = strings.map { UnsafePointer($0) } + [nil]
+        plan.p.cgroup_procs = plan.strings(list)
         let tmp = path + ".update"
-        let rc = ptrs.withUnsafeMutableBufferPointer { buf -> Int32 in
-            p.cgroup_procs = UnsafePointer(buf.baseAddress)
-            return hive_plan_write(tmp, &p)
-        }
-        guard rc == 0, rename(tmp, path) == 0 else {
+        guard hive_plan_write(tmp, &plan.p) == 0, rename(tmp, path) == 0 else {
             unlink(tmp)
             throw HiveError.errno("cannot write the launch plan \(path)")
         }

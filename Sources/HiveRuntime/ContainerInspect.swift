@@ -38,7 +38,7 @@ public enum ContainerInspect {
         public var health: JSONValue? = nil
         /// Frozen by `hive pause` (Docker: Status "paused", Running and Paused true).
         public var paused = false
-        /// Its last run ended by the kernel's OOM killer (`oomKilled(cgroupDirs:)`).
+        /// Its last run ended by the kernel's OOM killer (the engine keeps it at each exit: `oomKills(cgroupDirs:)`).
         public var oomKilled = false
         /// The files hive writes for it ("" for one it has not: Docker's empty value).
         public var logPath = ""
@@ -156,18 +156,20 @@ public enum ContainerInspect {
         name.utf8.count == 64 && name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
     }
 
-    /// State.OOMKilled: the kernel's OOM killer killed a process of the
-    /// container's memory group (v1 memory.oom_control, v2 memory.events:
-    /// `oom_kill N`). The groups stay until `rm`, so this reads after the exit.
-    public static func oomKilled(cgroupDirs: [String]) -> Bool {
+    /// How many processes the kernel's OOM killer killed in the container's
+    /// memory group (v1 memory.oom_control, v2 memory.events: `oom_kill N`).
+    /// The groups stay until `rm`, so this reads after the exit; it counts
+    /// every run since the container was made (State.OOMKilled is about the
+    /// last run: the engine keeps the count at each exit).
+    public static func oomKills(cgroupDirs: [String]) -> Int64 {
         let memory = cgroupDirs.filter { $0.contains("/memory/") }  // v1: that group only
         for d in memory.isEmpty ? cgroupDirs : memory {
             let text = Files.readText(d + "/memory.events") ?? Files.readText(d + "/memory.oom_control")
             guard let text else { continue }
             for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
-                if let n = Int64(line.dropFirst(9)), n > 0 { return true }
+                if let n = Int64(line.dropFirst(9)), n > 0 { return n }
             }
         }
-        return false
+        return 0
     }
 }

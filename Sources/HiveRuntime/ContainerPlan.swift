@@ -49,12 +49,11 @@ extension Launcher {
     /// `--ipc`/`--pid container:ID` before a start: the plan file's namespaces
     /// to join become those of the other container's init now (nil: unchanged).
     public static func setJoins(planFile path: String, ipc: SharedNamespace?, pid: SharedNamespace?) throws {
-        var p = hive_plan()
-        guard hive_plan_read(path, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(path)") }
-        if let ipc { (p.ipc, p.ipc_pid, p.ipc_start) = ipc.c }
-        if let pid { (p.pid_mode, p.pid_pid, p.pid_start) = pid.c }
+        let plan = try ReadPlan(path)
+        if let ipc { (plan.p.ipc, plan.p.ipc_pid, plan.p.ipc_start) = ipc.c }
+        if let pid { (plan.p.pid_mode, plan.p.pid_pid, plan.p.pid_start) = pid.c }
         let tmp = path + ".update"
-        guard hive_plan_write(tmp, &p) == 0, rename(tmp, path) == 0 else {
+        guard hive_plan_write(tmp, &plan.p) == 0, rename(tmp, path) == 0 else {
             unlink(tmp)
             throw HiveError.errno("cannot write the launch plan \(path)")
         }

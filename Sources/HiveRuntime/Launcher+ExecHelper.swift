@@ -69,9 +69,9 @@ extension Launcher {
     public static func execThroughHelper(target: pid_t, targetStart: Int64?, planFile: String, argv: [String], env: [String],
                                          user: ResolvedUser?, cwd: String?, stdio: (Int32, Int32, Int32), tty: Bool,
                                          privileged: Bool) throws -> ExecHelper {
-        var p = try execPlan(planFile: planFile, argv: argv, env: env, user: user, cwd: cwd, stdio: stdio, tty: tty, privileged: privileged)
+        let plan = try execPlan(planFile: planFile, argv: argv, env: env, user: user, cwd: cwd, stdio: stdio, tty: tty, privileged: privileged)
         var helper: pid_t = 0
-        let sock = hive_exec_spawn(target, UInt64(max(0, targetStart ?? 0)), &p, &helper)
+        let sock = hive_exec_spawn(target, UInt64(max(0, targetStart ?? 0)), &plan.p, &helper)
         guard sock >= 0 else { throw HiveError.errno("cannot start the exec helper (fork)") }
         let h = ExecHelper(sock: sock, helper: helper)
         try h.started()

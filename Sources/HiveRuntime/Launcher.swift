@@ -248,12 +248,11 @@ public enum Launcher {
 
     /// Launches from a plan file in this process (foreground `start -a`).
     public static func launch(planFile path: String) throws -> pid_t {
-        var p = hive_plan()
-        guard hive_plan_read(path, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(path)") }
+        let plan = try ReadPlan(path)
         var pid: pid_t = 0
         var code: Int32 = 125
         var err = [CChar](repeating: 0, count: 512)
-        guard hive_launch(&p, &pid, &code, &err, err.count) == 0 else {
+        guard hive_launch(&plan.p, &pid, &code, &err, err.count) == 0 else {
             throw LaunchError(message: String(cString: err), exitCode: code)
         }
         return pid
@@ -286,11 +285,11 @@ extension Launcher {
     public static func exec(target: pid_t, targetStart: Int64?, planFile: String, argv: [String], env: [String], user: ResolvedUser?,
                             cwd: String?, stdio: (Int32, Int32, Int32) = (-1, -1, -1), tty: Bool = false,
                             privileged: Bool = false) throws -> pid_t {
-        var p = try execPlan(planFile: planFile, argv: argv, env: env, user: user, cwd: cwd, stdio: stdio, tty: tty, privileged: privileged)
+        let plan = try execPlan(planFile: planFile, argv: argv, env: env, user: user, cwd: cwd, stdio: stdio, tty: tty, privileged: privileged)
         var pid: pid_t = 0
         var code: Int32 = 126
         var err = [CChar](repeating: 0, count: 512)
-        guard hive_exec(target, UInt64(max(0, targetStart ?? 0)), &p, &pid, &code, &err, err.count) == 0 else {
+        guard hive_exec(target, UInt64(max(0, targetStart ?? 0)), &plan.p, &pid, &code, &err, err.count) == 0 else {
             throw LaunchError(message: String(cString: err), exitCode: code)
         }
         return pid
@@ -298,54 +297,86 @@ extension Launcher {
 
     /// The container's plan with an exec's overrides.
     static func execPlan(planFile: String, argv: [String], env: [String], user: ResolvedUser?, cwd: String?,
-                         stdio: (Int32, Int32, Int32), tty: Bool, privileged: Bool) throws -> hive_plan {
-        var p = hive_plan()
-        guard hive_plan_read(planFile, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(planFile)") }
+                         stdio: (Int32, Int32, Int32), tty: Bool, privileged: Bool) throws -> ReadPlan {
+        let plan = try ReadPlan(planFile)
         // exec --privileged: every capability, as Docker's (seccomp and no_new_privs stay the container's):
         // every one hive itself holds (a host may withhold some even from root)
-        if privileged { p.caps = Capabilities.callerPermitted }
-        // the overrides live until the process exits (this is a short-lived CLI)
-        func c(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
-        func cArray(_ a: [String]) -> UnsafePointer<UnsafePointer<CChar>?> {
-            let arr = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: a.count + 1)
-            for (i, s) in a.enumerated() { arr[i] = c(s) }
-            arr[a.count] = nil
-            return UnsafePointer(arr)
-        }
+        if privileged { plan.p.caps = Capabilities.callerPermitted }
         var merged: [String] = []
         var i = 0
-        while let e = p.envp?[i] { merged.append(String(cString: e)); i += 1 }
+        while let e = plan.p.envp?[i] { merged.append(String(cString: e)); i += 1 }
         for kv in env {
             let key = kv.prefix(while: { $0 != "=" })
             merged.removeAll { $0.prefix(while: { $0 != "=" }) == key }
             merged.append(kv)
         }
-        p.argv = cArray(argv)
-        p.envp = cArray(merged)
-        if let path = merged.first(where: { $0.hasPrefix("PATH=") }) { p.search_path = c(String(path.dropFirst(5))) }
-        if let cwd { p.cwd = c(cwd) }
+        plan.p.argv = plan.strings(argv)
+        plan.p.envp = plan.strings(merged)
+        if let path = merged.first(where: { $0.hasPrefix("PATH=") }) { plan.p.search_path = plan.string(String(path.dropFirst(5))) }
+        if let cwd { plan.p.cwd = plan.string(cwd) }
         if let user {
-            p.uid = user.uid
-            p.gid = user.gid
-            let groups = UnsafeMutablePointer<gid_t>.allocate(capacity: max(1, user.groups.count))
-            for (i, g) in user.groups.enumerated() { groups[i] = g }
-            p.groups = UnsafePointer(groups)
-            p.ngroups = user.groups.count
+            plan.p.uid = user.uid
+            plan.p.gid = user.gid
+            plan.p.groups = plan.gids(user.groups)
+            plan.p.ngroups = user.groups.count
         }
-        p.stdin_fd = stdio.0
-        p.stdout_fd = stdio.1
-        p.stderr_fd = stdio.2
-        p.tty = tty ? 1 : 0
-        return p
+        plan.p.stdin_fd = stdio.0
+        plan.p.stdout_fd = stdio.1
+        plan.p.stderr_fd = stdio.2
+        plan.p.tty = tty ? 1 : 0
+        return plan
+    }
+}
+
+/// A launch plan read from its file, with what the caller put in it; all of
+/// it freed with this object (the API service reads one per exec, cp and
+/// update: nothing may stay behind).
+final class ReadPlan {
+    var p = hive_plan()
+    private var owned: [UnsafeMutableRawPointer] = []
+
+    init(_ path: String) throws {
+        guard hive_plan_read(path, &p) == 0 else { throw HiveError.errno("cannot read the launch plan \(path)") }
+    }
+
+    deinit {
+        for o in owned { free(o) }
+        hive_plan_free(&p)
+    }
+
+    /// A C string that lives as long as the plan.
+    func string(_ s: String) -> UnsafePointer<CChar> {
+        let d = strdup(s)!
+        owned.append(UnsafeMutableRawPointer(d))
+        return UnsafePointer(d)
+    }
+
+    /// A NULL-terminated list of C strings that lives as long as the plan.
+    func strings(_ a: [String]) -> UnsafePointer<UnsafePointer<CChar>?> {
+        let arr = malloc((a.count + 1) * MemoryLayout<UnsafePointer<CChar>?>.stride)!
+        owned.append(arr)
+        let list = arr.bindMemory(to: UnsafePointer<CChar>?.self, capacity: a.count + 1)
+        for (i, s) in a.enumerated() { list[i] = string(s) }
+        list[a.count] = nil
+        return UnsafePointer(list)
+    }
+
+    /// Group IDs that live as long as the plan.
+    func gids(_ g: [gid_t]) -> UnsafePointer<gid_t> {
+        let arr = malloc(max(1, g.count) * MemoryLayout<gid_t>.stride)!
+        owned.append(arr)
+        let list = arr.bindMemory(to: gid_t.self, capacity: max(1, g.count))
+        for (i, v) in g.enumerated() { list[i] = v }
+        return UnsafePointer(list)
     }
 }
 
 extension Launcher {
     /// The overlay options and rootfs mountpoint recorded in a plan file.
     public static func overlay(planFile path: String) throws -> (data: String, rootfs: String) {
-        var p = hive_plan()
-        guard hive_plan_read(path, &p) == 0, let d = p.overlay_data, let r = p.rootfs else {
-            throw HiveError.errno("cannot read the launch plan \(path)")
+        let plan = try ReadPlan(path)
+        guard let d = plan.p.overlay_data, let r = plan.p.rootfs else {
+            throw HiveError(.invalidArgument, "the launch plan \(path) has no root filesystem")
         }
         // a private mount (cp into a stopped container) must not be volatile: the
         // container's own mount, later, could not reuse the upper directory
@@ -397,7 +428,8 @@ extension Launcher {
         var fd: Int32 = -1
         let flags = (directory ? HIVE_CP_DIRECTORY : 0) | (follow ? HIVE_CP_FOLLOW : 0)
         guard hive_cp_open(running, start, overlayData, rootfs, containerPath, Int32(flags), &fd, &err, err.count) == 0 else {
-            throw HiveError(.invalidArgument, String(cString: err))
+            // a path that is not there is notFound (the API's 404, as Docker's)
+            throw HiveError(errno == ENOENT ? .notFound : .invalidArgument, String(cString: err))
         }
         return fd
     }

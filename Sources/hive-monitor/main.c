@@ -122,8 +122,9 @@ int monitor_reload_plan(struct monitor *m) {
         return 0;
     struct hive_plan p;
     if (hive_plan_read(path, &p) < 0) return -1;
-    // (the plan it replaces is not freed: it changes only with `hive update`)
+    struct hive_plan old = m->plan;
     m->plan = p;
+    if (m->plan_read) hive_plan_free(&old);  // nothing keeps pointers into it past a launch or a check
     m->plan_read = 1;
     m->plan_ino = st.st_ino;
     m->plan_mtime = st.st_mtim;

@@ -90,15 +90,15 @@ import Testing
         #expect(ContainerInspect.sizeText(2048) == "2k")
     }
 
-    @Test func oomKilledFromTheMemoryGroup() throws {
+    @Test func oomKillsFromTheMemoryGroup() throws {
         var template = Array("/tmp/inspect-oom.XXXXXX".utf8CString)
         let base = String(cString: mkdtemp(&template)!)
         defer { for n in ["memory/memory.oom_control", "memory", "pids"] { _ = remove(base + "/" + n) }; rmdir(base) }
         mkdir(base + "/memory", 0o755)
         mkdir(base + "/pids", 0o755)
         try Files.write(base + "/memory/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n")
-        #expect(!ContainerInspect.oomKilled(cgroupDirs: [base + "/pids", base + "/memory"]))
+        #expect(ContainerInspect.oomKills(cgroupDirs: [base + "/pids", base + "/memory"]) == 0)
         try Files.write(base + "/memory/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
-        #expect(ContainerInspect.oomKilled(cgroupDirs: [base + "/pids", base + "/memory"]))
+        #expect(ContainerInspect.oomKills(cgroupDirs: [base + "/pids", base + "/memory"]) == 2)
     }
 }

@@ -148,6 +148,31 @@ import CHiveLaunch
         #expect(q.ipc == HIVE_NS_JOIN && q.ipc_pid == 5 && q.ipc_start == 6 && q.pid_pid == 99)
     }
 
+    /// The API service reads a plan per exec, cp and update: what the reader
+    /// and an exec's overrides allocate goes with the plan. Counted by the
+    /// bytes malloc holds in mmap'd blocks (a process-wide figure, whichever
+    /// thread's arena): each read here makes four 256 KiB strings, past the
+    /// mmap threshold this test fixes, so 200 leaking reads would keep ~200 MB.
+    @Test func aReadPlanIsFreedWithItsOverrides() throws {
+        _ = mallopt(M_MMAP_THRESHOLD, 64 << 10)
+        let big = String(repeating: "x", count: 256 << 10)
+        let lp = LaunchPlan(rootfs: "/r", overlayData: "o", hostname: "h", argv: ["sh"], env: ["BIG=" + big], cwd: "/")
+        let path = dir + "/plan"
+        try Launcher.write(lp, to: path)
+        let user = ResolvedUser(uid: 1, gid: 2, groups: [3, 4], home: "/")
+        func once() throws {
+            let p = try Launcher.execPlan(planFile: path, argv: ["true"], env: ["PATH=/bin", "MORE=" + big],
+                                          user: user, cwd: "/w", stdio: (-1, -1, -1), tty: false, privileged: false)
+            #expect(String(cString: p.p.cwd) == "/w" && p.p.ngroups == 2 && p.p.groups[1] == 4)
+            #expect(String(cString: p.p.search_path) == "/bin" && String(cString: p.p.envp[0]!).hasPrefix("BIG=x"))
+        }
+        try once()
+        let before = mallinfo2().hblkhd
+        for _ in 0..<200 { try once() }
+        let grown = Int(mallinfo2().hblkhd) - Int(before)
+        #expect(grown < 32 << 20, "200 reads kept \(grown) bytes")
+    }
+
     @Test func volumeSpecsTakeRelativePathsAndDockersOptions() throws {
         let r = try MountRequest.parseVolume("./data:/d:ro,z", cwd: "/srv/app")
         #expect(r.kind == .bind && r.source == "/srv/app/data" && r.readonly)

@@ -130,6 +130,13 @@ FULL_SAME=(
         --same State.OOMKilled --same HostConfig.Memory --same HostConfig.MemorySwap
     echo "$output"
     [ "$status" -eq 0 ]
+    # OOMKilled is about the last run, as Docker's: killed, then started again to a clean exit
+    run hive run --name fxoom2 --network none -m 8m --memory-swap 8m busybox:fx \
+        sh -c '[ -e /done ] && exit 0; touch /done; x=a; while true; do x=$x$x; done'
+    [ "$status" -eq 137 ]
+    [ "$(hive inspect -f '{{.State.OOMKilled}}' fxoom2)" = true ]
+    run_hive 0 start -a fxoom2
+    [ "$(hive inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' fxoom2)" = "false 0" ]
 }
 
 @test "inspect -f templates real scripts use keep working" {

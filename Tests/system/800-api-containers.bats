@@ -159,6 +159,11 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     docker cp "$WORK/in.txt" d3:/tmp/
     docker cp d3:/tmp/in.txt "$WORK/out.txt"
     [ "$(cat "$WORK/out.txt")" = payload ]
+    # a path that is not there: 404 (HEAD and GET) in Docker's words
+    [ "$(curl -s -I -o /dev/null -w '%{http_code}' --unix-socket "$API_SOCK" 'http://hive/containers/d3/archive?path=/nope')" = 404 ]
+    api GET '/containers/d3/archive?path=/nope' >/dev/null; [ "$API_STATUS" = 404 ]
+    run docker cp d3:/nope "$WORK/nope"
+    [ "$status" -ne 0 ] && [[ "$output" == *"Could not find the file /nope in container d3"* ]]
     docker stop -t 1 d3
     docker start d3
     docker rm -f d3

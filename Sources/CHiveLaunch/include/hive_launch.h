@@ -70,6 +70,7 @@ struct hive_plan {
     int oom_score_adj_set;      // --oom-score-adj
     int oom_score_adj;
     int ipc_fd, pid_fd;         // internal: the namespaces to join, opened by the parent
+    void *read_blocks;          // internal: what hive_plan_read allocated (hive_plan_free frees it)
 };
 
 // --ipc / --pid: the container's own namespace (Docker's private and shareable),
@@ -164,6 +165,9 @@ int hive_cp_open_source(const char *path, int follow);
 // The plan as a file, for the per-container monitor (plan.c).
 int hive_plan_write(const char *path, const struct hive_plan *plan);
 int hive_plan_read(const char *path, struct hive_plan *plan);
+// Frees what hive_plan_read allocated for `plan` (its strings, lists and
+// seccomp program); fields the caller set itself are the caller's.
+void hive_plan_free(struct hive_plan *plan);
 
 void hive_forward_signals(pid_t pid);
 // Spawns hive-monitor with `status_w` as its fd 3 and, unless -1, `attach`
