@@ -180,15 +180,19 @@ extension Engine {
 
     /// `--platform`: the image's os/architecture[/variant] must match (Docker's words otherwise).
     static func checkPlatform(_ wanted: String, image: String, _ config: ImageConfig) throws {
-        func norm(_ a: String) -> String { ["x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64"][a.lowercased()] ?? a.lowercased() }
-        let w = wanted.split(separator: "/", omittingEmptySubsequences: false).map { norm(String($0)) }
-        guard (1...3).contains(w.count), !w.contains(where: \.isEmpty) else {
-            throw HiveError(.invalidArgument, "invalid --platform \"\(wanted)\" (use os[/arch[/variant]], e.g. linux/amd64)")
+        let have = Platform(architecture: HostPlatform.ociArchitecture(config.architecture.lowercased()), os: config.os.lowercased(),
+                            variant: config.variant?.lowercased())
+        let matches: Bool
+        if !wanted.isEmpty && !wanted.contains("/") {
+            matches = wanted.lowercased() == have.os  // the OS alone, as Docker's run takes it
+        } else {
+            guard let want = try? Platform(parsing: wanted) else {
+                throw HiveError(.invalidArgument, "invalid --platform \"\(wanted)\" (use os[/arch[/variant]], e.g. linux/amd64)")
+            }
+            matches = want.accepts(have)
         }
-        let have = [norm(config.os), norm(config.architecture)] + (config.variant.map { [norm($0)] } ?? [])
-        let matches = zip(w, have).allSatisfy { $0 == $1 } && (w.count < 3 || have.count == 3 || (w[1] == "arm64" && w[2] == "v8"))
         guard matches else {
-            throw HiveError(.invalidArgument, "image with reference \(image) was found but its platform (\(have.joined(separator: "/"))) does not match the specified platform (\(wanted))")
+            throw HiveError(.invalidArgument, "image with reference \(image) was found but its platform (\(have.text)) does not match the specified platform (\(wanted))")
         }
     }
 

@@ -36,6 +36,14 @@ extension Platform {
         return v
     }
 
+    /// Whether an image of platform `have` is what this one asks for: the
+    /// same OS and architecture, and the variant where this one names one
+    /// (both as `normalizedVariant` reads them: linux/arm64/v8 is an arm64
+    /// image that names no variant).
+    public func accepts(_ have: Platform) -> Bool {
+        os == have.os && architecture == have.architecture && (variant == nil || normalizedVariant == have.normalizedVariant)
+    }
+
     /// `os/arch[/variant]` as the index names it.
     public var text: String { os + "/" + architecture + (variant.map { "/" + $0 } ?? "") }
 }

@@ -16,7 +16,7 @@ public enum HostPlatform {
     /// uname's machine name as OCI names it (`x86_64` -> `amd64`).
     public static func ociArchitecture(_ machine: String) -> String {
         switch machine {
-        case "x86_64": return "amd64"
+        case "x86_64", "x86-64": return "amd64"
         case "aarch64": return "arm64"
         case "i386", "i686": return "386"
         case "armv7l": return "arm"

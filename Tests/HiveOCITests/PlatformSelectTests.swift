@@ -28,6 +28,19 @@ import HivePlatform
         #expect(Platform(architecture: "arm", os: "linux", variant: "v6").normalizedVariant == "v6")
     }
 
+    /// run's `--platform` against an image's own platform (Engine.checkPlatform).
+    @Test func acceptsAnImageOfThePlatformAsked() throws {
+        let arm64 = Platform(architecture: "arm64", os: "linux")
+        #expect(try Platform(parsing: "linux/arm64").accepts(arm64))
+        #expect(try Platform(parsing: "linux/arm64/v8").accepts(arm64))  // v8 is arm64's default
+        #expect(try !Platform(parsing: "linux/arm64/v9").accepts(arm64))
+        #expect(try Platform(parsing: "linux/x86_64").accepts(Platform(architecture: "amd64", os: "linux")))
+        #expect(try Platform(parsing: "linux/amd64/v1").accepts(Platform(architecture: "amd64", os: "linux")))
+        #expect(try Platform(parsing: "linux/arm").accepts(Platform(architecture: "arm", os: "linux", variant: "v6")))
+        #expect(try !Platform(parsing: "linux/arm/v7").accepts(Platform(architecture: "arm", os: "linux", variant: "v6")))
+        #expect(try !Platform(parsing: "windows/amd64").accepts(Platform(architecture: "amd64", os: "linux")))
+    }
+
     @Test func selectsByArchitectureAndVariant() throws {
         let index = Index(manifests: [desc(1, "linux", "amd64"), desc(2, "linux", "arm", "v6"), desc(3, "linux", "arm", "v7"),
                                       desc(4, "linux", "arm64", "v8"), desc(5, "windows", "amd64")])
