@@ -72,6 +72,10 @@ extension Engine {
         do {
             try checkDevicePolicy(r)
             try preStart(r)
+            // --ipc/--pid container:NAME: that container's init now (it may have
+            // restarted too); one not running leaves the plan as it is, so the
+            // launch fails and counts as an exit: the policy tries again after its backoff
+            try? refreshJoins(r)
             unlink(containerDir(r.id) + "/" + MonitorProtocol.exitFile)
             try attachNetwork(r)
         } catch let e as HiveError {

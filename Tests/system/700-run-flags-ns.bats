@@ -42,6 +42,15 @@ assert_no_containers() { [ -z "$("$HIVE" ps -aq)" ] || { echo "containers left: 
     run_hive 0 run -d --network none --name private1 busybox sleep 60
     run_hive 125 run --rm --network none --ipc container:private1 busybox true
     [[ "$output" == *"non-shareable IPC"* ]]
+    # a joiner restarted by its policy joins the donor as it is then: here
+    # after the donor itself restarted (its init, and namespace, are new)
+    run_hive 0 run -d --network none --name cycler --ipc container:donor --restart always busybox sh -c 'sleep 0.3; exit 1'
+    run_hive 0 restart -t 0 donor
+    donor=$(hive inspect -f '{{.State.Pid}}' donor)
+    want=$(readlink /proc/$donor/ns/ipc)
+    joined() { local p; p=$(hive inspect -f '{{.State.Pid}}' cycler); [ "$p" != 0 ] && [ "$(readlink /proc/$p/ns/ipc 2>/dev/null)" = "$want" ]; }
+    until_true 20 joined
+    run_hive 0 rm -f cycler
     run_hive 0 stop -t 0 donor
     run_hive 125 start -a joiner
     [[ "$output" == *"cannot join IPC of a non running container: donor"* ]]
