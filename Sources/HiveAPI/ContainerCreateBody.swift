@@ -67,10 +67,7 @@ public enum ContainerCreateBody {
         let log = try object(hc, "LogConfig")
         o.logDriver = try nonEmpty(log, "Type")
         o.logOptions = try object(log, "Config").compactMap { k, v in v.stringValue.map { k + "=" + $0 } }.sorted()
-        o.ulimits = try list(hc, "Ulimits").map { u in
-            guard let n = u["Name"]?.stringValue, !n.isEmpty else { throw HiveError(.invalidArgument, "invalid ulimit: a Name is needed (e.g. nofile)") }
-            return "\(n)=\(u["Soft"]?.intValue ?? 0):\(u["Hard"]?.intValue ?? 0)"
-        }
+        o.ulimits = try ulimits(hc)
         o.devices = try list(hc, "Devices").map { d in
             guard let host = d["PathOnHost"]?.stringValue, !host.isEmpty else { throw HiveError(.invalidArgument, "invalid device: PathOnHost is needed") }
             let inside = d["PathInContainer"]?.stringValue ?? ""
@@ -251,6 +248,14 @@ public enum ContainerCreateBody {
         r.deviceReadIops = try devices("BlkioDeviceReadIOps", "device-read-iops", "Rate")
         r.deviceWriteIops = try devices("BlkioDeviceWriteIOps", "device-write-iops", "Rate")
         o.resources = r
+    }
+
+    /// `Ulimits` ([{Name, Soft, Hard}], create's and build's) as run's `--ulimit` values.
+    static func ulimits(_ o: [String: JSONValue]) throws -> [String] {
+        try list(o, "Ulimits").map { u in
+            guard let n = u["Name"]?.stringValue, !n.isEmpty else { throw HiveError(.invalidArgument, "invalid ulimit: a Name is needed (e.g. nofile)") }
+            return "\(n)=\(u["Soft"]?.intValue ?? 0):\(u["Hard"]?.intValue ?? 0)"
+        }
     }
 
     /// The limits `POST /containers/{id}/update` and create share (Resources' keys; 0: not given).

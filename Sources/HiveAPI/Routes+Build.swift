@@ -11,6 +11,7 @@ import HiveEngine
 import HiveOCI
 import HivePlatform
 import HiveRegistry
+import HiveRuntime
 
 extension APIServer {
     static let buildKitRefusal = "BuildKit is not supported by hive's Engine API: use the classic builder (DOCKER_BUILDKIT=0), or hive build"
@@ -98,16 +99,34 @@ extension APIServer {
         }
     }
 
-    /// The RUN steps' container settings the query gives (platform, extrahosts, shmsize); nil for none.
+    /// The RUN steps' container settings the query gives (platform, extrahosts,
+    /// shmsize, cgroupparent, ulimits and the limits: memory, memswap,
+    /// cpushares, cpusetcpus, cpuperiod, cpuquota), as build's flags give
+    /// them to the CLI; nil for none.
     static func stepSettings(_ req: APIRequest) throws -> RunOptions? {
         let platform = req.string("platform").flatMap { $0.isEmpty ? nil : $0 }
         let hosts = req.strings("extrahosts").flatMap { $0.split(separator: ",").map(String.init) }
         let shm = try req.int("shmsize") ?? 0
-        guard platform != nil || !hosts.isEmpty || shm > 0 else { return nil }
+        let parent = req.string("cgroupparent").flatMap { $0.isEmpty ? nil : $0 }
+        let ulimits = try ContainerCreateBody.ulimits(["Ulimits": try req.jsonQuery("ulimits") ?? .null])
+        // the query's limits in HostConfig's words, read as create reads them (0: not set)
+        var hc: [String: JSONValue] = [:]
+        for (q, key) in [("memory", "Memory"), ("memswap", "MemorySwap"), ("cpushares", "CpuShares"), ("cpuperiod", "CpuPeriod"),
+                         ("cpuquota", "CpuQuota")] {
+            if let v = try req.int(q) { hc[key] = .int(Int64(v)) }
+        }
+        if let v = req.string("cpusetcpus"), !v.isEmpty { hc["CpusetCpus"] = .string(v) }
+        if let v = req.string("cpusetmems"), !v.isEmpty { hc["CpusetMems"] = .string(v) }
+        let limits = try ContainerCreateBody.resourceUpdate(hc)
+        let anyLimit = limits != ResourceUpdate()
+        guard platform != nil || !hosts.isEmpty || shm > 0 || parent != nil || !ulimits.isEmpty || anyLimit else { return nil }
         var o = RunOptions(image: "")
         o.platform = platform
         o.extraHosts = hosts
         if shm > 0 { o.isolation.shmSize = Int64(shm) }
+        o.isolation.cgroupParent = parent
+        o.ulimits = ulimits
+        o.resources = try limits.applied(to: o.resources)
         return o
     }
 

@@ -33,7 +33,8 @@ complete_bash() {
     [ "$(printf '%s\n' "$output" | tr '\n' ' ')" = "bash zsh fish " ]
     # a verb hive does not have: nothing, and no error
     run complete_bash frobnicate ''
-    [ "$status" -eq 0 ] && [ -z "$output" ]
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
 }
 
 @test "bash: container, image, volume and network names from hive" {
@@ -116,7 +117,9 @@ complete_bash() {
 @test "man pages: every verb, rendered by groff without a warning" {
     command -v groff >/dev/null || skip "groff not installed"
     run_hive 0 __man "$WORK/man1"
-    [ -f "$WORK/man1/hive.1" ] && [ -f "$WORK/man1/hive-run.1" ] && [ -f "$WORK/man1/hive-network-create.1" ]
+    [ -f "$WORK/man1/hive.1" ]
+    [ -f "$WORK/man1/hive-run.1" ]
+    [ -f "$WORK/man1/hive-network-create.1" ]
     grep -qx '.so man1/hive-images.1' "$WORK/man1/hive-image-ls.1"
     # one page for each verb hive --help lists
     for v in $("$HIVE" --help | awk '/^Commands:/ {on=1; next} /^$/ {on=0} on {print $1}'); do
@@ -133,7 +136,8 @@ complete_bash() {
     run man -l "$WORK/man1/hive.1"
     [[ "$output" == *"HIVE_ROOT"* && "$output" == *"hive-volume-create(1)"* ]]
     # internal verbs have no page
-    [ ! -e "$WORK/man1/hive-container-cleanup.1" ] && [ ! -e "$WORK/man1/hive-__man.1" ]
+    [ ! -e "$WORK/man1/hive-container-cleanup.1" ]
+    [ ! -e "$WORK/man1/hive-__man.1" ]
     run_hive 125 __man /nonexistent/dir/man1
     [[ "$output" == *"cannot create the man page directory /nonexistent/dir/man1"* ]]
 }

@@ -12,7 +12,10 @@ hostile() {
     [ "${#lines[@]}" -eq 1 ] || { echo "not one line: $output"; return 1; }
     [[ "$output" == *"$want"* ]] || { echo "got: $output"; echo "want: $want"; return 1; }
     [ -z "$(ls -A "$outside")" ] || { echo "wrote outside: $(ls -A "$outside")"; return 1; }
-    [ ! -e "$WORK/escaped" ] && [ ! -e /tmp/escaped ] && [ ! -e "$HIVE_ROOT/escaped" ] && [ ! -e "$HIVE_ROOT/layers/escaped" ]
+    [ ! -e "$WORK/escaped" ]
+    [ ! -e /tmp/escaped ]
+    [ ! -e "$HIVE_ROOT/escaped" ]
+    [ ! -e "$HIVE_ROOT/layers/escaped" ]
     assert_store_empty
     # the same layer through load (in an OCI layout, compressed or not) is refused too
     for c in gzip none; do
@@ -98,7 +101,8 @@ PY
     hive import "$WORK/t.tar" t:1 >/dev/null
     [ -z "$(ls -A "$outside")" ]
     d=$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' t:1)
-    [ -d "$d/d" ] && [ ! -L "$d/d" ]
+    [ -d "$d/d" ]
+    [ ! -L "$d/d" ]
     [ "$(cat "$d/d/inside")" = "stays in the layer" ]
 }
 
@@ -134,7 +138,8 @@ PY
     d=$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' good:1)
     [ "$(stat -c '%F %t:%T %u:%g' "$d/dir/gone")" = "character special file 0:0 0:0" ]
     [ "$(getfattr --only-values -n trusted.overlay.opaque "$d/dir")" = "y" ]
-    [ ! -e "$d/dir/.wh.gone" ] && [ ! -e "$d/dir/.wh..wh..opq" ]
+    [ ! -e "$d/dir/.wh.gone" ]
+    [ ! -e "$d/dir/.wh..wh..opq" ]
     [ "$(stat -c '%a %u:%g' "$d/dir/suid")" = "4755 1000:1001" ]
     [ "$(stat -c '%a %u:%g' "$d/dir/data")" = "640 33:33" ]
     [ "$(stat -c '%a' "$d/dir")" = "750" ]

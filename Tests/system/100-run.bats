@@ -126,7 +126,8 @@ load helpers
     [[ "$output" == *"No such file"* ]]
     [[ "$output" == *"ls-present"* ]]
     layer=$(hive image inspect -f '{{.GraphDriver.Data.UpperDir}}' busybox)
-    [ ! -e "$layer/etc/mark" ] && [ -L "$layer/bin/ls" ]
+    [ ! -e "$layer/etc/mark" ]
+    [ -L "$layer/bin/ls" ]
     run_hive 0 run --rm --read-only busybox sh -c 'touch /x 2>&1; echo $?'
     [[ "$output" == *"Read-only file system"* ]]
     hive rm one >/dev/null

@@ -46,7 +46,8 @@ teardown() { teardown_containers; }
     start=$(date +%s%N)
     run_hive 0 stop -t 1 stubborn
     elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
-    [ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 5000 ]
+    [ "$elapsed" -ge 900 ]
+    [ "$elapsed" -lt 5000 ]
     run_hive 0 wait stubborn
     [ "$output" = "137" ]
     run_hive 0 run -d --name sig --stop-signal USR1 busybox sh -c 'trap "exit 7" USR1; while true; do sleep 0.1; done'

@@ -153,7 +153,8 @@ FULL_SAME=(
     # -s: SizeRw is the writable layer, SizeRootFs it plus the image (absent without -s, as Docker)
     hive exec t1 sh -c 'head -c 100000 /dev/zero > /big'
     read -r rw rootfs < <(hive inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' t1)
-    [ "$rw" -ge 100000 ] && [ "$rw" -lt 200000 ]
+    [ "$rw" -ge 100000 ]
+    [ "$rw" -lt 200000 ]
     [ "$rootfs" -gt "$rw" ]
     [ "$(hive container inspect --size -f '{{.SizeRw}}' t1)" = "$rw" ]
     ! hive inspect t1 | grep -q SizeRw

@@ -115,7 +115,8 @@ PY
     run_hive 0 cp cpt:/data/c "$WORK/"
     [ "$(cat "$WORK/c")" = "c" ]
     run_hive 0 cp cpt:/data "$WORK/out"
-    [ -L "$WORK/out/escape" ] && [ "$(readlink "$WORK/out/escape")" = "/" ]
+    [ -L "$WORK/out/escape" ]
+    [ "$(readlink "$WORK/out/escape")" = "/" ]
     run_hive 0 cp "$WORK/host.txt" cpt:/data/
     run_hive 0 cp "$WORK/in" cpt:/data/in2
     [ "$(hive exec cpt cat /data/host.txt /data/in2/sub/f)" = "$(printf 'top\ndeep')" ]

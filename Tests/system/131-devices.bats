@@ -72,7 +72,8 @@ assert_device_flag() {
     [[ "$output" == *"can't create /dev/xvda: Operation not permitted"* ]]
     [[ "$output" == *"head: /y: Operation not permitted"* ]]
     [ "$(grep -c CANARY- <<<"$output")" -eq 1 ]
-    [ "$(sha256sum < "$LOOP1")" = "$SUM1" ] && [ "$(sha256sum < "$LOOP2")" = "$SUM2" ]
+    [ "$(sha256sum < "$LOOP1")" = "$SUM1" ]
+    [ "$(sha256sum < "$LOOP2")" = "$SUM2" ]
     # m only: the node can be made again, not opened
     run_hive 0 run --rm --device "$LOOP1:/dev/xvda:m" busybox sh -c "mknod /w b $MAJ1 $MIN1 && echo MKNOD-OK; (head -c 10 /w) 2>&1; (head -c 10 /dev/xvda) 2>&1; true"
     [[ "$output" == *"MKNOD-OK"* && "$output" == *"head: /w: Operation not permitted"* && "$output" == *"head: /dev/xvda: Operation not permitted"* ]]

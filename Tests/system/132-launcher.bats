@@ -269,7 +269,8 @@ assert_own_session() {
     echo "$output"
     [ "$(cat "$WORK/vol/top")" = top ]
     [ "$(cat "$SUBMOUNT/f")" = below ]
-    [ ! -e "$SUBMOUNT/new" ] && [ ! -e "$SUBMOUNT/d" ]
+    [ ! -e "$SUBMOUNT/new" ]
+    [ ! -e "$SUBMOUNT/d" ]
     [ "$(grep -c 'Read-only file system' <<<"$output")" -eq 4 ]
     # a read-write bind keeps its submount writable
     run_hive 0 run --rm -v "$WORK/vol:/v" busybox sh -c 'echo rw > /v/sub/f'

@@ -86,7 +86,8 @@ ADD arch.tar /hostlink/unpacked/
 EOF
     run_hive 0 build -q -t t4 "$c"
     [ "$(fingerprint)" = "$before" ]
-    [ ! -e /etc/hive-133-file ] && [ ! -e /hive-133-file ]
+    [ ! -e /etc/hive-133-file ]
+    [ ! -e /hive-133-file ]
     run_hive 0 run --rm t4 sh -c "cat /etc/hive-133-file /hive-133-file '$WORK/host/dst/hive-133-file' '$WORK/host/dst/deeper/hive-133-file' /real/hive-133-file '$WORK/host/dst/unpacked/hive-133-file'; test -d '$WORK/host/dst/wd' && readlink /dst && readlink /hostlink"
     [ "$output" = "$(printf 'copied\ncopied\ncopied\ncopied\ncopied\ncopied\n/etc\n%s' "$WORK/host/dst")" ]
 }
@@ -144,7 +145,8 @@ PY
     run_hive 0 build -q -t t5 "$c"
     [ "$(hive run --rm t5 cat /ro /rw)" = "$(printf 'context\ncontext')" ]
     [ "$(fingerprint)" = "$before" ]
-    [ "$(cat "$c/$WORK/host/mnt/canary")" = "context" ] && [ ! -e "$c/$WORK/host/mnt/new" ]
+    [ "$(cat "$c/$WORK/host/mnt/canary")" = "context" ]
+    [ ! -e "$c/$WORK/host/mnt/new" ]
     # climbing out is refused
     printf 'FROM busybox\nRUN --mount=type=bind,source=../../..,target=/m ls /m\n' > "$c/Dockerfile"
     run_hive 125 build -q "$c"

@@ -123,18 +123,22 @@ start_swapper() {
     [ -p "$WORK/p" ]
     run timeout 10 "$HIVE" cp c:/nul "$WORK/nul"
     [ "$status" -eq 0 ]
-    [ -c "$WORK/nul" ] && [ "$(stat -c '%t,%T %a' "$WORK/nul")" = "1,3 600" ]
+    [ -c "$WORK/nul" ]
+    [ "$(stat -c '%t,%T %a' "$WORK/nul")" = "1,3 600" ]
     run timeout 10 "$HIVE" cp -a c:/nul "$WORK/nul-a"
     [ "$(stat -c '%t,%T %a' "$WORK/nul-a")" = "1,3 666" ]
     run timeout 10 "$HIVE" cp c:/dir "$WORK/dir"
     [ "$status" -eq 0 ]
-    [ -p "$WORK/dir/p" ] && [ -c "$WORK/dir/nul" ] && [ "$(cat "$WORK/dir/f")" = x ]
+    [ -p "$WORK/dir/p" ]
+    [ -c "$WORK/dir/nul" ]
+    [ "$(cat "$WORK/dir/f")" = x ]
     # the same, stopped (a private mount of its layers, not its namespace)
     hive stop -t 0 c >/dev/null
     id=$(hive ps -aq --no-trunc --filter name=c)
     (cd "$HIVE_ROOT/containers/$id/upper" && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("sock")')
     run timeout 10 "$HIVE" cp c:/p "$WORK/p2"
-    [ "$status" -eq 0 ] && [ -p "$WORK/p2" ]
+    [ "$status" -eq 0 ]
+    [ -p "$WORK/p2" ]
     run timeout 10 "$HIVE" cp c:/sock "$WORK/"
     [ "$status" -eq 125 ]
     [[ "$output" == *"/sock: it is a socket"* ]]
@@ -191,7 +195,8 @@ start_swapper() {
     # a symlink is copied as a symlink; -L copies what it points to (inside the container)
     hive exec c ln -s /etc/hostname /link
     run_hive 0 cp c:/link "$WORK/link"
-    [ -L "$WORK/link" ] && [ "$(readlink "$WORK/link")" = /etc/hostname ]
+    [ -L "$WORK/link" ]
+    [ "$(readlink "$WORK/link")" = /etc/hostname ]
     run_hive 0 cp -L c:/link "$WORK/linked"
     [ "$(cat "$WORK/linked")" = "$(hive exec c cat /etc/hostname)" ]
 }

@@ -66,7 +66,8 @@ PY
     run_hive 0 image inspect -f '{{json .RepoDigests}}' busybox
     [[ "$output" == *"\"$REGISTRY/hive/bb@$digest\""* ]]
     run skopeo inspect --tls-verify=false --format '{{.Digest}} {{len .Layers}}' "docker://$REGISTRY/hive/bb:1"
-    [ "$status" -eq 0 ] && [ "$output" = "$digest 1" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "$digest 1" ]
     # the layer's blob unpacks to the layer's diffID
     skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/hive/bb:1" "oci:$WORK/oci:x"
     layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' "$WORK/m.json")
@@ -75,7 +76,8 @@ PY
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     [ "sha256:$(podman_ image inspect -f '{{.Id}}' "$REGISTRY/hive/bb:1")" = "$id" ]
     run podman_ run --rm "$REGISTRY/hive/bb:1" echo pushed-ok
-    [ "$status" -eq 0 ] && [ "$output" = "pushed-ok" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "pushed-ok" ]
     # the push is in the event log, with nothing secret
     run_hive 0 events --until 0s --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
     [[ "$output" == *"push $REGISTRY/hive/bb:1"* ]]
@@ -116,7 +118,8 @@ PY
     [[ "$output" == *": Mounted from one/bb"* ]]
     [[ "$output" != *"Pushed"* ]]
     run skopeo inspect --tls-verify=false --format '{{len .Layers}}' "docker://$REGISTRY/two/bb:1"
-    [ "$status" -eq 0 ] && [ "$output" = "1" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "1" ]
 }
 
 @test "--format oci writes OCI types that validate against the OCI schema; --compression-format zstd gives zstd layers podman runs" {
@@ -136,7 +139,8 @@ PY
     layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' "$WORK/zstd.json")
     [ "$(zstd -dc "$WORK/z/blobs/sha256/$layer" | sha256sum | cut -c1-64)" = "$(hive image inspect -f '{{index .RootFS.Layers 0}}' busybox | cut -c8-)" ]
     run podman_ run -q --rm --tls-verify=false "$REGISTRY/fmt:zstd" echo zstd-ok
-    [ "$status" -eq 0 ] && [ "$output" = "zstd-ok" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "zstd-ok" ]
     # zstd has no Docker media type
     run_hive 1 push --format v2s2 --compression-format zstd "$REGISTRY/fmt:zstd"
     [[ "$output" == *"needs --format oci"* ]]
@@ -159,10 +163,12 @@ PY
     # the 40 MB layer went in several PATCH requests of one upload
     [ "$(grep -c '"PATCH /v2/built/blobs/uploads/' "$REGISTRY_DIR/log")" -ge 2 ]
     run skopeo inspect --tls-verify=false --format '{{len .Layers}}' "docker://$REGISTRY/built:1"
-    [ "$status" -eq 0 ] && [ "$output" = "4" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "4" ]
     run podman_ run -q --rm --tls-verify=false "$REGISTRY/built:1" sh -c 'cat /one /two; sha256sum /big.bin | cut -c1-64'
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
-    [ "${lines[0]}" = "one" ] && [ "${lines[1]}" = "two" ]
+    [ "${lines[0]}" = "one" ]
+    [ "${lines[1]}" = "two" ]
     [ "${lines[2]}" = "$(sha256sum < "$c/big.bin" | cut -c1-64)" ]
 }
 
@@ -194,7 +200,8 @@ PY
     run docker-registry garbage-collect "$REGISTRY_DIR/config.yml"
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     run podman_ run -q --rm --tls-verify=false "$REGISTRY/all:b" echo gc-ok
-    [ "$status" -eq 0 ] && [ "$output" = "gc-ok" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "gc-ok" ]
 }
 
 @test "push -> pull -> push: a pulled image pushed back uploads no layer and keeps its digest; to another repository it mounts, same digest" {

@@ -149,7 +149,8 @@ EOF
     seed_image auth/bb:1 "alice:$PW"
     login_as alice "$PW" --authfile "$WORK/other-auth.json"
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
-    [ -s "$WORK/other-auth.json" ] && [ ! -e "$HIVE_AUTH_FILE" ]
+    [ -s "$WORK/other-auth.json" ]
+    [ ! -e "$HIVE_AUTH_FILE" ]
     run_hive 1 pull "$REGISTRY/auth/bb:1"
     assert_store_empty
     run_hive 0 pull --authfile "$WORK/other-auth.json" "$REGISTRY/auth/bb:1"

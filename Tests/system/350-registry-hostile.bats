@@ -211,7 +211,10 @@ SECRET=not-a-secret-in-this-file
     $MKTAR dotdot "$WORK/dotdot.tar" "$outside"
     bad_start none --layer "$WORK/dotdot.tar"
     pull_fails "$BAD/hostile/img:latest" 'unsafe archive entry "\.\./escaped": path climbs out with "\.\."'
-    [ -z "$(ls -A "$outside")" ] && [ ! -e "$WORK/escaped" ] && [ ! -e "$HIVE_ROOT/escaped" ] && [ ! -e "$HIVE_ROOT/layers/escaped" ]
+    [ -z "$(ls -A "$outside")" ]
+    [ ! -e "$WORK/escaped" ]
+    [ ! -e "$HIVE_ROOT/escaped" ]
+    [ ! -e "$HIVE_ROOT/layers/escaped" ]
 }
 
 @test "hostile registry: a layer with a symlink, then a write through it, is refused" {

@@ -25,7 +25,9 @@ in_subnet() { python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(s
     addr=$(echo "$output" | awk '$2 == "eth0" && $3 == "inet" {print $4}')
     gw=$(echo "$output" | awk '$1 == "default" {print $3}')
     name=$(echo "$output" | awk '$1 == "host:" {print $2}')
-    [ -n "$addr" ] && [ -n "$gw" ] && [ -n "$name" ]
+    [ -n "$addr" ]
+    [ -n "$gw" ]
+    [ -n "$name" ]
     # the gateway is the bridge's address in the host namespace; the container's address is in its subnet
     bridge=$(hns ip -4 -o addr show dev hive0 | awk '{print $4}')
     [ "$(echo "$bridge" | wc -l)" -eq 1 ]

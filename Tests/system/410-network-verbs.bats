@@ -34,7 +34,8 @@ teardown() { net_teardown; }
     hive network create unused1 >/dev/null
     hive network create unused2 >/dev/null
     run_hive 0 network prune -f
-    [[ "$output" == *unused1* ]] && [[ "$output" == *unused2* ]]
+    [[ "$output" == *unused1* ]]
+    [[ "$output" == *unused2* ]]
     run_hive 0 network ls --format '{{.Name}}'
     [ "$(echo "$output" | sort | tr "\n" " ")" = "bridge host none " ]
 }

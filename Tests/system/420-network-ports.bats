@@ -92,7 +92,9 @@ PY
     run_hive 0 port auto 81
     [[ "$output" =~ ^0\.0\.0\.0:([0-9]+)$ ]]
     local p81=${BASH_REMATCH[1]}
-    [ "$p80" -ge 1024 ] && [ "$p81" -ge 1024 ] && [ "$p80" != "$p81" ]
+    [ "$p80" -ge 1024 ]
+    [ "$p81" -ge 1024 ]
+    [ "$p80" != "$p81" ]
     run wait_http "$NS_U" "http://$HOST_UP_ADDR:$p80/"
     [ "$output" = auto-ok ]
     run wait_http "$NS_H" "http://127.0.0.1:$p81/"

@@ -78,7 +78,8 @@ net_ino() { stat -L -c %i "/proc/$1/ns/net"; }
     hive start web >/dev/null
     wait_running web
     run hive exec web ip -o link show dev eth1
-    [ "$status" -ne 0 ] && [[ "$output" == *eth1* ]]
+    [ "$status" -ne 0 ]
+    [[ "$output" == *eth1* ]]
     # a connect to a running container is recorded too: it survives a restart
     run_hive 0 network connect back web
     [[ "$(ctr_ip web eth1)" == 10.89.60.* ]]

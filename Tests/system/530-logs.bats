@@ -21,7 +21,9 @@ wait_until() {
         sh -c 'i=0; while [ $i -lt 2000 ]; do echo "line $i of the rotation test"; i=$((i+1)); done' >/dev/null
     run_hive 0 wait rot
     dir=$HIVE_ROOT/containers/$(hive inspect -f '{{.Id}}' rot)
-    [ -f "$dir/log.1" ] && [ -f "$dir/log.2" ] && [ ! -e "$dir/log.3" ]
+    [ -f "$dir/log.1" ]
+    [ -f "$dir/log.2" ]
+    [ ! -e "$dir/log.3" ]
     total=$(cat "$dir"/log* | wc -c)
     [ "$total" -le $((4096 * 3)) ]
     run_hive 0 logs rot
@@ -122,7 +124,8 @@ EOF
     [ "$(hive inspect -f '{{.HostConfig.PidsLimit}}' pl)" = "42" ]
     hive run --name big busybox sh -c 'i=0; while [ $i -lt 300 ]; do echo "x$i"; i=$((i+1)); done' >/dev/null
     dir=$HIVE_ROOT/containers/$(hive inspect -f '{{.Id}}' big)
-    [ -f "$dir/log.1" ] && [ ! -e "$dir/log.2" ]
+    [ -f "$dir/log.1" ]
+    [ ! -e "$dir/log.2" ]
     [ "$(cat "$dir"/log* | wc -c)" -le 4096 ]
     printf '[containers]\npids_limit = "many"\n' > "$HIVE_CONFIG"
     run_hive 125 run --rm busybox true

@@ -63,7 +63,9 @@ df_field() { hive system df --format "{{.Type}}|{{.$2}}" | awk -F'|' -v t="$1" '
 
     upper() { echo "$HIVE_ROOT/containers/$(hive inspect -f '{{.Id}}' "$1")/upper"; }
     # what each container's writable layer holds, as planned
-    [ "$(bytes "$(upper w1)")" -eq 50000 ] && [ "$(bytes "$(upper w3)")" -eq 12345 ] && [ "$(bytes "$(upper w4)")" -eq 20000 ]
+    [ "$(bytes "$(upper w1)")" -eq 50000 ]
+    [ "$(bytes "$(upper w3)")" -eq 12345 ]
+    [ "$(bytes "$(upper w4)")" -eq 20000 ]
 
     # Images: every layer an image has, once; reclaimable: extra's (no container uses it)
     img_layers=$(sql "SELECT DISTINCT chain_id FROM image_layers")
@@ -72,7 +74,8 @@ df_field() { hive system df --format "{{.Type}}|{{.$2}}" | awk -F'|' -v t="$1" '
     extra=$(hive image inspect -f '{{index .RootFS.Layers 0}}' extra:1)
     near "Images size" "$(df_field Images RawSize)" "$(bytes $(layer_dirs $img_layers))"
     near "Images reclaimable" "$(df_field Images RawReclaimable)" "$(bytes $(layer_dirs "${extra#sha256:}"))"
-    [ "$(df_field Images TotalCount)" = 3 ] && [ "$(df_field Images Active)" = 2 ]
+    [ "$(df_field Images TotalCount)" = 3 ]
+    [ "$(df_field Images Active)" = 2 ]
     # every layer on disk is counted once: in Images or in Build Cache
     mounts=$(bytes "$HIVE_ROOT"/cache/build/*/)
     near "Images + Build Cache layers" $(($(df_field Images RawSize) + $(df_field 'Build Cache' RawSize) - mounts)) "$(bytes "$HIVE_ROOT"/layers/*/diff)"
@@ -83,7 +86,8 @@ df_field() { hive system df --format "{{.Type}}|{{.$2}}" | awk -F'|' -v t="$1" '
     # Containers: every writable layer; reclaimable: the stopped ones'
     near "Containers size" "$(df_field Containers RawSize)" "$(bytes "$HIVE_ROOT"/containers/*/upper)"
     near "Containers reclaimable" "$(df_field Containers RawReclaimable)" "$(bytes "$(upper w1)" "$(upper w3)" "$(upper w4)")"
-    [ "$(df_field Containers TotalCount)" = 4 ] && [ "$(df_field Containers Active)" = 1 ]
+    [ "$(df_field Containers TotalCount)" = 4 ]
+    [ "$(df_field Containers Active)" = 1 ]
     # Local Volumes: v1 (used by w2) and v2 (reclaimable)
     near "Volumes size" "$(df_field 'Local Volumes' RawSize)" "$(bytes "$HIVE_ROOT/volumes")"
     near "Volumes reclaimable" "$(df_field 'Local Volumes' RawReclaimable)" "$(bytes "$HIVE_ROOT/volumes/v2")"
@@ -92,8 +96,10 @@ df_field() { hive system df --format "{{.Type}}|{{.$2}}" | awk -F'|' -v t="$1" '
     # -v: each object's own row
     run_hive 0 system df -v --format '{{range .Images}}I|{{.ID}}|{{.RawSize}}|{{.RawSharedSize}}|{{.Containers}}{{"\n"}}{{end}}{{range .Containers}}C|{{.Names}}|{{.RawSize}}|{{.LocalVolumes}}{{"\n"}}{{end}}{{range .Volumes}}V|{{.Name}}|{{.RawSize}}|{{.Links}}{{"\n"}}{{end}}{{range .BuildCache}}B|{{.ID}}|{{.RawSize}}|{{.CacheType}}{{"\n"}}{{end}}'
     verbose=$output
-    [ "$(grep -c '^I|' <<< "$verbose")" -eq 3 ] && [ "$(grep -c '^C|' <<< "$verbose")" -eq 4 ]
-    [ "$(grep -c '^V|' <<< "$verbose")" -eq 2 ] && [ "$(grep -c '^B|' <<< "$verbose")" -ge 4 ]
+    [ "$(grep -c '^I|' <<< "$verbose")" -eq 3 ]
+    [ "$(grep -c '^C|' <<< "$verbose")" -eq 4 ]
+    [ "$(grep -c '^V|' <<< "$verbose")" -eq 2 ]
+    [ "$(grep -c '^B|' <<< "$verbose")" -ge 4 ]
     busybox_layer=$(hive image inspect -f '{{index .RootFS.Layers 0}}' busybox)
     while IFS='|' read -r kind name size shared count; do
         case $kind in

@@ -113,7 +113,10 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     # it runs with them
     api POST /containers/full/start >/dev/null; [ "$API_STATUS" = 204 ]
     run_hive 0 exec full sh -c 'cat /proc/sys/net/ipv4/ip_forward; ulimit -n; grep -c "db" /etc/hosts; grep -c 10.0.0.53 /etc/resolv.conf; touch /x 2>&1 || echo ro'
-    [ "${lines[0]}" = 1 ] && [ "${lines[1]}" = 1024 ] && [ "${lines[2]}" = 1 ] && [ "${lines[3]}" = 1 ]
+    [ "${lines[0]}" = 1 ]
+    [ "${lines[1]}" = 1024 ]
+    [ "${lines[2]}" = 1 ]
+    [ "${lines[3]}" = 1 ]
     [[ "${lines[4]}" == *"Read-only file system"* ]]
 
     # a key hive refuses gets the CLI flag's error; a wrong type is 400
@@ -122,9 +125,11 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     run_hive 125 create --runtime runsc busybox
     [ "$(echo "$out" | field 'v["message"]')" = "${output#hive: }" ] || [[ "$output" == *"$(echo "$out" | field 'v["message"]')"* ]]
     call POST /containers/create -d '{"Image":"busybox","HostConfig":{"Links":["a:b"]}}'
-    [ "$API_STATUS" = 400 ] && [[ "$out" == *"--link a:b is not supported"* ]]
+    [ "$API_STATUS" = 400 ]
+    [[ "$out" == *"--link a:b is not supported"* ]]
     call POST /containers/create -d '{"Image":"busybox","Cmd":42}'
-    [ "$API_STATUS" = 400 ] && [[ "$out" == *"invalid Cmd"* ]]
+    [ "$API_STATUS" = 400 ]
+    [[ "$out" == *"invalid Cmd"* ]]
     # nothing was left by the refused ones
     [ "$(hive ps -aq | wc -l)" = 1 ]
     # host networking discards published ports with Docker's warning in Warnings
@@ -141,14 +146,17 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     run docker run -d --name d2 -l app=db -p 127.0.0.1::80 busybox httpd -f -p 80
     [ "$status" -eq 0 ]
     run docker ps -a --format '{{.Names}} {{.Status}}'
-    [[ "$output" == *"d1 Created"* ]] && [[ "$output" == *"d2 Up"* ]]
+    [[ "$output" == *"d1 Created"* ]]
+    [[ "$output" == *"d2 Up"* ]]
     run docker ps --filter label=app=db --format '{{.Names}} {{.Ports}}'
     [[ "$output" == "d2 127.0.0.1:"*"->80/tcp" ]]
     [ "$(docker inspect -f '{{.State.Running}} {{.Config.Labels.app}}' d2)" = "true db" ]
     run docker top d2
-    [ "$status" -eq 0 ] && [[ "$output" == *"httpd -f -p 80"* ]]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"httpd -f -p 80"* ]]
     run docker stats --no-stream --format '{{.Name}} {{.PIDs}}' d2
-    [ "$status" -eq 0 ] && [ "$output" = "d2 1" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "d2 1" ]
     docker pause d2
     [[ "$(docker ps --filter name=d2 --format '{{.Status}}')" == *Paused* ]]
     docker unpause d2
@@ -163,12 +171,14 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     [ "$(curl -s -I -o /dev/null -w '%{http_code}' --unix-socket "$API_SOCK" 'http://hive/containers/d3/archive?path=/nope')" = 404 ]
     api GET '/containers/d3/archive?path=/nope' >/dev/null; [ "$API_STATUS" = 404 ]
     run docker cp d3:/nope "$WORK/nope"
-    [ "$status" -ne 0 ] && [[ "$output" == *"Could not find the file /nope in container d3"* ]]
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Could not find the file /nope in container d3"* ]]
     docker stop -t 1 d3
     docker start d3
     docker rm -f d3
     run docker container prune -f
-    [ "$status" -eq 0 ] && [[ "$output" == *"Deleted Containers"* ]]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Deleted Containers"* ]]
     [ -z "$(hive ps -aq)" ]
 }
 
@@ -182,7 +192,8 @@ EOF
     [ "$API_STATUS" = 403 ]
     [[ "$out" == *"forbidden label"* ]]
     run docker create -l forbidden=1 busybox true
-    [ "$status" -ne 0 ] && [[ "$output" == *"forbidden label"* ]]
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"forbidden label"* ]]
     [ -z "$(hive ps -aq)" ]
     # made by the CLI, seen by the API; made by the API, seen by the CLI
     hive create --name fromcli busybox true >/dev/null

@@ -68,6 +68,19 @@ PY
     api POST "/v1.44/build?dockerfile=nosuch" --data-binary @"$WORK/bad.tar" > "$WORK/out"
     [ "$API_STATUS" = 404 ]
     grep -q 'cannot read the Dockerfile nosuch' "$WORK/out"
+    # build's run flags reach the RUN steps' containers, as with hive build:
+    # a memory limit (the step past it is OOM-killed), ulimits, hosts, /dev/shm
+    printf 'FROM busybox\nRUN ulimit -n; grep -w myhost /etc/hosts; df -k /dev/shm | tail -1\n' > "$WORK/ctx/Dockerfile"
+    run -0 docker build --no-cache --ulimit nofile=512:512 --add-host myhost:192.0.2.9 --shm-size 16m -m 64m "$WORK/ctx"
+    [[ "$output" == *$'\n512\n'* ]]
+    [[ "$output" == *"192.0.2.9"*myhost* ]]
+    [[ "$output" == *" 16384 "* ]]
+    printf 'FROM busybox\nRUN x=$(head -c 20000000 /dev/zero | tr "\\0" a); echo survived\n' > "$WORK/ctx/Dockerfile"
+    run docker build --no-cache -m 8m --memory-swap 8m "$WORK/ctx"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"exit code: 137"* ]]
+    run -0 docker build --no-cache "$WORK/ctx"
+    [[ "$output" == *survived* ]]
     # BuildKit is refused clearly
     api POST /session > "$WORK/out"
     [ "$API_STATUS" = 501 ]
@@ -86,7 +99,9 @@ PY
     api POST "/v1.44/build?t=evil" --data-binary @"$WORK/evil.tar" > "$WORK/out"
     [ "$API_STATUS" = 400 ]
     grep -q "unsafe archive entry" "$WORK/out"
-    [ ! -e "$HIVE_ROOT/escaped" ] && [ ! -e /abs-escaped ] && [ ! -e "$HIVE_ROOT/tmp/escaped" ]
+    [ ! -e "$HIVE_ROOT/escaped" ]
+    [ ! -e /abs-escaped ]
+    [ ! -e "$HIVE_ROOT/tmp/escaped" ]
     # no context directory is left behind
     run -0 find "$HIVE_ROOT/tmp" -mindepth 1 -maxdepth 1 -type d
     [ -z "$output" ]

@@ -33,9 +33,11 @@ serve() {
     until_true 5 dead "$idle"
     local took=$(( $(now_ms) - t0 ))
     echo "idle exit after ${took} ms" >&3
-    [ "$took" -ge 900 ] && [ "$took" -le 2000 ]
+    [ "$took" -ge 900 ]
+    [ "$took" -le 2000 ]
     wait "$idle"                       # exit status 0
-    [ ! -e "$WORK/idle.sock" ] && [ ! -e "$WORK/idle.sock.lock" ]
+    [ ! -e "$WORK/idle.sock" ]
+    [ ! -e "$WORK/idle.sock.lock" ]
     # the --time 0 service outlived the other by more than its --time
     sleep 1.2
     alive "$forever"
@@ -99,7 +101,8 @@ serve() {
     until_true 5 dead "$SPID"
     local st=0; wait "$SPID" || st=$?    # (not `run wait`: a subshell has no children)
     [ "$st" -eq 0 ]
-    [ ! -e "$WORK/s.sock" ] && [ ! -e "$WORK/s.sock.lock" ]
+    [ ! -e "$WORK/s.sock" ]
+    [ ! -e "$WORK/s.sock.lock" ]
 }
 
 @test "the socket is 0660 root:root, or root:GROUP with --group" {
@@ -195,7 +198,8 @@ EOF
     start_service
     # (api sets API_STATUS: called directly, its output to a file)
     api GET /v1.24/_ping > "$WORK/out"
-    [ "$API_STATUS" = 200 ] && [ "$(cat "$WORK/out")" = OK ]
+    [ "$API_STATUS" = 200 ]
+    [ "$(cat "$WORK/out")" = OK ]
     api GET /v1.44/version > "$WORK/out"
     [ "$API_STATUS" = 200 ] && grep -q '"ApiVersion":"1.44"' "$WORK/out"
     api GET /version > "$WORK/out"
@@ -207,7 +211,8 @@ EOF
     [ "$API_STATUS" = 400 ]
     [[ "$(cat "$WORK/out")" == '{"message":"client version 1.12 is too old. Minimum supported API version is 1.24'* ]]
     api GET /v1.44/nosuch > "$WORK/out"
-    [ "$API_STATUS" = 404 ] && [ "$(cat "$WORK/out")" = '{"message":"page not found"}' ]
+    [ "$API_STATUS" = 404 ]
+    [ "$(cat "$WORK/out")" = '{"message":"page not found"}' ]
     curl -s -i --unix-socket "$API_SOCK" http://hive/v1.44/nosuch | grep -qi '^Content-Type: application/json'
     # the docker CLI negotiates 1.44
     [ "$(docker version --format '{{.Client.APIVersion}} {{.Server.APIVersion}}')" = "1.44 1.44" ]

@@ -65,7 +65,8 @@ assert_nothing_left() {
     run_hive 0 ps -aq
     [ -z "$output" ]
     run docker inspect cli1
-    [ "$status" -ne 0 ] && [[ "$output" == *"No such"* ]]
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"No such"* ]]
 }
 
 @test "docker CLI 28 through DOCKER_HOST: images, tag, rmi, build, network and volume verbs, version, info" {

@@ -56,7 +56,8 @@ web_says() { [ "$(in_api_netns curl -s --max-time 2 http://127.0.0.1:8080/greeti
     run "$HIVE" compose no-such-command
     [ "$status" -eq "$want" ]
     run "$HIVE" compose -f "$WORK/absent.yaml" ps
-    [ "$status" -ne 0 ] && [ "$status" -ne 125 ]
+    [ "$status" -ne 0 ]
+    [ "$status" -ne 125 ]
     [[ "$output" == *absent.yaml* ]]
     # the private service listened under the run root, and is gone
     [ -z "$(ls "$HIVE_RUNROOT" | grep compose)" ]
@@ -101,9 +102,11 @@ EOF
     echo "up -d --wait: $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&3
     # ps: both up, db healthy; hive's own ps sees compose's containers
     run -0 hc ps --format '{{.Service}} {{.State}} {{.Health}}'
-    [[ "$output" == *"db running healthy"* ]] && [[ "$output" == *"web running"* ]]
+    [[ "$output" == *"db running healthy"* ]]
+    [[ "$output" == *"web running"* ]]
     run_hive 0 ps --format '{{.Names}}'
-    [[ "$output" == *app-db-1* ]] && [[ "$output" == *app-web-1* ]]
+    [[ "$output" == *app-db-1* ]]
+    [[ "$output" == *app-web-1* ]]
     # the published port, from here
     until_true 5 web_says hello
     # logs and exec -T

@@ -63,7 +63,8 @@ EOF
     [ -z "$("$HIVE" ps -aq)" ]
     # the CLI shares the parser
     run "$HIVE" create --health-interval 99999999999999h busybox true
-    [ "$status" -ne 0 ] && [ "$status" -lt 128 ]
+    [ "$status" -ne 0 ]
+    [ "$status" -lt 128 ]
     [[ "$output" == *"--health-interval"* ]]
 }
 
@@ -85,7 +86,8 @@ EOF
 @test "a size past Int64 bytes is a 400, not a trap" {
     import_busybox
     run "$HIVE" create --memory 99999999999999999999t busybox true
-    [ "$status" -ne 0 ] && [ "$status" -lt 128 ]
+    [ "$status" -ne 0 ]
+    [ "$status" -lt 128 ]
     [[ "$output" == *"invalid size"* ]]
 }
 
