@@ -196,6 +196,13 @@ extension Engine {
         }
     }
 
+    /// `--platform` of image inspect, history, save, rmi and push: a local
+    /// image has one platform, which must be the one asked for (nil: any).
+    public func checkImagePlatform(_ ref: String, _ platform: String?) throws {
+        guard let platform else { return }
+        try Engine.checkPlatform(platform, image: ref, try imageConfig(try resolveImage(ref).id))
+    }
+
     func markLaunchFailed(_ id: String, _ code: Int32) throws {
         try store.db.transaction(durable: false) { () throws(HiveError) in try store.markExited(id, exitCode: code, at: Timestamp.now().unixNanos) }
     }

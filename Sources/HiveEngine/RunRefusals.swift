@@ -34,6 +34,11 @@ public enum RunRefusals {
     /// The reason for `flag` (refused).
     public static func reason(_ flag: String) -> String { refused.first { $0.flag == flag }?.reason ?? "not supported" }
 
+    /// `--disable-content-trust=false` (run, create, pull, push): the one value hive cannot honour.
+    public static func contentTrustRequested() -> HiveError {
+        HiveError(.invalidArgument, "--disable-content-trust=false is not supported: \(reason("disable-content-trust"))")
+    }
+
     /// The error for a refused flag given `value` (nil: a flag without a value), the same for the CLI and the API.
     public static func error(_ flag: String, _ value: String?) -> HiveError {
         HiveError(.invalidArgument, "--\(flag)\(value.map { " " + $0 } ?? "") is not supported: \(reason(flag))")

@@ -112,6 +112,11 @@ manifest_digest() {
     # bad input is a usage failure
     run_hive 1 pull --platform linux "$REGISTRY/busybox"
     [[ "$output" == *"invalid platform"* ]]
+    # Docker's --disable-content-trust (true by default) is taken; =false, a verification hive cannot do, is refused
+    run_hive 1 pull --disable-content-trust=false "$REGISTRY/busybox"
+    [[ "$output" == *"--disable-content-trust=false is not supported"* ]]
+    assert_store_empty
+    run_hive 0 pull -q --disable-content-trust "$REGISTRY/busybox"
 }
 
 @test "run pulls a missing image (--pull missing); --pull never fails; --pull always checks" {

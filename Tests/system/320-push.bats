@@ -106,6 +106,10 @@ PY
     [ -z "$(find "$REGISTRY_DIR/storage/docker/registry/v2/blobs" -name data -newer "$WORK/marker")" ]
     run_hive 0 push -q "$REGISTRY/again:latest"
     [ "$output" = "$REGISTRY/again:latest" ]
+    # --disable-content-trust (Docker's default) is taken; =false is refused before anything is sent
+    run_hive 0 push -q --disable-content-trust "$REGISTRY/again:latest"
+    run_hive 1 push --disable-content-trust=false "$REGISTRY/again:latest"
+    [[ "$output" == *"--disable-content-trust=false is not supported"* ]]
 }
 
 @test "push to a second repository of the same registry mounts the layers" {

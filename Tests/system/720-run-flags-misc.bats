@@ -139,6 +139,25 @@ spec_of() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).e
     run_hive 125 create --platform "linux//x" busybox true
     [[ "$output" == *"invalid --platform"* ]]
     assert_no_containers
+    # image inspect, history, save, rmi and push --platform: the local image's own platform or an error
+    run_hive 0 image inspect --platform "linux/$arch" -f '{{.Architecture}}' busybox
+    [ "$output" = "$arch" ]
+    run_hive 1 image inspect --platform "linux/$other" busybox
+    [[ "$output" == *"does not match the specified platform (linux/$other)"* ]]
+    run_hive 0 history -q --platform "linux/$arch" busybox
+    run_hive 125 history --platform "linux/$other" busybox
+    [[ "$output" == *"does not match the specified platform"* ]]
+    run_hive 0 save --platform "linux/$arch" -o "$WORK/b.tar" busybox
+    [ -s "$WORK/b.tar" ]
+    run_hive 125 save --platform "linux/$other" -o "$WORK/c.tar" busybox
+    [ ! -e "$WORK/c.tar" ]
+    hive tag busybox 127.0.0.1:9/plat:1
+    run_hive 1 push --platform "linux/$other" 127.0.0.1:9/plat:1
+    [[ "$output" == *"does not match the specified platform"* ]]
+    run_hive 1 rmi --platform "linux/$other" 127.0.0.1:9/plat:1
+    [[ "$output" == *"does not match the specified platform"* ]]
+    run_hive 0 rmi --platform "linux/$arch" 127.0.0.1:9/plat:1
+    [ "$output" = "Untagged: 127.0.0.1:9/plat:1" ]
 }
 
 @test "older flags still work: -a, --expose, --cpu-shares and --cpuset-cpus (run), --sig-proxy, --detach-keys" {

@@ -12,6 +12,7 @@ enum ImageHistory {
             .flag("human", "H", "Print sizes and dates in human readable format (default true)"),
             .flag("no-trunc", nil, "Don't truncate output"),
             .flag("quiet", "q", "Only show image IDs"),
+            .value("platform", nil, "string", "Show history for the given platform (a local image has one platform: it must be this one)"),
         ], run: run)
 
     static let headers = ["ID": "IMAGE", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "CreatedBy": "CREATED BY",
@@ -19,6 +20,7 @@ enum ImageHistory {
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
+        try c.engine().checkImagePlatform(c.args.positionals[0], c.args.value("platform"))
         let (id, entries) = try c.engine().imageHistory(c.args.positionals[0])
         let noTrunc = c.args.flag("no-trunc")
         // -H defaults to true; `-H=false` / `--human=false` turns it off.

@@ -7,11 +7,18 @@ enum ImageInspect {
     static let def = CommandDef(
         name: "image inspect", aliases: ["image inspect"], usage: "[OPTIONS] IMAGE [IMAGE...]",
         summary: "Display detailed information on one or more images",
-        options: [.value("format", "f", "string", "Format output using a Go template or json")], run: run)
+        options: [
+            .value("format", "f", "string", "Format output using a Go template or json"),
+            .value("platform", nil, "string", "Inspect a specific platform of the image (a local image has one platform: it must be this one)"),
+        ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
-        return try Inspect.render(c) { engine, name in try engine.inspectImage(name) }
+        let platform = c.args.value("platform")
+        return try Inspect.render(c) { engine, name in
+            try engine.checkImagePlatform(name, platform)
+            return try engine.inspectImage(name)
+        }
     }
 }
 

@@ -14,11 +14,13 @@ enum ImagePull {
             .flag("all-tags", "a", "Download all tagged images in the repository"),
             .value("platform", nil, "string", "Set platform if server is multi-platform capable (OS/ARCH[/VARIANT])"),
             .flag("quiet", "q", "Suppress verbose output"),
+            .flag("disable-content-trust", nil, "Skip image verification (default true: hive has no content trust, =false is refused)"),
             .value("authfile", nil, "path", "Registry credentials file (default $HIVE_AUTH_FILE or hive's own)"),
         ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1, max: 1)
+        if c.args.negated.contains("disable-content-trust") { throw RunRefusals.contentTrustRequested() }
         let text = c.args.positionals[0]
         let quiet = c.args.flag("quiet")
         let platform = c.args.value("platform")

@@ -15,10 +15,12 @@ enum ImagePush {
         options: [
             .flag("all-tags", "a", "Push all tags of an image to the repository"),
             .flag("quiet", "q", "Suppress verbose output"),
+            .flag("disable-content-trust", nil, "Skip image verification (default true: hive has no content trust, =false is refused)"),
             .value("format", nil, "string", "Manifest type: oci or v2s2 (default: the stored one, else v2s2)"),
             .value("compression-format", nil, "string", "Layer compression: gzip (default) or zstd"),
             .value("compression-level", nil, "int", "Compression level (gzip 1-12, zstd 1-19)"),
             .value("authfile", nil, "path", "Path of the registry credentials file"),
+            .value("platform", nil, "string", "Push the given platform's image (a local image has one platform: it must be this one)"),
         ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -43,9 +45,14 @@ enum ImagePush {
             }
             options.compressionLevel = v
         }
+        if c.args.negated.contains("disable-content-trust") { throw RunRefusals.contentTrustRequested() }
         let name = c.args.positionals[0]
         let quiet = c.args.flag("quiet"), all = c.args.flag("all-tags")
         let engine = try c.engine()  // with --authfile
+        if let p = c.args.value("platform") {
+            guard !all else { throw HiveError(.invalidArgument, "--platform and --all-tags cannot be used together") }
+            try engine.checkImagePlatform(name, p)
+        }
         let view = PushView(out: c.out, tty: isatty(1) == 1, quiet: quiet)
         if !quiet && !all, (try? Reference(parsing: name, defaultTag: false))?.tag == nil, !name.contains("@") {
             c.out.line("Using default tag: latest")

@@ -10,6 +10,7 @@ enum ImageRemove {
         options: [
             .flag("force", "f", "Force removal of the image"),
             .flag("no-prune", nil, "Do not delete untagged parents"),
+            .value("platform", nil, "string", "Remove only the given image platform variant (a local image has one platform: it must be this one)"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -18,6 +19,7 @@ enum ImageRemove {
         var failed = false
         for name in c.args.positionals {
             do {
+                try engine.checkImagePlatform(name, c.args.value("platform"))
                 let r = try engine.removeImage(name, force: c.args.flag("force"), prune: !c.args.flag("no-prune"))
                 ImagePrune.lines(r, untagged: "Untagged: ", deleted: "Deleted: ", to: c)
             } catch {
