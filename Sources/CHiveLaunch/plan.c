@@ -119,8 +119,9 @@ int hive_plan_write(const char *path, const struct hive_plan *p) {
 
 struct rd { const unsigned char *p; size_t len, off; int failed; void **blocks; };
 
-static void *rd_alloc(struct rd *r, size_t n) {
-    void **b = calloc(1, sizeof(void *) + n);
+// `zero`: for the arrays (their terminating slot); strings and the file's bytes are written whole.
+static void *rd_alloc(struct rd *r, size_t n, int zero) {
+    void **b = zero ? calloc(1, sizeof(void *) + n) : malloc(sizeof(void *) + n);
     if (!b) { r->failed = 1; return NULL; }
     b[0] = *r->blocks;
     *r->blocks = b;
@@ -148,7 +149,7 @@ static const char *get_str(struct rd *r) {
     uint64_t n = get_u64(r);
     if (n == UINT64_MAX || r->failed) return NULL;
     if (r->off + n > r->len) { r->failed = 1; return NULL; }
-    char *s = rd_alloc(r, n + 1);
+    char *s = rd_alloc(r, n + 1, 0);
     if (!s) return NULL;
     memcpy(s, r->p + r->off, n);
     s[n] = 0;
@@ -158,7 +159,7 @@ static const char *get_str(struct rd *r) {
 static const char *const *get_strv(struct rd *r) {
     uint64_t n = get_u64(r);
     if (r->failed || n > 1u << 20) { r->failed = 1; return NULL; }
-    const char **v = rd_alloc(r, (n + 1) * sizeof *v);
+    const char **v = rd_alloc(r, (n + 1) * sizeof *v, 1);
     if (!v) return NULL;
     for (uint64_t i = 0; i < n; i++) v[i] = get_str(r);
     return v;
@@ -171,7 +172,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     off_t size = lseek(fd, 0, SEEK_END);
     lseek(fd, 0, SEEK_SET);
     struct rd r = { NULL, 0, 10, 0, &p->read_blocks };
-    unsigned char *data = size > 0 ? rd_alloc(&r, (size_t)size) : NULL;
+    unsigned char *data = size > 0 ? rd_alloc(&r, (size_t)size, 0) : NULL;
     if (!data || read(fd, data, (size_t)size) != size) { close(fd); hive_plan_free(p); errno = EIO; return -1; }
     close(fd);
     r.p = data;
@@ -190,7 +191,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->gid = (gid_t)get_u64(&r);
     p->ngroups = get_u64(&r);
     if (p->ngroups > 65536) { hive_plan_free(p); errno = EINVAL; return -1; }
-    gid_t *groups = rd_alloc(&r, (p->ngroups + 1) * sizeof *groups);
+    gid_t *groups = rd_alloc(&r, (p->ngroups + 1) * sizeof *groups, 1);
     for (size_t i = 0; groups && i < p->ngroups; i++) groups[i] = (gid_t)get_u64(&r);
     p->groups = groups;
     p->caps = get_u64(&r);
@@ -208,7 +209,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->readonly = get_strv(&r);
     p->nmounts = get_u64(&r);
     if (p->nmounts > 4096) { hive_plan_free(p); errno = EINVAL; return -1; }
-    struct hive_mount *m = rd_alloc(&r, (p->nmounts + 1) * sizeof *m);
+    struct hive_mount *m = rd_alloc(&r, (p->nmounts + 1) * sizeof *m, 1);
     for (size_t i = 0; m && i < p->nmounts; i++) {
         m[i].source = get_str(&r);
         m[i].target = get_str(&r);
@@ -224,7 +225,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
     p->cgroup_procs = get_strv(&r);
     p->nrlimits = get_u64(&r);
     if (p->nrlimits > 64) { hive_plan_free(p); errno = EINVAL; return -1; }
-    uint64_t *rl = rd_alloc(&r, (p->nrlimits * 3 + 1) * sizeof *rl);
+    uint64_t *rl = rd_alloc(&r, (p->nrlimits * 3 + 1) * sizeof *rl, 1);
     for (size_t i = 0; rl && i < p->nrlimits * 3; i++) rl[i] = get_u64(&r);
     p->rlimits = rl;
     p->tty = (int)get_u64(&r);

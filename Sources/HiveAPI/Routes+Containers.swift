@@ -262,36 +262,16 @@ extension APIServer {
     /// files), streamed to the client as it comes; `produce` runs on its own
     /// thread and ends when the client goes (its writes fail).
     static func stream(_ call: APICall, contentType: String, headers: [(String, String)] = [], _ produce: @escaping (Int32) throws -> Void) throws {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw HiveError.errno("cannot make a pipe for the stream") }
-        let (rfd, wfd) = (fds[0], fds[1])
-        _ = fcntl(rfd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(wfd, F_SETFD, FD_CLOEXEC)
-        let done = StreamDone()
-        HostThread.detach {
+        let (rfd, wfd) = try makePipe()
+        let producer = HostThread {
             try? produce(wfd)
             close(wfd)
-            done.signal()
         }
         let r = call.responder
         r.startStream(contentType: contentType, headers: headers)
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = read(rfd, &buf, buf.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0, r.write(Array(buf[..<n])) else { break }
-        }
+        readChunks(rfd) { r.write($0) }
         close(rfd)  // the producer's next write fails: it stops
-        done.wait()
+        producer.join()
         r.finish()
     }
-}
-
-/// The end of a stream's producer thread (a POSIX semaphore).
-private final class StreamDone: @unchecked Sendable {
-    private var s = sem_t()
-    init() { sem_init(&s, 0, 0) }
-    deinit { sem_destroy(&s) }
-    func signal() { sem_post(&s) }
-    func wait() { while sem_wait(&s) != 0 && errno == EINTR {} }
 }

@@ -352,21 +352,17 @@ final class ReadPlan {
     }
 
     /// A NULL-terminated list of C strings that lives as long as the plan.
-    func strings(_ a: [String]) -> UnsafePointer<UnsafePointer<CChar>?> {
-        let arr = malloc((a.count + 1) * MemoryLayout<UnsafePointer<CChar>?>.stride)!
-        owned.append(arr)
-        let list = arr.bindMemory(to: UnsafePointer<CChar>?.self, capacity: a.count + 1)
-        for (i, s) in a.enumerated() { list[i] = string(s) }
-        list[a.count] = nil
-        return UnsafePointer(list)
-    }
+    func strings(_ a: [String]) -> UnsafePointer<UnsafePointer<CChar>?> { array(a.map { string($0) } + [nil]) }
 
     /// Group IDs that live as long as the plan.
-    func gids(_ g: [gid_t]) -> UnsafePointer<gid_t> {
-        let arr = malloc(max(1, g.count) * MemoryLayout<gid_t>.stride)!
-        owned.append(arr)
-        let list = arr.bindMemory(to: gid_t.self, capacity: max(1, g.count))
-        for (i, v) in g.enumerated() { list[i] = v }
+    func gids(_ g: [gid_t]) -> UnsafePointer<gid_t> { array(g.isEmpty ? [0] : g) }
+
+    /// `values` in C memory that lives as long as the plan.
+    private func array<T>(_ values: [T]) -> UnsafePointer<T> {
+        let raw = malloc(values.count * MemoryLayout<T>.stride)!
+        owned.append(raw)
+        let list = raw.bindMemory(to: T.self, capacity: values.count)
+        for (i, v) in values.enumerated() { list[i] = v }
         return UnsafePointer(list)
     }
 }

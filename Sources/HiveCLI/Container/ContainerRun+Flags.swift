@@ -133,8 +133,11 @@ enum RunFlags {
         let a = c.args
         for (flag, reason) in RunRefusals.refused where flag != "gpus" {
             // a flag: use-api-socket refused when set, disable-content-trust when set to false
-            if flag == "disable-content-trust" && a.negated.contains(flag) { throw RunRefusals.contentTrustRequested() }
-            if flag != "disable-content-trust" && a.flag(flag) { throw HiveError(.invalidArgument, "--\(flag) is not supported: \(reason)") }
+            if flag == "disable-content-trust" {
+                if a.negated.contains(flag) { throw RunRefusals.contentTrustRequested() }
+            } else if a.flag(flag) {
+                throw HiveError(.invalidArgument, "--\(flag) is not supported: \(reason)")
+            }
             for v in a.all(flag) where !(RunRefusals.harmless[flag]?.contains(v) ?? false) {
                 throw RunRefusals.error(flag, v)
             }
