@@ -85,7 +85,8 @@ static int open_joined_ns(int64_t pid, int64_t start, const char *kind, const ch
 static void close_joined(struct hive_plan *p) {
     if (p->ipc_fd >= 0) close(p->ipc_fd);
     if (p->pid_fd >= 0) close(p->pid_fd);
-    p->ipc_fd = p->pid_fd = -1;
+    if (p->ipc_mnt_fd >= 0) close(p->ipc_mnt_fd);
+    p->ipc_fd = p->pid_fd = p->ipc_mnt_fd = -1;
 }
 
 int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen) {
@@ -93,8 +94,14 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
     int console[2], ncg;
-    p->ipc_fd = p->pid_fd = -1;
+    p->ipc_fd = p->pid_fd = p->ipc_mnt_fd = -1;
+    // --ipc container:NAME: its IPC namespace, and its mount namespace for the
+    // child to take NAME's /dev/shm from (POSIX shared memory, as with Docker)
     if (p->ipc == HIVE_NS_JOIN && (p->ipc_fd = open_joined_ns(p->ipc_pid, p->ipc_start, "ipc", "ipc", err, errlen)) < 0) return -1;
+    if (p->ipc == HIVE_NS_JOIN && (p->ipc_mnt_fd = open_joined_ns(p->ipc_pid, p->ipc_start, "mnt", "ipc", err, errlen)) < 0) {
+        close_joined(p);
+        return -1;
+    }
     if (p->pid_mode == HIVE_NS_JOIN && (p->pid_fd = open_joined_ns(p->pid_pid, p->pid_start, "pid", "pid", err, errlen)) < 0) {
         close_joined(p);
         return -1;

@@ -23,6 +23,36 @@ assert_no_containers() { [ -z "$("$HIVE" ps -aq)" ] || { echo "containers left: 
     assert_no_containers
 }
 
+@test "--ipc container:NAME shares NAME's /dev/shm (POSIX shared memory); a donor whose /dev/shm is not its tmpfs is refused" {
+    import_run_base
+    run_hive 0 run -d --network none --name donor --ipc shareable busybox sleep 60
+    run_hive 0 exec donor sh -c 'echo from-donor > /dev/shm/seg'
+    run_hive 0 run --rm --network none --ipc container:donor busybox sh -c 'cat /dev/shm/seg; echo from-joiner > /dev/shm/back'
+    [ "$output" = from-donor ]
+    run_hive 0 exec donor cat /dev/shm/back
+    [ "$output" = from-joiner ]
+    # a private container's /dev/shm is its own
+    run_hive 0 run --rm --network none busybox ls /dev/shm
+    [ -z "$output" ]
+    # the joiner's /dev/shm keeps the donor's mount flags
+    run_hive 0 run --rm --network none --ipc container:donor busybox grep ' /dev/shm ' /proc/mounts
+    [[ "$output" == *nosuid,nodev,noexec* ]]
+    # a donor (with CAP_SYS_ADMIN) that put a symlink or another mount where
+    # /dev/shm was: the joiner's launch refuses it, nothing of the donor's files is mounted
+    run_hive 0 run -d --network none --name evil1 --ipc shareable --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
+        busybox sh -c 'umount /dev/shm && rmdir /dev/shm && ln -s /etc /dev/shm && touch /tmp/ready && sleep 60'
+    run_hive 0 run -d --network none --name evil2 --ipc shareable --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
+        busybox sh -c 'umount /dev/shm && mount --bind /etc /dev/shm && touch /tmp/ready && sleep 60'
+    ready() { hive exec "$1" test -e /tmp/ready; }
+    until_true 20 ready evil1
+    until_true 20 ready evil2
+    run_hive 125 run --rm --network none --ipc container:evil1 busybox ls /dev/shm
+    [[ "$output" == *"cannot share the --ipc container's /dev/shm: it is not a tmpfs mount of its own"* ]]
+    run_hive 125 run --rm --network none --ipc container:evil2 busybox ls /dev/shm
+    [[ "$output" == *"cannot share the --ipc container's /dev/shm: it is not a tmpfs mount of its own"* ]]
+    [[ "$output" != *passwd* ]]
+}
+
 @test "--ipc shareable and container:NAME share one IPC namespace; host is the host's; private is not" {
     import_run_base
     run_hive 0 run -d --network none --name donor --ipc shareable busybox sleep 60
