@@ -48,15 +48,33 @@ enum ContainerSummaryJSON {
                                 "system_cpu_usage": .int(0), "online_cpus": .int(0),
                                 "throttling_data": .object(["periods": .int(0), "throttled_periods": .int(0), "throttled_time": .int(0)])])
             }
+            let u = s.usage
+            var usage: [String: JSONValue] = ["total_usage": .int(Int64(clamping: u.cpuNanos ?? 0)),
+                                              "usage_in_kernelmode": .int(Int64(clamping: u.cpuSystem ?? 0)),
+                                              "usage_in_usermode": .int(Int64(clamping: u.cpuUser ?? 0))]
+            if !u.perCPU.isEmpty { usage["percpu_usage"] = .array(u.perCPU.map { .int(Int64(clamping: $0)) }) }  // cgroup v1 only, as Docker's
             return .object([
-                "cpu_usage": .object(["total_usage": .int(Int64(s.usage.cpuNanos ?? 0)), "usage_in_kernelmode": .int(0), "usage_in_usermode": .int(0)]),
+                "cpu_usage": .object(usage),
                 "system_cpu_usage": .int(Int64(s.hostCPU)), "online_cpus": .int(Int64(Cgroups.onlineCPUs)),
-                "throttling_data": .object(["periods": .int(0), "throttled_periods": .int(0), "throttled_time": .int(0)]),
+                "throttling_data": .object(["periods": .int(u.cpuPeriods), "throttled_periods": .int(u.cpuThrottledPeriods),
+                                            "throttled_time": .int(u.cpuThrottledNanos)]),
             ])
         }
         let u = now.usage
+        // memory as Docker reports it: the cgroup's usage with the page cache and
+        // its memory.stat (the docker CLI subtracts (total_)inactive_file itself)
+        var memory: [String: JSONValue] = ["usage": .int(u.memoryRaw ?? u.memory ?? 0), "limit": .int(u.memoryLimit ?? 0),
+                                           "stats": .object(u.memoryStat.mapValues { .int($0) })]
+        if let m = u.memoryMax { memory["max_usage"] = .int(m) }
+        var networks: [String: JSONValue] = [:]
+        for n in u.networks {
+            networks[n.name] = .object([
+                "rx_bytes": .int(n.rxBytes), "rx_packets": .int(n.rxPackets), "rx_errors": .int(n.rxErrors), "rx_dropped": .int(n.rxDropped),
+                "tx_bytes": .int(n.txBytes), "tx_packets": .int(n.txPackets), "tx_errors": .int(n.txErrors), "tx_dropped": .int(n.txDropped),
+            ])
+        }
         func blkio(_ op: String, _ v: Int64) -> JSONValue { .object(["major": .int(0), "minor": .int(0), "op": .string(op), "value": .int(v)]) }
-        return .object([
+        var out: [String: JSONValue] = [
             "read": .string(Timestamp(unixNanos: read).rfc3339),
             "preread": .string(preread.map { Timestamp(unixNanos: $0).rfc3339 } ?? "0001-01-01T00:00:00Z"),
             "id": .string(now.id), "name": .string("/" + now.name), "num_procs": .int(0),
@@ -68,12 +86,9 @@ enum ContainerSummaryJSON {
             ]),
             "storage_stats": .object([:]),
             "cpu_stats": cpu(now), "precpu_stats": cpu(pre),
-            // usage without the inactive page cache already (Docker's CLI subtracts stats.inactive_file: none here)
-            "memory_stats": .object(["usage": .int(u.memory ?? 0), "limit": .int(u.memoryLimit ?? 0), "stats": .object([:])]),
-            "networks": .object(["eth0": .object([
-                "rx_bytes": .int(u.netRx), "rx_packets": .int(0), "rx_errors": .int(0), "rx_dropped": .int(0),
-                "tx_bytes": .int(u.netTx), "tx_packets": .int(0), "tx_errors": .int(0), "tx_dropped": .int(0),
-            ])]),
-        ])
+            "memory_stats": .object(memory),
+        ]
+        if !networks.isEmpty { out["networks"] = .object(networks) }  // none with --network none or host, as Docker's
+        return .object(out)
     }
 }

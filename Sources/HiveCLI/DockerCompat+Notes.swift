@@ -18,7 +18,10 @@ extension DockerCompat {
         "plugin": (.notApplicable, "Docker engine plugins; hive's plugins are Lua scripts (hive hooks ls)"),
         "checkpoint": (.missing, "needs CRIU (experimental in Docker too)"),
         "trust": (.missing, "Docker Content Trust (Notary v1 signatures)"),
-        "manifest": (.missing, "manifest lists are read on pull; hive cannot write them"),
+        "manifest annotate": (.missing, "hive reads manifest lists (pull, manifest inspect) but cannot write them"),
+        "manifest create": (.missing, "hive reads manifest lists (pull, manifest inspect) but cannot write them"),
+        "manifest push": (.missing, "hive reads manifest lists (pull, manifest inspect) but cannot write them"),
+        "manifest rm": (.missing, "hive reads manifest lists (pull, manifest inspect) but cannot write them"),
         "search": (.missing, "no Docker Hub search API client"),
         // run and create
         "run --log-driver": (.differs, "json-file (the default) and none only"),

@@ -102,6 +102,7 @@ enum HelpExamples {
         "top": [("hive top web", "The processes of a container")],
         "wait": [("hive wait job", "Wait until a container stops; print its exit status")],
         "login": [("hive login -u me registry.example.com", "Log in to a registry (asks for the password)")],
+        "manifest inspect": [("hive manifest inspect alpine:3.20", "The image's index (or manifest) from its registry, nothing pulled")],
         "hooks test": [("hive hooks test pre-create --image busybox", "Dry-run the Lua hooks of an event")],
         "system df": [("hive system df -v", "Disk usage of images, containers, volumes and the build cache")],
         "system service": [

@@ -20,7 +20,7 @@ public enum HiveCommand {
         ContainerPause.def, ContainerUnpause.def, ContainerCommit.def, ContainerExport.def, ContainerCopy.def,
         VolumeCreate.def, VolumeList.def, VolumeInspect.def, VolumeRemove.def, VolumePrune.def,
         ImageBuild.def, Events.def, HooksList.def, HooksTest.def, SystemDF.def, SystemPrune.def, SystemGC.def, BuilderDU.def, BuilderPrune.def,
-        Login.def, Logout.def,
+        Login.def, Logout.def, ManifestInspect.def,
         NetworkCreate.def, NetworkList.def, NetworkInspectCommand.def, NetworkRemove.def, NetworkPrune.def, NetworkConnect.def,
         NetworkDisconnect.def, ContainerPort.def,
         ContainerAttach.def, ContainerUpdate.def, MonitorRestart.def, MonitorHealth.def,
@@ -110,7 +110,7 @@ public enum HiveCommand {
         }
     }
 
-    static let groups: Set<String> = ["image", "container", "volume", "network", "hooks", "system", "buildx", "builder"]
+    static let groups: Set<String> = ["image", "container", "volume", "network", "hooks", "system", "buildx", "builder", "manifest"]
 
     /// Finds a verb by `word` or `word next` (`image ls`); says whether `next` was used.
     static func lookup(_ word: String, _ next: String?) -> (CommandDef?, Bool) {

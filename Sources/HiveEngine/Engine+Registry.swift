@@ -22,9 +22,11 @@ extension Engine {
         _ = try makeRegistry(requestCredentials)
     }
 
-    private func makeRegistry(_ requestCredentials: [String: Credentials] = [:]) throws -> RegistryClient {
+    /// `insecure`: registries treated as hive.toml's insecure ones for this command (`manifest inspect --insecure`).
+    func makeRegistry(_ requestCredentials: [String: Credentials] = [:], insecure: [String] = []) throws -> RegistryClient {
         let env = RegistrySettings.processEnvironment()
-        let settings = RegistrySettings(config: try config().registries, environment: env)
+        var settings = RegistrySettings(config: try config().registries, environment: env)
+        settings.insecure += insecure
         let stored = authStore(env)
         let client = RegistryClient(settings: settings, credentials: requestCredentials.isEmpty ? stored : RequestCredentials(requestCredentials, fallback: stored),
                                     logger: logger, timeouts: settings.timeouts)

@@ -214,3 +214,43 @@ EOF
     run_hive 1 pull --platform linux/s390x "$REGISTRY/plat"
     [[ "$output" == *"no image for linux/s390x"*"linux/amd64, linux/arm64/v8"* ]]
 }
+
+@test "manifest inspect: a manifest as the registry serves it, an index as Docker prints it, -v; nothing is pulled" {
+    registry_start
+    push_seed busybox mi:amd
+    push_seed app mi:arm
+    local a b sa sb mt=application/vnd.docker.distribution.manifest.v2+json
+    a=$(manifest_digest mi amd); b=$(manifest_digest mi arm)
+    sa=$(curl -sf -H "Accept: $mt" "http://$REGISTRY/v2/mi/manifests/amd" | wc -c)
+    sb=$(curl -sf -H "Accept: $mt" "http://$REGISTRY/v2/mi/manifests/arm" | wc -c)
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]}' \
+        "$mt" "$a" "$sa" "$mt" "$b" "$sb" > "$WORK/index.json"
+    curl -sf -X PUT -H 'Content-Type: application/vnd.docker.distribution.manifest.list.v2+json' \
+        --data-binary @"$WORK/index.json" "http://$REGISTRY/v2/mi/manifests/latest" >/dev/null
+    canon() { python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
+    # a manifest: the registry's document, its key order kept, indented with tabs (Docker's json.Indent)
+    run_hive 0 manifest inspect "$REGISTRY/mi:amd"
+    [ "$(canon <<<"$output")" = "$(curl -sf -H "Accept: $mt" "http://$REGISTRY/v2/mi/manifests/amd" | canon)" ]
+    [ "${lines[1]}" = $'\t"schemaVersion": 2,' ]
+    # an index: each entry's descriptor and platform, three-space indents (Docker's manifest list form)
+    run_hive 0 manifest inspect "$REGISTRY/mi"
+    [ "${lines[1]}" = '   "schemaVersion": 2,' ]
+    [ "$(python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["mediaType"], [m["digest"] for m in v["manifests"]] == sys.argv[1:3], v["manifests"][1]["platform"])' "$a" "$b" <<<"$output")" = \
+      "application/vnd.docker.distribution.manifest.list.v2+json True {'architecture': 'arm64', 'os': 'linux', 'variant': 'v8'}" ]
+    # -v: per entry the reference, the descriptor with its platform, the raw bytes and the manifest
+    run_hive 0 manifest inspect -v "$REGISTRY/mi"
+    [ "$(python3 -c '
+import base64, hashlib, json, sys
+v = json.load(sys.stdin)
+print(len(v), v[1]["Descriptor"]["platform"]["variant"], "sha256:" + hashlib.sha256(base64.b64decode(v[0]["Raw"])).hexdigest() == sys.argv[1],
+      v[0]["Descriptor"]["digest"] == sys.argv[1], "SchemaV2Manifest" in v[0], v[0]["Ref"].endswith("/mi:latest"))' "$a" <<<"$output")" = "2 v8 True True True True" ]
+    # -v of one manifest: the platform comes from its config
+    run_hive 0 manifest inspect -v "$REGISTRY/mi:amd"
+    [ "$(python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["Descriptor"]["platform"]["os"], v["Descriptor"]["size"])' <<<"$output")" = "linux $sa" ]
+    # nothing was pulled
+    [ -z "$(hive images -q)" ]
+    run_hive 1 manifest inspect "$REGISTRY/mi:nosuch"
+    [[ "$output" == *"mi:nosuch"* ]]
+    run_hive 1 manifest inspect "$REGISTRY/mi" "$REGISTRY/mi:amd"
+    [[ "$output" == *"hive keeps no local manifest lists"* ]]
+}

@@ -182,6 +182,36 @@ field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
     [ -z "$(hive ps -aq)" ]
 }
 
+@test "api: stats carries Docker's CPU (user, kernel, throttling), memory.stat and per-interface counters" {
+    import_run_base
+    start_service
+    # a user network: its bridge is this store's own (the file's tests share one namespace)
+    hive network create statsnet >/dev/null
+    hive run -d --name s1 --network statsnet --cpus 0.2 busybox sh -c 'while :; do :; done' >/dev/null
+    hive run -d --name s2 --network host busybox sleep 60 >/dev/null
+    gw=$(hive inspect -f '{{.NetworkSettings.Networks.statsnet.Gateway}}' s1)
+    run_hive 0 exec s1 ping -c 3 -i 0.2 -s 500 "$gw"
+    sleep 0.3
+    call GET '/containers/s1/stats?stream=false&one-shot=true'
+    [ "$API_STATUS" = 200 ]
+    [ "$(field 'v["cpu_stats"]["cpu_usage"]["usage_in_usermode"] > 0' <<<"$out")" = True ]
+    [ "$(field 'v["cpu_stats"]["cpu_usage"]["usage_in_usermode"] + v["cpu_stats"]["cpu_usage"]["usage_in_kernelmode"] <= v["cpu_stats"]["cpu_usage"]["total_usage"] * 1.1 + 2e7' <<<"$out")" = True ]
+    # --cpus: a CFS quota, its periods counted and the busy loop throttled
+    [ "$(field 'v["cpu_stats"]["throttling_data"]["periods"] > 0 and v["cpu_stats"]["throttling_data"]["throttled_periods"] > 0' <<<"$out")" = True ]
+    # memory: the cgroup's usage with its memory.stat (the docker CLI subtracts the inactive file cache)
+    [ "$(field '"inactive_file" in v["memory_stats"]["stats"] and v["memory_stats"]["usage"] > 0' <<<"$out")" = True ]
+    # the container's own interfaces, not lo, with packet counts
+    [ "$(field 'sorted(v["networks"])' <<<"$out")" = "['eth0']" ]
+    [ "$(field 'v["networks"]["eth0"]["tx_packets"] >= 3 and v["networks"]["eth0"]["rx_packets"] >= 3' <<<"$out")" = True ]
+    # --network host: no interfaces of its own, so none (the host's are not the container's)
+    call GET '/containers/s2/stats?stream=false&one-shot=true'
+    [ "$(field '"networks" in v' <<<"$out")" = False ]
+    run_hive 0 stats --no-stream --format '{{.NetIO}}' s2
+    [ "$output" = "0B / 0B" ]
+    hive rm -f s1 s2 >/dev/null
+    hive network rm statsnet >/dev/null
+}
+
 @test "api: a pre-create hook's denial is 403 with its reason; the API and hive ps see one store" {
     import_run_base
     start_service
