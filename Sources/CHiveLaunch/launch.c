@@ -84,6 +84,13 @@ static void share_shm(int root, int mntns, int errfd) {
     close(own);
     if (e == EXDEV || e == ELOOP || e == ENOTDIR) fail_exec(errfd, "cannot share the --ipc container's /dev/shm: ", "it is not a tmpfs mount of its own", 0, 125);
     if (e) fail(errfd, "share the --ipc container's /dev/shm", "", e, 125);
+    // nosuid and nodev whatever the donor mounted there (a donor with
+    // CAP_SYS_ADMIN could have put a tmpfs of its own making on /dev/shm)
+    struct mount_attr a;
+    memset(&a, 0, sizeof a);
+    a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+        fail(errfd, "make the --ipc container's /dev/shm nosuid,nodev", "", errno, 125);
     int dst = open_in_root(root, "/dev/shm", O_PATH | O_DIRECTORY);
     if (dst < 0 || syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         fail(errfd, "mount the --ipc container's /dev/shm", "", errno, 125);

@@ -51,6 +51,14 @@ assert_no_containers() { [ -z "$("$HIVE" ps -aq)" ] || { echo "containers left: 
     run_hive 125 run --rm --network none --ipc container:evil2 busybox ls /dev/shm
     [[ "$output" == *"cannot share the --ipc container's /dev/shm: it is not a tmpfs mount of its own"* ]]
     [[ "$output" != *passwd* ]]
+    # a tmpfs of the donor's own making, without nosuid and nodev: the joiner's copy has them
+    run_hive 0 run -d --network none --name evil3 --ipc shareable --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
+        busybox sh -c 'umount /dev/shm && mount -t tmpfs -o exec,suid,dev evil /dev/shm && touch /tmp/ready && sleep 60'
+    until_true 20 ready evil3
+    run_hive 0 exec evil3 grep ' /dev/shm ' /proc/mounts
+    [[ "$output" != *nosuid* ]]
+    run_hive 0 run --rm --network none --ipc container:evil3 busybox grep ' /dev/shm ' /proc/mounts
+    [[ "$output" == "evil /dev/shm tmpfs "*nosuid,nodev* ]]
 }
 
 @test "--ipc shareable and container:NAME share one IPC namespace; host is the host's; private is not" {
