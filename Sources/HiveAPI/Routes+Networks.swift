@@ -24,8 +24,14 @@ extension APIServer {
                 r.ipv6 = body["EnableIPv6"]?.boolValue ?? false
                 r.labels = try stringMap(body["Labels"], "Labels")
                 r.options = try stringMap(body["Options"], "Options")
+                r.ipamDriver = body["IPAM"]?["Driver"]?.stringValue
+                r.ipamOptions = try stringMap(body["IPAM"]?["Options"], "IPAM.Options")
+                if body["EnableIPv4"]?.boolValue == false {
+                    throw HiveError(.invalidArgument, "EnableIPv4 false is not supported: hive's networks always have IPv4")
+                }
                 // Docker takes an IPv6 pool beside the IPv4 one: sorted by family
                 for c in body["IPAM"]?["Config"]?.arrayValue ?? [] {
+                    for (k, v) in try stringMap(c["AuxiliaryAddresses"], "IPAM.Config.AuxiliaryAddresses") { r.auxAddresses[k] = v }
                     let subnet = c["Subnet"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
                     let v6 = subnet?.contains(":") ?? false
                     if v6 { r.subnet6 = subnet } else { r.subnet = subnet }

@@ -77,10 +77,14 @@ public enum NetworkInspect {
     public static func json(_ n: NetworkRecord, containers: [(name: String, endpoint: EndpointRecord)]) -> JSONValue {
         var config: [String: JSONValue] = ["Subnet": .string(n.subnet.description), "Gateway": .string(n.gateway.description)]
         if let r = n.ipRange { config["IPRange"] = .string(r.description) }
+        // --aux-address, with the subnet that holds each (Docker's AuxiliaryAddresses, left out when none)
+        func aux(_ s: Subnet) -> [String: String] { n.auxAddresses.filter { IPAddress($0.value).map(s.contains) ?? false } }
+        if !aux(n.subnet).isEmpty { config["AuxiliaryAddresses"] = stringMap(aux(n.subnet)) }
         var configs: [JSONValue] = n.isPseudo ? [] : [.object(config)]
         if let s6 = n.subnet6 {
             var c6: [String: JSONValue] = ["Subnet": .string(s6.description)]
             if let g6 = n.gateway6 { c6["Gateway"] = .string(g6.description) }
+            if !aux(s6).isEmpty { c6["AuxiliaryAddresses"] = stringMap(aux(s6)) }
             configs.append(.object(c6))
         }
         var ctrs: [String: JSONValue] = [:]
@@ -96,7 +100,7 @@ public enum NetworkInspect {
         return .object([
             "Name": .string(n.name), "Id": .string(n.id), "Created": .string(Timestamp(unixNanos: n.created).rfc3339),
             "Scope": .string("local"), "Driver": .string(n.driver), "EnableIPv6": .bool(n.subnet6 != nil),
-            "IPAM": .object(["Driver": .string("default"), "Options": .object([:]), "Config": .array(configs)]),
+            "IPAM": .object(["Driver": .string("default"), "Options": stringMap(n.ipamOptions), "Config": .array(configs)]),
             "Internal": .bool(n.isInternal), "Attachable": .bool(false), "Ingress": .bool(false),
             "ConfigFrom": .object(["Network": .string("")]), "ConfigOnly": .bool(false),
             "Containers": .object(ctrs), "Options": stringMap(options), "Labels": stringMap(n.labels),

@@ -179,11 +179,13 @@ extension NetworkManager {
         func parse(_ t: String?, _ family: IPFamily, _ flag: String) throws(HiveError) -> IPAddress? {
             try t.map { (t) throws(HiveError) in try IPAM.requestedAddress(t, family: family, flag: flag) }
         }
-        let ipv4 = try IPAM.allocate(subnet: n.subnet, range: n.ipRange, gateway: n.gateway, taken: Set(taken.compactMap(\.ipv4)),
+        // --aux-address: never handed out, and an --ip of one is in use
+        let aux = n.auxAddresses.values.compactMap(IPAddress.init)
+        let ipv4 = try IPAM.allocate(subnet: n.subnet, range: n.ipRange, gateway: n.gateway, taken: Set(taken.compactMap(\.ipv4) + aux),
                                      requested: try parse(r.ip, .v4, "--ip"), network: n.name)
         var ipv6: IPAddress? = nil
         if let s6 = n.subnet6, let g6 = n.gateway6 {
-            ipv6 = try IPAM.allocate(subnet: s6, range: nil, gateway: g6, taken: Set(taken.compactMap(\.ipv6)),
+            ipv6 = try IPAM.allocate(subnet: s6, range: nil, gateway: g6, taken: Set(taken.compactMap(\.ipv6) + aux),
                                  requested: try parse(r.ip6, .v6, "--ip6"), network: n.name)
         }
         let ports = try choosePorts(r.ports)

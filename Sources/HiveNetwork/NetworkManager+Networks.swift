@@ -45,6 +45,9 @@ extension NetworkManager {
         guard bridge.utf8.count < 16, DockerNames.isValidNetworkName(bridge) else {
             throw HiveError(.invalidArgument, "invalid bridge name \"\(bridge)\" (at most 15 letters, digits, _ . -)")
         }
+        if let d = r.ipamDriver, !d.isEmpty, d != "default" {
+            throw HiveError(.invalidArgument, "IPAM driver \"\(d)\" is not supported (hive has Docker's default IPAM driver only: leave --ipam-driver out or give default)")
+        }
         if let m = r.options["com.docker.network.driver.mtu"], UInt32(m).map({ $0 < 68 || $0 > 65535 }) ?? true {
             throw HiveError(.invalidArgument, "invalid MTU \"\(m)\" (com.docker.network.driver.mtu: 68-65535)")
         }
@@ -85,9 +88,11 @@ extension NetworkManager {
                 subnet6 = s6
                 gateway6 = try gatewayAddress(r.gateway6, subnet: s6)
             }
-            let n = NetworkRecord(id: id, name: r.name, bridge: bridge, subnet: subnet, gateway: gateway, ipRange: range, subnet6: subnet6,
+            var n = NetworkRecord(id: id, name: r.name, bridge: bridge, subnet: subnet, gateway: gateway, ipRange: range, subnet6: subnet6,
                                   gateway6: gateway6, isInternal: r.isInternal, labels: r.labels, options: r.options,
                                   created: Timestamp.now().unixNanos)
+            n.auxAddresses = try auxAddresses(r.auxAddresses, subnet: subnet, gateway: gateway, subnet6: subnet6, gateway6: gateway6)
+            n.ipamOptions = r.ipamOptions
             try store.insertNetwork(n)
             // the bridge and its rules at once (the record goes with the transaction if they fail)
             do throws(HiveError) { try makeBridge(n) } catch {
@@ -165,6 +170,23 @@ extension NetworkManager {
         if let route = routes.first(where: { $0.prefix > 0 && $0.overlaps(s) }) {
             throw HiveError(.conflict, "subnet \(s) overlaps a route of the host (\(route)); choose another --subnet")
         }
+    }
+
+    /// `--aux-address NAME=IP`: each a host address of the network's IPv4 or
+    /// IPv6 subnet other than its gateway, as Docker's default IPAM requires;
+    /// kept in their canonical form.
+    func auxAddresses(_ given: [String: String], subnet: Subnet, gateway: IPAddress, subnet6: Subnet?, gateway6: IPAddress?) throws(HiveError) -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, text) in given {
+            guard let ip = IPAddress(text) else { throw HiveError(.invalidArgument, "invalid --aux-address \(name)=\(text): not an IP address") }
+            let (s, g) = ip.family == .v4 ? (subnet, gateway) : (subnet6 ?? subnet, gateway6)
+            guard s.family == ip.family, s.contains(ip) else {
+                throw HiveError(.invalidArgument, "--aux-address \(name)=\(ip) is not in the network's subnet (\(ip.family == .v4 ? subnet.description : subnet6?.description ?? "no IPv6 subnet: add --ipv6"))")
+            }
+            if ip == g { throw HiveError(.invalidArgument, "--aux-address \(name)=\(ip) is the network's gateway (pick another address)") }
+            out[name] = ip.description
+        }
+        return out
     }
 
     func gatewayAddress(_ text: String?, subnet: Subnet) throws(HiveError) -> IPAddress {

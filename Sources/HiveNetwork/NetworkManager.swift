@@ -35,6 +35,10 @@ public struct NetworkCreateRequest: Sendable {
     public var isInternal = false
     public var labels: [String: String] = [:]
     public var options: [String: String] = [:]
+    /// `--ipam-driver` (nil or "default": the only one), `--ipam-opt`, `--aux-address NAME=IP`.
+    public var ipamDriver: String?
+    public var ipamOptions: [String: String] = [:]
+    public var auxAddresses: [String: String] = [:]
     public init(name: String) { self.name = name }
 }
 

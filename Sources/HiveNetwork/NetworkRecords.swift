@@ -31,6 +31,10 @@ public struct NetworkRecord: Sendable, Equatable {
     public var labels: [String: String]
     /// `-o KEY=VALUE` driver options as given (com.docker.network.bridge.name, .mtu, ...).
     public var options: [String: String]
+    /// `--aux-address NAME=IP`: addresses the network never hands out (a device of the host's on the bridge).
+    public var auxAddresses: [String: String] = [:]
+    /// `--ipam-opt KEY=VALUE`, kept and shown (the default IPAM driver reads none).
+    public var ipamOptions: [String: String] = [:]
     public var created: Int64
     public init(id: String, name: String, driver: String = "bridge", bridge: String, subnet: Subnet, gateway: IPAddress,
                 ipRange: Subnet? = nil, subnet6: Subnet? = nil, gateway6: IPAddress? = nil, isInternal: Bool = false,
@@ -85,16 +89,17 @@ public struct EndpointRecord: Sendable, Equatable {
 }
 
 extension Store {
-    static let networkColumns = "id, name, driver, bridge, subnet, gateway, ip_range, subnet6, gateway6, internal, labels, options, created"
+    static let networkColumns = "id, name, driver, bridge, subnet, gateway, ip_range, subnet6, gateway6, internal, labels, options, created, aux_addresses, ipam_options"
     static let endpointColumns = "container_id, network_id, ipv4, ipv6, mac, aliases, host_interface, interface, holder_pid, holder_start"
 
     public func insertNetwork(_ n: NetworkRecord) throws(HiveError) {
         do {
-            try db.prepare("INSERT INTO networks (\(Store.networkColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+            try db.prepare("INSERT INTO networks (\(Store.networkColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")
                 .run([.text(n.id), .text(n.name), .text(n.driver), .text(n.bridge), .text(n.subnet.description), .text(n.gateway.description),
                       n.ipRange.map { .text($0.description) } ?? .null, n.subnet6.map { .text($0.description) } ?? .null,
                       n.gateway6.map { .text($0.description) } ?? .null, .int(n.isInternal ? 1 : 0),
-                      .text(NetworkJSON.object(n.labels)), .text(NetworkJSON.object(n.options)), .int(n.created)])
+                      .text(NetworkJSON.object(n.labels)), .text(NetworkJSON.object(n.options)), .int(n.created),
+                      .text(NetworkJSON.object(n.auxAddresses)), .text(NetworkJSON.object(n.ipamOptions))])
         } catch where error.code == .conflict {
             let same = { (col: String, v: String) throws(HiveError) -> String? in
                 try self.db.prepare("SELECT name FROM networks WHERE \(col) = ?1").all([.text(v)]) { $0.text(0) }.first
@@ -148,12 +153,15 @@ extension Store {
     /// A row, or nil if it does not parse (written by something else: skipped, not trusted).
     private func networkRow(_ s: Statement) -> NetworkRecord? {
         guard let subnet = try? Subnet(parsing: s.text(4)), let gateway = IPAddress(s.text(5)) else { return nil }
-        return NetworkRecord(id: s.text(0), name: s.text(1), driver: s.text(2), bridge: s.text(3), subnet: subnet, gateway: gateway,
-                             ipRange: s.optionalText(6).flatMap { try? Subnet(parsing: $0) },
-                             subnet6: s.optionalText(7).flatMap { try? Subnet(parsing: $0) },
-                             gateway6: s.optionalText(8).flatMap(IPAddress.init),
-                             isInternal: s.int(9) != 0, labels: NetworkJSON.stringMap(s.text(10)),
-                             options: NetworkJSON.stringMap(s.text(11)), created: s.int(12))
+        var n = NetworkRecord(id: s.text(0), name: s.text(1), driver: s.text(2), bridge: s.text(3), subnet: subnet, gateway: gateway,
+                              ipRange: s.optionalText(6).flatMap { try? Subnet(parsing: $0) },
+                              subnet6: s.optionalText(7).flatMap { try? Subnet(parsing: $0) },
+                              gateway6: s.optionalText(8).flatMap(IPAddress.init),
+                              isInternal: s.int(9) != 0, labels: NetworkJSON.stringMap(s.text(10)),
+                              options: NetworkJSON.stringMap(s.text(11)), created: s.int(12))
+        n.auxAddresses = NetworkJSON.stringMap(s.text(13))
+        n.ipamOptions = NetworkJSON.stringMap(s.text(14))
+        return n
     }
 
     /// Inserts an endpoint and its published ports (host ports chosen); a duplicate

@@ -3,7 +3,7 @@ import HiveOCI
 import HivePlatform
 
 enum Schema {
-    static let version = 10
+    static let version = 11
 
     static let v1 = """
     CREATE TABLE IF NOT EXISTS meta (
@@ -229,6 +229,12 @@ enum Schema {
     /// walks only running containers' upper directories). NULL: unknown.
     static let v10 = "ALTER TABLE containers ADD COLUMN writable_size INTEGER"
 
+    /// A network's IPAM settings beyond its subnets (`--aux-address`, `--ipam-opt`), as string maps.
+    static let v11 = [
+        "ALTER TABLE networks ADD COLUMN aux_addresses TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE networks ADD COLUMN ipam_options TEXT NOT NULL DEFAULT '{}'",
+    ]
+
     /// Creates or checks the schema. A database written by a newer hive is refused.
     static func migrate(_ db: Database) throws(HiveError) {
         let v = try db.prepare("PRAGMA user_version").all { $0.int(0) }.first ?? 0
@@ -251,6 +257,8 @@ enum Schema {
             if !cols.contains("restart_count") { for stmt in v8 { try db.exec(stmt) } }
             try db.exec(v9)
             if !cols.contains("writable_size") { try db.exec(v10) }
+            let netCols = try db.prepare("PRAGMA table_info(networks)").all([]) { $0.text(1) }
+            if !netCols.contains("aux_addresses") { for stmt in v11 { try db.exec(stmt) } }
             try db.exec("PRAGMA user_version = \(version)")
         }
     }

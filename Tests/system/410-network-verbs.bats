@@ -68,6 +68,36 @@ teardown() { net_teardown; }
     [[ "$output" == *" 10.89.2.50/24 "* ]]
 }
 
+@test "network create --aux-address reserves addresses no container gets; --ipam-driver default, --ipam-opt shown; others refused" {
+    import_run_base
+    hive network create --subnet 10.89.7.0/29 --aux-address router=10.89.7.2 --aux-address printer=10.89.7.3 \
+        --ipam-driver default --ipam-opt site=lab aux >/dev/null
+    run_hive 0 network inspect -f '{{json .IPAM}}' aux
+    [ "$(python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["Driver"], v["Options"], sorted(v["Config"][0]["AuxiliaryAddresses"].items()))' <<<"$output")" = \
+      "default {'site': 'lab'} [('printer', '10.89.7.3'), ('router', '10.89.7.2')]" ]
+    # the gateway is .1; automatic addresses skip .2 and .3
+    hive run -d --name a1 --network aux busybox sleep 60 >/dev/null
+    hive run -d --name a2 --network aux busybox sleep 60 >/dev/null
+    [ "$(hive inspect -f '{{.NetworkSettings.Networks.aux.IPAddress}}' a1) $(hive inspect -f '{{.NetworkSettings.Networks.aux.IPAddress}}' a2)" = "10.89.7.4 10.89.7.5" ]
+    # an --ip of a reserved address is in use
+    run_hive 125 run --rm --network aux --ip 10.89.7.2 busybox true
+    assert_one_line_error 'address 10.89.7.2 is in use'
+    run_hive 1 network create --subnet 10.89.8.0/24 --aux-address gw=10.89.8.1 bad1
+    assert_one_line_error gateway
+    run_hive 1 network create --subnet 10.89.8.0/24 --aux-address x=10.89.9.1 bad2
+    assert_one_line_error 'not in the network'
+    run_hive 1 network create --aux-address x=10.89.9.1 bad3
+    assert_one_line_error 'needs a --subnet'
+    run_hive 1 network create --ipam-driver dhcp bad4
+    assert_one_line_error 'IPAM driver "dhcp" is not supported'
+    run_hive 1 network create --ipv4=false bad5
+    assert_one_line_error 'ipv4=false'
+    run_hive 0 network create --ipv4 good
+    [ "$(hive network ls -q --filter name=bad | wc -l)" -eq 0 ]
+    hive rm -f a1 a2 >/dev/null
+    hive network rm aux good >/dev/null
+}
+
 @test "network create refuses an overlapping subnet, a taken name, a bad subnet and a gateway outside it" {
     run_hive 0 network create --subnet 10.89.3.0/24 one
     run_hive 1 network create --subnet 10.89.3.128/25 two

@@ -234,6 +234,15 @@ PY
     run -0 docker network rm apinet
     api GET /v1.44/networks/apinet > "$WORK/out"
     [ "$API_STATUS" = 404 ]
+    # IPAM's driver, options and auxiliary addresses through the docker CLI
+    run -0 docker network create --subnet 10.89.6.0/29 --aux-address r=10.89.6.2 --ipam-driver default --ipam-opt o=1 auxnet
+    [ "$(docker network inspect --format '{{.IPAM.Driver}} {{.IPAM.Options.o}} {{range .IPAM.Config}}{{.AuxiliaryAddresses.r}}{{end}}' auxnet)" = "default 1 10.89.6.2" ]
+    run_hive 0 run -d --name onaux --network auxnet busybox sleep 60
+    [ "$(hive inspect -f '{{.NetworkSettings.Networks.auxnet.IPAddress}}' onaux)" = 10.89.6.3 ]
+    run_hive 0 rm -f onaux
+    run -0 docker network rm auxnet
+    run -1 docker network create --ipam-driver other nonet
+    [[ "$output" == *'IPAM driver "other" is not supported'* ]]
 
     run -0 docker volume create --label app=db data1
     run -0 docker volume ls --filter label=app=db --format '{{.Name}}'

@@ -19,6 +19,10 @@ enum NetworkCreate {
             .flag("attachable", nil, "Enable manual container attachment (accepted, every network is)"),
             .multi("label", "l", "list", "Set metadata on a network"),
             .multi("opt", "o", "map", "Set driver specific options"),
+            .multi("aux-address", nil, "map", "Auxiliary IPv4 or IPv6 addresses used by Network driver (NAME=IP: never given to a container)"),
+            .value("ipam-driver", nil, "string", "IP Address Management Driver (default, the only one)"),
+            .multi("ipam-opt", nil, "map", "Set IPAM driver specific options"),
+            .flag("ipv4", nil, "Enable or disable IPv4 address assignment (default true: hive's networks always have IPv4, =false is refused)"),
         ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -47,11 +51,25 @@ enum NetworkCreate {
         if r.ipRange != nil && r.subnet == nil { throw HiveError(.invalidArgument, "--ip-range needs a --subnet that holds it") }
         r.isInternal = c.args.flag("internal")
         r.labels = c.keyValues("label")
-        for o in c.args.all("opt") {
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
-                throw HiveError(.invalidArgument, "invalid --opt \"\(o)\" (use KEY=VALUE)")
+        func pairs(_ flag: String, _ form: String) throws -> [String: String] {
+            var out: [String: String] = [:]
+            for o in c.args.all(flag) {
+                guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                    throw HiveError(.invalidArgument, "invalid --\(flag) \"\(o)\" (use \(form))")
+                }
+                out[String(o[..<eq])] = String(o[o.index(after: eq)...])
             }
-            r.options[String(o[..<eq])] = String(o[o.index(after: eq)...])
+            return out
+        }
+        r.options = try pairs("opt", "KEY=VALUE")
+        r.ipamOptions = try pairs("ipam-opt", "KEY=VALUE")
+        r.auxAddresses = try pairs("aux-address", "NAME=IP")
+        if !r.auxAddresses.isEmpty && r.subnet == nil && r.subnet6 == nil {
+            throw HiveError(.invalidArgument, "--aux-address needs a --subnet that holds it")
+        }
+        r.ipamDriver = c.args.value("ipam-driver")
+        if c.args.negated.contains("ipv4") {
+            throw HiveError(.invalidArgument, "--ipv4=false is not supported: hive's networks always have IPv4 (IPv6-only networks are not yet in hive)")
         }
         return r
     }
