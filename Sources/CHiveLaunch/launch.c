@@ -10,7 +10,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,58 +38,17 @@ static void write_sysctl(int root, const char *kv, int errfd) {
     close(fd);
 }
 
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
 #ifndef SYS_move_mount
 #define SYS_move_mount 429
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
-#define TMPFS_MAGIC_NUMBER 0x01021994
 
-// --ipc container:NAME: NAME's /dev/shm, so the two share POSIX shared memory
-// (shm_open) as well as the IPC namespace, as Docker's do. The mount is cloned
-// inside NAME's mount namespace (a clone is refused from outside it), found
-// there without following a symlink and taken only if it is a tmpfs's own
-// mount (nothing NAME mounted below it comes along), then moved onto this
-// container's /dev/shm.
-static void share_shm(int root, int mntns, int errfd) {
-    int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-    if (own < 0) fail(errfd, "open the container's mount namespace", "", errno, 125);
-    if (setns(mntns, CLONE_NEWNS) < 0) fail(errfd, "enter the --ipc container's mount namespace", "", errno, 125);
-    close(mntns);
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    int shm = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/shm", &how, sizeof how);
-    int e = shm < 0 ? errno : 0;
-    struct statfs sf;
-    struct statx sx;
-    if (!e && (fstatfs(shm, &sf) < 0 || statx(shm, "", AT_EMPTY_PATH, STATX_TYPE, &sx) < 0)) e = errno;
-    if (!e && ((unsigned long)sf.f_type != TMPFS_MAGIC_NUMBER || !(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
-               !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)))
-        e = EXDEV;
-    int tree = e ? -1 : (int)syscall(SYS_open_tree, shm, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH);
-    if (!e && tree < 0) e = errno;
-    if (shm >= 0) close(shm);
-    if (setns(own, CLONE_NEWNS) < 0) fail(errfd, "return to the container's mount namespace", "", errno, 125);
-    close(own);
-    if (e == EXDEV || e == ELOOP || e == ENOTDIR) fail_exec(errfd, "cannot share the --ipc container's /dev/shm: ", "it is not a tmpfs mount of its own", 0, 125);
-    if (e) fail(errfd, "share the --ipc container's /dev/shm", "", e, 125);
-    // nosuid and nodev whatever the donor mounted there (a donor with
-    // CAP_SYS_ADMIN could have put a tmpfs of its own making on /dev/shm)
-    struct mount_attr a;
-    memset(&a, 0, sizeof a);
-    a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
-        fail(errfd, "make the --ipc container's /dev/shm nosuid,nodev", "", errno, 125);
+// --ipc container:NAME: the detached copy of NAME's /dev/shm the parent made
+// (donor_shm in launch_parent.c) moved onto this container's /dev/shm.
+static void share_shm(int root, int tree, int errfd) {
     int dst = open_in_root(root, "/dev/shm", O_PATH | O_DIRECTORY);
     if (dst < 0 || syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         fail(errfd, "mount the --ipc container's /dev/shm", "", errno, 125);
@@ -168,8 +126,8 @@ void launch_child(const struct hive_plan *p, int errfd, int syncfd) {
     // the other container's (--ipc container:NAME), none (--ipc none)
     if (p->ipc == HIVE_NS_HOST) {
         if (mount_on(root, "/dev/shm", 1, "/dev/shm", NULL, MS_BIND | MS_REC, NULL) < 0) fail(errfd, "bind the host's /dev/shm", "", errno, 125);
-    } else if (p->ipc == HIVE_NS_JOIN && p->ipc_mnt_fd >= 0) {
-        share_shm(root, p->ipc_mnt_fd, errfd);
+    } else if (p->ipc == HIVE_NS_JOIN && p->ipc_shm_fd >= 0) {
+        share_shm(root, p->ipc_shm_fd, errfd);
     } else if (p->ipc != HIVE_NS_NONE) {
         char shm[64];
         snprintf(shm, sizeof shm, "mode=1777,size=%lld", (long long)(p->shm_size > 0 ? p->shm_size : 64LL << 20));

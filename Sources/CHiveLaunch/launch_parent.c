@@ -20,6 +20,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
+#include <sys/statfs.h>
+#include <poll.h>
+#include <linux/mount.h>
 
 
 // Parent-side set-up shared by launch and exec: the console socketpair for
@@ -85,8 +88,157 @@ static int open_joined_ns(int64_t pid, int64_t start, const char *kind, const ch
 static void close_joined(struct hive_plan *p) {
     if (p->ipc_fd >= 0) close(p->ipc_fd);
     if (p->pid_fd >= 0) close(p->pid_fd);
-    if (p->ipc_mnt_fd >= 0) close(p->ipc_mnt_fd);
-    p->ipc_fd = p->pid_fd = p->ipc_mnt_fd = -1;
+    if (p->ipc_shm_fd >= 0) close(p->ipc_shm_fd);
+    p->ipc_fd = p->pid_fd = p->ipc_shm_fd = -1;
+}
+
+// --ipc container:NAME: NAME's /dev/shm, so the two share POSIX shared memory
+// (shm_open) as well as the IPC namespace, as Docker's do.
+//
+// NAME's mount namespace is NAME's to change, so nothing found there is
+// trusted: a helper process (fork-like, raw system calls only) enters it,
+// opens /dev/shm without following a symlink, and takes it only if it is a
+// tmpfs mounted from its root (statmount's mnt_root "/", not a bind of one
+// of its directories); it clones that one mount (open_tree: a clone is
+// refused from outside the mount's namespace) and makes the clone private
+// (no propagation to or from NAME's), nosuid, nodev and noexec, then passes
+// it back over a socket. A lookup NAME can make hang (a FUSE mount it
+// serves on /dev) is cut off after SHM_HELPER_MS. Where the kernel lacks a
+// call this needs (statmount: 6.8), the joiner gets a /dev/shm of its own, as before.
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef SYS_statmount
+#define SYS_statmount 457
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#define SHM_TMPFS_MAGIC 0x01021994
+#define SHM_STATX_MNT_ID_UNIQUE 0x00004000U
+#define SHM_STATMOUNT_MNT_ROOT 0x00000008U
+#define SHM_HELPER_MS 5000
+enum { SHM_OK = 0, SHM_NOT_OWN = -1, SHM_UNSUPPORTED = -2 };
+
+struct shm_mnt_id_req { uint32_t size, spare; uint64_t mnt_id, param; };
+struct shm_statmount {
+    uint32_t size, mnt_opts;
+    uint64_t mask;
+    uint32_t sb_dev_major, sb_dev_minor;
+    uint64_t sb_magic;
+    uint32_t sb_flags, fs_type;
+    uint64_t mnt_id, mnt_parent_id;
+    uint32_t mnt_id_old, mnt_parent_id_old;
+    uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+    uint32_t mnt_root, mnt_point;
+    uint64_t spare2[50];
+    char str[];
+};
+
+// In the helper: SHM_OK with *tree set, SHM_NOT_OWN, SHM_UNSUPPORTED, or an errno.
+static int shm_clone(int mntns, int *tree) {
+    if (setns(mntns, CLONE_NEWNS) < 0) return errno;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int shm = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/shm", &how, sizeof how);
+    if (shm < 0) return errno == ENOSYS ? SHM_UNSUPPORTED : errno == ELOOP || errno == ENOTDIR ? SHM_NOT_OWN : errno;
+    struct statfs sf;
+    struct statx sx;
+    if (fstatfs(shm, &sf) < 0 || statx(shm, "", AT_EMPTY_PATH, STATX_TYPE | SHM_STATX_MNT_ID_UNIQUE, &sx) < 0) return errno;
+    if ((unsigned long)sf.f_type != SHM_TMPFS_MAGIC || !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) return SHM_NOT_OWN;
+    if (!(sx.stx_mask & SHM_STATX_MNT_ID_UNIQUE)) return SHM_UNSUPPORTED;
+    static union { struct shm_statmount sm; char bytes[sizeof(struct shm_statmount) + 4096]; } buf;
+    struct shm_mnt_id_req req = {sizeof req, 0, sx.stx_mnt_id, SHM_STATMOUNT_MNT_ROOT};
+    if (syscall(SYS_statmount, &req, &buf, sizeof buf, 0) < 0) return errno == ENOSYS ? SHM_UNSUPPORTED : errno;
+    if (!(buf.sm.mask & SHM_STATMOUNT_MNT_ROOT) || buf.sm.mnt_root >= sizeof buf.bytes - sizeof buf.sm ||
+        strcmp(buf.sm.str + buf.sm.mnt_root, "/") != 0)
+        return SHM_NOT_OWN;
+    int t = (int)syscall(SYS_open_tree, shm, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH);
+    if (t < 0) return errno == ENOSYS ? SHM_UNSUPPORTED : errno;
+    struct mount_attr a;
+    memset(&a, 0, sizeof a);
+    a.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    a.propagation = MS_PRIVATE;
+    if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof a) < 0) return errno == ENOSYS ? SHM_UNSUPPORTED : errno;
+    *tree = t;
+    return SHM_OK;
+}
+
+// The parent's side: the clone's fd in *out (-1: none, the kernel cannot; the
+// joiner makes its own), 0; or -1 with err set.
+static int donor_shm(int64_t pid, int64_t start, int *out, char *err, size_t errlen) {
+    *out = -1;
+    int mntns = open_joined_ns(pid, start, "mnt", "ipc", err, errlen);
+    if (mntns < 0) return -1;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        close(mntns);
+        return -1;
+    }
+    long r = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (r == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(sv[0]);
+        int tree = -1, code = shm_clone(mntns, &tree);
+        char c = (char)(code == SHM_OK ? 0 : code == SHM_NOT_OWN ? 1 : code == SHM_UNSUPPORTED ? 2 : 3);
+        if (code > 0) { ssize_t w = write(sv[1], &code, sizeof code); (void)w; }
+        else if (code == SHM_OK) send_fd(sv[1], tree);
+        else { ssize_t w = write(sv[1], &c, 1); (void)w; }
+        _exit(0);
+    }
+    int e = errno;
+    close(mntns);
+    close(sv[1]);
+    if (r < 0) {
+        snprintf(err, errlen, "clone: %s", strerror(e));
+        close(sv[0]);
+        return -1;
+    }
+    struct pollfd pf = {sv[0], POLLIN, 0};
+    int pr;
+    do { pr = poll(&pf, 1, SHM_HELPER_MS); } while (pr < 0 && errno == EINTR);
+    int rc = 0;
+    if (pr <= 0) {
+        kill((pid_t)r, SIGKILL);
+        snprintf(err, errlen, "cannot share the --ipc container's /dev/shm: looking it up in that container took over %d s (is its /dev served by a process that does not answer?)", SHM_HELPER_MS / 1000);
+        rc = -1;
+    } else {
+        // an fd (SCM_RIGHTS), a one-byte code, or an errno (an int)
+        char buf[sizeof(int)];
+        struct iovec iov = {buf, sizeof buf};
+        union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+        struct msghdr m;
+        memset(&m, 0, sizeof m);
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = u.b;
+        m.msg_controllen = sizeof u.b;
+        ssize_t n;
+        do { n = recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            memcpy(out, CMSG_DATA(c), sizeof(int));
+        } else if (n == 1 && buf[0] == 2) {
+            // the kernel lacks a call: a /dev/shm of its own (as before hive shared it)
+        } else if (n == 1 && buf[0] == 1) {
+            snprintf(err, errlen, "cannot share the --ipc container's /dev/shm: it is not a tmpfs mounted there from its root");
+            rc = -1;
+        } else {
+            int code = EIO;
+            if (n == (ssize_t)sizeof(int)) memcpy(&code, buf, sizeof code);
+            snprintf(err, errlen, "cannot share the --ipc container's /dev/shm: %s", strerror(code));
+            rc = -1;
+        }
+    }
+    close(sv[0]);
+    while (waitpid((pid_t)r, NULL, 0) < 0 && errno == EINTR) {}
+    return rc;
 }
 
 int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, char *err, size_t errlen) {
@@ -94,11 +246,10 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
     struct hive_plan copy = *plan;
     struct hive_plan *p = &copy;
     int console[2], ncg;
-    p->ipc_fd = p->pid_fd = p->ipc_mnt_fd = -1;
-    // --ipc container:NAME: its IPC namespace, and its mount namespace for the
-    // child to take NAME's /dev/shm from (POSIX shared memory, as with Docker)
+    p->ipc_fd = p->pid_fd = p->ipc_shm_fd = -1;
+    // --ipc container:NAME: its IPC namespace and its /dev/shm
     if (p->ipc == HIVE_NS_JOIN && (p->ipc_fd = open_joined_ns(p->ipc_pid, p->ipc_start, "ipc", "ipc", err, errlen)) < 0) return -1;
-    if (p->ipc == HIVE_NS_JOIN && (p->ipc_mnt_fd = open_joined_ns(p->ipc_pid, p->ipc_start, "mnt", "ipc", err, errlen)) < 0) {
+    if (p->ipc == HIVE_NS_JOIN && donor_shm(p->ipc_pid, p->ipc_start, &p->ipc_shm_fd, err, errlen) < 0) {
         close_joined(p);
         return -1;
     }
@@ -111,6 +262,8 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
     // must not kill hive with SIGPIPE (send with MSG_NOSIGNAL below)
     if (pipe2(errp, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
+        for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+        close_joined(p);
         return -1;
     }
     // A time namespace, where the kernel has one: CLONE_NEWTIME cannot be passed
@@ -121,6 +274,9 @@ int hive_launch_start(const struct hive_plan *plan, pid_t *pid, int *report_fd, 
 #endif
     if (unshare(CLONE_NEWTIME) < 0 && errno != EINVAL && errno != EPERM) {
         snprintf(err, errlen, "unshare(CLONE_NEWTIME): %s", strerror(errno));
+        close(errp[0]); close(errp[1]); close(syncp[0]); close(syncp[1]);
+        for (int j = 0; j < ncg; j++) close(p->cgroup_fds[j]);
+        close_joined(p);
         return -1;
     }
     // the namespaces: each the container's own unless shared (--pid, --ipc, --uts, --cgroupns)

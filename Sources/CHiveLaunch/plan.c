@@ -245,7 +245,7 @@ int hive_plan_read(const char *path, struct hive_plan *p) {
         p->oom_score_adj_set = (int)get_u64(&r);
         p->oom_score_adj = (int)(int64_t)get_u64(&r);
     }
-    p->ipc_fd = p->pid_fd = p->ipc_mnt_fd = -1;
+    p->ipc_fd = p->pid_fd = p->ipc_shm_fd = -1;
     p->netns_fd = -1;
     p->console_fd = -1;
     p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;

@@ -184,7 +184,7 @@ public enum Launcher {
         p.oom_score_adj = Int32(plan.oomScoreAdj ?? 0)
         p.ipc_fd = -1
         p.pid_fd = -1
-        p.ipc_mnt_fd = -1
+        p.ipc_shm_fd = -1
         return groups.withUnsafeBufferPointer { gbuf in
             p.groups = gbuf.baseAddress
             if let bpf = plan.seccomp {

@@ -37,28 +37,39 @@ assert_no_containers() { [ -z "$("$HIVE" ps -aq)" ] || { echo "containers left: 
     # the joiner's /dev/shm keeps the donor's mount flags
     run_hive 0 run --rm --network none --ipc container:donor busybox grep ' /dev/shm ' /proc/mounts
     [[ "$output" == *nosuid,nodev,noexec* ]]
-    # a donor (with CAP_SYS_ADMIN) that put a symlink or another mount where
-    # /dev/shm was: the joiner's launch refuses it, nothing of the donor's files is mounted
-    run_hive 0 run -d --network none --name evil1 --ipc shareable --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
-        busybox sh -c 'umount /dev/shm && rmdir /dev/shm && ln -s /etc /dev/shm && touch /tmp/ready && sleep 60'
-    run_hive 0 run -d --network none --name evil2 --ipc shareable --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
-        busybox sh -c 'umount /dev/shm && mount --bind /etc /dev/shm && touch /tmp/ready && sleep 60'
+    # A donor with CAP_SYS_ADMIN controls its own mounts; nothing it put there is trusted.
+    local caps=(--ipc shareable --cap-add SYS_ADMIN --security-opt seccomp=unconfined)
+    local why="cannot share the --ipc container's /dev/shm: it is not a tmpfs mounted there from its root"
     ready() { hive exec "$1" test -e /tmp/ready; }
-    until_true 20 ready evil1
-    until_true 20 ready evil2
-    run_hive 125 run --rm --network none --ipc container:evil1 busybox ls /dev/shm
-    [[ "$output" == *"cannot share the --ipc container's /dev/shm: it is not a tmpfs mount of its own"* ]]
-    run_hive 125 run --rm --network none --ipc container:evil2 busybox ls /dev/shm
-    [[ "$output" == *"cannot share the --ipc container's /dev/shm: it is not a tmpfs mount of its own"* ]]
-    [[ "$output" != *passwd* ]]
-    # a tmpfs of the donor's own making, without nosuid and nodev: the joiner's copy has them
-    run_hive 0 run -d --network none --name evil3 --ipc shareable --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
-        busybox sh -c 'umount /dev/shm && mount -t tmpfs -o exec,suid,dev evil /dev/shm && touch /tmp/ready && sleep 60'
-    until_true 20 ready evil3
-    run_hive 0 exec evil3 grep ' /dev/shm ' /proc/mounts
-    [[ "$output" != *nosuid* ]]
-    run_hive 0 run --rm --network none --ipc container:evil3 busybox grep ' /dev/shm ' /proc/mounts
-    [[ "$output" == "evil /dev/shm tmpfs "*nosuid,nodev* ]]
+    # a symlink, a bind of /etc, a bind of a directory of another tmpfs: refused, nothing of them mounted
+    run_hive 0 run -d --network none --name evil1 "${caps[@]}" busybox sh -c 'umount /dev/shm && rmdir /dev/shm && ln -s /etc /dev/shm && touch /tmp/ready && sleep 60'
+    run_hive 0 run -d --network none --name evil2 "${caps[@]}" busybox sh -c 'umount /dev/shm && mount --bind /etc /dev/shm && touch /tmp/ready && sleep 60'
+    run_hive 0 run -d --network none --name evil3 "${caps[@]}" --tmpfs /data busybox sh -c 'mkdir /data/sub && umount /dev/shm && mount --bind /data/sub /dev/shm && touch /tmp/ready && sleep 60'
+    for c in evil1 evil2 evil3; do until_true 20 ready $c; done
+    for c in evil1 evil2 evil3; do
+        run_hive 125 run --rm --network none --ipc container:$c busybox ls /dev/shm
+        [[ "$output" == *"$why"* ]]
+        [[ "$output" != *passwd* ]]
+    done
+    # a tmpfs of the donor's own making, suid, dev and exec, and shared: the joiner's
+    # copy is nosuid, nodev, noexec and private (what the donor mounts in it later stays out)
+    run_hive 0 run -d --network none --name evil4 "${caps[@]}" \
+        busybox sh -c 'umount /dev/shm && mount -t tmpfs -o exec,suid,dev evil /dev/shm && mount --make-shared /dev/shm && touch /tmp/ready && sleep 60'
+    until_true 20 ready evil4
+    run_hive 0 run -d --network none --name j4 --ipc container:evil4 busybox sleep 60
+    run_hive 0 exec j4 grep ' /dev/shm ' /proc/self/mountinfo
+    [[ "$output" == *nosuid,nodev,noexec* ]]
+    [[ "$output" != *shared:* ]]
+    run_hive 0 exec evil4 sh -c 'mkdir /dev/shm/etc && mount --bind /etc /dev/shm/etc && ls /dev/shm/etc/passwd'
+    run_hive 0 exec j4 ls /dev/shm/etc
+    [ -z "$output" ]
+    # a donor whose /dev lookup never answers (its own FUSE mount): the launch gives up, leaving no container
+    run_hive 0 run -d --network none --name evil5 "${caps[@]}" --device /dev/fuse \
+        busybox sh -c 'exec 3<>/dev/fuse; mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 x /dev && touch /tmp/ready; sleep 60'
+    until_true 20 ready evil5
+    run_hive 125 run --rm --network none --name j5 --ipc container:evil5 busybox true
+    [[ "$output" == *"looking it up in that container took over 5 s"* ]]
+    run_hive 1 inspect j5
 }
 
 @test "--ipc shareable and container:NAME share one IPC namespace; host is the host's; private is not" {

@@ -70,7 +70,7 @@ struct hive_plan {
     int oom_score_adj_set;      // --oom-score-adj
     int oom_score_adj;
     int ipc_fd, pid_fd;         // internal: the namespaces to join, opened by the parent
-    int ipc_mnt_fd;             // internal: --ipc container:NAME, NAME's mount namespace (its /dev/shm)
+    int ipc_shm_fd;             // internal: --ipc container:NAME, a detached copy of NAME's /dev/shm (-1: a /dev/shm of its own)
     void *read_blocks;          // internal: what hive_plan_read allocated (hive_plan_free frees it)
 };
 
