@@ -8,7 +8,7 @@ extension ImageArchive {
     /// Each document is one kind by its shape and every media type naming it
     /// agrees (CVE-2021-41190); each blob matches its descriptor's size and
     /// digest before it is parsed.
-    func ociPlans(architecture arch: String) throws -> [ImagePlan] {
+    func ociPlans(platform: Platform, only: Bool) throws -> [ImagePlan] {
         let ib = try ImageArchive.bytes(try file("index.json"), what: "index.json")
         guard try ImageDocumentKind.of(ib, descriptorMediaType: nil, what: "index.json in \(name)") == .index else {
             throw HiveError(.corrupt, "index.json in \(name) is an image manifest, not an image index")
@@ -29,9 +29,9 @@ extension ImageArchive {
                 do { nested = try JSONCoding.decode(Index.self, from: mb) } catch {
                     throw HiveError(.corrupt, "index \(desc.digest) in \(name) is not a valid image index")
                 }
-                let pick = nested.manifests.first { $0.platform?.architecture == arch && $0.platform?.os == "linux" }
+                let pick = nested.manifests.first { $0.platform.map(platform.accepts) ?? false }
                     ?? nested.manifests.first { $0.platform == nil }
-                guard let pick else { throw HiveError(.notFound, "\(name) has no image for linux/\(arch)") }
+                guard let pick else { throw HiveError(.notFound, "\(name) has no image for \(platform.text)") }
                 try add(pick, tags: tags, depth: depth + 1)
                 return
             }
@@ -46,6 +46,7 @@ extension ImageArchive {
             }
         }
         for d in index.manifests {
+            if only, let p = d.platform, !platform.accepts(p) { continue }
             var tags: [String] = []
             let full = d.annotations?[Annotation.containerdImageName] ?? d.annotations?[Annotation.refName]
             if let full, let ref = try? Reference(parsing: full), ref.digest == nil { tags.append(ref.description) }

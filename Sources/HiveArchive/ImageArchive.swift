@@ -123,9 +123,15 @@ public struct ImageArchive {
     /// choice), every blob checked against its descriptor before anything is
     /// parsed or stored.
     public func plans(architecture: String) throws -> [ImagePlan] {
+        try plans(platform: Platform(architecture: architecture, os: "linux"), only: false)
+    }
+
+    /// As above for `platform`; `only` (load --platform): an OCI layout's
+    /// top-level entries for other platforms are left out too.
+    public func plans(platform: Platform, only: Bool) throws -> [ImagePlan] {
         var plans: [ImagePlan] = []
         if files["index.json"] != nil {
-            plans = try ociPlans(architecture: architecture)
+            plans = try ociPlans(platform: platform, only: only)
             // Docker 25+ archives carry both; manifest.json has the familiar tags.
             if files["manifest.json"] != nil, let docker = try? dockerPlans() {
                 for i in plans.indices where plans[i].tags.isEmpty {

@@ -28,7 +28,7 @@ extension Engine {
         let layers = try engine.store.layers(of: id)
         let dirs = layers.reversed().map { engine.store.layerDiffDir($0.chainID) }
         let lastTag = try rec.tags.compactMap { try engine.store.tagTime($0) }.max()
-        return .object([
+        var out: [String: JSONValue] = [
             "Id": .string(id.description),
             "RepoTags": .array(rec.tags.map { .string(familiarName($0)) }),
             // what registries know it by (set by pull and push), as Docker shows them
@@ -50,7 +50,9 @@ extension Engine {
             "GraphDriver": .object(["Name": .string("overlay"), "Data": .object(Engine.imageGraphData(dirs))]),
             "RootFS": .object(["Type": .string("layers"), "Layers": .array(config.rootfs.diffIDs.map { .string($0.description) })]),
             "Metadata": .object(["LastTagTime": .string(lastTag.map { Timestamp(unixNanos: $0).rfc3339 } ?? "0001-01-01T00:00:00Z")]),
-        ])
+        ]
+        if let v = config.variant, !v.isEmpty { out["Variant"] = .string(v) }  // as Docker's, only when the image has one
+        return .object(out)
     }
 
     /// GraphDriver.Data: the top layer's directory is UpperDir, the rest

@@ -15,13 +15,29 @@ public struct LoadedImage {
 }
 
 extension Engine {
-    public func load(fd: Int32, name: String) throws -> [LoadedImage] {
+    /// `platform` (load --platform): only that platform's image of a
+    /// multi-platform archive, and every image loaded must be for it.
+    public func load(fd: Int32, name: String, platform text: String? = nil) throws -> [LoadedImage] {
+        let platform = try text.map(Engine.loadPlatform)
         let entries = try store.withIngest { tmp in
             // A large uncompressed tar is extracted as a layer while it is copied.
             let archive = try ImageArchive.read(fd: fd, name: name, tmp: tmp) { reader, initial, copy, index, entry in
                 try self.store.extractWhileCopying(reader, initial: initial, to: copy, tmp: tmp, index: index, entry: entry)
             }
-            let plans = try archive.plans(architecture: HostPlatform.architecture)
+            let plans = try archive.plans(platform: platform ?? Platform.host, only: platform != nil)
+            if let platform {
+                for p in plans {
+                    let cf = try archive.lookup(p.manifest.config.digest, what: "config blob")
+                    try p.manifest.config.verify(size: cf.size, digest: cf.digest, what: "config blob \(p.manifest.config.digest) in \(name)")
+                    let c = try JSONCoding.decode(ImageConfig.self, from: try ImageArchive.bytes(cf, what: "config blob \(cf.digest) in \(name)"))
+                    var have = Platform(architecture: c.architecture, os: c.os)
+                    have.variant = c.variant
+                    guard platform.accepts(have) else {
+                        let what = p.tags.first.map(familiarName) ?? String(p.manifest.config.digest.hex.prefix(12))
+                        throw HiveError(.notFound, "\(name): image \(what) is for \(have.text), not \(platform.text) (--platform); nothing was loaded")
+                    }
+                }
+            }
             let entries = try plans.map { try store.loadImage($0, from: archive, tmp: tmp) }
             try store.commitImages(entries)
             return entries
@@ -31,5 +47,11 @@ extension Engine {
             logEvent(EventRecord(type: "image", action: "load", id: l.id.description, attributes: ["name": l.tags.first.map(familiarName) ?? "<none>"]))
         }
         return loaded
+    }
+
+    /// load --platform: OS[/ARCH[/VARIANT]], as Docker takes it (the OS alone: the host's architecture).
+    static func loadPlatform(_ text: String) throws -> Platform {
+        if !text.contains("/") { return try Platform(parsing: text + "/" + HostPlatform.architecture) }
+        return try Platform(parsing: text)
     }
 }

@@ -81,6 +81,31 @@ assert a["org.opencontainers.image.ref.name"] == "latest", a
     tar -tf "$WORK/again.tar" | grep -q "$(tar -tf "$WORK/gzip.tar" | grep blobs/sha256/ | head -1)"
 }
 
+@test "load --platform: one platform of a multi-platform archive; an image for another platform is refused, nothing loaded" {
+    read -r amd arm < <(python3 "$REPO/Tests/fixtures/mkoci.py" "$(base_tar)" none "$WORK/multi.tar" multi)
+    run_hive 0 load --platform linux/arm64 -i "$WORK/multi.tar"
+    [ "$output" = "Loaded image: localhost/oci/test:multi" ]
+    [ "$(hive images -q --no-trunc localhost/oci/test:multi)" = "$arm" ]
+    [ "$(hive image inspect -f '{{.Architecture}} {{.Variant}}' localhost/oci/test:multi)" = "arm64 v8" ]
+    run_hive 125 load --platform linux/s390x -i "$WORK/multi.tar"
+    [[ "$output" == *"has no image for linux/s390x"* ]]
+    # without --platform: the host's (this machine is amd64 or arm64; the fixture has both)
+    hive rmi -f localhost/oci/test:multi >/dev/null
+    run_hive 0 load -i "$WORK/multi.tar"
+    want=$amd; [ "$(uname -m)" = aarch64 ] && want=$arm
+    [ "$(hive images -q --no-trunc localhost/oci/test:multi)" = "$want" ]
+    # a single-platform archive: --platform must match it (the OS alone means the host's architecture)
+    one=$(python3 "$REPO/Tests/fixtures/mkoci.py" "$(base_tar)" none "$WORK/one.tar")
+    hive rmi -f localhost/oci/test:multi >/dev/null
+    run_hive 125 load --platform linux/arm64 -i "$WORK/one.tar"
+    [[ "$output" == *"is for linux/amd64, not linux/arm64 (--platform); nothing was loaded"* ]]
+    [ -z "$(hive images -q)" ]
+    run_hive 0 load --platform linux/amd64 -i "$WORK/one.tar"
+    [ "$(hive images -q --no-trunc localhost/oci/test:none)" = "$one" ]
+    run_hive 125 load --platform linux/arm64/v8/extra -i "$WORK/one.tar"
+    [[ "$output" == *"invalid platform"* ]]
+}
+
 @test "load verifies every digest; a mismatch names the blob and stores nothing" {
     for mode in bad-blob bad-diffid missing-blob no-index; do
         python3 "$REPO/Tests/fixtures/mkoci.py" "$(base_tar)" gzip "$WORK/$mode.tar" $mode >/dev/null

@@ -11,6 +11,7 @@ enum ImageLoad {
         options: [
             .value("input", "i", "string", "Read from tar archive file, instead of STDIN"),
             .flag("quiet", "q", "Suppress the load output"),
+            .value("platform", nil, "string", "Load only the given platform variant. Formatted as \"os[/arch[/variant]]\" (e.g., \"linux/amd64\")"),
         ], run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -25,7 +26,7 @@ enum ImageLoad {
             throw HiveError(.invalidArgument, "requested load from stdin, but stdin is empty (use -i FILE or pipe an archive)")
         }
         defer { if fd != 0 { close(fd) } }
-        let images = try c.engine().load(fd: fd, name: name)
+        let images = try c.engine().load(fd: fd, name: name, platform: c.args.value("platform"))
         if !c.args.flag("quiet") {
             for i in images {
                 if i.tags.isEmpty { c.out.line("Loaded image ID: " + i.id.description) }
