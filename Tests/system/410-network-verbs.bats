@@ -92,7 +92,11 @@ teardown() { net_teardown; }
     assert_one_line_error 'IPAM driver "dhcp" is not supported'
     run_hive 1 network create --ipv4=false bad5
     assert_one_line_error 'ipv4=false'
-    run_hive 0 network create --ipv4 good
+    run_hive 0 network create --ipv4 --scope local good
+    run_hive 1 network create --scope swarm bad6
+    assert_one_line_error '--scope swarm is not supported'
+    # -v adds only Swarm's services and peers to Docker's output: the same here
+    [ "$(hive network inspect -v good)" = "$(hive network inspect good)" ]
     [ "$(hive network ls -q --filter name=bad | wc -l)" -eq 0 ]
     hive rm -f a1 a2 >/dev/null
     hive network rm aux good >/dev/null

@@ -23,6 +23,7 @@ enum NetworkCreate {
             .value("ipam-driver", nil, "string", "IP Address Management Driver (default, the only one)"),
             .multi("ipam-opt", nil, "map", "Set IPAM driver specific options"),
             .flag("ipv4", nil, "Enable or disable IPv4 address assignment (default true: hive's networks always have IPv4, =false is refused)"),
+            .value("scope", nil, "string", "Control the network's scope (local, the only one without Swarm)"),
         ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
@@ -68,6 +69,9 @@ enum NetworkCreate {
             throw HiveError(.invalidArgument, "--aux-address needs a --subnet that holds it")
         }
         r.ipamDriver = c.args.value("ipam-driver")
+        if let s = c.args.value("scope"), s != "local" {
+            throw HiveError(.invalidArgument, "--scope \(s) is not supported: hive's networks are local (\(s == "swarm" || s == "global" ? "Swarm scopes need a Swarm cluster" : "use local"))")
+        }
         if c.args.negated.contains("ipv4") {
             throw HiveError(.invalidArgument, "--ipv4=false is not supported: hive's networks always have IPv4 (IPv6-only networks are not yet in hive)")
         }
@@ -79,7 +83,10 @@ enum NetworkInspectCommand {
     static let def = CommandDef(
         name: "network inspect", aliases: ["network inspect"], usage: "[OPTIONS] NETWORK [NETWORK...]",
         summary: "Display detailed information on one or more networks",
-        options: [.value("format", "f", "string", "Format output using a Go template or json")], failureStatus: 1, run: run)
+        options: [
+            .value("format", "f", "string", "Format output using a Go template or json"),
+            .flag("verbose", "v", "Verbose output for diagnostics (what it adds, Swarm services and peers, does not apply: the same output)"),
+        ], failureStatus: 1, run: run)
 
     static func run(_ c: Context) throws -> Int32 {
         try c.expect(min: 1)
