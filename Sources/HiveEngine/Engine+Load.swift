@@ -30,8 +30,7 @@ extension Engine {
                     let cf = try archive.lookup(p.manifest.config.digest, what: "config blob")
                     try p.manifest.config.verify(size: cf.size, digest: cf.digest, what: "config blob \(p.manifest.config.digest) in \(name)")
                     let c = try JSONCoding.decode(ImageConfig.self, from: try ImageArchive.bytes(cf, what: "config blob \(cf.digest) in \(name)"))
-                    var have = Platform(architecture: c.architecture, os: c.os)
-                    have.variant = c.variant
+                    let have = c.platform
                     guard platform.accepts(have) else {
                         let what = p.tags.first.map(familiarName) ?? String(p.manifest.config.digest.hex.prefix(12))
                         throw HiveError(.notFound, "\(name): image \(what) is for \(have.text), not \(platform.text) (--platform); nothing was loaded")

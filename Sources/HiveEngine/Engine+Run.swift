@@ -180,8 +180,7 @@ extension Engine {
 
     /// `--platform`: the image's os/architecture[/variant] must match (Docker's words otherwise).
     static func checkPlatform(_ wanted: String, image: String, _ config: ImageConfig) throws {
-        let have = Platform(architecture: HostPlatform.ociArchitecture(config.architecture.lowercased()), os: config.os.lowercased(),
-                            variant: config.variant?.lowercased())
+        let have = config.platform
         let matches: Bool
         if !wanted.isEmpty && !wanted.contains("/") {
             matches = wanted.lowercased() == have.os  // the OS alone, as Docker's run takes it

@@ -74,3 +74,11 @@ extension Index {
         throw HiveError(.notFound, "\(what) has no image for \(want.os)/\(want.architecture)\(wantVariant.map { "/" + $0 } ?? ""): it offers \(list) (choose one with --platform)")
     }
 }
+
+extension ImageConfig {
+    /// The platform the image says it is for, normalized as an index names
+    /// platforms (lowercase, amd64 for x86_64): what `--platform` is checked against.
+    public var platform: Platform {
+        Platform(architecture: HostPlatform.ociArchitecture(architecture.lowercased()), os: os.lowercased(), variant: variant?.lowercased())
+    }
+}

@@ -130,7 +130,7 @@ extension Cgroups {
             }
         }
         // its own network namespace's interfaces: none with --network host (as Docker's)
-        if let pid, nsLink("/proc/\(pid)/ns/net") != nsLink("/proc/self/ns/net"), let dev = read("/proc/\(pid)/net/dev") {
+        if let pid, nsLink("/proc/\(pid)/ns/net") != ownNetNS, let dev = read("/proc/\(pid)/net/dev") {
             for line in dev.split(separator: "\n").dropFirst(2) {
                 guard let colon = line.firstIndex(of: ":") else { continue }
                 let name = String(line[..<colon].trimmed)
@@ -149,6 +149,9 @@ extension Cgroups {
         return u
     }
 
+    /// hive's own network namespace (a process never changes its own here).
+    static let ownNetNS = nsLink("/proc/self/ns/net")
+
     /// What a /proc/PID/ns link names ("net:[4026531840]"), nil if unreadable.
     static func nsLink(_ path: String) -> String? {
         var buf = [CChar](repeating: 0, count: 64)
@@ -156,28 +159,19 @@ extension Cgroups {
         return n > 0 ? String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     }
 
-    /// A stat-like file's "key value" lines as a table (a line that is not one is left out).
+    /// A stat-like file's "key value [unit]" lines as a table (a line without a number is left out).
     static func statTable(_ text: String) -> [String: Int64] {
         var t: [String: Int64] = [:]
         for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
-            if f.count == 2, let v = Int64(f[1]) { t[String(f[0])] = v }
+            if f.count >= 2, let v = Int64(f[1]) { t[String(f[0])] = v }
         }
         return t
     }
 
     /// The number after `key` (a "key value [unit]" line) in a stat-like file; 0 if absent.
     static func statValue(_ path: String, _ key: String) -> Int64 {
-        statValue(in: read(path) ?? "", key) ?? 0
-    }
-
-    /// The number after `key` in the text of a stat-like file; nil if absent.
-    static func statValue(in text: String, _ key: String) -> Int64? {
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            if f.count >= 2 && f[0] == key { return Int64(f[1]) ?? 0 }
-        }
-        return nil
+        statTable(read(path) ?? "")[key] ?? 0
     }
 
     /// Nanoseconds per clock tick (/proc's unit of CPU time).

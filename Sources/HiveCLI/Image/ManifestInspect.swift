@@ -65,8 +65,7 @@ enum ManifestInspect {
         if platform == nil {
             let manifest = try JSONCoding.decode(Manifest.self, from: m.bytes)
             let config = try JSONCoding.decode(ImageConfig.self, from: try engine.remoteBlob(m.reference, manifest.config))
-            platform = Platform(architecture: config.architecture, os: config.os)
-            platform?.variant = config.variant
+            platform = Platform(architecture: config.architecture, os: config.os, variant: config.variant)  // as the config says it
         }
         let key = m.mediaType == MediaType.dockerManifest ? "SchemaV2Manifest" : "OCIManifest"
         let desc = "{\"mediaType\":\(q(m.mediaType)),\"digest\":\(q(m.digest.description)),\"size\":\(m.bytes.count)"
